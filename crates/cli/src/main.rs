@@ -1,0 +1,340 @@
+//! The `kvet` command line: `check` (explore every interleaving and run
+//! all checks), `litmus` (herd7's output block), `replay` (turn a replay
+//! token back into its trace). Exit codes: 0 = no violation (or the
+//! expected outcome), 1 = violation found, 2 = bad input or usage.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use kvet_explore::{Exploration, Options, SearchOrder, ViolationKind};
+use kvet_ir::{Program, Quant};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "kvet", version, about = "A model checker for Linux-kernel concurrency")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct SearchArgs {
+    /// Depth-first search instead of breadth-first (traces are then not shortest).
+    #[arg(long)]
+    dfs: bool,
+    /// Stop after this many states and report what was covered.
+    #[arg(long, default_value_t = 50_000_000)]
+    max_states: u64,
+    /// Stop after this many seconds per file.
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Stop after this many MiB of search memory.
+    #[arg(long, default_value_t = 8192)]
+    max_memory: u64,
+    /// Stop at the first bug found.
+    #[arg(long)]
+    stop_at_first: bool,
+}
+
+impl SearchArgs {
+    fn options(&self) -> Options {
+        Options {
+            order: if self.dfs { SearchOrder::Dfs } else { SearchOrder::Bfs },
+            max_states: self.max_states,
+            max_seconds: self.timeout,
+            max_memory: self.max_memory << 20,
+            stop_at_first: self.stop_at_first,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Explore every interleaving of each scenario and run all checks.
+    Check {
+        /// Files or directories (searched for *.litmus and *.kvet files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        search: SearchArgs,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Replay this token on the (single) file instead of searching.
+        #[arg(long)]
+        replay: Option<String>,
+    },
+    /// Print herd7's output block for each litmus test.
+    Litmus {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        search: SearchArgs,
+        /// The memory model: `sc` (the explorer).
+        #[arg(long, default_value = "sc")]
+        model: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a replay token back into its trace.
+    Replay { file: PathBuf, token: String },
+}
+
+/// A user error already rendered for the terminal.
+#[derive(Debug)]
+struct UserError(String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if let Some(u) = e.downcast_ref::<UserError>() {
+                eprint!("{u}");
+            } else {
+                eprintln!("kvet: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Read and compile one file, rendering errors.
+fn load(path: &Path) -> Result<(String, Program)> {
+    let src = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let file = kvet_syntax::parse(&src).map_err(|e| UserError(kvet_report::render_error(&name, &src, "", &e, color())))?;
+    let prog = kvet_ir::lower(&file, &src, "").map_err(|e| UserError(kvet_report::render_error(&name, &src, "", &e, color())))?;
+    Ok((src, prog))
+}
+
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut v = Vec::new();
+            walk(p, &mut v)?;
+            v.sort();
+            out.extend(v);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(UserError(format!("kvet: no such file or directory: {}\n", p.display())).into());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in std::fs::read_dir(d)? {
+        let p = e?.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("litmus" | "kvet")) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.cmd {
+        Cmd::Check { paths, search, json, replay } => {
+            let files = collect(&paths)?;
+            if let Some(tok) = replay {
+                let [f] = files.as_slice() else {
+                    return Err(UserError("kvet: --replay takes exactly one file\n".into()).into());
+                };
+                return replay_cmd(f, &tok);
+            }
+            check_cmd(&files, &search.options(), json)
+        }
+        Cmd::Litmus { paths, search, model, json } => {
+            if model != "sc" {
+                return Err(UserError(format!("kvet: model `{model}` is not available yet; use --model sc\n")).into());
+            }
+            litmus_cmd(&collect(&paths)?, &search.options(), json)
+        }
+        Cmd::Replay { file, token } => replay_cmd(&file, &token),
+    }
+}
+
+fn stop_text(ex: &Exploration) -> String {
+    match ex.stopped {
+        None => String::new(),
+        Some(kvet_explore::StopReason::States(n)) => format!(" (stopped at the state bound {n}: coverage is partial)"),
+        Some(kvet_explore::StopReason::Time(t)) => format!(" (stopped at the time bound {t}s after {} states: coverage is partial)", ex.states),
+        Some(kvet_explore::StopReason::Memory(m)) => format!(" (stopped at the memory bound {} MiB after {} states: coverage is partial)", m >> 20, ex.states),
+    }
+}
+
+fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
+    let mut worst = 0u8;
+    let mut jsons = Vec::new();
+    for f in files {
+        let (src, prog) = match load(f) {
+            Ok(x) => x,
+            Err(e) => {
+                if let Some(u) = e.downcast_ref::<UserError>() {
+                    eprint!("{u}");
+                } else {
+                    eprintln!("kvet: {e:#}");
+                }
+                worst = 2;
+                continue;
+            }
+        };
+        let t0 = Instant::now();
+        let ex = kvet_explore::explore(&prog, opts);
+        let secs = t0.elapsed().as_secs_f64();
+        let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
+        let verdict = match bugs.first() {
+            Some(v) => v.kind.name().to_uppercase(),
+            None if ex.complete => "OK".to_string(),
+            None => "INCOMPLETE".to_string(),
+        };
+        if !bugs.is_empty() {
+            worst = worst.max(1);
+        }
+        let cond = condition_summary(&prog, &ex);
+        let mut traces = Vec::new();
+        for v in &ex.violations {
+            let tok = kvet_explore::encode_token(&prog, &v.path);
+            let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
+            traces.push((v.clone(), tok, tr));
+        }
+        if json {
+            let tj = traces
+                .iter()
+                .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, "")))
+                .collect();
+            jsons.push(kvet_report::check_json(&f.display().to_string(), &prog, &ex, &verdict, tj));
+            continue;
+        }
+        println!("{}: {verdict}  states {}  {:.3}s{}{}", f.display(), ex.states, secs, cond, stop_text(&ex));
+        for (v, tok, tr) in &traces {
+            println!();
+            println!("{} in {}: {}", v.kind.name(), f.display(), v.message);
+            print!("{}", kvet_report::render_trace(&prog, tr, &src, ""));
+            println!("replay: kvet replay {} {tok}", f.display());
+            println!();
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&jsons)?);
+    }
+    Ok(worst)
+}
+
+/// `  exists: Sometimes (1 of 4 outcomes)` for files with a final condition.
+fn condition_summary(p: &Program, ex: &Exploration) -> String {
+    let Some((q, c)) = &p.quant else { return String::new() };
+    let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
+    let n = ex.outcomes.len();
+    let obs = if pos == 0 {
+        "Never"
+    } else if pos == n {
+        "Always"
+    } else {
+        "Sometimes"
+    };
+    let q = match q {
+        Quant::Exists => "exists",
+        Quant::NotExists => "~exists",
+        Quant::Forall => "forall",
+    };
+    format!("  {q}: {obs} ({pos} of {n} outcomes)")
+}
+
+fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
+    let mut worst = 0u8;
+    let mut out = Vec::new();
+    for f in files {
+        let (src, prog) = match load(f) {
+            Ok(x) => x,
+            Err(e) => {
+                if let Some(u) = e.downcast_ref::<UserError>() {
+                    eprint!("{u}");
+                } else {
+                    eprintln!("kvet: {e:#}");
+                }
+                worst = 2;
+                continue;
+            }
+        };
+        let t0 = Instant::now();
+        let ex = kvet_explore::explore(&prog, opts);
+        let secs = t0.elapsed().as_secs_f64();
+        let outcomes: Vec<Vec<i64>> = ex.outcomes.keys().cloned().collect();
+        let mut counts = kvet_report::Counts::default();
+        if let Some((_, c)) = &prog.quant {
+            for (o, n) in &ex.outcomes {
+                if c.eval(o) {
+                    counts.pos += n;
+                } else {
+                    counts.neg += n;
+                }
+            }
+        }
+        let block = kvet_report::herd_block(&prog, &outcomes, counts, &[], secs);
+        if json {
+            out.push(serde_json::json!({ "file": f.display().to_string(), "output": block }));
+        } else {
+            println!("{block}");
+        }
+        if let Some(expected) = expected_result(&src) {
+            let obs = if counts.pos == 0 {
+                "Never"
+            } else if counts.neg == 0 {
+                "Always"
+            } else {
+                "Sometimes"
+            };
+            if !expected.eq_ignore_ascii_case(obs) {
+                worst = worst.max(1);
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(worst)
+}
+
+/// The `Result: Never|Sometimes|Always` comment of a litmus file.
+fn expected_result(src: &str) -> Option<String> {
+    let i = src.find("Result:")?;
+    src[i + 7..].split_whitespace().next().map(|s| s.to_string())
+}
+
+fn replay_cmd(f: &Path, tok: &str) -> Result<u8> {
+    let (src, prog) = load(f)?;
+    let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
+    let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
+    print!("{}", kvet_report::render_trace(&prog, &tr, &src, ""));
+    Ok(match &tr.violation {
+        Some(v) if v.kind != ViolationKind::Bound => 1,
+        _ => 0,
+    })
+}

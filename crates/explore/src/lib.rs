@@ -1,0 +1,124 @@
+//! kvet's explicit-state explorer: every interleaving of a lowered
+//! program under sequential consistency, with state hashing so loops and
+//! cycles terminate, checks for assertion failures, deadlocks and lock
+//! misuse, the litmus outcome set, and replayable counterexamples.
+//!
+//! The engine does no I/O: results are plain data for the report layer.
+
+mod liveness;
+mod machine;
+mod search;
+mod state;
+mod trace;
+mod visited;
+
+use kvet_ir::Val;
+use std::collections::BTreeMap;
+
+pub use machine::Detail;
+pub use search::explore;
+pub use trace::{decode_token, encode_token, replay, ReplayError, Trace, TraceRow};
+pub use visited::{fingerprint, FpTable, VisitedSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchOrder {
+    Bfs,
+    Dfs,
+}
+
+/// Search bounds and strategy.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub order: SearchOrder,
+    pub max_states: u64,
+    pub max_seconds: Option<f64>,
+    /// Bytes the visited set and parent table may use.
+    pub max_memory: u64,
+    /// Stop at the first bug (not at the first bound warning).
+    pub stop_at_first: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            order: SearchOrder::Bfs,
+            max_states: 50_000_000,
+            max_seconds: None,
+            max_memory: 8 << 30,
+            stop_at_first: false,
+        }
+    }
+}
+
+/// The kind of a finding; each has its own name in the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViolationKind {
+    /// assert() failed, or a division by zero.
+    Assertion,
+    /// BUG_ON() / BUG()
+    Bug,
+    /// WARN_ON()
+    Warning,
+    Deadlock,
+    LockMisuse,
+    NullDeref,
+    BadAccess,
+    /// A bound of the model was reached; not a bug, but coverage is partial.
+    Bound,
+}
+
+impl ViolationKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ViolationKind::Assertion => "assertion failure",
+            ViolationKind::Bug => "BUG",
+            ViolationKind::Warning => "WARNING",
+            ViolationKind::Deadlock => "deadlock",
+            ViolationKind::LockMisuse => "lock misuse",
+            ViolationKind::NullDeref => "NULL dereference",
+            ViolationKind::BadAccess => "invalid access",
+            ViolationKind::Bound => "bound reached",
+        }
+    }
+
+    pub fn is_bug(self) -> bool {
+        self != ViolationKind::Bound
+    }
+}
+
+/// A finding with the schedule that reaches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    /// The thread that failed (for deadlocks: 0).
+    pub thread: u32,
+    pub pc: u32,
+    pub message: String,
+    /// The thread choices from the initial state.
+    pub path: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StopReason {
+    States(u64),
+    Time(f64),
+    Memory(u64),
+}
+
+/// What a search found.
+#[derive(Clone, Debug, Default)]
+pub struct Exploration {
+    /// Distinct states stored.
+    pub states: u64,
+    pub transitions: u64,
+    /// BFS levels (or DFS maximum depth).
+    pub depth: u64,
+    /// Final outcomes (values of the observed locations) that pass the
+    /// filter, with how many distinct final states give each.
+    pub outcomes: BTreeMap<Vec<Val>, u64>,
+    /// The first violation of each kind (the shortest, under BFS).
+    pub violations: Vec<Violation>,
+    /// The whole state space was covered.
+    pub complete: bool,
+    pub stopped: Option<StopReason>,
+}

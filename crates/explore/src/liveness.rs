@@ -1,0 +1,140 @@
+//! Register liveness per thread body, used to clear dead registers at the
+//! points where a thread stops between steps. Two states that differ only
+//! in dead registers have the same future, so clearing them merges states
+//! (a classic reduction in explicit-state checkers such as SPIN).
+
+use kvet_ir::*;
+
+fn opd(o: &Opd, f: &mut impl FnMut(Reg)) {
+    if let Opd::Reg(r) = o {
+        f(*r)
+    }
+}
+
+/// Calls `use_` for every register the instruction reads and returns the
+/// register it writes.
+fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
+    match i {
+        Instr::Mov(r, o) | Instr::Un(r, _, o) => {
+            opd(o, use_);
+            Some(*r)
+        }
+        Instr::Bin(r, _, a, b) => {
+            opd(a, use_);
+            opd(b, use_);
+            Some(*r)
+        }
+        Instr::Branch(c, ..) | Instr::Assert(c, ..) => {
+            opd(c, use_);
+            None
+        }
+        Instr::Load { dst, addr, .. } => {
+            opd(addr, use_);
+            Some(*dst)
+        }
+        Instr::Store { addr, val, .. } => {
+            opd(addr, use_);
+            opd(val, use_);
+            None
+        }
+        Instr::Rmw { dst, addr, a, b, .. } => {
+            opd(addr, use_);
+            opd(a, use_);
+            opd(b, use_);
+            *dst
+        }
+        Instr::Lock { addr, .. } | Instr::Unlock { addr, .. } => {
+            opd(addr, use_);
+            None
+        }
+        Instr::Trylock { dst, addr, .. } | Instr::IsLocked { dst, addr } => {
+            opd(addr, use_);
+            Some(*dst)
+        }
+        Instr::SrcuLock { dst, ss } => {
+            opd(ss, use_);
+            Some(*dst)
+        }
+        Instr::SrcuUnlock { ss, idx } => {
+            opd(ss, use_);
+            opd(idx, use_);
+            None
+        }
+        Instr::SyncSrcu { ss } => {
+            opd(ss, use_);
+            None
+        }
+        _ => None,
+    }
+}
+
+fn succs(pc: usize, i: &Instr, out: &mut Vec<usize>) {
+    out.clear();
+    match i {
+        Instr::Jump(l) => out.push(*l as usize),
+        Instr::Branch(_, a, b) => {
+            out.push(*a as usize);
+            out.push(*b as usize);
+        }
+        Instr::Exit | Instr::Bound(_) => {}
+        _ => out.push(pc + 1),
+    }
+}
+
+/// For each pc of the thread: the registers dead there (only filled at
+/// shared instructions and exits, where states are stored).
+pub(crate) fn dead_regs(t: &Thread, prog: &Program) -> Vec<Box<[u16]>> {
+    let n = t.body.steps.len();
+    let words = (t.nregs as usize).div_ceil(64).max(1);
+    let mut live = vec![0u64; n * words];
+    let mut exit_live = vec![0u64; words];
+    for o in &prog.observed {
+        if let Observed::Reg { thread, reg, .. } = o {
+            if *thread == t.index {
+                exit_live[*reg as usize / 64] |= 1 << (reg % 64);
+            }
+        }
+    }
+    let mut tmp = vec![0u64; words];
+    let mut sv = Vec::new();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in (0..n).rev() {
+            let i = &t.body.steps[pc].instr;
+            tmp.iter_mut().for_each(|w| *w = 0);
+            if matches!(i, Instr::Exit) {
+                tmp.copy_from_slice(&exit_live);
+            }
+            succs(pc, i, &mut sv);
+            for &s in &sv {
+                if s < n {
+                    for w in 0..words {
+                        tmp[w] |= live[s * words + w];
+                    }
+                }
+            }
+            if let Some(d) = uses_def(i, &mut |_| {}) {
+                tmp[d as usize / 64] &= !(1 << (d % 64));
+            }
+            uses_def(i, &mut |r| tmp[r as usize / 64] |= 1 << (r % 64));
+            let cur = &mut live[pc * words..(pc + 1) * words];
+            if cur != &tmp[..] {
+                cur.copy_from_slice(&tmp);
+                changed = true;
+            }
+        }
+    }
+    (0..n)
+        .map(|pc| {
+            let i = &t.body.steps[pc].instr;
+            if !(i.is_shared() || matches!(i, Instr::Exit)) {
+                return Box::default();
+            }
+            (0..t.nregs)
+                .filter(|&r| live[pc * words + r as usize / 64] & (1 << (r % 64)) == 0)
+                .collect::<Vec<u16>>()
+                .into_boxed_slice()
+        })
+        .collect()
+}

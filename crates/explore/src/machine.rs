@@ -1,0 +1,527 @@
+//! The SC transition relation: which threads may move in a state, and what
+//! one step of a thread does. A step executes one shared instruction, then
+//! the thread's local code up to its next shared instruction, and finally
+//! clears registers that are dead there so that equal futures hash equal.
+//!
+//! Lock words hold 0 when free and `holder + 1` when held. RCU follows the
+//! kernel's contract (Documentation/RCU/whatisRCU.rst): synchronize_rcu()
+//! returns only after every read-side critical section that was running
+//! when it was called has ended.
+
+use crate::state::*;
+use crate::{Violation, ViolationKind};
+use kvet_ir::*;
+
+/// Bound on local instructions run in one step (a local infinite loop).
+const LOCAL_FUEL: u32 = 1_000_000;
+
+/// What a thread's next step would do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Enabled,
+    /// Waiting: on a lock (with its cell), or for a grace period.
+    Blocked(Wait),
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    Lock(u32),
+    GracePeriod,
+}
+
+/// Receives what a step does, for traces. The search uses [`NoTrace`].
+pub trait Tracer {
+    const ON: bool;
+    fn exec(&mut self, thread: usize, pc: u32, detail: Detail);
+}
+
+/// Extra facts about an executed instruction, for trace rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    None,
+    /// A value read or written.
+    Value(Val),
+    /// An RMW: old and new value.
+    Rmw(Val, Val),
+    /// synchronize_rcu started waiting.
+    GpStart,
+    /// synchronize_rcu finished.
+    GpEnd,
+}
+
+pub struct NoTrace;
+
+impl Tracer for NoTrace {
+    const ON: bool = false;
+    #[inline(always)]
+    fn exec(&mut self, _: usize, _: u32, _: Detail) {}
+}
+
+/// Static facts the machine needs, precomputed per program.
+pub struct Machine<'p> {
+    pub prog: &'p Program,
+    pub layout: Layout,
+    /// For each thread, for each pc: registers to clear when the thread
+    /// stops there (they are dead).
+    dead: Vec<Vec<Box<[u16]>>>,
+    /// All lock cells of the program (checked at thread exit).
+    lock_cells: Vec<u32>,
+}
+
+impl<'p> Machine<'p> {
+    pub fn new(prog: &'p Program) -> Machine<'p> {
+        let layout = Layout::new(prog);
+        let dead = prog.threads.iter().map(|t| crate::liveness::dead_regs(t, prog)).collect();
+        let mut lock_cells = Vec::new();
+        for o in &prog.objects {
+            for &c in &o.lock_cells {
+                lock_cells.push(o.base + c);
+            }
+        }
+        Machine { prog, layout, dead, lock_cells }
+    }
+
+    /// The initial state: every thread has run its local prefix.
+    pub fn initial<T: Tracer>(&self, tr: &mut T) -> Result<Vec<i64>, Violation> {
+        let mut s = self.layout.initial(self.prog);
+        for t in 0..self.layout.nthreads {
+            self.run_local(&mut s, t, tr)?;
+        }
+        Ok(s)
+    }
+
+    #[inline]
+    fn instr(&self, t: usize, pc: u32) -> &Instr {
+        &self.prog.threads[t].body.steps[pc as usize].instr
+    }
+
+    #[inline]
+    fn reg(&self, s: &[i64], t: usize, o: Opd) -> i64 {
+        match o {
+            Opd::Imm(v) => v,
+            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+        }
+    }
+
+    #[inline]
+    fn set_reg(&self, s: &mut [i64], t: usize, r: Reg, v: i64) {
+        s[self.layout.reg_base[t] + r as usize] = v;
+    }
+
+    pub fn pc(&self, s: &[i64], t: usize) -> u32 {
+        s[self.layout.thread_base[t] + PC] as u32
+    }
+
+    /// May thread `t` move?
+    #[inline]
+    pub fn status(&self, s: &[i64], t: usize) -> Status {
+        let base = self.layout.thread_base[t];
+        let pc = s[base + PC] as u32;
+        match self.instr(t, pc) {
+            Instr::Exit => Status::Done,
+            Instr::Lock { addr, .. } => match self.cell_of(s, t, *addr) {
+                Some(c) if s[c as usize] != 0 => Status::Blocked(Wait::Lock(c)),
+                _ => Status::Enabled,
+            },
+            Instr::SyncRcu | Instr::SyncSrcu { .. } if s[base + GP_WAIT] != 0 => {
+                if self.grace_period_over(s, t) {
+                    Status::Enabled
+                } else {
+                    Status::Blocked(Wait::GracePeriod)
+                }
+            }
+            _ => Status::Enabled,
+        }
+    }
+
+    fn cell_of(&self, s: &[i64], t: usize, addr: Opd) -> Option<u32> {
+        let v = self.reg(s, t, addr);
+        ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells)
+    }
+
+    fn grace_period_over(&self, s: &[i64], t: usize) -> bool {
+        let base = self.layout.thread_base[t];
+        let srcu = matches!(self.instr(t, s[base + PC] as u32), Instr::SyncSrcu { .. });
+        let ss = s[base + GP_WAIT] - 1; // for srcu: the cell + 1 stored; for rcu: 1
+        for j in 0..self.layout.nthreads {
+            let snap = s[base + SNAP + j];
+            if snap < 0 {
+                continue;
+            }
+            let jb = self.layout.thread_base[j];
+            let (nest, gen) = if srcu {
+                if s[jb + SRCU_CELL] != ss {
+                    // that reader has left this domain entirely
+                    continue;
+                }
+                (s[jb + SRCU_NEST], s[jb + SRCU_GEN])
+            } else {
+                (s[jb + RCU_NEST], s[jb + RCU_GEN])
+            };
+            if nest > 0 && gen == snap {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Execute one step of thread `t` (which must be enabled).
+    pub fn step<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
+        let base = self.layout.thread_base[t];
+        let pc = s[base + PC] as u32;
+        let mut next = pc + 1;
+        match *self.instr(t, pc) {
+            Instr::Load { dst, addr, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let v = s[c];
+                self.set_reg(s, t, dst, v);
+                if T::ON {
+                    tr.exec(t, pc, Detail::Value(v));
+                }
+            }
+            Instr::Store { addr, val, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let v = self.reg(s, t, val);
+                s[c] = v;
+                if T::ON {
+                    tr.exec(t, pc, Detail::Value(v));
+                }
+            }
+            Instr::Rmw { dst, addr, op, a, b, ret, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let old = s[c];
+                let a = self.reg(s, t, a);
+                let b = self.reg(s, t, b);
+                let (new, wrote) = match op {
+                    RmwOp::Op(bop) => (eval_bin(bop, old, a).unwrap_or(old), true),
+                    RmwOp::Xchg => (a, true),
+                    RmwOp::Cmpxchg => {
+                        if old == b {
+                            (a, true)
+                        } else {
+                            (old, false)
+                        }
+                    }
+                    RmwOp::AddUnless => {
+                        if old != b {
+                            (old.wrapping_add(a), true)
+                        } else {
+                            (old, false)
+                        }
+                    }
+                };
+                s[c] = new;
+                if let Some(d) = dst {
+                    let r = match ret {
+                        RmwRet::None | RmwRet::Old => old,
+                        RmwRet::New => new,
+                        RmwRet::NewIsZero => (new == 0) as i64,
+                        RmwRet::NewIsNeg => (new < 0) as i64,
+                        RmwRet::Changed => wrote as i64,
+                        RmwRet::OldBit => ((old & a) != 0) as i64,
+                    };
+                    self.set_reg(s, t, d, r);
+                }
+                if T::ON {
+                    tr.exec(t, pc, Detail::Rmw(old, new));
+                }
+            }
+            Instr::Lock { addr, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                debug_assert_eq!(s[c], 0);
+                s[c] = t as i64 + 1;
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::Unlock { addr, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let holder = s[c];
+                if holder != t as i64 + 1 {
+                    if T::ON {
+                        tr.exec(t, pc, Detail::None);
+                    }
+                    let name = self.prog.cell_name(c as u32);
+                    let msg = if holder == 0 {
+                        format!("spin_unlock of {name}, which is not held (unbalanced or double unlock)")
+                    } else {
+                        format!("CPU{t} unlocks {name}, which is held by CPU{}", holder - 1)
+                    };
+                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+                }
+                s[c] = 0;
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::Trylock { dst, addr, .. } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let ok = s[c] == 0;
+                if ok {
+                    s[c] = t as i64 + 1;
+                }
+                self.set_reg(s, t, dst, ok as i64);
+                if T::ON {
+                    tr.exec(t, pc, Detail::Value(ok as i64));
+                }
+            }
+            Instr::IsLocked { dst, addr } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let v = (s[c] != 0) as i64;
+                self.set_reg(s, t, dst, v);
+                if T::ON {
+                    tr.exec(t, pc, Detail::Value(v));
+                }
+            }
+            Instr::RcuLock => {
+                s[base + RCU_NEST] += 1;
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::RcuUnlock => {
+                if s[base + RCU_NEST] == 0 {
+                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, "rcu_read_unlock() without a matching rcu_read_lock()".into()));
+                }
+                s[base + RCU_NEST] -= 1;
+                if s[base + RCU_NEST] == 0 {
+                    s[base + RCU_GEN] += 1;
+                }
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::SrcuLock { dst, ss } => {
+                let c = self.mem(s, t, pc, ss)? as i64;
+                if s[base + SRCU_NEST] > 0 && s[base + SRCU_CELL] != c {
+                    let msg = "kvet models one SRCU domain per task at a time; this task nests two".to_string();
+                    return Err(self.violation(ViolationKind::Bound, t, pc, msg));
+                }
+                s[base + SRCU_CELL] = c;
+                s[base + SRCU_NEST] += 1;
+                self.set_reg(s, t, dst, 0);
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::SrcuUnlock { ss, .. } => {
+                let c = self.mem(s, t, pc, ss)? as i64;
+                if s[base + SRCU_NEST] == 0 || s[base + SRCU_CELL] != c {
+                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, "srcu_read_unlock() without a matching srcu_read_lock()".into()));
+                }
+                s[base + SRCU_NEST] -= 1;
+                if s[base + SRCU_NEST] == 0 {
+                    s[base + SRCU_GEN] += 1;
+                    s[base + SRCU_CELL] = -1;
+                }
+                if T::ON {
+                    tr.exec(t, pc, Detail::None);
+                }
+            }
+            Instr::SyncRcu | Instr::SyncSrcu { .. } => {
+                let srcu = match *self.instr(t, pc) {
+                    Instr::SyncSrcu { ss } => Some(self.mem(s, t, pc, ss)? as i64),
+                    _ => None,
+                };
+                if s[base + GP_WAIT] == 0 {
+                    // Start: snapshot the readers now inside a critical section.
+                    if srcu.is_none() && s[base + RCU_NEST] > 0 {
+                        let msg = "synchronize_rcu() inside an RCU read-side critical section: it waits for itself".to_string();
+                        return Err(self.violation(ViolationKind::Deadlock, t, pc, msg));
+                    }
+                    let mut any = false;
+                    for j in 0..self.layout.nthreads {
+                        let jb = self.layout.thread_base[j];
+                        let snap = match srcu {
+                            None if j != t && s[jb + RCU_NEST] > 0 => s[jb + RCU_GEN],
+                            Some(c) if s[jb + SRCU_NEST] > 0 && s[jb + SRCU_CELL] == c => s[jb + SRCU_GEN],
+                            _ => -1,
+                        };
+                        any |= snap >= 0;
+                        s[base + SNAP + j] = snap;
+                    }
+                    if T::ON {
+                        tr.exec(t, pc, Detail::GpStart);
+                    }
+                    if any {
+                        s[base + GP_WAIT] = srcu.map_or(1, |c| c + 1);
+                        next = pc; // stay: the wait completes in a later step
+                    } else {
+                        for j in 0..self.layout.nthreads {
+                            s[base + SNAP + j] = 0;
+                        }
+                        if T::ON {
+                            tr.exec(t, pc, Detail::GpEnd);
+                        }
+                    }
+                } else {
+                    s[base + GP_WAIT] = 0;
+                    for j in 0..self.layout.nthreads {
+                        s[base + SNAP + j] = 0;
+                    }
+                    if T::ON {
+                        tr.exec(t, pc, Detail::GpEnd);
+                    }
+                }
+            }
+            _ => {
+                // A local instruction at a state point can only be Exit.
+                return Ok(());
+            }
+        }
+        s[base + PC] = next as i64;
+        if next != pc {
+            self.run_local(s, t, tr)?;
+        }
+        Ok(())
+    }
+
+    fn mem(&self, s: &[i64], t: usize, pc: u32, addr: Opd) -> Result<usize, Violation> {
+        let v = self.reg(s, t, addr);
+        match ptr_cell(v) {
+            Some(c) if (c as usize) < self.layout.ncells => Ok(c as usize),
+            _ => {
+                let msg = if v == 0 {
+                    "NULL pointer dereference".to_string()
+                } else {
+                    format!("access through an invalid pointer value {v}")
+                };
+                Err(self.violation(if v == 0 { ViolationKind::NullDeref } else { ViolationKind::BadAccess }, t, pc, msg))
+            }
+        }
+    }
+
+    pub(crate) fn violation(&self, kind: ViolationKind, t: usize, pc: u32, message: String) -> Violation {
+        Violation { kind, thread: t as u32, pc, message, path: Vec::new() }
+    }
+
+    /// Run thread `t`'s local instructions until a shared one or exit.
+    pub fn run_local<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
+        let base = self.layout.thread_base[t];
+        let mut pc = s[base + PC] as u32;
+        let mut fuel = LOCAL_FUEL;
+        loop {
+            let ins = self.instr(t, pc);
+            match *ins {
+                Instr::Mov(r, o) => {
+                    let v = self.reg(s, t, o);
+                    self.set_reg(s, t, r, v);
+                    pc += 1;
+                }
+                Instr::Un(r, op, o) => {
+                    let v = eval_un(op, self.reg(s, t, o));
+                    self.set_reg(s, t, r, v);
+                    pc += 1;
+                }
+                Instr::Bin(r, op, a, b) => {
+                    let (a, b) = (self.reg(s, t, a), self.reg(s, t, b));
+                    match eval_bin(op, a, b) {
+                        Some(v) => self.set_reg(s, t, r, v),
+                        None => {
+                            s[base + PC] = pc as i64;
+                            return Err(self.violation(ViolationKind::Assertion, t, pc, "division by zero".into()));
+                        }
+                    }
+                    pc += 1;
+                }
+                Instr::Jump(l) => {
+                    if l <= pc {
+                        fuel = fuel.saturating_sub(1);
+                    }
+                    pc = l;
+                }
+                Instr::Branch(c, a, b) => {
+                    let l = if self.reg(s, t, c) != 0 { a } else { b };
+                    if l <= pc {
+                        fuel = fuel.saturating_sub(1);
+                    }
+                    pc = l;
+                }
+                Instr::Assert(c, kind, ref msg) => {
+                    if T::ON {
+                        tr.exec(t, pc, Detail::Value(self.reg(s, t, c)));
+                    }
+                    if self.reg(s, t, c) == 0 {
+                        s[base + PC] = pc as i64;
+                        let k = match kind {
+                            AssertKind::Assert => ViolationKind::Assertion,
+                            AssertKind::Bug => ViolationKind::Bug,
+                            AssertKind::Warn => ViolationKind::Warning,
+                        };
+                        return Err(self.violation(k, t, pc, msg.clone()));
+                    }
+                    pc += 1;
+                }
+                Instr::Fence(_) => {
+                    if T::ON {
+                        tr.exec(t, pc, Detail::None);
+                    }
+                    pc += 1;
+                }
+                Instr::Bound(ref msg) => {
+                    s[base + PC] = pc as i64;
+                    return Err(self.violation(ViolationKind::Bound, t, pc, msg.clone()));
+                }
+                Instr::Exit => {
+                    s[base + PC] = pc as i64;
+                    self.exit_checks(s, t, pc)?;
+                    self.clear_dead(s, t, pc);
+                    return Ok(());
+                }
+                _ => {
+                    s[base + PC] = pc as i64;
+                    self.clear_dead(s, t, pc);
+                    return Ok(());
+                }
+            }
+            if fuel == 0 {
+                s[base + PC] = pc as i64;
+                let msg = format!("a loop without shared accesses ran {LOCAL_FUEL} iterations: it does not terminate");
+                return Err(self.violation(ViolationKind::Bound, t, pc, msg));
+            }
+        }
+    }
+
+    fn exit_checks(&self, s: &[i64], t: usize, pc: u32) -> Result<(), Violation> {
+        let base = self.layout.thread_base[t];
+        for &c in &self.lock_cells {
+            if s[c as usize] == t as i64 + 1 {
+                let msg = format!("P{t} exits with {} still held", self.prog.cell_name(c));
+                return Err(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+            }
+        }
+        if s[base + RCU_NEST] > 0 {
+            return Err(self.violation(ViolationKind::LockMisuse, t, pc, format!("P{t} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())")));
+        }
+        if s[base + SRCU_NEST] > 0 {
+            return Err(self.violation(ViolationKind::LockMisuse, t, pc, format!("P{t} exits inside an SRCU read-side critical section")));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn clear_dead(&self, s: &mut [i64], t: usize, pc: u32) {
+        let rb = self.layout.reg_base[t];
+        for &r in self.dead[t][pc as usize].iter() {
+            s[rb + r as usize] = 0;
+        }
+    }
+
+    /// The values of the observed locations in a final state.
+    pub fn observe(&self, s: &[i64], out: &mut Vec<Val>) {
+        out.clear();
+        for o in &self.prog.observed {
+            out.push(match o {
+                Observed::Reg { thread, reg, .. } => s[self.layout.reg_base[*thread as usize] + *reg as usize],
+                Observed::Cell { cell, .. } => s[*cell as usize],
+            });
+        }
+    }
+
+    /// The thread holding the lock in `cell`, if any.
+    pub fn holder(&self, s: &[i64], cell: u32) -> Option<usize> {
+        let v = s[cell as usize];
+        (v > 0).then(|| (v - 1) as usize)
+    }
+}

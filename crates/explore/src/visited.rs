@@ -1,0 +1,86 @@
+//! The visited set: 128-bit xxh3 fingerprints of state vectors in an
+//! open-addressing table. Storing fingerprints instead of states is hash
+//! compaction (Wolper & Leroy, "Reliable hashing without collision
+//! detection", CAV 1993); with 128 bits the chance that two of even 10^12
+//! states collide is below 10^-14. The [`VisitedSet`] trait lets a
+//! parallel or disk-backed set replace this one.
+
+/// A set of state fingerprints.
+pub trait VisitedSet {
+    /// Insert; true if the fingerprint was not there before.
+    fn insert(&mut self, fp: u128) -> bool;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bytes of memory held.
+    fn bytes(&self) -> usize;
+}
+
+/// Fingerprint of a state vector.
+#[inline]
+pub fn fingerprint(s: &[i64]) -> u128 {
+    // SAFETY: i64 has no padding and u8 has alignment 1, so viewing the
+    // initialised i64 slice as bytes is sound.
+    let bytes = unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) };
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// Linear-probing table of non-zero u128 keys (0 marks an empty slot).
+pub struct FpTable {
+    slots: Vec<u128>,
+    len: usize,
+}
+
+impl Default for FpTable {
+    fn default() -> Self {
+        FpTable { slots: vec![0; 1 << 12], len: 0 }
+    }
+}
+
+impl FpTable {
+    fn grow(&mut self) {
+        let n = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        let mask = self.slots.len() - 1;
+        for k in old.into_iter().filter(|&k| k != 0) {
+            let mut i = (k as usize) & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = k;
+        }
+    }
+}
+
+impl VisitedSet for FpTable {
+    #[inline]
+    fn insert(&mut self, fp: u128) -> bool {
+        let k = if fp == 0 { 1 } else { fp };
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (k as usize) & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                self.slots[i] = k;
+                self.len += 1;
+                return true;
+            }
+            if s == k {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn bytes(&self) -> usize {
+        self.slots.len() * 16
+    }
+}

@@ -1,0 +1,371 @@
+//! The lowered program: what both engines consume.
+//!
+//! Every process becomes a [`Body`]: a flat array of [`Instr`]s indexed by
+//! a program counter. Helper functions are inlined at lowering time, so a
+//! body is self-contained and uses registers from one per-thread register
+//! file. Instructions are either *local* (register arithmetic, branches,
+//! no-op fences, assertions) or *shared* (one memory or synchronization
+//! action). The explorer's interleaving points are exactly the shared
+//! instructions: a step runs one shared instruction, then the local code
+//! up to the next shared one.
+//!
+//! Values are `i64`. Pointers are tagged values (see [`Val`]) that carry a
+//! memory cell index, so the same word can be printed as `&x` in traces
+//! and as `x` in herd7 outcomes.
+
+use kvet_syntax::Span;
+
+/// A register index in its thread's register file.
+pub type Reg = u16;
+
+/// A value. Plain integers are themselves; a pointer to memory cell `c` is
+/// `PTR_TAG | c`; a pointer to function `f` is `FN_TAG | f`; NULL is 0.
+pub type Val = i64;
+
+pub const PTR_TAG: i64 = 1 << 40;
+pub const FN_TAG: i64 = 1 << 41;
+const TAG_MASK: i64 = PTR_TAG | FN_TAG;
+
+/// The memory cell a pointer value points to, if it is a data pointer.
+#[inline]
+pub fn ptr_cell(v: Val) -> Option<u32> {
+    if v & TAG_MASK == PTR_TAG {
+        Some((v & (PTR_TAG - 1)) as u32)
+    } else {
+        None
+    }
+}
+
+#[inline]
+pub fn ptr_to(cell: u32) -> Val {
+    PTR_TAG | cell as i64
+}
+
+/// The function a function-pointer value designates.
+#[inline]
+pub fn fn_index(v: Val) -> Option<u32> {
+    if v & TAG_MASK == FN_TAG {
+        Some((v & (FN_TAG - 1)) as u32)
+    } else {
+        None
+    }
+}
+
+/// A source of a value: a register or an immediate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opd {
+    Reg(Reg),
+    Imm(Val),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Shl,
+    Shr,
+    And,
+    Or,
+    Xor,
+    /// `a & ~b` (atomic_andnot)
+    AndNot,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    Neg,
+    Not,
+    BitNot,
+}
+
+/// The memory-ordering annotation of an access, as in linux-kernel.def.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// A plain C access (`*x = 1`, `r = *x`).
+    Plain,
+    /// READ_ONCE / WRITE_ONCE / relaxed atomics / rcu_dereference.
+    Once,
+    Acquire,
+    Release,
+    /// Fully ordered (value-returning atomics, xchg, cmpxchg).
+    Mb,
+    /// Non-value-returning RMW (atomic_inc, ...): `NORETURN` in the LKMM.
+    NoReturn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FenceKind {
+    Mb,
+    Rmb,
+    Wmb,
+    Barrier,
+    BeforeAtomic,
+    AfterAtomic,
+    AfterSpinlock,
+    AfterUnlockLock,
+    AfterSrcuReadUnlock,
+    RcuLock,
+    RcuUnlock,
+}
+
+/// What a read-modify-write does to the old value `old` with operand `v`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RmwOp {
+    /// `new = old op v`
+    Op(BinOp),
+    /// `new = v` (xchg)
+    Xchg,
+    /// `if old == cmp { new = v }` (cmpxchg); the second operand is `cmp`.
+    Cmpxchg,
+    /// `if old != u { new = old + v }` (atomic_add_unless); second operand is `u`.
+    AddUnless,
+}
+
+/// What an RMW returns into its destination register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RmwRet {
+    None,
+    Old,
+    New,
+    /// `new == 0` (dec_and_test, sub_and_test, inc_and_test)
+    NewIsZero,
+    /// `new < 0` (add_negative)
+    NewIsNeg,
+    /// `old != new` i.e. whether the operation happened (add_unless)
+    Changed,
+    /// bit `v` of old was set (test_and_set_bit ...); operand is a mask.
+    OldBit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LockKind {
+    Spin,
+}
+
+/// What kind of check fails when an assertion does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AssertKind {
+    /// BUG_ON(c) / BUG(): the task dies.
+    Bug,
+    /// WARN_ON(c) / WARN_ON_ONCE(c): reported, execution goes on.
+    Warn,
+    /// assert(c): the scenario's own claim.
+    Assert,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Instr {
+    // ---- local instructions ----
+    Mov(Reg, Opd),
+    Un(Reg, UnOp, Opd),
+    Bin(Reg, BinOp, Opd, Opd),
+    Jump(u32),
+    /// Jump to the first target when the operand is non-zero, else the second.
+    Branch(Opd, u32, u32),
+    /// Fails (a verdict) when the operand is zero. The message is the
+    /// source text of the claim.
+    Assert(Opd, AssertKind, String),
+    /// A fence: no effect under SC, an event for the LKMM, a trace line.
+    Fence(FenceKind),
+    /// Stops the path: a bound of the model was reached (e.g. recursion).
+    Bound(String),
+    /// End of the body.
+    Exit,
+    // ---- shared instructions (interleaving points) ----
+    Load { dst: Reg, addr: Opd, ord: Order },
+    Store { addr: Opd, val: Opd, ord: Order },
+    /// `dst <- ret(old, new)` where `new = op(old, a, b)`, atomically.
+    Rmw { dst: Option<Reg>, addr: Opd, op: RmwOp, a: Opd, b: Opd, ret: RmwRet, ord: Order },
+    /// spin_lock: blocked while the lock is held.
+    Lock { addr: Opd, kind: LockKind },
+    Unlock { addr: Opd, kind: LockKind },
+    /// spin_trylock: `dst = 1` and the lock is taken if free, else `dst = 0`.
+    Trylock { dst: Reg, addr: Opd, kind: LockKind },
+    /// spin_is_locked
+    IsLocked { dst: Reg, addr: Opd },
+    /// rcu_read_lock / rcu_read_unlock (a fence event for the LKMM too).
+    RcuLock,
+    RcuUnlock,
+    /// synchronize_rcu: blocked until every read-side critical section
+    /// that was running when it started has ended.
+    SyncRcu,
+    /// srcu_read_lock(ss): `dst` gets the index to pass to unlock.
+    SrcuLock { dst: Reg, ss: Opd },
+    SrcuUnlock { ss: Opd, idx: Opd },
+    SyncSrcu { ss: Opd },
+}
+
+impl Instr {
+    /// Is this an interleaving point?
+    pub fn is_shared(&self) -> bool {
+        !matches!(
+            self,
+            Instr::Mov(..)
+                | Instr::Un(..)
+                | Instr::Bin(..)
+                | Instr::Jump(_)
+                | Instr::Branch(..)
+                | Instr::Assert(..)
+                | Instr::Fence(_)
+                | Instr::Bound(_)
+                | Instr::Exit
+        )
+    }
+}
+
+/// One instruction with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub instr: Instr,
+    pub span: Span,
+    /// The primitive or statement text shown in traces, e.g.
+    /// `spin_lock(&a)` or `r0 = READ_ONCE(*x)`. Empty for glue code.
+    pub text: String,
+}
+
+/// The code of one thread (or handler).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Body {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+/// A thread: a litmus process `P<n>` running on CPU n.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thread {
+    pub index: u32,
+    pub body: Body,
+    /// Number of registers in this thread's register file.
+    pub nregs: u16,
+    /// Initial register values (herd's `0:r1=...` and parameter bindings).
+    pub init_regs: Vec<(Reg, Val)>,
+    /// Register names, for outcomes and traces: (name, register).
+    pub reg_names: Vec<(String, Reg)>,
+}
+
+/// A named memory object: a global variable or struct instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub name: String,
+    /// First cell and number of cells.
+    pub base: u32,
+    pub size: u32,
+    /// Cell-level names for each cell of the object (`s.f`, `a[1]`).
+    pub cell_names: Vec<String>,
+    /// Which cells hold locks (spinlock_t), by offset.
+    pub lock_cells: Vec<u32>,
+}
+
+/// A location observed in the final condition or `locations` clause.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Observed {
+    /// Register `reg` of thread `thread`, printed `thread:name`.
+    Reg { thread: u32, reg: Reg, name: String },
+    /// Memory cell, printed by name.
+    Cell { cell: u32, name: String },
+}
+
+/// The final condition, over the observed locations (indices into
+/// [`Program::observed`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cond {
+    True,
+    False,
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Implies(Box<Cond>, Box<Cond>),
+    /// observed[idx] == value (or != when negated)
+    Eq { idx: usize, value: Val, negated: bool },
+    /// observed[a] == observed[b] (or !=)
+    EqLoc { a: usize, b: usize, negated: bool },
+}
+
+impl Cond {
+    pub fn eval(&self, vals: &[Val]) -> bool {
+        match self {
+            Cond::True => true,
+            Cond::False => false,
+            Cond::Not(c) => !c.eval(vals),
+            Cond::And(a, b) => a.eval(vals) && b.eval(vals),
+            Cond::Or(a, b) => a.eval(vals) || b.eval(vals),
+            Cond::Implies(a, b) => !a.eval(vals) || b.eval(vals),
+            Cond::Eq { idx, value, negated } => (vals[*idx] == *value) != *negated,
+            Cond::EqLoc { a, b, negated } => (vals[*a] == vals[*b]) != *negated,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    Exists,
+    NotExists,
+    Forall,
+}
+
+/// The whole lowered test or scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub name: String,
+    /// Total number of memory cells.
+    pub ncells: u32,
+    /// Initial memory.
+    pub init_mem: Vec<Val>,
+    pub objects: Vec<Object>,
+    pub threads: Vec<Thread>,
+    /// Names of functions whose address is taken (for printing FN_TAG values).
+    pub fn_names: Vec<String>,
+    /// What the outcome lists: the condition's and `locations`' locations,
+    /// in herd7's display order.
+    pub observed: Vec<Observed>,
+    pub filter: Option<Cond>,
+    pub quant: Option<(Quant, Cond)>,
+    /// Span of the final clause's condition, for reports.
+    pub cond_text: String,
+}
+
+impl Program {
+    /// The display name of a memory cell (`x`, `s.f`, `a[1]`).
+    pub fn cell_name(&self, cell: u32) -> String {
+        for o in &self.objects {
+            if cell >= o.base && cell < o.base + o.size {
+                return o.cell_names[(cell - o.base) as usize].clone();
+            }
+        }
+        format!("cell{cell}")
+    }
+
+    /// How a value prints: integers as themselves, pointers as `&name`
+    /// (or herd7 style `name` when `herd` is set).
+    pub fn show_val(&self, v: Val, herd: bool) -> String {
+        if let Some(c) = ptr_cell(v) {
+            let n = self.cell_name(c);
+            if herd {
+                n
+            } else {
+                format!("&{n}")
+            }
+        } else if let Some(f) = fn_index(v) {
+            self.fn_names.get(f as usize).cloned().unwrap_or_else(|| format!("fn{f}"))
+        } else {
+            v.to_string()
+        }
+    }
+
+    /// The herd7 display name of an observed location.
+    pub fn observed_name(&self, o: &Observed) -> String {
+        match o {
+            Observed::Reg { thread, name, .. } => format!("{thread}:{name}"),
+            Observed::Cell { name, .. } => name.clone(),
+        }
+    }
+}

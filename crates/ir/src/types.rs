@@ -1,0 +1,155 @@
+//! Semantic types and memory layout: how many cells a type occupies and
+//! where each struct field lives. One cell holds one scalar, pointer or
+//! lock word; a struct is its fields laid out in order; an array is its
+//! elements; a union overlays its fields at offset 0.
+
+use kvet_syntax::{Error, Span};
+use rustc_hash::FxHashMap;
+
+/// The kind of lock a lock-typed cell holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LockTy {
+    /// spinlock_t, raw_spinlock_t
+    Spin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    Void,
+    /// Any integer type (int, long, unsigned long, bool, u32, ...).
+    Int,
+    /// atomic_t, atomic_long_t, atomic64_t, refcount_t: one cell with an
+    /// implicit `counter` field.
+    Atomic,
+    Lock(LockTy),
+    /// srcu_struct: one cell.
+    Srcu,
+    Ptr(Box<Ty>),
+    Struct(u32),
+    Array(Box<Ty>, u32),
+    /// A function with its parameter count (only behind a pointer).
+    Func(u32),
+}
+
+impl Ty {
+    pub fn ptr(self) -> Ty {
+        Ty::Ptr(Box::new(self))
+    }
+
+    pub fn pointee(&self) -> Option<&Ty> {
+        match self {
+            Ty::Ptr(t) => Some(t),
+            Ty::Array(t, _) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_) | Ty::Srcu)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldInfo {
+    pub name: String,
+    pub ty: Ty,
+    pub offset: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructInfo {
+    pub name: String,
+    pub fields: Vec<FieldInfo>,
+    pub size: u32,
+    /// Declared but not (yet) defined.
+    pub complete: bool,
+}
+
+/// All struct/union layouts of one program.
+#[derive(Default, Debug)]
+pub struct Layouts {
+    pub structs: Vec<StructInfo>,
+    pub by_name: FxHashMap<String, u32>,
+}
+
+impl Layouts {
+    /// The id of `struct name`, creating an incomplete entry if unknown.
+    pub fn struct_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.by_name.get(name) {
+            return id;
+        }
+        let id = self.structs.len() as u32;
+        self.structs.push(StructInfo { name: name.to_string(), fields: Vec::new(), size: 0, complete: false });
+        self.by_name.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn size_of(&self, ty: &Ty, span: Span) -> Result<u32, Error> {
+        Ok(match ty {
+            Ty::Void => 1,
+            Ty::Int | Ty::Atomic | Ty::Lock(_) | Ty::Srcu | Ty::Ptr(_) => 1,
+            Ty::Func(_) => 1,
+            Ty::Struct(id) => {
+                let s = &self.structs[*id as usize];
+                if !s.complete {
+                    return Err(Error::new(span, format!("struct {} is used but never defined", s.name)));
+                }
+                s.size.max(1)
+            }
+            Ty::Array(t, n) => self.size_of(t, span)?.saturating_mul(*n),
+        })
+    }
+
+    pub fn field(&self, id: u32, name: &str) -> Option<&FieldInfo> {
+        self.structs[id as usize].fields.iter().find(|f| f.name == name)
+    }
+
+    /// Names of each cell of a value of type `ty` called `base`
+    /// (`s.f`, `a[1]`, `s.l.next`), used for traces and outcomes.
+    pub fn cell_names(&self, base: &str, ty: &Ty, out: &mut Vec<String>) {
+        match ty {
+            Ty::Struct(id) => {
+                let s = &self.structs[*id as usize];
+                let start = out.len();
+                for f in &s.fields {
+                    // unions overlay: only name the first field at each offset
+                    if out.len() - start > f.offset as usize {
+                        continue;
+                    }
+                    while out.len() - start < f.offset as usize {
+                        out.push(format!("{base}.?"));
+                    }
+                    self.cell_names(&format!("{base}.{}", f.name), &f.ty, out);
+                }
+                while out.len() - start < s.size.max(1) as usize {
+                    out.push(format!("{base}.?"));
+                }
+            }
+            Ty::Array(t, n) => {
+                for i in 0..*n {
+                    self.cell_names(&format!("{base}[{i}]"), t, out);
+                }
+            }
+            _ => out.push(base.to_string()),
+        }
+    }
+
+    /// Offsets of lock cells inside a value of type `ty`.
+    pub fn lock_cells(&self, ty: &Ty, at: u32, out: &mut Vec<u32>) {
+        match ty {
+            Ty::Lock(_) => out.push(at),
+            Ty::Struct(id) => {
+                for f in &self.structs[*id as usize].fields {
+                    self.lock_cells(&f.ty, at + f.offset, out);
+                }
+            }
+            Ty::Array(t, n) => {
+                let sz = self.size_of(t, Span::default()).unwrap_or(1);
+                for i in 0..*n {
+                    self.lock_cells(t, at + i * sz, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! herd7's output block, line for line as herd/top_herd.ml prints it:
+//! Test, States, Ok|No, Witnesses, Positive/Negative, Flag lines,
+//! Condition, Observation, Time. (For `~exists` the witness counts are
+//! swapped, as herd7 does; the Observation counts are not.)
+
+use kvet_ir::{Cond, Observed, Program, Quant, Val};
+use std::fmt::Write;
+
+/// Executions that satisfy / do not satisfy the proposition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pos: u64,
+    pub neg: u64,
+}
+
+fn loc_name(p: &Program, o: &Observed) -> String {
+    match o {
+        Observed::Reg { .. } => p.observed_name(o),
+        Observed::Cell { name, .. } => format!("[{name}]"),
+    }
+}
+
+fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
+    let s = match c {
+        Cond::True => "true".to_string(),
+        Cond::False => "false".to_string(),
+        Cond::Not(a) => format!("~{}", cond_text(p, a, false)),
+        Cond::And(a, b) => format!("{} /\\ {}", cond_text(p, a, false), cond_text(p, b, false)),
+        Cond::Or(a, b) => format!("{} \\/ {}", cond_text(p, a, false), cond_text(p, b, false)),
+        Cond::Implies(a, b) => format!("{} => {}", cond_text(p, a, false), cond_text(p, b, false)),
+        Cond::Eq { idx, value, negated } => {
+            let op = if *negated { "!=" } else { "=" };
+            return format!("{}{op}{}", loc_name(p, &p.observed[*idx]), p.show_val(*value, true));
+        }
+        Cond::EqLoc { a, b, negated } => {
+            let op = if *negated { "!=" } else { "=" };
+            return format!("{}{op}{}", loc_name(p, &p.observed[*a]), loc_name(p, &p.observed[*b]));
+        }
+    };
+    if top || matches!(c, Cond::Not(_)) {
+        s
+    } else {
+        format!("({s})")
+    }
+}
+
+/// herd7's "Test ... / States / ... / Time" block.
+pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[String], seconds: f64) -> String {
+    let mut o = String::new();
+    let (q, cond) = match &p.quant {
+        Some((q, c)) => (*q, c.clone()),
+        None => (Quant::Exists, Cond::True),
+    };
+    let kind = match q {
+        Quant::Exists => "Allowed",
+        Quant::NotExists => "Forbidden",
+        Quant::Forall => "Required",
+    };
+    let _ = writeln!(o, "Test {} {kind}", p.name);
+    let _ = writeln!(o, "States {}", outcomes.len());
+    for st in outcomes {
+        let mut line = String::new();
+        for (i, ob) in p.observed.iter().enumerate() {
+            let _ = write!(line, "{}={}; ", loc_name(p, ob), p.show_val(st[i], true));
+        }
+        let _ = writeln!(o, "{}", line.trim_end());
+    }
+    let ok = match q {
+        Quant::Exists => counts.pos > 0,
+        Quant::NotExists => counts.pos == 0,
+        Quant::Forall => counts.neg == 0,
+    };
+    let _ = writeln!(o, "{}", if ok { "Ok" } else { "No" });
+    let (wp, wn) = match q {
+        Quant::NotExists => (counts.neg, counts.pos),
+        _ => (counts.pos, counts.neg),
+    };
+    let _ = writeln!(o, "Witnesses");
+    let _ = writeln!(o, "Positive: {wp} Negative: {wn}");
+    for f in flags {
+        let _ = writeln!(o, "Flag {f}");
+    }
+    let qword = match q {
+        Quant::Exists => "exists",
+        Quant::NotExists => "~exists",
+        Quant::Forall => "forall",
+    };
+    let _ = writeln!(o, "Condition {qword} ({})", cond_text(p, &cond, true));
+    let obs = if counts.pos == 0 {
+        "Never"
+    } else if counts.neg == 0 {
+        "Always"
+    } else {
+        "Sometimes"
+    };
+    let _ = writeln!(o, "Observation {} {obs} {} {}", p.name, counts.pos, counts.neg);
+    let _ = writeln!(o, "Time {} {seconds:.2}", p.name);
+    o
+}

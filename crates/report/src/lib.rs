@@ -1,0 +1,14 @@
+//! The report layer: it owns all formatting. Diagnostics with the source
+//! line underlined, herd7's output block, CPU-column counterexample
+//! traces in the style of kernel mailing-list race diagrams, and the
+//! `--json` form of every result.
+
+mod diag;
+mod herd;
+mod json;
+mod trace;
+
+pub use diag::render_error;
+pub use herd::{herd_block, Counts};
+pub use json::{check_json, CheckJson, ViolationJson};
+pub use trace::{render_trace, trace_rows, RowText};

@@ -1,0 +1,31 @@
+//! Front-end errors: every error carries the span it is about.
+
+use crate::Span;
+
+/// A user error in the input file: a message, the primary span to
+/// underline, and optional notes (hints) printed below it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub message: String,
+    pub span: Span,
+    /// A short label printed under the underline (may be empty).
+    pub label: String,
+    pub notes: Vec<String>,
+}
+
+impl Error {
+    pub fn new(span: Span, message: impl Into<String>) -> Error {
+        Error { message: message.into(), span, label: String::new(), notes: Vec::new() }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Error {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Error {
+        self.notes.push(note.into());
+        self
+    }
+}

@@ -1,0 +1,17 @@
+//! kvet's front end: the lexer, the `#define` expander and the
+//! recursive-descent parser for herd7's C litmus format and kvet's
+//! scenario extensions (see `docs/language.md`).
+//!
+//! Parsing never panics: every failure is an [`Error`] with a [`Span`].
+
+mod ast;
+mod error;
+mod expand;
+mod lexer;
+mod parser;
+mod span;
+
+pub use ast::*;
+pub use error::Error;
+pub use parser::{parse, parse_with_prelude};
+pub use span::{line_col, Span, PRELUDE_BASE};

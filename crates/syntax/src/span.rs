@@ -1,0 +1,43 @@
+//! Byte-offset spans into one source text, and line/column lookup.
+
+/// A half-open byte range `lo..hi` in the source text of one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub lo: u32,
+    pub hi: u32,
+}
+
+impl Span {
+    pub fn new(lo: usize, hi: usize) -> Span {
+        Span { lo: lo as u32, hi: hi as u32 }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { lo: self.lo.min(other.lo), hi: self.hi.max(other.hi) }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.lo as usize..self.hi as usize
+    }
+}
+
+/// Spans at or above this offset point into the prelude text (the
+/// kernel-like C kept with the engine), at `offset - PRELUDE_BASE`.
+pub const PRELUDE_BASE: u32 = 0x8000_0000;
+
+impl Span {
+    pub fn is_prelude(self) -> bool {
+        self.lo >= PRELUDE_BASE
+    }
+}
+
+/// 1-based line and column of a byte offset in `text`.
+pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let col_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = text[col_start..offset].chars().count() as u32 + 1;
+    (line, col)
+}
