@@ -551,6 +551,59 @@ impl<R: Row> Rel<R> {
     }
 }
 
+/// All linear extensions of `r` restricted to `es` (herd's
+/// `all_topos_kont_rel` + `order_to_rel`), as total orders (transitive).
+/// Returns no order when `r` restricted to `es` is cyclic.
+pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
+    let mut out = Vec::new();
+    let nodes: Vec<usize> = es.iter().collect();
+    // predecessor sets restricted to es
+    let mut preds = vec![R::zeros(n); n];
+    for &a in &nodes {
+        let mut succ = r.row(a).clone();
+        succ.inter_with(es);
+        for b in succ.iter() {
+            preds[b].insert(a);
+        }
+    }
+    let mut order: Vec<usize> = Vec::with_capacity(nodes.len());
+    let placed = R::zeros(n);
+    fn rec<R: Row>(
+        n: usize,
+        nodes: &[usize],
+        preds: &[R],
+        placed: &mut R,
+        order: &mut Vec<usize>,
+        out: &mut Vec<Rel<R>>,
+    ) {
+        if order.len() == nodes.len() {
+            let mut o = Rel::empty(n);
+            for (i, &a) in order.iter().enumerate() {
+                for &b in &order[i + 1..] {
+                    o.insert(a, b);
+                }
+            }
+            out.push(o);
+            return;
+        }
+        for &x in nodes {
+            if !placed.contains(x) && preds[x].is_subset(placed) {
+                placed.insert(x);
+                order.push(x);
+                rec(n, nodes, preds, placed, order, out);
+                order.pop();
+                placed.remove(x);
+            }
+        }
+    }
+    let mut placed = placed;
+    rec(n, &nodes, &preds, &mut placed, &mut order, &mut out);
+    if out.is_empty() && !nodes.is_empty() {
+        return Vec::new();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,9 @@ struct SearchArgs {
     /// Stop at the first bug found.
     #[arg(long)]
     stop_at_first: bool,
+    /// Explore every interleaving, without partial-order reduction.
+    #[arg(long)]
+    no_reduce: bool,
 }
 
 impl SearchArgs {
@@ -45,6 +48,7 @@ impl SearchArgs {
             max_seconds: self.timeout,
             max_memory: self.max_memory << 20,
             stop_at_first: self.stop_at_first,
+            reduce: !self.no_reduce,
         }
     }
 }

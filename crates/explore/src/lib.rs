@@ -7,6 +7,7 @@
 
 mod liveness;
 mod machine;
+mod por;
 mod search;
 mod state;
 mod trace;
@@ -36,6 +37,9 @@ pub struct Options {
     pub max_memory: u64,
     /// Stop at the first bug (not at the first bound warning).
     pub stop_at_first: bool,
+    /// Partial-order reduction (static ample sets). Preserves final
+    /// outcomes, deadlocks and every thread's checks; changes state counts.
+    pub reduce: bool,
 }
 
 impl Default for Options {
@@ -46,6 +50,7 @@ impl Default for Options {
             max_seconds: None,
             max_memory: 8 << 30,
             stop_at_first: false,
+            reduce: true,
         }
     }
 }

@@ -30,10 +30,13 @@ pub enum Wait {
     GracePeriod,
 }
 
-/// Receives what a step does, for traces. The search uses [`NoTrace`].
+/// Receives what a step does: executed instructions (for traces, only
+/// when `ON`) and non-fatal findings (WARN_ON, unlock misuse), after
+/// which the step carries on as the kernel would.
 pub trait Tracer {
     const ON: bool;
     fn exec(&mut self, thread: usize, pc: u32, detail: Detail);
+    fn warn(&mut self, v: Violation);
 }
 
 /// Extra facts about an executed instruction, for trace rows.
@@ -50,12 +53,20 @@ pub enum Detail {
     GpEnd,
 }
 
-pub struct NoTrace;
+/// The search's tracer: no trace rows, but it keeps non-fatal findings.
+#[derive(Default)]
+pub struct NoTrace {
+    pub warnings: Vec<Violation>,
+}
 
 impl Tracer for NoTrace {
     const ON: bool = false;
     #[inline(always)]
     fn exec(&mut self, _: usize, _: u32, _: Detail) {}
+    #[cold]
+    fn warn(&mut self, v: Violation) {
+        self.warnings.push(v);
+    }
 }
 
 /// Static facts the machine needs, precomputed per program.
@@ -110,21 +121,21 @@ impl<'p> Machine<'p> {
     }
 
     pub fn pc(&self, s: &[i64], t: usize) -> u32 {
-        s[self.layout.thread_base[t] + PC] as u32
+        s[self.layout.thread_base[t] ] as u32
     }
 
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
         let base = self.layout.thread_base[t];
-        let pc = s[base + PC] as u32;
+        let pc = s[base ] as u32;
         match self.instr(t, pc) {
             Instr::Exit => Status::Done,
             Instr::Lock { addr, .. } => match self.cell_of(s, t, *addr) {
                 Some(c) if s[c as usize] != 0 => Status::Blocked(Wait::Lock(c)),
                 _ => Status::Enabled,
             },
-            Instr::SyncRcu | Instr::SyncSrcu { .. } if s[base + GP_WAIT] != 0 => {
+            Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
                     Status::Enabled
                 } else {
@@ -142,34 +153,32 @@ impl<'p> Machine<'p> {
 
     fn grace_period_over(&self, s: &[i64], t: usize) -> bool {
         let base = self.layout.thread_base[t];
-        let srcu = matches!(self.instr(t, s[base + PC] as u32), Instr::SyncSrcu { .. });
-        let ss = s[base + GP_WAIT] - 1; // for srcu: the cell + 1 stored; for rcu: 1
-        for j in 0..self.layout.nthreads {
-            let snap = s[base + SNAP + j];
-            if snap < 0 {
-                continue;
-            }
-            let jb = self.layout.thread_base[j];
-            let (nest, gen) = if srcu {
-                if s[jb + SRCU_CELL] != ss {
-                    // that reader has left this domain entirely
-                    continue;
-                }
-                (s[jb + SRCU_NEST], s[jb + SRCU_GEN])
-            } else {
-                (s[jb + RCU_NEST], s[jb + RCU_GEN])
-            };
-            if nest > 0 && gen == snap {
-                return false;
-            }
+        let n = self.layout.nthreads;
+        if matches!(self.instr(t, s[base ] as u32), Instr::SyncSrcu { .. }) {
+            // every reader slot seen running has moved on
+            let first = (s[self.layout.gp[t]] - 1) as usize + 1;
+            return (0..2 * n).all(|k| s[self.layout.gp[t] + 1 + k] < 0 || s[first + k] != s[self.layout.gp[t] + 1 + k]);
         }
-        true
+        (0..n).all(|j| {
+            let snap = s[self.layout.gp[t] + 1 + j];
+            snap < 0 || self.layout.rcu_nest(s, j) == 0 || self.layout.rcu_gen(s, j) != snap
+        })
+    }
+
+    /// The cell of reader slot `j` of the srcu_struct at `c`.
+    fn srcu_slot(&self, c: usize, t: usize, pc: u32, j: usize) -> Result<usize, Violation> {
+        let k = c + 1 + j;
+        if c + 2 * self.layout.nthreads >= self.layout.ncells {
+            let msg = "SRCU primitive applied to something that is not a struct srcu_struct".to_string();
+            return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
+        }
+        Ok(k)
     }
 
     /// Execute one step of thread `t` (which must be enabled).
     pub fn step<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
         let base = self.layout.thread_base[t];
-        let pc = s[base + PC] as u32;
+        let pc = s[base ] as u32;
         let mut next = pc + 1;
         match *self.instr(t, pc) {
             Instr::Load { dst, addr, .. } => {
@@ -239,16 +248,14 @@ impl<'p> Machine<'p> {
                 let c = self.mem(s, t, pc, addr)?;
                 let holder = s[c];
                 if holder != t as i64 + 1 {
-                    if T::ON {
-                        tr.exec(t, pc, Detail::None);
-                    }
                     let name = self.prog.cell_name(c as u32);
                     let msg = if holder == 0 {
                         format!("spin_unlock of {name}, which is not held (unbalanced or double unlock)")
                     } else {
                         format!("CPU{t} unlocks {name}, which is held by CPU{}", holder - 1)
                     };
-                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+                    // The kernel's unlock stores "unlocked" regardless.
+                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, msg));
                 }
                 s[c] = 0;
                 if T::ON {
@@ -275,45 +282,51 @@ impl<'p> Machine<'p> {
                 }
             }
             Instr::RcuLock => {
-                s[base + RCU_NEST] += 1;
+                s[self.layout.rcu[t]] += 1;
                 if T::ON {
                     tr.exec(t, pc, Detail::None);
                 }
             }
             Instr::RcuUnlock => {
-                if s[base + RCU_NEST] == 0 {
-                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, "rcu_read_unlock() without a matching rcu_read_lock()".into()));
-                }
-                s[base + RCU_NEST] -= 1;
-                if s[base + RCU_NEST] == 0 {
-                    s[base + RCU_GEN] += 1;
+                if s[self.layout.rcu[t]] == 0 {
+                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, "rcu_read_unlock() without a matching rcu_read_lock()".into()));
+                } else {
+                    s[self.layout.rcu[t]] -= 1;
+                    if s[self.layout.rcu[t]] == 0 {
+                        s[self.layout.rcu[t] + 1] += 1;
+                    }
                 }
                 if T::ON {
                     tr.exec(t, pc, Detail::None);
                 }
             }
             Instr::SrcuLock { dst, ss } => {
-                let c = self.mem(s, t, pc, ss)? as i64;
-                if s[base + SRCU_NEST] > 0 && s[base + SRCU_CELL] != c {
-                    let msg = "kvet models one SRCU domain per task at a time; this task nests two".to_string();
+                // srcu_struct cells: [value, 2 reader slots per task]. A
+                // slot is odd while its reader section runs; each lock and
+                // unlock adds one, so a slot's value names one section.
+                let c = self.mem(s, t, pc, ss)?;
+                let first = self.srcu_slot(c, t, pc, 2 * t)?;
+                let Some(k) = (0..2).find(|k| s[first + k] % 2 == 0) else {
+                    let msg = "more than two nested srcu_read_lock() of one srcu_struct in one task".to_string();
                     return Err(self.violation(ViolationKind::Bound, t, pc, msg));
-                }
-                s[base + SRCU_CELL] = c;
-                s[base + SRCU_NEST] += 1;
-                self.set_reg(s, t, dst, 0);
+                };
+                s[first + k] += 1;
+                let idx = (2 * t + k) as i64;
+                self.set_reg(s, t, dst, idx);
                 if T::ON {
-                    tr.exec(t, pc, Detail::None);
+                    tr.exec(t, pc, Detail::Value(idx));
                 }
             }
-            Instr::SrcuUnlock { ss, .. } => {
-                let c = self.mem(s, t, pc, ss)? as i64;
-                if s[base + SRCU_NEST] == 0 || s[base + SRCU_CELL] != c {
-                    return Err(self.violation(ViolationKind::LockMisuse, t, pc, "srcu_read_unlock() without a matching srcu_read_lock()".into()));
-                }
-                s[base + SRCU_NEST] -= 1;
-                if s[base + SRCU_NEST] == 0 {
-                    s[base + SRCU_GEN] += 1;
-                    s[base + SRCU_CELL] = -1;
+            Instr::SrcuUnlock { ss, idx } => {
+                let c = self.mem(s, t, pc, ss)?;
+                let idx = self.reg(s, t, idx);
+                let slot = if (0..2 * self.layout.nthreads as i64).contains(&idx) { Some(self.srcu_slot(c, t, pc, idx as usize)?) } else { None };
+                match slot {
+                    Some(k) if s[k] % 2 == 1 => s[k] += 1,
+                    _ => {
+                        let msg = format!("srcu_read_unlock() with index {idx}, which no running srcu_read_lock() returned");
+                        tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+                    }
                 }
                 if T::ON {
                     tr.exec(t, pc, Detail::None);
@@ -324,42 +337,48 @@ impl<'p> Machine<'p> {
                     Instr::SyncSrcu { ss } => Some(self.mem(s, t, pc, ss)? as i64),
                     _ => None,
                 };
-                if s[base + GP_WAIT] == 0 {
+                if s[self.layout.gp[t]] == 0 {
                     // Start: snapshot the readers now inside a critical section.
-                    if srcu.is_none() && s[base + RCU_NEST] > 0 {
+                    if srcu.is_none() && self.layout.rcu_nest(s, t) > 0 {
                         let msg = "synchronize_rcu() inside an RCU read-side critical section: it waits for itself".to_string();
                         return Err(self.violation(ViolationKind::Deadlock, t, pc, msg));
                     }
                     let mut any = false;
-                    for j in 0..self.layout.nthreads {
-                        let jb = self.layout.thread_base[j];
-                        let snap = match srcu {
-                            None if j != t && s[jb + RCU_NEST] > 0 => s[jb + RCU_GEN],
-                            Some(c) if s[jb + SRCU_NEST] > 0 && s[jb + SRCU_CELL] == c => s[jb + SRCU_GEN],
-                            _ => -1,
-                        };
-                        any |= snap >= 0;
-                        s[base + SNAP + j] = snap;
+                    match srcu {
+                        None => {
+                            for j in 0..self.layout.nthreads {
+                                                    let snap = if j != t && self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 };
+                                any |= snap >= 0;
+                                s[self.layout.gp[t] + 1 + j] = snap;
+                            }
+                        }
+                        Some(c) => {
+                            let first = self.srcu_slot(c as usize, t, pc, 0)?;
+                            for k in 0..2 * self.layout.nthreads {
+                                let v = s[first + k];
+                                let snap = if v % 2 == 1 { v } else { -1 };
+                                any |= snap >= 0;
+                                s[self.layout.gp[t] + 1 + k] = snap;
+                            }
+                        }
                     }
                     if T::ON {
                         tr.exec(t, pc, Detail::GpStart);
                     }
                     if any {
-                        s[base + GP_WAIT] = srcu.map_or(1, |c| c + 1);
+                        s[self.layout.gp[t]] = srcu.map_or(1, |c| c + 1);
                         next = pc; // stay: the wait completes in a later step
                     } else {
-                        for j in 0..self.layout.nthreads {
-                            s[base + SNAP + j] = 0;
-                        }
+                        let g = self.layout.gp[t];
+                        s[g + 1..g + 1 + self.layout.nsnap[t]].fill(0);
                         if T::ON {
                             tr.exec(t, pc, Detail::GpEnd);
                         }
                     }
                 } else {
-                    s[base + GP_WAIT] = 0;
-                    for j in 0..self.layout.nthreads {
-                        s[base + SNAP + j] = 0;
-                    }
+                    s[self.layout.gp[t]] = 0;
+                    let g = self.layout.gp[t];
+                        s[g + 1..g + 1 + self.layout.nsnap[t]].fill(0);
                     if T::ON {
                         tr.exec(t, pc, Detail::GpEnd);
                     }
@@ -370,7 +389,7 @@ impl<'p> Machine<'p> {
                 return Ok(());
             }
         }
-        s[base + PC] = next as i64;
+        s[base ] = next as i64;
         if next != pc {
             self.run_local(s, t, tr)?;
         }
@@ -399,7 +418,7 @@ impl<'p> Machine<'p> {
     /// Run thread `t`'s local instructions until a shared one or exit.
     pub fn run_local<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
         let base = self.layout.thread_base[t];
-        let mut pc = s[base + PC] as u32;
+        let mut pc = s[base ] as u32;
         let mut fuel = LOCAL_FUEL;
         loop {
             let ins = self.instr(t, pc);
@@ -419,7 +438,7 @@ impl<'p> Machine<'p> {
                     match eval_bin(op, a, b) {
                         Some(v) => self.set_reg(s, t, r, v),
                         None => {
-                            s[base + PC] = pc as i64;
+                            s[base ] = pc as i64;
                             return Err(self.violation(ViolationKind::Assertion, t, pc, "division by zero".into()));
                         }
                     }
@@ -443,13 +462,19 @@ impl<'p> Machine<'p> {
                         tr.exec(t, pc, Detail::Value(self.reg(s, t, c)));
                     }
                     if self.reg(s, t, c) == 0 {
-                        s[base + PC] = pc as i64;
                         let k = match kind {
                             AssertKind::Assert => ViolationKind::Assertion,
                             AssertKind::Bug => ViolationKind::Bug,
                             AssertKind::Warn => ViolationKind::Warning,
                         };
-                        return Err(self.violation(k, t, pc, msg.clone()));
+                        let v = self.violation(k, t, pc, msg.clone());
+                        if kind == AssertKind::Warn {
+                            // WARN_ON() reports and carries on.
+                            tr.warn(v);
+                        } else {
+                            s[base ] = pc as i64;
+                            return Err(v);
+                        }
                     }
                     pc += 1;
                 }
@@ -460,44 +485,45 @@ impl<'p> Machine<'p> {
                     pc += 1;
                 }
                 Instr::Bound(ref msg) => {
-                    s[base + PC] = pc as i64;
+                    s[base ] = pc as i64;
                     return Err(self.violation(ViolationKind::Bound, t, pc, msg.clone()));
                 }
                 Instr::Exit => {
-                    s[base + PC] = pc as i64;
-                    self.exit_checks(s, t, pc)?;
+                    s[base ] = pc as i64;
                     self.clear_dead(s, t, pc);
                     return Ok(());
                 }
                 _ => {
-                    s[base + PC] = pc as i64;
+                    s[base ] = pc as i64;
                     self.clear_dead(s, t, pc);
                     return Ok(());
                 }
             }
             if fuel == 0 {
-                s[base + PC] = pc as i64;
+                s[base ] = pc as i64;
                 let msg = format!("a loop without shared accesses ran {LOCAL_FUEL} iterations: it does not terminate");
                 return Err(self.violation(ViolationKind::Bound, t, pc, msg));
             }
         }
     }
 
-    fn exit_checks(&self, s: &[i64], t: usize, pc: u32) -> Result<(), Violation> {
-        let base = self.layout.thread_base[t];
+    /// In a final state: a lock or RCU read-side section some task left
+    /// held when it exited (lockdep: "lock held when returning to user space").
+    pub fn exit_problem(&self, s: &[i64]) -> Option<Violation> {
         for &c in &self.lock_cells {
-            if s[c as usize] == t as i64 + 1 {
-                let msg = format!("P{t} exits with {} still held", self.prog.cell_name(c));
-                return Err(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+            if let Some(h) = self.holder(s, c) {
+                let pc = self.pc(s, h);
+                let msg = format!("P{h} exits with {} still held", self.prog.cell_name(c));
+                return Some(self.violation(ViolationKind::LockMisuse, h, pc, msg));
             }
         }
-        if s[base + RCU_NEST] > 0 {
-            return Err(self.violation(ViolationKind::LockMisuse, t, pc, format!("P{t} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())")));
+        for t in 0..self.layout.nthreads {
+            if self.layout.rcu_nest(s, t) > 0 {
+                let msg = format!("P{t} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())");
+                return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
+            }
         }
-        if s[base + SRCU_NEST] > 0 {
-            return Err(self.violation(ViolationKind::LockMisuse, t, pc, format!("P{t} exits inside an SRCU read-side critical section")));
-        }
-        Ok(())
+        None
     }
 
     #[inline]

@@ -4,6 +4,7 @@
 //! back into the schedule that reached it, which replay re-executes.
 
 use crate::machine::{Machine, NoTrace, Status, Wait};
+use crate::por::Por;
 use crate::visited::{fingerprint, FpTable, VisitedSet};
 use crate::{Exploration, Options, SearchOrder, StopReason, Violation, ViolationKind};
 use kvet_ir::{Program, Val};
@@ -12,6 +13,7 @@ use std::time::Instant;
 
 struct Ctx<'m, 'p> {
     m: &'m Machine<'p>,
+    por: Option<Por>,
     opts: &'m Options,
     visited: FpTable,
     parent: Vec<u32>,
@@ -60,9 +62,13 @@ impl Ctx<'_, '_> {
             }
         }
         if all_done {
+            if let Some(v) = m.exit_problem(s) {
+                self.report(v, id, None);
+            }
             m.observe(s, &mut self.obs);
             let keep = m.prog.filter.as_ref().is_none_or(|f| f.eval(&self.obs));
             if keep {
+                self.obs.truncate(m.prog.ndisplay);
                 *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
             }
             return false;
@@ -97,6 +103,40 @@ impl Ctx<'_, '_> {
         false
     }
 
+    /// A thread whose next step may be explored alone (see `por`).
+    fn ample(&self, s: &[i64]) -> Option<usize> {
+        let por = self.por.as_ref()?;
+        let m = self.m;
+        let n = m.layout.nthreads;
+        (0..n).find(|&t| {
+            m.status(s, t) == Status::Enabled
+                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t && m.status(s, u) != Status::Done).map(|u| (u, m.pc(s, u))))
+        })
+    }
+
+    /// Try the reduced expansion: true if the ample successor was new
+    /// (then the state needs no other successor).
+    fn try_ample(&mut self, s: &[i64], id: u32, scratch: &mut [i64], sink: &mut NoTrace, out: &mut Vec<i64>, out_ids: &mut Vec<u32>) -> bool {
+        let Some(t) = self.ample(s) else { return false };
+        scratch.copy_from_slice(s);
+        self.res.transitions += 1;
+        let r = self.m.step(scratch, t, sink);
+        if r.is_err() || !sink.warnings.is_empty() {
+            sink.warnings.clear();
+            return false; // the full expansion reports it
+        }
+        if !self.visited.insert(fingerprint(scratch)) {
+            return false; // cycle proviso
+        }
+        let nid = self.parent.len() as u32;
+        self.parent.push(id);
+        self.via.push(t as u8);
+        self.res.states += 1;
+        out.extend_from_slice(scratch);
+        out_ids.push(nid);
+        true
+    }
+
     fn stop_now(&self) -> bool {
         self.opts.stop_at_first && self.res.violations.iter().any(|v| v.kind.is_bug())
     }
@@ -107,6 +147,7 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
+        por: opts.reduce.then(|| Por::new(prog)),
         opts,
         visited: FpTable::default(),
         parent: vec![0],
@@ -115,7 +156,7 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         obs: Vec::new(),
         start: Instant::now(),
     };
-    let init = match m.initial(&mut NoTrace) {
+    let init = match m.initial(&mut NoTrace::default()) {
         Ok(s) => s,
         Err(v) => {
             cx.report(v, 0, None);
@@ -141,10 +182,17 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut next: Vec<i64> = Vec::new();
     let mut next_ids: Vec<u32> = Vec::new();
     let mut scratch = vec![0i64; len];
+    let mut sink = NoTrace::default();
     while !cur_ids.is_empty() {
         for (k, &id) in cur_ids.iter().enumerate() {
             let s = &cur[k * len..(k + 1) * len];
             if !cx.classify(s, id) {
+                continue;
+            }
+            if cx.try_ample(s, id, &mut scratch, &mut sink, &mut next, &mut next_ids) {
+                if cx.out_of_budget() {
+                    return;
+                }
                 continue;
             }
             for t in 0..n {
@@ -153,7 +201,11 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 }
                 scratch.copy_from_slice(s);
                 cx.res.transitions += 1;
-                if let Err(v) = cx.m.step(&mut scratch, t, &mut NoTrace) {
+                let r = cx.m.step(&mut scratch, t, &mut sink);
+                for w in sink.warnings.drain(..) {
+                    cx.report(w, id, Some(t as u32));
+                }
+                if let Err(v) = r {
                     cx.report(v, id, Some(t as u32));
                     if cx.stop_now() {
                         return;
@@ -191,11 +243,18 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut ids: Vec<u32> = vec![0];
     let mut scratch = vec![0i64; len];
     let mut s = vec![0i64; len];
+    let mut sink = NoTrace::default();
     while let Some(id) = ids.pop() {
         let top = ids.len();
         s.copy_from_slice(&stack[top * len..(top + 1) * len]);
         stack.truncate(top * len);
         if !cx.classify(&s, id) {
+            continue;
+        }
+        if cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack, &mut ids) {
+            if cx.out_of_budget() {
+                return;
+            }
             continue;
         }
         // push in reverse so thread 0 is explored first
@@ -205,7 +264,11 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             }
             scratch.copy_from_slice(&s);
             cx.res.transitions += 1;
-            if let Err(v) = cx.m.step(&mut scratch, t, &mut NoTrace) {
+            let r = cx.m.step(&mut scratch, t, &mut sink);
+            for w in sink.warnings.drain(..) {
+                cx.report(w, id, Some(t as u32));
+            }
+            if let Err(v) = r {
                 cx.report(v, id, Some(t as u32));
                 if cx.stop_now() {
                     return;
@@ -237,6 +300,9 @@ pub(crate) fn deadlock_message(m: &Machine, s: &[i64]) -> String {
                 let name = m.prog.cell_name(c);
                 match m.holder(s, c) {
                     Some(h) if h == t => parts.push(format!("CPU{t} waits for {name}, which it already holds")),
+                    Some(h) if m.status(s, h) == Status::Done => {
+                        parts.push(format!("CPU{t} waits for {name} (held by CPU{h}, which has exited)"))
+                    }
                     Some(h) => parts.push(format!("CPU{t} waits for {name} (held by CPU{h})")),
                     None => parts.push(format!("CPU{t} waits for {name}")),
                 }

@@ -23,12 +23,15 @@ pub struct Trace {
     pub violation: Option<Violation>,
 }
 
-struct Rec(Vec<TraceRow>);
+struct Rec(Vec<TraceRow>, Option<Violation>);
 
 impl Tracer for Rec {
     const ON: bool = true;
     fn exec(&mut self, thread: usize, pc: u32, detail: Detail) {
         self.0.push(TraceRow { thread: thread as u32, pc, detail, waits: false });
+    }
+    fn warn(&mut self, v: Violation) {
+        self.1 = Some(v);
     }
 }
 
@@ -46,12 +49,13 @@ pub enum ReplayError {
 /// Re-run `path` from the initial state, recording every instruction.
 pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     let m = Machine::new(prog);
-    let mut rec = Rec(Vec::new());
+    let mut rec = Rec(Vec::new(), None);
     let mut s = match m.initial(&mut rec) {
         Ok(s) => s,
         Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v) }),
     };
     for (i, &t) in path.iter().enumerate() {
+        rec.1 = None;
         if t as usize >= m.layout.nthreads || m.status(&s, t as usize) != Status::Enabled {
             return Err(ReplayError::Disabled(i, t));
         }
@@ -60,12 +64,24 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             return Ok(Trace { rows: rec.0, violation: Some(v) });
         }
     }
-    // A deadlock: show what every blocked thread waits on.
+    // A non-fatal finding (WARN_ON, unlock misuse) in the last step ends
+    // the schedule that was recorded for it.
+    let with_path = |mut v: Violation| {
+        v.path = path.to_vec();
+        v
+    };
+    if let Some(v) = rec.1.take() {
+        return Ok(Trace { rows: rec.0, violation: Some(with_path(v)) });
+    }
+    // A final state with a lock still held, or a deadlock: show what
+    // every blocked thread waits on.
     let n = m.layout.nthreads;
     let any_enabled = (0..n).any(|t| m.status(&s, t) == Status::Enabled);
     let all_done = (0..n).all(|t| m.status(&s, t) == Status::Done);
     let mut violation = None;
-    if !any_enabled && !all_done {
+    if all_done {
+        violation = m.exit_problem(&s).map(with_path);
+    } else if !any_enabled {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {
                 rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true });

@@ -10,8 +10,8 @@ use kvet_syntax::{self as ast, Error, Span};
 pub(crate) fn lower_final(
     lw: &Lowerer,
     file: &ast::File,
-    threads: &[Thread],
-) -> Res<(Vec<Observed>, Option<Cond>, Option<(Quant, Cond)>)> {
+    threads: &mut [Thread],
+) -> Res<(Vec<Observed>, usize, Option<Cond>, Option<(Quant, Cond)>)> {
     let mut obs: Vec<Observed> = Vec::new();
     for l in &file.fin.locations {
         let o = observed(lw, l, threads)?;
@@ -20,7 +20,6 @@ pub(crate) fn lower_final(
         }
     }
     let mut cx = Cx { lw, threads, obs };
-    let filter = file.fin.filter.as_ref().map(|c| cx.cond(c)).transpose()?;
     let quant = match &file.fin.quant {
         Some((q, c)) => {
             let q = match q {
@@ -32,14 +31,18 @@ pub(crate) fn lower_final(
         }
         None => None,
     };
-    // herd7 prints the observed locations sorted: registers (by thread,
-    // then name), then memory locations by name.
+    // herd7 displays the `locations` and the condition's locations, not
+    // those only the filter reads: those come after the displayed ones.
+    let ndisplay = cx.obs.len();
+    let filter = file.fin.filter.as_ref().map(|c| cx.cond(c)).transpose()?;
+    // Displayed locations are sorted as herd7 prints them: registers (by
+    // thread, then name), then memory locations by name.
     let mut order: Vec<usize> = (0..cx.obs.len()).collect();
     let key = |o: &Observed| match o {
         Observed::Reg { thread, name, .. } => (0, *thread, name.clone()),
         Observed::Cell { name, .. } => (1, 0, name.clone()),
     };
-    order.sort_by_key(|&i| key(&cx.obs[i]));
+    order[..ndisplay].sort_by_key(|&i| key(&cx.obs[i]));
     let mut remap = vec![0; order.len()];
     for (new, &old) in order.iter().enumerate() {
         remap[old] = new;
@@ -47,7 +50,7 @@ pub(crate) fn lower_final(
     let obs: Vec<Observed> = order.iter().map(|&i| cx.obs[i].clone()).collect();
     let filter = filter.map(|c| renumber(c, &remap));
     let quant = quant.map(|(q, c)| (q, renumber(c, &remap)));
-    Ok((obs, filter, quant))
+    Ok((obs, ndisplay, filter, quant))
 }
 
 fn renumber(c: Cond, m: &[usize]) -> Cond {
@@ -64,7 +67,7 @@ fn renumber(c: Cond, m: &[usize]) -> Cond {
 
 struct Cx<'l, 'a> {
     lw: &'l Lowerer<'a>,
-    threads: &'l [Thread],
+    threads: &'l mut [Thread],
     obs: Vec<Observed>,
 }
 
@@ -104,18 +107,22 @@ impl Cx<'_, '_> {
     }
 }
 
-fn observed(lw: &Lowerer, l: &ast::Loc, threads: &[Thread]) -> Res<Observed> {
+fn observed(lw: &Lowerer, l: &ast::Loc, threads: &mut [Thread]) -> Res<Observed> {
     match l {
         ast::Loc::Reg { thread, name, span } => {
             let t = threads
-                .get(*thread as usize)
+                .get_mut(*thread as usize)
                 .ok_or_else(|| Error::new(*span, format!("there is no process P{thread}")))?;
-            let reg = t
-                .reg_names
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, r)| *r)
-                .ok_or_else(|| Error::new(*span, format!("P{thread} has no register (top-level local) named `{name}`")))?;
+            let reg = match t.reg_names.iter().find(|(n, _)| n == name) {
+                Some((_, r)) => *r,
+                None => {
+                    // herd7 shows a register the process never sets as 0.
+                    let r = t.nregs;
+                    t.nregs = t.nregs.checked_add(1).ok_or_else(|| Error::new(*span, "too many registers"))?;
+                    t.reg_names.push((name.clone(), r));
+                    r
+                }
+            };
             Ok(Observed::Reg { thread: *thread, reg, name: name.clone() })
         }
         ast::Loc::Global { path, span } => {

@@ -7,6 +7,7 @@
 
 mod cond;
 mod lower;
+mod opt;
 mod prims;
 mod program;
 mod types;

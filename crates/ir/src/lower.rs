@@ -76,6 +76,13 @@ pub(crate) struct Lowerer<'a> {
     pub fn_ids: FxHashMap<String, u32>,
     pub fn_names: Vec<String>,
     pub cx: BodyCx,
+    /// Names declared in the init block (a second `x=1;` entry for the
+    /// same name sets it again instead of redeclaring it).
+    init_declared: FxHashSet<String>,
+    /// Inside a litmus process body (not a helper): undeclared names that
+    /// are assigned become registers, as herd7 allows.
+    in_proc_top: bool,
+    auto_regs: Vec<(String, Reg)>,
 }
 
 /// Lower a parsed file. `src` and `prelude` are the texts the spans point
@@ -95,7 +102,11 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
         fn_ids: FxHashMap::default(),
         fn_names: Vec::new(),
         cx: BodyCx::new(0),
+        init_declared: FxHashSet::default(),
+        in_proc_top: false,
+        auto_regs: Vec::new(),
     };
+    lw.layouts.srcu_size = 1 + 2 * file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
     lw.declarations(file)?;
     lw.init_block(file)?;
     let mut procs: Vec<&ast::Proc> = file
@@ -130,7 +141,10 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
     for p in &procs {
         threads.push(lw.lower_proc(p, file)?);
     }
-    let (observed, filter, quant) = crate::cond::lower_final(&lw, file, &threads)?;
+    let (observed, ndisplay, filter, quant) = crate::cond::lower_final(&lw, file, &mut threads)?;
+    for t in &mut threads {
+        crate::opt::fold_constant_registers(t);
+    }
     let cond_text = match &file.fin.quant {
         Some(_) => lw.snippet(file.fin.span),
         None => String::new(),
@@ -143,6 +157,7 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
         threads,
         fn_names: lw.fn_names,
         observed,
+        ndisplay,
         filter,
         quant,
         cond_text,
@@ -257,7 +272,7 @@ impl<'a> Lowerer<'a> {
                 None => base_ty(name),
             },
             ast::Type::Struct(n) | ast::Type::Union(n) => match n.as_str() {
-                "mutex" | "srcu_struct" => Ty::Srcu,
+                "srcu_struct" => Ty::Srcu,
                 _ => Ty::Struct(self.layouts.struct_id(n)),
             },
             ast::Type::Enum(_) => Ty::Int,
@@ -319,6 +334,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn init_block(&mut self, file: &ast::File) -> Res<()> {
+        // Declare first, then initialise: herd7 allows `int *p = y; int y = 0;`.
+        let mut cells = Vec::new();
         for e in &file.init {
             if e.thread.is_some() {
                 continue; // registers: bound when lowering the process
@@ -332,9 +349,13 @@ impl<'a> Lowerer<'a> {
             };
             let ty = self.complete_array(ty, e.value.as_ref());
             let cell = match self.globals.get(&e.name) {
-                Some(g) if e.ty.is_none() => g.cell,
+                Some(g) if e.ty.is_none() || self.init_declared.contains(&e.name) => g.cell,
                 _ => self.add_global(&e.name, ty.clone(), e.span)?,
             };
+            self.init_declared.insert(e.name.clone());
+            cells.push((cell, e));
+        }
+        for (cell, e) in cells {
             if let Some(v) = &e.value {
                 let ty = self.globals[&e.name].ty.clone();
                 self.static_init(cell, &ty, v)?;
@@ -571,7 +592,16 @@ impl<'a> Lowerer<'a> {
         let exit = self.new_label();
         self.cx.frames.push(Frame { ret_reg: None, ret_label: exit, labels: FxHashMap::default() });
         let taken = addr_taken(&p.body);
-        self.block_with_taken(&p.body, &taken, &mut reg_names, true)?;
+        self.in_proc_top = true;
+        self.auto_regs.clear();
+        let r = self.block_with_taken(&p.body, &taken, &mut reg_names, true);
+        self.in_proc_top = false;
+        r?;
+        for (n, r) in std::mem::take(&mut self.auto_regs) {
+            if !reg_names.iter().any(|(m, _)| *m == n) {
+                reg_names.push((n, r));
+            }
+        }
         self.place(exit);
         self.cx.span = p.body.span;
         self.emit_text(Instr::Exit, String::new());
@@ -650,7 +680,9 @@ impl<'a> Lowerer<'a> {
                     for d in ds {
                         self.decl(d, taken)?;
                         if let Some(Var::Reg(r, _)) = self.lookup(&d.name) {
-                            names.push((d.name.clone(), *r));
+                            let r = *r;
+                            names.retain(|(n, _)| n != &d.name);
+                            names.push((d.name.clone(), r));
                         }
                     }
                     continue;
@@ -668,6 +700,16 @@ impl<'a> Lowerer<'a> {
         let ty = self.ty(&d.ty, d.span)?;
         let ty = self.complete_array(ty, d.init.as_ref());
         if ty.is_scalar() && !taken.contains(&d.name) && ty != Ty::Lock(LockTy::Spin) {
+            // `int r1;` for a register the init block already set (`1:r1=x`)
+            // names that register.
+            if let (true, Some(Var::Reg(r, _))) = (self.in_proc_top && self.cx.scopes.len() == 2, self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned()) {
+                if let Some(init) = &d.init {
+                    let (v, _) = self.rvalue(init)?;
+                    self.emit(Instr::Mov(r, v));
+                }
+                self.bind(&d.name, Var::Reg(r, ty));
+                return Ok(());
+            }
             let r = self.new_reg();
             if let Some(init) = &d.init {
                 let (v, _) = self.rvalue(init)?;
@@ -1176,6 +1218,15 @@ impl<'a> Lowerer<'a> {
                 }
                 if let Some(g) = self.globals.get(n) {
                     return Ok((Place::Mem(Opd::Imm(ptr_to(g.cell))), g.ty.clone()));
+                }
+                if self.in_proc_top && self.cx.inline_stack.is_empty() {
+                    // herd7 takes an undeclared name assigned in a process as a register
+                    let r = self.new_reg();
+                    if let Some(s) = self.cx.scopes.first_mut() {
+                        s.insert(n.clone(), Var::Reg(r, Ty::Int));
+                    }
+                    self.auto_regs.push((n.clone(), r));
+                    return Ok((Place::Reg(r), Ty::Int));
                 }
                 Err(Error::new(e.span, format!("`{n}` is not declared")).with_label("unknown name"))
             }

@@ -327,6 +327,9 @@ pub struct Program {
     /// What the outcome lists: the condition's and `locations`' locations,
     /// in herd7's display order.
     pub observed: Vec<Observed>,
+    /// The first `ndisplay` observed locations are displayed (herd7's
+    /// outcome); the rest are read only by the filter.
+    pub ndisplay: usize,
     pub filter: Option<Cond>,
     pub quant: Option<(Quant, Cond)>,
     /// Span of the final clause's condition, for reports.

@@ -22,7 +22,8 @@ pub enum Ty {
     /// implicit `counter` field.
     Atomic,
     Lock(LockTy),
-    /// srcu_struct: one cell.
+    /// srcu_struct: a cell for its value, then per task the reader's
+    /// nesting depth and critical-section generation.
     Srcu,
     Ptr(Box<Ty>),
     Struct(u32),
@@ -45,7 +46,7 @@ impl Ty {
     }
 
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Ty::Int | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_) | Ty::Srcu)
+        matches!(self, Ty::Int | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
     }
 }
 
@@ -68,6 +69,8 @@ pub struct StructInfo {
 /// All struct/union layouts of one program.
 #[derive(Default, Debug)]
 pub struct Layouts {
+    /// Cells of one srcu_struct: 1 + 2 per task.
+    pub srcu_size: u32,
     pub structs: Vec<StructInfo>,
     pub by_name: FxHashMap<String, u32>,
 }
@@ -87,7 +90,8 @@ impl Layouts {
     pub fn size_of(&self, ty: &Ty, span: Span) -> Result<u32, Error> {
         Ok(match ty {
             Ty::Void => 1,
-            Ty::Int | Ty::Atomic | Ty::Lock(_) | Ty::Srcu | Ty::Ptr(_) => 1,
+            Ty::Int | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
+            Ty::Srcu => self.srcu_size.max(1),
             Ty::Func(_) => 1,
             Ty::Struct(id) => {
                 let s = &self.structs[*id as usize];

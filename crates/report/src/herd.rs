@@ -21,12 +21,27 @@ fn loc_name(p: &Program, o: &Observed) -> String {
 }
 
 fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
+    // herd7 prints /\ and \/ chains flat, parenthesising mixed nesting.
+    fn chain<'c>(c: &'c Cond, and: bool, out: &mut Vec<&'c Cond>) {
+        match (c, and) {
+            (Cond::And(a, b), true) | (Cond::Or(a, b), false) => {
+                chain(a, and, out);
+                chain(b, and, out);
+            }
+            _ => out.push(c),
+        }
+    }
     let s = match c {
         Cond::True => "true".to_string(),
         Cond::False => "false".to_string(),
         Cond::Not(a) => format!("~{}", cond_text(p, a, false)),
-        Cond::And(a, b) => format!("{} /\\ {}", cond_text(p, a, false), cond_text(p, b, false)),
-        Cond::Or(a, b) => format!("{} \\/ {}", cond_text(p, a, false), cond_text(p, b, false)),
+        Cond::And(..) | Cond::Or(..) => {
+            let and = matches!(c, Cond::And(..));
+            let mut parts = Vec::new();
+            chain(c, and, &mut parts);
+            let sep = if and { " /\\ " } else { " \\/ " };
+            parts.iter().map(|x| cond_text(p, x, false)).collect::<Vec<_>>().join(sep)
+        }
         Cond::Implies(a, b) => format!("{} => {}", cond_text(p, a, false), cond_text(p, b, false)),
         Cond::Eq { idx, value, negated } => {
             let op = if *negated { "!=" } else { "=" };
@@ -37,7 +52,7 @@ fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
             return format!("{}{op}{}", loc_name(p, &p.observed[*a]), loc_name(p, &p.observed[*b]));
         }
     };
-    if top || matches!(c, Cond::Not(_)) {
+    if top || matches!(c, Cond::Not(_) | Cond::True | Cond::False) {
         s
     } else {
         format!("({s})")
@@ -60,7 +75,7 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     let _ = writeln!(o, "States {}", outcomes.len());
     for st in outcomes {
         let mut line = String::new();
-        for (i, ob) in p.observed.iter().enumerate() {
+        for (i, ob) in p.observed[..p.ndisplay].iter().enumerate() {
             let _ = write!(line, "{}={}; ", loc_name(p, ob), p.show_val(st[i], true));
         }
         let _ = writeln!(o, "{}", line.trim_end());

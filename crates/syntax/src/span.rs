@@ -34,7 +34,10 @@ impl Span {
 
 /// 1-based line and column of a byte offset in `text`.
 pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
-    let offset = (offset as usize).min(text.len());
+    let mut offset = (offset as usize).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
     let col_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);

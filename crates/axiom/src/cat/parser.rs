@@ -92,9 +92,6 @@ impl<'a> Parser<'a> {
             self.err(format!("expected {what}"))
         }
     }
-    fn kw(&self, k: Kw) -> bool {
-        *self.peek() == Tok::Kw(k)
-    }
     fn var(&mut self) -> PResult<Sym> {
         match self.peek().clone() {
             Tok::Var(s) => {

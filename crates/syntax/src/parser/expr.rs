@@ -56,13 +56,6 @@ fn mk(kind: ExprKind, span: Span) -> Expr {
 impl Parser {
     /// A full expression, comma operator included.
     pub(crate) fn expr(&mut self) -> R<Expr> {
-        self.enter()?;
-        let r = self.expr_inner();
-        self.leave();
-        r
-    }
-
-    fn expr_inner(&mut self) -> R<Expr> {
         let mut e = self.assign()?;
         while self.eat(P::Comma) {
             let b = self.assign()?;
@@ -74,18 +67,14 @@ impl Parser {
 
     /// An assignment expression (no top-level comma).
     pub(crate) fn assign(&mut self) -> R<Expr> {
-        self.enter()?;
-        let r = self.assign_inner();
-        self.leave();
-        r
-    }
-
-    fn assign_inner(&mut self) -> R<Expr> {
         let lhs = self.conditional()?;
         if let Tok::P(p) = self.peek().tok {
             if let Some(op) = assign_op(p) {
                 self.bump();
-                let rhs = self.assign()?;
+                self.enter()?;
+                let rhs = self.assign();
+                self.leave();
+                let rhs = rhs?;
                 let span = lhs.span.to(rhs.span);
                 return Ok(mk(ExprKind::Assign(op, Box::new(lhs), Box::new(rhs)), span));
             }
@@ -114,13 +103,15 @@ impl Parser {
         self.expect(P::Colon, "in the '?:' expression")?;
         let b = self.conditional()?;
         let span = c.span.to(b.span);
-        Ok(mk(ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)), span))
+        Ok(mk(
+            ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)),
+            span,
+        ))
     }
 
     fn binary(&mut self, min: u8) -> R<Expr> {
         let mut lhs = self.unary()?;
-        loop {
-            let Tok::P(p) = self.peek().tok else { break };
+        while let Tok::P(p) = self.peek().tok {
             let Some((op, prec)) = binop(p) else { break };
             if prec < min {
                 break;
@@ -160,10 +151,17 @@ impl Parser {
             self.bump();
             let e = self.unary()?;
             let span = start.to(e.span);
+            // `-1` is the literal -1.
+            if let (UnOp::Neg, ExprKind::Int(n)) = (op, &e.kind) {
+                return Ok(mk(ExprKind::Int(n.wrapping_neg()), span));
+            }
             return Ok(mk(ExprKind::Unary(op, Box::new(e)), span));
         }
         if self.at(P::AndAnd) {
-            return Err(Error::new(start, "GNU label addresses ('&&label') are not supported").with_label("here"));
+            return Err(
+                Error::new(start, "GNU label addresses ('&&label') are not supported")
+                    .with_label("here"),
+            );
         }
         if self.at_ident("sizeof") {
             self.bump();
@@ -185,7 +183,11 @@ impl Parser {
             self.bump();
             let ty = self.type_name()?;
             self.expect(P::RParen, "to close the cast")?;
-            let e = if self.at(P::LBrace) { self.initializer()? } else { self.unary()? };
+            let e = if self.at(P::LBrace) {
+                self.initializer()?
+            } else {
+                self.unary()?
+            };
             let span = start.to(e.span);
             return Ok(mk(ExprKind::Cast(ty, Box::new(e)), span));
         }
@@ -220,11 +222,17 @@ impl Parser {
                 }
                 Tok::P(P::PlusPlus) => {
                     self.bump();
-                    e = mk(ExprKind::Unary(UnOp::PostInc, Box::new(e)), self.since(start));
+                    e = mk(
+                        ExprKind::Unary(UnOp::PostInc, Box::new(e)),
+                        self.since(start),
+                    );
                 }
                 Tok::P(P::MinusMinus) => {
                     self.bump();
-                    e = mk(ExprKind::Unary(UnOp::PostDec, Box::new(e)), self.since(start));
+                    e = mk(
+                        ExprKind::Unary(UnOp::PostDec, Box::new(e)),
+                        self.since(start),
+                    );
                 }
                 _ => return Ok(e),
             }
@@ -259,14 +267,26 @@ impl Parser {
     /// Whether a call argument at the cursor is a type: a type keyword,
     /// or a type name followed by `,`, `)` or `*`.
     fn is_type_arg(&self) -> bool {
+        if let Some(s) = self.peek().ident() {
+            if self.type_name_kind(s).is_some()
+                && matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen))
+            {
+                return true;
+            }
+        }
         if !self.is_type_start_at(0, true) {
             return false;
         }
         let s = self.peek().ident().unwrap_or("");
-        if super::types::is_tag_word(s) || s == "typeof" || s == "__typeof__" || super::is_keyword(s) {
+        if super::types::is_tag_word(s)
+            || s == "typeof"
+            || s == "__typeof__"
+            || super::is_keyword(s)
+        {
             return true;
         }
-        matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen | P::Star)) || self.peek_at(1).ident().is_some()
+        matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen | P::Star))
+            || self.peek_at(1).ident().is_some()
     }
 
     fn primary(&mut self) -> R<Expr> {
@@ -294,9 +314,12 @@ impl Parser {
             Tok::P(P::LParen) => {
                 self.bump();
                 if self.at(P::LBrace) {
-                    return Err(Error::new(t.span.to(self.span()), "GNU statement expressions '({ ... })' are not supported")
-                        .with_label("statement expression")
-                        .with_note("write the statements before the expression instead"));
+                    return Err(Error::new(
+                        t.span.to(self.span()),
+                        "GNU statement expressions '({ ... })' are not supported",
+                    )
+                    .with_label("statement expression")
+                    .with_note("write the statements before the expression instead"));
                 }
                 let e = self.expr()?;
                 self.expect(P::RParen, "to close the parenthesis")?;

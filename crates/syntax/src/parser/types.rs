@@ -102,11 +102,27 @@ fn is_qualifier_word(s: &str) -> bool {
 
 /// Words that name (part of) a base type.
 fn is_base_word(s: &str) -> bool {
-    matches!(s, "void" | "char" | "short" | "int" | "long" | "signed" | "unsigned" | "_Bool" | "bool" | "float" | "double")
+    matches!(
+        s,
+        "void"
+            | "char"
+            | "short"
+            | "int"
+            | "long"
+            | "signed"
+            | "unsigned"
+            | "_Bool"
+            | "bool"
+            | "float"
+            | "double"
+    )
 }
 
 fn is_attribute_word(s: &str) -> bool {
-    matches!(s, "__attribute__" | "__attribute" | "__declspec" | "__asm__" | "asm" | "__asm")
+    matches!(
+        s,
+        "__attribute__" | "__attribute" | "__declspec" | "__asm__" | "asm" | "__asm"
+    )
 }
 
 fn is_typeof_word(s: &str) -> bool {
@@ -159,13 +175,21 @@ impl Parser {
     /// it starts with `__`, is not a type, and a type or declarator
     /// follows.
     fn is_dunder_qualifier(&self, k: usize) -> bool {
-        let Some(s) = self.peek_at(k).ident() else { return false };
-        if !s.starts_with("__") || is_typeof_word(s) || is_attribute_word(s) || self.type_name_kind(s).is_some() {
+        let Some(s) = self.peek_at(k).ident() else {
+            return false;
+        };
+        if !s.starts_with("__")
+            || is_typeof_word(s)
+            || is_attribute_word(s)
+            || self.type_name_kind(s).is_some()
+        {
             return false;
         }
         match &self.peek_at(k + 1).tok {
             Tok::P(P::Star) => true,
-            Tok::Ident(n) => !is_keyword(n) || is_base_word(n) || is_qualifier_word(n) || is_tag_word(n),
+            Tok::Ident(n) => {
+                !is_keyword(n) || is_base_word(n) || is_qualifier_word(n) || is_tag_word(n)
+            }
             _ => false,
         }
     }
@@ -175,7 +199,10 @@ impl Parser {
         match &self.peek_at(k).tok {
             Tok::Ident(s) => !is_keyword(s) || is_qualifier_word(s),
             Tok::P(P::Star) => {
-                matches!(&self.peek_at(k + 1).tok, Tok::Ident(_) | Tok::P(P::Star | P::RParen | P::Comma))
+                matches!(
+                    &self.peek_at(k + 1).tok,
+                    Tok::Ident(_) | Tok::P(P::Star | P::RParen | P::Comma)
+                )
             }
             _ => false,
         }
@@ -189,7 +216,9 @@ impl Parser {
     /// `in_parens`: the type would be inside `( )` (a cast, a sizeof or
     /// a macro argument), where `T)` and `T*)` also mark a type.
     pub(crate) fn is_type_start_at(&self, k: usize, in_parens: bool) -> bool {
-        let Some(s) = self.peek_at(k).ident() else { return false };
+        let Some(s) = self.peek_at(k).ident() else {
+            return false;
+        };
         if is_base_word(s)
             || is_qualifier_word(s)
             || is_tag_word(s)
@@ -200,23 +229,25 @@ impl Parser {
             return true;
         }
         match self.type_name_kind(s) {
-            Some(TypeName::Typedef | TypeName::Builtin) => !matches!(
-                self.peek_at(k + 1).tok,
-                Tok::P(
-                    P::Assign
-                        | P::Dot
-                        | P::Arrow
-                        | P::LParen
-                        | P::LBracket
-                        | P::PlusPlus
-                        | P::MinusMinus
-                        | P::Semi
-                        | P::PlusEq
-                        | P::MinusEq
-                        | P::AmpEq
-                        | P::PipeEq
-                )
-            ) || (in_parens && self.peek_at(k + 1).is_p(P::RParen)),
+            Some(TypeName::Typedef | TypeName::Builtin) => {
+                !matches!(
+                    self.peek_at(k + 1).tok,
+                    Tok::P(
+                        P::Assign
+                            | P::Dot
+                            | P::Arrow
+                            | P::LParen
+                            | P::LBracket
+                            | P::PlusPlus
+                            | P::MinusMinus
+                            | P::Semi
+                            | P::PlusEq
+                            | P::MinusEq
+                            | P::AmpEq
+                            | P::PipeEq
+                    )
+                ) || (in_parens && self.peek_at(k + 1).is_p(P::RParen))
+            }
             Some(TypeName::Weak) => {
                 self.declarator_follows(k + 1)
                     || (in_parens
@@ -236,7 +267,10 @@ impl Parser {
     /// Skip `__attribute__((...))` and similar; true if something was skipped.
     fn skip_attribute(&mut self) -> R<bool> {
         let is_attr = self.peek().ident().is_some_and(is_attribute_word)
-            || (self.peek().ident().is_some_and(|s| s.starts_with("__") && self.type_name_kind(s).is_none())
+            || (self
+                .peek()
+                .ident()
+                .is_some_and(|s| s.starts_with("__") && self.type_name_kind(s).is_none())
                 && self.peek_at(1).is_p(P::LParen)
                 && self.peek().ident().is_some_and(|s| !is_typeof_word(s)));
         if !is_attr {
@@ -258,7 +292,8 @@ impl Parser {
                 Tok::P(P::LParen) => depth += 1,
                 Tok::P(P::RParen) => depth -= 1,
                 Tok::Eof => {
-                    return Err(Error::new(open, "this '(' is never closed").with_label("unclosed parenthesis"))
+                    return Err(Error::new(open, "this '(' is never closed")
+                        .with_label("unclosed parenthesis"))
                 }
                 _ => {}
             }
@@ -285,7 +320,9 @@ impl Parser {
             if &*s == "typedef" {
                 is_typedef = true;
                 self.bump();
-            } else if is_qualifier_word(&s) || self.is_dunder_qualifier(0) && !(have && self.declarator_name_here()) {
+            } else if is_qualifier_word(&s)
+                || self.is_dunder_qualifier(0) && !(have && self.declarator_name_here())
+            {
                 self.bump();
             } else if is_base_word(&s) && ty.is_none() {
                 let sp = self.bump().span;
@@ -304,7 +341,11 @@ impl Parser {
                         self.bump();
                         ty = Some(Type::Base(s.to_string()));
                     }
-                    Some(TypeName::Weak) if self.declarator_follows(1) || lenient || self.peek_at(1).is_p(P::RParen) => {
+                    Some(TypeName::Weak)
+                        if self.declarator_follows(1)
+                            || lenient
+                            || self.peek_at(1).is_p(P::RParen) =>
+                    {
                         self.bump();
                         ty = Some(Type::Base(s.to_string()));
                     }
@@ -342,7 +383,10 @@ impl Parser {
 
     fn typeof_type(&mut self) -> R<Type> {
         let kw = self.bump();
-        self.expect(P::LParen, &format!("after '{}'", kw.ident().unwrap_or("typeof")))?;
+        self.expect(
+            P::LParen,
+            &format!("after '{}'", kw.ident().unwrap_or("typeof")),
+        )?;
         let ty = if self.is_type_start_at(0, true) {
             self.type_name()?
         } else {
@@ -383,14 +427,27 @@ impl Parser {
         if word == "enum" {
             let variants = self.enum_body()?;
             let span = self.since(kw.span);
-            self.pending.push(Item::Enum(EnumDef { name: name.clone(), variants, span }));
+            self.pending.push(Item::Enum(EnumDef {
+                name: name.clone(),
+                variants,
+                span,
+            }));
             return Ok(Type::Enum(name));
         }
         let fields = self.struct_body()?;
         let span = self.since(kw.span);
         let is_union = word == "union";
-        self.pending.push(Item::Struct(StructDef { name: name.clone(), is_union, fields, span }));
-        Ok(if is_union { Type::Union(name) } else { Type::Struct(name) })
+        self.pending.push(Item::Struct(StructDef {
+            name: name.clone(),
+            is_union,
+            fields,
+            span,
+        }));
+        Ok(if is_union {
+            Type::Union(name)
+        } else {
+            Type::Struct(name)
+        })
     }
 
     fn struct_body(&mut self) -> R<Vec<Field>> {
@@ -413,12 +470,18 @@ impl Parser {
             }
             let start = self.span();
             let Some(spec) = self.decl_specs(true)? else {
-                return Err(self.expected("a field declaration", "in the struct body (like 'int x;')"));
+                return Err(
+                    self.expected("a field declaration", "in the struct body (like 'int x;')")
+                );
             };
             if self.at(P::Semi) {
                 // An anonymous struct or union member.
                 self.bump();
-                fields.push(Field { ty: spec.ty, name: String::new(), span: self.since(start) });
+                fields.push(Field {
+                    ty: spec.ty,
+                    name: String::new(),
+                    span: self.since(start),
+                });
                 continue;
             }
             loop {
@@ -430,7 +493,11 @@ impl Parser {
                 }
                 while self.skip_attribute()? {}
                 let name = d.name.map(|(n, _)| n).unwrap_or_default();
-                fields.push(Field { ty: d.ty, name, span: self.since(fstart) });
+                fields.push(Field {
+                    ty: d.ty,
+                    name,
+                    span: self.since(fstart),
+                });
                 if !self.eat(P::Comma) {
                     break;
                 }
@@ -447,7 +514,11 @@ impl Parser {
                 return Ok(out);
             }
             let (name, span) = self.expect_ident("in the enum (an enumerator name)")?;
-            let value = if self.eat(P::Assign) { Some(self.conditional()?) } else { None };
+            let value = if self.eat(P::Assign) {
+                Some(self.conditional()?)
+            } else {
+                None
+            };
             out.push((name, value, self.since(span)));
             if !self.eat(P::Comma) {
                 self.expect(P::RBrace, "to close the enum")?;
@@ -513,7 +584,9 @@ impl Parser {
         let nested = self.at(P::LParen)
             && match &self.peek_at(1).tok {
                 Tok::P(P::Star | P::LParen | P::Caret) => true,
-                Tok::Ident(s) => mode != DeclMode::Abstract && !self.is_type_start_at(1, true) && !is_keyword(s),
+                Tok::Ident(s) => {
+                    mode != DeclMode::Abstract && !self.is_type_start_at(1, true) && !is_keyword(s)
+                }
                 _ => false,
             };
         if nested {
@@ -536,7 +609,11 @@ impl Parser {
         let mut suffixes = Vec::new();
         loop {
             if self.eat(P::LBracket) {
-                let len = if self.at(P::RBracket) { None } else { Some(Box::new(self.assign()?)) };
+                let len = if self.at(P::RBracket) {
+                    None
+                } else {
+                    Some(Box::new(self.assign()?))
+                };
                 self.expect(P::RBracket, "to close the array size")?;
                 suffixes.push(Op::Array(len));
             } else if self.at(P::LParen) {
@@ -577,7 +654,10 @@ impl Parser {
                         && matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen))
                     {
                         let t = self.bump();
-                        Spec { ty: Type::Named(t.ident().unwrap_or("").to_string()), is_typedef: false }
+                        Spec {
+                            ty: Type::Named(t.ident().unwrap_or("").to_string()),
+                            is_typedef: false,
+                        }
                     } else {
                         return Err(self.expected("a parameter", "(like 'int *x')"));
                     }
@@ -585,7 +665,11 @@ impl Parser {
             };
             let d = self.declarator(spec.ty, DeclMode::Either)?;
             let name = d.name.map(|(n, _)| n).unwrap_or_default();
-            out.push(Param { ty: d.ty, name, span: self.since(start) });
+            out.push(Param {
+                ty: d.ty,
+                name,
+                span: self.since(start),
+            });
             if self.eat(P::RParen) {
                 return Ok(out);
             }
@@ -609,7 +693,10 @@ impl Parser {
         let mut elems = Vec::new();
         loop {
             if self.eat(P::RBrace) {
-                return Ok(Expr { kind: ExprKind::InitList(elems), span: self.since(start) });
+                return Ok(Expr {
+                    kind: ExprKind::InitList(elems),
+                    span: self.since(start),
+                });
             }
             let mut desigs: Vec<(Designator, Span)> = Vec::new();
             loop {
@@ -631,14 +718,22 @@ impl Parser {
             let mut value = self.initializer()?;
             // `.a.b = v` becomes `.a = { .b = v }`.
             while desigs.len() > 1 {
-                let (d, sp) = desigs.pop().unwrap_or((Designator::Field(String::new()), Span::default()));
+                let (d, sp) = desigs
+                    .pop()
+                    .unwrap_or((Designator::Field(String::new()), Span::default()));
                 let span = sp.to(value.span);
-                value = Expr { kind: ExprKind::InitList(vec![(Some(d), value)]), span };
+                value = Expr {
+                    kind: ExprKind::InitList(vec![(Some(d), value)]),
+                    span,
+                };
             }
             elems.push((desigs.pop().map(|(d, _)| d), value));
             if !self.eat(P::Comma) {
                 self.expect(P::RBrace, "to close the initializer list")?;
-                return Ok(Expr { kind: ExprKind::InitList(elems), span: self.since(start) });
+                return Ok(Expr {
+                    kind: ExprKind::InitList(elems),
+                    span: self.since(start),
+                });
             }
         }
     }
@@ -647,12 +742,19 @@ impl Parser {
     /// typedef, or a struct/union/enum definition.
     pub(crate) fn external_decl(&mut self, items: &mut Vec<Item>) -> R<()> {
         let start = self.span();
+        let mut implicit = false;
         let spec = match self.decl_specs(true)? {
             Some(s) => s,
             None => {
                 // `name(...) { ... }` without a return type.
-                if self.peek().ident().is_some_and(|s| !is_keyword(s)) && self.peek_at(1).is_p(P::LParen) {
-                    Spec { ty: Type::Base("int".to_string()), is_typedef: false }
+                if self.peek().ident().is_some_and(|s| !is_keyword(s))
+                    && self.peek_at(1).is_p(P::LParen)
+                {
+                    implicit = true;
+                    Spec {
+                        ty: Type::Base("int".to_string()),
+                        is_typedef: false,
+                    }
                 } else {
                     return Err(self
                         .expected("an item", "(a declaration, a function, a process 'P0(...) {...}' or the final condition)")
@@ -672,14 +774,23 @@ impl Parser {
             let (name, name_span) = d.name.clone().unwrap_or_default();
             if spec.is_typedef {
                 self.typedefs.insert(Rc::from(name.as_str()));
-                let item = Item::Typedef(Typedef { name, ty: d.ty, span: self.since(dstart) });
+                let item = Item::Typedef(Typedef {
+                    name,
+                    ty: d.ty,
+                    span: self.since(dstart),
+                });
                 self.push_item(items, item);
             } else if let (Some(params), Type::Func(ret, _)) = (&d.params, &d.ty) {
                 if first && self.at(P::LBrace) {
                     let body = self.block()?;
                     let span = self.since(dstart);
                     let item = match proc_index(&name) {
-                        Some(index) => Item::Proc(Proc { index, params: params.clone(), body, span }),
+                        Some(index) => Item::Proc(Proc {
+                            index,
+                            params: params.clone(),
+                            body,
+                            span,
+                        }),
                         None => Item::Func(FuncDef {
                             name,
                             ret: (**ret).clone(),
@@ -691,11 +802,29 @@ impl Parser {
                     self.push_item(items, item);
                     return Ok(());
                 }
+                if implicit {
+                    // `NAME(args);` at the top level: most likely a kernel
+                    // macro that the prelude does not define.
+                    return Err(Error::new(
+                        name_span,
+                        format!("'{name}(...)' at the top level is neither a declaration nor a function definition"),
+                    )
+                    .with_label("no type and no body")
+                    .with_note(format!("if '{name}' is a kernel macro, define it with #define")));
+                }
                 // A prototype: dropped.
-                let _ = name_span;
             } else {
-                let init = if self.eat(P::Assign) { Some(self.initializer()?) } else { None };
-                let item = Item::Global(VarDecl { ty: d.ty, name, init, span: self.since(dstart) });
+                let init = if self.eat(P::Assign) {
+                    Some(self.initializer()?)
+                } else {
+                    None
+                };
+                let item = Item::Global(VarDecl {
+                    ty: d.ty,
+                    name,
+                    init,
+                    span: self.since(dstart),
+                });
                 self.push_item(items, item);
             }
             first = false;
@@ -738,10 +867,30 @@ fn base_type(words: &[(String, Span)]) -> R<Type> {
         (Some(a), Some(b)) => a.1.to(b.1),
         _ => Span::default(),
     };
-    let all = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" ");
-    let bad = || Error::new(span, format!("'{all}' is not a valid type")).with_label("invalid combination of type words");
-    let kinds = (short > 0) as u32 + (char_ > 0) as u32 + (void > 0) as u32 + (bool_ > 0) as u32 + (float > 0) as u32 + (double > 0) as u32;
-    if kinds > 1 || (unsigned && signed) || int > 1 || short > 1 || char_ > 1 || long > 2 || void > 1 || bool_ > 1 {
+    let all = words
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let bad = || {
+        Error::new(span, format!("'{all}' is not a valid type"))
+            .with_label("invalid combination of type words")
+    };
+    let kinds = (short > 0) as u32
+        + (char_ > 0) as u32
+        + (void > 0) as u32
+        + (bool_ > 0) as u32
+        + (float > 0) as u32
+        + (double > 0) as u32;
+    if kinds > 1
+        || (unsigned && signed)
+        || int > 1
+        || short > 1
+        || char_ > 1
+        || long > 2
+        || void > 1
+        || bool_ > 1
+    {
         return Err(bad());
     }
     let u = if unsigned { "unsigned " } else { "" };

@@ -1,0 +1,1 @@
+//! Native (hand-compiled) models: see submodules.

@@ -1,0 +1,183 @@
+//! Shared helpers for the integration tests (hand-built executions).
+#![allow(dead_code)]
+
+use kvet_axiom::{CatModel, Execution, Model, Tag, Verdict};
+use std::path::PathBuf;
+
+pub fn lkmm_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/lkmm"))
+}
+
+pub fn libdir() -> PathBuf {
+    lkmm_dir().join("herd-libdir")
+}
+
+pub fn lkmm() -> CatModel {
+    CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[libdir()]).expect("load LKMM")
+}
+
+pub fn sc_kernel() -> CatModel {
+    CatModel::load_cfg(&lkmm_dir().join("sc-kernel.cfg"), &[libdir()]).expect("load sc-kernel")
+}
+
+pub fn verdicts(m: &dyn Model, ex: &Execution) -> Vec<Verdict> {
+    let mut v = m.check(ex).expect("model evaluation");
+    v.sort();
+    v
+}
+
+pub fn allowed(m: &dyn Model, ex: &Execution) -> bool {
+    verdicts(m, ex).iter().any(|v| v.allowed)
+}
+
+pub fn flags_of_allowed(m: &dyn Model, ex: &Execution) -> Vec<String> {
+    let mut f: Vec<String> = verdicts(m, ex)
+        .iter()
+        .filter(|v| v.allowed)
+        .flat_map(|v| v.flags.iter().map(|s| s.to_string()))
+        .collect();
+    f.sort();
+    f.dedup();
+    f
+}
+
+pub const ONCE: &[Tag] = &[Tag::ONCE];
+
+/// SB: P0: W x=1; [fence]; R y=0 || P1: W y=1; [fence]; R x=0.
+pub fn sb(fence: Option<Tag>) -> Execution {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let y = e.location("y");
+    let ix = e.init_write(x, 0);
+    let iy = e.init_write(y, 0);
+    let w0 = e.write(0, x, 1, ONCE);
+    if let Some(f) = fence {
+        e.fence(0, &[f]);
+    }
+    let r0 = e.read(0, y, 0, ONCE);
+    let w1 = e.write(1, y, 1, ONCE);
+    if let Some(f) = fence {
+        e.fence(1, &[f]);
+    }
+    let r1 = e.read(1, x, 0, ONCE);
+    e.add_rf(iy, r0);
+    e.add_rf(ix, r1);
+    e.add_final(w0);
+    e.add_final(w1);
+    e
+}
+
+/// MP: P0: W x=1 (wtag); W y=1 (flag tag) || P1: R y=1 (rtag); R x=0.
+pub fn mp(wflag: &[Tag], rflag: &[Tag], f0: Option<Tag>, f1: Option<Tag>) -> Execution {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let y = e.location("y");
+    let ix = e.init_write(x, 0);
+    let _iy = e.init_write(y, 0);
+    let wx = e.write(0, x, 1, ONCE);
+    if let Some(f) = f0 {
+        e.fence(0, &[f]);
+    }
+    let wy = e.write(0, y, 1, wflag);
+    let ry = e.read(1, y, 1, rflag);
+    if let Some(f) = f1 {
+        e.fence(1, &[f]);
+    }
+    let rx = e.read(1, x, 0, ONCE);
+    e.add_rf(wy, ry);
+    e.add_rf(ix, rx);
+    e.add_final(wx);
+    e.add_final(wy);
+    e
+}
+
+/// LB: P0: R x=1; [dep]; W y=1 || P1: R y=1; [dep]; W x=1.
+pub fn lb(ctrl: bool) -> Execution {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let y = e.location("y");
+    e.init_write(x, 0);
+    e.init_write(y, 0);
+    let rx = e.read(0, x, 1, ONCE);
+    let wy = e.write(0, y, 1, ONCE);
+    let ry = e.read(1, y, 1, ONCE);
+    let wx = e.write(1, x, 1, ONCE);
+    if ctrl {
+        e.add_ctrl(rx, wy);
+        e.add_ctrl(ry, wx);
+    }
+    e.add_rf(wx, rx);
+    e.add_rf(wy, ry);
+    e.add_final(wx);
+    e.add_final(wy);
+    e
+}
+
+/// Spinlock MP: P0: lock; W x=1; W y=1; unlock || P1: lock; R y=ry; R x=rx; unlock.
+pub fn lock_mp(ry_v: i64, rx_v: i64, locked: bool) -> Execution {
+    use kvet_axiom::EventKind;
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let y = e.location("y");
+    let s = e.location("s");
+    let ix = e.init_write(x, 0);
+    let iy = e.init_write(y, 0);
+    e.init_write(s, 0);
+    if locked {
+        e.spin_lock(0, s);
+    }
+    let wx = e.write(0, x, 1, ONCE);
+    let wy = e.write(0, y, 1, ONCE);
+    if locked {
+        e.spin_unlock(0, s);
+        e.lock_event(1, EventKind::LockRead, s);
+        e.lock_event(1, EventKind::LockWrite, s);
+    }
+    let ry = e.read(1, y, ry_v, ONCE);
+    let rx = e.read(1, x, rx_v, ONCE);
+    if locked {
+        e.spin_unlock(1, s);
+    }
+    e.add_rf(if ry_v == 1 { wy } else { iy }, ry);
+    e.add_rf(if rx_v == 1 { wx } else { ix }, rx);
+    e.add_final(wx);
+    e.add_final(wy);
+    e
+}
+
+/// RCU: P0: rcu_read_lock; R x=r0; R y=r1; rcu_read_unlock
+///      P1: W y=1; synchronize_rcu (optional); W x=1.
+pub fn rcu_gp(r0: i64, r1: i64, sync: bool) -> Execution {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let y = e.location("y");
+    let ix = e.init_write(x, 0);
+    let iy = e.init_write(y, 0);
+    e.fence(0, &[Tag::RCU_LOCK]);
+    let rx = e.read(0, x, r0, ONCE);
+    let ry = e.read(0, y, r1, ONCE);
+    e.fence(0, &[Tag::RCU_UNLOCK]);
+    let wy = e.write(1, y, 1, ONCE);
+    if sync {
+        e.fence(1, &[Tag::SYNC_RCU]);
+    }
+    let wx = e.write(1, x, 1, ONCE);
+    e.add_rf(if r0 == 1 { wx } else { ix }, rx);
+    e.add_rf(if r1 == 1 { wy } else { iy }, ry);
+    e.add_final(wx);
+    e.add_final(wy);
+    e
+}
+
+/// Plain write racing with a read: P0: x = 1 (plain or ONCE) || P1: r = x (plain).
+pub fn race(marked: bool, v: i64) -> Execution {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    let ix = e.init_write(x, 0);
+    let tags: &[Tag] = if marked { ONCE } else { &[] };
+    let w = e.write(0, x, 1, tags);
+    let r = e.read(1, x, v, tags);
+    e.add_rf(if v == 1 { w } else { ix }, r);
+    e.add_final(w);
+    e
+}

@@ -1,0 +1,154 @@
+//! Partial-order reduction with static ample sets (Peled, "All from one,
+//! one for all", CAV 1993; Godefroid's persistent sets). In a state, if
+//! the next step of some enabled thread touches nothing that any other
+//! unfinished thread may still touch (read/write conflicts over memory
+//! cells and RCU reader state, from each thread's current pc onward), that
+//! step commutes with everything the others can do, so exploring it
+//! alone preserves every terminal state, deadlock and per-thread event
+//! (assertion, warning). The search adds the cycle proviso: if the one
+//! successor was already visited, the state is expanded fully.
+
+use kvet_ir::*;
+
+/// Read and write sets over resources: memory cells, then one RCU
+/// reader resource per thread.
+struct Sets {
+    words: usize,
+    /// Per thread, per pc: [reads | writes] of the instruction itself.
+    cur: Vec<Vec<u64>>,
+    /// Per thread, per pc: [reads | writes] of everything from pc on.
+    fut: Vec<Vec<u64>>,
+    /// Per thread, per pc: the instruction's address is not static.
+    cur_wild: Vec<Vec<bool>>,
+    fut_wild: Vec<Vec<bool>>,
+}
+
+pub(crate) struct Por {
+    sets: Sets,
+}
+
+fn set(bits: &mut [u64], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+impl Por {
+    pub(crate) fn new(p: &Program) -> Por {
+        let ncells = p.ncells as usize;
+        let n = p.threads.len();
+        let words = (ncells + n).div_ceil(64).max(1);
+        let stride = 2 * words;
+        let mut sets = Sets { words, cur: vec![], fut: vec![], cur_wild: vec![], fut_wild: vec![] };
+        for (t, th) in p.threads.iter().enumerate() {
+            let len = th.body.steps.len();
+            let mut cur = vec![0u64; len * stride];
+            let mut wild = vec![false; len];
+            for (pc, st) in th.body.steps.iter().enumerate() {
+                let (r, w) = cur[pc * stride..(pc + 1) * stride].split_at_mut(words);
+                wild[pc] = !footprint(&st.instr, t, n, ncells, r, w);
+            }
+            // future = own ∪ futures of successors, to a fixpoint
+            let mut fut = cur.clone();
+            let mut fwild = wild.clone();
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for pc in (0..len).rev() {
+                    let succ: &[usize] = &match th.body.steps[pc].instr {
+                        Instr::Jump(l) => vec![l as usize],
+                        Instr::Branch(_, a, b) => vec![a as usize, b as usize],
+                        Instr::Exit | Instr::Bound(_) => vec![],
+                        _ => vec![pc + 1],
+                    };
+                    for &s in succ {
+                        if s >= len {
+                            continue;
+                        }
+                        if fwild[s] && !fwild[pc] {
+                            fwild[pc] = true;
+                            changed = true;
+                        }
+                        for k in 0..stride {
+                            let v = fut[s * stride + k];
+                            if fut[pc * stride + k] | v != fut[pc * stride + k] {
+                                fut[pc * stride + k] |= v;
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            sets.cur.push(cur);
+            sets.fut.push(fut);
+            sets.cur_wild.push(wild);
+            sets.fut_wild.push(fwild);
+        }
+        Por { sets }
+    }
+
+    /// Can thread `t` at `pc` step alone, given the other threads' pcs
+    /// (`None` for finished threads)?
+    #[inline]
+    pub(crate) fn independent(&self, t: usize, pc: u32, others: impl Iterator<Item = (usize, u32)>) -> bool {
+        let s = &self.sets;
+        let w = s.words;
+        let stride = 2 * w;
+        if s.cur_wild[t][pc as usize] {
+            return false;
+        }
+        let c = &s.cur[t][pc as usize * stride..(pc as usize + 1) * stride];
+        let (cr, cw) = c.split_at(w);
+        for (u, upc) in others {
+            if s.fut_wild[u][upc as usize] {
+                return false;
+            }
+            let f = &s.fut[u][upc as usize * stride..(upc as usize + 1) * stride];
+            let (fr, fw) = f.split_at(w);
+            for k in 0..w {
+                if cw[k] & (fr[k] | fw[k]) != 0 || cr[k] & fw[k] != 0 {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Fill the read and write sets of one instruction; false if its
+/// address is not static.
+fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mut [u64]) -> bool {
+    let cell = |a: &Opd| match a {
+        Opd::Imm(v) => ptr_cell(*v).map(|c| c as usize).filter(|&c| c < ncells),
+        Opd::Reg(_) => None,
+    };
+    let srcu_slots = |a: &Opd| cell(a).filter(|c| c + 2 * n < ncells).map(|c| c + 1..c + 1 + 2 * n);
+    match i {
+        Instr::Load { addr, .. } | Instr::IsLocked { addr, .. } => match cell(addr) {
+            Some(c) => set(r, c),
+            None => return false,
+        },
+        Instr::Store { addr, .. }
+        | Instr::Rmw { addr, .. }
+        | Instr::Lock { addr, .. }
+        | Instr::Unlock { addr, .. }
+        | Instr::Trylock { addr, .. } => match cell(addr) {
+            Some(c) => set(w, c),
+            None => return false,
+        },
+        Instr::RcuLock | Instr::RcuUnlock => set(w, ncells + t),
+        Instr::SyncRcu => {
+            for j in 0..n {
+                set(r, ncells + j);
+            }
+        }
+        Instr::SrcuLock { ss, .. } | Instr::SrcuUnlock { ss, .. } => match srcu_slots(ss) {
+            Some(range) => range.for_each(|c| set(w, c)),
+            None => return false,
+        },
+        Instr::SyncSrcu { ss } => match srcu_slots(ss) {
+            Some(range) => range.for_each(|c| set(r, c)),
+            None => return false,
+        },
+        _ => {}
+    }
+    true
+}

@@ -1,0 +1,95 @@
+//! The SC explorer against herd7 run with `sc-kernel.cat` (the LKMM plus
+//! one total order), file by file from `../shared/litmus/herd7-sc-verdicts.tsv`:
+//! same verdict and same outcome (state) count. And SC soundness against
+//! the LKMM: every test herd7 says is Never under the LKMM is Never
+//! under SC too.
+
+use kvet_explore::{explore, Options};
+use std::path::PathBuf;
+
+fn shared() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus"))
+}
+
+struct Row {
+    file: String,
+    verdict: String,
+    states: Option<u64>,
+}
+
+fn rows(tsv: &str) -> Vec<Row> {
+    let text = std::fs::read_to_string(shared().join(tsv)).expect("oracle TSV");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() >= 8 && c[7] == "ok").then(|| Row { file: c[0].to_string(), verdict: c[1].to_string(), states: c[4].parse().ok() })
+        })
+        .collect()
+}
+
+/// (verdict, number of outcomes) of one file under the SC explorer.
+fn sc_verdict(file: &str) -> Result<(String, u64), String> {
+    let src = std::fs::read_to_string(shared().join(file)).map_err(|e| e.to_string())?;
+    let prog = kvet_ir::compile(&src).map_err(|e| format!("{}: {}", e.message, kvet_syntax::line_col(&src, e.span.lo).0))?;
+    let opts = Options { max_states: 2_000_000, ..Options::default() };
+    let ex = explore(&prog, &opts);
+    if !ex.complete {
+        return Err(format!("incomplete after {} states", ex.states));
+    }
+    // herd7 reads a test without a final condition as `exists true`.
+    let c = prog.quant.as_ref().map_or(kvet_ir::Cond::True, |(_, c)| c.clone());
+    let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
+    let n = ex.outcomes.len();
+    let v = if pos == 0 || n == 0 {
+        "Never"
+    } else if pos == n {
+        "Always"
+    } else {
+        "Sometimes"
+    };
+    Ok((v.to_string(), n as u64))
+}
+
+#[test]
+fn sc_outcomes_match_herd7_sc() {
+    let rows = rows("herd7-sc-verdicts.tsv");
+    assert!(rows.len() > 800);
+    let mut bad = Vec::new();
+    for r in &rows {
+        match sc_verdict(&r.file) {
+            Ok((v, n)) => {
+                if v != r.verdict || Some(n) != r.states {
+                    bad.push(format!("{}: kvet {v} {n} states, herd7-sc {} {:?}", r.file, r.verdict, r.states));
+                }
+            }
+            Err(e) => bad.push(format!("{}: {e}", r.file)),
+        }
+    }
+    for b in &bad {
+        eprintln!("{b}");
+    }
+    eprintln!("{} of {} files differ", bad.len(), rows.len());
+    assert!(bad.is_empty());
+}
+
+#[test]
+fn lkmm_never_is_sc_never() {
+    let rows = rows("herd7-verdicts.tsv");
+    let mut unsound = Vec::new();
+    let mut sc_never_lkmm_sometimes = 0;
+    for r in &rows {
+        let Ok((v, _)) = sc_verdict(&r.file) else { continue };
+        if r.verdict == "Never" && v != "Never" {
+            unsound.push(format!("{}: LKMM Never, SC {v}", r.file));
+        }
+        if r.verdict == "Sometimes" && v == "Never" {
+            sc_never_lkmm_sometimes += 1;
+        }
+    }
+    eprintln!("LKMM-Sometimes tests that are SC-Never: {sc_never_lkmm_sometimes}");
+    for u in &unsound {
+        eprintln!("{u}");
+    }
+    assert!(unsound.is_empty());
+}

@@ -1,0 +1,66 @@
+//! Clean-up passes over the lowered program. Registers that no
+//! instruction writes (litmus parameters such as `int *x`, bound once to
+//! `&x`) are constants: their uses become immediates, so that memory
+//! addresses are static wherever the source makes them so. The explorer's
+//! partial-order reduction relies on that to know what a step touches.
+
+use crate::program::*;
+
+fn written(i: &Instr) -> Option<Reg> {
+    match i {
+        Instr::Mov(r, _) | Instr::Un(r, ..) | Instr::Bin(r, ..) => Some(*r),
+        Instr::Load { dst, .. } | Instr::Trylock { dst, .. } | Instr::IsLocked { dst, .. } | Instr::SrcuLock { dst, .. } => Some(*dst),
+        Instr::Rmw { dst, .. } => *dst,
+        _ => None,
+    }
+}
+
+fn subst(o: &mut Opd, consts: &[Option<Val>]) {
+    if let Opd::Reg(r) = *o {
+        if let Some(Some(v)) = consts.get(r as usize) {
+            *o = Opd::Imm(*v);
+        }
+    }
+}
+
+/// Replace reads of never-written registers by their initial values.
+pub fn fold_constant_registers(t: &mut Thread) {
+    let mut consts: Vec<Option<Val>> = vec![Some(0); t.nregs as usize];
+    for &(r, v) in &t.init_regs {
+        if let Some(c) = consts.get_mut(r as usize) {
+            *c = Some(v);
+        }
+    }
+    for s in &t.body.steps {
+        if let Some(r) = written(&s.instr) {
+            if let Some(c) = consts.get_mut(r as usize) {
+                *c = None;
+            }
+        }
+    }
+    for s in &mut t.body.steps {
+        match &mut s.instr {
+            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) => subst(a, &consts),
+            Instr::Bin(_, _, a, b) => {
+                subst(a, &consts);
+                subst(b, &consts);
+            }
+            Instr::Load { addr, .. } | Instr::Lock { addr, .. } | Instr::Unlock { addr, .. } | Instr::Trylock { addr, .. } | Instr::IsLocked { addr, .. } => subst(addr, &consts),
+            Instr::Store { addr, val, .. } => {
+                subst(addr, &consts);
+                subst(val, &consts);
+            }
+            Instr::Rmw { addr, a, b, .. } => {
+                subst(addr, &consts);
+                subst(a, &consts);
+                subst(b, &consts);
+            }
+            Instr::SrcuLock { ss, .. } | Instr::SyncSrcu { ss } => subst(ss, &consts),
+            Instr::SrcuUnlock { ss, idx } => {
+                subst(ss, &consts);
+                subst(idx, &consts);
+            }
+            _ => {}
+        }
+    }
+}
