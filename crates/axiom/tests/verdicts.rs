@@ -3,10 +3,14 @@
 
 mod common;
 use common::*;
+use kvet_axiom::native::NativeLkmm;
 use kvet_axiom::{Model, Tag};
 
 fn both() -> Vec<(String, Box<dyn Model>)> {
-    vec![("interp".into(), Box::new(lkmm()) as Box<dyn Model>)]
+    vec![
+        ("interp".into(), Box::new(lkmm()) as Box<dyn Model>),
+        ("native".into(), Box::new(NativeLkmm::new()) as Box<dyn Model>),
+    ]
 }
 
 #[test]
@@ -78,8 +82,12 @@ fn data_race() {
 
 #[test]
 fn sc_kernel_forbids_sb() {
-    let m = sc_kernel();
-    assert!(!allowed(&m, &sb(None)));
-    assert!(allowed(&m, &mp(ONCE, ONCE, None, None)) == false);
-    assert!(allowed(&lkmm(), &mp(ONCE, ONCE, None, None)));
+    let models: Vec<Box<dyn Model>> = vec![Box::new(sc_kernel()), Box::new(NativeLkmm::sc())];
+    for m in models {
+        assert!(!allowed(&*m, &sb(None)));
+        assert!(!allowed(&*m, &mp(ONCE, ONCE, None, None)));
+        assert!(!allowed(&*m, &mp(ONCE, ONCE, Some(Tag::WMB), None)));
+        assert!(!allowed(&*m, &lb(false)));
+        assert!(allowed(&*m, &rcu_gp(0, 0, true)));
+    }
 }

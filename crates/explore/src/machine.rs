@@ -78,7 +78,13 @@ pub struct Machine<'p> {
     dead: Vec<Vec<Box<[u16]>>>,
     /// All lock cells of the program (checked at thread exit).
     lock_cells: Vec<u32>,
+    /// Per thread, per pc: whether the instruction there can block.
+    gate: Vec<Box<[u8]>>,
 }
+
+const GATE_FREE: u8 = 0;
+const GATE_DONE: u8 = 1;
+const GATE_WAIT: u8 = 2;
 
 impl<'p> Machine<'p> {
     pub fn new(prog: &'p Program) -> Machine<'p> {
@@ -90,7 +96,22 @@ impl<'p> Machine<'p> {
                 lock_cells.push(o.base + c);
             }
         }
-        Machine { prog, layout, dead, lock_cells }
+        let gate = prog
+            .threads
+            .iter()
+            .map(|t| {
+                t.body
+                    .steps
+                    .iter()
+                    .map(|st| match st.instr {
+                        Instr::Exit => GATE_DONE,
+                        Instr::Lock { .. } | Instr::SyncRcu | Instr::SyncSrcu { .. } => GATE_WAIT,
+                        _ => GATE_FREE,
+                    })
+                    .collect()
+            })
+            .collect();
+        Machine { prog, layout, dead, lock_cells, gate }
     }
 
     /// The initial state: every thread has run its local prefix.
@@ -127,8 +148,12 @@ impl<'p> Machine<'p> {
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
-        let base = self.layout.thread_base[t];
-        let pc = s[base ] as u32;
+        let pc = s[self.layout.thread_base[t]] as u32;
+        match self.gate[t][pc as usize] {
+            GATE_FREE => return Status::Enabled,
+            GATE_DONE => return Status::Done,
+            _ => {}
+        }
         match self.instr(t, pc) {
             Instr::Exit => Status::Done,
             Instr::Lock { addr, .. } => match self.cell_of(s, t, *addr) {

@@ -140,7 +140,13 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
                 set(r, ncells + j);
             }
         }
-        Instr::SrcuLock { ss, .. } | Instr::SrcuUnlock { ss, .. } => match srcu_slots(ss) {
+        // A lock takes one of the task's own two slots; an unlock may name
+        // any slot (the index can come from another task).
+        Instr::SrcuLock { ss, .. } => match srcu_slots(ss) {
+            Some(range) => (range.start + 2 * t..range.start + 2 * t + 2).for_each(|c| set(w, c)),
+            None => return false,
+        },
+        Instr::SrcuUnlock { ss, .. } => match srcu_slots(ss) {
             Some(range) => range.for_each(|c| set(w, c)),
             None => return false,
         },

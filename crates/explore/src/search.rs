@@ -20,6 +20,8 @@ struct Ctx<'m, 'p> {
     via: Vec<u8>,
     res: Exploration,
     obs: Vec<Val>,
+    /// Status of each thread in the state being expanded.
+    stat: Vec<Status>,
     start: Instant,
 }
 
@@ -51,8 +53,10 @@ impl Ctx<'_, '_> {
         let n = m.layout.nthreads;
         let mut any_enabled = false;
         let mut all_done = true;
+        self.stat.clear();
+        self.stat.extend((0..n).map(|t| m.status(s, t)));
         for t in 0..n {
-            match m.status(s, t) {
+            match self.stat[t] {
                 Status::Enabled => {
                     any_enabled = true;
                     all_done = false;
@@ -109,8 +113,8 @@ impl Ctx<'_, '_> {
         let m = self.m;
         let n = m.layout.nthreads;
         (0..n).find(|&t| {
-            m.status(s, t) == Status::Enabled
-                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t && m.status(s, u) != Status::Done).map(|u| (u, m.pc(s, u))))
+            self.stat[t] == Status::Enabled
+                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t && self.stat[u] != Status::Done).map(|u| (u, m.pc(s, u))))
         })
     }
 
@@ -154,6 +158,7 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         via: vec![0],
         res: Exploration { outcomes: BTreeMap::new(), ..Exploration::default() },
         obs: Vec::new(),
+        stat: Vec::new(),
         start: Instant::now(),
     };
     let init = match m.initial(&mut NoTrace::default()) {
@@ -196,7 +201,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 continue;
             }
             for t in 0..n {
-                if cx.m.status(s, t) != Status::Enabled {
+                if cx.stat[t] != Status::Enabled {
                     continue;
                 }
                 scratch.copy_from_slice(s);
@@ -259,7 +264,7 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
         }
         // push in reverse so thread 0 is explored first
         for t in (0..n).rev() {
-            if cx.m.status(&s, t) != Status::Enabled {
+            if cx.stat[t] != Status::Enabled {
                 continue;
             }
             scratch.copy_from_slice(&s);

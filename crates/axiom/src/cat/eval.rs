@@ -1145,11 +1145,8 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                         let v1 = V::ValSet(*e2, Rc::new(Vec::new()));
                         setop(t2, &s2, v1)
                     }
-                    (v1, V::ValSet(t2, s2)) => {
+                    (v1, V::ValSet(_, s2)) => {
                         let t1 = type_val(&v1);
-                        if eq_type(&t1, &t2).is_none() {
-                            return err(args[0].span(), format!("type {} expected, {} found", pp_ty(&t2), pp_ty(&t1)));
-                        }
                         setop(t1, &s2, v1)
                     }
                     (V::Pair(a, b), V::Rel(r)) => {

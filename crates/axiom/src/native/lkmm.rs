@@ -1,0 +1,736 @@
+//! The Linux-kernel memory model compiled by hand into bit-matrix code.
+//!
+//! Source: `linux-kernel.bell`, `lock.cat`, `linux-kernel.cat` (and
+//! `sc-kernel.cat` for the SC variant) of the LKMM as distributed with the
+//! Linux kernel (tools/memory-model), run by herd7 together with herd's
+//! `stdlib.cat`, `cross.cat` and `cos-opt.cat`.  Every definition below is
+//! the cat definition of the same name, evaluated in the same order and with
+//! the same shadowing as herd does (e.g. the bell's `carry-dep` uses the
+//! base `rfi`, `r-pre-bounded` uses the `nonrw-fence` defined before RCU).
+//!
+//! Alternatives are enumerated like the cat files do: first the read-from of
+//! failed trylocks (`with rfe-lf from ...`), then of `spin_is_locked()`
+//! returning false (`with rf-ru from ...`), then the coherence orders
+//! (`with co from generate_cos(cobase)`).
+
+use crate::bits::{linearisations, Rel, Row, Wide};
+use crate::cat::CatError;
+use crate::exec::{Base, Execution, Tag};
+use crate::{Model, Verdict};
+use std::sync::Arc;
+
+/// Flags the LKMM can raise.
+const FLAGS: &[&str] = &[
+    "unmatched-rcu-lock",
+    "unmatched-rcu-unlock",
+    "unmatched-srcu-lock",
+    "unmatched-srcu-unlock",
+    "multiple-srcu-matches",
+    "invalid-sleep",
+    "srcu-bad-value-match",
+    "this-model-requires-variant-higher-than-lkmmv1",
+    "mixed-lock-accesses",
+    "unpaired-LKW",
+    "unpaired-LKR",
+    "lock-final",
+    "unmatched-unlock",
+    "mixed-accesses",
+    "data-race",
+];
+
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Flag {
+    UnmatchedRcuLock,
+    UnmatchedRcuUnlock,
+    UnmatchedSrcuLock,
+    UnmatchedSrcuUnlock,
+    MultipleSrcuMatches,
+    InvalidSleep,
+    SrcuBadValueMatch,
+    RequiresV2,
+    MixedLockAccesses,
+    UnpairedLkw,
+    UnpairedLkr,
+    LockFinal,
+    UnmatchedUnlock,
+    MixedAccesses,
+    DataRace,
+}
+
+/// The LKMM (`linux-kernel.cfg`) or the LKMM plus SC (`sc-kernel.cfg`) as a
+/// native [`Model`].
+#[derive(Clone, Debug)]
+pub struct NativeLkmm {
+    sc: bool,
+    lkmmv2: bool,
+    names: Vec<Arc<str>>,
+}
+
+impl Default for NativeLkmm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Everything computed before the first enumeration (stdlib, bell and the
+/// first half of lock.cat).
+struct Pre<R: Row> {
+    flags: u32,
+    rmw: Rel<R>,
+    rcu_rscs: Rel<R>,
+    srcu_rscs: Rel<R>,
+    marked: R,
+    plain: R,
+    addr: Rel<R>,
+    ctrl: Rel<R>,
+    data: Rel<R>,
+    noreturn: R,
+    lk_rmw: Rel<R>,
+    r2: R,
+    w2: R,
+    release: R,
+    acquire: R,
+    mb: R,
+    critical: Rel<R>,
+    unmatched_lkw: R,
+    rfi_lf: Rel<R>,
+    po_loc: Rel<R>,
+}
+
+fn set_of<R: Row>(n: usize, it: impl Iterator<Item = usize>) -> R {
+    let mut s = R::zeros(n);
+    for i in it {
+        s.insert(i);
+    }
+    s
+}
+
+fn u<R: Row>(a: &R, b: &R) -> R {
+    let mut x = a.clone();
+    x.union_with(b);
+    x
+}
+fn d<R: Row>(a: &R, b: &R) -> R {
+    let mut x = a.clone();
+    x.diff_with(b);
+    x
+}
+fn i<R: Row>(a: &R, b: &R) -> R {
+    let mut x = a.clone();
+    x.inter_with(b);
+    x
+}
+
+struct Ops<'a, R: Row> {
+    b: &'a Base<R>,
+    n: usize,
+}
+
+impl<R: Row> Ops<'_, R> {
+    /// `[s]`
+    fn id(&self, s: &R) -> Rel<R> {
+        Rel::id_on(self.n, s)
+    }
+    /// `[a] ; r ; [b]`
+    fn rr(&self, a: &R, r: &Rel<R>, b: &R) -> Rel<R> {
+        r.restrict(a, b)
+    }
+    /// `fencerel(s) = (po & (_ * s)) ; po`
+    fn fencerel(&self, s: &R) -> Rel<R> {
+        let mut p = self.b.po.clone();
+        p.restrict_ran(s);
+        p.seq(&self.b.po)
+    }
+    fn cart(&self, a: &R, b: &R) -> Rel<R> {
+        Rel::cartesian(self.n, a, b)
+    }
+    fn seq(&self, rs: &[&Rel<R>]) -> Rel<R> {
+        let mut acc = rs[0].clone();
+        for r in &rs[1..] {
+            acc = acc.seq(r);
+        }
+        acc
+    }
+}
+
+impl NativeLkmm {
+    /// The LKMM (`linux-kernel.cat` with `linux-kernel.bell`, variant
+    /// `lkmmv2`).
+    pub fn new() -> Self {
+        NativeLkmm { sc: false, lkmmv2: true, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
+    }
+    /// `sc-kernel.cat`: the LKMM plus `acyclic po | rf | co | fr as sc`.
+    pub fn sc() -> Self {
+        NativeLkmm { sc: true, ..Self::new() }
+    }
+    /// Set whether variant `lkmmv2` is active (it is by default, as in
+    /// `linux-kernel.cfg`).
+    pub fn with_lkmmv2(mut self, on: bool) -> Self {
+        self.lkmmv2 = on;
+        self
+    }
+
+    fn verdict(&self, allowed: bool, flags: u32) -> Verdict {
+        let mut f: Vec<Arc<str>> = Vec::new();
+        if allowed {
+            for (k, name) in self.names.iter().enumerate() {
+                if flags >> k & 1 == 1 {
+                    f.push(name.clone());
+                }
+            }
+            f.sort();
+        }
+        Verdict { allowed, flags: f }
+    }
+
+    /// Evaluate `ex`, calling `sink` once per alternative.
+    pub fn check_with(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
+        if ex.len() <= 64 {
+            self.run::<u64>(ex, sink)
+        } else {
+            self.run::<Wide>(ex, sink)
+        }
+    }
+
+    fn run<R: Row>(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
+        let b = Base::<R>::new(ex);
+        let o = Ops { b: &b, n: b.n };
+        let pre = match self.pre(ex, &o) {
+            Ok(p) => p,
+            Err(()) => {
+                sink(self.verdict(false, 0));
+                return;
+            }
+        };
+        let n = b.n;
+        // ---- with rfe-lf from cross(all-possible-rfe-lf)
+        let lf = u(&b.lf, &b.rl);
+        let lf_ext = d(&lf, &pre.rfi_lf.range());
+        let mut choices: Vec<(usize, Vec<usize>)> = Vec::new();
+        for e in lf_ext.iter() {
+            let mut c = Vec::new();
+            for w in b.lkw.iter() {
+                if b.loc.contains(w, e) && b.ext.contains(w, e) {
+                    c.push(w);
+                }
+            }
+            choices.push((e, c));
+        }
+        // ---- with rf-ru from cross(all-possible-rf-ru)
+        let ul_po_ul = o.seq(&[&o.id(&b.ul), &pre.po_loc, &o.id(&b.ul), &pre.po_loc]);
+        let ul_iw = u(&b.ul, &b.iw);
+        for e in b.ru.iter() {
+            let mut c = Vec::new();
+            for w in 0..n {
+                let internal = b.ul.contains(w) && pre.po_loc.contains(w, e) && !ul_po_ul.contains(w, e);
+                let external = ul_iw.contains(w) && b.loc.contains(w, e) && b.ext.contains(w, e);
+                if internal || external {
+                    c.push(w);
+                }
+            }
+            choices.push((e, c));
+        }
+        if choices.iter().any(|(_, c)| c.is_empty()) {
+            return;
+        }
+        let mut idx = vec![0usize; choices.len()];
+        loop {
+            let mut rf = b.rf.clone();
+            rf.union_with(&pre.rfi_lf);
+            for (k, (e, c)) in choices.iter().enumerate() {
+                rf.insert(c[idx[k]], *e);
+            }
+            self.with_rf(ex, &o, &pre, &rf, sink);
+            // odometer
+            let mut k = 0;
+            loop {
+                if k == idx.len() {
+                    return;
+                }
+                idx[k] += 1;
+                if idx[k] < choices[k].1.len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+        }
+    }
+
+    /// stdlib.cat, linux-kernel.bell and lock.cat up to the first `with`.
+    /// `Err` when a check fails.
+    fn pre<R: Row>(&self, _ex: &Execution, o: &Ops<R>) -> Result<Pre<R>, ()> {
+        let b = o.b;
+        let n = b.n;
+        let mut flags = 0u32;
+        let mut flag = |f: Flag, cond: bool| {
+            if cond {
+                flags |= 1 << (f as u8);
+            }
+        };
+        // stdlib.cat
+        let po_loc = b.po.inter(&b.loc);
+        let rfi0 = b.rf.inter(&b.int);
+        // rmw = amo | lxsx, amo = [Exp & R & X]; (same-instance \ id) & loc; [Exp & W & X]
+        let mut si = b.same_instance.diff(&b.id);
+        si.inter_with(&b.loc);
+        let rmw = si.restrict(&i(&b.r, &b.atomic), &i(&b.w, &b.atomic));
+        // linux-kernel.bell
+        let failed_rmw = d(&b.atomic, &u(&rmw.domain(), &rmw.range()));
+        let acquire = d(&d(&b.tag(Tag::ACQUIRE), &b.w), &failed_rmw);
+        let release = d(&d(&b.tag(Tag::RELEASE), &b.r), &failed_rmw);
+        let mb = d(&b.tag(Tag::MB), &failed_rmw);
+        let noreturn = d(&b.tag(Tag::NORETURN), &b.w);
+        let rcu_lock = b.tag(Tag::RCU_LOCK);
+        let rcu_unlock = b.tag(Tag::RCU_UNLOCK);
+        let srcu_lock = b.tag(Tag::SRCU_LOCK);
+        let srcu_unlock = b.tag(Tag::SRCU_UNLOCK);
+        let sync_srcu = b.tag(Tag::SYNC_SRCU);
+        // rcu-rscs: herd's fixpoint iteration of the `let rec`.
+        let rcu_rscs = {
+            let z = R::zeros(n);
+            let ze = Rel::<R>::empty(n);
+            let mut old = (z.clone(), z.clone(), z.clone(), ze.clone(), ze.clone(), ze.clone());
+            let mut matched = ze.clone();
+            for _ in 0..(n + 4) * 4 {
+                let ul = d(&rcu_lock, &matched.domain());
+                let uu = d(&rcu_unlock, &matched.range());
+                let um = u(&ul, &uu);
+                let upo = o.rr(&um, &b.po, &um);
+                let ultu = o.rr(&ul, &b.po, &uu);
+                let mut m2 = ultu.diff(&upo.seq(&upo));
+                m2.union_with(&matched);
+                let stable = ul.is_subset(&old.0)
+                    && uu.is_subset(&old.1)
+                    && um.is_subset(&old.2)
+                    && upo.is_subset(&old.3)
+                    && ultu.is_subset(&old.4)
+                    && m2.is_subset(&old.5);
+                matched = m2.clone();
+                old = (ul, uu, um, upo, ultu, m2);
+                if stable {
+                    break;
+                }
+            }
+            matched
+        };
+        flag(Flag::UnmatchedRcuLock, !d(&rcu_lock, &rcu_rscs.domain()).is_empty());
+        flag(Flag::UnmatchedRcuUnlock, !d(&rcu_unlock, &rcu_rscs.range()).is_empty());
+        let not_su = d(&b.all, &srcu_unlock);
+        let carry_srcu_data = o.rr(&b.all, &b.data, &not_su).seq(&b.rf).star();
+        let mut srcu_rscs = o.seq(&[&o.id(&srcu_lock), &carry_srcu_data, &b.data, &o.id(&srcu_unlock)]);
+        srcu_rscs.inter_with(&b.loc);
+        flag(Flag::UnmatchedSrcuLock, !d(&srcu_lock, &srcu_rscs.domain()).is_empty());
+        flag(Flag::UnmatchedSrcuUnlock, !d(&srcu_unlock, &srcu_rscs.range()).is_empty());
+        flag(Flag::MultipleSrcuMatches, !srcu_rscs.inverse().seq(&srcu_rscs).diff(&b.id).is_empty());
+        let po_sync_srcu_po = o.rr(&b.all, &b.po, &sync_srcu).seq(&b.po);
+        flag(Flag::InvalidSleep, !rcu_rscs.inter(&po_sync_srcu_po).is_empty());
+        let bad_value = srcu_rscs.pairs().any(|(x, y)| {
+            let (vx, vy) = (_ex.event(x).value, _ex.event(y).value);
+            !matches!((vx, vy), (Some(a), Some(c)) if a == c)
+        });
+        flag(Flag::SrcuBadValueMatch, bad_value);
+        let mut marked = d(&b.all, &b.m);
+        for s in [
+            &b.iw,
+            &b.tag(Tag::ONCE),
+            &b.tag(Tag::RELEASE),
+            &b.tag(Tag::ACQUIRE),
+            &b.tag(Tag::MB),
+            &b.atomic,
+            &b.lkr,
+            &b.lkw,
+            &b.ul,
+            &b.lf,
+            &b.rl,
+            &b.ru,
+            &srcu_lock,
+            &srcu_unlock,
+        ] {
+            marked.union_with(s);
+        }
+        let plain = d(&b.m, &marked);
+        let carry_dep = o.rr(&b.all, &b.data, &not_su).seq(&rfi0).star();
+        let addr = carry_dep.seq(&b.addr);
+        let ctrl = carry_dep.seq(&b.ctrl);
+        let data = carry_dep.seq(&b.data);
+        flag(Flag::RequiresV2, !self.lkmmv2 && n > 0);
+        // lock.cat
+        let lf = u(&b.lf, &b.rl);
+        let mut all_locks = u(&u(&b.lkr, &b.lkw), &u(&b.ul, &lf));
+        for s in [&b.ru, &srcu_lock, &srcu_unlock, &sync_srcu] {
+            all_locks.union_with(s);
+        }
+        let m_not = d(&d(&b.m, &b.iw), &all_locks);
+        flag(Flag::MixedLockAccesses, !o.rr(&m_not, &b.loc, &all_locks).is_empty());
+        let lk_rmw = o.rr(&b.lkr, &po_loc, &b.lkw).diff(&b.po.seq(&b.po));
+        let mut rmw2 = rmw.clone();
+        rmw2.union_with(&lk_rmw);
+        flag(Flag::UnpairedLkw, !d(&b.lkw, &lk_rmw.range()).is_empty());
+        flag(Flag::UnpairedLkr, !d(&b.lkr, &lk_rmw.domain()).is_empty());
+        let pl_ul_pl = o.seq(&[&po_loc, &o.id(&b.ul), &po_loc]);
+        if !o.rr(&b.lkw, &po_loc, &b.lkr).diff(&pl_ul_pl).is_empty() {
+            return Err(()); // lock-nest
+        }
+        if !o.rr(&b.lkw, &po_loc, &b.ru).diff(&pl_ul_pl).is_empty() {
+            return Err(()); // nested-is-locked
+        }
+        flag(Flag::LockFinal, !o.rr(&b.fw, &b.loc, &all_locks).is_empty());
+        let r2 = u(&u(&b.r, &b.lkr), &u(&lf, &b.ru));
+        let w2 = u(&b.w, &b.lkw);
+        let release2 = u(&release, &b.ul);
+        let acquire2 = u(&acquire, &b.lkr);
+        let lkw_ul = u(&b.lkw, &b.ul);
+        let critical = o.rr(&b.lkw, &po_loc, &b.ul).diff(&o.seq(&[&po_loc, &o.id(&lkw_ul), &po_loc]));
+        flag(Flag::UnmatchedUnlock, !d(&b.ul, &critical.range()).is_empty());
+        let unmatched_lkw = d(&b.lkw, &critical.domain());
+        if !o.rr(&unmatched_lkw, &b.loc, &unmatched_lkw).diff(&b.id).is_empty() {
+            return Err(()); // unmatched-locks
+        }
+        let rfi_lf = o.rr(&b.lkw, &po_loc, &lf).diff(&o.seq(&[&o.id(&b.lkw), &po_loc, &o.id(&b.ul), &po_loc]));
+        Ok(Pre {
+            flags,
+            rmw: rmw2,
+            rcu_rscs,
+            srcu_rscs,
+            marked,
+            plain,
+            addr,
+            ctrl,
+            data,
+            noreturn,
+            lk_rmw,
+            r2,
+            w2,
+            release: release2,
+            acquire: acquire2,
+            mb,
+            critical,
+            unmatched_lkw,
+            rfi_lf,
+            po_loc,
+        })
+    }
+
+    /// cos-opt.cat: cobase, ConsCo, then the coherence orders.
+    fn with_rf<R: Row>(&self, ex: &Execution, o: &Ops<R>, p: &Pre<R>, rf: &Rel<R>, sink: &mut dyn FnMut(Verdict)) {
+        let b = o.b;
+        let n = b.n;
+        // co0 (stdlib, base W) | lock.cat additions
+        let w_niw = d(&b.w, &b.iw);
+        let w_nfw = d(&b.w, &b.fw);
+        let mut co0 = o.cart(&b.iw, &w_niw);
+        co0.union_with(&o.cart(&w_nfw, &b.fw));
+        co0.inter_with(&b.loc);
+        co0.union_with(&o.rr(&b.iw, &b.loc, &b.lkw));
+        co0.union_with(&o.rr(&b.lkw, &b.loc, &p.unmatched_lkw).diff(&o.id(&p.unmatched_lkw)));
+        let invrf = rf.inverse();
+        let ww = p.po_loc.restrict(&p.w2, &p.w2);
+        let rw = rf.seq(&p.po_loc.restrict(&p.r2, &p.w2));
+        let wr = p.po_loc.restrict(&p.w2, &p.r2).seq(&invrf).diff(&b.id);
+        let rr = rf.seq(&p.po_loc.restrict(&p.r2, &p.r2)).seq(&invrf).diff(&b.id);
+        let rmwco = rf.restrict(&p.w2, &i(&p.r2, &p.w2));
+        let mut cobase = co0;
+        for r in [&ww, &rw, &wr, &rr, &rmwco] {
+            cobase.union_with(r);
+        }
+        if !cobase.is_acyclic() {
+            sink(self.verdict(false, 0)); // ConsCo
+            return;
+        }
+        // generate_cos(cobase): per-location linearisations of W, crossed.
+        let mut classes: Vec<R> = Vec::new();
+        for e in p.w2.iter() {
+            let l = ex.event(e).loc;
+            match classes.iter_mut().find(|c| c.first().is_some_and(|f| ex.event(f).loc == l)) {
+                Some(c) => c.insert(e),
+                None => classes.push(set_of(n, std::iter::once(e))),
+            }
+        }
+        let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
+        for c in &classes {
+            let mut os = linearisations(n, c, &cobase);
+            if let Some(given) = &b.co {
+                let g = given.restrict(c, c);
+                os.retain(|x| *x == g);
+            }
+            if os.is_empty() {
+                return;
+            }
+            orders.push(os);
+        }
+        let mut idx = vec![0usize; orders.len()];
+        loop {
+            let mut co = Rel::empty(n);
+            for (k, os) in orders.iter().enumerate() {
+                co.union_with(&os[idx[k]]);
+            }
+            let v = self.with_co(o, p, rf, &co);
+            sink(v);
+            let mut k = 0;
+            loop {
+                if k == idx.len() {
+                    return;
+                }
+                idx[k] += 1;
+                if idx[k] < orders[k].len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+        }
+    }
+
+    /// The rest of lock.cat and linux-kernel.cat for one coherence order.
+    fn with_co<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf0: &Rel<R>, co0: &Rel<R>) -> Verdict {
+        let b = o.b;
+        let n = b.n;
+        let mut flags = p.flags;
+        let no = |s: &Self| s.verdict(false, 0);
+        // lock.cat, after cos-opt.cat
+        let w3 = u(&p.w2, &b.ul);
+        let m3 = u(&p.r2, &w3);
+        let mut co = co0.clone();
+        co.union_with(&p.critical);
+        co.union_with(&p.critical.inverse().seq(co0));
+        co.close();
+        let coe = co.inter(&b.ext);
+        let coi = co.inter(&b.int);
+        let singlestep = co.diff(&co.seq(&co));
+        let mut rf = rf0.clone();
+        rf.union_with(&o.seq(&[&o.id(&u(&b.iw, &b.ul)), &singlestep, &p.lk_rmw.inverse()]));
+        let rfe = rf.inter(&b.ext);
+        let rfi = rf.inter(&b.int);
+        let fr = rf.inverse().seq(&co);
+        let fre = fr.inter(&b.ext);
+        let fri = fr.inter(&b.int);
+        let _ = (&coi, &fri);
+        // linux-kernel.cat
+        let acq_po = o.rr(&p.acquire, &b.po, &m3);
+        let po_rel = o.rr(&m3, &b.po, &p.release);
+        let po_or_rf = b.po.union(&rf);
+        let po_unlock_lock_po = o.seq(&[&b.po, &o.id(&b.ul), &po_or_rf, &o.id(&b.lkr), &b.po]);
+        let r4rmb = d(&p.r2, &p.noreturn);
+        let rmb_f = o.fencerel(&b.tag(Tag::RMB));
+        let rmb = rmb_f.restrict(&r4rmb, &r4rmb);
+        let wmb = o.fencerel(&b.tag(Tag::WMB)).restrict(&w3, &w3);
+        let po_opt = b.po.opt();
+        let mut mb = o.fencerel(&p.mb).restrict(&m3, &m3);
+        mb.union_with(&o.rr(&m3, &b.po, &i(&p.mb, &p.r2)));
+        mb.union_with(&o.rr(&i(&p.mb, &w3), &b.po, &m3));
+        mb.union_with(
+            &o.fencerel(&b.tag(Tag::BEFORE_ATOMIC))
+                .restrict(&m3, &b.atomic)
+                .seq(&po_opt.restrict(&b.all, &m3)),
+        );
+        mb.union_with(
+            &po_opt
+                .restrict(&m3, &b.atomic)
+                .seq(&o.fencerel(&b.tag(Tag::AFTER_ATOMIC)).restrict(&b.all, &m3)),
+        );
+        mb.union_with(
+            &po_opt
+                .restrict(&m3, &b.lkw)
+                .seq(&o.fencerel(&b.tag(Tag::AFTER_SPINLOCK)).restrict(&b.all, &m3)),
+        );
+        mb.union_with(
+            &po_unlock_lock_po
+                .restrict(&m3, &b.tag(Tag::AFTER_UNLOCK_LOCK))
+                .seq(&b.po.restrict(&b.all, &m3)),
+        );
+        mb.union_with(
+            &po_opt
+                .restrict(&m3, &b.tag(Tag::SRCU_UNLOCK))
+                .seq(&o.fencerel(&b.tag(Tag::AFTER_SRCU_READ_UNLOCK)).restrict(&b.all, &m3)),
+        );
+        let sync = u(&b.tag(Tag::SYNC_RCU), &b.tag(Tag::SYNC_SRCU));
+        let gp = b.po.restrict(&b.all, &sync).seq(&po_opt);
+        let strong_fence = mb.union(&gp);
+        let mut nonrw_fence = strong_fence.union(&po_rel);
+        nonrw_fence.union_with(&acq_po);
+        let mut fence = nonrw_fence.union(&wmb);
+        fence.union_with(&rmb);
+        let mut bset = R::zeros(n);
+        for t in [
+            Tag::BARRIER,
+            Tag::RMB,
+            Tag::WMB,
+            Tag::SYNC_RCU,
+            Tag::SYNC_SRCU,
+            Tag::BEFORE_ATOMIC,
+            Tag::AFTER_ATOMIC,
+            Tag::RCU_LOCK,
+            Tag::RCU_UNLOCK,
+            Tag::SRCU_LOCK,
+            Tag::SRCU_UNLOCK,
+        ] {
+            bset.union_with(&b.tag(t));
+        }
+        for s in [&p.mb, &p.acquire, &p.release] {
+            bset.union_with(s);
+        }
+        let mut barrier = o.fencerel(&bset);
+        barrier.union_with(&b.po.restrict(&b.all, &p.release));
+        barrier.union_with(&b.po.restrict(&p.acquire, &b.all));
+        // coherence
+        let mut com = rf.union(&co);
+        com.union_with(&fr);
+        if !p.po_loc.union(&com).is_acyclic() {
+            return no(self);
+        }
+        // atomic
+        if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
+            return no(self);
+        }
+        let dep = p.addr.union(&p.data);
+        let mut rwdep = dep.union(&p.ctrl);
+        rwdep.restrict_ran(&w3);
+        let overwrite = co.union(&fr);
+        let mut to_w = rwdep;
+        to_w.union_with(&overwrite.inter(&b.int));
+        to_w.union_with(&o.seq(&[&p.addr, &o.id(&p.plain), &wmb]));
+        let mut to_r = p.addr.clone();
+        to_r.restrict_ran(&p.r2);
+        to_r.union_with(&o.seq(&[&dep, &o.id(&p.marked), &rfi]));
+        let mut ppo = to_r;
+        ppo.union_with(&to_w);
+        ppo.union_with(&fence.inter(&b.int));
+        ppo.union_with(&po_unlock_lock_po.inter(&b.int));
+        let rfe_m_opt = rfe.restrict(&b.all, &p.marked).opt();
+        let rmw_sequence = rf.seq(&p.rmw).star();
+        let mut cf_inner = rfe_m_opt.seq(&strong_fence.union(&po_rel));
+        cf_inner.union_with(&wmb);
+        cf_inner.union_with(&po_unlock_lock_po);
+        let cumul_fence = cf_inner.restrict(&p.marked, &p.marked).seq(&rmw_sequence);
+        let cumul_star = cumul_fence.star();
+        let ow_ext_opt = overwrite.inter(&b.ext).opt();
+        let rfe_opt = rfe.opt();
+        let prop = o.seq(&[&o.id(&p.marked), &ow_ext_opt, &cumul_star, &o.id(&p.marked), &rfe_opt, &o.id(&p.marked)]);
+        let mut hb_inner = ppo;
+        hb_inner.union_with(&rfe);
+        hb_inner.union_with(&prop.diff(&b.id).inter(&b.int));
+        let hb = hb_inner.restrict(&p.marked, &p.marked);
+        if !hb.is_acyclic() {
+            return no(self);
+        }
+        let hb_star = hb.star();
+        let mut pb = o.seq(&[&prop, &strong_fence, &hb_star]);
+        pb.restrict_ran(&p.marked);
+        if !pb.is_acyclic() {
+            return no(self);
+        }
+        let pb_star = pb.star();
+        // RCU
+        let rcu_gp = o.id(&b.tag(Tag::SYNC_RCU));
+        let srcu_gp = o.id(&b.tag(Tag::SYNC_SRCU));
+        let rcu_rscsi = p.rcu_rscs.inverse();
+        let srcu_rscsi = p.srcu_rscs.inverse();
+        let rcu_link = o.seq(&[&po_opt, &hb_star, &pb_star, &prop, &b.po]);
+        let rcu_order = {
+            let mut base = rcu_gp.union(&srcu_gp);
+            base.union_with(&o.seq(&[&rcu_gp, &rcu_link, &rcu_rscsi]));
+            base.union_with(&o.seq(&[&srcu_gp, &rcu_link, &srcu_rscsi]).inter(&b.loc));
+            base.union_with(&o.seq(&[&rcu_rscsi, &rcu_link, &rcu_gp]));
+            base.union_with(&o.seq(&[&srcu_rscsi, &rcu_link, &srcu_gp]).inter(&b.loc));
+            let gl = rcu_gp.seq(&rcu_link);
+            let sgl = srcu_gp.seq(&rcu_link);
+            let rl = rcu_rscsi.seq(&rcu_link);
+            let srl = srcu_rscsi.seq(&rcu_link);
+            let l_rcu_rscsi = rcu_link.seq(&rcu_rscsi);
+            let l_srcu_rscsi = rcu_link.seq(&srcu_rscsi);
+            let l_rcu_gp = rcu_link.seq(&rcu_gp);
+            let l_srcu_gp = rcu_link.seq(&srcu_gp);
+            let mut cur = Rel::empty(n);
+            loop {
+                let mut next = base.clone();
+                if !cur.is_empty() {
+                    next.union_with(&o.seq(&[&gl, &cur, &l_rcu_rscsi]));
+                    next.union_with(&o.seq(&[&sgl, &cur, &l_srcu_rscsi]).inter(&b.loc));
+                    next.union_with(&o.seq(&[&rl, &cur, &l_rcu_gp]));
+                    next.union_with(&o.seq(&[&srl, &cur, &l_srcu_gp]).inter(&b.loc));
+                    next.union_with(&o.seq(&[&cur, &rcu_link, &cur]));
+                }
+                if next.is_subset(&cur) {
+                    break cur;
+                }
+                cur = next;
+            }
+        };
+        let rcu_fence = o.seq(&[&b.po, &rcu_order, &po_opt]);
+        let fence = fence.union(&rcu_fence);
+        let strong_fence = strong_fence.union(&rcu_fence);
+        let mut rb = o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]);
+        rb.restrict_ran(&p.marked);
+        if !rb.is_irreflexive() {
+            return no(self);
+        }
+        // Plain accesses and data races
+        let plain_w = i(&p.plain, &w3);
+        let pl_nb = p.po_loc.diff(&barrier);
+        let mixed = pl_nb.restrict(&plain_w, &p.marked).union(&pl_nb.restrict(&p.marked, &plain_w));
+        if !mixed.is_empty() {
+            flags |= 1 << (Flag::MixedAccesses as u8);
+        }
+        let mut xb = hb.union(&pb);
+        xb.union_with(&rb);
+        let xbstar = xb.star();
+        let mut vis_tail = o.seq(&[&strong_fence, &o.id(&p.marked), &xbstar]);
+        vis_tail.union_with(&xbstar.inter(&b.int));
+        let vis = o.seq(&[&cumul_star, &rfe_opt, &o.id(&p.marked), &vis_tail]);
+        let w_pre_bounded = p.addr.union(&fence).opt();
+        let w_pre_bounded = o.id(&p.marked).seq(&w_pre_bounded);
+        let not_noreturn = d(&b.all, &p.noreturn);
+        let mut rpb = p.addr.union(&nonrw_fence);
+        rpb.union_with(&rmb_f.restrict(&r4rmb, &not_noreturn));
+        let r_pre_bounded = o.id(&p.marked).seq(&rpb.opt());
+        let w_post_bounded = o.seq(&[&fence.opt(), &o.id(&p.marked), &rmw_sequence]);
+        let mut rpo = nonrw_fence.clone();
+        rpo.union_with(&rmb_f.restrict(&not_noreturn, &r4rmb));
+        let mut r_post_bounded = rpo.opt();
+        r_post_bounded.restrict_ran(&p.marked);
+        let sf_xb = strong_fence.seq(&xbstar);
+        let wpb_vis = w_post_bounded.seq(&vis);
+        let mut ww_vis = fence.union(&sf_xb.seq(&w_pre_bounded));
+        ww_vis.union_with(&wpb_vis.seq(&w_pre_bounded));
+        let mut wr_vis = fence.union(&sf_xb.seq(&r_pre_bounded));
+        wr_vis.union_with(&wpb_vis.seq(&r_pre_bounded));
+        let rw_xbstar = fence.union(&o.seq(&[&r_post_bounded, &xbstar, &w_pre_bounded]));
+        let mut pre_race = o.cart(&p.plain, &m3);
+        pre_race.union_with(&o.cart(&d(&m3, &b.iw), &p.plain));
+        pre_race.inter_with(&b.ext);
+        let rw_xbstar_inv = rw_xbstar.inverse();
+        let wr_incoh = pre_race.inter(&rf).inter(&rw_xbstar_inv);
+        let rw_incoh = pre_race.inter(&fr).inter(&wr_vis.inverse());
+        let ww_incoh = pre_race.inter(&co).inter(&ww_vis.inverse());
+        if !(wr_incoh.is_empty() && rw_incoh.is_empty() && ww_incoh.is_empty()) {
+            return no(self);
+        }
+        let mut ww_nonrace = ww_vis.inter(&o.cart(&p.marked, &w3).union(&rw_xbstar));
+        ww_nonrace.inter_with(&o.cart(&w3, &p.marked).union(&wr_vis));
+        let pr_co = pre_race.inter(&co);
+        let ww_race = pr_co.diff(&ww_nonrace);
+        let wr_race = pre_race.inter(&co.opt().seq(&rf)).diff(&wr_vis).diff(&rw_xbstar_inv);
+        let rw_race = pre_race.inter(&fr).diff(&rw_xbstar);
+        if !(ww_race.is_empty() && wr_race.is_empty() && rw_race.is_empty()) {
+            flags |= 1 << (Flag::DataRace as u8);
+        }
+        if self.sc {
+            let mut sc = b.po.union(&rf);
+            sc.union_with(&co);
+            sc.union_with(&fr);
+            if !sc.is_acyclic() {
+                return no(self);
+            }
+        }
+        self.verdict(true, flags)
+    }
+}
+
+impl Model for NativeLkmm {
+    fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError> {
+        self.check_with(ex, &mut |v| out.push(v));
+        Ok(())
+    }
+}
