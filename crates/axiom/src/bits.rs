@@ -5,14 +5,18 @@
 //! [`Row`]; a relation is a square matrix of rows ([`Rel`]), row `i` holding
 //! the successors of event `i`.
 //!
-//! Two row types share every algorithm: `u64` (fast path, at most 64 events)
-//! and [`Wide`] (any size, a boxed slice of words).
+//! Row types share every algorithm: `u16`, `u32`, `u64` (fast paths for at
+//! most 16, 32, 64 events, relations stored inline without allocation) and
+//! [`Wide`] (any size, a boxed slice of words, relations on the heap).
+//! [`dispatch!`](crate::dispatch_rows) picks the smallest fitting one.
 
 use std::fmt::Debug;
 use std::hash::Hash;
 
 /// One row of a bit matrix, i.e. a set of event indices.
 pub trait Row: Clone + Eq + Ord + Hash + Debug + 'static {
+    /// Storage for the rows of a [`Rel`] (inline for `u64`, heap otherwise).
+    type Buf: RowBuf<Self>;
     /// Empty row for a universe of `n` events.
     fn zeros(n: usize) -> Self;
     /// Row containing every event `0..n`.
@@ -57,6 +61,36 @@ pub trait Row: Clone + Eq + Ord + Hash + Debug + 'static {
     }
 }
 
+/// Call `$f::<R>($args)` with the smallest row type able to hold `$n`
+/// events.
+#[macro_export]
+macro_rules! dispatch_rows {
+    ($n:expr, $f:ident ( $($args:expr),* )) => {{
+        let n = $n;
+        if n <= 16 {
+            $f::<u16>($($args),*)
+        } else if n <= 32 {
+            $f::<u32>($($args),*)
+        } else if n <= 64 {
+            $f::<u64>($($args),*)
+        } else {
+            $f::<$crate::bits::Wide>($($args),*)
+        }
+    }};
+    ($n:expr, $s:ident . $f:ident ( $($args:expr),* )) => {{
+        let n = $n;
+        if n <= 16 {
+            $s.$f::<u16>($($args),*)
+        } else if n <= 32 {
+            $s.$f::<u32>($($args),*)
+        } else if n <= 64 {
+            $s.$f::<u64>($($args),*)
+        } else {
+            $s.$f::<$crate::bits::Wide>($($args),*)
+        }
+    }};
+}
+
 /// Iterator over the elements of a [`Row`].
 pub struct RowIter<'a, R: Row> {
     row: &'a R,
@@ -73,86 +107,142 @@ impl<R: Row> Iterator for RowIter<'_, R> {
     }
 }
 
-impl Row for u64 {
-    #[inline]
-    fn zeros(_n: usize) -> Self {
-        0
-    }
-    #[inline]
-    fn ones(n: usize) -> Self {
-        if n >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << n) - 1
+macro_rules! int_row {
+    ($t:ty, $bits:expr) => {
+        impl Row for $t {
+            type Buf = InlineRows<$t, $bits>;
+            #[inline]
+            fn zeros(_n: usize) -> Self {
+                0
+            }
+            #[inline]
+            fn ones(n: usize) -> Self {
+                if n >= $bits {
+                    <$t>::MAX
+                } else {
+                    ((1 as $t) << n) - 1
+                }
+            }
+            #[inline]
+            fn from_words(_n: usize, words: &[u64]) -> Self {
+                words.first().copied().unwrap_or(0) as $t
+            }
+            #[inline]
+            fn contains(&self, i: usize) -> bool {
+                i < $bits && (*self >> i) & 1 == 1
+            }
+            #[inline]
+            fn insert(&mut self, i: usize) {
+                *self |= 1 << i;
+            }
+            #[inline]
+            fn remove(&mut self, i: usize) {
+                *self &= !(1 << i);
+            }
+            #[inline]
+            fn union_with(&mut self, o: &Self) {
+                *self |= *o;
+            }
+            #[inline]
+            fn inter_with(&mut self, o: &Self) {
+                *self &= *o;
+            }
+            #[inline]
+            fn diff_with(&mut self, o: &Self) {
+                *self &= !*o;
+            }
+            #[inline]
+            fn clear(&mut self) {
+                *self = 0;
+            }
+            #[inline]
+            fn is_empty(&self) -> bool {
+                *self == 0
+            }
+            #[inline]
+            fn intersects(&self, o: &Self) -> bool {
+                *self & *o != 0
+            }
+            #[inline]
+            fn is_subset(&self, o: &Self) -> bool {
+                *self & !*o == 0
+            }
+            #[inline]
+            fn count(&self) -> usize {
+                self.count_ones() as usize
+            }
+            #[inline]
+            fn first(&self) -> Option<usize> {
+                if *self == 0 {
+                    None
+                } else {
+                    Some(self.trailing_zeros() as usize)
+                }
+            }
+            #[inline]
+            fn next_from(&self, from: usize) -> Option<usize> {
+                if from >= $bits {
+                    return None;
+                }
+                let m = *self >> from;
+                if m == 0 {
+                    None
+                } else {
+                    Some(from + m.trailing_zeros() as usize)
+                }
+            }
         }
+    };
+}
+
+int_row!(u16, 16);
+int_row!(u32, 32);
+int_row!(u64, 64);
+
+/// Storage of the rows of a relation.
+pub trait RowBuf<R>: Clone + Debug {
+    /// `n` copies of `r`.
+    fn filled(n: usize, r: R) -> Self;
+    /// The rows.
+    fn rows(&self) -> &[R];
+    /// The rows, mutably.
+    fn rows_mut(&mut self) -> &mut [R];
+}
+
+impl<R: Clone + Debug> RowBuf<R> for Vec<R> {
+    fn filled(n: usize, r: R) -> Self {
+        vec![r; n]
     }
     #[inline]
-    fn from_words(_n: usize, words: &[u64]) -> Self {
-        words.first().copied().unwrap_or(0)
+    fn rows(&self) -> &[R] {
+        self
     }
     #[inline]
-    fn contains(&self, i: usize) -> bool {
-        i < 64 && (*self >> i) & 1 == 1
+    fn rows_mut(&mut self) -> &mut [R] {
+        self
+    }
+}
+
+/// Inline storage for up to `N` rows (no heap allocation).
+#[derive(Clone, Copy, Debug)]
+pub struct InlineRows<T, const N: usize> {
+    len: u8,
+    data: [T; N],
+}
+
+impl<T: Copy + Debug, const N: usize> RowBuf<T> for InlineRows<T, N> {
+    #[inline]
+    fn filled(n: usize, r: T) -> Self {
+        assert!(n <= N, "inline rows hold at most {N} events");
+        InlineRows { len: n as u8, data: [r; N] }
     }
     #[inline]
-    fn insert(&mut self, i: usize) {
-        *self |= 1 << i;
+    fn rows(&self) -> &[T] {
+        &self.data[..self.len as usize]
     }
     #[inline]
-    fn remove(&mut self, i: usize) {
-        *self &= !(1 << i);
-    }
-    #[inline]
-    fn union_with(&mut self, o: &Self) {
-        *self |= *o;
-    }
-    #[inline]
-    fn inter_with(&mut self, o: &Self) {
-        *self &= *o;
-    }
-    #[inline]
-    fn diff_with(&mut self, o: &Self) {
-        *self &= !*o;
-    }
-    #[inline]
-    fn clear(&mut self) {
-        *self = 0;
-    }
-    #[inline]
-    fn is_empty(&self) -> bool {
-        *self == 0
-    }
-    #[inline]
-    fn intersects(&self, o: &Self) -> bool {
-        *self & *o != 0
-    }
-    #[inline]
-    fn is_subset(&self, o: &Self) -> bool {
-        *self & !*o == 0
-    }
-    #[inline]
-    fn count(&self) -> usize {
-        self.count_ones() as usize
-    }
-    #[inline]
-    fn first(&self) -> Option<usize> {
-        if *self == 0 {
-            None
-        } else {
-            Some(self.trailing_zeros() as usize)
-        }
-    }
-    #[inline]
-    fn next_from(&self, from: usize) -> Option<usize> {
-        if from >= 64 {
-            return None;
-        }
-        let m = *self >> from;
-        if m == 0 {
-            None
-        } else {
-            Some(from + m.trailing_zeros() as usize)
-        }
+    fn rows_mut(&mut self) -> &mut [T] {
+        &mut self.data[..self.len as usize]
     }
 }
 
@@ -173,6 +263,7 @@ fn nwords(n: usize) -> usize {
 }
 
 impl Row for Wide {
+    type Buf = Vec<Wide>;
     fn zeros(n: usize) -> Self {
         Wide(vec![0u64; nwords(n)].into_boxed_slice())
     }
@@ -247,40 +338,62 @@ impl Row for Wide {
 }
 
 /// A binary relation over events `0..n`, one [`Row`] of successors per event.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Debug)]
 pub struct Rel<R: Row> {
-    rows: Vec<R>,
+    rows: R::Buf,
+}
+
+impl<R: Row> PartialEq for Rel<R> {
+    fn eq(&self, o: &Self) -> bool {
+        self.rows.rows() == o.rows.rows()
+    }
+}
+impl<R: Row> Eq for Rel<R> {}
+impl<R: Row> PartialOrd for Rel<R> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<R: Row> Ord for Rel<R> {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.rows.rows().cmp(o.rows.rows())
+    }
+}
+impl<R: Row> Hash for Rel<R> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.rows.rows().hash(h)
+    }
 }
 
 impl<R: Row> Rel<R> {
     /// Empty relation over `n` events.
     pub fn empty(n: usize) -> Self {
-        Rel { rows: vec![R::zeros(n); n] }
+        Rel { rows: R::Buf::filled(n, R::zeros(n)) }
     }
     /// Number of events of the universe.
     #[inline]
     pub fn n(&self) -> usize {
-        self.rows.len()
+        self.rs().len()
     }
     /// Row `i` (successors of `i`).
     #[inline]
     pub fn row(&self, i: usize) -> &R {
-        &self.rows[i]
+        &self.rs()[i]
     }
     /// Mutable row `i`.
     #[inline]
     pub fn row_mut(&mut self, i: usize) -> &mut R {
-        &mut self.rows[i]
+        &mut self.rm()[i]
     }
     /// All rows.
     pub fn rows(&self) -> &[R] {
-        &self.rows
+        self.rs()
     }
     /// Identity on the set `s`.
     pub fn id_on(n: usize, s: &R) -> Self {
         let mut r = Self::empty(n);
         for i in s.iter() {
-            r.rows[i].insert(i);
+            r.rm()[i].insert(i);
         }
         r
     }
@@ -288,7 +401,7 @@ impl<R: Row> Rel<R> {
     pub fn cartesian(n: usize, a: &R, b: &R) -> Self {
         let mut r = Self::empty(n);
         for i in a.iter() {
-            r.rows[i] = b.clone();
+            r.rm()[i] = b.clone();
         }
         r
     }
@@ -298,7 +411,7 @@ impl<R: Row> Rel<R> {
         for i in 0..n {
             for j in 0..n {
                 if f(i, j) {
-                    r.rows[i].insert(j);
+                    r.rm()[i].insert(j);
                 }
             }
         }
@@ -306,57 +419,66 @@ impl<R: Row> Rel<R> {
     }
     /// Build from flat words, `words_per_row` words per row.
     pub fn from_flat(n: usize, words_per_row: usize, data: &[u64]) -> Self {
-        let rows = (0..n)
-            .map(|i| R::from_words(n, &data[i * words_per_row..(i + 1) * words_per_row]))
-            .collect();
-        Rel { rows }
+        let mut r = Self::empty(n);
+        for (i, row) in r.rows.rows_mut().iter_mut().enumerate() {
+            *row = R::from_words(n, &data[i * words_per_row..(i + 1) * words_per_row]);
+        }
+        r
     }
     /// Membership of the pair `(i, j)`.
     #[inline]
     pub fn contains(&self, i: usize, j: usize) -> bool {
-        self.rows[i].contains(j)
+        self.rs()[i].contains(j)
     }
     /// Add the pair `(i, j)`.
     #[inline]
     pub fn insert(&mut self, i: usize, j: usize) {
-        self.rows[i].insert(j);
+        self.rm()[i].insert(j);
     }
     /// Remove the pair `(i, j)`.
     #[inline]
     pub fn remove(&mut self, i: usize, j: usize) {
-        self.rows[i].remove(j);
+        self.rm()[i].remove(j);
     }
     /// Remove every pair.
     pub fn clear(&mut self) {
-        self.rows.iter_mut().for_each(R::clear);
+        self.rm().iter_mut().for_each(R::clear);
     }
     /// Make `self` a copy of `o` (reusing the allocation when possible).
     pub fn assign(&mut self, o: &Self) {
         self.rows.clone_from(&o.rows);
     }
+    #[inline]
+    fn rs(&self) -> &[R] {
+        self.rows.rows()
+    }
+    #[inline]
+    fn rm(&mut self) -> &mut [R] {
+        self.rows.rows_mut()
+    }
     /// Is the relation empty?
     pub fn is_empty(&self) -> bool {
-        self.rows.iter().all(R::is_empty)
+        self.rs().iter().all(R::is_empty)
     }
     /// Number of pairs.
     pub fn count(&self) -> usize {
-        self.rows.iter().map(R::count).sum()
+        self.rs().iter().map(R::count).sum()
     }
     /// `self |= o`.
     pub fn union_with(&mut self, o: &Self) {
-        for (a, b) in self.rows.iter_mut().zip(&o.rows) {
+        for (a, b) in self.rows.rows_mut().iter_mut().zip(o.rows.rows()) {
             a.union_with(b);
         }
     }
     /// `self &= o`.
     pub fn inter_with(&mut self, o: &Self) {
-        for (a, b) in self.rows.iter_mut().zip(&o.rows) {
+        for (a, b) in self.rows.rows_mut().iter_mut().zip(o.rows.rows()) {
             a.inter_with(b);
         }
     }
     /// `self \= o`.
     pub fn diff_with(&mut self, o: &Self) {
-        for (a, b) in self.rows.iter_mut().zip(&o.rows) {
+        for (a, b) in self.rows.rows_mut().iter_mut().zip(o.rows.rows()) {
             a.diff_with(b);
         }
     }
@@ -380,7 +502,7 @@ impl<R: Row> Rel<R> {
     }
     /// Keep pairs whose source is in `s` (i.e. `[s] ; self`).
     pub fn restrict_dom(&mut self, s: &R) {
-        for (i, row) in self.rows.iter_mut().enumerate() {
+        for (i, row) in self.rm().iter_mut().enumerate() {
             if !s.contains(i) {
                 row.clear();
             }
@@ -388,7 +510,7 @@ impl<R: Row> Rel<R> {
     }
     /// Keep pairs whose target is in `s` (i.e. `self ; [s]`).
     pub fn restrict_ran(&mut self, s: &R) {
-        for row in self.rows.iter_mut() {
+        for row in self.rm().iter_mut() {
             row.inter_with(s);
         }
     }
@@ -407,20 +529,20 @@ impl<R: Row> Rel<R> {
     }
     /// `out = self ; o` (out must be distinct from both operands).
     pub fn seq_into(&self, o: &Self, out: &mut Self) {
-        for (i, row) in self.rows.iter().enumerate() {
-            let dst = &mut out.rows[i];
+        for (i, row) in self.rs().iter().enumerate() {
+            let dst = &mut out.rows.rows_mut()[i];
             dst.clear();
             for j in row.iter() {
-                dst.union_with(&o.rows[j]);
+                dst.union_with(&o.rows.rows()[j]);
             }
         }
     }
     /// Inverse `self^-1`.
     pub fn inverse(&self) -> Self {
         let mut r = Self::empty(self.n());
-        for (i, row) in self.rows.iter().enumerate() {
+        for (i, row) in self.rs().iter().enumerate() {
             for j in row.iter() {
-                r.rows[j].insert(i);
+                r.rm()[j].insert(i);
             }
         }
         r
@@ -429,13 +551,13 @@ impl<R: Row> Rel<R> {
     pub fn close(&mut self) {
         let n = self.n();
         for k in 0..n {
-            if self.rows[k].is_empty() {
+            if self.rs()[k].is_empty() {
                 continue;
             }
-            let rk = self.rows[k].clone();
-            for i in 0..n {
-                if self.rows[i].contains(k) {
-                    self.rows[i].union_with(&rk);
+            let rk = self.rs()[k].clone();
+            for row in self.rm().iter_mut() {
+                if row.contains(k) {
+                    row.union_with(&rk);
                 }
             }
         }
@@ -461,34 +583,31 @@ impl<R: Row> Rel<R> {
     /// Add the identity over all events.
     pub fn add_id(&mut self) {
         for i in 0..self.n() {
-            self.rows[i].insert(i);
+            self.rm()[i].insert(i);
         }
     }
     /// Remove the identity.
     pub fn remove_id(&mut self) {
         for i in 0..self.n() {
-            self.rows[i].remove(i);
+            self.rm()[i].remove(i);
         }
     }
     /// Complement with respect to all pairs.
     pub fn complement(&self) -> Self {
         let n = self.n();
         let all = R::ones(n);
-        let rows = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut a = all.clone();
-                a.diff_with(r);
-                a
-            })
-            .collect();
-        Rel { rows }
+        let mut out = self.clone();
+        for r in out.rows.rows_mut() {
+            let mut a = all.clone();
+            a.diff_with(r);
+            *r = a;
+        }
+        out
     }
     /// Domain.
     pub fn domain(&self) -> R {
         let mut s = R::zeros(self.n());
-        for (i, row) in self.rows.iter().enumerate() {
+        for (i, row) in self.rs().iter().enumerate() {
             if !row.is_empty() {
                 s.insert(i);
             }
@@ -498,20 +617,20 @@ impl<R: Row> Rel<R> {
     /// Range.
     pub fn range(&self) -> R {
         let mut s = R::zeros(self.n());
-        for row in &self.rows {
+        for row in self.rs() {
             s.union_with(row);
         }
         s
     }
     /// Is there no `(i, i)` pair?
     pub fn is_irreflexive(&self) -> bool {
-        self.rows.iter().enumerate().all(|(i, r)| !r.contains(i))
+        self.rs().iter().enumerate().all(|(i, r)| !r.contains(i))
     }
     /// Acyclicity test (repeatedly removes events without successors).
     pub fn is_acyclic(&self) -> bool {
         let n = self.n();
         let mut remaining = R::zeros(n);
-        for (i, r) in self.rows.iter().enumerate() {
+        for (i, r) in self.rs().iter().enumerate() {
             if !r.is_empty() {
                 remaining.insert(i);
             }
@@ -523,7 +642,7 @@ impl<R: Row> Rel<R> {
             let mut progress = false;
             let mut i = remaining.first();
             while let Some(k) = i {
-                if !self.rows[k].intersects(&remaining) {
+                if !self.rs()[k].intersects(&remaining) {
                     remaining.remove(k);
                     progress = true;
                 }
@@ -536,11 +655,11 @@ impl<R: Row> Rel<R> {
     }
     /// Is `self` included in `o`?
     pub fn is_subset(&self, o: &Self) -> bool {
-        self.rows.iter().zip(&o.rows).all(|(a, b)| a.is_subset(b))
+        self.rs().iter().zip(o.rs()).all(|(a, b)| a.is_subset(b))
     }
     /// Iterate over pairs in lexicographic order.
     pub fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.rows
+        self.rs()
             .iter()
             .enumerate()
             .flat_map(|(i, r)| r.iter().map(move |j| (i, j)))
@@ -631,6 +750,9 @@ mod tests {
 
     #[test]
     fn algebra_small_and_wide() {
+        check_alg::<u16>(10);
+        check_alg::<u16>(16);
+        check_alg::<u32>(30);
         check_alg::<u64>(10);
         check_alg::<u64>(64);
         check_alg::<Wide>(10);

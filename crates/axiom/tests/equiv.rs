@@ -237,20 +237,11 @@ fn fix_values(ex: &Execution) -> Execution {
     out
 }
 
-static STATS: std::sync::Mutex<[usize; 4]> = std::sync::Mutex::new([0; 4]);
-
 fn compare(ex: &Execution) -> Result<(), TestCaseError> {
     prop_assert!(ex.validate().is_ok(), "invalid execution: {:?}", ex.validate());
     for (sc, im, nm) in [(false, interp(), NativeLkmm::new()), (true, interp_sc(), NativeLkmm::sc())] {
         let a = verdicts(im, ex);
         let b = verdicts(&nm, ex);
-        {
-            let mut st = STATS.lock().unwrap();
-            st[0] += a.len();
-            st[1] += a.iter().filter(|v| v.allowed).count();
-            st[2] += a.iter().filter(|v| !v.flags.is_empty()).count();
-            st[3] += 1;
-        }
         prop_assert_eq!(&a, &b, "sc={} execution:\n{}", sc, ex);
     }
     Ok(())
@@ -263,11 +254,6 @@ proptest! {
         let ex = fix_values(&build(&tape));
         compare(&ex)?;
     }
-}
-
-#[test]
-fn zz_stats() {
-    eprintln!("stats (verdicts, allowed, flagged, runs): {:?}", STATS.lock().unwrap());
 }
 
 #[test]

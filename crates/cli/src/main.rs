@@ -11,6 +11,26 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Print to stdout; a closed pipe (`kvet ... | head`) ends the program
+/// quietly instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout().lock(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "kvet", version, about = "A model checker for Linux-kernel concurrency")]
 struct Cli {
@@ -236,17 +256,17 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
             jsons.push(kvet_report::check_json(&f.display().to_string(), &prog, &ex, &verdict, tj));
             continue;
         }
-        println!("{}: {verdict}  states {}  {:.3}s{}{}", f.display(), ex.states, secs, cond, stop_text(&ex));
+        outln!("{}: {verdict}  states {}  {:.3}s{}{}", f.display(), ex.states, secs, cond, stop_text(&ex));
         for (v, tok, tr) in &traces {
-            println!();
-            println!("{} in {}: {}", v.kind.name(), f.display(), v.message);
-            print!("{}", kvet_report::render_trace(&prog, tr, &src, ""));
-            println!("replay: kvet replay {} {tok}", f.display());
-            println!();
+            outln!("");
+            outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
+            out!("{}", kvet_report::render_trace(&prog, tr, &src, ""));
+            outln!("replay: kvet replay {} {tok}", f.display());
+            outln!("");
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&jsons)?);
+        outln!("{}", serde_json::to_string_pretty(&jsons)?);
     }
     Ok(worst)
 }
@@ -305,7 +325,7 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         if json {
             out.push(serde_json::json!({ "file": f.display().to_string(), "output": block }));
         } else {
-            println!("{block}");
+            outln!("{block}");
         }
         if let Some(expected) = expected_result(&src) {
             let obs = if counts.pos == 0 {
@@ -321,7 +341,7 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(worst)
 }
@@ -336,7 +356,7 @@ fn replay_cmd(f: &Path, tok: &str) -> Result<u8> {
     let (src, prog) = load(f)?;
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
-    print!("{}", kvet_report::render_trace(&prog, &tr, &src, ""));
+    out!("{}", kvet_report::render_trace(&prog, &tr, &src, ""));
     Ok(match &tr.violation {
         Some(v) if v.kind != ViolationKind::Bound => 1,
         _ => 0,

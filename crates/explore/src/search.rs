@@ -91,7 +91,7 @@ impl Ctx<'_, '_> {
             self.res.stopped = Some(StopReason::States(self.opts.max_states));
             return true;
         }
-        if self.res.states % 4096 == 0 {
+        if self.res.states.is_multiple_of(4096) {
             if let Some(limit) = self.opts.max_seconds {
                 if self.start.elapsed().as_secs_f64() > limit {
                     self.res.stopped = Some(StopReason::Time(limit));

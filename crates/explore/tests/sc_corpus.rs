@@ -31,7 +31,8 @@ fn rows(tsv: &str) -> Vec<Row> {
 /// (verdict, number of outcomes) of one file under the SC explorer,
 /// computed once per file for all tests of this binary.
 fn sc_verdict(file: &str) -> Result<(String, u64), String> {
-    static CACHE: std::sync::Mutex<Option<std::collections::HashMap<String, Result<(String, u64), String>>>> = std::sync::Mutex::new(None);
+    type Cache = std::collections::HashMap<String, Result<(String, u64), String>>;
+    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
     if let Some(r) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(Default::default).get(file) {
         return r.clone();
     }

@@ -1634,11 +1634,8 @@ fn walk_expr(e: &ast::Expr, set: &mut FxHashSet<String>) {
         K::Unary(ast::UnOp::AddrOf, inner) => {
             // &x, &x.f, &x[1] all take x's address
             let mut b = &**inner;
-            loop {
-                match &b.kind {
-                    K::Member(x, _) | K::Index(x, _) => b = x,
-                    _ => break,
-                }
+            while let K::Member(x, _) | K::Index(x, _) = &b.kind {
+                b = x;
             }
             if let K::Ident(n) = &b.kind {
                 set.insert(n.clone());

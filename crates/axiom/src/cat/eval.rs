@@ -11,7 +11,7 @@
 use super::ast::*;
 use super::intern::{Interner, Sym};
 use super::CatModel;
-use crate::bits::{Rel, Row, Wide};
+use crate::bits::{Rel, Row};
 use crate::exec::{Base, Execution, Tag};
 use crate::Verdict;
 use rustc_hash::FxHashMap;
@@ -537,7 +537,7 @@ pub(crate) fn run_model(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) ->
             .stack_size(1 << 30)
             .spawn_scoped(s, || {
                 let mut v = Vec::new();
-                let r = if ex.len() <= 64 { run_typed::<u64>(m, ex, &mut v) } else { run_typed::<Wide>(m, ex, &mut v) };
+                let r = crate::dispatch_rows!(ex.len(), run_typed(m, ex, &mut v));
                 r.map(|()| v)
             });
         match h {
@@ -545,13 +545,7 @@ pub(crate) fn run_model(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) ->
                 Ok(r) => r.map(|v| out.extend(v)),
                 Err(_) => Err(super::CatError::io(m.name(), "cat evaluation thread panicked".into())),
             },
-            Err(_) => {
-                if ex.len() <= 64 {
-                    run_typed::<u64>(m, ex, out)
-                } else {
-                    run_typed::<Wide>(m, ex, out)
-                }
-            }
+            Err(_) => crate::dispatch_rows!(ex.len(), run_typed(m, ex, out)),
         }
     })
 }

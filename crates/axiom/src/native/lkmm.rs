@@ -13,7 +13,7 @@
 //! returning false (`with rf-ru from ...`), then the coherence orders
 //! (`with co from generate_cos(cobase)`).
 
-use crate::bits::{linearisations, Rel, Row, Wide};
+use crate::bits::{linearisations, Rel, Row};
 use crate::cat::CatError;
 use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
@@ -186,11 +186,7 @@ impl NativeLkmm {
 
     /// Evaluate `ex`, calling `sink` once per alternative.
     pub fn check_with(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
-        if ex.len() <= 64 {
-            self.run::<u64>(ex, sink)
-        } else {
-            self.run::<Wide>(ex, sink)
-        }
+        crate::dispatch_rows!(ex.len(), self.run(ex, sink))
     }
 
     fn run<R: Row>(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
@@ -500,7 +496,11 @@ impl NativeLkmm {
         let coi = co.inter(&b.int);
         let singlestep = co.diff(&co.seq(&co));
         let mut rf = rf0.clone();
-        rf.union_with(&o.seq(&[&o.id(&u(&b.iw, &b.ul)), &singlestep, &p.lk_rmw.inverse()]));
+        if !p.lk_rmw.is_empty() {
+            let mut ss = singlestep;
+            ss.restrict_dom(&u(&b.iw, &b.ul));
+            rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
+        }
         let rfe = rf.inter(&b.ext);
         let rfi = rf.inter(&b.int);
         let fr = rf.inverse().seq(&co);
@@ -511,7 +511,11 @@ impl NativeLkmm {
         let acq_po = o.rr(&p.acquire, &b.po, &m3);
         let po_rel = o.rr(&m3, &b.po, &p.release);
         let po_or_rf = b.po.union(&rf);
-        let po_unlock_lock_po = o.seq(&[&b.po, &o.id(&b.ul), &po_or_rf, &o.id(&b.lkr), &b.po]);
+        let po_unlock_lock_po = if b.ul.is_empty() || b.lkr.is_empty() {
+            Rel::empty(n)
+        } else {
+            o.seq(&[&b.po.restrict(&b.all, &b.ul), &po_or_rf.restrict(&b.all, &b.lkr), &b.po])
+        };
         let r4rmb = d(&p.r2, &p.noreturn);
         let rmb_f = o.fencerel(&b.tag(Tag::RMB));
         let rmb = rmb_f.restrict(&r4rmb, &r4rmb);
@@ -590,10 +594,10 @@ impl NativeLkmm {
         let overwrite = co.union(&fr);
         let mut to_w = rwdep;
         to_w.union_with(&overwrite.inter(&b.int));
-        to_w.union_with(&o.seq(&[&p.addr, &o.id(&p.plain), &wmb]));
+        to_w.union_with(&p.addr.restrict(&b.all, &p.plain).seq(&wmb));
         let mut to_r = p.addr.clone();
         to_r.restrict_ran(&p.r2);
-        to_r.union_with(&o.seq(&[&dep, &o.id(&p.marked), &rfi]));
+        to_r.union_with(&dep.restrict(&b.all, &p.marked).seq(&rfi));
         let mut ppo = to_r;
         ppo.union_with(&to_w);
         ppo.union_with(&fence.inter(&b.int));
@@ -607,7 +611,11 @@ impl NativeLkmm {
         let cumul_star = cumul_fence.star();
         let ow_ext_opt = overwrite.inter(&b.ext).opt();
         let rfe_opt = rfe.opt();
-        let prop = o.seq(&[&o.id(&p.marked), &ow_ext_opt, &cumul_star, &o.id(&p.marked), &rfe_opt, &o.id(&p.marked)]);
+        let prop = o.seq(&[
+            &ow_ext_opt.restrict(&p.marked, &b.all),
+            &cumul_star.restrict(&b.all, &p.marked),
+            &rfe_opt.restrict(&b.all, &p.marked),
+        ]);
         let mut hb_inner = ppo;
         hb_inner.union_with(&rfe);
         hb_inner.union_with(&prop.diff(&b.id).inter(&b.int));
@@ -627,8 +635,12 @@ impl NativeLkmm {
         let srcu_gp = o.id(&b.tag(Tag::SYNC_SRCU));
         let rcu_rscsi = p.rcu_rscs.inverse();
         let srcu_rscsi = p.srcu_rscs.inverse();
-        let rcu_link = o.seq(&[&po_opt, &hb_star, &pb_star, &prop, &b.po]);
-        let rcu_order = {
+        let no_gp = rcu_gp.is_empty() && srcu_gp.is_empty();
+        let rcu_link = if no_gp { Rel::empty(n) } else { o.seq(&[&po_opt, &hb_star, &pb_star, &prop, &b.po]) };
+        // Without grace periods every disjunct of rcu-order is empty.
+        let rcu_order = if no_gp {
+            Rel::empty(n)
+        } else {
             let mut base = rcu_gp.union(&srcu_gp);
             base.union_with(&o.seq(&[&rcu_gp, &rcu_link, &rcu_rscsi]));
             base.union_with(&o.seq(&[&srcu_gp, &rcu_link, &srcu_rscsi]).inter(&b.loc));
@@ -658,10 +670,10 @@ impl NativeLkmm {
                 cur = next;
             }
         };
-        let rcu_fence = o.seq(&[&b.po, &rcu_order, &po_opt]);
+        let rcu_fence = if no_gp { Rel::empty(n) } else { o.seq(&[&b.po, &rcu_order, &po_opt]) };
         let fence = fence.union(&rcu_fence);
         let strong_fence = strong_fence.union(&rcu_fence);
-        let mut rb = o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]);
+        let mut rb = if no_gp { Rel::empty(n) } else { o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]) };
         rb.restrict_ran(&p.marked);
         if !rb.is_irreflexive() {
             return no(self);
@@ -676,16 +688,16 @@ impl NativeLkmm {
         let mut xb = hb.union(&pb);
         xb.union_with(&rb);
         let xbstar = xb.star();
-        let mut vis_tail = o.seq(&[&strong_fence, &o.id(&p.marked), &xbstar]);
+        let mut vis_tail = strong_fence.restrict(&b.all, &p.marked).seq(&xbstar);
         vis_tail.union_with(&xbstar.inter(&b.int));
-        let vis = o.seq(&[&cumul_star, &rfe_opt, &o.id(&p.marked), &vis_tail]);
+        let vis = o.seq(&[&cumul_star, &rfe_opt.restrict(&b.all, &p.marked), &vis_tail]);
         let w_pre_bounded = p.addr.union(&fence).opt();
-        let w_pre_bounded = o.id(&p.marked).seq(&w_pre_bounded);
+        let w_pre_bounded = w_pre_bounded.restrict(&p.marked, &b.all);
         let not_noreturn = d(&b.all, &p.noreturn);
         let mut rpb = p.addr.union(&nonrw_fence);
         rpb.union_with(&rmb_f.restrict(&r4rmb, &not_noreturn));
-        let r_pre_bounded = o.id(&p.marked).seq(&rpb.opt());
-        let w_post_bounded = o.seq(&[&fence.opt(), &o.id(&p.marked), &rmw_sequence]);
+        let r_pre_bounded = rpb.opt().restrict(&p.marked, &b.all);
+        let w_post_bounded = fence.opt().restrict(&b.all, &p.marked).seq(&rmw_sequence);
         let mut rpo = nonrw_fence.clone();
         rpo.union_with(&rmb_f.restrict(&not_noreturn, &r4rmb));
         let mut r_post_bounded = rpo.opt();

@@ -8,7 +8,7 @@
 //! can stop extending it.  Lock events are ignored (their read-from is
 //! computed by the model), which keeps the test sound.
 
-use crate::bits::{Row, Wide};
+use crate::bits::Row;
 use crate::exec::{Base, Execution};
 
 /// Result of [`partial_check`].
@@ -31,11 +31,7 @@ impl Partial {
 /// the (possibly partial) coherence order of `ex`.  Pairs `IW -> w` of
 /// the same location are implied in `co` (as herd's `co0` does).
 pub fn partial_check(ex: &Execution) -> Partial {
-    if ex.len() <= 64 {
-        run::<u64>(ex)
-    } else {
-        run::<Wide>(ex)
-    }
+    crate::dispatch_rows!(ex.len(), run(ex))
 }
 
 fn run<R: Row>(ex: &Execution) -> Partial {
