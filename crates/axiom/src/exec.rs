@@ -231,6 +231,20 @@ impl Execution {
         self.co = None;
     }
 
+    /// Remove the events and relations but keep the registered locations
+    /// and tags (a generator reuses one execution across candidates).
+    pub fn clear_events(&mut self) {
+        self.events.clear();
+        self.rf.clear();
+        self.rmw.clear();
+        self.addr.clear();
+        self.data.clear();
+        self.ctrl.clear();
+        self.same_instance.clear();
+        self.finals.clear();
+        self.co = None;
+    }
+
     /// Number of events.
     pub fn len(&self) -> usize {
         self.events.len()

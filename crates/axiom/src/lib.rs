@@ -9,6 +9,8 @@
 //! * [`exec`]: one candidate execution ([`Execution`]) and its base sets and
 //!   relations ([`exec::Base`]) as bit matrices ([`bits`]).
 //! * [`cat`]: an interpreter for herd's cat language ([`CatModel`]).
+//! * [`gen`]: the candidate-execution generator: from a lowered program to
+//!   herd7's states, counts and flags under a model.
 //! * [`native`]: the LKMM (and LKMM+SC) compiled by hand into Rust
 //!   ([`native::NativeLkmm`]), giving the same verdicts as the interpreter.
 //!
@@ -20,6 +22,7 @@
 pub mod bits;
 pub mod cat;
 pub mod exec;
+pub mod gen;
 pub mod native;
 
 pub use cat::{CatError, CatModel, CatOptions};

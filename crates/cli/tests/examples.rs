@@ -22,7 +22,7 @@ fn verdict(src: &str) -> String {
     let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{} at {:?}", e.message, kvet_syntax::line_col(src, e.span.lo)));
     let ex = explore(&prog, &Options::default());
     assert!(ex.complete, "search incomplete");
-    let mut kinds: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_string()).collect();
+    let mut kinds: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
     kinds.sort();
     kinds.dedup();
     if kinds.is_empty() {
@@ -45,7 +45,11 @@ fn examples_give_their_expected_verdicts() {
             bad.push(format!("{}: no `Expect:` line in the header", f.display()));
             continue;
         };
-        let want = line.split("Expect:").nth(1).unwrap().trim().to_lowercase();
+        // `Expect: kind[, kind...]`: exactly the kinds found, in any order
+        let raw = line.split("Expect:").nth(1).unwrap().trim().trim_end_matches("*)").trim().to_lowercase();
+        let mut kinds: Vec<&str> = raw.split(',').map(str::trim).collect();
+        kinds.sort();
+        let want = kinds.join(", ");
         let got = verdict(&src);
         if got != want {
             bad.push(format!("{}: expected {want}, kvet says {got}", f.display()));

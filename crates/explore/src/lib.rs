@@ -5,6 +5,7 @@
 //!
 //! The engine does no I/O: results are plain data for the report layer.
 
+mod kernel;
 mod liveness;
 mod machine;
 mod por;
@@ -68,6 +69,19 @@ pub enum ViolationKind {
     LockMisuse,
     NullDeref,
     BadAccess,
+    /// A task asleep forever: nobody will wake it (a lost wake-up).
+    Hang,
+    UseAfterFree,
+    UseAfterScope,
+    DoubleFree,
+    /// schedule() or a sleeping lock in atomic context.
+    SleepInAtomic,
+    /// Two conflicting accesses, one plain, that can run back to back.
+    DataRace,
+    /// lockdep: inconsistent irq-state usage of a lock.
+    Lockdep,
+    /// lockdep: a lock-order inversion.
+    LockOrder,
     /// A bound of the model was reached; not a bug, but coverage is partial.
     Bound,
 }
@@ -82,6 +96,14 @@ impl ViolationKind {
             ViolationKind::LockMisuse => "lock misuse",
             ViolationKind::NullDeref => "NULL dereference",
             ViolationKind::BadAccess => "invalid access",
+            ViolationKind::Hang => "hang",
+            ViolationKind::UseAfterFree => "use-after-free",
+            ViolationKind::UseAfterScope => "use-after-scope",
+            ViolationKind::DoubleFree => "double free",
+            ViolationKind::SleepInAtomic => "sleeping in atomic context",
+            ViolationKind::DataRace => "data race",
+            ViolationKind::Lockdep => "inconsistent lock state",
+            ViolationKind::LockOrder => "lock-order inversion",
             ViolationKind::Bound => "bound reached",
         }
     }

@@ -64,6 +64,30 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(ss, use_);
             None
         }
+        Instr::IrqSave { dst } | Instr::IrqsDisabled { dst } => Some(*dst),
+        Instr::IrqRestore { src } => {
+            opd(src, use_);
+            None
+        }
+        Instr::SmpCall { mask, info, .. } => {
+            opd(mask, use_);
+            opd(info, use_);
+            None
+        }
+        Instr::WakeUp { dst, task, mask } => {
+            opd(task, use_);
+            opd(mask, use_);
+            *dst
+        }
+        Instr::Alloc { dst, .. } => Some(*dst),
+        Instr::Free { addr } | Instr::WaitCompletion { addr } => {
+            opd(addr, use_);
+            None
+        }
+        Instr::SeqBegin { dst, addr } => {
+            opd(addr, use_);
+            Some(*dst)
+        }
         _ => None,
     }
 }
@@ -76,7 +100,7 @@ fn succs(pc: usize, i: &Instr, out: &mut Vec<usize>) {
             out.push(*a as usize);
             out.push(*b as usize);
         }
-        Instr::Exit | Instr::Bound(_) => {}
+        Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => {}
         _ => out.push(pc + 1),
     }
 }
@@ -125,16 +149,50 @@ pub(crate) fn dead_regs(t: &Thread, prog: &Program) -> Vec<Box<[u16]>> {
             }
         }
     }
+    // In a handler's code only its own registers may be cleared: the
+    // interrupted context's registers are live, though the handler never
+    // reads them.
+    let regions = regions(t);
+    let own = handler_regs(t);
     (0..n)
         .map(|pc| {
             let i = &t.body.steps[pc].instr;
             if !(i.is_shared() || matches!(i, Instr::Exit)) {
                 return Box::default();
             }
+            let h = regions.iter().rposition(|&(start, _)| pc >= start as usize);
             (0..t.nregs)
                 .filter(|&r| live[pc * words + r as usize / 64] & (1 << (r % 64)) == 0)
+                .filter(|r| h.is_none_or(|h| own[h].contains(r)))
                 .collect::<Vec<u16>>()
                 .into_boxed_slice()
+        })
+        .collect()
+}
+
+/// The pc ranges of the handler bodies: (start, end).
+fn regions(t: &Thread) -> Vec<(u32, u32)> {
+    let n = t.body.steps.len() as u32;
+    let mut starts: Vec<u32> = t.handlers.iter().map(|h| h.entry).collect();
+    starts.sort();
+    (0..starts.len()).map(|i| (starts[i], starts.get(i + 1).copied().unwrap_or(n))).collect()
+}
+
+/// Per handler (in `t.handlers` order): the registers its code uses.
+pub(crate) fn handler_regs(t: &Thread) -> Vec<Box<[u16]>> {
+    let regions = regions(t);
+    t.handlers
+        .iter()
+        .map(|h| {
+            let &(a, b) = regions.iter().find(|r| r.0 == h.entry).unwrap_or(&(h.entry, h.entry));
+            let mut regs: Vec<u16> = h.arg.into_iter().collect();
+            for st in &t.body.steps[a as usize..b as usize] {
+                let d = uses_def(&st.instr, &mut |r| regs.push(r));
+                regs.extend(d);
+            }
+            regs.sort();
+            regs.dedup();
+            regs.into_boxed_slice()
         })
         .collect()
 }

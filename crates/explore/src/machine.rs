@@ -9,6 +9,7 @@
 //! when it was called has ended.
 
 use crate::state::*;
+use kvet_ir::LockTy;
 use crate::{Violation, ViolationKind};
 use kvet_ir::*;
 
@@ -26,8 +27,16 @@ pub enum Status {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    Lock(u32),
+    Lock(u32, LockKind),
     GracePeriod,
+    /// smp_call_function*(): the CPUs (mask) whose answer it waits for,
+    /// or whose IPI slot is busy.
+    Ipi(u64),
+    /// Asleep in schedule() (or wait_for_completion on the cell).
+    Sleep,
+    Completion(u32),
+    /// read_seqbegin() spinning while a writer is active.
+    Seq(u32),
 }
 
 /// Receives what a step does: executed instructions (for traces, only
@@ -51,6 +60,8 @@ pub enum Detail {
     GpStart,
     /// synchronize_rcu finished.
     GpEnd,
+    /// Handler `h` of the CPU starts (an interrupt or an IPI).
+    Fire(u32),
 }
 
 /// The search's tracer: no trace rows, but it keeps non-fatal findings.
@@ -76,8 +87,16 @@ pub struct Machine<'p> {
     /// For each thread, for each pc: registers to clear when the thread
     /// stops there (they are dead).
     dead: Vec<Vec<Box<[u16]>>>,
-    /// All lock cells of the program (checked at thread exit).
-    lock_cells: Vec<u32>,
+    /// The lock classes (static lock cells), with their types.
+    pub(crate) lock_list: Vec<(u32, LockTy)>,
+    /// Per memory cell: its lock class, or u16::MAX.
+    pub(crate) lock_class: Vec<u16>,
+    /// Per memory cell: the lifetime status cell of its object, or u32::MAX.
+    pub(crate) status_of: Vec<u32>,
+    /// Per thread, per handler: the registers its code uses.
+    pub(crate) handler_regs: Vec<Vec<Box<[u16]>>>,
+    /// The program has plain accesses (data races are possible).
+    pub(crate) has_plain: bool,
     /// Per thread, per pc: whether the instruction there can block.
     gate: Vec<Box<[u8]>>,
 }
@@ -90,12 +109,19 @@ impl<'p> Machine<'p> {
     pub fn new(prog: &'p Program) -> Machine<'p> {
         let layout = Layout::new(prog);
         let dead = prog.threads.iter().map(|t| crate::liveness::dead_regs(t, prog)).collect();
-        let mut lock_cells = Vec::new();
+        let lock_list = crate::state::lock_classes(prog);
+        let mut lock_class = vec![u16::MAX; prog.ncells as usize];
+        for (k, &(c, _)) in lock_list.iter().enumerate() {
+            lock_class[c as usize] = k as u16;
+        }
+        let mut status_of = vec![u32::MAX; prog.ncells as usize];
         for o in &prog.objects {
-            for &c in &o.lock_cells {
-                lock_cells.push(o.base + c);
+            if let Some(st) = o.status {
+                status_of[o.base as usize..(o.base + o.size) as usize].fill(st);
             }
         }
+        let handler_regs = prog.threads.iter().map(crate::liveness::handler_regs).collect();
+        let has_plain = prog.threads.iter().any(|t| t.body.steps.iter().any(|s| s.instr.access().is_some_and(|a| a.2)));
         let gate = prog
             .threads
             .iter()
@@ -105,13 +131,19 @@ impl<'p> Machine<'p> {
                     .iter()
                     .map(|st| match st.instr {
                         Instr::Exit => GATE_DONE,
-                        Instr::Lock { .. } | Instr::SyncRcu | Instr::SyncSrcu { .. } => GATE_WAIT,
+                        Instr::Lock { .. }
+                        | Instr::SyncRcu
+                        | Instr::SyncSrcu { .. }
+                        | Instr::SmpCall { .. }
+                        | Instr::Schedule
+                        | Instr::WaitCompletion { .. }
+                        | Instr::SeqBegin { .. } => GATE_WAIT,
                         _ => GATE_FREE,
                     })
                     .collect()
             })
             .collect();
-        Machine { prog, layout, dead, lock_cells, gate }
+        Machine { prog, layout, dead, lock_list, lock_class, status_of, handler_regs, has_plain, gate }
     }
 
     /// The initial state: every thread has run its local prefix.
@@ -129,6 +161,11 @@ impl<'p> Machine<'p> {
     }
 
     #[inline]
+    pub(crate) fn instr_at(&self, t: usize, pc: u32) -> &Instr {
+        self.instr(t, pc)
+    }
+
+    #[inline]
     fn reg(&self, s: &[i64], t: usize, o: Opd) -> i64 {
         match o {
             Opd::Imm(v) => v,
@@ -141,14 +178,15 @@ impl<'p> Machine<'p> {
         s[self.layout.reg_base[t] + r as usize] = v;
     }
 
+    /// The pc of the context that runs on CPU `t` now.
     pub fn pc(&self, s: &[i64], t: usize) -> u32 {
-        s[self.layout.thread_base[t] ] as u32
+        s[self.pcx(s, t)] as u32
     }
 
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
-        let pc = s[self.layout.thread_base[t]] as u32;
+        let pc = self.pc(s, t);
         match self.gate[t][pc as usize] {
             GATE_FREE => return Status::Enabled,
             GATE_DONE => return Status::Done,
@@ -156,10 +194,11 @@ impl<'p> Machine<'p> {
         }
         match self.instr(t, pc) {
             Instr::Exit => Status::Done,
-            Instr::Lock { addr, .. } => match self.cell_of(s, t, *addr) {
-                Some(c) if s[c as usize] != 0 => Status::Blocked(Wait::Lock(c)),
-                _ => Status::Enabled,
+            Instr::Lock { addr, kind } => match self.cell_of(s, t, *addr) {
+                Some(c) => self.lock_status(s, t, c, *kind),
+                None => Status::Enabled,
             },
+            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. }) => self.kernel_status(s, t, i),
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
                     Status::Enabled
@@ -177,9 +216,8 @@ impl<'p> Machine<'p> {
     }
 
     fn grace_period_over(&self, s: &[i64], t: usize) -> bool {
-        let base = self.layout.thread_base[t];
         let n = self.layout.nthreads;
-        if matches!(self.instr(t, s[base ] as u32), Instr::SyncSrcu { .. }) {
+        if matches!(self.instr(t, self.pc(s, t)), Instr::SyncSrcu { .. }) {
             // every reader slot seen running has moved on
             let first = (s[self.layout.gp[t]] - 1) as usize + 1;
             return (0..2 * n).all(|k| s[self.layout.gp[t] + 1 + k] < 0 || s[first + k] != s[self.layout.gp[t] + 1 + k]);
@@ -202,8 +240,8 @@ impl<'p> Machine<'p> {
 
     /// Execute one step of thread `t` (which must be enabled).
     pub fn step<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
-        let base = self.layout.thread_base[t];
-        let pc = s[base ] as u32;
+        let base = self.pcx(s, t);
+        let pc = s[base] as u32;
         let mut next = pc + 1;
         match *self.instr(t, pc) {
             Instr::Load { dst, addr, .. } => {
@@ -254,6 +292,7 @@ impl<'p> Machine<'p> {
                         RmwRet::NewIsNeg => (new < 0) as i64,
                         RmwRet::Changed => wrote as i64,
                         RmwRet::OldBit => ((old & a) != 0) as i64,
+                        RmwRet::NegByte => ((new & 0x80) != 0) as i64,
                     };
                     self.set_reg(s, t, d, r);
                 }
@@ -261,37 +300,28 @@ impl<'p> Machine<'p> {
                     tr.exec(t, pc, Detail::Rmw(old, new));
                 }
             }
-            Instr::Lock { addr, .. } => {
+            Instr::Lock { addr, kind } => {
                 let c = self.mem(s, t, pc, addr)?;
-                debug_assert_eq!(s[c], 0);
-                s[c] = t as i64 + 1;
+                let got = self.acquire(s, t, pc, c, kind, tr);
+                if T::ON {
+                    tr.exec(t, pc, if got { Detail::None } else { Detail::GpStart });
+                }
+                if !got {
+                    next = pc; // a writer queued behind readers
+                }
+            }
+            Instr::Unlock { addr, kind } => {
+                let c = self.mem(s, t, pc, addr)?;
+                self.release(s, t, pc, c, kind, tr);
                 if T::ON {
                     tr.exec(t, pc, Detail::None);
                 }
             }
-            Instr::Unlock { addr, .. } => {
+            Instr::Trylock { dst, addr, kind } => {
                 let c = self.mem(s, t, pc, addr)?;
-                let holder = s[c];
-                if holder != t as i64 + 1 {
-                    let name = self.prog.cell_name(c as u32);
-                    let msg = if holder == 0 {
-                        format!("spin_unlock of {name}, which is not held (unbalanced or double unlock)")
-                    } else {
-                        format!("CPU{t} unlocks {name}, which is held by CPU{}", holder - 1)
-                    };
-                    // The kernel's unlock stores "unlocked" regardless.
-                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, msg));
-                }
-                s[c] = 0;
-                if T::ON {
-                    tr.exec(t, pc, Detail::None);
-                }
-            }
-            Instr::Trylock { dst, addr, .. } => {
-                let c = self.mem(s, t, pc, addr)?;
-                let ok = s[c] == 0;
+                let ok = self.can_acquire(s, t, c as u32, kind);
                 if ok {
-                    s[c] = t as i64 + 1;
+                    self.acquire(s, t, pc, c, kind, tr);
                 }
                 self.set_reg(s, t, dst, ok as i64);
                 if T::ON {
@@ -409,22 +439,32 @@ impl<'p> Machine<'p> {
                     }
                 }
             }
-            _ => {
-                // A local instruction at a state point can only be Exit.
+            Instr::Exit => return Ok(()),
+            Instr::IrqReturn => {
+                self.irq_return(s, t, pc, tr);
                 return Ok(());
             }
+            _ => {
+                if !self.kernel_step(s, t, pc, base, tr)? {
+                    return Ok(());
+                }
+                next = s[base] as u32;
+            }
         }
-        s[base ] = next as i64;
+        s[base] = next as i64;
         if next != pc {
             self.run_local(s, t, tr)?;
         }
         Ok(())
     }
 
-    fn mem(&self, s: &[i64], t: usize, pc: u32, addr: Opd) -> Result<usize, Violation> {
+    pub(crate) fn mem(&self, s: &[i64], t: usize, pc: u32, addr: Opd) -> Result<usize, Violation> {
         let v = self.reg(s, t, addr);
         match ptr_cell(v) {
-            Some(c) if (c as usize) < self.layout.ncells => Ok(c as usize),
+            Some(c) if (c as usize) < self.layout.ncells => {
+                self.check_alive(s, t, pc, c as usize)?;
+                Ok(c as usize)
+            }
             _ => {
                 let msg = if v == 0 {
                     "NULL pointer dereference".to_string()
@@ -442,8 +482,8 @@ impl<'p> Machine<'p> {
 
     /// Run thread `t`'s local instructions until a shared one or exit.
     pub fn run_local<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
-        let base = self.layout.thread_base[t];
-        let mut pc = s[base ] as u32;
+        let base = self.pcx(s, t);
+        let mut pc = s[base] as u32;
         let mut fuel = LOCAL_FUEL;
         loop {
             let ins = self.instr(t, pc);
@@ -463,7 +503,7 @@ impl<'p> Machine<'p> {
                     match eval_bin(op, a, b) {
                         Some(v) => self.set_reg(s, t, r, v),
                         None => {
-                            s[base ] = pc as i64;
+                            s[base] = pc as i64;
                             return Err(self.violation(ViolationKind::Assertion, t, pc, "division by zero".into()));
                         }
                     }
@@ -497,7 +537,7 @@ impl<'p> Machine<'p> {
                             // WARN_ON() reports and carries on.
                             tr.warn(v);
                         } else {
-                            s[base ] = pc as i64;
+                            s[base] = pc as i64;
                             return Err(v);
                         }
                     }
@@ -510,22 +550,23 @@ impl<'p> Machine<'p> {
                     pc += 1;
                 }
                 Instr::Bound(ref msg) => {
-                    s[base ] = pc as i64;
+                    s[base] = pc as i64;
                     return Err(self.violation(ViolationKind::Bound, t, pc, msg.clone()));
                 }
                 Instr::Exit => {
-                    s[base ] = pc as i64;
+                    s[base] = pc as i64;
                     self.clear_dead(s, t, pc);
                     return Ok(());
                 }
                 _ => {
-                    s[base ] = pc as i64;
+                    s[base] = pc as i64;
                     self.clear_dead(s, t, pc);
+                    self.arrive(s, t, pc, tr);
                     return Ok(());
                 }
             }
             if fuel == 0 {
-                s[base ] = pc as i64;
+                s[base] = pc as i64;
                 let msg = format!("a loop without shared accesses ran {LOCAL_FUEL} iterations: it does not terminate");
                 return Err(self.violation(ViolationKind::Bound, t, pc, msg));
             }
@@ -535,11 +576,13 @@ impl<'p> Machine<'p> {
     /// In a final state: a lock or RCU read-side section some task left
     /// held when it exited (lockdep: "lock held when returning to user space").
     pub fn exit_problem(&self, s: &[i64]) -> Option<Violation> {
-        for &c in &self.lock_cells {
-            if let Some(h) = self.holder(s, c) {
-                let pc = self.pc(s, h);
-                let msg = format!("P{h} exits with {} still held", self.prog.cell_name(c));
-                return Some(self.violation(ViolationKind::LockMisuse, h, pc, msg));
+        for t in 0..self.layout.nthreads {
+            for (k, &(c, _)) in self.lock_list.iter().enumerate() {
+                let read = self.layout.cpu[t] != crate::state::NONE && s[self.layout.cpu[t] + RHELD] & (1 << k) != 0;
+                if self.holder(s, c) == Some(t) || read {
+                    let msg = format!("P{t} exits with {} still held", self.prog.cell_name(c));
+                    return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
+                }
             }
         }
         for t in 0..self.layout.nthreads {
@@ -559,6 +602,37 @@ impl<'p> Machine<'p> {
         }
     }
 
+    /// Apply a move (see `search`): a step of CPU `mv % n`'s running
+    /// context, or the start of its handler `mv / n - 1`.
+    pub fn apply<T: Tracer>(&self, s: &mut [i64], mv: u32, tr: &mut T) -> Result<(), Violation> {
+        let n = self.layout.nthreads as u32;
+        let (t, k) = ((mv % n) as usize, mv / n);
+        if k == 0 {
+            self.step(s, t, tr)
+        } else {
+            self.fire(s, t, (k - 1) as usize, tr)
+        }
+    }
+
+    /// Is the move possible in state `s`?
+    pub fn can_apply(&self, s: &[i64], mv: u32) -> bool {
+        let n = self.layout.nthreads as u32;
+        let (t, k) = ((mv % n) as usize, mv / n);
+        if t >= self.layout.nthreads {
+            return false;
+        }
+        if k == 0 {
+            self.status(s, t) == Status::Enabled
+        } else {
+            ((k - 1) as usize) < self.prog.threads[t].handlers.len() && self.can_fire(s, t, (k - 1) as usize)
+        }
+    }
+
+    /// Some IPI is still to be answered.
+    pub fn ipi_pending(&self, s: &[i64]) -> bool {
+        self.layout.cpu.iter().any(|&c| c != NONE && s[c + IPI_PEND] != 0)
+    }
+
     /// The values of the observed locations in a final state.
     pub fn observe(&self, s: &[i64], out: &mut Vec<Val>) {
         out.clear();
@@ -570,9 +644,4 @@ impl<'p> Machine<'p> {
         }
     }
 
-    /// The thread holding the lock in `cell`, if any.
-    pub fn holder(&self, s: &[i64], cell: u32) -> Option<usize> {
-        let v = s[cell as usize];
-        (v > 0).then(|| (v - 1) as usize)
-    }
 }

@@ -56,7 +56,7 @@ impl Por {
                     let succ: &[usize] = &match th.body.steps[pc].instr {
                         Instr::Jump(l) => vec![l as usize],
                         Instr::Branch(_, a, b) => vec![a as usize, b as usize],
-                        Instr::Exit | Instr::Bound(_) => vec![],
+                        Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => vec![],
                         _ => vec![pc + 1],
                     };
                     for &s in succ {
@@ -154,6 +154,8 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             Some(range) => range.for_each(|c| set(r, c)),
             None => return false,
         },
+        // the kernel model's instructions: not reduced
+        i if i.is_shared() => return false,
         _ => {}
     }
     true

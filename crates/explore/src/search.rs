@@ -1,7 +1,9 @@
 //! The search: breadth-first by default (counterexamples are shortest),
 //! depth-first on request. States live in flat arenas; each stored state
-//! gets an id, and a parent table (`parent id`, `thread`) turns any id
-//! back into the schedule that reached it, which replay re-executes.
+//! gets an id, and a parent table (`parent id`, `move`) turns any id back
+//! into the schedule that reached it, which replay re-executes. A move is
+//! a step of a CPU's running context, or the start of one of its handlers
+//! (an interrupt or an IPI): `cpu + ncpus * (0 | 1 + handler)`.
 
 use crate::machine::{Machine, NoTrace, Status, Wait};
 use crate::por::Por;
@@ -17,7 +19,9 @@ struct Ctx<'m, 'p> {
     opts: &'m Options,
     visited: FpTable,
     parent: Vec<u32>,
-    via: Vec<u8>,
+    via: Vec<u16>,
+    /// The moves possible in the state being expanded.
+    moves: Vec<u32>,
     res: Exploration,
     obs: Vec<Val>,
     /// Status of each thread in the state being expanded.
@@ -47,25 +51,34 @@ impl Ctx<'_, '_> {
         self.res.violations.push(v);
     }
 
-    /// Look at a stored state: final? deadlocked? Returns the enabled threads' count.
+    /// Look at a stored state: record its outcome if every task is done,
+    /// report a deadlock or hang if nothing can move, look for data races,
+    /// and collect its moves. Returns whether it has any.
     fn classify(&mut self, s: &[i64], id: u32) -> bool {
         let m = self.m;
         let n = m.layout.nthreads;
-        let mut any_enabled = false;
-        let mut all_done = true;
         self.stat.clear();
         self.stat.extend((0..n).map(|t| m.status(s, t)));
+        self.moves.clear();
+        let mut all_done = true;
         for t in 0..n {
             match self.stat[t] {
                 Status::Enabled => {
-                    any_enabled = true;
                     all_done = false;
+                    self.moves.push(t as u32);
                 }
                 Status::Blocked(_) => all_done = false,
                 Status::Done => {}
             }
         }
-        if all_done {
+        for t in 0..n {
+            for h in 0..m.prog.threads[t].handlers.len() {
+                if m.can_fire(s, t, h) {
+                    self.moves.push((t + n * (1 + h)) as u32);
+                }
+            }
+        }
+        if all_done && !m.ipi_pending(s) {
             if let Some(v) = m.exit_problem(s) {
                 self.report(v, id, None);
             }
@@ -75,13 +88,25 @@ impl Ctx<'_, '_> {
                 self.obs.truncate(m.prog.ndisplay);
                 *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
             }
+        }
+        if self.moves.is_empty() {
+            if !all_done {
+                let (kind, msg) = stuck_message(m, s);
+                let v = Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() };
+                self.report(v, id, None);
+            }
             return false;
         }
-        if !any_enabled {
-            let msg = deadlock_message(m, s);
-            let v = Violation { kind: ViolationKind::Deadlock, thread: 0, pc: 0, message: msg, path: Vec::new() };
-            self.report(v, id, None);
-            return false;
+        if m.has_plain {
+            for t in 0..n {
+                for u in t + 1..n {
+                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled {
+                        if let Some(v) = m.race(s, t, u) {
+                            self.report(v, id, None);
+                        }
+                    }
+                }
+            }
         }
         true
     }
@@ -124,7 +149,7 @@ impl Ctx<'_, '_> {
         let Some(t) = self.ample(s) else { return false };
         scratch.copy_from_slice(s);
         self.res.transitions += 1;
-        let r = self.m.step(scratch, t, sink);
+        let r = self.m.apply(scratch, t as u32, sink);
         if r.is_err() || !sink.warnings.is_empty() {
             sink.warnings.clear();
             return false; // the full expansion reports it
@@ -134,7 +159,7 @@ impl Ctx<'_, '_> {
         }
         let nid = self.parent.len() as u32;
         self.parent.push(id);
-        self.via.push(t as u8);
+        self.via.push(t as u16);
         self.res.states += 1;
         out.extend_from_slice(scratch);
         out_ids.push(nid);
@@ -151,11 +176,12 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
-        por: opts.reduce.then(|| Por::new(prog)),
+        por: (opts.reduce && !prog.threads.iter().any(|t| !t.handlers.is_empty())).then(|| Por::new(prog)),
         opts,
         visited: FpTable::default(),
         parent: vec![0],
         via: vec![0],
+        moves: Vec::new(),
         res: Exploration { outcomes: BTreeMap::new(), ..Exploration::default() },
         obs: Vec::new(),
         stat: Vec::new(),
@@ -181,7 +207,6 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
 
 fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     let len = init.len();
-    let n = cx.m.layout.nthreads;
     let mut cur: Vec<i64> = init;
     let mut cur_ids: Vec<u32> = vec![0];
     let mut next: Vec<i64> = Vec::new();
@@ -200,13 +225,11 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 }
                 continue;
             }
-            for t in 0..n {
-                if cx.stat[t] != Status::Enabled {
-                    continue;
-                }
+            for mi in 0..cx.moves.len() {
+                let t = cx.moves[mi] as usize;
                 scratch.copy_from_slice(s);
                 cx.res.transitions += 1;
-                let r = cx.m.step(&mut scratch, t, &mut sink);
+                let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
                 for w in sink.warnings.drain(..) {
                     cx.report(w, id, Some(t as u32));
                 }
@@ -220,7 +243,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 if cx.visited.insert(fingerprint(&scratch)) {
                     let nid = cx.parent.len() as u32;
                     cx.parent.push(id);
-                    cx.via.push(t as u8);
+                    cx.via.push(t as u16);
                     cx.res.states += 1;
                     next.extend_from_slice(&scratch);
                     next_ids.push(nid);
@@ -243,7 +266,6 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
 
 fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     let len = init.len();
-    let n = cx.m.layout.nthreads;
     let mut stack: Vec<i64> = init;
     let mut ids: Vec<u32> = vec![0];
     let mut scratch = vec![0i64; len];
@@ -262,14 +284,12 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             }
             continue;
         }
-        // push in reverse so thread 0 is explored first
-        for t in (0..n).rev() {
-            if cx.stat[t] != Status::Enabled {
-                continue;
-            }
+        // push in reverse so the first move is explored first
+        for mi in (0..cx.moves.len()).rev() {
+            let t = cx.moves[mi] as usize;
             scratch.copy_from_slice(&s);
             cx.res.transitions += 1;
-            let r = cx.m.step(&mut scratch, t, &mut sink);
+            let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
             for w in sink.warnings.drain(..) {
                 cx.report(w, id, Some(t as u32));
             }
@@ -283,7 +303,7 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             if cx.visited.insert(fingerprint(&scratch)) {
                 let nid = cx.parent.len() as u32;
                 cx.parent.push(id);
-                cx.via.push(t as u8);
+                cx.via.push(t as u16);
                 cx.res.states += 1;
                 stack.extend_from_slice(&scratch);
                 ids.push(nid);
@@ -296,27 +316,58 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     }
 }
 
-/// "CPU0 waits for b (held by CPU1), CPU1 waits for a (held by CPU0)"
-pub(crate) fn deadlock_message(m: &Machine, s: &[i64]) -> String {
+/// Why nothing can move: a hang if every waiting task sleeps (nobody
+/// will wake it), else a deadlock naming each CPU's wait:
+/// "CPU0 waits for b (held by CPU1), CPU1 waits for a (held by CPU0)".
+pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
     let mut parts = Vec::new();
+    let mut sleepers = Vec::new();
+    let mut spinners = 0;
+    let ctx = |t: usize| match m.ctx(s, t) {
+        crate::kernel::Ctx::Hard => " (in a hardirq handler)",
+        crate::kernel::Ctx::Soft => " (in a softirq handler)",
+        crate::kernel::Ctx::Task => "",
+    };
     for t in 0..m.layout.nthreads {
-        match m.status(s, t) {
-            Status::Blocked(Wait::Lock(c)) => {
+        let Status::Blocked(w) = m.status(s, t) else { continue };
+        let who = format!("CPU{t}{}", ctx(t));
+        match w {
+            Wait::Lock(c, kind) => {
+                spinners += 1;
                 let name = m.prog.cell_name(c);
+                let verb = kind.verb();
+                let v = s[c as usize];
+                let readers = (v >> 16) & 0xffff;
                 match m.holder(s, c) {
-                    Some(h) if h == t => parts.push(format!("CPU{t} waits for {name}, which it already holds")),
-                    Some(h) if m.status(s, h) == Status::Done => {
-                        parts.push(format!("CPU{t} waits for {name} (held by CPU{h}, which has exited)"))
-                    }
-                    Some(h) => parts.push(format!("CPU{t} waits for {name} (held by CPU{h})")),
-                    None => parts.push(format!("CPU{t} waits for {name}")),
+                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which CPU{t} itself holds")),
+                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by CPU{h}, which has exited)")),
+                    Some(h) => parts.push(format!("{who} waits for {name} (held by CPU{h})")),
+                    None if readers > 0 => parts.push(format!("{who} waits in {verb}({name}) for {readers} reader(s)")),
+                    None if (v >> 32) & 0xff != 0 => parts.push(format!("{who} waits in {verb}({name}) behind a queued writer (CPU{})", ((v >> 32) & 0xff) - 1)),
+                    None => parts.push(format!("{who} waits for {name}")),
                 }
             }
-            Status::Blocked(Wait::GracePeriod) => {
-                parts.push(format!("CPU{t} waits for a grace period that readers never end"));
+            Wait::GracePeriod => {
+                spinners += 1;
+                parts.push(format!("{who} waits for a grace period that readers never end"));
             }
-            _ => {}
+            Wait::Ipi(mask) => {
+                spinners += 1;
+                let cpus: Vec<String> = (0..64).filter(|u| mask & (1 << u) != 0).map(|u| format!("CPU{u}")).collect();
+                parts.push(format!("{who} waits for {} to answer its IPI (interrupts off there)", cpus.join(" and ")));
+            }
+            Wait::Seq(c) => {
+                spinners += 1;
+                parts.push(format!("{who} spins in read_seqbegin({}) while a writer never finishes", m.prog.cell_name(c)));
+            }
+            Wait::Sleep => sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t)))),
+            Wait::Completion(c) => sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c))),
         }
     }
-    parts.join(", ")
+    if spinners == 0 && !sleepers.is_empty() {
+        let msg = format!("{}: nobody is left to wake it (a lost wake-up)", sleepers.join(", "));
+        return (ViolationKind::Hang, msg);
+    }
+    parts.extend(sleepers);
+    (ViolationKind::Deadlock, parts.join(", "))
 }

@@ -10,9 +10,26 @@
 //! state lives in the srcu_struct's own cells. Small states hash and copy
 //! fast, which is most of the explorer's speed.
 
-use kvet_ir::{Instr, Program};
+use kvet_ir::{HandlerKind, Instr, LockKind, Program};
 
-const NONE: usize = usize::MAX;
+pub(crate) const NONE: usize = usize::MAX;
+
+// The CPU block of the kernel execution model (only when the program uses
+// interrupts, IPIs or interrupt flags): the running handler contexts, the
+// interrupt and bottom-half state, the IPI slot, read-held locks, and how
+// often each declared handler has fired.
+pub(crate) const HARD: usize = 0;
+pub(crate) const SOFT: usize = 1;
+pub(crate) const HARD_PC: usize = 2;
+pub(crate) const SOFT_PC: usize = 3;
+pub(crate) const IRQ_OFF: usize = 4;
+pub(crate) const BH: usize = 5;
+pub(crate) const IPI_PEND: usize = 6;
+pub(crate) const IPI_INFO: usize = 7;
+pub(crate) const IPI_FROM: usize = 8;
+pub(crate) const IPI_WAIT: usize = 9;
+pub(crate) const RHELD: usize = 10;
+pub(crate) const FIRED: usize = 11;
 
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -28,6 +45,11 @@ pub struct Layout {
     pub nsnap: Vec<usize>,
     /// Start of each thread's registers.
     pub reg_base: Vec<usize>,
+    /// Start of each CPU's kernel-model block, or NONE.
+    pub cpu: Vec<usize>,
+    /// Start of lockdep's state (usage per lock class, then the
+    /// dependency matrix), or NONE.
+    pub lockdep: usize,
     pub len: usize,
 }
 
@@ -35,8 +57,9 @@ impl Layout {
     pub fn new(p: &Program) -> Layout {
         let ncells = p.ncells as usize;
         let n = p.threads.len();
-        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], len: 0 };
+        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, len: 0 };
         let mut off = ncells;
+        let kernel = uses_kernel_model(p);
         for t in &p.threads {
             let has = |f: &dyn Fn(&Instr) -> bool| t.body.steps.iter().any(|s| f(&s.instr));
             l.thread_base.push(off);
@@ -61,8 +84,19 @@ impl Layout {
                 l.gp.push(NONE);
             }
             l.nsnap.push(snap);
+            if kernel {
+                l.cpu.push(off);
+                off += FIRED + t.handlers.iter().filter(|h| h.kind != HandlerKind::Ipi).count();
+            } else {
+                l.cpu.push(NONE);
+            }
             l.reg_base.push(off);
             off += t.nregs as usize;
+        }
+        let nlocks = lock_classes(p).len();
+        if nlocks > 0 && (kernel || p.quant.is_none()) {
+            l.lockdep = off;
+            off += nlocks + (nlocks * nlocks).div_ceil(64);
         }
         l.len = off;
         l
@@ -99,4 +133,39 @@ impl Layout {
         }
         s
     }
+}
+
+/// Does the program need CPU blocks: handlers, IPIs, interrupt flags,
+/// bottom halves or the lock kinds whose rules depend on the context?
+pub(crate) fn uses_kernel_model(p: &Program) -> bool {
+    p.threads.iter().any(|t| {
+        !t.handlers.is_empty()
+            || t.body.steps.iter().any(|s| {
+                matches!(
+                    s.instr,
+                    Instr::IrqDisable
+                        | Instr::IrqEnable
+                        | Instr::IrqSave { .. }
+                        | Instr::IrqRestore { .. }
+                        | Instr::IrqsDisabled { .. }
+                        | Instr::BhDisable
+                        | Instr::BhEnable
+                        | Instr::SmpCall { .. }
+                        | Instr::Lock { kind: LockKind::Read | LockKind::SemRead, .. }
+                )
+            })
+    })
+}
+
+/// The lock classes lockdep tracks: the lock cells of named objects
+/// (at most 64).
+pub(crate) fn lock_classes(p: &Program) -> Vec<(u32, kvet_ir::LockTy)> {
+    let mut v = Vec::new();
+    for o in &p.objects {
+        for &(c, k) in &o.lock_cells {
+            v.push((o.base + c, k));
+        }
+    }
+    v.truncate(64);
+    v
 }

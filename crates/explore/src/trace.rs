@@ -3,7 +3,7 @@
 //! schedule between runs.
 
 use crate::machine::{Detail, Machine, Status, Tracer};
-use crate::{Violation, ViolationKind};
+use crate::Violation;
 use kvet_ir::Program;
 
 /// One row of a trace: an instruction some thread executed (or waits on).
@@ -56,10 +56,10 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     };
     for (i, &t) in path.iter().enumerate() {
         rec.1 = None;
-        if t as usize >= m.layout.nthreads || m.status(&s, t as usize) != Status::Enabled {
-            return Err(ReplayError::Disabled(i, t));
+        if !m.can_apply(&s, t) {
+            return Err(ReplayError::Disabled(i, t % m.layout.nthreads.max(1) as u32));
         }
-        if let Err(mut v) = m.step(&mut s, t as usize, &mut rec) {
+        if let Err(mut v) = m.apply(&mut s, t, &mut rec) {
             v.path = path.to_vec();
             return Ok(Trace { rows: rec.0, violation: Some(v) });
         }
@@ -76,24 +76,19 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     // A final state with a lock still held, or a deadlock: show what
     // every blocked thread waits on.
     let n = m.layout.nthreads;
-    let any_enabled = (0..n).any(|t| m.status(&s, t) == Status::Enabled);
+    let any_move = (0..n).any(|t| m.status(&s, t) == Status::Enabled || (0..m.prog.threads[t].handlers.len()).any(|h| m.can_fire(&s, t, h)));
     let all_done = (0..n).all(|t| m.status(&s, t) == Status::Done);
     let mut violation = None;
     if all_done {
         violation = m.exit_problem(&s).map(with_path);
-    } else if !any_enabled {
+    } else if !any_move {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {
                 rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true });
             }
         }
-        violation = Some(Violation {
-            kind: ViolationKind::Deadlock,
-            thread: 0,
-            pc: 0,
-            message: crate::search::deadlock_message(&m, &s),
-            path: path.to_vec(),
-        });
+        let (kind, message) = crate::search::stuck_message(&m, &s);
+        violation = Some(Violation { kind, thread: 0, pc: 0, message, path: path.to_vec() });
     }
     Ok(Trace { rows: rec.0, violation })
 }
@@ -105,30 +100,33 @@ pub fn program_id(prog: &Program) -> String {
     format!("{:08x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as u32)
 }
 
-/// `kv1.<program id>.<schedule>`: the schedule is one base-36 digit per
-/// step, with runs written `<digit>*<count>.`
+/// `kv1.<program id>.<schedule>`: the schedule is its moves in base 36,
+/// separated by `-`, with runs written `<move>*<count>`.
 pub fn encode_token(prog: &Program, path: &[u32]) -> String {
-    let mut s = format!("kv1.{}.", program_id(prog));
+    let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < path.len() {
-        let d = std::char::from_digit(path[i].min(35), 36).unwrap_or('z');
         let mut j = i;
         while j < path.len() && path[j] == path[i] {
             j += 1;
         }
-        if j - i > 3 {
-            s.push(d);
-            s.push('*');
-            s.push_str(&(j - i).to_string());
-            s.push('.');
-        } else {
-            for _ in i..j {
-                s.push(d);
-            }
-        }
+        let d = base36(path[i]);
+        parts.push(if j - i > 2 { format!("{d}*{}", j - i) } else { vec![d; j - i].join("-") });
         i = j;
     }
-    s
+    format!("kv1.{}.{}", program_id(prog), parts.join("-"))
+}
+
+fn base36(mut v: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(std::char::from_digit(v % 36, 36).unwrap_or('0'));
+        v /= 36;
+        if v == 0 {
+            break;
+        }
+    }
+    s.iter().rev().collect()
 }
 
 pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> {
@@ -139,22 +137,16 @@ pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> 
         return Err(ReplayError::OtherProgram(id.to_string(), mine));
     }
     let mut out = Vec::new();
-    let b = sched.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let d = (b[i] as char).to_digit(36).ok_or(ReplayError::Malformed)?;
-        if b.get(i + 1) == Some(&b'*') {
-            let end = sched[i + 2..].find('.').ok_or(ReplayError::Malformed)? + i + 2;
-            let n: usize = sched[i + 2..end].parse().map_err(|_| ReplayError::Malformed)?;
-            if n > 1 << 24 {
-                return Err(ReplayError::Malformed);
-            }
-            out.extend(std::iter::repeat_n(d, n));
-            i = end + 1;
-        } else {
-            out.push(d);
-            i += 1;
+    for part in sched.split('-').filter(|p| !p.is_empty()) {
+        let (mv, count) = match part.split_once('*') {
+            Some((m, c)) => (m, c.parse::<usize>().map_err(|_| ReplayError::Malformed)?),
+            None => (part, 1),
+        };
+        let mv = u32::from_str_radix(mv, 36).map_err(|_| ReplayError::Malformed)?;
+        if count > 1 << 24 || out.len() + count > 1 << 26 {
+            return Err(ReplayError::Malformed);
         }
+        out.extend(std::iter::repeat_n(mv, count));
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@
 //! synchronization action, and every [`Step`] carries its source span.
 
 mod cond;
+mod kernel;
 mod lower;
 mod opt;
 mod prims;

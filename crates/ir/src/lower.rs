@@ -44,6 +44,9 @@ struct Frame {
     ret_reg: Option<Reg>,
     ret_label: u32,
     labels: FxHashMap<String, u32>,
+    /// Address-taken locals of this function instance (objects that die
+    /// when it returns).
+    locals: Vec<u32>,
 }
 
 /// Per-body lowering state.
@@ -83,11 +86,35 @@ pub(crate) struct Lowerer<'a> {
     /// are assigned become registers, as herd7 allows.
     in_proc_top: bool,
     auto_regs: Vec<(String, Reg)>,
+    /// Names of hidden lifetime cells.
+    pub status_names: Vec<(u32, String)>,
+    /// Task objects are needed (`current`, wake-ups): lowering restarts
+    /// with them when first seen.
+    pub tasks_wanted: bool,
+    tasks_enabled: bool,
+    /// First cell of each thread's task_struct.
+    pub task_cells: Vec<u32>,
+    /// Heap pools by size, with the number of allocation sites.
+    pub pool_sites: Vec<(u32, u32)>,
+    /// IPI functions, by name.
+    pub ipi_funcs: Vec<String>,
+    pub nthreads: u32,
+    /// Prelude globals, allocated on first use.
+    lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
 }
 
 /// Lower a parsed file. `src` and `prelude` are the texts the spans point
 /// into (for trace text).
 pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Error> {
+    let (prog, wanted) = lower_with(file, src, prelude, false)?;
+    if !wanted {
+        return Ok(prog);
+    }
+    // `current` or a wake-up was seen: every task needs its task_struct.
+    Ok(lower_with(file, src, prelude, true)?.0)
+}
+
+fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -> Result<(Program, bool), Error> {
     let mut lw = Lowerer {
         src,
         prelude,
@@ -105,6 +132,14 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
         init_declared: FxHashSet::default(),
         in_proc_top: false,
         auto_regs: Vec::new(),
+        status_names: Vec::new(),
+        tasks_wanted: false,
+        tasks_enabled,
+        task_cells: Vec::new(),
+        pool_sites: Vec::new(),
+        ipi_funcs: crate::kernel::ipi_functions(file),
+        nthreads: 0,
+        lazy_globals: FxHashMap::default(),
     };
     lw.layouts.srcu_size = 1 + 2 * file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
     lw.declarations(file)?;
@@ -137,10 +172,18 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
             }
         }
     }
+    lw.nthreads = procs.len() as u32;
+    if tasks_enabled {
+        crate::kernel::create_tasks(&mut lw, file.span)?;
+    }
     let mut threads = Vec::new();
     for p in &procs {
         threads.push(lw.lower_proc(p, file)?);
     }
+    if lw.tasks_wanted && !tasks_enabled {
+        return Ok((Program::empty(), true));
+    }
+    let pools = crate::kernel::create_pools(&mut lw);
     let (observed, ndisplay, filter, quant) = crate::cond::lower_final(&lw, file, &mut threads)?;
     for t in &mut threads {
         crate::opt::fold_constant_registers(t);
@@ -149,7 +192,9 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
         Some(_) => lw.snippet(file.fin.span),
         None => String::new(),
     };
-    Ok(Program {
+    Ok((Program {
+        pools,
+        ipi_funcs: lw.ipi_funcs.clone(),
         name: file.name.clone(),
         ncells: lw.init_mem.len() as u32,
         init_mem: lw.init_mem,
@@ -161,7 +206,7 @@ pub fn lower(file: &ast::File, src: &str, prelude: &str) -> Result<Program, Erro
         filter,
         quant,
         cond_text,
-    })
+    }, false))
 }
 
 impl BodyCx {
@@ -187,8 +232,16 @@ impl<'a> Lowerer<'a> {
     // ------------------------------------------------------------------
 
     fn declarations(&mut self, file: &'a ast::File) -> Res<()> {
+        // Prelude items are weak: a user definition of the same name wins.
+        let mut user = FxHashSet::default();
+        for item in file.items.iter().filter(|i| !item_span(i).is_prelude()) {
+            if let Some(n) = item_name(item) {
+                user.insert(n.to_string());
+            }
+        }
+        let live = |i: &&ast::Item| !item_span(i).is_prelude() || item_name(i).is_none_or(|n| !user.contains(n));
         // Types first (they may be used before their definition in the file).
-        for item in &file.items {
+        for item in file.items.iter().filter(live) {
             match item {
                 ast::Item::Typedef(t) => {
                     self.typedefs.insert(t.name.clone(), t.ty.clone());
@@ -214,22 +267,43 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
-        for item in &file.items {
+        for item in file.items.iter().filter(live) {
             if let ast::Item::Struct(s) = item {
                 self.define_struct(s)?;
             }
         }
-        for item in &file.items {
+        for item in file.items.iter().filter(live) {
             if let ast::Item::Global(g) = item {
-                let ty = self.ty(&g.ty, g.span)?;
-                let ty = self.complete_array(ty, g.init.as_ref());
-                let cell = self.add_global(&g.name, ty.clone(), g.span)?;
-                if let Some(init) = &g.init {
-                    self.static_init(cell, &ty, init)?;
+                if g.span.is_prelude() {
+                    self.lazy_globals.insert(g.name.clone(), g);
+                    continue;
                 }
+                self.declare_global(g)?;
             }
         }
         Ok(())
+    }
+
+    fn declare_global(&mut self, g: &ast::VarDecl) -> Res<u32> {
+        let ty = self.ty(&g.ty, g.span)?;
+        let ty = self.complete_array(ty, g.init.as_ref());
+        let cell = self.add_global(&g.name, ty.clone(), g.span)?;
+        if let Some(init) = &g.init {
+            self.static_init(cell, &ty, init)?;
+        }
+        Ok(cell)
+    }
+
+    /// A global by name, allocating a prelude global on first use.
+    pub(crate) fn global(&mut self, name: &str) -> Res<Option<(u32, Ty)>> {
+        if let Some(g) = self.globals.get(name) {
+            return Ok(Some((g.cell, g.ty.clone())));
+        }
+        if let Some(g) = self.lazy_globals.remove(name) {
+            let cell = self.declare_global(g)?;
+            return Ok(Some((cell, self.globals[name].ty.clone())));
+        }
+        Ok(None)
     }
 
     fn define_struct(&mut self, s: &ast::StructDef) -> Res<()> {
@@ -273,6 +347,8 @@ impl<'a> Lowerer<'a> {
             },
             ast::Type::Struct(n) | ast::Type::Union(n) => match n.as_str() {
                 "srcu_struct" => Ty::Srcu,
+                "mutex" => Ty::Lock(LockTy::Mutex),
+                "rw_semaphore" => Ty::Lock(LockTy::Rwsem),
                 _ => Ty::Struct(self.layouts.struct_id(n)),
             },
             ast::Type::Enum(_) => Ty::Int,
@@ -322,6 +398,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn alloc_object(&mut self, name: &str, ty: &Ty, size: u32) -> u32 {
+        self.alloc_kind(name, ty, size, ObjKind::Static, 0)
+    }
+
+    /// A dynamic object: a hidden status cell (initially `status`), then
+    /// the object's cells. Returns the first cell of the object.
+    pub(crate) fn alloc_dynamic(&mut self, name: &str, ty: &Ty, size: u32, kind: ObjKind, status: Val) -> u32 {
+        self.alloc_kind(name, ty, size, kind, status)
+    }
+
+    fn alloc_kind(&mut self, name: &str, ty: &Ty, size: u32, kind: ObjKind, status: Val) -> u32 {
+        let status_cell = (kind != ObjKind::Static).then(|| {
+            self.init_mem.push(status);
+            (self.init_mem.len() - 1) as u32
+        });
         let base = self.init_mem.len() as u32;
         self.init_mem.resize(self.init_mem.len() + size as usize, 0);
         let mut cell_names = Vec::new();
@@ -329,7 +419,11 @@ impl<'a> Lowerer<'a> {
         cell_names.resize(size as usize, format!("{name}.?"));
         let mut lock_cells = Vec::new();
         self.layouts.lock_cells(ty, 0, &mut lock_cells);
-        self.objects.push(Object { name: name.to_string(), base, size, cell_names, lock_cells });
+        if let Some(sc) = status_cell {
+            // the status cell is named for traces, but belongs to no object
+            self.status_names.push((sc, format!("{name}.<lifetime>")));
+        }
+        self.objects.push(Object { name: name.to_string(), base, size, cell_names, lock_cells, kind, status: status_cell });
         base
     }
 
@@ -590,7 +684,7 @@ impl<'a> Lowerer<'a> {
             reg_names.push((e.name.clone(), r));
         }
         let exit = self.new_label();
-        self.cx.frames.push(Frame { ret_reg: None, ret_label: exit, labels: FxHashMap::default() });
+        self.cx.frames.push(Frame { ret_reg: None, ret_label: exit, labels: FxHashMap::default(), locals: Vec::new() });
         let taken = addr_taken(&p.body);
         self.in_proc_top = true;
         self.auto_regs.clear();
@@ -604,7 +698,16 @@ impl<'a> Lowerer<'a> {
         }
         self.place(exit);
         self.cx.span = p.body.span;
+        if let Some(f) = self.cx.frames.pop() {
+            for obj in f.locals {
+                self.emit_text(Instr::ScopeExit { obj }, String::new());
+            }
+        }
+        if self.tasks_enabled {
+            self.emit_text(Instr::TaskExit, "do_exit()".into());
+        }
         self.emit_text(Instr::Exit, String::new());
+        let handlers = crate::kernel::lower_handlers(self, file, p.index)?;
         let steps = self.finish_body()?;
         if self.cx.nregs > u16::MAX as u32 {
             return Err(Error::new(p.span, "this process needs more than 65535 registers"));
@@ -615,6 +718,8 @@ impl<'a> Lowerer<'a> {
             nregs: self.cx.nregs as u16,
             init_regs,
             reg_names,
+            handlers,
+            task: self.task_cells.get(p.index as usize).copied(),
         })
     }
 
@@ -699,7 +804,7 @@ impl<'a> Lowerer<'a> {
         self.cx.text = self.snippet(d.span);
         let ty = self.ty(&d.ty, d.span)?;
         let ty = self.complete_array(ty, d.init.as_ref());
-        if ty.is_scalar() && !taken.contains(&d.name) && ty != Ty::Lock(LockTy::Spin) {
+        if ty.is_scalar() && !taken.contains(&d.name) && !matches!(ty, Ty::Lock(_)) {
             // `int r1;` for a register the init block already set (`1:r1=x`)
             // names that register.
             if let (true, Some(Var::Reg(r, _))) = (self.in_proc_top && self.cx.scopes.len() == 2, self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned()) {
@@ -723,7 +828,12 @@ impl<'a> Lowerer<'a> {
             // A local in memory: its own object, named after the thread.
             let size = self.layouts.size_of(&ty, d.span)?;
             let name = format!("{}:{}", self.cx.thread, d.name);
-            let cell = self.alloc_object(&name, &ty, size);
+            let cell = self.alloc_dynamic(&name, &ty, size, ObjKind::Local(self.cx.thread), 0);
+            let obj = (self.objects.len() - 1) as u32;
+            self.emit(Instr::ScopeEnter { obj });
+            if let Some(f) = self.cx.frames.last_mut() {
+                f.locals.push(obj);
+            }
             self.bind(&d.name, Var::Mem(cell, ty.clone()));
             // (re)initialise at each entry: zero, then the initializer
             for i in 0..size {
@@ -1158,9 +1268,11 @@ impl<'a> Lowerer<'a> {
                 Var::Mem(c, t) => self.read_place(Place::Mem(Opd::Imm(ptr_to(c))), t, span),
             };
         }
-        if let Some(g) = self.globals.get(n) {
-            let (c, t) = (g.cell, g.ty.clone());
+        if let Some((c, t)) = self.global(n)? {
             return self.read_place(Place::Mem(Opd::Imm(ptr_to(c))), t, span);
+        }
+        if let Some(v) = crate::kernel::ident(self, n, span)? {
+            return Ok(v);
         }
         match n {
             "NULL" | "false" => return Ok((Opd::Imm(0), Ty::Int)),
@@ -1216,8 +1328,8 @@ impl<'a> Lowerer<'a> {
                         Var::Mem(c, t) => (Place::Mem(Opd::Imm(ptr_to(c))), t),
                     });
                 }
-                if let Some(g) = self.globals.get(n) {
-                    return Ok((Place::Mem(Opd::Imm(ptr_to(g.cell))), g.ty.clone()));
+                if let Some((c, t)) = self.global(n)? {
+                    return Ok((Place::Mem(Opd::Imm(ptr_to(c))), t));
                 }
                 if self.in_proc_top && self.cx.inline_stack.is_empty() {
                     // herd7 takes an undeclared name assigned in a process as a register
@@ -1476,7 +1588,7 @@ impl<'a> Lowerer<'a> {
 
     fn call_inner(&mut self, f: &ast::Expr, args: &[ast::Expr], e: &ast::Expr) -> Res<(Opd, Ty)> {
         if let ast::ExprKind::Ident(name) = &f.kind {
-            let shadowed = self.lookup(name).is_some() || self.globals.contains_key(name);
+            let shadowed = self.lookup(name).is_some() || self.globals.contains_key(name) || self.lazy_globals.contains_key(name);
             if !shadowed {
                 if let Some(func) = self.funcs.get(name.as_str()).copied() {
                     return self.inline_call(func, args, e.span);
@@ -1521,6 +1633,45 @@ impl<'a> Lowerer<'a> {
         Ok((Opd::Reg(result), Ty::Int))
     }
 
+    pub(crate) fn cx_thread(&self) -> u32 {
+        self.cx.thread
+    }
+
+    /// Lower a handler body (interrupt handler or IPI function) at the
+    /// current end of the thread's code; it ends in `IrqReturn`. Returns
+    /// the register of its first parameter (the IPI's `info`).
+    pub(crate) fn handler_body(&mut self, func: &ast::FuncDef) -> Res<((), Option<Reg>)> {
+        if func.params.len() > 1 {
+            return Err(Error::new(func.span, format!("handler `{}` may take at most one parameter (the IPI's info)", func.name)));
+        }
+        let ret_label = self.new_label();
+        let mut scope = FxHashMap::default();
+        let mut arg = None;
+        for prm in &func.params {
+            let ty = self.ty(&prm.ty, prm.span)?;
+            let r = self.tmp();
+            scope.insert(prm.name.clone(), Var::Reg(r, ty));
+            arg = Some(r);
+        }
+        let taken = addr_taken(&func.body);
+        let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
+        self.cx.frames.push(Frame { ret_reg: None, ret_label, labels: FxHashMap::default(), locals: Vec::new() });
+        self.cx.inline_stack.push(func.name.clone());
+        let mut names = Vec::new();
+        let r = self.block_with_taken(&func.body, &taken, &mut names, false);
+        self.cx.inline_stack.pop();
+        let frame = self.cx.frames.pop();
+        self.cx.scopes = saved_scopes;
+        r?;
+        self.place(ret_label);
+        for obj in frame.map(|f| f.locals).unwrap_or_default() {
+            self.emit(Instr::ScopeExit { obj });
+        }
+        self.cx.span = func.body.span;
+        self.emit_text(Instr::IrqReturn, format!("return from {}()", func.name));
+        Ok(((), arg))
+    }
+
     fn inline_call(&mut self, func: &'a ast::FuncDef, args: &[ast::Expr], span: Span) -> Res<(Opd, Ty)> {
         if args.len() != func.params.len() && !(func.params.is_empty() && args.is_empty()) {
             return Err(Error::new(span, format!("`{}` takes {} argument(s), {} given", func.name, func.params.len(), args.len())));
@@ -1540,12 +1691,16 @@ impl<'a> Lowerer<'a> {
         let taken = addr_taken(&func.body);
         let mut scope = FxHashMap::default();
         let mut stores = Vec::new();
+        let mut param_objs = Vec::new();
         for (prm, v) in func.params.iter().zip(vals) {
             let ty = self.ty(&prm.ty, prm.span)?;
             if taken.contains(&prm.name) || !ty.is_scalar() {
                 let name = format!("{}:{}.{}", self.cx.thread, func.name, prm.name);
                 let size = self.layouts.size_of(&ty, prm.span)?;
-                let cell = self.alloc_object(&name, &ty, size);
+                let cell = self.alloc_dynamic(&name, &ty, size, ObjKind::Local(self.cx.thread), 0);
+                let obj = (self.objects.len() - 1) as u32;
+                self.emit(Instr::ScopeEnter { obj });
+                param_objs.push(obj);
                 stores.push((cell, v));
                 scope.insert(prm.name.clone(), Var::Mem(cell, ty));
             } else {
@@ -1560,16 +1715,20 @@ impl<'a> Lowerer<'a> {
         // The callee sees only its parameters and the globals.
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
         let saved_loops = std::mem::take(&mut self.cx.loops);
-        self.cx.frames.push(Frame { ret_reg, ret_label, labels: FxHashMap::default() });
+        self.cx.frames.push(Frame { ret_reg, ret_label, labels: FxHashMap::default(), locals: param_objs });
         self.cx.inline_stack.push(func.name.clone());
         let mut names = Vec::new();
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
         self.cx.inline_stack.pop();
-        self.cx.frames.pop();
+        let frame = self.cx.frames.pop();
         self.cx.scopes = saved_scopes;
         self.cx.loops = saved_loops;
         r?;
         self.place(ret_label);
+        // the function's address-taken locals die with it
+        for obj in frame.map(|f| f.locals).unwrap_or_default() {
+            self.emit(Instr::ScopeExit { obj });
+        }
         Ok((ret_reg.map_or(Opd::Imm(0), Opd::Reg), if ret_ty == Ty::Void { Ty::Int } else { ret_ty }))
     }
 }
@@ -1683,6 +1842,10 @@ fn collect_cases<'s>(s: &'s ast::Stmt, out: &mut Vec<&'s ast::Stmt>) {
 fn base_ty(name: &str) -> Ty {
     match name {
         "spinlock_t" | "raw_spinlock_t" => Ty::Lock(LockTy::Spin),
+        "rwlock_t" => Ty::Lock(LockTy::Rw),
+        "mutex" => Ty::Lock(LockTy::Mutex),
+        "rw_semaphore" => Ty::Lock(LockTy::Rwsem),
+        "seqcount_t" | "seqcount_spinlock_t" => Ty::Int,
         "atomic_t" | "atomic_long_t" | "atomic64_t" | "refcount_t" => Ty::Atomic,
         "srcu_struct" => Ty::Srcu,
         "void" => Ty::Void,
@@ -1741,5 +1904,28 @@ pub fn eval_un(op: UnOp, a: i64) -> i64 {
         UnOp::Neg => a.wrapping_neg(),
         UnOp::Not => (a == 0) as i64,
         UnOp::BitNot => !a,
+    }
+}
+
+fn item_span(i: &ast::Item) -> Span {
+    match i {
+        ast::Item::Proc(p) => p.span,
+        ast::Item::Func(f) => f.span,
+        ast::Item::Struct(s) => s.span,
+        ast::Item::Enum(e) => e.span,
+        ast::Item::Typedef(t) => t.span,
+        ast::Item::Global(g) => g.span,
+        ast::Item::Handler(h) => h.span,
+    }
+}
+
+fn item_name(i: &ast::Item) -> Option<&str> {
+    match i {
+        ast::Item::Func(f) => Some(&f.name),
+        ast::Item::Struct(s) => Some(&s.name),
+        ast::Item::Typedef(t) => Some(&t.name),
+        ast::Item::Global(g) => Some(&g.name),
+        ast::Item::Enum(e) if !e.name.is_empty() => Some(&e.name),
+        _ => None,
     }
 }

@@ -21,6 +21,20 @@ pub(crate) fn constant(name: &str) -> Option<i64> {
         "EINVAL" => 22,
         "ETIMEDOUT" => 110,
         "BITS_PER_LONG" => 64,
+        "TASK_RUNNING" => 0,
+        "TASK_INTERRUPTIBLE" => 1,
+        "TASK_UNINTERRUPTIBLE" => 2,
+        "__TASK_STOPPED" => 4,
+        "__TASK_TRACED" => 8,
+        "TASK_PARKED" => 0x40,
+        "TASK_DEAD" => 0x80,
+        "TASK_WAKEKILL" => 0x100,
+        "TASK_NOLOAD" => 0x400,
+        "TASK_KILLABLE" => 0x102,
+        "TASK_IDLE" => 0x402,
+        "TASK_NORMAL" => 3,
+        "GFP_KERNEL" | "GFP_ATOMIC" | "GFP_NOWAIT" | "GFP_NOFS" | "GFP_NOIO" | "__GFP_ZERO" => 0,
+        "NR_CPUS" => 64,
         _ => return None,
     })
 }
@@ -52,6 +66,9 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
     } else {
         name
     };
+    if let Some(r) = crate::kernel::prim(lw, name, args, e)? {
+        return Ok(Some(r));
+    }
     let r = match name {
         // ---- ONCE accesses ----
         "READ_ONCE" | "rcu_dereference" | "rcu_dereference_raw" | "rcu_access_pointer" | "rcu_dereference_check"

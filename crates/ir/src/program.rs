@@ -144,11 +144,70 @@ pub enum RmwRet {
     Changed,
     /// bit `v` of old was set (test_and_set_bit ...); operand is a mask.
     OldBit,
+    /// bit 7 of the new value is set (clear_bit_unlock_is_negative_byte)
+    NegByte,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LockKind {
+    /// spinlock_t, raw_spinlock_t
     Spin,
+    /// rwlock_t taken for reading (queued rwlock rules)
+    Read,
+    /// rwlock_t taken for writing
+    Write,
+    /// struct mutex (a sleeping lock)
+    Mutex,
+    /// rw_semaphore: down_read / down_write (sleeping)
+    SemRead,
+    SemWrite,
+    /// bit_spin_lock(nr, addr): bit `nr` of the word is the lock
+    Bit(u8),
+}
+
+impl LockKind {
+    /// Waiting for it sleeps (the task is off the CPU) rather than spins.
+    pub fn sleeps(self) -> bool {
+        matches!(self, LockKind::Mutex | LockKind::SemRead | LockKind::SemWrite)
+    }
+
+    /// The kernel name of the acquire primitive, for messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            LockKind::Spin => "spin_lock",
+            LockKind::Read => "read_lock",
+            LockKind::Write => "write_lock",
+            LockKind::Mutex => "mutex_lock",
+            LockKind::SemRead => "down_read",
+            LockKind::SemWrite => "down_write",
+            LockKind::Bit(_) => "bit_spin_lock",
+        }
+    }
+}
+
+/// Which interrupt-like context a handler body runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HandlerKind {
+    Hardirq,
+    Softirq,
+    /// The function of an IPI (smp_call_function*), run as a hardirq.
+    Ipi,
+}
+
+/// A handler body inside a thread's code: interrupt handlers declared for
+/// the thread's CPU, and the IPI functions any CPU may send it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handler {
+    pub name: String,
+    pub kind: HandlerKind,
+    /// First pc of the handler's code in the thread's body.
+    pub entry: u32,
+    /// How many times it may fire (IPIs: unbounded, driven by senders).
+    pub times: u32,
+    /// Register receiving the IPI's `info` argument.
+    pub arg: Option<Reg>,
+    /// Index among the program's IPI functions (IPIs only).
+    pub ipi: Option<u32>,
 }
 
 /// What kind of check fails when an assertion does.
@@ -180,6 +239,8 @@ pub enum Instr {
     Bound(String),
     /// End of the body.
     Exit,
+    /// End of a handler body: the interrupted context resumes.
+    IrqReturn,
     // ---- shared instructions (interleaving points) ----
     Load { dst: Reg, addr: Opd, ord: Order },
     Store { addr: Opd, val: Opd, ord: Order },
@@ -202,6 +263,42 @@ pub enum Instr {
     SrcuLock { dst: Reg, ss: Opd },
     SrcuUnlock { ss: Opd, idx: Opd },
     SyncSrcu { ss: Opd },
+    // ---- the kernel execution model (shared: they change what can run) ----
+    /// local_irq_disable()
+    IrqDisable,
+    /// local_irq_enable()
+    IrqEnable,
+    /// local_irq_save(flags): `dst` = the current state, then disable.
+    IrqSave { dst: Reg },
+    /// local_irq_restore(flags): put back exactly the saved state.
+    IrqRestore { src: Opd },
+    /// irqs_disabled()
+    IrqsDisabled { dst: Reg },
+    /// local_bh_disable() / local_bh_enable()
+    BhDisable,
+    BhEnable,
+    /// smp_call_function_many() and friends: run IPI function `func` with
+    /// `info` on every CPU in `mask` (bit n = CPU n; the sender itself is
+    /// excluded unless `include_self`), waiting for all if `wait`.
+    SmpCall { mask: Opd, func: u32, info: Opd, wait: bool, include_self: bool },
+    /// schedule(): sleeps until the task's state is TASK_RUNNING.
+    Schedule,
+    /// try_to_wake_up(task, mask): if task->state & mask, make it
+    /// TASK_RUNNING; `dst` = whether it did.
+    WakeUp { dst: Option<Reg>, task: Opd, mask: Opd },
+    /// The task's exit: drop its own reference to its task_struct.
+    TaskExit,
+    /// kmalloc/kzalloc from pool `pool`; `dst` = the object or NULL.
+    Alloc { dst: Reg, pool: u32, zero: bool },
+    /// kfree(addr) (NULL is a no-op).
+    Free { addr: Opd },
+    /// An address-taken local comes into scope / goes out of scope.
+    ScopeEnter { obj: u32 },
+    ScopeExit { obj: u32 },
+    /// read_seqbegin: waits while the count is odd, `dst` = the count.
+    SeqBegin { dst: Reg, addr: Opd },
+    /// wait_for_completion: sleeps until `done` > 0, then takes one.
+    WaitCompletion { addr: Opd },
 }
 
 impl Instr {
@@ -219,6 +316,17 @@ impl Instr {
                 | Instr::Bound(_)
                 | Instr::Exit
         )
+    }
+
+    /// The memory access this instruction makes, if it is a load, store
+    /// or RMW: (address operand, writes?, plain?).
+    pub fn access(&self) -> Option<(Opd, bool, bool)> {
+        match self {
+            Instr::Load { addr, ord, .. } => Some((*addr, false, *ord == Order::Plain)),
+            Instr::Store { addr, ord, .. } => Some((*addr, true, *ord == Order::Plain)),
+            Instr::Rmw { addr, ord, .. } => Some((*addr, true, *ord == Order::Plain)),
+            _ => None,
+        }
     }
 }
 
@@ -250,6 +358,33 @@ pub struct Thread {
     pub init_regs: Vec<(Reg, Val)>,
     /// Register names, for outcomes and traces: (name, register).
     pub reg_names: Vec<(String, Reg)>,
+    /// Interrupt handlers and IPI functions this CPU may run.
+    pub handlers: Vec<Handler>,
+    /// The first cell of this task's task_struct (`current`), if the
+    /// program uses tasks.
+    pub task: Option<u32>,
+}
+
+/// What kind of memory an object is, which decides its lifetime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ObjKind {
+    /// A global: lives for the whole run.
+    Static,
+    /// A task's task_struct: dies when its last reference is dropped.
+    Task(u32),
+    /// A slot of an allocation pool (kmalloc and friends).
+    Heap(u32),
+    /// An address-taken local of a thread: dies when its scope ends.
+    Local(u32),
+}
+
+/// A pool of same-sized heap slots; allocation takes the lowest free one,
+/// so freed memory is handed out again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pool {
+    pub size: u32,
+    /// Object indices of the slots.
+    pub slots: Vec<u32>,
 }
 
 /// A named memory object: a global variable or struct instance.
@@ -261,8 +396,29 @@ pub struct Object {
     pub size: u32,
     /// Cell-level names for each cell of the object (`s.f`, `a[1]`).
     pub cell_names: Vec<String>,
-    /// Which cells hold locks (spinlock_t), by offset.
-    pub lock_cells: Vec<u32>,
+    /// Which cells hold locks, by offset, with the lock type.
+    pub lock_cells: Vec<(u32, crate::types::LockTy)>,
+    pub kind: ObjKind,
+    /// The hidden cell holding the object's lifetime status (dynamic
+    /// objects only): 1 live, 0 never allocated, negative = freed at
+    /// `-(1 + thread + 256 * pc)`.
+    pub status: Option<u32>,
+}
+
+/// Lifetime status values of dynamic objects.
+pub const LIVE: Val = 1;
+
+/// The status a free by thread `t` at `pc` leaves.
+pub fn freed_status(t: u32, pc: u32) -> Val {
+    -(1 + t as Val + 256 * pc as Val)
+}
+
+/// Who freed an object, from its status: (thread, pc).
+pub fn freed_by(status: Val) -> Option<(u32, u32)> {
+    (status < 0).then(|| {
+        let v = -status - 1;
+        ((v % 256) as u32, (v / 256) as u32)
+    })
 }
 
 /// A location observed in the final condition or `locations` clause.
@@ -324,6 +480,9 @@ pub struct Program {
     pub threads: Vec<Thread>,
     /// Names of functions whose address is taken (for printing FN_TAG values).
     pub fn_names: Vec<String>,
+    pub pools: Vec<Pool>,
+    /// The IPI functions (indices used by `Instr::SmpCall`).
+    pub ipi_funcs: Vec<String>,
     /// What the outcome lists: the condition's and `locations`' locations,
     /// in herd7's display order.
     pub observed: Vec<Observed>,
@@ -337,6 +496,30 @@ pub struct Program {
 }
 
 impl Program {
+    /// A placeholder (used while lowering restarts).
+    pub(crate) fn empty() -> Program {
+        Program {
+            name: String::new(),
+            ncells: 0,
+            init_mem: Vec::new(),
+            objects: Vec::new(),
+            threads: Vec::new(),
+            fn_names: Vec::new(),
+            pools: Vec::new(),
+            ipi_funcs: Vec::new(),
+            observed: Vec::new(),
+            ndisplay: 0,
+            filter: None,
+            quant: None,
+            cond_text: String::new(),
+        }
+    }
+
+    /// The object holding a cell, if any.
+    pub fn object_of(&self, cell: u32) -> Option<&Object> {
+        self.objects.iter().find(|o| cell >= o.base && cell < o.base + o.size)
+    }
+
     /// The display name of a memory cell (`x`, `s.f`, `a[1]`).
     pub fn cell_name(&self, cell: u32) -> String {
         for o in &self.objects {

@@ -11,6 +11,12 @@ use rustc_hash::FxHashMap;
 pub enum LockTy {
     /// spinlock_t, raw_spinlock_t
     Spin,
+    /// rwlock_t
+    Rw,
+    /// struct mutex
+    Mutex,
+    /// struct rw_semaphore
+    Rwsem,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -139,9 +145,9 @@ impl Layouts {
     }
 
     /// Offsets of lock cells inside a value of type `ty`.
-    pub fn lock_cells(&self, ty: &Ty, at: u32, out: &mut Vec<u32>) {
+    pub fn lock_cells(&self, ty: &Ty, at: u32, out: &mut Vec<(u32, LockTy)>) {
         match ty {
-            Ty::Lock(_) => out.push(at),
+            Ty::Lock(k) => out.push((at, *k)),
             Ty::Struct(id) => {
                 for f in &self.structs[*id as usize].fields {
                     self.lock_cells(&f.ty, at + f.offset, out);

@@ -37,7 +37,14 @@ pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowT
         let th = &p.threads[r.thread as usize];
         let Some(step) = th.body.steps.get(r.pc as usize) else { continue };
         let mut text = if step.text.is_empty() { format!("{:?}", step.instr) } else { step.text.clone() };
-        if r.waits {
+        if let Detail::Fire(h) = r.detail {
+            let hd = &th.handlers[h as usize];
+            text = match hd.kind {
+                kvet_ir::HandlerKind::Ipi => format!("<IPI> {}()", hd.name),
+                kvet_ir::HandlerKind::Softirq => format!("<softirq> {}()", hd.name),
+                kvet_ir::HandlerKind::Hardirq => format!("<interrupt> {}()", hd.name),
+            };
+        } else if r.waits {
             text.push_str("  ...waits");
         } else {
             match (&step.instr, &r.detail) {
@@ -49,6 +56,13 @@ pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowT
                 }
                 (Instr::Assert(..), Detail::Value(v)) if *v == 0 => text.push_str("  FAILS"),
                 (Instr::Assert(..), Detail::Value(_)) => continue,
+                (Instr::Lock { .. }, Detail::GpStart) => text.push_str("  ...queues behind readers"),
+                (Instr::SmpCall { .. }, Detail::GpStart) => text.push_str("  ...sends IPIs, waits"),
+                (Instr::SmpCall { .. }, Detail::GpEnd) => text.push_str("  all CPUs answered"),
+                (Instr::WakeUp { .. }, Detail::Value(v)) => text.push_str(if *v != 0 { "  (wakes it)" } else { "  (already running: no-op)" }),
+                (Instr::Alloc { .. }, Detail::Value(v)) => {
+                    let _ = write!(text, "  -> {}", p.show_val(*v, false));
+                }
                 (_, Detail::GpStart) => text.push_str("  begins"),
                 (_, Detail::GpEnd) => text.push_str("  returns"),
                 _ => {}

@@ -1,0 +1,127 @@
+//! Candidate-execution generator: from a lowered [`kvet_ir::Program`] to
+//! herd7's result for a memory model (states, positive/negative counts,
+//! flags).
+//!
+//! Sources: herd7's driver (`herd/top_herd.ml`: which executions count,
+//! how flags are collected, `-unroll` and the "too far" marker), its event
+//! structures for C (`herd/CSem.ml`, `herd/mem.ml`: per-thread paths, the
+//! read-from enumeration, the final writes `FW`) and
+//! `tools/memory-model/linux-kernel.def` for what each primitive becomes.
+//!
+//! The pipeline:
+//! 1. [`thread`]: every path of every thread, the value of each read being
+//!    guessed from the values its location can hold (a fixpoint over the
+//!    values written, bounded by the length of a justification chain).
+//! 2. [`search`]: one path per thread, then `rf` (each read from a write of
+//!    the same location and value) with early coherence pruning, then the
+//!    co-last write of each observed location, then the model, which
+//!    enumerates the coherence orders like herd does.  Every allowed
+//!    alternative is one of herd's executions.
+
+pub mod search;
+pub mod thread;
+
+use crate::Model;
+use kvet_ir::{ptr_cell, Program, Val};
+use std::cmp::Ordering;
+use thiserror::Error;
+
+/// Options of [`run`].
+#[derive(Clone, Debug)]
+pub struct GenOptions {
+    /// Loop unrolling bound (herd's `-unroll`, 2 by default).
+    pub unroll: u32,
+    /// Most paths per thread.
+    pub max_traces: usize,
+    /// Stop after this many seconds.
+    pub max_seconds: Option<f64>,
+    /// Keep one execution for display ([`LitmusResult::witness`]).
+    pub keep_witness: bool,
+    /// Stop at the first allowed execution satisfying the condition
+    /// (herd's `-speedcheck fast`).
+    pub speedcheck: bool,
+    /// Count only the executions carrying this flag (herd's `-through`).
+    pub through_flag: Option<String>,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions { unroll: 2, max_traces: 1 << 20, max_seconds: None, keep_witness: false, speedcheck: false, through_flag: None }
+    }
+}
+
+/// Why generation failed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum GenError {
+    /// The program uses something the LKMM engine cannot express.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A bound was exceeded.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The time bound was reached.
+    #[error("time limit reached")]
+    Timeout,
+    /// The model failed.
+    #[error("model error: {0}")]
+    Model(String),
+}
+
+/// One execution kept for display.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// The execution (events, rf, dependencies, final writes).
+    pub exec: crate::Execution,
+    /// Its outcome (all observed locations).
+    pub outcome: Vec<Val>,
+    /// Does it satisfy the final condition?
+    pub satisfies: bool,
+}
+
+/// What herd prints for one test, plus what kvet adds.
+#[derive(Clone, Debug, Default)]
+pub struct LitmusResult {
+    /// Distinct displayed final states, sorted as herd prints them.
+    pub outcomes: Vec<Vec<Val>>,
+    /// Allowed executions satisfying the condition.
+    pub pos: u64,
+    /// Allowed executions not satisfying it.
+    pub neg: u64,
+    /// Flags raised by allowed executions, sorted.
+    pub flags: Vec<String>,
+    /// Some path exceeded the unrolling bound (herd prints `Loop`).
+    pub toofar: bool,
+    /// A thread acquires a lock it already holds (herd silently drops
+    /// those paths): a description.
+    pub deadlock: Option<String>,
+    /// Candidate executions handed to the model.
+    pub candidates: u64,
+    /// One allowed execution (satisfying the condition if any does).
+    pub witness: Option<Witness>,
+}
+
+/// Order of two values as herd sorts states: integers first (by value),
+/// then addresses by name.
+pub fn cmp_val(prog: &Program, a: Val, b: Val) -> Ordering {
+    match (ptr_cell(a), ptr_cell(b)) {
+        (None, None) => a.cmp(&b),
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => prog.cell_name(x).cmp(&prog.cell_name(y)),
+    }
+}
+
+/// Run the generator and the model on a program.
+pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<LitmusResult, GenError> {
+    let mut r = search::Search::new(prog, model, opts)?.run()?;
+    r.outcomes.sort_by(|a, b| {
+        for (x, y) in a.iter().zip(b) {
+            let o = cmp_val(prog, *x, *y);
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    });
+    Ok(r)
+}

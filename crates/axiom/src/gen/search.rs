@@ -1,0 +1,622 @@
+//! The search over candidate executions: one path per thread, then the
+//! read-from relation, then the final writes, then the model.
+//!
+//! Sources: herd7's `herd/mem.ml` (`calculate_rf_with_cnstrnts`: each read
+//! reads from any write of its location with the value it was given;
+//! initial writes for every location; the final writes `FW`, one per
+//! location the final state observes, co-last) and `herd/top_herd.ml`
+//! (`model_kont`: an allowed alternative counts as positive or negative
+//! according to the condition, its final state joins the states, its flags
+//! are reported; the filter and `-through` drop executions first).
+//!
+//! Pruning: a read only reads from writes of its value; a partial `rf` is
+//! abandoned as soon as the coherence base of `cos-opt.cat` (`cobase`:
+//! `co0 | ww | rw | wr | rr` on one location) is cyclic or an RMW's
+//! atomicity is broken, which every model built on `linux-kernel.cat`,
+//! `sc.cat` or `sc-kernel.cat` rejects anyway (`ConsCo`, `coherence`,
+//! `atomic`).
+
+use super::thread::{self, Domains, Limits, ThreadPaths, Trace};
+use super::{GenError, GenOptions, LitmusResult, Witness};
+use crate::exec::{Event, EventKind, Execution, LocId};
+use crate::{Model, Verdict};
+use kvet_ir::{Cond, Observed, Program, Quant, Val};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+const NONE: usize = usize::MAX;
+
+/// Per-location data of one combination of paths.
+#[derive(Default, Clone)]
+struct Loc {
+    /// Write events (global ids), the initial write first.
+    writes: Vec<usize>,
+    /// `ww`: po-loc between writes, as local adjacency rows.
+    ww: Vec<u64>,
+    /// Reads of the location (indices into `Leaf::reads`).
+    reads: Vec<usize>,
+    /// Too many writes for the bit-matrix pruning.
+    wide: bool,
+}
+
+/// One read of a combination.
+#[derive(Clone)]
+struct Rd {
+    ev: usize,
+    cell: u32,
+    /// Candidate sources (global ids).
+    cands: Vec<usize>,
+    /// Local indices of writes po-after / po-before it in its thread.
+    after_w: u64,
+    before_w: u64,
+    /// Reads of the same location po-after it (indices into reads).
+    after_r: Vec<usize>,
+    /// Local index of the write of its RMW, if any.
+    rmw_w: Option<usize>,
+}
+
+/// The search state.
+pub struct Search<'a> {
+    prog: &'a Program,
+    model: &'a dyn Model,
+    opts: &'a GenOptions,
+    paths: Vec<ThreadPaths>,
+    start: Instant,
+    ex: Execution,
+    loc_of_cell: Vec<LocId>,
+    /// Observed memory cells (deduplicated).
+    obs_cells: Vec<u32>,
+    states: FxHashSet<Vec<Val>>,
+    res: LitmusResult,
+    flags: BTreeSet<String>,
+    verdicts: Vec<Verdict>,
+    stop: bool,
+    ticks: u64,
+}
+
+/// Most values one location may take before the generator gives up.
+const MAX_DOMAIN: usize = 256;
+
+impl<'a> Search<'a> {
+    /// Enumerate the paths of every thread.
+    pub fn new(prog: &'a Program, model: &'a dyn Model, opts: &'a GenOptions) -> Result<Self, GenError> {
+        let lim = Limits { unroll: opts.unroll, max_traces: opts.max_traces };
+        let n = prog.ncells as usize;
+        let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
+        let mut dom: Domains = (0..n).map(|c| vec![init(c)]).collect();
+        // Fixpoint of the values written, bounded by the longest chain of
+        // writes one execution can hold.
+        let mut paths: Vec<ThreadPaths>;
+        let mut rounds = 0usize;
+        let mut bound = usize::MAX;
+        loop {
+            paths = Vec::with_capacity(prog.threads.len());
+            for th in &prog.threads {
+                paths.push(thread::paths(prog, th, &dom, lim)?);
+            }
+            if bound == usize::MAX {
+                bound = 2 + paths
+                    .iter()
+                    .map(|p| p.traces.iter().map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count()).max().unwrap_or(0))
+                    .sum::<usize>();
+            }
+            let mut next: Domains = (0..n).map(|c| vec![init(c)]).collect();
+            for p in &paths {
+                for t in &p.traces {
+                    for e in &t.evs {
+                        if let (EventKind::Write, Some(c), Some(v)) = (e.kind, e.cell, e.val) {
+                            next[c as usize].push(v);
+                        }
+                    }
+                }
+            }
+            for d in &mut next {
+                d.sort_unstable();
+                d.dedup();
+                if d.len() > MAX_DOMAIN {
+                    return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
+                }
+            }
+            rounds += 1;
+            if next == dom || rounds > bound {
+                break;
+            }
+            dom = next;
+        }
+        let mut ex = Execution::new();
+        let mut loc_of_cell = Vec::with_capacity(n);
+        let mut seen: FxHashMap<String, LocId> = FxHashMap::default();
+        for c in 0..prog.ncells {
+            let name = prog.cell_name(c);
+            let id = match seen.get(&name) {
+                Some(i) => *i,
+                None => {
+                    let unique = if seen.contains_key(&name) { format!("{name}#{c}") } else { name.clone() };
+                    let i = ex.location(&unique);
+                    seen.insert(name, i);
+                    i
+                }
+            };
+            loc_of_cell.push(id);
+        }
+        let mut obs_cells = Vec::new();
+        for o in &prog.observed {
+            if let Observed::Cell { cell, .. } = o {
+                if !obs_cells.contains(cell) {
+                    obs_cells.push(*cell);
+                }
+            }
+        }
+        let mut res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
+        'd: for (t, p) in paths.iter().enumerate() {
+            for tr in &p.traces {
+                if let Some(c) = tr.self_deadlock {
+                    res.deadlock = Some(format!("P{t} acquires {} while holding it", prog.cell_name(c)));
+                    break 'd;
+                }
+            }
+        }
+        Ok(Search {
+            prog,
+            model,
+            opts,
+            paths,
+            start: Instant::now(),
+            ex,
+            loc_of_cell,
+            obs_cells,
+            states: FxHashSet::default(),
+            res,
+            flags: BTreeSet::new(),
+            verdicts: Vec::new(),
+            stop: false,
+            ticks: 0,
+        })
+    }
+
+    /// Run the whole search.
+    pub fn run(mut self) -> Result<LitmusResult, GenError> {
+        let nt = self.paths.len();
+        // Values each thread may write, per cell, over all its paths.
+        let mut may_write: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt];
+        for (t, p) in self.paths.iter().enumerate() {
+            for tr in &p.traces {
+                for e in &tr.evs {
+                    if let (EventKind::Write, Some(c), Some(v)) = (e.kind, e.cell, e.val) {
+                        may_write[t].insert((c, v));
+                    }
+                }
+            }
+        }
+        if self.paths.iter().all(|p| !p.traces.is_empty()) {
+            let paths = std::mem::take(&mut self.paths);
+            let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
+            self.combine(&paths, &may_write, &mut chosen)?;
+            self.paths = paths;
+        }
+        let mut res = self.res;
+        res.outcomes = self.states.into_iter().collect();
+        res.flags = self.flags.into_iter().collect();
+        Ok(res)
+    }
+
+    fn combine<'p>(&mut self, paths: &'p [ThreadPaths], may_write: &[FxHashSet<(u32, Val)>], chosen: &mut Vec<&'p Trace>) -> Result<(), GenError> {
+        if self.stop {
+            return Ok(());
+        }
+        let t = chosen.len();
+        if t == paths.len() {
+            return self.leaf(chosen);
+        }
+        'tr: for tr in &paths[t].traces {
+            // Each read of this path needs a possible source.
+            for (i, e) in tr.evs.iter().enumerate() {
+                if e.kind != EventKind::Read {
+                    continue;
+                }
+                let (c, v) = (e.cell.unwrap_or(0), e.val.unwrap_or(0));
+                let init = self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == v;
+                let own = tr.evs[..i].iter().any(|w| w.kind == EventKind::Write && w.cell == Some(c) && w.val == Some(v));
+                let chosen_w = chosen.iter().any(|o| o.evs.iter().any(|w| w.kind == EventKind::Write && w.cell == Some(c) && w.val == Some(v)));
+                let later = may_write[t + 1..].iter().any(|s| s.contains(&(c, v)));
+                if !(init || own || chosen_w || later) {
+                    continue 'tr;
+                }
+            }
+            chosen.push(tr);
+            let r = self.combine(paths, may_write, chosen);
+            chosen.pop();
+            r?;
+            if self.stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self) -> Result<(), GenError> {
+        self.ticks += 1;
+        if self.ticks & 255 == 0 {
+            if let Some(s) = self.opts.max_seconds {
+                if self.start.elapsed().as_secs_f64() > s {
+                    return Err(GenError::Timeout);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One combination of paths: build the events, then enumerate rf.
+    fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
+        self.tick()?;
+        let prog = self.prog;
+        let ncells = prog.ncells as usize;
+        let mut used = vec![false; ncells];
+        for tr in chosen {
+            for e in &tr.evs {
+                if let Some(c) = e.cell {
+                    used[c as usize] = true;
+                }
+            }
+        }
+        for &c in &self.obs_cells {
+            used[c as usize] = true;
+        }
+        let ex = &mut self.ex;
+        ex.clear_events();
+        let mut iw = vec![NONE; ncells];
+        for c in 0..ncells {
+            if used[c] {
+                iw[c] = ex.init_write(self.loc_of_cell[c], prog.init_mem.get(c).copied().unwrap_or(0));
+            }
+        }
+        let mut base = Vec::with_capacity(chosen.len());
+        for (t, tr) in chosen.iter().enumerate() {
+            let b = ex.len();
+            base.push(b);
+            for e in &tr.evs {
+                ex.add_event(Event {
+                    thread: Some(t as u32),
+                    kind: e.kind,
+                    loc: e.cell.map(|c| self.loc_of_cell[c as usize]),
+                    value: e.val,
+                    tags: e.tags,
+                    atomic: e.atomic,
+                });
+            }
+            for &(r, w) in &tr.rmw {
+                ex.add_rmw(b + r as usize, b + w as usize);
+            }
+            for (j, e) in tr.evs.iter().enumerate() {
+                for (deps, k) in [(e.addr, 0), (e.data, 1), (e.ctrl, 2)] {
+                    let mut d = deps;
+                    while d != 0 {
+                        let i = d.trailing_zeros() as usize;
+                        d &= d - 1;
+                        match k {
+                            0 => ex.add_addr(b + i, b + j),
+                            1 => ex.add_data(b + i, b + j),
+                            _ => ex.add_ctrl(b + i, b + j),
+                        }
+                    }
+                }
+            }
+        }
+        // Per-location write lists and reads.
+        let mut locs: FxHashMap<u32, Loc> = FxHashMap::default();
+        let mut local = vec![NONE; ex.len()];
+        for c in 0..ncells {
+            if used[c] {
+                let l = locs.entry(c as u32).or_default();
+                local[iw[c]] = l.writes.len();
+                l.writes.push(iw[c]);
+            }
+        }
+        for (t, tr) in chosen.iter().enumerate() {
+            for (j, e) in tr.evs.iter().enumerate() {
+                if e.kind == EventKind::Write {
+                    let l = locs.get_mut(&e.cell.unwrap_or(0)).expect("used cell");
+                    local[base[t] + j] = l.writes.len();
+                    l.writes.push(base[t] + j);
+                }
+            }
+        }
+        for l in locs.values_mut() {
+            l.wide = l.writes.len() > 64;
+            l.ww = vec![0; l.writes.len()];
+        }
+        let mut reads: Vec<Rd> = Vec::new();
+        for (t, tr) in chosen.iter().enumerate() {
+            let b = base[t];
+            for (j, e) in tr.evs.iter().enumerate() {
+                let Some(c) = e.cell else { continue };
+                match e.kind {
+                    EventKind::Write => {
+                        let l = locs.get_mut(&c).expect("used cell");
+                        if l.wide {
+                            continue;
+                        }
+                        let me = local[b + j];
+                        for (k, e2) in tr.evs.iter().enumerate().skip(j + 1) {
+                            if e2.kind == EventKind::Write && e2.cell == Some(c) {
+                                l.ww[me] |= 1 << local[b + k];
+                            }
+                        }
+                    }
+                    EventKind::Read => {
+                        let v = e.val.unwrap_or(0);
+                        let mut cands = Vec::new();
+                        if prog.init_mem.get(c as usize).copied().unwrap_or(0) == v {
+                            cands.push(iw[c as usize]);
+                        }
+                        let mut after_w = 0u64;
+                        let mut before_w = 0u64;
+                        for (t2, tr2) in chosen.iter().enumerate() {
+                            for (k, w) in tr2.evs.iter().enumerate() {
+                                if w.kind != EventKind::Write || w.cell != Some(c) {
+                                    continue;
+                                }
+                                let g = base[t2] + k;
+                                if t2 == t && k > j {
+                                    if local[g] < 64 {
+                                        after_w |= 1 << local[g];
+                                    }
+                                    continue; // reading from a po-later write breaks coherence
+                                }
+                                if t2 == t && local[g] < 64 {
+                                    before_w |= 1 << local[g];
+                                }
+                                if w.val == Some(v) {
+                                    cands.push(g);
+                                }
+                            }
+                        }
+                        let rmw_w = tr.rmw.iter().find(|(r, _)| *r as usize == j).map(|(_, w)| local[b + *w as usize]);
+                        let idx = reads.len();
+                        reads.push(Rd { ev: b + j, cell: c, cands, after_w, before_w, after_r: Vec::new(), rmw_w });
+                        locs.get_mut(&c).expect("used cell").reads.push(idx);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if reads.iter().any(|r| r.cands.is_empty()) {
+            return Ok(());
+        }
+        // po-after reads of the same location (reads are in po order per thread).
+        for i in 0..reads.len() {
+            for k in i + 1..reads.len() {
+                if reads[k].cell == reads[i].cell && self.ex.event(reads[k].ev).thread == self.ex.event(reads[i].ev).thread {
+                    reads[i].after_r.push(k);
+                }
+            }
+        }
+        // Visit reads location by location so that each one is checked early.
+        let mut order: Vec<usize> = (0..reads.len()).collect();
+        order.sort_by_key(|&i| (reads[i].cell, reads[i].cands.len(), reads[i].ev));
+        let mut rf = vec![NONE; reads.len()];
+        let ctx = Ctx { reads: &reads, locs: &locs, local: &local };
+        self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
+    }
+
+    fn rf_dfs(&mut self, cx: &Ctx, order: &[usize], k: usize, rf: &mut Vec<usize>, chosen: &[&Trace]) -> Result<(), GenError> {
+        if self.stop {
+            return Ok(());
+        }
+        if k == order.len() {
+            return self.finals(cx, rf, chosen);
+        }
+        let i = order[k];
+        let rd = &cx.reads[i];
+        for &w in &rd.cands {
+            rf[i] = w;
+            if cx.cobase(rd.cell, rf).is_some() {
+                self.rf_dfs(cx, order, k + 1, rf, chosen)?;
+                if self.stop {
+                    break;
+                }
+            }
+        }
+        rf[i] = NONE;
+        Ok(())
+    }
+
+    /// Full rf: choose the final write of each observed location, then run
+    /// the model.
+    fn finals(&mut self, cx: &Ctx, rf: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+        self.tick()?;
+        self.ex.clear_rf();
+        for (i, r) in cx.reads.iter().enumerate() {
+            self.ex.add_rf(rf[i], r.ev);
+        }
+        // Candidates for FW: writes with no cobase successor.
+        let mut fw_choices: Vec<Vec<usize>> = Vec::with_capacity(self.obs_cells.len());
+        for &c in &self.obs_cells {
+            let l = &cx.locs[&c];
+            let mut v = Vec::new();
+            match cx.cobase(c, rf) {
+                Some(adj) if !l.wide => {
+                    for (k, &g) in l.writes.iter().enumerate() {
+                        if adj[k] == 0 {
+                            v.push(g);
+                        }
+                    }
+                }
+                _ => v.extend(l.writes.iter().copied().skip(usize::from(l.writes.len() > 1))),
+            }
+            if v.is_empty() {
+                return Ok(());
+            }
+            fw_choices.push(v);
+        }
+        let mut idx = vec![0usize; fw_choices.len()];
+        loop {
+            self.ex.clear_finals();
+            for (k, ch) in fw_choices.iter().enumerate() {
+                self.ex.add_final(ch[idx[k]]);
+            }
+            self.check(&fw_choices, &idx, chosen)?;
+            if self.stop {
+                return Ok(());
+            }
+            let mut k = 0;
+            loop {
+                if k == idx.len() {
+                    return Ok(());
+                }
+                idx[k] += 1;
+                if idx[k] < fw_choices[k].len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+        }
+    }
+
+    fn check(&mut self, fw_choices: &[Vec<usize>], idx: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+        self.res.candidates += 1;
+        self.verdicts.clear();
+        self.model.check_into(&self.ex, &mut self.verdicts).map_err(|e| GenError::Model(e.to_string()))?;
+        if !self.verdicts.iter().any(|v| v.allowed) {
+            return Ok(());
+        }
+        let prog = self.prog;
+        // The outcome of this candidate.
+        let vals: Vec<Val> = prog
+            .observed
+            .iter()
+            .map(|o| match o {
+                Observed::Reg { thread, reg, .. } => {
+                    chosen.get(*thread as usize).and_then(|t| t.regs.get(*reg as usize)).copied().unwrap_or(0)
+                }
+                Observed::Cell { cell, .. } => {
+                    let k = self.obs_cells.iter().position(|c| c == cell).expect("observed cell");
+                    self.ex.event(fw_choices[k][idx[k]]).value.unwrap_or(0)
+                }
+            })
+            .collect();
+        if let Some(f) = &prog.filter {
+            if !f.eval(&vals) {
+                return Ok(());
+            }
+        }
+        let (quant, cond) = match &prog.quant {
+            Some((q, c)) => (*q, c.clone()),
+            None => (Quant::Exists, Cond::True),
+        };
+        let ok = cond.eval(&vals);
+        let verdicts = std::mem::take(&mut self.verdicts);
+        for v in verdicts.iter().filter(|v| v.allowed) {
+            if let Some(tf) = &self.opts.through_flag {
+                if !v.has_flag(tf) {
+                    continue;
+                }
+            }
+            if ok {
+                self.res.pos += 1;
+            } else {
+                self.res.neg += 1;
+            }
+            for f in &v.flags {
+                if !self.flags.contains(&**f) {
+                    self.flags.insert(f.to_string());
+                }
+            }
+            if !self.states.contains(&vals[..prog.ndisplay]) {
+                self.states.insert(vals[..prog.ndisplay].to_vec());
+            }
+            if self.opts.keep_witness {
+                let better = match &self.res.witness {
+                    None => true,
+                    Some(w) => !w.satisfies && ok,
+                };
+                if better {
+                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.clone(), satisfies: ok });
+                }
+            }
+            if self.opts.speedcheck && ok != (quant == Quant::Forall) {
+                self.stop = true;
+            }
+        }
+        self.verdicts = verdicts;
+        Ok(())
+    }
+}
+
+struct Ctx<'a> {
+    reads: &'a [Rd],
+    locs: &'a FxHashMap<u32, Loc>,
+    local: &'a [usize],
+}
+
+impl Ctx<'_> {
+    /// The transitively closed coherence base of location `c` under the
+    /// (partial) rf, or `None` if it is cyclic or breaks an RMW.
+    fn cobase(&self, c: u32, rf: &[usize]) -> Option<Vec<u64>> {
+        let l = &self.locs[&c];
+        if l.wide {
+            return Some(Vec::new());
+        }
+        let n = l.writes.len();
+        let mut adj = l.ww.clone();
+        // co0: the initial write first
+        adj[0] |= (if n == 64 { u64::MAX } else { (1u64 << n) - 1 }) & !1;
+        for &ri in &l.reads {
+            let w = rf[ri];
+            if w == NONE {
+                continue;
+            }
+            let r = &self.reads[ri];
+            let lw = self.local[w];
+            let bit = 1u64 << lw;
+            // rw: w -> writes po-after the read
+            adj[lw] |= r.after_w & !bit;
+            // wr: writes po-before the read -> w
+            let mut bw = r.before_w & !bit;
+            while bw != 0 {
+                let k = bw.trailing_zeros() as usize;
+                bw &= bw - 1;
+                adj[k] |= bit;
+            }
+            // rr
+            for &r2 in &r.after_r {
+                let w2 = rf[r2];
+                if w2 != NONE && w2 != w {
+                    adj[lw] |= 1 << self.local[w2];
+                }
+            }
+        }
+        // transitive closure
+        for k in 0..n {
+            let kb = 1u64 << k;
+            let row = adj[k];
+            for a in adj.iter_mut() {
+                if *a & kb != 0 {
+                    *a |= row;
+                }
+            }
+        }
+        for (i, a) in adj.iter().enumerate() {
+            if a >> i & 1 == 1 {
+                return None;
+            }
+        }
+        // atomicity: nothing co-between the source of an RMW read and its write
+        for &ri in &l.reads {
+            let (w, r) = (rf[ri], &self.reads[ri]);
+            if let (Some(wp), true) = (r.rmw_w, w != NONE) {
+                let mut mid = adj[self.local[w]];
+                while mid != 0 {
+                    let k = mid.trailing_zeros() as usize;
+                    mid &= mid - 1;
+                    if adj[k] >> wp & 1 == 1 {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(adj)
+    }
+}

@@ -1,0 +1,481 @@
+//! Per-thread event traces: every control-flow path of one lowered thread
+//! body, with the value of each read guessed from a finite domain.
+//!
+//! Sources: herd7's C front end (`herd/CSem.ml`, `herd/CAction.ml`) and
+//! `tools/memory-model/linux-kernel.def`.  What each primitive becomes:
+//!
+//! * `READ_ONCE`/`WRITE_ONCE` etc.: one `R`/`W` carrying the annotation of
+//!   the `.def` (`{ONCE}`, `{ACQUIRE}`, `{RELEASE}`); plain C accesses carry
+//!   none.
+//! * value-returning RMWs (`xchg{O}`, `cmpxchg{O}`, `atomic_*_return{O}`,
+//!   `atomic_fetch_*{O}`): an `R{O}`/`W{O}` pair, both atomic, linked by
+//!   `rmw`; a failed `cmpxchg` or `atomic_add_unless` is a lone atomic `R{O}`
+//!   (the bell's `FailedRMW`); `atomic_inc` and friends carry `{NORETURN}`.
+//! * `spin_lock`: `LKR` then `LKW`; `spin_unlock`: `UL`; `spin_trylock`:
+//!   `LKR`/`LKW` returning 1 or `LF` returning 0; `spin_is_locked`: `RL`
+//!   returning 1 or `RU` returning 0 (herd's `altT`).
+//! * fences, `rcu_read_lock()`/`rcu_read_unlock()`/`synchronize_rcu()`:
+//!   one `F` with the tag of the `.def`; `srcu_read_lock(s)`: `R{srcu-lock}`
+//!   of `s`; `srcu_read_unlock(s, i)`: `W{srcu-unlock}` of `s` with value
+//!   `i`; `synchronize_srcu(s)`: herd's `SRCU` event `{sync-srcu}` on `s`.
+//!
+//! Dependencies are tracked through registers as herd's event structures
+//! do: `addr` from the reads an address is computed from, `data` from the
+//! reads a stored value is computed from (including the read of the same
+//! RMW when the new value is computed from the old one), `ctrl` from the
+//! reads a branch condition is computed from to every event po-after the
+//! branch (herd's control dependencies do not stop at the end of the `if`).
+//!
+//! Loops are unrolled: a path taking a backward jump to the same target
+//! more than `unroll` times is cut and marked as gone too far (herd's
+//! `-unroll`).
+
+use super::GenError;
+use crate::exec::{EventKind, Tag, TagSet};
+use kvet_ir::{ptr_cell, AssertKind, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
+
+/// Set of events of one trace (bit `i` = event `i` of the trace).
+pub type Deps = u128;
+/// Most events one trace may hold.
+pub const MAX_TRACE_EVENTS: usize = 128;
+
+/// One event of a trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TEv {
+    pub kind: EventKind,
+    pub cell: Option<u32>,
+    pub val: Option<Val>,
+    pub tags: TagSet,
+    pub atomic: bool,
+    pub addr: Deps,
+    pub data: Deps,
+    pub ctrl: Deps,
+}
+
+/// One complete path of a thread.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub evs: Vec<TEv>,
+    /// `rmw` pairs (indices into `evs`).
+    pub rmw: Vec<(u16, u16)>,
+    /// Final register file.
+    pub regs: Vec<Val>,
+    /// A lock this thread acquires while already holding it: (cell, event).
+    pub self_deadlock: Option<u32>,
+}
+
+/// Outcome of enumerating one thread's paths.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadPaths {
+    pub traces: Vec<Trace>,
+    /// Some path went past the unrolling bound (or hit a `Bound`).
+    pub toofar: bool,
+}
+
+#[derive(Clone)]
+struct St {
+    pc: u32,
+    regs: Vec<Val>,
+    taint: Vec<Deps>,
+    ctrl: Deps,
+    evs: Vec<TEv>,
+    rmw: Vec<(u16, u16)>,
+    loops: Vec<(u32, u32)>,
+    held: Vec<u32>,
+    self_deadlock: Option<u32>,
+}
+
+/// Read-value domains per memory cell (sorted, duplicate-free).
+pub type Domains = Vec<Vec<Val>>;
+
+fn order_tag(o: Order) -> TagSet {
+    match o {
+        Order::Plain => TagSet::EMPTY,
+        Order::Once => TagSet::of(&[Tag::ONCE]),
+        Order::Acquire => TagSet::of(&[Tag::ACQUIRE]),
+        Order::Release => TagSet::of(&[Tag::RELEASE]),
+        Order::Mb => TagSet::of(&[Tag::MB]),
+        Order::NoReturn => TagSet::of(&[Tag::NORETURN]),
+    }
+}
+
+fn fence_tag(k: FenceKind) -> Option<Tag> {
+    #[allow(unreachable_patterns)]
+    Some(match k {
+        FenceKind::Mb => Tag::MB,
+        FenceKind::Rmb => Tag::RMB,
+        FenceKind::Wmb => Tag::WMB,
+        FenceKind::Barrier => Tag::BARRIER,
+        FenceKind::BeforeAtomic => Tag::BEFORE_ATOMIC,
+        FenceKind::AfterAtomic => Tag::AFTER_ATOMIC,
+        FenceKind::AfterSpinlock => Tag::AFTER_SPINLOCK,
+        FenceKind::AfterUnlockLock => Tag::AFTER_UNLOCK_LOCK,
+        FenceKind::AfterSrcuReadUnlock => Tag::AFTER_SRCU_READ_UNLOCK,
+        FenceKind::RcuLock => Tag::RCU_LOCK,
+        FenceKind::RcuUnlock => Tag::RCU_UNLOCK,
+        _ => return None,
+    })
+}
+
+/// Limits of the enumeration.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub unroll: u32,
+    pub max_traces: usize,
+}
+
+struct Walker<'a> {
+    prog: &'a Program,
+    th: &'a Thread,
+    dom: &'a Domains,
+    lim: Limits,
+    out: ThreadPaths,
+}
+
+impl Walker<'_> {
+    fn val(&self, st: &St, o: Opd) -> Val {
+        match o {
+            Opd::Imm(v) => v,
+            Opd::Reg(r) => st.regs.get(r as usize).copied().unwrap_or(0),
+        }
+    }
+    fn taint(&self, st: &St, o: Opd) -> Deps {
+        match o {
+            Opd::Imm(_) => 0,
+            Opd::Reg(r) => st.taint.get(r as usize).copied().unwrap_or(0),
+        }
+    }
+    fn set(&self, st: &mut St, r: u16, v: Val, t: Deps) {
+        let r = r as usize;
+        if r >= st.regs.len() {
+            st.regs.resize(r + 1, 0);
+            st.taint.resize(r + 1, 0);
+        }
+        st.regs[r] = v;
+        st.taint[r] = t;
+    }
+
+    fn err(&self, pc: u32, what: String) -> GenError {
+        let text = self.th.body.steps.get(pc as usize).map(|s| s.text.clone()).unwrap_or_default();
+        GenError::Unsupported(if text.is_empty() { what } else { format!("{what} (`{text}`)") })
+    }
+
+    /// The cell an address operand designates; `Err` (path cut) otherwise.
+    fn cell(&self, st: &St, o: Opd) -> Option<u32> {
+        let v = self.val(st, o);
+        ptr_cell(v).filter(|c| *c < self.prog.ncells)
+    }
+
+    fn push(&self, st: &mut St, pc: u32, kind: EventKind, cell: Option<u32>, val: Option<Val>, tags: TagSet, atomic: bool, addr: Deps, data: Deps) -> Result<usize, GenError> {
+        if st.evs.len() >= MAX_TRACE_EVENTS {
+            return Err(self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index)));
+        }
+        st.evs.push(TEv { kind, cell, val, tags, atomic, addr, data, ctrl: st.ctrl });
+        Ok(st.evs.len() - 1)
+    }
+
+    /// Jump to `t` from `pc`, counting backward jumps; `false` if too far.
+    fn jump(&mut self, st: &mut St, pc: u32, t: u32) -> bool {
+        if t <= pc {
+            match st.loops.iter_mut().find(|(x, _)| *x == t) {
+                Some((_, n)) => {
+                    *n += 1;
+                    if *n > self.lim.unroll {
+                        self.out.toofar = true;
+                        return false;
+                    }
+                }
+                None => {
+                    if self.lim.unroll == 0 {
+                        self.out.toofar = true;
+                        return false;
+                    }
+                    st.loops.push((t, 1));
+                }
+            }
+        }
+        st.pc = t;
+        true
+    }
+
+    fn finish(&mut self, st: St) -> Result<(), GenError> {
+        if self.out.traces.len() >= self.lim.max_traces {
+            return Err(GenError::TooLarge(format!("thread P{} has more than {} paths", self.th.index, self.lim.max_traces)));
+        }
+        self.out.traces.push(Trace { evs: st.evs, rmw: st.rmw, regs: st.regs, self_deadlock: st.self_deadlock });
+        Ok(())
+    }
+
+    fn run(&mut self, init: St) -> Result<(), GenError> {
+        let mut stack = vec![init];
+        'paths: while let Some(mut st) = stack.pop() {
+            loop {
+                let pc = st.pc;
+                let Some(step) = self.th.body.steps.get(pc as usize) else {
+                    self.finish(st)?;
+                    continue 'paths;
+                };
+                match &step.instr {
+                    Instr::Mov(r, a) => {
+                        let (v, t) = (self.val(&st, *a), self.taint(&st, *a));
+                        self.set(&mut st, *r, v, t);
+                        st.pc += 1;
+                    }
+                    Instr::Un(r, op, a) => {
+                        let (v, t) = (kvet_ir::eval_un(*op, self.val(&st, *a)), self.taint(&st, *a));
+                        self.set(&mut st, *r, v, t);
+                        st.pc += 1;
+                    }
+                    Instr::Bin(r, op, a, b) => {
+                        let t = self.taint(&st, *a) | self.taint(&st, *b);
+                        let Some(v) = kvet_ir::eval_bin(*op, self.val(&st, *a), self.val(&st, *b)) else {
+                            // division by zero: this path does not exist
+                            continue 'paths;
+                        };
+                        self.set(&mut st, *r, v, t);
+                        st.pc += 1;
+                    }
+                    Instr::Jump(t) => {
+                        if !self.jump(&mut st, pc, *t) {
+                            continue 'paths;
+                        }
+                    }
+                    Instr::Branch(c, t, f) => {
+                        st.ctrl |= self.taint(&st, *c);
+                        let target = if self.val(&st, *c) != 0 { *t } else { *f };
+                        if !self.jump(&mut st, pc, target) {
+                            continue 'paths;
+                        }
+                    }
+                    Instr::Assert(c, kind, _) => {
+                        if self.val(&st, *c) == 0 && *kind == AssertKind::Bug {
+                            // BUG(): the task dies here.
+                            self.finish(st)?;
+                            continue 'paths;
+                        }
+                        st.pc += 1;
+                    }
+                    Instr::Fence(k) => {
+                        let Some(tag) = fence_tag(*k) else {
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: fence {k:?}")));
+                        };
+                        self.push(&mut st, pc, EventKind::Fence, None, None, TagSet::of(&[tag]), false, 0, 0)?;
+                        st.pc += 1;
+                    }
+                    Instr::Bound(_) => {
+                        self.out.toofar = true;
+                        continue 'paths;
+                    }
+                    Instr::Exit => {
+                        self.finish(st)?;
+                        continue 'paths;
+                    }
+                    Instr::Load { dst, addr, ord } => {
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        let tags = order_tag(*ord);
+                        let dst = *dst;
+                        st.pc += 1;
+                        for &v in self.dom[cell as usize][1..].iter().rev() {
+                            let mut s2 = st.clone();
+                            let e = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                            self.set(&mut s2, dst, v, 1 << e);
+                            stack.push(s2);
+                        }
+                        let v = self.dom[cell as usize][0];
+                        let e = self.push(&mut st, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                        self.set(&mut st, dst, v, 1 << e);
+                    }
+                    Instr::Store { addr, val, ord } => {
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
+                        self.push(&mut st, pc, EventKind::Write, Some(cell), Some(v), order_tag(*ord), false, at, vt)?;
+                        st.pc += 1;
+                    }
+                    Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        let (va, ta) = (self.val(&st, *a), self.taint(&st, *a));
+                        let vb = self.val(&st, *b);
+                        let tags = order_tag(*ord);
+                        st.pc += 1;
+                        let doms = &self.dom[cell as usize];
+                        for (k, &old) in doms.iter().enumerate() {
+                            let mut s2 = if k + 1 == doms.len() { std::mem::replace(&mut st, St::empty()) } else { st.clone() };
+                            // new value and whether the write happens
+                            let (new, from_old) = match op {
+                                RmwOp::Op(bop) => match kvet_ir::eval_bin(*bop, old, va) {
+                                    Some(n) => (Some(n), true),
+                                    None => continue,
+                                },
+                                RmwOp::Xchg => (Some(va), false),
+                                RmwOp::Cmpxchg => (if old == vb { Some(va) } else { None }, false),
+                                RmwOp::AddUnless => (if old != vb { Some(old.wrapping_add(va)) } else { None }, true),
+                                #[allow(unreachable_patterns)]
+                                other => return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}"))),
+                            };
+                            let r = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(old), tags, true, at, 0)?;
+                            let rbit: Deps = 1 << r;
+                            if let Some(n) = new {
+                                let data = ta | if from_old { rbit } else { 0 };
+                                let w = self.push(&mut s2, pc, EventKind::Write, Some(cell), Some(n), tags, true, at, data)?;
+                                s2.rmw.push((r as u16, w as u16));
+                            }
+                            if let Some(d) = dst {
+                                let newv = new.unwrap_or(old);
+                                let (rv, rt) = match ret {
+                                    RmwRet::None => (0, 0),
+                                    RmwRet::Old => (old, rbit),
+                                    RmwRet::New => (newv, rbit | ta),
+                                    RmwRet::NewIsZero => ((newv == 0) as Val, rbit | ta),
+                                    RmwRet::NewIsNeg => ((newv < 0) as Val, rbit | ta),
+                                    RmwRet::Changed => (new.is_some() as Val, rbit),
+                                    RmwRet::OldBit => (((old & va) != 0) as Val, rbit),
+                                    #[allow(unreachable_patterns)]
+                                    _ => ((newv >> 7 & 1 == 1) as Val, rbit | ta),
+                                };
+                                self.set(&mut s2, *d, rv, rt);
+                            }
+                            stack.push(s2);
+                        }
+                        continue 'paths;
+                    }
+                    Instr::Lock { addr, kind } => {
+                        if *kind != LockKind::Spin {
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                        }
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        if st.held.contains(&cell) && st.self_deadlock.is_none() {
+                            st.self_deadlock = Some(cell);
+                        }
+                        st.held.push(cell);
+                        self.push(&mut st, pc, EventKind::LockRead, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, EventKind::LockWrite, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        st.pc += 1;
+                    }
+                    Instr::Unlock { addr, kind } => {
+                        if *kind != LockKind::Spin {
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                        }
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        if let Some(i) = st.held.iter().rposition(|c| *c == cell) {
+                            st.held.remove(i);
+                        }
+                        self.push(&mut st, pc, EventKind::Unlock, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        st.pc += 1;
+                    }
+                    Instr::Trylock { dst, addr, kind } => {
+                        if *kind != LockKind::Spin {
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                        }
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        st.pc += 1;
+                        let mut fail = st.clone();
+                        self.push(&mut fail, pc, EventKind::LockFail, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.set(&mut fail, *dst, 0, 0);
+                        stack.push(fail);
+                        st.held.push(cell);
+                        self.push(&mut st, pc, EventKind::LockRead, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, EventKind::LockWrite, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.set(&mut st, *dst, 1, 0);
+                    }
+                    Instr::IsLocked { dst, addr } => {
+                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let at = self.taint(&st, *addr);
+                        st.pc += 1;
+                        let mut un = st.clone();
+                        self.push(&mut un, pc, EventKind::ReadUnlocked, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.set(&mut un, *dst, 0, 0);
+                        stack.push(un);
+                        self.push(&mut st, pc, EventKind::ReadLocked, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.set(&mut st, *dst, 1, 0);
+                    }
+                    Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
+                        let tag = match &step.instr {
+                            Instr::RcuLock => Tag::RCU_LOCK,
+                            Instr::RcuUnlock => Tag::RCU_UNLOCK,
+                            _ => Tag::SYNC_RCU,
+                        };
+                        self.push(&mut st, pc, EventKind::Fence, None, None, TagSet::of(&[tag]), false, 0, 0)?;
+                        st.pc += 1;
+                    }
+                    Instr::SrcuLock { dst, ss } => {
+                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let at = self.taint(&st, *ss);
+                        let tags = TagSet::of(&[Tag::SRCU_LOCK]);
+                        let dst = *dst;
+                        st.pc += 1;
+                        for &v in self.dom[cell as usize][1..].iter().rev() {
+                            let mut s2 = st.clone();
+                            let e = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                            self.set(&mut s2, dst, v, 1 << e);
+                            stack.push(s2);
+                        }
+                        let v = self.dom[cell as usize][0];
+                        let e = self.push(&mut st, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                        self.set(&mut st, dst, v, 1 << e);
+                    }
+                    Instr::SrcuUnlock { ss, idx } => {
+                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let at = self.taint(&st, *ss);
+                        let (v, vt) = (self.val(&st, *idx), self.taint(&st, *idx));
+                        self.push(&mut st, pc, EventKind::Write, Some(cell), Some(v), TagSet::of(&[Tag::SRCU_UNLOCK]), false, at, vt)?;
+                        st.pc += 1;
+                    }
+                    Instr::SyncSrcu { ss } => {
+                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let at = self.taint(&st, *ss);
+                        self.push(&mut st, pc, EventKind::Srcu, Some(cell), None, TagSet::of(&[Tag::SYNC_SRCU]), false, at, 0)?;
+                        st.pc += 1;
+                    }
+                    #[allow(unreachable_patterns)]
+                    other => {
+                        let name = format!("{other:?}");
+                        let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
+                        return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn kind_name(k: LockKind) -> String {
+    format!("{k:?} locks")
+}
+
+impl St {
+    fn empty() -> St {
+        St {
+            pc: 0,
+            regs: Vec::new(),
+            taint: Vec::new(),
+            ctrl: 0,
+            evs: Vec::new(),
+            rmw: Vec::new(),
+            loops: Vec::new(),
+            held: Vec::new(),
+            self_deadlock: None,
+        }
+    }
+}
+
+/// Enumerate every path of thread `th` with reads taking values in `dom`.
+pub fn paths(prog: &Program, th: &Thread, dom: &Domains, lim: Limits) -> Result<ThreadPaths, GenError> {
+    let n = th.nregs as usize;
+    let mut st = St::empty();
+    st.regs = vec![0; n];
+    st.taint = vec![0; n];
+    for &(r, v) in &th.init_regs {
+        if (r as usize) < n {
+            st.regs[r as usize] = v;
+        }
+    }
+    let mut w = Walker { prog, th, dom, lim, out: ThreadPaths::default() };
+    w.run(st)?;
+    Ok(w.out)
+}

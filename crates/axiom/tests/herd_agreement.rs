@@ -1,0 +1,107 @@
+//! Agreement with herd7 7.58 on the corpus: for every file herd7 decided
+//! (`shared/litmus/herd7-verdicts.tsv`, status ok), the generator plus the
+//! native LKMM give the same Observation (verdict, positive, negative), the
+//! same flags and the same number of states.
+
+use kvet_axiom::gen::{run, GenOptions};
+use kvet_axiom::native::NativeLkmm;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+fn litmus_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus"))
+}
+
+/// Files whose disagreement is understood, with the reason.
+const KNOWN: &[(&str, &str)] = &[];
+
+struct Row {
+    file: String,
+    want: String,
+}
+
+fn rows() -> Vec<Row> {
+    let text = std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            if f.len() < 8 || f[7] != "ok" {
+                return None;
+            }
+            if let Ok(only) = std::env::var("KVET_ONLY") {
+                if !f[0].contains(&only) {
+                    return None;
+                }
+            }
+            Some(Row { file: f[0].to_string(), want: format!("{} {} {} states={} flags={}", f[1], f[2], f[3], f[4], f[5]) })
+        })
+        .collect()
+}
+
+fn kvet(file: &str, timeout: f64) -> String {
+    let src = std::fs::read_to_string(litmus_dir().join(file)).expect("read");
+    let prog = match kvet_ir::compile(&src) {
+        Ok(p) => p,
+        Err(e) => return format!("front end error: {}", e.message),
+    };
+    let opts = GenOptions { max_seconds: Some(timeout), ..Default::default() };
+    match run(&prog, &NativeLkmm::new(), &opts) {
+        Ok(r) => {
+            let v = if r.pos == 0 {
+                "Never"
+            } else if r.neg == 0 {
+                "Always"
+            } else {
+                "Sometimes"
+            };
+            format!("{v} {} {} states={} flags={}", r.pos, r.neg, r.outcomes.len(), r.flags.join(","))
+        }
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+#[test]
+fn herd_agreement() {
+    let rows = rows();
+    let timeout: f64 = std::env::var("KVET_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(20.0);
+    let next = Mutex::new(0usize);
+    let results = Mutex::new(Vec::new());
+    let t0 = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                let Some(r) = rows.get(i) else { break };
+                let t = Instant::now();
+                let got = kvet(&r.file, timeout);
+                results.lock().unwrap().push((r.file.clone(), r.want.clone(), got, t.elapsed().as_secs_f64()));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut bad = Vec::new();
+    let mut known = 0;
+    for (f, want, got, secs) in &results {
+        if want != got {
+            if KNOWN.iter().any(|(k, _)| k == f) {
+                known += 1;
+            } else {
+                bad.push(format!("{f}: herd `{want}` kvet `{got}` ({secs:.2}s)"));
+            }
+        }
+    }
+    let agree = results.len() - bad.len() - known;
+    println!("herd7 agreement: {agree} of {} files agree, {known} known differences, {} mismatches, {:.1}s", results.len(), bad.len(), t0.elapsed().as_secs_f64());
+    for b in &bad {
+        println!("MISMATCH {b}");
+    }
+    assert!(bad.is_empty(), "{} mismatches", bad.len());
+}

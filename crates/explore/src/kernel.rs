@@ -1,0 +1,731 @@
+//! The kernel execution model on top of the SC machine: CPU contexts
+//! (task, softirq, hardirq) with interrupt flags, interrupt handlers and
+//! IPIs, the lock family (spinlocks, queued rwlocks, mutexes, rwsems, bit
+//! spinlocks), sleeping and wake-up, object lifetimes, data races and
+//! lockdep's irq-state and lock-order checks.
+//!
+//! Sources: kernel/locking/qrwlock.c (a waiting writer blocks new
+//! task-context readers; interrupt-context readers only wait for an active
+//! writer), kernel/smp.c (csd_lock_wait: the sender spins until every
+//! target ran the function; a CPU with interrupts off never does),
+//! kernel/sched/core.c (try_to_wake_up: a wake-up whose state mask does not
+//! match the task's state changes nothing), kernel/locking/lockdep.c
+//! (mark_held_locks on hardirq enable; usage-bit conflicts; the dependency
+//! graph and check_noncircular).
+
+use crate::machine::{Detail, Machine, Status, Tracer, Wait};
+use crate::state::*;
+use crate::{Violation, ViolationKind};
+use kvet_ir::*;
+
+/// Lock word layout: exclusive holder (cpu + 1) in bits 0..8, its
+/// context in bits 8..10, reader count from bit 16, waiting writer
+/// (cpu + 1) from bit 32.
+const HOLDER: i64 = 0xff;
+const CTX_SHIFT: u32 = 8;
+const READER: i64 = 1 << 16;
+const READERS: i64 = 0xffff << 16;
+const WAITER_SHIFT: u32 = 32;
+const WAITER: i64 = 0xff << WAITER_SHIFT;
+
+/// lockdep usage bits
+const IN_HARDIRQ: i64 = 1;
+const HARDIRQ_ON: i64 = 2;
+const IN_SOFTIRQ: i64 = 4;
+const SOFTIRQ_ON: i64 = 8;
+
+/// `flags` value of local_irq_save() with interrupts on (X86_EFLAGS_IF).
+const IF_FLAG: i64 = 0x200;
+
+/// Which context runs on a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    Task = 0,
+    Soft = 1,
+    Hard = 2,
+}
+
+impl Machine<'_> {
+    /// The state index of the pc of the context running on CPU `t`.
+    #[inline]
+    pub(crate) fn pcx(&self, s: &[i64], t: usize) -> usize {
+        let c = self.layout.cpu[t];
+        if c == NONE {
+            return self.layout.thread_base[t];
+        }
+        if s[c + HARD] != 0 {
+            c + HARD_PC
+        } else if s[c + SOFT] != 0 {
+            c + SOFT_PC
+        } else {
+            self.layout.thread_base[t]
+        }
+    }
+
+    pub(crate) fn ctx(&self, s: &[i64], t: usize) -> Ctx {
+        let c = self.layout.cpu[t];
+        if c == NONE {
+            Ctx::Task
+        } else if s[c + HARD] != 0 {
+            Ctx::Hard
+        } else if s[c + SOFT] != 0 {
+            Ctx::Soft
+        } else {
+            Ctx::Task
+        }
+    }
+
+    fn irqs_off(&self, s: &[i64], t: usize) -> bool {
+        let c = self.layout.cpu[t];
+        c != NONE && s[c + IRQ_OFF] != 0
+    }
+
+    fn bh_off(&self, s: &[i64], t: usize) -> bool {
+        let c = self.layout.cpu[t];
+        c != NONE && s[c + BH] != 0
+    }
+
+    // ------------------------------------------------------------------
+    // locks
+    // ------------------------------------------------------------------
+
+    /// The CPU holding the lock word at `cell` exclusively.
+    pub fn holder(&self, s: &[i64], cell: u32) -> Option<usize> {
+        let v = s[cell as usize] & HOLDER;
+        (v > 0).then(|| (v - 1) as usize)
+    }
+
+    pub(crate) fn can_acquire(&self, s: &[i64], t: usize, c: u32, kind: LockKind) -> bool {
+        let v = s[c as usize];
+        let free = v & HOLDER == 0;
+        let waiter = (v & WAITER) >> WAITER_SHIFT;
+        match kind {
+            LockKind::Spin | LockKind::Mutex => v == 0,
+            LockKind::Write | LockKind::SemWrite => free && v & READERS == 0 && (waiter == 0 || waiter == t as i64 + 1),
+            // queued rwlock: interrupt-context readers ignore a waiting writer
+            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task),
+            LockKind::SemRead => free && waiter == 0,
+            LockKind::Bit(nr) => v & (1 << nr) == 0,
+        }
+    }
+
+    /// Status of a Lock instruction: a writer that finds readers first
+    /// queues (one step), then waits.
+    pub(crate) fn lock_status(&self, s: &[i64], t: usize, c: u32, kind: LockKind) -> Status {
+        if self.can_acquire(s, t, c, kind) {
+            return Status::Enabled;
+        }
+        let v = s[c as usize];
+        if matches!(kind, LockKind::Write | LockKind::SemWrite) && v & HOLDER == 0 && v & WAITER == 0 {
+            return Status::Enabled; // the queueing step
+        }
+        Status::Blocked(Wait::Lock(c, kind))
+    }
+
+    pub(crate) fn acquire<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, c: usize, kind: LockKind, tr: &mut T) -> bool {
+        if !self.can_acquire(s, t, c as u32, kind) {
+            // a writer queues behind the readers
+            s[c] |= (t as i64 + 1) << WAITER_SHIFT;
+            return false;
+        }
+        let ctx = self.ctx(s, t) as i64;
+        match kind {
+            LockKind::Spin | LockKind::Mutex => s[c] = (t as i64 + 1) | ctx << CTX_SHIFT,
+            LockKind::Write | LockKind::SemWrite => s[c] = (s[c] & !(HOLDER | WAITER | 3 << CTX_SHIFT)) | (t as i64 + 1) | ctx << CTX_SHIFT,
+            LockKind::Read | LockKind::SemRead => {
+                s[c] += READER;
+                if let Some(k) = self.class(c) {
+                    let cb = self.layout.cpu[t];
+                    if cb != NONE {
+                        s[cb + RHELD] |= 1 << k;
+                    }
+                }
+            }
+            LockKind::Bit(nr) => s[c] |= 1 << nr,
+        }
+        self.lockdep_acquire(s, t, pc, c, kind, tr);
+        true
+    }
+
+    pub(crate) fn release<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, c: usize, kind: LockKind, tr: &mut T) {
+        let v = s[c];
+        let name = self.prog.cell_name(c as u32);
+        let verb = match kind {
+            LockKind::Spin => "spin_unlock",
+            LockKind::Read => "read_unlock",
+            LockKind::Write => "write_unlock",
+            LockKind::Mutex => "mutex_unlock",
+            LockKind::SemRead => "up_read",
+            LockKind::SemWrite => "up_write",
+            LockKind::Bit(_) => "bit_spin_unlock",
+        };
+        let misuse = |msg: String, tr: &mut T| tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, msg));
+        match kind {
+            LockKind::Spin | LockKind::Mutex | LockKind::Write | LockKind::SemWrite => {
+                let h = v & HOLDER;
+                if h != t as i64 + 1 {
+                    let msg = if h == 0 {
+                        format!("{verb} of {name}, which is not held (unbalanced or double unlock)")
+                    } else {
+                        format!("CPU{t} releases {name}, which is held by CPU{}", h - 1)
+                    };
+                    misuse(msg, tr);
+                }
+                // the kernel's unlock stores "unlocked" regardless
+                s[c] = v & !(HOLDER | 3 << CTX_SHIFT);
+                if matches!(kind, LockKind::Spin | LockKind::Mutex) {
+                    s[c] = 0;
+                }
+            }
+            LockKind::Read | LockKind::SemRead => {
+                if v & READERS == 0 {
+                    misuse(format!("{verb} of {name}, which no reader holds"), tr);
+                } else {
+                    s[c] -= READER;
+                }
+                if let Some(k) = self.class(c) {
+                    let cb = self.layout.cpu[t];
+                    if cb != NONE {
+                        s[cb + RHELD] &= !(1 << k);
+                    }
+                }
+            }
+            LockKind::Bit(nr) => {
+                if v & (1 << nr) == 0 {
+                    misuse(format!("{verb} of bit {nr} of {name}, which is not set"), tr);
+                }
+                s[c] &= !(1 << nr);
+            }
+        }
+    }
+
+    fn class(&self, c: usize) -> Option<usize> {
+        let k = *self.lock_class.get(c)?;
+        (k != u16::MAX).then_some(k as usize)
+    }
+
+    /// Lock classes held by CPU `t` in context `ctx` (exclusively or,
+    /// in task context, for reading), as a bit set.
+    fn held(&self, s: &[i64], t: usize, ctx: Ctx) -> u64 {
+        let mut set = 0u64;
+        for (k, &(c, _)) in self.lock_list.iter().enumerate() {
+            let v = s[c as usize];
+            if v & HOLDER == t as i64 + 1 && (v >> CTX_SHIFT) & 3 == ctx as i64 {
+                set |= 1 << k;
+            }
+        }
+        let cb = self.layout.cpu[t];
+        if ctx == Ctx::Task && cb != NONE {
+            set |= s[cb + RHELD] as u64;
+        }
+        set
+    }
+
+    fn lockdep_acquire<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, c: usize, kind: LockKind, tr: &mut T) {
+        let Some(k) = self.class(c) else { return };
+        let lb = self.layout.lockdep;
+        if lb == NONE {
+            return;
+        }
+        let ctx = self.ctx(s, t);
+        if !matches!(kind, LockKind::Read | LockKind::SemRead) {
+            let mut u = 0;
+            match ctx {
+                Ctx::Hard => u |= IN_HARDIRQ,
+                Ctx::Soft => u |= IN_SOFTIRQ,
+                Ctx::Task => {}
+            }
+            if ctx != Ctx::Hard && !self.irqs_off(s, t) {
+                u |= HARDIRQ_ON;
+                if ctx == Ctx::Task && !self.bh_off(s, t) {
+                    u |= SOFTIRQ_ON;
+                }
+            }
+            self.lockdep_usage(s, t, pc, k, u, tr);
+        }
+        // the dependency graph: every lock held in this context -> k
+        let held = self.held(s, t, ctx) & !(1 << k);
+        let n = self.lock_list.len();
+        for j in 0..n {
+            if held & (1 << j) == 0 {
+                continue;
+            }
+            if self.reaches(s, k, j) {
+                let (a, b) = (self.class_name(j), self.class_name(k));
+                let msg = format!(
+                    "possible circular locking dependency: CPU{t} takes {b} while holding {a}, but {b} -> {a} was taken in that order before"
+                );
+                tr.warn(self.violation(ViolationKind::LockOrder, t, pc, msg));
+            }
+            let bit = j * n + k;
+            s[lb + n + bit / 64] |= 1 << (bit % 64);
+        }
+    }
+
+    fn reaches(&self, s: &[i64], from: usize, to: usize) -> bool {
+        let n = self.lock_list.len();
+        let lb = self.layout.lockdep + n;
+        let edge = |a: usize, b: usize| {
+            let bit = a * n + b;
+            s[lb + bit / 64] & (1 << (bit % 64)) != 0
+        };
+        let mut seen = 1u64 << from;
+        let mut stack = vec![from];
+        while let Some(a) = stack.pop() {
+            if a == to {
+                return true;
+            }
+            for b in 0..n {
+                if seen & (1 << b) == 0 && edge(a, b) {
+                    seen |= 1 << b;
+                    stack.push(b);
+                }
+            }
+        }
+        false
+    }
+
+    fn class_name(&self, k: usize) -> String {
+        self.prog.cell_name(self.lock_list[k].0)
+    }
+
+    fn lockdep_usage<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, k: usize, add: i64, tr: &mut T) {
+        let lb = self.layout.lockdep;
+        let old = s[lb + k];
+        let u = old | add;
+        s[lb + k] = u;
+        if u == old {
+            return;
+        }
+        let name = self.class_name(k);
+        if u & IN_HARDIRQ != 0 && u & HARDIRQ_ON != 0 {
+            let msg = format!(
+                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{t}: an interrupt on that CPU can spin on it forever"
+            );
+            tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
+        } else if u & IN_SOFTIRQ != 0 && u & SOFTIRQ_ON != 0 {
+            let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{t}");
+            tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
+        }
+    }
+
+    /// Interrupts were just enabled on CPU `t`: every lock it holds is
+    /// now held with interrupts on (lockdep's mark_held_locks).
+    fn irqs_enabled<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, tr: &mut T) {
+        if self.layout.lockdep == NONE {
+            return;
+        }
+        let ctx = self.ctx(s, t);
+        if ctx == Ctx::Hard {
+            return;
+        }
+        let held = self.held(s, t, ctx);
+        for k in 0..self.lock_list.len() {
+            if held & (1 << k) != 0 && !matches!(self.lock_list[k].1, LockTy::Rw) {
+                self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // statuses and steps of the kernel-model instructions
+    // ------------------------------------------------------------------
+
+    pub(crate) fn kernel_status(&self, s: &[i64], t: usize, i: &Instr) -> Status {
+        match *i {
+            Instr::SmpCall { .. } => {
+                let cb = self.layout.cpu[t];
+                let wait = s[cb + IPI_WAIT];
+                if wait != 0 {
+                    let left = self.ipi_unanswered(s, t, wait as u64);
+                    return if left == 0 { Status::Enabled } else { Status::Blocked(Wait::Ipi(left)) };
+                }
+                let busy = self.ipi_targets(s, t, i) & self.ipi_busy(s);
+                if busy == 0 {
+                    Status::Enabled
+                } else {
+                    Status::Blocked(Wait::Ipi(busy))
+                }
+            }
+            Instr::Schedule => match self.prog.threads[t].task {
+                Some(task) if s[task as usize] != 0 => Status::Blocked(Wait::Sleep),
+                _ => Status::Enabled,
+            },
+            Instr::WaitCompletion { addr } => match self.cell(s, t, addr) {
+                Some(c) if s[c as usize] == 0 => Status::Blocked(Wait::Completion(c)),
+                _ => Status::Enabled,
+            },
+            Instr::SeqBegin { addr, .. } => match self.cell(s, t, addr) {
+                Some(c) if s[c as usize] & 1 == 1 => Status::Blocked(Wait::Seq(c)),
+                _ => Status::Enabled,
+            },
+            _ => Status::Enabled,
+        }
+    }
+
+    fn cell(&self, s: &[i64], t: usize, addr: Opd) -> Option<u32> {
+        let v = match addr {
+            Opd::Imm(v) => v,
+            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+        };
+        ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells)
+    }
+
+    fn ipi_targets(&self, s: &[i64], t: usize, i: &Instr) -> u64 {
+        let Instr::SmpCall { mask, include_self, .. } = *i else { return 0 };
+        let m = match mask {
+            Opd::Imm(v) => v,
+            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+        } as u64;
+        let all = if self.layout.nthreads >= 64 { u64::MAX } else { (1u64 << self.layout.nthreads) - 1 };
+        let mut m = m & all;
+        if !include_self {
+            m &= !(1 << t);
+        }
+        m
+    }
+
+    fn ipi_busy(&self, s: &[i64]) -> u64 {
+        (0..self.layout.nthreads).filter(|&u| s[self.layout.cpu[u] + IPI_PEND] != 0).fold(0, |m, u| m | 1 << u)
+    }
+
+    /// Targets in `mask` that still have this sender's IPI pending.
+    fn ipi_unanswered(&self, s: &[i64], t: usize, mask: u64) -> u64 {
+        (0..self.layout.nthreads)
+            .filter(|&u| mask & (1 << u) != 0)
+            .filter(|&u| {
+                let cb = self.layout.cpu[u];
+                s[cb + IPI_PEND] != 0 && s[cb + IPI_FROM] == t as i64 + 1
+            })
+            .fold(0, |m, u| m | 1 << u)
+    }
+
+    /// Execute a kernel-model instruction at `pc`; `base` is the pc slot.
+    /// Sets the next pc; returns whether the thread moved on (and so its
+    /// local code must run).
+    pub(crate) fn kernel_step<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, base: usize, tr: &mut T) -> Result<bool, Violation> {
+        let cb = self.layout.cpu[t];
+        let mut next = pc + 1;
+        let mut detail = Detail::None;
+        match *self.instr_at(t, pc) {
+            Instr::IrqDisable => s[cb + IRQ_OFF] = 1,
+            Instr::IrqEnable => {
+                s[cb + IRQ_OFF] = 0;
+                self.irqs_enabled(s, t, pc, tr);
+            }
+            Instr::IrqSave { dst } => {
+                let v = if s[cb + IRQ_OFF] == 0 { IF_FLAG } else { 0 };
+                s[self.layout.reg_base[t] + dst as usize] = v;
+                s[cb + IRQ_OFF] = 1;
+            }
+            Instr::IrqRestore { src } => {
+                let v = self.val(s, t, src);
+                let off = (v & IF_FLAG == 0) as i64;
+                let was = s[cb + IRQ_OFF];
+                s[cb + IRQ_OFF] = off;
+                if was == 1 && off == 0 {
+                    self.irqs_enabled(s, t, pc, tr);
+                }
+            }
+            Instr::IrqsDisabled { dst } => {
+                let v = s[cb + IRQ_OFF];
+                s[self.layout.reg_base[t] + dst as usize] = v;
+                detail = Detail::Value(v);
+            }
+            Instr::BhDisable => s[cb + BH] += 1,
+            Instr::BhEnable => {
+                if s[cb + BH] == 0 {
+                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, "local_bh_enable() without local_bh_disable()".into()));
+                } else {
+                    s[cb + BH] -= 1;
+                }
+            }
+            ref i @ Instr::SmpCall { func, info, wait, .. } => {
+                if s[cb + IPI_WAIT] != 0 {
+                    s[cb + IPI_WAIT] = 0; // everyone answered
+                    detail = Detail::GpEnd;
+                } else {
+                    let targets = self.ipi_targets(s, t, i);
+                    let info = self.val(s, t, info);
+                    for u in 0..self.layout.nthreads {
+                        if targets & (1 << u) != 0 {
+                            let ub = self.layout.cpu[u];
+                            s[ub + IPI_PEND] = func as i64 + 1;
+                            s[ub + IPI_INFO] = info;
+                            s[ub + IPI_FROM] = t as i64 + 1;
+                        }
+                    }
+                    if wait && targets != 0 {
+                        s[cb + IPI_WAIT] = targets as i64;
+                        next = pc;
+                        detail = Detail::GpStart;
+                    }
+                }
+            }
+            Instr::Schedule => {}
+            Instr::WakeUp { dst, task, mask } => {
+                let c = self.mem(s, t, pc, task)?;
+                let m = self.val(s, t, mask);
+                let ok = s[c] & m != 0;
+                if ok {
+                    s[c] = 0;
+                }
+                if let Some(d) = dst {
+                    s[self.layout.reg_base[t] + d as usize] = ok as i64;
+                }
+                detail = Detail::Value(ok as i64);
+            }
+            Instr::TaskExit => {
+                if let Some(task) = self.prog.threads[t].task {
+                    let task = task as usize;
+                    s[task] = 0x80; // TASK_DEAD
+                    s[task + 1] -= 1; // the task's own reference
+                    if s[task + 1] == 0 {
+                        if let Some(st) = self.status_cell(task) {
+                            s[st] = freed_status(t as u32, pc);
+                        }
+                    }
+                }
+            }
+            Instr::Alloc { dst, pool, zero } => {
+                let p = &self.prog.pools[pool as usize];
+                let slot = p.slots.iter().map(|&o| &self.prog.objects[o as usize]).find(|o| o.status.is_some_and(|st| s[st as usize] != LIVE));
+                let Some(o) = slot else {
+                    let msg = format!("the allocation pool of {}-cell objects is exhausted ({} slots): more allocations than allocation sites", p.size, p.slots.len());
+                    return Err(self.violation(ViolationKind::Bound, t, pc, msg));
+                };
+                if let Some(st) = o.status {
+                    s[st as usize] = LIVE;
+                }
+                if zero {
+                    s[o.base as usize..(o.base + o.size) as usize].fill(0);
+                }
+                s[self.layout.reg_base[t] + dst as usize] = ptr_to(o.base);
+                detail = Detail::Value(ptr_to(o.base));
+            }
+            Instr::Free { addr } => {
+                let v = self.val(s, t, addr);
+                if v != 0 {
+                    let o = ptr_cell(v).and_then(|c| self.prog.object_of(c));
+                    match o {
+                        Some(o) if o.base as i64 == (v & (PTR_TAG - 1)) && matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)) => {
+                            let st = o.status.map_or(0, |x| x as usize);
+                            if s[st] == LIVE {
+                                s[st] = freed_status(t as u32, pc);
+                            } else {
+                                let msg = match freed_by(s[st]) {
+                                    Some((ft, fpc)) => format!("double free of {}: already freed by CPU{ft} in `{}`", o.name, self.text(ft, fpc)),
+                                    None => format!("free of {}, which is not allocated", o.name),
+                                };
+                                return Err(self.violation(ViolationKind::DoubleFree, t, pc, msg));
+                            }
+                        }
+                        _ => {
+                            let msg = format!("kfree of {}, which is not the start of an allocated object", self.prog.show_val(v, false));
+                            return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
+                        }
+                    }
+                }
+            }
+            Instr::ScopeEnter { obj } => {
+                if let Some(st) = self.prog.objects[obj as usize].status {
+                    s[st as usize] = LIVE;
+                }
+            }
+            Instr::ScopeExit { obj } => {
+                if let Some(st) = self.prog.objects[obj as usize].status {
+                    s[st as usize] = freed_status(t as u32, pc);
+                }
+            }
+            Instr::SeqBegin { dst, addr } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let v = s[c];
+                s[self.layout.reg_base[t] + dst as usize] = v;
+                detail = Detail::Value(v);
+            }
+            Instr::WaitCompletion { addr } => {
+                let c = self.mem(s, t, pc, addr)?;
+                if s[c] < 1 << 30 {
+                    s[c] -= 1;
+                }
+            }
+            _ => return Ok(false),
+        }
+        if T::ON {
+            tr.exec(t, pc, detail);
+        }
+        s[base] = next as i64;
+        Ok(next != pc)
+    }
+
+    fn val(&self, s: &[i64], t: usize, o: Opd) -> i64 {
+        match o {
+            Opd::Imm(v) => v,
+            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+        }
+    }
+
+    pub(crate) fn text(&self, t: u32, pc: u32) -> String {
+        self.prog.threads.get(t as usize).and_then(|th| th.body.steps.get(pc as usize)).map_or_else(String::new, |st| st.text.clone())
+    }
+
+    pub(crate) fn status_cell(&self, c: usize) -> Option<usize> {
+        let st = *self.status_of.get(c)?;
+        (st != u32::MAX).then_some(st as usize)
+    }
+
+    /// The lifetime check of a memory access to `c`.
+    pub(crate) fn check_alive(&self, s: &[i64], t: usize, pc: u32, c: usize) -> Result<(), Violation> {
+        let Some(st) = self.status_cell(c) else { return Ok(()) };
+        let v = s[st];
+        if v == LIVE {
+            return Ok(());
+        }
+        let o = self.prog.object_of(c as u32);
+        let name = self.prog.cell_name(c as u32);
+        let (kind, msg) = match (o.map(|o| o.kind), freed_by(v)) {
+            (Some(ObjKind::Local(owner)), Some((ft, fpc))) => (
+                ViolationKind::UseAfterScope,
+                format!("use-after-scope: CPU{t} accesses {name}, a local of P{owner} whose scope ended at `{}`", self.text(ft, fpc)),
+            ),
+            (_, Some((ft, fpc))) => {
+                let what = if ft as usize == t { "itself".to_string() } else { format!("CPU{ft}") };
+                (ViolationKind::UseAfterFree, format!("use-after-free: CPU{t} accesses {name}, freed by {what} in `{}`", self.text(ft, fpc)))
+            }
+            _ => (ViolationKind::BadAccess, format!("access to {name}, which is not allocated")),
+        };
+        Err(self.violation(kind, t, pc, msg))
+    }
+
+    /// Checks made when a context arrives at an instruction that may
+    /// sleep: sleeping in atomic context is a bug.
+    pub(crate) fn arrive<T: Tracer>(&self, s: &[i64], t: usize, pc: u32, tr: &mut T) {
+        let what = match self.instr_at(t, pc) {
+            Instr::Schedule => "schedule()",
+            Instr::WaitCompletion { .. } => "wait_for_completion()",
+            Instr::Lock { kind, .. } if kind.sleeps() => kind.verb(),
+            _ => return,
+        };
+        let ctx = self.ctx(s, t);
+        let why = if ctx == Ctx::Hard {
+            "in hardirq context".to_string()
+        } else if ctx == Ctx::Soft {
+            "in softirq context".to_string()
+        } else if self.irqs_off(s, t) {
+            "with interrupts disabled".to_string()
+        } else if let Some(k) = (0..self.lock_list.len()).find(|&k| {
+            self.held(s, t, Ctx::Task) & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw)
+        }) {
+            format!("holding spinlock {}", self.class_name(k))
+        } else if self.layout.rcu_nest(s, t) > 0 {
+            "inside an RCU read-side critical section".to_string()
+        } else {
+            return;
+        };
+        let msg = format!("BUG: scheduling while atomic: CPU{t} calls {what} {why}");
+        tr.warn(self.violation(ViolationKind::SleepInAtomic, t, pc, msg));
+    }
+
+    // ------------------------------------------------------------------
+    // interrupts and IPIs
+    // ------------------------------------------------------------------
+
+    /// May handler `h` of CPU `t` start now?
+    pub fn can_fire(&self, s: &[i64], t: usize, h: usize) -> bool {
+        let cb = self.layout.cpu[t];
+        if cb == NONE || s[cb + IRQ_OFF] != 0 || s[cb + HARD] != 0 {
+            return false;
+        }
+        let hd = &self.prog.threads[t].handlers[h];
+        match hd.kind {
+            HandlerKind::Hardirq => (s[cb + FIRED + h] as u32) < hd.times,
+            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && (s[cb + FIRED + h] as u32) < hd.times,
+            HandlerKind::Ipi => s[cb + IPI_PEND] == hd.ipi.map_or(0, |i| i as i64 + 1),
+        }
+    }
+
+    /// Start handler `h` on CPU `t`: it runs before the interrupted
+    /// context continues.
+    pub fn fire<T: Tracer>(&self, s: &mut [i64], t: usize, h: usize, tr: &mut T) -> Result<(), Violation> {
+        let cb = self.layout.cpu[t];
+        let hd = &self.prog.threads[t].handlers[h];
+        match hd.kind {
+            HandlerKind::Softirq => {
+                s[cb + SOFT] = h as i64 + 1;
+                s[cb + SOFT_PC] = hd.entry as i64;
+                s[cb + BH] += 1;
+                s[cb + FIRED + h] += 1;
+            }
+            _ => {
+                s[cb + HARD] = h as i64 + 1;
+                s[cb + HARD_PC] = hd.entry as i64;
+                s[cb + IRQ_OFF] = 1;
+                if hd.kind == HandlerKind::Hardirq {
+                    s[cb + FIRED + h] += 1;
+                } else if let Some(r) = hd.arg {
+                    s[self.layout.reg_base[t] + r as usize] = s[cb + IPI_INFO];
+                }
+            }
+        }
+        if T::ON {
+            tr.exec(t, hd.entry, Detail::Fire(h as u32));
+        }
+        self.run_local(s, t, tr)
+    }
+
+    /// The handler running on CPU `t` returns.
+    pub(crate) fn irq_return<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, tr: &mut T) {
+        let cb = self.layout.cpu[t];
+        if T::ON {
+            tr.exec(t, pc, Detail::None);
+        }
+        let h = if s[cb + HARD] != 0 { s[cb + HARD] - 1 } else { s[cb + SOFT] - 1 } as usize;
+        let hd = &self.prog.threads[t].handlers[h];
+        match hd.kind {
+            HandlerKind::Softirq => {
+                s[cb + SOFT] = 0;
+                s[cb + SOFT_PC] = 0;
+                s[cb + BH] -= 1;
+            }
+            kind => {
+                s[cb + HARD] = 0;
+                s[cb + HARD_PC] = 0;
+                s[cb + IRQ_OFF] = 0;
+                if kind == HandlerKind::Ipi {
+                    s[cb + IPI_PEND] = 0;
+                    s[cb + IPI_INFO] = 0;
+                    s[cb + IPI_FROM] = 0;
+                }
+            }
+        }
+        // the handler's registers are dead now
+        for &r in self.handler_regs[t][h].iter() {
+            s[self.layout.reg_base[t] + r as usize] = 0;
+        }
+    }
+
+    /// Data race: the next steps of CPUs `t` and `u` access the same cell,
+    /// one writes, and one is a plain access (KCSAN's definition).
+    pub(crate) fn race(&self, s: &[i64], t: usize, u: usize) -> Option<Violation> {
+        let (pt, pu) = (self.pc(s, t), self.pc(s, u));
+        let (at, wt, plt) = self.instr_at(t, pt).access()?;
+        let (au, wu, plu) = self.instr_at(u, pu).access()?;
+        if !(wt || wu) || !(plt || plu) {
+            return None;
+        }
+        let (ct, cu) = (self.cell(s, t, at)?, self.cell(s, u, au)?);
+        if ct != cu {
+            return None;
+        }
+        let desc = |w: bool, p: bool| format!("{} {}", if p { "plain" } else { "marked" }, if w { "write" } else { "read" });
+        let msg = format!(
+            "data race on {}: CPU{t} `{}` ({}) and CPU{u} `{}` ({}) can run back to back",
+            self.prog.cell_name(ct),
+            self.text(t as u32, pt),
+            desc(wt, plt),
+            self.text(u as u32, pu),
+            desc(wu, plu)
+        );
+        Some(Violation { kind: ViolationKind::DataRace, thread: t as u32, pc: pt, message: msg, path: Vec::new() })
+    }
+}
