@@ -148,8 +148,9 @@ fn color() -> bool {
 fn load(path: &Path) -> Result<(String, Program)> {
     let src = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
-    let file = kvet_syntax::parse(&src).map_err(|e| UserError(kvet_report::render_error(&name, &src, "", &e, color())))?;
-    let prog = kvet_ir::lower(&file, &src, "").map_err(|e| UserError(kvet_report::render_error(&name, &src, "", &e, color())))?;
+    let pre = kvet_ir::PRELUDE;
+    let file = kvet_syntax::parse_with_prelude(pre, &src).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
+    let prog = kvet_ir::lower(&file, &src, pre).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
     Ok((src, prog))
 }
 
@@ -251,7 +252,7 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         if json {
             let tj = traces
                 .iter()
-                .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, "")))
+                .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE)))
                 .collect();
             jsons.push(kvet_report::check_json(&f.display().to_string(), &prog, &ex, &verdict, tj));
             continue;
@@ -260,7 +261,7 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         for (v, tok, tr) in &traces {
             outln!("");
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
-            out!("{}", kvet_report::render_trace(&prog, tr, &src, ""));
+            out!("{}", kvet_report::render_trace(&prog, tr, &src, kvet_ir::PRELUDE));
             outln!("replay: kvet replay {} {tok}", f.display());
             outln!("");
         }
@@ -356,7 +357,7 @@ fn replay_cmd(f: &Path, tok: &str) -> Result<u8> {
     let (src, prog) = load(f)?;
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
-    out!("{}", kvet_report::render_trace(&prog, &tr, &src, ""));
+    out!("{}", kvet_report::render_trace(&prog, &tr, &src, kvet_ir::PRELUDE));
     Ok(match &tr.violation {
         Some(v) if v.kind != ViolationKind::Bound => 1,
         _ => 0,

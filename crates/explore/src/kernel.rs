@@ -528,9 +528,11 @@ impl Machine<'_> {
                 }
             }
             Instr::ScopeEnter { obj } => {
-                if let Some(st) = self.prog.objects[obj as usize].status {
+                let o = &self.prog.objects[obj as usize];
+                if let Some(st) = o.status {
                     s[st as usize] = LIVE;
                 }
+                s[o.base as usize..(o.base + o.size) as usize].fill(0);
             }
             Instr::ScopeExit { obj } => {
                 if let Some(st) = self.prog.objects[obj as usize].status {

@@ -62,6 +62,8 @@ pub enum Detail {
     GpEnd,
     /// Handler `h` of the CPU starts (an interrupt or an IPI).
     Fire(u32),
+    /// The instruction failed: the schedule's violation happens here.
+    Fault,
 }
 
 /// The search's tracer: no trace rows, but it keeps non-fatal findings.

@@ -60,6 +60,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             return Err(ReplayError::Disabled(i, t % m.layout.nthreads.max(1) as u32));
         }
         if let Err(mut v) = m.apply(&mut s, t, &mut rec) {
+            rec.0.push(TraceRow { thread: v.thread, pc: v.pc, detail: Detail::Fault, waits: false });
             v.path = path.to_vec();
             return Ok(Trace { rows: rec.0, violation: Some(v) });
         }

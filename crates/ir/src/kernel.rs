@@ -15,6 +15,93 @@ use crate::program::*;
 use crate::types::Ty;
 use kvet_syntax::{self as ast, Error, Span};
 
+/// Every identifier used as a value (not as the callee of a call): the
+/// functions among them can be called through pointers.
+pub(crate) fn function_values(file: &ast::File) -> rustc_hash::FxHashSet<String> {
+    fn expr(e: &ast::Expr, out: &mut rustc_hash::FxHashSet<String>) {
+        use ast::ExprKind as K;
+        match &e.kind {
+            K::Ident(n) => {
+                out.insert(n.clone());
+            }
+            K::Call(f, args) => {
+                if !matches!(f.kind, K::Ident(_)) {
+                    expr(f, out);
+                }
+                args.iter().for_each(|a| expr(a, out));
+            }
+            K::Unary(_, a) | K::Cast(_, a) | K::SizeofExpr(a) | K::Member(a, _) | K::Arrow(a, _) => expr(a, out),
+            K::Binary(_, a, b) | K::Assign(_, a, b) | K::Index(a, b) | K::Comma(a, b) => {
+                expr(a, out);
+                expr(b, out);
+            }
+            K::Cond(a, b, c) => {
+                expr(a, out);
+                expr(b, out);
+                expr(c, out);
+            }
+            K::InitList(items) => items.iter().for_each(|(_, v)| expr(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = rustc_hash::FxHashSet::default();
+    visit_exprs(file, &mut |e| expr(e, &mut out));
+    for item in &file.items {
+        if let ast::Item::Global(g) = item {
+            if let Some(i) = &g.init {
+                expr(i, &mut out);
+            }
+        }
+    }
+    for e in &file.init {
+        if let Some(v) = &e.value {
+            expr(v, &mut out);
+        }
+    }
+    out
+}
+
+/// Call `f` on every top-level expression of every function body.
+fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
+    fn stmt(s: &ast::Stmt, f: &mut dyn FnMut(&ast::Expr)) {
+        use ast::StmtKind as S;
+        match &s.kind {
+            S::Expr(e) | S::Case(e) | S::Return(Some(e)) => f(e),
+            S::Decl(ds) => ds.iter().filter_map(|d| d.init.as_ref()).for_each(|e| f(e)),
+            S::Block(b) => b.stmts.iter().for_each(|s| stmt(s, f)),
+            S::If(c, t, e) => {
+                f(c);
+                stmt(t, f);
+                if let Some(e) = e {
+                    stmt(e, f);
+                }
+            }
+            S::While(c, b) | S::DoWhile(b, c) | S::Switch(c, b) => {
+                f(c);
+                stmt(b, f);
+            }
+            S::For(i, c, st, b) => {
+                if let Some(i) = i {
+                    stmt(i, f);
+                }
+                c.iter().chain(st.iter()).for_each(|e| f(e));
+                stmt(b, f);
+            }
+            S::Label(_, s) => stmt(s, f),
+            _ => {}
+        }
+    }
+    for item in &file.items {
+        let body = match item {
+            ast::Item::Proc(p) => &p.body,
+            ast::Item::Func(fd) => &fd.body,
+            ast::Item::Handler(h) => &h.func.body,
+            _ => continue,
+        };
+        body.stmts.iter().for_each(|s| stmt(s, f));
+    }
+}
+
 /// Names of functions passed to smp_call_function*() / on_each_cpu()
 /// anywhere in the file: each becomes an IPI handler body on every CPU.
 pub(crate) fn ipi_functions(file: &ast::File) -> Vec<String> {

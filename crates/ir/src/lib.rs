@@ -17,8 +17,11 @@ pub use lower::{eval_bin, eval_un, lower, MAX_INLINE_DEPTH};
 pub use program::*;
 pub use types::{LockTy, Ty};
 
-/// Parse and lower a source text in one go.
+/// The kernel-like C every scenario sees (its definitions are weak).
+pub const PRELUDE: &str = include_str!("../prelude/kernel.h");
+
+/// Parse (with the prelude) and lower a source text in one go.
 pub fn compile(src: &str) -> Result<Program, kvet_syntax::Error> {
-    let file = kvet_syntax::parse(src)?;
-    lower(&file, src, "")
+    let file = kvet_syntax::parse_with_prelude(PRELUDE, src)?;
+    lower(&file, src, PRELUDE)
 }

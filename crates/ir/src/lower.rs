@@ -101,6 +101,9 @@ pub(crate) struct Lowerer<'a> {
     pub nthreads: u32,
     /// Prelude globals, allocated on first use.
     lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
+    /// Functions used as values somewhere (the candidates of calls
+    /// through function pointers).
+    fn_values: FxHashSet<String>,
 }
 
 /// Lower a parsed file. `src` and `prelude` are the texts the spans point
@@ -140,6 +143,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         ipi_funcs: crate::kernel::ipi_functions(file),
         nthreads: 0,
         lazy_globals: FxHashMap::default(),
+        fn_values: crate::kernel::function_values(file),
     };
     lw.layouts.srcu_size = 1 + 2 * file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
     lw.declarations(file)?;
@@ -834,11 +838,8 @@ impl<'a> Lowerer<'a> {
             if let Some(f) = self.cx.frames.last_mut() {
                 f.locals.push(obj);
             }
+            // ScopeEnter zeroes the object (deterministic stack contents)
             self.bind(&d.name, Var::Mem(cell, ty.clone()));
-            // (re)initialise at each entry: zero, then the initializer
-            for i in 0..size {
-                self.emit(Instr::Store { addr: Opd::Imm(ptr_to(cell + i)), val: Opd::Imm(0), ord: Order::Plain });
-            }
             if let Some(init) = &d.init {
                 self.dyn_init(cell, &ty, init)?;
             }
@@ -1590,6 +1591,9 @@ impl<'a> Lowerer<'a> {
         if let ast::ExprKind::Ident(name) = &f.kind {
             let shadowed = self.lookup(name).is_some() || self.globals.contains_key(name) || self.lazy_globals.contains_key(name);
             if !shadowed {
+                if let Some(r) = self.builtin(name, args, e)? {
+                    return Ok(r);
+                }
                 if let Some(func) = self.funcs.get(name.as_str()).copied() {
                     return self.inline_call(func, args, e.span);
                 }
@@ -1601,10 +1605,16 @@ impl<'a> Lowerer<'a> {
                     .with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"));
             }
         }
-        // A call through a function pointer: dispatch over the candidates.
+        // A call through a function pointer: dispatch over the functions
+        // whose address is taken somewhere, with the right arity.
         let (fv, _) = self.rvalue(f)?;
         let cands: Vec<&'a ast::FuncDef> = {
-            let mut v: Vec<&'a ast::FuncDef> = self.funcs.values().copied().filter(|fd| fd.params.len() == args.len()).collect();
+            let mut v: Vec<&'a ast::FuncDef> = self
+                .funcs
+                .values()
+                .copied()
+                .filter(|fd| fd.params.len() == args.len() && self.fn_values.contains(&fd.name))
+                .collect();
             v.sort_by(|a, b| a.name.cmp(&b.name));
             v
         };
@@ -1631,6 +1641,69 @@ impl<'a> Lowerer<'a> {
         self.emit(Instr::Bound(format!("call through a pointer that is no function of this file: {}", self.snippet(f.span))));
         self.place(end);
         Ok((Opd::Reg(result), Ty::Int))
+    }
+
+    /// Builtins that take a type: container_of, offsetof; and BIT(n).
+    fn builtin(&mut self, name: &str, args: &[ast::Expr], e: &ast::Expr) -> Res<Option<(Opd, Ty)>> {
+        let field_path = |lw: &mut Self, ty: &Ty, m: &ast::Expr| -> Res<(u32, Ty)> {
+            // `member`, `a.b` or `arr[2]`
+            fn walk(lw: &mut Lowerer, ty: &Ty, m: &ast::Expr) -> Res<(u32, Ty)> {
+                match &m.kind {
+                    ast::ExprKind::Ident(f) => {
+                        let Ty::Struct(id) = ty else { return Err(Error::new(m.span, "not a struct type")) };
+                        let fi = lw.layouts.field(*id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        Ok((fi.offset, fi.ty))
+                    }
+                    ast::ExprKind::Member(b, f) => {
+                        let (off, t) = walk(lw, ty, b)?;
+                        let Ty::Struct(id) = t else { return Err(Error::new(m.span, "not a struct type")) };
+                        let fi = lw.layouts.field(id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        Ok((off + fi.offset, fi.ty))
+                    }
+                    ast::ExprKind::Index(b, i) => {
+                        let (off, t) = walk(lw, ty, b)?;
+                        let Ty::Array(el, _) = t else { return Err(Error::new(m.span, "not an array")) };
+                        let i = lw.const_eval(i).ok_or_else(|| Error::new(i.span, "index must be a constant"))?;
+                        let sz = lw.layouts.size_of(&el, m.span)?;
+                        Ok((off + i as u32 * sz, *el))
+                    }
+                    _ => Err(Error::new(m.span, "expected a member name")),
+                }
+            }
+            walk(lw, ty, m)
+        };
+        let type_arg = |lw: &mut Self, a: &ast::Expr| -> Res<Ty> {
+            match &a.kind {
+                ast::ExprKind::TypeArg(t) => lw.ty(t, a.span),
+                _ => Err(Error::new(a.span, "expected a type here (e.g. `struct foo`)")),
+            }
+        };
+        Ok(Some(match name {
+            "container_of" | "container_of_const" => {
+                if args.len() != 3 {
+                    return Err(Error::new(e.span, "container_of takes (pointer, type, member)"));
+                }
+                let ty = type_arg(self, &args[1])?;
+                let (off, _) = field_path(self, &ty, &args[2])?;
+                let (p, _) = self.rvalue(&args[0])?;
+                let v = self.add_imm(p, -(off as i64));
+                (v, ty.ptr())
+            }
+            "offsetof" => {
+                if args.len() != 2 {
+                    return Err(Error::new(e.span, "offsetof takes (type, member)"));
+                }
+                let ty = type_arg(self, &args[0])?;
+                let (off, _) = field_path(self, &ty, &args[1])?;
+                (Opd::Imm(off as i64), Ty::Int)
+            }
+            "BIT" | "BIT_ULL" if args.len() == 1 => {
+                let (n, _) = self.rvalue(&args[0])?;
+                let (v, _) = self.binary(ast::BinOp::Shl, Opd::Imm(1), Ty::Int, n, Ty::Int, e.span)?;
+                (v, Ty::Int)
+            }
+            _ => return Ok(None),
+        }))
     }
 
     pub(crate) fn cx_thread(&self) -> u32 {

@@ -9,8 +9,15 @@ use crate::program::*;
 fn written(i: &Instr) -> Option<Reg> {
     match i {
         Instr::Mov(r, _) | Instr::Un(r, ..) | Instr::Bin(r, ..) => Some(*r),
-        Instr::Load { dst, .. } | Instr::Trylock { dst, .. } | Instr::IsLocked { dst, .. } | Instr::SrcuLock { dst, .. } => Some(*dst),
-        Instr::Rmw { dst, .. } => *dst,
+        Instr::Load { dst, .. }
+        | Instr::Trylock { dst, .. }
+        | Instr::IsLocked { dst, .. }
+        | Instr::SrcuLock { dst, .. }
+        | Instr::IrqSave { dst }
+        | Instr::IrqsDisabled { dst }
+        | Instr::Alloc { dst, .. }
+        | Instr::SeqBegin { dst, .. } => Some(*dst),
+        Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,
         _ => None,
     }
 }
@@ -24,6 +31,8 @@ fn subst(o: &mut Opd, consts: &[Option<Val>]) {
 }
 
 /// Replace reads of never-written registers by their initial values.
+/// (`written` must list every instruction that writes a register: a
+/// missed one would freeze that register at its initial value.)
 pub fn fold_constant_registers(t: &mut Thread) {
     let mut consts: Vec<Option<Val>> = vec![Some(0); t.nregs as usize];
     for &(r, v) in &t.init_regs {
@@ -56,6 +65,16 @@ pub fn fold_constant_registers(t: &mut Thread) {
                 subst(b, &consts);
             }
             Instr::SrcuLock { ss, .. } | Instr::SyncSrcu { ss } => subst(ss, &consts),
+            Instr::IrqRestore { src } => subst(src, &consts),
+            Instr::SmpCall { mask, info, .. } => {
+                subst(mask, &consts);
+                subst(info, &consts);
+            }
+            Instr::WakeUp { task, mask, .. } => {
+                subst(task, &consts);
+                subst(mask, &consts);
+            }
+            Instr::Free { addr } | Instr::WaitCompletion { addr } | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
             Instr::SrcuUnlock { ss, idx } => {
                 subst(ss, &consts);
                 subst(idx, &consts);

@@ -292,7 +292,7 @@ pub enum Instr {
     Alloc { dst: Reg, pool: u32, zero: bool },
     /// kfree(addr) (NULL is a no-op).
     Free { addr: Opd },
-    /// An address-taken local comes into scope / goes out of scope.
+    /// An address-taken local comes into scope (zeroed) / goes out of scope.
     ScopeEnter { obj: u32 },
     ScopeExit { obj: u32 },
     /// read_seqbegin: waits while the count is odd, `dst` = the count.

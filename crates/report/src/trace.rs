@@ -55,6 +55,8 @@ pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowT
                     let _ = write!(text, "  ({} -> {})", p.show_val(*old, false), p.show_val(*new, false));
                 }
                 (Instr::Assert(..), Detail::Value(v)) if *v == 0 => text.push_str("  FAILS"),
+                (Instr::Assert(..), Detail::Fault) => continue,
+                (_, Detail::Fault) => text.push_str("  <-- here"),
                 (Instr::Assert(..), Detail::Value(_)) => continue,
                 (Instr::Lock { .. }, Detail::GpStart) => text.push_str("  ...queues behind readers"),
                 (Instr::SmpCall { .. }, Detail::GpStart) => text.push_str("  ...sends IPIs, waits"),
@@ -68,9 +70,16 @@ pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowT
                 _ => {}
             }
         }
-        // Consecutive rows of one statement (e.g. the load and the store
-        // of `x++`) are printed once each; keep them all, they are steps.
-        rows.push(RowText { cpu: r.thread, text, line: line_of(src, prelude, step.span.lo) });
+        // One primitive that lowers to several steps (spin_lock_irqsave:
+        // save the flags, then take the lock) prints once.
+        let line = line_of(src, prelude, step.span.lo);
+        if let Some(last) = rows.last() {
+            let last: &RowText = last;
+            if last.cpu == r.thread && last.line == line && last.text == text && r.detail == Detail::None {
+                continue;
+            }
+        }
+        rows.push(RowText { cpu: r.thread, text, line });
     }
     rows
 }

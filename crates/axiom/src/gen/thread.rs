@@ -23,8 +23,9 @@
 //! do: `addr` from the reads an address is computed from, `data` from the
 //! reads a stored value is computed from (including the read of the same
 //! RMW when the new value is computed from the old one), `ctrl` from the
-//! reads a branch condition is computed from to every event po-after the
-//! branch (herd's control dependencies do not stop at the end of the `if`).
+//! reads a branch condition is computed from to every event of the two
+//! branches (herd's `choiceT`): up to the join point of the branch, its
+//! immediate post-dominator in the control-flow graph of the body.
 //!
 //! Loops are unrolled: a path taking a backward jump to the same target
 //! more than `unroll` times is cut and marked as gone too far (herd's
@@ -83,6 +84,8 @@ struct St {
     loops: Vec<(u32, u32)>,
     held: Vec<u32>,
     self_deadlock: Option<u32>,
+    /// Open conditionals: (join pc, condition's reads).
+    scopes: Vec<(u32, Deps)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -125,6 +128,8 @@ pub struct Limits {
 }
 
 struct Walker<'a> {
+    /// Immediate post-dominator of each branch (`u32::MAX`: the exit).
+    ipdom: Vec<u32>,
     prog: &'a Program,
     th: &'a Thread,
     dom: &'a Domains,
@@ -211,6 +216,10 @@ impl Walker<'_> {
         'paths: while let Some(mut st) = stack.pop() {
             loop {
                 let pc = st.pc;
+                if st.scopes.iter().any(|(j, _)| *j == pc) {
+                    st.scopes.retain(|(j, _)| *j != pc);
+                    st.ctrl = st.scopes.iter().fold(0, |a, (_, d)| a | d);
+                }
                 let Some(step) = self.th.body.steps.get(pc as usize) else {
                     self.finish(st)?;
                     continue 'paths;
@@ -241,7 +250,11 @@ impl Walker<'_> {
                         }
                     }
                     Instr::Branch(c, t, f) => {
-                        st.ctrl |= self.taint(&st, *c);
+                        let d = self.taint(&st, *c);
+                        if d != 0 {
+                            st.scopes.push((self.ipdom[pc as usize], d));
+                            st.ctrl |= d;
+                        }
                         let target = if self.val(&st, *c) != 0 { *t } else { *f };
                         if !self.jump(&mut st, pc, target) {
                             continue 'paths;
@@ -460,6 +473,7 @@ impl St {
             loops: Vec::new(),
             held: Vec::new(),
             self_deadlock: None,
+            scopes: Vec::new(),
         }
     }
 }
@@ -475,7 +489,62 @@ pub fn paths(prog: &Program, th: &Thread, dom: &Domains, lim: Limits) -> Result<
             st.regs[r as usize] = v;
         }
     }
-    let mut w = Walker { prog, th, dom, lim, out: ThreadPaths::default() };
+    let mut w = Walker { ipdom: ipdoms(th), prog, th, dom, lim, out: ThreadPaths::default() };
     w.run(st)?;
     Ok(w.out)
+}
+
+/// Immediate post-dominators of the branches of a body (`u32::MAX` for
+/// the exit); other instructions get `u32::MAX`.
+fn ipdoms(th: &Thread) -> Vec<u32> {
+    let steps = &th.body.steps;
+    let n = steps.len();
+    let words = (n + 1).div_ceil(64);
+    let exit = n; // virtual exit node
+    let succ = |pc: usize| -> Vec<usize> {
+        let next = |x: usize| if x >= n { exit } else { x };
+        match &steps[pc].instr {
+            Instr::Jump(t) => vec![next(*t as usize)],
+            Instr::Branch(_, t, f) => vec![next(*t as usize), next(*f as usize)],
+            Instr::Exit | Instr::Bound(_) => vec![exit],
+            _ => vec![next(pc + 1)],
+        }
+    };
+    let succs: Vec<Vec<usize>> = (0..n).map(succ).collect();
+    // pdom sets as bit rows; start from "everything" except at the exit.
+    let mut pd = vec![vec![u64::MAX; words]; n + 1];
+    pd[exit] = vec![0; words];
+    pd[exit][exit / 64] |= 1 << (exit % 64);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in (0..n).rev() {
+            let mut row = vec![u64::MAX; words];
+            for &s in &succs[pc] {
+                for (a, b) in row.iter_mut().zip(&pd[s]) {
+                    *a &= *b;
+                }
+            }
+            row[pc / 64] |= 1 << (pc % 64);
+            if row != pd[pc] {
+                pd[pc] = row;
+                changed = true;
+            }
+        }
+    }
+    let count = |r: &Vec<u64>| r.iter().map(|w| w.count_ones()).sum::<u32>();
+    let mut out = vec![u32::MAX; n];
+    for pc in 0..n {
+        if !matches!(steps[pc].instr, Instr::Branch(..)) {
+            continue;
+        }
+        let target = count(&pd[pc]) - 1;
+        for d in 0..n {
+            if d != pc && pd[pc][d / 64] >> (d % 64) & 1 == 1 && count(&pd[d]) == target {
+                out[pc] = d as u32;
+                break;
+            }
+        }
+    }
+    out
 }

@@ -270,7 +270,26 @@ impl Parser {
             || (self
                 .peek()
                 .ident()
-                .is_some_and(|s| s.starts_with("__") && self.type_name_kind(s).is_none())
+                .is_some_and(|s| {
+                    // `__aligned(8)`, `__acquires(l)`: known attribute-like
+                    // macros only; `__list_add(` is a function's name
+                    matches!(
+                        s,
+                        "__aligned"
+                            | "__section"
+                            | "__printf"
+                            | "__scanf"
+                            | "__acquires"
+                            | "__releases"
+                            | "__must_hold"
+                            | "__cond_acquires"
+                            | "__cond_releases"
+                            | "__alloc_size"
+                            | "__assume_aligned"
+                            | "__counted_by"
+                            | "__diag_ignore"
+                    ) && self.type_name_kind(s).is_none()
+                })
                 && self.peek_at(1).is_p(P::LParen)
                 && self.peek().ident().is_some_and(|s| !is_typeof_word(s)));
         if !is_attr {

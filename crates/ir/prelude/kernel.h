@@ -1,0 +1,486 @@
+/*
+ * The kvet prelude: kernel-like C that every scenario sees, written in the
+ * scenario language itself so that it stays readable and a reviewer can
+ * paste a variant of any of these functions into a scenario to check it.
+ * Every definition here is weak: a scenario's own definition of the same
+ * name replaces it. Sources: include/linux/list.h, include/linux/wait.h,
+ * kernel/sched/wait.c, include/linux/sched/task.h, include/linux/mm.h,
+ * include/linux/completion.h, include/linux/kernel.h.
+ *
+ * Natively modelled (see docs/language.md): spinlocks and friends,
+ * interrupts and IPIs, schedule() and try_to_wake_up(), kmalloc/kfree,
+ * bitops, atomics, refcount_t, seqcounts and completions.
+ */
+
+#define likely(x)		(x)
+#define unlikely(x)		(x)
+#define min(a, b)		((a) < (b) ? (a) : (b))
+#define max(a, b)		((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define EXPORT_SYMBOL(x)
+#define __init
+#define __exit
+
+/* ---- tasks (include/linux/sched.h, sched/task.h) ---- */
+
+struct task_struct {
+	long __state;		/* first: schedule() sleeps while it is not TASK_RUNNING */
+	refcount_t usage;	/* second: the task's own reference is dropped at exit */
+	int pid;
+};
+
+static inline struct task_struct *get_task_struct(struct task_struct *t)
+{
+	refcount_inc(&t->usage);
+	return t;
+}
+
+static inline void put_task_struct(struct task_struct *t)
+{
+	if (refcount_dec_and_test(&t->usage))
+		free_task(t);
+}
+
+/* ---- doubly linked lists (include/linux/list.h) ---- */
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+#define LIST_HEAD_INIT(name)	{ &(name), &(name) }
+#define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
+
+static inline void INIT_LIST_HEAD(struct list_head *list)
+{
+	WRITE_ONCE(list->next, list);
+	WRITE_ONCE(list->prev, list);
+}
+
+static inline void __list_add(struct list_head *new, struct list_head *prev, struct list_head *next)
+{
+	next->prev = new;
+	new->next = next;
+	new->prev = prev;
+	WRITE_ONCE(prev->next, new);
+}
+
+static inline void list_add(struct list_head *new, struct list_head *head)
+{
+	__list_add(new, head, head->next);
+}
+
+static inline void list_add_tail(struct list_head *new, struct list_head *head)
+{
+	__list_add(new, head->prev, head);
+}
+
+static inline void __list_del(struct list_head *prev, struct list_head *next)
+{
+	next->prev = prev;
+	WRITE_ONCE(prev->next, next);
+}
+
+static inline void __list_del_entry(struct list_head *entry)
+{
+	__list_del(entry->prev, entry->next);
+}
+
+static inline void list_del(struct list_head *entry)
+{
+	__list_del_entry(entry);
+	entry->next = NULL;	/* LIST_POISON1 */
+	entry->prev = NULL;	/* LIST_POISON2 */
+}
+
+static inline void list_del_init(struct list_head *entry)
+{
+	__list_del_entry(entry);
+	INIT_LIST_HEAD(entry);
+}
+
+/* Pairs with the smp_load_acquire() in list_empty_careful(). */
+static inline void list_del_init_careful(struct list_head *entry)
+{
+	__list_del_entry(entry);
+	WRITE_ONCE(entry->prev, entry);
+	smp_store_release(&entry->next, entry);
+}
+
+static inline int list_empty(const struct list_head *head)
+{
+	return READ_ONCE(head->next) == head;
+}
+
+static inline int list_empty_careful(const struct list_head *head)
+{
+	struct list_head *next = smp_load_acquire(&head->next);
+
+	return next == head && next == READ_ONCE(head->prev);
+}
+
+#define list_entry(ptr, type, member)		container_of(ptr, type, member)
+#define list_first_entry(ptr, type, member)	list_entry((ptr)->next, type, member)
+#define list_next_entry(pos, member)		list_entry((pos)->member.next, typeof(*(pos)), member)
+
+#define list_for_each_entry(pos, head, member)				\
+	for (pos = list_first_entry(head, typeof(*pos), member);	\
+	     &pos->member != (head);					\
+	     pos = list_next_entry(pos, member))
+
+#define list_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = list_first_entry(head, typeof(*pos), member),	\
+		n = list_next_entry(pos, member);			\
+	     &pos->member != (head);					\
+	     pos = n, n = list_next_entry(n, member))
+
+/* RCU-protected lists (include/linux/rculist.h) */
+
+static inline void list_add_rcu(struct list_head *new, struct list_head *head)
+{
+	struct list_head *next = head->next;
+
+	new->next = next;
+	new->prev = head;
+	rcu_assign_pointer(head->next, new);
+	next->prev = new;
+}
+
+static inline void list_add_tail_rcu(struct list_head *new, struct list_head *head)
+{
+	struct list_head *prev = head->prev;
+
+	new->next = head;
+	new->prev = prev;
+	rcu_assign_pointer(prev->next, new);
+	head->prev = new;
+}
+
+static inline void list_del_rcu(struct list_head *entry)
+{
+	__list_del_entry(entry);
+	entry->prev = NULL;	/* LIST_POISON2; ->next stays for readers */
+}
+
+#define list_entry_rcu(ptr, type, member)	container_of(READ_ONCE(ptr), type, member)
+
+#define list_for_each_entry_rcu(pos, head, member)				\
+	for (pos = list_entry_rcu((head)->next, typeof(*pos), member);		\
+	     &pos->member != (head);						\
+	     pos = list_entry_rcu(pos->member.next, typeof(*pos), member))
+
+/* singly linked hash lists */
+
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+static inline int hlist_empty(const struct hlist_head *h)
+{
+	return !READ_ONCE(h->first);
+}
+
+static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
+{
+	struct hlist_node *first = h->first;
+
+	WRITE_ONCE(n->next, first);
+	if (first)
+		WRITE_ONCE(first->pprev, &n->next);
+	WRITE_ONCE(h->first, n);
+	WRITE_ONCE(n->pprev, &h->first);
+}
+
+static inline void hlist_add_head_rcu(struct hlist_node *n, struct hlist_head *h)
+{
+	struct hlist_node *first = h->first;
+
+	n->next = first;
+	WRITE_ONCE(n->pprev, &h->first);
+	rcu_assign_pointer(h->first, n);
+	if (first)
+		WRITE_ONCE(first->pprev, &n->next);
+}
+
+static inline void hlist_del(struct hlist_node *n)
+{
+	struct hlist_node *next = n->next;
+	struct hlist_node **pprev = n->pprev;
+
+	WRITE_ONCE(*pprev, next);
+	if (next)
+		WRITE_ONCE(next->pprev, pprev);
+}
+
+#define hlist_del_rcu(n)	hlist_del(n)
+#define hlist_entry(ptr, type, member)	container_of(ptr, type, member)
+#define hlist_entry_safe(ptr, type, member)	((ptr) ? hlist_entry(ptr, type, member) : NULL)
+
+#define hlist_for_each_entry(pos, head, member)					\
+	for (pos = hlist_entry_safe((head)->first, typeof(*(pos)), member);	\
+	     pos;								\
+	     pos = hlist_entry_safe((pos)->member.next, typeof(*(pos)), member))
+
+#define hlist_for_each_entry_rcu(pos, head, member)					\
+	for (pos = hlist_entry_safe(READ_ONCE((head)->first), typeof(*(pos)), member);	\
+	     pos;									\
+	     pos = hlist_entry_safe(READ_ONCE((pos)->member.next), typeof(*(pos)), member))
+
+/* ---- wait queues (include/linux/wait.h, kernel/sched/wait.c) ---- */
+
+#define WQ_FLAG_EXCLUSIVE	0x01
+#define WQ_FLAG_WOKEN		0x02
+#define WQ_FLAG_BOOKMARK	0x04
+#define WQ_FLAG_CUSTOM		0x08
+#define WQ_FLAG_DONE		0x10
+
+struct wait_queue_entry {
+	unsigned int flags;
+	void *private;
+	int (*func)(struct wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
+	struct list_head entry;
+};
+typedef struct wait_queue_entry wait_queue_entry_t;
+
+struct wait_queue_head {
+	spinlock_t lock;
+	struct list_head head;
+};
+typedef struct wait_queue_head wait_queue_head_t;
+
+#define __WAIT_QUEUE_HEAD_INITIALIZER(name) { .head = { &(name).head, &(name).head } }
+#define DECLARE_WAIT_QUEUE_HEAD(name) struct wait_queue_head name = __WAIT_QUEUE_HEAD_INITIALIZER(name)
+
+static inline void init_waitqueue_head(struct wait_queue_head *wq_head)
+{
+	INIT_LIST_HEAD(&wq_head->head);
+}
+
+int default_wake_function(struct wait_queue_entry *curr, unsigned mode, int wake_flags, void *key)
+{
+	return try_to_wake_up(curr->private, mode, wake_flags);
+}
+
+int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *key)
+{
+	int ret = default_wake_function(wq_entry, mode, sync, key);
+
+	if (ret)
+		list_del_init_careful(&wq_entry->entry);
+	return ret;
+}
+
+#define DEFINE_WAIT_FUNC(name, function)				\
+	struct wait_queue_entry name = {				\
+		.private	= current,				\
+		.func		= function,				\
+		.entry		= LIST_HEAD_INIT((name).entry),		\
+	}
+
+#define DEFINE_WAIT(name)	DEFINE_WAIT_FUNC(name, autoremove_wake_function)
+
+static inline void init_wait_entry(struct wait_queue_entry *wq_entry, int flags)
+{
+	wq_entry->flags = flags;
+	wq_entry->private = current;
+	wq_entry->func = autoremove_wake_function;
+	INIT_LIST_HEAD(&wq_entry->entry);
+}
+
+static inline void __add_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	list_add(&wq_entry->entry, &wq_head->head);
+}
+
+static inline void __add_wait_queue_entry_tail(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	list_add_tail(&wq_entry->entry, &wq_head->head);
+}
+
+static inline void __remove_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	list_del(&wq_entry->entry);
+}
+
+static inline int waitqueue_active(struct wait_queue_head *wq_head)
+{
+	return !list_empty(&wq_head->head);
+}
+
+void add_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	__add_wait_queue(wq_head, wq_entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void add_wait_queue_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	__add_wait_queue_entry_tail(wq_head, wq_entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void remove_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	__remove_wait_queue(wq_head, wq_entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (list_empty(&wq_entry->entry))
+		__add_wait_queue(wq_head, wq_entry);
+	set_current_state(state);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (list_empty(&wq_entry->entry))
+		__add_wait_queue_entry_tail(wq_head, wq_entry);
+	set_current_state(state);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	__set_current_state(TASK_RUNNING);
+	if (!list_empty_careful(&wq_entry->entry)) {
+		spin_lock_irqsave(&wq_head->lock, flags);
+		list_del_init(&wq_entry->entry);
+		spin_unlock_irqrestore(&wq_head->lock, flags);
+	}
+}
+
+static int __wake_up_common(struct wait_queue_head *wq_head, unsigned int mode, int nr_exclusive, int wake_flags, void *key)
+{
+	struct wait_queue_entry *curr, *next;
+
+	list_for_each_entry_safe(curr, next, &wq_head->head, entry) {
+		unsigned flags = curr->flags;
+		int ret = curr->func(curr, mode, wake_flags, key);
+
+		if (ret < 0)
+			break;
+		if (ret && (flags & WQ_FLAG_EXCLUSIVE) && !--nr_exclusive)
+			break;
+	}
+	return nr_exclusive;
+}
+
+void __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr_exclusive, void *key)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	__wake_up_common(wq_head, mode, nr_exclusive, 0, key);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+#define wake_up(x)			__wake_up(x, TASK_NORMAL, 1, NULL)
+#define wake_up_nr(x, nr)		__wake_up(x, TASK_NORMAL, nr, NULL)
+#define wake_up_all(x)			__wake_up(x, TASK_NORMAL, 0, NULL)
+#define wake_up_interruptible(x)	__wake_up(x, TASK_INTERRUPTIBLE, 1, NULL)
+#define wake_up_interruptible_all(x)	__wake_up(x, TASK_INTERRUPTIBLE, 0, NULL)
+
+#define ___wait_event(wq_head, condition, state)			\
+do {									\
+	DEFINE_WAIT(__wq_entry);					\
+	for (;;) {							\
+		prepare_to_wait(&(wq_head), &__wq_entry, state);	\
+		if (condition)						\
+			break;						\
+		schedule();						\
+	}								\
+	finish_wait(&(wq_head), &__wq_entry);				\
+} while (0)
+
+#define wait_event(wq_head, condition)					\
+do {									\
+	if (condition)							\
+		break;							\
+	___wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE);	\
+} while (0)
+
+/* Signals are not modelled: an interruptible wait is an uninterruptible one. */
+#define wait_event_interruptible(wq_head, condition)	wait_event(wq_head, condition)
+
+/* Bit waits: one shared queue stands for the kernel's hashed ones; a
+ * wake-up re-checks every waiter's condition, as the hash collisions do. */
+struct wait_queue_head bit_wait_table = __WAIT_QUEUE_HEAD_INITIALIZER(bit_wait_table);
+
+static inline int wait_on_bit(unsigned long *word, int bit, unsigned mode)
+{
+	wait_event(bit_wait_table, !test_bit(bit, word));
+	return 0;
+}
+
+static inline void wake_up_bit(void *word, int bit)
+{
+	wake_up_all(&bit_wait_table);
+}
+
+/* ---- completions (include/linux/completion.h): natively modelled ---- */
+
+struct completion {
+	unsigned int done;
+};
+
+#define DECLARE_COMPLETION(work)	struct completion work = { 0 }
+
+/* ---- pages and refcounts (include/linux/mm.h, page_ref.h) ---- */
+
+struct page {
+	unsigned long flags;
+	atomic_t _refcount;
+};
+
+static inline void get_page(struct page *page)
+{
+	atomic_inc(&page->_refcount);
+}
+
+static inline void put_page(struct page *page)
+{
+	if (atomic_dec_and_test(&page->_refcount))
+		kfree(page);	/* back to the allocator: it may be handed out again */
+}
+
+static inline int page_count(struct page *page)
+{
+	return atomic_read(&page->_refcount);
+}
+
+static inline struct page *alloc_page(int gfp)
+{
+	struct page *page = kmalloc(sizeof(struct page), gfp);
+
+	WRITE_ONCE(page->flags, 0);
+	atomic_set(&page->_refcount, 1);
+	return page;
+}
+
+#define kfree_rcu(ptr, rhf)	do { synchronize_rcu(); kfree(ptr); } while (0)
