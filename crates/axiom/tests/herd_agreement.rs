@@ -100,6 +100,11 @@ fn herd_agreement() {
     }
     let agree = results.len() - bad.len() - known;
     println!("herd7 agreement: {agree} of {} files agree, {known} known differences, {} mismatches, {:.1}s", results.len(), bad.len(), t0.elapsed().as_secs_f64());
+    let mut slow: Vec<_> = results.iter().map(|r| (r.3, r.0.clone())).collect();
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (t, f) in slow.iter().take(5) {
+        println!("slowest: {t:.3}s {f}");
+    }
     for b in &bad {
         println!("MISMATCH {b}");
     }

@@ -103,6 +103,12 @@ enum Cmd {
     },
     /// Turn a replay token back into its trace.
     Replay { file: PathBuf, token: String },
+    /// Check the built-in scenarios (the seed bugs and their fixes): one
+    /// line per scenario, then the trace of the first bug.
+    Demo {
+        #[command(flatten)]
+        search: SearchArgs,
+    },
 }
 
 /// A user error already rendered for the terminal.
@@ -202,7 +208,66 @@ fn run(cli: Cli) -> Result<u8> {
             litmus_cmd(&collect(&paths)?, &search.options(), json)
         }
         Cmd::Replay { file, token } => replay_cmd(&file, &token),
+        Cmd::Demo { search } => demo_cmd(&search.options()),
     }
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/examples.rs"));
+}
+
+/// The expected kinds a scenario's header states (`Expect: a, b`).
+fn expected_kinds(src: &str) -> Option<String> {
+    let line = src.lines().find(|l| l.contains("Expect:"))?;
+    let raw = line.split("Expect:").nth(1)?.trim().trim_end_matches("*)").trim().to_lowercase();
+    let mut kinds: Vec<&str> = raw.split(',').map(str::trim).collect();
+    kinds.sort();
+    Some(kinds.join(", "))
+}
+
+fn demo_cmd(opts: &Options) -> Result<u8> {
+    let mut first_bug: Option<(String, String)> = None;
+    let mut worst = 0u8;
+    outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
+    for (name, src) in embedded::EXAMPLES {
+        let pre = kvet_ir::PRELUDE;
+        let prog = match kvet_syntax::parse_with_prelude(pre, src).and_then(|f| kvet_ir::lower(&f, src, pre)) {
+            Ok(p) => p,
+            Err(e) => {
+                eprint!("{}", kvet_report::render_error(name, src, pre, &e, color()));
+                worst = 2;
+                continue;
+            }
+        };
+        let t0 = Instant::now();
+        let ex = kvet_explore::explore(&prog, opts);
+        let secs = t0.elapsed().as_secs_f64();
+        let mut kinds: Vec<String> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_string()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let verdict = if kinds.is_empty() { "ok".to_string() } else { kinds.join(", ") };
+        let mark = match expected_kinds(src) {
+            Some(want) if want == verdict => "",
+            Some(_) => {
+                worst = 1;
+                "  (UNEXPECTED)"
+            }
+            None => "",
+        };
+        outln!("{:<48} {:<44} {:>9} {:>7.3}s{mark}", name, verdict, ex.states, secs);
+        if first_bug.is_none() {
+            if let Some(v) = ex.violations.iter().find(|v| v.kind.is_bug()) {
+                let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay failed")?;
+                first_bug = Some((name.to_string(), kvet_report::render_trace(&prog, &tr, src, pre)));
+            }
+        }
+    }
+    if let Some((name, trace)) = first_bug {
+        outln!("");
+        outln!("The first bug, in {name}:");
+        out!("{trace}");
+    }
+    Ok(worst)
 }
 
 fn stop_text(ex: &Exploration) -> String {
@@ -234,9 +299,10 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         let ex = kvet_explore::explore(&prog, opts);
         let secs = t0.elapsed().as_secs_f64();
         let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
+        let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
         let verdict = match bugs.first() {
             Some(v) => v.kind.name().to_uppercase(),
-            None if ex.complete => "OK".to_string(),
+            None if ex.complete && !bounded => "OK".to_string(),
             None => "INCOMPLETE".to_string(),
         };
         if !bugs.is_empty() {

@@ -82,6 +82,8 @@ pub enum ViolationKind {
     Lockdep,
     /// lockdep: a lock-order inversion.
     LockOrder,
+    /// A final state contradicts the `~exists` or `forall` clause.
+    Condition,
     /// A bound of the model was reached; not a bug, but coverage is partial.
     Bound,
 }
@@ -104,6 +106,7 @@ impl ViolationKind {
             ViolationKind::DataRace => "data race",
             ViolationKind::Lockdep => "inconsistent lock state",
             ViolationKind::LockOrder => "lock-order inversion",
+            ViolationKind::Condition => "condition violated",
             ViolationKind::Bound => "bound reached",
         }
     }

@@ -630,6 +630,28 @@ impl<'p> Machine<'p> {
         }
     }
 
+    /// `~exists c` claims no final state satisfies c, `forall c` that
+    /// every one does: a final state (its observed values) against the
+    /// claim is a finding.
+    pub fn condition_problem(&self, obs: &[Val]) -> Option<Violation> {
+        let (q, c) = self.prog.quant.as_ref()?;
+        let bad = match q {
+            Quant::NotExists => c.eval(obs),
+            Quant::Forall => !c.eval(obs),
+            Quant::Exists => false,
+        };
+        if !bad {
+            return None;
+        }
+        let shown: Vec<String> = self.prog.observed[..self.prog.ndisplay]
+            .iter()
+            .zip(obs)
+            .map(|(o, v)| format!("{}={}", self.prog.observed_name(o), self.prog.show_val(*v, true)))
+            .collect();
+        let msg = format!("the final state {} contradicts the final condition `{}`", shown.join(" "), self.prog.cond_text);
+        Some(Violation { kind: ViolationKind::Condition, thread: 0, pc: 0, message: msg, path: Vec::new() })
+    }
+
     /// Some IPI is still to be answered.
     pub fn ipi_pending(&self, s: &[i64]) -> bool {
         self.layout.cpu.iter().any(|&c| c != NONE && s[c + IPI_PEND] != 0)

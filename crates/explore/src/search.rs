@@ -85,6 +85,11 @@ impl Ctx<'_, '_> {
             m.observe(s, &mut self.obs);
             let keep = m.prog.filter.as_ref().is_none_or(|f| f.eval(&self.obs));
             if keep {
+                if !self.res.violations.iter().any(|v| v.kind == ViolationKind::Condition) {
+                    if let Some(v) = m.condition_problem(&self.obs) {
+                        self.report(v, id, None);
+                    }
+                }
                 self.obs.truncate(m.prog.ndisplay);
                 *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
             }

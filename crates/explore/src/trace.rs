@@ -81,7 +81,11 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     let all_done = (0..n).all(|t| m.status(&s, t) == Status::Done);
     let mut violation = None;
     if all_done {
-        violation = m.exit_problem(&s).map(with_path);
+        violation = m.exit_problem(&s).map(with_path).or_else(|| {
+            let mut obs = Vec::new();
+            m.observe(&s, &mut obs);
+            m.condition_problem(&obs).map(with_path)
+        });
     } else if !any_move {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {

@@ -282,6 +282,14 @@ int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, i
 
 #define DEFINE_WAIT(name)	DEFINE_WAIT_FUNC(name, autoremove_wake_function)
 
+#define init_wait(wait)							\
+	do {								\
+		(wait)->private = current;				\
+		(wait)->func = autoremove_wake_function;		\
+		INIT_LIST_HEAD(&(wait)->entry);				\
+		(wait)->flags = 0;					\
+	} while (0)
+
 static inline void init_wait_entry(struct wait_queue_entry *wq_entry, int flags)
 {
 	wq_entry->flags = flags;
@@ -398,6 +406,17 @@ void __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr_exclus
 	spin_lock_irqsave(&wq_head->lock, flags);
 	__wake_up_common(wq_head, mode, nr_exclusive, 0, key);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+/* The caller holds wq_head->lock. */
+void __wake_up_locked_key(struct wait_queue_head *wq_head, unsigned int mode, void *key)
+{
+	__wake_up_common(wq_head, mode, 1, 0, key);
+}
+
+void __wake_up_locked(struct wait_queue_head *wq_head, unsigned int mode, int nr)
+{
+	__wake_up_common(wq_head, mode, nr, 0, NULL);
 }
 
 #define wake_up(x)			__wake_up(x, TASK_NORMAL, 1, NULL)

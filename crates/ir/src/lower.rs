@@ -820,6 +820,8 @@ impl<'a> Lowerer<'a> {
                 return Ok(());
             }
             let r = self.new_reg();
+            // the name is in scope in its own initializer (`p = kmalloc(sizeof(*p))`)
+            self.bind(&d.name, Var::Reg(r, ty));
             if let Some(init) = &d.init {
                 let (v, _) = self.rvalue(init)?;
                 self.emit(Instr::Mov(r, v));
@@ -827,7 +829,6 @@ impl<'a> Lowerer<'a> {
                 // Uninitialised locals start at 0, deterministically.
                 self.emit(Instr::Mov(r, Opd::Imm(0)));
             }
-            self.bind(&d.name, Var::Reg(r, ty));
         } else {
             // A local in memory: its own object, named after the thread.
             let size = self.layouts.size_of(&ty, d.span)?;

@@ -16,7 +16,7 @@
 //! `sc.cat` or `sc-kernel.cat` rejects anyway (`ConsCo`, `coherence`,
 //! `atomic`).
 
-use super::thread::{self, Domains, Limits, ThreadPaths, Trace};
+use super::thread::{self, Domains, Limits, ThreadPaths, Trace, SYM, SYMX};
 use super::{GenError, GenOptions, LitmusResult, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
 use crate::{Model, Verdict};
@@ -84,31 +84,41 @@ impl<'a> Search<'a> {
         let lim = Limits { unroll: opts.unroll, max_traces: opts.max_traces };
         let n = prog.ncells as usize;
         let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
-        let mut dom: Domains = (0..n).map(|c| vec![init(c)]).collect();
-        // Fixpoint of the values written, bounded by the longest chain of
-        // writes one execution can hold.
-        let mut paths: Vec<ThreadPaths>;
+        // Values each location may hold: a fixpoint over the values written,
+        // every read may also take an unsolved value ([`SYM`]) so that the
+        // constants of every branch are found; bounded by the longest chain
+        // of writes one execution can hold.
+        let mut conc: Domains = (0..n).map(|c| vec![init(c)]).collect();
         let mut rounds = 0usize;
         let mut bound = usize::MAX;
         loop {
-            paths = Vec::with_capacity(prog.threads.len());
+            let with_sym: Domains = conc
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    if !d.contains(&SYM) {
+                        d.push(SYM);
+                    }
+                    d
+                })
+                .collect();
+            let mut all = Vec::with_capacity(prog.threads.len());
             for th in &prog.threads {
-                paths.push(thread::paths(prog, th, &dom, lim)?);
+                all.push(thread::paths(prog, th, &with_sym, lim)?);
             }
             if bound == usize::MAX {
-                bound = 2 + paths
+                bound = 2 + all
                     .iter()
                     .map(|p| p.traces.iter().map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count()).max().unwrap_or(0))
                     .sum::<usize>();
             }
             let mut next: Domains = (0..n).map(|c| vec![init(c)]).collect();
-            for p in &paths {
-                for t in &p.traces {
-                    for e in &t.evs {
-                        if let (EventKind::Write, Some(c), Some(v)) = (e.kind, e.cell, e.val) {
-                            next[c as usize].push(v);
-                        }
+            for p in &all {
+                for &(c, v) in &p.written {
+                    if v == SYMX {
+                        continue; // nothing can read it
                     }
+                    next[c as usize].push(v);
                 }
             }
             for d in &mut next {
@@ -117,12 +127,17 @@ impl<'a> Search<'a> {
                 if d.len() > MAX_DOMAIN {
                     return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
                 }
+                // the initial value first (the walker's default path)
             }
             rounds += 1;
-            if next == dom || rounds > bound {
+            if next == conc || rounds > bound {
                 break;
             }
-            dom = next;
+            conc = next;
+        }
+        let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
+        for th in &prog.threads {
+            paths.push(thread::paths(prog, th, &conc, lim)?);
         }
         let mut ex = Execution::new();
         let mut loc_of_cell = Vec::with_capacity(n);
@@ -396,7 +411,21 @@ impl<'a> Search<'a> {
         let mut order: Vec<usize> = (0..reads.len()).collect();
         order.sort_by_key(|&i| (reads[i].cell, reads[i].cands.len(), reads[i].ev));
         let mut rf = vec![NONE; reads.len()];
-        let ctx = Ctx { reads: &reads, locs: &locs, local: &local };
+        let mut wdata: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        {
+            let mut ridx = FxHashMap::default();
+            for (i, r) in reads.iter().enumerate() {
+                ridx.insert(r.ev, i);
+            }
+            for &(a, b) in self.ex.data() {
+                if self.ex.event(b).kind == EventKind::Write {
+                    if let Some(&i) = ridx.get(&a) {
+                        wdata.entry(b).or_default().push(i);
+                    }
+                }
+            }
+        }
+        let ctx = Ctx { wdata: &wdata, reads: &reads, locs: &locs, local: &local };
         self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
     }
 
@@ -426,6 +455,9 @@ impl<'a> Search<'a> {
     /// the model.
     fn finals(&mut self, cx: &Ctx, rf: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
         self.tick()?;
+        if !cx.wdata.is_empty() && !cx.values_solvable(rf, &self.ex) {
+            return Ok(());
+        }
         self.ex.clear_rf();
         for (i, r) in cx.reads.iter().enumerate() {
             self.ex.add_rf(rf[i], r.ev);
@@ -507,6 +539,9 @@ impl<'a> Search<'a> {
             None => (Quant::Exists, Cond::True),
         };
         let ok = cond.eval(&vals);
+        if std::env::var_os("KVET_GEN_DEBUG").is_some() {
+            eprintln!("allowed x{} ok={ok} vals={vals:?}\n{}", self.verdicts.iter().filter(|v| v.allowed).count(), self.ex);
+        }
         let verdicts = std::mem::take(&mut self.verdicts);
         for v in verdicts.iter().filter(|v| v.allowed) {
             if let Some(tf) = &self.opts.through_flag {
@@ -546,12 +581,40 @@ impl<'a> Search<'a> {
 }
 
 struct Ctx<'a> {
+    /// For each read (index), the reads whose values the value of each
+    /// write feeds on: write gid -> read indices.
+    wdata: &'a FxHashMap<usize, Vec<usize>>,
     reads: &'a [Rd],
     locs: &'a FxHashMap<u32, Loc>,
     local: &'a [usize],
 }
 
 impl Ctx<'_> {
+    /// herd solves the value of a read unless it depends on itself through
+    /// rf and data flow: such reads must carry [`SYM`], the others not.
+    fn values_solvable(&self, rf: &[usize], ex: &Execution) -> bool {
+        let n = self.reads.len();
+        let succ = |i: usize| self.wdata.get(&rf[i]).map(|v| v.as_slice()).unwrap_or(&[]);
+        for i in 0..n {
+            if ex.event(self.reads[i].ev).value == Some(SYM) {
+                continue;
+            }
+            // does i reach itself?
+            let mut seen = vec![false; n];
+            let mut stack: Vec<usize> = succ(i).to_vec();
+            while let Some(k) = stack.pop() {
+                if k == i {
+                    return false;
+                }
+                if !seen[k] {
+                    seen[k] = true;
+                    stack.extend_from_slice(succ(k));
+                }
+            }
+        }
+        true
+    }
+
     /// The transitively closed coherence base of location `c` under the
     /// (partial) rf, or `None` if it is cyclic or breaks an RMW.
     fn cobase(&self, c: u32, rf: &[usize]) -> Option<Vec<u64>> {

@@ -35,6 +35,19 @@ use super::GenError;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, AssertKind, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
 
+/// A value herd's equation solver leaves unsolved: the value of a read
+/// that depends on itself through a cycle of `rf` and data flow (herd
+/// keeps such candidates with their residual constraints).  Arithmetic
+/// on it gives it back; a branch on it may go either way.
+pub const SYM: Val = i64::MIN + 0x5EED;
+/// A value computed by an operation from an unsolved one: herd cannot
+/// solve an equation through it, so nothing may read it.
+pub const SYMX: Val = i64::MIN + 0x5EEE;
+
+fn is_sym(v: Val) -> bool {
+    v == SYM || v == SYMX
+}
+
 /// Set of events of one trace (bit `i` = event `i` of the trace).
 pub type Deps = u128;
 /// Most events one trace may hold.
@@ -69,6 +82,8 @@ pub struct Trace {
 #[derive(Clone, Debug, Default)]
 pub struct ThreadPaths {
     pub traces: Vec<Trace>,
+    /// Every (cell, value) some path writes, including paths cut later.
+    pub written: Vec<(u32, Val)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
     pub toofar: bool,
 }
@@ -135,6 +150,7 @@ struct Walker<'a> {
     dom: &'a Domains,
     lim: Limits,
     out: ThreadPaths,
+    written: std::cell::RefCell<Vec<(u32, Val)>>,
 }
 
 impl Walker<'_> {
@@ -174,6 +190,9 @@ impl Walker<'_> {
     fn push(&self, st: &mut St, pc: u32, kind: EventKind, cell: Option<u32>, val: Option<Val>, tags: TagSet, atomic: bool, addr: Deps, data: Deps) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index)));
+        }
+        if let (EventKind::Write, Some(c), Some(v)) = (kind, cell, val) {
+            self.written.borrow_mut().push((c, v));
         }
         st.evs.push(TEv { kind, cell, val, tags, atomic, addr, data, ctrl: st.ctrl });
         Ok(st.evs.len() - 1)
@@ -231,13 +250,15 @@ impl Walker<'_> {
                         st.pc += 1;
                     }
                     Instr::Un(r, op, a) => {
-                        let (v, t) = (kvet_ir::eval_un(*op, self.val(&st, *a)), self.taint(&st, *a));
+                        let x = self.val(&st, *a);
+                        let (v, t) = (if is_sym(x) { SYMX } else { kvet_ir::eval_un(*op, x) }, self.taint(&st, *a));
                         self.set(&mut st, *r, v, t);
                         st.pc += 1;
                     }
                     Instr::Bin(r, op, a, b) => {
                         let t = self.taint(&st, *a) | self.taint(&st, *b);
-                        let Some(v) = kvet_ir::eval_bin(*op, self.val(&st, *a), self.val(&st, *b)) else {
+                        let (x, y) = (self.val(&st, *a), self.val(&st, *b));
+                        let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) }) else {
                             // division by zero: this path does not exist
                             continue 'paths;
                         };
@@ -255,13 +276,21 @@ impl Walker<'_> {
                             st.scopes.push((self.ipdom[pc as usize], d));
                             st.ctrl |= d;
                         }
-                        let target = if self.val(&st, *c) != 0 { *t } else { *f };
+                        let cv = self.val(&st, *c);
+                        if is_sym(cv) {
+                            let mut other = st.clone();
+                            if self.jump(&mut other, pc, *f) {
+                                stack.push(other);
+                            }
+                        }
+                        let target = if cv != 0 { *t } else { *f };
                         if !self.jump(&mut st, pc, target) {
                             continue 'paths;
                         }
                     }
                     Instr::Assert(c, kind, _) => {
                         if self.val(&st, *c) == 0 && *kind == AssertKind::Bug {
+                            // (an unsolved value does not fail it)
                             // BUG(): the task dies here.
                             self.finish(st)?;
                             continue 'paths;
@@ -312,21 +341,35 @@ impl Walker<'_> {
                         let vb = self.val(&st, *b);
                         let tags = order_tag(*ord);
                         st.pc += 1;
-                        let doms = &self.dom[cell as usize];
-                        for (k, &old) in doms.iter().enumerate() {
-                            let mut s2 = if k + 1 == doms.len() { std::mem::replace(&mut st, St::empty()) } else { st.clone() };
-                            // new value and whether the write happens
-                            let (new, from_old) = match op {
-                                RmwOp::Op(bop) => match kvet_ir::eval_bin(*bop, old, va) {
-                                    Some(n) => (Some(n), true),
-                                    None => continue,
-                                },
-                                RmwOp::Xchg => (Some(va), false),
-                                RmwOp::Cmpxchg => (if old == vb { Some(va) } else { None }, false),
-                                RmwOp::AddUnless => (if old != vb { Some(old.wrapping_add(va)) } else { None }, true),
+                        // (old value, new value if the write happens, new computed from old)
+                        let mut alts: Vec<(Val, Option<Val>, bool)> = Vec::new();
+                        for &old in &self.dom[cell as usize] {
+                            let sym = is_sym(old) || is_sym(va) || is_sym(vb);
+                            match op {
+                                RmwOp::Op(bop) => {
+                                    if is_sym(old) || is_sym(va) {
+                                        alts.push((old, Some(SYMX), true));
+                                    } else if let Some(n) = kvet_ir::eval_bin(*bop, old, va) {
+                                        alts.push((old, Some(n), true));
+                                    }
+                                }
+                                RmwOp::Xchg => alts.push((old, Some(va), false)),
+                                RmwOp::Cmpxchg if sym => {
+                                    alts.push((old, Some(va), false));
+                                    alts.push((old, None, false));
+                                }
+                                RmwOp::Cmpxchg => alts.push((old, if old == vb { Some(va) } else { None }, false)),
+                                RmwOp::AddUnless if sym => {
+                                    alts.push((old, Some(if is_sym(old) || is_sym(va) { SYMX } else { old.wrapping_add(va) }), true));
+                                    alts.push((old, None, true));
+                                }
+                                RmwOp::AddUnless => alts.push((old, if old != vb { Some(old.wrapping_add(va)) } else { None }, true)),
                                 #[allow(unreachable_patterns)]
                                 other => return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}"))),
-                            };
+                            }
+                        }
+                        for (old, new, from_old) in alts {
+                            let mut s2 = st.clone();
                             let r = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(old), tags, true, at, 0)?;
                             let rbit: Deps = 1 << r;
                             if let Some(n) = new {
@@ -336,16 +379,18 @@ impl Walker<'_> {
                             }
                             if let Some(d) = dst {
                                 let newv = new.unwrap_or(old);
+                                let symv = |x: bool| if is_sym(newv) { SYMX } else { x as Val };
                                 let (rv, rt) = match ret {
                                     RmwRet::None => (0, 0),
                                     RmwRet::Old => (old, rbit),
                                     RmwRet::New => (newv, rbit | ta),
-                                    RmwRet::NewIsZero => ((newv == 0) as Val, rbit | ta),
-                                    RmwRet::NewIsNeg => ((newv < 0) as Val, rbit | ta),
+                                    RmwRet::NewIsZero => (symv(newv == 0), rbit | ta),
+                                    RmwRet::NewIsNeg => (symv(newv < 0), rbit | ta),
                                     RmwRet::Changed => (new.is_some() as Val, rbit),
-                                    RmwRet::OldBit => (((old & va) != 0) as Val, rbit),
+                                    RmwRet::OldBit => (if is_sym(old) || is_sym(va) { SYMX } else { ((old & va) != 0) as Val }, rbit),
+                                    RmwRet::NegByte => (symv(newv >> 7 & 1 == 1), rbit | ta),
                                     #[allow(unreachable_patterns)]
-                                    _ => ((newv >> 7 & 1 == 1) as Val, rbit | ta),
+                                    other => return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}"))),
                                 };
                                 self.set(&mut s2, *d, rv, rt);
                             }
@@ -489,8 +534,12 @@ pub fn paths(prog: &Program, th: &Thread, dom: &Domains, lim: Limits) -> Result<
             st.regs[r as usize] = v;
         }
     }
-    let mut w = Walker { ipdom: ipdoms(th), prog, th, dom, lim, out: ThreadPaths::default() };
+    let mut w = Walker { ipdom: ipdoms(th), prog, th, dom, lim, out: ThreadPaths::default(), written: Default::default() };
     w.run(st)?;
+    let mut written = w.written.into_inner();
+    written.sort_unstable();
+    written.dedup();
+    w.out.written = written;
     Ok(w.out)
 }
 

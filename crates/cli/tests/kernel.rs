@@ -1,0 +1,184 @@
+//! The kernel execution model, primitive by primitive: each scenario
+//! asserts the exact set of findings (and, where it matters, the outcome
+//! or state count).
+
+use kvet_explore::{explore, Options};
+
+/// The sorted kinds kvet finds, or "ok".
+fn kinds(body: &str) -> String {
+    let src = format!("C t\n{{}}\n{body}");
+    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
+    let ex = explore(&prog, &Options::default());
+    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
+    let mut k: Vec<String> = ex.violations.iter().map(|v| v.kind.name().to_string()).collect();
+    let mut kf: Vec<String> = full.violations.iter().map(|v| v.kind.name().to_string()).collect();
+    k.sort();
+    k.dedup();
+    kf.sort();
+    kf.dedup();
+    assert_eq!(k, kf, "reduction changed the findings");
+    if k.is_empty() {
+        "ok".into()
+    } else {
+        k.join(", ")
+    }
+}
+
+fn check(body: &str, expected: &str) {
+    assert_eq!(kinds(body), expected, "\n{body}");
+}
+
+#[test]
+fn irq_handler_fires_only_with_irqs_on() {
+    // the handler can fire between the two writes only if irqs are on
+    let h = "IRQ(0) void h(void) { BUG_ON(READ_ONCE(x) == 1); }\n";
+    check(&format!("int x;\nP0(void) {{ WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); }}\n{h}"), "BUG");
+    check(&format!("int x;\nP0(void) {{ local_irq_disable(); WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); local_irq_enable(); }}\n{h}"), "ok");
+}
+
+#[test]
+fn irqsave_restores_exactly_the_saved_state() {
+    // nested save/restore: the inner restore must leave interrupts off
+    let body = "int x;\nP0(void) { unsigned long f1, f2; local_irq_save(f1); local_irq_save(f2); local_irq_restore(f2); WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); local_irq_restore(f1); }\nIRQ(0) void h(void) { BUG_ON(READ_ONCE(x) == 1); }\n";
+    check(body, "ok");
+    // spin_unlock_irq inside spin_lock_irqsave enables interrupts too early (seed 004)
+    let body = "spinlock_t a; spinlock_t b;\nP0(void) { unsigned long f; spin_lock_irqsave(&a, f); spin_lock_irq(&b); spin_unlock_irq(&b); spin_unlock_irqrestore(&a, f); }\nIRQ(0) void h(void) { spin_lock(&a); spin_unlock(&a); }\n";
+    check(body, "deadlock, inconsistent lock state");
+}
+
+#[test]
+fn softirq_and_bh() {
+    let body = "spinlock_t l;\nP0(void) { spin_lock(&l); spin_unlock(&l); }\nSOFTIRQ(0) void s(void) { spin_lock(&l); spin_unlock(&l); }\n";
+    check(body, "deadlock, inconsistent lock state");
+    let body = "spinlock_t l;\nP0(void) { spin_lock_bh(&l); spin_unlock_bh(&l); }\nSOFTIRQ(0) void s(void) { spin_lock(&l); spin_unlock(&l); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn ipi_waits_for_every_cpu() {
+    // a CPU spinning with interrupts off never answers the IPI
+    let body = "spinlock_t l; int done;\nvoid flush(void *info) { WRITE_ONCE(done, 1); }\nP0(void) { spin_lock(&l); smp_call_function(flush, NULL, 1); spin_unlock(&l); }\nP1(void) { local_irq_disable(); spin_lock(&l); spin_unlock(&l); local_irq_enable(); }\n";
+    check(body, "deadlock");
+    // with interrupts on, the spinning CPU answers and everyone finishes
+    let body = "spinlock_t l; int done;\nvoid flush(void *info) { WRITE_ONCE(done, 1); }\nP0(void) { spin_lock(&l); smp_call_function(flush, NULL, 1); spin_unlock(&l); BUG_ON(!READ_ONCE(done)); }\nP1(void) { spin_lock(&l); spin_unlock(&l); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn queued_rwlock_rules() {
+    // a waiting writer blocks a new task-context reader: recursive read
+    // locking deadlocks against a queued writer
+    let body = "rwlock_t l;\nP0(void) { read_lock(&l); read_lock(&l); read_unlock(&l); read_unlock(&l); }\nP1(void) { write_lock(&l); write_unlock(&l); }\n";
+    check(body, "deadlock");
+    // an interrupt-context reader passes a waiting writer
+    let body = "rwlock_t l;\nP0(void) { read_lock(&l); read_unlock(&l); }\nIRQ(0) void h(void) { read_lock(&l); read_unlock(&l); }\nP1(void) { write_lock_irq(&l); write_unlock_irq(&l); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn mutex_sleeps_and_must_not_be_taken_atomic() {
+    check("struct mutex m; spinlock_t l;\nP0(void) { spin_lock(&l); mutex_lock(&m); mutex_unlock(&m); spin_unlock(&l); }\n", "sleeping in atomic context");
+    check("struct mutex m; int x;\nP0(void) { mutex_lock(&m); x++; mutex_unlock(&m); }\nP1(void) { mutex_lock(&m); x++; mutex_unlock(&m); }\n", "ok");
+}
+
+#[test]
+fn rwsem_and_bit_spinlock() {
+    check("struct rw_semaphore s; int x;\nP0(void) { down_write(&s); x = 1; up_write(&s); }\nP1(void) { int r; down_read(&s); r = x; up_read(&s); }\n", "ok");
+    check("unsigned long w; int x;\nP0(void) { bit_spin_lock(3, &w); x++; bit_spin_unlock(3, &w); }\nP1(void) { bit_spin_lock(3, &w); x++; bit_spin_unlock(3, &w); }\n", "ok");
+}
+
+#[test]
+fn wake_up_of_a_running_task_changes_nothing() {
+    // try_to_wake_up() before the waiter sets its state is a no-op: a
+    // waiter that checks the condition first can sleep forever
+    let body = "int cond; struct task_struct *w;\nP0(void) { WRITE_ONCE(w, get_task_struct(current)); smp_mb(); if (!READ_ONCE(cond)) { set_current_state(TASK_UNINTERRUPTIBLE); schedule(); } }\nP1(void) { struct task_struct *t; WRITE_ONCE(cond, 1); smp_mb(); t = READ_ONCE(w); if (t) { wake_up_process(t); put_task_struct(t); } }\n";
+    check(body, "hang");
+    // set the state first, then check: the wake-up cannot be lost
+    let body = "int cond; struct task_struct *w;\nP0(void) { WRITE_ONCE(w, get_task_struct(current)); smp_mb(); set_current_state(TASK_UNINTERRUPTIBLE); if (!READ_ONCE(cond)) schedule(); __set_current_state(TASK_RUNNING); }\nP1(void) { struct task_struct *t; WRITE_ONCE(cond, 1); smp_mb(); t = READ_ONCE(w); if (t) { wake_up_process(t); put_task_struct(t); } }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn task_struct_dies_at_exit() {
+    let body = "struct task_struct *w;\nP0(void) { WRITE_ONCE(w, current); }\nP1(void) { struct task_struct *t = READ_ONCE(w); if (t) wake_up_process(t); }\n";
+    check(body, "use-after-free");
+    let body = "struct task_struct *w;\nP0(void) { WRITE_ONCE(w, get_task_struct(current)); }\nP1(void) { struct task_struct *t = READ_ONCE(w); if (t) { wake_up_process(t); put_task_struct(t); } }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn heap_reuse_double_free_and_scope() {
+    // freed memory is handed out again: a stale pointer sees the new data
+    check("struct obj { int v; };\nP0(void) { struct obj *a = kmalloc(sizeof(*a), GFP_KERNEL); struct obj *b; a->v = 1; kfree(a); b = kmalloc(sizeof(*b), GFP_KERNEL); BUG_ON(b != a); b->v = 2; kfree(b); }\n", "ok");
+    check("struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); kfree(a); }\n", "double free");
+    check("struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); a->v = 1; }\n", "use-after-free");
+    check("int *p;\nvoid f(void) { int local = 1; WRITE_ONCE(p, &local); }\nP0(void) { f(); }\nP1(void) { int *q = READ_ONCE(p); if (q) WRITE_ONCE(*q, 2); }\n", "use-after-scope");
+    check("struct obj { int v; };\nP0(void) { struct obj *a = NULL; a->v = 1; }\n", "NULL dereference");
+}
+
+#[test]
+fn nonatomic_bitops_lose_updates() {
+    let body = "unsigned long flags;\nP0(void) { __set_bit(1, &flags); }\nP1(void) { set_bit(2, &flags); }\nP2(void) { int r = flags; if (r & 2) assert(r & 4 || 1); }\n";
+    let _ = body;
+    check("unsigned long flags;\nP0(void) { __clear_bit(1, &flags); }\nP1(void) { set_bit(2, &flags); }\nforall (flags=4)\n", "condition violated, data race");
+    check("unsigned long flags;\nP0(void) { clear_bit(1, &flags); }\nP1(void) { set_bit(2, &flags); }\nforall (flags=4)\n", "ok");
+    check("unsigned long w;\nP0(void) { int a = test_and_set_bit(0, &w); int b = test_and_set_bit(0, &w); BUG_ON(a || !b); }\n", "ok");
+    check("unsigned long w = 0x81;\nP0(void) { BUG_ON(!clear_bit_unlock_is_negative_byte(0, &w)); BUG_ON(test_bit(0, &w)); }\n", "ok");
+}
+
+#[test]
+fn seqcount_readers_retry() {
+    let body = "unsigned seq; int a; int b;\nP0(void) { write_seqcount_begin(&seq); WRITE_ONCE(a, 1); WRITE_ONCE(b, 1); write_seqcount_end(&seq); }\nP1(void) { unsigned s; int x, y; do { s = read_seqcount_begin(&seq); x = READ_ONCE(a); y = READ_ONCE(b); } while (read_seqcount_retry(&seq, s)); BUG_ON(x != y); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn completions_and_hangs() {
+    check("struct completion c;\nP0(void) { wait_for_completion(&c); }\nP1(void) { complete(&c); }\n", "ok");
+    check("struct completion c;\nP0(void) { wait_for_completion(&c); }\n", "hang");
+}
+
+#[test]
+fn wait_queues_with_custom_wake_functions() {
+    // a custom wake function through wait->func (seed 000's shape)
+    let body = "DECLARE_WAIT_QUEUE_HEAD(wq); int cond; int called;\nint my_wake(struct wait_queue_entry *wait, unsigned mode, int sync, void *key) { WRITE_ONCE(called, 1); return autoremove_wake_function(wait, mode, sync, key); }\nP0(void) { DEFINE_WAIT_FUNC(wait, my_wake); for (;;) { prepare_to_wait(&wq, &wait, TASK_UNINTERRUPTIBLE); if (READ_ONCE(cond)) break; schedule(); } finish_wait(&wq, &wait); }\nP1(void) { WRITE_ONCE(cond, 1); wake_up(&wq); }\n";
+    check(body, "ok");
+    // a waker that forgets wake_up(): the waiter hangs
+    check("DECLARE_WAIT_QUEUE_HEAD(wq); int cond;\nP0(void) { wait_event(wq, READ_ONCE(cond)); }\nP1(void) { WRITE_ONCE(cond, 1); }\n", "hang");
+}
+
+#[test]
+fn lists() {
+    let body = "struct item { int v; struct list_head node; }; LIST_HEAD(head); struct item a; struct item b;\nP0(void) { int n = 0; struct item *pos; a.v = 1; b.v = 2; list_add_tail(&a.node, &head); list_add_tail(&b.node, &head); list_for_each_entry(pos, &head, node) n += pos->v; BUG_ON(n != 3); list_del_init(&a.node); BUG_ON(list_empty(&head)); list_del(&b.node); BUG_ON(!list_empty(&head)); BUG_ON(list_first_entry(&head, struct item, node) != container_of(&head, struct item, node)); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn rcu_grace_period_protects_readers() {
+    let body = "struct obj { int v; }; struct obj *gp;\nP0(void) { struct obj *p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(gp, p); }\nP1(void) { struct obj *p; rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->v); rcu_read_unlock(); }\nP2(void) { struct obj *p = READ_ONCE(gp); if (p) { WRITE_ONCE(gp, NULL); synchronize_rcu(); kfree(p); } }\n";
+    check(body, "ok");
+    let body = "struct obj { int v; }; struct obj *gp;\nP0(void) { struct obj *p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(gp, p); }\nP1(void) { struct obj *p; rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->v); rcu_read_unlock(); }\nP2(void) { struct obj *p = READ_ONCE(gp); if (p) { WRITE_ONCE(gp, NULL); kfree(p); } }\n";
+    check(body, "use-after-free");
+}
+
+#[test]
+fn lockdep_order_inversion_without_deadlock() {
+    // the two orders never overlap in time here (a flag serializes them),
+    // yet lockdep reports the inversion
+    let body = "spinlock_t a; spinlock_t b; int turn;\nP0(void) { spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a); smp_store_release(&turn, 1); }\nP1(void) { while (!smp_load_acquire(&turn)) ; spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }\n";
+    check(body, "lock-order inversion");
+}
+
+#[test]
+fn data_races_are_reported_kcsan_style() {
+    check("int x;\nP0(void) { x = 1; }\nP1(void) { int r = READ_ONCE(x); }\n", "data race");
+    check("int x;\nP0(void) { WRITE_ONCE(x, 1); }\nP1(void) { int r = READ_ONCE(x); }\n", "ok");
+    check("int x; spinlock_t l;\nP0(void) { spin_lock(&l); x = 1; spin_unlock(&l); }\nP1(void) { int r; spin_lock(&l); r = x; spin_unlock(&l); }\n", "ok");
+}
+
+#[test]
+fn misuse_is_reported_not_fatal() {
+    check("spinlock_t l;\nP0(void) { spin_unlock(&l); }\n", "lock misuse");
+    check("P0(void) { local_bh_enable(); }\n", "lock misuse");
+    check("spinlock_t l;\nP0(void) { spin_lock(&l); }\n", "lock misuse");
+}
