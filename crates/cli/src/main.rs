@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod herd7;
+mod litmus_lkmm;
+mod lkmm_cmd;
+
 /// Print to stdout; a closed pipe (`kvet ... | head`) ends the program
 /// quietly instead of panicking.
 macro_rules! outln {
@@ -95,11 +99,37 @@ enum Cmd {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         search: SearchArgs,
-        /// The memory model: `sc` (the explorer).
-        #[arg(long, default_value = "sc")]
+        /// The memory model: `lkmm` (native LKMM), `sc` (native LKMM+SC),
+        /// `FILE.cat`/`FILE.cfg` (cat interpreter), or `explore` (the SC
+        /// explorer).
+        #[arg(long, default_value = "lkmm")]
         model: String,
         #[arg(long)]
         json: bool,
+        /// Loop unrolling bound (herd's -unroll).
+        #[arg(long, default_value_t = 2)]
+        unroll: u32,
+        /// Print a Graphviz graph of one execution (a witness if any).
+        #[arg(long)]
+        dot: bool,
+    },
+    /// herd7's command line (`kvet herd7 -conf linux-kernel.cfg T.litmus`).
+    #[command(disable_help_flag = true)]
+    Herd7 {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Time every file herd7 decided (herd7-verdicts.tsv) against herd7.
+    BenchCorpus {
+        /// The corpus directory holding herd7-verdicts.tsv.
+        #[arg(default_value = "../shared/litmus")]
+        dir: PathBuf,
+        /// Only files whose path contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Seconds per file.
+        #[arg(long)]
+        timeout: Option<f64>,
     },
     /// Turn a replay token back into its trace.
     Replay { file: PathBuf, token: String },
@@ -201,12 +231,14 @@ fn run(cli: Cli) -> Result<u8> {
             }
             check_cmd(&files, &search.options(), json)
         }
-        Cmd::Litmus { paths, search, model, json } => {
-            if model != "sc" {
-                return Err(UserError(format!("kvet: model `{model}` is not available yet; use --model sc\n")).into());
+        Cmd::Litmus { paths, search, model, json, unroll, dot } => {
+            if model == "explore" {
+                return litmus_cmd(&collect(&paths)?, &search.options(), json);
             }
-            litmus_cmd(&collect(&paths)?, &search.options(), json)
+            lkmm_cmd::litmus(&collect(&paths)?, &model, unroll, dot, json, search.timeout)
         }
+        Cmd::Herd7 { args } => Ok(herd7::main_with(&args)),
+        Cmd::BenchCorpus { dir, filter, timeout } => lkmm_cmd::bench(&dir, filter.as_deref(), timeout),
         Cmd::Replay { file, token } => replay_cmd(&file, &token),
         Cmd::Demo { search } => demo_cmd(&search.options()),
     }

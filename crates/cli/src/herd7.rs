@@ -1,0 +1,235 @@
+//! `kvet herd7 ...` and the `herd7` binary: herd7's command line (single-dash
+//! flags, as parsed by herd/herd.ml with OCaml's `Arg`) over kvet's
+//! generator, printing herd7's block for each test (herd/top_herd.ml).
+//!
+//! Supported: `-conf FILE`, `-model FILE`/`-cat FILE`, `-bell FILE`,
+//! `-macros FILE`, `-I DIR`, `-set-libdir DIR`, `-unroll N`, `-show X`,
+//! `-through none`, `-speedcheck true|false|fast`, `-o DIR` (one Graphviz
+//! file per test), `-nshow N`, `-gv`, `-variant X`, `-timeout S`,
+//! `-version`, and test files (a directory is searched for `*.litmus`).
+//! `-conf` naming `linux-kernel.cfg` or `sc-kernel.cfg` runs the native
+//! models; any other `.cfg` or `.cat` runs the cat interpreter.  Without
+//! a model the LKMM is used.
+
+use crate::litmus_lkmm::{self, ModelChoice};
+use kvet_axiom::gen::{GenError, GenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const VERSION: &str = "7.58+1 (kvet)";
+
+/// Parsed herd7 options.
+#[derive(Debug, Default)]
+pub struct Herd7Opts {
+    pub conf: Option<PathBuf>,
+    pub model: Option<PathBuf>,
+    pub bell: Option<PathBuf>,
+    pub macros: Option<PathBuf>,
+    pub include: Vec<PathBuf>,
+    pub unroll: Option<u32>,
+    pub show: Option<String>,
+    pub speedcheck: bool,
+    pub outdir: Option<PathBuf>,
+    pub nshow: Option<u32>,
+    pub gv: bool,
+    pub variants: Vec<String>,
+    pub timeout: Option<f64>,
+    pub files: Vec<PathBuf>,
+    pub version: bool,
+}
+
+fn usage() -> String {
+    "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
+}
+
+/// Parse herd7's arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
+    let mut o = Herd7Opts::default();
+    let mut i = 0;
+    let need = |i: usize, flag: &str| -> Result<String, String> {
+        args.get(i + 1).cloned().ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        let takes = |o: &mut Herd7Opts, v: String| -> Result<(), String> {
+            match a {
+                "-conf" => o.conf = Some(v.into()),
+                "-model" | "-cat" => o.model = Some(v.into()),
+                "-bell" => o.bell = Some(v.into()),
+                "-macros" => o.macros = Some(v.into()),
+                "-I" | "-set-libdir" => o.include.push(v.into()),
+                "-unroll" => o.unroll = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage()))?),
+                "-show" => o.show = Some(v),
+                "-through" => {
+                    if v != "none" {
+                        return Err(format!("herd7: -through {v} is not supported by kvet (only -through none)\n"));
+                    }
+                }
+                "-speedcheck" => {
+                    o.speedcheck = match v.as_str() {
+                        "fast" => true,
+                        "true" | "false" => false,
+                        _ => return Err(format!("herd7: wrong argument '{v}'; option '-speedcheck' expects one of: false true fast.\n{}", usage())),
+                    }
+                }
+                "-o" => o.outdir = Some(v.into()),
+                "-nshow" => o.nshow = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-nshow' expects an integer.\n{}", usage()))?),
+                "-variant" => o.variants.extend(v.split(',').map(|s| s.trim().to_string())),
+                "-timeout" => o.timeout = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-timeout' expects a float.\n{}", usage()))?),
+                _ => unreachable!(),
+            }
+            Ok(())
+        };
+        match a {
+            "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir" | "-unroll" | "-show" | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant" | "-timeout" => {
+                let v = need(i, a)?;
+                takes(&mut o, v)?;
+                i += 2;
+                continue;
+            }
+            "-gv" => o.gv = true,
+            "-version" | "--version" => o.version = true,
+            "-help" | "--help" => return Err(usage()),
+            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("herd7: unknown option '{a}'.\n{}", usage())),
+            _ => o.files.push(PathBuf::from(a)),
+        }
+        i += 1;
+    }
+    Ok(o)
+}
+
+fn choice(o: &Herd7Opts) -> ModelChoice {
+    if let Some(m) = &o.model {
+        return ModelChoice::Cat { cat: m.clone(), bell: o.bell.clone(), variants: o.variants.clone() };
+    }
+    match &o.conf {
+        None => ModelChoice::Lkmm,
+        Some(c) => match c.file_name().and_then(|f| f.to_str()) {
+            Some("linux-kernel.cfg") => ModelChoice::Lkmm,
+            Some("sc-kernel.cfg") => ModelChoice::Sc,
+            _ => ModelChoice::Cfg(c.clone()),
+        },
+    }
+}
+
+fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            v.sort();
+            for p in v {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().and_then(|e| e.to_str()) == Some("litmus") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Run herd7's command line; returns the exit code.
+pub fn main_with(args: &[String]) -> u8 {
+    let o = match parse(args) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprint!("{msg}");
+            return 2;
+        }
+    };
+    if o.version {
+        println!("{VERSION}");
+        return 0;
+    }
+    if o.gv {
+        eprintln!("Warning: -gv is not supported by kvet; use -o DIR and a Graphviz viewer");
+    }
+    let model = match litmus_lkmm::load_model(&choice(&o), &o.include) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("Fatal error: {e:#}");
+            return 2;
+        }
+    };
+    let opts = GenOptions {
+        unroll: o.unroll.unwrap_or(2),
+        max_seconds: o.timeout,
+        speedcheck: o.speedcheck,
+        keep_witness: o.outdir.is_some(),
+        ..Default::default()
+    };
+    let mut code = 0u8;
+    let stdout = std::io::stdout();
+    for f in collect(&o.files) {
+        let name = f.display().to_string();
+        let src = match std::fs::read_to_string(&f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("Warning: File \"{name}\": {e}");
+                code = 2;
+                continue;
+            }
+        };
+        let prog = match kvet_syntax::parse(&src).and_then(|file| kvet_ir::lower(&file, &src, "")) {
+            Ok(p) => p,
+            Err(e) => {
+                let (line, col) = line_col(&src, e.span.lo as usize);
+                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
+                code = 2;
+                continue;
+            }
+        };
+        match litmus_lkmm::run_program(&prog, &*model, &opts) {
+            Ok(run) => {
+                let mut out = stdout.lock();
+                let mut text = run.block.clone();
+                text.push('\n');
+                for l in &run.extra {
+                    text.push_str(l);
+                    text.push('\n');
+                }
+                if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+                    return code;
+                }
+                if run.result.toofar {
+                    eprintln!("Warning: File \"{name}\", unrolling limit exceeded, legal outcomes may be missing.");
+                }
+                if let Some(d) = &o.outdir {
+                    let dot = litmus_lkmm::dot(&prog, &run.result);
+                    let path = d.join(format!("{}.dot", prog.name));
+                    if let Err(e) = std::fs::write(&path, dot) {
+                        eprintln!("Warning: Cannot create {}: {e}", path.display());
+                    }
+                }
+            }
+            Err(GenError::Timeout) => {
+                eprintln!("Warning: File \"{name}\": timeout");
+                code = code.max(1);
+            }
+            Err(e) => {
+                eprintln!("Warning: File \"{name}\": {e}");
+                code = 2;
+            }
+        }
+    }
+    code
+}
+
+fn line_col(src: &str, off: usize) -> (usize, usize) {
+    if off > src.len() {
+        return (0, 0);
+    }
+    let before = &src[..off];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(off, |p| off - p - 1);
+    (line, col)
+}
