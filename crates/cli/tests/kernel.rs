@@ -182,3 +182,11 @@ fn misuse_is_reported_not_fatal() {
     check("P0(void) { local_bh_enable(); }\n", "lock misuse");
     check("spinlock_t l;\nP0(void) { spin_lock(&l); }\n", "lock misuse");
 }
+
+#[test]
+fn spinning_on_what_cannot_change_is_a_livelock() {
+    let body = "int flag; spinlock_t l;\nP0(void) { spin_lock(&l); while (!READ_ONCE(flag)) cpu_relax(); spin_unlock(&l); }\nP1(void) { spin_lock(&l); WRITE_ONCE(flag, 1); spin_unlock(&l); }\n";
+    check(body, "livelock");
+    let body = "int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\nP1(void) { WRITE_ONCE(flag, 1); }\n";
+    check(body, "ok");
+}

@@ -84,6 +84,9 @@ pub enum ViolationKind {
     LockOrder,
     /// A final state contradicts the `~exists` or `forall` clause.
     Condition,
+    /// Every CPU that can still move only spins in place: nothing it
+    /// waits for can change (a soft lockup).
+    Livelock,
     /// A bound of the model was reached; not a bug, but coverage is partial.
     Bound,
 }
@@ -107,6 +110,7 @@ impl ViolationKind {
             ViolationKind::Lockdep => "inconsistent lock state",
             ViolationKind::LockOrder => "lock-order inversion",
             ViolationKind::Condition => "condition violated",
+            ViolationKind::Livelock => "livelock",
             ViolationKind::Bound => "bound reached",
         }
     }

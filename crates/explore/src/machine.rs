@@ -652,6 +652,40 @@ impl<'p> Machine<'p> {
         Some(Violation { kind: ViolationKind::Condition, thread: 0, pc: 0, message: msg, path: Vec::new() })
     }
 
+    /// In state `s`, does every possible move leave the state unchanged
+    /// (CPUs spinning on values nobody can change)? Returns the message.
+    pub fn livelock(&self, s: &[i64]) -> Option<String> {
+        let n = self.layout.nthreads;
+        let mut scratch = s.to_vec();
+        let mut spinners = Vec::new();
+        let mut any = false;
+        for t in 0..n {
+            let moves = std::iter::once(t as u32).chain((0..self.prog.threads[t].handlers.len()).map(|h| (t + n * (1 + h)) as u32));
+            for mv in moves {
+                if !self.can_apply(s, mv) {
+                    continue;
+                }
+                any = true;
+                scratch.copy_from_slice(s);
+                let mut sink = NoTrace::default();
+                if self.apply(&mut scratch, mv, &mut sink).is_err() || scratch != s {
+                    return None;
+                }
+                if mv as usize == t {
+                    spinners.push(format!("CPU{t} spins at `{}`", self.text(t as u32, self.pc(s, t))));
+                }
+            }
+        }
+        (any && (0..n).any(|t| self.status(s, t) != Status::Done)).then(|| {
+            let mut msg = format!("{}: nothing it waits for can change any more (a soft lockup)", spinners.join(", "));
+            if (0..n).any(|t| matches!(self.status(s, t), Status::Blocked(_))) {
+                msg.push_str("; ");
+                msg.push_str(&crate::search::stuck_message(self, s).1);
+            }
+            msg
+        })
+    }
+
     /// Some IPI is still to be answered.
     pub fn ipi_pending(&self, s: &[i64]) -> bool {
         self.layout.cpu.iter().any(|&c| c != NONE && s[c + IPI_PEND] != 0)

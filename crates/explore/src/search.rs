@@ -171,6 +171,16 @@ impl Ctx<'_, '_> {
         true
     }
 
+    /// Every move of this state led back to it.
+    fn livelock(&mut self, s: &[i64], id: u32) {
+        if self.res.violations.iter().any(|v| v.kind == ViolationKind::Livelock) {
+            return;
+        }
+        if let Some(msg) = self.m.livelock(s) {
+            self.report(Violation { kind: ViolationKind::Livelock, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
+        }
+    }
+
     fn stop_now(&self) -> bool {
         self.opts.stop_at_first && self.res.violations.iter().any(|v| v.kind.is_bug())
     }
@@ -230,11 +240,13 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 }
                 continue;
             }
+            let mut progress = false;
             for mi in 0..cx.moves.len() {
                 let t = cx.moves[mi] as usize;
                 scratch.copy_from_slice(s);
                 cx.res.transitions += 1;
                 let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
+                progress |= r.is_err() || scratch[..] != s[..];
                 for w in sink.warnings.drain(..) {
                     cx.report(w, id, Some(t as u32));
                 }
@@ -256,6 +268,9 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                         return;
                     }
                 }
+            }
+            if !progress {
+                cx.livelock(s, id);
             }
             if cx.stop_now() {
                 return;
@@ -290,11 +305,13 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             continue;
         }
         // push in reverse so the first move is explored first
+        let mut progress = false;
         for mi in (0..cx.moves.len()).rev() {
             let t = cx.moves[mi] as usize;
             scratch.copy_from_slice(&s);
             cx.res.transitions += 1;
             let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
+            progress |= r.is_err() || scratch[..] != s[..];
             for w in sink.warnings.drain(..) {
                 cx.report(w, id, Some(t as u32));
             }
@@ -316,6 +333,9 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
                     return;
                 }
             }
+        }
+        if !progress {
+            cx.livelock(&s, id);
         }
         cx.res.depth = cx.res.depth.max(ids.len() as u64);
     }

@@ -86,6 +86,13 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             m.observe(&s, &mut obs);
             m.condition_problem(&obs).map(with_path)
         });
+    } else if let Some(message) = m.livelock(&s) {
+        for t in 0..n {
+            if m.status(&s, t) == Status::Enabled {
+                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true });
+            }
+        }
+        violation = Some(Violation { kind: crate::ViolationKind::Livelock, thread: 0, pc: 0, message, path: path.to_vec() });
     } else if !any_move {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {

@@ -1,7 +1,13 @@
 //! herd7's output block, line for line as herd/top_herd.ml prints it:
 //! Test, States, Ok|No, Witnesses, Positive/Negative, Flag lines,
 //! Condition, Observation, Time. (For `~exists` the witness counts are
-//! swapped, as herd7 does; the Observation counts are not.)
+//! swapped, as herd7 does; the Observation counts are not.)  Conditions
+//! print as herd's `ConstrGen` does: `not (...)`, `/\`, `\/`, `=>`.
+//! herd7 then prints `Hash=<md5>` (lib/CTestHash.ml: a digest of the
+//! info, the initial state with its types, the code as herd's C dumper
+//! prints it and the observed locations); kvet does not reproduce it (the
+//! C dumper's exact output is not available to it) and prints no Hash
+//! line.
 
 use kvet_ir::{Cond, Observed, Program, Quant, Val};
 use std::fmt::Write;
@@ -34,7 +40,7 @@ fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
     let s = match c {
         Cond::True => "true".to_string(),
         Cond::False => "false".to_string(),
-        Cond::Not(a) => format!("~{}", cond_text(p, a, false)),
+        Cond::Not(a) => format!("not ({})", cond_text(p, a, true)),
         Cond::And(..) | Cond::Or(..) => {
             let and = matches!(c, Cond::And(..));
             let mut parts = Vec::new();
@@ -44,18 +50,29 @@ fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
         }
         Cond::Implies(a, b) => format!("{} => {}", cond_text(p, a, false), cond_text(p, b, false)),
         Cond::Eq { idx, value, negated } => {
-            let op = if *negated { "!=" } else { "=" };
-            return format!("{}{op}{}", loc_name(p, &p.observed[*idx]), p.show_val(*value, true));
+            let atom = format!("{}={}", loc_name(p, &p.observed[*idx]), show(p, *value));
+            return if *negated { format!("not ({atom})") } else { atom };
         }
         Cond::EqLoc { a, b, negated } => {
-            let op = if *negated { "!=" } else { "=" };
-            return format!("{}{op}{}", loc_name(p, &p.observed[*a]), loc_name(p, &p.observed[*b]));
+            let atom = format!("{}={}", loc_name(p, &p.observed[*a]), loc_name(p, &p.observed[*b]));
+            return if *negated { format!("not ({atom})") } else { atom };
         }
     };
     if top || matches!(c, Cond::Not(_) | Cond::True | Cond::False) {
         s
     } else {
         format!("({s})")
+    }
+}
+
+/// How herd7 prints a value: integers, addresses by the location's name;
+/// a value herd's solver leaves unsolved (kvet's generator marks it with
+/// `i64::MIN + 0x5EED`) prints as `?`.
+fn show(p: &Program, v: Val) -> String {
+    if v == i64::MIN + 0x5EED || v == i64::MIN + 0x5EEE {
+        "?".to_string()
+    } else {
+        p.show_val(v, true)
     }
 }
 
@@ -76,7 +93,7 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     for st in outcomes {
         let mut line = String::new();
         for (i, ob) in p.observed[..p.ndisplay].iter().enumerate() {
-            let _ = write!(line, "{}={}; ", loc_name(p, ob), p.show_val(st[i], true));
+            let _ = write!(line, "{}={}; ", loc_name(p, ob), show(p, st[i]));
         }
         let _ = writeln!(o, "{}", line.trim_end());
     }

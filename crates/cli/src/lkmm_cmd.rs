@@ -1,0 +1,126 @@
+//! The `kvet litmus` (axiomatic models) and `kvet bench-corpus` commands.
+//! The block printed is herd7's (herd/top_herd.ml); kvet adds, after it, a
+//! `Deadlock` line when a thread takes a lock it already holds (herd's
+//! lock.cat silently drops those paths).
+
+use crate::litmus_lkmm::{self, ModelChoice};
+use crate::{expected_result, load, UserError};
+use anyhow::Result;
+use kvet_axiom::gen::{GenError, GenOptions};
+use std::path::{Path, PathBuf};
+
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `kvet litmus --model lkmm|sc|FILE`.
+pub fn litmus(files: &[PathBuf], model: &str, unroll: u32, dot: bool, json: bool, timeout: Option<f64>) -> Result<u8> {
+    let choice = ModelChoice::parse(model);
+    let m = litmus_lkmm::load_model(&choice, &[]).map_err(|e| UserError(format!("kvet: cannot load model `{model}`: {e:#}\n")))?;
+    let opts = GenOptions { unroll, max_seconds: timeout, keep_witness: dot, ..Default::default() };
+    let mut worst = 0u8;
+    let mut out = Vec::new();
+    for f in files {
+        let (src, prog) = match load(f) {
+            Ok(x) => x,
+            Err(e) => {
+                if let Some(u) = e.downcast_ref::<UserError>() {
+                    eprint!("{u}");
+                } else {
+                    eprintln!("kvet: {e:#}");
+                }
+                worst = 2;
+                continue;
+            }
+        };
+        let run = match litmus_lkmm::run_program(&prog, &*m, &opts) {
+            Ok(r) => r,
+            Err(GenError::Timeout) => {
+                eprintln!("kvet: {}: time limit reached", f.display());
+                worst = worst.max(1);
+                continue;
+            }
+            Err(e) => {
+                eprintln!("kvet: {}: {e}", f.display());
+                worst = 2;
+                continue;
+            }
+        };
+        if json {
+            out.push(serde_json::json!({
+                "file": f.display().to_string(),
+                "output": run.block,
+                "deadlock": run.result.deadlock,
+                "seconds": run.seconds,
+            }));
+        } else {
+            say!("{}", run.block);
+            for l in &run.extra {
+                say!("{l}");
+            }
+            if dot {
+                say!("{}", litmus_lkmm::dot(&prog, &run.result));
+            }
+        }
+        if run.result.toofar {
+            eprintln!("Warning: File \"{}\", unrolling limit exceeded, legal outcomes may be missing.", f.display());
+        }
+        if let Some(expected) = expected_result(&src) {
+            let r = &run.result;
+            let obs = if r.pos == 0 {
+                "Never"
+            } else if r.neg == 0 {
+                "Always"
+            } else {
+                "Sometimes"
+            };
+            let matches = expected.eq_ignore_ascii_case(obs) || (expected.eq_ignore_ascii_case("DEADLOCK") && r.deadlock.is_some());
+            if !matches {
+                worst = worst.max(1);
+            }
+        }
+    }
+    if json {
+        say!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(worst)
+}
+
+/// `kvet bench-corpus DIR`.
+pub fn bench(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<u8> {
+    let rows = litmus_lkmm::bench_corpus(dir, filter, timeout)?;
+    let (mut herd_total, mut kvet_total) = (0.0, 0.0);
+    let (mut agree, mut n) = (0, 0);
+    let mut slow_herd = Vec::new();
+    say!("{:>9} {:>9}  agree  file", "herd_s", "kvet_s");
+    for r in &rows {
+        n += 1;
+        let h = r.herd_s.unwrap_or(0.0);
+        herd_total += h;
+        match r.kvet_s {
+            Some(k) => {
+                kvet_total += k;
+                if r.agree == Some(true) {
+                    agree += 1;
+                }
+                say!("{h:>9.3} {k:>9.4}  {:<5}  {}", if r.agree == Some(true) { "yes" } else { "NO" }, r.file);
+                if h > 10.0 {
+                    slow_herd.push((r.file.clone(), h, k));
+                }
+            }
+            None => say!("{h:>9.3} {:>9}  {:<5}  {} ({})", "-", "-", r.file, r.note),
+        }
+    }
+    say!("");
+    say!("files: {n}, agreeing with herd7: {agree}");
+    say!("total: herd7 {herd_total:.1}s, kvet {kvet_total:.2}s ({:.0}x faster)", if kvet_total > 0.0 { herd_total / kvet_total } else { 0.0 });
+    for (f, h, k) in &slow_herd {
+        say!("herd7 over 10 s: {f}: herd7 {h:.1}s, kvet {k:.3}s");
+    }
+    Ok(if agree == n { 0 } else { 1 })
+}
