@@ -723,6 +723,60 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
     out
 }
 
+/// [`linearisations`] where each pair `(a, b)` of `imm` (both in `es`)
+/// forces `b` to come immediately after `a`.
+pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, usize)]) -> Vec<Rel<R>> {
+    let mut out = Vec::new();
+    let nodes: Vec<usize> = es.iter().collect();
+    let mut preds = vec![R::zeros(n); n];
+    for &a in &nodes {
+        let mut succ = r.row(a).clone();
+        succ.inter_with(es);
+        for b in succ.iter() {
+            preds[b].insert(a);
+        }
+    }
+    let next: Vec<Option<usize>> = (0..n).map(|a| imm.iter().find(|(x, y)| *x == a && es.contains(*y)).map(|(_, y)| *y)).collect();
+    struct Cx<'a, R: Row> {
+        n: usize,
+        nodes: &'a [usize],
+        preds: &'a [R],
+        next: &'a [Option<usize>],
+        out: &'a mut Vec<Rel<R>>,
+    }
+    fn rec<R: Row>(cx: &mut Cx<R>, placed: &mut R, order: &mut Vec<usize>) {
+        if order.len() == cx.nodes.len() {
+            let mut o = Rel::empty(cx.n);
+            for (i, &a) in order.iter().enumerate() {
+                for &b in &order[i + 1..] {
+                    o.insert(a, b);
+                }
+            }
+            cx.out.push(o);
+            return;
+        }
+        let forced = order.last().and_then(|&l| cx.next[l]);
+        let nodes = cx.nodes;
+        for &x in nodes {
+            if forced.is_some_and(|f| f != x) {
+                continue;
+            }
+            if !placed.contains(x) && cx.preds[x].is_subset(placed) {
+                placed.insert(x);
+                order.push(x);
+                rec(cx, placed, order);
+                order.pop();
+                placed.remove(x);
+            }
+        }
+    }
+    let mut placed = R::zeros(n);
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut cx = Cx { n, nodes: &nodes, preds: &preds, next: &next, out: &mut out };
+    rec(&mut cx, &mut placed, &mut order);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

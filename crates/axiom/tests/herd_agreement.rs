@@ -47,7 +47,7 @@ fn kvet(file: &str, timeout: f64) -> String {
         Err(e) => return format!("front end error: {}", e.message),
     };
     let opts = GenOptions { max_seconds: Some(timeout), ..Default::default() };
-    match run(&prog, &NativeLkmm::new(), &opts) {
+    match run(&prog, &NativeLkmm::new().allowed_only(), &opts) {
         Ok(r) => {
             let v = if r.pos == 0 {
                 "Never"

@@ -84,8 +84,8 @@ fn find(name: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
 pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn Model>> {
     let dirs = search_dirs(include, None);
     Ok(match choice {
-        ModelChoice::Lkmm => Box::new(NativeLkmm::new()),
-        ModelChoice::Sc => Box::new(NativeLkmm::sc()),
+        ModelChoice::Lkmm => Box::new(NativeLkmm::new().allowed_only()),
+        ModelChoice::Sc => Box::new(NativeLkmm::sc().allowed_only()),
         ModelChoice::Cfg(p) => {
             let f = find(p, &dirs).with_context(|| format!("cannot find {}", p.display()))?;
             let mut d = dirs.clone();
@@ -237,7 +237,7 @@ pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
 /// `kvet bench-corpus DIR`: every file herd decided, timed.
 pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<Vec<BenchRow>> {
     let rows = read_tsv(&dir.join("herd7-verdicts.tsv"))?;
-    let model = NativeLkmm::new();
+    let model = NativeLkmm::new().allowed_only();
     let mut out = Vec::new();
     for r in rows {
         if r.len() < 8 || r[7] != "ok" {

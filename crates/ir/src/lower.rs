@@ -240,10 +240,10 @@ impl<'a> Lowerer<'a> {
         let mut user = FxHashSet::default();
         for item in file.items.iter().filter(|i| !item_span(i).is_prelude()) {
             if let Some(n) = item_name(item) {
-                user.insert(n.to_string());
+                user.insert(n);
             }
         }
-        let live = |i: &&ast::Item| !item_span(i).is_prelude() || item_name(i).is_none_or(|n| !user.contains(n));
+        let live = |i: &&ast::Item| !item_span(i).is_prelude() || item_name(i).is_none_or(|n| !user.contains(&n));
         // Types first (they may be used before their definition in the file).
         for item in file.items.iter().filter(live) {
             match item {
@@ -276,14 +276,29 @@ impl<'a> Lowerer<'a> {
                 self.define_struct(s)?;
             }
         }
+        // Globals: declare all, then initialise, so that initialisers may
+        // point at globals defined later (`struct node a = { .next = &b };`).
+        let mut inits = Vec::new();
         for item in file.items.iter().filter(live) {
             if let ast::Item::Global(g) = item {
                 if g.span.is_prelude() {
                     self.lazy_globals.insert(g.name.clone(), g);
                     continue;
                 }
-                self.declare_global(g)?;
+                let ty = self.ty(&g.ty, g.span)?;
+                let ty = self.complete_array(ty, g.init.as_ref());
+                let cell = match self.globals.get(&g.name) {
+                    // a tentative or `extern` declaration, then the definition
+                    Some(old) if old.ty == ty => old.cell,
+                    _ => self.add_global(&g.name, ty.clone(), g.span)?,
+                };
+                if let Some(init) = &g.init {
+                    inits.push((cell, ty, init));
+                }
             }
+        }
+        for (cell, ty, init) in inits {
+            self.static_init(cell, &ty, init)?;
         }
         Ok(())
     }
@@ -1993,13 +2008,15 @@ fn item_span(i: &ast::Item) -> Span {
     }
 }
 
-fn item_name(i: &ast::Item) -> Option<&str> {
+/// An item's name in its C namespace: tags (`struct page`) and ordinary
+/// identifiers (`page`) do not clash.
+fn item_name(i: &ast::Item) -> Option<String> {
     match i {
-        ast::Item::Func(f) => Some(&f.name),
-        ast::Item::Struct(s) => Some(&s.name),
-        ast::Item::Typedef(t) => Some(&t.name),
-        ast::Item::Global(g) => Some(&g.name),
-        ast::Item::Enum(e) if !e.name.is_empty() => Some(&e.name),
+        ast::Item::Func(f) => Some(f.name.clone()),
+        ast::Item::Struct(s) => Some(format!("struct {}", s.name)),
+        ast::Item::Typedef(t) => Some(t.name.clone()),
+        ast::Item::Global(g) => Some(g.name.clone()),
+        ast::Item::Enum(e) if !e.name.is_empty() => Some(format!("enum {}", e.name)),
         _ => None,
     }
 }

@@ -13,7 +13,7 @@
 //! returning false (`with rf-ru from ...`), then the coherence orders
 //! (`with co from generate_cos(cobase)`).
 
-use crate::bits::{linearisations, Rel, Row};
+use crate::bits::{linearisations, linearisations_imm, Rel, Row};
 use crate::cat::CatError;
 use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
@@ -64,6 +64,7 @@ enum Flag {
 pub struct NativeLkmm {
     sc: bool,
     lkmmv2: bool,
+    allowed_only: bool,
     names: Vec<Arc<str>>,
 }
 
@@ -158,7 +159,7 @@ impl NativeLkmm {
     /// The LKMM (`linux-kernel.cat` with `linux-kernel.bell`, variant
     /// `lkmmv2`).
     pub fn new() -> Self {
-        NativeLkmm { sc: false, lkmmv2: true, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
+        NativeLkmm { sc: false, lkmmv2: true, allowed_only: false, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
     }
     /// `sc-kernel.cat`: the LKMM plus `acyclic po | rf | co | fr as sc`.
     pub fn sc() -> Self {
@@ -168,6 +169,16 @@ impl NativeLkmm {
     /// `linux-kernel.cfg`).
     pub fn with_lkmmv2(mut self, on: bool) -> Self {
         self.lkmmv2 = on;
+        self
+    }
+
+    /// Report the allowed alternatives only: coherence orders that break
+    /// the atomicity of an RMW (`empty rmw & (fre ; coe)`) are not
+    /// enumerated at all, and no verdict is given for rejected
+    /// alternatives.  The allowed verdicts (and so herd's counts, states
+    /// and flags) are unchanged; this is what a generator wants.
+    pub fn allowed_only(mut self) -> Self {
+        self.allowed_only = true;
         self
     }
 
@@ -444,9 +455,26 @@ impl NativeLkmm {
                 None => classes.push(set_of(n, std::iter::once(e))),
             }
         }
+        // An RMW's write immediately follows the write its read reads from.
+        let mut imm: Vec<(usize, usize)> = Vec::new();
+        if self.allowed_only {
+            for (r, w) in p.rmw.pairs() {
+                if !b.r.contains(r) {
+                    continue;
+                }
+                for w0 in 0..n {
+                    if rf.contains(w0, r) {
+                        if imm.iter().any(|(a, _)| *a == w0) {
+                            return; // two RMWs read from one write
+                        }
+                        imm.push((w0, w));
+                    }
+                }
+            }
+        }
         let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
         for c in &classes {
-            let mut os = linearisations(n, c, &cobase);
+            let mut os = if imm.is_empty() { linearisations(n, c, &cobase) } else { linearisations_imm(n, c, &cobase, &imm) };
             if let Some(given) = &b.co {
                 let g = given.restrict(c, c);
                 os.retain(|x| *x == g);
@@ -463,7 +491,9 @@ impl NativeLkmm {
                 co.union_with(&os[idx[k]]);
             }
             let v = self.with_co(o, p, rf, &co);
-            sink(v);
+            if v.allowed || !self.allowed_only {
+                sink(v);
+            }
             let mut k = 0;
             loop {
                 if k == idx.len() {
@@ -507,6 +537,17 @@ impl NativeLkmm {
         let fre = fr.inter(&b.ext);
         let fri = fr.inter(&b.int);
         let _ = (&coi, &fri);
+        // coherence and atomic first: they are cheap and reject most
+        // coherence orders (the checks are a conjunction, so their order
+        // does not change the verdict)
+        let mut com = rf.union(&co);
+        com.union_with(&fr);
+        if !p.po_loc.union(&com).is_acyclic() {
+            return no(self);
+        }
+        if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
+            return no(self);
+        }
         // linux-kernel.cat
         let acq_po = o.rr(&p.acquire, &b.po, &m3);
         let po_rel = o.rr(&m3, &b.po, &p.release);
@@ -578,16 +619,6 @@ impl NativeLkmm {
         let mut barrier = o.fencerel(&bset);
         barrier.union_with(&b.po.restrict(&b.all, &p.release));
         barrier.union_with(&b.po.restrict(&p.acquire, &b.all));
-        // coherence
-        let mut com = rf.union(&co);
-        com.union_with(&fr);
-        if !p.po_loc.union(&com).is_acyclic() {
-            return no(self);
-        }
-        // atomic
-        if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
-            return no(self);
-        }
         let dep = p.addr.union(&p.data);
         let mut rwdep = dep.union(&p.ctrl);
         rwdep.restrict_ran(&w3);
