@@ -103,10 +103,7 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn M
             let opts = kvet_axiom::CatOptions {
                 include_dirs: d.clone(),
                 bell: match bell {
-                    Some(b) => Some(
-                        std::fs::read_to_string(find(b, &d).with_context(|| format!("cannot find {}", b.display()))?)
-                            .with_context(|| format!("cannot read {}", b.display()))?,
-                    ),
+                    Some(b) => Some(find(b, &d).with_context(|| format!("cannot find {}", b.display()))?.display().to_string()),
                     None => None,
                 },
                 variants: variants.clone(),

@@ -35,7 +35,7 @@ impl Por {
     pub(crate) fn new(p: &Program) -> Por {
         let ncells = p.ncells as usize;
         let n = p.threads.len();
-        let words = (ncells + n).div_ceil(64).max(1);
+        let words = (ncells + 2 * n).div_ceil(64).max(1);
         let stride = 2 * words;
         let mut sets = Sets { words, cur: vec![], fut: vec![], cur_wild: vec![], fut_wild: vec![] };
         for (t, th) in p.threads.iter().enumerate() {
@@ -44,7 +44,7 @@ impl Por {
             let mut wild = vec![false; len];
             for (pc, st) in th.body.steps.iter().enumerate() {
                 let (r, w) = cur[pc * stride..(pc + 1) * stride].split_at_mut(words);
-                wild[pc] = !footprint(&st.instr, t, n, ncells, r, w);
+                wild[pc] = !footprint(&st.instr, t, n, ncells, r, w, p, th);
             }
             // future = own ∪ futures of successors, to a fixpoint
             let mut fut = cur.clone();
@@ -114,8 +114,18 @@ impl Por {
 }
 
 /// Fill the read and write sets of one instruction; false if its
-/// address is not static.
-fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mut [u64]) -> bool {
+/// address is not static. Resources: memory cells, then each thread's
+/// RCU reader state, then each CPU's interrupt state. lockdep's state is
+/// left out: its updates only set bits, so they commute, and whether a
+/// warning fires on some path does not depend on their order.
+#[allow(clippy::too_many_arguments)]
+fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mut [u64], p: &Program, th: &Thread) -> bool {
+    let object_cells = |o: &Object, w: &mut [u64]| {
+        if let Some(st) = o.status {
+            set(w, st as usize);
+        }
+        (o.base..o.base + o.size).for_each(|c| set(w, c as usize));
+    };
     let cell = |a: &Opd| match a {
         Opd::Imm(v) => ptr_cell(*v).map(|c| c as usize).filter(|&c| c < ncells),
         Opd::Reg(_) => None,
@@ -154,7 +164,31 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             Some(range) => range.for_each(|c| set(r, c)),
             None => return false,
         },
-        // the kernel model's instructions: not reduced
+        // the kernel model's instructions
+        Instr::IrqDisable | Instr::IrqEnable | Instr::IrqSave { .. } | Instr::IrqRestore { .. } | Instr::IrqsDisabled { .. } | Instr::BhDisable | Instr::BhEnable => {
+            set(w, ncells + n + t)
+        }
+        Instr::Schedule | Instr::TaskExit => match th.task {
+            Some(task) => match p.object_of(task) {
+                Some(o) => object_cells(o, w),
+                None => return false,
+            },
+            None => {}
+        },
+        Instr::ScopeEnter { obj } | Instr::ScopeExit { obj } => object_cells(&p.objects[*obj as usize], w),
+        Instr::Alloc { pool, .. } => {
+            for &o in &p.pools[*pool as usize].slots {
+                object_cells(&p.objects[o as usize], w);
+            }
+        }
+        Instr::SeqBegin { addr, .. } => match cell(addr) {
+            Some(c) => set(r, c),
+            None => return false,
+        },
+        Instr::WaitCompletion { addr } => match cell(addr) {
+            Some(c) => set(w, c),
+            None => return false,
+        },
         i if i.is_shared() => return false,
         _ => {}
     }

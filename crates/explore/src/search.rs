@@ -171,6 +171,16 @@ impl Ctx<'_, '_> {
         true
     }
 
+    /// The BFS frontier (`words` state words) counts against the memory bound.
+    fn frontier_too_big(&mut self, words: usize) -> bool {
+        let bytes = (words * 8 + self.visited.bytes() + self.parent.len() * 6) as u64;
+        if bytes > self.opts.max_memory {
+            self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
+            return true;
+        }
+        false
+    }
+
     /// Every move of this state led back to it.
     fn livelock(&mut self, s: &[i64], id: u32) {
         if self.res.violations.iter().any(|v| v.kind == ViolationKind::Livelock) {
@@ -264,7 +274,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                     cx.res.states += 1;
                     next.extend_from_slice(&scratch);
                     next_ids.push(nid);
-                    if cx.out_of_budget() {
+                    if cx.out_of_budget() || cx.frontier_too_big(cur.len() + next.len()) {
                         return;
                     }
                 }

@@ -1,0 +1,113 @@
+//! The kernel's judgelitmus.sh (tools/memory-model/scripts/judgelitmus.sh)
+//! applied to kvet's results: the first `^[( ]\* Result: ` comment of a
+//! file gives the expected outcome (Never/Sometimes/Always, `DEADLOCK`
+//! meaning `Never 0 0`, `Maybe` accepting anything) and whether a data race
+//! is predicted (`DATARACE` on that line); the Observation line must
+//! contain the outcome and `Flag data-race` must appear exactly when a race
+//! is predicted.
+//!
+//! For the files herd7 decided, kvet's judgement must equal herd7's; files
+//! whose comment disagrees with the model are listed.  Files herd7 failed
+//! on or timed out on are run too (with a time limit) and their verdicts
+//! and times printed.
+
+use kvet_axiom::gen::{run, GenOptions, LitmusResult};
+use kvet_axiom::native::NativeLkmm;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn litmus_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus"))
+}
+
+/// (outcome, data race predicted) from the `Result:` comment.
+fn expected(src: &str) -> Option<(String, bool)> {
+    let line = src.lines().find(|l| l.starts_with(" * Result: ") || l.starts_with("(* Result: "))?;
+    let outcome = line.split_whitespace().nth(2)?.to_string();
+    Some((outcome, line.contains("DATARACE")))
+}
+
+/// judgelitmus.sh's verdict: `Ok(())` or the message it prints.
+fn judge(exp: &(String, bool), verdict: &str, pos: u64, neg: u64, race: bool) -> Result<(), String> {
+    let (outcome, predicted) = exp;
+    if *predicted && !race {
+        return Err("!!! Predicted data race not modeled".into());
+    }
+    if !*predicted && race {
+        return Err("!!! Unexpected data race modeled".into());
+    }
+    let ok = if outcome == "DEADLOCK" {
+        verdict == "Never" && pos == 0 && neg == 0
+    } else {
+        outcome == "Maybe" || format!("{verdict} {pos} {neg}").contains(outcome.as_str())
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("!!! Unexpected non-{outcome} verification"))
+    }
+}
+
+fn verdict(r: &LitmusResult) -> &'static str {
+    if r.pos == 0 {
+        "Never"
+    } else if r.neg == 0 {
+        "Always"
+    } else {
+        "Sometimes"
+    }
+}
+
+#[test]
+fn judgelitmus() {
+    let text = std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
+    let model = NativeLkmm::new().allowed_only();
+    let (mut judged, mut comment_mismatch) = (0, Vec::new());
+    let mut disagreements = Vec::new();
+    let mut others = Vec::new();
+    for l in text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("file\t")) {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f.len() < 8 || f[7] == "skipped-arch" {
+            continue;
+        }
+        let src = std::fs::read_to_string(litmus_dir().join(f[0])).expect("read");
+        let t0 = Instant::now();
+        let res = kvet_ir::compile(&src)
+            .map_err(|e| format!("front end: {}", e.message))
+            .and_then(|p| run(&p, &model, &GenOptions { max_seconds: Some(if f[7] == "ok" { 30.0 } else { 5.0 }), ..Default::default() }).map_err(|e| e.to_string()));
+        let secs = t0.elapsed().as_secs_f64();
+        if f[7] != "ok" {
+            others.push(match &res {
+                Ok(r) => format!("{} (herd7 {}): kvet {} {} {} states={} flags={} in {secs:.2}s", f[0], f[7], verdict(r), r.pos, r.neg, r.outcomes.len(), r.flags.join(",")),
+                Err(e) => format!("{} (herd7 {}): kvet error: {e} ({secs:.2}s)", f[0], f[7]),
+            });
+            continue;
+        }
+        let Some(exp) = expected(&src) else { continue };
+        let r = res.unwrap_or_else(|e| panic!("{}: {e}", f[0]));
+        judged += 1;
+        let mine = judge(&exp, verdict(&r), r.pos, r.neg, r.flags.iter().any(|x| x == "data-race"));
+        let herd = judge(
+            &exp,
+            f[1],
+            f[2].parse().unwrap_or(0),
+            f[3].parse().unwrap_or(0),
+            f[5].split(',').any(|x| x == "data-race"),
+        );
+        if mine != herd {
+            disagreements.push(format!("{}: kvet {mine:?}, herd7 {herd:?}", f[0]));
+        }
+        if let Err(m) = mine {
+            comment_mismatch.push(format!("{}: {m} (Result: {} {}; got {} {} {})", f[0], exp.0, if exp.1 { "DATARACE" } else { "" }, verdict(&r), r.pos, r.neg));
+        }
+    }
+    println!("judgelitmus: {judged} files with a Result: comment judged, {} where the comment and the model disagree (same as herd7: {})", comment_mismatch.len(), disagreements.is_empty());
+    for m in &comment_mismatch {
+        println!("  {m}");
+    }
+    println!("files herd7 did not decide:");
+    for o in &others {
+        println!("  {o}");
+    }
+    assert!(disagreements.is_empty(), "kvet and herd7 judge differently:\n{}", disagreements.join("\n"));
+}
