@@ -22,6 +22,15 @@ fn verdict(src: &str) -> String {
     let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{} at {:?}", e.message, kvet_syntax::line_col(src, e.span.lo)));
     let ex = explore(&prog, &Options::default());
     assert!(ex.complete, "search incomplete");
+    // partial-order reduction must not change what is found, nor the outcomes
+    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
+    let names = |e: &kvet_explore::Exploration| {
+        let mut k: Vec<_> = e.violations.iter().map(|v| v.kind).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(names(&ex), names(&full), "reduction changed the findings");
+    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), full.outcomes.keys().collect::<Vec<_>>(), "reduction changed the outcomes");
     let mut kinds: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
     kinds.sort();
     kinds.dedup();

@@ -62,6 +62,19 @@ impl Machine<'_> {
         }
     }
 
+    /// The pcs of CPU `t`'s contexts: its task, and the softirq and
+    /// hardirq handlers running (u32::MAX where none).
+    pub(crate) fn context_pcs(&self, s: &[i64], t: usize) -> [u32; 3] {
+        let task = s[self.layout.thread_base[t]] as u32;
+        let c = self.layout.cpu[t];
+        if c == NONE {
+            return [task, u32::MAX, u32::MAX];
+        }
+        let soft = if s[c + SOFT] != 0 { s[c + SOFT_PC] as u32 } else { u32::MAX };
+        let hard = if s[c + HARD] != 0 { s[c + HARD_PC] as u32 } else { u32::MAX };
+        [task, soft, hard]
+    }
+
     pub(crate) fn ctx(&self, s: &[i64], t: usize) -> Ctx {
         let c = self.layout.cpu[t];
         if c == NONE {

@@ -21,6 +21,10 @@ struct Sets {
     /// Per thread, per pc: the instruction's address is not static.
     cur_wild: Vec<Vec<bool>>,
     fut_wild: Vec<Vec<bool>>,
+    /// Per thread: [reads | writes] of all its handler code, and whether
+    /// any of it is not static.
+    hand: Vec<Vec<u64>>,
+    hand_wild: Vec<bool>,
 }
 
 pub(crate) struct Por {
@@ -37,7 +41,7 @@ impl Por {
         let n = p.threads.len();
         let words = (ncells + 2 * n).div_ceil(64).max(1);
         let stride = 2 * words;
-        let mut sets = Sets { words, cur: vec![], fut: vec![], cur_wild: vec![], fut_wild: vec![] };
+        let mut sets = Sets { words, cur: vec![], fut: vec![], cur_wild: vec![], fut_wild: vec![], hand: vec![], hand_wild: vec![] };
         for (t, th) in p.threads.iter().enumerate() {
             let len = th.body.steps.len();
             let mut cur = vec![0u64; len * stride];
@@ -77,6 +81,17 @@ impl Por {
                     }
                 }
             }
+            let first_handler = th.handlers.iter().map(|h| h.entry as usize).min().unwrap_or(len);
+            let mut hand = vec![0u64; stride];
+            let mut hwild = false;
+            for pc in first_handler..len {
+                for k in 0..stride {
+                    hand[k] |= cur[pc * stride + k];
+                }
+                hwild |= wild[pc];
+            }
+            sets.hand.push(hand);
+            sets.hand_wild.push(hwild);
             sets.cur.push(cur);
             sets.fut.push(fut);
             sets.cur_wild.push(wild);
@@ -85,10 +100,12 @@ impl Por {
         Por { sets }
     }
 
-    /// Can thread `t` at `pc` step alone, given the other threads' pcs
-    /// (`None` for finished threads)?
+    /// Can thread `t` at `pc` step alone? `others` gives, for every other
+    /// CPU, the pcs of its contexts (the running one and those it
+    /// interrupted, whose code resumes later) and whether its handlers'
+    /// code must be counted too (interrupts or IPIs may still come).
     #[inline]
-    pub(crate) fn independent(&self, t: usize, pc: u32, others: impl Iterator<Item = (usize, u32)>) -> bool {
+    pub(crate) fn independent(&self, t: usize, pc: u32, others: impl Iterator<Item = (usize, [u32; 3], bool)>) -> bool {
         let s = &self.sets;
         let w = s.words;
         let stride = 2 * w;
@@ -97,16 +114,18 @@ impl Por {
         }
         let c = &s.cur[t][pc as usize * stride..(pc as usize + 1) * stride];
         let (cr, cw) = c.split_at(w);
-        for (u, upc) in others {
-            if s.fut_wild[u][upc as usize] {
-                return false;
-            }
-            let f = &s.fut[u][upc as usize * stride..(upc as usize + 1) * stride];
+        let clash = |f: &[u64]| {
             let (fr, fw) = f.split_at(w);
-            for k in 0..w {
-                if cw[k] & (fr[k] | fw[k]) != 0 || cr[k] & fw[k] != 0 {
+            (0..w).any(|k| cw[k] & (fr[k] | fw[k]) != 0 || cr[k] & fw[k] != 0)
+        };
+        for (u, pcs, handlers) in others {
+            for &upc in pcs.iter().filter(|&&p| p != u32::MAX) {
+                if s.fut_wild[u][upc as usize] || clash(&s.fut[u][upc as usize * stride..(upc as usize + 1) * stride]) {
                     return false;
                 }
+            }
+            if handlers && (s.hand_wild[u] || clash(&s.hand[u])) {
+                return false;
             }
         }
         true

@@ -137,14 +137,17 @@ impl Ctx<'_, '_> {
         false
     }
 
-    /// A thread whose next step may be explored alone (see `por`).
+    /// A thread whose next step may be explored alone (see `por`): no
+    /// interrupt can start on its CPU now, and the step touches nothing
+    /// another CPU's contexts or handlers may still touch.
     fn ample(&self, s: &[i64]) -> Option<usize> {
         let por = self.por.as_ref()?;
         let m = self.m;
         let n = m.layout.nthreads;
         (0..n).find(|&t| {
             self.stat[t] == Status::Enabled
-                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t && self.stat[u] != Status::Done).map(|u| (u, m.pc(s, u))))
+                && !self.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
+                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t).map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())))
         })
     }
 
@@ -201,7 +204,7 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
-        por: (opts.reduce && !prog.threads.iter().any(|t| !t.handlers.is_empty())).then(|| Por::new(prog)),
+        por: opts.reduce.then(|| Por::new(prog)),
         opts,
         visited: FpTable::default(),
         parent: vec![0],

@@ -187,14 +187,16 @@ impl Walker<'_> {
         ptr_cell(v).filter(|c| *c < self.prog.ncells)
     }
 
-    fn push(&self, st: &mut St, pc: u32, kind: EventKind, cell: Option<u32>, val: Option<Val>, tags: TagSet, atomic: bool, addr: Deps, data: Deps) -> Result<usize, GenError> {
+    /// Append an event (its `ctrl` is the open conditionals').
+    fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index)));
         }
-        if let (EventKind::Write, Some(c), Some(v)) = (kind, cell, val) {
+        if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
             self.written.borrow_mut().push((c, v));
         }
-        st.evs.push(TEv { kind, cell, val, tags, atomic, addr, data, ctrl: st.ctrl });
+        ev.ctrl = st.ctrl;
+        st.evs.push(ev);
         Ok(st.evs.len() - 1)
     }
 
@@ -301,7 +303,7 @@ impl Walker<'_> {
                         let Some(tag) = fence_tag(*k) else {
                             return Err(self.err(pc, format!("not supported by the LKMM engine: fence {k:?}")));
                         };
-                        self.push(&mut st, pc, EventKind::Fence, None, None, TagSet::of(&[tag]), false, 0, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Fence, cell: None, val: None, tags: TagSet::of(&[tag]), atomic: false, addr: 0, data: 0, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::Bound(_) => {
@@ -320,18 +322,18 @@ impl Walker<'_> {
                         st.pc += 1;
                         for &v in self.dom[cell as usize][1..].iter().rev() {
                             let mut s2 = st.clone();
-                            let e = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                            let e = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                             self.set(&mut s2, dst, v, 1 << e);
                             stack.push(s2);
                         }
                         let v = self.dom[cell as usize][0];
-                        let e = self.push(&mut st, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                        let e = self.push(&mut st, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut st, dst, v, 1 << e);
                     }
                     Instr::Store { addr, val, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
                         let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
-                        self.push(&mut st, pc, EventKind::Write, Some(cell), Some(v), order_tag(*ord), false, at, vt)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(v), tags: order_tag(*ord), atomic: false, addr: at, data: vt, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
@@ -370,11 +372,11 @@ impl Walker<'_> {
                         }
                         for (old, new, from_old) in alts {
                             let mut s2 = st.clone();
-                            let r = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(old), tags, true, at, 0)?;
+                            let r = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(old), tags, atomic: true, addr: at, data: 0, ctrl: 0 })?;
                             let rbit: Deps = 1 << r;
                             if let Some(n) = new {
                                 let data = ta | if from_old { rbit } else { 0 };
-                                let w = self.push(&mut s2, pc, EventKind::Write, Some(cell), Some(n), tags, true, at, data)?;
+                                let w = self.push(&mut s2, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(n), tags, atomic: true, addr: at, data, ctrl: 0 })?;
                                 s2.rmw.push((r as u16, w as u16));
                             }
                             if let Some(d) = dst {
@@ -408,8 +410,8 @@ impl Walker<'_> {
                             st.self_deadlock = Some(cell);
                         }
                         st.held.push(cell);
-                        self.push(&mut st, pc, EventKind::LockRead, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
-                        self.push(&mut st, pc, EventKind::LockWrite, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::LockRead, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::LockWrite, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::Unlock { addr, kind } => {
@@ -421,7 +423,7 @@ impl Walker<'_> {
                         if let Some(i) = st.held.iter().rposition(|c| *c == cell) {
                             st.held.remove(i);
                         }
-                        self.push(&mut st, pc, EventKind::Unlock, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Unlock, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::Trylock { dst, addr, kind } => {
@@ -432,12 +434,12 @@ impl Walker<'_> {
                         let at = self.taint(&st, *addr);
                         st.pc += 1;
                         let mut fail = st.clone();
-                        self.push(&mut fail, pc, EventKind::LockFail, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut fail, pc, TEv { kind: EventKind::LockFail, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut fail, *dst, 0, 0);
                         stack.push(fail);
                         st.held.push(cell);
-                        self.push(&mut st, pc, EventKind::LockRead, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
-                        self.push(&mut st, pc, EventKind::LockWrite, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::LockRead, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::LockWrite, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::IsLocked { dst, addr } => {
@@ -445,10 +447,10 @@ impl Walker<'_> {
                         let at = self.taint(&st, *addr);
                         st.pc += 1;
                         let mut un = st.clone();
-                        self.push(&mut un, pc, EventKind::ReadUnlocked, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut un, pc, TEv { kind: EventKind::ReadUnlocked, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut un, *dst, 0, 0);
                         stack.push(un);
-                        self.push(&mut st, pc, EventKind::ReadLocked, Some(cell), None, TagSet::EMPTY, false, at, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::ReadLocked, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
@@ -457,7 +459,7 @@ impl Walker<'_> {
                             Instr::RcuUnlock => Tag::RCU_UNLOCK,
                             _ => Tag::SYNC_RCU,
                         };
-                        self.push(&mut st, pc, EventKind::Fence, None, None, TagSet::of(&[tag]), false, 0, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Fence, cell: None, val: None, tags: TagSet::of(&[tag]), atomic: false, addr: 0, data: 0, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::SrcuLock { dst, ss } => {
@@ -468,25 +470,25 @@ impl Walker<'_> {
                         st.pc += 1;
                         for &v in self.dom[cell as usize][1..].iter().rev() {
                             let mut s2 = st.clone();
-                            let e = self.push(&mut s2, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                            let e = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                             self.set(&mut s2, dst, v, 1 << e);
                             stack.push(s2);
                         }
                         let v = self.dom[cell as usize][0];
-                        let e = self.push(&mut st, pc, EventKind::Read, Some(cell), Some(v), tags, false, at, 0)?;
+                        let e = self.push(&mut st, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         self.set(&mut st, dst, v, 1 << e);
                     }
                     Instr::SrcuUnlock { ss, idx } => {
                         let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
                         let at = self.taint(&st, *ss);
                         let (v, vt) = (self.val(&st, *idx), self.taint(&st, *idx));
-                        self.push(&mut st, pc, EventKind::Write, Some(cell), Some(v), TagSet::of(&[Tag::SRCU_UNLOCK]), false, at, vt)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(v), tags: TagSet::of(&[Tag::SRCU_UNLOCK]), atomic: false, addr: at, data: vt, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     Instr::SyncSrcu { ss } => {
                         let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
                         let at = self.taint(&st, *ss);
-                        self.push(&mut st, pc, EventKind::Srcu, Some(cell), None, TagSet::of(&[Tag::SYNC_SRCU]), false, at, 0)?;
+                        self.push(&mut st, pc, TEv { kind: EventKind::Srcu, cell: Some(cell), val: None, tags: TagSet::of(&[Tag::SYNC_SRCU]), atomic: false, addr: at, data: 0, ctrl: 0 })?;
                         st.pc += 1;
                     }
                     #[allow(unreachable_patterns)]
