@@ -190,6 +190,21 @@ fn load(path: &Path) -> Result<(String, Program)> {
     Ok((src, prog))
 }
 
+/// `load`, printing the error (the caller records exit code 2).
+fn load_or_report(f: &Path) -> Option<(String, Program)> {
+    match load(f) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            if let Some(u) = e.downcast_ref::<UserError>() {
+                eprint!("{u}");
+            } else {
+                eprintln!("kvet: {e:#}");
+            }
+            None
+        }
+    }
+}
+
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -315,17 +330,9 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut worst = 0u8;
     let mut jsons = Vec::new();
     for f in files {
-        let (src, prog) = match load(f) {
-            Ok(x) => x,
-            Err(e) => {
-                if let Some(u) = e.downcast_ref::<UserError>() {
-                    eprint!("{u}");
-                } else {
-                    eprintln!("kvet: {e:#}");
-                }
-                worst = 2;
-                continue;
-            }
+        let Some((src, prog)) = load_or_report(f) else {
+            worst = 2;
+            continue;
         };
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);
@@ -394,17 +401,9 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {
-        let (src, prog) = match load(f) {
-            Ok(x) => x,
-            Err(e) => {
-                if let Some(u) = e.downcast_ref::<UserError>() {
-                    eprint!("{u}");
-                } else {
-                    eprintln!("kvet: {e:#}");
-                }
-                worst = 2;
-                continue;
-            }
+        let Some((src, prog)) = load_or_report(f) else {
+            worst = 2;
+            continue;
         };
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);

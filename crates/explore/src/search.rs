@@ -13,6 +13,15 @@ use kvet_ir::{Program, Val};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// What happened to one successor: stored as new, already seen (or a
+/// finding), or the search must stop. The flag says whether the move
+/// changed the state.
+enum Succ {
+    Stored(bool),
+    Seen(bool),
+    Stop,
+}
+
 struct Ctx<'m, 'p> {
     m: &'m Machine<'p>,
     por: Option<Por>,
@@ -184,6 +193,36 @@ impl Ctx<'_, '_> {
         false
     }
 
+    /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
+    /// it finds, and store the successor in `out` if it is new.
+    #[allow(clippy::too_many_arguments)]
+    fn successor(&mut self, s: &[i64], id: u32, mv: u32, scratch: &mut [i64], sink: &mut NoTrace, out: &mut Vec<i64>, out_ids: &mut Vec<u32>) -> Succ {
+        scratch.copy_from_slice(s);
+        self.res.transitions += 1;
+        let r = self.m.apply(scratch, mv, sink);
+        let progress = r.is_err() || scratch[..] != s[..];
+        for w in sink.warnings.drain(..) {
+            self.report(w, id, Some(mv));
+        }
+        if let Err(v) = r {
+            self.report(v, id, Some(mv));
+            return if self.stop_now() { Succ::Stop } else { Succ::Seen(progress) };
+        }
+        if !self.visited.insert(fingerprint(scratch)) {
+            return Succ::Seen(progress);
+        }
+        let nid = self.parent.len() as u32;
+        self.parent.push(id);
+        self.via.push(mv as u16);
+        self.res.states += 1;
+        out.extend_from_slice(scratch);
+        out_ids.push(nid);
+        if self.out_of_budget() {
+            return Succ::Stop;
+        }
+        Succ::Stored(progress)
+    }
+
     /// Every move of this state led back to it.
     fn livelock(&mut self, s: &[i64], id: u32) {
         if self.res.violations.iter().any(|v| v.kind == ViolationKind::Livelock) {
@@ -255,31 +294,13 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
             }
             let mut progress = false;
             for mi in 0..cx.moves.len() {
-                let t = cx.moves[mi] as usize;
-                scratch.copy_from_slice(s);
-                cx.res.transitions += 1;
-                let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
-                progress |= r.is_err() || scratch[..] != s[..];
-                for w in sink.warnings.drain(..) {
-                    cx.report(w, id, Some(t as u32));
+                let mv = cx.moves[mi];
+                match cx.successor(s, id, mv, &mut scratch, &mut sink, &mut next, &mut next_ids) {
+                    Succ::Stop => return,
+                    Succ::Stored(p) | Succ::Seen(p) => progress |= p,
                 }
-                if let Err(v) = r {
-                    cx.report(v, id, Some(t as u32));
-                    if cx.stop_now() {
-                        return;
-                    }
-                    continue;
-                }
-                if cx.visited.insert(fingerprint(&scratch)) {
-                    let nid = cx.parent.len() as u32;
-                    cx.parent.push(id);
-                    cx.via.push(t as u16);
-                    cx.res.states += 1;
-                    next.extend_from_slice(&scratch);
-                    next_ids.push(nid);
-                    if cx.out_of_budget() || cx.frontier_too_big(cur.len() + next.len()) {
-                        return;
-                    }
+                if cx.frontier_too_big(cur.len() + next.len()) {
+                    return;
                 }
             }
             if !progress {
@@ -320,31 +341,10 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
         // push in reverse so the first move is explored first
         let mut progress = false;
         for mi in (0..cx.moves.len()).rev() {
-            let t = cx.moves[mi] as usize;
-            scratch.copy_from_slice(&s);
-            cx.res.transitions += 1;
-            let r = cx.m.apply(&mut scratch, t as u32, &mut sink);
-            progress |= r.is_err() || scratch[..] != s[..];
-            for w in sink.warnings.drain(..) {
-                cx.report(w, id, Some(t as u32));
-            }
-            if let Err(v) = r {
-                cx.report(v, id, Some(t as u32));
-                if cx.stop_now() {
-                    return;
-                }
-                continue;
-            }
-            if cx.visited.insert(fingerprint(&scratch)) {
-                let nid = cx.parent.len() as u32;
-                cx.parent.push(id);
-                cx.via.push(t as u16);
-                cx.res.states += 1;
-                stack.extend_from_slice(&scratch);
-                ids.push(nid);
-                if cx.out_of_budget() {
-                    return;
-                }
+            let mv = cx.moves[mi];
+            match cx.successor(&s, id, mv, &mut scratch, &mut sink, &mut stack, &mut ids) {
+                Succ::Stop => return,
+                Succ::Stored(p) | Succ::Seen(p) => progress |= p,
             }
         }
         if !progress {

@@ -138,44 +138,8 @@ pub(crate) fn ipi_functions(file: &ast::File) -> Vec<String> {
             _ => {}
         }
     }
-    fn stmt(s: &ast::Stmt, out: &mut Vec<String>) {
-        use ast::StmtKind as S;
-        match &s.kind {
-            S::Expr(e) | S::Case(e) | S::Return(Some(e)) => expr(e, out),
-            S::Decl(ds) => ds.iter().filter_map(|d| d.init.as_ref()).for_each(|e| expr(e, out)),
-            S::Block(b) => b.stmts.iter().for_each(|s| stmt(s, out)),
-            S::If(c, t, e) => {
-                expr(c, out);
-                stmt(t, out);
-                if let Some(e) = e {
-                    stmt(e, out);
-                }
-            }
-            S::While(c, b) | S::DoWhile(b, c) | S::Switch(c, b) => {
-                expr(c, out);
-                stmt(b, out);
-            }
-            S::For(i, c, st, b) => {
-                if let Some(i) = i {
-                    stmt(i, out);
-                }
-                c.iter().chain(st.iter()).for_each(|e| expr(e, out));
-                stmt(b, out);
-            }
-            S::Label(_, s) => stmt(s, out),
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
-    for item in &file.items {
-        let body = match item {
-            ast::Item::Proc(p) => &p.body,
-            ast::Item::Func(f) => &f.body,
-            ast::Item::Handler(h) => &h.func.body,
-            _ => continue,
-        };
-        body.stmts.iter().for_each(|s| stmt(s, &mut out));
-    }
+    visit_exprs(file, &mut |e| expr(e, &mut out));
     out
 }
 

@@ -74,6 +74,28 @@ impl Default for NativeLkmm {
     }
 }
 
+/// What [`NativeLkmm::co_free`] computes once per read-from.
+struct CoFree<R: Row> {
+    rf: Rel<R>,
+    rfe: Rel<R>,
+    w3: R,
+    m3: R,
+    rmb_f: Rel<R>,
+    r4rmb: R,
+    po_opt: Rel<R>,
+    strong_fence: Rel<R>,
+    nonrw_fence: Rel<R>,
+    fence: Rel<R>,
+    barrier: Rel<R>,
+    /// ppo without `overwrite & int`.
+    ppo: Rel<R>,
+    rmw_sequence: Rel<R>,
+    cumul_star: Rel<R>,
+    rfe_opt: Rel<R>,
+    /// `[_] ; cumul-fence* ; [Marked] ; rfe? ; [Marked]`.
+    prop_tail: Rel<R>,
+}
+
 /// Everything computed before the first enumeration (stdlib, bell and the
 /// first half of lock.cat).
 struct Pre<R: Row> {
@@ -484,13 +506,14 @@ impl NativeLkmm {
             }
             orders.push(os);
         }
+        let cached = if p.lk_rmw.is_empty() { Some(self.co_free(o, p, rf.clone())) } else { None };
         let mut idx = vec![0usize; orders.len()];
         loop {
             let mut co = Rel::empty(n);
             for (k, os) in orders.iter().enumerate() {
                 co.union_with(&os[idx[k]]);
             }
-            let v = self.with_co(o, p, rf, &co);
+            let v = self.with_co(o, p, rf, &co, cached.as_ref());
             if v.allowed || !self.allowed_only {
                 sink(v);
             }
@@ -509,52 +532,22 @@ impl NativeLkmm {
         }
     }
 
-    /// The rest of lock.cat and linux-kernel.cat for one coherence order.
-    fn with_co<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf0: &Rel<R>, co0: &Rel<R>) -> Verdict {
+    /// The relations of linux-kernel.cat that depend on `rf` but not on
+    /// the coherence order (computed once per `rf` when no lock read-from
+    /// is derived from `co`).
+    fn co_free<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf: Rel<R>) -> CoFree<R> {
         let b = o.b;
         let n = b.n;
-        let mut flags = p.flags;
-        let no = |s: &Self| s.verdict(false, 0);
-        // lock.cat, after cos-opt.cat
         let w3 = u(&p.w2, &b.ul);
         let m3 = u(&p.r2, &w3);
-        let mut co = co0.clone();
-        co.union_with(&p.critical);
-        co.union_with(&p.critical.inverse().seq(co0));
-        co.close();
-        let coe = co.inter(&b.ext);
-        let coi = co.inter(&b.int);
-        let singlestep = co.diff(&co.seq(&co));
-        let mut rf = rf0.clone();
-        if !p.lk_rmw.is_empty() {
-            let mut ss = singlestep;
-            ss.restrict_dom(&u(&b.iw, &b.ul));
-            rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
-        }
         let rfe = rf.inter(&b.ext);
         let rfi = rf.inter(&b.int);
-        let fr = rf.inverse().seq(&co);
-        let fre = fr.inter(&b.ext);
-        let fri = fr.inter(&b.int);
-        let _ = (&coi, &fri);
-        // coherence and atomic first: they are cheap and reject most
-        // coherence orders (the checks are a conjunction, so their order
-        // does not change the verdict)
-        let mut com = rf.union(&co);
-        com.union_with(&fr);
-        if !p.po_loc.union(&com).is_acyclic() {
-            return no(self);
-        }
-        if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
-            return no(self);
-        }
-        // linux-kernel.cat
         let acq_po = o.rr(&p.acquire, &b.po, &m3);
         let po_rel = o.rr(&m3, &b.po, &p.release);
-        let po_or_rf = b.po.union(&rf);
         let po_unlock_lock_po = if b.ul.is_empty() || b.lkr.is_empty() {
             Rel::empty(n)
         } else {
+            let po_or_rf = b.po.union(&rf);
             o.seq(&[&b.po.restrict(&b.all, &b.ul), &po_or_rf.restrict(&b.all, &b.lkr), &b.po])
         };
         let r4rmb = d(&p.r2, &p.noreturn);
@@ -622,15 +615,12 @@ impl NativeLkmm {
         let dep = p.addr.union(&p.data);
         let mut rwdep = dep.union(&p.ctrl);
         rwdep.restrict_ran(&w3);
-        let overwrite = co.union(&fr);
-        let mut to_w = rwdep;
-        to_w.union_with(&overwrite.inter(&b.int));
-        to_w.union_with(&p.addr.restrict(&b.all, &p.plain).seq(&wmb));
-        let mut to_r = p.addr.clone();
-        to_r.restrict_ran(&p.r2);
-        to_r.union_with(&dep.restrict(&b.all, &p.marked).seq(&rfi));
-        let mut ppo = to_r;
-        ppo.union_with(&to_w);
+        // ppo without its coherence part (overwrite & int)
+        let mut ppo = p.addr.clone();
+        ppo.restrict_ran(&p.r2);
+        ppo.union_with(&dep.restrict(&b.all, &p.marked).seq(&rfi));
+        ppo.union_with(&rwdep);
+        ppo.union_with(&p.addr.restrict(&b.all, &p.plain).seq(&wmb));
         ppo.union_with(&fence.inter(&b.int));
         ppo.union_with(&po_unlock_lock_po.inter(&b.int));
         let rfe_m_opt = rfe.restrict(&b.all, &p.marked).opt();
@@ -640,22 +630,90 @@ impl NativeLkmm {
         cf_inner.union_with(&po_unlock_lock_po);
         let cumul_fence = cf_inner.restrict(&p.marked, &p.marked).seq(&rmw_sequence);
         let cumul_star = cumul_fence.star();
-        let ow_ext_opt = overwrite.inter(&b.ext).opt();
         let rfe_opt = rfe.opt();
-        let prop = o.seq(&[
-            &ow_ext_opt.restrict(&p.marked, &b.all),
-            &cumul_star.restrict(&b.all, &p.marked),
-            &rfe_opt.restrict(&b.all, &p.marked),
-        ]);
+        // prop = (overwrite & ext)? ; cumul-fence* ; rfe? (marked ends):
+        // the part after the first step does not depend on co.
+        let prop_tail = cumul_star.restrict(&b.all, &p.marked).seq(&rfe_opt.restrict(&b.all, &p.marked));
+        CoFree {
+            rf,
+            rfe,
+            w3,
+            m3,
+            rmb_f,
+            r4rmb,
+            po_opt,
+            strong_fence,
+            nonrw_fence,
+            fence,
+            barrier,
+            ppo,
+            rmw_sequence,
+            cumul_star,
+            rfe_opt,
+            prop_tail,
+        }
+    }
+
+    /// The rest of lock.cat and linux-kernel.cat for one coherence order.
+    fn with_co<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf0: &Rel<R>, co0: &Rel<R>, cached: Option<&CoFree<R>>) -> Verdict {
+        let b = o.b;
+        let n = b.n;
+        let mut flags = p.flags;
+        let no = |s: &Self| s.verdict(false, 0);
+        // lock.cat, after cos-opt.cat
+        let mut co = co0.clone();
+        if !p.critical.is_empty() {
+            co.union_with(&p.critical);
+            co.union_with(&p.critical.inverse().seq(co0));
+            co.close();
+        }
+        let owned;
+        let cf = match cached {
+            Some(c) => c,
+            None => {
+                let mut rf = rf0.clone();
+                if !p.lk_rmw.is_empty() {
+                    let mut ss = co.diff(&co.seq(&co));
+                    ss.restrict_dom(&u(&b.iw, &b.ul));
+                    rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
+                }
+                owned = self.co_free(o, p, rf);
+                &owned
+            }
+        };
+        let rf = &cf.rf;
+        let coe = co.inter(&b.ext);
+        let fr = rf.inverse().seq(&co);
+        let fre = fr.inter(&b.ext);
+        // coherence and atomic first: they are cheap and reject most
+        // coherence orders (the checks are a conjunction, so their order
+        // does not change the verdict)
+        let mut com = rf.union(&co);
+        com.union_with(&fr);
+        if !p.po_loc.union(&com).is_acyclic() {
+            return no(self);
+        }
+        if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
+            return no(self);
+        }
+        // linux-kernel.cat
+        let (w3, m3, po_opt, strong_fence, nonrw_fence, fence) = (&cf.w3, &cf.m3, &cf.po_opt, &cf.strong_fence, &cf.nonrw_fence, &cf.fence);
+        let (rmb_f, r4rmb, rmw_sequence, cumul_star, rfe_opt, rfe) = (&cf.rmb_f, &cf.r4rmb, &cf.rmw_sequence, &cf.cumul_star, &cf.rfe_opt, &cf.rfe);
+        let overwrite = co.union(&fr);
+        let mut ppo = cf.ppo.clone();
+        ppo.union_with(&overwrite.inter(&b.int));
+        let mut prop = overwrite.inter(&b.ext).opt();
+        prop.restrict_dom(&p.marked);
+        let prop = prop.seq(&cf.prop_tail);
         let mut hb_inner = ppo;
-        hb_inner.union_with(&rfe);
+        hb_inner.union_with(rfe);
         hb_inner.union_with(&prop.diff(&b.id).inter(&b.int));
         let hb = hb_inner.restrict(&p.marked, &p.marked);
         if !hb.is_acyclic() {
             return no(self);
         }
         let hb_star = hb.star();
-        let mut pb = o.seq(&[&prop, &strong_fence, &hb_star]);
+        let mut pb = o.seq(&[&prop, strong_fence, &hb_star]);
         pb.restrict_ran(&p.marked);
         if !pb.is_acyclic() {
             return no(self);
@@ -667,7 +725,7 @@ impl NativeLkmm {
         let rcu_rscsi = p.rcu_rscs.inverse();
         let srcu_rscsi = p.srcu_rscs.inverse();
         let no_gp = rcu_gp.is_empty() && srcu_gp.is_empty();
-        let rcu_link = if no_gp { Rel::empty(n) } else { o.seq(&[&po_opt, &hb_star, &pb_star, &prop, &b.po]) };
+        let rcu_link = if no_gp { Rel::empty(n) } else { o.seq(&[po_opt, &hb_star, &pb_star, &prop, &b.po]) };
         // Without grace periods every disjunct of rcu-order is empty.
         let rcu_order = if no_gp {
             Rel::empty(n)
@@ -701,7 +759,7 @@ impl NativeLkmm {
                 cur = next;
             }
         };
-        let rcu_fence = if no_gp { Rel::empty(n) } else { o.seq(&[&b.po, &rcu_order, &po_opt]) };
+        let rcu_fence = if no_gp { Rel::empty(n) } else { o.seq(&[&b.po, &rcu_order, po_opt]) };
         let fence = fence.union(&rcu_fence);
         let strong_fence = strong_fence.union(&rcu_fence);
         let mut rb = if no_gp { Rel::empty(n) } else { o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]) };
@@ -709,9 +767,12 @@ impl NativeLkmm {
         if !rb.is_irreflexive() {
             return no(self);
         }
-        // Plain accesses and data races
-        let plain_w = i(&p.plain, &w3);
-        let pl_nb = p.po_loc.diff(&barrier);
+        // Plain accesses and data races (vacuous without plain accesses)
+        if p.plain.is_empty() {
+            return self.sc_check(&b.po, rf, &co, &fr, flags);
+        }
+        let plain_w = i(&p.plain, w3);
+        let pl_nb = p.po_loc.diff(&cf.barrier);
         let mixed = pl_nb.restrict(&plain_w, &p.marked).union(&pl_nb.restrict(&p.marked, &plain_w));
         if !mixed.is_empty() {
             flags |= 1 << (Flag::MixedAccesses as u8);
@@ -721,16 +782,16 @@ impl NativeLkmm {
         let xbstar = xb.star();
         let mut vis_tail = strong_fence.restrict(&b.all, &p.marked).seq(&xbstar);
         vis_tail.union_with(&xbstar.inter(&b.int));
-        let vis = o.seq(&[&cumul_star, &rfe_opt.restrict(&b.all, &p.marked), &vis_tail]);
+        let vis = o.seq(&[cumul_star, &rfe_opt.restrict(&b.all, &p.marked), &vis_tail]);
         let w_pre_bounded = p.addr.union(&fence).opt();
         let w_pre_bounded = w_pre_bounded.restrict(&p.marked, &b.all);
         let not_noreturn = d(&b.all, &p.noreturn);
-        let mut rpb = p.addr.union(&nonrw_fence);
-        rpb.union_with(&rmb_f.restrict(&r4rmb, &not_noreturn));
+        let mut rpb = p.addr.union(nonrw_fence);
+        rpb.union_with(&rmb_f.restrict(r4rmb, &not_noreturn));
         let r_pre_bounded = rpb.opt().restrict(&p.marked, &b.all);
-        let w_post_bounded = fence.opt().restrict(&b.all, &p.marked).seq(&rmw_sequence);
+        let w_post_bounded = fence.opt().restrict(&b.all, &p.marked).seq(rmw_sequence);
         let mut rpo = nonrw_fence.clone();
-        rpo.union_with(&rmb_f.restrict(&not_noreturn, &r4rmb));
+        rpo.union_with(&rmb_f.restrict(&not_noreturn, r4rmb));
         let mut r_post_bounded = rpo.opt();
         r_post_bounded.restrict_ran(&p.marked);
         let sf_xb = strong_fence.seq(&xbstar);
@@ -740,31 +801,38 @@ impl NativeLkmm {
         let mut wr_vis = fence.union(&sf_xb.seq(&r_pre_bounded));
         wr_vis.union_with(&wpb_vis.seq(&r_pre_bounded));
         let rw_xbstar = fence.union(&o.seq(&[&r_post_bounded, &xbstar, &w_pre_bounded]));
-        let mut pre_race = o.cart(&p.plain, &m3);
-        pre_race.union_with(&o.cart(&d(&m3, &b.iw), &p.plain));
+        let mut pre_race = o.cart(&p.plain, m3);
+        pre_race.union_with(&o.cart(&d(m3, &b.iw), &p.plain));
         pre_race.inter_with(&b.ext);
         let rw_xbstar_inv = rw_xbstar.inverse();
-        let wr_incoh = pre_race.inter(&rf).inter(&rw_xbstar_inv);
+        let wr_incoh = pre_race.inter(rf).inter(&rw_xbstar_inv);
         let rw_incoh = pre_race.inter(&fr).inter(&wr_vis.inverse());
         let ww_incoh = pre_race.inter(&co).inter(&ww_vis.inverse());
         if !(wr_incoh.is_empty() && rw_incoh.is_empty() && ww_incoh.is_empty()) {
             return no(self);
         }
-        let mut ww_nonrace = ww_vis.inter(&o.cart(&p.marked, &w3).union(&rw_xbstar));
-        ww_nonrace.inter_with(&o.cart(&w3, &p.marked).union(&wr_vis));
+        let mut ww_nonrace = ww_vis.inter(&o.cart(&p.marked, w3).union(&rw_xbstar));
+        ww_nonrace.inter_with(&o.cart(w3, &p.marked).union(&wr_vis));
         let pr_co = pre_race.inter(&co);
         let ww_race = pr_co.diff(&ww_nonrace);
-        let wr_race = pre_race.inter(&co.opt().seq(&rf)).diff(&wr_vis).diff(&rw_xbstar_inv);
+        let wr_race = pre_race.inter(&co.opt().seq(rf)).diff(&wr_vis).diff(&rw_xbstar_inv);
         let rw_race = pre_race.inter(&fr).diff(&rw_xbstar);
         if !(ww_race.is_empty() && wr_race.is_empty() && rw_race.is_empty()) {
             flags |= 1 << (Flag::DataRace as u8);
         }
+        self.sc_check(&b.po, rf, &co, &fr, flags)
+    }
+
+    /// sc-kernel.cat's `acyclic po | rf | co | fr` (for the SC variant),
+    /// then the verdict.
+    fn sc_check<R: Row>(&self, po: &Rel<R>, rf: &Rel<R>, co: &Rel<R>, fr: &Rel<R>, flags: u32) -> Verdict {
         if self.sc {
-            let mut sc = b.po.union(&rf);
-            sc.union_with(&co);
-            sc.union_with(&fr);
+            let mut sc = po.clone();
+            sc.union_with(rf);
+            sc.union_with(co);
+            sc.union_with(fr);
             if !sc.is_acyclic() {
-                return no(self);
+                return self.verdict(false, 0);
             }
         }
         self.verdict(true, flags)
