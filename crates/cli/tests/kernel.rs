@@ -190,3 +190,17 @@ fn spinning_on_what_cannot_change_is_a_livelock() {
     let body = "int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\nP1(void) { WRITE_ONCE(flag, 1); }\n";
     check(body, "ok");
 }
+
+#[test]
+fn rcu_delays_the_free_of_an_exited_task_and_kfree_rcu() {
+    // a reader that found the task under rcu_read_lock() keeps its
+    // task_struct alive after the task unhashes itself and exits
+    // (release_task() frees it through call_rcu)
+    let body = "struct task_struct *w;\nP0(void) { rcu_assign_pointer(w, current); WRITE_ONCE(w, NULL); }\nP1(void) { struct task_struct *t; rcu_read_lock(); t = rcu_dereference(w); if (t) wake_up_process(t); rcu_read_unlock(); }\n";
+    check(body, "ok");
+    // without the read-side section the exited task may already be gone
+    let body = "struct task_struct *w;\nP0(void) { rcu_assign_pointer(w, current); WRITE_ONCE(w, NULL); }\nP1(void) { struct task_struct *t = READ_ONCE(w); if (t) wake_up_process(t); }\n";
+    check(body, "use-after-free");
+    let body = "struct obj { int v; }; struct obj *gp;\nP0(void) { struct obj *p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(gp, p); }\nP1(void) { struct obj *p; rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->v); rcu_read_unlock(); }\nP2(void) { struct obj *p = READ_ONCE(gp); if (p) { WRITE_ONCE(gp, NULL); kfree_rcu(p, rcu); } }\n";
+    check(body, "ok");
+}

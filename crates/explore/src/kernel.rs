@@ -494,8 +494,10 @@ impl Machine<'_> {
                     s[task] = 0x80; // TASK_DEAD
                     s[task + 1] -= 1; // the task's own reference
                     if s[task + 1] == 0 {
+                        // release_task(): the last reference goes through
+                        // call_rcu(delayed_put_task_struct)
                         if let Some(st) = self.status_cell(task) {
-                            s[st] = freed_status(t as u32, pc);
+                            self.free_after_grace_period(s, t, pc, st, tr)?;
                         }
                     }
                 }
@@ -540,6 +542,17 @@ impl Machine<'_> {
                     }
                 }
             }
+            Instr::FreeRcu { addr } => {
+                let v = self.val(s, t, addr);
+                if v != 0 {
+                    let o = ptr_cell(v).and_then(|c| self.prog.object_of(c)).filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)));
+                    let Some(st) = o.and_then(|o| o.status) else {
+                        let msg = format!("kfree_rcu of {}, which is not an allocated object", self.prog.show_val(v, false));
+                        return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
+                    };
+                    self.free_after_grace_period(s, t, pc, st as usize, tr)?;
+                }
+            }
             Instr::ScopeEnter { obj } => {
                 let o = &self.prog.objects[obj as usize];
                 if let Some(st) = o.status {
@@ -571,6 +584,61 @@ impl Machine<'_> {
         }
         s[base] = next as i64;
         Ok(next != pc)
+    }
+
+    /// call_rcu()-style freeing: the object (its status cell `st`) dies
+    /// once every reader now inside an RCU read-side critical section has
+    /// left it — at the earliest such moment, which exposes every access
+    /// that the kernel's callback could race with.
+    fn free_after_grace_period<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, tr: &mut T) -> Result<(), Violation> {
+        let n = self.layout.nthreads;
+        let marker = freed_status(t as u32, pc);
+        let readers: Vec<i64> = (0..n).map(|j| if self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 }).collect();
+        if readers.iter().all(|&g| g < 0) || self.layout.rcu_cb == NONE {
+            self.complete_free(s, t, pc, st, marker, tr);
+            return Ok(());
+        }
+        let size = 2 + n;
+        let Some(k) = (0..RCU_SLOTS).find(|k| s[self.layout.rcu_cb + k * size] == 0) else {
+            return Err(self.violation(ViolationKind::Bound, t, pc, format!("more than {RCU_SLOTS} RCU-deferred frees pending at once")));
+        };
+        let b = self.layout.rcu_cb + k * size;
+        s[b] = st as i64 + 1;
+        s[b + 1] = marker;
+        s[b + 2..b + 2 + n].copy_from_slice(&readers);
+        Ok(())
+    }
+
+    fn complete_free<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, marker: i64, tr: &mut T) {
+        if s[st] != LIVE {
+            tr.warn(self.violation(ViolationKind::DoubleFree, t, pc, "an RCU-deferred free of an object already freed".into()));
+        }
+        s[st] = marker;
+    }
+
+    /// After a reader leaves its critical section: complete every pending
+    /// free whose grace period is now over.
+    pub(crate) fn rcu_callbacks<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, tr: &mut T) {
+        if self.layout.rcu_cb == NONE {
+            return;
+        }
+        let n = self.layout.nthreads;
+        let size = 2 + n;
+        for k in 0..RCU_SLOTS {
+            let b = self.layout.rcu_cb + k * size;
+            if s[b] == 0 {
+                continue;
+            }
+            let over = (0..n).all(|j| {
+                let g = s[b + 2 + j];
+                g < 0 || self.layout.rcu_nest(s, j) == 0 || self.layout.rcu_gen(s, j) != g
+            });
+            if over {
+                let (st, marker) = ((s[b] - 1) as usize, s[b + 1]);
+                s[b..b + size].fill(0);
+                self.complete_free(s, t, pc, st, marker, tr);
+            }
+        }
     }
 
     fn val(&self, s: &[i64], t: usize, o: Opd) -> i64 {

@@ -80,7 +80,7 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             *dst
         }
         Instr::Alloc { dst, .. } => Some(*dst),
-        Instr::Free { addr } | Instr::WaitCompletion { addr } => {
+        Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::WaitCompletion { addr } => {
             opd(addr, use_);
             None
         }

@@ -351,6 +351,7 @@ impl<'p> Machine<'p> {
                     s[self.layout.rcu[t]] -= 1;
                     if s[self.layout.rcu[t]] == 0 {
                         s[self.layout.rcu[t] + 1] += 1;
+                        self.rcu_callbacks(s, t, pc, tr);
                     }
                 }
                 if T::ON {

@@ -132,6 +132,10 @@ impl Por {
     }
 }
 
+fn deferred_frees(p: &Program) -> bool {
+    p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit)))
+}
+
 /// Fill the read and write sets of one instruction; false if its
 /// address is not static. Resources: memory cells, then each thread's
 /// RCU reader state, then each CPU's interrupt state. lockdep's state is
@@ -163,7 +167,16 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             Some(c) => set(w, c),
             None => return false,
         },
-        Instr::RcuLock | Instr::RcuUnlock => set(w, ncells + t),
+        Instr::RcuLock => set(w, ncells + t),
+        Instr::RcuUnlock => {
+            set(w, ncells + t);
+            // leaving a read-side section may complete RCU-deferred frees
+            if deferred_frees(p) {
+                for o in p.objects.iter().filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_))) {
+                    object_cells(o, w);
+                }
+            }
+        }
         Instr::SyncRcu => {
             for j in 0..n {
                 set(r, ncells + j);
@@ -187,7 +200,14 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
         Instr::IrqDisable | Instr::IrqEnable | Instr::IrqSave { .. } | Instr::IrqRestore { .. } | Instr::IrqsDisabled { .. } | Instr::BhDisable | Instr::BhEnable => {
             set(w, ncells + n + t)
         }
-        Instr::Schedule | Instr::TaskExit => match th.task {
+        Instr::TaskExit => {
+            // the grace period it may wait for reads every reader's state
+            (0..n).for_each(|j| set(r, ncells + j));
+            if let Some(o) = th.task.and_then(|task| p.object_of(task)) {
+                object_cells(o, w);
+            }
+        }
+        Instr::Schedule => match th.task {
             Some(task) => match p.object_of(task) {
                 Some(o) => object_cells(o, w),
                 None => return false,

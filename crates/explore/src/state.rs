@@ -31,6 +31,9 @@ pub(crate) const IPI_WAIT: usize = 9;
 pub(crate) const RHELD: usize = 10;
 pub(crate) const FIRED: usize = 11;
 
+/// How many RCU-deferred frees may be pending at once.
+pub(crate) const RCU_SLOTS: usize = 4;
+
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub ncells: usize,
@@ -50,6 +53,10 @@ pub struct Layout {
     /// Start of lockdep's state (usage per lock class, then the
     /// dependency matrix), or NONE.
     pub lockdep: usize,
+    /// Start of the pending RCU frees: RCU_SLOTS slots of
+    /// [status cell + 1 (0 = empty), freed-status marker, reader snapshot
+    /// per thread], or NONE.
+    pub rcu_cb: usize,
     pub len: usize,
 }
 
@@ -57,7 +64,7 @@ impl Layout {
     pub fn new(p: &Program) -> Layout {
         let ncells = p.ncells as usize;
         let n = p.threads.len();
-        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, len: 0 };
+        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, rcu_cb: NONE, len: 0 };
         let mut off = ncells;
         let kernel = uses_kernel_model(p);
         for t in &p.threads {
@@ -97,6 +104,10 @@ impl Layout {
         if nlocks > 0 && (kernel || p.quant.is_none()) {
             l.lockdep = off;
             off += nlocks + (nlocks * nlocks).div_ceil(64);
+        }
+        if p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit))) {
+            l.rcu_cb = off;
+            off += RCU_SLOTS * (2 + n);
         }
         l.len = off;
         l

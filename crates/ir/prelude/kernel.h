@@ -502,4 +502,3 @@ static inline struct page *alloc_page(int gfp)
 	return page;
 }
 
-#define kfree_rcu(ptr, rhf)	do { synchronize_rcu(); kfree(ptr); } while (0)

@@ -551,6 +551,14 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::Alloc { dst: r, pool, zero });
             (Opd::Reg(r), Ty::Void.ptr())
         }
+        "kfree_rcu" | "kvfree_rcu" | "kfree_rcu_mightsleep" => {
+            if args.is_empty() {
+                return Err(Error::new(e.span, format!("`{name}` takes the object")));
+            }
+            let (p, _) = lw.rvalue(&args[0])?;
+            lw.emit(Instr::FreeRcu { addr: p });
+            void()
+        }
         "kfree" | "kvfree" | "kfree_sensitive" | "free_task" | "__free_object" => {
             arity(name, args, 1, e)?;
             let (p, _) = lw.rvalue(&args[0])?;

@@ -74,7 +74,7 @@ pub fn fold_constant_registers(t: &mut Thread) {
                 subst(task, &consts);
                 subst(mask, &consts);
             }
-            Instr::Free { addr } | Instr::WaitCompletion { addr } | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
+            Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::WaitCompletion { addr } | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
             Instr::SrcuUnlock { ss, idx } => {
                 subst(ss, &consts);
                 subst(idx, &consts);

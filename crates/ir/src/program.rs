@@ -292,6 +292,9 @@ pub enum Instr {
     Alloc { dst: Reg, pool: u32, zero: bool },
     /// kfree(addr) (NULL is a no-op).
     Free { addr: Opd },
+    /// kfree_rcu(addr): free once every RCU reader running now has left
+    /// its read-side critical section.
+    FreeRcu { addr: Opd },
     /// An address-taken local comes into scope (zeroed) / goes out of scope.
     ScopeEnter { obj: u32 },
     ScopeExit { obj: u32 },
