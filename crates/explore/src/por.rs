@@ -207,13 +207,14 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
                 object_cells(o, w);
             }
         }
-        Instr::Schedule => match th.task {
-            Some(task) => match p.object_of(task) {
-                Some(o) => object_cells(o, w),
-                None => return false,
-            },
-            None => {}
-        },
+        Instr::Schedule => {
+            if let Some(task) = th.task {
+                match p.object_of(task) {
+                    Some(o) => object_cells(o, w),
+                    None => return false,
+                }
+            }
+        }
         Instr::ScopeEnter { obj } | Instr::ScopeExit { obj } => object_cells(&p.objects[*obj as usize], w),
         Instr::Alloc { pool, .. } => {
             for &o in &p.pools[*pool as usize].slots {

@@ -67,7 +67,7 @@ fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
         use ast::StmtKind as S;
         match &s.kind {
             S::Expr(e) | S::Case(e) | S::Return(Some(e)) => f(e),
-            S::Decl(ds) => ds.iter().filter_map(|d| d.init.as_ref()).for_each(|e| f(e)),
+            S::Decl(ds) => ds.iter().filter_map(|d| d.init.as_ref()).for_each(&mut *f),
             S::Block(b) => b.stmts.iter().for_each(|s| stmt(s, f)),
             S::If(c, t, e) => {
                 f(c);
@@ -84,7 +84,7 @@ fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
                 if let Some(i) = i {
                     stmt(i, f);
                 }
-                c.iter().chain(st.iter()).for_each(|e| f(e));
+                c.iter().chain(st.iter()).for_each(&mut *f);
                 stmt(b, f);
             }
             S::Label(_, s) => stmt(s, f),
@@ -489,8 +489,7 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             arity(name, args, 1, e)?;
             let (task, _) = ident(lw, "current", e.span)?.unwrap_or((Opd::Imm(0), Ty::Int));
             let (v, _) = lw.rvalue(&args[0])?;
-            let ord = if name == "__set_current_state" { Order::Once } else { Order::Once };
-            lw.emit(Instr::Store { addr: task, val: v, ord });
+            lw.emit(Instr::Store { addr: task, val: v, ord: Order::Once });
             if name != "__set_current_state" {
                 lw.emit(Instr::Fence(FenceKind::Mb));
             }
