@@ -101,6 +101,12 @@ fn main() {
         };
         let name = f.strip_prefix(&root).unwrap_or(f).display().to_string();
         println!("{name:<52} {:>10} {secs:>10.4} {len:>8}  {kind}", ex.states);
+        if buggy {
+            // every finding of the full search, with its trace length
+            let (fsecs, fex) = run(&p, &full);
+            let all: Vec<String> = fex.violations.iter().map(|v| format!("{} (trace {})", v.kind.name(), v.path.len())).collect();
+            println!("{:<52} {:>10} {fsecs:>10.4}           full search: {}", "", fex.states, all.join(", "));
+        }
     }
     println!();
     for fixed in [false, true] {
