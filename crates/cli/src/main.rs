@@ -289,7 +289,7 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);
         let secs = t0.elapsed().as_secs_f64();
-        let mut kinds: Vec<String> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_string()).collect();
+        let mut kinds: Vec<String> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
         kinds.sort();
         kinds.dedup();
         let verdict = if kinds.is_empty() { "ok".to_string() } else { kinds.join(", ") };

@@ -40,6 +40,13 @@ struct Loc {
     wide: bool,
 }
 
+/// What a path writes and what its reads need from other threads.
+#[derive(Default)]
+struct TInfo {
+    writes: Vec<(u32, Val)>,
+    needs: Vec<(u32, Val)>,
+}
+
 /// One read of a combination.
 #[derive(Clone)]
 struct Rd {
@@ -73,6 +80,8 @@ pub struct Search<'a> {
     verdicts: Vec<Verdict>,
     stop: bool,
     ticks: u64,
+    /// The order in which threads are given a path.
+    order: Vec<usize>,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -187,28 +196,64 @@ impl<'a> Search<'a> {
             verdicts: Vec::new(),
             stop: false,
             ticks: 0,
+            order: Vec::new(),
         })
     }
 
     /// Run the whole search.
     pub fn run(mut self) -> Result<LitmusResult, GenError> {
         let nt = self.paths.len();
-        // Values each thread may write, per cell, over all its paths.
+        // Per path: the (cell, value) pairs it writes, and those its reads
+        // need from elsewhere (neither the initial value nor an earlier
+        // write of the same path).
+        let mut infos: Vec<Vec<TInfo>> = Vec::with_capacity(nt);
         let mut may_write: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt];
         for (t, p) in self.paths.iter().enumerate() {
+            let mut v = Vec::with_capacity(p.traces.len());
             for tr in &p.traces {
+                let mut info = TInfo::default();
                 for e in &tr.evs {
-                    if let (EventKind::Write, Some(c), Some(v)) = (e.kind, e.cell, e.val) {
-                        may_write[t].insert((c, v));
+                    let (Some(c), Some(val)) = (e.cell, e.val) else { continue };
+                    match e.kind {
+                        EventKind::Write => {
+                            if !info.writes.contains(&(c, val)) {
+                                info.writes.push((c, val));
+                            }
+                            may_write[t].insert((c, val));
+                        }
+                        EventKind::Read => {
+                            let init = self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == val;
+                            if !init && !info.writes.contains(&(c, val)) && !info.needs.contains(&(c, val)) {
+                                info.needs.push((c, val));
+                            }
+                        }
+                        _ => {}
                     }
                 }
+                v.push(info);
             }
+            infos.push(v);
+        }
+        // Threads with few paths first: the last levels, where the reads
+        // must find their values among the writes chosen so far, prune most.
+        let mut order: Vec<usize> = (0..nt).collect();
+        order.sort_by_key(|&t| (self.paths[t].traces.len(), t));
+        self.order = order;
+        // later[l]: what the threads chosen at levels >= l may write
+        let mut later: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt + 1];
+        for l in (0..nt).rev() {
+            let mut s = later[l + 1].clone();
+            s.extend(may_write[self.order[l]].iter().copied());
+            later[l] = s;
         }
         if self.paths.iter().all(|p| !p.traces.is_empty()) {
             let paths = std::mem::take(&mut self.paths);
             let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
-            self.combine(&paths, &may_write, &mut chosen)?;
+            let mut avail = FxHashMap::default();
+            let mut pending = Vec::new();
+            let r = self.combine(&paths, &infos, &later, &mut avail, &mut pending, &mut chosen);
             self.paths = paths;
+            r?;
         }
         let mut res = self.res;
         res.outcomes = self.states.into_iter().collect();
@@ -216,33 +261,55 @@ impl<'a> Search<'a> {
         Ok(res)
     }
 
-    fn combine<'p>(&mut self, paths: &'p [ThreadPaths], may_write: &[FxHashSet<(u32, Val)>], chosen: &mut Vec<&'p Trace>) -> Result<(), GenError> {
+    #[allow(clippy::too_many_arguments)]
+    fn combine<'p>(
+        &mut self,
+        paths: &'p [ThreadPaths],
+        infos: &[Vec<TInfo>],
+        later: &[FxHashSet<(u32, Val)>],
+        avail: &mut FxHashMap<(u32, Val), u32>,
+        pending: &mut Vec<(u32, Val)>,
+        chosen: &mut Vec<&'p Trace>,
+    ) -> Result<(), GenError> {
         if self.stop {
             return Ok(());
         }
-        let t = chosen.len();
-        if t == paths.len() {
-            return self.leaf(chosen);
+        let level = chosen.len();
+        if level == paths.len() {
+            // back to thread order
+            let mut by_thread: Vec<&Trace> = chosen.clone();
+            for (lvl, &t) in self.order.iter().enumerate() {
+                by_thread[t] = chosen[lvl];
+            }
+            return self.leaf(&by_thread);
         }
-        'tr: for tr in &paths[t].traces {
-            // Each read of this path needs a possible source.
-            for (i, e) in tr.evs.iter().enumerate() {
-                if e.kind != EventKind::Read {
-                    continue;
-                }
-                let (c, v) = (e.cell.unwrap_or(0), e.val.unwrap_or(0));
-                let init = self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == v;
-                let own = tr.evs[..i].iter().any(|w| w.kind == EventKind::Write && w.cell == Some(c) && w.val == Some(v));
-                let chosen_w = chosen.iter().any(|o| o.evs.iter().any(|w| w.kind == EventKind::Write && w.cell == Some(c) && w.val == Some(v)));
-                let later = may_write[t + 1..].iter().any(|s| s.contains(&(c, v)));
-                if !(init || own || chosen_w || later) {
-                    continue 'tr;
+        let t = self.order[level];
+        for (k, tr) in paths[t].traces.iter().enumerate() {
+            let info = &infos[t][k];
+            for w in &info.writes {
+                *avail.entry(*w).or_insert(0) += 1;
+            }
+            let mark = pending.len();
+            pending.extend_from_slice(&info.needs);
+            // Every read chosen so far needs a possible source: a chosen
+            // write or one a later thread may make.
+            let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
+            if ok {
+                chosen.push(tr);
+                let r = self.combine(paths, infos, later, avail, pending, chosen);
+                chosen.pop();
+                if r.is_err() {
+                    return r;
                 }
             }
-            chosen.push(tr);
-            let r = self.combine(paths, may_write, chosen);
-            chosen.pop();
-            r?;
+            pending.truncate(mark);
+            for w in &info.writes {
+                let c = avail.get_mut(w).expect("added above");
+                *c -= 1;
+                if *c == 0 {
+                    avail.remove(w);
+                }
+            }
             if self.stop {
                 break;
             }
