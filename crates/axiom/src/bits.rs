@@ -639,14 +639,14 @@ impl<R: Row> Rel<R> {
             if remaining.is_empty() {
                 return true;
             }
+            // Sweep from the last event down: program order mostly points
+            // to higher indices, so whole chains of sinks go in one sweep.
             let mut progress = false;
-            let mut i = remaining.first();
-            while let Some(k) = i {
-                if !self.rs()[k].intersects(&remaining) {
+            for k in (0..n).rev() {
+                if remaining.contains(k) && !self.rs()[k].intersects(&remaining) {
                     remaining.remove(k);
                     progress = true;
                 }
-                i = remaining.next_from(k + 1);
             }
             if !progress {
                 return false;

@@ -837,6 +837,10 @@ impl<'a> Lowerer<'a> {
             let r = self.new_reg();
             // the name is in scope in its own initializer (`p = kmalloc(sizeof(*p))`)
             self.bind(&d.name, Var::Reg(r, ty));
+            // herd7 names a process's registers wherever they are declared
+            if self.in_proc_top && self.cx.inline_stack.is_empty() && self.cx.scopes.len() > 2 {
+                self.auto_regs.push((d.name.clone(), r));
+            }
             if let Some(init) = &d.init {
                 let (v, _) = self.rvalue(init)?;
                 self.emit(Instr::Mov(r, v));
