@@ -18,47 +18,55 @@ use kvet_syntax::{self as ast, Error, Span};
 /// Every identifier used as a value (not as the callee of a call): the
 /// functions among them can be called through pointers.
 pub(crate) fn function_values(file: &ast::File) -> rustc_hash::FxHashSet<String> {
-    fn expr(e: &ast::Expr, out: &mut rustc_hash::FxHashSet<String>) {
-        use ast::ExprKind as K;
-        match &e.kind {
-            K::Ident(n) => {
-                out.insert(n.clone());
-            }
-            K::Call(f, args) => {
-                if !matches!(f.kind, K::Ident(_)) {
-                    expr(f, out);
-                }
-                args.iter().for_each(|a| expr(a, out));
-            }
-            K::Unary(_, a) | K::Cast(_, a) | K::SizeofExpr(a) | K::Member(a, _) | K::Arrow(a, _) => expr(a, out),
-            K::Binary(_, a, b) | K::Assign(_, a, b) | K::Index(a, b) | K::Comma(a, b) => {
-                expr(a, out);
-                expr(b, out);
-            }
-            K::Cond(a, b, c) => {
-                expr(a, out);
-                expr(b, out);
-                expr(c, out);
-            }
-            K::InitList(items) => items.iter().for_each(|(_, v)| expr(v, out)),
-            _ => {}
-        }
-    }
     let mut out = rustc_hash::FxHashSet::default();
-    visit_exprs(file, &mut |e| expr(e, &mut out));
+    let mut visit = |e: &ast::Expr| {
+        each_node(e, &mut |n| {
+            if let ast::ExprKind::Ident(name) = &n.kind {
+                out.insert(name.clone());
+            }
+        })
+    };
+    visit_exprs(file, &mut visit);
     for item in &file.items {
         if let ast::Item::Global(g) = item {
             if let Some(i) = &g.init {
-                expr(i, &mut out);
+                visit(i);
             }
         }
     }
     for e in &file.init {
         if let Some(v) = &e.value {
-            expr(v, &mut out);
+            visit(v);
         }
     }
     out
+}
+
+/// Call `f` on `e` and every sub-expression, except the names of called
+/// functions (`f` in `f(x)`).
+fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+    use ast::ExprKind as K;
+    f(e);
+    match &e.kind {
+        K::Call(callee, args) => {
+            if !matches!(callee.kind, K::Ident(_)) {
+                each_node(callee, f);
+            }
+            args.iter().for_each(|a| each_node(a, f));
+        }
+        K::Unary(_, a) | K::Cast(_, a) | K::SizeofExpr(a) | K::Member(a, _) | K::Arrow(a, _) => each_node(a, f),
+        K::Binary(_, a, b) | K::Assign(_, a, b) | K::Index(a, b) | K::Comma(a, b) => {
+            each_node(a, f);
+            each_node(b, f);
+        }
+        K::Cond(a, b, c) => {
+            each_node(a, f);
+            each_node(b, f);
+            each_node(c, f);
+        }
+        K::InitList(items) => items.iter().for_each(|(_, v)| each_node(v, f)),
+        _ => {}
+    }
 }
 
 /// Call `f` on every top-level expression of every function body.
@@ -105,41 +113,23 @@ fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
 /// Names of functions passed to smp_call_function*() / on_each_cpu()
 /// anywhere in the file: each becomes an IPI handler body on every CPU.
 pub(crate) fn ipi_functions(file: &ast::File) -> Vec<String> {
-    fn expr(e: &ast::Expr, out: &mut Vec<String>) {
-        use ast::ExprKind as K;
-        match &e.kind {
-            K::Call(f, args) => {
-                if let K::Ident(n) = &f.kind {
-                    let at = match n.as_str() {
-                        "smp_call_function_many" | "smp_call_function_single" => Some(1),
-                        "smp_call_function" | "on_each_cpu" => Some(0),
-                        _ => None,
-                    };
-                    if let Some(ast::Expr { kind: K::Ident(fname), .. }) = at.and_then(|i| args.get(i)) {
-                        if !out.contains(fname) {
-                            out.push(fname.clone());
-                        }
-                    }
+    let mut out: Vec<String> = Vec::new();
+    visit_exprs(file, &mut |e| {
+        each_node(e, &mut |n| {
+            let ast::ExprKind::Call(callee, args) = &n.kind else { return };
+            let ast::ExprKind::Ident(name) = &callee.kind else { return };
+            let at = match name.as_str() {
+                "smp_call_function_many" | "smp_call_function_single" => 1,
+                "smp_call_function" | "on_each_cpu" => 0,
+                _ => return,
+            };
+            if let Some(ast::Expr { kind: ast::ExprKind::Ident(fname), .. }) = args.get(at) {
+                if !out.contains(fname) {
+                    out.push(fname.clone());
                 }
-                expr(f, out);
-                args.iter().for_each(|a| expr(a, out));
             }
-            K::Unary(_, a) | K::Cast(_, a) | K::SizeofExpr(a) | K::Member(a, _) | K::Arrow(a, _) => expr(a, out),
-            K::Binary(_, a, b) | K::Assign(_, a, b) | K::Index(a, b) | K::Comma(a, b) => {
-                expr(a, out);
-                expr(b, out);
-            }
-            K::Cond(a, b, c) => {
-                expr(a, out);
-                expr(b, out);
-                expr(c, out);
-            }
-            K::InitList(items) => items.iter().for_each(|(_, v)| expr(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    visit_exprs(file, &mut |e| expr(e, &mut out));
+        })
+    });
     out
 }
 
