@@ -21,7 +21,13 @@ fn lkmm_dir() -> PathBuf {
 
 fn interp() -> &'static CatModel {
     static M: OnceLock<CatModel> = OnceLock::new();
-    M.get_or_init(|| CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[lkmm_dir().join("herd-libdir")]).expect("LKMM"))
+    M.get_or_init(|| {
+        CatModel::load_cfg(
+            &lkmm_dir().join("linux-kernel.cfg"),
+            &[lkmm_dir().join("herd-libdir")],
+        )
+        .expect("LKMM")
+    })
 }
 
 /// Build a litmus test from a tape of choices; returns (source, uses RCU).
@@ -46,13 +52,18 @@ fn build(tape: &[u8]) -> (String, bool) {
                 2 => format!("smp_store_release({loc}, {v});"),
                 3 => format!("int {r} = smp_load_acquire({loc});"),
                 4 => ["smp_mb();", "smp_wmb();", "smp_rmb();"][next(3) as usize].to_string(),
-                5 => format!("int {r} = {}({loc}, {v});", ["xchg", "xchg_relaxed", "xchg_acquire"][next(3) as usize]),
+                5 => format!(
+                    "int {r} = {}({loc}, {v});",
+                    ["xchg", "xchg_relaxed", "xchg_acquire"][next(3) as usize]
+                ),
                 6 => format!("atomic_inc({loc});"),
                 7 => format!("int {r} = cmpxchg({loc}, 0, {v});"),
                 8 => format!("spin_lock(l);\n\tWRITE_ONCE(*{loc}, {v});\n\tspin_unlock(l);"),
                 9 => {
                     rcu = true;
-                    format!("rcu_read_lock();\n\tint {r} = READ_ONCE(*{loc});\n\trcu_read_unlock();")
+                    format!(
+                        "rcu_read_lock();\n\tint {r} = READ_ONCE(*{loc});\n\trcu_read_unlock();"
+                    )
                 }
                 10 => {
                     rcu = true;
@@ -95,7 +106,7 @@ fn gen(prog: &kvet_ir::Program, m: &dyn Model) -> LitmusResult {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
     #[test]
     fn generator_models_and_explorer_agree(tape in proptest::collection::vec(any::<u8>(), 64)) {
         let (src, rcu) = build(&tape);

@@ -47,7 +47,9 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
     let mut o = Herd7Opts::default();
     let mut i = 0;
     let need = |i: usize, flag: &str| -> Result<String, String> {
-        args.get(i + 1).cloned().ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
+        args.get(i + 1)
+            .cloned()
+            .ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
     };
     while i < args.len() {
         let a = args[i].as_str();
@@ -81,7 +83,9 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
             Ok(())
         };
         match a {
-            "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir" | "-unroll" | "-show" | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant" | "-timeout" => {
+            "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir"
+            | "-unroll" | "-show" | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant"
+            | "-timeout" => {
                 let v = need(i, a)?;
                 takes(&mut o, v)?;
                 i += 2;
@@ -90,7 +94,9 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
             "-gv" => o.gv = true,
             "-version" | "--version" => o.version = true,
             "-help" | "--help" => return Err(usage()),
-            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("herd7: unknown option '{a}'.\n{}", usage())),
+            _ if a.starts_with('-') && a.len() > 1 => {
+                return Err(format!("herd7: unknown option '{a}'.\n{}", usage()))
+            }
             _ => o.files.push(PathBuf::from(a)),
         }
         i += 1;
@@ -100,7 +106,11 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
 
 fn choice(o: &Herd7Opts) -> ModelChoice {
     if let Some(m) = &o.model {
-        return ModelChoice::Cat { cat: m.clone(), bell: o.bell.clone(), variants: o.variants.clone() };
+        return ModelChoice::Cat {
+            cat: m.clone(),
+            bell: o.bell.clone(),
+            variants: o.variants.clone(),
+        };
     }
     match &o.conf {
         None => ModelChoice::Lkmm,
@@ -183,7 +193,10 @@ pub fn main_with(args: &[String]) -> u8 {
             Ok(p) => p,
             Err(e) => {
                 let (line, col) = line_col(&src, e.span.lo as usize);
-                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
+                eprintln!(
+                    "Warning: File \"{name}\", line {line}, character {col}: {}",
+                    e.message
+                );
                 code = 2;
                 continue;
             }
@@ -197,7 +210,11 @@ pub fn main_with(args: &[String]) -> u8 {
                     text.push_str(l);
                     text.push('\n');
                 }
-                if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+                if out
+                    .write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
                     return code;
                 }
                 if run.result.toofar {

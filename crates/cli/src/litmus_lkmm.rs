@@ -22,7 +22,11 @@ pub enum ModelChoice {
     /// A `.cfg` file, run by the interpreter.
     Cfg(PathBuf),
     /// A `.cat` file, run by the interpreter.
-    Cat { cat: PathBuf, bell: Option<PathBuf>, variants: Vec<String> },
+    Cat {
+        cat: PathBuf,
+        bell: Option<PathBuf>,
+        variants: Vec<String>,
+    },
 }
 
 impl ModelChoice {
@@ -32,7 +36,11 @@ impl ModelChoice {
             "lkmm" | "linux-kernel" => ModelChoice::Lkmm,
             "sc" | "sc-kernel" => ModelChoice::Sc,
             f if f.ends_with(".cfg") => ModelChoice::Cfg(PathBuf::from(f)),
-            f => ModelChoice::Cat { cat: PathBuf::from(f), bell: None, variants: Vec::new() },
+            f => ModelChoice::Cat {
+                cat: PathBuf::from(f),
+                bell: None,
+                variants: Vec::new(),
+            },
         }
     }
 }
@@ -43,7 +51,11 @@ impl ModelChoice {
 pub fn search_dirs(extra: &[PathBuf], file: Option<&Path>) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = extra.to_vec();
     if let Some(d) = file.and_then(|f| f.parent()) {
-        v.push(if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
+        v.push(if d.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            d.to_path_buf()
+        });
     }
     for var in ["KVET_LKMM_DIR", "HERDLIB"] {
         if let Some(p) = std::env::var_os(var) {
@@ -94,7 +106,11 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn M
             }
             Box::new(CatModel::load_cfg(&f, &d).map_err(|e| anyhow::anyhow!("{e}"))?)
         }
-        ModelChoice::Cat { cat, bell, variants } => {
+        ModelChoice::Cat {
+            cat,
+            bell,
+            variants,
+        } => {
             let f = find(cat, &dirs).with_context(|| format!("cannot find {}", cat.display()))?;
             let mut d = dirs.clone();
             if let Some(parent) = f.parent() {
@@ -103,7 +119,12 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn M
             let opts = kvet_axiom::CatOptions {
                 include_dirs: d.clone(),
                 bell: match bell {
-                    Some(b) => Some(find(b, &d).with_context(|| format!("cannot find {}", b.display()))?.display().to_string()),
+                    Some(b) => Some(
+                        find(b, &d)
+                            .with_context(|| format!("cannot find {}", b.display()))?
+                            .display()
+                            .to_string(),
+                    ),
                     None => None,
                 },
                 variants: variants.clone(),
@@ -124,20 +145,34 @@ pub struct FileRun {
 }
 
 /// Run the generator and print herd's block.
-pub fn run_program(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<FileRun, GenError> {
+pub fn run_program(
+    prog: &Program,
+    model: &dyn Model,
+    opts: &GenOptions,
+) -> Result<FileRun, GenError> {
     let t0 = Instant::now();
     let result = kvet_axiom::gen::run(prog, model, opts)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let counts = kvet_report::Counts { pos: result.pos, neg: result.neg };
+    let counts = kvet_report::Counts {
+        pos: result.pos,
+        neg: result.neg,
+    };
     let mut block = kvet_report::herd_block(prog, &result.outcomes, counts, &result.flags, seconds);
     if result.toofar {
-        block = block.replacen("\nOk\n", "\nLoop Ok\n", 1).replacen("\nNo\n", "\nLoop No\n", 1);
+        block = block
+            .replacen("\nOk\n", "\nLoop Ok\n", 1)
+            .replacen("\nNo\n", "\nLoop No\n", 1);
     }
     let mut extra = Vec::new();
     if let Some(d) = &result.deadlock {
         extra.push(format!("Deadlock {} {d}", prog.name));
     }
-    Ok(FileRun { result, seconds, block, extra })
+    Ok(FileRun {
+        result,
+        seconds,
+        block,
+        extra,
+    })
 }
 
 /// The Graphviz graph of the kept witness: events per thread, po, rf,
@@ -152,7 +187,16 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
         return s;
     };
     let ex = &w.exec;
-    let _ = writeln!(s, "  label=\"{} ({})\";", prog.name, if w.satisfies { "satisfies the condition" } else { "does not satisfy the condition" });
+    let _ = writeln!(
+        s,
+        "  label=\"{} ({})\";",
+        prog.name,
+        if w.satisfies {
+            "satisfies the condition"
+        } else {
+            "does not satisfy the condition"
+        }
+    );
     let mut threads: Vec<Option<u32>> = Vec::new();
     for e in ex.events() {
         if !threads.contains(&e.thread) {
@@ -162,7 +206,12 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
     for t in &threads {
         let name = t.map_or("init".to_string(), |t| format!("P{t}"));
         let _ = writeln!(s, "  subgraph cluster_{name} {{ label=\"{name}\";");
-        for (i, e) in ex.events().iter().enumerate().filter(|(_, e)| e.thread == *t) {
+        for (i, e) in ex
+            .events()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.thread == *t)
+        {
             let kind = match e.kind {
                 EventKind::Read => "R",
                 EventKind::Write => "W",
@@ -176,9 +225,19 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
                 EventKind::Srcu => "SRCU",
             };
             let tags: Vec<&str> = e.tags.iter().map(|t| ex.tag_name(t)).collect();
-            let tags = if tags.is_empty() { String::new() } else { format!("[{}]", tags.join(",")) };
-            let loc = e.loc.map(|l| ex.locations()[l as usize].clone()).unwrap_or_default();
-            let val = e.value.map(|v| format!("={}", prog.show_val(v, true))).unwrap_or_default();
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!("[{}]", tags.join(","))
+            };
+            let loc = e
+                .loc
+                .map(|l| ex.locations()[l as usize].clone())
+                .unwrap_or_default();
+            let val = e
+                .value
+                .map(|v| format!("={}", prog.show_val(v, true)))
+                .unwrap_or_default();
             let _ = writeln!(s, "    e{i} [label=\"e{i}: {kind}{tags} {loc}{val}\"];");
         }
         let _ = writeln!(s, "  }}");
@@ -194,16 +253,27 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
     for &(a, b) in ex.rf() {
         let _ = writeln!(s, "  e{a} -> e{b} [label=rf, color=red, constraint=false];");
     }
-    for (name, rel, color) in [("addr", ex.addr(), "indigo"), ("data", ex.data(), "indigo"), ("ctrl", ex.ctrl(), "indigo"), ("rmw", ex.rmw(), "darkorange")] {
+    for (name, rel, color) in [
+        ("addr", ex.addr(), "indigo"),
+        ("data", ex.data(), "indigo"),
+        ("ctrl", ex.ctrl(), "indigo"),
+        ("rmw", ex.rmw(), "darkorange"),
+    ] {
         for &(a, b) in rel {
-            let _ = writeln!(s, "  e{a} -> e{b} [label={name}, color={color}, style=dashed, constraint=false];");
+            let _ = writeln!(
+                s,
+                "  e{a} -> e{b} [label={name}, color={color}, style=dashed, constraint=false];"
+            );
         }
     }
     // fr towards the final writes: a read that does not read the co-last write.
     for &fw in ex.finals() {
         for &(w, r) in ex.rf() {
             if w != fw && ex.event(w).loc == ex.event(fw).loc {
-                let _ = writeln!(s, "  e{r} -> e{fw} [label=fr, color=orange, constraint=false];");
+                let _ = writeln!(
+                    s,
+                    "  e{r} -> e{fw} [label=fr, color=orange, constraint=false];"
+                );
             }
         }
         let _ = writeln!(s, "  e{fw} [penwidth=2];");
@@ -223,7 +293,8 @@ pub struct BenchRow {
 
 /// Read herd's verdict table: file -> (verdict, pos, neg, states, flags, wall, status).
 pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.trim().is_empty())
@@ -232,7 +303,11 @@ pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
 }
 
 /// `kvet bench-corpus DIR`: every file herd decided, timed.
-pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<Vec<BenchRow>> {
+pub fn bench_corpus(
+    dir: &Path,
+    filter: Option<&str>,
+    timeout: Option<f64>,
+) -> Result<Vec<BenchRow>> {
     let rows = read_tsv(&dir.join("herd7-verdicts.tsv"))?;
     let model = NativeLkmm::new().allowed_only();
     let mut out = Vec::new();
@@ -247,15 +322,25 @@ pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> R
         }
         let path = dir.join(&r[0]);
         let herd_s = r[6].parse::<f64>().ok();
-        let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let src = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let prog = match kvet_ir::compile(&src) {
             Ok(p) => p,
             Err(e) => {
-                out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: None, agree: None, note: format!("front end: {}", e.message) });
+                out.push(BenchRow {
+                    file: r[0].clone(),
+                    herd_s,
+                    kvet_s: None,
+                    agree: None,
+                    note: format!("front end: {}", e.message),
+                });
                 continue;
             }
         };
-        let opts = GenOptions { max_seconds: timeout, ..Default::default() };
+        let opts = GenOptions {
+            max_seconds: timeout,
+            ..Default::default()
+        };
         let t0 = Instant::now();
         match kvet_axiom::gen::run(&prog, &model, &opts) {
             Ok(res) => {
@@ -267,10 +352,26 @@ pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> R
                 } else {
                     "Sometimes"
                 };
-                let agree = verdict == r[1] && res.pos.to_string() == r[2] && res.neg.to_string() == r[3] && res.outcomes.len().to_string() == r[4] && res.flags.join(",") == r[5];
-                out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: Some(secs), agree: Some(agree), note: String::new() });
+                let agree = verdict == r[1]
+                    && res.pos.to_string() == r[2]
+                    && res.neg.to_string() == r[3]
+                    && res.outcomes.len().to_string() == r[4]
+                    && res.flags.join(",") == r[5];
+                out.push(BenchRow {
+                    file: r[0].clone(),
+                    herd_s,
+                    kvet_s: Some(secs),
+                    agree: Some(agree),
+                    note: String::new(),
+                });
             }
-            Err(e) => out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: None, agree: None, note: e.to_string() }),
+            Err(e) => out.push(BenchRow {
+                file: r[0].clone(),
+                herd_s,
+                kvet_s: None,
+                agree: None,
+                note: e.to_string(),
+            }),
         }
     }
     Ok(out)

@@ -19,10 +19,23 @@ macro_rules! say {
 }
 
 /// `kvet litmus --model lkmm|sc|FILE`.
-pub fn litmus(files: &[PathBuf], model: &str, unroll: u32, dot: bool, json: bool, timeout: Option<f64>) -> Result<u8> {
+pub fn litmus(
+    files: &[PathBuf],
+    model: &str,
+    unroll: u32,
+    dot: bool,
+    json: bool,
+    timeout: Option<f64>,
+) -> Result<u8> {
     let choice = ModelChoice::parse(model);
-    let m = litmus_lkmm::load_model(&choice, &[]).map_err(|e| UserError(format!("kvet: cannot load model `{model}`: {e:#}\n")))?;
-    let opts = GenOptions { unroll, max_seconds: timeout, keep_witness: dot, ..Default::default() };
+    let m = litmus_lkmm::load_model(&choice, &[])
+        .map_err(|e| UserError(format!("kvet: cannot load model `{model}`: {e:#}\n")))?;
+    let opts = GenOptions {
+        unroll,
+        max_seconds: timeout,
+        keep_witness: dot,
+        ..Default::default()
+    };
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {
@@ -68,7 +81,10 @@ pub fn litmus(files: &[PathBuf], model: &str, unroll: u32, dot: bool, json: bool
             }
         }
         if run.result.toofar {
-            eprintln!("Warning: File \"{}\", unrolling limit exceeded, legal outcomes may be missing.", f.display());
+            eprintln!(
+                "Warning: File \"{}\", unrolling limit exceeded, legal outcomes may be missing.",
+                f.display()
+            );
         }
         if let Some(expected) = expected_result(&src) {
             let r = &run.result;
@@ -79,7 +95,8 @@ pub fn litmus(files: &[PathBuf], model: &str, unroll: u32, dot: bool, json: bool
             } else {
                 "Sometimes"
             };
-            let matches = expected.eq_ignore_ascii_case(obs) || (expected.eq_ignore_ascii_case("DEADLOCK") && r.deadlock.is_some());
+            let matches = expected.eq_ignore_ascii_case(obs)
+                || (expected.eq_ignore_ascii_case("DEADLOCK") && r.deadlock.is_some());
             if !matches {
                 worst = worst.max(1);
             }
@@ -108,7 +125,11 @@ pub fn bench(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<u
                 if r.agree == Some(true) {
                     agree += 1;
                 }
-                say!("{h:>9.3} {k:>9.4}  {:<5}  {}", if r.agree == Some(true) { "yes" } else { "NO" }, r.file);
+                say!(
+                    "{h:>9.3} {k:>9.4}  {:<5}  {}",
+                    if r.agree == Some(true) { "yes" } else { "NO" },
+                    r.file
+                );
                 if h > 10.0 {
                     slow_herd.push((r.file.clone(), h, k));
                 }
@@ -118,7 +139,14 @@ pub fn bench(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<u
     }
     say!("");
     say!("files: {n}, agreeing with herd7: {agree}");
-    say!("total: herd7 {herd_total:.1}s, kvet {kvet_total:.2}s ({:.0}x faster)", if kvet_total > 0.0 { herd_total / kvet_total } else { 0.0 });
+    say!(
+        "total: herd7 {herd_total:.1}s, kvet {kvet_total:.2}s ({:.0}x faster)",
+        if kvet_total > 0.0 {
+            herd_total / kvet_total
+        } else {
+            0.0
+        }
+    );
     for (f, h, k) in &slow_herd {
         say!("herd7 over 10 s: {f}: herd7 {h:.1}s, kvet {k:.3}s");
     }

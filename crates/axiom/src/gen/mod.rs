@@ -10,8 +10,13 @@
 //!
 //! The pipeline:
 //! 1. [`thread`]: every path of every thread, the value of each read being
-//!    guessed from the values its location can hold (a fixpoint over the
-//!    values written, bounded by the length of a justification chain).
+//!    guessed from the values its location can hold: a fixpoint over the
+//!    values written on any path (reads may also take an unsolved value,
+//!    so that the constants of every branch are found), where a value
+//!    may not be derived through the same write site twice, bounded by the
+//!    number of write sites.  Values depending on themselves through `rf`
+//!    and data flow are herd's unsolved values (`thread::SYM`): kept
+//!    through plain copies, dropped through operations, as herd does.
 //! 2. [`search`]: one path per thread, then `rf` (each read from a write of
 //!    the same location and value) with early coherence pruning, then the
 //!    co-last write of each observed location, then the model, which
@@ -46,7 +51,14 @@ pub struct GenOptions {
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { unroll: 2, max_traces: 1 << 20, max_seconds: None, keep_witness: false, speedcheck: false, through_flag: None }
+        GenOptions {
+            unroll: 2,
+            max_traces: 1 << 20,
+            max_seconds: None,
+            keep_witness: false,
+            speedcheck: false,
+            through_flag: None,
+        }
     }
 }
 

@@ -16,7 +16,7 @@
 //! `sc.cat` or `sc-kernel.cat` rejects anyway (`ConsCo`, `coherence`,
 //! `atomic`).
 
-use super::thread::{self, Domains, Limits, ThreadPaths, Trace, SYM, SYMX};
+use super::thread::{self, Domains, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{GenError, GenOptions, LitmusResult, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
 use crate::{Model, Verdict};
@@ -89,8 +89,15 @@ const MAX_DOMAIN: usize = 256;
 
 impl<'a> Search<'a> {
     /// Enumerate the paths of every thread.
-    pub fn new(prog: &'a Program, model: &'a dyn Model, opts: &'a GenOptions) -> Result<Self, GenError> {
-        let lim = Limits { unroll: opts.unroll, max_traces: opts.max_traces };
+    pub fn new(
+        prog: &'a Program,
+        model: &'a dyn Model,
+        opts: &'a GenOptions,
+    ) -> Result<Self, GenError> {
+        let lim = Limits {
+            unroll: opts.unroll,
+            max_traces: opts.max_traces,
+        };
         let n = prog.ncells as usize;
         let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
         // Values each location may hold: a fixpoint over the values written,
@@ -98,55 +105,86 @@ impl<'a> Search<'a> {
         // constants of every branch are found; bounded by the longest chain
         // of writes one execution can hold.
         let mut conc: Domains = (0..n).map(|c| vec![init(c)]).collect();
+        let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
         let mut rounds = 0usize;
         let mut bound = usize::MAX;
+        // first site of each thread, once known (sites = writes of a path)
+        let mut bases: Option<Vec<u32>> = None;
         loop {
-            let with_sym: Domains = conc
-                .iter()
-                .map(|d| {
-                    let mut d = d.clone();
-                    if !d.contains(&SYM) {
-                        d.push(SYM);
-                    }
-                    d
-                })
-                .collect();
+            let mut with_sym: Domains = conc.clone();
+            let mut sym_masks: Masks = masks.clone();
+            for (d, m) in with_sym.iter_mut().zip(sym_masks.iter_mut()) {
+                if !d.contains(&SYM) {
+                    d.push(SYM);
+                    m.push(0);
+                }
+            }
             let mut all = Vec::with_capacity(prog.threads.len());
-            for th in &prog.threads {
-                all.push(thread::paths(prog, th, &with_sym, lim)?);
+            for (t, th) in prog.threads.iter().enumerate() {
+                let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
+                all.push(thread::paths(prog, th, &with_sym, sites, lim)?);
             }
             if bound == usize::MAX {
-                bound = 2 + all
+                let maxw: Vec<usize> = all
                     .iter()
-                    .map(|p| p.traces.iter().map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count()).max().unwrap_or(0))
-                    .sum::<usize>();
+                    .map(|p| {
+                        p.traces
+                            .iter()
+                            .map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count())
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                bound = 2 + maxw.iter().sum::<usize>();
+                if maxw.iter().sum::<usize>() <= 64 {
+                    let mut b = Vec::with_capacity(maxw.len());
+                    let mut acc = 0u32;
+                    for w in &maxw {
+                        b.push(acc);
+                        acc += *w as u32;
+                    }
+                    bases = Some(b);
+                }
             }
-            let mut next: Domains = (0..n).map(|c| vec![init(c)]).collect();
+            // values written, with the intersection of their site masks
+            let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();
+            for c in 0..n {
+                found.insert((c as u32, init(c)), 0);
+            }
             for p in &all {
-                for &(c, v) in &p.written {
+                for &(c, v, m) in &p.written {
                     if v == SYMX {
                         continue; // nothing can read it
                     }
-                    next[c as usize].push(v);
+                    let e = found.entry((c, v)).or_insert(m);
+                    *e &= m;
                 }
             }
-            for d in &mut next {
-                d.sort_unstable();
-                d.dedup();
+            let mut next: Domains = vec![Vec::new(); n];
+            let mut next_masks: Masks = vec![Vec::new(); n];
+            let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
+            keys.sort_unstable();
+            for (c, v) in keys {
+                next[c as usize].push(v);
+                next_masks[c as usize].push(found[&(c, v)]);
+            }
+            for d in &next {
                 if d.len() > MAX_DOMAIN {
-                    return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
+                    return Err(GenError::TooLarge(format!(
+                        "a location may take more than {MAX_DOMAIN} values"
+                    )));
                 }
-                // the initial value first (the walker's default path)
             }
             rounds += 1;
-            if next == conc || rounds > bound {
+            if (next == conc && next_masks == masks) || rounds > bound {
                 break;
             }
             conc = next;
+            masks = next_masks;
         }
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
         for th in &prog.threads {
-            paths.push(thread::paths(prog, th, &conc, lim)?);
+            paths.push(thread::paths(prog, th, &conc, None, lim)?);
         }
         let mut ex = Execution::new();
         let mut loc_of_cell = Vec::with_capacity(n);
@@ -156,7 +194,11 @@ impl<'a> Search<'a> {
             let id = match seen.get(&name) {
                 Some(i) => *i,
                 None => {
-                    let unique = if seen.contains_key(&name) { format!("{name}#{c}") } else { name.clone() };
+                    let unique = if seen.contains_key(&name) {
+                        format!("{name}#{c}")
+                    } else {
+                        name.clone()
+                    };
                     let i = ex.location(&unique);
                     seen.insert(name, i);
                     i
@@ -172,11 +214,17 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        let mut res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
+        let mut res = LitmusResult {
+            toofar: paths.iter().any(|p| p.toofar),
+            ..Default::default()
+        };
         'd: for (t, p) in paths.iter().enumerate() {
             for tr in &p.traces {
                 if let Some(c) = tr.self_deadlock {
-                    res.deadlock = Some(format!("P{t} acquires {} while holding it", prog.cell_name(c)));
+                    res.deadlock = Some(format!(
+                        "P{t} acquires {} while holding it",
+                        prog.cell_name(c)
+                    ));
                     break 'd;
                 }
             }
@@ -213,7 +261,9 @@ impl<'a> Search<'a> {
             for tr in &p.traces {
                 let mut info = TInfo::default();
                 for e in &tr.evs {
-                    let (Some(c), Some(val)) = (e.cell, e.val) else { continue };
+                    let (Some(c), Some(val)) = (e.cell, e.val) else {
+                        continue;
+                    };
                     match e.kind {
                         EventKind::Write => {
                             if !info.writes.contains(&(c, val)) {
@@ -222,8 +272,12 @@ impl<'a> Search<'a> {
                             may_write[t].insert((c, val));
                         }
                         EventKind::Read => {
-                            let init = self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == val;
-                            if !init && !info.writes.contains(&(c, val)) && !info.needs.contains(&(c, val)) {
+                            let init =
+                                self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == val;
+                            if !init
+                                && !info.writes.contains(&(c, val))
+                                && !info.needs.contains(&(c, val))
+                            {
                                 info.needs.push((c, val));
                             }
                         }
@@ -251,7 +305,14 @@ impl<'a> Search<'a> {
             let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
             let mut avail = FxHashMap::default();
             let mut pending = Vec::new();
-            let r = self.combine(&paths, &infos, &later, &mut avail, &mut pending, &mut chosen);
+            let r = self.combine(
+                &paths,
+                &infos,
+                &later,
+                &mut avail,
+                &mut pending,
+                &mut chosen,
+            );
             self.paths = paths;
             r?;
         }
@@ -293,14 +354,14 @@ impl<'a> Search<'a> {
             pending.extend_from_slice(&info.needs);
             // Every read chosen so far needs a possible source: a chosen
             // write or one a later thread may make.
-            let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
+            let ok = pending
+                .iter()
+                .all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
             if ok {
                 chosen.push(tr);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
                 chosen.pop();
-                if r.is_err() {
-                    return r;
-                }
+                r?;
             }
             pending.truncate(mark);
             for w in &info.writes {
@@ -332,6 +393,21 @@ impl<'a> Search<'a> {
     /// One combination of paths: build the events, then enumerate rf.
     fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
         self.tick()?;
+        if self.res.deadlock.is_none() {
+            // Two threads ending with the same lock held: the second can
+            // never take it (lock.cat's unmatched-locks drops this case).
+            'd: for (t, a) in chosen.iter().enumerate() {
+                for (u, b) in chosen.iter().enumerate().skip(t + 1) {
+                    if let Some(c) = a.held.iter().find(|c| b.held.contains(c)) {
+                        self.res.deadlock = Some(format!(
+                            "P{t} and P{u} both end holding {}: one of them waits forever",
+                            self.prog.cell_name(*c)
+                        ));
+                        break 'd;
+                    }
+                }
+            }
+        }
         let prog = self.prog;
         let ncells = prog.ncells as usize;
         let mut used = vec![false; ncells];
@@ -350,7 +426,10 @@ impl<'a> Search<'a> {
         let mut iw = vec![NONE; ncells];
         for c in 0..ncells {
             if used[c] {
-                iw[c] = ex.init_write(self.loc_of_cell[c], prog.init_mem.get(c).copied().unwrap_or(0));
+                iw[c] = ex.init_write(
+                    self.loc_of_cell[c],
+                    prog.init_mem.get(c).copied().unwrap_or(0),
+                );
             }
         }
         let mut base = Vec::with_capacity(chosen.len());
@@ -454,9 +533,21 @@ impl<'a> Search<'a> {
                                 }
                             }
                         }
-                        let rmw_w = tr.rmw.iter().find(|(r, _)| *r as usize == j).map(|(_, w)| local[b + *w as usize]);
+                        let rmw_w = tr
+                            .rmw
+                            .iter()
+                            .find(|(r, _)| *r as usize == j)
+                            .map(|(_, w)| local[b + *w as usize]);
                         let idx = reads.len();
-                        reads.push(Rd { ev: b + j, cell: c, cands, after_w, before_w, after_r: Vec::new(), rmw_w });
+                        reads.push(Rd {
+                            ev: b + j,
+                            cell: c,
+                            cands,
+                            after_w,
+                            before_w,
+                            after_r: Vec::new(),
+                            rmw_w,
+                        });
                         locs.get_mut(&c).expect("used cell").reads.push(idx);
                     }
                     _ => {}
@@ -469,7 +560,9 @@ impl<'a> Search<'a> {
         // po-after reads of the same location (reads are in po order per thread).
         for i in 0..reads.len() {
             for k in i + 1..reads.len() {
-                if reads[k].cell == reads[i].cell && self.ex.event(reads[k].ev).thread == self.ex.event(reads[i].ev).thread {
+                if reads[k].cell == reads[i].cell
+                    && self.ex.event(reads[k].ev).thread == self.ex.event(reads[i].ev).thread
+                {
                     reads[i].after_r.push(k);
                 }
             }
@@ -492,11 +585,23 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        let ctx = Ctx { wdata: &wdata, reads: &reads, locs: &locs, local: &local };
+        let ctx = Ctx {
+            wdata: &wdata,
+            reads: &reads,
+            locs: &locs,
+            local: &local,
+        };
         self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
     }
 
-    fn rf_dfs(&mut self, cx: &Ctx, order: &[usize], k: usize, rf: &mut Vec<usize>, chosen: &[&Trace]) -> Result<(), GenError> {
+    fn rf_dfs(
+        &mut self,
+        cx: &Ctx,
+        order: &[usize],
+        k: usize,
+        rf: &mut Vec<usize>,
+        chosen: &[&Trace],
+    ) -> Result<(), GenError> {
         if self.stop {
             return Ok(());
         }
@@ -542,7 +647,12 @@ impl<'a> Search<'a> {
                         }
                     }
                 }
-                _ => v.extend(l.writes.iter().copied().skip(usize::from(l.writes.len() > 1))),
+                _ => v.extend(
+                    l.writes
+                        .iter()
+                        .copied()
+                        .skip(usize::from(l.writes.len() > 1)),
+                ),
             }
             if v.is_empty() {
                 return Ok(());
@@ -574,10 +684,17 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn check(&mut self, fw_choices: &[Vec<usize>], idx: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+    fn check(
+        &mut self,
+        fw_choices: &[Vec<usize>],
+        idx: &[usize],
+        chosen: &[&Trace],
+    ) -> Result<(), GenError> {
         self.res.candidates += 1;
         self.verdicts.clear();
-        self.model.check_into(&self.ex, &mut self.verdicts).map_err(|e| GenError::Model(e.to_string()))?;
+        self.model
+            .check_into(&self.ex, &mut self.verdicts)
+            .map_err(|e| GenError::Model(e.to_string()))?;
         if !self.verdicts.iter().any(|v| v.allowed) {
             return Ok(());
         }
@@ -587,11 +704,17 @@ impl<'a> Search<'a> {
             .observed
             .iter()
             .map(|o| match o {
-                Observed::Reg { thread, reg, .. } => {
-                    chosen.get(*thread as usize).and_then(|t| t.regs.get(*reg as usize)).copied().unwrap_or(0)
-                }
+                Observed::Reg { thread, reg, .. } => chosen
+                    .get(*thread as usize)
+                    .and_then(|t| t.regs.get(*reg as usize))
+                    .copied()
+                    .unwrap_or(0),
                 Observed::Cell { cell, .. } => {
-                    let k = self.obs_cells.iter().position(|c| c == cell).expect("observed cell");
+                    let k = self
+                        .obs_cells
+                        .iter()
+                        .position(|c| c == cell)
+                        .expect("observed cell");
                     self.ex.event(fw_choices[k][idx[k]]).value.unwrap_or(0)
                 }
             })
@@ -606,9 +729,6 @@ impl<'a> Search<'a> {
             None => (Quant::Exists, Cond::True),
         };
         let ok = cond.eval(&vals);
-        if std::env::var_os("KVET_GEN_DEBUG").is_some() {
-            eprintln!("allowed x{} ok={ok} vals={vals:?}\n{}", self.verdicts.iter().filter(|v| v.allowed).count(), self.ex);
-        }
         let verdicts = std::mem::take(&mut self.verdicts);
         for v in verdicts.iter().filter(|v| v.allowed) {
             if let Some(tf) = &self.opts.through_flag {
@@ -635,7 +755,11 @@ impl<'a> Search<'a> {
                     Some(w) => !w.satisfies && ok,
                 };
                 if better {
-                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.clone(), satisfies: ok });
+                    self.res.witness = Some(Witness {
+                        exec: self.ex.clone(),
+                        outcome: vals.clone(),
+                        satisfies: ok,
+                    });
                 }
             }
             if self.opts.speedcheck && ok != (quant == Quant::Forall) {
@@ -733,7 +857,19 @@ impl Ctx<'_> {
                 return None;
             }
         }
-        // atomicity: nothing co-between the source of an RMW read and its write
+        // atomicity: two RMWs cannot read from the same write, and nothing
+        // is co-between the source of an RMW read and its write
+        let mut srcs = 0u64;
+        for &ri in &l.reads {
+            let (w, r) = (rf[ri], &self.reads[ri]);
+            if r.rmw_w.is_some() && w != NONE {
+                let bit = 1u64 << self.local[w];
+                if srcs & bit != 0 {
+                    return None;
+                }
+                srcs |= bit;
+            }
+        }
         for &ri in &l.reads {
             let (w, r) = (rf[ri], &self.reads[ri]);
             if let (Some(wp), true) = (r.rmw_w, w != NONE) {

@@ -33,7 +33,10 @@
 
 use super::GenError;
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{ptr_cell, AssertKind, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
+use kvet_ir::{
+    ptr_cell, AssertKind, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread,
+    Val,
+};
 
 /// A value herd's equation solver leaves unsolved: the value of a read
 /// that depends on itself through a cycle of `rf` and data flow (herd
@@ -76,6 +79,8 @@ pub struct Trace {
     pub regs: Vec<Val>,
     /// A lock this thread acquires while already holding it: (cell, event).
     pub self_deadlock: Option<u32>,
+    /// Locks still held when the thread ends.
+    pub held: Vec<u32>,
 }
 
 /// Outcome of enumerating one thread's paths.
@@ -83,7 +88,7 @@ pub struct Trace {
 pub struct ThreadPaths {
     pub traces: Vec<Trace>,
     /// Every (cell, value) some path writes, including paths cut later.
-    pub written: Vec<(u32, Val)>,
+    pub written: Vec<(u32, Val, u64)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
     pub toofar: bool,
 }
@@ -101,10 +106,22 @@ struct St {
     self_deadlock: Option<u32>,
     /// Open conditionals: (join pc, condition's reads).
     scopes: Vec<(u32, Deps)>,
+    /// Per event: the sites its value goes through (see [`Masks`]).
+    rmask: Vec<u64>,
+    /// Writes so far on this path.
+    nwrites: u32,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
 pub type Domains = Vec<Vec<Val>>;
+
+/// For each value of [`Domains`] (same shape), the write sites every
+/// known derivation of the value goes through (an intersection, so an
+/// over-approximation of what is possible).  A site is the `k`-th write of
+/// a thread's path; one execution uses each site at most once along a
+/// chain of values, so a write whose value needs its own site is skipped
+/// when collecting values (a cycle: herd's unsolved values, see [`SYM`]).
+pub type Masks = Vec<Vec<u64>>;
 
 fn order_tag(o: Order) -> TagSet {
     match o {
@@ -150,7 +167,9 @@ struct Walker<'a> {
     dom: &'a Domains,
     lim: Limits,
     out: ThreadPaths,
-    written: std::cell::RefCell<Vec<(u32, Val)>>,
+    written: std::cell::RefCell<Vec<(u32, Val, u64)>>,
+    /// Value masks and this thread's first site, when sites are tracked.
+    sites: Option<(&'a Masks, u32)>,
 }
 
 impl Walker<'_> {
@@ -177,8 +196,18 @@ impl Walker<'_> {
     }
 
     fn err(&self, pc: u32, what: String) -> GenError {
-        let text = self.th.body.steps.get(pc as usize).map(|s| s.text.clone()).unwrap_or_default();
-        GenError::Unsupported(if text.is_empty() { what } else { format!("{what} (`{text}`)") })
+        let text = self
+            .th
+            .body
+            .steps
+            .get(pc as usize)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        GenError::Unsupported(if text.is_empty() {
+            what
+        } else {
+            format!("{what} (`{text}`)")
+        })
     }
 
     /// The cell an address operand designates; `Err` (path cut) otherwise.
@@ -190,13 +219,52 @@ impl Walker<'_> {
     /// Append an event (its `ctrl` is the open conditionals').
     fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
-            return Err(self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index)));
+            return Err(self.err(
+                pc,
+                format!(
+                    "thread P{} has more than {MAX_TRACE_EVENTS} events on one path",
+                    self.th.index
+                ),
+            ));
+        }
+        let mut mask = 0u64;
+        // (unsolved values stand for cycles: they carry no sites)
+        if let (Some((masks, base)), Some(c), Some(v)) =
+            (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v)))
+        {
+            match ev.kind {
+                EventKind::Read => {
+                    if let Some(k) = self.dom[c as usize].iter().position(|x| *x == v) {
+                        mask = masks[c as usize][k];
+                    }
+                }
+                EventKind::Write => {
+                    let mut d = ev.data;
+                    while d != 0 {
+                        let i = d.trailing_zeros() as usize;
+                        d &= d - 1;
+                        mask |= st.rmask.get(i).copied().unwrap_or(0);
+                    }
+                    let site = base + st.nwrites;
+                    let bit = if site < 64 { 1u64 << site } else { 0 };
+                    if mask & bit != 0 {
+                        mask = u64::MAX; // needs its own site: not recorded
+                    } else {
+                        mask |= bit;
+                    }
+                }
+                _ => {}
+            }
         }
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
-            self.written.borrow_mut().push((c, v));
+            st.nwrites += 1;
+            if mask != u64::MAX {
+                self.written.borrow_mut().push((c, v, mask));
+            }
         }
         ev.ctrl = st.ctrl;
         st.evs.push(ev);
+        st.rmask.push(mask);
         Ok(st.evs.len() - 1)
     }
 
@@ -226,9 +294,18 @@ impl Walker<'_> {
 
     fn finish(&mut self, st: St) -> Result<(), GenError> {
         if self.out.traces.len() >= self.lim.max_traces {
-            return Err(GenError::TooLarge(format!("thread P{} has more than {} paths", self.th.index, self.lim.max_traces)));
+            return Err(GenError::TooLarge(format!(
+                "thread P{} has more than {} paths",
+                self.th.index, self.lim.max_traces
+            )));
         }
-        self.out.traces.push(Trace { evs: st.evs, rmw: st.rmw, regs: st.regs, self_deadlock: st.self_deadlock });
+        self.out.traces.push(Trace {
+            evs: st.evs,
+            rmw: st.rmw,
+            regs: st.regs,
+            self_deadlock: st.self_deadlock,
+            held: st.held,
+        });
         Ok(())
     }
 
@@ -253,14 +330,25 @@ impl Walker<'_> {
                     }
                     Instr::Un(r, op, a) => {
                         let x = self.val(&st, *a);
-                        let (v, t) = (if is_sym(x) { SYMX } else { kvet_ir::eval_un(*op, x) }, self.taint(&st, *a));
+                        let (v, t) = (
+                            if is_sym(x) {
+                                SYMX
+                            } else {
+                                kvet_ir::eval_un(*op, x)
+                            },
+                            self.taint(&st, *a),
+                        );
                         self.set(&mut st, *r, v, t);
                         st.pc += 1;
                     }
                     Instr::Bin(r, op, a, b) => {
                         let t = self.taint(&st, *a) | self.taint(&st, *b);
                         let (x, y) = (self.val(&st, *a), self.val(&st, *b));
-                        let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) }) else {
+                        let Some(v) = (if is_sym(x) || is_sym(y) {
+                            Some(SYMX)
+                        } else {
+                            kvet_ir::eval_bin(*op, x, y)
+                        }) else {
                             // division by zero: this path does not exist
                             continue 'paths;
                         };
@@ -301,9 +389,25 @@ impl Walker<'_> {
                     }
                     Instr::Fence(k) => {
                         let Some(tag) = fence_tag(*k) else {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: fence {k:?}")));
+                            return Err(self.err(
+                                pc,
+                                format!("not supported by the LKMM engine: fence {k:?}"),
+                            ));
                         };
-                        self.push(&mut st, pc, TEv { kind: EventKind::Fence, cell: None, val: None, tags: TagSet::of(&[tag]), atomic: false, addr: 0, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Fence,
+                                cell: None,
+                                val: None,
+                                tags: TagSet::of(&[tag]),
+                                atomic: false,
+                                addr: 0,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     Instr::Bound(_) => {
@@ -315,29 +419,86 @@ impl Walker<'_> {
                         continue 'paths;
                     }
                     Instr::Load { dst, addr, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         let tags = order_tag(*ord);
                         let dst = *dst;
                         st.pc += 1;
                         for &v in self.dom[cell as usize][1..].iter().rev() {
                             let mut s2 = st.clone();
-                            let e = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                            let e = self.push(
+                                &mut s2,
+                                pc,
+                                TEv {
+                                    kind: EventKind::Read,
+                                    cell: Some(cell),
+                                    val: Some(v),
+                                    tags,
+                                    atomic: false,
+                                    addr: at,
+                                    data: 0,
+                                    ctrl: 0,
+                                },
+                            )?;
                             self.set(&mut s2, dst, v, 1 << e);
                             stack.push(s2);
                         }
                         let v = self.dom[cell as usize][0];
-                        let e = self.push(&mut st, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        let e = self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Read,
+                                cell: Some(cell),
+                                val: Some(v),
+                                tags,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut st, dst, v, 1 << e);
                     }
                     Instr::Store { addr, val, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
-                        let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
-                        self.push(&mut st, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(v), tags: order_tag(*ord), atomic: false, addr: at, data: vt, ctrl: 0 })?;
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
+                        let (at, v, vt) = (
+                            self.taint(&st, *addr),
+                            self.val(&st, *val),
+                            self.taint(&st, *val),
+                        );
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Write,
+                                cell: Some(cell),
+                                val: Some(v),
+                                tags: order_tag(*ord),
+                                atomic: false,
+                                addr: at,
+                                data: vt,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
-                    Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                    Instr::Rmw {
+                        dst,
+                        addr,
+                        op,
+                        a,
+                        b,
+                        ret,
+                        ord,
+                    } => {
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         let (va, ta) = (self.val(&st, *a), self.taint(&st, *a));
                         let vb = self.val(&st, *b);
@@ -360,23 +521,72 @@ impl Walker<'_> {
                                     alts.push((old, Some(va), false));
                                     alts.push((old, None, false));
                                 }
-                                RmwOp::Cmpxchg => alts.push((old, if old == vb { Some(va) } else { None }, false)),
+                                RmwOp::Cmpxchg => {
+                                    alts.push((old, if old == vb { Some(va) } else { None }, false))
+                                }
                                 RmwOp::AddUnless if sym => {
-                                    alts.push((old, Some(if is_sym(old) || is_sym(va) { SYMX } else { old.wrapping_add(va) }), true));
+                                    alts.push((
+                                        old,
+                                        Some(if is_sym(old) || is_sym(va) {
+                                            SYMX
+                                        } else {
+                                            old.wrapping_add(va)
+                                        }),
+                                        true,
+                                    ));
                                     alts.push((old, None, true));
                                 }
-                                RmwOp::AddUnless => alts.push((old, if old != vb { Some(old.wrapping_add(va)) } else { None }, true)),
+                                RmwOp::AddUnless => alts.push((
+                                    old,
+                                    if old != vb {
+                                        Some(old.wrapping_add(va))
+                                    } else {
+                                        None
+                                    },
+                                    true,
+                                )),
                                 #[allow(unreachable_patterns)]
-                                other => return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}"))),
+                                other => {
+                                    return Err(self.err(
+                                        pc,
+                                        format!("not supported by the LKMM engine: {other:?}"),
+                                    ))
+                                }
                             }
                         }
                         for (old, new, from_old) in alts {
                             let mut s2 = st.clone();
-                            let r = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(old), tags, atomic: true, addr: at, data: 0, ctrl: 0 })?;
+                            let r = self.push(
+                                &mut s2,
+                                pc,
+                                TEv {
+                                    kind: EventKind::Read,
+                                    cell: Some(cell),
+                                    val: Some(old),
+                                    tags,
+                                    atomic: true,
+                                    addr: at,
+                                    data: 0,
+                                    ctrl: 0,
+                                },
+                            )?;
                             let rbit: Deps = 1 << r;
                             if let Some(n) = new {
                                 let data = ta | if from_old { rbit } else { 0 };
-                                let w = self.push(&mut s2, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(n), tags, atomic: true, addr: at, data, ctrl: 0 })?;
+                                let w = self.push(
+                                    &mut s2,
+                                    pc,
+                                    TEv {
+                                        kind: EventKind::Write,
+                                        cell: Some(cell),
+                                        val: Some(n),
+                                        tags,
+                                        atomic: true,
+                                        addr: at,
+                                        data,
+                                        ctrl: 0,
+                                    },
+                                )?;
                                 s2.rmw.push((r as u16, w as u16));
                             }
                             if let Some(d) = dst {
@@ -389,10 +599,22 @@ impl Walker<'_> {
                                     RmwRet::NewIsZero => (symv(newv == 0), rbit | ta),
                                     RmwRet::NewIsNeg => (symv(newv < 0), rbit | ta),
                                     RmwRet::Changed => (new.is_some() as Val, rbit),
-                                    RmwRet::OldBit => (if is_sym(old) || is_sym(va) { SYMX } else { ((old & va) != 0) as Val }, rbit),
+                                    RmwRet::OldBit => (
+                                        if is_sym(old) || is_sym(va) {
+                                            SYMX
+                                        } else {
+                                            ((old & va) != 0) as Val
+                                        },
+                                        rbit,
+                                    ),
                                     RmwRet::NegByte => (symv(newv >> 7 & 1 == 1), rbit | ta),
                                     #[allow(unreachable_patterns)]
-                                    other => return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}"))),
+                                    other => {
+                                        return Err(self.err(
+                                            pc,
+                                            format!("not supported by the LKMM engine: {other:?}"),
+                                        ))
+                                    }
                                 };
                                 self.set(&mut s2, *d, rv, rt);
                             }
@@ -402,55 +624,176 @@ impl Walker<'_> {
                     }
                     Instr::Lock { addr, kind } => {
                         if *kind != LockKind::Spin {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                            return Err(self.err(
+                                pc,
+                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
+                            ));
                         }
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         if st.held.contains(&cell) && st.self_deadlock.is_none() {
                             st.self_deadlock = Some(cell);
                         }
                         st.held.push(cell);
-                        self.push(&mut st, pc, TEv { kind: EventKind::LockRead, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
-                        self.push(&mut st, pc, TEv { kind: EventKind::LockWrite, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::LockRead,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::LockWrite,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     Instr::Unlock { addr, kind } => {
                         if *kind != LockKind::Spin {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                            return Err(self.err(
+                                pc,
+                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
+                            ));
                         }
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         if let Some(i) = st.held.iter().rposition(|c| *c == cell) {
                             st.held.remove(i);
                         }
-                        self.push(&mut st, pc, TEv { kind: EventKind::Unlock, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Unlock,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     Instr::Trylock { dst, addr, kind } => {
                         if *kind != LockKind::Spin {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
+                            return Err(self.err(
+                                pc,
+                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
+                            ));
                         }
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         st.pc += 1;
                         let mut fail = st.clone();
-                        self.push(&mut fail, pc, TEv { kind: EventKind::LockFail, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut fail,
+                            pc,
+                            TEv {
+                                kind: EventKind::LockFail,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut fail, *dst, 0, 0);
                         stack.push(fail);
                         st.held.push(cell);
-                        self.push(&mut st, pc, TEv { kind: EventKind::LockRead, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
-                        self.push(&mut st, pc, TEv { kind: EventKind::LockWrite, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::LockRead,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::LockWrite,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::IsLocked { dst, addr } => {
-                        let Some(cell) = self.cell(&st, *addr) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *addr) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *addr);
                         st.pc += 1;
                         let mut un = st.clone();
-                        self.push(&mut un, pc, TEv { kind: EventKind::ReadUnlocked, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut un,
+                            pc,
+                            TEv {
+                                kind: EventKind::ReadUnlocked,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut un, *dst, 0, 0);
                         stack.push(un);
-                        self.push(&mut st, pc, TEv { kind: EventKind::ReadLocked, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::ReadLocked,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::EMPTY,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
@@ -459,43 +802,116 @@ impl Walker<'_> {
                             Instr::RcuUnlock => Tag::RCU_UNLOCK,
                             _ => Tag::SYNC_RCU,
                         };
-                        self.push(&mut st, pc, TEv { kind: EventKind::Fence, cell: None, val: None, tags: TagSet::of(&[tag]), atomic: false, addr: 0, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Fence,
+                                cell: None,
+                                val: None,
+                                tags: TagSet::of(&[tag]),
+                                atomic: false,
+                                addr: 0,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     Instr::SrcuLock { dst, ss } => {
-                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *ss) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *ss);
                         let tags = TagSet::of(&[Tag::SRCU_LOCK]);
                         let dst = *dst;
                         st.pc += 1;
                         for &v in self.dom[cell as usize][1..].iter().rev() {
                             let mut s2 = st.clone();
-                            let e = self.push(&mut s2, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                            let e = self.push(
+                                &mut s2,
+                                pc,
+                                TEv {
+                                    kind: EventKind::Read,
+                                    cell: Some(cell),
+                                    val: Some(v),
+                                    tags,
+                                    atomic: false,
+                                    addr: at,
+                                    data: 0,
+                                    ctrl: 0,
+                                },
+                            )?;
                             self.set(&mut s2, dst, v, 1 << e);
                             stack.push(s2);
                         }
                         let v = self.dom[cell as usize][0];
-                        let e = self.push(&mut st, pc, TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        let e = self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Read,
+                                cell: Some(cell),
+                                val: Some(v),
+                                tags,
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         self.set(&mut st, dst, v, 1 << e);
                     }
                     Instr::SrcuUnlock { ss, idx } => {
-                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *ss) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *ss);
                         let (v, vt) = (self.val(&st, *idx), self.taint(&st, *idx));
-                        self.push(&mut st, pc, TEv { kind: EventKind::Write, cell: Some(cell), val: Some(v), tags: TagSet::of(&[Tag::SRCU_UNLOCK]), atomic: false, addr: at, data: vt, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Write,
+                                cell: Some(cell),
+                                val: Some(v),
+                                tags: TagSet::of(&[Tag::SRCU_UNLOCK]),
+                                atomic: false,
+                                addr: at,
+                                data: vt,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     Instr::SyncSrcu { ss } => {
-                        let Some(cell) = self.cell(&st, *ss) else { continue 'paths };
+                        let Some(cell) = self.cell(&st, *ss) else {
+                            continue 'paths;
+                        };
                         let at = self.taint(&st, *ss);
-                        self.push(&mut st, pc, TEv { kind: EventKind::Srcu, cell: Some(cell), val: None, tags: TagSet::of(&[Tag::SYNC_SRCU]), atomic: false, addr: at, data: 0, ctrl: 0 })?;
+                        self.push(
+                            &mut st,
+                            pc,
+                            TEv {
+                                kind: EventKind::Srcu,
+                                cell: Some(cell),
+                                val: None,
+                                tags: TagSet::of(&[Tag::SYNC_SRCU]),
+                                atomic: false,
+                                addr: at,
+                                data: 0,
+                                ctrl: 0,
+                            },
+                        )?;
                         st.pc += 1;
                     }
                     #[allow(unreachable_patterns)]
                     other => {
                         let name = format!("{other:?}");
                         let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
-                        return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
+                        return Err(
+                            self.err(pc, format!("not supported by the LKMM engine: {name}"))
+                        );
                     }
                 }
             }
@@ -521,12 +937,22 @@ impl St {
             held: Vec::new(),
             self_deadlock: None,
             scopes: Vec::new(),
+            rmask: Vec::new(),
+            nwrites: 0,
         }
     }
 }
 
-/// Enumerate every path of thread `th` with reads taking values in `dom`.
-pub fn paths(prog: &Program, th: &Thread, dom: &Domains, lim: Limits) -> Result<ThreadPaths, GenError> {
+/// Enumerate every path of thread `th` with reads taking values in `dom`;
+/// `sites` (the masks of `dom` and the thread's first site) enables the
+/// site check on the values collected in [`ThreadPaths::written`].
+pub fn paths(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+) -> Result<ThreadPaths, GenError> {
     let n = th.nregs as usize;
     let mut st = St::empty();
     st.regs = vec![0; n];
@@ -536,7 +962,16 @@ pub fn paths(prog: &Program, th: &Thread, dom: &Domains, lim: Limits) -> Result<
             st.regs[r as usize] = v;
         }
     }
-    let mut w = Walker { ipdom: ipdoms(th), prog, th, dom, lim, out: ThreadPaths::default(), written: Default::default() };
+    let mut w = Walker {
+        ipdom: ipdoms(th),
+        prog,
+        th,
+        dom,
+        lim,
+        out: ThreadPaths::default(),
+        written: Default::default(),
+        sites,
+    };
     w.run(st)?;
     let mut written = w.written.into_inner();
     written.sort_unstable();
