@@ -217,6 +217,24 @@ impl Walker<'_> {
     }
 
     /// Append an event (its `ctrl` is the open conditionals').
+    /// A read of `cell` into `dst`: one path per value the location can
+    /// hold; the first value continues in `st`, the others are pushed.
+    #[allow(clippy::too_many_arguments)]
+    fn read(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, cell: u32, addr: Opd, tags: TagSet, dst: u16) -> Result<(), GenError> {
+        let at = self.taint(st, addr);
+        let ev = |v| TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 };
+        for &v in self.dom[cell as usize][1..].iter().rev() {
+            let mut s2 = st.clone();
+            let e = self.push(&mut s2, pc, ev(v))?;
+            self.set(&mut s2, dst, v, 1 << e);
+            stack.push(s2);
+        }
+        let v = self.dom[cell as usize][0];
+        let e = self.push(st, pc, ev(v))?;
+        self.set(st, dst, v, 1 << e);
+        Ok(())
+    }
+
     fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(self.err(
@@ -421,45 +439,8 @@ impl Walker<'_> {
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
                         };
-                        let at = self.taint(&st, *addr);
-                        let tags = order_tag(*ord);
-                        let dst = *dst;
                         st.pc += 1;
-                        for &v in self.dom[cell as usize][1..].iter().rev() {
-                            let mut s2 = st.clone();
-                            let e = self.push(
-                                &mut s2,
-                                pc,
-                                TEv {
-                                    kind: EventKind::Read,
-                                    cell: Some(cell),
-                                    val: Some(v),
-                                    tags,
-                                    atomic: false,
-                                    addr: at,
-                                    data: 0,
-                                    ctrl: 0,
-                                },
-                            )?;
-                            self.set(&mut s2, dst, v, 1 << e);
-                            stack.push(s2);
-                        }
-                        let v = self.dom[cell as usize][0];
-                        let e = self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Read,
-                                cell: Some(cell),
-                                val: Some(v),
-                                tags,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
-                        self.set(&mut st, dst, v, 1 << e);
+                        self.read(&mut st, &mut stack, pc, cell, *addr, order_tag(*ord), *dst)?;
                     }
                     Instr::Store { addr, val, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
@@ -821,45 +802,8 @@ impl Walker<'_> {
                         let Some(cell) = self.cell(&st, *ss) else {
                             continue 'paths;
                         };
-                        let at = self.taint(&st, *ss);
-                        let tags = TagSet::of(&[Tag::SRCU_LOCK]);
-                        let dst = *dst;
                         st.pc += 1;
-                        for &v in self.dom[cell as usize][1..].iter().rev() {
-                            let mut s2 = st.clone();
-                            let e = self.push(
-                                &mut s2,
-                                pc,
-                                TEv {
-                                    kind: EventKind::Read,
-                                    cell: Some(cell),
-                                    val: Some(v),
-                                    tags,
-                                    atomic: false,
-                                    addr: at,
-                                    data: 0,
-                                    ctrl: 0,
-                                },
-                            )?;
-                            self.set(&mut s2, dst, v, 1 << e);
-                            stack.push(s2);
-                        }
-                        let v = self.dom[cell as usize][0];
-                        let e = self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Read,
-                                cell: Some(cell),
-                                val: Some(v),
-                                tags,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
-                        self.set(&mut st, dst, v, 1 << e);
+                        self.read(&mut st, &mut stack, pc, cell, *ss, TagSet::of(&[Tag::SRCU_LOCK]), *dst)?;
                     }
                     Instr::SrcuUnlock { ss, idx } => {
                         let Some(cell) = self.cell(&st, *ss) else {
