@@ -204,3 +204,61 @@ fn rcu_delays_the_free_of_an_exited_task_and_kfree_rcu() {
     let body = "struct obj { int v; }; struct obj *gp;\nP0(void) { struct obj *p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(gp, p); }\nP1(void) { struct obj *p; rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->v); rcu_read_unlock(); }\nP2(void) { struct obj *p = READ_ONCE(gp); if (p) { WRITE_ONCE(gp, NULL); kfree_rcu(p, rcu); } }\n";
     check(body, "ok");
 }
+
+#[test]
+fn call_rcu_runs_its_callback_after_a_grace_period() {
+    // the callback frees the object: readers that found it under
+    // rcu_read_lock() are safe
+    let obj = "struct obj { int v; struct rcu_head rcu; }; struct obj *gp;\nvoid obj_free_rcu(struct rcu_head *head) { struct obj *p = container_of(head, struct obj, rcu); kfree(p); }\nP0(void) { struct obj *p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(gp, p); }\n";
+    let reader = "P1(void) { struct obj *p; rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->v); rcu_read_unlock(); }\n";
+    let updater = "P2(void) { struct obj *p = READ_ONCE(gp); if (p) { WRITE_ONCE(gp, NULL); call_rcu(&p->rcu, obj_free_rcu); } }\n";
+    check(&format!("{obj}{reader}{updater}"), "ok");
+    // a reader outside a read-side section is not protected
+    let bare = "P1(void) { struct obj *p = READ_ONCE(gp); if (p) READ_ONCE(p->v); }\n";
+    check(&format!("{obj}{bare}{updater}"), "use-after-free");
+    // the callback runs in softirq context: a lock it shares with task
+    // context must be taken with bottom halves off there
+    let cb = "spinlock_t l; int n;\nstruct obj { int v; struct rcu_head rcu; }; struct obj o;\nvoid cb(struct rcu_head *head) { spin_lock(&l); n++; spin_unlock(&l); }\n";
+    check(&format!("{cb}P0(void) {{ call_rcu(&o.rcu, cb); spin_lock(&l); n++; spin_unlock(&l); }}\n"), "deadlock, inconsistent lock state");
+    check(&format!("{cb}P0(void) {{ call_rcu(&o.rcu, cb); spin_lock_bh(&l); n++; spin_unlock_bh(&l); }}\n"), "ok");
+    // the callback runs after the grace period, never before it
+    let order = "int x; struct rcu_head h;\nvoid cb(struct rcu_head *head) { BUG_ON(READ_ONCE(x) != 2); }\nP0(void) { rcu_read_lock(); WRITE_ONCE(x, 1); WRITE_ONCE(x, 2); rcu_read_unlock(); }\nP1(void) { if (READ_ONCE(x) == 1) call_rcu(&h, cb); }\n";
+    check(order, "ok");
+    // rcu_barrier() waits for the callback
+    let barrier = "int done; struct rcu_head h;\nvoid cb(struct rcu_head *head) { WRITE_ONCE(done, 1); }\nP0(void) { call_rcu(&h, cb); rcu_barrier(); BUG_ON(!READ_ONCE(done)); }\n";
+    check(barrier, "ok");
+    // a callback that can never run because its CPU keeps interrupts off
+    let stranded = "int done; struct rcu_head h;\nvoid cb(struct rcu_head *head) { WRITE_ONCE(done, 1); }\nP0(void) { local_irq_disable(); call_rcu(&h, cb); }\n";
+    check(stranded, "hang");
+}
+
+#[test]
+fn ipi_function_receives_its_info() {
+    let body = "int x; int y;\nvoid f(void *info) { WRITE_ONCE(*(int *)info, 1); }\nP0(void) { smp_call_function(f, &y, 1); BUG_ON(READ_ONCE(y) != 1); BUG_ON(READ_ONCE(x) != 0); }\nP1(void) { }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn kmem_caches_and_typesafe_by_rcu() {
+    let scenario = |flags: &str, reader: &str| {
+        format!(
+            "struct obj {{ int key; }}; struct kmem_cache *cache; struct obj *gp;\n\
+             P0(void) {{ struct obj *p; cache = KMEM_CACHE(obj, {flags}); p = kmem_cache_zalloc(cache, GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(gp, p); WRITE_ONCE(gp, NULL); kmem_cache_free(cache, p); }}\n\
+             P1(void) {{ struct obj *p; {reader} }}\n"
+        )
+    };
+    let rcu_reader = "rcu_read_lock(); p = rcu_dereference(gp); if (p) READ_ONCE(p->key); rcu_read_unlock();";
+    let bare_reader = "p = READ_ONCE(gp); if (p) READ_ONCE(p->key);";
+    // an ordinary cache frees at once: the RCU reader touches freed memory
+    check(&scenario("SLAB_HWCACHE_ALIGN", rcu_reader), "use-after-free");
+    // SLAB_TYPESAFE_BY_RCU keeps the memory an object of the cache while
+    // RCU readers may hold it
+    check(&scenario("SLAB_TYPESAFE_BY_RCU", rcu_reader), "ok");
+    // but only for RCU readers
+    check(&scenario("SLAB_TYPESAFE_BY_RCU", bare_reader), "use-after-free");
+    // a freed object is handed out again by the same cache, not by kmalloc
+    let reuse = "struct obj { int key; }; struct kmem_cache *cache;\nP0(void) { struct obj *a, *b, *c; cache = kmem_cache_create(\"obj\", sizeof(struct obj), 0, 0, NULL); a = kmem_cache_alloc(cache, GFP_KERNEL); kmem_cache_free(cache, a); b = kmalloc(sizeof(*b), GFP_KERNEL); c = kmem_cache_alloc(cache, GFP_KERNEL); BUG_ON(b == a); BUG_ON(c != a); }\n";
+    check(reuse, "ok");
+    // a pointer that is no cache
+    check("int x;\nP0(void) { void *p = kmem_cache_alloc((struct kmem_cache *)&x, GFP_KERNEL); }\n", "invalid access");
+}

@@ -372,6 +372,7 @@ impl Machine<'_> {
                 Some(c) if s[c as usize] & 1 == 1 => Status::Blocked(Wait::Seq(c)),
                 _ => Status::Enabled,
             },
+            Instr::RcuBarrier if self.rcu_pending(s) => Status::Blocked(Wait::RcuBarrier),
             _ => Status::Enabled,
         }
     }
@@ -502,21 +503,19 @@ impl Machine<'_> {
                     }
                 }
             }
-            Instr::Alloc { dst, pool, zero } => {
-                let p = &self.prog.pools[pool as usize];
-                let slot = p.slots.iter().map(|&o| &self.prog.objects[o as usize]).find(|o| o.status.is_some_and(|st| s[st as usize] != LIVE));
-                let Some(o) = slot else {
-                    let msg = format!("the allocation pool of {}-cell objects is exhausted ({} slots): more allocations than allocation sites", p.size, p.slots.len());
-                    return Err(self.violation(ViolationKind::Bound, t, pc, msg));
-                };
-                if let Some(st) = o.status {
-                    s[st as usize] = LIVE;
+            Instr::Alloc { dst, pool, zero } => detail = self.alloc(s, t, pc, dst, pool as usize, zero)?,
+            Instr::CacheAlloc { dst, cache, zero } => {
+                let v = self.val(s, t, cache);
+                let pool = ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells).map(|c| s[c as usize] - 1);
+                match pool {
+                    Some(k) if (0..self.prog.pools.len() as i64).contains(&k) && self.prog.object_of(ptr_cell(v).unwrap_or(0)).is_some_and(|o| o.kind == ObjKind::Static) => {
+                        detail = self.alloc(s, t, pc, dst, k as usize, zero)?;
+                    }
+                    _ => {
+                        let msg = format!("kmem_cache_alloc from {}, which is not a kmem_cache", self.prog.show_val(v, false));
+                        return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
+                    }
                 }
-                if zero {
-                    s[o.base as usize..(o.base + o.size) as usize].fill(0);
-                }
-                s[self.layout.reg_base[t] + dst as usize] = ptr_to(o.base);
-                detail = Detail::Value(ptr_to(o.base));
             }
             Instr::Free { addr } => {
                 let v = self.val(s, t, addr);
@@ -553,6 +552,11 @@ impl Machine<'_> {
                     self.free_after_grace_period(s, t, pc, st as usize, tr)?;
                 }
             }
+            Instr::CallRcu { head, func } => {
+                let v = self.val(s, t, head);
+                self.call_rcu(s, t, pc, v, func)?;
+            }
+            Instr::RcuBarrier => {}
             Instr::ScopeEnter { obj } => {
                 let o = &self.prog.objects[obj as usize];
                 if let Some(st) = o.status {
@@ -586,27 +590,77 @@ impl Machine<'_> {
         Ok(next != pc)
     }
 
-    /// call_rcu()-style freeing: the object (its status cell `st`) dies
+    /// Allocate from pool `pool`: the lowest free slot, so that freed
+    /// memory is handed out again.
+    fn alloc(&self, s: &mut [i64], t: usize, pc: u32, dst: u16, pool: usize, zero: bool) -> Result<Detail, Violation> {
+        let p = &self.prog.pools[pool];
+        let slot = p.slots.iter().map(|&o| &self.prog.objects[o as usize]).find(|o| o.status.is_some_and(|st| s[st as usize] != LIVE));
+        let Some(o) = slot else {
+            let msg = format!("the allocation pool {} ({}-cell objects) is exhausted ({} slots): more allocations than allocation sites", p.name, p.size, p.slots.len());
+            return Err(self.violation(ViolationKind::Bound, t, pc, msg));
+        };
+        if let Some(st) = o.status {
+            s[st as usize] = LIVE;
+        }
+        if zero {
+            s[o.base as usize..(o.base + o.size) as usize].fill(0);
+        }
+        s[self.layout.reg_base[t] + dst as usize] = ptr_to(o.base);
+        Ok(Detail::Value(ptr_to(o.base)))
+    }
+
+    /// The RCU readers a grace period starting now waits for: per thread
+    /// its read-side section's generation, or -1.
+    fn rcu_snapshot(&self, s: &[i64], out: &mut [i64]) {
+        for (j, g) in out.iter_mut().enumerate() {
+            *g = if self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 };
+        }
+    }
+
+    /// Queue RCU work (a slot's tag and payload, see `Layout::rcu_cb`)
+    /// behind the work already pending, waiting for the readers running
+    /// now; a bound finding when every slot is taken.
+    fn queue_rcu(&self, s: &mut [i64], t: usize, pc: u32, tag: i64, payload: i64) -> Result<(), Violation> {
+        let n = self.layout.nthreads;
+        let size = 2 + n;
+        let Some(k) = (0..RCU_SLOTS).find(|k| s[self.layout.rcu_cb + k * size] == 0) else {
+            return Err(self.violation(ViolationKind::Bound, t, pc, format!("more than {RCU_SLOTS} RCU callbacks pending at once")));
+        };
+        let b = self.layout.rcu_cb + k * size;
+        let mut snap = vec![0i64; n];
+        self.rcu_snapshot(s, &mut snap);
+        s[b] = tag;
+        s[b + 1] = payload;
+        s[b + 2..b + 2 + n].copy_from_slice(&snap);
+        Ok(())
+    }
+
+    /// Remove slot `k`, moving the later ones up (queue order is kept and
+    /// the encoding stays canonical).
+    fn dequeue_rcu(&self, s: &mut [i64], k: usize) {
+        let size = 2 + self.layout.nthreads;
+        let b = self.layout.rcu_cb;
+        s.copy_within(b + (k + 1) * size..b + RCU_SLOTS * size, b + k * size);
+        s[b + (RCU_SLOTS - 1) * size..b + RCU_SLOTS * size].fill(0);
+    }
+
+    /// kfree_rcu()-style freeing: the object (its status cell `st`) dies
     /// once every reader now inside an RCU read-side critical section has
     /// left it — at the earliest such moment, which exposes every access
     /// that the kernel's callback could race with.
     fn free_after_grace_period<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, tr: &mut T) -> Result<(), Violation> {
-        let n = self.layout.nthreads;
         let marker = freed_status(t as u32, pc);
-        let readers: Vec<i64> = (0..n).map(|j| if self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 }).collect();
-        if readers.iter().all(|&g| g < 0) || self.layout.rcu_cb == NONE {
+        let no_readers = (0..self.layout.nthreads).all(|j| self.layout.rcu_nest(s, j) == 0);
+        if no_readers || self.layout.rcu_cb == NONE {
             self.complete_free(s, t, pc, st, marker, tr);
             return Ok(());
         }
-        let size = 2 + n;
-        let Some(k) = (0..RCU_SLOTS).find(|k| s[self.layout.rcu_cb + k * size] == 0) else {
-            return Err(self.violation(ViolationKind::Bound, t, pc, format!("more than {RCU_SLOTS} RCU-deferred frees pending at once")));
-        };
-        let b = self.layout.rcu_cb + k * size;
-        s[b] = st as i64 + 1;
-        s[b + 1] = marker;
-        s[b + 2..b + 2 + n].copy_from_slice(&readers);
-        Ok(())
+        self.queue_rcu(s, t, pc, st as i64 + 1, marker)
+    }
+
+    /// call_rcu(head, func) on CPU `t`.
+    fn call_rcu(&self, s: &mut [i64], t: usize, pc: u32, head: i64, func: u32) -> Result<(), Violation> {
+        self.queue_rcu(s, t, pc, -(1 + func as i64 * 64 + t as i64), head)
     }
 
     fn complete_free<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, marker: i64, tr: &mut T) {
@@ -617,28 +671,93 @@ impl Machine<'_> {
     }
 
     /// After a reader leaves its critical section: complete every pending
-    /// free whose grace period is now over.
+    /// free whose grace period is now over, and mark such callbacks ready.
     pub(crate) fn rcu_callbacks<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, tr: &mut T) {
         if self.layout.rcu_cb == NONE {
             return;
         }
         let n = self.layout.nthreads;
         let size = 2 + n;
-        for k in 0..RCU_SLOTS {
+        let mut k = 0;
+        while k < RCU_SLOTS {
             let b = self.layout.rcu_cb + k * size;
-            if s[b] == 0 {
-                continue;
+            let tag = s[b];
+            if tag == 0 {
+                break;
             }
             let over = (0..n).all(|j| {
                 let g = s[b + 2 + j];
                 g < 0 || self.layout.rcu_nest(s, j) == 0 || self.layout.rcu_gen(s, j) != g
             });
-            if over {
-                let (st, marker) = ((s[b] - 1) as usize, s[b + 1]);
-                s[b..b + size].fill(0);
+            if over && tag > 0 {
+                let (st, marker) = ((tag - 1) as usize, s[b + 1]);
+                self.dequeue_rcu(s, k);
                 self.complete_free(s, t, pc, st, marker, tr);
+                continue;
+            }
+            if over {
+                s[b + 2..b + 2 + n].fill(-1);
+            }
+            k += 1;
+        }
+    }
+
+    /// The oldest RCU callback queued on CPU `t`, if it is ready to run:
+    /// (slot, callback function index).
+    fn ready_callback(&self, s: &[i64], t: usize) -> Option<(usize, u32)> {
+        if self.layout.rcu_cb == NONE {
+            return None;
+        }
+        let n = self.layout.nthreads;
+        let size = 2 + n;
+        for k in 0..RCU_SLOTS {
+            let b = self.layout.rcu_cb + k * size;
+            let tag = s[b];
+            if tag == 0 {
+                return None;
+            }
+            if tag < 0 {
+                let code = -tag - 1;
+                if (code % 64) as usize == t {
+                    let ready = s[b + 2..b + 2 + n].iter().all(|&g| g < 0);
+                    return ready.then_some((k, (code / 64) as u32));
+                }
             }
         }
+        None
+    }
+
+    /// Is any call_rcu() callback still to run?
+    pub fn rcu_pending(&self, s: &[i64]) -> bool {
+        self.layout.rcu_cb != NONE && (0..RCU_SLOTS).any(|k| s[self.layout.rcu_cb + k * (2 + self.layout.nthreads)] < 0)
+    }
+
+    /// The queued callbacks that can never run in a final state, and why.
+    pub(crate) fn stranded_callbacks(&self, s: &[i64]) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.layout.rcu_cb == NONE {
+            return out;
+        }
+        let size = 2 + self.layout.nthreads;
+        for k in 0..RCU_SLOTS {
+            let b = self.layout.rcu_cb + k * size;
+            if s[b] >= 0 {
+                continue;
+            }
+            let code = -s[b] - 1;
+            let (func, cpu) = ((code / 64) as usize, (code % 64) as usize);
+            let name = self.prog.rcu_funcs.get(func).map_or("?", |f| f.as_str());
+            let cb = self.layout.cpu[cpu];
+            let why = if s[b + 2..b + size].iter().any(|&g| g >= 0) {
+                "its grace period never ends"
+            } else if s[cb + IRQ_OFF] != 0 {
+                "interrupts stay disabled there"
+            } else {
+                "bottom halves stay disabled there"
+            };
+            out.push(format!("RCU callback {name}() queued on CPU{cpu} never runs: {why}"));
+        }
+        out
     }
 
     fn val(&self, s: &[i64], t: usize, o: Opd) -> i64 {
@@ -665,6 +784,13 @@ impl Machine<'_> {
             return Ok(());
         }
         let o = self.prog.object_of(c as u32);
+        // SLAB_TYPESAFE_BY_RCU: the memory stays an object of this cache
+        // until every RCU reader that may hold it is gone
+        if let Some(ObjKind::Heap(k)) = o.map(|o| o.kind) {
+            if self.prog.pools[k as usize].typesafe_rcu && self.layout.rcu_nest(s, t) > 0 {
+                return Ok(());
+            }
+        }
         let name = self.prog.cell_name(c as u32);
         let (kind, msg) = match (o.map(|o| o.kind), freed_by(v)) {
             (Some(ObjKind::Local(owner)), Some((ft, fpc))) => (
@@ -686,6 +812,7 @@ impl Machine<'_> {
         let what = match self.instr_at(t, pc) {
             Instr::Schedule => "schedule()",
             Instr::WaitCompletion { .. } => "wait_for_completion()",
+            Instr::RcuBarrier => "rcu_barrier()",
             Instr::Lock { kind, .. } if kind.sleeps() => kind.verb(),
             _ => return,
         };
@@ -724,6 +851,7 @@ impl Machine<'_> {
             HandlerKind::Hardirq => (s[cb + FIRED + h] as u32) < hd.times,
             HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && (s[cb + FIRED + h] as u32) < hd.times,
             HandlerKind::Ipi => s[cb + IPI_PEND] == hd.ipi.map_or(0, |i| i as i64 + 1),
+            HandlerKind::RcuCallback => s[cb + SOFT] == 0 && s[cb + BH] == 0 && self.ready_callback(s, t).is_some_and(|(_, f)| Some(f) == hd.ipi),
         }
     }
 
@@ -738,6 +866,17 @@ impl Machine<'_> {
                 s[cb + SOFT_PC] = hd.entry as i64;
                 s[cb + BH] += 1;
                 s[cb + FIRED + h] += 1;
+            }
+            HandlerKind::RcuCallback => {
+                let (k, _) = self.ready_callback(s, t).expect("fire() follows can_fire()");
+                let head = s[self.layout.rcu_cb + k * (2 + self.layout.nthreads) + 1];
+                self.dequeue_rcu(s, k);
+                s[cb + SOFT] = h as i64 + 1;
+                s[cb + SOFT_PC] = hd.entry as i64;
+                s[cb + BH] += 1;
+                if let Some(r) = hd.arg {
+                    s[self.layout.reg_base[t] + r as usize] = head;
+                }
             }
             _ => {
                 s[cb + HARD] = h as i64 + 1;
@@ -765,7 +904,7 @@ impl Machine<'_> {
         let h = if s[cb + HARD] != 0 { s[cb + HARD] - 1 } else { s[cb + SOFT] - 1 } as usize;
         let hd = &self.prog.threads[t].handlers[h];
         match hd.kind {
-            HandlerKind::Softirq => {
+            HandlerKind::Softirq | HandlerKind::RcuCallback => {
                 s[cb + SOFT] = 0;
                 s[cb + SOFT_PC] = 0;
                 s[cb + BH] -= 1;

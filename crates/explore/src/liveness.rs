@@ -80,7 +80,11 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             *dst
         }
         Instr::Alloc { dst, .. } => Some(*dst),
-        Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::WaitCompletion { addr } => {
+        Instr::CacheAlloc { dst, cache, .. } => {
+            opd(cache, use_);
+            Some(*dst)
+        }
+        Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::CallRcu { head: addr, .. } | Instr::WaitCompletion { addr } => {
             opd(addr, use_);
             None
         }

@@ -37,6 +37,8 @@ pub enum Wait {
     Completion(u32),
     /// read_seqbegin() spinning while a writer is active.
     Seq(u32),
+    /// rcu_barrier(): asleep until every queued RCU callback has run.
+    RcuBarrier,
 }
 
 /// Receives what a step does: executed instructions (for traces, only
@@ -139,6 +141,7 @@ impl<'p> Machine<'p> {
                         | Instr::SmpCall { .. }
                         | Instr::Schedule
                         | Instr::WaitCompletion { .. }
+                        | Instr::RcuBarrier
                         | Instr::SeqBegin { .. } => GATE_WAIT,
                         _ => GATE_FREE,
                     })
@@ -200,7 +203,9 @@ impl<'p> Machine<'p> {
                 Some(c) => self.lock_status(s, t, c, *kind),
                 None => Status::Enabled,
             },
-            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. }) => self.kernel_status(s, t, i),
+            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
+                self.kernel_status(s, t, i)
+            }
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
                     Status::Enabled

@@ -132,6 +132,10 @@ impl Por {
     }
 }
 
+fn has_callbacks(p: &Program) -> bool {
+    !p.rcu_funcs.is_empty()
+}
+
 fn deferred_frees(p: &Program) -> bool {
     p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit)))
 }
@@ -168,6 +172,9 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             None => return false,
         },
         Instr::RcuLock => set(w, ncells + t),
+        // leaving a read-side section may make callbacks ready, which
+        // other CPUs' handler moves depend on
+        Instr::RcuUnlock if has_callbacks(p) => return false,
         Instr::RcuUnlock => {
             set(w, ncells + t);
             // leaving a read-side section may complete RCU-deferred frees

@@ -87,7 +87,7 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if all_done && !m.ipi_pending(s) {
+        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) {
             if let Some(v) = m.exit_problem(s) {
                 self.report(v, id, None);
             }
@@ -104,7 +104,7 @@ impl Ctx<'_, '_> {
             }
         }
         if self.moves.is_empty() {
-            if !all_done {
+            if !all_done || m.rcu_pending(s) {
                 let (kind, msg) = stuck_message(m, s);
                 let v = Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() };
                 self.report(v, id, None);
@@ -400,12 +400,22 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
             }
             Wait::Sleep => sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t)))),
             Wait::Completion(c) => sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c))),
+            Wait::RcuBarrier => sleepers.push(format!("{who} sleeps forever in rcu_barrier()")),
         }
     }
+    let stranded = m.stranded_callbacks(s);
     if spinners == 0 && !sleepers.is_empty() {
-        let msg = format!("{}: nobody is left to wake it (a lost wake-up)", sleepers.join(", "));
+        let mut msg = format!("{}: nobody is left to wake it (a lost wake-up)", sleepers.join(", "));
+        for x in stranded {
+            msg.push_str("; ");
+            msg.push_str(&x);
+        }
         return (ViolationKind::Hang, msg);
     }
+    if spinners == 0 && !stranded.is_empty() {
+        return (ViolationKind::Hang, stranded.join(", "));
+    }
     parts.extend(sleepers);
+    parts.extend(stranded);
     (ViolationKind::Deadlock, parts.join(", "))
 }

@@ -32,7 +32,7 @@ pub(crate) const RHELD: usize = 10;
 pub(crate) const FIRED: usize = 11;
 
 /// How many RCU-deferred frees may be pending at once.
-pub(crate) const RCU_SLOTS: usize = 4;
+pub(crate) const RCU_SLOTS: usize = 6;
 
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -53,9 +53,13 @@ pub struct Layout {
     /// Start of lockdep's state (usage per lock class, then the
     /// dependency matrix), or NONE.
     pub lockdep: usize,
-    /// Start of the pending RCU frees: RCU_SLOTS slots of
-    /// [status cell + 1 (0 = empty), freed-status marker, reader snapshot
-    /// per thread], or NONE.
+    /// Start of the pending RCU work, in queue order (kept compact):
+    /// RCU_SLOTS slots of [tag, payload, reader snapshot per thread
+    /// (-1 = not waited for)], or NONE. A deferred free has tag = status
+    /// cell + 1 and payload = the freed-status marker; a call_rcu()
+    /// callback has tag = -(1 + func * 64 + cpu) and payload = its
+    /// `rcu_head` pointer, and is ready once every snapshot entry is -1.
+    /// An empty slot has tag 0.
     pub rcu_cb: usize,
     pub len: usize,
 }
@@ -93,7 +97,7 @@ impl Layout {
             l.nsnap.push(snap);
             if kernel {
                 l.cpu.push(off);
-                off += FIRED + t.handlers.iter().filter(|h| h.kind != HandlerKind::Ipi).count();
+                off += FIRED + t.handlers.iter().filter(|h| !matches!(h.kind, HandlerKind::Ipi | HandlerKind::RcuCallback)).count();
             } else {
                 l.cpu.push(NONE);
             }
@@ -105,7 +109,7 @@ impl Layout {
             l.lockdep = off;
             off += nlocks + (nlocks * nlocks).div_ceil(64);
         }
-        if p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit))) {
+        if p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit | Instr::CallRcu { .. }))) {
             l.rcu_cb = off;
             off += RCU_SLOTS * (2 + n);
         }

@@ -21,6 +21,14 @@
 #define __init
 #define __exit
 
+/* ---- RCU callbacks (include/linux/types.h): call_rcu() is native ---- */
+
+struct callback_head {
+	struct callback_head *next;
+	void (*func)(struct callback_head *head);
+};
+#define rcu_head callback_head
+
 /* ---- tasks (include/linux/sched.h, sched/task.h) ---- */
 
 struct task_struct {
@@ -461,6 +469,22 @@ static inline void wake_up_bit(void *word, int bit)
 {
 	wake_up_all(&bit_wait_table);
 }
+
+/* ---- slab caches (include/linux/slab.h): kmem_cache_create/alloc/free
+ * are native; each cache is its own pool, so its freed objects are handed
+ * out again only by the same cache ---- */
+
+struct kmem_cache {
+	int __pool;
+};
+
+#define SLAB_HWCACHE_ALIGN	0x00002000
+#define SLAB_RECLAIM_ACCOUNT	0x00020000
+#define SLAB_PANIC		0x00040000
+#define SLAB_TYPESAFE_BY_RCU	0x00080000
+#define SLAB_ACCOUNT		0x04000000
+#define KMEM_CACHE(__struct, __flags)					\
+	kmem_cache_create(#__struct, sizeof(struct __struct), 0, (__flags), NULL)
 
 /* ---- completions (include/linux/completion.h): natively modelled ---- */
 

@@ -133,8 +133,29 @@ pub(crate) fn ipi_functions(file: &ast::File) -> Vec<String> {
     out
 }
 
-/// Lower this CPU's interrupt handlers and the IPI functions after its
-/// task body.
+/// Names of functions passed to call_rcu() anywhere in the file: each
+/// becomes an RCU-callback handler body on every CPU.
+pub(crate) fn rcu_functions(file: &ast::File) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    visit_exprs(file, &mut |e| {
+        each_node(e, &mut |n| {
+            let ast::ExprKind::Call(callee, args) = &n.kind else { return };
+            let ast::ExprKind::Ident(name) = &callee.kind else { return };
+            if !matches!(name.as_str(), "call_rcu" | "call_rcu_hurry") {
+                return;
+            }
+            if let Some(ast::Expr { kind: ast::ExprKind::Ident(fname), .. }) = args.get(1) {
+                if !out.contains(fname) {
+                    out.push(fname.clone());
+                }
+            }
+        })
+    });
+    out
+}
+
+/// Lower this CPU's interrupt handlers, the IPI functions and the RCU
+/// callbacks after its task body.
 pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Res<Vec<Handler>> {
     let mut out = Vec::new();
     for item in &file.items {
@@ -163,6 +184,15 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let (_, arg) = lw.handler_body(f)?;
         out.push(Handler { name: name.clone(), kind: HandlerKind::Ipi, entry, times: u32::MAX, arg, ipi: Some(i as u32) });
     }
+    for (i, name) in lw.rcu_funcs.clone().iter().enumerate() {
+        let Some(f) = lw.funcs.get(name.as_str()).copied() else {
+            return Err(Error::new(file.span, format!("RCU callback `{name}` is not defined in this file")));
+        };
+        let entry = lw.cx.steps.len() as u32;
+        lw.cx.span = f.span;
+        let (_, arg) = lw.handler_body(f)?;
+        out.push(Handler { name: name.clone(), kind: HandlerKind::RcuCallback, entry, times: u32::MAX, arg, ipi: Some(i as u32) });
+    }
     Ok(out)
 }
 
@@ -190,19 +220,64 @@ fn ty_struct(t: &Ty) -> u32 {
     }
 }
 
-/// The allocation pools: per object size, one slot per allocation site
-/// plus one, so that freed memory is reused.
+/// An allocation pool being collected during lowering: kmalloc's, one per
+/// object size, or a kmem_cache's, one per kmem_cache_create() call.
+#[derive(Clone, Debug)]
+pub(crate) struct PoolSite {
+    pub size: u32,
+    /// Allocation sites (kmalloc pools only).
+    pub sites: u32,
+    /// The kmem_cache's name.
+    pub cache: Option<String>,
+    pub typesafe_rcu: bool,
+}
+
+/// The allocation pools: one slot per allocation site plus one, so that
+/// freed memory is reused. A kmem_cache has its own slab: its objects are
+/// never handed out by kmalloc or another cache.
 pub(crate) fn create_pools(lw: &mut Lowerer) -> Vec<Pool> {
     let mut pools = Vec::new();
-    for (k, (size, sites)) in lw.pool_sites.clone().into_iter().enumerate() {
+    for (k, site) in lw.pool_sites.clone().into_iter().enumerate() {
+        let size = site.size;
+        let (name, nslots) = match &site.cache {
+            Some(c) => (c.clone(), lw.cache_alloc_sites + 1),
+            None => (format!("kmalloc-{size}"), site.sites + 1),
+        };
         let mut slots = Vec::new();
-        for i in 0..sites + 1 {
-            lw.alloc_dynamic(&format!("kmalloc-{size}#{i}"), &Ty::Array(Box::new(Ty::Int), size), size, ObjKind::Heap(k as u32), 0);
+        for i in 0..nslots {
+            lw.alloc_dynamic(&format!("{name}#{i}"), &Ty::Array(Box::new(Ty::Int), size), size, ObjKind::Heap(k as u32), 0);
             slots.push((lw.objects.len() - 1) as u32);
         }
-        pools.push(Pool { size, slots });
+        pools.push(Pool { name, size, typesafe_rcu: site.typesafe_rcu, slots });
     }
     pools
+}
+
+/// SLAB_TYPESAFE_BY_RCU (include/linux/slab.h).
+const SLAB_TYPESAFE_BY_RCU: i64 = 0x0008_0000;
+
+/// kmem_cache_create(name, size, align, flags, ctor): a new pool and a
+/// static descriptor naming it; returns the descriptor's address.
+fn kmem_cache_create(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Expr) -> Res<(Opd, Ty)> {
+    if args.len() < 4 {
+        return Err(Error::new(e.span, format!("`{name}` takes a name, a size, an alignment and flags")));
+    }
+    let size = match lw.rvalue(&args[1])?.0 {
+        Opd::Imm(k) if (1..=1 << 16).contains(&k) => k as u32,
+        _ => return Err(Error::new(args[1].span, "kvet needs a constant object size, e.g. sizeof(struct foo)")),
+    };
+    let Opd::Imm(flags) = lw.rvalue(&args[3])?.0 else {
+        return Err(Error::new(args[3].span, "the cache flags must be a constant"));
+    };
+    let k = lw.pool_sites.len();
+    let cname = match &args[0].kind {
+        ast::ExprKind::Str(s) if !s.is_empty() => s.clone(),
+        _ => format!("kmem_cache{k}"),
+    };
+    lw.pool_sites.push(PoolSite { size, sites: 0, cache: Some(cname.clone()), typesafe_rcu: flags & SLAB_TYPESAFE_BY_RCU != 0 });
+    let desc = lw.alloc_dynamic(&format!("kmem_cache {cname}"), &Ty::Int, 1, ObjKind::Static, 0);
+    lw.init_mem[desc as usize] = k as i64 + 1;
+    Ok((Opd::Imm(ptr_to(desc)), Ty::Void.ptr()))
 }
 
 /// Kernel identifiers that are not variables: `current`,
@@ -525,13 +600,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
                 let n = lw.const_eval(&args[1]).ok_or_else(|| Error::new(args[1].span, "the element count must be a constant"))?;
                 size = size.saturating_mul(n.clamp(1, 1 << 12) as u32);
             }
-            let pool = match lw.pool_sites.iter().position(|(s, _)| *s == size) {
+            let pool = match lw.pool_sites.iter().position(|p| p.cache.is_none() && p.size == size) {
                 Some(i) => {
-                    lw.pool_sites[i].1 += 1;
+                    lw.pool_sites[i].sites += 1;
                     i
                 }
                 None => {
-                    lw.pool_sites.push((size, 1));
+                    lw.pool_sites.push(PoolSite { size, sites: 1, cache: None, typesafe_rcu: false });
                     lw.pool_sites.len() - 1
                 }
             } as u32;
@@ -539,6 +614,43 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             let zero = matches!(name, "kzalloc" | "kcalloc" | "kvzalloc");
             lw.emit(Instr::Alloc { dst: r, pool, zero });
             (Opd::Reg(r), Ty::Void.ptr())
+        }
+        "call_rcu" | "call_rcu_hurry" => {
+            arity(name, args, 2, e)?;
+            let ast::ExprKind::Ident(fname) = &args[1].kind else {
+                return Err(Error::new(args[1].span, "the RCU callback must be named directly"));
+            };
+            let func = lw.rcu_funcs.iter().position(|f| f == fname).unwrap_or(0) as u32;
+            let (head, _) = lw.rvalue(&args[0])?;
+            lw.emit(Instr::CallRcu { head, func });
+            void()
+        }
+        "rcu_barrier" => {
+            arity(name, args, 0, e)?;
+            lw.emit(Instr::RcuBarrier);
+            void()
+        }
+        "kmem_cache_create" | "kmem_cache_create_usercopy" => kmem_cache_create(lw, name, args, e)?,
+        "kmem_cache_alloc" | "kmem_cache_zalloc" | "kmem_cache_alloc_node" => {
+            if args.is_empty() {
+                return Err(Error::new(e.span, format!("`{name}` takes the cache")));
+            }
+            let (cache, _) = lw.rvalue(&args[0])?;
+            lw.cache_alloc_sites += 1;
+            let r = lw.tmp();
+            lw.emit(Instr::CacheAlloc { dst: r, cache, zero: name == "kmem_cache_zalloc" });
+            (Opd::Reg(r), Ty::Void.ptr())
+        }
+        "kmem_cache_free" => {
+            // the cache argument only names the slab: not evaluated
+            arity(name, args, 2, e)?;
+            let (p, _) = lw.rvalue(&args[1])?;
+            lw.emit(Instr::Free { addr: p });
+            void()
+        }
+        "kmem_cache_destroy" => {
+            arity(name, args, 1, e)?;
+            void()
         }
         "kfree_rcu" | "kvfree_rcu" | "kfree_rcu_mightsleep" => {
             if args.is_empty() {

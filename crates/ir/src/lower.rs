@@ -95,9 +95,13 @@ pub(crate) struct Lowerer<'a> {
     /// First cell of each thread's task_struct.
     pub task_cells: Vec<u32>,
     /// Heap pools by size, with the number of allocation sites.
-    pub pool_sites: Vec<(u32, u32)>,
+    pub pool_sites: Vec<crate::kernel::PoolSite>,
+    /// kmem_cache_alloc() call sites lowered so far (each cache gets that
+    /// many slots plus one).
+    pub cache_alloc_sites: u32,
     /// IPI functions, by name.
     pub ipi_funcs: Vec<String>,
+    pub rcu_funcs: Vec<String>,
     pub nthreads: u32,
     /// Prelude globals, allocated on first use.
     lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
@@ -140,7 +144,9 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         tasks_enabled,
         task_cells: Vec::new(),
         pool_sites: Vec::new(),
+        cache_alloc_sites: 0,
         ipi_funcs: crate::kernel::ipi_functions(file),
+        rcu_funcs: crate::kernel::rcu_functions(file),
         nthreads: 0,
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
@@ -199,6 +205,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     Ok((Program {
         pools,
         ipi_funcs: lw.ipi_funcs.clone(),
+        rcu_funcs: lw.rcu_funcs.clone(),
         name: file.name.clone(),
         ncells: lw.init_mem.len() as u32,
         init_mem: lw.init_mem,

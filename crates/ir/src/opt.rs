@@ -16,6 +16,7 @@ fn written(i: &Instr) -> Option<Reg> {
         | Instr::IrqSave { dst }
         | Instr::IrqsDisabled { dst }
         | Instr::Alloc { dst, .. }
+        | Instr::CacheAlloc { dst, .. }
         | Instr::SeqBegin { dst, .. } => Some(*dst),
         Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,
         _ => None,
@@ -38,6 +39,13 @@ pub fn fold_constant_registers(t: &mut Thread) {
     for &(r, v) in &t.init_regs {
         if let Some(c) = consts.get_mut(r as usize) {
             *c = Some(v);
+        }
+    }
+    // a handler's parameter (an IPI's info, an RCU callback's head) is
+    // written when the handler fires
+    for h in &t.handlers {
+        if let Some(c) = h.arg.and_then(|r| consts.get_mut(r as usize)) {
+            *c = None;
         }
     }
     for s in &t.body.steps {
@@ -74,7 +82,12 @@ pub fn fold_constant_registers(t: &mut Thread) {
                 subst(task, &consts);
                 subst(mask, &consts);
             }
-            Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::WaitCompletion { addr } | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
+            Instr::Free { addr }
+            | Instr::CacheAlloc { cache: addr, .. }
+            | Instr::FreeRcu { addr }
+            | Instr::CallRcu { head: addr, .. }
+            | Instr::WaitCompletion { addr }
+            | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
             Instr::SrcuUnlock { ss, idx } => {
                 subst(ss, &consts);
                 subst(idx, &consts);

@@ -192,6 +192,9 @@ pub enum HandlerKind {
     Softirq,
     /// The function of an IPI (smp_call_function*), run as a hardirq.
     Ipi,
+    /// An RCU callback (call_rcu): run as a softirq on the CPU that
+    /// queued it, after a grace period (kernel/rcu/tree.c, rcu_core()).
+    RcuCallback,
 }
 
 /// A handler body inside a thread's code: interrupt handlers declared for
@@ -204,9 +207,11 @@ pub struct Handler {
     pub entry: u32,
     /// How many times it may fire (IPIs: unbounded, driven by senders).
     pub times: u32,
-    /// Register receiving the IPI's `info` argument.
+    /// Register receiving the IPI's `info` argument (the `rcu_head`
+    /// pointer for an RCU callback).
     pub arg: Option<Reg>,
-    /// Index among the program's IPI functions (IPIs only).
+    /// Index among the program's IPI functions (IPIs) or RCU callback
+    /// functions (RCU callbacks).
     pub ipi: Option<u32>,
 }
 
@@ -290,11 +295,21 @@ pub enum Instr {
     TaskExit,
     /// kmalloc/kzalloc from pool `pool`; `dst` = the object or NULL.
     Alloc { dst: Reg, pool: u32, zero: bool },
+    /// kmem_cache_alloc(cache): like `Alloc`, from the pool that the
+    /// cache descriptor at `cache` names (its cell holds pool + 1).
+    CacheAlloc { dst: Reg, cache: Opd, zero: bool },
     /// kfree(addr) (NULL is a no-op).
     Free { addr: Opd },
     /// kfree_rcu(addr): free once every RCU reader running now has left
     /// its read-side critical section.
     FreeRcu { addr: Opd },
+    /// call_rcu(head, func): queue RCU callback `func` (an index into
+    /// `Program::rcu_funcs`) with argument `head`; it runs as a softirq on
+    /// this CPU once every RCU reader running now has left its
+    /// read-side critical section.
+    CallRcu { head: Opd, func: u32 },
+    /// rcu_barrier(): wait until every queued RCU callback has run.
+    RcuBarrier,
     /// An address-taken local comes into scope (zeroed) / goes out of scope.
     ScopeEnter { obj: u32 },
     ScopeExit { obj: u32 },
@@ -385,7 +400,12 @@ pub enum ObjKind {
 /// so freed memory is handed out again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pool {
+    /// `kmalloc-N` for kmalloc's pools, the cache's name for a kmem_cache.
+    pub name: String,
     pub size: u32,
+    /// A SLAB_TYPESAFE_BY_RCU cache: a freed object stays an object of
+    /// the same type while RCU readers may still hold it.
+    pub typesafe_rcu: bool,
     /// Object indices of the slots.
     pub slots: Vec<u32>,
 }
@@ -486,6 +506,8 @@ pub struct Program {
     pub pools: Vec<Pool>,
     /// The IPI functions (indices used by `Instr::SmpCall`).
     pub ipi_funcs: Vec<String>,
+    /// The RCU callback functions (indices used by `Instr::CallRcu`).
+    pub rcu_funcs: Vec<String>,
     /// What the outcome lists: the condition's and `locations`' locations,
     /// in herd7's display order.
     pub observed: Vec<Observed>,
@@ -510,6 +532,7 @@ impl Program {
             fn_names: Vec::new(),
             pools: Vec::new(),
             ipi_funcs: Vec::new(),
+            rcu_funcs: Vec::new(),
             observed: Vec::new(),
             ndisplay: 0,
             filter: None,

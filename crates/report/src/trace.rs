@@ -42,6 +42,7 @@ pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowT
             text = match hd.kind {
                 kvet_ir::HandlerKind::Ipi => format!("<IPI> {}()", hd.name),
                 kvet_ir::HandlerKind::Softirq => format!("<softirq> {}()", hd.name),
+                kvet_ir::HandlerKind::RcuCallback => format!("<RCU callback> {}()", hd.name),
                 kvet_ir::HandlerKind::Hardirq => format!("<interrupt> {}()", hd.name),
             };
         } else if r.waits {
