@@ -175,6 +175,7 @@ pub fn main_with(args: &[String]) -> u8 {
         max_seconds: o.timeout,
         speedcheck: o.speedcheck,
         keep_witness: o.outdir.is_some(),
+        deadlocks: true,
         ..Default::default()
     };
     let mut code = 0u8;
@@ -209,6 +210,9 @@ pub fn main_with(args: &[String]) -> u8 {
                 for l in &run.extra {
                     text.push_str(l);
                     text.push('\n');
+                }
+                if !run.extra.is_empty() {
+                    text.push('\n'); // the next test's block after a blank line
                 }
                 if out
                     .write_all(text.as_bytes())

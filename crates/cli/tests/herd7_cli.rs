@@ -159,7 +159,7 @@ fn litmus_lkmm_extras() {
         "{out}"
     );
     assert!(
-        out.contains("\nDeadlock self-deadlock P0 acquires sl while holding it\n"),
+        out.contains("\nDeadlock self-deadlock CPU0 waits in spin_lock(sl), which CPU0 itself holds\n"),
         "{out}"
     );
     // old-style `{ spinlock_t l; }` init blocks, which herd7 rejects
