@@ -190,7 +190,11 @@ pub fn main_with(args: &[String]) -> u8 {
                 continue;
             }
         };
-        let prog = match kvet_syntax::parse(&src).and_then(|file| kvet_ir::lower(&file, &src, "")) {
+        let lowered = kvet_syntax::parse(&src).and_then(|file| {
+            let hash = kvet_syntax::herd_hash(&file, &src);
+            kvet_ir::lower(&file, &src, "").map(|p| (p, hash))
+        });
+        let (prog, hash) = match lowered {
             Ok(p) => p,
             Err(e) => {
                 let (line, col) = line_col(&src, e.span.lo as usize);
@@ -206,6 +210,7 @@ pub fn main_with(args: &[String]) -> u8 {
             Ok(run) => {
                 let mut out = stdout.lock();
                 let mut text = run.block.clone();
+                text.push_str(&kvet_report::hash_line(&hash));
                 text.push('\n');
                 for l in &run.extra {
                     text.push_str(l);

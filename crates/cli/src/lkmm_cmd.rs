@@ -52,7 +52,7 @@ pub fn litmus(
                 continue;
             }
         };
-        let run = match litmus_lkmm::run_program(&prog, &*m, &opts) {
+        let mut run = match litmus_lkmm::run_program(&prog, &*m, &opts) {
             Ok(r) => r,
             Err(GenError::Timeout) => {
                 eprintln!("kvet: {}: time limit reached", f.display());
@@ -65,6 +65,10 @@ pub fn litmus(
                 continue;
             }
         };
+        // herd7's Hash line, from the file as `load` parsed it.
+        if let Ok(file) = kvet_syntax::parse_with_prelude(kvet_ir::PRELUDE, &src) {
+            run.block.push_str(&kvet_report::hash_line(&kvet_syntax::herd_hash(&file, &src)));
+        }
         if json {
             out.push(serde_json::json!({
                 "file": f.display().to_string(),
