@@ -352,6 +352,14 @@ mod tests {
     }
 
     #[test]
+    fn init_values_as_written() {
+        let src = "C t\n{ x=-1; int y = 0x10; atomic_t a = ATOMIC_INIT(2); int *p = &y; }\n\
+                   P0(int *x) { }\nexists (x=1)\n";
+        let f = crate::parse(src).unwrap();
+        assert_eq!(init_text(&f, src), "atomic_t a=2; int *p=y; x=-1; int y=0x10");
+    }
+
+    #[test]
     fn a_hash_info_line_is_kept_and_memory_type_is_digested() {
         let body = "{ x=0; }\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n";
         assert_eq!(hash(&format!("C t\nHash=abc\n{body}")), "abc");
