@@ -15,3 +15,36 @@ exists (0:r0=0)\n";
     let r = run(&prog, &NativeLkmm::new().allowed_only(), &GenOptions::default()).expect("decided");
     assert_eq!((r.pos, r.flags.len()), (0, 0), "{:?}", r.flags);
 }
+
+/// The deadlock pass: an AB-BA pair is found, ordered locking is not,
+/// and neither changes herd's counts.
+#[test]
+fn deadlock_pass() {
+    let abba = "C abba\n{}\n\
+P0(spinlock_t *a, spinlock_t *b) { spin_lock(a); spin_lock(b); spin_unlock(b); spin_unlock(a); }\n\
+P1(spinlock_t *a, spinlock_t *b) { spin_lock(b); spin_lock(a); spin_unlock(a); spin_unlock(b); }\n\
+exists (0:r0=0)\n";
+    let ordered = abba.replace(
+        "spin_lock(b); spin_lock(a); spin_unlock(a); spin_unlock(b);",
+        "spin_lock(a); spin_lock(b); spin_unlock(b); spin_unlock(a);",
+    );
+    let m = NativeLkmm::new().allowed_only();
+    let on = GenOptions {
+        deadlocks: true,
+        ..Default::default()
+    };
+    for (src, want) in [
+        (
+            abba,
+            vec!["CPU0 waits for b (held by CPU1), CPU1 waits for a (held by CPU0)".to_string()],
+        ),
+        (ordered.as_str(), vec![]),
+    ] {
+        let prog = kvet_ir::compile(src).expect("compiles");
+        let with = run(&prog, &m, &on).expect("decided");
+        let without = run(&prog, &m, &GenOptions::default()).expect("decided");
+        assert_eq!(with.deadlocks, want);
+        assert!(without.deadlocks.is_empty());
+        assert_eq!((with.pos, with.neg, with.outcomes), (without.pos, without.neg, without.outcomes));
+    }
+}

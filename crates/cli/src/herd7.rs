@@ -175,6 +175,7 @@ pub fn main_with(args: &[String]) -> u8 {
         max_seconds: o.timeout,
         speedcheck: o.speedcheck,
         keep_witness: o.outdir.is_some(),
+        deadlocks: true,
         ..Default::default()
     };
     let mut code = 0u8;
@@ -189,7 +190,11 @@ pub fn main_with(args: &[String]) -> u8 {
                 continue;
             }
         };
-        let prog = match kvet_syntax::parse(&src).and_then(|file| kvet_ir::lower(&file, &src, "")) {
+        let lowered = kvet_syntax::parse(&src).and_then(|file| {
+            let hash = kvet_syntax::herd_hash(&file, &src);
+            kvet_ir::lower(&file, &src, "").map(|p| (p, hash))
+        });
+        let (prog, hash) = match lowered {
             Ok(p) => p,
             Err(e) => {
                 let (line, col) = line_col(&src, e.span.lo as usize);
@@ -205,10 +210,14 @@ pub fn main_with(args: &[String]) -> u8 {
             Ok(run) => {
                 let mut out = stdout.lock();
                 let mut text = run.block.clone();
+                text.push_str(&kvet_report::hash_line(&hash));
                 text.push('\n');
                 for l in &run.extra {
                     text.push_str(l);
                     text.push('\n');
+                }
+                if !run.extra.is_empty() {
+                    text.push('\n'); // the next test's block after a blank line
                 }
                 if out
                     .write_all(text.as_bytes())

@@ -140,7 +140,7 @@ pub struct FileRun {
     pub result: LitmusResult,
     pub seconds: f64,
     pub block: String,
-    /// Lines kvet prints after herd's block (deadlocks).
+    /// Lines kvet prints after herd's block (lock deadlocks, one a line).
     pub extra: Vec<String>,
 }
 
@@ -164,8 +164,14 @@ pub fn run_program(
             .replacen("\nNo\n", "\nLoop No\n", 1);
     }
     let mut extra = Vec::new();
-    if let Some(d) = &result.deadlock {
+    for d in &result.deadlocks {
         extra.push(format!("Deadlock {} {d}", prog.name));
+    }
+    if result.deadlocks_partial {
+        extra.push(format!(
+            "Deadlock {} search stopped at the time limit: more deadlocks may exist",
+            prog.name
+        ));
     }
     Ok(FileRun {
         result,

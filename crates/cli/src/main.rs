@@ -419,7 +419,10 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
                 }
             }
         }
-        let block = kvet_report::herd_block(&prog, &outcomes, counts, &[], secs);
+        let mut block = kvet_report::herd_block(&prog, &outcomes, counts, &[], secs);
+        if let Ok(file) = kvet_syntax::parse_with_prelude(kvet_ir::PRELUDE, &src) {
+            block.push_str(&kvet_report::hash_line(&kvet_syntax::herd_hash(&file, &src)));
+        }
         if json {
             out.push(serde_json::json!({ "file": f.display().to_string(), "output": block }));
         } else {

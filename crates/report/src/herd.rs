@@ -1,13 +1,13 @@
 //! herd7's output block, line for line as herd/top_herd.ml prints it:
 //! Test, States, Ok|No, Witnesses, Positive/Negative, Flag lines,
-//! Condition, Observation, Time. (For `~exists` the witness counts are
-//! swapped, as herd7 does; the Observation counts are not.)  Conditions
-//! print as herd's `ConstrGen` does: `not (...)`, `/\`, `\/`, `=>`.
-//! herd7 then prints `Hash=<md5>` (lib/CTestHash.ml: a digest of the
-//! info, the initial state with its types, the code as herd's C dumper
-//! prints it and the observed locations); kvet does not reproduce it (the
-//! C dumper's exact output is not available to it) and prints no Hash
-//! line.
+//! Condition, Observation, Time, Hash. (For `~exists` the witness counts
+//! are swapped, as herd7 does; the Observation counts are not.)
+//! Conditions print as herd's `ConstrGen` does: `not (...)`, `/\`, `\/`,
+//! `=>`. The block's last line, `Hash=<md5>` (herd's lib/CTestHash.ml: a
+//! digest of the info, the initial state with its types, the code as
+//! herd's C dumper prints it and the observed locations), is computed
+//! from the source by `kvet_syntax::herd_hash`, since the IR no longer
+//! has the text, and printed by [`hash_line`] after [`herd_block`].
 
 use kvet_ir::{Cond, Observed, Program, Quant, Val};
 use std::fmt::Write;
@@ -128,4 +128,10 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     let _ = writeln!(o, "Observation {} {obs} {} {}", p.name, counts.pos, counts.neg);
     let _ = writeln!(o, "Time {} {seconds:.2}", p.name);
     o
+}
+
+/// The line that ends herd7's block, after the Time line: `Hash=<hex>`,
+/// with the hash of the test from `kvet_syntax::herd_hash`.
+pub fn hash_line(hash: &str) -> String {
+    format!("Hash={hash}\n")
 }

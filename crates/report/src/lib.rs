@@ -9,6 +9,6 @@ mod json;
 mod trace;
 
 pub use diag::render_error;
-pub use herd::{herd_block, Counts};
+pub use herd::{hash_line, herd_block, Counts};
 pub use json::{check_json, CheckJson, ViolationJson};
 pub use trace::{render_trace, trace_rows, RowText};

@@ -18,6 +18,10 @@ pub struct File {
     /// Free text on the header line after the name, and the `(* ... *)`
     /// or string doc text that herd7 keeps, verbatim (may be empty).
     pub doc: String,
+    /// herd's info lines between the header and the init block
+    /// (`Cycle=...`, `Hash=...`), as (key, value) in source order; the
+    /// value is the rest of the line after `=` and any blanks.
+    pub info: Vec<(String, String)>,
     /// The `{ ... }` init block (empty if the file has `{}`).
     pub init: Vec<InitEntry>,
     /// Top-level items in source order: processes, helper functions,
@@ -74,6 +78,9 @@ pub struct Proc {
 pub struct Param {
     pub ty: Type,
     pub name: String,
+    /// The base type is written `volatile` (`volatile int *x`): kvet
+    /// drops qualifiers from types, herd7's test hash keeps this one.
+    pub volatile: bool,
     pub span: Span,
 }
 

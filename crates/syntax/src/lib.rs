@@ -7,11 +7,14 @@
 mod ast;
 mod error;
 mod expand;
+mod herd_hash;
 mod lexer;
+mod md5;
 mod parser;
 mod span;
 
 pub use ast::*;
 pub use error::Error;
+pub use herd_hash::herd_hash;
 pub use parser::{parse, parse_with_prelude};
 pub use span::{line_col, Span, PRELUDE_BASE};

@@ -1,6 +1,7 @@
-//! `parse` never panics: seeded mutations of every corpus C test
-//! (deleted, duplicated and inserted bytes and tokens), and proptest
-//! over strings built from C and herd tokens.
+//! `parse` never panics, nor `herd_hash` on what parses: seeded
+//! mutations of every corpus C test (deleted, duplicated and inserted
+//! bytes and tokens), and proptest over strings built from C and herd
+//! tokens.
 
 use std::path::{Path, PathBuf};
 
@@ -196,7 +197,11 @@ fn mutated_corpus_never_panics() {
             };
             total += 1;
             match res {
-                Ok(_) => parsed += 1,
+                Ok(file) => {
+                    parsed += 1;
+                    // herd7's hash of whatever parsed never panics either.
+                    let _ = kvet_syntax::herd_hash(&file, &s);
+                }
                 Err(e) => {
                     // Spans stay inside the text they point into.
                     let (lo, hi) = (e.span.lo as usize, e.span.hi as usize);
@@ -234,7 +239,10 @@ proptest! {
     #[test]
     fn token_soup_never_panics(s in token_soup()) {
         let _ = kvet_syntax::parse(&format!("C t\n{s}"));
-        let _ = kvet_syntax::parse(&format!("C t\n{{}}\nP0(int *x) {{ {s} }}\nexists ({s})"));
+        let src = format!("C t\n{{}}\nP0(int *x) {{ {s} }}\nexists ({s})");
+        if let Ok(file) = kvet_syntax::parse(&src) {
+            let _ = kvet_syntax::herd_hash(&file, &src);
+        }
         let _ = kvet_syntax::parse_with_prelude(&s, "C t\n{}\n");
     }
 }

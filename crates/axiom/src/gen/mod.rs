@@ -47,6 +47,9 @@ pub struct GenOptions {
     pub speedcheck: bool,
     /// Count only the executions carrying this flag (herd's `-through`).
     pub through_flag: Option<String>,
+    /// Look for lock deadlocks ([`LitmusResult::deadlocks`]); herd's
+    /// block is unchanged.
+    pub deadlocks: bool,
 }
 
 impl Default for GenOptions {
@@ -58,6 +61,7 @@ impl Default for GenOptions {
             keep_witness: false,
             speedcheck: false,
             through_flag: None,
+            deadlocks: false,
         }
     }
 }
@@ -103,9 +107,13 @@ pub struct LitmusResult {
     pub flags: Vec<String>,
     /// Some path exceeded the unrolling bound (herd prints `Loop`).
     pub toofar: bool,
-    /// A thread acquires a lock it already holds (herd silently drops
-    /// those paths): a description.
-    pub deadlock: Option<String>,
+    /// The lock deadlocks the model allows (with [`GenOptions::deadlocks`];
+    /// herd silently drops them): one description per distinct wait
+    /// cycle, or per lock held by a thread that has exited, sorted.  See
+    /// [`search`] for the method.
+    pub deadlocks: Vec<String>,
+    /// The deadlock search hit the time bound: `deadlocks` may be partial.
+    pub deadlocks_partial: bool,
     /// Candidate executions handed to the model.
     pub candidates: u64,
     /// One allowed execution (satisfying the condition if any does).

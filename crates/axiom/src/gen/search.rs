@@ -15,6 +15,19 @@
 //! atomicity is broken, which every model built on `linux-kernel.cat`,
 //! `sc.cat` or `sc-kernel.cat` rejects anyway (`ConsCo`, `coherence`,
 //! `atomic`).
+//!
+//! Deadlocks (beyond herd7, whose `lock.cat` silently drops executions
+//! in which a `spin_lock()` is never granted): with
+//! [`GenOptions::deadlocks`], a second pass runs over combinations in
+//! which some threads stop just before a `spin_lock()` (the prefixes of
+//! [`ThreadPaths::blocked`]) and the others complete; when each stopped
+//! thread waits for a lock that some thread holds at its end and the
+//! model allows one execution of the combination, the wait cycle (or the
+//! exited holder) is a deadlock.  This is complete for the LKMM within the
+//! unrolling bound, which an SC search is not: every SC execution is an
+//! LKMM one, but the LKMM lets two lock holders both miss each other's
+//! write (store buffering inside critical sections) and then each take
+//! the other's lock, a deadlock no interleaving reaches.
 
 use super::thread::{self, Domains, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{GenError, GenOptions, LitmusResult, Witness};
@@ -82,6 +95,14 @@ pub struct Search<'a> {
     ticks: u64,
     /// The order in which threads are given a path.
     order: Vec<usize>,
+    /// The deadlock pass is running (see [`Search::deadlock_pass`]).
+    dl_mode: bool,
+    /// The current combination of paths is decided: stop its rf search.
+    leaf_done: bool,
+    /// Deadlocks found (descriptions).
+    dl_found: BTreeSet<String>,
+    /// The deadlocks the current combination of paths stands for.
+    dl_cores: Vec<String>,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -97,6 +118,7 @@ impl<'a> Search<'a> {
         let lim = Limits {
             unroll: opts.unroll,
             max_traces: opts.max_traces,
+            blocked: false,
         };
         let n = prog.ncells as usize;
         let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
@@ -183,8 +205,12 @@ impl<'a> Search<'a> {
             masks = next_masks;
         }
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
+        let final_lim = Limits {
+            blocked: opts.deadlocks,
+            ..lim
+        };
         for th in &prog.threads {
-            paths.push(thread::paths(prog, th, &conc, None, lim)?);
+            paths.push(thread::paths(prog, th, &conc, None, final_lim)?);
         }
         let mut ex = Execution::new();
         let mut loc_of_cell = Vec::with_capacity(n);
@@ -214,21 +240,10 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        let mut res = LitmusResult {
+        let res = LitmusResult {
             toofar: paths.iter().any(|p| p.toofar),
             ..Default::default()
         };
-        'd: for (t, p) in paths.iter().enumerate() {
-            for tr in &p.traces {
-                if let Some(c) = tr.self_deadlock {
-                    res.deadlock = Some(format!(
-                        "P{t} acquires {} while holding it",
-                        prog.cell_name(c)
-                    ));
-                    break 'd;
-                }
-            }
-        }
         Ok(Search {
             prog,
             model,
@@ -245,18 +260,71 @@ impl<'a> Search<'a> {
             stop: false,
             ticks: 0,
             order: Vec::new(),
+            dl_mode: false,
+            leaf_done: false,
+            dl_found: BTreeSet::new(),
+            dl_cores: Vec::new(),
         })
     }
 
     /// Run the whole search.
     pub fn run(mut self) -> Result<LitmusResult, GenError> {
-        let nt = self.paths.len();
+        if self.paths.iter().all(|p| !p.traces.is_empty()) {
+            let paths = std::mem::take(&mut self.paths);
+            let r = self.search_paths(&paths);
+            self.paths = paths;
+            r?;
+        }
+        if self.opts.deadlocks && self.paths.iter().any(|p| !p.blocked.is_empty()) {
+            match self.deadlock_pass() {
+                Ok(()) => {}
+                Err(GenError::Timeout) => self.res.deadlocks_partial = true,
+                Err(e) => return Err(e),
+            }
+        }
+        let mut res = self.res;
+        res.outcomes = self.states.into_iter().collect();
+        res.flags = self.flags.into_iter().collect();
+        res.deadlocks = self.dl_found.into_iter().collect();
+        Ok(res)
+    }
+
+    /// The deadlock pass: every thread runs one of its complete paths or
+    /// one of its prefixes blocked at a `spin_lock()`, at least one is
+    /// blocked, and each blocked thread waits for a lock some thread holds
+    /// at its end.  Such a combination is a deadlock iff the model allows
+    /// one of its executions: the events of the blocked threads stop
+    /// before their `spin_lock()`, so this is an ordinary execution of
+    /// the program in which those threads never get further, checked by
+    /// the same model as the others.
+    fn deadlock_pass(&mut self) -> Result<(), GenError> {
+        let lists: Vec<ThreadPaths> = self
+            .paths
+            .iter()
+            .map(|p| ThreadPaths {
+                traces: p.traces.iter().chain(&p.blocked).cloned().collect(),
+                ..Default::default()
+            })
+            .collect();
+        self.dl_mode = true;
+        self.stop = false;
+        let r = self.search_paths(&lists);
+        self.dl_mode = false;
+        r
+    }
+
+    /// Enumerate the combinations of paths (one from each `paths[t].traces`).
+    fn search_paths(&mut self, paths: &[ThreadPaths]) -> Result<(), GenError> {
+        let nt = paths.len();
+        if paths.iter().any(|p| p.traces.is_empty()) {
+            return Ok(());
+        }
         // Per path: the (cell, value) pairs it writes, and those its reads
         // need from elsewhere (neither the initial value nor an earlier
         // write of the same path).
         let mut infos: Vec<Vec<TInfo>> = Vec::with_capacity(nt);
         let mut may_write: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt];
-        for (t, p) in self.paths.iter().enumerate() {
+        for (t, p) in paths.iter().enumerate() {
             let mut v = Vec::with_capacity(p.traces.len());
             for tr in &p.traces {
                 let mut info = TInfo::default();
@@ -291,7 +359,7 @@ impl<'a> Search<'a> {
         // Threads with few paths first: the last levels, where the reads
         // must find their values among the writes chosen so far, prune most.
         let mut order: Vec<usize> = (0..nt).collect();
-        order.sort_by_key(|&t| (self.paths[t].traces.len(), t));
+        order.sort_by_key(|&t| (paths[t].traces.len(), t));
         self.order = order;
         // later[l]: what the threads chosen at levels >= l may write
         let mut later: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt + 1];
@@ -300,26 +368,10 @@ impl<'a> Search<'a> {
             s.extend(may_write[self.order[l]].iter().copied());
             later[l] = s;
         }
-        if self.paths.iter().all(|p| !p.traces.is_empty()) {
-            let paths = std::mem::take(&mut self.paths);
-            let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
-            let mut avail = FxHashMap::default();
-            let mut pending = Vec::new();
-            let r = self.combine(
-                &paths,
-                &infos,
-                &later,
-                &mut avail,
-                &mut pending,
-                &mut chosen,
-            );
-            self.paths = paths;
-            r?;
-        }
-        let mut res = self.res;
-        res.outcomes = self.states.into_iter().collect();
-        res.flags = self.flags.into_iter().collect();
-        Ok(res)
+        let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
+        let mut avail = FxHashMap::default();
+        let mut pending = Vec::new();
+        self.combine(paths, &infos, &later, &mut avail, &mut pending, &mut chosen)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -378,6 +430,75 @@ impl<'a> Search<'a> {
         Ok(())
     }
 
+    /// For the deadlock pass: does this combination stand for a deadlock
+    /// not found yet?  Each blocked thread waits for the thread holding
+    /// its lock at its end (`false` if nobody does: it would take it).
+    /// Following the waits from a blocked thread ends in a cycle of
+    /// blocked threads or at a thread that has exited holding the lock;
+    /// each such cycle or exited holder is one deadlock, described as the
+    /// explorer does.  Sets `dl_cores`.
+    fn deadlock_cores(&mut self, chosen: &[&Trace]) -> bool {
+        let n = chosen.len();
+        if chosen.iter().all(|t| t.blocked.is_none()) {
+            return false;
+        }
+        // waits[t] = (lock, holder)
+        let mut waits: Vec<Option<(u32, usize)>> = vec![None; n];
+        for (t, tr) in chosen.iter().enumerate() {
+            let Some(c) = tr.blocked else { continue };
+            match (0..n).find(|&u| chosen[u].held.contains(&c)) {
+                Some(u) => waits[t] = Some((c, u)),
+                None => return false,
+            }
+        }
+        let name = |c: u32| self.prog.cell_name(c);
+        let mut cores = Vec::new();
+        for t in 0..n {
+            if waits[t].is_none() {
+                continue;
+            }
+            let mut path = vec![t];
+            let mut cur = t;
+            let core = loop {
+                let (c, u) = waits[cur].expect("blocked");
+                if waits[u].is_none() {
+                    break format!(
+                        "CPU{cur} waits in spin_lock({}) (held by CPU{u}, which has exited)",
+                        name(c)
+                    );
+                }
+                if let Some(k) = path.iter().position(|&x| x == u) {
+                    let mut cyc: Vec<usize> = path[k..].to_vec();
+                    cyc.sort_unstable();
+                    if cyc.len() == 1 {
+                        break format!(
+                            "CPU{u} waits in spin_lock({}), which CPU{u} itself holds",
+                            name(c)
+                        );
+                    }
+                    let parts: Vec<String> = cyc
+                        .iter()
+                        .map(|&x| {
+                            let (c, h) = waits[x].expect("blocked");
+                            format!("CPU{x} waits for {} (held by CPU{h})", name(c))
+                        })
+                        .collect();
+                    break parts.join(", ");
+                }
+                path.push(u);
+                cur = u;
+            };
+            if !cores.contains(&core) {
+                cores.push(core);
+            }
+        }
+        if cores.iter().all(|c| self.dl_found.contains(c)) {
+            return false;
+        }
+        self.dl_cores = cores;
+        true
+    }
+
     fn tick(&mut self) -> Result<(), GenError> {
         self.ticks += 1;
         if self.ticks & 255 == 0 {
@@ -393,20 +514,9 @@ impl<'a> Search<'a> {
     /// One combination of paths: build the events, then enumerate rf.
     fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
         self.tick()?;
-        if self.res.deadlock.is_none() {
-            // Two threads ending with the same lock held: the second can
-            // never take it (lock.cat's unmatched-locks drops this case).
-            'd: for (t, a) in chosen.iter().enumerate() {
-                for (u, b) in chosen.iter().enumerate().skip(t + 1) {
-                    if let Some(c) = a.held.iter().find(|c| b.held.contains(c)) {
-                        self.res.deadlock = Some(format!(
-                            "P{t} and P{u} both end holding {}: one of them waits forever",
-                            self.prog.cell_name(*c)
-                        ));
-                        break 'd;
-                    }
-                }
-            }
+        self.leaf_done = false;
+        if self.dl_mode && !self.deadlock_cores(chosen) {
+            return Ok(());
         }
         let prog = self.prog;
         let ncells = prog.ncells as usize;
@@ -602,7 +712,7 @@ impl<'a> Search<'a> {
         rf: &mut Vec<usize>,
         chosen: &[&Trace],
     ) -> Result<(), GenError> {
-        if self.stop {
+        if self.stop || self.leaf_done {
             return Ok(());
         }
         if k == order.len() {
@@ -614,7 +724,7 @@ impl<'a> Search<'a> {
             rf[i] = w;
             if cx.cobase(rd.cell, rf).is_some() {
                 self.rf_dfs(cx, order, k + 1, rf, chosen)?;
-                if self.stop {
+                if self.stop || self.leaf_done {
                     break;
                 }
             }
@@ -666,7 +776,7 @@ impl<'a> Search<'a> {
                 self.ex.add_final(ch[idx[k]]);
             }
             self.check(&fw_choices, &idx, chosen)?;
-            if self.stop {
+            if self.stop || self.leaf_done {
                 return Ok(());
             }
             let mut k = 0;
@@ -696,6 +806,13 @@ impl<'a> Search<'a> {
             .check_into(&self.ex, &mut self.verdicts)
             .map_err(|e| GenError::Model(e.to_string()))?;
         if !self.verdicts.iter().any(|v| v.allowed) {
+            return Ok(());
+        }
+        if self.dl_mode {
+            // One allowed execution in which the blocked threads stop:
+            // the deadlocks of this combination are reachable.
+            self.dl_found.extend(self.dl_cores.drain(..));
+            self.leaf_done = true;
             return Ok(());
         }
         let prog = self.prog;

@@ -69,7 +69,8 @@ pub struct TEv {
     pub ctrl: Deps,
 }
 
-/// One complete path of a thread.
+/// One complete path of a thread, or (with [`Limits::blocked`]) the
+/// prefix of a path up to a `spin_lock()` that waits forever.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub evs: Vec<TEv>,
@@ -77,16 +78,18 @@ pub struct Trace {
     pub rmw: Vec<(u16, u16)>,
     /// Final register file.
     pub regs: Vec<Val>,
-    /// A lock this thread acquires while already holding it: (cell, event).
-    pub self_deadlock: Option<u32>,
-    /// Locks still held when the thread ends.
+    /// Locks still held when the thread ends (or blocks).
     pub held: Vec<u32>,
+    /// For a blocked prefix: the lock its next `spin_lock()` waits for.
+    pub blocked: Option<u32>,
 }
 
 /// Outcome of enumerating one thread's paths.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadPaths {
     pub traces: Vec<Trace>,
+    /// Prefixes blocked at a `spin_lock()` (only with [`Limits::blocked`]).
+    pub blocked: Vec<Trace>,
     /// Every (cell, value) some path writes, including paths cut later.
     pub written: Vec<(u32, Val, u64)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
@@ -103,7 +106,6 @@ struct St {
     rmw: Vec<(u16, u16)>,
     loops: Vec<(u32, u32)>,
     held: Vec<u32>,
-    self_deadlock: Option<u32>,
     /// Open conditionals: (join pc, condition's reads).
     scopes: Vec<(u32, Deps)>,
     /// Per event: the sites its value goes through (see [`Masks`]).
@@ -157,6 +159,9 @@ fn fence_tag(k: FenceKind) -> Option<Tag> {
 pub struct Limits {
     pub unroll: u32,
     pub max_traces: usize,
+    /// Also collect the prefixes blocked at each `spin_lock()`
+    /// ([`ThreadPaths::blocked`]), for the deadlock search.
+    pub blocked: bool,
 }
 
 struct Walker<'a> {
@@ -321,8 +326,8 @@ impl Walker<'_> {
             evs: st.evs,
             rmw: st.rmw,
             regs: st.regs,
-            self_deadlock: st.self_deadlock,
             held: st.held,
+            blocked: None,
         });
         Ok(())
     }
@@ -613,8 +618,21 @@ impl Walker<'_> {
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
-                        if st.held.contains(&cell) && st.self_deadlock.is_none() {
-                            st.self_deadlock = Some(cell);
+                        if self.lim.blocked {
+                            // The thread may wait here forever.
+                            if self.out.blocked.len() >= self.lim.max_traces {
+                                return Err(GenError::TooLarge(format!(
+                                    "thread P{} has more than {} blocked prefixes",
+                                    self.th.index, self.lim.max_traces
+                                )));
+                            }
+                            self.out.blocked.push(Trace {
+                                evs: st.evs.clone(),
+                                rmw: st.rmw.clone(),
+                                regs: st.regs.clone(),
+                                held: st.held.clone(),
+                                blocked: Some(cell),
+                            });
                         }
                         st.held.push(cell);
                         self.push(
@@ -878,7 +896,6 @@ impl St {
             rmw: Vec::new(),
             loops: Vec::new(),
             held: Vec::new(),
-            self_deadlock: None,
             scopes: Vec::new(),
             rmask: Vec::new(),
             nwrites: 0,

@@ -180,6 +180,8 @@ fn eval_const(e: &Expr) -> R<i64> {
 pub(crate) struct Header {
     name: String,
     doc: String,
+    /// The info lines, see [`File::info`].
+    info: Vec<(String, String)>,
     /// Offset just past the header line.
     end: usize,
 }
@@ -245,6 +247,7 @@ fn header(src: &str) -> R<Header> {
     // herd's info lines (`Cycle=...`, `Orig=...`) and a repeated header
     // line between the header and the rest are skipped.
     let mut end = line_end;
+    let mut info = Vec::new();
     while end < src.len() {
         let next_end = src
             .get(end + 1..)
@@ -261,13 +264,26 @@ fn header(src: &str) -> R<Header> {
             }
             doc.push_str(&line[1..line.len() - 1]);
         }
-        if line.is_empty() || is_string || is_info_line(line) || is_header_line(line) {
+        let is_info = is_info_line(line);
+        if is_info {
+            let raw = src.get(end + 1..next_end).unwrap_or("");
+            if let Some((key, value)) = raw.split_once('=') {
+                let value = value.trim_start_matches([' ', '\t', '\r']);
+                info.push((key.trim().to_string(), value.to_string()));
+            }
+        }
+        if line.is_empty() || is_string || is_info || is_header_line(line) {
             end = next_end;
         } else {
             break;
         }
     }
-    Ok(Header { name, doc, end })
+    Ok(Header {
+        name,
+        doc,
+        info,
+        end,
+    })
 }
 
 /// `Key=value` with a capitalised key, as herd's generators write.
@@ -568,6 +584,7 @@ impl Parser {
             arch: "C".to_string(),
             name: header.name,
             doc: docs.join("\n"),
+            info: header.info,
             init: init.unwrap_or_default(),
             items,
             fin,

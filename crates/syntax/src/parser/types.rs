@@ -133,6 +133,8 @@ fn is_typeof_word(s: &str) -> bool {
 pub(crate) struct Spec {
     pub ty: Type,
     pub is_typedef: bool,
+    /// `volatile` was among the specifiers (kept for [`Param::volatile`]).
+    pub volatile: bool,
 }
 
 /// Whether a declarator must, may or must not name something.
@@ -327,6 +329,7 @@ impl Parser {
     pub(crate) fn decl_specs(&mut self, lenient: bool) -> R<Option<Spec>> {
         let start = self.span();
         let mut is_typedef = false;
+        let mut volatile = false;
         let mut ty: Option<Type> = None;
         let mut words: Vec<(String, Span)> = Vec::new();
         loop {
@@ -342,6 +345,7 @@ impl Parser {
             } else if is_qualifier_word(&s)
                 || self.is_dunder_qualifier(0) && !(have && self.declarator_name_here())
             {
+                volatile |= &*s == "volatile";
                 self.bump();
             } else if is_base_word(&s) && ty.is_none() {
                 let sp = self.bump().span;
@@ -388,7 +392,11 @@ impl Parser {
             ty = Some(base_type(&words)?);
         }
         let _ = start;
-        Ok(ty.map(|ty| Spec { ty, is_typedef }))
+        Ok(ty.map(|ty| Spec {
+            ty,
+            is_typedef,
+            volatile,
+        }))
     }
 
     /// After a type, a `__name` followed by `;`/`=`/`,`... is the
@@ -676,6 +684,7 @@ impl Parser {
                         Spec {
                             ty: Type::Named(t.ident().unwrap_or("").to_string()),
                             is_typedef: false,
+                            volatile: false,
                         }
                     } else {
                         return Err(self.expected("a parameter", "(like 'int *x')"));
@@ -687,6 +696,7 @@ impl Parser {
             out.push(Param {
                 ty: d.ty,
                 name,
+                volatile: spec.volatile,
                 span: self.since(start),
             });
             if self.eat(P::RParen) {
@@ -773,6 +783,7 @@ impl Parser {
                     Spec {
                         ty: Type::Base("int".to_string()),
                         is_typedef: false,
+                        volatile: false,
                     }
                 } else {
                     return Err(self
