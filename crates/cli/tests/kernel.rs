@@ -262,3 +262,44 @@ fn kmem_caches_and_typesafe_by_rcu() {
     // a pointer that is no cache
     check("int x;\nP0(void) { void *p = kmem_cache_alloc((struct kmem_cache *)&x, GFP_KERNEL); }\n", "invalid access");
 }
+
+#[test]
+fn signals_end_interruptible_waits() {
+    // nobody ever sets `cond`; only a signal can end the wait
+    let scenario = |wait: &str, sig: &str| {
+        format!(
+            "DECLARE_WAIT_QUEUE_HEAD(wq); int cond; struct task_struct *waiter; int ret;\n\
+             P0(void) {{ WRITE_ONCE(waiter, current); {wait} }}\n\
+             P1(void) {{ struct task_struct *t = READ_ONCE(waiter); if (t) send_sig({sig}, t, 0); }}\n"
+        )
+    };
+    let interruptible = "ret = wait_event_interruptible(wq, READ_ONCE(cond)); BUG_ON(ret != -ERESTARTSYS); BUG_ON(!signal_pending(current));";
+    let killable = "ret = wait_event_killable(wq, READ_ONCE(cond));";
+    let plain = "wait_event(wq, READ_ONCE(cond));";
+    // P1 may also look before P0 published itself: then nobody signals
+    // and the waiter sleeps forever
+    check(&scenario(interruptible, "SIGUSR1"), "hang, use-after-free");
+    // an uninterruptible wait ignores signals, a killable one all but
+    // SIGKILL; a woken waiter exits, and a late send_sig() then touches
+    // its freed task_struct
+    check(&scenario(plain, "SIGKILL"), "hang");
+    check(&scenario(killable, "SIGUSR1"), "hang");
+    check(&scenario(killable, "SIGKILL"), "hang, use-after-free");
+    // with the signal sent for sure, the interruptible waits end
+    let sure = |wait: &str, sig: &str| {
+        format!(
+            "DECLARE_WAIT_QUEUE_HEAD(wq); int cond; int ret;\n\
+             P0(void) {{ send_sig({sig}, current, 0); {wait} }}\n"
+        )
+    };
+    check(&sure(interruptible, "SIGUSR1"), "ok");
+    check(&sure(killable, "SIGKILL"), "ok");
+    check(&sure(killable, "SIGUSR1"), "hang");
+    check(&sure(plain, "SIGKILL"), "hang");
+}
+
+#[test]
+fn gnu_statement_expressions() {
+    let body = "int x;\n#define inc_return(v) ({ int __t = READ_ONCE(v) + 1; WRITE_ONCE(v, __t); __t; })\nP0(void) { int a = inc_return(x); int b = inc_return(x); BUG_ON(a != 1 || b != 2); BUG_ON(({ 3; }) != 3); }\n";
+    check(body, "ok");
+}

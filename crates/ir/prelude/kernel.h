@@ -35,6 +35,7 @@ struct task_struct {
 	long __state;		/* first: schedule() sleeps while it is not TASK_RUNNING */
 	refcount_t usage;	/* second: the task's own reference is dropped at exit */
 	int pid;
+	unsigned long pending;	/* pending signals, one bit per signal number */
 };
 
 static inline struct task_struct *get_task_struct(struct task_struct *t)
@@ -47,6 +48,64 @@ static inline void put_task_struct(struct task_struct *t)
 {
 	if (refcount_dec_and_test(&t->usage))
 		free_task(t);
+}
+
+/* ---- signals (kernel/signal.c, include/linux/sched/signal.h) ----
+ * A signal is a bit in task->pending plus signal_wake_up(): it wakes the
+ * task from TASK_INTERRUPTIBLE, and a fatal one from TASK_KILLABLE too.
+ * Handlers are not run: a scenario sees signal_pending() and the
+ * -ERESTARTSYS / -EINTR returns of the interruptible waits. */
+
+#define SIGHUP		1
+#define SIGINT		2
+#define SIGKILL		9
+#define SIGUSR1		10
+#define SIGTERM		15
+#define SIGSTOP		19
+#define ERESTARTSYS	512
+
+static inline int signal_pending(struct task_struct *p)
+{
+	return READ_ONCE(p->pending) != 0;
+}
+
+static inline int __fatal_signal_pending(struct task_struct *p)
+{
+	return test_bit(SIGKILL, &p->pending);
+}
+
+static inline int fatal_signal_pending(struct task_struct *p)
+{
+	return signal_pending(p) && __fatal_signal_pending(p);
+}
+
+static inline int signal_pending_state(unsigned int state, struct task_struct *p)
+{
+	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
+		return 0;
+	if (!signal_pending(p))
+		return 0;
+	return (state & TASK_INTERRUPTIBLE) || __fatal_signal_pending(p);
+}
+
+static inline void signal_wake_up(struct task_struct *t, int fatal)
+{
+	wake_up_state(t, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
+}
+
+static inline int send_sig(int sig, struct task_struct *p, int priv)
+{
+	set_bit(sig, &p->pending);
+	signal_wake_up(p, sig == SIGKILL);
+	return 0;
+}
+
+#define kill_pid_task(p, sig)	send_sig(sig, p, 0)
+#define force_sig(sig)		send_sig(sig, current, 0)
+
+static inline void flush_signals(struct task_struct *t)
+{
+	WRITE_ONCE(t->pending, 0);
 }
 
 /* ---- doubly linked lists (include/linux/list.h) ---- */
@@ -452,8 +511,55 @@ do {									\
 	___wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE);	\
 } while (0)
 
-/* Signals are not modelled: an interruptible wait is an uninterruptible one. */
-#define wait_event_interruptible(wq_head, condition)	wait_event(wq_head, condition)
+/* kernel/sched/wait.c: a pending signal (for this sleep state) ends the
+ * wait instead of queueing. */
+long prepare_to_wait_event(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+	long ret = 0;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (signal_pending_state(state, current)) {
+		list_del_init(&wq_entry->entry);
+		ret = -ERESTARTSYS;
+	} else {
+		if (list_empty(&wq_entry->entry)) {
+			if (wq_entry->flags & WQ_FLAG_EXCLUSIVE)
+				__add_wait_queue_entry_tail(wq_head, wq_entry);
+			else
+				__add_wait_queue(wq_head, wq_entry);
+		}
+		set_current_state(state);
+	}
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	return ret;
+}
+
+/* ___wait_event() of include/linux/wait.h for the interruptible states:
+ * 0 once the condition holds, -ERESTARTSYS when a signal ends the wait. */
+#define ___wait_event_sig(wq_head, condition, state)			\
+({									\
+	long __ret = 0;							\
+	DEFINE_WAIT(__wq_entry);					\
+	for (;;) {							\
+		long __int = prepare_to_wait_event(&(wq_head), &__wq_entry, state); \
+		if (condition)						\
+			break;						\
+		if (__int) {						\
+			__ret = __int;					\
+			break;						\
+		}							\
+		schedule();						\
+	}								\
+	if (!__ret)							\
+		finish_wait(&(wq_head), &__wq_entry);			\
+	__ret;								\
+})
+
+#define wait_event_interruptible(wq_head, condition)			\
+	((condition) ? 0 : ___wait_event_sig(wq_head, condition, TASK_INTERRUPTIBLE))
+#define wait_event_killable(wq_head, condition)				\
+	((condition) ? 0 : ___wait_event_sig(wq_head, condition, TASK_KILLABLE))
 
 /* Bit waits: one shared queue stands for the kernel's hashed ones; a
  * wake-up re-checks every waiter's condition, as the hash collisions do. */

@@ -65,13 +65,15 @@ fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
             each_node(c, f);
         }
         K::InitList(items) => items.iter().for_each(|(_, v)| each_node(v, f)),
+        K::StmtExpr(b) => b.stmts.iter().for_each(|s| each_stmt_expr(s, &mut |x| each_node(x, f))),
         _ => {}
     }
 }
 
-/// Call `f` on every top-level expression of every function body.
-fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
-    fn stmt(s: &ast::Stmt, f: &mut dyn FnMut(&ast::Expr)) {
+/// Call `f` on every top-level expression of statement `s`.
+fn each_stmt_expr(s: &ast::Stmt, f: &mut dyn FnMut(&ast::Expr)) {
+    let stmt = each_stmt_expr;
+    {
         use ast::StmtKind as S;
         match &s.kind {
             S::Expr(e) | S::Case(e) | S::Return(Some(e)) => f(e),
@@ -99,6 +101,11 @@ fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
             _ => {}
         }
     }
+}
+
+/// Call `f` on every top-level expression of every function body.
+fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
+    let stmt = each_stmt_expr;
     for item in &file.items {
         let body = match item {
             ast::Item::Proc(p) => &p.body,

@@ -1285,8 +1285,38 @@ impl<'a> Lowerer<'a> {
                 self.rvalue(b)
             }
             K::InitList(_) => Err(Error::new(e.span, "a brace initializer can only initialise a declaration")),
+            // `f(a, x_t)`: the parser takes a lone `x_t` for a type name;
+            // as a value it is the variable of that name
+            K::TypeArg(ast::Type::Named(n) | ast::Type::Base(n)) if self.lookup(n).is_some() => self.rvalue(&ast::Expr { kind: K::Ident(n.clone()), span: e.span }),
             K::TypeArg(_) => Err(Error::new(e.span, "a type is not a value here")),
+            K::StmtExpr(b) => self.stmt_expr(b),
         }
+    }
+
+    /// `({ stmts; e; })`: run the statements in a scope of their own; the
+    /// value is the last statement's if it is an expression.
+    fn stmt_expr(&mut self, b: &ast::Block) -> Res<(Opd, Ty)> {
+        let taken = addr_taken(b);
+        self.cx.scopes.push(FxHashMap::default());
+        let mut val = (Opd::Imm(0), Ty::Void);
+        let r = (|| {
+            for (i, s) in b.stmts.iter().enumerate() {
+                match &s.kind {
+                    ast::StmtKind::Expr(e) if i + 1 == b.stmts.len() => val = self.rvalue(e)?,
+                    _ => self.stmt(s, &taken)?,
+                }
+            }
+            Ok(())
+        })();
+        self.cx.scopes.pop();
+        r?;
+        // the value may live in a register of the scope just left: copy it
+        if let Opd::Reg(x) = val.0 {
+            let r = self.tmp();
+            self.emit(Instr::Mov(r, Opd::Reg(x)));
+            val.0 = Opd::Reg(r);
+        }
+        Ok(val)
     }
 
     fn ident_rvalue(&mut self, n: &str, span: Span) -> Res<(Opd, Ty)> {
@@ -1922,6 +1952,7 @@ fn walk_expr(e: &ast::Expr, set: &mut FxHashSet<String>) {
                 walk_expr(v, set);
             }
         }
+        K::StmtExpr(b) => b.stmts.iter().for_each(|s| walk_stmt(s, set)),
         _ => {}
     }
 }

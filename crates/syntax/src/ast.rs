@@ -241,6 +241,9 @@ pub enum ExprKind {
     /// A type written where a macro-like builtin takes one:
     /// `container_of(p, struct foo, member)`, `list_entry(p, type, m)`.
     TypeArg(Type),
+    /// A GNU statement expression `({ stmts; e; })`: the value of the
+    /// last statement if it is an expression.
+    StmtExpr(Box<Block>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

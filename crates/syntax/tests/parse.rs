@@ -58,6 +58,7 @@ fn show(e: &Expr) -> String {
             format!("{{{}}}", parts.join(", "))
         }
         ExprKind::TypeArg(t) => format!("type {}", ty(t)),
+        ExprKind::StmtExpr(b) => format!("({{ {} stmts }})", b.stmts.len()),
     }
 }
 
@@ -664,9 +665,10 @@ fn error_spans() {
         e.message
     );
     assert_eq!(lc, (3, 8));
-    // GNU statement expression.
-    let (e, _) = err(&test_file("", "x = ({ 1; });"));
-    assert!(e.message.contains("statement expressions"), "{}", e.message);
+    // GNU statement expression: parsed; an unclosed one is an error.
+    assert!(parse(&test_file("", "r = ({ int t = 1; t; });")).is_ok());
+    let (e, _) = err(&test_file("", "r = ({ 1; };"));
+    assert!(e.message.contains("statement expression"), "{}", e.message);
 }
 
 #[test]

@@ -314,12 +314,9 @@ impl Parser {
             Tok::P(P::LParen) => {
                 self.bump();
                 if self.at(P::LBrace) {
-                    return Err(Error::new(
-                        t.span.to(self.span()),
-                        "GNU statement expressions '({ ... })' are not supported",
-                    )
-                    .with_label("statement expression")
-                    .with_note("write the statements before the expression instead"));
+                    let b = self.block()?;
+                    let end = self.expect(P::RParen, "to close the statement expression '({ ... })'")?;
+                    return Ok(mk(ExprKind::StmtExpr(Box::new(b)), t.span.to(end)));
                 }
                 let e = self.expr()?;
                 self.expect(P::RParen, "to close the parenthesis")?;

@@ -48,6 +48,15 @@ impl Parser {
             Tok::Ident(s) => {
                 let s: Rc<str> = Rc::clone(s);
                 match &*s {
+                    "__label__" => {
+                        // GNU local labels: labels are already per function
+                        self.bump();
+                        while !self.at(P::Semi) && !self.at_eof() {
+                            self.bump();
+                        }
+                        self.expect(P::Semi, "after the local label names")?;
+                        StmtKind::Empty
+                    }
                     "if" => {
                         self.bump();
                         let c = self.paren_cond("if")?;
