@@ -26,6 +26,45 @@ pub mod gen;
 pub mod native;
 
 pub use cat::{CatError, CatModel, CatOptions};
+
+/// What a model lets through to the final stage: herd's `-through`
+/// (`lib/model.ml`: `ThroughAll`, `ThroughInvalid`, `ThroughNone`).
+///
+/// herd applies it to the *checks* of a cat model (`acyclic`,
+/// `irreflexive`, `empty` without `flag`): `lib/interpreter.ml`'s
+/// `check_through` lets a failed `Check` pass when the option is `all` or
+/// `invalid` (`herd/modelUtils.ml`), while `flag`, `undefined_unless` and
+/// `assert` tests keep their meaning.  The two differ only for herd's
+/// built-in (non-cat) models, where `all` also skips the uniproc check; for
+/// cat models, and so for every model kvet runs, they are the same.  A
+/// coherence order must still exist: `generate_cos` over a cyclic
+/// `cobase` gives none, so those candidates stay out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Through {
+    /// Only the executions the model allows (herd's default).
+    #[default]
+    None,
+    /// Executions failing the model's checks count too.
+    Invalid,
+    /// Everything herd's generic models would let through (= `Invalid`).
+    All,
+}
+
+impl Through {
+    /// herd's spelling (`none`, `invalid`, `all`).
+    pub fn parse(s: &str) -> Option<Through> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Some(Through::None),
+            "invalid" => Some(Through::Invalid),
+            "all" => Some(Through::All),
+            _ => None,
+        }
+    }
+    /// Do failed checks let the execution through?
+    pub fn lets_invalid_through(self) -> bool {
+        self != Through::None
+    }
+}
 pub use exec::{Event, EventId, EventKind, Execution, LocId, Tag, TagSet};
 
 use std::sync::Arc;

@@ -4,7 +4,9 @@
 //!
 //! Supported: `-conf FILE`, `-model FILE`/`-cat FILE`, `-bell FILE`,
 //! `-macros FILE`, `-I DIR`, `-set-libdir DIR`, `-unroll N`, `-show X`,
-//! `-through none`, `-speedcheck true|false|fast`, `-o DIR` (one Graphviz
+//! `-through none|invalid|all` (herd's semantics for cat models: the
+//! executions failing a check count too; see `kvet_axiom::Through`),
+//! `-speedcheck true|false|fast`, `-o DIR` (one Graphviz
 //! file per test), `-nshow N`, `-gv`, `-variant X`, `-timeout S`,
 //! `-version`, and test files (a directory is searched for `*.litmus`).
 //! `-conf` naming `linux-kernel.cfg` or `sc-kernel.cfg` runs the native
@@ -13,6 +15,7 @@
 
 use crate::litmus_lkmm::{self, ModelChoice};
 use kvet_axiom::gen::{GenError, GenOptions};
+use kvet_axiom::Through;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,7 @@ pub struct Herd7Opts {
     pub unroll: Option<u32>,
     pub show: Option<String>,
     pub speedcheck: bool,
+    pub through: Through,
     pub outdir: Option<PathBuf>,
     pub nshow: Option<u32>,
     pub gv: bool,
@@ -39,7 +43,7 @@ pub struct Herd7Opts {
 }
 
 fn usage() -> String {
-    "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
+    "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <all|invalid|none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
 }
 
 /// Parse herd7's arguments (without the program name).
@@ -63,9 +67,9 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
                 "-unroll" => o.unroll = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage()))?),
                 "-show" => o.show = Some(v),
                 "-through" => {
-                    if v != "none" {
-                        return Err(format!("herd7: -through {v} is not supported by kvet (only -through none)\n"));
-                    }
+                    o.through = Through::parse(&v).ok_or_else(|| {
+                        format!("herd7: wrong argument '{v}'; option '-through' expects one of: all invalid none.\n{}", usage())
+                    })?
                 }
                 "-speedcheck" => {
                     o.speedcheck = match v.as_str() {
@@ -163,7 +167,7 @@ pub fn main_with(args: &[String]) -> u8 {
     if o.gv {
         eprintln!("Warning: -gv is not supported by kvet; use -o DIR and a Graphviz viewer");
     }
-    let model = match litmus_lkmm::load_model(&choice(&o), &o.include) {
+    let model = match litmus_lkmm::load_model(&choice(&o), &o.include, o.through) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("Fatal error: {e:#}");
@@ -175,6 +179,7 @@ pub fn main_with(args: &[String]) -> u8 {
         max_seconds: o.timeout,
         speedcheck: o.speedcheck,
         keep_witness: o.outdir.is_some(),
+        through: o.through,
         deadlocks: true,
         ..Default::default()
     };

@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatModel, EventKind, Model};
+use kvet_axiom::{CatModel, EventKind, Model, Through};
 use kvet_ir::Program;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -92,19 +92,26 @@ fn find(name: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
     dirs.iter().map(|d| d.join(name)).find(|p| p.exists())
 }
 
-/// Load a model.
-pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn Model>> {
+/// Load a model; `through` is herd's `-through` (give the generator the
+/// same setting).
+pub fn load_model(
+    choice: &ModelChoice,
+    include: &[PathBuf],
+    through: Through,
+) -> Result<Box<dyn Model>> {
     let dirs = search_dirs(include, None);
     Ok(match choice {
-        ModelChoice::Lkmm => Box::new(NativeLkmm::new().allowed_only()),
-        ModelChoice::Sc => Box::new(NativeLkmm::sc().allowed_only()),
+        ModelChoice::Lkmm => Box::new(NativeLkmm::new().allowed_only().through(through)),
+        ModelChoice::Sc => Box::new(NativeLkmm::sc().allowed_only().through(through)),
         ModelChoice::Cfg(p) => {
             let f = find(p, &dirs).with_context(|| format!("cannot find {}", p.display()))?;
             let mut d = dirs.clone();
             if let Some(parent) = f.parent() {
                 d.insert(0, parent.to_path_buf());
             }
-            Box::new(CatModel::load_cfg(&f, &d).map_err(|e| anyhow::anyhow!("{e}"))?)
+            let mut m = CatModel::load_cfg(&f, &d).map_err(|e| anyhow::anyhow!("{e}"))?;
+            m.set_through(through);
+            Box::new(m)
         }
         ModelChoice::Cat {
             cat,
@@ -128,6 +135,7 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf]) -> Result<Box<dyn M
                     None => None,
                 },
                 variants: variants.clone(),
+                through,
                 ..Default::default()
             };
             Box::new(CatModel::load_with(&f, &opts).map_err(|e| anyhow::anyhow!("{e}"))?)

@@ -28,7 +28,7 @@ pub fn litmus(
     timeout: Option<f64>,
 ) -> Result<u8> {
     let choice = ModelChoice::parse(model);
-    let m = litmus_lkmm::load_model(&choice, &[])
+    let m = litmus_lkmm::load_model(&choice, &[], kvet_axiom::Through::None)
         .map_err(|e| UserError(format!("kvet: cannot load model `{model}`: {e:#}\n")))?;
     let opts = GenOptions {
         unroll,

@@ -1711,6 +1711,7 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                             }
                         }
                         (true, _) | (false, TestType::Flagged) => {}
+                        (false, TestType::Check) if self.m.through => {}
                         (false, TestType::Check) => {
                             out.push(self.verdict(&st, false));
                             return Ok(());

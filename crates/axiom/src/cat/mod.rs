@@ -129,6 +129,8 @@ pub struct CatOptions {
     pub skip_checks: Vec<String>,
     /// Do not run `stdlib.cat` first (herd always does).
     pub no_stdlib: bool,
+    /// herd's `-through`: failed checks do not reject.
+    pub through: crate::Through,
 }
 
 /// Interned names of the predefined environment.
@@ -151,6 +153,8 @@ pub struct CatModel {
     pub(crate) prog: Vec<Ins>,
     pub(crate) variants: FxHashSet<String>,
     pub(crate) skip: FxHashSet<Sym>,
+    /// Failed checks let the execution through (herd's `-through`).
+    pub(crate) through: bool,
     pub(crate) tag_types: FxHashMap<Sym, Sym>,
     pub(crate) enums: FxHashMap<Sym, Vec<Sym>>,
     pub(crate) builtins: Builtins,
@@ -381,6 +385,7 @@ impl CatModel {
             prog,
             variants: opts.variants.iter().cloned().collect(),
             skip,
+            through: opts.through.lets_invalid_through(),
             tag_types,
             enums,
             builtins,
@@ -399,6 +404,10 @@ impl CatModel {
     /// Set the active variants.
     pub fn set_variants<S: AsRef<str>>(&mut self, vs: &[S]) {
         self.variants = vs.iter().map(|s| s.as_ref().to_string()).collect();
+    }
+    /// herd's `-through`: let the executions that fail a check through.
+    pub fn set_through(&mut self, t: crate::Through) {
+        self.through = t.lets_invalid_through();
     }
     /// Skip checks by name.
     pub fn set_skip_checks<S: AsRef<str>>(&mut self, names: &[S]) {

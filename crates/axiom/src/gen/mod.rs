@@ -47,6 +47,12 @@ pub struct GenOptions {
     pub speedcheck: bool,
     /// Count only the executions carrying this flag (herd's `-through`).
     pub through_flag: Option<String>,
+    /// herd's `-through`: the model lets the executions failing its
+    /// checks through, so the generator must not prune them either (it
+    /// keeps the RMWs whose atomicity is broken).  Give the model the same
+    /// setting ([`crate::native::NativeLkmm::through`],
+    /// [`crate::CatModel::set_through`]).  No deadlock search then.
+    pub through: crate::Through,
     /// Look for lock deadlocks ([`LitmusResult::deadlocks`]); herd's
     /// block is unchanged.
     pub deadlocks: bool,
@@ -61,6 +67,7 @@ impl Default for GenOptions {
             keep_witness: false,
             speedcheck: false,
             through_flag: None,
+            through: crate::Through::None,
             deadlocks: false,
         }
     }

@@ -206,7 +206,7 @@ impl<'a> Search<'a> {
         }
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
         let final_lim = Limits {
-            blocked: opts.deadlocks,
+            blocked: opts.deadlocks && !opts.through.lets_invalid_through(),
             ..lim
         };
         for th in &prog.threads {
@@ -275,7 +275,10 @@ impl<'a> Search<'a> {
             self.paths = paths;
             r?;
         }
-        if self.opts.deadlocks && self.paths.iter().any(|p| !p.blocked.is_empty()) {
+        if self.opts.deadlocks
+            && !self.opts.through.lets_invalid_through()
+            && self.paths.iter().any(|p| !p.blocked.is_empty())
+        {
             match self.deadlock_pass() {
                 Ok(()) => {}
                 Err(GenError::Timeout) => self.res.deadlocks_partial = true,
@@ -696,6 +699,7 @@ impl<'a> Search<'a> {
             }
         }
         let ctx = Ctx {
+            atomicity: !self.opts.through.lets_invalid_through(),
             wdata: &wdata,
             reads: &reads,
             locs: &locs,
@@ -889,6 +893,8 @@ impl<'a> Search<'a> {
 }
 
 struct Ctx<'a> {
+    /// Prune the rf that break an RMW's atomicity (not under `-through`).
+    atomicity: bool,
     /// For each read (index), the reads whose values the value of each
     /// write feeds on: write gid -> read indices.
     wdata: &'a FxHashMap<usize, Vec<usize>>,
@@ -973,6 +979,9 @@ impl Ctx<'_> {
             if a >> i & 1 == 1 {
                 return None;
             }
+        }
+        if !self.atomicity {
+            return Some(adj);
         }
         // atomicity: two RMWs cannot read from the same write, and nothing
         // is co-between the source of an RMW read and its write

@@ -65,6 +65,8 @@ pub struct NativeLkmm {
     sc: bool,
     lkmmv2: bool,
     allowed_only: bool,
+    /// herd's `-through invalid|all`: failed checks do not reject.
+    through: bool,
     names: Vec<Arc<str>>,
 }
 
@@ -181,7 +183,7 @@ impl NativeLkmm {
     /// The LKMM (`linux-kernel.cat` with `linux-kernel.bell`, variant
     /// `lkmmv2`).
     pub fn new() -> Self {
-        NativeLkmm { sc: false, lkmmv2: true, allowed_only: false, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
+        NativeLkmm { sc: false, lkmmv2: true, allowed_only: false, through: false, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
     }
     /// `sc-kernel.cat`: the LKMM plus `acyclic po | rf | co | fr as sc`.
     pub fn sc() -> Self {
@@ -202,6 +204,25 @@ impl NativeLkmm {
     pub fn allowed_only(mut self) -> Self {
         self.allowed_only = true;
         self
+    }
+
+    /// herd's `-through` ([`crate::Through`]): with `invalid` or `all`,
+    /// the checks (`acyclic`, `irreflexive`, `empty`) no longer reject;
+    /// the flags are still computed and a coherence order must still
+    /// exist.
+    pub fn through(mut self, t: crate::Through) -> Self {
+        self.through = t.lets_invalid_through();
+        self
+    }
+
+    /// A failed check: reject, unless `-through` lets it pass.
+    fn fails(&self) -> bool {
+        !self.through
+    }
+
+    /// Drop the alternatives that fail a check before evaluating them.
+    fn prune(&self) -> bool {
+        self.allowed_only && !self.through
     }
 
     fn verdict(&self, allowed: bool, flags: u32) -> Verdict {
@@ -399,10 +420,10 @@ impl NativeLkmm {
         flag(Flag::UnpairedLkw, !d(&b.lkw, &lk_rmw.range()).is_empty());
         flag(Flag::UnpairedLkr, !d(&b.lkr, &lk_rmw.domain()).is_empty());
         let pl_ul_pl = o.seq(&[&po_loc, &o.id(&b.ul), &po_loc]);
-        if !o.rr(&b.lkw, &po_loc, &b.lkr).diff(&pl_ul_pl).is_empty() {
+        if !o.rr(&b.lkw, &po_loc, &b.lkr).diff(&pl_ul_pl).is_empty() && self.fails() {
             return Err(()); // lock-nest
         }
-        if !o.rr(&b.lkw, &po_loc, &b.ru).diff(&pl_ul_pl).is_empty() {
+        if !o.rr(&b.lkw, &po_loc, &b.ru).diff(&pl_ul_pl).is_empty() && self.fails() {
             return Err(()); // nested-is-locked
         }
         flag(Flag::LockFinal, !o.rr(&b.fw, &b.loc, &all_locks).is_empty());
@@ -414,7 +435,7 @@ impl NativeLkmm {
         let critical = o.rr(&b.lkw, &po_loc, &b.ul).diff(&o.seq(&[&po_loc, &o.id(&lkw_ul), &po_loc]));
         flag(Flag::UnmatchedUnlock, !d(&b.ul, &critical.range()).is_empty());
         let unmatched_lkw = d(&b.lkw, &critical.domain());
-        if !o.rr(&unmatched_lkw, &b.loc, &unmatched_lkw).diff(&b.id).is_empty() {
+        if !o.rr(&unmatched_lkw, &b.loc, &unmatched_lkw).diff(&b.id).is_empty() && self.fails() {
             return Err(()); // unmatched-locks
         }
         let rfi_lf = o.rr(&b.lkw, &po_loc, &lf).diff(&o.seq(&[&o.id(&b.lkw), &po_loc, &o.id(&b.ul), &po_loc]));
@@ -465,7 +486,10 @@ impl NativeLkmm {
             cobase.union_with(r);
         }
         if !cobase.is_acyclic() {
-            sink(self.verdict(false, 0)); // ConsCo
+            // ConsCo; let through, generate_cos(cobase) has no order anyway
+            if self.fails() {
+                sink(self.verdict(false, 0));
+            }
             return;
         }
         // generate_cos(cobase): per-location linearisations of W, crossed.
@@ -479,7 +503,7 @@ impl NativeLkmm {
         }
         // An RMW's write immediately follows the write its read reads from.
         let mut imm: Vec<(usize, usize)> = Vec::new();
-        if self.allowed_only {
+        if self.prune() {
             for (r, w) in p.rmw.pairs() {
                 if !b.r.contains(r) {
                     continue;
@@ -501,7 +525,7 @@ impl NativeLkmm {
                 let g = given.restrict(c, c);
                 os.retain(|x| *x == g);
             }
-            if self.allowed_only {
+            if self.prune() {
                 // coherence and atomicity hold location by location: drop
                 // the orders of this location that break them
                 let first = c.first().expect("non-empty class");
@@ -741,13 +765,13 @@ impl NativeLkmm {
         // coherence orders (the checks are a conjunction, so their order
         // does not change the verdict)
         // (in allowed-only mode every location's order already passed them)
-        if !self.allowed_only {
+        if !self.prune() {
             let mut com = rf.union(&co);
             com.union_with(&fr);
-            if !p.po_loc.union(&com).is_acyclic() {
+            if !p.po_loc.union(&com).is_acyclic() && self.fails() {
                 return no(self);
             }
-            if !p.rmw.inter(&fre.seq(&coe)).is_empty() {
+            if !p.rmw.inter(&fre.seq(&coe)).is_empty() && self.fails() {
                 return no(self);
             }
         }
@@ -764,13 +788,13 @@ impl NativeLkmm {
         hb_inner.union_with(rfe);
         hb_inner.union_with(&prop.diff(&b.id).inter(&b.int));
         let hb = hb_inner.restrict(&p.marked, &p.marked);
-        if !hb.is_acyclic() {
+        if !hb.is_acyclic() && self.fails() {
             return no(self);
         }
         let hb_star = hb.star();
         let mut pb = o.seq(&[&prop, strong_fence, &hb_star]);
         pb.restrict_ran(&p.marked);
-        if !pb.is_acyclic() {
+        if !pb.is_acyclic() && self.fails() {
             return no(self);
         }
         let pb_star = pb.star();
@@ -819,7 +843,7 @@ impl NativeLkmm {
         let strong_fence = strong_fence.union(&rcu_fence);
         let mut rb = if no_gp { Rel::empty(n) } else { o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]) };
         rb.restrict_ran(&p.marked);
-        if !rb.is_irreflexive() {
+        if !rb.is_irreflexive() && self.fails() {
             return no(self);
         }
         // Plain accesses and data races (vacuous without plain accesses)
@@ -863,7 +887,7 @@ impl NativeLkmm {
         let wr_incoh = pre_race.inter(rf).inter(&rw_xbstar_inv);
         let rw_incoh = pre_race.inter(&fr).inter(&wr_vis.inverse());
         let ww_incoh = pre_race.inter(&co).inter(&ww_vis.inverse());
-        if !(wr_incoh.is_empty() && rw_incoh.is_empty() && ww_incoh.is_empty()) {
+        if !(wr_incoh.is_empty() && rw_incoh.is_empty() && ww_incoh.is_empty()) && self.fails() {
             return no(self);
         }
         let mut ww_nonrace = ww_vis.inter(&o.cart(&p.marked, w3).union(&rw_xbstar));
@@ -886,7 +910,7 @@ impl NativeLkmm {
             sc.union_with(rf);
             sc.union_with(co);
             sc.union_with(fr);
-            if !sc.is_acyclic() {
+            if !sc.is_acyclic() && self.fails() {
                 return self.verdict(false, 0);
             }
         }
