@@ -182,23 +182,20 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let (_, arg) = lw.handler_body(&h.func)?;
         out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None });
     }
-    for (i, name) in lw.ipi_funcs.clone().iter().enumerate() {
+    let funcs = lw.ipi_funcs.iter().map(|n| (n.clone(), HandlerKind::Ipi, "IPI function"));
+    let funcs: Vec<_> = funcs.chain(lw.rcu_funcs.iter().map(|n| (n.clone(), HandlerKind::RcuCallback, "RCU callback"))).collect();
+    let mut index = [0u32; 2];
+    for (name, kind, what) in funcs {
         let Some(f) = lw.funcs.get(name.as_str()).copied() else {
-            return Err(Error::new(file.span, format!("IPI function `{name}` is not defined in this file")));
+            return Err(Error::new(file.span, format!("{what} `{name}` is not defined in this file")));
         };
         let entry = lw.cx.steps.len() as u32;
         lw.cx.span = f.span;
         let (_, arg) = lw.handler_body(f)?;
-        out.push(Handler { name: name.clone(), kind: HandlerKind::Ipi, entry, times: u32::MAX, arg, ipi: Some(i as u32) });
-    }
-    for (i, name) in lw.rcu_funcs.clone().iter().enumerate() {
-        let Some(f) = lw.funcs.get(name.as_str()).copied() else {
-            return Err(Error::new(file.span, format!("RCU callback `{name}` is not defined in this file")));
-        };
-        let entry = lw.cx.steps.len() as u32;
-        lw.cx.span = f.span;
-        let (_, arg) = lw.handler_body(f)?;
-        out.push(Handler { name: name.clone(), kind: HandlerKind::RcuCallback, entry, times: u32::MAX, arg, ipi: Some(i as u32) });
+        // the index among the IPI functions, or among the RCU callbacks
+        let i = &mut index[(kind == HandlerKind::RcuCallback) as usize];
+        out.push(Handler { name, kind, entry, times: u32::MAX, arg, ipi: Some(*i) });
+        *i += 1;
     }
     Ok(out)
 }
