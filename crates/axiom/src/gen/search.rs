@@ -851,6 +851,8 @@ impl<'a> Search<'a> {
         };
         let ok = cond.eval(&vals);
         let verdicts = std::mem::take(&mut self.verdicts);
+        // every alternative of this candidate has the same final state
+        let mut state_seen = false;
         for v in verdicts.iter().filter(|v| v.allowed) {
             if let Some(tf) = &self.opts.through_flag {
                 if !v.has_flag(tf) {
@@ -867,8 +869,11 @@ impl<'a> Search<'a> {
                     self.flags.insert(f.to_string());
                 }
             }
-            if !self.states.contains(&vals[..prog.ndisplay]) {
-                self.states.insert(vals[..prog.ndisplay].to_vec());
+            if !state_seen {
+                state_seen = true;
+                if !self.states.contains(&vals[..prog.ndisplay]) {
+                    self.states.insert(vals[..prog.ndisplay].to_vec());
+                }
             }
             if self.opts.keep_witness {
                 let better = match &self.res.witness {

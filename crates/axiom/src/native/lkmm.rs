@@ -338,7 +338,9 @@ impl NativeLkmm {
         let srcu_unlock = b.tag(Tag::SRCU_UNLOCK);
         let sync_srcu = b.tag(Tag::SYNC_SRCU);
         // rcu-rscs: herd's fixpoint iteration of the `let rec`.
-        let rcu_rscs = {
+        let rcu_rscs = if rcu_lock.is_empty() && rcu_unlock.is_empty() {
+            Rel::empty(n)
+        } else {
             let z = R::zeros(n);
             let ze = Rel::<R>::empty(n);
             let mut old = (z.clone(), z.clone(), z.clone(), ze.clone(), ze.clone(), ze.clone());
@@ -518,6 +520,15 @@ impl NativeLkmm {
                 }
             }
         }
+        // Without lock events, a linearisation of cobase (with each RMW's
+        // write right after its source) already satisfies `coherence` and
+        // `atomic`: ordering each write by its place in co and each read
+        // just after its source, every edge of po-loc | rf | co | fr goes
+        // forward (po-loc by ww/rw/wr/rr, fr by co), except po-loc between
+        // two reads of one source, which cannot close a cycle alone; and
+        // nothing comes between an RMW's source and its write.  With lock
+        // events, rf also follows co (lock.cat), and `loc_ok` checks it.
+        let no_locks = [&b.lkr, &b.lkw, &b.ul, &b.lf, &b.rl, &b.ru].iter().all(|s| s.is_empty());
         let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
         for c in &classes {
             let mut os = if imm.is_empty() { linearisations(n, c, &cobase) } else { linearisations_imm(n, c, &cobase, &imm) };
@@ -525,7 +536,7 @@ impl NativeLkmm {
                 let g = given.restrict(c, c);
                 os.retain(|x| *x == g);
             }
-            if self.prune() {
+            if self.prune() && !no_locks {
                 // coherence and atomicity hold location by location: drop
                 // the orders of this location that break them
                 let first = c.first().expect("non-empty class");
@@ -538,6 +549,13 @@ impl NativeLkmm {
             orders.push(os);
         }
         let cached = if p.lk_rmw.is_empty() { Some(self.co_free(o, p, rf.clone())) } else { None };
+        if let Some(cf) = &cached {
+            let no_gp = b.tag(Tag::SYNC_RCU).is_empty() && b.tag(Tag::SYNC_SRCU).is_empty();
+            if self.prune() && !self.sc && no_gp && p.critical.is_empty() && p.plain.is_empty() {
+                self.count_orders(o, p, cf, &orders, sink);
+                return;
+            }
+        }
         let mut memo: Vec<CoFree<R>> = Vec::new();
         let mut idx = vec![0usize; orders.len()];
         loop {
@@ -684,6 +702,143 @@ impl NativeLkmm {
             rfe_opt,
             prop_tail,
         }
+    }
+
+    /// The allowed coherence orders of one `rf`, without evaluating each
+    /// one: the fast path of [`Self::with_rf`] for the common case (only
+    /// allowed verdicts wanted, no SC, no grace period, no lock critical
+    /// section, no plain access), where every location's orders already
+    /// passed `coherence` and `atomic` ([`Self::loc_ok`]) and the only
+    /// checks left are `acyclic hb` and `acyclic pb` (`rb` is empty without
+    /// grace periods, `plain-coherence` and the data-race flag vacuous
+    /// without plain accesses, the flags those of [`Pre`]).
+    ///
+    /// Two facts make it cheap.  (1) `hb` and `pb` are both acyclic iff
+    /// `G = hb | ([prop ; strong-fence] ; [Marked])` is: a `pb` step is a
+    /// `prop ; strong-fence` step then `hb*` ending in a marked event, so a
+    /// cycle of `G` (which needs a `prop ; strong-fence` step when `hb` is
+    /// acyclic) is a cycle of `pb` and conversely.  (2) `co` enters `G` only
+    /// through `overwrite = co | fr`, in `ppo` (`overwrite & int`) and in
+    /// the first step of `prop` (`[Marked] ; (overwrite & ext)?`); every
+    /// operation on it distributes over unions, and `overwrite` is the union
+    /// over the locations of `co_l | rf^-1 ; co_l`.  So `G(co)` is a fixed
+    /// part `G0` plus one part per location and order, computed once, and
+    /// the allowed orders are the choices whose union with `G0` is acyclic:
+    /// a search over the locations that stops when a partial union is
+    /// cyclic (adding edges keeps the cycle) and counts a whole subtree
+    /// when even the union with every remaining part is acyclic.
+    fn count_orders<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, cf: &CoFree<R>, orders: &[Vec<Rel<R>>], sink: &mut dyn FnMut(Verdict)) {
+        let b = o.b;
+        let n = b.n;
+        let m = &p.marked;
+        let sf = &cf.strong_fence;
+        let invrf = cf.rf.inverse();
+        // prop_tail ; strong-fence, ranging over marked events
+        let mut tail_sf = cf.prop_tail.seq(sf);
+        tail_sf.restrict_ran(m);
+        // G0: the co-independent part, from prop0 = [Marked] ; prop_tail.
+        let mut prop0 = cf.prop_tail.clone();
+        prop0.restrict_dom(m);
+        let mut hb0 = cf.ppo.union(&cf.rfe);
+        let mut pi = prop0.clone();
+        pi.remove_id();
+        pi.inter_with(&b.int);
+        hb0.union_with(&pi);
+        let mut g0 = hb0.restrict(m, m);
+        let mut x0 = tail_sf.clone();
+        x0.restrict_dom(m);
+        g0.union_with(&x0);
+        // One part per location and order, as its non-empty rows: only the
+        // events of the location (its writes, and the reads reading from
+        // them) start an `overwrite` edge.
+        let parts: Vec<Vec<Vec<(usize, R)>>> = orders
+            .iter()
+            .map(|os| {
+                os.iter()
+                    .map(|co_l| {
+                        let mut rows: Vec<(usize, R)> = Vec::new();
+                        let mut add = |x: usize, ovw: &R| {
+                            if ovw.is_empty() || !m.contains(x) {
+                                return;
+                            }
+                            // [Marked] ; (overwrite & int) ; [Marked]
+                            let mut g = ovw.clone();
+                            g.inter_with(b.int.row(x));
+                            g.inter_with(m);
+                            let mut ext = ovw.clone();
+                            ext.inter_with(b.ext.row(x));
+                            let mut pl = R::zeros(n);
+                            for y in ext.iter() {
+                                pl.union_with(cf.prop_tail.row(y));
+                                // prop ; strong-fence, ranging over marked
+                                g.union_with(tail_sf.row(y));
+                            }
+                            // ((prop \ id) & int), marked at both ends
+                            pl.inter_with(b.int.row(x));
+                            pl.inter_with(m);
+                            pl.remove(x);
+                            g.union_with(&pl);
+                            if !g.is_empty() {
+                                rows.push((x, g));
+                            }
+                        };
+                        for w in 0..n {
+                            let row = co_l.row(w);
+                            if !row.is_empty() {
+                                add(w, row);
+                            }
+                        }
+                        // fr = rf^-1 ; co
+                        for r in 0..n {
+                            for s in invrf.row(r).iter() {
+                                let row = co_l.row(s);
+                                if !row.is_empty() {
+                                    add(r, row);
+                                }
+                            }
+                        }
+                        rows
+                    })
+                    .collect()
+            })
+            .collect();
+        let k = parts.len();
+        let mut suffix: Vec<Rel<R>> = vec![Rel::empty(n); k + 1];
+        for l in (0..k).rev() {
+            let mut s = suffix[l + 1].clone();
+            for g in &parts[l] {
+                for (x, row) in g {
+                    s.row_mut(*x).union_with(row);
+                }
+            }
+            suffix[l] = s;
+        }
+        let v = self.verdict(true, p.flags);
+        type Part<R> = Vec<(usize, R)>;
+        fn rec<R: Row>(l: usize, cur: &Rel<R>, parts: &[Vec<Part<R>>], suffix: &[Rel<R>], v: &Verdict, sink: &mut dyn FnMut(Verdict)) {
+            let mut all = cur.clone();
+            all.union_with(&suffix[l]);
+            if all.is_acyclic() {
+                let count: usize = parts[l..].iter().map(|ps| ps.len()).product();
+                for _ in 0..count {
+                    sink(v.clone());
+                }
+                return;
+            }
+            if l == parts.len() {
+                return;
+            }
+            for g in &parts[l] {
+                let mut next = cur.clone();
+                for (x, row) in g {
+                    next.row_mut(*x).union_with(row);
+                }
+                if next.is_acyclic() {
+                    rec(l + 1, &next, parts, suffix, v, sink);
+                }
+            }
+        }
+        rec(0, &g0, &parts, &suffix, &v, sink);
     }
 
     /// The `coherence` and `atomic` checks of linux-kernel.cat restricted to
