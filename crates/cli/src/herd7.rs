@@ -7,7 +7,10 @@
 //! `-through none|invalid|all` (herd's semantics for cat models: the
 //! executions failing a check count too; see `kvet_axiom::Through`),
 //! `-speedcheck true|false|fast`, `-o DIR` (one Graphviz
-//! file per test), `-nshow N`, `-gv`, `-variant X`, `-timeout S`,
+//! file per test), `-nshow N`, `-gv` (without `-o`: the graph goes to a
+//! temporary `.dot` file whose path is printed, as kvet runs no viewer;
+//! `-show`/`-nshow` without `-o` or `-gv` do nothing, as in herd7),
+//! `-variant X`, `-timeout S`,
 //! `-version`, and test files (a directory is searched for `*.litmus`).
 //! `-conf` naming `linux-kernel.cfg` or `sc-kernel.cfg` runs the native
 //! models; any other `.cfg` or `.cat` runs the cat interpreter.  Without
@@ -164,9 +167,6 @@ pub fn main_with(args: &[String]) -> u8 {
         println!("{VERSION}");
         return 0;
     }
-    if o.gv {
-        eprintln!("Warning: -gv is not supported by kvet; use -o DIR and a Graphviz viewer");
-    }
     let model = match litmus_lkmm::load_model(&choice(&o), &o.include, o.through) {
         Ok(m) => m,
         Err(e) => {
@@ -178,7 +178,7 @@ pub fn main_with(args: &[String]) -> u8 {
         unroll: o.unroll.unwrap_or(2),
         max_seconds: o.timeout,
         speedcheck: o.speedcheck,
-        keep_witness: o.outdir.is_some(),
+        keep_witness: o.outdir.is_some() || o.gv,
         through: o.through,
         deadlocks: true,
         ..Default::default()
@@ -234,11 +234,29 @@ pub fn main_with(args: &[String]) -> u8 {
                 if run.result.toofar {
                     eprintln!("Warning: File \"{name}\", unrolling limit exceeded, legal outcomes may be missing.");
                 }
-                if let Some(d) = &o.outdir {
+                // herd7 -gv without -o writes the shown executions to a
+                // temporary .dot file and runs gv on it (top_herd.ml,
+                // open_dot/do_show); kvet runs no viewer: it keeps the file
+                // and says where it is.
+                let target = match (&o.outdir, o.gv) {
+                    (Some(d), _) => Some(d.join(format!("{}.dot", prog.name))),
+                    (None, true) => Some(std::env::temp_dir().join(format!(
+                        "kvet-herd7-{}-{}.dot",
+                        std::process::id(),
+                        prog.name.replace(['/', ' '], "_")
+                    ))),
+                    (None, false) => None,
+                };
+                if let Some(path) = target {
                     let dot = litmus_lkmm::dot(&prog, &run.result);
-                    let path = d.join(format!("{}.dot", prog.name));
-                    if let Err(e) = std::fs::write(&path, dot) {
-                        eprintln!("Warning: Cannot create {}: {e}", path.display());
+                    match std::fs::write(&path, dot) {
+                        Err(e) => eprintln!("Warning: Cannot create {}: {e}", path.display()),
+                        Ok(()) if o.outdir.is_none() => eprintln!(
+                            "Warning: -gv: kvet runs no viewer; the graph of {} is in {} (view it with `xdot` or `dot -Tpdf`)",
+                            prog.name,
+                            path.display()
+                        ),
+                        Ok(()) => {}
                     }
                 }
             }
