@@ -1,29 +1,14 @@
 //! Every C litmus test of the shared corpus parses; every other one is
 //! refused with the "not a C litmus test" error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus");
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.extension().is_some_and(|x| x == "litmus") {
-            out.push(p);
-        }
-    }
-}
+mod common;
+use common::{litmus_files, CORPUS};
 
 #[test]
 fn corpus() {
-    let mut files = Vec::new();
-    walk(Path::new(CORPUS), &mut files);
-    files.sort();
+    let files = litmus_files(Path::new(CORPUS));
     assert_eq!(files.len(), 1057, "corpus not found or changed at {CORPUS}");
     let (mut c_ok, mut other_ok, mut with_quant) = (0, 0, 0);
     let mut failures = Vec::new();

@@ -2,30 +2,15 @@
 //! herd7 output in the catalogue (`*.litmus.expected`), and a well-formed
 //! hash for every C test of the corpus.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus");
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.extension().is_some_and(|x| x == "litmus") {
-            out.push(p);
-        }
-    }
-}
+mod common;
+use common::{litmus_files, CORPUS};
 
 #[test]
 fn catalogue_hashes_are_herd7s() {
     let dir = Path::new(CORPUS).join("herd-catalogue");
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    files.sort();
+    let files = litmus_files(&dir);
     let mut checked = 0;
     let mut bad = Vec::new();
     for f in &files {
@@ -50,9 +35,7 @@ fn catalogue_hashes_are_herd7s() {
 
 #[test]
 fn every_c_test_has_a_hash() {
-    let mut files = Vec::new();
-    walk(Path::new(CORPUS), &mut files);
-    files.sort();
+    let files = litmus_files(Path::new(CORPUS));
     let mut hashed = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).expect("readable");

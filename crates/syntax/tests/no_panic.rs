@@ -3,11 +3,12 @@
 //! bytes and tokens), and proptest over strings built from C and herd
 //! tokens.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proptest::prelude::*;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus");
+mod common;
+use common::{litmus_files, CORPUS};
 
 /// Pieces worth inserting: they open and close constructs.
 const PIECES: &[&str] = &[
@@ -150,25 +151,9 @@ fn mutate(src: &[u8], rng: &mut Rng) -> Vec<u8> {
     b
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.extension().is_some_and(|x| x == "litmus") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn mutated_corpus_never_panics() {
-    let mut files = Vec::new();
-    walk(Path::new(CORPUS), &mut files);
-    files.sort();
+    let files = litmus_files(Path::new(CORPUS));
     assert!(!files.is_empty(), "corpus not found at {CORPUS}");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let prelude = "#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))\nstruct list_head { struct list_head *next, *prev; };\n";
