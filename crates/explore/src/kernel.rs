@@ -609,14 +609,6 @@ impl Machine<'_> {
         Ok(Detail::Value(ptr_to(o.base)))
     }
 
-    /// The RCU readers a grace period starting now waits for: per thread
-    /// its read-side section's generation, or -1.
-    fn rcu_snapshot(&self, s: &[i64], out: &mut [i64]) {
-        for (j, g) in out.iter_mut().enumerate() {
-            *g = if self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 };
-        }
-    }
-
     /// Queue RCU work (a slot's tag and payload, see `Layout::rcu_cb`)
     /// behind the work already pending, waiting for the readers running
     /// now; a bound finding when every slot is taken.
@@ -627,11 +619,13 @@ impl Machine<'_> {
             return Err(self.violation(ViolationKind::Bound, t, pc, format!("more than {RCU_SLOTS} RCU callbacks pending at once")));
         };
         let b = self.layout.rcu_cb + k * size;
-        let mut snap = vec![0i64; n];
-        self.rcu_snapshot(s, &mut snap);
         s[b] = tag;
         s[b + 1] = payload;
-        s[b + 2..b + 2 + n].copy_from_slice(&snap);
+        // the readers the grace period waits for: each one's section
+        // generation, or -1
+        for j in 0..n {
+            s[b + 2 + j] = if self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 };
+        }
         Ok(())
     }
 

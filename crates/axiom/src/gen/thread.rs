@@ -240,6 +240,15 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// A successful spin_lock(): the lock-read and lock-write events of
+    /// linux-kernel.def's LKR/LKW, and the lock is held from here on.
+    fn acquire(&self, st: &mut St, pc: u32, cell: u32, at: Deps) -> Result<(), GenError> {
+        st.held.push(cell);
+        self.push(st, pc, lock_event(EventKind::LockRead, cell, at))?;
+        self.push(st, pc, lock_event(EventKind::LockWrite, cell, at))?;
+        Ok(())
+    }
+
     fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(self.err(
@@ -634,35 +643,7 @@ impl Walker<'_> {
                                 blocked: Some(cell),
                             });
                         }
-                        st.held.push(cell);
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::LockRead,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::LockWrite,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.acquire(&mut st, pc, cell, at)?;
                         st.pc += 1;
                     }
                     Instr::Unlock { addr, kind } => {
@@ -679,20 +660,7 @@ impl Walker<'_> {
                         if let Some(i) = st.held.iter().rposition(|c| *c == cell) {
                             st.held.remove(i);
                         }
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Unlock,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.push(&mut st, pc, lock_event(EventKind::Unlock, cell, at))?;
                         st.pc += 1;
                     }
                     Instr::Trylock { dst, addr, kind } => {
@@ -708,51 +676,10 @@ impl Walker<'_> {
                         let at = self.taint(&st, *addr);
                         st.pc += 1;
                         let mut fail = st.clone();
-                        self.push(
-                            &mut fail,
-                            pc,
-                            TEv {
-                                kind: EventKind::LockFail,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.push(&mut fail, pc, lock_event(EventKind::LockFail, cell, at))?;
                         self.set(&mut fail, *dst, 0, 0);
                         stack.push(fail);
-                        st.held.push(cell);
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::LockRead,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::LockWrite,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.acquire(&mut st, pc, cell, at)?;
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::IsLocked { dst, addr } => {
@@ -993,4 +920,9 @@ fn ipdoms(th: &Thread) -> Vec<u32> {
         }
     }
     out
+}
+
+/// A lock event on `cell` whose address depends on `at`.
+fn lock_event(kind: EventKind, cell: u32, at: Deps) -> TEv {
+    TEv { kind, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 }
 }
