@@ -51,7 +51,7 @@ struct SearchArgs {
     #[arg(long, default_value_t = 50_000_000)]
     max_states: u64,
     /// Stop after this many seconds per file.
-    #[arg(long)]
+    #[arg(long, value_parser = seconds)]
     timeout: Option<f64>,
     /// Stop after this many MiB of search memory.
     #[arg(long, default_value_t = 8192)]
@@ -128,7 +128,7 @@ enum Cmd {
         #[arg(long)]
         filter: Option<String>,
         /// Seconds per file.
-        #[arg(long)]
+        #[arg(long, value_parser = seconds)]
         timeout: Option<f64>,
     },
     /// Turn a replay token back into its trace.
@@ -162,7 +162,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    match on_big_stack(move || run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if let Some(u) = e.downcast_ref::<UserError>() {
@@ -175,6 +175,68 @@ fn main() -> ExitCode {
     }
 }
 
+/// The front end's recursion is bounded (nesting depth, operator chains),
+/// but lowering and the AST's destructor walk those trees recursively:
+/// run the command on a thread whose stack fits the bounds in any build.
+/// The stack is reserved, not committed up front.
+fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    const STACK: usize = 512 << 20;
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new().name("kvet".into()).stack_size(STACK).spawn_scoped(scope, f) {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => Err(anyhow::anyhow!("cannot start the main thread: {e}")),
+        }
+    })
+}
+
+/// Read a source file: UTF-8 (an error names the first bad byte's
+/// line, column and offset), with old Mac line ends (a lone `\r`) read
+/// as newlines. The byte length is kept, so spans stay valid.
+fn read_source(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut src = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let off = e.utf8_error().valid_up_to();
+            let good = std::str::from_utf8(&e.as_bytes()[..off]).unwrap_or_default();
+            let (l, c) = kvet_syntax::line_col(good, off as u32);
+            let byte = e.as_bytes()[off];
+            return Err(UserError(format!(
+                "error: {}:{l}:{c}: the file is not valid UTF-8: byte 0x{byte:02x} at offset {off}\n",
+                path.display()
+            ))
+            .into());
+        }
+    };
+    if src.contains('\r') {
+        src = cr_to_lf(&src);
+    }
+    Ok(src)
+}
+
+/// Replace every `\r` not followed by `\n` by `\n` (same length).
+fn cr_to_lf(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut it = src.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\r' && it.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A `--timeout` value: a finite, positive number of seconds.
+fn seconds(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("`{s}` is not a positive, finite number of seconds")),
+        Err(e) => Err(format!("`{s}` is not a number of seconds: {e}")),
+    }
+}
+
 fn color() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -182,7 +244,7 @@ fn color() -> bool {
 
 /// Read and compile one file, rendering errors.
 fn load(path: &Path) -> Result<(String, Program)> {
-    let src = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let src = read_source(path)?;
     let name = path.display().to_string();
     let pre = kvet_ir::PRELUDE;
     let file = kvet_syntax::parse_with_prelude(pre, &src).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
@@ -211,6 +273,9 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if p.is_dir() {
             let mut v = Vec::new();
             walk(p, &mut v)?;
+            if v.is_empty() {
+                return Err(UserError(format!("kvet: no .kvet or .litmus file under {}\n", p.display())).into());
+            }
             v.sort();
             out.extend(v);
         } else if p.exists() {
