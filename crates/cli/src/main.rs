@@ -1,7 +1,8 @@
 //! The `kvet` command line: `check` (explore every interleaving and run
 //! all checks), `litmus` (herd7's output block), `replay` (turn a replay
-//! token back into its trace). Exit codes: 0 = no violation (or the
-//! expected outcome), 1 = violation found, 2 = bad input or usage.
+//! token back into its trace). Exit codes: 0 = a complete search and no
+//! violation (or the expected outcome), 1 = violation found, 2 = bad
+//! input or usage, 3 = stopped at a bound with nothing found so far.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -53,9 +54,13 @@ struct SearchArgs {
     /// Stop after this many seconds per file.
     #[arg(long, value_parser = seconds)]
     timeout: Option<f64>,
-    /// Stop after this many MiB of search memory.
-    #[arg(long, default_value_t = 8192)]
-    max_memory: u64,
+    /// Stop before the process uses this many MiB (default: three
+    /// quarters of the memory available when kvet starts).
+    #[arg(long)]
+    max_memory: Option<u64>,
+    /// Print the peak resident memory to stderr at the end.
+    #[arg(long)]
+    stats: bool,
     /// Stop at the first bug found.
     #[arg(long)]
     stop_at_first: bool,
@@ -70,7 +75,7 @@ impl SearchArgs {
             order: if self.dfs { SearchOrder::Dfs } else { SearchOrder::Bfs },
             max_states: self.max_states,
             max_seconds: self.timeout,
-            max_memory: self.max_memory << 20,
+            max_memory: search_memory(self.max_memory),
             stop_at_first: self.stop_at_first,
             reduce: !self.no_reduce,
         }
@@ -228,6 +233,51 @@ fn cr_to_lf(src: &str) -> String {
     out
 }
 
+/// Exit code of a search that stopped at a bound before it was
+/// complete, having found nothing so far: neither a pass (0) nor a
+/// finding (1).
+pub(crate) const INCOMPLETE: u8 = 3;
+
+/// The exit code of several results: bad input (2) over a finding (1)
+/// over an incomplete search (3) over a complete, clean one (0).
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        0 => 0,
+        INCOMPLETE => 1,
+        1 => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The search's memory budget in bytes: the bound (`--max-memory` MiB,
+/// or three quarters of the machine's available memory) less what the
+/// process already holds (its code, the program, the parse).
+fn search_memory(mib: Option<u64>) -> u64 {
+    let bound = match mib {
+        Some(m) => m.saturating_mul(1 << 20),
+        None => meminfo_kib("/proc/meminfo", "MemAvailable:").map_or(8 << 30, |k| k * 1024 / 4 * 3),
+    };
+    let held = meminfo_kib("/proc/self/status", "VmRSS:").map_or(0, |k| k * 1024);
+    bound.saturating_sub(held)
+}
+
+/// A `Key:   N kB` line of a /proc file, in KiB (Linux; None elsewhere).
+fn meminfo_kib(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// Peak resident memory of this process in bytes (Linux), for `--stats`.
+fn peak_rss() -> Option<u64> {
+    meminfo_kib("/proc/self/status", "VmHWM:").map(|k| k * 1024)
+}
+
 /// A `--timeout` value: a finite, positive number of seconds.
 fn seconds(s: &str) -> std::result::Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -300,6 +350,20 @@ fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let stats = match &cli.cmd {
+        Cmd::Check { search, .. } | Cmd::Litmus { search, .. } | Cmd::Demo { search } => search.stats,
+        _ => false,
+    };
+    let code = run_cmd(cli);
+    if stats {
+        if let Some(b) = peak_rss() {
+            eprintln!("kvet: peak resident memory {:.1} MiB", b as f64 / (1 << 20) as f64);
+        }
+    }
+    code
+}
+
+fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
         Cmd::Check { paths, search, json, replay } => {
             let files = collect(&paths)?;
@@ -347,7 +411,7 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
             Ok(p) => p,
             Err(e) => {
                 eprint!("{}", kvet_report::render_error(name, src, pre, &e, color()));
-                worst = 2;
+                worst = worse(worst, 2);
                 continue;
             }
         };
@@ -361,7 +425,7 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
         let mark = match expected_kinds(src) {
             Some(want) if want == verdict => "",
             Some(_) => {
-                worst = 1;
+                worst = worse(worst, 1);
                 "  (UNEXPECTED)"
             }
             None => "",
@@ -383,12 +447,17 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
 }
 
 fn stop_text(ex: &Exploration) -> String {
-    match ex.stopped {
-        None => String::new(),
-        Some(kvet_explore::StopReason::States(n)) => format!(" (stopped at the state bound {n}: coverage is partial)"),
-        Some(kvet_explore::StopReason::Time(t)) => format!(" (stopped at the time bound {t}s after {} states: coverage is partial)", ex.states),
-        Some(kvet_explore::StopReason::Memory(m)) => format!(" (stopped at the memory bound {} MiB after {} states: coverage is partial)", m >> 20, ex.states),
-    }
+    let bound = match ex.stopped {
+        None => return String::new(),
+        Some(kvet_explore::StopReason::States(n)) => format!("the state bound {n}"),
+        Some(kvet_explore::StopReason::Time(t)) => format!("the time bound {t}s"),
+        Some(kvet_explore::StopReason::Memory(m)) => format!("the memory bound ({} MiB for the search)", m >> 20),
+    };
+    let left = ex.frontier as f64 / ex.states.max(1) as f64 * 100.0;
+    format!(
+        " (stopped at {bound}: coverage is partial: {} states to depth {}, {} of them ({left:.1}%) not yet expanded)",
+        ex.states, ex.depth, ex.frontier
+    )
 }
 
 fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
@@ -396,7 +465,7 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut jsons = Vec::new();
     for f in files {
         let Some((src, prog)) = load_or_report(f) else {
-            worst = 2;
+            worst = worse(worst, 2);
             continue;
         };
         let t0 = Instant::now();
@@ -410,7 +479,9 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
             None => "INCOMPLETE".to_string(),
         };
         if !bugs.is_empty() {
-            worst = worst.max(1);
+            worst = worse(worst, 1);
+        } else if verdict == "INCOMPLETE" {
+            worst = worse(worst, INCOMPLETE);
         }
         let cond = condition_summary(&prog, &ex);
         let mut traces = Vec::new();
@@ -447,6 +518,10 @@ fn condition_summary(p: &Program, ex: &Exploration) -> String {
     let Some((q, c)) = &p.quant else { return String::new() };
     let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
     let n = ex.outcomes.len();
+    if !ex.complete {
+        // a partial search decides nothing: say what it saw
+        return format!("  condition undecided ({pos} of {n} outcomes seen so far satisfy it)");
+    }
     let obs = if pos == 0 {
         "Never"
     } else if pos == n {
@@ -467,12 +542,18 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut out = Vec::new();
     for f in files {
         let Some((src, prog)) = load_or_report(f) else {
-            worst = 2;
+            worst = worse(worst, 2);
             continue;
         };
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);
         let secs = t0.elapsed().as_secs_f64();
+        if !ex.complete {
+            // herd's block would state an Observation the search has not earned
+            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), stop_text(&ex));
+            worst = worse(worst, INCOMPLETE);
+            continue;
+        }
         let outcomes: Vec<Vec<i64>> = ex.outcomes.keys().cloned().collect();
         let mut counts = kvet_report::Counts::default();
         if let Some((_, c)) = &prog.quant {
@@ -502,7 +583,7 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
                 "Sometimes"
             };
             if !expected.eq_ignore_ascii_case(obs) {
-                worst = worst.max(1);
+                worst = worse(worst, 1);
             }
         }
     }
