@@ -48,20 +48,20 @@ pub fn litmus(
                 } else {
                     eprintln!("kvet: {e:#}");
                 }
-                worst = 2;
+                worst = crate::worse(worst, 2);
                 continue;
             }
         };
         let mut run = match litmus_lkmm::run_program(&prog, &*m, &opts) {
             Ok(r) => r,
             Err(GenError::Timeout) => {
-                eprintln!("kvet: {}: time limit reached", f.display());
-                worst = worst.max(1);
+                eprintln!("kvet: {}: incomplete: the time limit was reached before a verdict (no Observation)", f.display());
+                worst = crate::worse(worst, crate::INCOMPLETE);
                 continue;
             }
             Err(e) => {
                 eprintln!("kvet: {}: {e}", f.display());
-                worst = 2;
+                worst = crate::worse(worst, 2);
                 continue;
             }
         };
@@ -106,7 +106,7 @@ pub fn litmus(
             let matches = expected.eq_ignore_ascii_case(obs)
                 || (expected.eq_ignore_ascii_case("DEADLOCK") && !r.deadlocks.is_empty());
             if !matches {
-                worst = worst.max(1);
+                worst = crate::worse(worst, 1);
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The `kvet` command line: `check` (explore every interleaving and run
 //! all checks), `litmus` (herd7's output block), `replay` (turn a replay
-//! token back into its trace). Exit codes: 0 = no violation (or the
-//! expected outcome), 1 = violation found, 2 = bad input or usage.
+//! token back into its trace). Exit codes: 0 = a complete search and no
+//! violation (or the expected outcome), 1 = violation found, 2 = bad
+//! input or usage, 3 = stopped at a bound with nothing found so far.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -51,11 +52,15 @@ struct SearchArgs {
     #[arg(long, default_value_t = 50_000_000)]
     max_states: u64,
     /// Stop after this many seconds per file.
-    #[arg(long)]
+    #[arg(long, value_parser = seconds)]
     timeout: Option<f64>,
-    /// Stop after this many MiB of search memory.
-    #[arg(long, default_value_t = 8192)]
-    max_memory: u64,
+    /// Stop before the process uses this many MiB (default: three
+    /// quarters of the memory available when kvet starts).
+    #[arg(long)]
+    max_memory: Option<u64>,
+    /// Print the peak resident memory to stderr at the end.
+    #[arg(long)]
+    stats: bool,
     /// Stop at the first bug found.
     #[arg(long)]
     stop_at_first: bool,
@@ -70,7 +75,7 @@ impl SearchArgs {
             order: if self.dfs { SearchOrder::Dfs } else { SearchOrder::Bfs },
             max_states: self.max_states,
             max_seconds: self.timeout,
-            max_memory: self.max_memory << 20,
+            max_memory: search_memory(self.max_memory),
             stop_at_first: self.stop_at_first,
             reduce: !self.no_reduce,
         }
@@ -128,7 +133,7 @@ enum Cmd {
         #[arg(long)]
         filter: Option<String>,
         /// Seconds per file.
-        #[arg(long)]
+        #[arg(long, value_parser = seconds)]
         timeout: Option<f64>,
     },
     /// Turn a replay token back into its trace.
@@ -162,7 +167,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    match on_big_stack(move || run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if let Some(u) = e.downcast_ref::<UserError>() {
@@ -175,6 +180,113 @@ fn main() -> ExitCode {
     }
 }
 
+/// The front end's recursion is bounded (nesting depth, operator chains),
+/// but lowering and the AST's destructor walk those trees recursively:
+/// run the command on a thread whose stack fits the bounds in any build.
+/// The stack is reserved, not committed up front.
+fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    const STACK: usize = 512 << 20;
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new().name("kvet".into()).stack_size(STACK).spawn_scoped(scope, f) {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => Err(anyhow::anyhow!("cannot start the main thread: {e}")),
+        }
+    })
+}
+
+/// Read a source file: UTF-8 (an error names the first bad byte's
+/// line, column and offset), with old Mac line ends (a lone `\r`) read
+/// as newlines. The byte length is kept, so spans stay valid.
+fn read_source(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut src = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let off = e.utf8_error().valid_up_to();
+            let good = std::str::from_utf8(&e.as_bytes()[..off]).unwrap_or_default();
+            let (l, c) = kvet_syntax::line_col(good, off as u32);
+            let byte = e.as_bytes()[off];
+            return Err(UserError(format!(
+                "error: {}:{l}:{c}: the file is not valid UTF-8: byte 0x{byte:02x} at offset {off}\n",
+                path.display()
+            ))
+            .into());
+        }
+    };
+    if src.contains('\r') {
+        src = cr_to_lf(&src);
+    }
+    Ok(src)
+}
+
+/// Replace every `\r` not followed by `\n` by `\n` (same length).
+fn cr_to_lf(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut it = src.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\r' && it.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Exit code of a search that stopped at a bound before it was
+/// complete, having found nothing so far: neither a pass (0) nor a
+/// finding (1).
+pub(crate) const INCOMPLETE: u8 = 3;
+
+/// The exit code of several results: bad input (2) over a finding (1)
+/// over an incomplete search (3) over a complete, clean one (0).
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        0 => 0,
+        INCOMPLETE => 1,
+        1 => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The search's memory budget in bytes: the bound (`--max-memory` MiB,
+/// or three quarters of the machine's available memory) less what the
+/// process already holds (its code, the program, the parse).
+fn search_memory(mib: Option<u64>) -> u64 {
+    let bound = match mib {
+        Some(m) => m.saturating_mul(1 << 20),
+        None => meminfo_kib("/proc/meminfo", "MemAvailable:").map_or(8 << 30, |k| k * 1024 / 4 * 3),
+    };
+    let held = meminfo_kib("/proc/self/status", "VmRSS:").map_or(0, |k| k * 1024);
+    bound.saturating_sub(held)
+}
+
+/// A `Key:   N kB` line of a /proc file, in KiB (Linux; None elsewhere).
+fn meminfo_kib(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// Peak resident memory of this process in bytes (Linux), for `--stats`.
+fn peak_rss() -> Option<u64> {
+    meminfo_kib("/proc/self/status", "VmHWM:").map(|k| k * 1024)
+}
+
+/// A `--timeout` value: a finite, positive number of seconds.
+fn seconds(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("`{s}` is not a positive, finite number of seconds")),
+        Err(e) => Err(format!("`{s}` is not a number of seconds: {e}")),
+    }
+}
+
 fn color() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -182,7 +294,7 @@ fn color() -> bool {
 
 /// Read and compile one file, rendering errors.
 fn load(path: &Path) -> Result<(String, Program)> {
-    let src = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let src = read_source(path)?;
     let name = path.display().to_string();
     let pre = kvet_ir::PRELUDE;
     let file = kvet_syntax::parse_with_prelude(pre, &src).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
@@ -211,6 +323,9 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if p.is_dir() {
             let mut v = Vec::new();
             walk(p, &mut v)?;
+            if v.is_empty() {
+                return Err(UserError(format!("kvet: no .kvet or .litmus file under {}\n", p.display())).into());
+            }
             v.sort();
             out.extend(v);
         } else if p.exists() {
@@ -235,6 +350,20 @@ fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let stats = match &cli.cmd {
+        Cmd::Check { search, .. } | Cmd::Litmus { search, .. } | Cmd::Demo { search } => search.stats,
+        _ => false,
+    };
+    let code = run_cmd(cli);
+    if stats {
+        if let Some(b) = peak_rss() {
+            eprintln!("kvet: peak resident memory {:.1} MiB", b as f64 / (1 << 20) as f64);
+        }
+    }
+    code
+}
+
+fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
         Cmd::Check { paths, search, json, replay } => {
             let files = collect(&paths)?;
@@ -282,7 +411,7 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
             Ok(p) => p,
             Err(e) => {
                 eprint!("{}", kvet_report::render_error(name, src, pre, &e, color()));
-                worst = 2;
+                worst = worse(worst, 2);
                 continue;
             }
         };
@@ -296,7 +425,7 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
         let mark = match expected_kinds(src) {
             Some(want) if want == verdict => "",
             Some(_) => {
-                worst = 1;
+                worst = worse(worst, 1);
                 "  (UNEXPECTED)"
             }
             None => "",
@@ -318,12 +447,17 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
 }
 
 fn stop_text(ex: &Exploration) -> String {
-    match ex.stopped {
-        None => String::new(),
-        Some(kvet_explore::StopReason::States(n)) => format!(" (stopped at the state bound {n}: coverage is partial)"),
-        Some(kvet_explore::StopReason::Time(t)) => format!(" (stopped at the time bound {t}s after {} states: coverage is partial)", ex.states),
-        Some(kvet_explore::StopReason::Memory(m)) => format!(" (stopped at the memory bound {} MiB after {} states: coverage is partial)", m >> 20, ex.states),
-    }
+    let bound = match ex.stopped {
+        None => return String::new(),
+        Some(kvet_explore::StopReason::States(n)) => format!("the state bound {n}"),
+        Some(kvet_explore::StopReason::Time(t)) => format!("the time bound {t}s"),
+        Some(kvet_explore::StopReason::Memory(m)) => format!("the memory bound ({} MiB for the search)", m >> 20),
+    };
+    let left = ex.frontier as f64 / ex.states.max(1) as f64 * 100.0;
+    format!(
+        " (stopped at {bound}: coverage is partial: {} states to depth {}, {} of them ({left:.1}%) not yet expanded)",
+        ex.states, ex.depth, ex.frontier
+    )
 }
 
 fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
@@ -331,7 +465,7 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut jsons = Vec::new();
     for f in files {
         let Some((src, prog)) = load_or_report(f) else {
-            worst = 2;
+            worst = worse(worst, 2);
             continue;
         };
         let t0 = Instant::now();
@@ -345,7 +479,9 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
             None => "INCOMPLETE".to_string(),
         };
         if !bugs.is_empty() {
-            worst = worst.max(1);
+            worst = worse(worst, 1);
+        } else if verdict == "INCOMPLETE" {
+            worst = worse(worst, INCOMPLETE);
         }
         let cond = condition_summary(&prog, &ex);
         let mut traces = Vec::new();
@@ -382,6 +518,10 @@ fn condition_summary(p: &Program, ex: &Exploration) -> String {
     let Some((q, c)) = &p.quant else { return String::new() };
     let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
     let n = ex.outcomes.len();
+    if !ex.complete {
+        // a partial search decides nothing: say what it saw
+        return format!("  condition undecided ({pos} of {n} outcomes seen so far satisfy it)");
+    }
     let obs = if pos == 0 {
         "Never"
     } else if pos == n {
@@ -402,12 +542,18 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut out = Vec::new();
     for f in files {
         let Some((src, prog)) = load_or_report(f) else {
-            worst = 2;
+            worst = worse(worst, 2);
             continue;
         };
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);
         let secs = t0.elapsed().as_secs_f64();
+        if !ex.complete {
+            // herd's block would state an Observation the search has not earned
+            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), stop_text(&ex));
+            worst = worse(worst, INCOMPLETE);
+            continue;
+        }
         let outcomes: Vec<Vec<i64>> = ex.outcomes.keys().cloned().collect();
         let mut counts = kvet_report::Counts::default();
         if let Some((_, c)) = &prog.quant {
@@ -437,7 +583,7 @@ fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
                 "Sometimes"
             };
             if !expected.eq_ignore_ascii_case(obs) {
-                worst = worst.max(1);
+                worst = worse(worst, 1);
             }
         }
     }

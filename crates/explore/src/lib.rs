@@ -155,4 +155,6 @@ pub struct Exploration {
     /// The whole state space was covered.
     pub complete: bool,
     pub stopped: Option<StopReason>,
+    /// When stopped at a bound: the states stored but not yet expanded.
+    pub frontier: u64,
 }

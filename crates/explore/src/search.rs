@@ -36,6 +36,12 @@ struct Ctx<'m, 'p> {
     /// Status of each thread in the state being expanded.
     stat: Vec<Status>,
     start: Instant,
+    /// Bytes that do not grow with the search: the working copies of the
+    /// state vector (the program's memory, registers and contexts).
+    fixed_bytes: usize,
+    /// Bytes of the frontier arrays not passed to `successor` (the BFS
+    /// level being expanded).
+    held_bytes: usize,
 }
 
 impl Ctx<'_, '_> {
@@ -125,7 +131,9 @@ impl Ctx<'_, '_> {
         true
     }
 
-    fn out_of_budget(&mut self) -> bool {
+    /// Stop at the state, time or memory bound. `frontier` is the bytes
+    /// held by the arrays the new state was pushed to.
+    fn out_of_budget(&mut self, frontier: usize) -> bool {
         if self.res.states >= self.opts.max_states {
             self.res.stopped = Some(StopReason::States(self.opts.max_states));
             return true;
@@ -137,11 +145,25 @@ impl Ctx<'_, '_> {
                     return true;
                 }
             }
-            let bytes = self.visited.bytes() + self.parent.len() * 5;
-            if bytes as u64 > self.opts.max_memory {
-                self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
-                return true;
-            }
+        }
+        self.over_memory(frontier)
+    }
+
+    /// The memory bound, checked at every stored state: everything the
+    /// search holds, by capacity, with the visited table counted at its
+    /// peak if the next insertion makes it grow (old and new table both
+    /// live while it rehashes), so that the bound holds before it is
+    /// crossed rather than after.
+    fn over_memory(&mut self, frontier: usize) -> bool {
+        let bytes = self.visited.peak_bytes()
+            + self.parent.capacity() * 4
+            + self.via.capacity() * 2
+            + self.held_bytes
+            + frontier
+            + self.fixed_bytes;
+        if bytes as u64 > self.opts.max_memory {
+            self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
+            return true;
         }
         false
     }
@@ -183,16 +205,6 @@ impl Ctx<'_, '_> {
         true
     }
 
-    /// The BFS frontier (`words` state words) counts against the memory bound.
-    fn frontier_too_big(&mut self, words: usize) -> bool {
-        let bytes = (words * 8 + self.visited.bytes() + self.parent.len() * 6) as u64;
-        if bytes > self.opts.max_memory {
-            self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
-            return true;
-        }
-        false
-    }
-
     /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
     /// it finds, and store the successor in `out` if it is new.
     #[allow(clippy::too_many_arguments)]
@@ -217,7 +229,7 @@ impl Ctx<'_, '_> {
         self.res.states += 1;
         out.extend_from_slice(scratch);
         out_ids.push(nid);
-        if self.out_of_budget() {
+        if self.out_of_budget(frontier_bytes(out, out_ids)) {
             return Succ::Stop;
         }
         Succ::Stored(progress)
@@ -238,6 +250,11 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// Bytes held by a frontier's state words and ids, by capacity.
+fn frontier_bytes(words: &Vec<i64>, ids: &Vec<u32>) -> usize {
+    words.capacity() * 8 + ids.capacity() * 4
+}
+
 /// Explore all interleavings of `prog`.
 pub fn explore(prog: &Program, opts: &Options) -> Exploration {
     let m = Machine::new(prog);
@@ -253,6 +270,8 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         obs: Vec::new(),
         stat: Vec::new(),
         start: Instant::now(),
+        fixed_bytes: 0,
+        held_bytes: 0,
     };
     let init = match m.initial(&mut NoTrace::default()) {
         Ok(s) => s,
@@ -264,6 +283,13 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
     };
     cx.visited.insert(fingerprint(&init));
     cx.res.states = 1;
+    // the initial state, the scratch copy and the state being expanded
+    cx.fixed_bytes = init.len() * 8 * 3;
+    if cx.over_memory(0) {
+        cx.res.complete = false;
+        cx.res.frontier = 1;
+        return cx.res;
+    }
     match opts.order {
         SearchOrder::Bfs => bfs(&mut cx, init),
         SearchOrder::Dfs => dfs(&mut cx, init),
@@ -286,8 +312,12 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
             if !cx.classify(s, id) {
                 continue;
             }
+            // on a stop, the states of this level not yet expanded and
+            // the next level are the frontier left
+            let left = (cur_ids.len() - k - 1) as u64;
             if cx.try_ample(s, id, &mut scratch, &mut sink, &mut next, &mut next_ids) {
-                if cx.out_of_budget() {
+                if cx.out_of_budget(frontier_bytes(&next, &next_ids)) {
+                    cx.res.frontier = left + next_ids.len() as u64;
                     return;
                 }
                 continue;
@@ -296,11 +326,11 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
             for mi in 0..cx.moves.len() {
                 let mv = cx.moves[mi];
                 match cx.successor(s, id, mv, &mut scratch, &mut sink, &mut next, &mut next_ids) {
-                    Succ::Stop => return,
+                    Succ::Stop => {
+                        cx.res.frontier = left + next_ids.len() as u64;
+                        return;
+                    }
                     Succ::Stored(p) | Succ::Seen(p) => progress |= p,
-                }
-                if cx.frontier_too_big(cur.len() + next.len()) {
-                    return;
                 }
             }
             if !progress {
@@ -314,6 +344,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
         std::mem::swap(&mut cur_ids, &mut next_ids);
         next.clear();
         next_ids.clear();
+        cx.held_bytes = frontier_bytes(&cur, &cur_ids);
         cx.res.depth += 1;
     }
 }
@@ -333,7 +364,8 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             continue;
         }
         if cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack, &mut ids) {
-            if cx.out_of_budget() {
+            if cx.out_of_budget(frontier_bytes(&stack, &ids)) {
+                cx.res.frontier = ids.len() as u64;
                 return;
             }
             continue;
@@ -343,7 +375,10 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
         for mi in (0..cx.moves.len()).rev() {
             let mv = cx.moves[mi];
             match cx.successor(&s, id, mv, &mut scratch, &mut sink, &mut stack, &mut ids) {
-                Succ::Stop => return,
+                Succ::Stop => {
+                    cx.res.frontier = ids.len() as u64;
+                    return;
+                }
                 Succ::Stored(p) | Succ::Seen(p) => progress |= p,
             }
         }

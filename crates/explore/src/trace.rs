@@ -149,7 +149,13 @@ pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> 
         return Err(ReplayError::OtherProgram(id.to_string(), mine));
     }
     let mut out = Vec::new();
-    for part in sched.split('-').filter(|p| !p.is_empty()) {
+    // The empty schedule is the initial state; otherwise every part
+    // is a move (`-1` or `a--b` is no schedule kvet prints).
+    let parts: Vec<&str> = if sched.is_empty() { Vec::new() } else { sched.split('-').collect() };
+    if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*')) {
+        return Err(ReplayError::Malformed);
+    }
+    for part in parts {
         let (mv, count) = match part.split_once('*') {
             Some((m, c)) => (m, c.parse::<usize>().map_err(|_| ReplayError::Malformed)?),
             None => (part, 1),

@@ -15,6 +15,11 @@ pub trait VisitedSet {
     }
     /// Bytes of memory held.
     fn bytes(&self) -> usize;
+    /// Bytes held at the peak of the next insertion (a table that must
+    /// grow holds its old and its new slots at once).
+    fn peak_bytes(&self) -> usize {
+        self.bytes()
+    }
 }
 
 /// Fingerprint of a state vector.
@@ -82,5 +87,13 @@ impl VisitedSet for FpTable {
 
     fn bytes(&self) -> usize {
         self.slots.len() * 16
+    }
+
+    fn peak_bytes(&self) -> usize {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.slots.len() * 16 * 3
+        } else {
+            self.slots.len() * 16
+        }
     }
 }

@@ -167,11 +167,13 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
     let mut out = Vec::new();
     for item in &file.items {
         let ast::Item::Handler(h) = item else { continue };
-        if h.cpu != cpu {
-            continue;
-        }
+        // (checked whatever CPU is being lowered: a handler for a CPU
+        // with no process would otherwise never be looked at)
         if h.cpu >= lw.nthreads {
             return Err(Error::new(h.span, format!("handler for CPU{}, but there is no process P{}", h.cpu, h.cpu)));
+        }
+        if h.cpu != cpu {
+            continue;
         }
         let kind = match h.kind {
             ast::HandlerKind::Hardirq => HandlerKind::Hardirq,
@@ -210,7 +212,9 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
     for t in 0..lw.nthreads {
         let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), LIVE);
         if let Some(u) = usage {
-            lw.init_mem[(base + u) as usize] = 1;
+            if let Some(c) = lw.init_mem.get_mut((base + u) as usize) {
+                *c = 1;
+            }
         }
         lw.task_cells.push(base);
     }
@@ -280,7 +284,9 @@ fn kmem_cache_create(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::
     };
     lw.pool_sites.push(PoolSite { size, sites: 0, cache: Some(cname.clone()), typesafe_rcu: flags & SLAB_TYPESAFE_BY_RCU != 0 });
     let desc = lw.alloc_dynamic(&format!("kmem_cache {cname}"), &Ty::Int, 1, ObjKind::Static, 0);
-    lw.init_mem[desc as usize] = k as i64 + 1;
+    if let Some(c) = lw.init_mem.get_mut(desc as usize) {
+        *c = k as i64 + 1;
+    }
     Ok((Opd::Imm(ptr_to(desc)), Ty::Void.ptr()))
 }
 

@@ -59,6 +59,9 @@ pub(crate) struct BodyCx {
     frames: Vec<Frame>,
     /// label id -> pc, filled when placed.
     label_pc: Vec<u32>,
+    /// Every `goto` (label id, label name, span of the goto), checked
+    /// against the placed labels when the body is finished.
+    gotos: Vec<(u32, String, Span)>,
     inline_stack: Vec<String>,
     pub text: String,
     pub span: Span,
@@ -103,6 +106,8 @@ pub(crate) struct Lowerer<'a> {
     pub ipi_funcs: Vec<String>,
     pub rcu_funcs: Vec<String>,
     pub nthreads: u32,
+    /// The first object that did not fit in the program's memory limit.
+    pub over_memory: Option<(String, Span)>,
     /// Prelude globals, allocated on first use.
     lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
     /// Functions used as values somewhere (the candidates of calls
@@ -148,6 +153,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         ipi_funcs: crate::kernel::ipi_functions(file),
         rcu_funcs: crate::kernel::rcu_functions(file),
         nthreads: 0,
+        over_memory: None,
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
     };
@@ -194,6 +200,11 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         return Ok((Program::empty(), true));
     }
     let pools = crate::kernel::create_pools(&mut lw);
+    if let Some((name, span)) = lw.over_memory.take() {
+        let span = if span == Span::default() { file.span } else { span };
+        return Err(Error::new(span, format!("the scenario's memory is too large: `{name}` does not fit"))
+            .with_note(format!("kvet models at most {} cells (scalars) of memory in all", crate::types::MAX_PROGRAM_CELLS)));
+    }
     let (observed, ndisplay, filter, quant) = crate::cond::lower_final(&lw, file, &mut threads)?;
     for t in &mut threads {
         crate::opt::fold_constant_registers(t);
@@ -229,6 +240,7 @@ impl BodyCx {
             loops: Vec::new(),
             frames: Vec::new(),
             label_pc: Vec::new(),
+            gotos: Vec::new(),
             inline_stack: Vec::new(),
             text: String::new(),
             span: Span::default(),
@@ -434,6 +446,14 @@ impl<'a> Lowerer<'a> {
     }
 
     fn alloc_kind(&mut self, name: &str, ty: &Ty, size: u32, kind: ObjKind, status: Val) -> u32 {
+        // Past the program's memory limit nothing more is allocated;
+        // lowering then fails with `memory_limit_error`.
+        let size = if self.init_mem.len() + size as usize + 1 > crate::types::MAX_PROGRAM_CELLS {
+            self.over_memory.get_or_insert((name.to_string(), self.cx.span));
+            0
+        } else {
+            size
+        };
         let status_cell = (kind != ObjKind::Static).then(|| {
             self.init_mem.push(status);
             (self.init_mem.len() - 1) as u32
@@ -528,7 +548,9 @@ impl<'a> Lowerer<'a> {
             (ast::ExprKind::InitList(items), _) if items.len() == 1 => self.static_init(cell, ty, &items[0].1),
             _ => {
                 let v = self.static_value(e, ty)?;
-                self.init_mem[cell as usize] = v;
+                if let Some(c) = self.init_mem.get_mut(cell as usize) {
+                    *c = v;
+                }
                 Ok(())
             }
         }
@@ -750,6 +772,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn finish_body(&mut self) -> Res<Vec<Step>> {
+        // A goto whose label is never placed in its function (a label of
+        // another function, or none at all) would jump nowhere.
+        for (lab, name, span) in std::mem::take(&mut self.cx.gotos) {
+            if self.cx.label_pc[lab as usize] == u32::MAX {
+                return Err(Error::new(span, format!("label `{name}` is not defined in this function"))
+                    .with_label("this goto has no target")
+                    .with_note("a goto can only jump to a label of the function it is written in"));
+            }
+        }
         let mut steps = std::mem::take(&mut self.cx.steps);
         let pcs = &self.cx.label_pc;
         let fix = |l: u32| -> u32 { pcs[l as usize] };
@@ -835,7 +866,7 @@ impl<'a> Lowerer<'a> {
             // names that register.
             if let (true, Some(Var::Reg(r, _))) = (self.in_proc_top && self.cx.scopes.len() == 2, self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned()) {
                 if let Some(init) = &d.init {
-                    let (v, _) = self.rvalue(init)?;
+                    let v = self.scalar_rvalue(init)?;
                     self.emit(Instr::Mov(r, v));
                 }
                 self.bind(&d.name, Var::Reg(r, ty));
@@ -849,7 +880,7 @@ impl<'a> Lowerer<'a> {
                 self.auto_regs.push((d.name.clone(), r));
             }
             if let Some(init) = &d.init {
-                let (v, _) = self.rvalue(init)?;
+                let v = self.scalar_rvalue(init)?;
                 self.emit(Instr::Mov(r, v));
             } else {
                 // Uninitialised locals start at 0, deterministically.
@@ -872,6 +903,18 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The value of `e` for a scalar destination: a struct has none (C
+    /// rejects `int r = s;`; kvet would otherwise store its address).
+    fn scalar_rvalue(&mut self, e: &ast::Expr) -> Res<Opd> {
+        let (v, t) = self.rvalue(e)?;
+        if let Ty::Struct(_) = t {
+            return Err(Error::new(e.span, "a struct cannot be assigned to a scalar")
+                .with_label("this is a struct")
+                .with_note("assign one of its fields, or take its address with `&`"));
+        }
+        Ok(v)
     }
 
     /// Run-time initialisation of a memory local.
@@ -910,7 +953,7 @@ impl<'a> Lowerer<'a> {
                 if !ty.is_scalar() {
                     return Err(Error::new(e.span, "aggregate initialisation from an expression is not supported; initialise the fields"));
                 }
-                let (v, _) = self.rvalue(e)?;
+                let v = self.scalar_rvalue(e)?;
                 self.emit(Instr::Store { addr: Opd::Imm(ptr_to(cell)), val: v, ord: Order::Plain });
                 Ok(())
             }
@@ -1040,6 +1083,7 @@ impl<'a> Lowerer<'a> {
             }
             S::Goto(l) => {
                 let lab = self.goto_label(l);
+                self.cx.gotos.push((lab, l.clone(), s.span));
                 self.emit(Instr::Jump(lab));
             }
             S::Label(l, inner) => {
@@ -1610,7 +1654,7 @@ impl<'a> Lowerer<'a> {
             return Ok((dst, t));
         }
         let v = match op {
-            None => self.rvalue(rhs)?.0,
+            None => self.scalar_rvalue(rhs)?,
             Some(bop) => {
                 // x op= e: a separate load and store (not atomic)
                 let (old, ot) = self.read_place(p.clone(), t.clone(), lhs.span)?;

@@ -19,6 +19,12 @@ pub enum LockTy {
     Rwsem,
 }
 
+/// The most cells (scalars) one object may have.
+pub const MAX_OBJECT_CELLS: u32 = 1 << 20;
+
+/// The most cells a whole program's memory may have.
+pub const MAX_PROGRAM_CELLS: usize = 1 << 22;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     Void,
@@ -107,6 +113,14 @@ impl Layouts {
                 s.size.max(1)
             }
             Ty::Array(t, n) => self.size_of(t, span)?.saturating_mul(*n),
+        })
+        .and_then(|n| {
+            if n > MAX_OBJECT_CELLS {
+                return Err(Error::new(span, if n == u32::MAX { "this object is too large: over 4 billion cells".to_string() } else { format!("this object is too large: {n} cells") })
+                    .with_label("too large")
+                    .with_note(format!("kvet models at most {MAX_OBJECT_CELLS} cells (scalars) per object")));
+            }
+            Ok(n)
         })
     }
 

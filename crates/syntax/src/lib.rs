@@ -16,5 +16,5 @@ mod span;
 pub use ast::*;
 pub use error::Error;
 pub use herd_hash::herd_hash;
-pub use parser::{parse, parse_with_prelude};
+pub use parser::{parse, parse_with_prelude, MAX_CPUS};
 pub use span::{line_col, Span, PRELUDE_BASE};

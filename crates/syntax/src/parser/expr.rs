@@ -49,6 +49,9 @@ fn assign_op(p: P) -> Option<Option<BinOp>> {
     })
 }
 
+/// Most binary operators in one left-associative chain (`a + b + ...`).
+const MAX_CHAIN: u32 = 1024;
+
 fn mk(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
@@ -111,10 +114,22 @@ impl Parser {
 
     fn binary(&mut self, min: u8) -> R<Expr> {
         let mut lhs = self.unary()?;
+        // A left-associative chain is parsed by this loop, not by
+        // recursion, but it builds a tree as deep as the chain is long,
+        // which every later pass walks recursively: bound it.
+        let mut chain = 0u32;
         while let Tok::P(p) = self.peek().tok {
             let Some((op, prec)) = binop(p) else { break };
             if prec < min {
                 break;
+            }
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(Error::new(self.span(), "this expression is too long")
+                    .with_label("operator limit reached here")
+                    .with_note(format!(
+                        "kvet accepts at most {MAX_CHAIN} binary operators in one chain; split the expression"
+                    )));
             }
             self.bump();
             self.enter()?;

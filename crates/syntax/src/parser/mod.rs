@@ -26,6 +26,10 @@ pub(crate) type R<T> = Result<T, Error>;
 /// or conditions) is refused.
 const MAX_DEPTH: u32 = 256;
 
+/// Processes are `P0` to `P{MAX_CPUS - 1}`: a CPU mask (IPIs) is one
+/// 64-bit word, and lock words record their holder in a byte.
+pub const MAX_CPUS: u32 = 64;
+
 /// Parse one input file: a herd7 C litmus test or a kvet scenario.
 pub fn parse(src: &str) -> Result<File, Error> {
     parse_with_prelude("", src)
@@ -612,6 +616,13 @@ impl Parser {
     fn item_inner(&mut self, items: &mut Vec<Item>) -> R<()> {
         let start = self.span();
         // A process `P<n>(...)`.
+        if let Some(name) = self.peek().ident().filter(|n| looks_like_proc(n)) {
+            if self.peek_at(1).is_p(P::LParen) && !matches!(proc_index(name), Some(i) if i < MAX_CPUS) {
+                return Err(Error::new(start, format!("`{name}` is beyond the last CPU kvet models"))
+                    .with_label("process number too large")
+                    .with_note(format!("processes are P0 to P{} (one per CPU)", MAX_CPUS - 1)));
+            }
+        }
         if let Some(index) = self.peek().ident().and_then(proc_index) {
             if self.peek_at(1).is_p(P::LParen) {
                 self.bump();
@@ -1062,6 +1073,11 @@ impl Parser {
             _ => Err(self.expected("a value", "(a number, a variable name or 'N:reg')")),
         }
     }
+}
+
+/// `P` followed by digits only.
+fn looks_like_proc(name: &str) -> bool {
+    name.strip_prefix('P').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `P12` → 12.
