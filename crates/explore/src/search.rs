@@ -114,7 +114,7 @@ impl Ctx<'_, '_> {
         if m.has_plain {
             for t in 0..n {
                 for u in t + 1..n {
-                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled {
+                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
                         if let Some(v) = m.race(s, t, u) {
                             self.report(v, id, None);
                         }
@@ -155,6 +155,7 @@ impl Ctx<'_, '_> {
         let n = m.layout.nthreads;
         (0..n).find(|&t| {
             self.stat[t] == Status::Enabled
+                && m.layout.curr[t] == crate::state::NONE
                 && !self.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
                 && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t).map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())))
         })
@@ -368,7 +369,7 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
     };
     for t in 0..m.layout.nthreads {
         let Status::Blocked(w) = m.status(s, t) else { continue };
-        let who = format!("CPU{t}{}", ctx(t));
+        let who = format!("{}{}", m.who(t), ctx(t));
         match w {
             Wait::Lock(c, kind) => {
                 spinners += 1;
@@ -377,9 +378,9 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
                 let v = s[c as usize];
                 let readers = (v >> 16) & 0xffff;
                 match m.holder(s, c) {
-                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which CPU{t} itself holds")),
-                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by CPU{h}, which has exited)")),
-                    Some(h) => parts.push(format!("{who} waits for {name} (held by CPU{h})")),
+                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which {} itself holds", m.who(t))),
+                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by {}, which has exited)", m.who(h))),
+                    Some(h) => parts.push(format!("{who} waits for {name} (held by {})", m.who(h))),
                     None if readers > 0 => parts.push(format!("{who} waits in {verb}({name}) for {readers} reader(s)")),
                     None if (v >> 32) & 0xff != 0 => parts.push(format!("{who} waits in {verb}({name}) behind a queued writer (CPU{})", ((v >> 32) & 0xff) - 1)),
                     None => parts.push(format!("{who} waits for {name}")),
@@ -401,6 +402,7 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
             Wait::Sleep => sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t)))),
             Wait::Completion(c) => sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c))),
             Wait::RcuBarrier => sleepers.push(format!("{who} sleeps forever in rcu_barrier()")),
+            Wait::Cpu(c) => parts.push(format!("{who} is runnable but never gets CPU{c}")),
         }
     }
     let stranded = m.stranded_callbacks(s);

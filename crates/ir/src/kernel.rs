@@ -44,7 +44,7 @@ pub(crate) fn function_values(file: &ast::File) -> rustc_hash::FxHashSet<String>
 
 /// Call `f` on `e` and every sub-expression, except the names of called
 /// functions (`f` in `f(x)`).
-fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+pub(crate) fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
     use ast::ExprKind as K;
     f(e);
     match &e.kind {
@@ -104,7 +104,7 @@ fn each_stmt_expr(s: &ast::Stmt, f: &mut dyn FnMut(&ast::Expr)) {
 }
 
 /// Call `f` on every top-level expression of every function body.
-fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
+pub(crate) fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
     let stmt = each_stmt_expr;
     for item in &file.items {
         let body = match item {
@@ -167,15 +167,16 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
     let mut out = Vec::new();
     for item in &file.items {
         let ast::Item::Handler(h) = item else { continue };
-        if h.cpu != cpu {
+        if h.cpu != cpu || h.kind == ast::HandlerKind::Task {
             continue;
         }
-        if h.cpu >= lw.nthreads {
+        if h.cpu >= lw.ncpus {
             return Err(Error::new(h.span, format!("handler for CPU{}, but there is no process P{}", h.cpu, h.cpu)));
         }
         let kind = match h.kind {
             ast::HandlerKind::Hardirq => HandlerKind::Hardirq,
             ast::HandlerKind::Softirq => HandlerKind::Softirq,
+            ast::HandlerKind::Task => continue,
         };
         let entry = lw.cx.steps.len() as u32;
         lw.cx.span = h.func.span;
@@ -208,7 +209,10 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
     })?;
     let usage = lw.layouts.field(ty_struct(&ty), "usage").map(|f| f.offset);
     for t in 0..lw.nthreads {
-        let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), LIVE);
+        // a kthread exists only once kthread_create() made it
+        let status = if crate::sched::is_kthread(lw, t) { 0 } else { LIVE };
+        let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), status);
+        crate::sched::alloc_kthread(lw, t, span)?;
         if let Some(u) = usage {
             lw.init_mem[(base + u) as usize] = 1;
         }
