@@ -856,7 +856,7 @@ impl Machine<'_> {
         let hd = &self.prog.threads[t].handlers[h];
         match hd.kind {
             HandlerKind::Hardirq => (s[cb + FIRED + h] as u32) < hd.times,
-            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && (s[cb + FIRED + h] as u32) < hd.times,
+            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && hd.gate.map_or((s[cb + FIRED + h] as u32) < hd.times, |g| s[g as usize] != 0),
             HandlerKind::Ipi => s[cb + IPI_PEND] == hd.ipi.map_or(0, |i| i as i64 + 1),
             HandlerKind::RcuCallback => s[cb + SOFT] == 0 && s[cb + BH] == 0 && self.ready_callback(s, t).is_some_and(|(_, f)| Some(f) == hd.ipi),
         }
@@ -872,7 +872,9 @@ impl Machine<'_> {
                 s[cb + SOFT] = h as i64 + 1;
                 s[cb + SOFT_PC] = hd.entry as i64;
                 s[cb + BH] += 1;
-                s[cb + FIRED + h] += 1;
+                if hd.gate.is_none() {
+                    s[cb + FIRED + h] += 1;
+                }
             }
             HandlerKind::RcuCallback => {
                 let (k, _) = self.ready_callback(s, t).expect("fire() follows can_fire()");

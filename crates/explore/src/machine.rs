@@ -209,7 +209,11 @@ impl<'p> Machine<'p> {
         if self.layout.curr[t] != NONE {
             return self.sched_status(s, t);
         }
-        self.own_status(s, t)
+        let st = self.own_status(s, t);
+        if st == Status::Blocked(Wait::Sleep) && self.prog.threads[t].origin == TaskOrigin::Kworker {
+            return Status::Done; // an idle kworker
+        }
+        st
     }
 
     /// What thread `t`'s next step would do, ignoring whether its CPU

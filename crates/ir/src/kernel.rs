@@ -181,7 +181,11 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let entry = lw.cx.steps.len() as u32;
         lw.cx.span = h.func.span;
         let (_, arg) = lw.handler_body(&h.func)?;
-        out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None });
+        out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None, gate: None });
+    }
+    // the timer softirq of this CPU, if the program uses timers
+    if let Some(h) = crate::sched::timer_softirq(lw, file, cpu)? {
+        out.push(h);
     }
     let funcs = lw.ipi_funcs.iter().map(|n| (n.clone(), HandlerKind::Ipi, "IPI function"));
     let funcs: Vec<_> = funcs.chain(lw.rcu_funcs.iter().map(|n| (n.clone(), HandlerKind::RcuCallback, "RCU callback"))).collect();
@@ -195,7 +199,7 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let (_, arg) = lw.handler_body(f)?;
         // the index among the IPI functions, or among the RCU callbacks
         let i = &mut index[(kind == HandlerKind::RcuCallback) as usize];
-        out.push(Handler { name, kind, entry, times: u32::MAX, arg, ipi: Some(*i) });
+        out.push(Handler { name, kind, entry, times: u32::MAX, arg, ipi: Some(*i), gate: None });
         *i += 1;
     }
     Ok(out)

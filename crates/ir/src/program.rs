@@ -213,6 +213,9 @@ pub struct Handler {
     /// Index among the program's IPI functions (IPIs) or RCU callback
     /// functions (RCU callbacks).
     pub ipi: Option<u32>,
+    /// A softirq that may run whenever this cell is non-zero (the timer
+    /// softirq: while timers are queued on its CPU), however often.
+    pub gate: Option<u32>,
 }
 
 /// What kind of check fails when an assertion does.
@@ -416,6 +419,9 @@ pub enum TaskOrigin {
     /// The kthread of a kthread_create()/kthread_run() call naming this
     /// function: it exists once created.
     Kthread(String),
+    /// The kworker that runs work items (prelude/sched.h): asleep with
+    /// nothing to do, it does not keep a scenario from ending.
+    Kworker,
 }
 
 /// What kind of memory an object is, which decides its lifetime.

@@ -104,6 +104,13 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
     if let Some(e) = err {
         return Err(e);
     }
+    if uses_workqueues(file) {
+        let sp = file.span;
+        let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop".into()), span: sp };
+        let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
+        let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
+        out.push(TaskDecl { name: "kworker".into(), cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+    }
     Ok(out)
 }
 
@@ -156,6 +163,57 @@ pub(crate) fn exit_sequence(lw: &mut Lowerer, t: u32, origin: &TaskOrigin) -> Re
         "complete(&kthread->exited)".into(),
     );
     Ok(())
+}
+
+/// Does the scenario (not the prelude) call one of these functions?
+fn calls_any(file: &ast::File, names: &[&str]) -> bool {
+    let mut found = false;
+    crate::kernel::visit_exprs(file, &mut |e| {
+        crate::kernel::each_node(e, &mut |n| {
+            if let ast::ExprKind::Call(callee, _) = &n.kind {
+                if let ast::ExprKind::Ident(name) = &callee.kind {
+                    found |= n.span.lo < kvet_syntax::PRELUDE_BASE && names.contains(&name.as_str());
+                }
+            }
+        })
+    });
+    found
+}
+
+/// Does the file use timers (kernel/time/timer.c)?
+fn uses_timers(file: &ast::File) -> bool {
+    calls_any(file, &["timer_setup", "mod_timer", "add_timer", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work"])
+}
+
+/// Does the file use workqueues (kernel/workqueue.c)?
+fn uses_workqueues(file: &ast::File) -> bool {
+    calls_any(file, &["INIT_WORK", "INIT_DELAYED_WORK", "queue_work", "queue_work_on", "schedule_work", "queue_delayed_work", "schedule_delayed_work"])
+}
+
+/// CPU `cpu`'s timer softirq (run_timer_softirq()): it may run whenever
+/// a timer is queued on that CPU, and runs the first one
+/// (`__run_timers()` in prelude/sched.h).
+pub(crate) fn timer_softirq(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Res<Option<Handler>> {
+    if !uses_timers(file) {
+        return Ok(None);
+    }
+    let sp = lw.cx.span;
+    let callee = ast::Expr { kind: ast::ExprKind::Ident("__run_timers".into()), span: sp };
+    let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
+    let func = ast::FuncDef {
+        name: "run_timer_softirq".into(),
+        ret: ast::Type::Void,
+        params: vec![],
+        body: ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp },
+        span: sp,
+    };
+    let entry = lw.cx.steps.len() as u32;
+    lw.handler_body(&func)?;
+    let g = lw.globals.get("timer_bases").map(|g| g.cell).ok_or_else(|| Error::new(file.span, "timers need timer_bases, which the kvet prelude defines; it is missing"))?;
+    let bid = lw.layouts.struct_id("timer_base");
+    let size = lw.layouts.size_of(&Ty::Struct(bid), file.span)?;
+    let nr = lw.layouts.field(bid, "nr").map(|f| f.offset).ok_or_else(|| Error::new(file.span, "struct timer_base needs a field `nr`"))?;
+    Ok(Some(Handler { name: func.name, kind: HandlerKind::Softirq, entry, times: u32::MAX, arg: None, ipi: None, gate: Some(g + cpu * size + nr) }))
 }
 
 /// The CPU the thread being lowered runs on (its `P<n>`'s, or its own).
