@@ -733,7 +733,7 @@ impl Machine<'_> {
 
     /// The queued callbacks that can never run in a final state, and why.
     pub(crate) fn stranded_callbacks(&self, s: &[i64]) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.stranded_timers(s);
         if self.layout.rcu_cb == NONE {
             return out;
         }

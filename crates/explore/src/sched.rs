@@ -33,14 +33,16 @@ impl Machine<'_> {
             // an interrupt handler holds the CPU
             return if own == Status::Enabled { Status::Blocked(Wait::Cpu(h as u32)) } else { own };
         }
-        if own != Status::Enabled {
-            return own;
-        }
         let c = s[self.layout.curr[t]];
-        if c == 0 || c == t as i64 + 1 || self.yields(s, (c - 1) as usize) {
-            Status::Enabled
-        } else {
-            Status::Blocked(Wait::Cpu(h as u32))
+        let mine = c == t as i64 + 1;
+        let free = c == 0 || (!mine && self.yields(s, (c - 1) as usize));
+        match own {
+            Status::Enabled if mine || free => Status::Enabled,
+            Status::Enabled => Status::Blocked(Wait::Cpu(h as u32)),
+            // the scheduler may pick a task that will spin (on a lock, a
+            // seqcount, an IPI answer): switching it in is a step of its own
+            Status::Blocked(w) if free && !w.sleeps() => Status::Enabled,
+            _ => own,
         }
     }
 
@@ -108,6 +110,9 @@ impl Machine<'_> {
         let cur = self.layout.curr[t];
         if task_ctx {
             s[cur] = t as i64 + 1;
+            if self.own_status(s, t) != Status::Enabled {
+                return Ok(()); // switched in, to spin
+            }
         }
         let r = self.step_inner(s, t, tr);
         if task_ctx && r.is_ok() && self.ctx(s, t) == crate::kernel::Ctx::Task && self.yields(s, t) {
@@ -166,6 +171,27 @@ impl Machine<'_> {
         let p = ptr_to(task);
         s[self.layout.reg_base[t] + dst as usize] = p;
         Ok(Detail::Value(p))
+    }
+
+    /// Is a timer still queued (a gated softirq still to run)? Like RCU
+    /// callbacks, queued timers fire before the scenario ends.
+    pub fn timers_pending(&self, s: &[i64]) -> bool {
+        (0..self.layout.ncpus).any(|t| self.prog.threads[t].handlers.iter().any(|h| h.gate.is_some_and(|g| s[g as usize] != 0)))
+    }
+
+    /// The queued timers that can never fire in a final state.
+    pub(crate) fn stranded_timers(&self, s: &[i64]) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in 0..self.layout.ncpus {
+            for h in &self.prog.threads[t].handlers {
+                if h.gate.is_some_and(|g| s[g as usize] != 0) {
+                    let cb = self.layout.cpu[t];
+                    let why = if cb != NONE && s[cb + crate::state::IRQ_OFF] != 0 { "interrupts stay disabled there" } else { "bottom halves stay disabled there" };
+                    out.push(format!("a timer queued on CPU{t} never fires: {why}"));
+                }
+            }
+        }
+        out
     }
 
     /// How messages name thread `t`: `CPU<n>` for a `P<n>`, else the

@@ -87,7 +87,7 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) {
+        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) && !m.timers_pending(s) {
             if let Some(v) = m.exit_problem(s) {
                 self.report(v, id, None);
             }
@@ -104,7 +104,7 @@ impl Ctx<'_, '_> {
             }
         }
         if self.moves.is_empty() {
-            if !all_done || m.rcu_pending(s) {
+            if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
                 let (kind, msg) = stuck_message(m, s);
                 let v = Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() };
                 self.report(v, id, None);

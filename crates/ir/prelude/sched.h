@@ -306,8 +306,8 @@ static inline void __run_timers(void)
 	WRITE_ONCE(timer->pending, 0);
 	base->nr--;
 	base->running = timer;
-	spin_lock(&timer->running);
 	spin_unlock_irq(&base->lock);
+	spin_lock(&timer->running);
 	fn(timer);
 	spin_unlock(&timer->running);
 	spin_lock_irq(&base->lock);
@@ -385,8 +385,9 @@ static inline void __kworker_loop(void)
 		}
 		__set_current_state(TASK_RUNNING);
 		work = list_first_entry(&kworker_worklist, struct work_struct, entry);
-		list_del_init(&work->entry);
+		/* running before it leaves the list: lockless flushers see one or the other */
 		WRITE_ONCE(kworker_pool.current_work, work);
+		list_del_init(&work->entry);
 		clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
 		spin_unlock_irq(&kworker_pool.lock);
 		work->func(work);
