@@ -1,7 +1,7 @@
 //! The scheduler: several tasks on one CPU, and kthread creation.
 //!
-//! Each CPU that several tasks share has a `curr` cell: the running task
-//! + 1, or 0 when the CPU is free. Without preemption (kernel/sched/core.c
+//! Each CPU that several tasks share has a `curr` cell: one more than the
+//! index of the running task, or 0 when the CPU is free. Without preemption (kernel/sched/core.c
 //! with CONFIG_PREEMPT_NONE) a task keeps its CPU from its first step until
 //! it calls schedule() (which always lets the scheduler pick again, even
 //! when the caller stays runnable: __schedule() picks among the runnable

@@ -62,8 +62,8 @@ pub struct Layout {
     /// An empty slot has tag 0.
     pub rcu_cb: usize,
     /// The scheduler (crate::sched): per thread, the thread whose CPU it
-    /// runs on; the index of that CPU's `curr` cell (the running task
-    /// + 1, 0 when the CPU is free), or NONE when the CPU has one task;
+    /// runs on; the index of that CPU's `curr` cell (one more than the
+    /// running task, 0 when the CPU is free), or NONE when the CPU has one task;
     /// and where the task's read-held lock set is, or NONE.
     pub host: Vec<usize>,
     pub curr: Vec<usize>,
