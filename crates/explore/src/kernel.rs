@@ -50,7 +50,7 @@ impl Machine<'_> {
     #[inline]
     pub(crate) fn pcx(&self, s: &[i64], t: usize) -> usize {
         let c = self.layout.cpu[t];
-        if c == NONE {
+        if c == NONE || !self.layout.is_host(t) {
             return self.layout.thread_base[t];
         }
         if s[c + HARD] != 0 {
@@ -67,7 +67,7 @@ impl Machine<'_> {
     pub(crate) fn context_pcs(&self, s: &[i64], t: usize) -> [u32; 3] {
         let task = s[self.layout.thread_base[t]] as u32;
         let c = self.layout.cpu[t];
-        if c == NONE {
+        if c == NONE || !self.layout.is_host(t) {
             return [task, u32::MAX, u32::MAX];
         }
         let soft = if s[c + SOFT] != 0 { s[c + SOFT_PC] as u32 } else { u32::MAX };
@@ -77,7 +77,7 @@ impl Machine<'_> {
 
     pub(crate) fn ctx(&self, s: &[i64], t: usize) -> Ctx {
         let c = self.layout.cpu[t];
-        if c == NONE {
+        if c == NONE || !self.layout.is_host(t) {
             Ctx::Task
         } else if s[c + HARD] != 0 {
             Ctx::Hard
@@ -148,9 +148,9 @@ impl Machine<'_> {
             LockKind::Read | LockKind::SemRead => {
                 s[c] += READER;
                 if let Some(k) = self.class(c) {
-                    let cb = self.layout.cpu[t];
-                    if cb != NONE {
-                        s[cb + RHELD] |= 1 << k;
+                    let rh = self.layout.rheld[t];
+                    if rh != NONE {
+                        s[rh] |= 1 << k;
                     }
                 }
             }
@@ -180,7 +180,7 @@ impl Machine<'_> {
                     let msg = if h == 0 {
                         format!("{verb} of {name}, which is not held (unbalanced or double unlock)")
                     } else {
-                        format!("CPU{t} releases {name}, which is held by CPU{}", h - 1)
+                        format!("{} releases {name}, which is held by {}", self.who(t), self.who((h - 1) as usize))
                     };
                     misuse(msg, tr);
                 }
@@ -197,9 +197,9 @@ impl Machine<'_> {
                     s[c] -= READER;
                 }
                 if let Some(k) = self.class(c) {
-                    let cb = self.layout.cpu[t];
-                    if cb != NONE {
-                        s[cb + RHELD] &= !(1 << k);
+                    let rh = self.layout.rheld[t];
+                    if rh != NONE {
+                        s[rh] &= !(1 << k);
                     }
                 }
             }
@@ -227,9 +227,9 @@ impl Machine<'_> {
                 set |= 1 << k;
             }
         }
-        let cb = self.layout.cpu[t];
-        if ctx == Ctx::Task && cb != NONE {
-            set |= s[cb + RHELD] as u64;
+        let rh = self.layout.rheld[t];
+        if ctx == Ctx::Task && rh != NONE {
+            set |= s[rh] as u64;
         }
         set
     }
@@ -266,7 +266,8 @@ impl Machine<'_> {
             if self.reaches(s, k, j) {
                 let (a, b) = (self.class_name(j), self.class_name(k));
                 let msg = format!(
-                    "possible circular locking dependency: CPU{t} takes {b} while holding {a}, but {b} -> {a} was taken in that order before"
+                    "possible circular locking dependency: {} takes {b} while holding {a}, but {b} -> {a} was taken in that order before",
+                    self.who(t)
                 );
                 tr.warn(self.violation(ViolationKind::LockOrder, t, pc, msg));
             }
@@ -313,11 +314,12 @@ impl Machine<'_> {
         let name = self.class_name(k);
         if u & IN_HARDIRQ != 0 && u & HARDIRQ_ON != 0 {
             let msg = format!(
-                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{t}: an interrupt on that CPU can spin on it forever"
+                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{}: an interrupt on that CPU can spin on it forever",
+                self.layout.host[t]
             );
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         } else if u & IN_SOFTIRQ != 0 && u & SOFTIRQ_ON != 0 {
-            let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{t}");
+            let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{}", self.layout.host[t]);
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         }
     }
@@ -391,7 +393,8 @@ impl Machine<'_> {
             Opd::Imm(v) => v,
             Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
         } as u64;
-        let all = if self.layout.nthreads >= 64 { u64::MAX } else { (1u64 << self.layout.nthreads) - 1 };
+        // only the CPUs of the `P<n>` have IPI handlers
+        let all = if self.layout.ncpus >= 64 { u64::MAX } else { (1u64 << self.layout.ncpus) - 1 };
         let mut m = m & all;
         if !include_self {
             m &= !(1 << t);
@@ -528,7 +531,7 @@ impl Machine<'_> {
                                 s[st] = freed_status(t as u32, pc);
                             } else {
                                 let msg = match freed_by(s[st]) {
-                                    Some((ft, fpc)) => format!("double free of {}: already freed by CPU{ft} in `{}`", o.name, self.text(ft, fpc)),
+                                    Some((ft, fpc)) => format!("double free of {}: already freed by {} in `{}`", o.name, self.who(ft as usize), self.text(ft, fpc)),
                                     None => format!("free of {}, which is not allocated", o.name),
                                 };
                                 return Err(self.violation(ViolationKind::DoubleFree, t, pc, msg));
@@ -556,7 +559,9 @@ impl Machine<'_> {
                 let v = self.val(s, t, head);
                 self.call_rcu(s, t, pc, v, func)?;
             }
-            Instr::RcuBarrier => {}
+            Instr::RcuBarrier | Instr::TaskStart => {}
+            Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. } => detail = self.preempt_step(s, t, pc, tr),
+            Instr::KthreadCreate { dst, thread, data, task, data_cell } => detail = self.kthread_create(s, t, pc, dst, thread, data, task, data_cell)?,
             Instr::ScopeEnter { obj } => {
                 let o = &self.prog.objects[obj as usize];
                 if let Some(st) = o.status {
@@ -654,7 +659,7 @@ impl Machine<'_> {
 
     /// call_rcu(head, func) on CPU `t`.
     fn call_rcu(&self, s: &mut [i64], t: usize, pc: u32, head: i64, func: u32) -> Result<(), Violation> {
-        self.queue_rcu(s, t, pc, -(1 + func as i64 * 64 + t as i64), head)
+        self.queue_rcu(s, t, pc, -(1 + func as i64 * 64 + self.rcu_cpu(t) as i64), head)
     }
 
     fn complete_free<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, marker: i64, tr: &mut T) {
@@ -728,7 +733,7 @@ impl Machine<'_> {
 
     /// The queued callbacks that can never run in a final state, and why.
     pub(crate) fn stranded_callbacks(&self, s: &[i64]) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.stranded_timers(s);
         if self.layout.rcu_cb == NONE {
             return out;
         }
@@ -789,15 +794,21 @@ impl Machine<'_> {
         let (kind, msg) = match (o.map(|o| o.kind), freed_by(v)) {
             (Some(ObjKind::Local(owner)), Some((ft, fpc))) => (
                 ViolationKind::UseAfterScope,
-                format!("use-after-scope: CPU{t} accesses {name}, a local of P{owner} whose scope ended at `{}`", self.text(ft, fpc)),
+                format!("use-after-scope: {} accesses {name}, a local of {} whose scope ended at `{}`", self.who(t), self.prog.threads.get(owner as usize).map_or(String::new(), |th| th.body.name.clone()), self.text(ft, fpc)),
             ),
             (_, Some((ft, fpc))) => {
-                let what = if ft as usize == t { "itself".to_string() } else { format!("CPU{ft}") };
-                (ViolationKind::UseAfterFree, format!("use-after-free: CPU{t} accesses {name}, freed by {what} in `{}`", self.text(ft, fpc)))
+                let what = if ft as usize == t { "itself".to_string() } else { self.who(ft as usize) };
+                (ViolationKind::UseAfterFree, format!("use-after-free: {} accesses {name}, freed by {what} in `{}`", self.who(t), self.text(ft, fpc)))
             }
             _ => (ViolationKind::BadAccess, format!("access to {name}, which is not allocated")),
         };
         Err(self.violation(kind, t, pc, msg))
+    }
+
+    /// Does task `t` hold a spinlock or rwlock (which disables preemption)?
+    pub(crate) fn holds_spinlock(&self, s: &[i64], t: usize) -> bool {
+        let held = self.held(s, t, Ctx::Task);
+        (0..self.lock_list.len()).any(|k| held & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw))
     }
 
     /// Checks made when a context arrives at an instruction that may
@@ -821,12 +832,14 @@ impl Machine<'_> {
             self.held(s, t, Ctx::Task) & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw)
         }) {
             format!("holding spinlock {}", self.class_name(k))
+        } else if self.preempt_count(s, t) > 0 {
+            "with preemption disabled".to_string()
         } else if self.layout.rcu_nest(s, t) > 0 {
             "inside an RCU read-side critical section".to_string()
         } else {
             return;
         };
-        let msg = format!("BUG: scheduling while atomic: CPU{t} calls {what} {why}");
+        let msg = format!("BUG: scheduling while atomic: {} calls {what} {why}", self.who(t));
         tr.warn(self.violation(ViolationKind::SleepInAtomic, t, pc, msg));
     }
 
@@ -843,7 +856,7 @@ impl Machine<'_> {
         let hd = &self.prog.threads[t].handlers[h];
         match hd.kind {
             HandlerKind::Hardirq => (s[cb + FIRED + h] as u32) < hd.times,
-            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && (s[cb + FIRED + h] as u32) < hd.times,
+            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && hd.gate.map_or((s[cb + FIRED + h] as u32) < hd.times, |g| s[g as usize] != 0),
             HandlerKind::Ipi => s[cb + IPI_PEND] == hd.ipi.map_or(0, |i| i as i64 + 1),
             HandlerKind::RcuCallback => s[cb + SOFT] == 0 && s[cb + BH] == 0 && self.ready_callback(s, t).is_some_and(|(_, f)| Some(f) == hd.ipi),
         }
@@ -859,7 +872,9 @@ impl Machine<'_> {
                 s[cb + SOFT] = h as i64 + 1;
                 s[cb + SOFT_PC] = hd.entry as i64;
                 s[cb + BH] += 1;
-                s[cb + FIRED + h] += 1;
+                if hd.gate.is_none() {
+                    s[cb + FIRED + h] += 1;
+                }
             }
             HandlerKind::RcuCallback => {
                 let (k, _) = self.ready_callback(s, t).expect("fire() follows can_fire()");
@@ -935,10 +950,12 @@ impl Machine<'_> {
         }
         let desc = |w: bool, p: bool| format!("{} {}", if p { "plain" } else { "marked" }, if w { "write" } else { "read" });
         let msg = format!(
-            "data race on {}: CPU{t} `{}` ({}) and CPU{u} `{}` ({}) can run back to back",
+            "data race on {}: {} `{}` ({}) and {} `{}` ({}) can run back to back",
             self.prog.cell_name(ct),
+            self.who(t),
             self.text(t as u32, pt),
             desc(wt, plt),
+            self.who(u),
             self.text(u as u32, pu),
             desc(wu, plu)
         );

@@ -9,6 +9,7 @@ mod kernel;
 mod liveness;
 mod machine;
 mod por;
+mod sched;
 mod search;
 mod state;
 mod trace;

@@ -92,6 +92,11 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(addr, use_);
             Some(*dst)
         }
+        Instr::PreemptCount { dst } => Some(*dst),
+        Instr::KthreadCreate { dst, data, .. } => {
+            opd(data, use_);
+            Some(*dst)
+        }
         _ => None,
     }
 }

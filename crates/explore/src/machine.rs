@@ -39,6 +39,20 @@ pub enum Wait {
     Seq(u32),
     /// rcu_barrier(): asleep until every queued RCU callback has run.
     RcuBarrier,
+    /// Runnable, but another task (or a handler) has the CPU of this
+    /// `P<n>` (crate::sched).
+    Cpu(u32),
+}
+
+impl Wait {
+    /// Is the task asleep (off its CPU) rather than spinning on it?
+    pub fn sleeps(self) -> bool {
+        match self {
+            Wait::Lock(_, k) => k.sleeps(),
+            Wait::Sleep | Wait::Completion(_) | Wait::RcuBarrier | Wait::GracePeriod => true,
+            Wait::Ipi(_) | Wait::Seq(_) | Wait::Cpu(_) => false,
+        }
+    }
 }
 
 /// Receives what a step does: executed instructions (for traces, only
@@ -142,6 +156,7 @@ impl<'p> Machine<'p> {
                         | Instr::Schedule
                         | Instr::WaitCompletion { .. }
                         | Instr::RcuBarrier
+                        | Instr::TaskStart
                         | Instr::SeqBegin { .. } => GATE_WAIT,
                         _ => GATE_FREE,
                     })
@@ -191,6 +206,20 @@ impl<'p> Machine<'p> {
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
+        if self.layout.curr[t] != NONE {
+            return self.sched_status(s, t);
+        }
+        let st = self.own_status(s, t);
+        if st == Status::Blocked(Wait::Sleep) && self.prog.threads[t].origin == TaskOrigin::Kworker {
+            return Status::Done; // an idle kworker
+        }
+        st
+    }
+
+    /// What thread `t`'s next step would do, ignoring whether its CPU
+    /// is free for it.
+    #[inline]
+    pub(crate) fn own_status(&self, s: &[i64], t: usize) -> Status {
         let pc = self.pc(s, t);
         match self.gate[t][pc as usize] {
             GATE_FREE => return Status::Enabled,
@@ -206,6 +235,7 @@ impl<'p> Machine<'p> {
             i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
                 self.kernel_status(s, t, i)
             }
+            Instr::TaskStart => self.task_start_status(s, t),
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
                     Status::Enabled
@@ -247,6 +277,13 @@ impl<'p> Machine<'p> {
 
     /// Execute one step of thread `t` (which must be enabled).
     pub fn step<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
+        if self.layout.curr[t] == NONE {
+            return self.step_inner(s, t, tr);
+        }
+        self.sched_step(s, t, tr)
+    }
+
+    pub(crate) fn step_inner<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
         let base = self.pcx(s, t);
         let pc = s[base] as u32;
         let mut next = pc + 1;
@@ -586,16 +623,16 @@ impl<'p> Machine<'p> {
     pub fn exit_problem(&self, s: &[i64]) -> Option<Violation> {
         for t in 0..self.layout.nthreads {
             for (k, &(c, _)) in self.lock_list.iter().enumerate() {
-                let read = self.layout.cpu[t] != crate::state::NONE && s[self.layout.cpu[t] + RHELD] & (1 << k) != 0;
+                let read = self.layout.rheld[t] != crate::state::NONE && s[self.layout.rheld[t]] & (1 << k) != 0;
                 if self.holder(s, c) == Some(t) || read {
-                    let msg = format!("P{t} exits with {} still held", self.prog.cell_name(c));
+                    let msg = format!("{} exits with {} still held", self.prog.threads[t].body.name, self.prog.cell_name(c));
                     return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
                 }
             }
         }
         for t in 0..self.layout.nthreads {
             if self.layout.rcu_nest(s, t) > 0 {
-                let msg = format!("P{t} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())");
+                let msg = format!("{} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())", self.prog.threads[t].body.name);
                 return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
             }
         }
@@ -678,7 +715,7 @@ impl<'p> Machine<'p> {
                     return None;
                 }
                 if mv as usize == t {
-                    spinners.push(format!("CPU{t} spins at `{}`", self.text(t as u32, self.pc(s, t))));
+                    spinners.push(format!("{} spins at `{}`", self.who(t), self.text(t as u32, self.pc(s, t))));
                 }
             }
         }

@@ -93,7 +93,7 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) {
+        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) && !m.timers_pending(s) {
             if let Some(v) = m.exit_problem(s) {
                 self.report(v, id, None);
             }
@@ -110,7 +110,7 @@ impl Ctx<'_, '_> {
             }
         }
         if self.moves.is_empty() {
-            if !all_done || m.rcu_pending(s) {
+            if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
                 let (kind, msg) = stuck_message(m, s);
                 let v = Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() };
                 self.report(v, id, None);
@@ -120,7 +120,7 @@ impl Ctx<'_, '_> {
         if m.has_plain {
             for t in 0..n {
                 for u in t + 1..n {
-                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled {
+                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
                         if let Some(v) = m.race(s, t, u) {
                             self.report(v, id, None);
                         }
@@ -177,6 +177,7 @@ impl Ctx<'_, '_> {
         let n = m.layout.nthreads;
         (0..n).find(|&t| {
             self.stat[t] == Status::Enabled
+                && m.layout.curr[t] == crate::state::NONE
                 && !self.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
                 && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t).map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())))
         })
@@ -403,7 +404,7 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
     };
     for t in 0..m.layout.nthreads {
         let Status::Blocked(w) = m.status(s, t) else { continue };
-        let who = format!("CPU{t}{}", ctx(t));
+        let who = format!("{}{}", m.who(t), ctx(t));
         match w {
             Wait::Lock(c, kind) => {
                 spinners += 1;
@@ -412,9 +413,9 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
                 let v = s[c as usize];
                 let readers = (v >> 16) & 0xffff;
                 match m.holder(s, c) {
-                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which CPU{t} itself holds")),
-                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by CPU{h}, which has exited)")),
-                    Some(h) => parts.push(format!("{who} waits for {name} (held by CPU{h})")),
+                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which {} itself holds", m.who(t))),
+                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by {}, which has exited)", m.who(h))),
+                    Some(h) => parts.push(format!("{who} waits for {name} (held by {})", m.who(h))),
                     None if readers > 0 => parts.push(format!("{who} waits in {verb}({name}) for {readers} reader(s)")),
                     None if (v >> 32) & 0xff != 0 => parts.push(format!("{who} waits in {verb}({name}) behind a queued writer (CPU{})", ((v >> 32) & 0xff) - 1)),
                     None => parts.push(format!("{who} waits for {name}")),
@@ -436,6 +437,7 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
             Wait::Sleep => sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t)))),
             Wait::Completion(c) => sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c))),
             Wait::RcuBarrier => sleepers.push(format!("{who} sleeps forever in rcu_barrier()")),
+            Wait::Cpu(c) => parts.push(format!("{who} is runnable but never gets CPU{c}")),
         }
     }
     let stranded = m.stranded_callbacks(s);

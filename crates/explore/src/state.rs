@@ -61,6 +61,18 @@ pub struct Layout {
     /// `rcu_head` pointer, and is ready once every snapshot entry is -1.
     /// An empty slot has tag 0.
     pub rcu_cb: usize,
+    /// The scheduler (crate::sched): per thread, the thread whose CPU it
+    /// runs on; the index of that CPU's `curr` cell (one more than the
+    /// running task, 0 when the CPU is free), or NONE when the CPU has one task;
+    /// and where the task's read-held lock set is, or NONE.
+    pub host: Vec<usize>,
+    pub curr: Vec<usize>,
+    pub rheld: Vec<usize>,
+    /// Per thread, its preempt count, or NONE when its code never
+    /// changes it.
+    pub pcount: Vec<usize>,
+    /// The number of CPUs with interrupt handlers: the `P<n>`.
+    pub ncpus: usize,
     pub len: usize,
 }
 
@@ -68,7 +80,9 @@ impl Layout {
     pub fn new(p: &Program) -> Layout {
         let ncells = p.ncells as usize;
         let n = p.threads.len();
-        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, rcu_cb: NONE, len: 0 };
+        let host: Vec<usize> = p.threads.iter().map(|t| t.cpu as usize).collect();
+        let ncpus = p.threads.iter().filter(|t| t.origin == kvet_ir::TaskOrigin::Proc).count();
+        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, rcu_cb: NONE, host, curr: vec![NONE; n], rheld: vec![NONE; n], pcount: vec![NONE; n], ncpus, len: 0 };
         let mut off = ncells;
         let kernel = uses_kernel_model(p);
         for t in &p.threads {
@@ -95,7 +109,15 @@ impl Layout {
                 l.gp.push(NONE);
             }
             l.nsnap.push(snap);
-            if kernel {
+            let h = t.cpu as usize;
+            if kernel && h != l.cpu.len() && h < l.cpu.len() {
+                // a task pinned to another task's CPU shares its CPU
+                // block, with a read-held lock set of its own
+                l.cpu.push(l.cpu[h]);
+                l.rheld[l.cpu.len() - 1] = off;
+                off += 1;
+            } else if kernel {
+                l.rheld[l.cpu.len()] = off + RHELD;
                 l.cpu.push(off);
                 off += FIRED + t.handlers.iter().filter(|h| !matches!(h.kind, HandlerKind::Ipi | HandlerKind::RcuCallback)).count();
             } else {
@@ -113,8 +135,30 @@ impl Layout {
             l.rcu_cb = off;
             off += RCU_SLOTS * (2 + n);
         }
+        for (t, th) in p.threads.iter().enumerate() {
+            if th.body.steps.iter().any(|s| matches!(s.instr, Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. })) {
+                l.pcount[t] = off;
+                off += 1;
+            }
+        }
+        // one `curr` cell per CPU that several tasks share
+        for h in 0..n {
+            if (0..n).any(|t| t != h && l.host[t] == h) {
+                for t in (0..n).filter(|&t| l.host[t] == h) {
+                    l.curr[t] = off;
+                }
+                off += 1;
+            }
+        }
         l.len = off;
         l
+    }
+
+    /// Does thread `t` run on a CPU of its own (or is it that CPU's
+    /// `P<n>`, which hosts the handlers)?
+    #[inline]
+    pub fn is_host(&self, t: usize) -> bool {
+        self.host[t] == t
     }
 
     #[inline]

@@ -44,7 +44,7 @@ pub(crate) fn function_values(file: &ast::File) -> rustc_hash::FxHashSet<String>
 
 /// Call `f` on `e` and every sub-expression, except the names of called
 /// functions (`f` in `f(x)`).
-fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+pub(crate) fn each_node(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
     use ast::ExprKind as K;
     f(e);
     match &e.kind {
@@ -104,7 +104,7 @@ fn each_stmt_expr(s: &ast::Stmt, f: &mut dyn FnMut(&ast::Expr)) {
 }
 
 /// Call `f` on every top-level expression of every function body.
-fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
+pub(crate) fn visit_exprs(file: &ast::File, f: &mut dyn FnMut(&ast::Expr)) {
     let stmt = each_stmt_expr;
     for item in &file.items {
         let body = match item {
@@ -167,9 +167,12 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
     let mut out = Vec::new();
     for item in &file.items {
         let ast::Item::Handler(h) = item else { continue };
+        if h.kind == ast::HandlerKind::Task {
+            continue;
+        }
         // (checked whatever CPU is being lowered: a handler for a CPU
         // with no process would otherwise never be looked at)
-        if h.cpu >= lw.nthreads {
+        if h.cpu >= lw.ncpus {
             return Err(Error::new(h.span, format!("handler for CPU{}, but there is no process P{}", h.cpu, h.cpu)));
         }
         if h.cpu != cpu {
@@ -178,11 +181,16 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let kind = match h.kind {
             ast::HandlerKind::Hardirq => HandlerKind::Hardirq,
             ast::HandlerKind::Softirq => HandlerKind::Softirq,
+            ast::HandlerKind::Task => continue,
         };
         let entry = lw.cx.steps.len() as u32;
         lw.cx.span = h.func.span;
         let (_, arg) = lw.handler_body(&h.func)?;
-        out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None });
+        out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None, gate: None });
+    }
+    // the timer softirq of this CPU, if the program uses timers
+    if let Some(h) = crate::sched::timer_softirq(lw, file, cpu)? {
+        out.push(h);
     }
     let funcs = lw.ipi_funcs.iter().map(|n| (n.clone(), HandlerKind::Ipi, "IPI function"));
     let funcs: Vec<_> = funcs.chain(lw.rcu_funcs.iter().map(|n| (n.clone(), HandlerKind::RcuCallback, "RCU callback"))).collect();
@@ -196,7 +204,7 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let (_, arg) = lw.handler_body(f)?;
         // the index among the IPI functions, or among the RCU callbacks
         let i = &mut index[(kind == HandlerKind::RcuCallback) as usize];
-        out.push(Handler { name, kind, entry, times: u32::MAX, arg, ipi: Some(*i) });
+        out.push(Handler { name, kind, entry, times: u32::MAX, arg, ipi: Some(*i), gate: None });
         *i += 1;
     }
     Ok(out)
@@ -210,7 +218,10 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
     })?;
     let usage = lw.layouts.field(ty_struct(&ty), "usage").map(|f| f.offset);
     for t in 0..lw.nthreads {
-        let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), LIVE);
+        // a kthread exists only once kthread_create() made it
+        let status = if crate::sched::is_kthread(lw, t) { 0 } else { LIVE };
+        let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), status);
+        crate::sched::alloc_kthread(lw, t, span)?;
         if let Some(u) = usage {
             if let Some(c) = lw.init_mem.get_mut((base + u) as usize) {
                 *c = 1;

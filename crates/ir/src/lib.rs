@@ -11,6 +11,7 @@ mod lower;
 mod opt;
 mod prims;
 mod program;
+mod sched;
 mod types;
 
 pub use lower::{eval_bin, eval_un, lower, MAX_INLINE_DEPTH};
@@ -18,7 +19,7 @@ pub use program::*;
 pub use types::{LockTy, Ty};
 
 /// The kernel-like C every scenario sees (its definitions are weak).
-pub const PRELUDE: &str = include_str!("../prelude/kernel.h");
+pub const PRELUDE: &str = concat!(include_str!("../prelude/kernel.h"), include_str!("../prelude/sched.h"));
 
 /// Parse (with the prelude) and lower a source text in one go.
 pub fn compile(src: &str) -> Result<Program, kvet_syntax::Error> {

@@ -108,6 +108,11 @@ pub(crate) struct Lowerer<'a> {
     pub nthreads: u32,
     /// The first object that did not fit in the program's memory limit.
     pub over_memory: Option<(String, Span)>,
+    /// The number of CPUs: the litmus processes `P<n>`.
+    pub ncpus: u32,
+    /// The tasks beyond the processes (`TASK()` declarations, kthreads),
+    /// threads `ncpus..nthreads` in order.
+    pub extra_tasks: Vec<crate::sched::TaskDecl>,
     /// Prelude globals, allocated on first use.
     lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
     /// Functions used as values somewhere (the candidates of calls
@@ -154,10 +159,17 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         rcu_funcs: crate::kernel::rcu_functions(file),
         nthreads: 0,
         over_memory: None,
+        ncpus: 0,
+        extra_tasks: Vec::new(),
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
     };
-    lw.layouts.srcu_size = 1 + 2 * file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
+    let nprocs = file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
+    lw.extra_tasks = crate::sched::collect_tasks(file, nprocs)?;
+    lw.layouts.srcu_size = 1 + 2 * (nprocs + lw.extra_tasks.len() as u32);
+    // NR_CPUS: every task's CPU number is below it (a task that is not
+    // pinned runs on a CPU of its own, numbered as its thread)
+    lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
     lw.declarations(file)?;
     lw.init_block(file)?;
     let mut procs: Vec<&ast::Proc> = file
@@ -188,13 +200,20 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
             }
         }
     }
-    lw.nthreads = procs.len() as u32;
+    lw.ncpus = procs.len() as u32;
+    lw.nthreads = lw.ncpus + lw.extra_tasks.len() as u32;
     if tasks_enabled {
         crate::kernel::create_tasks(&mut lw, file.span)?;
     }
     let mut threads = Vec::new();
     for p in &procs {
-        threads.push(lw.lower_proc(p, file)?);
+        threads.push(lw.lower_proc(p, file, format!("P{}", p.index), p.index, TaskOrigin::Proc)?);
+    }
+    for (k, d) in lw.extra_tasks.clone().into_iter().enumerate() {
+        let index = lw.ncpus + k as u32;
+        let p = ast::Proc { index, params: Vec::new(), body: d.body.clone(), span: d.span };
+        let cpu = d.cpu.unwrap_or(index);
+        threads.push(lw.lower_proc(&p, file, d.name.clone(), cpu, d.origin.clone())?);
     }
     if lw.tasks_wanted && !tasks_enabled {
         return Ok((Program::empty(), true));
@@ -228,6 +247,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         filter,
         quant,
         cond_text,
+        preempt: file.info.iter().any(|(k, v)| k.eq_ignore_ascii_case("preempt") && matches!(v.to_ascii_lowercase().as_str(), "yes" | "full" | "1" | "true")),
     }, false))
 }
 
@@ -701,8 +721,12 @@ impl<'a> Lowerer<'a> {
     // bodies
     // ------------------------------------------------------------------
 
-    fn lower_proc(&mut self, p: &ast::Proc, file: &ast::File) -> Res<Thread> {
+    fn lower_proc(&mut self, p: &ast::Proc, file: &ast::File, name: String, cpu: u32, origin: TaskOrigin) -> Res<Thread> {
         self.cx = BodyCx::new(p.index);
+        if matches!(origin, TaskOrigin::Kthread(_)) {
+            self.cx.span = p.span;
+            self.emit_text(Instr::TaskStart, format!("kthread() of {name} starts"));
+        }
         let mut init_regs = Vec::new();
         let mut reg_names = Vec::new();
         for prm in &p.params {
@@ -752,17 +776,20 @@ impl<'a> Lowerer<'a> {
             }
         }
         if self.tasks_enabled {
+            crate::sched::exit_sequence(self, p.index, &origin)?;
             self.emit_text(Instr::TaskExit, "do_exit()".into());
         }
         self.emit_text(Instr::Exit, String::new());
-        let handlers = crate::kernel::lower_handlers(self, file, p.index)?;
+        let handlers = if origin == TaskOrigin::Proc { crate::kernel::lower_handlers(self, file, p.index)? } else { Vec::new() };
         let steps = self.finish_body()?;
         if self.cx.nregs > u16::MAX as u32 {
             return Err(Error::new(p.span, "this process needs more than 65535 registers"));
         }
         Ok(Thread {
             index: p.index,
-            body: Body { name: format!("P{}", p.index), steps },
+            cpu,
+            origin,
+            body: Body { name, steps },
             nregs: self.cx.nregs as u16,
             init_regs,
             reg_names,
@@ -1809,6 +1836,11 @@ impl<'a> Lowerer<'a> {
 
     pub(crate) fn cx_thread(&self) -> u32 {
         self.cx.thread
+    }
+
+    /// The label at the end of the thread's body (its exit), for do_exit().
+    pub(crate) fn exit_label(&self) -> Option<u32> {
+        self.cx.frames.first().map(|f| f.ret_label)
     }
 
     /// Lower a handler body (interrupt handler or IPI function) at the

@@ -17,7 +17,9 @@ fn written(i: &Instr) -> Option<Reg> {
         | Instr::IrqsDisabled { dst }
         | Instr::Alloc { dst, .. }
         | Instr::CacheAlloc { dst, .. }
-        | Instr::SeqBegin { dst, .. } => Some(*dst),
+        | Instr::SeqBegin { dst, .. }
+        | Instr::KthreadCreate { dst, .. }
+        | Instr::PreemptCount { dst } => Some(*dst),
         Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,
         _ => None,
     }

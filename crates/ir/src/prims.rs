@@ -66,6 +66,9 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
     } else {
         name
     };
+    if let Some(r) = crate::sched::prim(lw, name, args, e)? {
+        return Ok(Some(r));
+    }
     if let Some(r) = crate::kernel::prim(lw, name, args, e)? {
         return Ok(Some(r));
     }

@@ -213,6 +213,9 @@ pub struct Handler {
     /// Index among the program's IPI functions (IPIs) or RCU callback
     /// functions (RCU callbacks).
     pub ipi: Option<u32>,
+    /// A softirq that may run whenever this cell is non-zero (the timer
+    /// softirq: while timers are queued on its CPU), however often.
+    pub gate: Option<u32>,
 }
 
 /// What kind of check fails when an assertion does.
@@ -317,6 +320,21 @@ pub enum Instr {
     SeqBegin { dst: Reg, addr: Opd },
     /// wait_for_completion: sleeps until `done` > 0, then takes one.
     WaitCompletion { addr: Opd },
+    // ---- tasks (crate::sched) ----
+    /// The first step of a kthread's body: the thread does not exist
+    /// until kthread_create() made it (its task_struct is allocated).
+    TaskStart,
+    /// kthread_create(): create thread `thread` (its task_struct comes to
+    /// life, sleeping in TASK_UNINTERRUPTIBLE, with `data` in its
+    /// `struct kthread`); `dst` = its task_struct.
+    /// `task` is the thread's task_struct cell and `data_cell` the
+    /// kthread's `data` cell.
+    KthreadCreate { dst: Reg, thread: u32, data: Opd, task: u32, data_cell: u32 },
+    /// preempt_disable() / preempt_enable(): the task's preempt count.
+    PreemptDisable,
+    PreemptEnable,
+    /// preempt_count(): `dst` = the task's preempt count.
+    PreemptCount { dst: Reg },
 }
 
 impl Instr {
@@ -365,10 +383,18 @@ pub struct Body {
     pub steps: Vec<Step>,
 }
 
-/// A thread: a litmus process `P<n>` running on CPU n.
+/// A thread: a task. A litmus process `P<n>` is the task pinned to CPU n;
+/// `TASK()` declarations and kthreads are further tasks (crate::sched).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thread {
     pub index: u32,
+    /// The thread whose CPU this task runs on: itself for `P<n>` and for
+    /// tasks that are not pinned (each runs on a CPU of its own), `n`
+    /// for a task pinned to CPU n. Interrupt handlers belong to the
+    /// `P<n>` of their CPU.
+    pub cpu: u32,
+    /// How the task came to be.
+    pub origin: TaskOrigin,
     pub body: Body,
     /// Number of registers in this thread's register file.
     pub nregs: u16,
@@ -381,6 +407,21 @@ pub struct Thread {
     /// The first cell of this task's task_struct (`current`), if the
     /// program uses tasks.
     pub task: Option<u32>,
+}
+
+/// Where a thread comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskOrigin {
+    /// A litmus process `P<n>`.
+    Proc,
+    /// A `TASK(cpu)` or `TASK()` declaration: runnable from the start.
+    Declared,
+    /// The kthread of a kthread_create()/kthread_run() call naming this
+    /// function: it exists once created.
+    Kthread(String),
+    /// The kworker that runs work items (prelude/sched.h): asleep with
+    /// nothing to do, it does not keep a scenario from ending.
+    Kworker,
 }
 
 /// What kind of memory an object is, which decides its lifetime.
@@ -518,6 +559,10 @@ pub struct Program {
     pub quant: Option<(Quant, Cond)>,
     /// Span of the final clause's condition, for reports.
     pub cond_text: String,
+    /// Tasks may be preempted wherever preemption is enabled
+    /// (CONFIG_PREEMPT): the scenario's `Preempt=yes` info line, or
+    /// `kvet check --preempt`.
+    pub preempt: bool,
 }
 
 impl Program {
@@ -538,6 +583,7 @@ impl Program {
             filter: None,
             quant: None,
             cond_text: String::new(),
+            preempt: false,
         }
     }
 

@@ -95,7 +95,14 @@ pub fn render_trace(p: &Program, tr: &Trace, src: &str, prelude: &str) -> String
     let mut out = String::new();
     let mut head = String::new();
     for c in 0..ncpu {
-        let _ = write!(head, "{:<colw$}", format!("CPU{c}"));
+        // a `P<n>` is its CPU's column; other tasks show their name
+        let th = &p.threads[c];
+        let name = match th.origin {
+            kvet_ir::TaskOrigin::Proc => format!("CPU{c}"),
+            _ if th.cpu as usize != c => format!("{}@CPU{}", th.body.name, th.cpu),
+            _ => th.body.name.clone(),
+        };
+        let _ = write!(head, "{:<colw$}", name);
     }
     let _ = writeln!(out, "{}", head.trim_end());
     for r in &rows {

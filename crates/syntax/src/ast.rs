@@ -99,7 +99,13 @@ pub enum HandlerKind {
     Hardirq,
     /// A softirq handler (`SOFTIRQ(...)`), masked by `local_bh_disable`.
     Softirq,
+    /// A task of its own (`TASK(cpu)` pinned to a CPU, `TASK()` free):
+    /// not a handler, but declared the same way.
+    Task,
 }
+
+/// The `cpu` of a `TASK()` that is not pinned.
+pub const FREE_CPU: u32 = u32::MAX;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Handler {

@@ -647,16 +647,18 @@ impl Parser {
         let kind = match self.peek().ident() {
             Some("IRQ") => Some(HandlerKind::Hardirq),
             Some("SOFTIRQ") => Some(HandlerKind::Softirq),
+            Some("TASK") => Some(HandlerKind::Task),
             _ => None,
         };
         if let Some(kind) = kind {
             if self.peek_at(1).is_p(P::LParen) {
                 let word = self.bump().ident().unwrap_or("").to_string();
                 self.bump();
-                let ctx = format!("in '{word}(cpu, times)'");
-                let (cpu, _) = self.expect_u32(&ctx)?;
+                let ctx = if kind == HandlerKind::Task { "in 'TASK(cpu)'".to_string() } else { format!("in '{word}(cpu, times)'") };
+                // `TASK()` is a task that is not pinned to a CPU
+                let cpu = if kind == HandlerKind::Task && self.at(P::RParen) { crate::ast::FREE_CPU } else { self.expect_u32(&ctx)?.0 };
                 let mut times = 1;
-                if self.eat(P::Comma) {
+                if kind != HandlerKind::Task && self.eat(P::Comma) {
                     let (t, tspan) = self.expect_u32(&ctx)?;
                     if t == 0 {
                         return Err(Error::new(

@@ -1,0 +1,172 @@
+//! The scheduler, primitive by primitive: tasks sharing a CPU, kthreads,
+//! preemption and per-CPU data, timers and workqueues. Each scenario
+//! asserts the exact set of findings, with and without partial-order
+//! reduction, and where it matters the outcomes and state counts.
+
+use kvet_explore::{explore, Exploration, Options};
+
+struct Run {
+    kinds: String,
+    states: u64,
+    full_states: u64,
+    outcomes: usize,
+}
+
+fn run(preempt: bool, body: &str) -> Run {
+    let src = format!("C t\n{}{{}}\n{body}", if preempt { "Preempt=yes\n" } else { "" });
+    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
+    let ex = explore(&prog, &Options::default());
+    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
+    assert!(ex.complete && full.complete, "search incomplete\n{src}");
+    let names = |e: &Exploration| {
+        let mut k: Vec<String> = e.violations.iter().map(|v| v.kind.name().to_string()).collect();
+        k.sort();
+        k.dedup();
+        k
+    };
+    assert_eq!(names(&ex), names(&full), "reduction changed the findings\n{src}");
+    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), full.outcomes.keys().collect::<Vec<_>>(), "reduction changed the outcomes\n{src}");
+    let k = names(&ex);
+    Run { kinds: if k.is_empty() { "ok".into() } else { k.join(", ") }, states: ex.states, full_states: full.states, outcomes: ex.outcomes.len() }
+}
+
+fn check(body: &str, expected: &str) {
+    assert_eq!(run(false, body).kinds, expected, "\n{body}");
+}
+
+fn check_preempt(body: &str, expected: &str) {
+    assert_eq!(run(true, body).kinds, expected, "\n{body}");
+}
+
+#[test]
+fn tasks_of_one_cpu_switch_only_at_schedule() {
+    // without preemption the other task runs only when P0 calls schedule()
+    let body = "int x; int y;\nP0(void) { WRITE_ONCE(x, 1); WRITE_ONCE(x, 2); }\nTASK(0) void other(void) { int r = READ_ONCE(x); WRITE_ONCE(y, r); }\nexists (y=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 9, 9));
+    let body = "int x; int y;\nP0(void) { WRITE_ONCE(x, 1); schedule(); WRITE_ONCE(x, 2); }\nTASK(0) void other(void) { int r = READ_ONCE(x); WRITE_ONCE(y, r); }\nexists (y=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 3, 21, 21));
+    // a task that is not pinned runs on a CPU of its own: any interleaving
+    let body = "int x; int y;\nP0(void) { WRITE_ONCE(x, 1); WRITE_ONCE(x, 2); }\nTASK() void other(void) { int r = READ_ONCE(x); WRITE_ONCE(y, r); }\nexists (y=1)\n";
+    assert_eq!(run(false, body).outcomes, 3);
+    // two tasks of one CPU never race without preemption
+    check("int x;\nP0(void) { x = 1; }\nTASK(0) void other(void) { x = 2; }\n", "ok");
+    check("int x;\nP0(void) { x = 1; }\nTASK(1) void other(void) { x = 2; }\nP1(void) { }\n", "data race");
+}
+
+#[test]
+fn a_spinning_task_keeps_its_cpu() {
+    // the task sleeps with the lock held; P0 then spins on its CPU forever
+    let body = "spinlock_t l;\nP0(void) { spin_lock(&l); spin_unlock(&l); }\nTASK(0) void t(void) { spin_lock(&l); schedule(); spin_unlock(&l); }\n";
+    check(body, "deadlock, sleeping in atomic context");
+    // a sleeping lock lets the other task run
+    let body = "struct mutex m;\nP0(void) { mutex_lock(&m); mutex_unlock(&m); }\nTASK(0) void t(void) { mutex_lock(&m); schedule(); mutex_unlock(&m); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn a_woken_task_becomes_runnable() {
+    let body = "int done; struct task_struct *waiter;\nP0(void) { WRITE_ONCE(waiter, current); set_current_state(TASK_UNINTERRUPTIBLE); if (!READ_ONCE(done)) schedule(); __set_current_state(TASK_RUNNING); }\nTASK(0) void waker(void) { struct task_struct *w = READ_ONCE(waiter); WRITE_ONCE(done, 1); if (w) wake_up_process(w); }\n";
+    check(body, "ok");
+    // tested before the task state is set: the wake-up can be lost
+    let body = "int done; struct task_struct *waiter;\nP0(void) { WRITE_ONCE(waiter, current); if (!READ_ONCE(done)) { set_current_state(TASK_UNINTERRUPTIBLE); schedule(); } }\nTASK(0) void waker(void) { struct task_struct *w = READ_ONCE(waiter); WRITE_ONCE(done, 1); if (w) wake_up_process(w); }\n";
+    check(body, "ok"); // same CPU, no preemption: the waker cannot run in between
+    // (the waker may also wake P0 after it exited: it holds no reference)
+    check_preempt(body, "hang, use-after-free");
+}
+
+#[test]
+fn kthread_stop_waits_and_returns_the_result() {
+    let worker = "static int worker(void *data) { for (;;) { set_current_state(TASK_INTERRUPTIBLE); if (kthread_should_stop()) break; schedule(); } __set_current_state(TASK_RUNNING); return 5; }\n";
+    let body = format!("{worker}P0(void) {{ struct task_struct *k = kthread_run(worker, NULL, \"w\"); int r = kthread_stop(k); }}\nexists (0:r=5)\n");
+    let r = run(false, &body);
+    // stopped before it ever ran, it exits with -EINTR without running worker()
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    // created but never woken: kthread_stop() still ends it
+    let body = format!("{worker}P0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); int r = kthread_stop(k); }}\nforall (0:r=-4)\n");
+    assert_eq!(run(false, &body).kinds, "ok");
+    // never woken and never stopped: it sleeps forever
+    let body = format!("{worker}P0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); }}\n");
+    check(&body, "hang");
+    // a thread that exits on its own: kthread_stop() on a freed task
+    let body = "static int worker(void *data) { return 0; }\nP0(void) { struct task_struct *k = kthread_run(worker, NULL, \"w\"); kthread_stop(k); }\n";
+    check(body, "use-after-free");
+    // ... fine with a reference of the stopper's own, taken before the
+    // thread can run; taken after kthread_run() it comes too late
+    let body = "static int worker(void *data) { return 0; }\nP0(void) { struct task_struct *k = kthread_create(worker, NULL, \"w\"); get_task_struct(k); wake_up_process(k); kthread_stop_put(k); }\n";
+    check(body, "ok");
+    let body = "static int worker(void *data) { return 0; }\nP0(void) { struct task_struct *k = kthread_run(worker, NULL, \"w\"); get_task_struct(k); kthread_stop_put(k); }\n";
+    check(body, "use-after-free");
+}
+
+#[test]
+fn kthread_park_and_unpark() {
+    let body = "int x;\nstatic int worker(void *data) { while (!kthread_should_stop()) { if (kthread_should_park()) { kthread_parkme(); continue; } BUG_ON(READ_ONCE(x) == 1); set_current_state(TASK_INTERRUPTIBLE); if (!kthread_should_stop() && !kthread_should_park()) schedule(); __set_current_state(TASK_RUNNING); } return 0; }\nP0(void) { struct task_struct *k = kthread_run(worker, NULL, \"w\"); kthread_park(k); WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); kthread_unpark(k); kthread_stop(k); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn preemption_and_per_cpu_data() {
+    let inc = |how: &str| format!("DEFINE_PER_CPU(int, nr); DECLARE_COMPLETION(done);\nP0(void) {{ {how}; wait_for_completion(&done); assert(per_cpu(nr, 0) == 2); }}\nTASK(0) void t(void) {{ this_cpu_inc(nr); complete(&done); }}\n");
+    let plain = inc("__this_cpu_inc(nr)");
+    check(&plain, "ok");
+    check_preempt(&plain, "assertion failure, data race");
+    check_preempt(&inc("preempt_disable(); __this_cpu_inc(nr); preempt_enable()"), "ok");
+    check_preempt(&inc("this_cpu_inc(nr)"), "ok");
+    check_preempt(&inc("int c = get_cpu(); per_cpu(nr, c)++; put_cpu()"), "ok");
+    check_preempt(&inc("local_irq_disable(); __this_cpu_inc(nr); local_irq_enable()"), "ok");
+    check_preempt(&format!("spinlock_t l;\n{}", inc("spin_lock(&l); __this_cpu_inc(nr); spin_unlock(&l)")), "ok");
+    // each CPU has its own copy
+    check("DEFINE_PER_CPU(int, nr);\nP0(void) { __this_cpu_inc(nr); }\nP1(void) { __this_cpu_inc(nr); }\nexists (nr[0]=1 /\\ nr[1]=1)\n", "ok");
+    // sleeping with preemption disabled
+    check("P0(void) { preempt_disable(); schedule(); preempt_enable(); }\n", "sleeping in atomic context");
+    check("P0(void) { preempt_enable(); }\n", "lock misuse");
+    let r = run(false, "int c;\nP0(void) { preempt_disable(); c = preempt_count(); preempt_enable(); }\nexists (c=1)\n");
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+}
+
+#[test]
+fn timers() {
+    let cb = "struct timer_list t; spinlock_t l; int fired;\nstatic void cb(struct timer_list *tl) { spin_lock(&l); WRITE_ONCE(fired, 1); spin_unlock(&l); }\n";
+    // the callback runs later, in softirq context, on the timer's CPU
+    check(&format!("{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); }}\nexists (fired=1)\n"), "ok");
+    // ... so a lock it shares with task context needs spin_lock_bh()
+    check(&format!("{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); spin_lock(&l); spin_unlock(&l); }}\n"), "deadlock, inconsistent lock state");
+    // del_timer_sync() under the lock the callback takes
+    let body = format!("{cb}DECLARE_COMPLETION(armed);\nP0(void) {{ wait_for_completion(&armed); spin_lock_bh(&l); del_timer_sync(&t); spin_unlock_bh(&l); }}\nP1(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, 1); complete(&armed); }}\n");
+    check(&body, "deadlock, lock-order inversion");
+    // after del_timer_sync() the callback neither runs nor is running
+    let body = format!("{cb}DECLARE_COMPLETION(armed);\nP0(void) {{ wait_for_completion(&armed); del_timer_sync(&t); int a = READ_ONCE(fired); int b = READ_ONCE(fired); assert(a == b); }}\nP1(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, 1); complete(&armed); }}\n");
+    check(&body, "ok");
+    // ... but del_timer() does not wait for a running callback
+    let body = body.replace("del_timer_sync", "del_timer");
+    check(&body, "assertion failure");
+    // mod_timer() and del_timer() return whether the timer was pending
+    let r = run(false, "struct timer_list t;\nstatic void cb(struct timer_list *tl) { }\nP0(void) { int a, b, c; local_bh_disable(); timer_setup(&t, cb, 0); a = mod_timer(&t, 1); b = mod_timer(&t, 2); c = timer_pending(&t); del_timer(&t); local_bh_enable(); }\nforall (0:a=0 /\\ 0:b=1 /\\ 0:c=1)\n");
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // callbacks run in softirq context: they must not sleep
+    check("struct timer_list t; struct mutex m;\nstatic void cb(struct timer_list *tl) { mutex_lock(&m); mutex_unlock(&m); }\nP0(void) { timer_setup(&t, cb, 0); mod_timer(&t, 1); }\n", "sleeping in atomic context");
+}
+
+#[test]
+fn workqueues() {
+    let w = "struct work_struct w; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
+    // queued work runs on the kworker; an idle kworker is not a hang
+    let r = run(false, &format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); }}\nforall (ran=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // queue_work() is a no-op while the item is pending
+    let r = run(false, &format!("{w}P0(void) {{ int a, b; INIT_WORK(&w, fn); a = queue_work(system_wq, &w); b = queue_work(system_wq, &w); }}\nexists (0:a=1 /\\ 0:b=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    // flush_work() waits for it
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_work(&w); assert(READ_ONCE(ran) == 1); }}\n"), "ok");
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_workqueue(system_wq); assert(READ_ONCE(ran) == 1); }}\n"), "ok");
+    // cancel_work_sync(): afterwards the item neither runs nor is running
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work_sync(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "assertion failure");
+    // delayed work: a timer queues it
+    let d = "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\n";
+    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); }}\nforall (ran=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    check(&format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); cancel_delayed_work_sync(&dw); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
+}

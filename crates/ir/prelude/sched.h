@@ -1,0 +1,536 @@
+
+/* ==== The scheduler's part of the prelude (crates/ir/src/sched.rs) ==== */
+
+/* ---- kthreads (kernel/kthread.c) ----
+ * A kthread's task_struct has its struct kthread right behind it (as
+ * to_kthread() finds it); both die together. kthread() itself, the body
+ * of every kthread, is __kthread_start() then kthread_exit(fn(data)). */
+
+#define KTHREAD_IS_PER_CPU	0
+#define KTHREAD_SHOULD_STOP	1
+#define KTHREAD_SHOULD_PARK	2
+
+struct kthread {
+	unsigned long flags;
+	void *data;
+	long result;
+	struct completion parked;
+	struct completion exited;	/* completed by do_exit() (complete_vfork_done) */
+};
+
+#define to_kthread(k)	((struct kthread *)((struct task_struct *)(k) + 1))
+
+static inline bool kthread_should_stop(void)
+{
+	return test_bit(KTHREAD_SHOULD_STOP, &to_kthread(current)->flags);
+}
+
+static inline bool kthread_should_park(void)
+{
+	return test_bit(KTHREAD_SHOULD_PARK, &to_kthread(current)->flags);
+}
+
+static inline void __kthread_parkme(struct kthread *self)
+{
+	for (;;) {
+		set_special_state(TASK_PARKED);
+		if (!test_bit(KTHREAD_SHOULD_PARK, &self->flags))
+			break;
+		complete(&self->parked);
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+static inline void kthread_parkme(void)
+{
+	__kthread_parkme(to_kthread(current));
+}
+
+/* kthread_exit(): the result for kthread_stop(), then do_exit() */
+static inline void kthread_exit(long result)
+{
+	to_kthread(current)->result = result;
+	do_exit(0);
+}
+
+/* kthread(): sleep until the creator's wake_up_process(); a kthread
+ * stopped before it ever ran exits with -EINTR without running its
+ * function. */
+static inline void __kthread_start(void)
+{
+	schedule();
+	if (test_bit(KTHREAD_SHOULD_STOP, &to_kthread(current)->flags))
+		kthread_exit(-EINTR);
+	__kthread_parkme(to_kthread(current));
+}
+
+static inline void *__kthread_data(void)
+{
+	return to_kthread(current)->data;
+}
+
+static inline int kthread_park(struct task_struct *k)
+{
+	struct kthread *kthread = to_kthread(k);
+
+	if (WARN_ON_ONCE(test_bit(KTHREAD_SHOULD_PARK, &kthread->flags)))
+		return -EBUSY;
+	set_bit(KTHREAD_SHOULD_PARK, &kthread->flags);
+	if (k != current) {
+		wake_up_process(k);
+		wait_for_completion(&kthread->parked);
+	}
+	return 0;
+}
+
+static inline void kthread_unpark(struct task_struct *k)
+{
+	struct kthread *kthread = to_kthread(k);
+
+	if (!test_bit(KTHREAD_SHOULD_PARK, &kthread->flags))
+		return;
+	clear_bit(KTHREAD_SHOULD_PARK, &kthread->flags);
+	wake_up_state(k, TASK_PARKED);
+}
+
+/* kthread_stop(): ask the thread to stop, wake it, wait for its exit and
+ * return its result; the reference taken first keeps k alive meanwhile,
+ * but k must still be alive when kthread_stop() is called. */
+static inline int kthread_stop(struct task_struct *k)
+{
+	struct kthread *kthread;
+	int ret;
+
+	get_task_struct(k);
+	kthread = to_kthread(k);
+	set_bit(KTHREAD_SHOULD_STOP, &kthread->flags);
+	kthread_unpark(k);
+	wake_up_process(k);
+	wait_for_completion(&kthread->exited);
+	ret = kthread->result;
+	put_task_struct(k);
+	return ret;
+}
+
+static inline int kthread_stop_put(struct task_struct *k)
+{
+	int ret = kthread_stop(k);
+
+	put_task_struct(k);
+	return ret;
+}
+
+/* ---- per-CPU variables (include/linux/percpu-defs.h) ----
+ * A per-CPU variable is an array with one copy per CPU (NR_CPUS: every
+ * task's CPU). Tasks never migrate in kvet, so smp_processor_id() is
+ * fixed per task; this_cpu_*() are single, irq-safe operations (an atomic
+ * RMW: neither preemption nor an interrupt can split them), while
+ * __this_cpu_*() are plain accesses (a read and a write for the RMWs). */
+
+#define DEFINE_PER_CPU(type, name)		type name[NR_CPUS]
+#define DEFINE_PER_CPU_SHARED_ALIGNED(type, name)	type name[NR_CPUS]
+#define per_cpu(var, cpu)			((var)[cpu])
+#define per_cpu_ptr(ptr, cpu)			(&(*(ptr))[cpu])
+#define this_cpu_ptr(ptr)			(&(*(ptr))[smp_processor_id()])
+#define raw_cpu_ptr(ptr)			this_cpu_ptr(ptr)
+#define get_cpu_ptr(ptr)			({ preempt_disable(); this_cpu_ptr(ptr); })
+#define put_cpu_ptr(ptr)			preempt_enable()
+#define get_cpu()				({ preempt_disable(); smp_processor_id(); })
+#define put_cpu()				preempt_enable()
+
+#define __this_cpu_read(var)			((var)[smp_processor_id()])
+#define __this_cpu_write(var, v)		((var)[smp_processor_id()] = (v))
+#define __this_cpu_add(var, v)			((var)[smp_processor_id()] += (v))
+#define __this_cpu_sub(var, v)			((var)[smp_processor_id()] -= (v))
+#define __this_cpu_inc(var)			__this_cpu_add(var, 1)
+#define __this_cpu_dec(var)			__this_cpu_sub(var, 1)
+#define raw_cpu_read(var)			__this_cpu_read(var)
+#define raw_cpu_write(var, v)			__this_cpu_write(var, v)
+#define raw_cpu_inc(var)			__this_cpu_inc(var)
+
+#define this_cpu_read(var)			READ_ONCE((var)[smp_processor_id()])
+#define this_cpu_write(var, v)			WRITE_ONCE((var)[smp_processor_id()], v)
+#define this_cpu_add(var, v)			atomic_add((v), (atomic_t *)&(var)[smp_processor_id()])
+#define this_cpu_sub(var, v)			atomic_sub((v), (atomic_t *)&(var)[smp_processor_id()])
+#define this_cpu_inc(var)			this_cpu_add(var, 1)
+#define this_cpu_dec(var)			this_cpu_sub(var, 1)
+#define this_cpu_add_return(var, v)		atomic_add_return((v), (atomic_t *)&(var)[smp_processor_id()])
+#define this_cpu_inc_return(var)		this_cpu_add_return(var, 1)
+#define this_cpu_xchg(var, v)			xchg(&(var)[smp_processor_id()], v)
+#define this_cpu_cmpxchg(var, o, n)		cmpxchg(&(var)[smp_processor_id()], o, n)
+
+/* ---- timers (kernel/time/timer.c, at the level of its guarantees) ----
+ * A timer is queued on the base of the CPU that set it up; that CPU's
+ * timer softirq may run whenever a timer is queued there (expiry times
+ * are not modelled: a queued timer may fire at any later point), and runs
+ * the first queued timer's callback in softirq context. While a callback
+ * runs, its timer's `running` lock is held: del_timer_sync() waits on it
+ * (so calling it under a lock the callback takes deadlocks), and lockdep
+ * sees it as the kernel's per-timer lockdep_map (call_timer_fn() and
+ * timer_delete_sync() acquire it), which reports the inversion even when
+ * the schedule does not deadlock. */
+
+struct timer_list {
+	struct list_head entry;
+	unsigned long expires;
+	void (*function)(struct timer_list *);
+	unsigned int flags;
+	int cpu;		/* the CPU whose base it is queued on */
+	int pending;
+	spinlock_t running;	/* held while the callback runs (lockdep_map) */
+};
+
+struct timer_base {
+	spinlock_t lock;
+	struct list_head pending;
+	int nr;			/* queued timers: the softirq may run while non-zero */
+	struct timer_list *running;
+};
+
+struct timer_base timer_bases[NR_CPUS];
+
+#define TIMER_DEFERRABLE	0x00080000
+#define TIMER_PINNED		0x00200000
+#define TIMER_IRQSAFE		0x00400000
+#define jiffies			0
+#define HZ			100
+#define msecs_to_jiffies(m)	(m)
+#define from_timer(var, callback_timer, timer_fieldname) \
+	container_of(callback_timer, typeof(*var), timer_fieldname)
+
+static inline void timer_setup(struct timer_list *timer, void (*func)(struct timer_list *), unsigned int flags)
+{
+	timer->function = func;
+	timer->flags = flags;
+	timer->cpu = smp_processor_id();
+	timer->pending = 0;
+}
+
+static inline int timer_pending(const struct timer_list *timer)
+{
+	return READ_ONCE(timer->pending);
+}
+
+static inline int mod_timer(struct timer_list *timer, unsigned long expires)
+{
+	struct timer_base *base = &timer_bases[timer->cpu];
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&base->lock, flags);
+	if (!base->pending.next)
+		INIT_LIST_HEAD(&base->pending);
+	timer->expires = expires;
+	ret = timer->pending;
+	if (!ret) {
+		list_add_tail(&timer->entry, &base->pending);
+		WRITE_ONCE(timer->pending, 1);
+		base->nr++;
+	}
+	spin_unlock_irqrestore(&base->lock, flags);
+	return ret;
+}
+
+static inline void add_timer(struct timer_list *timer)
+{
+	mod_timer(timer, timer->expires);
+}
+
+static inline int timer_delete(struct timer_list *timer)
+{
+	struct timer_base *base = &timer_bases[timer->cpu];
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&base->lock, flags);
+	ret = timer->pending;
+	if (ret) {
+		list_del(&timer->entry);
+		WRITE_ONCE(timer->pending, 0);
+		base->nr--;
+	}
+	spin_unlock_irqrestore(&base->lock, flags);
+	return ret;
+}
+
+/* timer_delete_sync(): dequeue the timer, and wait until its callback is
+ * not running (on any CPU); must not be called from the callback's own
+ * context nor under a lock the callback takes. */
+static inline int timer_delete_sync(struct timer_list *timer)
+{
+	struct timer_base *base = &timer_bases[timer->cpu];
+	unsigned long flags;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&base->lock, flags);
+		if (base->running != timer) {
+			ret = timer->pending;
+			if (ret) {
+				list_del(&timer->entry);
+				WRITE_ONCE(timer->pending, 0);
+				base->nr--;
+			}
+			spin_unlock_irqrestore(&base->lock, flags);
+			return ret;
+		}
+		spin_unlock_irqrestore(&base->lock, flags);
+		/* wait for the running callback (lock_map_acquire(&timer->lockdep_map)) */
+		spin_lock_bh(&timer->running);
+		spin_unlock_bh(&timer->running);
+	}
+}
+
+#define del_timer(t)			timer_delete(t)
+#define del_timer_sync(t)		timer_delete_sync(t)
+#define timer_shutdown_sync(t)		timer_delete_sync(t)
+#define timer_shutdown(t)		timer_delete(t)
+#define try_to_del_timer_sync(t)	timer_delete(t)
+
+/* run_timer_softirq() on this CPU: run the first queued timer */
+static inline void __run_timers(void)
+{
+	struct timer_base *base = &timer_bases[smp_processor_id()];
+	struct timer_list *timer;
+	void (*fn)(struct timer_list *);
+
+	spin_lock_irq(&base->lock);
+	if (base->nr == 0) {
+		spin_unlock_irq(&base->lock);
+		return;
+	}
+	timer = list_first_entry(&base->pending, struct timer_list, entry);
+	fn = timer->function;
+	list_del(&timer->entry);
+	WRITE_ONCE(timer->pending, 0);
+	base->nr--;
+	base->running = timer;
+	spin_unlock_irq(&base->lock);
+	spin_lock(&timer->running);
+	fn(timer);
+	spin_unlock(&timer->running);
+	spin_lock_irq(&base->lock);
+	base->running = NULL;
+	spin_unlock_irq(&base->lock);
+}
+
+/* ---- workqueues (kernel/workqueue.c, at the level of its guarantees) ----
+ * Every work item runs on one kworker task (a task of its own, created
+ * when the scenario uses workqueues), in queueing order. PENDING is taken
+ * and the item queued under the pool lock; the kworker clears PENDING
+ * under it before running the item, so an item can be queued again while
+ * it runs. flush_work() waits until the item is neither pending nor
+ * running; cancel_work_sync() dequeues it and waits for a running
+ * instance. An idle kworker asleep at the end of a scenario is not a hang.
+ * Delayed work is a work item queued by a timer's callback. */
+
+#define WORK_STRUCT_PENDING_BIT	0
+
+struct work_struct {
+	unsigned long data;		/* bit 0: WORK_STRUCT_PENDING */
+	struct list_head entry;
+	void (*func)(struct work_struct *work);
+};
+
+struct delayed_work {
+	struct work_struct work;
+	struct timer_list timer;
+};
+
+struct workqueue_struct {
+	int flags;
+};
+
+struct worker_pool {
+	spinlock_t lock;
+	struct task_struct *worker;
+	struct work_struct *current_work;
+};
+
+struct worker_pool kworker_pool;
+LIST_HEAD(kworker_worklist);
+DECLARE_WAIT_QUEUE_HEAD(kworker_flush_wq);
+struct workqueue_struct __system_wq;
+
+#define system_wq			(&__system_wq)
+#define system_highpri_wq		(&__system_wq)
+#define system_long_wq			(&__system_wq)
+#define system_unbound_wq		(&__system_wq)
+#define system_freezable_wq		(&__system_wq)
+#define to_delayed_work(w)		container_of(w, struct delayed_work, work)
+#define work_pending(w)			test_bit(WORK_STRUCT_PENDING_BIT, &(w)->data)
+#define delayed_work_pending(w)		work_pending(&(w)->work)
+
+static inline void INIT_WORK(struct work_struct *work, void (*func)(struct work_struct *))
+{
+	work->data = 0;
+	INIT_LIST_HEAD(&work->entry);
+	work->func = func;
+}
+
+/* the kworker: take the first item, clear its PENDING, run it */
+static inline void __kworker_loop(void)
+{
+	struct work_struct *work;
+
+	WRITE_ONCE(kworker_pool.worker, current);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		spin_lock_irq(&kworker_pool.lock);
+		if (list_empty(&kworker_worklist)) {
+			spin_unlock_irq(&kworker_pool.lock);
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		work = list_first_entry(&kworker_worklist, struct work_struct, entry);
+		/* running before it leaves the list: lockless flushers see one or the other */
+		WRITE_ONCE(kworker_pool.current_work, work);
+		list_del_init(&work->entry);
+		clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+		spin_unlock_irq(&kworker_pool.lock);
+		work->func(work);
+		spin_lock_irq(&kworker_pool.lock);
+		WRITE_ONCE(kworker_pool.current_work, NULL);
+		spin_unlock_irq(&kworker_pool.lock);
+		wake_up_all(&kworker_flush_wq);
+	}
+}
+
+/* with the pool lock held and PENDING owned: queue it, wake the kworker */
+static inline void __queue_work(struct work_struct *work)
+{
+	struct task_struct *worker;
+
+	list_add_tail(&work->entry, &kworker_worklist);
+	worker = READ_ONCE(kworker_pool.worker);
+	if (worker)
+		wake_up_process(worker);
+}
+
+static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data)) {
+		__queue_work(work);
+		ret = true;
+	}
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+static inline bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work)
+{
+	return queue_work(wq, work);
+}
+
+static inline bool schedule_work(struct work_struct *work)
+{
+	return queue_work(system_wq, work);
+}
+
+static inline bool flush_work(struct work_struct *work)
+{
+	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || READ_ONCE(kworker_pool.current_work) == work;
+
+	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && READ_ONCE(kworker_pool.current_work) != work);
+	return busy;
+}
+
+static inline bool cancel_work(struct work_struct *work)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+	if (ret)
+		list_del_init(&work->entry);
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+static inline bool cancel_work_sync(struct work_struct *work)
+{
+	bool ret = cancel_work(work);
+
+	wait_event(kworker_flush_wq, READ_ONCE(kworker_pool.current_work) != work);
+	return ret;
+}
+
+static inline void flush_workqueue(struct workqueue_struct *wq)
+{
+	wait_event(kworker_flush_wq, list_empty(&kworker_worklist) && !READ_ONCE(kworker_pool.current_work));
+}
+
+#define flush_scheduled_work()		flush_workqueue(system_wq)
+#define drain_workqueue(wq)		flush_workqueue(wq)
+#define destroy_workqueue(wq)		flush_workqueue(wq)
+
+static inline void delayed_work_timer_fn(struct timer_list *t)
+{
+	struct delayed_work *dwork = from_timer(dwork, t, timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	__queue_work(&dwork->work);
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+}
+
+static inline void INIT_DELAYED_WORK(struct delayed_work *dwork, void (*func)(struct work_struct *))
+{
+	INIT_WORK(&dwork->work, func);
+	timer_setup(&dwork->timer, delayed_work_timer_fn, 0);
+}
+
+static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
+		if (delay == 0)
+			__queue_work(&dwork->work);
+		else
+			mod_timer(&dwork->timer, jiffies + delay);
+		ret = true;
+	}
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+static inline bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)
+{
+	return queue_delayed_work(system_wq, dwork, delay);
+}
+
+static inline bool cancel_delayed_work_sync(struct delayed_work *dwork)
+{
+	bool timer = timer_delete_sync(&dwork->timer);
+
+	return cancel_work_sync(&dwork->work) || timer;
+}
+
+static inline bool cancel_delayed_work(struct delayed_work *dwork)
+{
+	bool timer = timer_delete(&dwork->timer);
+
+	return cancel_work(&dwork->work) || timer;
+}
+
+static inline bool flush_delayed_work(struct delayed_work *dwork)
+{
+	if (timer_delete_sync(&dwork->timer)) {
+		unsigned long flags;
+
+		spin_lock_irqsave(&kworker_pool.lock, flags);
+		__queue_work(&dwork->work);
+		spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	}
+	return flush_work(&dwork->work);
+}
