@@ -13,6 +13,7 @@
  */
 
 #define likely(x)		(x)
+#define cpu_relax()		barrier()
 #define unlikely(x)		(x)
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
@@ -31,12 +32,30 @@ struct callback_head {
 
 /* ---- tasks (include/linux/sched.h, sched/task.h) ---- */
 
+#define TASK_COMM_LEN	16
+
+/* task->flags (include/linux/sched.h) */
+#define PF_IDLE			0x00000002
+#define PF_EXITING		0x00000004
+#define PF_WQ_WORKER		0x00000020
+#define PF_FORKNOEXEC		0x00000040
+#define PF_MEMALLOC		0x00000800
+#define PF_NOFREEZE		0x00008000
+#define PF_KTHREAD		0x00200000
+
 struct task_struct {
 	long __state;		/* first: schedule() sleeps while it is not TASK_RUNNING */
 	refcount_t usage;	/* second: the task's own reference is dropped at exit */
-	int pid;
+	int pid;		/* CPU n's task has pid and tgid n + 1 */
 	unsigned long pending;	/* pending signals, one bit per signal number */
+	int tgid;
+	unsigned int flags;	/* PF_* */
+	char comm[TASK_COMM_LEN];
+	/* kthread and scheduler data: the scheduler's fields go here */
 };
+
+static inline int task_pid_nr(struct task_struct *tsk) { return tsk->pid; }
+static inline int task_tgid_nr(struct task_struct *tsk) { return tsk->tgid; }
 
 static inline struct task_struct *get_task_struct(struct task_struct *t)
 {
@@ -108,6 +127,180 @@ static inline void flush_signals(struct task_struct *t)
 	WRITE_ONCE(t->pending, 0);
 }
 
+/* ---- declaration and initialisation macros (include/linux/spinlock_types.h,
+ * rwlock_types.h, mutex.h, rwsem.h, srcu.h, seqlock.h): a lock word of 0
+ * is an unlocked lock ---- */
+
+#define __SPIN_LOCK_UNLOCKED(name)	0
+#define __RAW_SPIN_LOCK_UNLOCKED(name)	0
+#define __RW_LOCK_UNLOCKED(name)	0
+#define __MUTEX_INITIALIZER(name)	0
+#define __RWSEM_INITIALIZER(name)	0
+#define DEFINE_SPINLOCK(x)		spinlock_t x
+#define DEFINE_RAW_SPINLOCK(x)		raw_spinlock_t x
+#define DEFINE_RWLOCK(x)		rwlock_t x
+#define DEFINE_MUTEX(mutexname)		struct mutex mutexname
+#define DECLARE_RWSEM(name)		struct rw_semaphore name
+#define DEFINE_SRCU(name)		struct srcu_struct name
+#define DEFINE_STATIC_SRCU(name)	struct srcu_struct name
+#define DEFINE_SEQLOCK(x)		seqlock_t x
+#define SEQCNT_ZERO(name)		0
+#define REFCOUNT_INIT(n)		ATOMIC_INIT(n)
+
+/* The kernel's *_init() functions store an unlocked lock word: memory from
+ * kmalloc() is not cleared, so a lock in it must be initialised. */
+static inline void spin_lock_init(spinlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void raw_spin_lock_init(raw_spinlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void rwlock_init(rwlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void mutex_init(struct mutex *lock) { WRITE_ONCE(*lock, 0); }
+static inline void init_rwsem(struct rw_semaphore *sem) { WRITE_ONCE(*sem, 0); }
+static inline void seqcount_init(seqcount_t *s) { WRITE_ONCE(*s, 0); }
+
+/* ---- error pointers (include/linux/err.h) ---- */
+
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR_VALUE((unsigned long)ptr); }
+static inline void *ERR_CAST(const void *ptr) { return (void *)ptr; }
+static inline int PTR_ERR_OR_ZERO(const void *ptr) { if (IS_ERR(ptr)) return PTR_ERR(ptr); return 0; }
+
+/* ---- kref (include/linux/kref.h) ---- */
+
+struct kref {
+	refcount_t refcount;
+};
+
+#define KREF_INIT(n)	{ .refcount = REFCOUNT_INIT(n), }
+
+static inline void kref_init(struct kref *kref) { refcount_set(&kref->refcount, 1); }
+static inline unsigned int kref_read(const struct kref *kref) { return refcount_read(&kref->refcount); }
+static inline void kref_get(struct kref *kref) { refcount_inc(&kref->refcount); }
+
+static inline int kref_put(struct kref *kref, void (*release)(struct kref *kref))
+{
+	if (refcount_dec_and_test(&kref->refcount)) {
+		release(kref);
+		return 1;
+	}
+	return 0;
+}
+
+/* refcount_dec_and_lock() and refcount_dec_and_mutex_lock() of lib/refcount.c */
+static inline int kref_put_lock(struct kref *kref, void (*release)(struct kref *kref), spinlock_t *lock)
+{
+	if (atomic_add_unless(&kref->refcount, -1, 1))
+		return 0;
+	spin_lock(lock);
+	if (!refcount_dec_and_test(&kref->refcount)) {
+		spin_unlock(lock);
+		return 0;
+	}
+	release(kref);
+	return 1;
+}
+
+static inline int kref_put_mutex(struct kref *kref, void (*release)(struct kref *kref), struct mutex *lock)
+{
+	if (atomic_add_unless(&kref->refcount, -1, 1))
+		return 0;
+	mutex_lock(lock);
+	if (!refcount_dec_and_test(&kref->refcount)) {
+		mutex_unlock(lock);
+		return 0;
+	}
+	release(kref);
+	return 1;
+}
+
+static inline int kref_get_unless_zero(struct kref *kref)
+{
+	return refcount_inc_not_zero(&kref->refcount);
+}
+
+/* ---- lock-less lists (include/linux/llist.h, lib/llist.c) ---- */
+
+struct llist_node {
+	struct llist_node *next;
+};
+
+struct llist_head {
+	struct llist_node *first;
+};
+
+#define LLIST_HEAD_INIT(name)	{ NULL }
+#define LLIST_HEAD(name)	struct llist_head name = LLIST_HEAD_INIT(name)
+#define llist_entry(ptr, type, member)	container_of(ptr, type, member)
+
+static inline void init_llist_head(struct llist_head *list) { WRITE_ONCE(list->first, NULL); }
+static inline void init_llist_node(struct llist_node *node) { WRITE_ONCE(node->next, node); }
+static inline int llist_on_list(const struct llist_node *node) { return READ_ONCE(node->next) != node; }
+static inline int llist_empty(const struct llist_head *head) { return READ_ONCE(head->first) == NULL; }
+static inline struct llist_node *llist_next(struct llist_node *node) { return READ_ONCE(node->next); }
+
+static inline int llist_add_batch(struct llist_node *new_first, struct llist_node *new_last, struct llist_head *head)
+{
+	struct llist_node *first = READ_ONCE(head->first);
+
+	do {
+		WRITE_ONCE(new_last->next, first);
+	} while (!try_cmpxchg(&head->first, &first, new_first));
+	return !first;
+}
+
+static inline int llist_add(struct llist_node *new, struct llist_head *head)
+{
+	return llist_add_batch(new, new, head);
+}
+
+static inline struct llist_node *llist_del_all(struct llist_head *head)
+{
+	return xchg(&head->first, NULL);
+}
+
+struct llist_node *llist_del_first(struct llist_head *head)
+{
+	struct llist_node *entry, *next;
+
+	entry = smp_load_acquire(&head->first);
+	do {
+		if (entry == NULL)
+			return NULL;
+		next = READ_ONCE(entry->next);
+	} while (!try_cmpxchg(&head->first, &entry, next));
+	return entry;
+}
+
+struct llist_node *llist_reverse_order(struct llist_node *head)
+{
+	struct llist_node *new_head = NULL;
+
+	while (head) {
+		struct llist_node *tmp = head;
+
+		head = head->next;
+		tmp->next = new_head;
+		new_head = tmp;
+	}
+	return new_head;
+}
+
+#define llist_for_each(pos, node)	for ((pos) = (node); pos; (pos) = (pos)->next)
+#define llist_for_each_safe(pos, n, node)	\
+	for ((pos) = (node); (pos) && ((n) = (pos)->next, 1); (pos) = (n))
+#define llist_for_each_entry(pos, node, member)					\
+	for ((pos) = llist_entry((node), typeof(*(pos)), member);		\
+	     &(pos)->member != NULL;						\
+	     (pos) = llist_entry((pos)->member.next, typeof(*(pos)), member))
+#define llist_for_each_entry_safe(pos, n, node, member)				\
+	for (pos = llist_entry((node), typeof(*pos), member);			\
+	     &pos->member != NULL &&						\
+	        (n = llist_entry(pos->member.next, typeof(*n), member), 1);	\
+	     pos = n)
+
 /* ---- doubly linked lists (include/linux/list.h) ---- */
 
 struct list_head {
@@ -116,6 +309,8 @@ struct list_head {
 
 #define LIST_HEAD_INIT(name)	{ &(name), &(name) }
 #define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
+#define HLIST_HEAD_INIT		{ .first = NULL }
+#define HLIST_HEAD(name)	struct hlist_head name = { .first = NULL }
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {

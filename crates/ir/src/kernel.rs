@@ -207,10 +207,15 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
         Error::new(span, "`current` needs struct task_struct, which the kvet prelude defines; it is missing")
     })?;
     let usage = lw.layouts.field(ty_struct(&ty), "usage").map(|f| f.offset);
+    // CPU n's task has pid (and tgid) n + 1: pid 0 is the idle task
+    let ids: Vec<u32> = ["pid", "tgid"].iter().filter_map(|f| lw.layouts.field(ty_struct(&ty), f)).map(|f| f.offset).collect();
     for t in 0..lw.nthreads {
         let base = lw.alloc_dynamic(&format!("task{t}"), &ty, size, ObjKind::Task(t), LIVE);
         if let Some(u) = usage {
             lw.init_mem[(base + u) as usize] = 1;
+        }
+        for &o in &ids {
+            lw.init_mem[(base + o) as usize] = t as i64 + 1;
         }
         lw.task_cells.push(base);
     }
@@ -291,7 +296,10 @@ pub(crate) fn ident(lw: &mut Lowerer, n: &str, span: Span) -> Res<Option<(Opd, T
         "current" => {
             let Some(&cell) = lw.task_cells.get(lw.cx_thread() as usize) else {
                 lw.tasks_wanted = true;
-                return Ok(Some((Opd::Imm(0), Ty::Int.ptr())));
+                // lowering restarts with the tasks; the type lets
+                // `current->pid` lower meanwhile
+                let ty = Ty::Struct(lw.layouts.struct_id("task_struct"));
+                return Ok(Some((Opd::Imm(0), ty.ptr())));
             };
             let ty = Ty::Struct(lw.layouts.struct_id("task_struct"));
             let _ = span;
@@ -497,6 +505,9 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         // ---- sleeping locks ----
         "mutex_lock" | "mutex_lock_interruptible" | "mutex_lock_killable" | "mutex_lock_nested" => {
+            if args.is_empty() || (args.len() > 1 && name != "mutex_lock_nested") {
+                return Err(Error::new(e.span, format!("`{name}` takes a pointer to the mutex")));
+            }
             let addr = lock_ptr(lw, &args[0])?;
             lw.emit(Instr::Lock { addr, kind: LockKind::Mutex });
             (Opd::Imm(0), Ty::Int)

@@ -11,6 +11,7 @@ mod lower;
 mod opt;
 mod prims;
 mod program;
+mod suggest;
 mod types;
 
 pub use lower::{eval_bin, eval_un, lower, MAX_INLINE_DEPTH};

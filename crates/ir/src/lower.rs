@@ -108,6 +108,9 @@ pub(crate) struct Lowerer<'a> {
     /// Functions used as values somewhere (the candidates of calls
     /// through function pointers).
     fn_values: FxHashSet<String>,
+    /// Struct tags the scenario defines itself: a scenario's own `struct
+    /// rw_semaphore` or `struct mutex` replaces kvet's native lock.
+    own_structs: FxHashSet<String>,
 }
 
 /// Lower a parsed file. `src` and `prelude` are the texts the spans point
@@ -150,6 +153,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         nthreads: 0,
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
+        own_structs: FxHashSet::default(),
     };
     lw.layouts.srcu_size = 1 + 2 * file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
     lw.declarations(file)?;
@@ -248,6 +252,9 @@ impl<'a> Lowerer<'a> {
         for item in file.items.iter().filter(|i| !item_span(i).is_prelude()) {
             if let Some(n) = item_name(item) {
                 user.insert(n);
+            }
+            if let ast::Item::Struct(s) = item {
+                self.own_structs.insert(s.name.clone());
             }
         }
         let live = |i: &&ast::Item| !item_span(i).is_prelude() || item_name(i).is_none_or(|n| !user.contains(&n));
@@ -371,6 +378,7 @@ impl<'a> Lowerer<'a> {
                 Some(t) => self.ty_depth(&t, span, depth + 1)?,
                 None => base_ty(name),
             },
+            ast::Type::Struct(n) | ast::Type::Union(n) if self.own_structs.contains(n) => Ty::Struct(self.layouts.struct_id(n)),
             ast::Type::Struct(n) | ast::Type::Union(n) => match n.as_str() {
                 "srcu_struct" => Ty::Srcu,
                 "mutex" => Ty::Lock(LockTy::Mutex),
@@ -497,16 +505,16 @@ impl<'a> Lowerer<'a> {
                 for (d, v) in items {
                     let f = match d {
                         Some(ast::Designator::Field(n)) => {
-                            let i = fields.iter().position(|f| &f.name == n).ok_or_else(|| {
+                            let (i, f) = self.layouts.designated(*id, n).ok_or_else(|| {
                                 Error::new(v.span, format!("struct has no field `{n}`"))
                             })?;
                             next = i;
-                            &fields[i]
+                            f
                         }
-                        _ => fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?,
+                        _ => fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone(),
                     };
                     next += 1;
-                    self.static_init(cell + f.offset, &f.ty.clone(), v)?;
+                    self.static_init(cell + f.offset, &f.ty, v)?;
                 }
                 Ok(())
             }
@@ -881,14 +889,13 @@ impl<'a> Lowerer<'a> {
                 let fields = self.layouts.structs[*id as usize].fields.clone();
                 let mut next = 0usize;
                 for (d, v) in items {
-                    let i = match d {
-                        Some(ast::Designator::Field(n)) => fields
-                            .iter()
-                            .position(|f| &f.name == n)
+                    let (i, f) = match d {
+                        Some(ast::Designator::Field(n)) => self
+                            .layouts
+                            .designated(*id, n)
                             .ok_or_else(|| Error::new(v.span, format!("struct has no field `{n}`")))?,
-                        _ => next,
+                        _ => (next, fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone()),
                     };
-                    let f = fields.get(i).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone();
                     next = i + 1;
                     self.dyn_init(cell + f.offset, &f.ty, v)?;
                 }
@@ -1445,7 +1452,7 @@ impl<'a> Lowerer<'a> {
     fn field_place(&mut self, addr: Opd, t: &Ty, f: &str, span: Span) -> Res<(Place, Ty)> {
         match t {
             Ty::Struct(id) => {
-                let fi = self.layouts.field(*id, f).cloned().ok_or_else(|| {
+                let fi = self.layouts.field(*id, f).ok_or_else(|| {
                     Error::new(span, format!("struct {} has no field `{f}`", self.layouts.structs[*id as usize].name))
                 })?;
                 let a = self.add_imm(addr, fi.offset as i64);
@@ -1657,9 +1664,12 @@ impl<'a> Lowerer<'a> {
                 if let Some(r) = prims::lower_prim(self, name, args, e)? {
                     return Ok(r);
                 }
-                return Err(Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
-                    .with_label("not a primitive, not defined here")
-                    .with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"));
+                let err = Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
+                    .with_label("not a primitive, not defined here");
+                return Err(match crate::suggest::nearest(name, self.funcs.keys().map(|k| k.as_str())) {
+                    Some(near) => err.with_note(format!("did you mean `{near}`? Otherwise define it as a helper function (docs/language.md lists the primitives kvet knows)")),
+                    None => err.with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"),
+                });
             }
         }
         // A call through a function pointer: dispatch over the functions
@@ -1708,13 +1718,13 @@ impl<'a> Lowerer<'a> {
                 match &m.kind {
                     ast::ExprKind::Ident(f) => {
                         let Ty::Struct(id) = ty else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(*id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi = lw.layouts.field(*id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((fi.offset, fi.ty))
                     }
                     ast::ExprKind::Member(b, f) => {
                         let (off, t) = walk(lw, ty, b)?;
                         let Ty::Struct(id) = t else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi = lw.layouts.field(id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((off + fi.offset, fi.ty))
                     }
                     ast::ExprKind::Index(b, i) => {

@@ -110,8 +110,33 @@ impl Layouts {
         })
     }
 
-    pub fn field(&self, id: u32, name: &str) -> Option<&FieldInfo> {
-        self.structs[id as usize].fields.iter().find(|f| f.name == name)
+    /// The field `name` of struct `id`, looked up through anonymous
+    /// struct and union members (C11 6.7.2.1p13) with their offsets added.
+    pub fn field(&self, id: u32, name: &str) -> Option<FieldInfo> {
+        let s = &self.structs[id as usize];
+        if let Some(f) = s.fields.iter().find(|f| f.name == name) {
+            return Some(f.clone());
+        }
+        s.fields.iter().filter(|f| f.name.is_empty()).find_map(|anon| {
+            let Ty::Struct(inner) = anon.ty else { return None };
+            let f = self.field(inner, name)?;
+            Some(FieldInfo { offset: f.offset + anon.offset, ..f })
+        })
+    }
+
+    /// A designated initializer `.name = v` of struct `id`: the index of
+    /// the member it belongs to (an anonymous member holding it, or the
+    /// field itself) and the field with its offset in the struct.
+    pub fn designated(&self, id: u32, name: &str) -> Option<(usize, FieldInfo)> {
+        let s = &self.structs[id as usize];
+        if let Some(i) = s.fields.iter().position(|f| f.name == name) {
+            return Some((i, s.fields[i].clone()));
+        }
+        s.fields.iter().enumerate().filter(|(_, f)| f.name.is_empty()).find_map(|(i, anon)| {
+            let Ty::Struct(inner) = anon.ty else { return None };
+            let f = self.field(inner, name)?;
+            Some((i, FieldInfo { offset: f.offset + anon.offset, ..f }))
+        })
     }
 
     /// Names of each cell of a value of type `ty` called `base`
@@ -129,7 +154,8 @@ impl Layouts {
                     while out.len() - start < f.offset as usize {
                         out.push(format!("{base}.?"));
                     }
-                    self.cell_names(&format!("{base}.{}", f.name), &f.ty, out);
+                    let name = if f.name.is_empty() { base.to_string() } else { format!("{base}.{}", f.name) };
+                    self.cell_names(&name, &f.ty, out);
                 }
                 while out.len() - start < s.size.max(1) as usize {
                     out.push(format!("{base}.?"));
