@@ -129,3 +129,97 @@ fn unknown_function_suggests_the_nearest_name() {
     let e = error("P0(void) { frobnicate(); }\n");
     assert!(!e.contains("did you mean"), "{e}");
 }
+
+#[test]
+fn is_err_on_a_valid_pointer_is_false() {
+    // include/linux/err.h: an unsigned compare against -MAX_ERRNO
+    check("int x;\nP0(void) { int *p = &x; void *q = ERR_PTR(-ENOMEM); BUG_ON(IS_ERR(p)); BUG_ON(!IS_ERR(q)); BUG_ON(PTR_ERR(q) != -ENOMEM); BUG_ON(IS_ERR_OR_NULL(p)); BUG_ON(!IS_ERR_OR_NULL(NULL)); BUG_ON(PTR_ERR_OR_ZERO(p)); }\n", "ok");
+    // an error pointer dereferenced is an invalid access
+    check("struct s { int v; };\nP0(void) { struct s *p = ERR_PTR(-ENOMEM); WRITE_ONCE(p->v, 1); }\n", "invalid access");
+}
+
+#[test]
+fn unsigned_arithmetic_and_comparison() {
+    // wrap-around and unsigned comparison, by width
+    check("P0(void) { unsigned int u = 0; u--; BUG_ON(u != 4294967295); BUG_ON(!(u > 0)); u++; BUG_ON(u != 0);\n\
+        u8 b = 255; b++; BUG_ON(b != 0); b = 300; BUG_ON(b != 44); BUG_ON((u8)-1 != 255); BUG_ON((u16)65537 != 1);\n\
+        unsigned long ul = 0; BUG_ON(ul - 1 < ul); BUG_ON(!(ul - 1 > 0)); BUG_ON((unsigned long)-1 / 2 != 9223372036854775807);\n\
+        int i = -1; unsigned int v = 1; BUG_ON(!(i > v)); BUG_ON(!((unsigned int)i == 4294967295));\n\
+        size_t n = 3; BUG_ON(n - 4 < 1); bool t = 5; BUG_ON(t != 1); u32 w = 0xffffffff; w += 2; BUG_ON(w != 1); BUG_ON(~w != 4294967294); }\n", "ok");
+    // signed behaviour is unchanged
+    check("P0(void) { int i = 0; i--; BUG_ON(i != -1); BUG_ON(i > 0); long l = -8; BUG_ON(l / 2 != -4); BUG_ON(l % 3 != -2); }\n", "ok");
+    // a u8 field wraps when stored
+    check("struct s { u8 c; };\nstruct s g;\nP0(void) { g.c = 255; g.c++; BUG_ON(READ_ONCE(g.c) != 0); }\n", "ok");
+}
+
+#[test]
+fn pointers_compare_as_unsigned_addresses() {
+    check("int a[2];\nP0(void) { int *p = &a[0]; int *q = &a[1]; void *e = ERR_PTR(-1); BUG_ON(!(p < q)); BUG_ON(!(e > (void *)q)); }\n", "ok");
+}
+
+#[test]
+fn shifts_out_of_bounds_are_ubsan_findings() {
+    check("int n = 32;\nP0(void) { unsigned int u = 1; int k = READ_ONCE(n); u = u << k; }\n", "UBSAN");
+    check("int n = 31;\nP0(void) { unsigned int u = 1; int k = READ_ONCE(n); u = u << k; BUG_ON(u != 2147483648); }\n", "ok");
+    check("int n = -1;\nP0(void) { long v = 1; int k = READ_ONCE(n); v = v >> k; }\n", "UBSAN");
+    check("int n = 40;\nP0(void) { unsigned long v = 1; int k = READ_ONCE(n); v = v << k; BUG_ON(v != 1099511627776); }\n", "ok");
+    check("P0(void) { unsigned long v = 1; v = v << 64; }\n", "UBSAN");
+}
+
+#[test]
+fn schedule_timeout_is_not_a_hang() {
+    // nobody wakes the task: the timer does, and schedule_timeout() says 0
+    check("P0(void) { set_current_state(TASK_UNINTERRUPTIBLE); long left = schedule_timeout(10); BUG_ON(left != 0); }\n", "ok");
+    // an endless timeout is schedule(): a lost wake-up is a hang
+    check("P0(void) { set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(MAX_SCHEDULE_TIMEOUT); }\n", "hang");
+    // woken before the timer: the time left is returned
+    check("int flag;\nstruct task_struct *sleeper;\nP0(void) { WRITE_ONCE(sleeper, get_task_struct(current)); set_current_state(TASK_INTERRUPTIBLE); if (!READ_ONCE(flag)) { long left = schedule_timeout(10); BUG_ON(left && !READ_ONCE(flag)); } __set_current_state(TASK_RUNNING); }\n\
+        P1(void) { WRITE_ONCE(flag, 1); struct task_struct *t = READ_ONCE(sleeper); if (t) { wake_up_process(t); put_task_struct(t); } }\n", "ok");
+    // both returns happen
+    check("int flag;\nstruct task_struct *sleeper;\nint r;\nP0(void) { WRITE_ONCE(sleeper, get_task_struct(current)); set_current_state(TASK_INTERRUPTIBLE); long left = schedule_timeout(10); WRITE_ONCE(r, left != 0); }\n\
+        P1(void) { struct task_struct *t = READ_ONCE(sleeper); if (t) { wake_up_process(t); put_task_struct(t); } }\nexists (r=1)", "ok");
+    // msleep() and the _interruptible form set the task state and return
+    check("P0(void) { msleep(10); BUG_ON(current->__state != TASK_RUNNING); BUG_ON(schedule_timeout_interruptible(5) != 0); BUG_ON(msleep_interruptible(20) != 0); }\n", "ok");
+    // sleeping with a spinlock held
+    check("spinlock_t l;\nP0(void) { spin_lock(&l); msleep(1); spin_unlock(&l); }\n", "sleeping in atomic context");
+}
+
+#[test]
+fn timed_waits_may_time_out() {
+    let wq = "DECLARE_WAIT_QUEUE_HEAD(wq);\nint done;\n";
+    // nobody sets the condition: wait_event_timeout() times out with 0
+    check(&format!("{wq}P0(void) {{ long r = wait_event_timeout(wq, READ_ONCE(done), 10); BUG_ON(r != 0); }}\n"), "ok");
+    // the waker: the wait returns >= 1 with the condition true, or 0
+    check(&format!("{wq}P0(void) {{ long r = wait_event_timeout(wq, READ_ONCE(done), 10); BUG_ON(r && !READ_ONCE(done)); }}\nP1(void) {{ WRITE_ONCE(done, 1); wake_up(&wq); }}\n"), "ok");
+    check(&format!("{wq}P0(void) {{ long r = wait_event_timeout(wq, READ_ONCE(done), 10); BUG_ON(!r); }}\nP1(void) {{ WRITE_ONCE(done, 1); wake_up(&wq); }}\n"), "BUG");
+    // a signal ends the interruptible form
+    check(&format!("{wq}struct task_struct *w;\nP0(void) {{ WRITE_ONCE(w, get_task_struct(current)); long r = wait_event_interruptible_timeout(wq, READ_ONCE(done), 10); BUG_ON(r == -ERESTARTSYS); }}\nP1(void) {{ struct task_struct *t = READ_ONCE(w); if (t) {{ send_sig(SIGINT, t, 0); put_task_struct(t); }} }}\n"), "BUG");
+    // completions
+    check("struct completion c;\nP0(void) { unsigned long r = wait_for_completion_timeout(&c, 10); BUG_ON(r && !completion_done(&c) && 0); }\nP1(void) { complete(&c); }\n", "ok");
+    check("struct completion c;\nP0(void) { unsigned long r = wait_for_completion_timeout(&c, 10); BUG_ON(r == 0); }\nP1(void) { complete(&c); }\n", "BUG");
+    check("struct completion c;\nint r;\nP0(void) { WRITE_ONCE(r, wait_for_completion_timeout(&c, 10)); }\nP1(void) { complete(&c); }\nexists (r=10)", "ok");
+}
+
+#[test]
+fn wait_woken_handshake() {
+    // the wait_woken() loop of kernel/sched/wait.c: no lost wake-up
+    let body = "DECLARE_WAIT_QUEUE_HEAD(wq);\nint done;\n\
+        P0(void) { DEFINE_WAIT_FUNC(wait, woken_wake_function); add_wait_queue(&wq, &wait); while (!READ_ONCE(done)) wait_woken(&wait, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT); remove_wait_queue(&wq, &wait); }\n\
+        P1(void) { WRITE_ONCE(done, 1); wake_up(&wq); }\n";
+    check(body, "ok");
+}
+
+#[test]
+fn wake_up_bit_checks_the_queue_locklessly() {
+    // wait_on_bit / clear_bit_unlock + smp_mb__after_atomic + wake_up_bit
+    let ok = "unsigned long word = 1;\nP0(void) { wait_on_bit(&word, 0, TASK_UNINTERRUPTIBLE); }\nP1(void) { clear_bit_unlock(0, &word); smp_mb__after_atomic(); wake_up_bit(&word, 0); }\n";
+    check(ok, "ok");
+    let ok = "unsigned long word = 1;\nP0(void) { wait_on_bit(&word, 0, TASK_UNINTERRUPTIBLE); }\nP1(void) { clear_and_wake_up_bit(0, &word); }\n";
+    check(ok, "ok");
+    // wake_up_var() and wait_var_event()
+    let ok = "int v;\nP0(void) { wait_var_event(&v, READ_ONCE(v)); }\nP1(void) { WRITE_ONCE(v, 1); smp_mb(); wake_up_var(&v); }\n";
+    check(ok, "ok");
+    // a wake-up of another bit wakes nobody
+    let bad = "unsigned long word = 3;\nP0(void) { wait_on_bit(&word, 0, TASK_UNINTERRUPTIBLE); }\nP1(void) { clear_bit(1, &word); smp_mb__after_atomic(); wake_up_bit(&word, 1); clear_bit(0, &word); }\n";
+    check(bad, "hang");
+}

@@ -34,6 +34,9 @@ const HARDIRQ_ON: i64 = 2;
 const IN_SOFTIRQ: i64 = 4;
 const SOFTIRQ_ON: i64 = 8;
 
+/// MAX_SCHEDULE_TIMEOUT (include/linux/sched.h): LONG_MAX.
+const MAX_SCHEDULE_TIMEOUT: i64 = i64::MAX;
+
 /// `flags` value of local_irq_save() with interrupts on (X86_EFLAGS_IF).
 const IF_FLAG: i64 = 0x200;
 
@@ -364,6 +367,11 @@ impl Machine<'_> {
                 Some(task) if s[task as usize] != 0 => Status::Blocked(Wait::Sleep),
                 _ => Status::Enabled,
             },
+            // the timer may fire at any point: only an endless timeout sleeps
+            Instr::ScheduleTimeout { timeout, .. } => match self.prog.threads[t].task {
+                Some(task) if s[task as usize] != 0 && self.val(s, t, timeout) == MAX_SCHEDULE_TIMEOUT => Status::Blocked(Wait::Sleep),
+                _ => Status::Enabled,
+            },
             Instr::WaitCompletion { addr } => match self.cell(s, t, addr) {
                 Some(c) if s[c as usize] == 0 => Status::Blocked(Wait::Completion(c)),
                 _ => Status::Enabled,
@@ -477,6 +485,33 @@ impl Machine<'_> {
                 }
             }
             Instr::Schedule => {}
+            Instr::ScheduleTimeout { dst, timeout } => {
+                let to = self.val(s, t, timeout);
+                let left = match self.prog.threads[t].task {
+                    Some(task) if to != MAX_SCHEDULE_TIMEOUT => {
+                        let task = task as usize;
+                        if to <= 0 || s[task] != 0 {
+                            // process_timeout(): the timer wakes the task
+                            s[task] = 0;
+                            0
+                        } else {
+                            to
+                        }
+                    }
+                    _ => to,
+                };
+                s[self.layout.reg_base[t] + dst as usize] = left;
+                detail = Detail::Value(left);
+            }
+            Instr::WaitCompletionTimeout { dst, addr } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let got = s[c] > 0;
+                if got && s[c] < 1 << 30 {
+                    s[c] -= 1;
+                }
+                s[self.layout.reg_base[t] + dst as usize] = got as i64;
+                detail = Detail::Value(got as i64);
+            }
             Instr::WakeUp { dst, task, mask } => {
                 let c = self.mem(s, t, pc, task)?;
                 let m = self.val(s, t, mask);
@@ -805,6 +840,8 @@ impl Machine<'_> {
     pub(crate) fn arrive<T: Tracer>(&self, s: &[i64], t: usize, pc: u32, tr: &mut T) {
         let what = match self.instr_at(t, pc) {
             Instr::Schedule => "schedule()",
+            Instr::ScheduleTimeout { .. } => "schedule_timeout()",
+            Instr::WaitCompletionTimeout { .. } => "wait_for_completion_timeout()",
             Instr::WaitCompletion { .. } => "wait_for_completion()",
             Instr::RcuBarrier => "rcu_barrier()",
             Instr::Lock { kind, .. } if kind.sleeps() => kind.verb(),

@@ -87,6 +87,8 @@ pub enum ViolationKind {
     /// Every CPU that can still move only spins in place: nothing it
     /// waits for can change (a soft lockup).
     Livelock,
+    /// Undefined behaviour as UBSAN reports it (a shift out of bounds).
+    Ubsan,
     /// A bound of the model was reached; not a bug, but coverage is partial.
     Bound,
 }
@@ -111,6 +113,7 @@ impl ViolationKind {
             ViolationKind::LockOrder => "lock-order inversion",
             ViolationKind::Condition => "condition violated",
             ViolationKind::Livelock => "livelock",
+            ViolationKind::Ubsan => "UBSAN",
             ViolationKind::Bound => "bound reached",
         }
     }

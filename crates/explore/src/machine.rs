@@ -140,6 +140,7 @@ impl<'p> Machine<'p> {
                         | Instr::SyncSrcu { .. }
                         | Instr::SmpCall { .. }
                         | Instr::Schedule
+                        | Instr::ScheduleTimeout { .. }
                         | Instr::WaitCompletion { .. }
                         | Instr::RcuBarrier
                         | Instr::SeqBegin { .. } => GATE_WAIT,
@@ -203,7 +204,7 @@ impl<'p> Machine<'p> {
                 Some(c) => self.lock_status(s, t, c, *kind),
                 None => Status::Enabled,
             },
-            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
+            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::ScheduleTimeout { .. } | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
                 self.kernel_status(s, t, i)
             }
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
@@ -539,9 +540,10 @@ impl<'p> Machine<'p> {
                             AssertKind::Assert => ViolationKind::Assertion,
                             AssertKind::Bug => ViolationKind::Bug,
                             AssertKind::Warn => ViolationKind::Warning,
+                            AssertKind::Ubsan => ViolationKind::Ubsan,
                         };
                         let v = self.violation(k, t, pc, msg.clone());
-                        if kind == AssertKind::Warn {
+                        if matches!(kind, AssertKind::Warn | AssertKind::Ubsan) {
                             // WARN_ON() reports and carries on.
                             tr.warn(v);
                         } else {

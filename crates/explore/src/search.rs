@@ -254,7 +254,13 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         stat: Vec::new(),
         start: Instant::now(),
     };
-    let init = match m.initial(&mut NoTrace::default()) {
+    let mut first = NoTrace::default();
+    let init = m.initial(&mut first);
+    // warnings of the local code before every thread's first step
+    for w in std::mem::take(&mut first.warnings) {
+        cx.report(w, 0, None);
+    }
+    let init = match init {
         Ok(s) => s,
         Err(v) => {
             cx.report(v, 0, None);

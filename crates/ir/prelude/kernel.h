@@ -756,19 +756,310 @@ long prepare_to_wait_event(struct wait_queue_head *wq_head, struct wait_queue_en
 #define wait_event_killable(wq_head, condition)				\
 	((condition) ? 0 : ___wait_event_sig(wq_head, condition, TASK_KILLABLE))
 
-/* Bit waits: one shared queue stands for the kernel's hashed ones; a
- * wake-up re-checks every waiter's condition, as the hash collisions do. */
+/* ---- timed waits (include/linux/wait.h): the condition is re-checked
+ * when the timer fires; 0 on a timeout with the condition false, else the
+ * time left, at least 1 ---- */
+
+#define ___wait_cond_timeout(condition, __ret)				\
+({									\
+	int __cond = (condition);					\
+	if (__cond && !__ret)						\
+		__ret = 1;						\
+	__cond || !__ret;						\
+})
+
+#define ___wait_event_timeout(wq_head, condition, state, timeout)	\
+({									\
+	long __ret = (timeout);						\
+	long __int = 0;							\
+	DEFINE_WAIT(__wq_entry);					\
+	for (;;) {							\
+		__int = prepare_to_wait_event(&(wq_head), &__wq_entry, state); \
+		if (___wait_cond_timeout(condition, __ret)) {		\
+			__int = 0;					\
+			break;						\
+		}							\
+		if (__int) {						\
+			__ret = __int;					\
+			break;						\
+		}							\
+		__ret = schedule_timeout(__ret);			\
+	}								\
+	if (!__int)							\
+		finish_wait(&(wq_head), &__wq_entry);			\
+	__ret;								\
+})
+
+#define __wait_event_timeout_state(wq_head, condition, timeout, state)	\
+({									\
+	long __rt = (timeout);						\
+	if (!___wait_cond_timeout(condition, __rt))			\
+		__rt = ___wait_event_timeout(wq_head, condition, state, __rt); \
+	__rt;								\
+})
+
+#define wait_event_timeout(wq_head, condition, timeout)			\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_UNINTERRUPTIBLE)
+#define wait_event_interruptible_timeout(wq_head, condition, timeout)	\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_INTERRUPTIBLE)
+#define wait_event_killable_timeout(wq_head, condition, timeout)	\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_KILLABLE)
+#define wait_event_idle_timeout(wq_head, condition, timeout)		\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_IDLE)
+
+/* wait_woken() and woken_wake_function() (kernel/sched/wait.c): the
+ * WQ_FLAG_WOKEN handshake, with its two full barriers. */
+long wait_woken(struct wait_queue_entry *wq_entry, unsigned mode, long timeout)
+{
+	set_current_state(mode); /* A */
+	if (!(READ_ONCE(wq_entry->flags) & WQ_FLAG_WOKEN))
+		timeout = schedule_timeout(timeout);
+	__set_current_state(TASK_RUNNING);
+	smp_store_mb(wq_entry->flags, wq_entry->flags & ~WQ_FLAG_WOKEN); /* B */
+	return timeout;
+}
+
+int woken_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *key)
+{
+	smp_mb(); /* C: pairs with the smp_store_mb() in wait_woken() */
+	WRITE_ONCE(wq_entry->flags, wq_entry->flags | WQ_FLAG_WOKEN);
+	return default_wake_function(wq_entry, mode, sync, key);
+}
+
+/* ---- bit and variable waits (include/linux/wait_bit.h,
+ * kernel/sched/wait_bit.c): one shared queue stands for the kernel's
+ * hashed ones; a wake-up passes its key and wake_bit_function() /
+ * var_wake_function() wake only the waiters of that word and bit ---- */
+
+struct wait_bit_key {
+	unsigned long *flags;
+	int bit_nr;
+	unsigned long timeout;
+};
+
+struct wait_bit_queue_entry {
+	struct wait_bit_key key;
+	struct wait_queue_entry wq_entry;
+};
+
 struct wait_queue_head bit_wait_table = __WAIT_QUEUE_HEAD_INITIALIZER(bit_wait_table);
+
+static inline struct wait_queue_head *bit_waitqueue(void *word, int bit)
+{
+	return &bit_wait_table;
+}
+
+#define __var_waitqueue(p)	(&bit_wait_table)
+
+int wake_bit_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *arg)
+{
+	struct wait_bit_key *key = arg;
+	struct wait_bit_queue_entry *wait_bit = container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+
+	if (wait_bit->key.flags != key->flags || wait_bit->key.bit_nr != key->bit_nr || test_bit(key->bit_nr, key->flags))
+		return 0;
+	return autoremove_wake_function(wq_entry, mode, sync, key);
+}
+
+#define DEFINE_WAIT_BIT(name, word, bit)				\
+	struct wait_bit_queue_entry name = {				\
+		.key = { .flags = (word), .bit_nr = (bit), },		\
+		.wq_entry = {						\
+			.private	= current,			\
+			.func		= wake_bit_function,		\
+			.entry		= LIST_HEAD_INIT((name).wq_entry.entry), \
+		},							\
+	}
+
+/* bit_wait(): sleep; -EINTR if a signal for this sleep state is pending */
+static inline int bit_wait(struct wait_bit_key *word, int mode)
+{
+	schedule();
+	if (signal_pending_state(mode, current))
+		return -EINTR;
+	return 0;
+}
+
+int __wait_on_bit(struct wait_queue_head *wq_head, struct wait_bit_queue_entry *wbq_entry, unsigned mode)
+{
+	int ret = 0;
+
+	do {
+		prepare_to_wait(wq_head, &wbq_entry->wq_entry, mode);
+		if (test_bit(wbq_entry->key.bit_nr, wbq_entry->key.flags))
+			ret = bit_wait(&wbq_entry->key, mode);
+	} while (test_bit(wbq_entry->key.bit_nr, wbq_entry->key.flags) && !ret);
+	finish_wait(wq_head, &wbq_entry->wq_entry);
+	return ret;
+}
 
 static inline int wait_on_bit(unsigned long *word, int bit, unsigned mode)
 {
-	wait_event(bit_wait_table, !test_bit(bit, word));
-	return 0;
+	if (!test_bit_acquire(bit, word))
+		return 0;
+	DEFINE_WAIT_BIT(wq_entry, word, bit);
+	return __wait_on_bit(bit_waitqueue(word, bit), &wq_entry, mode);
+}
+
+#define wait_on_bit_io(word, bit, mode)	wait_on_bit(word, bit, mode)
+
+/* __wake_up_bit(): the lockless waitqueue_active() check, as in the
+ * kernel: the caller orders its clear_bit() before it (clear_bit_unlock()
+ * and smp_mb__after_atomic(), or wake_up_bit()'s documented barrier) */
+void __wake_up_bit(struct wait_queue_head *wq_head, void *word, int bit)
+{
+	struct wait_bit_key key = { .flags = word, .bit_nr = bit, };
+
+	if (waitqueue_active(wq_head))
+		__wake_up(wq_head, TASK_NORMAL, 1, &key);
 }
 
 static inline void wake_up_bit(void *word, int bit)
 {
-	wake_up_all(&bit_wait_table);
+	__wake_up_bit(bit_waitqueue(word, bit), word, bit);
+}
+
+static inline void clear_and_wake_up_bit(int bit, unsigned long *word)
+{
+	clear_bit_unlock(bit, word);
+	smp_mb__after_atomic();
+	wake_up_bit(word, bit);
+}
+
+int var_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *arg)
+{
+	struct wait_bit_key *key = arg;
+	struct wait_bit_queue_entry *wbq_entry = container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+
+	if (wbq_entry->key.flags != key->flags || wbq_entry->key.bit_nr != key->bit_nr)
+		return 0;
+	return autoremove_wake_function(wq_entry, mode, sync, key);
+}
+
+static inline void init_wait_var_entry(struct wait_bit_queue_entry *wbq_entry, void *var, int flags)
+{
+	wbq_entry->key.flags = var;
+	wbq_entry->key.bit_nr = -1;
+	wbq_entry->wq_entry.flags = flags;
+	wbq_entry->wq_entry.private = current;
+	wbq_entry->wq_entry.func = var_wake_function;
+	INIT_LIST_HEAD(&wbq_entry->wq_entry.entry);
+}
+
+static inline void wake_up_var(void *var)
+{
+	__wake_up_bit(__var_waitqueue(var), var, -1);
+}
+
+#define ___wait_var_event(var, condition, state)				\
+({									\
+	struct wait_queue_head *__wq_head = __var_waitqueue(var);	\
+	struct wait_bit_queue_entry __wbq_entry;			\
+	long __ret = 0;							\
+	init_wait_var_entry(&__wbq_entry, var, 0);			\
+	for (;;) {							\
+		long __int = prepare_to_wait_event(__wq_head, &__wbq_entry.wq_entry, state); \
+		if (condition)						\
+			break;						\
+		if (__int) {						\
+			__ret = __int;					\
+			break;						\
+		}							\
+		schedule();						\
+	}								\
+	if (!__ret)							\
+		finish_wait(__wq_head, &__wbq_entry.wq_entry);		\
+	__ret;								\
+})
+
+#define wait_var_event(var, condition)					\
+do {									\
+	if (condition)							\
+		break;							\
+	___wait_var_event(var, condition, TASK_UNINTERRUPTIBLE);	\
+} while (0)
+#define wait_var_event_interruptible(var, condition)			\
+	((condition) ? 0 : ___wait_var_event(var, condition, TASK_INTERRUPTIBLE))
+#define wait_var_event_killable(var, condition)				\
+	((condition) ? 0 : ___wait_var_event(var, condition, TASK_KILLABLE))
+
+/* ---- sleeping with a timeout (kernel/time/sleep_timeout.c, timer.h,
+ * jiffies.h): schedule_timeout() is native; its timer may fire at any
+ * point. jiffies does not advance (no time passes in kvet): code that
+ * polls jiffies for a deadline never sees it pass. ---- */
+
+unsigned long jiffies;
+
+#define time_after(a, b)	((long)((b) - (a)) < 0)
+#define time_before(a, b)	time_after(b, a)
+#define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
+#define time_before_eq(a, b)	time_after_eq(b, a)
+#define time_is_before_jiffies(a)	time_after(jiffies, a)
+#define time_is_after_jiffies(a)	time_before(jiffies, a)
+
+static inline unsigned long msecs_to_jiffies(const unsigned int m) { return (m + (1000 / HZ) - 1) / (1000 / HZ); }
+static inline unsigned long usecs_to_jiffies(const unsigned int u) { return (u + (1000000 / HZ) - 1) / (1000000 / HZ); }
+static inline unsigned int jiffies_to_msecs(const unsigned long j) { return j * (1000 / HZ); }
+
+static inline long schedule_timeout_interruptible(long timeout)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_killable(long timeout)
+{
+	__set_current_state(TASK_KILLABLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_uninterruptible(long timeout)
+{
+	__set_current_state(TASK_UNINTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_idle(long timeout)
+{
+	__set_current_state(TASK_IDLE);
+	return schedule_timeout(timeout);
+}
+
+void msleep(unsigned int msecs)
+{
+	unsigned long timeout = msecs_to_jiffies(msecs) + 1;
+
+	while (timeout)
+		timeout = schedule_timeout_uninterruptible(timeout);
+}
+
+unsigned long msleep_interruptible(unsigned int msecs)
+{
+	unsigned long timeout = msecs_to_jiffies(msecs) + 1;
+
+	while (timeout && !signal_pending(current))
+		timeout = schedule_timeout_interruptible(timeout);
+	return jiffies_to_msecs(timeout);
+}
+
+#define ssleep(seconds)		msleep((seconds) * 1000)
+#define usleep_range(min, max)	msleep(1)
+#define fsleep(usecs)		msleep(1)
+
+/* do_wait_for_common() for the interruptible and killable states: a
+ * pending signal ends the wait with -ERESTARTSYS */
+static inline long wait_for_completion_interruptible_timeout(struct completion *x, unsigned long timeout)
+{
+	if (signal_pending_state(TASK_INTERRUPTIBLE, current))
+		return -ERESTARTSYS;
+	return wait_for_completion_timeout(x, timeout);
+}
+
+static inline long wait_for_completion_killable_timeout(struct completion *x, unsigned long timeout)
+{
+	if (signal_pending_state(TASK_KILLABLE, current))
+		return -ERESTARTSYS;
+	return wait_for_completion_timeout(x, timeout);
 }
 
 /* ---- slab caches (include/linux/slab.h): kmem_cache_create/alloc/free

@@ -325,7 +325,7 @@ fn void() -> (Opd, Ty) {
 fn lock_ptr(lw: &mut Lowerer, e: &ast::Expr) -> Res<Opd> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
-        Ty::Ptr(_) | Ty::Int => Ok(v),
+        Ty::Ptr(_) | Ty::Int | Ty::UInt(_) => Ok(v),
         Ty::Lock(_) => Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock")),
         _ => Err(Error::new(e.span, "this is not a pointer to a lock")),
     }
@@ -580,10 +580,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::Schedule);
             void()
         }
-        "schedule_timeout" | "schedule_timeout_uninterruptible" | "schedule_timeout_interruptible" | "io_schedule_timeout" => {
+        "schedule_timeout" | "io_schedule_timeout" => {
+            arity(name, args, 1, e)?;
+            let (timeout, _) = lw.rvalue(&args[0])?;
             ident(lw, "current", e.span)?;
-            lw.emit(Instr::Schedule);
-            (Opd::Imm(0), Ty::Int)
+            let r = lw.tmp();
+            lw.emit(Instr::ScheduleTimeout { dst: r, timeout });
+            (Opd::Reg(r), Ty::Int)
         }
         "wake_up_process" | "wake_up_state" | "try_to_wake_up" => {
             let (task, _) = lw.rvalue(&args.first().ok_or_else(|| Error::new(e.span, format!("`{name}` takes a task")))?.clone())?;
@@ -798,6 +801,23 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             ident(lw, "current", e.span)?;
             lw.emit(Instr::WaitCompletion { addr });
             (Opd::Imm(0), Ty::Int)
+        }
+        "wait_for_completion_timeout" | "wait_for_completion_io_timeout" => {
+            arity(name, args, 2, e)?;
+            let (addr, _) = lw.rvalue(&args[0])?;
+            let (timeout, _) = lw.rvalue(&args[1])?;
+            ident(lw, "current", e.span)?;
+            let r = lw.tmp();
+            lw.emit(Instr::WaitCompletionTimeout { dst: r, addr });
+            // `timeout ?: 1` when it did not time out, else 0
+            let left = lw.tmp();
+            lw.emit(Instr::Bin(left, BinOp::Mul, Opd::Reg(r), timeout));
+            let zero = lw.tmp();
+            lw.emit(Instr::Bin(zero, BinOp::Eq, Opd::Reg(left), Opd::Imm(0)));
+            lw.emit(Instr::Bin(zero, BinOp::And, Opd::Reg(zero), Opd::Reg(r)));
+            let res = lw.tmp();
+            lw.emit(Instr::Bin(res, BinOp::Or, Opd::Reg(left), Opd::Reg(zero)));
+            (Opd::Reg(res), Ty::UInt(64))
         }
         "completion_done" => {
             arity(name, args, 1, e)?;

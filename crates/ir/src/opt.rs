@@ -17,7 +17,9 @@ fn written(i: &Instr) -> Option<Reg> {
         | Instr::IrqsDisabled { dst }
         | Instr::Alloc { dst, .. }
         | Instr::CacheAlloc { dst, .. }
-        | Instr::SeqBegin { dst, .. } => Some(*dst),
+        | Instr::SeqBegin { dst, .. }
+        | Instr::ScheduleTimeout { dst, .. }
+        | Instr::WaitCompletionTimeout { dst, .. } => Some(*dst),
         Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,
         _ => None,
     }
@@ -87,6 +89,8 @@ pub fn fold_constant_registers(t: &mut Thread) {
             | Instr::FreeRcu { addr }
             | Instr::CallRcu { head: addr, .. }
             | Instr::WaitCompletion { addr }
+            | Instr::WaitCompletionTimeout { addr, .. }
+            | Instr::ScheduleTimeout { timeout: addr, .. }
             | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
             Instr::SrcuUnlock { ss, idx } => {
                 subst(ss, &consts);

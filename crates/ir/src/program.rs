@@ -78,6 +78,14 @@ pub enum BinOp {
     Le,
     Gt,
     Ge,
+    /// Unsigned forms (the operands as u64): C's division, remainder and
+    /// comparisons in an unsigned type, and pointer comparisons.
+    DivU,
+    RemU,
+    LtU,
+    LeU,
+    GtU,
+    GeU,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -224,6 +232,9 @@ pub enum AssertKind {
     Warn,
     /// assert(c): the scenario's own claim.
     Assert,
+    /// An undefined-behaviour check, as UBSAN reports it (a shift by the
+    /// type's width or more): reported, execution goes on.
+    Ubsan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -317,6 +328,15 @@ pub enum Instr {
     SeqBegin { dst: Reg, addr: Opd },
     /// wait_for_completion: sleeps until `done` > 0, then takes one.
     WaitCompletion { addr: Opd },
+    /// schedule_timeout(timeout) (kernel/time/sleep_timeout.c): sleeps like
+    /// schedule() but its timer may fire at any point: if the task is
+    /// still not TASK_RUNNING at this step, the timer wakes it and `dst` =
+    /// 0; if it was woken, `dst` = the time left (`timeout`). A timeout of
+    /// MAX_SCHEDULE_TIMEOUT is a plain schedule().
+    ScheduleTimeout { dst: Reg, timeout: Opd },
+    /// wait_for_completion_timeout: takes one `done` and `dst` = 1 if
+    /// there is one at this step, else times out with `dst` = 0.
+    WaitCompletionTimeout { dst: Reg, addr: Opd },
 }
 
 impl Instr {

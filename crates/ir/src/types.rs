@@ -22,8 +22,12 @@ pub enum LockTy {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     Void,
-    /// Any integer type (int, long, unsigned long, bool, u32, ...).
+    /// A signed integer type (char, short, int, long, s32, ...): one
+    /// 64-bit signed cell (see ctypes.rs).
     Int,
+    /// An unsigned integer type of this many bits (8, 16, 32, 64), or
+    /// `bool` (1): values are kept reduced to the width (ctypes.rs).
+    UInt(u8),
     /// atomic_t, atomic_long_t, atomic64_t, refcount_t: one cell with an
     /// implicit `counter` field.
     Atomic,
@@ -52,7 +56,7 @@ impl Ty {
     }
 
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Ty::Int | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
+        matches!(self, Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
     }
 }
 
@@ -96,7 +100,7 @@ impl Layouts {
     pub fn size_of(&self, ty: &Ty, span: Span) -> Result<u32, Error> {
         Ok(match ty {
             Ty::Void => 1,
-            Ty::Int | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
+            Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
             Ty::Srcu => self.srcu_size.max(1),
             Ty::Func(_) => 1,
             Ty::Struct(id) => {
