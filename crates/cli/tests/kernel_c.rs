@@ -223,3 +223,35 @@ fn wake_up_bit_checks_the_queue_locklessly() {
     let bad = "unsigned long word = 3;\nP0(void) { wait_on_bit(&word, 0, TASK_UNINTERRUPTIBLE); }\nP1(void) { clear_bit(1, &word); smp_mb__after_atomic(); wake_up_bit(&word, 1); clear_bit(0, &word); }\n";
     check(bad, "hang");
 }
+
+#[test]
+fn read_lock_nested_in_read_lock_bh_passes_a_waiting_writer() {
+    // queued_read_lock_slowpath(): in_interrupt() is true with bottom
+    // halves disabled, so the nested reader passes the queued writer
+    let body = "rwlock_t l;\nP0(void) { read_lock_bh(&l); read_lock(&l); read_unlock(&l); read_unlock_bh(&l); }\nP1(void) { write_lock_bh(&l); write_unlock_bh(&l); }\n";
+    check(body, "ok");
+    // without bottom halves disabled it is the recursive-read deadlock
+    let body = "rwlock_t l;\nP0(void) { read_lock(&l); read_lock(&l); read_unlock(&l); read_unlock(&l); }\nP1(void) { write_lock(&l); write_unlock(&l); }\n";
+    check(body, "deadlock");
+}
+
+#[test]
+fn lockdep_read_usage_rules() {
+    // the tasklist_lock rule: read-held in a hardirq, write-held elsewhere
+    // with interrupts on: {IN-HARDIRQ-R} -> {HARDIRQ-ON-W}
+    let body = "rwlock_t l;\nint x;\nP0(void) { write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l); }\nIRQ(1) void h(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
+    check(body, "inconsistent lock state");
+    assert!(message(body).contains("inconsistent {IN-HARDIRQ-R} -> {HARDIRQ-ON-W} usage"), "{}", message(body));
+    // the fix: write_lock_irq()
+    let body = "rwlock_t l;\nint x;\nP0(void) { write_lock_irq(&l); WRITE_ONCE(x, 1); write_unlock_irq(&l); }\nIRQ(1) void h(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
+    check(body, "ok");
+    // readers in a hardirq and readers with interrupts on are fine
+    let body = "rwlock_t l;\nint x;\nP0(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nIRQ(1) void h(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
+    check(body, "ok");
+    // written in a hardirq, read with interrupts on: {IN-HARDIRQ-W} -> {HARDIRQ-ON-R}
+    let body = "rwlock_t l;\nint x;\nP0(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nIRQ(1) void h(void) { write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
+    check(body, "inconsistent lock state");
+    // write-held when interrupts are enabled (mark_held_locks)
+    let body = "rwlock_t l;\nint x;\nP0(void) { local_irq_disable(); write_lock(&l); local_irq_enable(); WRITE_ONCE(x, 1); local_irq_disable(); write_unlock(&l); local_irq_enable(); }\nIRQ(1) void h(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
+    check(body, "inconsistent lock state");
+}

@@ -28,11 +28,7 @@ const READERS: i64 = 0xffff << 16;
 const WAITER_SHIFT: u32 = 32;
 const WAITER: i64 = 0xff << WAITER_SHIFT;
 
-/// lockdep usage bits
-const IN_HARDIRQ: i64 = 1;
-const HARDIRQ_ON: i64 = 2;
-const IN_SOFTIRQ: i64 = 4;
-const SOFTIRQ_ON: i64 = 8;
+use crate::lockdep::{self, HARDIRQ_ON, IN_HARDIRQ, IN_SOFTIRQ, SOFTIRQ_ON};
 
 /// MAX_SCHEDULE_TIMEOUT (include/linux/sched.h): LONG_MAX.
 const MAX_SCHEDULE_TIMEOUT: i64 = i64::MAX;
@@ -118,8 +114,10 @@ impl Machine<'_> {
         match kind {
             LockKind::Spin | LockKind::Mutex => v == 0,
             LockKind::Write | LockKind::SemWrite => free && v & READERS == 0 && (waiter == 0 || waiter == t as i64 + 1),
-            // queued rwlock: interrupt-context readers ignore a waiting writer
-            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task),
+            // queued rwlock (queued_read_lock_slowpath): a reader passes a
+            // waiting writer exactly when in_interrupt(): in a hardirq or a
+            // softirq, or with bottom halves disabled in task context
+            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task || self.bh_off(s, t)),
             LockKind::SemRead => free && waiter == 0,
             LockKind::Bit(nr) => v & (1 << nr) == 0,
         }
@@ -244,7 +242,9 @@ impl Machine<'_> {
             return;
         }
         let ctx = self.ctx(s, t);
-        if !matches!(kind, LockKind::Read | LockKind::SemRead) {
+        // rwsem readers sleep and are never taken in interrupts: their
+        // read usage cannot conflict
+        if kind != LockKind::SemRead {
             let mut u = 0;
             match ctx {
                 Ctx::Hard => u |= IN_HARDIRQ,
@@ -256,6 +256,9 @@ impl Machine<'_> {
                 if ctx == Ctx::Task && !self.bh_off(s, t) {
                     u |= SOFTIRQ_ON;
                 }
+            }
+            if kind == LockKind::Read {
+                u = lockdep::read_form(u);
             }
             self.lockdep_usage(s, t, pc, k, u, tr);
         }
@@ -313,14 +316,8 @@ impl Machine<'_> {
         if u == old {
             return;
         }
-        let name = self.class_name(k);
-        if u & IN_HARDIRQ != 0 && u & HARDIRQ_ON != 0 {
-            let msg = format!(
-                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{t}: an interrupt on that CPU can spin on it forever"
-            );
-            tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
-        } else if u & IN_SOFTIRQ != 0 && u & SOFTIRQ_ON != 0 {
-            let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{t}");
+        if let Some(pair) = lockdep::conflict(u, u & !old) {
+            let msg = lockdep::message(pair, &self.class_name(k), t);
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         }
     }
@@ -335,10 +332,18 @@ impl Machine<'_> {
         if ctx == Ctx::Hard {
             return;
         }
+        // held exclusively: HARDIRQ-ON-W; read-held rwlocks: HARDIRQ-ON-R
         let held = self.held(s, t, ctx);
+        let cb = self.layout.cpu[t];
+        let reads = if ctx == Ctx::Task && cb != NONE { s[cb + RHELD] as u64 } else { 0 };
         for k in 0..self.lock_list.len() {
-            if held & (1 << k) != 0 && !matches!(self.lock_list[k].1, LockTy::Rw) {
-                self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr);
+            if held & (1 << k) == 0 {
+                continue;
+            }
+            match self.lock_list[k].1 {
+                LockTy::Rw if reads & (1 << k) != 0 => self.lockdep_usage(s, t, pc, k, lockdep::read_form(HARDIRQ_ON), tr),
+                LockTy::Rwsem if reads & (1 << k) != 0 => {}
+                _ => self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr),
             }
         }
     }

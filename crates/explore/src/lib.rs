@@ -7,6 +7,7 @@
 
 mod kernel;
 mod liveness;
+mod lockdep;
 mod machine;
 mod por;
 mod search;
