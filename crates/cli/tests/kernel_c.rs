@@ -255,3 +255,43 @@ fn lockdep_read_usage_rules() {
     let body = "rwlock_t l;\nint x;\nP0(void) { local_irq_disable(); write_lock(&l); local_irq_enable(); WRITE_ONCE(x, 1); local_irq_disable(); write_unlock(&l); local_irq_enable(); }\nIRQ(1) void h(void) { read_lock(&l); READ_ONCE(x); read_unlock(&l); }\nP1(void) { WRITE_ONCE(x, 2); }\n";
     check(body, "inconsistent lock state");
 }
+
+#[test]
+fn lockdep_assertions_on_every_path() {
+    // the caller forgets the lock on one path
+    let body = "spinlock_t l;\nint x, y;\nstatic void update(void) { lockdep_assert_held(&l); x++; }\n\
+        P0(void) { spin_lock(&l); update(); spin_unlock(&l); if (READ_ONCE(y)) update(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
+    check(body, "WARNING");
+    assert!(message(body).contains("WARNING: `lockdep_assert_held(&l)` fails: CPU0 does not hold l"), "{}", message(body));
+    check("spinlock_t l;\nint x;\nstatic void update(void) { lockdep_assert_held(&l); x++; }\nP0(void) { spin_lock(&l); update(); spin_unlock(&l); }\n", "ok");
+    // read and write forms, not-held
+    check("rwlock_t l;\nP0(void) { read_lock(&l); lockdep_assert_held(&l); lockdep_assert_held_read(&l); read_unlock(&l); lockdep_assert_not_held(&l); }\n", "ok");
+    check("rwlock_t l;\nP0(void) { read_lock(&l); lockdep_assert_held_write(&l); read_unlock(&l); }\n", "WARNING");
+    check("struct mutex m;\nP0(void) { mutex_lock(&m); lockdep_assert_held(&m); mutex_unlock(&m); }\nP1(void) { lockdep_assert_not_held(&m); }\n", "ok");
+    // held by another CPU is not held
+    check("spinlock_t l;\nP0(void) { spin_lock(&l); spin_unlock(&l); }\nP1(void) { lockdep_assert_held(&l); }\n", "WARNING");
+    // interrupt state
+    check("P0(void) { unsigned long f; local_irq_save(f); lockdep_assert_irqs_disabled(); local_irq_restore(f); lockdep_assert_irqs_enabled(); }\n", "ok");
+    check("P0(void) { lockdep_assert_irqs_disabled(); }\n", "WARNING");
+    check("int x;\nP0(void) { WRITE_ONCE(x, 1); }\nIRQ(0) void h(void) { lockdep_assert_irqs_disabled(); lockdep_assert_in_irq(); }\n", "ok");
+}
+
+#[test]
+fn might_sleep_in_atomic_context() {
+    check("spinlock_t l;\nstatic void alloc_buf(void) { might_sleep(); }\nP0(void) { alloc_buf(); spin_lock(&l); alloc_buf(); spin_unlock(&l); }\n", "sleeping in atomic context");
+    assert!(message("P0(void) { rcu_read_lock(); might_sleep(); rcu_read_unlock(); }\n").starts_with("BUG: sleeping function called from invalid context: `might_sleep()` on CPU0 inside an RCU"));
+    check("P0(void) { might_sleep(); might_sleep_if(0); local_irq_disable(); might_sleep_if(0); local_irq_enable(); }\n", "ok");
+}
+
+#[test]
+fn kcsan_exclusive_assertions() {
+    // only the updater writes: ASSERT_EXCLUSIVE_WRITER holds
+    let ok = "spinlock_t l;\nint stat;\nP0(void) { spin_lock(&l); ASSERT_EXCLUSIVE_WRITER(stat); WRITE_ONCE(stat, stat + 1); spin_unlock(&l); }\nP1(void) { int r = READ_ONCE(stat); }\n";
+    check(ok, "ok");
+    // a second, unlocked writer breaks it, even with marked accesses
+    let bad = "spinlock_t l;\nint stat;\nP0(void) { spin_lock(&l); ASSERT_EXCLUSIVE_WRITER(stat); WRITE_ONCE(stat, 1); spin_unlock(&l); }\nP1(void) { WRITE_ONCE(stat, 2); }\n";
+    check(bad, "data race");
+    // ASSERT_EXCLUSIVE_ACCESS: no concurrent reader either
+    let bad = "int obj;\nP0(void) { ASSERT_EXCLUSIVE_ACCESS(obj); }\nP1(void) { int r = READ_ONCE(obj); }\n";
+    check(bad, "data race");
+}

@@ -24,7 +24,7 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(b, use_);
             Some(*r)
         }
-        Instr::Branch(c, ..) | Instr::Assert(c, ..) => {
+        Instr::Branch(c, ..) | Instr::Assert(c, ..) | Instr::Check(_, c) => {
             opd(c, use_);
             None
         }

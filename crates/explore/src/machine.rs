@@ -553,6 +553,16 @@ impl<'p> Machine<'p> {
                     }
                     pc += 1;
                 }
+                Instr::Check(check, addr) => {
+                    if T::ON {
+                        tr.exec(t, pc, Detail::None);
+                    }
+                    let a = self.reg(s, t, addr);
+                    if let Some(v) = self.kernel_check(s, t, pc, check, a) {
+                        tr.warn(v);
+                    }
+                    pc += 1;
+                }
                 Instr::Fence(_) => {
                     if T::ON {
                         tr.exec(t, pc, Detail::None);

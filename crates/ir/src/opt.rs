@@ -59,7 +59,7 @@ pub fn fold_constant_registers(t: &mut Thread) {
     }
     for s in &mut t.body.steps {
         match &mut s.instr {
-            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) => subst(a, &consts),
+            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) | Instr::Check(_, a) => subst(a, &consts),
             Instr::Bin(_, _, a, b) => {
                 subst(a, &consts);
                 subst(b, &consts);

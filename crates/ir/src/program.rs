@@ -223,6 +223,27 @@ pub struct Handler {
     pub ipi: Option<u32>,
 }
 
+/// A kernel assertion about the running CPU's own state, checked where it
+/// stands (a local instruction: no other CPU can change the answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KernelCheck {
+    /// lockdep_assert_held(l): this CPU holds the lock (any mode).
+    Held,
+    /// lockdep_assert_held_write(l) / lockdep_assert_held_read(l).
+    HeldWrite,
+    HeldRead,
+    /// lockdep_assert_not_held(l).
+    NotHeld,
+    /// lockdep_assert_irqs_disabled() / lockdep_assert_irqs_enabled().
+    IrqsDisabled,
+    IrqsEnabled,
+    /// lockdep_assert_in_softirq() and lockdep_assert_in_irq (hardirq).
+    InSoftirq,
+    InHardirq,
+    /// might_sleep(): sleeping must be allowed here.
+    MightSleep,
+}
+
 /// What kind of check fails when an assertion does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssertKind {
@@ -251,6 +272,10 @@ pub enum Instr {
     Assert(Opd, AssertKind, String),
     /// A fence: no effect under SC, an event for the LKMM, a trace line.
     Fence(FenceKind),
+    /// A kernel assertion (lockdep_assert_*(), might_sleep()) on the lock
+    /// at `addr` (ignored by the checks that name no lock); reported in
+    /// the kernel's words when it fails, and execution goes on.
+    Check(KernelCheck, Opd),
     /// Stops the path: a bound of the model was reached (e.g. recursion).
     Bound(String),
     /// End of the body.
@@ -351,6 +376,7 @@ impl Instr {
                 | Instr::Branch(..)
                 | Instr::Assert(..)
                 | Instr::Fence(_)
+                | Instr::Check(..)
                 | Instr::Bound(_)
                 | Instr::Exit
         )
