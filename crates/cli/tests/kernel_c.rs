@@ -295,3 +295,31 @@ fn kcsan_exclusive_assertions() {
     let bad = "int obj;\nP0(void) { ASSERT_EXCLUSIVE_ACCESS(obj); }\nP1(void) { int r = READ_ONCE(obj); }\n";
     check(bad, "data race");
 }
+
+#[test]
+fn polling_loops_are_waits() {
+    // a polling loop while holding the lock the other side needs
+    let body = "int done; spinlock_t l;\nP0(void) { spin_lock(&l); while (!READ_ONCE(done)) cpu_relax(); spin_unlock(&l); }\nP1(void) { spin_lock(&l); WRITE_ONCE(done, 1); spin_unlock(&l); }\n";
+    check(body, "deadlock");
+    assert!(message(body).contains("CPU0 polls in a loop (`READ_ONCE(done)`) that nothing will end"), "{}", message(body));
+    // a del_timer_sync()-style retry loop, several steps per iteration
+    let body = "int running = 1; spinlock_t base_lock; spinlock_t l;\n\
+        static int try_to_del(void) { int ret = -1; spin_lock(&base_lock); if (!READ_ONCE(running)) ret = 1; spin_unlock(&base_lock); return ret; }\n\
+        P0(void) { spin_lock(&l); for (;;) { if (try_to_del() >= 0) break; cpu_relax(); } spin_unlock(&l); }\n\
+        P1(void) { spin_lock(&l); spin_unlock(&l); WRITE_ONCE(running, 0); }\n";
+    check(body, "deadlock");
+    // the fix: the other side does not need the lock
+    let body = "int running = 1; spinlock_t base_lock; spinlock_t l;\n\
+        static int try_to_del(void) { int ret = -1; spin_lock(&base_lock); if (!READ_ONCE(running)) ret = 1; spin_unlock(&base_lock); return ret; }\n\
+        P0(void) { spin_lock(&l); for (;;) { if (try_to_del() >= 0) break; cpu_relax(); } spin_unlock(&l); }\n\
+        P1(void) { WRITE_ONCE(running, 0); spin_lock(&l); spin_unlock(&l); }\n";
+    check(body, "ok");
+    // a lone polling loop on a flag nobody sets: a hang
+    check("int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\n", "hang");
+    check("int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL != 0); }\nP1(void) { WRITE_ONCE(flag, 2); }\n", "ok");
+    check("int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL == 3); }\nP1(void) { WRITE_ONCE(flag, 2); }\n", "hang");
+    // two CPUs waiting for each other's flags
+    check("int a, b;\nP0(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); }\nP1(void) { while (!READ_ONCE(a)) cpu_relax(); WRITE_ONCE(b, 1); }\n", "hang");
+    // a polling loop that does end
+    check("int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\nP1(void) { WRITE_ONCE(flag, 1); }\n", "ok");
+}

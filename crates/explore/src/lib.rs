@@ -9,6 +9,7 @@ mod kernel;
 mod liveness;
 mod lockdep;
 mod machine;
+mod poll;
 mod por;
 mod search;
 mod state;

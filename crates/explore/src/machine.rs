@@ -695,7 +695,7 @@ impl<'p> Machine<'p> {
             }
         }
         (any && (0..n).any(|t| self.status(s, t) != Status::Done)).then(|| {
-            let mut msg = format!("{}: nothing it waits for can change any more (a soft lockup)", spinners.join(", "));
+            let mut msg = format!("{}: nothing it waits for can change any more (a polling loop no other CPU will end)", spinners.join(", "));
             if (0..n).any(|t| matches!(self.status(s, t), Status::Blocked(_))) {
                 msg.push_str("; ");
                 msg.push_str(&crate::search::stuck_message(self, s).1);

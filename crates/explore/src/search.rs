@@ -36,6 +36,10 @@ struct Ctx<'m, 'p> {
     /// Status of each thread in the state being expanded.
     stat: Vec<Status>,
     start: Instant,
+    /// Per thread, per pc: on a loop (poll.rs).
+    loops: Vec<Vec<bool>>,
+    /// Polling-loop findings already reported: bit 0 deadlock, bit 1 hang.
+    polled: u8,
 }
 
 impl Ctx<'_, '_> {
@@ -101,6 +105,14 @@ impl Ctx<'_, '_> {
                 }
                 self.obs.truncate(m.prog.ndisplay);
                 *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
+            }
+        }
+        // a CPU that can only poll, alone, for ever (poll.rs)
+        if self.moves.len() == 1 && (self.moves[0] as usize) < n && self.polled != 3 {
+            if let Some((kind, msg)) = m.polls_forever(s, self.moves[0] as usize, &self.loops) {
+                self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
+                let v = Violation { kind, thread: self.moves[0], pc: m.pc(s, self.moves[0] as usize), message: msg, path: Vec::new() };
+                self.report(v, id, None);
             }
         }
         if self.moves.is_empty() {
@@ -223,13 +235,18 @@ impl Ctx<'_, '_> {
         Succ::Stored(progress)
     }
 
-    /// Every move of this state led back to it.
+    /// Every move of this state led back to it: the CPUs that can move
+    /// only poll. With a CPU waiting (for a lock, ...) that is a deadlock,
+    /// otherwise a hang (poll.rs).
     fn livelock(&mut self, s: &[i64], id: u32) {
-        if self.res.violations.iter().any(|v| v.kind == ViolationKind::Livelock) {
+        let m = self.m;
+        let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
+        let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
+        if self.res.violations.iter().any(|v| v.kind == kind) {
             return;
         }
         if let Some(msg) = self.m.livelock(s) {
-            self.report(Violation { kind: ViolationKind::Livelock, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
+            self.report(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
         }
     }
 
@@ -253,6 +270,8 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         obs: Vec::new(),
         stat: Vec::new(),
         start: Instant::now(),
+        loops: crate::poll::loop_pcs(prog),
+        polled: 0,
     };
     let mut first = NoTrace::default();
     let init = m.initial(&mut first);

@@ -14,6 +14,31 @@
 
 #define likely(x)		(x)
 #define cpu_relax()		barrier()
+
+/* include/asm-generic/barrier.h: poll *ptr until cond_expr (on VAL) holds */
+#define smp_cond_load_relaxed(ptr, cond_expr)				\
+({									\
+	typeof(ptr) __PTR = (ptr);					\
+	typeof(*ptr) VAL;						\
+	for (;;) {							\
+		VAL = READ_ONCE(*__PTR);				\
+		if (cond_expr)						\
+			break;						\
+		cpu_relax();						\
+	}								\
+	VAL;								\
+})
+
+#define smp_cond_load_acquire(ptr, cond_expr)				\
+({									\
+	typeof(*ptr) _val;						\
+	_val = smp_cond_load_relaxed(ptr, cond_expr);			\
+	smp_acquire__after_ctrl_dep();					\
+	_val;								\
+})
+
+#define atomic_cond_read_relaxed(v, c)	smp_cond_load_relaxed(&(v)->counter, (c))
+#define atomic_cond_read_acquire(v, c)	smp_cond_load_acquire(&(v)->counter, (c))
 #define unlikely(x)		(x)
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
