@@ -98,8 +98,6 @@ impl Machine<'_> {
         if cur[..] != s[..] {
             return None;
         }
-        let line = self.prog.threads[t].body.steps[pc as usize].span;
-        let _ = line;
         let waits = (0..self.layout.nthreads).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
         let mut msg = format!("CPU{t} polls in a loop (`{}`) that nothing will end: no other CPU can change what it reads", texts.join("`, `"));
         if waits {

@@ -1615,10 +1615,7 @@ impl<'a> Lowerer<'a> {
             bop = unsigned_form(bop);
         }
         let v = if let (Opd::Imm(a), Opd::Imm(b)) = (va, vb) {
-            match eval_bin(bop, a, b) {
-                Some(v) => Some(Opd::Imm(v)),
-                None => None,
-            }
+            eval_bin(bop, a, b).map(Opd::Imm)
         } else {
             None
         };
