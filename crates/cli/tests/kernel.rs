@@ -184,9 +184,10 @@ fn misuse_is_reported_not_fatal() {
 }
 
 #[test]
-fn spinning_on_what_cannot_change_is_a_livelock() {
+fn spinning_on_what_cannot_change_is_a_deadlock() {
+    // issue 9: a polling-loop wait in a cycle with a lock wait is a deadlock
     let body = "int flag; spinlock_t l;\nP0(void) { spin_lock(&l); while (!READ_ONCE(flag)) cpu_relax(); spin_unlock(&l); }\nP1(void) { spin_lock(&l); WRITE_ONCE(flag, 1); spin_unlock(&l); }\n";
-    check(body, "livelock");
+    check(body, "deadlock");
     let body = "int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\nP1(void) { WRITE_ONCE(flag, 1); }\n";
     check(body, "ok");
 }

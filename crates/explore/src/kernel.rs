@@ -28,11 +28,10 @@ const READERS: i64 = 0xffff << 16;
 const WAITER_SHIFT: u32 = 32;
 const WAITER: i64 = 0xff << WAITER_SHIFT;
 
-/// lockdep usage bits
-const IN_HARDIRQ: i64 = 1;
-const HARDIRQ_ON: i64 = 2;
-const IN_SOFTIRQ: i64 = 4;
-const SOFTIRQ_ON: i64 = 8;
+use crate::lockdep::{self, HARDIRQ_ON, IN_HARDIRQ, IN_SOFTIRQ, SOFTIRQ_ON};
+
+/// MAX_SCHEDULE_TIMEOUT (include/linux/sched.h): LONG_MAX.
+const MAX_SCHEDULE_TIMEOUT: i64 = i64::MAX;
 
 /// `flags` value of local_irq_save() with interrupts on (X86_EFLAGS_IF).
 const IF_FLAG: i64 = 0x200;
@@ -115,8 +114,10 @@ impl Machine<'_> {
         match kind {
             LockKind::Spin | LockKind::Mutex => v == 0,
             LockKind::Write | LockKind::SemWrite => free && v & READERS == 0 && (waiter == 0 || waiter == t as i64 + 1),
-            // queued rwlock: interrupt-context readers ignore a waiting writer
-            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task),
+            // queued rwlock (queued_read_lock_slowpath): a reader passes a
+            // waiting writer exactly when in_interrupt(): in a hardirq or a
+            // softirq, or with bottom halves disabled in task context
+            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task || self.bh_off(s, t)),
             LockKind::SemRead => free && waiter == 0,
             LockKind::Bit(nr) => v & (1 << nr) == 0,
         }
@@ -241,7 +242,9 @@ impl Machine<'_> {
             return;
         }
         let ctx = self.ctx(s, t);
-        if !matches!(kind, LockKind::Read | LockKind::SemRead) {
+        // rwsem readers sleep and are never taken in interrupts: their
+        // read usage cannot conflict
+        if kind != LockKind::SemRead {
             let mut u = 0;
             match ctx {
                 Ctx::Hard => u |= IN_HARDIRQ,
@@ -253,6 +256,9 @@ impl Machine<'_> {
                 if ctx == Ctx::Task && !self.bh_off(s, t) {
                     u |= SOFTIRQ_ON;
                 }
+            }
+            if kind == LockKind::Read {
+                u = lockdep::read_form(u);
             }
             self.lockdep_usage(s, t, pc, k, u, tr);
         }
@@ -311,15 +317,8 @@ impl Machine<'_> {
         if u == old {
             return;
         }
-        let name = self.class_name(k);
-        if u & IN_HARDIRQ != 0 && u & HARDIRQ_ON != 0 {
-            let msg = format!(
-                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{}: an interrupt on that CPU can spin on it forever",
-                self.layout.host[t]
-            );
-            tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
-        } else if u & IN_SOFTIRQ != 0 && u & SOFTIRQ_ON != 0 {
-            let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{}", self.layout.host[t]);
+        if let Some(pair) = lockdep::conflict(u, u & !old) {
+            let msg = lockdep::message(pair, &self.class_name(k), self.layout.host[t]);
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         }
     }
@@ -334,10 +333,18 @@ impl Machine<'_> {
         if ctx == Ctx::Hard {
             return;
         }
+        // held exclusively: HARDIRQ-ON-W; read-held rwlocks: HARDIRQ-ON-R
         let held = self.held(s, t, ctx);
+        let cb = self.layout.cpu[t];
+        let reads = if ctx == Ctx::Task && cb != NONE { s[cb + RHELD] as u64 } else { 0 };
         for k in 0..self.lock_list.len() {
-            if held & (1 << k) != 0 && !matches!(self.lock_list[k].1, LockTy::Rw) {
-                self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr);
+            if held & (1 << k) == 0 {
+                continue;
+            }
+            match self.lock_list[k].1 {
+                LockTy::Rw if reads & (1 << k) != 0 => self.lockdep_usage(s, t, pc, k, lockdep::read_form(HARDIRQ_ON), tr),
+                LockTy::Rwsem if reads & (1 << k) != 0 => {}
+                _ => self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr),
             }
         }
     }
@@ -364,6 +371,11 @@ impl Machine<'_> {
             }
             Instr::Schedule => match self.prog.threads[t].task {
                 Some(task) if s[task as usize] != 0 => Status::Blocked(Wait::Sleep),
+                _ => Status::Enabled,
+            },
+            // the timer may fire at any point: only an endless timeout sleeps
+            Instr::ScheduleTimeout { timeout, .. } => match self.prog.threads[t].task {
+                Some(task) if s[task as usize] != 0 && self.val(s, t, timeout) == MAX_SCHEDULE_TIMEOUT => Status::Blocked(Wait::Sleep),
                 _ => Status::Enabled,
             },
             Instr::WaitCompletion { addr } => match self.cell(s, t, addr) {
@@ -480,6 +492,33 @@ impl Machine<'_> {
                 }
             }
             Instr::Schedule => {}
+            Instr::ScheduleTimeout { dst, timeout } => {
+                let to = self.val(s, t, timeout);
+                let left = match self.prog.threads[t].task {
+                    Some(task) if to != MAX_SCHEDULE_TIMEOUT => {
+                        let task = task as usize;
+                        if to <= 0 || s[task] != 0 {
+                            // process_timeout(): the timer wakes the task
+                            s[task] = 0;
+                            0
+                        } else {
+                            to
+                        }
+                    }
+                    _ => to,
+                };
+                s[self.layout.reg_base[t] + dst as usize] = left;
+                detail = Detail::Value(left);
+            }
+            Instr::WaitCompletionTimeout { dst, addr } => {
+                let c = self.mem(s, t, pc, addr)?;
+                let got = s[c] > 0;
+                if got && s[c] < 1 << 30 {
+                    s[c] -= 1;
+                }
+                s[self.layout.reg_base[t] + dst as usize] = got as i64;
+                detail = Detail::Value(got as i64);
+            }
             Instr::WakeUp { dst, task, mask } => {
                 let c = self.mem(s, t, pc, task)?;
                 let m = self.val(s, t, mask);
@@ -811,18 +850,50 @@ impl Machine<'_> {
         (0..self.lock_list.len()).any(|k| held & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw))
     }
 
-    /// Checks made when a context arrives at an instruction that may
-    /// sleep: sleeping in atomic context is a bug.
-    pub(crate) fn arrive<T: Tracer>(&self, s: &[i64], t: usize, pc: u32, tr: &mut T) {
-        let what = match self.instr_at(t, pc) {
-            Instr::Schedule => "schedule()",
-            Instr::WaitCompletion { .. } => "wait_for_completion()",
-            Instr::RcuBarrier => "rcu_barrier()",
-            Instr::Lock { kind, .. } if kind.sleeps() => kind.verb(),
-            _ => return,
-        };
+    /// A kernel assertion (lockdep_assert_*(), might_sleep()) on CPU `t`:
+    /// the finding it gives when it fails, in the kernel's words.
+    pub(crate) fn kernel_check(&self, s: &[i64], t: usize, pc: u32, check: KernelCheck, addr: i64) -> Option<Violation> {
+        let text = self.text(t as u32, pc);
+        let cb = self.layout.cpu[t];
         let ctx = self.ctx(s, t);
-        let why = if ctx == Ctx::Hard {
+        let lock = || ptr_cell(addr).filter(|&c| (c as usize) < self.layout.ncells);
+        // lockdep_is_held(): held by this CPU's running context, for
+        // writing (the holder field) or reading (its read-held classes)
+        let holds = |write: bool, read: bool| -> bool {
+            let Some(c) = lock() else { return false };
+            let v = s[c as usize];
+            let w = v & HOLDER == t as i64 + 1 && (v >> CTX_SHIFT) & 3 == ctx as i64;
+            // read-held classes: rwlocks and rwsems only
+            let bit = match self.class(c as usize) {
+                Some(k) if matches!(self.lock_list[k].1, LockTy::Rw | LockTy::Rwsem) => 1u64 << k,
+                _ => 0,
+            };
+            let r = cb != NONE && s[cb + RHELD] as u64 & bit != 0;
+            (write && w) || (read && r)
+        };
+        let name = || lock().map_or_else(|| "a lock".to_string(), |c| self.prog.cell_name(c));
+        let fail = match check {
+            KernelCheck::Held => (!holds(true, true)).then(|| format!("CPU{t} does not hold {}", name())),
+            KernelCheck::HeldWrite => (!holds(true, false)).then(|| format!("CPU{t} does not hold {} for writing", name())),
+            KernelCheck::HeldRead => (!holds(false, true)).then(|| format!("CPU{t} does not hold {} for reading", name())),
+            KernelCheck::NotHeld => holds(true, true).then(|| format!("CPU{t} holds {}", name())),
+            KernelCheck::IrqsDisabled => (ctx != Ctx::Hard && !self.irqs_off(s, t)).then(|| format!("interrupts are enabled on CPU{t}")),
+            KernelCheck::IrqsEnabled => (ctx == Ctx::Hard || self.irqs_off(s, t)).then(|| format!("interrupts are disabled on CPU{t}")),
+            KernelCheck::InSoftirq => (ctx != Ctx::Soft).then(|| format!("CPU{t} is not in a softirq")),
+            KernelCheck::InHardirq => (ctx != Ctx::Hard).then(|| format!("CPU{t} is not in a hardirq handler")),
+            KernelCheck::MightSleep => {
+                let why = self.atomic_reason(s, t)?;
+                let msg = format!("BUG: sleeping function called from invalid context: `{text}` on {} {why}", self.who(t));
+                return Some(self.violation(ViolationKind::SleepInAtomic, t, pc, msg));
+            }
+        }?;
+        Some(self.violation(ViolationKind::Warning, t, pc, format!("WARNING: `{text}` fails: {fail}")))
+    }
+
+    /// Why CPU `t` may not sleep now, if it may not.
+    fn atomic_reason(&self, s: &[i64], t: usize) -> Option<String> {
+        let ctx = self.ctx(s, t);
+        Some(if ctx == Ctx::Hard {
             "in hardirq context".to_string()
         } else if ctx == Ctx::Soft {
             "in softirq context".to_string()
@@ -837,8 +908,23 @@ impl Machine<'_> {
         } else if self.layout.rcu_nest(s, t) > 0 {
             "inside an RCU read-side critical section".to_string()
         } else {
-            return;
+            return None;
+        })
+    }
+
+    /// Checks made when a context arrives at an instruction that may
+    /// sleep: sleeping in atomic context is a bug.
+    pub(crate) fn arrive<T: Tracer>(&self, s: &[i64], t: usize, pc: u32, tr: &mut T) {
+        let what = match self.instr_at(t, pc) {
+            Instr::Schedule => "schedule()",
+            Instr::ScheduleTimeout { .. } => "schedule_timeout()",
+            Instr::WaitCompletionTimeout { .. } => "wait_for_completion_timeout()",
+            Instr::WaitCompletion { .. } => "wait_for_completion()",
+            Instr::RcuBarrier => "rcu_barrier()",
+            Instr::Lock { kind, .. } if kind.sleeps() => kind.verb(),
+            _ => return,
         };
+        let Some(why) = self.atomic_reason(s, t) else { return };
         let msg = format!("BUG: scheduling while atomic: {} calls {what} {why}", self.who(t));
         tr.warn(self.violation(ViolationKind::SleepInAtomic, t, pc, msg));
     }

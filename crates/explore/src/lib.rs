@@ -7,7 +7,9 @@
 
 mod kernel;
 mod liveness;
+mod lockdep;
 mod machine;
+mod poll;
 mod por;
 mod sched;
 mod search;
@@ -88,6 +90,8 @@ pub enum ViolationKind {
     /// Every CPU that can still move only spins in place: nothing it
     /// waits for can change (a soft lockup).
     Livelock,
+    /// Undefined behaviour as UBSAN reports it (a shift out of bounds).
+    Ubsan,
     /// A bound of the model was reached; not a bug, but coverage is partial.
     Bound,
 }
@@ -112,6 +116,7 @@ impl ViolationKind {
             ViolationKind::LockOrder => "lock-order inversion",
             ViolationKind::Condition => "condition violated",
             ViolationKind::Livelock => "livelock",
+            ViolationKind::Ubsan => "UBSAN",
             ViolationKind::Bound => "bound reached",
         }
     }

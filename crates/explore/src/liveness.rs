@@ -24,7 +24,7 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(b, use_);
             Some(*r)
         }
-        Instr::Branch(c, ..) | Instr::Assert(c, ..) => {
+        Instr::Branch(c, ..) | Instr::Assert(c, ..) | Instr::Check(_, c) => {
             opd(c, use_);
             None
         }
@@ -88,7 +88,7 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(addr, use_);
             None
         }
-        Instr::SeqBegin { dst, addr } => {
+        Instr::SeqBegin { dst, addr } | Instr::ScheduleTimeout { dst, timeout: addr } | Instr::WaitCompletionTimeout { dst, addr } => {
             opd(addr, use_);
             Some(*dst)
         }

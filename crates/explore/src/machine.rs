@@ -154,6 +154,7 @@ impl<'p> Machine<'p> {
                         | Instr::SyncSrcu { .. }
                         | Instr::SmpCall { .. }
                         | Instr::Schedule
+                        | Instr::ScheduleTimeout { .. }
                         | Instr::WaitCompletion { .. }
                         | Instr::RcuBarrier
                         | Instr::TaskStart
@@ -232,7 +233,7 @@ impl<'p> Machine<'p> {
                 Some(c) => self.lock_status(s, t, c, *kind),
                 None => Status::Enabled,
             },
-            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
+            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::ScheduleTimeout { .. } | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
                 self.kernel_status(s, t, i)
             }
             Instr::TaskStart => self.task_start_status(s, t),
@@ -576,15 +577,26 @@ impl<'p> Machine<'p> {
                             AssertKind::Assert => ViolationKind::Assertion,
                             AssertKind::Bug => ViolationKind::Bug,
                             AssertKind::Warn => ViolationKind::Warning,
+                            AssertKind::Ubsan => ViolationKind::Ubsan,
                         };
                         let v = self.violation(k, t, pc, msg.clone());
-                        if kind == AssertKind::Warn {
+                        if matches!(kind, AssertKind::Warn | AssertKind::Ubsan) {
                             // WARN_ON() reports and carries on.
                             tr.warn(v);
                         } else {
                             s[base] = pc as i64;
                             return Err(v);
                         }
+                    }
+                    pc += 1;
+                }
+                Instr::Check(check, addr) => {
+                    if T::ON {
+                        tr.exec(t, pc, Detail::None);
+                    }
+                    let a = self.reg(s, t, addr);
+                    if let Some(v) = self.kernel_check(s, t, pc, check, a) {
+                        tr.warn(v);
                     }
                     pc += 1;
                 }
@@ -720,7 +732,7 @@ impl<'p> Machine<'p> {
             }
         }
         (any && (0..n).any(|t| self.status(s, t) != Status::Done)).then(|| {
-            let mut msg = format!("{}: nothing it waits for can change any more (a soft lockup)", spinners.join(", "));
+            let mut msg = format!("{}: nothing it waits for can change any more (a polling loop no other CPU will end)", spinners.join(", "));
             if (0..n).any(|t| matches!(self.status(s, t), Status::Blocked(_))) {
                 msg.push_str("; ");
                 msg.push_str(&crate::search::stuck_message(self, s).1);

@@ -214,7 +214,7 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
                 object_cells(o, w);
             }
         }
-        Instr::Schedule => {
+        Instr::Schedule | Instr::ScheduleTimeout { .. } => {
             if let Some(task) = th.task {
                 match p.object_of(task) {
                     Some(o) => object_cells(o, w),
@@ -232,7 +232,7 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             Some(c) => set(r, c),
             None => return false,
         },
-        Instr::WaitCompletion { addr } => match cell(addr) {
+        Instr::WaitCompletion { addr } | Instr::WaitCompletionTimeout { addr, .. } => match cell(addr) {
             Some(c) => set(w, c),
             None => return false,
         },

@@ -42,6 +42,10 @@ struct Ctx<'m, 'p> {
     /// Bytes of the frontier arrays not passed to `successor` (the BFS
     /// level being expanded).
     held_bytes: usize,
+    /// Per thread, per pc: on a loop (poll.rs).
+    loops: Vec<Vec<bool>>,
+    /// Polling-loop findings already reported: bit 0 deadlock, bit 1 hang.
+    polled: u8,
 }
 
 impl Ctx<'_, '_> {
@@ -107,6 +111,14 @@ impl Ctx<'_, '_> {
                 }
                 self.obs.truncate(m.prog.ndisplay);
                 *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
+            }
+        }
+        // a CPU that can only poll, alone, for ever (poll.rs)
+        if self.moves.len() == 1 && (self.moves[0] as usize) < n && self.polled != 3 {
+            if let Some((kind, msg)) = m.polls_forever(s, self.moves[0] as usize, &self.loops) {
+                self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
+                let v = Violation { kind, thread: self.moves[0], pc: m.pc(s, self.moves[0] as usize), message: msg, path: Vec::new() };
+                self.report(v, id, None);
             }
         }
         if self.moves.is_empty() {
@@ -236,13 +248,18 @@ impl Ctx<'_, '_> {
         Succ::Stored(progress)
     }
 
-    /// Every move of this state led back to it.
+    /// Every move of this state led back to it: the CPUs that can move
+    /// only poll. With a CPU waiting (for a lock, ...) that is a deadlock,
+    /// otherwise a hang (poll.rs).
     fn livelock(&mut self, s: &[i64], id: u32) {
-        if self.res.violations.iter().any(|v| v.kind == ViolationKind::Livelock) {
+        let m = self.m;
+        let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
+        let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
+        if self.res.violations.iter().any(|v| v.kind == kind) {
             return;
         }
         if let Some(msg) = self.m.livelock(s) {
-            self.report(Violation { kind: ViolationKind::Livelock, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
+            self.report(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
         }
     }
 
@@ -273,8 +290,16 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         start: Instant::now(),
         fixed_bytes: 0,
         held_bytes: 0,
+        loops: crate::poll::loop_pcs(prog),
+        polled: 0,
     };
-    let init = match m.initial(&mut NoTrace::default()) {
+    let mut first = NoTrace::default();
+    let init = m.initial(&mut first);
+    // warnings of the local code before every thread's first step
+    for w in std::mem::take(&mut first.warnings) {
+        cx.report(w, 0, None);
+    }
+    let init = match init {
         Ok(s) => s,
         Err(v) => {
             cx.report(v, 0, None);

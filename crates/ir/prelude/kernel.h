@@ -13,6 +13,32 @@
  */
 
 #define likely(x)		(x)
+#define cpu_relax()		barrier()
+
+/* include/asm-generic/barrier.h: poll *ptr until cond_expr (on VAL) holds */
+#define smp_cond_load_relaxed(ptr, cond_expr)				\
+({									\
+	typeof(ptr) __PTR = (ptr);					\
+	typeof(*ptr) VAL;						\
+	for (;;) {							\
+		VAL = READ_ONCE(*__PTR);				\
+		if (cond_expr)						\
+			break;						\
+		cpu_relax();						\
+	}								\
+	VAL;								\
+})
+
+#define smp_cond_load_acquire(ptr, cond_expr)				\
+({									\
+	typeof(*ptr) _val;						\
+	_val = smp_cond_load_relaxed(ptr, cond_expr);			\
+	smp_acquire__after_ctrl_dep();					\
+	_val;								\
+})
+
+#define atomic_cond_read_relaxed(v, c)	smp_cond_load_relaxed(&(v)->counter, (c))
+#define atomic_cond_read_acquire(v, c)	smp_cond_load_acquire(&(v)->counter, (c))
 #define unlikely(x)		(x)
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
@@ -31,12 +57,30 @@ struct callback_head {
 
 /* ---- tasks (include/linux/sched.h, sched/task.h) ---- */
 
+#define TASK_COMM_LEN	16
+
+/* task->flags (include/linux/sched.h) */
+#define PF_IDLE			0x00000002
+#define PF_EXITING		0x00000004
+#define PF_WQ_WORKER		0x00000020
+#define PF_FORKNOEXEC		0x00000040
+#define PF_MEMALLOC		0x00000800
+#define PF_NOFREEZE		0x00008000
+#define PF_KTHREAD		0x00200000
+
 struct task_struct {
 	long __state;		/* first: schedule() sleeps while it is not TASK_RUNNING */
 	refcount_t usage;	/* second: the task's own reference is dropped at exit */
-	int pid;
+	int pid;		/* CPU n's task has pid and tgid n + 1 */
 	unsigned long pending;	/* pending signals, one bit per signal number */
+	int tgid;
+	unsigned int flags;	/* PF_* */
+	char comm[TASK_COMM_LEN];
+	/* kthread and scheduler data: the scheduler's fields go here */
 };
+
+static inline int task_pid_nr(struct task_struct *tsk) { return tsk->pid; }
+static inline int task_tgid_nr(struct task_struct *tsk) { return tsk->tgid; }
 
 static inline struct task_struct *get_task_struct(struct task_struct *t)
 {
@@ -108,6 +152,180 @@ static inline void flush_signals(struct task_struct *t)
 	WRITE_ONCE(t->pending, 0);
 }
 
+/* ---- declaration and initialisation macros (include/linux/spinlock_types.h,
+ * rwlock_types.h, mutex.h, rwsem.h, srcu.h, seqlock.h): a lock word of 0
+ * is an unlocked lock ---- */
+
+#define __SPIN_LOCK_UNLOCKED(name)	0
+#define __RAW_SPIN_LOCK_UNLOCKED(name)	0
+#define __RW_LOCK_UNLOCKED(name)	0
+#define __MUTEX_INITIALIZER(name)	0
+#define __RWSEM_INITIALIZER(name)	0
+#define DEFINE_SPINLOCK(x)		spinlock_t x
+#define DEFINE_RAW_SPINLOCK(x)		raw_spinlock_t x
+#define DEFINE_RWLOCK(x)		rwlock_t x
+#define DEFINE_MUTEX(mutexname)		struct mutex mutexname
+#define DECLARE_RWSEM(name)		struct rw_semaphore name
+#define DEFINE_SRCU(name)		struct srcu_struct name
+#define DEFINE_STATIC_SRCU(name)	struct srcu_struct name
+#define DEFINE_SEQLOCK(x)		seqlock_t x
+#define SEQCNT_ZERO(name)		0
+#define REFCOUNT_INIT(n)		ATOMIC_INIT(n)
+
+/* The kernel's *_init() functions store an unlocked lock word: memory from
+ * kmalloc() is not cleared, so a lock in it must be initialised. */
+static inline void spin_lock_init(spinlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void raw_spin_lock_init(raw_spinlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void rwlock_init(rwlock_t *lock) { WRITE_ONCE(*lock, 0); }
+static inline void mutex_init(struct mutex *lock) { WRITE_ONCE(*lock, 0); }
+static inline void init_rwsem(struct rw_semaphore *sem) { WRITE_ONCE(*sem, 0); }
+static inline void seqcount_init(seqcount_t *s) { WRITE_ONCE(*s, 0); }
+
+/* ---- error pointers (include/linux/err.h) ---- */
+
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR_VALUE((unsigned long)ptr); }
+static inline void *ERR_CAST(const void *ptr) { return (void *)ptr; }
+static inline int PTR_ERR_OR_ZERO(const void *ptr) { if (IS_ERR(ptr)) return PTR_ERR(ptr); return 0; }
+
+/* ---- kref (include/linux/kref.h) ---- */
+
+struct kref {
+	refcount_t refcount;
+};
+
+#define KREF_INIT(n)	{ .refcount = REFCOUNT_INIT(n), }
+
+static inline void kref_init(struct kref *kref) { refcount_set(&kref->refcount, 1); }
+static inline unsigned int kref_read(const struct kref *kref) { return refcount_read(&kref->refcount); }
+static inline void kref_get(struct kref *kref) { refcount_inc(&kref->refcount); }
+
+static inline int kref_put(struct kref *kref, void (*release)(struct kref *kref))
+{
+	if (refcount_dec_and_test(&kref->refcount)) {
+		release(kref);
+		return 1;
+	}
+	return 0;
+}
+
+/* refcount_dec_and_lock() and refcount_dec_and_mutex_lock() of lib/refcount.c */
+static inline int kref_put_lock(struct kref *kref, void (*release)(struct kref *kref), spinlock_t *lock)
+{
+	if (atomic_add_unless(&kref->refcount, -1, 1))
+		return 0;
+	spin_lock(lock);
+	if (!refcount_dec_and_test(&kref->refcount)) {
+		spin_unlock(lock);
+		return 0;
+	}
+	release(kref);
+	return 1;
+}
+
+static inline int kref_put_mutex(struct kref *kref, void (*release)(struct kref *kref), struct mutex *lock)
+{
+	if (atomic_add_unless(&kref->refcount, -1, 1))
+		return 0;
+	mutex_lock(lock);
+	if (!refcount_dec_and_test(&kref->refcount)) {
+		mutex_unlock(lock);
+		return 0;
+	}
+	release(kref);
+	return 1;
+}
+
+static inline int kref_get_unless_zero(struct kref *kref)
+{
+	return refcount_inc_not_zero(&kref->refcount);
+}
+
+/* ---- lock-less lists (include/linux/llist.h, lib/llist.c) ---- */
+
+struct llist_node {
+	struct llist_node *next;
+};
+
+struct llist_head {
+	struct llist_node *first;
+};
+
+#define LLIST_HEAD_INIT(name)	{ NULL }
+#define LLIST_HEAD(name)	struct llist_head name = LLIST_HEAD_INIT(name)
+#define llist_entry(ptr, type, member)	container_of(ptr, type, member)
+
+static inline void init_llist_head(struct llist_head *list) { WRITE_ONCE(list->first, NULL); }
+static inline void init_llist_node(struct llist_node *node) { WRITE_ONCE(node->next, node); }
+static inline int llist_on_list(const struct llist_node *node) { return READ_ONCE(node->next) != node; }
+static inline int llist_empty(const struct llist_head *head) { return READ_ONCE(head->first) == NULL; }
+static inline struct llist_node *llist_next(struct llist_node *node) { return READ_ONCE(node->next); }
+
+static inline int llist_add_batch(struct llist_node *new_first, struct llist_node *new_last, struct llist_head *head)
+{
+	struct llist_node *first = READ_ONCE(head->first);
+
+	do {
+		WRITE_ONCE(new_last->next, first);
+	} while (!try_cmpxchg(&head->first, &first, new_first));
+	return !first;
+}
+
+static inline int llist_add(struct llist_node *new, struct llist_head *head)
+{
+	return llist_add_batch(new, new, head);
+}
+
+static inline struct llist_node *llist_del_all(struct llist_head *head)
+{
+	return xchg(&head->first, NULL);
+}
+
+struct llist_node *llist_del_first(struct llist_head *head)
+{
+	struct llist_node *entry, *next;
+
+	entry = smp_load_acquire(&head->first);
+	do {
+		if (entry == NULL)
+			return NULL;
+		next = READ_ONCE(entry->next);
+	} while (!try_cmpxchg(&head->first, &entry, next));
+	return entry;
+}
+
+struct llist_node *llist_reverse_order(struct llist_node *head)
+{
+	struct llist_node *new_head = NULL;
+
+	while (head) {
+		struct llist_node *tmp = head;
+
+		head = head->next;
+		tmp->next = new_head;
+		new_head = tmp;
+	}
+	return new_head;
+}
+
+#define llist_for_each(pos, node)	for ((pos) = (node); pos; (pos) = (pos)->next)
+#define llist_for_each_safe(pos, n, node)	\
+	for ((pos) = (node); (pos) && ((n) = (pos)->next, 1); (pos) = (n))
+#define llist_for_each_entry(pos, node, member)					\
+	for ((pos) = llist_entry((node), typeof(*(pos)), member);		\
+	     &(pos)->member != NULL;						\
+	     (pos) = llist_entry((pos)->member.next, typeof(*(pos)), member))
+#define llist_for_each_entry_safe(pos, n, node, member)				\
+	for (pos = llist_entry((node), typeof(*pos), member);			\
+	     &pos->member != NULL &&						\
+	        (n = llist_entry(pos->member.next, typeof(*n), member), 1);	\
+	     pos = n)
+
 /* ---- doubly linked lists (include/linux/list.h) ---- */
 
 struct list_head {
@@ -116,6 +334,8 @@ struct list_head {
 
 #define LIST_HEAD_INIT(name)	{ &(name), &(name) }
 #define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
+#define HLIST_HEAD_INIT		{ .first = NULL }
+#define HLIST_HEAD(name)	struct hlist_head name = { .first = NULL }
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
@@ -561,19 +781,310 @@ long prepare_to_wait_event(struct wait_queue_head *wq_head, struct wait_queue_en
 #define wait_event_killable(wq_head, condition)				\
 	((condition) ? 0 : ___wait_event_sig(wq_head, condition, TASK_KILLABLE))
 
-/* Bit waits: one shared queue stands for the kernel's hashed ones; a
- * wake-up re-checks every waiter's condition, as the hash collisions do. */
+/* ---- timed waits (include/linux/wait.h): the condition is re-checked
+ * when the timer fires; 0 on a timeout with the condition false, else the
+ * time left, at least 1 ---- */
+
+#define ___wait_cond_timeout(condition, __ret)				\
+({									\
+	int __cond = (condition);					\
+	if (__cond && !__ret)						\
+		__ret = 1;						\
+	__cond || !__ret;						\
+})
+
+#define ___wait_event_timeout(wq_head, condition, state, timeout)	\
+({									\
+	long __ret = (timeout);						\
+	long __int = 0;							\
+	DEFINE_WAIT(__wq_entry);					\
+	for (;;) {							\
+		__int = prepare_to_wait_event(&(wq_head), &__wq_entry, state); \
+		if (___wait_cond_timeout(condition, __ret)) {		\
+			__int = 0;					\
+			break;						\
+		}							\
+		if (__int) {						\
+			__ret = __int;					\
+			break;						\
+		}							\
+		__ret = schedule_timeout(__ret);			\
+	}								\
+	if (!__int)							\
+		finish_wait(&(wq_head), &__wq_entry);			\
+	__ret;								\
+})
+
+#define __wait_event_timeout_state(wq_head, condition, timeout, state)	\
+({									\
+	long __rt = (timeout);						\
+	if (!___wait_cond_timeout(condition, __rt))			\
+		__rt = ___wait_event_timeout(wq_head, condition, state, __rt); \
+	__rt;								\
+})
+
+#define wait_event_timeout(wq_head, condition, timeout)			\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_UNINTERRUPTIBLE)
+#define wait_event_interruptible_timeout(wq_head, condition, timeout)	\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_INTERRUPTIBLE)
+#define wait_event_killable_timeout(wq_head, condition, timeout)	\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_KILLABLE)
+#define wait_event_idle_timeout(wq_head, condition, timeout)		\
+	__wait_event_timeout_state(wq_head, condition, timeout, TASK_IDLE)
+
+/* wait_woken() and woken_wake_function() (kernel/sched/wait.c): the
+ * WQ_FLAG_WOKEN handshake, with its two full barriers. */
+long wait_woken(struct wait_queue_entry *wq_entry, unsigned mode, long timeout)
+{
+	set_current_state(mode); /* A */
+	if (!(READ_ONCE(wq_entry->flags) & WQ_FLAG_WOKEN))
+		timeout = schedule_timeout(timeout);
+	__set_current_state(TASK_RUNNING);
+	smp_store_mb(wq_entry->flags, wq_entry->flags & ~WQ_FLAG_WOKEN); /* B */
+	return timeout;
+}
+
+int woken_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *key)
+{
+	smp_mb(); /* C: pairs with the smp_store_mb() in wait_woken() */
+	WRITE_ONCE(wq_entry->flags, wq_entry->flags | WQ_FLAG_WOKEN);
+	return default_wake_function(wq_entry, mode, sync, key);
+}
+
+/* ---- bit and variable waits (include/linux/wait_bit.h,
+ * kernel/sched/wait_bit.c): one shared queue stands for the kernel's
+ * hashed ones; a wake-up passes its key and wake_bit_function() /
+ * var_wake_function() wake only the waiters of that word and bit ---- */
+
+struct wait_bit_key {
+	unsigned long *flags;
+	int bit_nr;
+	unsigned long timeout;
+};
+
+struct wait_bit_queue_entry {
+	struct wait_bit_key key;
+	struct wait_queue_entry wq_entry;
+};
+
 struct wait_queue_head bit_wait_table = __WAIT_QUEUE_HEAD_INITIALIZER(bit_wait_table);
+
+static inline struct wait_queue_head *bit_waitqueue(void *word, int bit)
+{
+	return &bit_wait_table;
+}
+
+#define __var_waitqueue(p)	(&bit_wait_table)
+
+int wake_bit_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *arg)
+{
+	struct wait_bit_key *key = arg;
+	struct wait_bit_queue_entry *wait_bit = container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+
+	if (wait_bit->key.flags != key->flags || wait_bit->key.bit_nr != key->bit_nr || test_bit(key->bit_nr, key->flags))
+		return 0;
+	return autoremove_wake_function(wq_entry, mode, sync, key);
+}
+
+#define DEFINE_WAIT_BIT(name, word, bit)				\
+	struct wait_bit_queue_entry name = {				\
+		.key = { .flags = (word), .bit_nr = (bit), },		\
+		.wq_entry = {						\
+			.private	= current,			\
+			.func		= wake_bit_function,		\
+			.entry		= LIST_HEAD_INIT((name).wq_entry.entry), \
+		},							\
+	}
+
+/* bit_wait(): sleep; -EINTR if a signal for this sleep state is pending */
+static inline int bit_wait(struct wait_bit_key *word, int mode)
+{
+	schedule();
+	if (signal_pending_state(mode, current))
+		return -EINTR;
+	return 0;
+}
+
+int __wait_on_bit(struct wait_queue_head *wq_head, struct wait_bit_queue_entry *wbq_entry, unsigned mode)
+{
+	int ret = 0;
+
+	do {
+		prepare_to_wait(wq_head, &wbq_entry->wq_entry, mode);
+		if (test_bit(wbq_entry->key.bit_nr, wbq_entry->key.flags))
+			ret = bit_wait(&wbq_entry->key, mode);
+	} while (test_bit(wbq_entry->key.bit_nr, wbq_entry->key.flags) && !ret);
+	finish_wait(wq_head, &wbq_entry->wq_entry);
+	return ret;
+}
 
 static inline int wait_on_bit(unsigned long *word, int bit, unsigned mode)
 {
-	wait_event(bit_wait_table, !test_bit(bit, word));
-	return 0;
+	if (!test_bit_acquire(bit, word))
+		return 0;
+	DEFINE_WAIT_BIT(wq_entry, word, bit);
+	return __wait_on_bit(bit_waitqueue(word, bit), &wq_entry, mode);
+}
+
+#define wait_on_bit_io(word, bit, mode)	wait_on_bit(word, bit, mode)
+
+/* __wake_up_bit(): the lockless waitqueue_active() check, as in the
+ * kernel: the caller orders its clear_bit() before it (clear_bit_unlock()
+ * and smp_mb__after_atomic(), or wake_up_bit()'s documented barrier) */
+void __wake_up_bit(struct wait_queue_head *wq_head, void *word, int bit)
+{
+	struct wait_bit_key key = { .flags = word, .bit_nr = bit, };
+
+	if (waitqueue_active(wq_head))
+		__wake_up(wq_head, TASK_NORMAL, 1, &key);
 }
 
 static inline void wake_up_bit(void *word, int bit)
 {
-	wake_up_all(&bit_wait_table);
+	__wake_up_bit(bit_waitqueue(word, bit), word, bit);
+}
+
+static inline void clear_and_wake_up_bit(int bit, unsigned long *word)
+{
+	clear_bit_unlock(bit, word);
+	smp_mb__after_atomic();
+	wake_up_bit(word, bit);
+}
+
+int var_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *arg)
+{
+	struct wait_bit_key *key = arg;
+	struct wait_bit_queue_entry *wbq_entry = container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+
+	if (wbq_entry->key.flags != key->flags || wbq_entry->key.bit_nr != key->bit_nr)
+		return 0;
+	return autoremove_wake_function(wq_entry, mode, sync, key);
+}
+
+static inline void init_wait_var_entry(struct wait_bit_queue_entry *wbq_entry, void *var, int flags)
+{
+	wbq_entry->key.flags = var;
+	wbq_entry->key.bit_nr = -1;
+	wbq_entry->wq_entry.flags = flags;
+	wbq_entry->wq_entry.private = current;
+	wbq_entry->wq_entry.func = var_wake_function;
+	INIT_LIST_HEAD(&wbq_entry->wq_entry.entry);
+}
+
+static inline void wake_up_var(void *var)
+{
+	__wake_up_bit(__var_waitqueue(var), var, -1);
+}
+
+#define ___wait_var_event(var, condition, state)				\
+({									\
+	struct wait_queue_head *__wq_head = __var_waitqueue(var);	\
+	struct wait_bit_queue_entry __wbq_entry;			\
+	long __ret = 0;							\
+	init_wait_var_entry(&__wbq_entry, var, 0);			\
+	for (;;) {							\
+		long __int = prepare_to_wait_event(__wq_head, &__wbq_entry.wq_entry, state); \
+		if (condition)						\
+			break;						\
+		if (__int) {						\
+			__ret = __int;					\
+			break;						\
+		}							\
+		schedule();						\
+	}								\
+	if (!__ret)							\
+		finish_wait(__wq_head, &__wbq_entry.wq_entry);		\
+	__ret;								\
+})
+
+#define wait_var_event(var, condition)					\
+do {									\
+	if (condition)							\
+		break;							\
+	___wait_var_event(var, condition, TASK_UNINTERRUPTIBLE);	\
+} while (0)
+#define wait_var_event_interruptible(var, condition)			\
+	((condition) ? 0 : ___wait_var_event(var, condition, TASK_INTERRUPTIBLE))
+#define wait_var_event_killable(var, condition)				\
+	((condition) ? 0 : ___wait_var_event(var, condition, TASK_KILLABLE))
+
+/* ---- sleeping with a timeout (kernel/time/sleep_timeout.c, timer.h,
+ * jiffies.h): schedule_timeout() is native; its timer may fire at any
+ * point. jiffies does not advance (no time passes in kvet): code that
+ * polls jiffies for a deadline never sees it pass. ---- */
+
+unsigned long jiffies;
+
+#define time_after(a, b)	((long)((b) - (a)) < 0)
+#define time_before(a, b)	time_after(b, a)
+#define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
+#define time_before_eq(a, b)	time_after_eq(b, a)
+#define time_is_before_jiffies(a)	time_after(jiffies, a)
+#define time_is_after_jiffies(a)	time_before(jiffies, a)
+
+static inline unsigned long msecs_to_jiffies(const unsigned int m) { return (m + (1000 / HZ) - 1) / (1000 / HZ); }
+static inline unsigned long usecs_to_jiffies(const unsigned int u) { return (u + (1000000 / HZ) - 1) / (1000000 / HZ); }
+static inline unsigned int jiffies_to_msecs(const unsigned long j) { return j * (1000 / HZ); }
+
+static inline long schedule_timeout_interruptible(long timeout)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_killable(long timeout)
+{
+	__set_current_state(TASK_KILLABLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_uninterruptible(long timeout)
+{
+	__set_current_state(TASK_UNINTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+static inline long schedule_timeout_idle(long timeout)
+{
+	__set_current_state(TASK_IDLE);
+	return schedule_timeout(timeout);
+}
+
+void msleep(unsigned int msecs)
+{
+	unsigned long timeout = msecs_to_jiffies(msecs) + 1;
+
+	while (timeout)
+		timeout = schedule_timeout_uninterruptible(timeout);
+}
+
+unsigned long msleep_interruptible(unsigned int msecs)
+{
+	unsigned long timeout = msecs_to_jiffies(msecs) + 1;
+
+	while (timeout && !signal_pending(current))
+		timeout = schedule_timeout_interruptible(timeout);
+	return jiffies_to_msecs(timeout);
+}
+
+#define ssleep(seconds)		msleep((seconds) * 1000)
+#define usleep_range(min, max)	msleep(1)
+#define fsleep(usecs)		msleep(1)
+
+/* do_wait_for_common() for the interruptible and killable states: a
+ * pending signal ends the wait with -ERESTARTSYS */
+static inline long wait_for_completion_interruptible_timeout(struct completion *x, unsigned long timeout)
+{
+	if (signal_pending_state(TASK_INTERRUPTIBLE, current))
+		return -ERESTARTSYS;
+	return wait_for_completion_timeout(x, timeout);
+}
+
+static inline long wait_for_completion_killable_timeout(struct completion *x, unsigned long timeout)
+{
+	if (signal_pending_state(TASK_KILLABLE, current))
+		return -ERESTARTSYS;
+	return wait_for_completion_timeout(x, timeout);
 }
 
 /* ---- slab caches (include/linux/slab.h): kmem_cache_create/alloc/free

@@ -217,6 +217,8 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
         Error::new(span, "`current` needs struct task_struct, which the kvet prelude defines; it is missing")
     })?;
     let usage = lw.layouts.field(ty_struct(&ty), "usage").map(|f| f.offset);
+    // CPU n's task has pid (and tgid) n + 1: pid 0 is the idle task
+    let ids: Vec<u32> = ["pid", "tgid"].iter().filter_map(|f| lw.layouts.field(ty_struct(&ty), f)).map(|f| f.offset).collect();
     for t in 0..lw.nthreads {
         // a kthread exists only once kthread_create() made it
         let status = if crate::sched::is_kthread(lw, t) { 0 } else { LIVE };
@@ -226,6 +228,9 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
             if let Some(c) = lw.init_mem.get_mut((base + u) as usize) {
                 *c = 1;
             }
+        }
+        for &o in &ids {
+            lw.init_mem[(base + o) as usize] = t as i64 + 1;
         }
         lw.task_cells.push(base);
     }
@@ -308,7 +313,10 @@ pub(crate) fn ident(lw: &mut Lowerer, n: &str, span: Span) -> Res<Option<(Opd, T
         "current" => {
             let Some(&cell) = lw.task_cells.get(lw.cx_thread() as usize) else {
                 lw.tasks_wanted = true;
-                return Ok(Some((Opd::Imm(0), Ty::Int.ptr())));
+                // lowering restarts with the tasks; the type lets
+                // `current->pid` lower meanwhile
+                let ty = Ty::Struct(lw.layouts.struct_id("task_struct"));
+                return Ok(Some((Opd::Imm(0), ty.ptr())));
             };
             let ty = Ty::Struct(lw.layouts.struct_id("task_struct"));
             let _ = span;
@@ -334,7 +342,7 @@ fn void() -> (Opd, Ty) {
 fn lock_ptr(lw: &mut Lowerer, e: &ast::Expr) -> Res<Opd> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
-        Ty::Ptr(_) | Ty::Int => Ok(v),
+        Ty::Ptr(_) | Ty::Int | Ty::UInt(_) => Ok(v),
         Ty::Lock(_) => Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock")),
         _ => Err(Error::new(e.span, "this is not a pointer to a lock")),
     }
@@ -468,7 +476,66 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::BhEnable);
             void()
         }
-        "preempt_disable" | "preempt_enable" | "preempt_enable_no_resched" | "cond_resched" | "cpu_relax" | "might_sleep" => void(),
+        "preempt_disable" | "preempt_enable" | "preempt_enable_no_resched" | "cond_resched" | "cpu_relax" => void(),
+        // ---- the kernel's assertions (include/linux/lockdep.h, kernel.h) ----
+        "lockdep_assert_held" | "lockdep_assert_held_once" | "lockdep_assert_held_write" | "lockdep_assert_held_read" | "lockdep_assert_not_held" => {
+            arity(name, args, 1, e)?;
+            let (addr, _) = lw.rvalue(&args[0])?;
+            let check = match name {
+                "lockdep_assert_held_write" => KernelCheck::HeldWrite,
+                "lockdep_assert_held_read" => KernelCheck::HeldRead,
+                "lockdep_assert_not_held" => KernelCheck::NotHeld,
+                _ => KernelCheck::Held,
+            };
+            let text = lw.snippet(e.span);
+            lw.emit_text(Instr::Check(check, addr), text);
+            void()
+        }
+        "lockdep_assert_irqs_disabled" | "lockdep_assert_irqs_enabled" | "lockdep_assert_in_softirq" | "lockdep_assert_in_irq" | "might_sleep" | "might_sleep_if" | "might_resched" => {
+            if name == "might_sleep_if" {
+                arity(name, args, 1, e)?;
+            } else {
+                arity(name, args, 0, e)?;
+            }
+            let check = match name {
+                "lockdep_assert_irqs_disabled" => KernelCheck::IrqsDisabled,
+                "lockdep_assert_irqs_enabled" => KernelCheck::IrqsEnabled,
+                "lockdep_assert_in_softirq" => KernelCheck::InSoftirq,
+                "lockdep_assert_in_irq" => KernelCheck::InHardirq,
+                _ => KernelCheck::MightSleep,
+            };
+            let text = lw.snippet(e.span);
+            if name == "might_sleep_if" {
+                let skip = lw.new_label();
+                let go = lw.new_label();
+                lw.cond_jump(&args[0], go, skip)?;
+                lw.place(go);
+                lw.emit_text(Instr::Check(check, Opd::Imm(0)), text);
+                lw.place(skip);
+            } else {
+                lw.emit_text(Instr::Check(check, Opd::Imm(0)), text);
+            }
+            void()
+        }
+        // KCSAN's assertions (include/linux/kcsan-checks.h): a plain read
+        // that races with any concurrent write, a plain write-access that
+        // races with any concurrent access
+        "ASSERT_EXCLUSIVE_WRITER" | "ASSERT_EXCLUSIVE_BITS" | "ASSERT_EXCLUSIVE_ACCESS" => {
+            if args.is_empty() {
+                return Err(Error::new(e.span, format!("`{name}` takes a variable")));
+            }
+            let (p, _) = lw.lvalue(&args[0])?;
+            let Place::Mem(addr) = p else {
+                return Err(Error::new(args[0].span, format!("`{name}` needs a variable in memory (a global or a field)")));
+            };
+            if name == "ASSERT_EXCLUSIVE_ACCESS" {
+                lw.emit(Instr::Rmw { dst: None, addr, op: RmwOp::Op(BinOp::Or), a: Opd::Imm(0), b: Opd::Imm(0), ret: RmwRet::None, ord: Order::Plain });
+            } else {
+                let r = lw.tmp();
+                lw.emit(Instr::Load { dst: r, addr, ord: Order::Plain });
+            }
+            void()
+        }
         "smp_processor_id" | "raw_smp_processor_id" | "get_cpu" => (Opd::Imm(lw.cx_thread() as i64), Ty::Int),
         "put_cpu" => void(),
         // ---- IPIs ----
@@ -514,6 +581,9 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         // ---- sleeping locks ----
         "mutex_lock" | "mutex_lock_interruptible" | "mutex_lock_killable" | "mutex_lock_nested" => {
+            if args.is_empty() || (args.len() > 1 && name != "mutex_lock_nested") {
+                return Err(Error::new(e.span, format!("`{name}` takes a pointer to the mutex")));
+            }
             let addr = lock_ptr(lw, &args[0])?;
             lw.emit(Instr::Lock { addr, kind: LockKind::Mutex });
             (Opd::Imm(0), Ty::Int)
@@ -586,10 +656,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::Schedule);
             void()
         }
-        "schedule_timeout" | "schedule_timeout_uninterruptible" | "schedule_timeout_interruptible" | "io_schedule_timeout" => {
+        "schedule_timeout" | "io_schedule_timeout" => {
+            arity(name, args, 1, e)?;
+            let (timeout, _) = lw.rvalue(&args[0])?;
             ident(lw, "current", e.span)?;
-            lw.emit(Instr::Schedule);
-            (Opd::Imm(0), Ty::Int)
+            let r = lw.tmp();
+            lw.emit(Instr::ScheduleTimeout { dst: r, timeout });
+            (Opd::Reg(r), Ty::Int)
         }
         "wake_up_process" | "wake_up_state" | "try_to_wake_up" => {
             let (task, _) = lw.rvalue(&args.first().ok_or_else(|| Error::new(e.span, format!("`{name}` takes a task")))?.clone())?;
@@ -804,6 +877,23 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             ident(lw, "current", e.span)?;
             lw.emit(Instr::WaitCompletion { addr });
             (Opd::Imm(0), Ty::Int)
+        }
+        "wait_for_completion_timeout" | "wait_for_completion_io_timeout" => {
+            arity(name, args, 2, e)?;
+            let (addr, _) = lw.rvalue(&args[0])?;
+            let (timeout, _) = lw.rvalue(&args[1])?;
+            ident(lw, "current", e.span)?;
+            let r = lw.tmp();
+            lw.emit(Instr::WaitCompletionTimeout { dst: r, addr });
+            // `timeout ?: 1` when it did not time out, else 0
+            let left = lw.tmp();
+            lw.emit(Instr::Bin(left, BinOp::Mul, Opd::Reg(r), timeout));
+            let zero = lw.tmp();
+            lw.emit(Instr::Bin(zero, BinOp::Eq, Opd::Reg(left), Opd::Imm(0)));
+            lw.emit(Instr::Bin(zero, BinOp::And, Opd::Reg(zero), Opd::Reg(r)));
+            let res = lw.tmp();
+            lw.emit(Instr::Bin(res, BinOp::Or, Opd::Reg(left), Opd::Reg(zero)));
+            (Opd::Reg(res), Ty::UInt(64))
         }
         "completion_done" => {
             arity(name, args, 1, e)?;

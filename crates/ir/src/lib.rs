@@ -6,15 +6,19 @@
 //! synchronization action, and every [`Step`] carries its source span.
 
 mod cond;
+mod ctypes;
+mod eval;
 mod kernel;
 mod lower;
 mod opt;
 mod prims;
 mod program;
 mod sched;
+mod suggest;
 mod types;
 
-pub use lower::{eval_bin, eval_un, lower, MAX_INLINE_DEPTH};
+pub use eval::{eval_bin, eval_un};
+pub use lower::{lower, MAX_INLINE_DEPTH};
 pub use program::*;
 pub use types::{LockTy, Ty};
 

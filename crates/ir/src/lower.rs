@@ -9,6 +9,7 @@
 //! Kernel primitives are recognised by name in [`crate::prims`].
 
 use crate::prims;
+use crate::eval::{eval_bin, eval_un};
 use crate::program::*;
 use crate::types::{FieldInfo, Layouts, LockTy, Ty};
 use kvet_syntax::{self as ast, Error, Span, PRELUDE_BASE};
@@ -42,6 +43,7 @@ pub(crate) struct Global {
 
 struct Frame {
     ret_reg: Option<Reg>,
+    ret_ty: Ty,
     ret_label: u32,
     labels: FxHashMap<String, u32>,
     /// Address-taken locals of this function instance (objects that die
@@ -118,6 +120,9 @@ pub(crate) struct Lowerer<'a> {
     /// Functions used as values somewhere (the candidates of calls
     /// through function pointers).
     fn_values: FxHashSet<String>,
+    /// Struct tags the scenario defines itself: a scenario's own `struct
+    /// rw_semaphore` or `struct mutex` replaces kvet's native lock.
+    own_structs: FxHashSet<String>,
 }
 
 /// Lower a parsed file. `src` and `prelude` are the texts the spans point
@@ -163,6 +168,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         extra_tasks: Vec::new(),
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
+        own_structs: FxHashSet::default(),
     };
     let nprocs = file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
     lw.extra_tasks = crate::sched::collect_tasks(file, nprocs)?;
@@ -280,6 +286,9 @@ impl<'a> Lowerer<'a> {
         for item in file.items.iter().filter(|i| !item_span(i).is_prelude()) {
             if let Some(n) = item_name(item) {
                 user.insert(n);
+            }
+            if let ast::Item::Struct(s) = item {
+                self.own_structs.insert(s.name.clone());
             }
         }
         let live = |i: &&ast::Item| !item_span(i).is_prelude() || item_name(i).is_none_or(|n| !user.contains(&n));
@@ -403,6 +412,7 @@ impl<'a> Lowerer<'a> {
                 Some(t) => self.ty_depth(&t, span, depth + 1)?,
                 None => base_ty(name),
             },
+            ast::Type::Struct(n) | ast::Type::Union(n) if self.own_structs.contains(n) => Ty::Struct(self.layouts.struct_id(n)),
             ast::Type::Struct(n) | ast::Type::Union(n) => match n.as_str() {
                 "srcu_struct" => Ty::Srcu,
                 "mutex" => Ty::Lock(LockTy::Mutex),
@@ -537,16 +547,16 @@ impl<'a> Lowerer<'a> {
                 for (d, v) in items {
                     let f = match d {
                         Some(ast::Designator::Field(n)) => {
-                            let i = fields.iter().position(|f| &f.name == n).ok_or_else(|| {
+                            let (i, f) = self.layouts.designated(*id, n).ok_or_else(|| {
                                 Error::new(v.span, format!("struct has no field `{n}`"))
                             })?;
                             next = i;
-                            &fields[i]
+                            f
                         }
-                        _ => fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?,
+                        _ => fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone(),
                     };
                     next += 1;
-                    self.static_init(cell + f.offset, &f.ty.clone(), v)?;
+                    self.static_init(cell + f.offset, &f.ty, v)?;
                 }
                 Ok(())
             }
@@ -568,6 +578,7 @@ impl<'a> Lowerer<'a> {
             (ast::ExprKind::InitList(items), _) if items.len() == 1 => self.static_init(cell, ty, &items[0].1),
             _ => {
                 let v = self.static_value(e, ty)?;
+                let v = crate::ctypes::convert_const(v, ty);
                 if let Some(c) = self.init_mem.get_mut(cell as usize) {
                     *c = v;
                 }
@@ -587,7 +598,7 @@ impl<'a> Lowerer<'a> {
                 if self.funcs.contains_key(n) {
                     return Ok(FN_TAG | self.fn_id(n) as i64);
                 }
-                if !matches!(ty, Ty::Int) {
+                if !matches!(ty, Ty::Int | Ty::UInt(_)) {
                     // herd7 creates a location named by an initial pointer value
                     let cell = self.add_global(n, Ty::Int, e.span)?;
                     return Ok(ptr_to(cell));
@@ -749,14 +760,14 @@ impl<'a> Lowerer<'a> {
                 Some(v) => self.static_value(v, &Ty::Int.ptr())?,
                 None => 0,
             };
-            let ty = if ptr_cell(val).is_some() && ty == Ty::Int { Ty::Int.ptr() } else { ty };
+            let ty = if ptr_cell(val).is_some() && matches!(ty, Ty::Int | Ty::UInt(_)) { Ty::Int.ptr() } else { ty };
             let r = self.new_reg();
             self.bind(&e.name, Var::Reg(r, ty));
             init_regs.push((r, val));
             reg_names.push((e.name.clone(), r));
         }
         let exit = self.new_label();
-        self.cx.frames.push(Frame { ret_reg: None, ret_label: exit, labels: FxHashMap::default(), locals: Vec::new() });
+        self.cx.frames.push(Frame { ret_reg: None, ret_ty: Ty::Void, ret_label: exit, labels: FxHashMap::default(), locals: Vec::new() });
         let taken = addr_taken(&p.body);
         self.in_proc_top = true;
         self.auto_regs.clear();
@@ -894,6 +905,7 @@ impl<'a> Lowerer<'a> {
             if let (true, Some(Var::Reg(r, _))) = (self.in_proc_top && self.cx.scopes.len() == 2, self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned()) {
                 if let Some(init) = &d.init {
                     let v = self.scalar_rvalue(init)?;
+                    let v = self.convert(v, &ty);
                     self.emit(Instr::Mov(r, v));
                 }
                 self.bind(&d.name, Var::Reg(r, ty));
@@ -901,13 +913,14 @@ impl<'a> Lowerer<'a> {
             }
             let r = self.new_reg();
             // the name is in scope in its own initializer (`p = kmalloc(sizeof(*p))`)
-            self.bind(&d.name, Var::Reg(r, ty));
+            self.bind(&d.name, Var::Reg(r, ty.clone()));
             // herd7 names a process's registers wherever they are declared
             if self.in_proc_top && self.cx.inline_stack.is_empty() && self.cx.scopes.len() > 2 {
                 self.auto_regs.push((d.name.clone(), r));
             }
             if let Some(init) = &d.init {
                 let v = self.scalar_rvalue(init)?;
+                let v = self.convert(v, &ty);
                 self.emit(Instr::Mov(r, v));
             } else {
                 // Uninitialised locals start at 0, deterministically.
@@ -951,14 +964,13 @@ impl<'a> Lowerer<'a> {
                 let fields = self.layouts.structs[*id as usize].fields.clone();
                 let mut next = 0usize;
                 for (d, v) in items {
-                    let i = match d {
-                        Some(ast::Designator::Field(n)) => fields
-                            .iter()
-                            .position(|f| &f.name == n)
+                    let (i, f) = match d {
+                        Some(ast::Designator::Field(n)) => self
+                            .layouts
+                            .designated(*id, n)
                             .ok_or_else(|| Error::new(v.span, format!("struct has no field `{n}`")))?,
-                        _ => next,
+                        _ => (next, fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone()),
                     };
-                    let f = fields.get(i).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone();
                     next = i + 1;
                     self.dyn_init(cell + f.offset, &f.ty, v)?;
                 }
@@ -1095,13 +1107,14 @@ impl<'a> Lowerer<'a> {
                 self.emit(Instr::Jump(c));
             }
             S::Return(v) => {
-                let (ret_reg, ret_label) = {
+                let (ret_reg, ret_label, ret_ty) = {
                     let f = self.cx.frames.last().ok_or_else(|| Error::new(s.span, "`return` outside a function"))?;
-                    (f.ret_reg, f.ret_label)
+                    (f.ret_reg, f.ret_label, f.ret_ty.clone())
                 };
                 if let Some(v) = v {
                     self.cx.text = self.snippet(v.span);
                     let (o, _) = self.rvalue(v)?;
+                    let o = self.convert(o, &ret_ty);
                     if let Some(r) = ret_reg {
                         self.emit(Instr::Mov(r, o));
                     }
@@ -1325,22 +1338,10 @@ impl<'a> Lowerer<'a> {
             }
             K::Cast(t, a) => {
                 let ty = self.ty(t, e.span)?;
-                let (v, from) = self.rvalue(a)?;
-                // Casts keep the value; the static type changes. Integer
-                // narrowing casts are checked where they matter: to bool.
-                if let (ast::Type::Base(n), Opd::Reg(_)) = (t, v) {
-                    if n == "bool" {
-                        let r = self.tmp();
-                        self.emit(Instr::Bin(r, BinOp::Ne, v, Opd::Imm(0)));
-                        return Ok((Opd::Reg(r), Ty::Int));
-                    }
-                }
-                if let (ast::Type::Base(n), Opd::Imm(k)) = (t, v) {
-                    if n == "bool" {
-                        return Ok((Opd::Imm((k != 0) as i64), Ty::Int));
-                    }
-                }
-                let _ = from;
+                let (v, _) = self.rvalue(a)?;
+                // a cast to an unsigned type reduces the value modulo 2^N,
+                // to bool compares with 0; other casts keep the value
+                let v = self.convert(v, &ty);
                 Ok((v, ty))
             }
             K::SizeofType(t) => {
@@ -1516,7 +1517,7 @@ impl<'a> Lowerer<'a> {
     fn field_place(&mut self, addr: Opd, t: &Ty, f: &str, span: Span) -> Res<(Place, Ty)> {
         match t {
             Ty::Struct(id) => {
-                let fi = self.layouts.field(*id, f).cloned().ok_or_else(|| {
+                let fi = self.layouts.field(*id, f).ok_or_else(|| {
                     Error::new(span, format!("struct {} has no field `{f}`", self.layouts.structs[*id as usize].name))
                 })?;
                 let a = self.add_imm(addr, fi.offset as i64);
@@ -1591,6 +1592,10 @@ impl<'a> Lowerer<'a> {
                 let keep = self.tmp();
                 self.emit(Instr::Mov(keep, old));
                 self.emit(Instr::Bin(new, bop, Opd::Reg(keep), Opd::Imm(step)));
+                let new = match self.convert(Opd::Reg(new), &t) {
+                    Opd::Reg(r) => r,
+                    Opd::Imm(_) => new,
+                };
                 self.write_place(&p, Opd::Reg(new), Order::Plain);
                 Ok((Opd::Reg(if matches!(op, U::PreInc | U::PreDec) { new } else { keep }), t))
             }
@@ -1602,29 +1607,36 @@ impl<'a> Lowerer<'a> {
                     U::Not => UnOp::Not,
                     _ => UnOp::BitNot,
                 };
-                if let Opd::Imm(k) = v {
-                    return Ok((Opd::Imm(eval_un(uop, k)), Ty::Int));
-                }
-                let r = self.tmp();
-                self.emit(Instr::Un(r, uop, v));
-                Ok((Opd::Reg(r), if op == U::Not { Ty::Int } else { t }))
+                let t = if op == U::Not { Ty::Int } else { crate::ctypes::promote(&t) };
+                let r = if let Opd::Imm(k) = v {
+                    Opd::Imm(eval_un(uop, k))
+                } else {
+                    let r = self.tmp();
+                    self.emit(Instr::Un(r, uop, v));
+                    Opd::Reg(r)
+                };
+                // -u and ~u of an unsigned type wrap modulo 2^N
+                let r = self.convert(r, &t);
+                Ok((r, t))
             }
         }
     }
 
     pub(crate) fn binary(&mut self, op: ast::BinOp, va: Opd, ta: Ty, vb: Opd, tb: Ty, span: Span) -> Res<(Opd, Ty)> {
+        use crate::ctypes::{common, promote};
         let bop = ast_binop(op).ok_or_else(|| Error::new(span, "internal: short-circuit operator"))?;
+        let ptrs = matches!(ta, Ty::Ptr(_) | Ty::Array(..)) || matches!(tb, Ty::Ptr(_) | Ty::Array(..));
         // pointer arithmetic scales by the pointee size
-        let (va, vb, rty) = match (bop, ta.pointee(), tb.pointee()) {
+        let (mut bop, va, vb, rty) = match (bop, ta.pointee(), tb.pointee()) {
             (BinOp::Add | BinOp::Sub, Some(el), None) if matches!(ta, Ty::Ptr(_) | Ty::Array(..)) => {
                 let sz = self.layouts.size_of(el, span)? as i64;
                 let vb = self.scale(vb, sz);
-                (va, vb, ta.clone())
+                (bop, va, vb, ta.clone())
             }
             (BinOp::Add, None, Some(el)) => {
                 let sz = self.layouts.size_of(el, span)? as i64;
                 let va = self.scale(va, sz);
-                (va, vb, tb.clone())
+                (bop, va, vb, tb.clone())
             }
             (BinOp::Sub, Some(el), Some(_)) => {
                 let sz = self.layouts.size_of(el, span)? as i64;
@@ -1637,17 +1649,58 @@ impl<'a> Lowerer<'a> {
                 }
                 return Ok((Opd::Reg(r), Ty::Int));
             }
-            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => (va, vb, Ty::Int),
-            _ => (va, vb, if matches!(ta, Ty::Ptr(_)) { ta.clone() } else { Ty::Int }),
-        };
-        if let (Opd::Imm(a), Opd::Imm(b)) = (va, vb) {
-            if let Some(v) = eval_bin(bop, a, b) {
-                return Ok((Opd::Imm(v), rty));
+            // pointers compare as unsigned addresses
+            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) if ptrs => (unsigned_form(bop), va, vb, Ty::Int),
+            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => {
+                // the usual arithmetic conversions, then compare
+                let ct = common(&ta, &tb);
+                if ct == Ty::Int {
+                    (bop, va, vb, Ty::Int)
+                } else {
+                    let va = self.convert(va, &ct);
+                    let vb = self.convert(vb, &ct);
+                    (unsigned_form(bop), va, vb, Ty::Int)
+                }
             }
+            (BinOp::Shl | BinOp::Shr, _, _) if !ptrs => {
+                // the type is the promoted left operand's; UBSAN checks the exponent
+                let lt = promote(&ta);
+                let text = self.cx.text.clone();
+                self.shift_check(vb, &lt, &text);
+                (bop, va, vb, lt)
+            }
+            _ if matches!(ta, Ty::Ptr(_)) => (bop, va, vb, ta.clone()),
+            _ if ptrs => (bop, va, vb, Ty::Int),
+            _ => {
+                let ct = common(&ta, &tb);
+                if ct == Ty::Int {
+                    (bop, va, vb, Ty::Int)
+                } else {
+                    let va = self.convert(va, &ct);
+                    let vb = self.convert(vb, &ct);
+                    (bop, va, vb, ct)
+                }
+            }
+        };
+        if matches!(rty, Ty::UInt(_)) {
+            bop = unsigned_form(bop);
         }
-        let r = self.tmp();
-        self.emit(Instr::Bin(r, bop, va, vb));
-        Ok((Opd::Reg(r), rty))
+        let v = if let (Opd::Imm(a), Opd::Imm(b)) = (va, vb) {
+            eval_bin(bop, a, b).map(Opd::Imm)
+        } else {
+            None
+        };
+        let v = match v {
+            Some(v) => v,
+            None => {
+                let r = self.tmp();
+                self.emit(Instr::Bin(r, bop, va, vb));
+                Opd::Reg(r)
+            }
+        };
+        // unsigned arithmetic wraps modulo 2^N
+        let v = if matches!(rty, Ty::UInt(_)) { self.convert(v, &rty) } else { v };
+        Ok((v, rty))
     }
 
     fn scale(&mut self, v: Opd, sz: i64) -> Opd {
@@ -1691,6 +1744,8 @@ impl<'a> Lowerer<'a> {
                 self.binary(bop, Opd::Reg(keep), ot, rv, rt, lhs.span)?.0
             }
         };
+        // the stored value has the left side's type
+        let v = self.convert(v, &t);
         // the value of an assignment expression is the stored value
         let v = match (v, &p) {
             (Opd::Reg(r), Place::Reg(dst)) if r == *dst => v,
@@ -1728,9 +1783,12 @@ impl<'a> Lowerer<'a> {
                 if let Some(r) = prims::lower_prim(self, name, args, e)? {
                     return Ok(r);
                 }
-                return Err(Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
-                    .with_label("not a primitive, not defined here")
-                    .with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"));
+                let err = Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
+                    .with_label("not a primitive, not defined here");
+                return Err(match crate::suggest::nearest(name, self.funcs.keys().map(|k| k.as_str())) {
+                    Some(near) => err.with_note(format!("did you mean `{near}`? Otherwise define it as a helper function (docs/language.md lists the primitives kvet knows)")),
+                    None => err.with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"),
+                });
             }
         }
         // A call through a function pointer: dispatch over the functions
@@ -1779,13 +1837,13 @@ impl<'a> Lowerer<'a> {
                 match &m.kind {
                     ast::ExprKind::Ident(f) => {
                         let Ty::Struct(id) = ty else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(*id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi = lw.layouts.field(*id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((fi.offset, fi.ty))
                     }
                     ast::ExprKind::Member(b, f) => {
                         let (off, t) = walk(lw, ty, b)?;
                         let Ty::Struct(id) = t else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(id, f).cloned().ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi = lw.layouts.field(id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((off + fi.offset, fi.ty))
                     }
                     ast::ExprKind::Index(b, i) => {
@@ -1861,7 +1919,7 @@ impl<'a> Lowerer<'a> {
         }
         let taken = addr_taken(&func.body);
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
-        self.cx.frames.push(Frame { ret_reg: None, ret_label, labels: FxHashMap::default(), locals: Vec::new() });
+        self.cx.frames.push(Frame { ret_reg: None, ret_ty: Ty::Void, ret_label, labels: FxHashMap::default(), locals: Vec::new() });
         self.cx.inline_stack.push(func.name.clone());
         let mut names = Vec::new();
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
@@ -1900,6 +1958,7 @@ impl<'a> Lowerer<'a> {
         let mut param_objs = Vec::new();
         for (prm, v) in func.params.iter().zip(vals) {
             let ty = self.ty(&prm.ty, prm.span)?;
+            let v = self.convert(v, &ty);
             if taken.contains(&prm.name) || !ty.is_scalar() {
                 let name = format!("{}:{}.{}", self.cx.thread, func.name, prm.name);
                 let size = self.layouts.size_of(&ty, prm.span)?;
@@ -1921,7 +1980,7 @@ impl<'a> Lowerer<'a> {
         // The callee sees only its parameters and the globals.
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
         let saved_loops = std::mem::take(&mut self.cx.loops);
-        self.cx.frames.push(Frame { ret_reg, ret_label, labels: FxHashMap::default(), locals: param_objs });
+        self.cx.frames.push(Frame { ret_reg, ret_ty: ret_ty.clone(), ret_label, labels: FxHashMap::default(), locals: param_objs });
         self.cx.inline_stack.push(func.name.clone());
         let mut names = Vec::new();
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
@@ -2056,7 +2115,20 @@ fn base_ty(name: &str) -> Ty {
         "atomic_t" | "atomic_long_t" | "atomic64_t" | "refcount_t" => Ty::Atomic,
         "srcu_struct" => Ty::Srcu,
         "void" => Ty::Void,
-        _ => Ty::Int,
+        _ => crate::ctypes::unsigned_name(name).unwrap_or(Ty::Int),
+    }
+}
+
+/// The unsigned form of a comparison, division or remainder.
+fn unsigned_form(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::LtU,
+        BinOp::Le => BinOp::LeU,
+        BinOp::Gt => BinOp::GtU,
+        BinOp::Ge => BinOp::GeU,
+        BinOp::Div => BinOp::DivU,
+        BinOp::Rem => BinOp::RemU,
+        _ => op,
     }
 }
 
@@ -2081,37 +2153,6 @@ pub(crate) fn ast_binop(op: ast::BinOp) -> Option<BinOp> {
         A::Ge => BinOp::Ge,
         A::And | A::Or => return None,
     })
-}
-
-/// Evaluate a binary operator; `None` for division by zero.
-pub fn eval_bin(op: BinOp, a: i64, b: i64) -> Option<i64> {
-    Some(match op {
-        BinOp::Add => a.wrapping_add(b),
-        BinOp::Sub => a.wrapping_sub(b),
-        BinOp::Mul => a.wrapping_mul(b),
-        BinOp::Div => a.checked_div(b)?,
-        BinOp::Rem => a.checked_rem(b)?,
-        BinOp::Shl => a.wrapping_shl(b as u32),
-        BinOp::Shr => ((a as u64).wrapping_shr(b as u32)) as i64,
-        BinOp::And => a & b,
-        BinOp::Or => a | b,
-        BinOp::Xor => a ^ b,
-        BinOp::AndNot => a & !b,
-        BinOp::Eq => (a == b) as i64,
-        BinOp::Ne => (a != b) as i64,
-        BinOp::Lt => (a < b) as i64,
-        BinOp::Le => (a <= b) as i64,
-        BinOp::Gt => (a > b) as i64,
-        BinOp::Ge => (a >= b) as i64,
-    })
-}
-
-pub fn eval_un(op: UnOp, a: i64) -> i64 {
-    match op {
-        UnOp::Neg => a.wrapping_neg(),
-        UnOp::Not => (a == 0) as i64,
-        UnOp::BitNot => !a,
-    }
 }
 
 fn item_span(i: &ast::Item) -> Span {

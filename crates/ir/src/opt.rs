@@ -19,7 +19,9 @@ fn written(i: &Instr) -> Option<Reg> {
         | Instr::CacheAlloc { dst, .. }
         | Instr::SeqBegin { dst, .. }
         | Instr::KthreadCreate { dst, .. }
-        | Instr::PreemptCount { dst } => Some(*dst),
+        | Instr::PreemptCount { dst }
+        | Instr::ScheduleTimeout { dst, .. }
+        | Instr::WaitCompletionTimeout { dst, .. } => Some(*dst),
         Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,
         _ => None,
     }
@@ -59,7 +61,7 @@ pub fn fold_constant_registers(t: &mut Thread) {
     }
     for s in &mut t.body.steps {
         match &mut s.instr {
-            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) => subst(a, &consts),
+            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) | Instr::Check(_, a) => subst(a, &consts),
             Instr::Bin(_, _, a, b) => {
                 subst(a, &consts);
                 subst(b, &consts);
@@ -89,6 +91,8 @@ pub fn fold_constant_registers(t: &mut Thread) {
             | Instr::FreeRcu { addr }
             | Instr::CallRcu { head: addr, .. }
             | Instr::WaitCompletion { addr }
+            | Instr::WaitCompletionTimeout { addr, .. }
+            | Instr::ScheduleTimeout { timeout: addr, .. }
             | Instr::SeqBegin { addr, .. } => subst(addr, &consts),
             Instr::SrcuUnlock { ss, idx } => {
                 subst(ss, &consts);

@@ -78,6 +78,14 @@ pub enum BinOp {
     Le,
     Gt,
     Ge,
+    /// Unsigned forms (the operands as u64): C's division, remainder and
+    /// comparisons in an unsigned type, and pointer comparisons.
+    DivU,
+    RemU,
+    LtU,
+    LeU,
+    GtU,
+    GeU,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -218,6 +226,27 @@ pub struct Handler {
     pub gate: Option<u32>,
 }
 
+/// A kernel assertion about the running CPU's own state, checked where it
+/// stands (a local instruction: no other CPU can change the answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KernelCheck {
+    /// lockdep_assert_held(l): this CPU holds the lock (any mode).
+    Held,
+    /// lockdep_assert_held_write(l) / lockdep_assert_held_read(l).
+    HeldWrite,
+    HeldRead,
+    /// lockdep_assert_not_held(l).
+    NotHeld,
+    /// lockdep_assert_irqs_disabled() / lockdep_assert_irqs_enabled().
+    IrqsDisabled,
+    IrqsEnabled,
+    /// lockdep_assert_in_softirq() and lockdep_assert_in_irq (hardirq).
+    InSoftirq,
+    InHardirq,
+    /// might_sleep(): sleeping must be allowed here.
+    MightSleep,
+}
+
 /// What kind of check fails when an assertion does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssertKind {
@@ -227,6 +256,9 @@ pub enum AssertKind {
     Warn,
     /// assert(c): the scenario's own claim.
     Assert,
+    /// An undefined-behaviour check, as UBSAN reports it (a shift by the
+    /// type's width or more): reported, execution goes on.
+    Ubsan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +275,10 @@ pub enum Instr {
     Assert(Opd, AssertKind, String),
     /// A fence: no effect under SC, an event for the LKMM, a trace line.
     Fence(FenceKind),
+    /// A kernel assertion (lockdep_assert_*(), might_sleep()) on the lock
+    /// at `addr` (ignored by the checks that name no lock); reported in
+    /// the kernel's words when it fails, and execution goes on.
+    Check(KernelCheck, Opd),
     /// Stops the path: a bound of the model was reached (e.g. recursion).
     Bound(String),
     /// End of the body.
@@ -335,6 +371,15 @@ pub enum Instr {
     PreemptEnable,
     /// preempt_count(): `dst` = the task's preempt count.
     PreemptCount { dst: Reg },
+    /// schedule_timeout(timeout) (kernel/time/sleep_timeout.c): sleeps like
+    /// schedule() but its timer may fire at any point: if the task is
+    /// still not TASK_RUNNING at this step, the timer wakes it and `dst` =
+    /// 0; if it was woken, `dst` = the time left (`timeout`). A timeout of
+    /// MAX_SCHEDULE_TIMEOUT is a plain schedule().
+    ScheduleTimeout { dst: Reg, timeout: Opd },
+    /// wait_for_completion_timeout: takes one `done` and `dst` = 1 if
+    /// there is one at this step, else times out with `dst` = 0.
+    WaitCompletionTimeout { dst: Reg, addr: Opd },
 }
 
 impl Instr {
@@ -349,6 +394,7 @@ impl Instr {
                 | Instr::Branch(..)
                 | Instr::Assert(..)
                 | Instr::Fence(_)
+                | Instr::Check(..)
                 | Instr::Bound(_)
                 | Instr::Exit
         )

@@ -28,8 +28,12 @@ pub const MAX_PROGRAM_CELLS: usize = 1 << 22;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     Void,
-    /// Any integer type (int, long, unsigned long, bool, u32, ...).
+    /// A signed integer type (char, short, int, long, s32, ...): one
+    /// 64-bit signed cell (see ctypes.rs).
     Int,
+    /// An unsigned integer type of this many bits (8, 16, 32, 64), or
+    /// `bool` (1): values are kept reduced to the width (ctypes.rs).
+    UInt(u8),
     /// atomic_t, atomic_long_t, atomic64_t, refcount_t: one cell with an
     /// implicit `counter` field.
     Atomic,
@@ -58,7 +62,7 @@ impl Ty {
     }
 
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Ty::Int | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
+        matches!(self, Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
     }
 }
 
@@ -102,7 +106,7 @@ impl Layouts {
     pub fn size_of(&self, ty: &Ty, span: Span) -> Result<u32, Error> {
         Ok(match ty {
             Ty::Void => 1,
-            Ty::Int | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
+            Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
             Ty::Srcu => self.srcu_size.max(1),
             Ty::Func(_) => 1,
             Ty::Struct(id) => {
@@ -124,8 +128,33 @@ impl Layouts {
         })
     }
 
-    pub fn field(&self, id: u32, name: &str) -> Option<&FieldInfo> {
-        self.structs[id as usize].fields.iter().find(|f| f.name == name)
+    /// The field `name` of struct `id`, looked up through anonymous
+    /// struct and union members (C11 6.7.2.1p13) with their offsets added.
+    pub fn field(&self, id: u32, name: &str) -> Option<FieldInfo> {
+        let s = &self.structs[id as usize];
+        if let Some(f) = s.fields.iter().find(|f| f.name == name) {
+            return Some(f.clone());
+        }
+        s.fields.iter().filter(|f| f.name.is_empty()).find_map(|anon| {
+            let Ty::Struct(inner) = anon.ty else { return None };
+            let f = self.field(inner, name)?;
+            Some(FieldInfo { offset: f.offset + anon.offset, ..f })
+        })
+    }
+
+    /// A designated initializer `.name = v` of struct `id`: the index of
+    /// the member it belongs to (an anonymous member holding it, or the
+    /// field itself) and the field with its offset in the struct.
+    pub fn designated(&self, id: u32, name: &str) -> Option<(usize, FieldInfo)> {
+        let s = &self.structs[id as usize];
+        if let Some(i) = s.fields.iter().position(|f| f.name == name) {
+            return Some((i, s.fields[i].clone()));
+        }
+        s.fields.iter().enumerate().filter(|(_, f)| f.name.is_empty()).find_map(|(i, anon)| {
+            let Ty::Struct(inner) = anon.ty else { return None };
+            let f = self.field(inner, name)?;
+            Some((i, FieldInfo { offset: f.offset + anon.offset, ..f }))
+        })
     }
 
     /// Names of each cell of a value of type `ty` called `base`
@@ -143,7 +172,8 @@ impl Layouts {
                     while out.len() - start < f.offset as usize {
                         out.push(format!("{base}.?"));
                     }
-                    self.cell_names(&format!("{base}.{}", f.name), &f.ty, out);
+                    let name = if f.name.is_empty() { base.to_string() } else { format!("{base}.{}", f.name) };
+                    self.cell_names(&name, &f.ty, out);
                 }
                 while out.len() - start < s.size.max(1) as usize {
                     out.push(format!("{base}.?"));

@@ -410,7 +410,7 @@ impl Walker<'_> {
                             continue 'paths;
                         }
                     }
-                    Instr::Assert(..) => {
+                    Instr::Assert(..) | Instr::Check(..) => {
                         // herd7 has no BUG_ON/assert: the memory model's
                         // outcomes do not depend on them, so they do not
                         // cut the path here (a task dying inside an RCU

@@ -1,0 +1,111 @@
+//! Waits written as polling loops (`while (!READ_ONCE(x)) cpu_relax();`,
+//! a del_timer_sync()-style retry loop, smp_cond_load_acquire()): a CPU
+//! that loops forever re-reading memory that nothing will change again is
+//! stuck, as a CPU spinning in spin_lock() is.
+//!
+//! The check is fair and sound: in a state where exactly one CPU can move
+//! (every other CPU is blocked or has finished, and no handler can fire),
+//! its future is forced. If running it alone brings the state back to
+//! exactly where it was, without any other CPU or handler becoming able
+//! to move on the way, it loops forever and nobody else ever moves: a
+//! deadlock when some CPU waits (on a lock it holds, in a grace period,
+//! ...), a hang when every other CPU has finished. Only pcs inside a cycle
+//! of the thread's control-flow graph are checked, and the solo run is
+//! bounded ([`MAX_POLL_STEPS`] steps per iteration of the loop).
+
+use crate::machine::{Machine, NoTrace, Status};
+use crate::ViolationKind;
+use kvet_ir::*;
+
+/// The longest loop iteration (in steps) that is recognised.
+pub(crate) const MAX_POLL_STEPS: usize = 64;
+
+/// Per thread, per pc: the pc lies on a cycle of the control-flow graph.
+pub(crate) fn loop_pcs(p: &Program) -> Vec<Vec<bool>> {
+    p.threads
+        .iter()
+        .map(|th| {
+            let steps = &th.body.steps;
+            let n = steps.len();
+            let succ = |pc: usize| -> Vec<usize> {
+                match steps[pc].instr {
+                    Instr::Jump(l) => vec![l as usize],
+                    Instr::Branch(_, a, b) => vec![a as usize, b as usize],
+                    Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => vec![],
+                    _ => vec![pc + 1],
+                }
+            };
+            // pc is on a cycle iff pc is reachable from one of its successors
+            (0..n)
+                .map(|pc| {
+                    let mut seen = vec![false; n];
+                    let mut stack: Vec<usize> = succ(pc).into_iter().filter(|&x| x < n).collect();
+                    while let Some(x) = stack.pop() {
+                        if x == pc {
+                            return true;
+                        }
+                        if std::mem::replace(&mut seen[x], true) {
+                            continue;
+                        }
+                        stack.extend(succ(x).into_iter().filter(|&y| y < n));
+                    }
+                    false
+                })
+                .collect()
+        })
+        .collect()
+}
+
+impl Machine<'_> {
+    /// Only CPU `t` can move in `s` (no other CPU, no handler).
+    fn sole_mover(&self, s: &[i64], t: usize) -> bool {
+        let n = self.layout.nthreads;
+        (0..n).all(|u| u == t || self.status(s, u) != Status::Enabled)
+            && self.status(s, t) == Status::Enabled
+            && (0..n).all(|u| (0..self.prog.threads[u].handlers.len()).all(|h| !self.can_fire(s, u, h)))
+    }
+
+    /// CPU `t`, the only one that can move in `s`, loops back to `s` for
+    /// ever: the finding, naming the loop and the other CPUs' waits.
+    pub(crate) fn polls_forever(&self, s: &[i64], t: usize, loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
+        let pc = self.pc(s, t);
+        // only the task's own code (not a handler) in a loop
+        if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
+            return None;
+        }
+        if !self.sole_mover(s, t) {
+            return None;
+        }
+        let mut cur = s.to_vec();
+        let mut sink = NoTrace::default();
+        let mut texts: Vec<String> = Vec::new();
+        for _ in 0..MAX_POLL_STEPS {
+            let at = self.pc(&cur, t);
+            let text = self.text(t as u32, at);
+            if !text.is_empty() && !texts.contains(&text) {
+                texts.push(text);
+            }
+            if self.apply(&mut cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+                return None;
+            }
+            if cur[..] == s[..] {
+                break;
+            }
+            if !self.sole_mover(&cur, t) {
+                return None;
+            }
+        }
+        if cur[..] != s[..] {
+            return None;
+        }
+        let waits = (0..self.layout.nthreads).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
+        let mut msg = format!("CPU{t} polls in a loop (`{}`) that nothing will end: no other CPU can change what it reads", texts.join("`, `"));
+        if waits {
+            msg.push_str("; ");
+            msg.push_str(&crate::search::stuck_message(self, s).1);
+            Some((ViolationKind::Deadlock, msg))
+        } else {
+            Some((ViolationKind::Hang, msg))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Evaluation of the IR's operators on 64-bit cells: the one definition
+//! that lowering (constant folding), the explorer and the axiomatic
+//! generator share. Signed operators wrap (two's complement, as the
+//! kernel builds with -fno-strict-overflow); the `U` forms treat the cell
+//! as an unsigned 64-bit value (C11 6.3.1.8: the usual arithmetic
+//! conversions make a comparison or division unsigned when an operand is).
+
+use crate::program::{BinOp, UnOp};
+
+/// Evaluate a binary operator; `None` for division by zero.
+pub fn eval_bin(op: BinOp, a: i64, b: i64) -> Option<i64> {
+    let (ua, ub) = (a as u64, b as u64);
+    Some(match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::Mul => a.wrapping_mul(b),
+        BinOp::Div => a.checked_div(b).or_else(|| (b == -1).then_some(a.wrapping_neg()))?,
+        BinOp::Rem => a.checked_rem(b).or_else(|| (b == -1).then_some(0))?,
+        BinOp::DivU => ua.checked_div(ub)? as i64,
+        BinOp::RemU => ua.checked_rem(ub)? as i64,
+        BinOp::Shl => a.wrapping_shl(b as u32),
+        BinOp::Shr => (ua.wrapping_shr(b as u32)) as i64,
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::AndNot => a & !b,
+        BinOp::Eq => (a == b) as i64,
+        BinOp::Ne => (a != b) as i64,
+        BinOp::Lt => (a < b) as i64,
+        BinOp::Le => (a <= b) as i64,
+        BinOp::Gt => (a > b) as i64,
+        BinOp::Ge => (a >= b) as i64,
+        BinOp::LtU => (ua < ub) as i64,
+        BinOp::LeU => (ua <= ub) as i64,
+        BinOp::GtU => (ua > ub) as i64,
+        BinOp::GeU => (ua >= ub) as i64,
+    })
+}
+
+pub fn eval_un(op: UnOp, a: i64) -> i64 {
+    match op {
+        UnOp::Neg => a.wrapping_neg(),
+        UnOp::Not => (a == 0) as i64,
+        UnOp::BitNot => !a,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_forms() {
+        assert_eq!(eval_bin(BinOp::LtU, -1, 1), Some(0));
+        assert_eq!(eval_bin(BinOp::Lt, -1, 1), Some(1));
+        assert_eq!(eval_bin(BinOp::GeU, -4095, 1 << 40), Some(1));
+        assert_eq!(eval_bin(BinOp::DivU, -2, 2), Some(i64::MAX));
+        assert_eq!(eval_bin(BinOp::Div, i64::MIN, -1), Some(i64::MIN));
+        assert_eq!(eval_bin(BinOp::DivU, 1, 0), None);
+    }
+}
