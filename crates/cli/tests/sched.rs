@@ -195,3 +195,12 @@ fn scheduler_examples_state_counts() {
         assert_eq!((r, u), (reduced, full), "{f}");
     }
 }
+
+#[test]
+fn a_scenario_may_model_timers_and_work_itself() {
+    // its own struct timer_list, mod_timer() and queue_work() replace the
+    // prelude's: no timer softirq, no kworker (the state count shows it)
+    let body = "struct timer_list { int armed; };\nstruct work_struct { int queued; };\nstruct timer_list t; struct work_struct w;\nstatic int mod_timer(struct timer_list *tl, unsigned long e) { WRITE_ONCE(tl->armed, 1); return 0; }\nstatic bool queue_work(int *wq, struct work_struct *wk) { WRITE_ONCE(wk->queued, 1); return true; }\nP0(void) { mod_timer(&t, 1); queue_work(NULL, &w); }\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 3, 3));
+}
