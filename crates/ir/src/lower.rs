@@ -319,10 +319,26 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
-        for item in file.items.iter().filter(live) {
-            if let ast::Item::Struct(s) = item {
-                self.define_struct(s)?;
+        // a struct embedded by value must be complete first: structs whose
+        // members are defined later (a prelude struct embedding one that
+        // the scenario redefines) are retried until nothing changes
+        let mut pending: Vec<&ast::StructDef> = file.items.iter().filter(live).filter_map(|i| if let ast::Item::Struct(s) = i { Some(s) } else { None }).collect();
+        while !pending.is_empty() {
+            let mut later = Vec::new();
+            let mut first_err = None;
+            for s in pending.iter().copied() {
+                match self.define_struct(s) {
+                    Err(e) if e.message.contains("is used but never defined") => {
+                        first_err.get_or_insert(e);
+                        later.push(s);
+                    }
+                    r => r?,
+                }
             }
+            if later.len() == pending.len() {
+                return Err(first_err.unwrap_or_else(|| Error::new(file.span, "struct definitions refer to each other")));
+            }
+            pending = later;
         }
         // Globals: declare all, then initialise, so that initialisers may
         // point at globals defined later (`struct node a = { .next = &b };`).

@@ -66,6 +66,9 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
             let ast::ExprKind::Call(callee, args) = &n.kind else { return };
             let ast::ExprKind::Ident(name) = &callee.kind else { return };
             let Some(cpu_arg) = kthread_creator(name) else { return };
+            if user_defines(file, name) {
+                return;
+            }
             let Some(ast::Expr { kind: ast::ExprKind::Ident(fname), .. }) = args.first() else {
                 err.get_or_insert_with(|| Error::new(n.span, format!("`{name}` takes the name of the thread function first")));
                 return;
@@ -165,8 +168,16 @@ pub(crate) fn exit_sequence(lw: &mut Lowerer, t: u32, origin: &TaskOrigin) -> Re
     Ok(())
 }
 
-/// Does the scenario (not the prelude) call one of these functions?
+/// Does the scenario define a function of this name itself (replacing
+/// the prelude's or a primitive)?
+fn user_defines(file: &ast::File, name: &str) -> bool {
+    file.items.iter().any(|i| matches!(i, ast::Item::Func(f) if f.name == name && !f.span.is_prelude()))
+}
+
+/// Does the scenario (not the prelude) call one of these functions, as
+/// the prelude or kvet defines them?
 fn calls_any(file: &ast::File, names: &[&str]) -> bool {
+    let names: Vec<&str> = names.iter().copied().filter(|n| !user_defines(file, n)).collect();
     let mut found = false;
     crate::kernel::visit_exprs(file, &mut |e| {
         crate::kernel::each_node(e, &mut |n| {
