@@ -18,6 +18,9 @@ use crate::program::*;
 use crate::types::Ty;
 use kvet_syntax::{self as ast, Error, Span};
 
+/// The most tasks (threads) a program may have.
+pub(crate) const MAX_THREADS: usize = 250;
+
 /// A task that is not a litmus process.
 #[derive(Clone, Debug)]
 pub(crate) struct TaskDecl {
@@ -113,6 +116,12 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
         let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
         let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
         out.push(TaskDecl { name: "kworker".into(), cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+    }
+    // A lock word records its holder (thread + 1) in a byte.
+    if nprocs as usize + out.len() > MAX_THREADS {
+        let span = out.get(MAX_THREADS.saturating_sub(nprocs as usize)).map_or(file.span, |t| t.span);
+        return Err(Error::new(span, format!("too many tasks: {} processes and {} further tasks", nprocs, out.len()))
+            .with_note(format!("kvet models at most {MAX_THREADS} tasks in all (processes, TASK()s, kthreads and the kworker)")));
     }
     Ok(out)
 }
