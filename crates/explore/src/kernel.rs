@@ -263,10 +263,12 @@ impl Machine<'_> {
             if held & (1 << j) == 0 {
                 continue;
             }
-            if self.reaches(s, k, j) {
+            if let Some(path) = self.chain(s, k, j) {
                 let (a, b) = (self.class_name(j), self.class_name(k));
+                let chain: Vec<String> = path.iter().map(|&c| self.class_name(c)).collect();
+                let chain = chain.join(" -> ");
                 let msg = format!(
-                    "possible circular locking dependency: CPU{t} takes {b} while holding {a}, but {b} -> {a} was taken in that order before"
+                    "possible circular locking dependency: CPU{t} takes {b} while holding {a}, but {chain} was taken in that order before"
                 );
                 tr.warn(self.violation(ViolationKind::LockOrder, t, pc, msg));
             }
@@ -275,27 +277,39 @@ impl Machine<'_> {
         }
     }
 
-    fn reaches(&self, s: &[i64], from: usize, to: usize) -> bool {
+    /// A shortest path of recorded lock-order edges `from -> ... -> to`
+    /// (the lock classes, both ends included), if there is one.
+    fn chain(&self, s: &[i64], from: usize, to: usize) -> Option<Vec<usize>> {
         let n = self.lock_list.len();
         let lb = self.layout.lockdep + n;
         let edge = |a: usize, b: usize| {
             let bit = a * n + b;
             s[lb + bit / 64] & (1 << (bit % 64)) != 0
         };
+        // breadth-first, so the chain printed is a shortest one
+        let mut prev = vec![usize::MAX; n];
         let mut seen = 1u64 << from;
-        let mut stack = vec![from];
-        while let Some(a) = stack.pop() {
+        let mut queue = std::collections::VecDeque::from([from]);
+        while let Some(a) = queue.pop_front() {
             if a == to {
-                return true;
+                let mut path = vec![to];
+                let mut c = to;
+                while c != from {
+                    c = prev[c];
+                    path.push(c);
+                }
+                path.reverse();
+                return Some(path);
             }
-            for b in 0..n {
+            for (b, pb) in prev.iter_mut().enumerate() {
                 if seen & (1 << b) == 0 && edge(a, b) {
                     seen |= 1 << b;
-                    stack.push(b);
+                    *pb = a;
+                    queue.push_back(b);
                 }
             }
         }
-        false
+        None
     }
 
     fn class_name(&self, k: usize) -> String {
@@ -312,9 +326,19 @@ impl Machine<'_> {
         }
         let name = self.class_name(k);
         if u & IN_HARDIRQ != 0 && u & HARDIRQ_ON != 0 {
-            let msg = format!(
-                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{t}: an interrupt on that CPU can spin on it forever"
-            );
+            let msg = if add & HARDIRQ_ON != 0 {
+                // CPU t takes or holds it with interrupts on now
+                format!(
+                    "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler and is also held with interrupts enabled on CPU{t}: an interrupt on that CPU can spin on it forever"
+                )
+            } else {
+                // the handler on CPU t takes it; the CPU that held it with
+                // interrupts on did so earlier (the state keeps no record
+                // of which CPU: that would split states), see the trace
+                format!(
+                    "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {name} is taken in a hardirq handler on CPU{t} and was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU can spin on it forever"
+                )
+            };
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         } else if u & IN_SOFTIRQ != 0 && u & SOFTIRQ_ON != 0 {
             let msg = format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {name} is taken in a softirq and also with softirqs enabled on CPU{t}");

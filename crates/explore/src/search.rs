@@ -22,7 +22,7 @@ enum Succ {
     Stop,
 }
 
-struct Ctx<'m, 'p> {
+struct Ctx<'m, 'p, 'o> {
     m: &'m Machine<'p>,
     por: Option<Por>,
     opts: &'m Options,
@@ -36,9 +36,29 @@ struct Ctx<'m, 'p> {
     /// Status of each thread in the state being expanded.
     stat: Vec<Status>,
     start: Instant,
+    /// States waiting to be expanded (the BFS level's rest and the next
+    /// level, or the DFS stack), for progress reports.
+    frontier: usize,
+    observer: Option<&'o mut dyn FnMut(&Progress)>,
 }
 
-impl Ctx<'_, '_> {
+/// How far a search has come, for a progress display (the engine does no
+/// I/O: `explore_with` hands this to the caller every few thousand
+/// states).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub states: u64,
+    pub transitions: u64,
+    /// BFS level (or DFS stack depth).
+    pub depth: u64,
+    /// States waiting to be expanded.
+    pub frontier: u64,
+    /// Bytes of the visited set and parent table.
+    pub memory: u64,
+    pub elapsed_secs: f64,
+}
+
+impl Ctx<'_, '_, '_> {
     fn path(&self, mut id: u32) -> Vec<u32> {
         let mut p = Vec::new();
         while id != 0 {
@@ -131,6 +151,17 @@ impl Ctx<'_, '_> {
             return true;
         }
         if self.res.states.is_multiple_of(4096) {
+            if let Some(obs) = self.observer.as_mut() {
+                let p = Progress {
+                    states: self.res.states,
+                    transitions: self.res.transitions,
+                    depth: self.res.depth,
+                    frontier: self.frontier as u64,
+                    memory: (self.visited.bytes() + self.parent.len() * 6) as u64,
+                    elapsed_secs: self.start.elapsed().as_secs_f64(),
+                };
+                obs(&p);
+            }
             if let Some(limit) = self.opts.max_seconds {
                 if self.start.elapsed().as_secs_f64() > limit {
                     self.res.stopped = Some(StopReason::Time(limit));
@@ -240,6 +271,16 @@ impl Ctx<'_, '_> {
 
 /// Explore all interleavings of `prog`.
 pub fn explore(prog: &Program, opts: &Options) -> Exploration {
+    explore_inner(prog, opts, None)
+}
+
+/// `explore`, handing the search's progress to `observer` every 4096
+/// states (the caller draws it; the search and its result are the same).
+pub fn explore_with(prog: &Program, opts: &Options, observer: &mut dyn FnMut(&Progress)) -> Exploration {
+    explore_inner(prog, opts, Some(observer))
+}
+
+fn explore_inner<'a>(prog: &'a Program, opts: &'a Options, observer: Option<&'a mut dyn FnMut(&Progress)>) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
@@ -253,6 +294,8 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         obs: Vec::new(),
         stat: Vec::new(),
         start: Instant::now(),
+        frontier: 1,
+        observer,
     };
     let init = match m.initial(&mut NoTrace::default()) {
         Ok(s) => s,
@@ -282,6 +325,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut sink = NoTrace::default();
     while !cur_ids.is_empty() {
         for (k, &id) in cur_ids.iter().enumerate() {
+            cx.frontier = cur_ids.len() - k + next_ids.len();
             let s = &cur[k * len..(k + 1) * len];
             if !cx.classify(s, id) {
                 continue;
@@ -326,6 +370,7 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut s = vec![0i64; len];
     let mut sink = NoTrace::default();
     while let Some(id) = ids.pop() {
+        cx.frontier = ids.len();
         let top = ids.len();
         s.copy_from_slice(&stack[top * len..(top + 1) * len]);
         stack.truncate(top * len);

@@ -63,6 +63,9 @@ pub(crate) struct BodyCx {
     pub text: String,
     pub span: Span,
     thread: u32,
+    /// Inlined calls so far, and the one being lowered (`Step::call`).
+    pub calls: Vec<CallSite>,
+    pub call: u32,
 }
 
 pub(crate) struct Lowerer<'a> {
@@ -233,6 +236,8 @@ impl BodyCx {
             text: String::new(),
             span: Span::default(),
             thread,
+            calls: Vec::new(),
+            call: NO_CALL,
         }
     }
 }
@@ -723,10 +728,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.place(exit);
-        self.cx.span = p.body.span;
+        self.cx.span = closing_brace(p.body.span);
         if let Some(f) = self.cx.frames.pop() {
             for obj in f.locals {
-                self.emit_text(Instr::ScopeExit { obj }, String::new());
+                self.emit_text(Instr::ScopeExit { obj }, format!("end of P{}: its locals go out of scope", p.index));
             }
         }
         if self.tasks_enabled {
@@ -740,7 +745,7 @@ impl<'a> Lowerer<'a> {
         }
         Ok(Thread {
             index: p.index,
-            body: Body { name: format!("P{}", p.index), steps },
+            body: Body { name: format!("P{}", p.index), steps, calls: std::mem::take(&mut self.cx.calls) },
             nregs: self.cx.nregs as u16,
             init_regs,
             reg_names,
@@ -785,12 +790,12 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn emit(&mut self, i: Instr) {
-        let text = if i.is_shared() || matches!(i, Instr::Fence(_) | Instr::Assert(..)) { self.cx.text.clone() } else { String::new() };
+        let text = if i.is_shared() || matches!(i, Instr::Fence(_) | Instr::Assert(..) | Instr::Bin(_, BinOp::Div | BinOp::Rem, ..)) { self.cx.text.clone() } else { String::new() };
         self.emit_text(i, text);
     }
 
     pub(crate) fn emit_text(&mut self, instr: Instr, text: String) {
-        self.cx.steps.push(Step { instr, span: self.cx.span, text });
+        self.cx.steps.push(Step { instr, span: self.cx.span, text, call: self.cx.call });
     }
 
     fn bind(&mut self, name: &str, v: Var) {
@@ -1659,7 +1664,8 @@ impl<'a> Lowerer<'a> {
                 }
                 return Err(Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
                     .with_label("not a primitive, not defined here")
-                    .with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"));
+                    .with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows")
+                    .with_unknown_function(name.clone()));
             }
         }
         // A call through a function pointer: dispatch over the functions
@@ -1794,10 +1800,10 @@ impl<'a> Lowerer<'a> {
         self.cx.scopes = saved_scopes;
         r?;
         self.place(ret_label);
+        self.cx.span = closing_brace(func.body.span);
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit(Instr::ScopeExit { obj });
+            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }
-        self.cx.span = func.body.span;
         self.emit_text(Instr::IrqReturn, format!("return from {}()", func.name));
         Ok(((), arg))
     }
@@ -1821,6 +1827,9 @@ impl<'a> Lowerer<'a> {
         let taken = addr_taken(&func.body);
         let mut scope = FxHashMap::default();
         let mut stores = Vec::new();
+        let outer_call = self.cx.call;
+        self.cx.calls.push(CallSite { parent: outer_call, span, text: self.snippet(span), func: func.name.clone(), prelude: func.span.is_prelude() });
+        self.cx.call = (self.cx.calls.len() - 1) as u32;
         let mut param_objs = Vec::new();
         for (prm, v) in func.params.iter().zip(vals) {
             let ty = self.ty(&prm.ty, prm.span)?;
@@ -1848,6 +1857,7 @@ impl<'a> Lowerer<'a> {
         self.cx.frames.push(Frame { ret_reg, ret_label, labels: FxHashMap::default(), locals: param_objs });
         self.cx.inline_stack.push(func.name.clone());
         let mut names = Vec::new();
+        let (saved_span, saved_text) = (self.cx.span, self.cx.text.clone());
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
         self.cx.inline_stack.pop();
         let frame = self.cx.frames.pop();
@@ -1855,12 +1865,24 @@ impl<'a> Lowerer<'a> {
         self.cx.loops = saved_loops;
         r?;
         self.place(ret_label);
-        // the function's address-taken locals die with it
+        // the function's address-taken locals die with it, at its closing
+        // brace (not at its last statement, which may not have run)
+        self.cx.span = closing_brace(func.body.span);
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit(Instr::ScopeExit { obj });
+            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }
+        // the caller's statement goes on (a call through a function
+        // pointer evaluates the next candidate's arguments)
+        self.cx.span = saved_span;
+        self.cx.text = saved_text;
+        self.cx.call = outer_call;
         Ok((ret_reg.map_or(Opd::Imm(0), Opd::Reg), if ret_ty == Ty::Void { Ty::Int } else { ret_ty }))
     }
+}
+
+/// The span of a block's closing `}`.
+fn closing_brace(b: Span) -> Span {
+    Span { lo: b.hi.saturating_sub(1).max(b.lo), hi: b.hi }
 }
 
 /// Names whose address is taken in a block (`&x`), and aggregates.
