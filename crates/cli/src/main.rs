@@ -448,7 +448,6 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs) 
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
             outln!("replay: kvet replay {} {tok}", f.display());
-            outln!("");
         }
     }
     if json {
