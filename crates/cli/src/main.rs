@@ -428,7 +428,13 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs) 
         for v in &ex.violations {
             let tok = kvet_explore::encode_token(&prog, &v.path);
             let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
-            traces.push((v.clone(), tok, tr));
+            // the replay's message may say more (lockdep names the CPU
+            // that took the lock with interrupts on)
+            let mut v = v.clone();
+            if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
+                v.message = tv.message.clone();
+            }
+            traces.push((v, tok, tr));
         }
         if oargs.wanted() {
             let findings = traces.iter().map(|(v, tok, tr)| kvet_report::Finding { violation: v.clone(), replay: tok.clone(), trace: tr.clone() }).collect();

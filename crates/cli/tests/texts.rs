@@ -68,6 +68,12 @@ fn lockdep_names_the_handlers_cpu_as_such() {
         assert!(!m.contains("held with interrupts enabled on CPU1"), "{m}");
         assert!(m.contains("enabled on CPU0") || m.contains("taken in a hardirq handler on CPU1"), "{m}");
     }
+    // the trace names the CPU that took it with interrupts on
+    for v in ex.violations.iter().filter(|v| v.kind == ViolationKind::Lockdep) {
+        let m = replay(&prog, &v.path).unwrap().violation.unwrap().message;
+        assert!(m.contains("interrupts enabled on CPU0"), "{m}");
+        assert!(!m.contains("enabled on CPU1"), "{m}");
+    }
 }
 
 #[test]

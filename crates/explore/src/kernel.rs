@@ -88,7 +88,7 @@ impl Machine<'_> {
         }
     }
 
-    fn irqs_off(&self, s: &[i64], t: usize) -> bool {
+    pub(crate) fn irqs_off(&self, s: &[i64], t: usize) -> bool {
         let c = self.layout.cpu[t];
         c != NONE && s[c + IRQ_OFF] != 0
     }

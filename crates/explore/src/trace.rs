@@ -92,13 +92,44 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v), states: Vec::new() }),
     };
     let mut states = vec![snapshot(&m, &s)];
+    // lock cell -> the last CPU that held it with interrupts enabled, to
+    // name it in lockdep's IN-HARDIRQ/HARDIRQ-ON report (the search's
+    // state keeps no such record)
+    let mut irq_on_taker: Vec<(usize, u32)> = Vec::new();
     for (i, &t) in path.iter().enumerate() {
         rec.1 = None;
         rec.3 = i as u32 + 1;
         if !m.can_apply(&s, t) {
             return Err(ReplayError::Disabled(i, t, describe_move(prog, t)));
         }
-        if let Err(mut v) = m.apply(&mut s, t, &mut rec) {
+        let n = m.layout.nthreads.max(1) as u32;
+        let pre = (t / n == 0).then(|| {
+            let th = (t % n) as usize;
+            let pc = m.pc(&s, th);
+            (th, pc, s.clone())
+        });
+        let applied = m.apply(&mut s, t, &mut rec);
+        if let (Some(v), Some((th, pc, pre))) = (rec.1.as_mut(), &pre) {
+            const EARLIER: &str = "was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU";
+            if v.kind == crate::ViolationKind::Lockdep && v.message.contains(EARLIER) {
+                if let kvet_ir::Instr::Lock { addr, .. } = *m.instr_at(*th, *pc) {
+                    let who = m.mem(pre, *th, *pc, addr).ok().and_then(|c| irq_on_taker.iter().find(|&&(x, _)| x == c)).map(|&(_, u)| u);
+                    if let Some(u) = who {
+                        v.message = v.message.replace(EARLIER, &format!("was also held with interrupts enabled on CPU{u}: an interrupt on CPU{u}"));
+                    }
+                }
+            }
+        }
+        // which CPU holds which lock with interrupts enabled after it
+        for &(c, _) in &m.lock_list {
+            if let Some(u) = m.holder(&s, c) {
+                if m.ctx(&s, u) != crate::kernel::Ctx::Hard && !m.irqs_off(&s, u) {
+                    irq_on_taker.retain(|&(x, _)| x != c as usize);
+                    irq_on_taker.push((c as usize, u as u32));
+                }
+            }
+        }
+        if let Err(mut v) = applied {
             rec.0.push(TraceRow { thread: v.thread, pc: v.pc, detail: Detail::Fault, waits: false, cell: None, at: i as u32 + 1 });
             states.push(snapshot(&m, &s));
             v.path = path.to_vec();
