@@ -177,7 +177,13 @@ fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, 
         .states
         .iter()
         .map(|s| {
-            let vals: Vec<String> = s.mem.iter().map(|v| esc(&p.show_val(*v, false))).collect();
+            let mut vals: Vec<String> = s.mem.iter().map(|v| esc(&p.show_val(*v, false))).collect();
+            // a held lock word reads as its holder, not as its encoding
+            for &(c, t) in &s.holders {
+                if let Some(v) = vals.get_mut(c as usize) {
+                    *v = format!("held by CPU{t}");
+                }
+            }
             let mut locks: Vec<String> = s.holders.iter().map(|(c, t)| esc(&format!("{} held by CPU{t}", p.cell_name(*c)))).collect();
             locks.extend(s.waiters.iter().map(|(t, c)| esc(&format!("CPU{t} waits for {}", p.cell_name(*c)))));
             serde_json::json!({ "vals": vals, "locks": locks })
