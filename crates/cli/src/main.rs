@@ -15,6 +15,7 @@ use std::time::Instant;
 mod herd7;
 mod litmus_lkmm;
 mod lkmm_cmd;
+mod progress;
 
 /// Print to stdout; a closed pipe (`kvet ... | head`) ends the program
 /// quietly instead of panicking.
@@ -97,6 +98,8 @@ enum Cmd {
         /// Replay this token on the (single) file instead of searching.
         #[arg(long)]
         replay: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -137,13 +140,83 @@ enum Cmd {
         timeout: Option<f64>,
     },
     /// Turn a replay token back into its trace.
-    Replay { file: PathBuf, token: String },
+    Replay {
+        file: PathBuf,
+        token: String,
+        #[command(flatten)]
+        trace: TraceArgs,
+    },
     /// Check the built-in scenarios (the seed bugs and their fixes): one
     /// line per scenario, then the trace of the first bug.
     Demo {
         #[command(flatten)]
         search: SearchArgs,
+        #[command(flatten)]
+        trace: TraceArgs,
     },
+}
+
+/// How traces are shown.
+#[derive(clap::Args, Clone, Default)]
+struct TraceArgs {
+    /// `scenario`: a call into the prelude is one step, its inner steps
+    /// shown only where another CPU runs inside it or the finding points
+    /// into it; `full`: every step.
+    #[arg(long, value_enum, default_value_t = TraceMode::Scenario)]
+    trace: TraceMode,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Default, PartialEq, Eq)]
+enum TraceMode {
+    #[default]
+    Scenario,
+    Full,
+}
+
+impl TraceArgs {
+    /// The trace style; on a terminal, traces fit its width.
+    fn style(&self) -> kvet_report::TraceStyle {
+        use std::io::IsTerminal;
+        let width = if std::io::stdout().is_terminal() { console::Term::stdout().size_checked().map(|(_, w)| w as usize) } else { None };
+        let level = match self.trace {
+            TraceMode::Scenario => kvet_report::TraceLevel::Scenario,
+            TraceMode::Full => kvet_report::TraceLevel::Full,
+        };
+        kvet_report::TraceStyle { level, width }
+    }
+}
+
+/// `check`'s output options besides the text on stdout.
+#[derive(clap::Args, Clone, Default)]
+struct OutputArgs {
+    #[command(flatten)]
+    trace: TraceArgs,
+    /// Also write the findings as SARIF 2.1.0 to FILE (with the traces as
+    /// codeFlows), for code review tools.
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
+    /// Also write a self-contained HTML report of every finding to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Write the file reports (`--sarif`, `--html`) of a check.
+    fn write_reports(&self, checked: &[kvet_report::CheckedFile]) -> Result<()> {
+        if let Some(p) = &self.sarif {
+            let log = kvet_report::sarif_log(checked, kvet_ir::PRELUDE, env!("CARGO_PKG_VERSION"));
+            std::fs::write(p, serde_json::to_string_pretty(&log)? + "\n").with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        if let Some(p) = &self.html {
+            let page = kvet_report::html_report(checked, kvet_ir::PRELUDE);
+            std::fs::write(p, page).with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        Ok(())
+    }
+
+    fn wanted(&self) -> bool {
+        self.sarif.is_some() || self.html.is_some()
+    }
 }
 
 /// A user error already rendered for the terminal.
@@ -351,7 +424,7 @@ fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 fn run(cli: Cli) -> Result<u8> {
     let stats = match &cli.cmd {
-        Cmd::Check { search, .. } | Cmd::Litmus { search, .. } | Cmd::Demo { search } => search.stats,
+        Cmd::Check { search, .. } | Cmd::Litmus { search, .. } | Cmd::Demo { search, .. } => search.stats,
         _ => false,
     };
     let code = run_cmd(cli);
@@ -365,15 +438,15 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay } => {
+        Cmd::Check { paths, search, json, replay, out } => {
             let files = collect(&paths)?;
             if let Some(tok) = replay {
                 let [f] = files.as_slice() else {
                     return Err(UserError("kvet: --replay takes exactly one file\n".into()).into());
                 };
-                return replay_cmd(f, &tok);
+                return replay_cmd(f, &tok, &out.trace);
             }
-            check_cmd(&files, &search.options(), json)
+            check_cmd(&files, &search.options(), json, &out)
         }
         Cmd::Litmus { paths, search, model, json, unroll, dot } => {
             if model == "explore" {
@@ -383,8 +456,8 @@ fn run_cmd(cli: Cli) -> Result<u8> {
         }
         Cmd::Herd7 { args } => Ok(herd7::main_with(&args)),
         Cmd::BenchCorpus { dir, filter, timeout } => lkmm_cmd::bench(&dir, filter.as_deref(), timeout),
-        Cmd::Replay { file, token } => replay_cmd(&file, &token),
-        Cmd::Demo { search } => demo_cmd(&search.options()),
+        Cmd::Replay { file, token, trace } => replay_cmd(&file, &token, &trace),
+        Cmd::Demo { search, trace } => demo_cmd(&search.options(), &trace),
     }
 }
 
@@ -401,7 +474,7 @@ fn expected_kinds(src: &str) -> Option<String> {
     Some(kinds.join(", "))
 }
 
-fn demo_cmd(opts: &Options) -> Result<u8> {
+fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     let mut first_bug: Option<(String, String)> = None;
     let mut worst = 0u8;
     outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
@@ -434,13 +507,14 @@ fn demo_cmd(opts: &Options) -> Result<u8> {
         if first_bug.is_none() {
             if let Some(v) = ex.violations.iter().find(|v| v.kind.is_bug()) {
                 let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay failed")?;
-                first_bug = Some((name.to_string(), kvet_report::render_trace(&prog, &tr, src, pre)));
+                let head = tr.violation.as_ref().map(|v| format!(" {}", v.message)).unwrap_or_default();
+                first_bug = Some((format!("{name}:{head}"), kvet_report::render_trace_with(&prog, &tr, src, pre, targs.style())));
             }
         }
     }
     if let Some((name, trace)) = first_bug {
         outln!("");
-        outln!("The first bug, in {name}:");
+        outln!("The first bug, in {name}");
         out!("{trace}");
     }
     Ok(worst)
@@ -460,16 +534,18 @@ fn stop_text(ex: &Exploration) -> String {
     )
 }
 
-fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
+fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs) -> Result<u8> {
+    let style = oargs.trace.style();
     let mut worst = 0u8;
     let mut jsons = Vec::new();
+    let mut checked = Vec::new();
     for f in files {
         let Some((src, prog)) = load_or_report(f) else {
             worst = worse(worst, 2);
             continue;
         };
         let t0 = Instant::now();
-        let ex = kvet_explore::explore(&prog, opts);
+        let ex = progress::explore(&prog, opts, &f.display().to_string());
         let secs = t0.elapsed().as_secs_f64();
         let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
         let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
@@ -488,7 +564,17 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         for v in &ex.violations {
             let tok = kvet_explore::encode_token(&prog, &v.path);
             let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
-            traces.push((v.clone(), tok, tr));
+            // the replay's message may say more (lockdep names the CPU
+            // that took the lock with interrupts on)
+            let mut v = v.clone();
+            if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
+                v.message = tv.message.clone();
+            }
+            traces.push((v, tok, tr));
+        }
+        if oargs.wanted() {
+            let findings = traces.iter().map(|(v, tok, tr)| kvet_report::Finding { violation: v.clone(), replay: tok.clone(), trace: tr.clone() }).collect();
+            checked.push(kvet_report::CheckedFile { path: f.display().to_string(), src: src.clone(), prog: prog.clone(), verdict: verdict.clone(), states: ex.states, findings });
         }
         if json {
             let tj = traces
@@ -502,14 +588,14 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         for (v, tok, tr) in &traces {
             outln!("");
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
-            out!("{}", kvet_report::render_trace(&prog, tr, &src, kvet_ir::PRELUDE));
+            out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
             outln!("replay: kvet replay {} {tok}", f.display());
-            outln!("");
         }
     }
     if json {
         outln!("{}", serde_json::to_string_pretty(&jsons)?);
     }
+    oargs.write_reports(&checked)?;
     Ok(worst)
 }
 
@@ -599,11 +685,14 @@ fn expected_result(src: &str) -> Option<String> {
     src[i + 7..].split_whitespace().next().map(|s| s.to_string())
 }
 
-fn replay_cmd(f: &Path, tok: &str) -> Result<u8> {
+fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
     let (src, prog) = load(f)?;
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
-    out!("{}", kvet_report::render_trace(&prog, &tr, &src, kvet_ir::PRELUDE));
+    out!("{}", kvet_report::render_trace_with(&prog, &tr, &src, kvet_ir::PRELUDE, targs.style()));
+    if let Some(v) = kvet_report::verdict_line(&tr) {
+        outln!("{v}");
+    }
     Ok(match &tr.violation {
         Some(v) if v.kind != ViolationKind::Bound => 1,
         _ => 0,

@@ -131,10 +131,11 @@ fn trace(src: &str, kind: ViolationKind) -> String {
     let v = ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
     let tr = replay(&prog, &v.path).unwrap();
     assert_eq!(tr.violation.as_ref().map(|x| x.kind), Some(kind));
-    let text = kvet_report::render_trace(&prog, &tr, src, "");
+    let render = |tr: &kvet_explore::Trace| format!("{}{}\n", kvet_report::render_trace(&prog, tr, src, ""), kvet_report::verdict_line(tr).unwrap_or_default());
+    let text = render(&tr);
     let tok = kvet_explore::encode_token(&prog, &v.path);
     let path = kvet_explore::decode_token(&prog, &tok).unwrap();
-    assert_eq!(kvet_report::render_trace(&prog, &replay(&prog, &path).unwrap(), src, ""), text, "replay differs");
+    assert_eq!(render(&replay(&prog, &path).unwrap()), text, "replay differs");
     text
 }
 

@@ -96,12 +96,20 @@ fn herd7_flag_errors() {
     let (_, err, code) = herd7(&["-unroll", "x"]);
     assert_eq!(code, 2);
     assert!(err.contains("option '-unroll' expects an integer"), "{err}");
+    // herd.ml: opening a missing file raises Sys_error, which herd7 does
+    // not catch: "Adios", then OCaml's uncaught-exception line, exit 2
     let (_, err, code) = herd7(&["no-such-file.litmus"]);
     assert_eq!(code, 2);
-    assert!(
-        err.starts_with("Warning: File \"no-such-file.litmus\""),
-        "{err}"
+    assert_eq!(
+        err,
+        "\nFatal: File \"no-such-file.litmus\" Adios\nFatal error: exception Sys_error(\"no-such-file.litmus: No such file or directory\")\n"
     );
+    // -show takes one of PrettyConf.tags_show (ArgUtils.do_tag)
+    let (_, err, code) = herd7(&["-show", "nonsense"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("herd7: bad tag for -show, allowed tag are prop,all,neg,cond,none,wit.\n"), "{err}");
+    let (_, _, code) = herd7(&["-show", "PROP", "-version"]);
+    assert_eq!(code, 0);
     let (out, _, code) = herd7(&["-version"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("7.58"));
@@ -187,4 +195,39 @@ fn litmus_lkmm_extras() {
         out.contains("digraph \"MP+poonceonces\"") && out.contains("[label=rf"),
         "{out}"
     );
+}
+
+/// An unknown primitive is herd7's `Unknown macro` user error: a warning
+/// for the file, exit 0, which the kernel's judgelitmus.sh turns into its
+/// "Current LKMM version does not know" line.
+#[test]
+fn herd7_unknown_macro() {
+    let dir = std::env::temp_dir().join(format!("kvet-unknown-macro-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("U.litmus");
+    std::fs::write(&f, "C U\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); smp_memb(); }\nexists (x=1)\n").unwrap();
+    let name = f.display().to_string();
+    let (out, err, code) = herd7(&[&name]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "");
+    assert_eq!(err, format!("Warning: File \"{name}\": Unknown macro smp_memb (User error)\n"));
+    // judgelitmus.sh's extraction of the name
+    let bad = err.split(": Unknown macro ").nth(1).unwrap().split(" (User error)").next().unwrap();
+    assert_eq!(bad, "smp_memb");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without test arguments herd7 reads file names from standard input.
+#[test]
+fn herd7_reads_names_from_stdin() {
+    use std::io::Write;
+    let f = shared().join("litmus/herd-catalogue/SB+poonceonces.litmus").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herd7"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run herd7");
+    writeln!(child.stdin.take().unwrap(), "{f}").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Observation SB+poonceonces Sometimes 1 3"));
 }

@@ -87,7 +87,7 @@ impl Machine<'_> {
         }
     }
 
-    fn irqs_off(&self, s: &[i64], t: usize) -> bool {
+    pub(crate) fn irqs_off(&self, s: &[i64], t: usize) -> bool {
         let c = self.layout.cpu[t];
         c != NONE && s[c + IRQ_OFF] != 0
     }
@@ -269,10 +269,12 @@ impl Machine<'_> {
             if held & (1 << j) == 0 {
                 continue;
             }
-            if self.reaches(s, k, j) {
+            if let Some(path) = self.chain(s, k, j) {
                 let (a, b) = (self.class_name(j), self.class_name(k));
+                let chain: Vec<String> = path.iter().map(|&c| self.class_name(c)).collect();
+                let chain = chain.join(" -> ");
                 let msg = format!(
-                    "possible circular locking dependency: {} takes {b} while holding {a}, but {b} -> {a} was taken in that order before",
+                    "possible circular locking dependency: {} takes {b} while holding {a}, but {chain} was taken in that order before",
                     self.who(t)
                 );
                 tr.warn(self.violation(ViolationKind::LockOrder, t, pc, msg));
@@ -282,27 +284,39 @@ impl Machine<'_> {
         }
     }
 
-    fn reaches(&self, s: &[i64], from: usize, to: usize) -> bool {
+    /// A shortest path of recorded lock-order edges `from -> ... -> to`
+    /// (the lock classes, both ends included), if there is one.
+    fn chain(&self, s: &[i64], from: usize, to: usize) -> Option<Vec<usize>> {
         let n = self.lock_list.len();
         let lb = self.layout.lockdep + n;
         let edge = |a: usize, b: usize| {
             let bit = a * n + b;
             s[lb + bit / 64] & (1 << (bit % 64)) != 0
         };
+        // breadth-first, so the chain printed is a shortest one
+        let mut prev = vec![usize::MAX; n];
         let mut seen = 1u64 << from;
-        let mut stack = vec![from];
-        while let Some(a) = stack.pop() {
+        let mut queue = std::collections::VecDeque::from([from]);
+        while let Some(a) = queue.pop_front() {
             if a == to {
-                return true;
+                let mut path = vec![to];
+                let mut c = to;
+                while c != from {
+                    c = prev[c];
+                    path.push(c);
+                }
+                path.reverse();
+                return Some(path);
             }
-            for b in 0..n {
+            for (b, pb) in prev.iter_mut().enumerate() {
                 if seen & (1 << b) == 0 && edge(a, b) {
                     seen |= 1 << b;
-                    stack.push(b);
+                    *pb = a;
+                    queue.push_back(b);
                 }
             }
         }
-        false
+        None
     }
 
     fn class_name(&self, k: usize) -> String {
@@ -318,7 +332,12 @@ impl Machine<'_> {
             return;
         }
         if let Some(pair) = lockdep::conflict(u, u & !old) {
-            let msg = lockdep::message(pair, &self.class_name(k), self.layout.host[t]);
+            // the "held with interrupts on" side is new: this CPU holds it
+            // so now; else its handler takes it now and the holder was
+            // earlier
+            let host = self.layout.host[t];
+            let holder = if (u & !old) & pair.1 != 0 { lockdep::Holder::Now(host) } else { lockdep::Holder::Earlier(host) };
+            let msg = lockdep::message(pair, &self.class_name(k), holder);
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         }
     }

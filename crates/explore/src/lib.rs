@@ -21,8 +21,8 @@ use kvet_ir::Val;
 use std::collections::BTreeMap;
 
 pub use machine::Detail;
-pub use search::explore;
-pub use trace::{decode_token, encode_token, replay, ReplayError, Trace, TraceRow};
+pub use search::{explore, explore_with, Progress};
+pub use trace::{decode_token, describe_move, encode_token, replay, ReplayError, Snapshot, Trace, TraceRow};
 pub use visited::{fingerprint, FpTable, VisitedSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

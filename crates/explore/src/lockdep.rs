@@ -56,7 +56,7 @@ pub(crate) fn conflict(u: i64, new: i64) -> Option<(i64, i64)> {
 }
 
 /// lockdep's report of a conflict, in its words (print_usage_bug()).
-pub(crate) fn message(pair: (i64, i64), lock: &str, cpu: usize) -> String {
+pub(crate) fn message(pair: (i64, i64), lock: &str, holder: Holder) -> String {
     let (a, b) = pair;
     let (irq, why) = if a & (IN_HARDIRQ | IN_HARDIRQ_R) != 0 {
         ("a hardirq handler", "interrupts enabled")
@@ -64,21 +64,40 @@ pub(crate) fn message(pair: (i64, i64), lock: &str, cpu: usize) -> String {
         ("a softirq", "softirqs enabled")
     };
     let verb = |bit: i64| if bit & (IN_HARDIRQ_R | HARDIRQ_ON_R | IN_SOFTIRQ_R | SOFTIRQ_ON_R) != 0 { "read-held" } else { "held" };
+    let (irq_cpu, on) = match holder {
+        Holder::Now(cpu) => (String::new(), format!("on CPU{cpu}")),
+        Holder::Earlier(h) => (format!(" on CPU{h}"), "earlier in the trace".to_string()),
+    };
     if pair == (IN_HARDIRQ, HARDIRQ_ON) {
-        return format!(
-            "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {lock} is taken in a hardirq handler and is also held with interrupts enabled on CPU{cpu}: an interrupt on that CPU can spin on it forever"
-        );
+        return match holder {
+            Holder::Now(cpu) => format!(
+                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {lock} is taken in a hardirq handler and is also held with interrupts enabled on CPU{cpu}: an interrupt on that CPU can spin on it forever"
+            ),
+            // the replay names the holder (explore/src/trace.rs)
+            Holder::Earlier(h) => format!(
+                "inconsistent {{IN-HARDIRQ-W}} -> {{HARDIRQ-ON-W}} usage: {lock} is taken in a hardirq handler on CPU{h} and was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU can spin on it forever"
+            ),
+        };
     }
     if pair == (IN_SOFTIRQ, SOFTIRQ_ON) {
-        return format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {lock} is taken in a softirq and also with softirqs enabled on CPU{cpu}");
+        return format!("inconsistent {{IN-SOFTIRQ-W}} -> {{SOFTIRQ-ON-W}} usage: {lock} is taken in a softirq{irq_cpu} and also with softirqs enabled {on}");
     }
     format!(
-        "inconsistent {{{}}} -> {{{}}} usage: {lock} is {} in {irq} and {} with {why} on CPU{cpu}",
+        "inconsistent {{{}}} -> {{{}}} usage: {lock} is {} in {irq}{irq_cpu} and {} with {why} {on}",
         name(a),
         name(b),
         verb(a),
         verb(b)
     )
+}
+
+/// Who held the lock with interrupts (or softirqs) on, for [`message`]:
+/// the CPU that does so at this step, or an earlier one while the
+/// handler on CPU `h` takes it now (the state records no holder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Holder {
+    Now(usize),
+    Earlier(usize),
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ pub trait Tracer {
     const ON: bool;
     fn exec(&mut self, thread: usize, pc: u32, detail: Detail);
     fn warn(&mut self, v: Violation);
+    /// The memory cell the next `exec` (a load or store) accesses; only
+    /// called when `ON`.
+    fn access(&mut self, _cell: usize) {}
 }
 
 /// Extra facts about an executed instruction, for trace rows.
@@ -294,6 +297,7 @@ impl<'p> Machine<'p> {
                 let v = s[c];
                 self.set_reg(s, t, dst, v);
                 if T::ON {
+                    tr.access(c);
                     tr.exec(t, pc, Detail::Value(v));
                 }
             }
@@ -302,6 +306,7 @@ impl<'p> Machine<'p> {
                 let v = self.reg(s, t, val);
                 s[c] = v;
                 if T::ON {
+                    tr.access(c);
                     tr.exec(t, pc, Detail::Value(v));
                 }
             }

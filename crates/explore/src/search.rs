@@ -22,7 +22,7 @@ enum Succ {
     Stop,
 }
 
-struct Ctx<'m, 'p> {
+struct Ctx<'m, 'p, 'o> {
     m: &'m Machine<'p>,
     por: Option<Por>,
     opts: &'m Options,
@@ -46,9 +46,29 @@ struct Ctx<'m, 'p> {
     loops: Vec<Vec<bool>>,
     /// Polling-loop findings already reported: bit 0 deadlock, bit 1 hang.
     polled: u8,
+    /// States waiting to be expanded (the BFS level's rest and the next
+    /// level, or the DFS stack), for progress reports.
+    frontier: usize,
+    observer: Option<&'o mut dyn FnMut(&Progress)>,
 }
 
-impl Ctx<'_, '_> {
+/// How far a search has come, for a progress display (the engine does no
+/// I/O: `explore_with` hands this to the caller every few thousand
+/// states).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub states: u64,
+    pub transitions: u64,
+    /// BFS level (or DFS stack depth).
+    pub depth: u64,
+    /// States waiting to be expanded.
+    pub frontier: u64,
+    /// Bytes of the visited set and parent table.
+    pub memory: u64,
+    pub elapsed_secs: f64,
+}
+
+impl Ctx<'_, '_, '_> {
     fn path(&self, mut id: u32) -> Vec<u32> {
         let mut p = Vec::new();
         while id != 0 {
@@ -151,6 +171,18 @@ impl Ctx<'_, '_> {
             return true;
         }
         if self.res.states.is_multiple_of(4096) {
+            let memory = self.memory_bytes(frontier) as u64;
+            if let Some(obs) = self.observer.as_mut() {
+                let p = Progress {
+                    states: self.res.states,
+                    transitions: self.res.transitions,
+                    depth: self.res.depth,
+                    frontier: self.frontier as u64,
+                    memory,
+                    elapsed_secs: self.start.elapsed().as_secs_f64(),
+                };
+                obs(&p);
+            }
             if let Some(limit) = self.opts.max_seconds {
                 if self.start.elapsed().as_secs_f64() > limit {
                     self.res.stopped = Some(StopReason::Time(limit));
@@ -161,18 +193,18 @@ impl Ctx<'_, '_> {
         self.over_memory(frontier)
     }
 
+    /// Bytes the search holds now, by capacity.
+    fn memory_bytes(&self, frontier: usize) -> usize {
+        self.visited.bytes() + self.parent.capacity() * 4 + self.via.capacity() * 2 + self.held_bytes + frontier + self.fixed_bytes
+    }
+
     /// The memory bound, checked at every stored state: everything the
     /// search holds, by capacity, with the visited table counted at its
     /// peak if the next insertion makes it grow (old and new table both
     /// live while it rehashes), so that the bound holds before it is
     /// crossed rather than after.
     fn over_memory(&mut self, frontier: usize) -> bool {
-        let bytes = self.visited.peak_bytes()
-            + self.parent.capacity() * 4
-            + self.via.capacity() * 2
-            + self.held_bytes
-            + frontier
-            + self.fixed_bytes;
+        let bytes = self.memory_bytes(frontier) - self.visited.bytes() + self.visited.peak_bytes();
         if bytes as u64 > self.opts.max_memory {
             self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
             return true;
@@ -275,6 +307,16 @@ fn frontier_bytes(words: &Vec<i64>, ids: &Vec<u32>) -> usize {
 
 /// Explore all interleavings of `prog`.
 pub fn explore(prog: &Program, opts: &Options) -> Exploration {
+    explore_inner(prog, opts, None)
+}
+
+/// `explore`, handing the search's progress to `observer` every 4096
+/// states (the caller draws it; the search and its result are the same).
+pub fn explore_with(prog: &Program, opts: &Options, observer: &mut dyn FnMut(&Progress)) -> Exploration {
+    explore_inner(prog, opts, Some(observer))
+}
+
+fn explore_inner<'a>(prog: &'a Program, opts: &'a Options, observer: Option<&'a mut dyn FnMut(&Progress)>) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
@@ -292,6 +334,8 @@ pub fn explore(prog: &Program, opts: &Options) -> Exploration {
         held_bytes: 0,
         loops: crate::poll::loop_pcs(prog),
         polled: 0,
+        frontier: 1,
+        observer,
     };
     let mut first = NoTrace::default();
     let init = m.initial(&mut first);
@@ -334,6 +378,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut sink = NoTrace::default();
     while !cur_ids.is_empty() {
         for (k, &id) in cur_ids.iter().enumerate() {
+            cx.frontier = cur_ids.len() - k + next_ids.len();
             let s = &cur[k * len..(k + 1) * len];
             if !cx.classify(s, id) {
                 continue;
@@ -383,6 +428,7 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     let mut s = vec![0i64; len];
     let mut sink = NoTrace::default();
     while let Some(id) = ids.pop() {
+        cx.frontier = ids.len();
         let top = ids.len();
         s.copy_from_slice(&stack[top * len..(top + 1) * len]);
         stack.truncate(top * len);

@@ -14,6 +14,22 @@ pub struct TraceRow {
     pub detail: Detail,
     /// The thread is blocked here (deadlock rows).
     pub waits: bool,
+    /// The memory cell a load or store accessed.
+    pub cell: Option<u32>,
+    /// The snapshot (`Trace::states`) after the move this row is part of.
+    pub at: u32,
+}
+
+/// What the machine looks like after a move, for reports that show the
+/// state at a selected step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Every memory cell's value.
+    pub mem: Vec<i64>,
+    /// Locks held exclusively: (lock cell, holding CPU).
+    pub holders: Vec<(u32, u32)>,
+    /// CPUs blocked on a lock: (CPU, lock cell).
+    pub waiters: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,18 +37,37 @@ pub struct Trace {
     pub rows: Vec<TraceRow>,
     /// The violation the schedule ends in, if any.
     pub violation: Option<Violation>,
+    /// The state after the initial step (index 0) and after each move of
+    /// the schedule (index k + 1).
+    pub states: Vec<Snapshot>,
 }
 
-struct Rec(Vec<TraceRow>, Option<Violation>);
+struct Rec(Vec<TraceRow>, Option<Violation>, Option<u32>, u32);
 
 impl Tracer for Rec {
     const ON: bool = true;
     fn exec(&mut self, thread: usize, pc: u32, detail: Detail) {
-        self.0.push(TraceRow { thread: thread as u32, pc, detail, waits: false });
+        let cell = self.2.take();
+        self.0.push(TraceRow { thread: thread as u32, pc, detail, waits: false, cell, at: self.3 });
     }
     fn warn(&mut self, v: Violation) {
         self.1 = Some(v);
     }
+    fn access(&mut self, cell: usize) {
+        self.2 = Some(cell as u32);
+    }
+}
+
+fn snapshot(m: &Machine, s: &[i64]) -> Snapshot {
+    let mem = s[..m.layout.ncells].to_vec();
+    let holders = m.lock_list.iter().filter_map(|&(c, _)| m.holder(s, c).map(|t| (c, t as u32))).collect();
+    let waiters = (0..m.layout.nthreads)
+        .filter_map(|t| match m.status(s, t) {
+            Status::Blocked(crate::machine::Wait::Lock(c, _)) => Some((t as u32, c)),
+            _ => None,
+        })
+        .collect();
+    Snapshot { mem, holders, waiters }
 }
 
 /// Errors of replay: the schedule does not fit the program.
@@ -42,29 +77,67 @@ pub enum ReplayError {
     Malformed,
     #[error("replay token was made for another program (fingerprint {0}, this one is {1})")]
     OtherProgram(String, String),
-    #[error("step {0} of the schedule moves CPU{1}, which cannot move there")]
-    Disabled(usize, u32),
+    /// Step `.0` of the schedule is move `.1`, described by `.2`, which
+    /// the program cannot make at that point.
+    #[error("step {0} of the schedule is move {1} ({2}), which cannot happen there")]
+    Disabled(usize, u32, String),
 }
 
 /// Re-run `path` from the initial state, recording every instruction.
 pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     let m = Machine::new(prog);
-    let mut rec = Rec(Vec::new(), None);
+    let mut rec = Rec(Vec::new(), None, None, 0);
     let mut s = match m.initial(&mut rec) {
         Ok(s) => s,
-        Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v) }),
+        Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v), states: Vec::new() }),
     };
+    let mut states = vec![snapshot(&m, &s)];
+    // lock cell -> the last CPU that held it with interrupts enabled, to
+    // name it in lockdep's IN-HARDIRQ/HARDIRQ-ON report (the search's
+    // state keeps no such record)
+    let mut irq_on_taker: Vec<(usize, u32)> = Vec::new();
     for (i, &t) in path.iter().enumerate() {
         rec.1 = None;
+        rec.3 = i as u32 + 1;
         if !m.can_apply(&s, t) {
-            return Err(ReplayError::Disabled(i, t % m.layout.nthreads.max(1) as u32));
+            return Err(ReplayError::Disabled(i, t, describe_move(prog, t)));
         }
-        if let Err(mut v) = m.apply(&mut s, t, &mut rec) {
-            rec.0.push(TraceRow { thread: v.thread, pc: v.pc, detail: Detail::Fault, waits: false });
+        let n = m.layout.nthreads.max(1) as u32;
+        let pre = (t / n == 0).then(|| {
+            let th = (t % n) as usize;
+            let pc = m.pc(&s, th);
+            (th, pc, s.clone())
+        });
+        let applied = m.apply(&mut s, t, &mut rec);
+        if let (Some(v), Some((th, pc, pre))) = (rec.1.as_mut(), &pre) {
+            const EARLIER: &str = "was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU";
+            if v.kind == crate::ViolationKind::Lockdep && v.message.contains(EARLIER) {
+                if let kvet_ir::Instr::Lock { addr, .. } = *m.instr_at(*th, *pc) {
+                    let who = m.mem(pre, *th, *pc, addr).ok().and_then(|c| irq_on_taker.iter().find(|&&(x, _)| x == c)).map(|&(_, u)| u);
+                    if let Some(u) = who {
+                        v.message = v.message.replace(EARLIER, &format!("was also held with interrupts enabled on CPU{u}: an interrupt on CPU{u}"));
+                    }
+                }
+            }
+        }
+        // which CPU holds which lock with interrupts enabled after it
+        for &(c, _) in &m.lock_list {
+            if let Some(u) = m.holder(&s, c) {
+                if m.ctx(&s, u) != crate::kernel::Ctx::Hard && !m.irqs_off(&s, u) {
+                    irq_on_taker.retain(|&(x, _)| x != c as usize);
+                    irq_on_taker.push((c as usize, u as u32));
+                }
+            }
+        }
+        if let Err(mut v) = applied {
+            rec.0.push(TraceRow { thread: v.thread, pc: v.pc, detail: Detail::Fault, waits: false, cell: None, at: i as u32 + 1 });
+            states.push(snapshot(&m, &s));
             v.path = path.to_vec();
-            return Ok(Trace { rows: rec.0, violation: Some(v) });
+            return Ok(Trace { rows: rec.0, violation: Some(v), states });
         }
+        states.push(snapshot(&m, &s));
     }
+    let at = states.len() as u32 - 1;
     // A non-fatal finding (WARN_ON, unlock misuse) in the last step ends
     // the schedule that was recorded for it.
     let with_path = |mut v: Violation| {
@@ -72,7 +145,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         v
     };
     if let Some(v) = rec.1.take() {
-        return Ok(Trace { rows: rec.0, violation: Some(with_path(v)) });
+        return Ok(Trace { rows: rec.0, violation: Some(with_path(v)), states });
     }
     // A final state with a lock still held, or a deadlock: show what
     // every blocked thread waits on.
@@ -89,20 +162,37 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     } else if let Some(message) = m.livelock(&s) {
         for t in 0..n {
             if m.status(&s, t) == Status::Enabled {
-                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true });
+                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true, cell: None, at });
             }
         }
         violation = Some(Violation { kind: crate::ViolationKind::Livelock, thread: 0, pc: 0, message, path: path.to_vec() });
     } else if !any_move {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {
-                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true });
+                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true, cell: None, at });
             }
         }
         let (kind, message) = crate::search::stuck_message(&m, &s);
         violation = Some(Violation { kind, thread: 0, pc: 0, message, path: path.to_vec() });
     }
-    Ok(Trace { rows: rec.0, violation })
+    Ok(Trace { rows: rec.0, violation, states })
+}
+
+/// A move in words: `a step of CPU1`, `CPU0 starting timer_irq()`, or why
+/// it names nothing in this program.
+pub fn describe_move(prog: &Program, mv: u32) -> String {
+    let n = prog.threads.len().max(1) as u32;
+    let (t, k) = (mv % n, mv / n);
+    let Some(th) = prog.threads.get(t as usize) else {
+        return format!("CPU{t}, which this program does not have");
+    };
+    if k == 0 {
+        return format!("a step of CPU{t}");
+    }
+    match th.handlers.get(k as usize - 1) {
+        Some(h) => format!("CPU{t} starting {}()", h.name),
+        None => format!("CPU{t} starting handler {}, which CPU{t} does not have ({} handler(s))", k - 1, th.handlers.len()),
+    }
 }
 
 /// A short fingerprint of a program, so tokens are not replayed on

@@ -68,6 +68,9 @@ pub(crate) struct BodyCx {
     pub text: String,
     pub span: Span,
     thread: u32,
+    /// Inlined calls so far, and the one being lowered (`Step::call`).
+    pub calls: Vec<CallSite>,
+    pub call: u32,
 }
 
 pub(crate) struct Lowerer<'a> {
@@ -271,6 +274,8 @@ impl BodyCx {
             text: String::new(),
             span: Span::default(),
             thread,
+            calls: Vec::new(),
+            call: NO_CALL,
         }
     }
 }
@@ -796,10 +801,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.place(exit);
-        self.cx.span = p.body.span;
+        self.cx.span = closing_brace(p.body.span);
         if let Some(f) = self.cx.frames.pop() {
             for obj in f.locals {
-                self.emit_text(Instr::ScopeExit { obj }, String::new());
+                self.emit_text(Instr::ScopeExit { obj }, format!("end of P{}: its locals go out of scope", p.index));
             }
         }
         if self.tasks_enabled {
@@ -816,7 +821,7 @@ impl<'a> Lowerer<'a> {
             index: p.index,
             cpu,
             origin,
-            body: Body { name, steps },
+            body: Body { name, steps, calls: std::mem::take(&mut self.cx.calls) },
             nregs: self.cx.nregs as u16,
             init_regs,
             reg_names,
@@ -870,12 +875,12 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn emit(&mut self, i: Instr) {
-        let text = if i.is_shared() || matches!(i, Instr::Fence(_) | Instr::Assert(..)) { self.cx.text.clone() } else { String::new() };
+        let text = if i.is_shared() || matches!(i, Instr::Fence(_) | Instr::Assert(..) | Instr::Bin(_, BinOp::Div | BinOp::Rem, ..)) { self.cx.text.clone() } else { String::new() };
         self.emit_text(i, text);
     }
 
     pub(crate) fn emit_text(&mut self, instr: Instr, text: String) {
-        self.cx.steps.push(Step { instr, span: self.cx.span, text });
+        self.cx.steps.push(Step { instr, span: self.cx.span, text, call: self.cx.call });
     }
 
     fn bind(&mut self, name: &str, v: Var) {
@@ -1800,7 +1805,8 @@ impl<'a> Lowerer<'a> {
                     return Ok(r);
                 }
                 let err = Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
-                    .with_label("not a primitive, not defined here");
+                    .with_label("not a primitive, not defined here")
+                    .with_unknown_function(name.clone());
                 return Err(match crate::suggest::nearest(name, self.funcs.keys().map(|k| k.as_str())) {
                     Some(near) => err.with_note(format!("did you mean `{near}`? Otherwise define it as a helper function (docs/language.md lists the primitives kvet knows)")),
                     None => err.with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"),
@@ -1944,10 +1950,10 @@ impl<'a> Lowerer<'a> {
         self.cx.scopes = saved_scopes;
         r?;
         self.place(ret_label);
+        self.cx.span = closing_brace(func.body.span);
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit(Instr::ScopeExit { obj });
+            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }
-        self.cx.span = func.body.span;
         self.emit_text(Instr::IrqReturn, format!("return from {}()", func.name));
         Ok(((), arg))
     }
@@ -1971,6 +1977,9 @@ impl<'a> Lowerer<'a> {
         let taken = addr_taken(&func.body);
         let mut scope = FxHashMap::default();
         let mut stores = Vec::new();
+        let outer_call = self.cx.call;
+        self.cx.calls.push(CallSite { parent: outer_call, span, text: self.snippet(span), func: func.name.clone(), prelude: func.span.is_prelude() });
+        self.cx.call = (self.cx.calls.len() - 1) as u32;
         let mut param_objs = Vec::new();
         for (prm, v) in func.params.iter().zip(vals) {
             let ty = self.ty(&prm.ty, prm.span)?;
@@ -1999,6 +2008,7 @@ impl<'a> Lowerer<'a> {
         self.cx.frames.push(Frame { ret_reg, ret_ty: ret_ty.clone(), ret_label, labels: FxHashMap::default(), locals: param_objs });
         self.cx.inline_stack.push(func.name.clone());
         let mut names = Vec::new();
+        let (saved_span, saved_text) = (self.cx.span, self.cx.text.clone());
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
         self.cx.inline_stack.pop();
         let frame = self.cx.frames.pop();
@@ -2006,12 +2016,24 @@ impl<'a> Lowerer<'a> {
         self.cx.loops = saved_loops;
         r?;
         self.place(ret_label);
-        // the function's address-taken locals die with it
+        // the function's address-taken locals die with it, at its closing
+        // brace (not at its last statement, which may not have run)
+        self.cx.span = closing_brace(func.body.span);
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit(Instr::ScopeExit { obj });
+            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }
+        // the caller's statement goes on (a call through a function
+        // pointer evaluates the next candidate's arguments)
+        self.cx.span = saved_span;
+        self.cx.text = saved_text;
+        self.cx.call = outer_call;
         Ok((ret_reg.map_or(Opd::Imm(0), Opd::Reg), if ret_ty == Ty::Void { Ty::Int } else { ret_ty }))
     }
+}
+
+/// The span of a block's closing `}`.
+fn closing_brace(b: Span) -> Span {
+    Span { lo: b.hi.saturating_sub(1).max(b.lo), hi: b.hi }
 }
 
 /// Names whose address is taken in a block (`&x`), and aggregates.

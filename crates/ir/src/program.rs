@@ -420,6 +420,29 @@ pub struct Step {
     /// The primitive or statement text shown in traces, e.g.
     /// `spin_lock(&a)` or `r0 = READ_ONCE(*x)`. Empty for glue code.
     pub text: String,
+    /// The innermost inlined call this step belongs to: an index into
+    /// its body's `calls`, or [`NO_CALL`] for the process's (or
+    /// handler's) own code. Only traces read it.
+    pub call: u32,
+}
+
+/// `Step::call` and `CallSite::parent` of top-level code.
+pub const NO_CALL: u32 = u32::MAX;
+
+/// One inlined call of a helper or prelude function, as written at its
+/// call site: traces use it to show a call as one step at the level of
+/// the scenario's code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallSite {
+    /// The call this one is inside, or [`NO_CALL`].
+    pub parent: u32,
+    /// The call expression (`list_add(&wait->entry, &q->head)`).
+    pub span: Span,
+    pub text: String,
+    /// The function called.
+    pub func: String,
+    /// The function is defined in the prelude.
+    pub prelude: bool,
 }
 
 /// The code of one thread (or handler).
@@ -427,6 +450,33 @@ pub struct Step {
 pub struct Body {
     pub name: String,
     pub steps: Vec<Step>,
+    /// The inlined calls the steps point into (`Step::call`).
+    pub calls: Vec<CallSite>,
+}
+
+impl Body {
+    /// The chain of calls step `pc` is inside, outermost first.
+    pub fn call_chain(&self, pc: u32) -> Vec<u32> {
+        let mut v = Vec::new();
+        let mut c = self.steps.get(pc as usize).map_or(NO_CALL, |s| s.call);
+        while c != NO_CALL && v.len() < 256 {
+            v.push(c);
+            c = self.calls.get(c as usize).map_or(NO_CALL, |k| k.parent);
+        }
+        v.reverse();
+        v
+    }
+
+    /// The call that step `pc` shows as at the level of the scenario's
+    /// code: the outermost prelude call below the last call into the
+    /// scenario's own code (a callback such as a wake function called
+    /// from the prelude is the scenario's code again), or [`NO_CALL`]
+    /// when the step is itself scenario code.
+    pub fn scenario_call(&self, pc: u32) -> u32 {
+        let chain = self.call_chain(pc);
+        let start = chain.iter().rposition(|&c| !self.calls[c as usize].prelude).map_or(0, |i| i + 1);
+        chain.get(start).copied().unwrap_or(NO_CALL)
+    }
 }
 
 /// A thread: a task. A litmus process `P<n>` is the task pinned to CPU n;

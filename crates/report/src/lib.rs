@@ -1,14 +1,20 @@
 //! The report layer: it owns all formatting. Diagnostics with the source
 //! line underlined, herd7's output block, CPU-column counterexample
-//! traces in the style of kernel mailing-list race diagrams, and the
-//! `--json` form of every result.
+//! traces in the style of kernel mailing-list race diagrams, the
+//! `--json` form of every result, SARIF 2.1.0 and the HTML report.
 
+mod checked;
 mod diag;
 mod herd;
+mod html;
 mod json;
+mod sarif;
 mod trace;
 
 pub use diag::render_error;
 pub use herd::{hash_line, herd_block, Counts};
 pub use json::{check_json, CheckJson, ViolationJson};
-pub use trace::{render_trace, trace_rows, RowText};
+pub use trace::{level_rows, render_trace, render_trace_with, trace_rows, verdict_line, wrap, LevelRow, RowText, TraceLevel, TraceStyle};
+pub use checked::{CheckedFile, Finding};
+pub use sarif::{rule_id, sarif_log, PRELUDE_URI};
+pub use html::{esc, html_report};

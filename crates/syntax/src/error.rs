@@ -12,15 +12,23 @@ pub struct Error {
     /// A short label printed under the underline (may be empty).
     pub label: String,
     pub notes: Vec<String>,
+    /// The error is a call of a function that is neither a primitive nor
+    /// defined: its name (herd7 reports it as an unknown macro).
+    pub unknown_function: Option<String>,
 }
 
 impl Error {
     pub fn new(span: Span, message: impl Into<String>) -> Error {
-        Error { message: message.into(), span, label: String::new(), notes: Vec::new() }
+        Error { message: message.into(), span, label: String::new(), notes: Vec::new(), unknown_function: None }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Error {
         self.label = label.into();
+        self
+    }
+
+    pub fn with_unknown_function(mut self, name: impl Into<String>) -> Error {
+        self.unknown_function = Some(name.into());
         self
     }
 

@@ -210,9 +210,11 @@ impl Parser {
     }
 
     fn postfix(&mut self) -> R<Expr> {
+        // `(*p)++`: the postfix expression starts at the parenthesis
+        let first = self.peek().span;
         let mut e = self.primary()?;
         loop {
-            let start = e.span;
+            let start = if first.lo < e.span.lo && first.hi <= e.span.lo { first.to(e.span) } else { e.span };
             match self.peek().tok {
                 Tok::P(P::LParen) => {
                     self.bump();
