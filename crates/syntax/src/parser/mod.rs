@@ -337,6 +337,8 @@ pub(crate) struct Parser {
     /// constructs, emitted as items before the item being parsed.
     pending: Vec<Item>,
     anon: u32,
+    /// Lock annotations met since the current top-level item began.
+    locks: Vec<(LockAnnot, Expr)>,
 }
 
 impl Parser {
@@ -349,6 +351,7 @@ impl Parser {
             depth: 0,
             pending: Vec::new(),
             anon: 0,
+            locks: Vec::new(),
         }
     }
 
@@ -716,6 +719,7 @@ impl Parser {
             params,
             body,
             span: self.since(start),
+            locks: std::mem::take(&mut self.locks),
         })
     }
 
