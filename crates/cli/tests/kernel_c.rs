@@ -341,3 +341,11 @@ fn sparse_lock_annotations_are_checked() {
     let body = "spinlock_t l;\nint y;\nstatic void grab(void) __acquires(&l) { if (READ_ONCE(y)) spin_lock(&l); }\nP0(void) { grab(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
     check(body, "WARNING, lock misuse");
 }
+
+#[test]
+fn an_interrupt_sees_the_interrupted_tasks_locks() {
+    // lockdep's held locks are the task's: a hardirq on top of the holder
+    // passes lockdep_assert_held()
+    check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nIRQ(0) void h(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "ok");
+    check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nP1(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "WARNING");
+}
