@@ -323,3 +323,29 @@ fn polling_loops_are_waits() {
     // a polling loop that does end
     check("int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\nP1(void) { WRITE_ONCE(flag, 1); }\n", "ok");
 }
+
+#[test]
+fn sparse_lock_annotations_are_checked() {
+    let body = "spinlock_t l;\nint x, y;\nstatic void update(void) __must_hold(&l) { x++; }\n\
+        P0(void) { spin_lock(&l); update(); spin_unlock(&l); if (READ_ONCE(y)) update(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
+    check(body, "WARNING");
+    assert!(message(body).contains("`__must_hold(&l) at the entry of update()` fails: CPU0 does not hold l"), "{}", message(body));
+    // __acquires / __releases through a parameter; RCU contexts are not locks
+    let body = "struct dev { spinlock_t lock; int v; };\nstruct dev d;\n\
+        static void grab(struct dev *p) __acquires(&p->lock) { spin_lock(&p->lock); }\n\
+        static void drop(struct dev *p) __releases(&p->lock) { spin_unlock(&p->lock); }\n\
+        static void rd(void) __acquires(RCU) { rcu_read_lock(); }\nstatic void rd_end(void) __releases(RCU) { rcu_read_unlock(); }\n\
+        P0(void) { grab(&d); d.v = 1; drop(&d); rd(); rd_end(); }\n";
+    check(body, "ok");
+    // a function that says it acquires but does not
+    let body = "spinlock_t l;\nint y;\nstatic void grab(void) __acquires(&l) { if (READ_ONCE(y)) spin_lock(&l); }\nP0(void) { grab(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
+    check(body, "WARNING, lock misuse");
+}
+
+#[test]
+fn an_interrupt_sees_the_interrupted_tasks_locks() {
+    // lockdep's held locks are the task's: a hardirq on top of the holder
+    // passes lockdep_assert_held()
+    check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nIRQ(0) void h(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "ok");
+    check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nP1(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "WARNING");
+}

@@ -876,12 +876,13 @@ impl Machine<'_> {
         let cb = self.layout.cpu[t];
         let ctx = self.ctx(s, t);
         let lock = || ptr_cell(addr).filter(|&c| (c as usize) < self.layout.ncells);
-        // lockdep_is_held(): held by this CPU's running context, for
-        // writing (the holder field) or reading (its read-held classes)
+        // lockdep_is_held(): held on this CPU (an interrupt handler shares
+        // the interrupted task's held locks, as in lockdep), for writing
+        // (the holder field) or reading (its read-held classes)
         let holds = |write: bool, read: bool| -> bool {
             let Some(c) = lock() else { return false };
             let v = s[c as usize];
-            let w = v & HOLDER == t as i64 + 1 && (v >> CTX_SHIFT) & 3 == ctx as i64;
+            let w = v & HOLDER == t as i64 + 1;
             // read-held classes: rwlocks and rwsems only
             let bit = match self.class(c as usize) {
                 Some(k) if matches!(self.lock_list[k].1, LockTy::Rw | LockTy::Rwsem) => 1u64 << k,

@@ -1914,6 +1914,25 @@ impl<'a> Lowerer<'a> {
         }))
     }
 
+    /// The lock annotations of `func` that name a lock (`&l`, `l`,
+    /// `&p->lock`, `p->lock`), as lock addresses evaluated in the callee's
+    /// scope; others (`RCU`, a context name) are not checked.
+    fn lock_annotations(&mut self, func: &ast::FuncDef) -> Vec<(ast::LockAnnot, Opd, String)> {
+        let mut out = Vec::new();
+        for (a, e) in &func.locks {
+            let Ok(ty) = self.type_of_expr(e) else { continue };
+            let addr = match ty {
+                Ty::Lock(_) => self.lvalue(e).ok().and_then(|(p, _)| if let Place::Mem(a) = p { Some(a) } else { None }),
+                Ty::Ptr(inner) if matches!(*inner, Ty::Lock(_)) => self.rvalue(e).ok().map(|(v, _)| v),
+                _ => None,
+            };
+            if let Some(addr) = addr {
+                out.push((*a, addr, format!("{}({})", a.name(), self.snippet(e.span))));
+            }
+        }
+        out
+    }
+
     pub(crate) fn cx_thread(&self) -> u32 {
         self.cx.thread
     }
@@ -1943,6 +1962,15 @@ impl<'a> Lowerer<'a> {
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
         self.cx.frames.push(Frame { ret_reg: None, ret_ty: Ty::Void, ret_label, labels: FxHashMap::default(), locals: Vec::new() });
         self.cx.inline_stack.push(func.name.clone());
+        // sparse's lock contexts, checked: held at entry (__must_hold,
+        // __releases), held (__must_hold, __acquires) or not (__releases)
+        // at exit
+        let locks = self.lock_annotations(func);
+        for (a, addr, text) in &locks {
+            if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
+                self.emit_text(Instr::Check(KernelCheck::Held, *addr), format!("{text} at the entry of {}()", func.name));
+            }
+        }
         let mut names = Vec::new();
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
         self.cx.inline_stack.pop();
@@ -1951,6 +1979,10 @@ impl<'a> Lowerer<'a> {
         r?;
         self.place(ret_label);
         self.cx.span = closing_brace(func.body.span);
+        for (a, addr, text) in &locks {
+            let check = if *a == ast::LockAnnot::Releases { KernelCheck::NotHeld } else { KernelCheck::Held };
+            self.emit_text(Instr::Check(check, *addr), format!("{text} at the return of {}()", func.name));
+        }
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
             self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }
@@ -2007,6 +2039,15 @@ impl<'a> Lowerer<'a> {
         let saved_loops = std::mem::take(&mut self.cx.loops);
         self.cx.frames.push(Frame { ret_reg, ret_ty: ret_ty.clone(), ret_label, labels: FxHashMap::default(), locals: param_objs });
         self.cx.inline_stack.push(func.name.clone());
+        // sparse's lock contexts, checked: held at entry (__must_hold,
+        // __releases), held (__must_hold, __acquires) or not (__releases)
+        // at exit
+        let locks = self.lock_annotations(func);
+        for (a, addr, text) in &locks {
+            if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
+                self.emit_text(Instr::Check(KernelCheck::Held, *addr), format!("{text} at the entry of {}()", func.name));
+            }
+        }
         let mut names = Vec::new();
         let (saved_span, saved_text) = (self.cx.span, self.cx.text.clone());
         let r = self.block_with_taken(&func.body, &taken, &mut names, false);
@@ -2016,9 +2057,14 @@ impl<'a> Lowerer<'a> {
         self.cx.loops = saved_loops;
         r?;
         self.place(ret_label);
-        // the function's address-taken locals die with it, at its closing
-        // brace (not at its last statement, which may not have run)
+        // the annotations are checked, and the function's address-taken
+        // locals die, at its closing brace (not at its last statement,
+        // which may not have run)
         self.cx.span = closing_brace(func.body.span);
+        for (a, addr, text) in &locks {
+            let check = if *a == ast::LockAnnot::Releases { KernelCheck::NotHeld } else { KernelCheck::Held };
+            self.emit_text(Instr::Check(check, *addr), format!("{text} at the return of {}()", func.name));
+        }
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
             self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
         }

@@ -226,6 +226,7 @@ pub(crate) fn timer_softirq(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Res
         params: vec![],
         body: ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp },
         span: sp,
+        locks: Vec::new(),
     };
     let entry = lw.cx.steps.len() as u32;
     lw.handler_body(&func)?;

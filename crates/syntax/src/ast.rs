@@ -91,6 +91,27 @@ pub struct FuncDef {
     pub params: Vec<Param>,
     pub body: Block,
     pub span: Span,
+    /// sparse's lock-context annotations on the definition
+    /// (`__acquires(l)`, `__releases(l)`, `__must_hold(l)`).
+    pub locks: Vec<(LockAnnot, Expr)>,
+}
+
+/// A sparse lock-context annotation (include/linux/compiler_types.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockAnnot {
+    Acquires,
+    Releases,
+    MustHold,
+}
+
+impl LockAnnot {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockAnnot::Acquires => "__acquires",
+            LockAnnot::Releases => "__releases",
+            LockAnnot::MustHold => "__must_hold",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

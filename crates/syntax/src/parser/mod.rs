@@ -341,6 +341,8 @@ pub(crate) struct Parser {
     /// constructs, emitted as items before the item being parsed.
     pending: Vec<Item>,
     anon: u32,
+    /// Lock annotations met since the current top-level item began.
+    locks: Vec<(LockAnnot, Expr)>,
 }
 
 impl Parser {
@@ -353,6 +355,7 @@ impl Parser {
             depth: 0,
             pending: Vec::new(),
             anon: 0,
+            locks: Vec::new(),
         }
     }
 
@@ -729,6 +732,7 @@ impl Parser {
             params,
             body,
             span: self.since(start),
+            locks: std::mem::take(&mut self.locks),
         })
     }
 

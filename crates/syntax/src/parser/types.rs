@@ -297,8 +297,21 @@ impl Parser {
         if !is_attr {
             return Ok(false);
         }
+        let word = self.peek().ident().map(str::to_string).unwrap_or_default();
         self.bump();
-        if self.at(P::LParen) {
+        let annot = match word.as_str() {
+            "__acquires" => Some(LockAnnot::Acquires),
+            "__releases" => Some(LockAnnot::Releases),
+            "__must_hold" => Some(LockAnnot::MustHold),
+            _ => None,
+        };
+        if let (Some(a), true) = (annot, self.at(P::LParen)) {
+            // keep sparse's lock context: its argument is an expression
+            self.bump();
+            let e = self.expr()?;
+            self.expect(P::RParen, "to close the lock annotation")?;
+            self.locks.push((a, e));
+        } else if self.at(P::LParen) {
             self.skip_balanced()?;
         }
         Ok(true)
@@ -771,6 +784,7 @@ impl Parser {
     /// typedef, or a struct/union/enum definition.
     pub(crate) fn external_decl(&mut self, items: &mut Vec<Item>) -> R<()> {
         let start = self.span();
+        self.locks.clear();
         let mut implicit = false;
         let spec = match self.decl_specs(true)? {
             Some(s) => s,
@@ -827,6 +841,7 @@ impl Parser {
                             params: params.clone(),
                             body,
                             span,
+                            locks: std::mem::take(&mut self.locks),
                         }),
                     };
                     self.push_item(items, item);
