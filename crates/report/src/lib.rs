@@ -6,9 +6,11 @@
 mod diag;
 mod herd;
 mod json;
+mod lkmm_trace;
 mod trace;
 
 pub use diag::render_error;
 pub use herd::{hash_line, herd_block, Counts};
 pub use json::{check_json, CheckJson, ViolationJson};
+pub use lkmm_trace::{display_order, lkmm_finding_json, lkmm_rows, render_lkmm_trace, LkmmFindingJson};
 pub use trace::{render_trace, trace_rows, RowText};
