@@ -55,7 +55,7 @@ pub const UNROLL: u32 = 2;
 pub fn run(prog: &Program, file: &str, src: &str, timeout: Option<f64>, color: bool) -> LkmmRun {
     let model = NativeLkmm::new().allowed_only();
     let opts = GenOptions {
-        unroll: UNROLL,
+        unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
         max_seconds: timeout,
         deadlocks: true,
         kernel: true,

@@ -484,6 +484,9 @@ impl<'a> Search<'a> {
         for (t, tr) in chosen.iter().enumerate() {
             let Some(c) = tr.blocked else { continue };
             match (0..n).find(|&u| chosen[u].held.contains(&c)) {
+                // a holder cut at the unrolling bound, or stopped after
+                // reading freed memory, would go on: no deadlock
+                Some(u) if chosen[u].bound || chosen[u].fault_stop => return false,
                 Some(u) => waits[t] = Some((c, u)),
                 None => return false,
             }
