@@ -408,8 +408,8 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, model: check_lkmm::C
                     (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
                     (true, _) if lk_complete => "lkmm: ok".to_string(),
                     (true, _) => format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL),
-                    (false, true) => format!("lkmm: {}", kinds.join(", ")),
-                    (false, false) => {
+                    (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
+                    (false, _) => {
                         let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
                         let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
                         let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
