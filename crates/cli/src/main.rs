@@ -436,7 +436,9 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, model: check_lkmm::C
         let verdict = match (&sc_first, weak.first()) {
             (Some(k), _) => k.clone(),
             (None, Some(w)) => w.kind.name().to_uppercase(),
-            (None, None) if sc_complete && (lk_complete || model == CheckModel::Sc) => "OK".to_string(),
+            // under both, an LKMM part that stopped or was not checked
+            // leaves the SC verdict standing; the bracket says so
+            (None, None) if sc_complete && (lk_complete || model != CheckModel::Lkmm) => "OK".to_string(),
             (None, None) => "INCOMPLETE".to_string(),
         };
         if json {
