@@ -59,6 +59,13 @@ pub fn litmus(
                 worst = crate::worse(worst, crate::INCOMPLETE);
                 continue;
             }
+            Err(GenError::Construct { what, span, .. }) => {
+                // a located error: never a silent drop
+                let err = kvet_syntax::Error::new(span, what).with_label("the LKMM engine does not model this yet");
+                eprint!("{}", kvet_report::render_error(&f.display().to_string(), &src, kvet_ir::PRELUDE, &err, crate::color()));
+                worst = 2;
+                continue;
+            }
             Err(e) => {
                 eprintln!("kvet: {}: {e}", f.display());
                 worst = crate::worse(worst, 2);

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod check_lkmm;
 mod herd7;
 mod litmus_lkmm;
 mod lkmm_cmd;
@@ -100,6 +101,11 @@ enum Cmd {
         replay: Option<String>,
         #[command(flatten)]
         out: OutputArgs,
+        /// The memory model: `sc` (every interleaving), `lkmm` (the
+        /// Linux-kernel memory model), or `both` (SC findings, then the
+        /// ones only the LKMM allows, marked "weak memory only").
+        #[arg(long, value_enum, default_value_t = check_lkmm::CheckModel::Both)]
+        model: check_lkmm::CheckModel,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -438,7 +444,7 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay, out } => {
+        Cmd::Check { paths, search, json, replay, out, model } => {
             let files = collect(&paths)?;
             if let Some(tok) = replay {
                 let [f] = files.as_slice() else {
@@ -446,7 +452,7 @@ fn run_cmd(cli: Cli) -> Result<u8> {
                 };
                 return replay_cmd(f, &tok, &out.trace);
             }
-            check_cmd(&files, &search.options(), json, &out)
+            check_cmd(&files, &search.options(), json, &out, model)
         }
         Cmd::Litmus { paths, search, model, json, unroll, dot } => {
             if model == "explore" {
@@ -534,7 +540,8 @@ fn stop_text(ex: &Exploration) -> String {
     )
 }
 
-fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs) -> Result<u8> {
+fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, model: check_lkmm::CheckModel) -> Result<u8> {
+    use check_lkmm::{CheckModel, LkmmRun};
     let style = oargs.trace.style();
     let mut worst = 0u8;
     let mut jsons = Vec::new();
@@ -544,52 +551,189 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs) 
             worst = worse(worst, 2);
             continue;
         };
-        let t0 = Instant::now();
-        let ex = progress::explore(&prog, opts, &f.display().to_string());
-        let secs = t0.elapsed().as_secs_f64();
-        let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
-        let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
-        let verdict = match bugs.first() {
-            Some(v) => v.kind.name().to_uppercase(),
-            None if ex.complete && !bounded => "OK".to_string(),
-            None => "INCOMPLETE".to_string(),
-        };
-        if !bugs.is_empty() {
+        let name = f.display().to_string();
+        // The LKMM side first: under `--model lkmm`, a construct it does
+        // not model is a located error.
+        let lk_secs = opts.max_seconds.or((model == CheckModel::Both).then_some(check_lkmm::BOTH_SECONDS));
+        let lk = model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, color()));
+        if model == CheckModel::Lkmm {
+            if let Some(LkmmRun::NotChecked { rendered, .. }) = &lk {
+                eprint!("{rendered}");
+                worst = worse(worst, 2);
+                continue;
+            }
+        }
+        // SC, as it always was.
+        let mut sc_line = String::new();
+        let mut sc_kinds: Vec<String> = Vec::new();
+        let mut sc_first: Option<String> = None;
+        let mut sc_complete = true;
+        let mut traces = Vec::new();
+        let mut sc_json = None;
+        let mut sc_states = 0;
+        if model.sc() {
+            let t0 = Instant::now();
+            let ex = progress::explore(&prog, opts, &name);
+            let secs = t0.elapsed().as_secs_f64();
+            let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
+            let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
+            sc_complete = ex.complete && !bounded;
+            sc_first = bugs.first().map(|v| v.kind.name().to_uppercase());
+            sc_kinds = bugs.iter().map(|v| v.kind.name().to_lowercase()).collect();
+            sc_kinds.sort();
+            sc_kinds.dedup();
+            let verdict = match &sc_first {
+                Some(k) => k.clone(),
+                None if sc_complete => "OK".to_string(),
+                None => "INCOMPLETE".to_string(),
+            };
+            for v in &ex.violations {
+                let tok = kvet_explore::encode_token(&prog, &v.path);
+                let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
+                // the replay's message may say more (lockdep names the CPU
+                // that took the lock with interrupts on)
+                let mut v = v.clone();
+                if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
+                    v.message = tv.message.clone();
+                }
+                traces.push((v, tok, tr));
+            }
+            sc_states = ex.states;
+            if json {
+                let tj = traces
+                    .iter()
+                    .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE)))
+                    .collect();
+                sc_json = Some(kvet_report::check_json(&name, &prog, &ex, &verdict, tj));
+            }
+            sc_line = format!("{name}: {verdict}  states {}  {:.3}s{}{}", ex.states, secs, condition_summary(&prog, &ex), stop_text(&ex));
+        }
+        // The LKMM's findings beyond SC's kinds.
+        let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
+        let mut lk_cover = String::new();
+        let mut lk_line = String::new();
+        let mut lk_complete = true;
+        match &lk {
+            None => {}
+            Some(LkmmRun::Ran { result, seconds }) => {
+                weak = check_lkmm::weak_only(&result.findings, &sc_kinds);
+                let kinds = check_lkmm::kinds(&result.findings);
+                lk_complete = !result.toofar && !result.deadlocks_partial;
+                if result.deadlocks_partial && kinds.is_empty() {
+                    lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
+                }
+                lk_cover = match (kinds.is_empty(), weak.is_empty()) {
+                    (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
+                    (true, _) if lk_complete => "lkmm: ok".to_string(),
+                    (true, _) => format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL),
+                    (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
+                    (false, _) => {
+                        let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
+                        let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
+                        let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
+                        if !rest.is_empty() {
+                            s.push_str(&format!(", {}", rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+                        }
+                        s
+                    }
+                };
+                lk_line = format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(&prog, result));
+            }
+            Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
+            Some(LkmmRun::Stopped(why)) => {
+                lk_complete = false;
+                lk_cover = match lk_secs {
+                    Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
+                    _ => format!("lkmm: stopped: {why}"),
+                };
+            }
+        }
+        if sc_first.is_some() || !weak.is_empty() {
             worst = worse(worst, 1);
-        } else if verdict == "INCOMPLETE" {
+        }
+        let verdict = match (&sc_first, weak.first()) {
+            (Some(k), _) => k.clone(),
+            (None, Some(w)) => w.kind.name().to_uppercase(),
+            // under both, an LKMM part that stopped or was not checked
+            // leaves the SC verdict standing; the bracket says so
+            (None, None) if sc_complete && (lk_complete || model != CheckModel::Lkmm) => "OK".to_string(),
+            (None, None) => "INCOMPLETE".to_string(),
+        };
+        if verdict == "INCOMPLETE" {
             worst = worse(worst, INCOMPLETE);
         }
-        let cond = condition_summary(&prog, &ex);
-        let mut traces = Vec::new();
-        for v in &ex.violations {
-            let tok = kvet_explore::encode_token(&prog, &v.path);
-            let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
-            // the replay's message may say more (lockdep names the CPU
-            // that took the lock with interrupts on)
-            let mut v = v.clone();
-            if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
-                v.message = tv.message.clone();
-            }
-            traces.push((v, tok, tr));
-        }
         if oargs.wanted() {
+            // SARIF and HTML carry the SC findings and their traces
             let findings = traces.iter().map(|(v, tok, tr)| kvet_report::Finding { violation: v.clone(), replay: tok.clone(), trace: tr.clone() }).collect();
-            checked.push(kvet_report::CheckedFile { path: f.display().to_string(), src: src.clone(), prog: prog.clone(), verdict: verdict.clone(), states: ex.states, findings });
+            checked.push(kvet_report::CheckedFile { path: name.clone(), src: src.clone(), prog: prog.clone(), verdict: verdict.clone(), states: sc_states, findings });
         }
         if json {
-            let tj = traces
-                .iter()
-                .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE)))
-                .collect();
-            jsons.push(kvet_report::check_json(&f.display().to_string(), &prog, &ex, &verdict, tj));
+            let mut v = match sc_json {
+                Some(j) => serde_json::to_value(j)?,
+                None => serde_json::json!({ "file": name, "test": prog.name, "violations": [] }),
+            };
+            if let Some(vs) = v.get_mut("violations").and_then(|x| x.as_array_mut()) {
+                for x in vs.iter_mut() {
+                    x["model"] = "sc".into();
+                }
+                for w in &weak {
+                    vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(&prog, w, model.sc(), &src, kvet_ir::PRELUDE))?);
+                }
+            }
+            v["verdict"] = verdict.clone().into();
+            v["models"] = match model {
+                CheckModel::Sc => serde_json::json!(["sc"]),
+                CheckModel::Lkmm => serde_json::json!(["lkmm"]),
+                CheckModel::Both => serde_json::json!(["sc", "lkmm"]),
+            };
+            // Which models the absence of each kind covers.
+            let mut ok_for: Vec<&str> = Vec::new();
+            if model.sc() && sc_first.is_none() && sc_complete {
+                ok_for.push("sc");
+            }
+            if let Some(LkmmRun::Ran { result, .. }) = &lk {
+                if result.findings.is_empty() && lk_complete {
+                    ok_for.push("lkmm");
+                }
+            }
+            v["ok"] = serde_json::json!(ok_for);
+            if model.lkmm() {
+                v["lkmm"] = serde_json::json!(lk_cover.trim_start_matches("lkmm: "));
+            }
+            jsons.push(v);
             continue;
         }
-        outln!("{}: {verdict}  states {}  {:.3}s{}{}", f.display(), ex.states, secs, cond, stop_text(&ex));
+        match model {
+            CheckModel::Sc => outln!("{sc_line}"),
+            CheckModel::Both => {
+                let sc_cover = match (sc_kinds.is_empty(), sc_complete) {
+                    (true, true) => "sc: ok".to_string(),
+                    (true, false) => "sc: incomplete".to_string(),
+                    (false, _) => format!("sc: {}", sc_kinds.join(", ")),
+                };
+                // the SC line, its verdict word replaced when only the
+                // LKMM finds something (or only it is incomplete)
+                let line = match sc_line.split_once("  states ") {
+                    Some((_, rest)) => format!("{name}: {verdict}  states {rest}"),
+                    None => sc_line.clone(),
+                };
+                let lk_more = if lk_line.is_empty() { String::new() } else { format!("  ({lk_line})") };
+                outln!("{line}  [{sc_cover}; {lk_cover}]{lk_more}");
+            }
+            CheckModel::Lkmm => outln!("{name}: {verdict}  {lk_line}  [{lk_cover}]"),
+        }
         for (v, tok, tr) in &traces {
             outln!("");
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
             outln!("replay: kvet replay {} {tok}", f.display());
+        }
+        for w in &weak {
+            outln!("");
+            let label = if model.sc() { " (weak memory only)" } else { " (lkmm)" };
+            outln!("{}{label} in {}: {}", w.kind.name(), f.display(), w.message);
+            out!("{}", kvet_report::render_lkmm_trace(&prog, w, &src, kvet_ir::PRELUDE));
+            outln!("");
         }
     }
     if json {

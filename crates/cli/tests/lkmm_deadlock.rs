@@ -103,8 +103,12 @@ fn lkmm_only_deadlock() {
         )
     );
     assert_eq!(both("sblock-mb", &sblock_mb()), block("sblock-mb"));
-    // The SC explorer cannot reach it.
+    // The SC explorer cannot reach it; `kvet check` finds it under the
+    // LKMM (the default checks both), as weak memory only.
     let f = write("sblock", SBLOCK);
-    let out = run(env!("CARGO_BIN_EXE_kvet"), &["check", &f]);
+    let out = run(env!("CARGO_BIN_EXE_kvet"), &["check", "--model", "sc", &f]);
     assert!(out.contains(": OK "), "{out}");
+    let out = run(env!("CARGO_BIN_EXE_kvet"), &["check", &f]);
+    assert!(out.contains(": DEADLOCK ") && out.contains("[sc: ok; lkmm: deadlock (weak memory only)]"), "{out}");
+    assert!(out.contains("deadlock (weak memory only) in "), "{out}");
 }

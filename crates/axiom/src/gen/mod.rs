@@ -23,6 +23,7 @@
 //!    enumerates the coherence orders like herd does.  Every allowed
 //!    alternative is one of herd's executions.
 
+pub mod check;
 pub mod search;
 pub mod thread;
 
@@ -56,6 +57,10 @@ pub struct GenOptions {
     /// Look for lock deadlocks ([`LitmusResult::deadlocks`]); herd's
     /// block is unchanged.
     pub deadlocks: bool,
+    /// Check mode (`kvet check --model lkmm`): collect the kernel
+    /// findings of [`check`] in [`LitmusResult::findings`] (set
+    /// `deadlocks` too).  Off for litmus tests.
+    pub kernel: bool,
 }
 
 impl Default for GenOptions {
@@ -69,6 +74,7 @@ impl Default for GenOptions {
             through_flag: None,
             through: crate::Through::None,
             deadlocks: false,
+            kernel: false,
         }
     }
 }
@@ -79,6 +85,18 @@ pub enum GenError {
     /// The program uses something the LKMM engine cannot express.
     #[error("{0}")]
     Unsupported(String),
+    /// A construct of the scenario that the LKMM engine does not model,
+    /// with where it is (thread, pc of its step, source span).
+    #[error("{what}")]
+    Construct {
+        /// What it is, e.g. ``not supported by the LKMM engine: RcuBarrier (`rcu_barrier()`)``.
+        what: String,
+        /// The construct alone, e.g. `rcu_barrier()`.
+        name: String,
+        thread: u32,
+        pc: u32,
+        span: kvet_syntax::Span,
+    },
     /// A bound was exceeded.
     #[error("{0}")]
     TooLarge(String),
@@ -125,6 +143,9 @@ pub struct LitmusResult {
     pub candidates: u64,
     /// One allowed execution (satisfying the condition if any does).
     pub witness: Option<Witness>,
+    /// Check mode: the findings, each with its allowed execution, in the
+    /// order found.
+    pub findings: Vec<check::Finding>,
 }
 
 /// Order of two values as herd sorts states: integers first (by value),

@@ -29,7 +29,8 @@
 //! write (store buffering inside critical sections) and then each take
 //! the other's lock, a deadlock no interleaving reaches.
 
-use super::thread::{self, Domains, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
+use super::check::{Finding, FindingKind};
+use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{GenError, GenOptions, LitmusResult, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
 use crate::{Model, Verdict};
@@ -103,6 +104,11 @@ pub struct Search<'a> {
     dl_found: BTreeSet<String>,
     /// The deadlocks the current combination of paths stands for.
     dl_cores: Vec<String>,
+    /// First event of each thread in `ex` (current combination).
+    bases: Vec<usize>,
+    /// Check mode: what was found, and the keys of what was found.
+    findings: Vec<Finding>,
+    found: FxHashSet<(FindingKind, u32, u32)>,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -115,10 +121,13 @@ impl<'a> Search<'a> {
         model: &'a dyn Model,
         opts: &'a GenOptions,
     ) -> Result<Self, GenError> {
+        let t_start = Instant::now();
         let lim = Limits {
             unroll: opts.unroll,
             max_traces: opts.max_traces,
             blocked: false,
+            kernel: opts.kernel,
+            deadline: opts.max_seconds.map(|t| t_start + std::time::Duration::from_secs_f64(t)),
         };
         let n = prog.ncells as usize;
         let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
@@ -132,11 +141,15 @@ impl<'a> Search<'a> {
         let mut bound = usize::MAX;
         // first site of each thread, once known (sites = writes of a path)
         let mut bases: Option<Vec<u32>> = None;
+        // check mode: what each thread wrote in the previous round
+        let mut prev: Option<Vec<Vec<(u32, Val, u64)>>> = None;
         loop {
             let mut with_sym: Domains = conc.clone();
             let mut sym_masks: Masks = masks.clone();
+            // (check mode: no unsolved values, which stand for values
+            // justified only by themselves through a cycle: out of thin air)
             for (d, m) in with_sym.iter_mut().zip(sym_masks.iter_mut()) {
-                if !d.contains(&SYM) {
+                if !opts.kernel && !d.contains(&SYM) {
                     d.push(SYM);
                     m.push(0);
                 }
@@ -144,7 +157,8 @@ impl<'a> Search<'a> {
             let mut all = Vec::with_capacity(prog.threads.len());
             for (t, th) in prog.threads.iter().enumerate() {
                 let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
-                all.push(thread::paths(prog, th, &with_sym, sites, lim)?);
+                let oth = prev.as_ref().map(|p| others(p, t, n));
+                all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
             }
             if bound == usize::MAX {
                 let maxw: Vec<usize> = all
@@ -198,6 +212,9 @@ impl<'a> Search<'a> {
                 }
             }
             rounds += 1;
+            if opts.kernel {
+                prev = Some(all.iter().map(|p| p.written.clone()).collect());
+            }
             if (next == conc && next_masks == masks) || rounds > bound {
                 break;
             }
@@ -209,8 +226,9 @@ impl<'a> Search<'a> {
             blocked: opts.deadlocks && !opts.through.lets_invalid_through(),
             ..lim
         };
-        for th in &prog.threads {
-            paths.push(thread::paths(prog, th, &conc, None, final_lim)?);
+        for (t, th) in prog.threads.iter().enumerate() {
+            let oth = prev.as_ref().map(|p| others(p, t, n));
+            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref())?);
         }
         let mut ex = Execution::new();
         let mut loc_of_cell = Vec::with_capacity(n);
@@ -249,7 +267,7 @@ impl<'a> Search<'a> {
             model,
             opts,
             paths,
-            start: Instant::now(),
+            start: t_start,
             ex,
             loc_of_cell,
             obs_cells,
@@ -264,6 +282,9 @@ impl<'a> Search<'a> {
             leaf_done: false,
             dl_found: BTreeSet::new(),
             dl_cores: Vec::new(),
+            bases: Vec::new(),
+            findings: Vec::new(),
+            found: FxHashSet::default(),
         })
     }
 
@@ -289,6 +310,7 @@ impl<'a> Search<'a> {
         res.outcomes = self.states.into_iter().collect();
         res.flags = self.flags.into_iter().collect();
         res.deadlocks = self.dl_found.into_iter().collect();
+        res.findings = self.findings;
         Ok(res)
     }
 
@@ -442,14 +464,29 @@ impl<'a> Search<'a> {
     /// explorer does.  Sets `dl_cores`.
     fn deadlock_cores(&mut self, chosen: &[&Trace]) -> bool {
         let n = chosen.len();
-        if chosen.iter().all(|t| t.blocked.is_none()) {
+        if chosen.iter().all(|t| t.blocked.is_none() && t.awaits.is_none() && !t.fault_stop && !t.bound) {
             return false;
+        }
+        // Awaits and reads of freed memory need no partner; something new?
+        let mut fresh = false;
+        for (t, tr) in chosen.iter().enumerate() {
+            if let Some(aw) = &tr.awaits {
+                fresh |= !self.found.contains(&(FindingKind::Hang, t as u32, aw.pc));
+            }
+            if tr.fault_stop {
+                let f = tr.faults.last().expect("a fault stop has its fault");
+                fresh |= !self.found.contains(&(FindingKind::UseAfterFree, t as u32, f.pc));
+            }
+            fresh |= tr.bound && !self.res.toofar;
         }
         // waits[t] = (lock, holder)
         let mut waits: Vec<Option<(u32, usize)>> = vec![None; n];
         for (t, tr) in chosen.iter().enumerate() {
             let Some(c) = tr.blocked else { continue };
             match (0..n).find(|&u| chosen[u].held.contains(&c)) {
+                // a holder cut at the unrolling bound, or stopped after
+                // reading freed memory, would go on: no deadlock
+                Some(u) if chosen[u].bound || chosen[u].fault_stop => return false,
                 Some(u) => waits[t] = Some((c, u)),
                 None => return false,
             }
@@ -495,11 +532,96 @@ impl<'a> Search<'a> {
                 cores.push(core);
             }
         }
-        if cores.iter().all(|c| self.dl_found.contains(c)) {
+        if !fresh && cores.iter().all(|c| self.dl_found.contains(c)) {
             return false;
         }
         self.dl_cores = cores;
         true
+    }
+
+    /// Check mode: the findings an allowed execution of `chosen` shows
+    /// (those not found yet).
+    fn record_findings(&mut self, chosen: &[&Trace]) {
+        let mut new: Vec<(FindingKind, u32, u32, String)> = Vec::new();
+        if self.dl_mode && chosen.iter().any(|t| t.bound) {
+            self.res.toofar = true; // an allowed execution goes past the bound
+        }
+        for (t, tr) in chosen.iter().enumerate() {
+            let t = t as u32;
+            for f in &tr.faults {
+                let kind = match f.kind {
+                    FaultKind::UseAfterFree => FindingKind::UseAfterFree,
+                    FaultKind::Assert(kvet_ir::AssertKind::Bug) => FindingKind::Bug,
+                    FaultKind::Assert(kvet_ir::AssertKind::Warn) => FindingKind::Warning,
+                    FaultKind::Assert(kvet_ir::AssertKind::Assert) => FindingKind::Assertion,
+                    FaultKind::Assert(kvet_ir::AssertKind::Ubsan) => FindingKind::Ubsan,
+                };
+                new.push((kind, t, f.pc, f.message.clone()));
+            }
+            if let Some(aw) = &tr.awaits {
+                if self.dl_mode {
+                    let msg = match aw.kind {
+                        AwaitKind::Sleep => "sleeps forever: in this allowed execution nothing sets its state back to TASK_RUNNING",
+                        AwaitKind::Spin => "spins forever: the last values its loop reads (co-last, so visible for good) never let it exit",
+                        AwaitKind::Completion => "waits forever in wait_for_completion(): nothing completes it",
+                        AwaitKind::Seqcount => "waits forever in read_seqbegin(): the count stays odd",
+                    };
+                    new.push((FindingKind::Hang, t, aw.pc, format!("CPU{t} {msg}")));
+                }
+            }
+        }
+        if self.dl_mode {
+            for core in &self.dl_cores {
+                if !self.dl_found.contains(core) {
+                    let cpu = core.trim_start_matches("CPU").split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()).unwrap_or(0);
+                    let pc = u32::MAX - self.findings.len() as u32;
+                    new.push((FindingKind::Deadlock, cpu, pc, core.clone()));
+                }
+            }
+        }
+        if self.verdicts.iter().any(|v| v.allowed && v.has_flag("data-race")) {
+            new.push((FindingKind::DataRace, 0, 0, "linux-kernel.cat flags a data race: two accesses to one location, at least one a plain write (or both plain), not ordered by happens-before".into()));
+        }
+        let mut pending = Vec::new();
+        for (kind, t, pc, msg) in new {
+            let key = if kind == FindingKind::DataRace { (kind, 0, 0) } else { (kind, t, pc) };
+            if self.found.insert(key) {
+                pending.push((kind, t, pc, msg));
+            }
+        }
+        if pending.is_empty() {
+            return;
+        }
+        let pcs: Vec<Vec<u32>> = chosen.iter().map(|t| t.pcs.clone()).collect();
+        let stopped: Vec<Option<String>> = chosen
+            .iter()
+            .map(|t| {
+                if let Some(c) = t.blocked {
+                    Some(format!("waits for {} forever", self.prog.cell_name(c)))
+                } else if let Some(aw) = &t.awaits {
+                    Some(match aw.kind {
+                        AwaitKind::Sleep => "sleeps forever".to_string(),
+                        AwaitKind::Spin => "spins forever".to_string(),
+                        AwaitKind::Completion | AwaitKind::Seqcount => "waits forever".to_string(),
+                    })
+                } else if t.fault_stop {
+                    Some("stops: it read freed memory".to_string())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (kind, cpu, pc, message) in pending {
+            self.findings.push(Finding {
+                kind,
+                cpu,
+                pc,
+                message,
+                exec: self.ex.clone(),
+                pcs: pcs.clone(),
+                stopped: stopped.clone(),
+            });
+        }
     }
 
     fn tick(&mut self) -> Result<(), GenError> {
@@ -545,7 +667,7 @@ impl<'a> Search<'a> {
                 );
             }
         }
-        let mut base = Vec::with_capacity(chosen.len());
+        let mut base: Vec<usize> = Vec::with_capacity(chosen.len());
         for (t, tr) in chosen.iter().enumerate() {
             let b = ex.len();
             base.push(b);
@@ -698,6 +820,7 @@ impl<'a> Search<'a> {
                 }
             }
         }
+        self.bases = base;
         let ctx = Ctx {
             atomicity: !self.opts.through.lets_invalid_through(),
             wdata: &wdata,
@@ -773,11 +896,48 @@ impl<'a> Search<'a> {
             }
             fw_choices.push(v);
         }
+        // A thread waiting forever reads co-last writes (a later write
+        // would eventually be visible to it): those are final.
+        let mut forced: Vec<(u32, usize)> = Vec::new();
+        if self.dl_mode {
+            for (t, tr) in chosen.iter().enumerate() {
+                let Some(aw) = &tr.awaits else { continue };
+                for &ri in &aw.reads {
+                    let gid = self.bases[t] + ri as usize;
+                    let Some(k) = cx.reads.iter().position(|r| r.ev == gid) else {
+                        continue;
+                    };
+                    let (w, c) = (rf[k], cx.reads[k].cell);
+                    if let Some(adj) = cx.cobase(c, rf) {
+                        if !cx.locs[&c].wide && adj[cx.local[w]] != 0 {
+                            return Ok(()); // a co-later write exists
+                        }
+                    }
+                    match forced.iter().find(|f| f.0 == c) {
+                        Some(f) if f.1 != w => return Ok(()),
+                        Some(_) => {}
+                        None => forced.push((c, w)),
+                    }
+                }
+            }
+            for &(c, w) in &forced {
+                if let Some(k) = self.obs_cells.iter().position(|x| *x == c) {
+                    if !fw_choices[k].contains(&w) {
+                        return Ok(());
+                    }
+                    fw_choices[k] = vec![w];
+                }
+            }
+            forced.retain(|(c, _)| !self.obs_cells.contains(c));
+        }
         let mut idx = vec![0usize; fw_choices.len()];
         loop {
             self.ex.clear_finals();
             for (k, ch) in fw_choices.iter().enumerate() {
                 self.ex.add_final(ch[idx[k]]);
+            }
+            for &(_, w) in &forced {
+                self.ex.add_final(w);
             }
             self.check(&fw_choices, &idx, chosen)?;
             if self.stop || self.leaf_done {
@@ -811,6 +971,9 @@ impl<'a> Search<'a> {
             .map_err(|e| GenError::Model(e.to_string()))?;
         if !self.verdicts.iter().any(|v| v.allowed) {
             return Ok(());
+        }
+        if self.opts.kernel {
+            self.record_findings(chosen);
         }
         if self.dl_mode {
             // One allowed execution in which the blocked threads stop:
@@ -895,6 +1058,23 @@ impl<'a> Search<'a> {
         self.verdicts = verdicts;
         Ok(())
     }
+}
+
+/// Per cell, the values threads other than `t` write there (sorted).
+fn others(written: &[Vec<(u32, Val, u64)>], t: usize, ncells: usize) -> Domains {
+    let mut d: Domains = vec![Vec::new(); ncells];
+    for (u, w) in written.iter().enumerate() {
+        if u != t {
+            for &(c, v, _) in w {
+                d[c as usize].push(v);
+            }
+        }
+    }
+    for v in &mut d {
+        v.sort_unstable();
+        v.dedup();
+    }
+    d
 }
 
 struct Ctx<'a> {

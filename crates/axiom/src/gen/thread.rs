@@ -32,6 +32,8 @@
 //! `-unroll`).
 
 use super::GenError;
+
+mod kernel;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{
     ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread,
@@ -69,8 +71,57 @@ pub struct TEv {
     pub ctrl: Deps,
 }
 
+/// What a prefix stopped at an await waits for (see [`kernel`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Await {
+    /// The reads (indices into the trace's events) that must all read
+    /// co-last writes for the thread to wait forever.
+    pub reads: Vec<u16>,
+    /// The step it waits in.
+    pub pc: u32,
+    pub kind: AwaitKind,
+}
+
+/// Which kind of wait an [`Await`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwaitKind {
+    /// schedule(): the task's state is not TASK_RUNNING.
+    Sleep,
+    /// A polling loop whose iteration has no side effect (spin-assume).
+    Spin,
+    /// wait_for_completion(): `done` is 0.
+    Completion,
+    /// read_seqbegin(): the count is odd.
+    Seqcount,
+}
+
+/// A check that fails on a path (check mode, [`Limits::kernel`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// The step where it fails.
+    pub pc: u32,
+    /// How many events of the trace come before it.
+    pub at: u16,
+    pub kind: FaultKind,
+    pub message: String,
+}
+
+/// What kind of check a [`Fault`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// BUG_ON / WARN_ON / assert.
+    Assert(kvet_ir::AssertKind),
+    /// A read of freed (or out-of-scope) memory: it reads [`POISON`].
+    UseAfterFree,
+}
+
+/// The value a free (or the end of a scope) writes to every cell of the
+/// object (check mode): reading it is a use after free.
+pub const POISON: Val = i64::MIN + 0xDEAD;
+
 /// One complete path of a thread, or (with [`Limits::blocked`]) the
-/// prefix of a path up to a `spin_lock()` that waits forever.
+/// prefix of a path up to a `spin_lock()` that waits forever, an await
+/// that may never be satisfied, or a read of freed memory.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub evs: Vec<TEv>,
@@ -82,6 +133,17 @@ pub struct Trace {
     pub held: Vec<u32>,
     /// For a blocked prefix: the lock its next `spin_lock()` waits for.
     pub blocked: Option<u32>,
+    /// The step each event comes from.
+    pub pcs: Vec<u32>,
+    /// For a prefix stopped at an await: what it waits for.
+    pub awaits: Option<Await>,
+    /// A prefix stopped by its last fault (a read of freed memory).
+    pub fault_stop: bool,
+    /// Check mode: a prefix cut at the unrolling bound (an allowed
+    /// execution containing it makes the check incomplete).
+    pub bound: bool,
+    /// The checks failing along the path (check mode).
+    pub faults: Vec<Fault>,
 }
 
 /// Outcome of enumerating one thread's paths.
@@ -112,6 +174,20 @@ struct St {
     rmask: Vec<u64>,
     /// Writes so far on this path.
     nwrites: u32,
+    /// The step of each event.
+    pcs: Vec<u32>,
+    /// Failed checks so far.
+    faults: Vec<Fault>,
+    /// Interrupts disabled (local_irq_disable and friends).
+    irq_off: bool,
+    /// Objects whose scope has been entered on this path.
+    entered: Vec<u32>,
+    /// rcu_read_lock() nesting.
+    rcu: u32,
+    /// Per loop head: events and registers at the last arrival.
+    heads: Vec<(u32, usize, Vec<Val>)>,
+    /// This path's last write to each cell it wrote (check mode).
+    own: Vec<(u32, Val)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -162,9 +238,16 @@ pub struct Limits {
     /// Also collect the prefixes blocked at each `spin_lock()`
     /// ([`ThreadPaths::blocked`]), for the deadlock search.
     pub blocked: bool,
+    /// Check mode (`kvet check --model lkmm`): record failing assertions
+    /// and reads of freed memory, and cut side-effect-free polling-loop
+    /// iterations into awaits (spin-assume).  Off for litmus tests, whose
+    /// counts must be herd7's.
+    pub kernel: bool,
+    /// Give up with [`GenError::Timeout`] after this instant.
+    pub deadline: Option<std::time::Instant>,
 }
 
-struct Walker<'a> {
+pub(super) struct Walker<'a> {
     /// Immediate post-dominator of each branch (`u32::MAX`: the exit).
     ipdom: Vec<u32>,
     prog: &'a Program,
@@ -175,6 +258,14 @@ struct Walker<'a> {
     written: std::cell::RefCell<Vec<(u32, Val, u64)>>,
     /// Value masks and this thread's first site, when sites are tracked.
     sites: Option<(&'a Masks, u32)>,
+    /// Targets of backward jumps.
+    loop_heads: Vec<u32>,
+    /// Check mode: per cell, the values other threads write there.
+    other: Option<&'a Domains>,
+    /// Stopped prefixes, in the order found ([`ThreadPaths::blocked`]).
+    prefixes: std::cell::RefCell<Vec<Trace>>,
+    /// An error found where none can be returned.
+    deferred: std::cell::RefCell<Option<GenError>>,
 }
 
 impl Walker<'_> {
@@ -201,18 +292,22 @@ impl Walker<'_> {
     }
 
     fn err(&self, pc: u32, what: String) -> GenError {
-        let text = self
-            .th
-            .body
-            .steps
-            .get(pc as usize)
-            .map(|s| s.text.clone())
-            .unwrap_or_default();
-        GenError::Unsupported(if text.is_empty() {
-            what
-        } else {
-            format!("{what} (`{text}`)")
-        })
+        let step = self.th.body.steps.get(pc as usize);
+        let text = step.map(|s| s.text.clone()).unwrap_or_default();
+        let span = step.map(|s| s.span).unwrap_or_default();
+        let short = what.trim_start_matches("not supported by the LKMM engine: ").to_string();
+        let name = if text.is_empty() { short } else { text.clone() };
+        GenError::Construct {
+            what: if text.is_empty() {
+                what
+            } else {
+                format!("{what} (`{text}`)")
+            },
+            name,
+            thread: self.th.index,
+            pc,
+            span,
+        }
     }
 
     /// The cell an address operand designates; `Err` (path cut) otherwise.
@@ -225,19 +320,46 @@ impl Walker<'_> {
     /// A read of `cell` into `dst`: one path per value the location can
     /// hold; the first value continues in `st`, the others are pushed.
     #[allow(clippy::too_many_arguments)]
-    fn read(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, cell: u32, addr: Opd, tags: TagSet, dst: u16) -> Result<(), GenError> {
+    fn read(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, cell: u32, addr: Opd, tags: TagSet, dst: u16) -> Result<bool, GenError> {
         let at = self.taint(st, addr);
         let ev = |v| TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 };
-        for &v in self.dom[cell as usize][1..].iter().rev() {
+        let vals = self.values(st, cell);
+        let Some((&first, rest)) = vals.split_first() else {
+            return Ok(false);
+        };
+        for &v in rest.iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, ev(v))?;
+            if v == POISON {
+                self.freed_read(s2, pc, cell)?;
+                continue;
+            }
             self.set(&mut s2, dst, v, 1 << e);
             stack.push(s2);
         }
-        let v = self.dom[cell as usize][0];
-        let e = self.push(st, pc, ev(v))?;
-        self.set(st, dst, v, 1 << e);
-        Ok(())
+        let e = self.push(st, pc, ev(first))?;
+        if first == POISON {
+            self.freed_read(st.clone(), pc, cell)?;
+            return Ok(false);
+        }
+        self.set(st, dst, first, 1 << e);
+        Ok(true)
+    }
+
+    /// The values a read of `cell` may return on this path: every value
+    /// of its domain, or in check mode only those coherence allows (see
+    /// [`paths_with`]).
+    fn values(&self, st: &St, cell: u32) -> Vec<Val> {
+        let dom = &self.dom[cell as usize];
+        let Some(other) = self.other else {
+            return dom.clone();
+        };
+        let base = match st.own.iter().find(|o| o.0 == cell) {
+            Some(o) => o.1,
+            None => self.prog.init_mem.get(cell as usize).copied().unwrap_or(0),
+        };
+        let oth = &other[cell as usize];
+        dom.iter().copied().filter(|v| *v == base || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
     }
 
     /// A successful spin_lock(): the lock-read and lock-write events of
@@ -289,6 +411,12 @@ impl Walker<'_> {
             }
         }
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
+            if self.other.is_some() {
+                match st.own.iter_mut().find(|o| o.0 == c) {
+                    Some(o) => o.1 = v,
+                    None => st.own.push((c, v)),
+                }
+            }
             st.nwrites += 1;
             if mask != u64::MAX {
                 self.written.borrow_mut().push((c, v, mask));
@@ -297,23 +425,28 @@ impl Walker<'_> {
         ev.ctrl = st.ctrl;
         st.evs.push(ev);
         st.rmask.push(mask);
+        st.pcs.push(pc);
         Ok(st.evs.len() - 1)
     }
 
-    /// Jump to `t` from `pc`, counting backward jumps; `false` if too far.
+    /// Jump to `t` from `pc`, counting backward jumps; `false` if too far
+    /// (or, in check mode, cut as a spinning iteration).
     fn jump(&mut self, st: &mut St, pc: u32, t: u32) -> bool {
+        if t <= pc && self.lim.kernel && self.spins(st, t) {
+            return false;
+        }
         if t <= pc {
             match st.loops.iter_mut().find(|(x, _)| *x == t) {
                 Some((_, n)) => {
                     *n += 1;
                     if *n > self.lim.unroll {
-                        self.out.toofar = true;
+                        self.too_far(st);
                         return false;
                     }
                 }
                 None => {
                     if self.lim.unroll == 0 {
-                        self.out.toofar = true;
+                        self.too_far(st);
                         return false;
                     }
                     st.loops.push((t, 1));
@@ -337,13 +470,23 @@ impl Walker<'_> {
             regs: st.regs,
             held: st.held,
             blocked: None,
+            pcs: st.pcs,
+            awaits: None,
+            fault_stop: false,
+            bound: false,
+            faults: st.faults,
         });
         Ok(())
     }
 
     fn run(&mut self, init: St) -> Result<(), GenError> {
         let mut stack = vec![init];
+        let mut pops = 0u32;
         'paths: while let Some(mut st) = stack.pop() {
+            pops = pops.wrapping_add(1);
+            if pops & 1023 == 0 && self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                return Err(GenError::Timeout);
+            }
             loop {
                 let pc = st.pc;
                 if st.scopes.iter().any(|(j, _)| *j == pc) {
@@ -354,6 +497,10 @@ impl Walker<'_> {
                     self.finish(st)?;
                     continue 'paths;
                 };
+                if self.lim.kernel && self.loop_heads.contains(&pc) {
+                    st.heads.retain(|h| h.0 != pc);
+                    st.heads.push((pc, st.evs.len(), st.regs.clone()));
+                }
                 match &step.instr {
                     Instr::Mov(r, a) => {
                         let (v, t) = (self.val(&st, *a), self.taint(&st, *a));
@@ -410,12 +557,21 @@ impl Walker<'_> {
                             continue 'paths;
                         }
                     }
-                    Instr::Assert(..) | Instr::Check(..) => {
+                    Instr::Check(..) => {
+                        // lockdep and KCSAN assertions are checked by the
+                        // SC explorer only (docs/language.md §7.1)
+                        st.pc += 1;
+                    }
+                    Instr::Assert(c, kind, msg) => {
                         // herd7 has no BUG_ON/assert: the memory model's
                         // outcomes do not depend on them, so they do not
                         // cut the path here (a task dying inside an RCU
                         // read-side section would otherwise void the RCU
-                        // guarantee). `kvet check` reports failing ones.
+                        // guarantee). Check mode records failing ones.
+                        if self.lim.kernel && self.val(&st, *c) == 0 {
+                            let at = st.evs.len() as u16;
+                            st.faults.push(Fault { pc, at, kind: FaultKind::Assert(*kind), message: msg.clone() });
+                        }
                         st.pc += 1;
                     }
                     Instr::Fence(k) => {
@@ -442,7 +598,7 @@ impl Walker<'_> {
                         st.pc += 1;
                     }
                     Instr::Bound(_) => {
-                        self.out.toofar = true;
+                        self.too_far(&st);
                         continue 'paths;
                     }
                     Instr::Exit => {
@@ -454,7 +610,9 @@ impl Walker<'_> {
                             continue 'paths;
                         };
                         st.pc += 1;
-                        self.read(&mut st, &mut stack, pc, cell, *addr, order_tag(*ord), *dst)?;
+                        if !self.read(&mut st, &mut stack, pc, cell, *addr, order_tag(*ord), *dst)? {
+                            continue 'paths;
+                        }
                     }
                     Instr::Store { addr, val, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
@@ -500,7 +658,7 @@ impl Walker<'_> {
                         st.pc += 1;
                         // (old value, new value if the write happens, new computed from old)
                         let mut alts: Vec<(Val, Option<Val>, bool)> = Vec::new();
-                        for &old in &self.dom[cell as usize] {
+                        for &old in &self.values(&st, cell) {
                             let sym = is_sym(old) || is_sym(va) || is_sym(vb);
                             match op {
                                 RmwOp::Op(bop) => {
@@ -564,6 +722,10 @@ impl Walker<'_> {
                                     ctrl: 0,
                                 },
                             )?;
+                            if old == POISON {
+                                self.freed_read(s2, pc, cell)?;
+                                continue;
+                            }
                             let rbit: Deps = 1 << r;
                             if let Some(n) = new {
                                 let data = ta | if from_old { rbit } else { 0 };
@@ -617,7 +779,7 @@ impl Walker<'_> {
                         continue 'paths;
                     }
                     Instr::Lock { addr, kind } => {
-                        if *kind != LockKind::Spin {
+                        if !exclusive(*kind) {
                             return Err(self.err(
                                 pc,
                                 format!("not supported by the LKMM engine: {}", kind_name(*kind)),
@@ -629,25 +791,13 @@ impl Walker<'_> {
                         let at = self.taint(&st, *addr);
                         if self.lim.blocked {
                             // The thread may wait here forever.
-                            if self.out.blocked.len() >= self.lim.max_traces {
-                                return Err(GenError::TooLarge(format!(
-                                    "thread P{} has more than {} blocked prefixes",
-                                    self.th.index, self.lim.max_traces
-                                )));
-                            }
-                            self.out.blocked.push(Trace {
-                                evs: st.evs.clone(),
-                                rmw: st.rmw.clone(),
-                                regs: st.regs.clone(),
-                                held: st.held.clone(),
-                                blocked: Some(cell),
-                            });
+                            self.stop_prefix(&st, Some(cell), None)?;
                         }
                         self.acquire(&mut st, pc, cell, at)?;
                         st.pc += 1;
                     }
                     Instr::Unlock { addr, kind } => {
-                        if *kind != LockKind::Spin {
+                        if !exclusive(*kind) {
                             return Err(self.err(
                                 pc,
                                 format!("not supported by the LKMM engine: {}", kind_name(*kind)),
@@ -664,7 +814,7 @@ impl Walker<'_> {
                         st.pc += 1;
                     }
                     Instr::Trylock { dst, addr, kind } => {
-                        if *kind != LockKind::Spin {
+                        if !exclusive(*kind) {
                             return Err(self.err(
                                 pc,
                                 format!("not supported by the LKMM engine: {}", kind_name(*kind)),
@@ -722,6 +872,11 @@ impl Walker<'_> {
                         self.set(&mut st, *dst, 1, 0);
                     }
                     Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
+                        match &step.instr {
+                            Instr::RcuLock => st.rcu += 1,
+                            Instr::RcuUnlock => st.rcu = st.rcu.saturating_sub(1),
+                            _ => {}
+                        }
                         let tag = match &step.instr {
                             Instr::RcuLock => Tag::RCU_LOCK,
                             Instr::RcuUnlock => Tag::RCU_UNLOCK,
@@ -748,7 +903,9 @@ impl Walker<'_> {
                             continue 'paths;
                         };
                         st.pc += 1;
-                        self.read(&mut st, &mut stack, pc, cell, *ss, TagSet::of(&[Tag::SRCU_LOCK]), *dst)?;
+                        if !self.read(&mut st, &mut stack, pc, cell, *ss, TagSet::of(&[Tag::SRCU_LOCK]), *dst)? {
+                            continue 'paths;
+                        }
                     }
                     Instr::SrcuUnlock { ss, idx } => {
                         let Some(cell) = self.cell(&st, *ss) else {
@@ -793,13 +950,10 @@ impl Walker<'_> {
                         )?;
                         st.pc += 1;
                     }
-                    #[allow(unreachable_patterns)]
                     other => {
-                        let name = format!("{other:?}");
-                        let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
-                        return Err(
-                            self.err(pc, format!("not supported by the LKMM engine: {name}"))
-                        );
+                        if !self.kernel_instr(&mut st, &mut stack, pc, other)? {
+                            continue 'paths;
+                        }
                     }
                 }
             }
@@ -810,6 +964,14 @@ impl Walker<'_> {
 
 fn kind_name(k: LockKind) -> String {
     format!("{k:?} locks")
+}
+
+/// Lock kinds the LKMM's lock events model: exclusive ones.  A mutex and
+/// a writer's rw_semaphore are a lock with acquire/release semantics and
+/// mutual exclusion like a spinlock (kernel/locking/mutex.c,
+/// rwsem.c); shared (reader) locks and bit locks are not modelled.
+fn exclusive(k: LockKind) -> bool {
+    matches!(k, LockKind::Spin | LockKind::Mutex | LockKind::SemWrite)
 }
 
 impl St {
@@ -826,6 +988,13 @@ impl St {
             scopes: Vec::new(),
             rmask: Vec::new(),
             nwrites: 0,
+            pcs: Vec::new(),
+            faults: Vec::new(),
+            irq_off: false,
+            entered: Vec::new(),
+            rcu: 0,
+            heads: Vec::new(),
+            own: Vec::new(),
         }
     }
 }
@@ -840,6 +1009,23 @@ pub fn paths(
     sites: Option<(&Masks, u32)>,
     lim: Limits,
 ) -> Result<ThreadPaths, GenError> {
+    paths_with(prog, th, dom, sites, lim, None)
+}
+
+/// [`paths`], where in check mode a read of a location takes only the
+/// values coherence lets it read: this thread's own last write to it
+/// (or the initial value before its first one) and the values `other`
+/// threads write there (`other`, per cell, sorted).  A read of an
+/// earlier own write, or of the initial value after one, has no
+/// coherent rf: those paths would never give an execution.
+pub fn paths_with(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+    other: Option<&Domains>,
+) -> Result<ThreadPaths, GenError> {
     let n = th.nregs as usize;
     let mut st = St::empty();
     st.regs = vec![0; n];
@@ -849,7 +1035,34 @@ pub fn paths(
             st.regs[r as usize] = v;
         }
     }
+    if let Some(h) = th.handlers.first() {
+        // Not modelled yet: refuse rather than drop the handler.
+        let step = th.body.steps.get(h.entry as usize);
+        let what = format!("not supported by the LKMM engine: the {:?} handler {}() of P{}", h.kind, h.name, th.index).replace("Hardirq", "interrupt").replace("Softirq", "softirq").replace("Ipi", "IPI").replace("RcuCallback", "RCU callback");
+        return Err(GenError::Construct {
+            name: format!("{}()", h.name),
+            what,
+            thread: th.index,
+            pc: h.entry,
+            span: step.map(|s| s.span).unwrap_or_default(),
+        });
+    }
+    let loop_heads = th
+        .body
+        .steps
+        .iter()
+        .enumerate()
+        .flat_map(|(pc, s)| match s.instr {
+            Instr::Jump(t) if t as usize <= pc => vec![t],
+            Instr::Branch(_, a, b) => [a, b].into_iter().filter(|t| *t as usize <= pc).collect(),
+            _ => vec![],
+        })
+        .collect();
     let mut w = Walker {
+        other: other.filter(|_| lim.kernel),
+        loop_heads,
+        prefixes: Default::default(),
+        deferred: Default::default(),
         ipdom: ipdoms(th),
         prog,
         th,
@@ -860,6 +1073,10 @@ pub fn paths(
         sites,
     };
     w.run(st)?;
+    if let Some(e) = w.deferred.take() {
+        return Err(e);
+    }
+    w.out.blocked = w.prefixes.take();
     let mut written = w.written.into_inner();
     written.sort_unstable();
     written.dedup();

@@ -1,0 +1,72 @@
+//! `kvet check --model lkmm`: the kernel checks of a scenario under the
+//! Linux-kernel memory model, on the candidate executions of
+//! [`super::search`].
+//!
+//! Sources: `tools/memory-model/linux-kernel.cat` (which executions are
+//! allowed, and its `data-race` flag), GenMC's await/spin-assume and
+//! blocked-execution semantics (Kokologiannakis et al., "Deciding
+//! Hardware/Software Reachability", PLDI'21; "Model checking for weakly
+//! consistent libraries", PLDI'19), and the kernel primitives of
+//! [`super::thread`].
+//!
+//! What each check means here:
+//! * hang: an allowed execution in which a task waits forever: its await
+//!   (`schedule()`, `wait_for_completion()`, `read_seqbegin()`, a polling
+//!   loop) reads co-last values that do not let it go on, while every
+//!   other thread has finished or waits too;
+//! * deadlock: the lock waits of [`super::search`];
+//! * assertion, BUG, warning: an allowed execution whose path fails the
+//!   check;
+//! * use-after-free: an allowed execution in which a read returns the
+//!   poison a free (or the end of a scope) wrote;
+//! * data race: an allowed execution carrying linux-kernel.cat's
+//!   `data-race` flag.
+
+use crate::exec::Execution;
+
+/// The kind of one finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingKind {
+    Assertion,
+    Bug,
+    Warning,
+    UseAfterFree,
+    DataRace,
+    Deadlock,
+    Hang,
+    /// A shift out of bounds (UBSAN's shift-out-of-bounds).
+    Ubsan,
+}
+
+impl FindingKind {
+    /// The explorer's name of the same kind (`kvet_explore::ViolationKind::name`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Assertion => "assertion failure",
+            FindingKind::Bug => "BUG",
+            FindingKind::Warning => "warning",
+            FindingKind::UseAfterFree => "use-after-free",
+            FindingKind::DataRace => "data race",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::Hang => "hang",
+            FindingKind::Ubsan => "UBSAN",
+        }
+    }
+}
+
+/// One finding with the allowed execution that shows it.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The thread it is about.
+    pub cpu: u32,
+    /// The step it is about.
+    pub pc: u32,
+    pub message: String,
+    /// The allowed execution (events, rf, dependencies).
+    pub exec: Execution,
+    /// Per thread, the step of each of its events in `exec` (in po order).
+    pub pcs: Vec<Vec<u32>>,
+    /// Per thread: where it stopped, if it did not finish.
+    pub stopped: Vec<Option<String>>,
+}

@@ -1,0 +1,432 @@
+//! The kernel execution model's instructions as LKMM events: sleeping and
+//! waking, completions, seqcount readers, polling loops, object
+//! lifetimes and interrupt flags (used by `kvet check --model lkmm`).
+//!
+//! Sources: `tools/memory-model/linux-kernel.def` and today's kernel:
+//!
+//! * `schedule()` (kernel/sched/core.c, `__schedule()`): the runqueue lock
+//!   and `smp_mb__after_spinlock()` come before the read of
+//!   `prev->__state`, so an `F{mb}`; then the task waits until it reads
+//!   TASK_RUNNING (0): an await on that read, which acquires (the
+//!   wake-up's runqueue-lock and `p->on_cpu` hand-over).  A path whose
+//!   await reads a co-last value other than TASK_RUNNING is a sleeper
+//!   that nothing wakes ([`Await`]).
+//! * `try_to_wake_up()` (same file): `raw_spin_lock_irqsave(&p->pi_lock)`
+//!   then `smp_mb__after_spinlock()` (an `F{mb}`), `READ_ONCE(p->__state)`,
+//!   and, if it matches the mask, `WRITE_ONCE(p->__state, TASK_RUNNING)`
+//!   under a control dependency.
+//! * `wait_for_completion()` (kernel/sched/completion.c): under the wait
+//!   queue's lock, waits for `done > 0` then takes one: an acquiring RMW,
+//!   or an await on the read of `done` = 0.
+//! * `read_seqbegin()` (include/linux/seqlock.h): `READ_ONCE` of the count
+//!   until it is even, then `smp_rmb()`.
+//! * Polling loops (`while (!READ_ONCE(x)) cpu_relax();`): GenMC's
+//!   spin-assume.  An iteration that makes no write, no lock or RMW, and
+//!   ends with the registers it started with is cut; in an execution, the
+//!   loop then exits in an iteration that reads the values that let it
+//!   exit.  Fairness assumption: a store eventually becomes visible to
+//!   every CPU, so a loop spins forever only if its last iteration reads
+//!   co-last writes (an [`Await`] of kind `Spin`).
+//! * Lifetimes: `kfree()`, the end of a local's scope and the last
+//!   reference to an exited task write [`POISON`] (marked) to every cell
+//!   of the object; a read of it is a use after free.  The task's last
+//!   reference is dropped after a grace period (`delayed_put_task_struct`
+//!   is an RCU callback): an `F{sync-rcu}` before the poison.
+//! * `local_irq_*()`, `local_bh_*()`: no event (interrupt handlers are
+//!   refused by the generator, see [`super::paths`]).
+
+use super::{
+    is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON,
+    SYMX,
+};
+use crate::exec::{EventKind, Tag, TagSet};
+use kvet_ir::{ptr_cell, Instr, ObjKind, Val};
+
+/// TASK_DEAD (include/linux/sched.h), as the explorer writes it at exit.
+const TASK_DEAD: Val = 0x80;
+
+impl Walker<'_> {
+    /// Record a prefix that stops here: blocked at a lock, at an await, or
+    /// (neither) after a read of freed memory.  In check mode the RCU
+    /// read-side critical sections still open are closed at its end, so
+    /// that stopping does not void their guarantee.
+    pub(super) fn stop_prefix(
+        &self,
+        st: &St,
+        lock: Option<u32>,
+        awaits: Option<Await>,
+    ) -> Result<(), GenError> {
+        let mut pre = self.prefixes.borrow_mut();
+        if pre.len() >= self.lim.max_traces {
+            return Err(GenError::TooLarge(format!(
+                "thread P{} has more than {} blocked prefixes",
+                self.th.index, self.lim.max_traces
+            )));
+        }
+        let fault_stop = lock.is_none() && awaits.is_none();
+        let mut tr = Trace {
+            evs: st.evs.clone(),
+            rmw: st.rmw.clone(),
+            regs: st.regs.clone(),
+            held: st.held.clone(),
+            blocked: lock,
+            pcs: st.pcs.clone(),
+            awaits,
+            fault_stop,
+            bound: false,
+            faults: st.faults.clone(),
+        };
+        if self.lim.kernel {
+            let pc = st.pcs.last().copied().unwrap_or(0);
+            for _ in 0..st.rcu {
+                tr.evs.push(fence(Tag::RCU_UNLOCK));
+                tr.pcs.push(pc);
+            }
+        }
+        pre.push(tr);
+        Ok(())
+    }
+
+    /// A path goes past the unrolling bound.  For litmus tests, herd's
+    /// "too far" mark; in check mode, a prefix: the check is incomplete
+    /// only if an allowed execution contains it.
+    pub(super) fn too_far(&mut self, st: &St) {
+        if !self.lim.kernel {
+            self.out.toofar = true;
+            return;
+        }
+        if !self.lim.blocked {
+            return;
+        }
+        match self.stop_prefix(st, None, None) {
+            Ok(()) => {
+                if let Some(t) = self.prefixes.borrow_mut().last_mut() {
+                    t.fault_stop = false;
+                    t.bound = true;
+                }
+            }
+            Err(e) => {
+                self.deferred.borrow_mut().get_or_insert(e);
+            }
+        }
+    }
+
+    /// A read of `cell` returned [`POISON`]: a use after free.  The path
+    /// cannot go on (it would use garbage); in check mode it is kept as a
+    /// stopped prefix carrying the fault.
+    pub(super) fn freed_read(&self, mut st: St, pc: u32, cell: u32) -> Result<(), GenError> {
+        if !self.lim.kernel || !self.lim.blocked {
+            return Ok(());
+        }
+        let at = st.evs.len().saturating_sub(1) as u16;
+        st.faults.push(Fault {
+            pc,
+            at,
+            kind: FaultKind::UseAfterFree,
+            message: format!("reads {} after it was freed", self.prog.cell_name(cell)),
+        });
+        self.stop_prefix(&st, None, None)
+    }
+
+    /// Spin-assume: is the iteration that jumps back to `head` free of
+    /// side effects, ending with the registers it started with?  Then
+    /// the path is cut here, and kept as an await prefix.
+    pub(super) fn spins(&self, st: &St, head: u32) -> bool {
+        let Some((_, n, regs)) = st.heads.iter().find(|h| h.0 == head) else {
+            return false;
+        };
+        let evs = &st.evs[*n..];
+        let pure = evs.iter().all(|e| {
+            (e.kind == EventKind::Read && !e.atomic && e.val != Some(SYMX))
+                || e.kind == EventKind::Fence
+        });
+        if !pure || !evs.iter().any(|e| e.kind == EventKind::Read) || *regs != st.regs {
+            return false;
+        }
+        if self.lim.blocked {
+            let reads = (*n..st.evs.len())
+                .filter(|&i| st.evs[i].kind == EventKind::Read)
+                .map(|i| i as u16)
+                .collect();
+            let aw = Await { reads, pc: head, kind: AwaitKind::Spin };
+            // (an error here is the prefix bound; the path is cut anyway)
+            if let Err(e) = self.stop_prefix(st, None, Some(aw)) {
+                self.deferred.borrow_mut().get_or_insert(e);
+            }
+        }
+        true
+    }
+
+    fn fence(&self, st: &mut St, pc: u32, tag: Tag) -> Result<usize, GenError> {
+        self.push(st, pc, fence(tag))
+    }
+
+    fn ev(kind: EventKind, cell: u32, val: Val, tags: TagSet, atomic: bool, addr: Deps) -> TEv {
+        TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr, data: 0, ctrl: 0 }
+    }
+
+    /// An await on a read of `cell`: one continuation (pushed on `stack`,
+    /// at `pc + 1`) per value that satisfies `ok`, one await prefix per
+    /// value that does not.
+    #[allow(clippy::too_many_arguments)]
+    fn await_read(
+        &self,
+        st: &St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        cell: u32,
+        at: Deps,
+        tags: TagSet,
+        kind: AwaitKind,
+        ok: impl Fn(Val) -> bool,
+        dst: Option<u16>,
+        after: Option<Tag>,
+    ) -> Result<(), GenError> {
+        for &v in self.values(st, cell).iter().rev() {
+            let mut s2 = st.clone();
+            let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, tags, false, at))?;
+            if v == POISON {
+                self.freed_read(s2, pc, cell)?;
+                continue;
+            }
+            if is_sym(v) || ok(v) {
+                if let Some(d) = dst {
+                    self.set(&mut s2, d, v, 1 << e);
+                }
+                if let Some(t) = after {
+                    self.fence(&mut s2, pc, t)?;
+                }
+                s2.pc = pc + 1;
+                stack.push(s2);
+            } else if self.lim.blocked {
+                let aw = Await { reads: vec![e as u16], pc, kind };
+                self.stop_prefix(&s2, None, Some(aw))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write [`POISON`] to every cell of the object holding `cell`
+    /// (not its lock cells).
+    fn poison(&self, st: &mut St, pc: u32, obj: usize) -> Result<(), GenError> {
+        let o = &self.prog.objects[obj];
+        for off in 0..o.size {
+            if o.lock_cells.iter().any(|(k, _)| *k == off) {
+                continue;
+            }
+            self.push(st, pc, Self::ev(EventKind::Write, o.base + off, POISON, TagSet::of(&[Tag::ONCE]), false, 0))?;
+        }
+        Ok(())
+    }
+
+    fn obj_index(&self, cell: u32) -> Option<usize> {
+        self.prog.objects.iter().position(|o| cell >= o.base && cell < o.base + o.size)
+    }
+
+    /// One instruction of the kernel execution model.  `Ok(true)`: the
+    /// path goes on in `st`; `Ok(false)`: it ends here (its continuations,
+    /// if any, are on `stack`).
+    pub(super) fn kernel_instr(
+        &mut self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        instr: &Instr,
+    ) -> Result<bool, GenError> {
+        match instr {
+            Instr::IrqDisable | Instr::BhDisable => {
+                if matches!(instr, Instr::IrqDisable) {
+                    st.irq_off = true;
+                }
+            }
+            Instr::IrqEnable => st.irq_off = false,
+            Instr::BhEnable => {}
+            Instr::IrqSave { dst } => {
+                let v = st.irq_off as Val;
+                self.set(st, *dst, v, 0);
+                st.irq_off = true;
+            }
+            Instr::IrqRestore { src } => st.irq_off = self.val(st, *src) != 0,
+            Instr::IrqsDisabled { dst } => {
+                let v = st.irq_off as Val;
+                self.set(st, *dst, v, 0);
+            }
+            Instr::Schedule => {
+                let Some(task) = self.th.task else {
+                    return Err(self.err(pc, "not supported by the LKMM engine: schedule() outside a task".into()));
+                };
+                self.fence(st, pc, Tag::MB)?;
+                let tags = TagSet::of(&[Tag::ACQUIRE]);
+                self.await_read(st, stack, pc, task, 0, tags, AwaitKind::Sleep, |v| v == 0, None, None)?;
+                return Ok(false);
+            }
+            Instr::WakeUp { dst, task, mask } => {
+                let Some(cell) = self.cell(st, *task) else {
+                    return Ok(false);
+                };
+                let at = self.taint(st, *task);
+                let m = self.val(st, *mask);
+                self.fence(st, pc, Tag::MB)?;
+                let once = TagSet::of(&[Tag::ONCE]);
+                for &v in self.values(st, cell).iter().rev() {
+                    let mut s2 = st.clone();
+                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, once, false, at))?;
+                    if v == POISON {
+                        self.freed_read(s2, pc, cell)?;
+                        continue;
+                    }
+                    s2.pc = pc + 1;
+                    let matches: &[bool] = if is_sym(v) || is_sym(m) {
+                        &[true, false]
+                    } else if v & m != 0 {
+                        &[true]
+                    } else {
+                        &[false]
+                    };
+                    for &woke in matches {
+                        let mut s3 = s2.clone();
+                        if woke {
+                            let saved = s3.ctrl;
+                            s3.ctrl |= 1 << r;
+                            self.push(&mut s3, pc, Self::ev(EventKind::Write, cell, 0, once, false, at))?;
+                            s3.ctrl = saved;
+                        }
+                        if let Some(d) = dst {
+                            self.set(&mut s3, *d, woke as Val, 1 << r);
+                        }
+                        stack.push(s3);
+                    }
+                }
+                return Ok(false);
+            }
+            Instr::TaskExit => {
+                let Some(task) = self.th.task else {
+                    st.pc += 1;
+                    return Ok(true);
+                };
+                let once = TagSet::of(&[Tag::ONCE]);
+                self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, 0))?;
+                let usage = task + 1;
+                let mb = TagSet::of(&[Tag::MB]);
+                for &old in self.values(st, usage).iter().rev() {
+                    let mut s2 = st.clone();
+                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, 0))?;
+                    if old == POISON {
+                        self.freed_read(s2, pc, usage)?;
+                        continue;
+                    }
+                    let new = if is_sym(old) { SYMX } else { old - 1 };
+                    let mut w = Self::ev(EventKind::Write, usage, new, mb, true, 0);
+                    w.data = 1 << r;
+                    let w = self.push(&mut s2, pc, w)?;
+                    s2.rmw.push((r as u16, w as u16));
+                    if new == 0 {
+                        // release_task() -> call_rcu(delayed_put_task_struct)
+                        self.fence(&mut s2, pc, Tag::SYNC_RCU)?;
+                        if let Some(o) = self.obj_index(task) {
+                            self.poison(&mut s2, pc, o)?;
+                        }
+                    }
+                    s2.pc = pc + 1;
+                    stack.push(s2);
+                }
+                return Ok(false);
+            }
+            Instr::Free { addr } => {
+                let v = self.val(st, *addr);
+                if v != 0 {
+                    let Some(c) = ptr_cell(v).filter(|c| *c < self.prog.ncells) else {
+                        return Ok(false);
+                    };
+                    let Some(o) = self.obj_index(c) else {
+                        return Ok(false);
+                    };
+                    if self.prog.objects[o].kind == ObjKind::Static {
+                        return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
+                    }
+                    self.poison(st, pc, o)?;
+                }
+            }
+            Instr::ScopeEnter { obj } => {
+                if st.entered.contains(obj) {
+                    // entered again: zeroed again (plain stores)
+                    let o = &self.prog.objects[*obj as usize];
+                    for off in 0..o.size {
+                        let c = o.base + off;
+                        self.push(st, pc, Self::ev(EventKind::Write, c, 0, TagSet::EMPTY, false, 0))?;
+                    }
+                } else {
+                    st.entered.push(*obj);
+                }
+            }
+            Instr::ScopeExit { obj } => self.poison(st, pc, *obj as usize)?,
+            Instr::SeqBegin { dst, addr } => {
+                let Some(cell) = self.cell(st, *addr) else {
+                    return Ok(false);
+                };
+                let at = self.taint(st, *addr);
+                let once = TagSet::of(&[Tag::ONCE]);
+                self.await_read(st, stack, pc, cell, at, once, AwaitKind::Seqcount, |v| v & 1 == 0, Some(*dst), Some(Tag::RMB))?;
+                return Ok(false);
+            }
+            Instr::WaitCompletion { addr } => {
+                let Some(cell) = self.cell(st, *addr) else {
+                    return Ok(false);
+                };
+                let at = self.taint(st, *addr);
+                let acq = TagSet::of(&[Tag::ACQUIRE]);
+                for &old in self.values(st, cell).iter().rev() {
+                    let mut s2 = st.clone();
+                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
+                    if old == POISON {
+                        self.freed_read(s2, pc, cell)?;
+                        continue;
+                    }
+                    if old == 0 {
+                        if self.lim.blocked {
+                            let aw = Await { reads: vec![r as u16], pc, kind: AwaitKind::Completion };
+                            // the await reads plainly: no RMW without its write
+                            s2.evs[r].atomic = false;
+                            self.stop_prefix(&s2, None, Some(aw))?;
+                        }
+                        continue;
+                    }
+                    let new = if is_sym(old) {
+                        SYMX
+                    } else if old >= 1 << 30 {
+                        old // complete_all(): UINT_MAX stays
+                    } else {
+                        old - 1
+                    };
+                    let mut w = Self::ev(EventKind::Write, cell, new, acq, true, at);
+                    w.data = 1 << r;
+                    let w = self.push(&mut s2, pc, w)?;
+                    s2.rmw.push((r as u16, w as u16));
+                    s2.pc = pc + 1;
+                    stack.push(s2);
+                }
+                return Ok(false);
+            }
+            other => {
+                let name = format!("{other:?}");
+                let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
+                return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
+            }
+        }
+        st.pc += 1;
+        Ok(true)
+    }
+}
+
+fn fence(tag: Tag) -> TEv {
+    TEv {
+        kind: EventKind::Fence,
+        cell: None,
+        val: None,
+        tags: TagSet::of(&[tag]),
+        atomic: false,
+        addr: 0,
+        data: 0,
+        ctrl: 0,
+    }
+}

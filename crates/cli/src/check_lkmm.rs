@@ -1,0 +1,127 @@
+//! `kvet check --model lkmm|both`: run the LKMM checks of
+//! `kvet_axiom::gen::check` on one scenario, and say what they cover.
+//! A construct the LKMM engine cannot model is never dropped silently:
+//! it is an error (exit 2) under `--model lkmm`, and under `both` the
+//! verdict line says that the LKMM was not checked, and why.
+
+use kvet_axiom::gen::check::{Finding, FindingKind};
+use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
+use kvet_axiom::native::NativeLkmm;
+use kvet_ir::Program;
+use std::time::Instant;
+
+/// Which memory model(s) `kvet check` uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckModel {
+    /// Sequential consistency: the explicit-state explorer.
+    Sc,
+    /// The Linux-kernel memory model: the axiomatic engine.
+    Lkmm,
+    /// Both: SC findings, then the findings only the LKMM allows.
+    Both,
+}
+
+impl CheckModel {
+    pub fn sc(self) -> bool {
+        self != CheckModel::Lkmm
+    }
+    pub fn lkmm(self) -> bool {
+        self != CheckModel::Sc
+    }
+}
+
+/// The LKMM side of a check.
+pub enum LkmmRun {
+    /// The engine ran.
+    Ran { result: Box<LitmusResult>, seconds: f64 },
+    /// A construct is not modelled: `short` for the verdict line
+    /// (`rcu_barrier() at x.kvet:12:3 is not modelled`), `rendered` the
+    /// full diagnostic with the source line underlined.
+    NotChecked { short: String, rendered: String },
+    /// Stopped by the time bound or a size bound.
+    Stopped(String),
+}
+
+/// The LKMM engine's time bound per file under `--model both` (unless
+/// `--timeout` is given): the SC verdict stands and the verdict line
+/// says the LKMM stopped.
+pub const BOTH_SECONDS: f64 = 10.0;
+
+/// Loop unrolling bound of check mode (herd's `-unroll`): polling loops
+/// are awaits (spin-assume), other loops run this many extra times.
+pub const UNROLL: u32 = 2;
+
+/// Run the LKMM checks on `prog`.
+pub fn run(prog: &Program, file: &str, src: &str, timeout: Option<f64>, color: bool) -> LkmmRun {
+    let model = NativeLkmm::new().allowed_only();
+    let opts = GenOptions {
+        unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
+        max_seconds: timeout,
+        deadlocks: true,
+        kernel: true,
+        ..Default::default()
+    };
+    let t0 = Instant::now();
+    match kvet_axiom::gen::run(prog, &model, &opts) {
+        Ok(result) => LkmmRun::Ran { result: Box::new(result), seconds: t0.elapsed().as_secs_f64() },
+        Err(GenError::Construct { what, name, span, .. }) => {
+            let pre = kvet_ir::PRELUDE;
+            let (l, c, f) = if span.is_prelude() {
+                let (l, c) = kvet_syntax::line_col(pre, span.lo - kvet_syntax::PRELUDE_BASE);
+                (l, c, "<kvet prelude>".to_string())
+            } else {
+                let (l, c) = kvet_syntax::line_col(src, span.lo);
+                (l, c, file.to_string())
+            };
+            let short = format!("{name} at {f}:{l}:{c} is not modelled");
+            let err = kvet_syntax::Error::new(span, what).with_label("the LKMM engine does not model this yet");
+            let rendered = kvet_report::render_error(file, src, pre, &err, color);
+            LkmmRun::NotChecked { short, rendered }
+        }
+        Err(GenError::Timeout) => LkmmRun::Stopped("time limit reached".into()),
+        Err(e) => LkmmRun::Stopped(e.to_string()),
+    }
+}
+
+/// The sorted, deduplicated kind names of the findings.
+pub fn kinds(fs: &[Finding]) -> Vec<String> {
+    let mut k: Vec<String> = fs.iter().map(|f| f.kind.name().to_lowercase()).collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// The LKMM findings whose kind SC did not find (`sc_kinds`, lower case).
+pub fn weak_only<'a>(fs: &'a [Finding], sc_kinds: &[String]) -> Vec<&'a Finding> {
+    let mut seen: Vec<FindingKind> = Vec::new();
+    fs.iter()
+        .filter(|f| !sc_kinds.contains(&f.kind.name().to_lowercase()))
+        .filter(|f| {
+            // one trace per kind, like the explorer
+            if seen.contains(&f.kind) {
+                false
+            } else {
+                seen.push(f.kind);
+                true
+            }
+        })
+        .collect()
+}
+
+/// `  exists: Sometimes` under the LKMM, for files with a final condition.
+pub fn condition(prog: &Program, r: &LitmusResult) -> String {
+    let Some((q, _)) = &prog.quant else { return String::new() };
+    let obs = if r.pos == 0 {
+        "Never"
+    } else if r.neg == 0 {
+        "Always"
+    } else {
+        "Sometimes"
+    };
+    let q = match q {
+        kvet_ir::Quant::Exists => "exists",
+        kvet_ir::Quant::NotExists => "~exists",
+        kvet_ir::Quant::Forall => "forall",
+    };
+    format!(" {q}: {obs} ({} of {} executions)", r.pos, r.pos + r.neg)
+}

@@ -1,0 +1,224 @@
+//! Traces of the findings of `kvet check --model lkmm`: one allowed LKMM
+//! execution as CPU columns, in an order consistent with it (program
+//! order and reads-from: every read comes after the write it reads
+//! from), with each read's value and, under the trace, the weak steps: a
+//! read that returns an older value although another CPU's write to the
+//! same location is already shown above it.
+//!
+//! Source of the semantics: `kvet_axiom::gen::check` (the execution and
+//! the steps of its events).
+
+use kvet_axiom::gen::check::Finding;
+use kvet_axiom::{EventKind, Execution};
+use kvet_ir::Program;
+use kvet_syntax::{line_col, PRELUDE_BASE};
+use std::fmt::Write;
+
+use crate::RowText;
+
+fn line_of(src: &str, prelude: &str, lo: u32) -> String {
+    if lo >= PRELUDE_BASE {
+        format!("prelude:{}", line_col(prelude, lo - PRELUDE_BASE).0)
+    } else {
+        line_col(src, lo).0.to_string()
+    }
+}
+
+/// The order in which the trace shows the events of `ex`: a topological
+/// order of po and rf, taking among the ready events the one of the
+/// lowest CPU (po ∪ rf may be cyclic under the LKMM: then the lowest
+/// CPU's next event goes first).
+pub fn display_order(ex: &Execution) -> Vec<usize> {
+    let n = ex.len();
+    let evs = ex.events();
+    let mut preds = vec![0usize; n];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut last: Vec<Option<usize>> = Vec::new();
+    for (i, e) in evs.iter().enumerate() {
+        let Some(t) = e.thread else { continue };
+        let t = t as usize;
+        if last.len() <= t {
+            last.resize(t + 1, None);
+        }
+        if let Some(p) = last[t] {
+            succ[p].push(i);
+            preds[i] += 1;
+        }
+        last[t] = Some(i);
+    }
+    for &(w, r) in ex.rf() {
+        if evs[w].thread.is_some() && evs[w].thread != evs[r].thread {
+            succ[w].push(r);
+            preds[r] += 1;
+        }
+    }
+    let mut done = vec![false; n];
+    let mut out = Vec::new();
+    let todo: Vec<usize> = (0..n).filter(|&i| evs[i].thread.is_some()).collect();
+    while out.len() < todo.len() {
+        let pick = todo
+            .iter()
+            .copied()
+            .filter(|&i| !done[i] && preds[i] == 0)
+            .min_by_key(|&i| (evs[i].thread, i))
+            .or_else(|| todo.iter().copied().filter(|&i| !done[i]).min_by_key(|&i| (evs[i].thread, i)));
+        let Some(i) = pick else { break };
+        done[i] = true;
+        out.push(i);
+        for &s in &succ[i] {
+            preds[s] = preds[s].saturating_sub(1);
+        }
+    }
+    out
+}
+
+/// Rows of a finding's trace, and the notes on its weak steps.
+pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<RowText>, Vec<String>) {
+    let ex = &f.exec;
+    let evs = ex.events();
+    // (thread, pc) of each event
+    let mut at: Vec<Option<(u32, u32)>> = vec![None; ex.len()];
+    let mut k: Vec<usize> = vec![0; p.threads.len()];
+    for (i, e) in evs.iter().enumerate() {
+        if let Some(t) = e.thread {
+            let t = t as usize;
+            if let Some(pc) = f.pcs.get(t).and_then(|v| v.get(k[t])) {
+                at[i] = Some((t as u32, *pc));
+            }
+            k[t] += 1;
+        }
+    }
+    let text_of = |t: u32, pc: u32| -> (String, String) {
+        let st = &p.threads[t as usize].body.steps[pc as usize];
+        let text = if st.text.is_empty() { format!("{:?}", st.instr) } else { st.text.clone() };
+        (text, line_of(src, prelude, st.span.lo))
+    };
+    let rf_of = |r: usize| ex.rf().iter().find(|(_, x)| *x == r).map(|(w, _)| *w);
+    let order = display_order(ex);
+    let pos: Vec<usize> = {
+        let mut v = vec![usize::MAX; ex.len()];
+        for (k, &i) in order.iter().enumerate() {
+            v[i] = k;
+        }
+        v
+    };
+    let mut rows: Vec<RowText> = Vec::new();
+    let mut notes = Vec::new();
+    let mut last_key: Option<(u32, u32)> = None;
+    for &i in &order {
+        let Some((t, pc)) = at[i] else { continue };
+        let e = &evs[i];
+        let (text, line) = text_of(t, pc);
+        let mut ann = String::new();
+        if e.kind == EventKind::Read {
+            let v = e.value.unwrap_or(0);
+            if v == kvet_axiom::gen::thread::POISON {
+                ann = "  -> freed memory".into();
+            } else {
+                let _ = write!(ann, "  -> {}", p.show_val(v, false));
+            }
+            // a weak step: another CPU's write to the same location is
+            // shown above, but this read returns an older value
+            if let Some(w) = rf_of(i) {
+                let stale = order[..pos[i]].iter().copied().find(|&w2| {
+                    w2 != w
+                        && evs[w2].kind == EventKind::Write
+                        && evs[w2].loc == e.loc
+                        && evs[w2].thread.is_some()
+                        && evs[w2].thread != e.thread
+                        && (evs[w].thread.is_none() || pos[w] < pos[w2])
+                });
+                if let Some(w2) = stale {
+                    ann.push_str("  (stale)");
+                    if let Some((u, upc)) = at[w2] {
+                        let (wt, wl) = text_of(u, upc);
+                        let loc = ex.locations().get(e.loc.map(|l| l as usize).unwrap_or(0)).cloned().unwrap_or_default();
+                        notes.push(format!(
+                            "[{line}] CPU{t} reads {loc} = {}: CPU{u}'s {wt} [{wl}] is not yet visible to it; nothing orders that store before this load",
+                            p.show_val(e.value.unwrap_or(0), false)
+                        ));
+                    }
+                }
+            }
+        }
+        // one row per step: a step's several events (a lock's two, a
+        // fence and a read) print once
+        if last_key == Some((t, pc)) && ann.is_empty() {
+            continue;
+        }
+        if last_key == Some((t, pc)) {
+            if let Some(r) = rows.last_mut() {
+                r.text = format!("{text}{ann}");
+                continue;
+            }
+        }
+        last_key = Some((t, pc));
+        // a primitive lowered to several steps (set_current_state(): the
+        // store, then the fence) prints once
+        if ann.is_empty() && rows.last().is_some_and(|r| r.cpu == t && r.line == line && r.text.starts_with(&text)) {
+            continue;
+        }
+        rows.push(RowText { cpu: t, text: format!("{text}{ann}"), line });
+    }
+    for (t, s) in f.stopped.iter().enumerate() {
+        if let Some(s) = s {
+            let line = rows.iter().rev().find(|r| r.cpu == t as u32).map(|r| r.line.clone()).unwrap_or_default();
+            rows.push(RowText { cpu: t as u32, text: format!("...{s}"), line });
+        }
+    }
+    (rows, notes)
+}
+
+/// The full rendering of one LKMM finding: the CPU columns, the notes on
+/// weak steps, and the finding's line.
+pub fn render_lkmm_trace(p: &Program, f: &Finding, src: &str, prelude: &str) -> String {
+    let (rows, notes) = lkmm_rows(p, f, src, prelude);
+    let ncpu = p.threads.len();
+    let textw = rows.iter().map(|r| r.text.chars().count()).max().unwrap_or(4).clamp(12, 56);
+    let linew = rows.iter().map(|r| r.line.len() + 2).max().unwrap_or(4);
+    let colw = textw + 2 + linew + 2;
+    let mut out = String::new();
+    let mut head = String::new();
+    for c in 0..ncpu {
+        let _ = write!(head, "{:<colw$}", format!("CPU{c}"));
+    }
+    let _ = writeln!(out, "{}", head.trim_end());
+    for r in &rows {
+        let mut line = " ".repeat(colw * r.cpu as usize);
+        let text: String = r.text.chars().take(textw).collect();
+        let _ = write!(line, "{text:<textw$}  [{}]", r.line);
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    for n in &notes {
+        let _ = writeln!(out, "weak: {n}");
+    }
+    let _ = writeln!(out, "{}: {}", f.kind.name().to_uppercase(), f.message);
+    out
+}
+
+/// The `--json` form of one LKMM finding (`model` is `lkmm`).
+#[derive(serde::Serialize, Debug)]
+pub struct LkmmFindingJson {
+    pub kind: String,
+    pub model: &'static str,
+    /// Found only under the LKMM (SC did not find this kind).
+    pub weak_memory_only: bool,
+    pub cpu: u32,
+    pub message: String,
+    pub trace: Vec<crate::trace::RowJson>,
+    pub weak_steps: Vec<String>,
+}
+
+/// Build the JSON form of an LKMM finding.
+pub fn lkmm_finding_json(p: &Program, f: &Finding, weak_only: bool, src: &str, prelude: &str) -> LkmmFindingJson {
+    let (rows, notes) = lkmm_rows(p, f, src, prelude);
+    LkmmFindingJson {
+        kind: f.kind.name().to_string(),
+        model: "lkmm",
+        weak_memory_only: weak_only,
+        cpu: f.cpu,
+        message: f.message.clone(),
+        trace: rows.into_iter().map(|r| crate::trace::RowJson { cpu: r.cpu, text: r.text, line: r.line }).collect(),
+        weak_steps: notes,
+    }
+}
