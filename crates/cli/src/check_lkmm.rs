@@ -45,7 +45,7 @@ pub enum LkmmRun {
 /// The LKMM engine's time bound per file under `--model both` (unless
 /// `--timeout` is given): the SC verdict stands and the verdict line
 /// says the LKMM stopped.
-pub const BOTH_SECONDS: f64 = 10.0;
+pub const BOTH_SECONDS: f64 = 3.0;
 
 /// Loop unrolling bound of check mode (herd's `-unroll`): polling loops
 /// are awaits (spin-assume), other loops run this many extra times.
