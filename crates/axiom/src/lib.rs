@@ -21,6 +21,7 @@
 
 pub mod bits;
 pub mod cat;
+mod deadline;
 pub mod exec;
 pub mod gen;
 pub mod native;

@@ -37,7 +37,7 @@ fn verdict(src: &str) -> String {
 const LKMM_KINDS: &[&str] = &["assertion failure", "bug", "warning", "use-after-free", "data race", "deadlock", "hang"];
 
 /// Time bound of the LKMM engine per example.
-const LKMM_SECONDS: f64 = 10.0;
+const LKMM_SECONDS: f64 = 5.0;
 
 /// The LKMM's finding kinds, "ok", "not checked" or "timeout".
 fn lkmm_verdict(src: &str) -> String {

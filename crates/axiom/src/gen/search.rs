@@ -966,9 +966,15 @@ impl<'a> Search<'a> {
     ) -> Result<(), GenError> {
         self.res.candidates += 1;
         self.verdicts.clear();
-        self.model
-            .check_into(&self.ex, &mut self.verdicts)
-            .map_err(|e| GenError::Model(e.to_string()))?;
+        let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
+        crate::deadline::set(deadline);
+        let r = self.model.check_into(&self.ex, &mut self.verdicts);
+        crate::deadline::set(None);
+        r.map_err(|e| GenError::Model(e.to_string()))?;
+        // an evaluation cut short by the deadline is no verdict
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(GenError::Timeout);
+        }
         if !self.verdicts.iter().any(|v| v.allowed) {
             return Ok(());
         }

@@ -567,6 +567,11 @@ impl NativeLkmm {
             if v.allowed || !self.allowed_only {
                 sink(v);
             }
+            // past the generator's deadline: stop; it discards this
+            // evaluation and reports a timeout (crate::deadline)
+            if crate::deadline::passed() {
+                return;
+            }
             let mut k = 0;
             loop {
                 if k == idx.len() {
