@@ -10,7 +10,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(src) = kvet_scenario_gen::scenario(&mut u, kvet_scenario_gen::Limits::default()) {
         if let Some(p) = common::lower(&src) {
             common::explore_bounded(&p);
-            common::lkmm(&p);
+            // The LKMM engine enumerates coherence orders eagerly: a
+            // location written by dozens of CPUs exhausts memory (a known
+            // gap, issue 15). Opt in with KVET_FUZZ_LKMM=1.
+            if std::env::var_os("KVET_FUZZ_LKMM").is_some() {
+                common::lkmm(&p);
+            }
         }
     }
 });
