@@ -581,20 +581,7 @@ impl Walker<'_> {
                                 format!("not supported by the LKMM engine: fence {k:?}"),
                             ));
                         };
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Fence,
-                                cell: None,
-                                val: None,
-                                tags: TagSet::of(&[tag]),
-                                atomic: false,
-                                addr: 0,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.fence(&mut st, pc, tag)?;
                         st.pc += 1;
                     }
                     Instr::Bound(_) => {
@@ -882,20 +869,7 @@ impl Walker<'_> {
                             Instr::RcuUnlock => Tag::RCU_UNLOCK,
                             _ => Tag::SYNC_RCU,
                         };
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Fence,
-                                cell: None,
-                                val: None,
-                                tags: TagSet::of(&[tag]),
-                                atomic: false,
-                                addr: 0,
-                                data: 0,
-                                ctrl: 0,
-                            },
-                        )?;
+                        self.fence(&mut st, pc, tag)?;
                         st.pc += 1;
                     }
                     Instr::SrcuLock { dst, ss } => {

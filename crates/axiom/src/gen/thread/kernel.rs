@@ -157,7 +157,8 @@ impl Walker<'_> {
         true
     }
 
-    fn fence(&self, st: &mut St, pc: u32, tag: Tag) -> Result<usize, GenError> {
+    /// Push a fence event with `tag` (every fence the generator emits).
+    pub(super) fn fence(&self, st: &mut St, pc: u32, tag: Tag) -> Result<usize, GenError> {
         self.push(st, pc, fence(tag))
     }
 
