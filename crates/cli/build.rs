@@ -21,7 +21,9 @@ fn main() {
     walk(&root, &mut files);
     // the seed scenarios first, then the others
     files.sort_by_key(|f| (!f.to_string_lossy().contains("/seeds/"), f.clone()));
-    let mut code = String::from("/// (path under examples/, source) of every built-in scenario.\npub const EXAMPLES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// (path under examples/, source) of every built-in scenario.\npub const EXAMPLES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f.strip_prefix(&root).unwrap_or(f).display().to_string();

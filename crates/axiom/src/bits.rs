@@ -659,10 +659,7 @@ impl<R: Row> Rel<R> {
     }
     /// Iterate over pairs in lexicographic order.
     pub fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.rs()
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| r.iter().map(move |j| (i, j)))
+        self.rs().iter().enumerate().flat_map(|(i, r)| r.iter().map(move |j| (i, j)))
     }
     /// Smallest pair.
     pub fn first_pair(&self) -> Option<(usize, usize)> {
@@ -736,7 +733,8 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
             preds[b].insert(a);
         }
     }
-    let next: Vec<Option<usize>> = (0..n).map(|a| imm.iter().find(|(x, y)| *x == a && es.contains(*y)).map(|(_, y)| *y)).collect();
+    let next: Vec<Option<usize>> =
+        (0..n).map(|a| imm.iter().find(|(x, y)| *x == a && es.contains(*y)).map(|(_, y)| *y)).collect();
     struct Cx<'a, R: Row> {
         n: usize,
         nodes: &'a [usize],

@@ -284,10 +284,7 @@ impl Execution {
         if let Some(i) = self.custom_tags.iter().position(|t| t == name) {
             return Tag(Tag::FIRST_CUSTOM + i as u8);
         }
-        assert!(
-            (Tag::FIRST_CUSTOM as usize) + self.custom_tags.len() < 64,
-            "too many distinct tags"
-        );
+        assert!((Tag::FIRST_CUSTOM as usize) + self.custom_tags.len() < 64, "too many distinct tags");
         self.custom_tags.push(name.to_string());
         Tag(Tag::FIRST_CUSTOM + (self.custom_tags.len() - 1) as u8)
     }
@@ -512,7 +509,11 @@ impl fmt::Display for Execution {
             let tags: Vec<&str> = e.tags.iter().map(|t| self.tag_name(t)).collect();
             writeln!(f, "e{i}: {th} {:?}{} {loc} {:?} {tags:?}", e.kind, if e.atomic { "*" } else { "" }, e.value)?;
         }
-        writeln!(f, "rf={:?} rmw={:?} addr={:?} data={:?} ctrl={:?} FW={:?} co={:?}", self.rf, self.rmw, self.addr, self.data, self.ctrl, self.finals, self.co)
+        writeln!(
+            f,
+            "rf={:?} rmw={:?} addr={:?} data={:?} ctrl={:?} FW={:?} co={:?}",
+            self.rf, self.rmw, self.addr, self.data, self.ctrl, self.finals, self.co
+        )
     }
 }
 

@@ -22,11 +22,7 @@ fn lkmm_dir() -> PathBuf {
 fn interp() -> &'static CatModel {
     static M: OnceLock<CatModel> = OnceLock::new();
     M.get_or_init(|| {
-        CatModel::load_cfg(
-            &lkmm_dir().join("linux-kernel.cfg"),
-            &[lkmm_dir().join("herd-libdir")],
-        )
-        .expect("LKMM")
+        CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[lkmm_dir().join("herd-libdir")]).expect("LKMM")
     })
 }
 
@@ -52,18 +48,13 @@ fn build(tape: &[u8]) -> (String, bool) {
                 2 => format!("smp_store_release({loc}, {v});"),
                 3 => format!("int {r} = smp_load_acquire({loc});"),
                 4 => ["smp_mb();", "smp_wmb();", "smp_rmb();"][next(3) as usize].to_string(),
-                5 => format!(
-                    "int {r} = {}({loc}, {v});",
-                    ["xchg", "xchg_relaxed", "xchg_acquire"][next(3) as usize]
-                ),
+                5 => format!("int {r} = {}({loc}, {v});", ["xchg", "xchg_relaxed", "xchg_acquire"][next(3) as usize]),
                 6 => format!("atomic_inc({loc});"),
                 7 => format!("int {r} = cmpxchg({loc}, 0, {v});"),
                 8 => format!("spin_lock(l);\n\tWRITE_ONCE(*{loc}, {v});\n\tspin_unlock(l);"),
                 9 => {
                     rcu = true;
-                    format!(
-                        "rcu_read_lock();\n\tint {r} = READ_ONCE(*{loc});\n\trcu_read_unlock();"
-                    )
+                    format!("rcu_read_lock();\n\tint {r} = READ_ONCE(*{loc});\n\trcu_read_unlock();")
                 }
                 10 => {
                     rcu = true;

@@ -10,10 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 fn litmus_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/litmus"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus"))
 }
 
 /// Files whose disagreement is understood, with the reason.
@@ -25,8 +22,7 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let text =
-        std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
+    let text = std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
         .filter_map(|l| {
@@ -53,10 +49,7 @@ fn kvet(file: &str, timeout: f64) -> String {
         Ok(p) => p,
         Err(e) => return format!("front end error: {}", e.message),
     };
-    let opts = GenOptions {
-        max_seconds: Some(timeout),
-        ..Default::default()
-    };
+    let opts = GenOptions { max_seconds: Some(timeout), ..Default::default() };
     match run(&prog, &NativeLkmm::new().allowed_only(), &opts) {
         Ok(r) => {
             let v = if r.pos == 0 {
@@ -66,13 +59,7 @@ fn kvet(file: &str, timeout: f64) -> String {
             } else {
                 "Sometimes"
             };
-            format!(
-                "{v} {} {} states={} flags={}",
-                r.pos,
-                r.neg,
-                r.outcomes.len(),
-                r.flags.join(",")
-            )
+            format!("{v} {} {} states={} flags={}", r.pos, r.neg, r.outcomes.len(), r.flags.join(","))
         }
         Err(e) => format!("error: {e}"),
     }
@@ -81,10 +68,7 @@ fn kvet(file: &str, timeout: f64) -> String {
 #[test]
 fn herd_agreement() {
     let rows = rows();
-    let timeout: f64 = std::env::var("KVET_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20.0);
+    let timeout: f64 = std::env::var("KVET_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(20.0);
     let next = Mutex::new(0usize);
     let results = Mutex::new(Vec::new());
     let t0 = Instant::now();
@@ -100,12 +84,7 @@ fn herd_agreement() {
                 let Some(r) = rows.get(i) else { break };
                 let t = Instant::now();
                 let got = kvet(&r.file, timeout);
-                results.lock().unwrap().push((
-                    r.file.clone(),
-                    r.want.clone(),
-                    got,
-                    t.elapsed().as_secs_f64(),
-                ));
+                results.lock().unwrap().push((r.file.clone(), r.want.clone(), got, t.elapsed().as_secs_f64()));
             });
         }
     });
@@ -123,7 +102,12 @@ fn herd_agreement() {
         }
     }
     let agree = results.len() - bad.len() - known;
-    println!("herd7 agreement: {agree} of {} files agree, {known} known differences, {} mismatches, {:.1}s", results.len(), bad.len(), t0.elapsed().as_secs_f64());
+    println!(
+        "herd7 agreement: {agree} of {} files agree, {known} known differences, {} mismatches, {:.1}s",
+        results.len(),
+        bad.len(),
+        t0.elapsed().as_secs_f64()
+    );
     let mut slow: Vec<_> = results.iter().map(|r| (r.3, r.0.clone())).collect();
     slow.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (t, f) in slow.iter().take(5) {

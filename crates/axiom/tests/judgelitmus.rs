@@ -17,29 +17,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn litmus_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/litmus"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus"))
 }
 
 /// (outcome, data race predicted) from the `Result:` comment.
 fn expected(src: &str) -> Option<(String, bool)> {
-    let line = src
-        .lines()
-        .find(|l| l.starts_with(" * Result: ") || l.starts_with("(* Result: "))?;
+    let line = src.lines().find(|l| l.starts_with(" * Result: ") || l.starts_with("(* Result: "))?;
     let outcome = line.split_whitespace().nth(2)?.to_string();
     Some((outcome, line.contains("DATARACE")))
 }
 
 /// judgelitmus.sh's verdict: `Ok(())` or the message it prints.
-fn judge(
-    exp: &(String, bool),
-    verdict: &str,
-    pos: u64,
-    neg: u64,
-    race: bool,
-) -> Result<(), String> {
+fn judge(exp: &(String, bool), verdict: &str, pos: u64, neg: u64, race: bool) -> Result<(), String> {
     let (outcome, predicted) = exp;
     if *predicted && !race {
         return Err("!!! Predicted data race not modeled".into());
@@ -71,35 +60,26 @@ fn verdict(r: &LitmusResult) -> &'static str {
 
 #[test]
 fn judgelitmus() {
-    let text =
-        std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
+    let text = std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
     let model = NativeLkmm::new().allowed_only();
     let (mut judged, mut comment_mismatch) = (0, Vec::new());
     let mut disagreements = Vec::new();
     let mut others = Vec::new();
-    for l in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
-    {
+    for l in text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("file\t")) {
         let f: Vec<&str> = l.split('\t').collect();
         if f.len() < 8 || f[7] == "skipped-arch" {
             continue;
         }
         let src = std::fs::read_to_string(litmus_dir().join(f[0])).expect("read");
         let t0 = Instant::now();
-        let res = kvet_ir::compile(&src)
-            .map_err(|e| format!("front end: {}", e.message))
-            .and_then(|p| {
-                run(
-                    &p,
-                    &model,
-                    &GenOptions {
-                        max_seconds: Some(if f[7] == "ok" { 30.0 } else { 2.0 }),
-                        ..Default::default()
-                    },
-                )
-                .map_err(|e| e.to_string())
-            });
+        let res = kvet_ir::compile(&src).map_err(|e| format!("front end: {}", e.message)).and_then(|p| {
+            run(
+                &p,
+                &model,
+                &GenOptions { max_seconds: Some(if f[7] == "ok" { 30.0 } else { 2.0 }), ..Default::default() },
+            )
+            .map_err(|e| e.to_string())
+        });
         let secs = t0.elapsed().as_secs_f64();
         if f[7] != "ok" {
             others.push(match &res {
@@ -120,13 +100,7 @@ fn judgelitmus() {
         let Some(exp) = expected(&src) else { continue };
         let r = res.unwrap_or_else(|e| panic!("{}: {e}", f[0]));
         judged += 1;
-        let mine = judge(
-            &exp,
-            verdict(&r),
-            r.pos,
-            r.neg,
-            r.flags.iter().any(|x| x == "data-race"),
-        );
+        let mine = judge(&exp, verdict(&r), r.pos, r.neg, r.flags.iter().any(|x| x == "data-race"));
         let herd = judge(
             &exp,
             f[1],
@@ -157,9 +131,5 @@ fn judgelitmus() {
     for o in &others {
         println!("  {o}");
     }
-    assert!(
-        disagreements.is_empty(),
-        "kvet and herd7 judge differently:\n{}",
-        disagreements.join("\n")
-    );
+    assert!(disagreements.is_empty(), "kvet and herd7 judge differently:\n{}", disagreements.join("\n"));
 }

@@ -29,15 +29,9 @@ exists (0:r0=0)\n";
         "spin_lock(a); spin_lock(b); spin_unlock(b); spin_unlock(a);",
     );
     let m = NativeLkmm::new().allowed_only();
-    let on = GenOptions {
-        deadlocks: true,
-        ..Default::default()
-    };
+    let on = GenOptions { deadlocks: true, ..Default::default() };
     for (src, want) in [
-        (
-            abba,
-            vec!["CPU0 waits for b (held by CPU1), CPU1 waits for a (held by CPU0)".to_string()],
-        ),
+        (abba, vec!["CPU0 waits for b (held by CPU1), CPU1 waits for a (held by CPU0)".to_string()]),
         (ordered.as_str(), vec![]),
     ] {
         let prog = kvet_ir::compile(src).expect("compiles");

@@ -16,8 +16,7 @@ fn shared() -> PathBuf {
 
 fn interp(t: Through) -> CatModel {
     let lk = shared().join("lkmm");
-    let mut m = CatModel::load_cfg(&lk.join("linux-kernel.cfg"), &[lk.join("herd-libdir")])
-        .expect("LKMM");
+    let mut m = CatModel::load_cfg(&lk.join("linux-kernel.cfg"), &[lk.join("herd-libdir")]).expect("LKMM");
     m.set_through(t);
     m
 }
@@ -25,10 +24,7 @@ fn interp(t: Through) -> CatModel {
 fn gen(path: &PathBuf, m: &dyn Model, t: Through) -> LitmusResult {
     let src = std::fs::read_to_string(path).expect("read");
     let prog = kvet_ir::compile(&src).expect("compiles");
-    let opts = GenOptions {
-        through: t,
-        ..Default::default()
-    };
+    let opts = GenOptions { through: t, ..Default::default() };
     run(&prog, m, &opts).expect("decided")
 }
 

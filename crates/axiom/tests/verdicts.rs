@@ -34,10 +34,7 @@ fn mp_tests() {
             !allowed(&*m, &mp(ONCE, ONCE, Some(Tag::WMB), Some(Tag::RMB))),
             "{name}: MP+fencewmbonceonce+fencermbonceonce forbidden"
         );
-        assert!(
-            allowed(&*m, &mp(ONCE, ONCE, Some(Tag::WMB), None)),
-            "{name}: MP+fencewmbonceonce+poonceonce allowed"
-        );
+        assert!(allowed(&*m, &mp(ONCE, ONCE, Some(Tag::WMB), None)), "{name}: MP+fencewmbonceonce+poonceonce allowed");
     }
 }
 

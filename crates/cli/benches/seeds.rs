@@ -104,7 +104,8 @@ fn main() {
         if buggy {
             // every finding of the full search, with its trace length
             let (fsecs, fex) = run(&p, &full);
-            let all: Vec<String> = fex.violations.iter().map(|v| format!("{} (trace {})", v.kind.name(), v.path.len())).collect();
+            let all: Vec<String> =
+                fex.violations.iter().map(|v| format!("{} (trace {})", v.kind.name(), v.path.len())).collect();
             println!("{:<52} {:>10} {fsecs:>10.4}           full search: {}", "", fex.states, all.join(", "));
         }
     }
@@ -115,7 +116,12 @@ fn main() {
             let (secs, ex) = run(&p, if fixed { &full } else { &first });
             let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
             let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
-            println!("seed002 {} waiters={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}", if fixed { "fixed" } else { "buggy" }, ex.states, kinds.join(", "));
+            println!(
+                "seed002 {} waiters={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}",
+                if fixed { "fixed" } else { "buggy" },
+                ex.states,
+                kinds.join(", ")
+            );
         }
     }
     println!();
@@ -125,7 +131,12 @@ fn main() {
             let (secs, ex) = run(&p, if fixed { &full } else { &first });
             let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
             let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
-            println!("seed004 {} cpus={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}", if fixed { "fixed" } else { "buggy" }, ex.states, kinds.join(", "));
+            println!(
+                "seed004 {} cpus={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}",
+                if fixed { "fixed" } else { "buggy" },
+                ex.states,
+                kinds.join(", ")
+            );
         }
     }
 }

@@ -62,9 +62,7 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
     let mut o = Herd7Opts::default();
     let mut i = 0;
     let need = |i: usize, flag: &str| -> Result<String, String> {
-        args.get(i + 1)
-            .cloned()
-            .ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
+        args.get(i + 1).cloned().ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
     };
     while i < args.len() {
         let a = args[i].as_str();
@@ -75,39 +73,62 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
                 "-bell" => o.bell = Some(v.into()),
                 "-macros" => o.macros = Some(v.into()),
                 "-I" | "-set-libdir" => o.include.push(v.into()),
-                "-unroll" => o.unroll = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage()))?),
+                "-unroll" => {
+                    o.unroll = Some(v.parse().map_err(|_| {
+                        format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage())
+                    })?)
+                }
                 "-show" => {
                     // PrettyConf.parse_show (lowercased tags); herd's
                     // ArgUtils.do_tag refuses any other
                     if !SHOW_TAGS.contains(&v.to_lowercase().as_str()) {
-                        return Err(format!("herd7: bad tag for -show, allowed tag are {}.\n{}", SHOW_TAGS.join(","), usage()));
+                        return Err(format!(
+                            "herd7: bad tag for -show, allowed tag are {}.\n{}",
+                            SHOW_TAGS.join(","),
+                            usage()
+                        ));
                     }
                     o.show = Some(v.to_lowercase())
                 }
                 "-through" => {
                     o.through = Through::parse(&v).ok_or_else(|| {
-                        format!("herd7: wrong argument '{v}'; option '-through' expects one of: all invalid none.\n{}", usage())
+                        format!(
+                            "herd7: wrong argument '{v}'; option '-through' expects one of: all invalid none.\n{}",
+                            usage()
+                        )
                     })?
                 }
                 "-speedcheck" => {
                     o.speedcheck = match v.as_str() {
                         "fast" => true,
                         "true" | "false" => false,
-                        _ => return Err(format!("herd7: wrong argument '{v}'; option '-speedcheck' expects one of: false true fast.\n{}", usage())),
+                        _ => {
+                            return Err(format!(
+                            "herd7: wrong argument '{v}'; option '-speedcheck' expects one of: false true fast.\n{}",
+                            usage()
+                        ))
+                        }
                     }
                 }
                 "-o" => o.outdir = Some(v.into()),
-                "-nshow" => o.nshow = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-nshow' expects an integer.\n{}", usage()))?),
+                "-nshow" => {
+                    o.nshow = Some(v.parse().map_err(|_| {
+                        format!("herd7: wrong argument '{v}'; option '-nshow' expects an integer.\n{}", usage())
+                    })?)
+                }
                 "-variant" => o.variants.extend(v.split(',').map(|s| s.trim().to_string())),
-                "-timeout" => o.timeout = Some(v.parse().map_err(|_| format!("herd7: wrong argument '{v}'; option '-timeout' expects a float.\n{}", usage()))?),
+                "-timeout" => {
+                    o.timeout = Some(v.parse().map_err(|_| {
+                        format!("herd7: wrong argument '{v}'; option '-timeout' expects a float.\n{}", usage())
+                    })?)
+                }
                 _ => unreachable!(),
             }
             Ok(())
         };
         match a {
-            "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir"
-            | "-unroll" | "-show" | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant"
-            | "-timeout" => {
+            "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir" | "-unroll" | "-show"
+            | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant" | "-timeout" => {
                 let v = need(i, a)?;
                 takes(&mut o, v)?;
                 i += 2;
@@ -116,9 +137,7 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
             "-gv" => o.gv = true,
             "-version" | "--version" => o.version = true,
             "-help" | "--help" => return Err(usage()),
-            _ if a.starts_with('-') && a.len() > 1 => {
-                return Err(format!("herd7: unknown option '{a}'.\n{}", usage()))
-            }
+            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("herd7: unknown option '{a}'.\n{}", usage())),
             _ => o.files.push(PathBuf::from(a)),
         }
         i += 1;
@@ -128,11 +147,7 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
 
 fn choice(o: &Herd7Opts) -> ModelChoice {
     if let Some(m) = &o.model {
-        return ModelChoice::Cat {
-            cat: m.clone(),
-            bell: o.bell.clone(),
-            variants: o.variants.clone(),
-        };
+        return ModelChoice::Cat { cat: m.clone(), bell: o.bell.clone(), variants: o.variants.clone() };
     }
     match &o.conf {
         None => ModelChoice::Lkmm,
@@ -204,7 +219,14 @@ pub fn main_with(args: &[String]) -> u8 {
     // file names from standard input, one a line
     let files = if o.files.is_empty() {
         use std::io::BufRead;
-        std::io::stdin().lock().lines().map_while(Result::ok).map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).map(PathBuf::from).collect()
+        std::io::stdin()
+            .lock()
+            .lines()
+            .map_while(Result::ok)
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .map(PathBuf::from)
+            .collect()
     } else {
         o.files.clone()
     };
@@ -243,10 +265,7 @@ pub fn main_with(args: &[String]) -> u8 {
             }
             Err(e) => {
                 let (line, col) = line_col(&src, e.span.lo as usize);
-                eprintln!(
-                    "Warning: File \"{name}\", line {line}, character {col}: {}",
-                    e.message
-                );
+                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
                 code = 2;
                 continue;
             }
@@ -264,11 +283,7 @@ pub fn main_with(args: &[String]) -> u8 {
                 if !run.extra.is_empty() {
                     text.push('\n'); // the next test's block after a blank line
                 }
-                if out
-                    .write_all(text.as_bytes())
-                    .and_then(|_| out.flush())
-                    .is_err()
-                {
+                if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
                     return code;
                 }
                 if run.result.toofar {

@@ -22,11 +22,7 @@ pub enum ModelChoice {
     /// A `.cfg` file, run by the interpreter.
     Cfg(PathBuf),
     /// A `.cat` file, run by the interpreter.
-    Cat {
-        cat: PathBuf,
-        bell: Option<PathBuf>,
-        variants: Vec<String>,
-    },
+    Cat { cat: PathBuf, bell: Option<PathBuf>, variants: Vec<String> },
 }
 
 impl ModelChoice {
@@ -36,11 +32,7 @@ impl ModelChoice {
             "lkmm" | "linux-kernel" => ModelChoice::Lkmm,
             "sc" | "sc-kernel" => ModelChoice::Sc,
             f if f.ends_with(".cfg") => ModelChoice::Cfg(PathBuf::from(f)),
-            f => ModelChoice::Cat {
-                cat: PathBuf::from(f),
-                bell: None,
-                variants: Vec::new(),
-            },
+            f => ModelChoice::Cat { cat: PathBuf::from(f), bell: None, variants: Vec::new() },
         }
     }
 }
@@ -51,11 +43,7 @@ impl ModelChoice {
 pub fn search_dirs(extra: &[PathBuf], file: Option<&Path>) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = extra.to_vec();
     if let Some(d) = file.and_then(|f| f.parent()) {
-        v.push(if d.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            d.to_path_buf()
-        });
+        v.push(if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
     }
     for var in ["KVET_LKMM_DIR", "HERDLIB"] {
         if let Some(p) = std::env::var_os(var) {
@@ -94,11 +82,7 @@ fn find(name: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
 
 /// Load a model; `through` is herd's `-through` (give the generator the
 /// same setting).
-pub fn load_model(
-    choice: &ModelChoice,
-    include: &[PathBuf],
-    through: Through,
-) -> Result<Box<dyn Model>> {
+pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -> Result<Box<dyn Model>> {
     let dirs = search_dirs(include, None);
     Ok(match choice {
         ModelChoice::Lkmm => Box::new(NativeLkmm::new().allowed_only().through(through)),
@@ -113,11 +97,7 @@ pub fn load_model(
             m.set_through(through);
             Box::new(m)
         }
-        ModelChoice::Cat {
-            cat,
-            bell,
-            variants,
-        } => {
+        ModelChoice::Cat { cat, bell, variants } => {
             let f = find(cat, &dirs).with_context(|| format!("cannot find {}", cat.display()))?;
             let mut d = dirs.clone();
             if let Some(parent) = f.parent() {
@@ -126,12 +106,9 @@ pub fn load_model(
             let opts = kvet_axiom::CatOptions {
                 include_dirs: d.clone(),
                 bell: match bell {
-                    Some(b) => Some(
-                        find(b, &d)
-                            .with_context(|| format!("cannot find {}", b.display()))?
-                            .display()
-                            .to_string(),
-                    ),
+                    Some(b) => {
+                        Some(find(b, &d).with_context(|| format!("cannot find {}", b.display()))?.display().to_string())
+                    }
                     None => None,
                 },
                 variants: variants.clone(),
@@ -153,40 +130,23 @@ pub struct FileRun {
 }
 
 /// Run the generator and print herd's block.
-pub fn run_program(
-    prog: &Program,
-    model: &dyn Model,
-    opts: &GenOptions,
-) -> Result<FileRun, GenError> {
+pub fn run_program(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<FileRun, GenError> {
     let t0 = Instant::now();
     let result = kvet_axiom::gen::run(prog, model, opts)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let counts = kvet_report::Counts {
-        pos: result.pos,
-        neg: result.neg,
-    };
+    let counts = kvet_report::Counts { pos: result.pos, neg: result.neg };
     let mut block = kvet_report::herd_block(prog, &result.outcomes, counts, &result.flags, seconds);
     if result.toofar {
-        block = block
-            .replacen("\nOk\n", "\nLoop Ok\n", 1)
-            .replacen("\nNo\n", "\nLoop No\n", 1);
+        block = block.replacen("\nOk\n", "\nLoop Ok\n", 1).replacen("\nNo\n", "\nLoop No\n", 1);
     }
     let mut extra = Vec::new();
     for d in &result.deadlocks {
         extra.push(format!("Deadlock {} {d}", prog.name));
     }
     if result.deadlocks_partial {
-        extra.push(format!(
-            "Deadlock {} search stopped at the time limit: more deadlocks may exist",
-            prog.name
-        ));
+        extra.push(format!("Deadlock {} search stopped at the time limit: more deadlocks may exist", prog.name));
     }
-    Ok(FileRun {
-        result,
-        seconds,
-        block,
-        extra,
-    })
+    Ok(FileRun { result, seconds, block, extra })
 }
 
 /// The Graphviz graph of the kept witness: events per thread, po, rf,
@@ -205,11 +165,7 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
         s,
         "  label=\"{} ({})\";",
         prog.name,
-        if w.satisfies {
-            "satisfies the condition"
-        } else {
-            "does not satisfy the condition"
-        }
+        if w.satisfies { "satisfies the condition" } else { "does not satisfy the condition" }
     );
     let mut threads: Vec<Option<u32>> = Vec::new();
     for e in ex.events() {
@@ -220,12 +176,7 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
     for t in &threads {
         let name = t.map_or("init".to_string(), |t| format!("P{t}"));
         let _ = writeln!(s, "  subgraph cluster_{name} {{ label=\"{name}\";");
-        for (i, e) in ex
-            .events()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.thread == *t)
-        {
+        for (i, e) in ex.events().iter().enumerate().filter(|(_, e)| e.thread == *t) {
             let kind = match e.kind {
                 EventKind::Read => "R",
                 EventKind::Write => "W",
@@ -239,19 +190,9 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
                 EventKind::Srcu => "SRCU",
             };
             let tags: Vec<&str> = e.tags.iter().map(|t| ex.tag_name(t)).collect();
-            let tags = if tags.is_empty() {
-                String::new()
-            } else {
-                format!("[{}]", tags.join(","))
-            };
-            let loc = e
-                .loc
-                .map(|l| ex.locations()[l as usize].clone())
-                .unwrap_or_default();
-            let val = e
-                .value
-                .map(|v| format!("={}", prog.show_val(v, true)))
-                .unwrap_or_default();
+            let tags = if tags.is_empty() { String::new() } else { format!("[{}]", tags.join(",")) };
+            let loc = e.loc.map(|l| ex.locations()[l as usize].clone()).unwrap_or_default();
+            let val = e.value.map(|v| format!("={}", prog.show_val(v, true))).unwrap_or_default();
             let _ = writeln!(s, "    e{i} [label=\"e{i}: {kind}{tags} {loc}{val}\"];");
         }
         let _ = writeln!(s, "  }}");
@@ -274,20 +215,14 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
         ("rmw", ex.rmw(), "darkorange"),
     ] {
         for &(a, b) in rel {
-            let _ = writeln!(
-                s,
-                "  e{a} -> e{b} [label={name}, color={color}, style=dashed, constraint=false];"
-            );
+            let _ = writeln!(s, "  e{a} -> e{b} [label={name}, color={color}, style=dashed, constraint=false];");
         }
     }
     // fr towards the final writes: a read that does not read the co-last write.
     for &fw in ex.finals() {
         for &(w, r) in ex.rf() {
             if w != fw && ex.event(w).loc == ex.event(fw).loc {
-                let _ = writeln!(
-                    s,
-                    "  e{r} -> e{fw} [label=fr, color=orange, constraint=false];"
-                );
+                let _ = writeln!(s, "  e{r} -> e{fw} [label=fr, color=orange, constraint=false];");
             }
         }
         let _ = writeln!(s, "  e{fw} [penwidth=2];");
@@ -307,8 +242,7 @@ pub struct BenchRow {
 
 /// Read herd's verdict table: file -> (verdict, pos, neg, states, flags, wall, status).
 pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.trim().is_empty())
@@ -317,11 +251,7 @@ pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
 }
 
 /// `kvet bench-corpus DIR`: every file herd decided, timed.
-pub fn bench_corpus(
-    dir: &Path,
-    filter: Option<&str>,
-    timeout: Option<f64>,
-) -> Result<Vec<BenchRow>> {
+pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<Vec<BenchRow>> {
     let rows = read_tsv(&dir.join("herd7-verdicts.tsv"))?;
     let model = NativeLkmm::new().allowed_only();
     let mut out = Vec::new();
@@ -336,8 +266,7 @@ pub fn bench_corpus(
         }
         let path = dir.join(&r[0]);
         let herd_s = r[6].parse::<f64>().ok();
-        let src = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let prog = match kvet_ir::compile(&src) {
             Ok(p) => p,
             Err(e) => {
@@ -351,10 +280,7 @@ pub fn bench_corpus(
                 continue;
             }
         };
-        let opts = GenOptions {
-            max_seconds: timeout,
-            ..Default::default()
-        };
+        let opts = GenOptions { max_seconds: timeout, ..Default::default() };
         let t0 = Instant::now();
         match kvet_axiom::gen::run(&prog, &model, &opts) {
             Ok(res) => {
@@ -379,13 +305,7 @@ pub fn bench_corpus(
                     note: String::new(),
                 });
             }
-            Err(e) => out.push(BenchRow {
-                file: r[0].clone(),
-                herd_s,
-                kvet_s: None,
-                agree: None,
-                note: e.to_string(),
-            }),
+            Err(e) => out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: None, agree: None, note: e.to_string() }),
         }
     }
     Ok(out)

@@ -19,24 +19,11 @@ macro_rules! say {
 }
 
 /// `kvet litmus --model lkmm|sc|FILE`.
-pub fn litmus(
-    files: &[PathBuf],
-    model: &str,
-    unroll: u32,
-    dot: bool,
-    json: bool,
-    timeout: Option<f64>,
-) -> Result<u8> {
+pub fn litmus(files: &[PathBuf], model: &str, unroll: u32, dot: bool, json: bool, timeout: Option<f64>) -> Result<u8> {
     let choice = ModelChoice::parse(model);
     let m = litmus_lkmm::load_model(&choice, &[], kvet_axiom::Through::None)
         .map_err(|e| UserError(format!("kvet: cannot load model `{model}`: {e:#}\n")))?;
-    let opts = GenOptions {
-        unroll,
-        max_seconds: timeout,
-        keep_witness: dot,
-        deadlocks: true,
-        ..Default::default()
-    };
+    let opts = GenOptions { unroll, max_seconds: timeout, keep_witness: dot, deadlocks: true, ..Default::default() };
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {
@@ -55,14 +42,20 @@ pub fn litmus(
         let mut run = match litmus_lkmm::run_program(&prog, &*m, &opts) {
             Ok(r) => r,
             Err(GenError::Timeout) => {
-                eprintln!("kvet: {}: incomplete: the time limit was reached before a verdict (no Observation)", f.display());
+                eprintln!(
+                    "kvet: {}: incomplete: the time limit was reached before a verdict (no Observation)",
+                    f.display()
+                );
                 worst = crate::worse(worst, crate::INCOMPLETE);
                 continue;
             }
             Err(GenError::Construct { what, span, .. }) => {
                 // a located error: never a silent drop
                 let err = kvet_syntax::Error::new(span, what).with_label("the LKMM engine does not model this yet");
-                eprint!("{}", kvet_report::render_error(&f.display().to_string(), &src, kvet_ir::PRELUDE, &err, crate::color()));
+                eprint!(
+                    "{}",
+                    kvet_report::render_error(&f.display().to_string(), &src, kvet_ir::PRELUDE, &err, crate::color())
+                );
                 worst = 2;
                 continue;
             }
@@ -96,10 +89,7 @@ pub fn litmus(
             }
         }
         if run.result.toofar {
-            eprintln!(
-                "Warning: File \"{}\", unrolling limit exceeded, legal outcomes may be missing.",
-                f.display()
-            );
+            eprintln!("Warning: File \"{}\", unrolling limit exceeded, legal outcomes may be missing.", f.display());
         }
         if let Some(expected) = expected_result(&src) {
             let r = &run.result;
@@ -140,11 +130,7 @@ pub fn bench(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<u
                 if r.agree == Some(true) {
                     agree += 1;
                 }
-                say!(
-                    "{h:>9.3} {k:>9.4}  {:<5}  {}",
-                    if r.agree == Some(true) { "yes" } else { "NO" },
-                    r.file
-                );
+                say!("{h:>9.3} {k:>9.4}  {:<5}  {}", if r.agree == Some(true) { "yes" } else { "NO" }, r.file);
                 if h > 10.0 {
                     slow_herd.push((r.file.clone(), h, k));
                 }
@@ -156,11 +142,7 @@ pub fn bench(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<u
     say!("files: {n}, agreeing with herd7: {agree}");
     say!(
         "total: herd7 {herd_total:.1}s, kvet {kvet_total:.2}s ({:.0}x faster)",
-        if kvet_total > 0.0 {
-            herd_total / kvet_total
-        } else {
-            0.0
-        }
+        if kvet_total > 0.0 { herd_total / kvet_total } else { 0.0 }
     );
     for (f, h, k) in &slow_herd {
         say!("herd7 over 10 s: {f}: herd7 {h:.1}s, kvet {k:.3}s");

@@ -183,7 +183,11 @@ impl TraceArgs {
     /// The trace style; on a terminal, traces fit its width.
     fn style(&self) -> kvet_report::TraceStyle {
         use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() { console::Term::stdout().size_checked().map(|(_, w)| w as usize) } else { None };
+        let width = if std::io::stdout().is_terminal() {
+            console::Term::stdout().size_checked().map(|(_, w)| w as usize)
+        } else {
+            None
+        };
         let level = match self.trace {
             TraceMode::Scenario => kvet_report::TraceLevel::Scenario,
             TraceMode::Full => kvet_report::TraceLevel::Full,
@@ -211,7 +215,8 @@ impl OutputArgs {
     fn write_reports(&self, checked: &[kvet_report::CheckedFile]) -> Result<()> {
         if let Some(p) = &self.sarif {
             let log = kvet_report::sarif_log(checked, kvet_ir::PRELUDE, env!("CARGO_PKG_VERSION"));
-            std::fs::write(p, serde_json::to_string_pretty(&log)? + "\n").with_context(|| format!("cannot write {}", p.display()))?;
+            std::fs::write(p, serde_json::to_string_pretty(&log)? + "\n")
+                .with_context(|| format!("cannot write {}", p.display()))?;
         }
         if let Some(p) = &self.html {
             let page = kvet_report::html_report(checked, kvet_ir::PRELUDE);
@@ -376,8 +381,10 @@ fn load(path: &Path) -> Result<(String, Program)> {
     let src = read_source(path)?;
     let name = path.display().to_string();
     let pre = kvet_ir::PRELUDE;
-    let file = kvet_syntax::parse_with_prelude(pre, &src).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
-    let prog = kvet_ir::lower(&file, &src, pre).map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
+    let file = kvet_syntax::parse_with_prelude(pre, &src)
+        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
+    let prog = kvet_ir::lower(&file, &src, pre)
+        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
     Ok((src, prog))
 }
 
@@ -497,7 +504,8 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
         let t0 = Instant::now();
         let ex = kvet_explore::explore(&prog, opts);
         let secs = t0.elapsed().as_secs_f64();
-        let mut kinds: Vec<String> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
+        let mut kinds: Vec<String> =
+            ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
         kinds.sort();
         kinds.dedup();
         let verdict = if kinds.is_empty() { "ok".to_string() } else { kinds.join(", ") };
@@ -514,7 +522,10 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
             if let Some(v) = ex.violations.iter().find(|v| v.kind.is_bug()) {
                 let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay failed")?;
                 let head = tr.violation.as_ref().map(|v| format!(" {}", v.message)).unwrap_or_default();
-                first_bug = Some((format!("{name}:{head}"), kvet_report::render_trace_with(&prog, &tr, src, pre, targs.style())));
+                first_bug = Some((
+                    format!("{name}:{head}"),
+                    kvet_report::render_trace_with(&prog, &tr, src, pre, targs.style()),
+                ));
             }
         }
     }
@@ -540,7 +551,13 @@ fn stop_text(ex: &Exploration) -> String {
     )
 }
 
-fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, model: check_lkmm::CheckModel) -> Result<u8> {
+fn check_cmd(
+    files: &[PathBuf],
+    opts: &Options,
+    json: bool,
+    oargs: &OutputArgs,
+    model: check_lkmm::CheckModel,
+) -> Result<u8> {
     use check_lkmm::{CheckModel, LkmmRun};
     let style = oargs.trace.style();
     let mut worst = 0u8;
@@ -589,7 +606,8 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, 
             };
             for v in &ex.violations {
                 let tok = kvet_explore::encode_token(&prog, &v.path);
-                let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
+                let tr =
+                    kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
                 // the replay's message may say more (lockdep names the CPU
                 // that took the lock with interrupts on)
                 let mut v = v.clone();
@@ -602,11 +620,19 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, 
             if json {
                 let tj = traces
                     .iter()
-                    .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE)))
+                    .map(|(v, tok, tr)| {
+                        (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE))
+                    })
                     .collect();
                 sc_json = Some(kvet_report::check_json(&name, &prog, &ex, &verdict, tj));
             }
-            sc_line = format!("{name}: {verdict}  states {}  {:.3}s{}{}", ex.states, secs, condition_summary(&prog, &ex), stop_text(&ex));
+            sc_line = format!(
+                "{name}: {verdict}  states {}  {:.3}s{}{}",
+                ex.states,
+                secs,
+                condition_summary(&prog, &ex),
+                stop_text(&ex)
+            );
         }
         // The LKMM's findings beyond SC's kinds.
         let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
@@ -625,19 +651,25 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, 
                 lk_cover = match (kinds.is_empty(), weak.is_empty()) {
                     (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
                     (true, _) if lk_complete => "lkmm: ok".to_string(),
-                    (true, _) => format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL),
+                    (true, _) => {
+                        format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
+                    }
                     (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
                     (false, _) => {
                         let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
                         let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
                         let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
                         if !rest.is_empty() {
-                            s.push_str(&format!(", {}", rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+                            s.push_str(&format!(
+                                ", {}",
+                                rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                            ));
                         }
                         s
                     }
                 };
-                lk_line = format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(&prog, result));
+                lk_line =
+                    format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(&prog, result));
             }
             Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
             Some(LkmmRun::Stopped(why)) => {
@@ -664,8 +696,22 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, 
         }
         if oargs.wanted() {
             // SARIF and HTML carry the SC findings and their traces
-            let findings = traces.iter().map(|(v, tok, tr)| kvet_report::Finding { violation: v.clone(), replay: tok.clone(), trace: tr.clone() }).collect();
-            checked.push(kvet_report::CheckedFile { path: name.clone(), src: src.clone(), prog: prog.clone(), verdict: verdict.clone(), states: sc_states, findings });
+            let findings = traces
+                .iter()
+                .map(|(v, tok, tr)| kvet_report::Finding {
+                    violation: v.clone(),
+                    replay: tok.clone(),
+                    trace: tr.clone(),
+                })
+                .collect();
+            checked.push(kvet_report::CheckedFile {
+                path: name.clone(),
+                src: src.clone(),
+                prog: prog.clone(),
+                verdict: verdict.clone(),
+                states: sc_states,
+                findings,
+            });
         }
         if json {
             let mut v = match sc_json {
@@ -677,7 +723,13 @@ fn check_cmd(files: &[PathBuf], opts: &Options, json: bool, oargs: &OutputArgs, 
                     x["model"] = "sc".into();
                 }
                 for w in &weak {
-                    vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(&prog, w, model.sc(), &src, kvet_ir::PRELUDE))?);
+                    vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(
+                        &prog,
+                        w,
+                        model.sc(),
+                        &src,
+                        kvet_ir::PRELUDE,
+                    ))?);
                 }
             }
             v["verdict"] = verdict.clone().into();

@@ -18,7 +18,10 @@ pub fn explore(prog: &Program, opts: &Options, name: &str) -> Exploration {
         return kvet_explore::explore(prog, opts);
     }
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr_with_hz(4));
-    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
     bar.set_prefix(name.to_string());
     let mut shown = false;
     let ex = kvet_explore::explore_with(prog, opts, &mut |p: &Progress| {

@@ -11,13 +11,23 @@ fn summary(src: &str) -> String {
     let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{}", e.message));
     let full = explore(&prog, &Options { reduce: false, ..Options::default() });
     let red = explore(&prog, &Options::default());
-    assert_eq!(full.outcomes.keys().collect::<Vec<_>>(), red.outcomes.keys().collect::<Vec<_>>(), "reduction changed the outcomes");
+    assert_eq!(
+        full.outcomes.keys().collect::<Vec<_>>(),
+        red.outcomes.keys().collect::<Vec<_>>(),
+        "reduction changed the outcomes"
+    );
     let kinds = |ex: &kvet_explore::Exploration| ex.violations.iter().map(|v| v.kind).collect::<Vec<_>>();
     assert_eq!(kinds(&full), kinds(&red), "reduction changed the findings");
     let outs: Vec<String> = full
         .outcomes
         .keys()
-        .map(|o| o.iter().enumerate().map(|(i, v)| format!("{}={}", prog.observed_name(&prog.observed[i]), prog.show_val(*v, true))).collect::<Vec<_>>().join(" "))
+        .map(|o| {
+            o.iter()
+                .enumerate()
+                .map(|(i, v)| format!("{}={}", prog.observed_name(&prog.observed[i]), prog.show_val(*v, true)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     let verdict = match &prog.quant {
         Some((_, c)) => {
@@ -128,10 +138,17 @@ fn two_plus_two_w_locked() {
 fn trace(src: &str, kind: ViolationKind) -> String {
     let prog = kvet_ir::compile(src).unwrap();
     let ex = explore(&prog, &Options::default());
-    let v = ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
+    let v =
+        ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
     let tr = replay(&prog, &v.path).unwrap();
     assert_eq!(tr.violation.as_ref().map(|x| x.kind), Some(kind));
-    let render = |tr: &kvet_explore::Trace| format!("{}{}\n", kvet_report::render_trace(&prog, tr, src, ""), kvet_report::verdict_line(tr).unwrap_or_default());
+    let render = |tr: &kvet_explore::Trace| {
+        format!(
+            "{}{}\n",
+            kvet_report::render_trace(&prog, tr, src, ""),
+            kvet_report::verdict_line(tr).unwrap_or_default()
+        )
+    };
     let text = render(&tr);
     let tok = kvet_explore::encode_token(&prog, &v.path);
     let path = kvet_explore::decode_token(&prog, &tok).unwrap();

@@ -6,7 +6,11 @@ use std::process::Command;
 
 fn kvet(args: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_kvet")).args(args).output().expect("run kvet");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn example(p: &str) -> String {
@@ -26,7 +30,10 @@ fn weak_memory_only_hang() {
     assert!(out.contains("(stale)") && out.contains("weak: [47] CPU1 reads sleeper = 0: CPU0's rcu_assign_pointer(sleeper, current) [28] is not yet visible"), "{out}");
     let (code, out, _) = kvet(&["check", "--model", "lkmm", &f]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(": HANG  executions ") && out.contains("[lkmm: hang]") && out.contains("hang (lkmm) in "), "{out}");
+    assert!(
+        out.contains(": HANG  executions ") && out.contains("[lkmm: hang]") && out.contains("hang (lkmm) in "),
+        "{out}"
+    );
     // the fixed version is verified under both
     let (code, out, _) = kvet(&["check", &example("kernel/set-current-state-fixed.kvet")]);
     assert_eq!(code, 0, "{out}");
@@ -57,7 +64,12 @@ fn unmodelled_construct_is_named_with_its_location() {
     // under both: the SC verdict stands, and the line says why the LKMM was not checked
     let (code, out, _) = kvet(&["check", &f]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(": DEADLOCK  states 23 ") && out.contains("lkmm: not checked: timer_irq() at ") && out.contains("irq-lock.kvet:23:2 is not modelled]"), "{out}");
+    assert!(
+        out.contains(": DEADLOCK  states 23 ")
+            && out.contains("lkmm: not checked: timer_irq() at ")
+            && out.contains("irq-lock.kvet:23:2 is not modelled]"),
+        "{out}"
+    );
 }
 
 #[test]

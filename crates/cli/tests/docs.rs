@@ -14,7 +14,11 @@ fn root() -> PathBuf {
 fn docs() -> Vec<PathBuf> {
     let r = root();
     let mut v = vec![r.join("README.md"), r.join("docs/language.md")];
-    let mut seeds: Vec<PathBuf> = std::fs::read_dir(r.join("examples/seeds")).unwrap().map(|e| e.unwrap().path().join("README.md")).filter(|p| p.exists()).collect();
+    let mut seeds: Vec<PathBuf> = std::fs::read_dir(r.join("examples/seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("README.md"))
+        .filter(|p| p.exists())
+        .collect();
     seeds.sort();
     v.extend(seeds);
     v
@@ -63,8 +67,16 @@ fn generated_blocks_are_kvets_output() {
                 i += 1;
                 continue;
             };
-            assert_eq!(lines.get(i + 1).copied(), Some("```text"), "{}:{}: a ```text block must follow the marker", doc.display(), i + 1);
-            let end = (i + 2..lines.len()).find(|&j| lines[j] == "```").unwrap_or_else(|| panic!("{}:{}: unclosed block", doc.display(), i + 1));
+            assert_eq!(
+                lines.get(i + 1).copied(),
+                Some("```text"),
+                "{}:{}: a ```text block must follow the marker",
+                doc.display(),
+                i + 1
+            );
+            let end = (i + 2..lines.len())
+                .find(|&j| lines[j] == "```")
+                .unwrap_or_else(|| panic!("{}:{}: unclosed block", doc.display(), i + 1));
             let have = lines[i + 2..end].join("\n");
             let argv: Vec<&str> = args.split_whitespace().collect();
             let (got, _) = kvet(&argv, &root());
@@ -91,7 +103,11 @@ fn generated_blocks_are_kvets_output() {
         }
     }
     assert!(blocks >= 7, "only {blocks} generated blocks");
-    assert!(update || stale.is_empty(), "stale generated docs (run UPDATE_EXPECT=1 cargo test -p kvet --test docs):\n{}", stale.join("\n"));
+    assert!(
+        update || stale.is_empty(),
+        "stale generated docs (run UPDATE_EXPECT=1 cargo test -p kvet --test docs):\n{}",
+        stale.join("\n")
+    );
 }
 
 /// Every replay token shown in the docs still replays.

@@ -29,7 +29,8 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The first-found bug kind, or "ok".
 fn verdict(src: &str) -> String {
-    let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{} at {:?}", e.message, kvet_syntax::line_col(src, e.span.lo)));
+    let prog = kvet_ir::compile(src)
+        .unwrap_or_else(|e| panic!("{} at {:?}", e.message, kvet_syntax::line_col(src, e.span.lo)));
     sc_verdict(&prog)
 }
 
@@ -43,7 +44,12 @@ const LKMM_SECONDS: f64 = 5.0;
 fn lkmm_verdict(src: &str) -> String {
     let prog = kvet_ir::compile(src).expect("compiles");
     let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
-    let opts = kvet_axiom::gen::GenOptions { deadlocks: true, kernel: true, max_seconds: Some(LKMM_SECONDS), ..Default::default() };
+    let opts = kvet_axiom::gen::GenOptions {
+        deadlocks: true,
+        kernel: true,
+        max_seconds: Some(LKMM_SECONDS),
+        ..Default::default()
+    };
     match kvet_axiom::gen::run(&prog, &model, &opts) {
         Ok(r) if r.deadlocks_partial => "timeout".to_string(),
         Ok(r) => {
@@ -85,8 +91,13 @@ fn sc_verdict(prog: &kvet_ir::Program) -> String {
         k
     };
     assert_eq!(names(&ex), names(&full), "reduction changed the findings");
-    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), full.outcomes.keys().collect::<Vec<_>>(), "reduction changed the outcomes");
-    let mut kinds: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
+    assert_eq!(
+        ex.outcomes.keys().collect::<Vec<_>>(),
+        full.outcomes.keys().collect::<Vec<_>>(),
+        "reduction changed the outcomes"
+    );
+    let mut kinds: Vec<_> =
+        ex.violations.iter().filter(|v| v.kind.is_bug()).map(|v| v.kind.name().to_lowercase()).collect();
     kinds.sort();
     kinds.dedup();
     if kinds.is_empty() {

@@ -16,7 +16,10 @@ fn check_one(bytes: &[u8]) {
         Err(e) => {
             // located: in the file (or the prelude), and rendered with it
             let lo = e.span.lo;
-            assert!(lo as usize <= src.len() || lo >= kvet_syntax::PRELUDE_BASE, "span {lo} beyond the file for\n{src}");
+            assert!(
+                lo as usize <= src.len() || lo >= kvet_syntax::PRELUDE_BASE,
+                "span {lo} beyond the file for\n{src}"
+            );
             let text = kvet_report::render_error("gen.kvet", &src, pre, &e, false);
             assert!(text.contains("gen.kvet:") || text.contains("<kvet prelude>"), "unlocated error {text} for\n{src}");
             return;

@@ -11,10 +11,7 @@ fn shared() -> PathBuf {
 }
 
 fn herd7(args: &[&str]) -> (String, String, i32) {
-    let o = Command::new(env!("CARGO_BIN_EXE_herd7"))
-        .args(args)
-        .output()
-        .expect("run herd7");
+    let o = Command::new(env!("CARGO_BIN_EXE_herd7")).args(args).output().expect("run herd7");
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -23,10 +20,7 @@ fn herd7(args: &[&str]) -> (String, String, i32) {
 }
 
 fn kvet(args: &[&str]) -> (String, String, i32) {
-    let o = Command::new(env!("CARGO_BIN_EXE_kvet"))
-        .args(args)
-        .output()
-        .expect("run kvet");
+    let o = Command::new(env!("CARGO_BIN_EXE_kvet")).args(args).output().expect("run kvet");
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -35,10 +29,7 @@ fn kvet(args: &[&str]) -> (String, String, i32) {
 }
 
 fn strip(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Time "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    s.lines().filter(|l| !l.starts_with("Time ")).map(|l| format!("{l}\n")).collect()
 }
 
 #[test]
@@ -61,15 +52,9 @@ fn catalogue_outputs_are_herd7s() {
     assert_eq!(blocks.len(), files.len());
     let mut bad = Vec::new();
     for (f, b) in files.iter().zip(&blocks) {
-        let want =
-            std::fs::read_to_string(format!("{}.expected", f.display())).expect("expected output");
+        let want = std::fs::read_to_string(format!("{}.expected", f.display())).expect("expected output");
         if strip(&want).trim_end() != strip(b).trim_end() {
-            bad.push(format!(
-                "{}:\n--- herd7\n{}--- kvet\n{}",
-                f.display(),
-                strip(&want),
-                strip(b)
-            ));
+            bad.push(format!("{}:\n--- herd7\n{}--- kvet\n{}", f.display(), strip(&want), strip(b)));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -82,10 +67,7 @@ fn kvet_herd7_is_the_herd7_binary() {
     let (a, _, ca) = herd7(&["-conf", "linux-kernel.cfg", &f]);
     let (b, _, cb) = kvet(&["herd7", "-conf", "linux-kernel.cfg", &f]);
     assert_eq!((strip(&a), ca), (strip(&b), cb));
-    assert!(
-        a.contains("Observation SB+fencembonceonces Never 0 3"),
-        "{a}"
-    );
+    assert!(a.contains("Observation SB+fencembonceonces Never 0 3"), "{a}");
 }
 
 #[test]
@@ -118,16 +100,10 @@ fn herd7_flag_errors() {
 #[test]
 fn herd7_models_and_options() {
     let lk = shared().join("lkmm");
-    let f = shared()
-        .join("litmus/herd-catalogue/SB+poonceonces.litmus")
-        .display()
-        .to_string();
+    let f = shared().join("litmus/herd-catalogue/SB+poonceonces.litmus").display().to_string();
     // the native SC model, and the interpreter on the cat files
     let (out, _, _) = herd7(&["-conf", &lk.join("sc-kernel.cfg").display().to_string(), &f]);
-    assert!(
-        out.contains("Observation SB+poonceonces Never 0 3"),
-        "{out}"
-    );
+    assert!(out.contains("Observation SB+poonceonces Never 0 3"), "{out}");
     let (out, err, _) = herd7(&[
         "-model",
         &lk.join("linux-kernel.cat").display().to_string(),
@@ -137,10 +113,7 @@ fn herd7_models_and_options() {
         "lkmmv2",
         &f,
     ]);
-    assert!(
-        out.contains("Observation SB+poonceonces Sometimes 1 3"),
-        "{out}{err}"
-    );
+    assert!(out.contains("Observation SB+poonceonces Sometimes 1 3"), "{out}{err}");
     let (out, _, _) = herd7(&["-speedcheck", "fast", &f]);
     assert!(out.contains("\nOk\n"), "{out}");
     let dir = std::env::temp_dir().join(format!("kvet-herd7-dot-{}", std::process::id()));
@@ -156,45 +129,21 @@ fn herd7_models_and_options() {
 fn litmus_lkmm_extras() {
     let lit = shared().join("litmus");
     // a self-deadlock: herd's block (nothing allowed), then kvet's line
-    let f = lit
-        .join("paulmck-manual/locked/self-deadlock.litmus")
-        .display()
-        .to_string();
+    let f = lit.join("paulmck-manual/locked/self-deadlock.litmus").display().to_string();
     let (out, _, code) = kvet(&["litmus", &f]);
     assert_eq!(code, 0, "Result: DEADLOCK is met");
-    assert!(
-        out.contains("Observation self-deadlock Never 0 0\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("\nDeadlock self-deadlock CPU0 waits in spin_lock(sl), which CPU0 itself holds\n"),
-        "{out}"
-    );
+    assert!(out.contains("Observation self-deadlock Never 0 0\n"), "{out}");
+    assert!(out.contains("\nDeadlock self-deadlock CPU0 waits in spin_lock(sl), which CPU0 itself holds\n"), "{out}");
     // old-style `{ spinlock_t l; }` init blocks, which herd7 rejects
-    let f = lit
-        .join("kernel/memory-model/MP+polocks.litmus")
-        .display()
-        .to_string();
+    let f = lit.join("kernel/memory-model/MP+polocks.litmus").display().to_string();
     let (out, err, _) = kvet(&["litmus", &f]);
-    assert!(
-        out.contains("Observation MP+polocks Never 0 3"),
-        "{out}{err}"
-    );
+    assert!(out.contains("Observation MP+polocks Never 0 3"), "{out}{err}");
     // --model sc, --dot
-    let f = lit
-        .join("herd-catalogue/MP+poonceonces.litmus")
-        .display()
-        .to_string();
+    let f = lit.join("herd-catalogue/MP+poonceonces.litmus").display().to_string();
     let (out, _, _) = kvet(&["litmus", "--model", "sc", &f]);
-    assert!(
-        out.contains("Observation MP+poonceonces Never 0 3"),
-        "{out}"
-    );
+    assert!(out.contains("Observation MP+poonceonces Never 0 3"), "{out}");
     let (out, _, _) = kvet(&["litmus", "--dot", &f]);
-    assert!(
-        out.contains("digraph \"MP+poonceonces\"") && out.contains("[label=rf"),
-        "{out}"
-    );
+    assert!(out.contains("digraph \"MP+poonceonces\"") && out.contains("[label=rf"), "{out}");
 }
 
 /// An unknown primitive is herd7's `Unknown macro` user error: a warning

@@ -13,18 +13,12 @@ fn herd7(args: &[&str]) -> (String, String, i32) {
 }
 
 fn strip(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Time ") && !l.starts_with("Hash="))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    s.lines().filter(|l| !l.starts_with("Time ") && !l.starts_with("Hash=")).map(|l| format!("{l}\n")).collect()
 }
 
 #[test]
 fn through_lets_sb_with_mb_through() {
-    let f = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/litmus/herd-catalogue/SB+fencembonceonces.litmus"
-    );
+    let f = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/litmus/herd-catalogue/SB+fencembonceonces.litmus");
     let want = "Test SB+fencembonceonces Allowed\nStates 4\n0:r0=0; 1:r0=0;\n0:r0=0; 1:r0=1;\n\
                 0:r0=1; 1:r0=0;\n0:r0=1; 1:r0=1;\nOk\nWitnesses\nPositive: 1 Negative: 3\n\
                 Condition exists (0:r0=0 /\\ 1:r0=0)\nObservation SB+fencembonceonces Sometimes 1 3\n\n";
@@ -37,5 +31,8 @@ fn through_lets_sb_with_mb_through() {
     assert!(out.contains("Observation SB+fencembonceonces Never 0 3\n"), "{out}");
     let (_, err, code) = herd7(&["-through", "some", f]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("herd7: wrong argument 'some'; option '-through' expects one of: all invalid none."), "{err}");
+    assert!(
+        err.starts_with("herd7: wrong argument 'some'; option '-through' expects one of: all invalid none."),
+        "{err}"
+    );
 }

@@ -52,7 +52,13 @@ fn bad_corpus_gives_located_errors() {
     files.sort();
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "kvet")) {
         let want = std::fs::read_to_string(f.with_extension("err")).expect("every bad input has a .err file");
-        let field = |k: &str| want.lines().find_map(|l| l.strip_prefix(k)).map(str::trim).unwrap_or_else(|| panic!("{}: no `{k}` line", f.display())).to_string();
+        let field = |k: &str| {
+            want.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("{}: no `{k}` line", f.display()))
+                .to_string()
+        };
         let name = f.file_name().unwrap().to_str().unwrap();
         let out = Command::new("sh")
             .current_dir(bad_dir())
@@ -74,12 +80,20 @@ fn generated_monsters_are_refused_cleanly() {
     std::fs::create_dir_all(&dir).unwrap();
     // 20,000 operands in one chain: once a stack overflow
     let chain = dir.join("chain.kvet");
-    std::fs::write(&chain, format!("C chain\n{{}}\nint x;\nP0(void) {{ int r = 0{}; WRITE_ONCE(x, r); }}\n", " + 1".repeat(20_000))).unwrap();
+    std::fs::write(
+        &chain,
+        format!("C chain\n{{}}\nint x;\nP0(void) {{ int r = 0{}; WRITE_ONCE(x, r); }}\n", " + 1".repeat(20_000)),
+    )
+    .unwrap();
     let out = kvet(&["check", chain.to_str().unwrap()]);
     assert_refused(&out, "chain.kvet", "4:", "this expression is too long");
     // 10 MB on one line: refused, and the excerpt is a window, not the line
     let long = dir.join("long.kvet");
-    std::fs::write(&long, format!("C long\n{{}}\nint x;\nP0(void) {{ int r = 0;{} WRITE_ONCE(x, r); }}\n", " r = r + 1;".repeat(900_000))).unwrap();
+    std::fs::write(
+        &long,
+        format!("C long\n{{}}\nint x;\nP0(void) {{ int r = 0;{} WRITE_ONCE(x, r); }}\n", " r = r + 1;".repeat(900_000)),
+    )
+    .unwrap();
     let out = kvet(&["check", long.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(out.stderr.len() < 4096, "a 10 MB line was printed whole ({} bytes)", out.stderr.len());
@@ -136,7 +150,10 @@ fn exit_codes_a_script_can_trust() {
     let out = kvet(&["check", "--model", "sc", "--max-states", "10", &big]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
     let o = text(&out.stdout);
-    assert!(o.contains("INCOMPLETE") && o.contains("not yet expanded") && !o.contains("Never") && !o.contains("Always"), "{o}");
+    assert!(
+        o.contains("INCOMPLETE") && o.contains("not yet expanded") && !o.contains("Never") && !o.contains("Always"),
+        "{o}"
+    );
     // a finding beats an incomplete search, bad input beats both
     assert_eq!(code(&["check", "--max-states", "10", &big, &bug]), Some(1));
     assert_eq!(code(&["check", "--max-states", "10", &big, &bug, &bad]), Some(2));
@@ -149,7 +166,8 @@ fn exit_codes_a_script_can_trust() {
 /// Peak RSS in MiB, as `--stats` prints it.
 fn peak_mib(out: &Output) -> f64 {
     let err = text(&out.stderr);
-    let line = err.lines().find(|l| l.contains("peak resident memory")).unwrap_or_else(|| panic!("no --stats line in\n{err}"));
+    let line =
+        err.lines().find(|l| l.contains("peak resident memory")).unwrap_or_else(|| panic!("no --stats line in\n{err}"));
     line.split_whitespace().rev().nth(1).unwrap().parse().unwrap()
 }
 
@@ -182,7 +200,18 @@ fn memory_bounds_hold_for_both_orders() {
     let peak = peak_mib(&out);
     assert!(peak <= 100.0 * 1.1, "BFS: peak RSS {peak} MiB over the 100 MiB bound");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
-    let out = kvet(&["check", "--model", "sc", "--stats", "--dfs", "--max-memory", "100", "--max-states", "300", big.to_str().unwrap()]);
+    let out = kvet(&[
+        "check",
+        "--model",
+        "sc",
+        "--stats",
+        "--dfs",
+        "--max-memory",
+        "100",
+        "--max-states",
+        "300",
+        big.to_str().unwrap(),
+    ]);
     let peak = peak_mib(&out);
     assert!(peak <= 100.0 * 1.1, "DFS: peak RSS {peak} MiB over the 100 MiB bound");
     // a bound smaller than the program itself stops at once, cleanly

@@ -81,7 +81,10 @@ fn seed_001_deadlock_page_in_chromium() {
     let cpus: Vec<&str> = sec.match_indices("<th class=\"cpu\">").map(|(i, _)| &sec[i + 16..i + 20]).collect();
     assert_eq!(cpus, ["CPU0", "CPU1", "CPU2"], "three CPU columns");
     assert!(sec.contains("<h3>deadlock</h3>"));
-    assert!(sec.contains("CPU0 waits in write_lock(tasklist_lock) for 1 reader(s), CPU1 waits for CPU0 to answer its IPI"), "the finding's message");
+    assert!(
+        sec.contains("CPU0 waits in write_lock(tasklist_lock) for 1 reader(s), CPU1 waits for CPU0 to answer its IPI"),
+        "the finding's message"
+    );
     // the script selected the finding's step: its source line is lit and
     // the state panel shows the locks
     assert!(sec.contains("step here sel") || sec.contains("here sel"), "the finding's step is selected");
@@ -90,7 +93,12 @@ fn seed_001_deadlock_page_in_chromium() {
     assert!(dom.contains("class=\"line hl\""), "the selected step's source line is highlighted");
 
     let shot = dir.join("seed-001.png");
-    run_chromium(&bin, &dir, &page, &[format!("--screenshot={}", shot.display()), "--window-size=1500,1100".to_string()]);
+    run_chromium(
+        &bin,
+        &dir,
+        &page,
+        &[format!("--screenshot={}", shot.display()), "--window-size=1500,1100".to_string()],
+    );
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a PNG screenshot");
     if let Some(keep) = std::env::var_os("KVET_SCREENSHOT") {

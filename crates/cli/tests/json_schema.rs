@@ -26,11 +26,16 @@ fn type_ok(t: &str, v: &Value) -> bool {
 
 fn validate(s: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
     for k in s.as_object().unwrap().keys() {
-        assert!(["type", "required", "properties", "items", "minimum", "pattern"].contains(&k.as_str()), "schema keyword {k} unknown to the validator");
+        assert!(
+            ["type", "required", "properties", "items", "minimum", "pattern"].contains(&k.as_str()),
+            "schema keyword {k} unknown to the validator"
+        );
     }
     match &s["type"] {
         Value::String(t) if !type_ok(t, v) => errs.push(format!("{at}: not a {t}: {v}")),
-        Value::Array(ts) if !ts.iter().any(|t| type_ok(t.as_str().unwrap(), v)) => errs.push(format!("{at}: none of {ts:?}: {v}")),
+        Value::Array(ts) if !ts.iter().any(|t| type_ok(t.as_str().unwrap(), v)) => {
+            errs.push(format!("{at}: none of {ts:?}: {v}"))
+        }
         _ => {}
     }
     if let (Some(req), Some(o)) = (s["required"].as_array(), v.as_object()) {

@@ -7,7 +7,8 @@ use kvet_explore::{explore, Options};
 /// The sorted kinds kvet finds, or "ok".
 fn kinds(body: &str) -> String {
     let src = format!("C t\n{{}}\n{body}");
-    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
+    let prog = kvet_ir::compile(&src)
+        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
     let ex = explore(&prog, &Options::default());
     let full = explore(&prog, &Options { reduce: false, ..Options::default() });
     let mut k: Vec<String> = ex.violations.iter().map(|v| v.kind.name().to_string()).collect();
@@ -33,7 +34,12 @@ fn irq_handler_fires_only_with_irqs_on() {
     // the handler can fire between the two writes only if irqs are on
     let h = "IRQ(0) void h(void) { BUG_ON(READ_ONCE(x) == 1); }\n";
     check(&format!("int x;\nP0(void) {{ WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); }}\n{h}"), "BUG");
-    check(&format!("int x;\nP0(void) {{ local_irq_disable(); WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); local_irq_enable(); }}\n{h}"), "ok");
+    check(
+        &format!(
+            "int x;\nP0(void) {{ local_irq_disable(); WRITE_ONCE(x, 1); WRITE_ONCE(x, 0); local_irq_enable(); }}\n{h}"
+        ),
+        "ok",
+    );
 }
 
 #[test]
@@ -110,8 +116,14 @@ fn task_struct_dies_at_exit() {
 fn heap_reuse_double_free_and_scope() {
     // freed memory is handed out again: a stale pointer sees the new data
     check("struct obj { int v; };\nP0(void) { struct obj *a = kmalloc(sizeof(*a), GFP_KERNEL); struct obj *b; a->v = 1; kfree(a); b = kmalloc(sizeof(*b), GFP_KERNEL); BUG_ON(b != a); b->v = 2; kfree(b); }\n", "ok");
-    check("struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); kfree(a); }\n", "double free");
-    check("struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); a->v = 1; }\n", "use-after-free");
+    check(
+        "struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); kfree(a); }\n",
+        "double free",
+    );
+    check(
+        "struct obj { int v; };\nP0(void) { struct obj *a = kzalloc(sizeof(*a), GFP_KERNEL); kfree(a); a->v = 1; }\n",
+        "use-after-free",
+    );
     check("int *p;\nvoid f(void) { int local = 1; WRITE_ONCE(p, &local); }\nP0(void) { f(); }\nP1(void) { int *q = READ_ONCE(p); if (q) WRITE_ONCE(*q, 2); }\n", "use-after-scope");
     check("struct obj { int v; };\nP0(void) { struct obj *a = NULL; a->v = 1; }\n", "NULL dereference");
 }
@@ -220,7 +232,10 @@ fn call_rcu_runs_its_callback_after_a_grace_period() {
     // the callback runs in softirq context: a lock it shares with task
     // context must be taken with bottom halves off there
     let cb = "spinlock_t l; int n;\nstruct obj { int v; struct rcu_head rcu; }; struct obj o;\nvoid cb(struct rcu_head *head) { spin_lock(&l); n++; spin_unlock(&l); }\n";
-    check(&format!("{cb}P0(void) {{ call_rcu(&o.rcu, cb); spin_lock(&l); n++; spin_unlock(&l); }}\n"), "deadlock, inconsistent lock state");
+    check(
+        &format!("{cb}P0(void) {{ call_rcu(&o.rcu, cb); spin_lock(&l); n++; spin_unlock(&l); }}\n"),
+        "deadlock, inconsistent lock state",
+    );
     check(&format!("{cb}P0(void) {{ call_rcu(&o.rcu, cb); spin_lock_bh(&l); n++; spin_unlock_bh(&l); }}\n"), "ok");
     // the callback runs after the grace period, never before it
     let order = "int x; struct rcu_head h;\nvoid cb(struct rcu_head *head) { BUG_ON(READ_ONCE(x) != 2); }\nP0(void) { rcu_read_lock(); WRITE_ONCE(x, 1); WRITE_ONCE(x, 2); rcu_read_unlock(); }\nP1(void) { if (READ_ONCE(x) == 1) call_rcu(&h, cb); }\n";

@@ -7,7 +7,8 @@ use kvet_explore::{explore, Options};
 /// The sorted kinds kvet finds, or "ok".
 fn kinds(body: &str) -> String {
     let src = format!("C t\n{{}}\n{body}");
-    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
+    let prog = kvet_ir::compile(&src)
+        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
     let ex = explore(&prog, &Options::default());
     let full = explore(&prog, &Options { reduce: false, ..Options::default() });
     let mut k: Vec<String> = ex.violations.iter().map(|v| v.kind.name().to_string()).collect();
@@ -135,7 +136,10 @@ fn is_err_on_a_valid_pointer_is_false() {
     // include/linux/err.h: an unsigned compare against -MAX_ERRNO
     check("int x;\nP0(void) { int *p = &x; void *q = ERR_PTR(-ENOMEM); BUG_ON(IS_ERR(p)); BUG_ON(!IS_ERR(q)); BUG_ON(PTR_ERR(q) != -ENOMEM); BUG_ON(IS_ERR_OR_NULL(p)); BUG_ON(!IS_ERR_OR_NULL(NULL)); BUG_ON(PTR_ERR_OR_ZERO(p)); }\n", "ok");
     // an error pointer dereferenced is an invalid access
-    check("struct s { int v; };\nP0(void) { struct s *p = ERR_PTR(-ENOMEM); WRITE_ONCE(p->v, 1); }\n", "invalid access");
+    check(
+        "struct s { int v; };\nP0(void) { struct s *p = ERR_PTR(-ENOMEM); WRITE_ONCE(p->v, 1); }\n",
+        "invalid access",
+    );
 }
 
 #[test]
@@ -160,7 +164,10 @@ fn pointers_compare_as_unsigned_addresses() {
 #[test]
 fn shifts_out_of_bounds_are_ubsan_findings() {
     check("int n = 32;\nP0(void) { unsigned int u = 1; int k = READ_ONCE(n); u = u << k; }\n", "UBSAN");
-    check("int n = 31;\nP0(void) { unsigned int u = 1; int k = READ_ONCE(n); u = u << k; BUG_ON(u != 2147483648); }\n", "ok");
+    check(
+        "int n = 31;\nP0(void) { unsigned int u = 1; int k = READ_ONCE(n); u = u << k; BUG_ON(u != 2147483648); }\n",
+        "ok",
+    );
     check("int n = -1;\nP0(void) { long v = 1; int k = READ_ONCE(n); v = v >> k; }\n", "UBSAN");
     check("int n = 40;\nP0(void) { unsigned long v = 1; int k = READ_ONCE(n); v = v << k; BUG_ON(v != 1099511627776); }\n", "ok");
     check("P0(void) { unsigned long v = 1; v = v << 64; }\n", "UBSAN");
@@ -169,7 +176,10 @@ fn shifts_out_of_bounds_are_ubsan_findings() {
 #[test]
 fn schedule_timeout_is_not_a_hang() {
     // nobody wakes the task: the timer does, and schedule_timeout() says 0
-    check("P0(void) { set_current_state(TASK_UNINTERRUPTIBLE); long left = schedule_timeout(10); BUG_ON(left != 0); }\n", "ok");
+    check(
+        "P0(void) { set_current_state(TASK_UNINTERRUPTIBLE); long left = schedule_timeout(10); BUG_ON(left != 0); }\n",
+        "ok",
+    );
     // an endless timeout is schedule(): a lost wake-up is a hang
     check("P0(void) { set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(MAX_SCHEDULE_TIMEOUT); }\n", "hang");
     // woken before the timer: the time left is returned
@@ -262,14 +272,21 @@ fn lockdep_assertions_on_every_path() {
     let body = "spinlock_t l;\nint x, y;\nstatic void update(void) { lockdep_assert_held(&l); x++; }\n\
         P0(void) { spin_lock(&l); update(); spin_unlock(&l); if (READ_ONCE(y)) update(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
     check(body, "WARNING");
-    assert!(message(body).contains("WARNING: `lockdep_assert_held(&l)` fails: CPU0 does not hold l"), "{}", message(body));
+    assert!(
+        message(body).contains("WARNING: `lockdep_assert_held(&l)` fails: CPU0 does not hold l"),
+        "{}",
+        message(body)
+    );
     check("spinlock_t l;\nint x;\nstatic void update(void) { lockdep_assert_held(&l); x++; }\nP0(void) { spin_lock(&l); update(); spin_unlock(&l); }\n", "ok");
     // read and write forms, not-held
     check("rwlock_t l;\nP0(void) { read_lock(&l); lockdep_assert_held(&l); lockdep_assert_held_read(&l); read_unlock(&l); lockdep_assert_not_held(&l); }\n", "ok");
     check("rwlock_t l;\nP0(void) { read_lock(&l); lockdep_assert_held_write(&l); read_unlock(&l); }\n", "WARNING");
     check("struct mutex m;\nP0(void) { mutex_lock(&m); lockdep_assert_held(&m); mutex_unlock(&m); }\nP1(void) { lockdep_assert_not_held(&m); }\n", "ok");
     // held by another CPU is not held
-    check("spinlock_t l;\nP0(void) { spin_lock(&l); spin_unlock(&l); }\nP1(void) { lockdep_assert_held(&l); }\n", "WARNING");
+    check(
+        "spinlock_t l;\nP0(void) { spin_lock(&l); spin_unlock(&l); }\nP1(void) { lockdep_assert_held(&l); }\n",
+        "WARNING",
+    );
     // interrupt state
     check("P0(void) { unsigned long f; local_irq_save(f); lockdep_assert_irqs_disabled(); local_irq_restore(f); lockdep_assert_irqs_enabled(); }\n", "ok");
     check("P0(void) { lockdep_assert_irqs_disabled(); }\n", "WARNING");
@@ -279,8 +296,12 @@ fn lockdep_assertions_on_every_path() {
 #[test]
 fn might_sleep_in_atomic_context() {
     check("spinlock_t l;\nstatic void alloc_buf(void) { might_sleep(); }\nP0(void) { alloc_buf(); spin_lock(&l); alloc_buf(); spin_unlock(&l); }\n", "sleeping in atomic context");
-    assert!(message("P0(void) { rcu_read_lock(); might_sleep(); rcu_read_unlock(); }\n").starts_with("BUG: sleeping function called from invalid context: `might_sleep()` on CPU0 inside an RCU"));
-    check("P0(void) { might_sleep(); might_sleep_if(0); local_irq_disable(); might_sleep_if(0); local_irq_enable(); }\n", "ok");
+    assert!(message("P0(void) { rcu_read_lock(); might_sleep(); rcu_read_unlock(); }\n")
+        .starts_with("BUG: sleeping function called from invalid context: `might_sleep()` on CPU0 inside an RCU"));
+    check(
+        "P0(void) { might_sleep(); might_sleep_if(0); local_irq_disable(); might_sleep_if(0); local_irq_enable(); }\n",
+        "ok",
+    );
 }
 
 #[test]
@@ -301,7 +322,11 @@ fn polling_loops_are_waits() {
     // a polling loop while holding the lock the other side needs
     let body = "int done; spinlock_t l;\nP0(void) { spin_lock(&l); while (!READ_ONCE(done)) cpu_relax(); spin_unlock(&l); }\nP1(void) { spin_lock(&l); WRITE_ONCE(done, 1); spin_unlock(&l); }\n";
     check(body, "deadlock");
-    assert!(message(body).contains("CPU0 polls in a loop (`READ_ONCE(done)`) that nothing will end"), "{}", message(body));
+    assert!(
+        message(body).contains("CPU0 polls in a loop (`READ_ONCE(done)`) that nothing will end"),
+        "{}",
+        message(body)
+    );
     // a del_timer_sync()-style retry loop, several steps per iteration
     let body = "int running = 1; spinlock_t base_lock; spinlock_t l;\n\
         static int try_to_del(void) { int ret = -1; spin_lock(&base_lock); if (!READ_ONCE(running)) ret = 1; spin_unlock(&base_lock); return ret; }\n\
@@ -316,8 +341,14 @@ fn polling_loops_are_waits() {
     check(body, "ok");
     // a lone polling loop on a flag nobody sets: a hang
     check("int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\n", "hang");
-    check("int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL != 0); }\nP1(void) { WRITE_ONCE(flag, 2); }\n", "ok");
-    check("int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL == 3); }\nP1(void) { WRITE_ONCE(flag, 2); }\n", "hang");
+    check(
+        "int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL != 0); }\nP1(void) { WRITE_ONCE(flag, 2); }\n",
+        "ok",
+    );
+    check(
+        "int flag;\nP0(void) { int v = smp_cond_load_acquire(&flag, VAL == 3); }\nP1(void) { WRITE_ONCE(flag, 2); }\n",
+        "hang",
+    );
     // two CPUs waiting for each other's flags
     check("int a, b;\nP0(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); }\nP1(void) { while (!READ_ONCE(a)) cpu_relax(); WRITE_ONCE(b, 1); }\n", "hang");
     // a polling loop that does end
@@ -329,7 +360,11 @@ fn sparse_lock_annotations_are_checked() {
     let body = "spinlock_t l;\nint x, y;\nstatic void update(void) __must_hold(&l) { x++; }\n\
         P0(void) { spin_lock(&l); update(); spin_unlock(&l); if (READ_ONCE(y)) update(); }\nP1(void) { WRITE_ONCE(y, 1); }\n";
     check(body, "WARNING");
-    assert!(message(body).contains("`__must_hold(&l) at the entry of update()` fails: CPU0 does not hold l"), "{}", message(body));
+    assert!(
+        message(body).contains("`__must_hold(&l) at the entry of update()` fails: CPU0 does not hold l"),
+        "{}",
+        message(body)
+    );
     // __acquires / __releases through a parameter; RCU contexts are not locks
     let body = "struct dev { spinlock_t lock; int v; };\nstruct dev d;\n\
         static void grab(struct dev *p) __acquires(&p->lock) { spin_lock(&p->lock); }\n\

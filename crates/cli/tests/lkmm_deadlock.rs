@@ -51,10 +51,7 @@ fn run(bin: &str, args: &[&str]) -> String {
 /// The output without the machine-dependent `Time` line and the `Hash=`
 /// line (checked by herd7_cli.rs).
 fn strip(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Time ") && !l.starts_with("Hash="))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    s.lines().filter(|l| !l.starts_with("Time ") && !l.starts_with("Hash=")).map(|l| format!("{l}\n")).collect()
 }
 
 fn both(name: &str, text: &str) -> String {

@@ -12,7 +12,11 @@ fn seed_001_sarif_is_sarif_2_1_0() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("001.sarif");
     let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seeds/001-tasklist-ipi/buggy.kvet");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet")).args(["check", seed, "--sarif"]).arg(&out).output().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(["check", seed, "--sarif"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let text = std::fs::read_to_string(&out).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
@@ -36,7 +40,10 @@ fn seed_001_sarif_is_sarif_2_1_0() {
     let flows = r["codeFlows"][0]["threadFlows"].as_array().unwrap();
     let ids: Vec<&str> = flows.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["CPU0", "CPU1", "CPU2"]);
-    let mut order: Vec<u64> = flows.iter().flat_map(|f| f["locations"].as_array().unwrap().iter().map(|l| l["executionOrder"].as_u64().unwrap())).collect();
+    let mut order: Vec<u64> = flows
+        .iter()
+        .flat_map(|f| f["locations"].as_array().unwrap().iter().map(|l| l["executionOrder"].as_u64().unwrap()))
+        .collect();
     order.sort();
     assert_eq!(order, (1..=order.len() as u64).collect::<Vec<_>>());
     let _ = std::fs::remove_dir_all(&dir);

@@ -14,7 +14,8 @@ struct Run {
 
 fn run(preempt: bool, body: &str) -> Run {
     let src = format!("C t\n{}{{}}\n{body}", if preempt { "Preempt=yes\n" } else { "" });
-    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
+    let prog = kvet_ir::compile(&src)
+        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
     let ex = explore(&prog, &Options::default());
     let full = explore(&prog, &Options { reduce: false, ..Options::default() });
     assert!(ex.complete && full.complete, "search incomplete\n{src}");
@@ -25,9 +26,18 @@ fn run(preempt: bool, body: &str) -> Run {
         k
     };
     assert_eq!(names(&ex), names(&full), "reduction changed the findings\n{src}");
-    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), full.outcomes.keys().collect::<Vec<_>>(), "reduction changed the outcomes\n{src}");
+    assert_eq!(
+        ex.outcomes.keys().collect::<Vec<_>>(),
+        full.outcomes.keys().collect::<Vec<_>>(),
+        "reduction changed the outcomes\n{src}"
+    );
     let k = names(&ex);
-    Run { kinds: if k.is_empty() { "ok".into() } else { k.join(", ") }, states: ex.states, full_states: full.states, outcomes: ex.outcomes.len() }
+    Run {
+        kinds: if k.is_empty() { "ok".into() } else { k.join(", ") },
+        states: ex.states,
+        full_states: full.states,
+        outcomes: ex.outcomes.len(),
+    }
 }
 
 fn check(body: &str, expected: &str) {
@@ -72,7 +82,7 @@ fn a_woken_task_becomes_runnable() {
     // tested before the task state is set: the wake-up can be lost
     let body = "int done; struct task_struct *waiter;\nP0(void) { WRITE_ONCE(waiter, current); if (!READ_ONCE(done)) { set_current_state(TASK_UNINTERRUPTIBLE); schedule(); } }\nTASK(0) void waker(void) { struct task_struct *w = READ_ONCE(waiter); WRITE_ONCE(done, 1); if (w) wake_up_process(w); }\n";
     check(body, "ok"); // same CPU, no preemption: the waker cannot run in between
-    // (the waker may also wake P0 after it exited: it holds no reference)
+                       // (the waker may also wake P0 after it exited: it holds no reference)
     check_preempt(body, "hang, use-after-free");
 }
 
@@ -108,7 +118,9 @@ fn kthread_park_and_unpark() {
 
 #[test]
 fn preemption_and_per_cpu_data() {
-    let inc = |how: &str| format!("DEFINE_PER_CPU(int, nr); DECLARE_COMPLETION(done);\nP0(void) {{ {how}; wait_for_completion(&done); assert(per_cpu(nr, 0) == 2); }}\nTASK(0) void t(void) {{ this_cpu_inc(nr); complete(&done); }}\n");
+    let inc = |how: &str| {
+        format!("DEFINE_PER_CPU(int, nr); DECLARE_COMPLETION(done);\nP0(void) {{ {how}; wait_for_completion(&done); assert(per_cpu(nr, 0) == 2); }}\nTASK(0) void t(void) {{ this_cpu_inc(nr); complete(&done); }}\n")
+    };
     let plain = inc("__this_cpu_inc(nr)");
     check(&plain, "ok");
     check_preempt(&plain, "assertion failure, data race");
@@ -122,7 +134,8 @@ fn preemption_and_per_cpu_data() {
     // sleeping with preemption disabled
     check("P0(void) { preempt_disable(); schedule(); preempt_enable(); }\n", "sleeping in atomic context");
     check("P0(void) { preempt_enable(); }\n", "lock misuse");
-    let r = run(false, "int c;\nP0(void) { preempt_disable(); c = preempt_count(); preempt_enable(); }\nexists (c=1)\n");
+    let r =
+        run(false, "int c;\nP0(void) { preempt_disable(); c = preempt_count(); preempt_enable(); }\nexists (c=1)\n");
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
 }
 
@@ -130,9 +143,17 @@ fn preemption_and_per_cpu_data() {
 fn timers() {
     let cb = "struct timer_list t; spinlock_t l; int fired;\nstatic void cb(struct timer_list *tl) { spin_lock(&l); WRITE_ONCE(fired, 1); spin_unlock(&l); }\n";
     // the callback runs later, in softirq context, on the timer's CPU
-    check(&format!("{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); }}\nexists (fired=1)\n"), "ok");
+    check(
+        &format!("{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); }}\nexists (fired=1)\n"),
+        "ok",
+    );
     // ... so a lock it shares with task context needs spin_lock_bh()
-    check(&format!("{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); spin_lock(&l); spin_unlock(&l); }}\n"), "deadlock, inconsistent lock state");
+    check(
+        &format!(
+            "{cb}P0(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, jiffies + HZ); spin_lock(&l); spin_unlock(&l); }}\n"
+        ),
+        "deadlock, inconsistent lock state",
+    );
     // del_timer_sync() under the lock the callback takes
     let body = format!("{cb}DECLARE_COMPLETION(armed);\nP0(void) {{ wait_for_completion(&armed); spin_lock_bh(&l); del_timer_sync(&t); spin_unlock_bh(&l); }}\nP1(void) {{ timer_setup(&t, cb, 0); mod_timer(&t, 1); complete(&armed); }}\n");
     check(&body, "deadlock, lock-order inversion");
@@ -159,14 +180,22 @@ fn workqueues() {
     let r = run(false, &format!("{w}P0(void) {{ int a, b; INIT_WORK(&w, fn); a = queue_work(system_wq, &w); b = queue_work(system_wq, &w); }}\nexists (0:a=1 /\\ 0:b=1)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
     // flush_work() waits for it
-    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_work(&w); assert(READ_ONCE(ran) == 1); }}\n"), "ok");
+    check(
+        &format!(
+            "{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_work(&w); assert(READ_ONCE(ran) == 1); }}\n"
+        ),
+        "ok",
+    );
     check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_workqueue(system_wq); assert(READ_ONCE(ran) == 1); }}\n"), "ok");
     // cancel_work_sync(): afterwards the item neither runs nor is running
     check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work_sync(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
     check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "assertion failure");
     // delayed work: a timer queues it
     let d = "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\n";
-    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); }}\nforall (ran=1)\n"));
+    let r = run(
+        false,
+        &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); }}\nforall (ran=1)\n"),
+    );
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
     check(&format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); cancel_delayed_work_sync(&dw); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
 }

@@ -8,7 +8,8 @@ use kvet_report::{level_rows, TraceLevel};
 fn first(src: &str, kind: ViolationKind) -> (kvet_ir::Program, kvet_explore::Trace) {
     let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{}", e.message));
     let ex = explore(&prog, &Options::default());
-    let v = ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
+    let v =
+        ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
     let tr = replay(&prog, &v.path).unwrap();
     (prog, tr)
 }
@@ -27,7 +28,10 @@ fn locals_die_at_the_closing_brace() {
     for level in [TraceLevel::Full, TraceLevel::Scenario] {
         let (rows, _) = rows(src, ViolationKind::UseAfterScope, level);
         assert!(rows.iter().all(|(t, _)| !t.contains("WRITE_ONCE(stop, 5)")), "{rows:#?}");
-        assert!(rows.contains(&("return from f(): its locals go out of scope".to_string(), "12".to_string())), "{rows:#?}");
+        assert!(
+            rows.contains(&("return from f(): its locals go out of scope".to_string(), "12".to_string())),
+            "{rows:#?}"
+        );
     }
 }
 
@@ -35,7 +39,8 @@ fn locals_die_at_the_closing_brace() {
 fn parenthesised_postfix_keeps_its_parenthesis() {
     let src = "C t\n{}\nint x;\nP0(void) { int *p = &x; (*p)++; }\nP1(void) { int *p = &x; (*p)++; }\n";
     let prog = kvet_ir::compile(src).unwrap();
-    let texts: Vec<&str> = prog.threads[0].body.steps.iter().map(|s| s.text.as_str()).filter(|t| !t.is_empty()).collect();
+    let texts: Vec<&str> =
+        prog.threads[0].body.steps.iter().map(|s| s.text.as_str()).filter(|t| !t.is_empty()).collect();
     assert!(texts.contains(&"(*p)++"), "{texts:?}");
     assert!(texts.iter().all(|t| !t.starts_with("*p)")), "{texts:?}");
 }
@@ -69,7 +74,8 @@ fn lockdep_names_the_handlers_cpu_as_such() {
     let src = "C t\n{}\nspinlock_t lock;\nint counter;\nP0(void) { spin_lock(&lock); counter++; spin_unlock(&lock); }\nP1(void) { }\nIRQ(1) void timer_irq(void) { spin_lock(&lock); counter++; spin_unlock(&lock); }\n";
     let prog = kvet_ir::compile(src).unwrap();
     let ex = explore(&prog, &Options::default());
-    let msgs: Vec<&str> = ex.violations.iter().filter(|v| v.kind == ViolationKind::Lockdep).map(|v| v.message.as_str()).collect();
+    let msgs: Vec<&str> =
+        ex.violations.iter().filter(|v| v.kind == ViolationKind::Lockdep).map(|v| v.message.as_str()).collect();
     assert!(!msgs.is_empty());
     for m in msgs {
         assert!(!m.contains("held with interrupts enabled on CPU1"), "{m}");
@@ -116,7 +122,11 @@ fn lock_order_prints_the_whole_chain() {
 /// Seed 000's default trace fits on one screen.
 #[test]
 fn seed_000_trace_is_short() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seeds/000-unlock-page-wake/buggy.kvet")).unwrap();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/seeds/000-unlock-page-wake/buggy.kvet"
+    ))
+    .unwrap();
     let (prog, tr) = first(&src, ViolationKind::UseAfterFree);
     let text = kvet_report::render_trace(&prog, &tr, &src, kvet_ir::PRELUDE);
     assert!(text.lines().count() < 25, "{text}");
@@ -137,7 +147,11 @@ fn progress_is_reported_and_silent_when_piped() {
     let mut seen = Vec::new();
     let with = kvet_explore::explore_with(&prog, &Options::default(), &mut |p| seen.push(*p));
     assert_eq!((plain.states, plain.transitions, plain.depth), (with.states, with.transitions, with.depth));
-    assert!(!seen.is_empty() && seen.len() as u64 <= plain.states / 4096, "at most one report per 4096 states: {}", seen.len());
+    assert!(
+        !seen.is_empty() && seen.len() as u64 <= plain.states / 4096,
+        "at most one report per 4096 states: {}",
+        seen.len()
+    );
     assert!(seen.windows(2).all(|w| w[0].states < w[1].states && w[0].elapsed_secs <= w[1].elapsed_secs));
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet")).args(["check", path]).output().unwrap();
     assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -136,7 +136,15 @@ impl Machine<'_> {
         Status::Blocked(Wait::Lock(c, kind))
     }
 
-    pub(crate) fn acquire<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, c: usize, kind: LockKind, tr: &mut T) -> bool {
+    pub(crate) fn acquire<T: Tracer>(
+        &self,
+        s: &mut [i64],
+        t: usize,
+        pc: u32,
+        c: usize,
+        kind: LockKind,
+        tr: &mut T,
+    ) -> bool {
         if !self.can_acquire(s, t, c as u32, kind) {
             // a writer queues behind the readers
             s[c] |= (t as i64 + 1) << WAITER_SHIFT;
@@ -145,7 +153,9 @@ impl Machine<'_> {
         let ctx = self.ctx(s, t) as i64;
         match kind {
             LockKind::Spin | LockKind::Mutex => s[c] = (t as i64 + 1) | ctx << CTX_SHIFT,
-            LockKind::Write | LockKind::SemWrite => s[c] = (s[c] & !(HOLDER | WAITER | 3 << CTX_SHIFT)) | (t as i64 + 1) | ctx << CTX_SHIFT,
+            LockKind::Write | LockKind::SemWrite => {
+                s[c] = (s[c] & !(HOLDER | WAITER | 3 << CTX_SHIFT)) | (t as i64 + 1) | ctx << CTX_SHIFT
+            }
             LockKind::Read | LockKind::SemRead => {
                 s[c] += READER;
                 if let Some(k) = self.class(c) {
@@ -336,7 +346,8 @@ impl Machine<'_> {
             // so now; else its handler takes it now and the holder was
             // earlier
             let host = self.layout.host[t];
-            let holder = if (u & !old) & pair.1 != 0 { lockdep::Holder::Now(host) } else { lockdep::Holder::Earlier(host) };
+            let holder =
+                if (u & !old) & pair.1 != 0 { lockdep::Holder::Now(host) } else { lockdep::Holder::Earlier(host) };
             let msg = lockdep::message(pair, &self.class_name(k), holder);
             tr.warn(self.violation(ViolationKind::Lockdep, t, pc, msg));
         }
@@ -361,7 +372,9 @@ impl Machine<'_> {
                 continue;
             }
             match self.lock_list[k].1 {
-                LockTy::Rw if reads & (1 << k) != 0 => self.lockdep_usage(s, t, pc, k, lockdep::read_form(HARDIRQ_ON), tr),
+                LockTy::Rw if reads & (1 << k) != 0 => {
+                    self.lockdep_usage(s, t, pc, k, lockdep::read_form(HARDIRQ_ON), tr)
+                }
                 LockTy::Rwsem if reads & (1 << k) != 0 => {}
                 _ => self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr),
             }
@@ -394,7 +407,9 @@ impl Machine<'_> {
             },
             // the timer may fire at any point: only an endless timeout sleeps
             Instr::ScheduleTimeout { timeout, .. } => match self.prog.threads[t].task {
-                Some(task) if s[task as usize] != 0 && self.val(s, t, timeout) == MAX_SCHEDULE_TIMEOUT => Status::Blocked(Wait::Sleep),
+                Some(task) if s[task as usize] != 0 && self.val(s, t, timeout) == MAX_SCHEDULE_TIMEOUT => {
+                    Status::Blocked(Wait::Sleep)
+                }
                 _ => Status::Enabled,
             },
             Instr::WaitCompletion { addr } => match self.cell(s, t, addr) {
@@ -451,7 +466,14 @@ impl Machine<'_> {
     /// Execute a kernel-model instruction at `pc`; `base` is the pc slot.
     /// Sets the next pc; returns whether the thread moved on (and so its
     /// local code must run).
-    pub(crate) fn kernel_step<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, base: usize, tr: &mut T) -> Result<bool, Violation> {
+    pub(crate) fn kernel_step<T: Tracer>(
+        &self,
+        s: &mut [i64],
+        t: usize,
+        pc: u32,
+        base: usize,
+        tr: &mut T,
+    ) -> Result<bool, Violation> {
         let cb = self.layout.cpu[t];
         let mut next = pc + 1;
         let mut detail = Detail::None;
@@ -483,7 +505,12 @@ impl Machine<'_> {
             Instr::BhDisable => s[cb + BH] += 1,
             Instr::BhEnable => {
                 if s[cb + BH] == 0 {
-                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, "local_bh_enable() without local_bh_disable()".into()));
+                    tr.warn(self.violation(
+                        ViolationKind::LockMisuse,
+                        t,
+                        pc,
+                        "local_bh_enable() without local_bh_disable()".into(),
+                    ));
                 } else {
                     s[cb + BH] -= 1;
                 }
@@ -569,11 +596,20 @@ impl Machine<'_> {
                 let v = self.val(s, t, cache);
                 let pool = ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells).map(|c| s[c as usize] - 1);
                 match pool {
-                    Some(k) if (0..self.prog.pools.len() as i64).contains(&k) && self.prog.object_of(ptr_cell(v).unwrap_or(0)).is_some_and(|o| o.kind == ObjKind::Static) => {
+                    Some(k)
+                        if (0..self.prog.pools.len() as i64).contains(&k)
+                            && self
+                                .prog
+                                .object_of(ptr_cell(v).unwrap_or(0))
+                                .is_some_and(|o| o.kind == ObjKind::Static) =>
+                    {
                         detail = self.alloc(s, t, pc, dst, k as usize, zero)?;
                     }
                     _ => {
-                        let msg = format!("kmem_cache_alloc from {}, which is not a kmem_cache", self.prog.show_val(v, false));
+                        let msg = format!(
+                            "kmem_cache_alloc from {}, which is not a kmem_cache",
+                            self.prog.show_val(v, false)
+                        );
                         return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
                     }
                 }
@@ -583,20 +619,31 @@ impl Machine<'_> {
                 if v != 0 {
                     let o = ptr_cell(v).and_then(|c| self.prog.object_of(c));
                     match o {
-                        Some(o) if o.base as i64 == (v & (PTR_TAG - 1)) && matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)) => {
+                        Some(o)
+                            if o.base as i64 == (v & (PTR_TAG - 1))
+                                && matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)) =>
+                        {
                             let st = o.status.map_or(0, |x| x as usize);
                             if s[st] == LIVE {
                                 s[st] = freed_status(t as u32, pc);
                             } else {
                                 let msg = match freed_by(s[st]) {
-                                    Some((ft, fpc)) => format!("double free of {}: already freed by {} in `{}`", o.name, self.who(ft as usize), self.text(ft, fpc)),
+                                    Some((ft, fpc)) => format!(
+                                        "double free of {}: already freed by {} in `{}`",
+                                        o.name,
+                                        self.who(ft as usize),
+                                        self.text(ft, fpc)
+                                    ),
                                     None => format!("free of {}, which is not allocated", o.name),
                                 };
                                 return Err(self.violation(ViolationKind::DoubleFree, t, pc, msg));
                             }
                         }
                         _ => {
-                            let msg = format!("kfree of {}, which is not the start of an allocated object", self.prog.show_val(v, false));
+                            let msg = format!(
+                                "kfree of {}, which is not the start of an allocated object",
+                                self.prog.show_val(v, false)
+                            );
                             return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
                         }
                     }
@@ -605,9 +652,12 @@ impl Machine<'_> {
             Instr::FreeRcu { addr } => {
                 let v = self.val(s, t, addr);
                 if v != 0 {
-                    let o = ptr_cell(v).and_then(|c| self.prog.object_of(c)).filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)));
+                    let o = ptr_cell(v)
+                        .and_then(|c| self.prog.object_of(c))
+                        .filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)));
                     let Some(st) = o.and_then(|o| o.status) else {
-                        let msg = format!("kfree_rcu of {}, which is not an allocated object", self.prog.show_val(v, false));
+                        let msg =
+                            format!("kfree_rcu of {}, which is not an allocated object", self.prog.show_val(v, false));
                         return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
                     };
                     self.free_after_grace_period(s, t, pc, st as usize, tr)?;
@@ -618,8 +668,12 @@ impl Machine<'_> {
                 self.call_rcu(s, t, pc, v, func)?;
             }
             Instr::RcuBarrier | Instr::TaskStart => {}
-            Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. } => detail = self.preempt_step(s, t, pc, tr),
-            Instr::KthreadCreate { dst, thread, data, task, data_cell } => detail = self.kthread_create(s, t, pc, dst, thread, data, task, data_cell)?,
+            Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. } => {
+                detail = self.preempt_step(s, t, pc, tr)
+            }
+            Instr::KthreadCreate { dst, thread, data, task, data_cell } => {
+                detail = self.kthread_create(s, t, pc, dst, thread, data, task, data_cell)?
+            }
             Instr::ScopeEnter { obj } => {
                 let o = &self.prog.objects[obj as usize];
                 if let Some(st) = o.status {
@@ -657,7 +711,11 @@ impl Machine<'_> {
     /// memory is handed out again.
     fn alloc(&self, s: &mut [i64], t: usize, pc: u32, dst: u16, pool: usize, zero: bool) -> Result<Detail, Violation> {
         let p = &self.prog.pools[pool];
-        let slot = p.slots.iter().map(|&o| &self.prog.objects[o as usize]).find(|o| o.status.is_some_and(|st| s[st as usize] != LIVE));
+        let slot = p
+            .slots
+            .iter()
+            .map(|&o| &self.prog.objects[o as usize])
+            .find(|o| o.status.is_some_and(|st| s[st as usize] != LIVE));
         let Some(o) = slot else {
             let msg = format!("the allocation pool {} ({}-cell objects) is exhausted ({} slots): more allocations than allocation sites", p.name, p.size, p.slots.len());
             return Err(self.violation(ViolationKind::Bound, t, pc, msg));
@@ -679,7 +737,12 @@ impl Machine<'_> {
         let n = self.layout.nthreads;
         let size = 2 + n;
         let Some(k) = (0..RCU_SLOTS).find(|k| s[self.layout.rcu_cb + k * size] == 0) else {
-            return Err(self.violation(ViolationKind::Bound, t, pc, format!("more than {RCU_SLOTS} RCU callbacks pending at once")));
+            return Err(self.violation(
+                ViolationKind::Bound,
+                t,
+                pc,
+                format!("more than {RCU_SLOTS} RCU callbacks pending at once"),
+            ));
         };
         let b = self.layout.rcu_cb + k * size;
         s[b] = tag;
@@ -705,7 +768,14 @@ impl Machine<'_> {
     /// once every reader now inside an RCU read-side critical section has
     /// left it — at the earliest such moment, which exposes every access
     /// that the kernel's callback could race with.
-    fn free_after_grace_period<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, tr: &mut T) -> Result<(), Violation> {
+    fn free_after_grace_period<T: Tracer>(
+        &self,
+        s: &mut [i64],
+        t: usize,
+        pc: u32,
+        st: usize,
+        tr: &mut T,
+    ) -> Result<(), Violation> {
         let marker = freed_status(t as u32, pc);
         let no_readers = (0..self.layout.nthreads).all(|j| self.layout.rcu_nest(s, j) == 0);
         if no_readers || self.layout.rcu_cb == NONE {
@@ -722,7 +792,12 @@ impl Machine<'_> {
 
     fn complete_free<T: Tracer>(&self, s: &mut [i64], t: usize, pc: u32, st: usize, marker: i64, tr: &mut T) {
         if s[st] != LIVE {
-            tr.warn(self.violation(ViolationKind::DoubleFree, t, pc, "an RCU-deferred free of an object already freed".into()));
+            tr.warn(self.violation(
+                ViolationKind::DoubleFree,
+                t,
+                pc,
+                "an RCU-deferred free of an object already freed".into(),
+            ));
         }
         s[st] = marker;
     }
@@ -825,7 +900,11 @@ impl Machine<'_> {
     }
 
     pub(crate) fn text(&self, t: u32, pc: u32) -> String {
-        self.prog.threads.get(t as usize).and_then(|th| th.body.steps.get(pc as usize)).map_or_else(String::new, |st| st.text.clone())
+        self.prog
+            .threads
+            .get(t as usize)
+            .and_then(|th| th.body.steps.get(pc as usize))
+            .map_or_else(String::new, |st| st.text.clone())
     }
 
     pub(crate) fn status_cell(&self, c: usize) -> Option<usize> {
@@ -852,11 +931,23 @@ impl Machine<'_> {
         let (kind, msg) = match (o.map(|o| o.kind), freed_by(v)) {
             (Some(ObjKind::Local(owner)), Some((ft, fpc))) => (
                 ViolationKind::UseAfterScope,
-                format!("use-after-scope: {} accesses {name}, a local of {} whose scope ended at `{}`", self.who(t), self.prog.threads.get(owner as usize).map_or(String::new(), |th| th.body.name.clone()), self.text(ft, fpc)),
+                format!(
+                    "use-after-scope: {} accesses {name}, a local of {} whose scope ended at `{}`",
+                    self.who(t),
+                    self.prog.threads.get(owner as usize).map_or(String::new(), |th| th.body.name.clone()),
+                    self.text(ft, fpc)
+                ),
             ),
             (_, Some((ft, fpc))) => {
                 let what = if ft as usize == t { "itself".to_string() } else { self.who(ft as usize) };
-                (ViolationKind::UseAfterFree, format!("use-after-free: {} accesses {name}, freed by {what} in `{}`", self.who(t), self.text(ft, fpc)))
+                (
+                    ViolationKind::UseAfterFree,
+                    format!(
+                        "use-after-free: {} accesses {name}, freed by {what} in `{}`",
+                        self.who(t),
+                        self.text(ft, fpc)
+                    ),
+                )
             }
             _ => (ViolationKind::BadAccess, format!("access to {name}, which is not allocated")),
         };
@@ -866,12 +957,20 @@ impl Machine<'_> {
     /// Does task `t` hold a spinlock or rwlock (which disables preemption)?
     pub(crate) fn holds_spinlock(&self, s: &[i64], t: usize) -> bool {
         let held = self.held(s, t, Ctx::Task);
-        (0..self.lock_list.len()).any(|k| held & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw))
+        (0..self.lock_list.len())
+            .any(|k| held & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw))
     }
 
     /// A kernel assertion (lockdep_assert_*(), might_sleep()) on CPU `t`:
     /// the finding it gives when it fails, in the kernel's words.
-    pub(crate) fn kernel_check(&self, s: &[i64], t: usize, pc: u32, check: KernelCheck, addr: i64) -> Option<Violation> {
+    pub(crate) fn kernel_check(
+        &self,
+        s: &[i64],
+        t: usize,
+        pc: u32,
+        check: KernelCheck,
+        addr: i64,
+    ) -> Option<Violation> {
         let text = self.text(t as u32, pc);
         let cb = self.layout.cpu[t];
         let ctx = self.ctx(s, t);
@@ -894,16 +993,25 @@ impl Machine<'_> {
         let name = || lock().map_or_else(|| "a lock".to_string(), |c| self.prog.cell_name(c));
         let fail = match check {
             KernelCheck::Held => (!holds(true, true)).then(|| format!("CPU{t} does not hold {}", name())),
-            KernelCheck::HeldWrite => (!holds(true, false)).then(|| format!("CPU{t} does not hold {} for writing", name())),
-            KernelCheck::HeldRead => (!holds(false, true)).then(|| format!("CPU{t} does not hold {} for reading", name())),
+            KernelCheck::HeldWrite => {
+                (!holds(true, false)).then(|| format!("CPU{t} does not hold {} for writing", name()))
+            }
+            KernelCheck::HeldRead => {
+                (!holds(false, true)).then(|| format!("CPU{t} does not hold {} for reading", name()))
+            }
             KernelCheck::NotHeld => holds(true, true).then(|| format!("CPU{t} holds {}", name())),
-            KernelCheck::IrqsDisabled => (ctx != Ctx::Hard && !self.irqs_off(s, t)).then(|| format!("interrupts are enabled on CPU{t}")),
-            KernelCheck::IrqsEnabled => (ctx == Ctx::Hard || self.irqs_off(s, t)).then(|| format!("interrupts are disabled on CPU{t}")),
+            KernelCheck::IrqsDisabled => {
+                (ctx != Ctx::Hard && !self.irqs_off(s, t)).then(|| format!("interrupts are enabled on CPU{t}"))
+            }
+            KernelCheck::IrqsEnabled => {
+                (ctx == Ctx::Hard || self.irqs_off(s, t)).then(|| format!("interrupts are disabled on CPU{t}"))
+            }
             KernelCheck::InSoftirq => (ctx != Ctx::Soft).then(|| format!("CPU{t} is not in a softirq")),
             KernelCheck::InHardirq => (ctx != Ctx::Hard).then(|| format!("CPU{t} is not in a hardirq handler")),
             KernelCheck::MightSleep => {
                 let why = self.atomic_reason(s, t)?;
-                let msg = format!("BUG: sleeping function called from invalid context: `{text}` on {} {why}", self.who(t));
+                let msg =
+                    format!("BUG: sleeping function called from invalid context: `{text}` on {} {why}", self.who(t));
                 return Some(self.violation(ViolationKind::SleepInAtomic, t, pc, msg));
             }
         }?;
@@ -962,9 +1070,17 @@ impl Machine<'_> {
         let hd = &self.prog.threads[t].handlers[h];
         match hd.kind {
             HandlerKind::Hardirq => (s[cb + FIRED + h] as u32) < hd.times,
-            HandlerKind::Softirq => s[cb + SOFT] == 0 && s[cb + BH] == 0 && hd.gate.map_or((s[cb + FIRED + h] as u32) < hd.times, |g| s[g as usize] != 0),
+            HandlerKind::Softirq => {
+                s[cb + SOFT] == 0
+                    && s[cb + BH] == 0
+                    && hd.gate.map_or((s[cb + FIRED + h] as u32) < hd.times, |g| s[g as usize] != 0)
+            }
             HandlerKind::Ipi => s[cb + IPI_PEND] == hd.ipi.map_or(0, |i| i as i64 + 1),
-            HandlerKind::RcuCallback => s[cb + SOFT] == 0 && s[cb + BH] == 0 && self.ready_callback(s, t).is_some_and(|(_, f)| Some(f) == hd.ipi),
+            HandlerKind::RcuCallback => {
+                s[cb + SOFT] == 0
+                    && s[cb + BH] == 0
+                    && self.ready_callback(s, t).is_some_and(|(_, f)| Some(f) == hd.ipi)
+            }
         }
     }
 
@@ -1054,7 +1170,8 @@ impl Machine<'_> {
         if ct != cu {
             return None;
         }
-        let desc = |w: bool, p: bool| format!("{} {}", if p { "plain" } else { "marked" }, if w { "write" } else { "read" });
+        let desc =
+            |w: bool, p: bool| format!("{} {}", if p { "plain" } else { "marked" }, if w { "write" } else { "read" });
         let msg = format!(
             "data race on {}: {} `{}` ({}) and {} `{}` ({}) can run back to back",
             self.prog.cell_name(ct),

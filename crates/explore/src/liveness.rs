@@ -84,11 +84,16 @@ fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
             opd(cache, use_);
             Some(*dst)
         }
-        Instr::Free { addr } | Instr::FreeRcu { addr } | Instr::CallRcu { head: addr, .. } | Instr::WaitCompletion { addr } => {
+        Instr::Free { addr }
+        | Instr::FreeRcu { addr }
+        | Instr::CallRcu { head: addr, .. }
+        | Instr::WaitCompletion { addr } => {
             opd(addr, use_);
             None
         }
-        Instr::SeqBegin { dst, addr } | Instr::ScheduleTimeout { dst, timeout: addr } | Instr::WaitCompletionTimeout { dst, addr } => {
+        Instr::SeqBegin { dst, addr }
+        | Instr::ScheduleTimeout { dst, timeout: addr }
+        | Instr::WaitCompletionTimeout { dst, addr } => {
             opd(addr, use_);
             Some(*dst)
         }

@@ -63,7 +63,13 @@ pub(crate) fn message(pair: (i64, i64), lock: &str, holder: Holder) -> String {
     } else {
         ("a softirq", "softirqs enabled")
     };
-    let verb = |bit: i64| if bit & (IN_HARDIRQ_R | HARDIRQ_ON_R | IN_SOFTIRQ_R | SOFTIRQ_ON_R) != 0 { "read-held" } else { "held" };
+    let verb = |bit: i64| {
+        if bit & (IN_HARDIRQ_R | HARDIRQ_ON_R | IN_SOFTIRQ_R | SOFTIRQ_ON_R) != 0 {
+            "read-held"
+        } else {
+            "held"
+        }
+    };
     let (irq_cpu, on) = match holder {
         Holder::Now(cpu) => (String::new(), format!("on CPU{cpu}")),
         Holder::Earlier(h) => (format!(" on CPU{h}"), "earlier in the trace".to_string()),

@@ -9,8 +9,8 @@
 //! when it was called has ended.
 
 use crate::state::*;
-use kvet_ir::LockTy;
 use crate::{Violation, ViolationKind};
+use kvet_ir::LockTy;
 use kvet_ir::*;
 
 /// Bound on local instructions run in one step (a local infinite loop).
@@ -236,9 +236,12 @@ impl<'p> Machine<'p> {
                 Some(c) => self.lock_status(s, t, c, *kind),
                 None => Status::Enabled,
             },
-            i @ (Instr::SmpCall { .. } | Instr::Schedule | Instr::ScheduleTimeout { .. } | Instr::WaitCompletion { .. } | Instr::SeqBegin { .. } | Instr::RcuBarrier) => {
-                self.kernel_status(s, t, i)
-            }
+            i @ (Instr::SmpCall { .. }
+            | Instr::Schedule
+            | Instr::ScheduleTimeout { .. }
+            | Instr::WaitCompletion { .. }
+            | Instr::SeqBegin { .. }
+            | Instr::RcuBarrier) => self.kernel_status(s, t, i),
             Instr::TaskStart => self.task_start_status(s, t),
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
@@ -261,7 +264,8 @@ impl<'p> Machine<'p> {
         if matches!(self.instr(t, self.pc(s, t)), Instr::SyncSrcu { .. }) {
             // every reader slot seen running has moved on
             let first = (s[self.layout.gp[t]] - 1) as usize + 1;
-            return (0..2 * n).all(|k| s[self.layout.gp[t] + 1 + k] < 0 || s[first + k] != s[self.layout.gp[t] + 1 + k]);
+            return (0..2 * n)
+                .all(|k| s[self.layout.gp[t] + 1 + k] < 0 || s[first + k] != s[self.layout.gp[t] + 1 + k]);
         }
         (0..n).all(|j| {
             let snap = s[self.layout.gp[t] + 1 + j];
@@ -394,7 +398,12 @@ impl<'p> Machine<'p> {
             }
             Instr::RcuUnlock => {
                 if s[self.layout.rcu[t]] == 0 {
-                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, "rcu_read_unlock() without a matching rcu_read_lock()".into()));
+                    tr.warn(self.violation(
+                        ViolationKind::LockMisuse,
+                        t,
+                        pc,
+                        "rcu_read_unlock() without a matching rcu_read_lock()".into(),
+                    ));
                 } else {
                     s[self.layout.rcu[t]] -= 1;
                     if s[self.layout.rcu[t]] == 0 {
@@ -426,11 +435,16 @@ impl<'p> Machine<'p> {
             Instr::SrcuUnlock { ss, idx } => {
                 let c = self.mem(s, t, pc, ss)?;
                 let idx = self.reg(s, t, idx);
-                let slot = if (0..2 * self.layout.nthreads as i64).contains(&idx) { Some(self.srcu_slot(c, t, pc, idx as usize)?) } else { None };
+                let slot = if (0..2 * self.layout.nthreads as i64).contains(&idx) {
+                    Some(self.srcu_slot(c, t, pc, idx as usize)?)
+                } else {
+                    None
+                };
                 match slot {
                     Some(k) if s[k] % 2 == 1 => s[k] += 1,
                     _ => {
-                        let msg = format!("srcu_read_unlock() with index {idx}, which no running srcu_read_lock() returned");
+                        let msg =
+                            format!("srcu_read_unlock() with index {idx}, which no running srcu_read_lock() returned");
                         tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, msg));
                     }
                 }
@@ -446,14 +460,19 @@ impl<'p> Machine<'p> {
                 if s[self.layout.gp[t]] == 0 {
                     // Start: snapshot the readers now inside a critical section.
                     if srcu.is_none() && self.layout.rcu_nest(s, t) > 0 {
-                        let msg = "synchronize_rcu() inside an RCU read-side critical section: it waits for itself".to_string();
+                        let msg = "synchronize_rcu() inside an RCU read-side critical section: it waits for itself"
+                            .to_string();
                         return Err(self.violation(ViolationKind::Deadlock, t, pc, msg));
                     }
                     let mut any = false;
                     match srcu {
                         None => {
                             for j in 0..self.layout.nthreads {
-                                                    let snap = if j != t && self.layout.rcu_nest(s, j) > 0 { self.layout.rcu_gen(s, j) } else { -1 };
+                                let snap = if j != t && self.layout.rcu_nest(s, j) > 0 {
+                                    self.layout.rcu_gen(s, j)
+                                } else {
+                                    -1
+                                };
                                 any |= snap >= 0;
                                 s[self.layout.gp[t] + 1 + j] = snap;
                             }
@@ -484,7 +503,7 @@ impl<'p> Machine<'p> {
                 } else {
                     s[self.layout.gp[t]] = 0;
                     let g = self.layout.gp[t];
-                        s[g + 1..g + 1 + self.layout.nsnap[t]].fill(0);
+                    s[g + 1..g + 1 + self.layout.nsnap[t]].fill(0);
                     if T::ON {
                         tr.exec(t, pc, Detail::GpEnd);
                     }
@@ -522,7 +541,12 @@ impl<'p> Machine<'p> {
                 } else {
                     format!("access through an invalid pointer value {v}")
                 };
-                Err(self.violation(if v == 0 { ViolationKind::NullDeref } else { ViolationKind::BadAccess }, t, pc, msg))
+                Err(self.violation(
+                    if v == 0 { ViolationKind::NullDeref } else { ViolationKind::BadAccess },
+                    t,
+                    pc,
+                    msg,
+                ))
             }
         }
     }
@@ -642,14 +666,18 @@ impl<'p> Machine<'p> {
             for (k, &(c, _)) in self.lock_list.iter().enumerate() {
                 let read = self.layout.rheld[t] != crate::state::NONE && s[self.layout.rheld[t]] & (1 << k) != 0;
                 if self.holder(s, c) == Some(t) || read {
-                    let msg = format!("{} exits with {} still held", self.prog.threads[t].body.name, self.prog.cell_name(c));
+                    let msg =
+                        format!("{} exits with {} still held", self.prog.threads[t].body.name, self.prog.cell_name(c));
                     return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
                 }
             }
         }
         for t in 0..self.layout.nthreads {
             if self.layout.rcu_nest(s, t) > 0 {
-                let msg = format!("{} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())", self.prog.threads[t].body.name);
+                let msg = format!(
+                    "{} exits inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())",
+                    self.prog.threads[t].body.name
+                );
                 return Some(self.violation(ViolationKind::LockMisuse, t, self.pc(s, t), msg));
             }
         }
@@ -708,7 +736,8 @@ impl<'p> Machine<'p> {
             .zip(obs)
             .map(|(o, v)| format!("{}={}", self.prog.observed_name(o), self.prog.show_val(*v, true)))
             .collect();
-        let msg = format!("the final state {} contradicts the final condition `{}`", shown.join(" "), self.prog.cond_text);
+        let msg =
+            format!("the final state {} contradicts the final condition `{}`", shown.join(" "), self.prog.cond_text);
         Some(Violation { kind: ViolationKind::Condition, thread: 0, pc: 0, message: msg, path: Vec::new() })
     }
 
@@ -720,7 +749,8 @@ impl<'p> Machine<'p> {
         let mut spinners = Vec::new();
         let mut any = false;
         for t in 0..n {
-            let moves = std::iter::once(t as u32).chain((0..self.prog.threads[t].handlers.len()).map(|h| (t + n * (1 + h)) as u32));
+            let moves = std::iter::once(t as u32)
+                .chain((0..self.prog.threads[t].handlers.len()).map(|h| (t + n * (1 + h)) as u32));
             for mv in moves {
                 if !self.can_apply(s, mv) {
                     continue;
@@ -737,7 +767,10 @@ impl<'p> Machine<'p> {
             }
         }
         (any && (0..n).any(|t| self.status(s, t) != Status::Done)).then(|| {
-            let mut msg = format!("{}: nothing it waits for can change any more (a polling loop no other CPU will end)", spinners.join(", "));
+            let mut msg = format!(
+                "{}: nothing it waits for can change any more (a polling loop no other CPU will end)",
+                spinners.join(", ")
+            );
             if (0..n).any(|t| matches!(self.status(s, t), Status::Blocked(_))) {
                 msg.push_str("; ");
                 msg.push_str(&crate::search::stuck_message(self, s).1);
@@ -761,5 +794,4 @@ impl<'p> Machine<'p> {
             });
         }
     }
-
 }

@@ -99,7 +99,10 @@ impl Machine<'_> {
             return None;
         }
         let waits = (0..self.layout.nthreads).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
-        let mut msg = format!("CPU{t} polls in a loop (`{}`) that nothing will end: no other CPU can change what it reads", texts.join("`, `"));
+        let mut msg = format!(
+            "CPU{t} polls in a loop (`{}`) that nothing will end: no other CPU can change what it reads",
+            texts.join("`, `")
+        );
         if waits {
             msg.push_str("; ");
             msg.push_str(&crate::search::stuck_message(self, s).1);

@@ -41,7 +41,15 @@ impl Por {
         let n = p.threads.len();
         let words = (ncells + 2 * n).div_ceil(64).max(1);
         let stride = 2 * words;
-        let mut sets = Sets { words, cur: vec![], fut: vec![], cur_wild: vec![], fut_wild: vec![], hand: vec![], hand_wild: vec![] };
+        let mut sets = Sets {
+            words,
+            cur: vec![],
+            fut: vec![],
+            cur_wild: vec![],
+            fut_wild: vec![],
+            hand: vec![],
+            hand_wild: vec![],
+        };
         for (t, th) in p.threads.iter().enumerate() {
             let len = th.body.steps.len();
             let mut cur = vec![0u64; len * stride];
@@ -146,7 +154,16 @@ fn deferred_frees(p: &Program) -> bool {
 /// left out: its updates only set bits, so they commute, and whether a
 /// warning fires on some path does not depend on their order.
 #[allow(clippy::too_many_arguments)]
-fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mut [u64], p: &Program, th: &Thread) -> bool {
+fn footprint(
+    i: &Instr,
+    t: usize,
+    n: usize,
+    ncells: usize,
+    r: &mut [u64],
+    w: &mut [u64],
+    p: &Program,
+    th: &Thread,
+) -> bool {
     let object_cells = |o: &Object, w: &mut [u64]| {
         if let Some(st) = o.status {
             set(w, st as usize);
@@ -204,9 +221,13 @@ fn footprint(i: &Instr, t: usize, n: usize, ncells: usize, r: &mut [u64], w: &mu
             None => return false,
         },
         // the kernel model's instructions
-        Instr::IrqDisable | Instr::IrqEnable | Instr::IrqSave { .. } | Instr::IrqRestore { .. } | Instr::IrqsDisabled { .. } | Instr::BhDisable | Instr::BhEnable => {
-            set(w, ncells + n + t)
-        }
+        Instr::IrqDisable
+        | Instr::IrqEnable
+        | Instr::IrqSave { .. }
+        | Instr::IrqRestore { .. }
+        | Instr::IrqsDisabled { .. }
+        | Instr::BhDisable
+        | Instr::BhEnable => set(w, ncells + n + t),
         Instr::TaskExit => {
             // the grace period it may wait for reads every reader's state
             (0..n).for_each(|j| set(r, ncells + j));

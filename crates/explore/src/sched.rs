@@ -52,7 +52,10 @@ impl Machine<'_> {
         match self.own_status(s, t) {
             Status::Done => true,
             Status::Blocked(w) => w.sleeps(),
-            Status::Enabled => matches!(self.instr_at(t, self.pc(s, t)), Instr::Schedule | Instr::TaskStart) || (self.prog.preempt && self.preemptible(s, t)),
+            Status::Enabled => {
+                matches!(self.instr_at(t, self.pc(s, t)), Instr::Schedule | Instr::TaskStart)
+                    || (self.prog.preempt && self.preemptible(s, t))
+            }
         }
     }
 
@@ -89,7 +92,12 @@ impl Machine<'_> {
             Instr::PreemptDisable => s[i] += 1,
             Instr::PreemptEnable => {
                 if s[i] == 0 {
-                    tr.warn(self.violation(ViolationKind::LockMisuse, t, pc, "preempt_enable() without preempt_disable()".into()));
+                    tr.warn(self.violation(
+                        ViolationKind::LockMisuse,
+                        t,
+                        pc,
+                        "preempt_enable() without preempt_disable()".into(),
+                    ));
                 } else {
                     s[i] -= 1;
                 }
@@ -140,7 +148,8 @@ impl Machine<'_> {
 
     /// A kthread's first step may run once kthread_create() made it.
     pub(crate) fn task_start_status(&self, s: &[i64], t: usize) -> Status {
-        let alive = self.prog.threads[t].task.and_then(|c| self.status_cell(c as usize)).is_some_and(|st| s[st] == LIVE);
+        let alive =
+            self.prog.threads[t].task.and_then(|c| self.status_cell(c as usize)).is_some_and(|st| s[st] == LIVE);
         if alive {
             Status::Enabled
         } else {
@@ -151,13 +160,29 @@ impl Machine<'_> {
     /// kthread_create(): the new thread's task_struct comes to life with
     /// one reference, asleep in TASK_UNINTERRUPTIBLE, holding `data`.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn kthread_create(&self, s: &mut [i64], t: usize, pc: u32, dst: Reg, thread: u32, data: Opd, task: u32, data_cell: u32) -> Result<Detail, Violation> {
+    pub(crate) fn kthread_create(
+        &self,
+        s: &mut [i64],
+        t: usize,
+        pc: u32,
+        dst: Reg,
+        thread: u32,
+        data: Opd,
+        task: u32,
+        data_cell: u32,
+    ) -> Result<Detail, Violation> {
         let Some(st) = self.status_cell(task as usize) else {
-            return Err(self.violation(ViolationKind::BadAccess, t, pc, "kthread_create() of a thread without a task_struct".into()));
+            return Err(self.violation(
+                ViolationKind::BadAccess,
+                t,
+                pc,
+                "kthread_create() of a thread without a task_struct".into(),
+            ));
         };
         if s[st] != 0 {
             let name = &self.prog.threads[thread as usize].body.name;
-            let msg = format!("kthread `{name}` is created a second time: kvet has one kthread per thread function and CPU");
+            let msg =
+                format!("kthread `{name}` is created a second time: kvet has one kthread per thread function and CPU");
             return Err(self.violation(ViolationKind::Bound, t, pc, msg));
         }
         let v = match data {
@@ -176,7 +201,8 @@ impl Machine<'_> {
     /// Is a timer still queued (a gated softirq still to run)? Like RCU
     /// callbacks, queued timers fire before the scenario ends.
     pub fn timers_pending(&self, s: &[i64]) -> bool {
-        (0..self.layout.ncpus).any(|t| self.prog.threads[t].handlers.iter().any(|h| h.gate.is_some_and(|g| s[g as usize] != 0)))
+        (0..self.layout.ncpus)
+            .any(|t| self.prog.threads[t].handlers.iter().any(|h| h.gate.is_some_and(|g| s[g as usize] != 0)))
     }
 
     /// The queued timers that can never fire in a final state.
@@ -186,7 +212,11 @@ impl Machine<'_> {
             for h in &self.prog.threads[t].handlers {
                 if h.gate.is_some_and(|g| s[g as usize] != 0) {
                     let cb = self.layout.cpu[t];
-                    let why = if cb != NONE && s[cb + crate::state::IRQ_OFF] != 0 { "interrupts stay disabled there" } else { "bottom halves stay disabled there" };
+                    let why = if cb != NONE && s[cb + crate::state::IRQ_OFF] != 0 {
+                        "interrupts stay disabled there"
+                    } else {
+                        "bottom halves stay disabled there"
+                    };
                     out.push(format!("a timer queued on CPU{t} never fires: {why}"));
                 }
             }

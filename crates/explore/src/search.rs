@@ -137,7 +137,13 @@ impl Ctx<'_, '_, '_> {
         if self.moves.len() == 1 && (self.moves[0] as usize) < n && self.polled != 3 {
             if let Some((kind, msg)) = m.polls_forever(s, self.moves[0] as usize, &self.loops) {
                 self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
-                let v = Violation { kind, thread: self.moves[0], pc: m.pc(s, self.moves[0] as usize), message: msg, path: Vec::new() };
+                let v = Violation {
+                    kind,
+                    thread: self.moves[0],
+                    pc: m.pc(s, self.moves[0] as usize),
+                    message: msg,
+                    path: Vec::new(),
+                };
                 self.report(v, id, None);
             }
         }
@@ -195,7 +201,12 @@ impl Ctx<'_, '_, '_> {
 
     /// Bytes the search holds now, by capacity.
     fn memory_bytes(&self, frontier: usize) -> usize {
-        self.visited.bytes() + self.parent.capacity() * 4 + self.via.capacity() * 2 + self.held_bytes + frontier + self.fixed_bytes
+        self.visited.bytes()
+            + self.parent.capacity() * 4
+            + self.via.capacity() * 2
+            + self.held_bytes
+            + frontier
+            + self.fixed_bytes
     }
 
     /// The memory bound, checked at every stored state: everything the
@@ -223,13 +234,27 @@ impl Ctx<'_, '_, '_> {
             self.stat[t] == Status::Enabled
                 && m.layout.curr[t] == crate::state::NONE
                 && !self.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
-                && por.independent(t, m.pc(s, t), (0..n).filter(|&u| u != t).map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())))
+                && por.independent(
+                    t,
+                    m.pc(s, t),
+                    (0..n)
+                        .filter(|&u| u != t)
+                        .map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())),
+                )
         })
     }
 
     /// Try the reduced expansion: true if the ample successor was new
     /// (then the state needs no other successor).
-    fn try_ample(&mut self, s: &[i64], id: u32, scratch: &mut [i64], sink: &mut NoTrace, out: &mut Vec<i64>, out_ids: &mut Vec<u32>) -> bool {
+    fn try_ample(
+        &mut self,
+        s: &[i64],
+        id: u32,
+        scratch: &mut [i64],
+        sink: &mut NoTrace,
+        out: &mut Vec<i64>,
+        out_ids: &mut Vec<u32>,
+    ) -> bool {
         let Some(t) = self.ample(s) else { return false };
         scratch.copy_from_slice(s);
         self.res.transitions += 1;
@@ -253,7 +278,16 @@ impl Ctx<'_, '_, '_> {
     /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
     /// it finds, and store the successor in `out` if it is new.
     #[allow(clippy::too_many_arguments)]
-    fn successor(&mut self, s: &[i64], id: u32, mv: u32, scratch: &mut [i64], sink: &mut NoTrace, out: &mut Vec<i64>, out_ids: &mut Vec<u32>) -> Succ {
+    fn successor(
+        &mut self,
+        s: &[i64],
+        id: u32,
+        mv: u32,
+        scratch: &mut [i64],
+        sink: &mut NoTrace,
+        out: &mut Vec<i64>,
+        out_ids: &mut Vec<u32>,
+    ) -> Succ {
         scratch.copy_from_slice(s);
         self.res.transitions += 1;
         let r = self.m.apply(scratch, mv, sink);
@@ -316,7 +350,11 @@ pub fn explore_with(prog: &Program, opts: &Options, observer: &mut dyn FnMut(&Pr
     explore_inner(prog, opts, Some(observer))
 }
 
-fn explore_inner<'a>(prog: &'a Program, opts: &'a Options, observer: Option<&'a mut dyn FnMut(&Progress)>) -> Exploration {
+fn explore_inner<'a>(
+    prog: &'a Program,
+    opts: &'a Options,
+    observer: Option<&'a mut dyn FnMut(&Progress)>,
+) -> Exploration {
     let m = Machine::new(prog);
     let mut cx = Ctx {
         m: &m,
@@ -484,11 +522,18 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
                 let v = s[c as usize];
                 let readers = (v >> 16) & 0xffff;
                 match m.holder(s, c) {
-                    Some(h) if h == t => parts.push(format!("{who} waits in {verb}({name}), which {} itself holds", m.who(t))),
-                    Some(h) if m.status(s, h) == Status::Done => parts.push(format!("{who} waits in {verb}({name}) (held by {}, which has exited)", m.who(h))),
+                    Some(h) if h == t => {
+                        parts.push(format!("{who} waits in {verb}({name}), which {} itself holds", m.who(t)))
+                    }
+                    Some(h) if m.status(s, h) == Status::Done => {
+                        parts.push(format!("{who} waits in {verb}({name}) (held by {}, which has exited)", m.who(h)))
+                    }
                     Some(h) => parts.push(format!("{who} waits for {name} (held by {})", m.who(h))),
                     None if readers > 0 => parts.push(format!("{who} waits in {verb}({name}) for {readers} reader(s)")),
-                    None if (v >> 32) & 0xff != 0 => parts.push(format!("{who} waits in {verb}({name}) behind a queued writer (CPU{})", ((v >> 32) & 0xff) - 1)),
+                    None if (v >> 32) & 0xff != 0 => parts.push(format!(
+                        "{who} waits in {verb}({name}) behind a queued writer (CPU{})",
+                        ((v >> 32) & 0xff) - 1
+                    )),
                     None => parts.push(format!("{who} waits for {name}")),
                 }
             }
@@ -503,10 +548,17 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
             }
             Wait::Seq(c) => {
                 spinners += 1;
-                parts.push(format!("{who} spins in read_seqbegin({}) while a writer never finishes", m.prog.cell_name(c)));
+                parts.push(format!(
+                    "{who} spins in read_seqbegin({}) while a writer never finishes",
+                    m.prog.cell_name(c)
+                ));
             }
-            Wait::Sleep => sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t)))),
-            Wait::Completion(c) => sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c))),
+            Wait::Sleep => {
+                sleepers.push(format!("{who} sleeps forever in schedule() at `{}`", m.text(t as u32, m.pc(s, t))))
+            }
+            Wait::Completion(c) => {
+                sleepers.push(format!("{who} sleeps forever in wait_for_completion({})", m.prog.cell_name(c)))
+            }
             Wait::RcuBarrier => sleepers.push(format!("{who} sleeps forever in rcu_barrier()")),
             Wait::Cpu(c) => parts.push(format!("{who} is runnable but never gets CPU{c}")),
         }

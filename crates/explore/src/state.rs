@@ -82,7 +82,24 @@ impl Layout {
         let n = p.threads.len();
         let host: Vec<usize> = p.threads.iter().map(|t| t.cpu as usize).collect();
         let ncpus = p.threads.iter().filter(|t| t.origin == kvet_ir::TaskOrigin::Proc).count();
-        let mut l = Layout { ncells, nthreads: n, thread_base: vec![], rcu: vec![], gp: vec![], nsnap: vec![], reg_base: vec![], cpu: vec![], lockdep: NONE, rcu_cb: NONE, host, curr: vec![NONE; n], rheld: vec![NONE; n], pcount: vec![NONE; n], ncpus, len: 0 };
+        let mut l = Layout {
+            ncells,
+            nthreads: n,
+            thread_base: vec![],
+            rcu: vec![],
+            gp: vec![],
+            nsnap: vec![],
+            reg_base: vec![],
+            cpu: vec![],
+            lockdep: NONE,
+            rcu_cb: NONE,
+            host,
+            curr: vec![NONE; n],
+            rheld: vec![NONE; n],
+            pcount: vec![NONE; n],
+            ncpus,
+            len: 0,
+        };
         let mut off = ncells;
         let kernel = uses_kernel_model(p);
         for t in &p.threads {
@@ -119,7 +136,11 @@ impl Layout {
             } else if kernel {
                 l.rheld[l.cpu.len()] = off + RHELD;
                 l.cpu.push(off);
-                off += FIRED + t.handlers.iter().filter(|h| !matches!(h.kind, HandlerKind::Ipi | HandlerKind::RcuCallback)).count();
+                off += FIRED
+                    + t.handlers
+                        .iter()
+                        .filter(|h| !matches!(h.kind, HandlerKind::Ipi | HandlerKind::RcuCallback))
+                        .count();
             } else {
                 l.cpu.push(NONE);
             }
@@ -131,12 +152,22 @@ impl Layout {
             l.lockdep = off;
             off += nlocks + (nlocks * nlocks).div_ceil(64);
         }
-        if p.threads.iter().any(|t| t.body.steps.iter().any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit | Instr::CallRcu { .. }))) {
+        if p.threads.iter().any(|t| {
+            t.body
+                .steps
+                .iter()
+                .any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit | Instr::CallRcu { .. }))
+        }) {
             l.rcu_cb = off;
             off += RCU_SLOTS * (2 + n);
         }
         for (t, th) in p.threads.iter().enumerate() {
-            if th.body.steps.iter().any(|s| matches!(s.instr, Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. })) {
+            if th
+                .body
+                .steps
+                .iter()
+                .any(|s| matches!(s.instr, Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. }))
+            {
                 l.pcount[t] = off;
                 off += 1;
             }

@@ -110,12 +110,20 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         });
         let applied = m.apply(&mut s, t, &mut rec);
         if let (Some(v), Some((th, pc, pre))) = (rec.1.as_mut(), &pre) {
-            const EARLIER: &str = "was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU";
+            const EARLIER: &str =
+                "was also held with interrupts enabled earlier in the trace: an interrupt on the holder's CPU";
             if v.kind == crate::ViolationKind::Lockdep && v.message.contains(EARLIER) {
                 if let kvet_ir::Instr::Lock { addr, .. } = *m.instr_at(*th, *pc) {
-                    let who = m.mem(pre, *th, *pc, addr).ok().and_then(|c| irq_on_taker.iter().find(|&&(x, _)| x == c)).map(|&(_, u)| u);
+                    let who = m
+                        .mem(pre, *th, *pc, addr)
+                        .ok()
+                        .and_then(|c| irq_on_taker.iter().find(|&&(x, _)| x == c))
+                        .map(|&(_, u)| u);
                     if let Some(u) = who {
-                        v.message = v.message.replace(EARLIER, &format!("was also held with interrupts enabled on CPU{u}: an interrupt on CPU{u}"));
+                        v.message = v.message.replace(
+                            EARLIER,
+                            &format!("was also held with interrupts enabled on CPU{u}: an interrupt on CPU{u}"),
+                        );
                     }
                 }
             }
@@ -130,7 +138,14 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             }
         }
         if let Err(mut v) = applied {
-            rec.0.push(TraceRow { thread: v.thread, pc: v.pc, detail: Detail::Fault, waits: false, cell: None, at: i as u32 + 1 });
+            rec.0.push(TraceRow {
+                thread: v.thread,
+                pc: v.pc,
+                detail: Detail::Fault,
+                waits: false,
+                cell: None,
+                at: i as u32 + 1,
+            });
             states.push(snapshot(&m, &s));
             v.path = path.to_vec();
             return Ok(Trace { rows: rec.0, violation: Some(v), states });
@@ -150,7 +165,9 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     // A final state with a lock still held, or a deadlock: show what
     // every blocked thread waits on.
     let n = m.layout.nthreads;
-    let any_move = (0..n).any(|t| m.status(&s, t) == Status::Enabled || (0..m.prog.threads[t].handlers.len()).any(|h| m.can_fire(&s, t, h)));
+    let any_move = (0..n).any(|t| {
+        m.status(&s, t) == Status::Enabled || (0..m.prog.threads[t].handlers.len()).any(|h| m.can_fire(&s, t, h))
+    });
     let all_done = (0..n).all(|t| m.status(&s, t) == Status::Done);
     let mut violation = None;
     if all_done {
@@ -162,14 +179,29 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
     } else if let Some(message) = m.livelock(&s) {
         for t in 0..n {
             if m.status(&s, t) == Status::Enabled {
-                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true, cell: None, at });
+                rec.0.push(TraceRow {
+                    thread: t as u32,
+                    pc: m.pc(&s, t),
+                    detail: Detail::None,
+                    waits: true,
+                    cell: None,
+                    at,
+                });
             }
         }
-        violation = Some(Violation { kind: crate::ViolationKind::Livelock, thread: 0, pc: 0, message, path: path.to_vec() });
+        violation =
+            Some(Violation { kind: crate::ViolationKind::Livelock, thread: 0, pc: 0, message, path: path.to_vec() });
     } else if !any_move {
         for t in 0..n {
             if let Status::Blocked(_) = m.status(&s, t) {
-                rec.0.push(TraceRow { thread: t as u32, pc: m.pc(&s, t), detail: Detail::None, waits: true, cell: None, at });
+                rec.0.push(TraceRow {
+                    thread: t as u32,
+                    pc: m.pc(&s, t),
+                    detail: Detail::None,
+                    waits: true,
+                    cell: None,
+                    at,
+                });
             }
         }
         let (kind, message) = crate::search::stuck_message(&m, &s);
@@ -191,7 +223,9 @@ pub fn describe_move(prog: &Program, mv: u32) -> String {
     }
     match th.handlers.get(k as usize - 1) {
         Some(h) => format!("CPU{t} starting {}()", h.name),
-        None => format!("CPU{t} starting handler {}, which CPU{t} does not have ({} handler(s))", k - 1, th.handlers.len()),
+        None => {
+            format!("CPU{t} starting handler {}, which CPU{t} does not have ({} handler(s))", k - 1, th.handlers.len())
+        }
     }
 }
 

@@ -23,7 +23,11 @@ fn rows(tsv: &str) -> Vec<Row> {
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
         .filter_map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            (c.len() >= 8 && c[7] == "ok").then(|| Row { file: c[0].to_string(), verdict: c[1].to_string(), states: c[4].parse().ok() })
+            (c.len() >= 8 && c[7] == "ok").then(|| Row {
+                file: c[0].to_string(),
+                verdict: c[1].to_string(),
+                states: c[4].parse().ok(),
+            })
         })
         .collect()
 }
@@ -37,13 +41,18 @@ fn sc_verdict(file: &str) -> Result<(String, u64), String> {
         return r.clone();
     }
     let r = sc_verdict_uncached(file);
-    CACHE.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(Default::default).insert(file.to_string(), r.clone());
+    CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(Default::default)
+        .insert(file.to_string(), r.clone());
     r
 }
 
 fn sc_verdict_uncached(file: &str) -> Result<(String, u64), String> {
     let src = std::fs::read_to_string(shared().join(file)).map_err(|e| e.to_string())?;
-    let prog = kvet_ir::compile(&src).map_err(|e| format!("{}: {}", e.message, kvet_syntax::line_col(&src, e.span.lo).0))?;
+    let prog =
+        kvet_ir::compile(&src).map_err(|e| format!("{}: {}", e.message, kvet_syntax::line_col(&src, e.span.lo).0))?;
     let opts = Options { max_states: 20_000_000, ..Options::default() };
     let ex = explore(&prog, &opts);
     if !ex.complete {

@@ -10,11 +10,7 @@ use kvet_syntax::{self as ast, Error, Span};
 /// Observed locations, how many are displayed, the filter and the final condition.
 pub(crate) type Final = (Vec<Observed>, usize, Option<Cond>, Option<(Quant, Cond)>);
 
-pub(crate) fn lower_final(
-    lw: &Lowerer,
-    file: &ast::File,
-    threads: &mut [Thread],
-) -> Res<Final> {
+pub(crate) fn lower_final(lw: &Lowerer, file: &ast::File, threads: &mut [Thread]) -> Res<Final> {
     let mut obs: Vec<Observed> = Vec::new();
     for l in &file.fin.locations {
         let o = observed(lw, l, threads)?;

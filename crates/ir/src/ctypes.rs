@@ -22,9 +22,11 @@ pub(crate) fn unsigned_name(name: &str) -> Option<Ty> {
         "bool" | "_Bool" => 1,
         "unsigned char" | "u8" | "__u8" | "uint8_t" | "u_int8_t" => 8,
         "unsigned short" | "u16" | "__u16" | "uint16_t" | "u_int16_t" | "__le16" | "__be16" => 16,
-        "unsigned int" | "u32" | "__u32" | "uint32_t" | "u_int32_t" | "uint" | "__le32" | "__be32" | "gfp_t" | "fmode_t" | "slab_flags_t" => 32,
-        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "uint64_t" | "u_int64_t" | "size_t" | "ulong" | "uintptr_t"
-        | "__le64" | "__be64" | "sector_t" | "blkcnt_t" | "dma_addr_t" | "phys_addr_t" | "resource_size_t" => 64,
+        "unsigned int" | "u32" | "__u32" | "uint32_t" | "u_int32_t" | "uint" | "__le32" | "__be32" | "gfp_t"
+        | "fmode_t" | "slab_flags_t" => 32,
+        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "uint64_t" | "u_int64_t" | "size_t" | "ulong"
+        | "uintptr_t" | "__le64" | "__be64" | "sector_t" | "blkcnt_t" | "dma_addr_t" | "phys_addr_t"
+        | "resource_size_t" => 64,
         _ => return None,
     }))
 }

@@ -193,7 +193,8 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         out.push(h);
     }
     let funcs = lw.ipi_funcs.iter().map(|n| (n.clone(), HandlerKind::Ipi, "IPI function"));
-    let funcs: Vec<_> = funcs.chain(lw.rcu_funcs.iter().map(|n| (n.clone(), HandlerKind::RcuCallback, "RCU callback"))).collect();
+    let funcs: Vec<_> =
+        funcs.chain(lw.rcu_funcs.iter().map(|n| (n.clone(), HandlerKind::RcuCallback, "RCU callback"))).collect();
     let mut index = [0u32; 2];
     for (name, kind, what) in funcs {
         let Some(f) = lw.funcs.get(name.as_str()).copied() else {
@@ -218,7 +219,8 @@ pub(crate) fn create_tasks(lw: &mut Lowerer, span: Span) -> Res<()> {
     })?;
     let usage = lw.layouts.field(ty_struct(&ty), "usage").map(|f| f.offset);
     // CPU n's task has pid (and tgid) n + 1: pid 0 is the idle task
-    let ids: Vec<u32> = ["pid", "tgid"].iter().filter_map(|f| lw.layouts.field(ty_struct(&ty), f)).map(|f| f.offset).collect();
+    let ids: Vec<u32> =
+        ["pid", "tgid"].iter().filter_map(|f| lw.layouts.field(ty_struct(&ty), f)).map(|f| f.offset).collect();
     for t in 0..lw.nthreads {
         // a kthread exists only once kthread_create() made it
         let status = if crate::sched::is_kthread(lw, t) { 0 } else { LIVE };
@@ -269,7 +271,13 @@ pub(crate) fn create_pools(lw: &mut Lowerer) -> Vec<Pool> {
         };
         let mut slots = Vec::new();
         for i in 0..nslots {
-            lw.alloc_dynamic(&format!("{name}#{i}"), &Ty::Array(Box::new(Ty::Int), size), size, ObjKind::Heap(k as u32), 0);
+            lw.alloc_dynamic(
+                &format!("{name}#{i}"),
+                &Ty::Array(Box::new(Ty::Int), size),
+                size,
+                ObjKind::Heap(k as u32),
+                0,
+            );
             slots.push((lw.objects.len() - 1) as u32);
         }
         pools.push(Pool { name, size, typesafe_rcu: site.typesafe_rcu, slots });
@@ -298,7 +306,12 @@ fn kmem_cache_create(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::
         ast::ExprKind::Str(s) if !s.is_empty() => s.clone(),
         _ => format!("kmem_cache{k}"),
     };
-    lw.pool_sites.push(PoolSite { size, sites: 0, cache: Some(cname.clone()), typesafe_rcu: flags & SLAB_TYPESAFE_BY_RCU != 0 });
+    lw.pool_sites.push(PoolSite {
+        size,
+        sites: 0,
+        cache: Some(cname.clone()),
+        typesafe_rcu: flags & SLAB_TYPESAFE_BY_RCU != 0,
+    });
     let desc = lw.alloc_dynamic(&format!("kmem_cache {cname}"), &Ty::Int, 1, ObjKind::Static, 0);
     if let Some(c) = lw.init_mem.get_mut(desc as usize) {
         *c = k as i64 + 1;
@@ -343,7 +356,9 @@ fn lock_ptr(lw: &mut Lowerer, e: &ast::Expr) -> Res<Opd> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
         Ty::Ptr(_) | Ty::Int | Ty::UInt(_) => Ok(v),
-        Ty::Lock(_) => Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock")),
+        Ty::Lock(_) => {
+            Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock"))
+        }
         _ => Err(Error::new(e.span, "this is not a pointer to a lock")),
     }
 }
@@ -369,7 +384,8 @@ fn lock_family(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Expr) 
     for (pre, kind, _) in fams {
         let Some(rest) = name.strip_prefix(pre) else { continue };
         let (op, suffix) = match rest {
-            "lock" | "lock_irq" | "lock_irqsave" | "lock_bh" | "unlock" | "unlock_irq" | "unlock_irqrestore" | "unlock_bh" | "trylock" => {
+            "lock" | "lock_irq" | "lock_irqsave" | "lock_bh" | "unlock" | "unlock_irq" | "unlock_irqrestore"
+            | "unlock_bh" | "trylock" => {
                 let (op, sfx) = rest.split_once('_').unwrap_or((rest, ""));
                 (op, sfx)
             }
@@ -478,7 +494,11 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         "preempt_disable" | "preempt_enable" | "preempt_enable_no_resched" | "cond_resched" | "cpu_relax" => void(),
         // ---- the kernel's assertions (include/linux/lockdep.h, kernel.h) ----
-        "lockdep_assert_held" | "lockdep_assert_held_once" | "lockdep_assert_held_write" | "lockdep_assert_held_read" | "lockdep_assert_not_held" => {
+        "lockdep_assert_held"
+        | "lockdep_assert_held_once"
+        | "lockdep_assert_held_write"
+        | "lockdep_assert_held_read"
+        | "lockdep_assert_not_held" => {
             arity(name, args, 1, e)?;
             let (addr, _) = lw.rvalue(&args[0])?;
             let check = match name {
@@ -491,7 +511,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit_text(Instr::Check(check, addr), text);
             void()
         }
-        "lockdep_assert_irqs_disabled" | "lockdep_assert_irqs_enabled" | "lockdep_assert_in_softirq" | "lockdep_assert_in_irq" | "might_sleep" | "might_sleep_if" | "might_resched" => {
+        "lockdep_assert_irqs_disabled"
+        | "lockdep_assert_irqs_enabled"
+        | "lockdep_assert_in_softirq"
+        | "lockdep_assert_in_irq"
+        | "might_sleep"
+        | "might_sleep_if"
+        | "might_resched" => {
             if name == "might_sleep_if" {
                 arity(name, args, 1, e)?;
             } else {
@@ -526,10 +552,21 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             }
             let (p, _) = lw.lvalue(&args[0])?;
             let Place::Mem(addr) = p else {
-                return Err(Error::new(args[0].span, format!("`{name}` needs a variable in memory (a global or a field)")));
+                return Err(Error::new(
+                    args[0].span,
+                    format!("`{name}` needs a variable in memory (a global or a field)"),
+                ));
             };
             if name == "ASSERT_EXCLUSIVE_ACCESS" {
-                lw.emit(Instr::Rmw { dst: None, addr, op: RmwOp::Op(BinOp::Or), a: Opd::Imm(0), b: Opd::Imm(0), ret: RmwRet::None, ord: Order::Plain });
+                lw.emit(Instr::Rmw {
+                    dst: None,
+                    addr,
+                    op: RmwOp::Op(BinOp::Or),
+                    a: Opd::Imm(0),
+                    b: Opd::Imm(0),
+                    ret: RmwRet::None,
+                    ord: Order::Plain,
+                });
             } else {
                 let r = lw.tmp();
                 lw.emit(Instr::Load { dst: r, addr, ord: Order::Plain });
@@ -571,7 +608,8 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             };
             let func = lw.ipi_funcs.iter().position(|f| f == fname).unwrap_or(0) as u32;
             let (info, _) = lw.rvalue(&args[ii])?;
-            let wait = lw.const_eval(&args[wi]).ok_or_else(|| Error::new(args[wi].span, "`wait` must be a constant"))? != 0;
+            let wait =
+                lw.const_eval(&args[wi]).ok_or_else(|| Error::new(args[wi].span, "`wait` must be a constant"))? != 0;
             lw.emit(Instr::SmpCall { mask, func, info, wait, include_self });
             if name == "smp_call_function_single" {
                 (Opd::Imm(0), Ty::Int)
@@ -626,7 +664,10 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         "bit_spin_lock" | "bit_spin_unlock" | "__bit_spin_unlock" | "bit_spin_trylock" => {
             arity(name, args, 2, e)?;
-            let nr = lw.const_eval(&args[0]).filter(|n| (0..64).contains(n)).ok_or_else(|| Error::new(args[0].span, "the bit number must be a constant from 0 to 63"))?;
+            let nr = lw
+                .const_eval(&args[0])
+                .filter(|n| (0..64).contains(n))
+                .ok_or_else(|| Error::new(args[0].span, "the bit number must be a constant from 0 to 63"))?;
             let (addr, _) = lw.rvalue(&args[1])?;
             let kind = LockKind::Bit(nr as u8);
             match name {
@@ -665,7 +706,8 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             (Opd::Reg(r), Ty::Int)
         }
         "wake_up_process" | "wake_up_state" | "try_to_wake_up" => {
-            let (task, _) = lw.rvalue(&args.first().ok_or_else(|| Error::new(e.span, format!("`{name}` takes a task")))?.clone())?;
+            let (task, _) =
+                lw.rvalue(&args.first().ok_or_else(|| Error::new(e.span, format!("`{name}` takes a task")))?.clone())?;
             let mask = match name {
                 "wake_up_process" => Opd::Imm(3),
                 _ => {
@@ -691,7 +733,9 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
                 _ => return Err(Error::new(args[0].span, "kvet needs a constant allocation size, e.g. sizeof(*p)")),
             };
             if matches!(name, "kmalloc_array" | "kcalloc") && args.len() == 3 {
-                let n = lw.const_eval(&args[1]).ok_or_else(|| Error::new(args[1].span, "the element count must be a constant"))?;
+                let n = lw
+                    .const_eval(&args[1])
+                    .ok_or_else(|| Error::new(args[1].span, "the element count must be a constant"))?;
                 size = size.saturating_mul(n.clamp(1, 1 << 12) as u32);
             }
             let pool = match lw.pool_sites.iter().position(|p| p.cache.is_none() && p.size == size) {
@@ -761,8 +805,15 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             void()
         }
         // ---- bitops on unsigned long words ----
-        "set_bit" | "clear_bit" | "change_bit" | "test_and_set_bit" | "test_and_clear_bit" | "test_and_change_bit" | "test_and_set_bit_lock"
-        | "clear_bit_unlock" | "clear_bit_unlock_is_negative_byte" => {
+        "set_bit"
+        | "clear_bit"
+        | "change_bit"
+        | "test_and_set_bit"
+        | "test_and_clear_bit"
+        | "test_and_change_bit"
+        | "test_and_set_bit_lock"
+        | "clear_bit_unlock"
+        | "clear_bit_unlock_is_negative_byte" => {
             arity(name, args, 2, e)?;
             let (nr, _) = lw.rvalue(&args[0])?;
             let (addr, _) = lw.rvalue(&args[1])?;
@@ -801,7 +852,12 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         // the non-atomic bitops: a separate plain load and store, so an
         // update made by another CPU in between is lost
-        "__set_bit" | "__clear_bit" | "__change_bit" | "__test_and_set_bit" | "__test_and_clear_bit" | "__test_and_change_bit" => {
+        "__set_bit"
+        | "__clear_bit"
+        | "__change_bit"
+        | "__test_and_set_bit"
+        | "__test_and_clear_bit"
+        | "__test_and_change_bit" => {
             arity(name, args, 2, e)?;
             let (nr, _) = lw.rvalue(&args[0])?;
             let (addr, _) = lw.rvalue(&args[1])?;
@@ -848,7 +904,15 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             if name.ends_with("end") {
                 lw.emit(Instr::Fence(FenceKind::Wmb));
             }
-            lw.emit(Instr::Rmw { dst: None, addr, op: RmwOp::Op(BinOp::Add), a: Opd::Imm(1), b: Opd::Imm(0), ret: RmwRet::None, ord: Order::Once });
+            lw.emit(Instr::Rmw {
+                dst: None,
+                addr,
+                op: RmwOp::Op(BinOp::Add),
+                a: Opd::Imm(1),
+                b: Opd::Imm(0),
+                ret: RmwRet::None,
+                ord: Order::Once,
+            });
             if name.ends_with("begin") {
                 lw.emit(Instr::Fence(FenceKind::Wmb));
             }
@@ -865,13 +929,24 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             arity(name, args, 1, e)?;
             let (addr, _) = lw.rvalue(&args[0])?;
             if name == "complete" {
-                lw.emit(Instr::Rmw { dst: None, addr, op: RmwOp::Op(BinOp::Add), a: Opd::Imm(1), b: Opd::Imm(0), ret: RmwRet::None, ord: Order::Release });
+                lw.emit(Instr::Rmw {
+                    dst: None,
+                    addr,
+                    op: RmwOp::Op(BinOp::Add),
+                    a: Opd::Imm(1),
+                    b: Opd::Imm(0),
+                    ret: RmwRet::None,
+                    ord: Order::Release,
+                });
             } else {
                 lw.emit(Instr::Store { addr, val: Opd::Imm(1 << 30), ord: Order::Release });
             }
             void()
         }
-        "wait_for_completion" | "wait_for_completion_interruptible" | "wait_for_completion_killable" | "wait_for_completion_io" => {
+        "wait_for_completion"
+        | "wait_for_completion_interruptible"
+        | "wait_for_completion_killable"
+        | "wait_for_completion_io" => {
             arity(name, args, 1, e)?;
             let (addr, _) = lw.rvalue(&args[0])?;
             ident(lw, "current", e.span)?;

@@ -8,8 +8,8 @@
 //! taken or they are aggregates, in which case they get cells of their own.
 //! Kernel primitives are recognised by name in [`crate::prims`].
 
-use crate::prims;
 use crate::eval::{eval_bin, eval_un};
+use crate::prims;
 use crate::program::*;
 use crate::types::{FieldInfo, Layouts, LockTy, Ty};
 use kvet_syntax::{self as ast, Error, Span, PRELUDE_BASE};
@@ -181,15 +181,15 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
     lw.declarations(file)?;
     lw.init_block(file)?;
-    let mut procs: Vec<&ast::Proc> = file
-        .items
-        .iter()
-        .filter_map(|i| if let ast::Item::Proc(p) = i { Some(p) } else { None })
-        .collect();
+    let mut procs: Vec<&ast::Proc> =
+        file.items.iter().filter_map(|i| if let ast::Item::Proc(p) = i { Some(p) } else { None }).collect();
     procs.sort_by_key(|p| p.index);
     for (i, p) in procs.iter().enumerate() {
         if p.index as usize != i {
-            return Err(Error::new(p.span, format!("process P{} is missing: processes must be numbered P0, P1, ... without gaps", i)));
+            return Err(Error::new(
+                p.span,
+                format!("process P{} is missing: processes must be numbered P0, P1, ... without gaps", i),
+            ));
         }
     }
     if procs.is_empty() {
@@ -230,8 +230,9 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     let pools = crate::kernel::create_pools(&mut lw);
     if let Some((name, span)) = lw.over_memory.take() {
         let span = if span == Span::default() { file.span } else { span };
-        return Err(Error::new(span, format!("the scenario's memory is too large: `{name}` does not fit"))
-            .with_note(format!("kvet models at most {} cells (scalars) of memory in all", crate::types::MAX_PROGRAM_CELLS)));
+        return Err(Error::new(span, format!("the scenario's memory is too large: `{name}` does not fit")).with_note(
+            format!("kvet models at most {} cells (scalars) of memory in all", crate::types::MAX_PROGRAM_CELLS),
+        ));
     }
     let (observed, ndisplay, filter, quant) = crate::cond::lower_final(&lw, file, &mut threads)?;
     for t in &mut threads {
@@ -241,23 +242,29 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         Some(_) => lw.snippet(file.fin.span),
         None => String::new(),
     };
-    Ok((Program {
-        pools,
-        ipi_funcs: lw.ipi_funcs.clone(),
-        rcu_funcs: lw.rcu_funcs.clone(),
-        name: file.name.clone(),
-        ncells: lw.init_mem.len() as u32,
-        init_mem: lw.init_mem,
-        objects: lw.objects,
-        threads,
-        fn_names: lw.fn_names,
-        observed,
-        ndisplay,
-        filter,
-        quant,
-        cond_text,
-        preempt: file.info.iter().any(|(k, v)| k.eq_ignore_ascii_case("preempt") && matches!(v.to_ascii_lowercase().as_str(), "yes" | "full" | "1" | "true")),
-    }, false))
+    Ok((
+        Program {
+            pools,
+            ipi_funcs: lw.ipi_funcs.clone(),
+            rcu_funcs: lw.rcu_funcs.clone(),
+            name: file.name.clone(),
+            ncells: lw.init_mem.len() as u32,
+            init_mem: lw.init_mem,
+            objects: lw.objects,
+            threads,
+            fn_names: lw.fn_names,
+            observed,
+            ndisplay,
+            filter,
+            quant,
+            cond_text,
+            preempt: file.info.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("preempt")
+                    && matches!(v.to_ascii_lowercase().as_str(), "yes" | "full" | "1" | "true")
+            }),
+        },
+        false,
+    ))
 }
 
 impl BodyCx {
@@ -308,7 +315,10 @@ impl<'a> Lowerer<'a> {
                     for (name, val, span) in &e.variants {
                         if let Some(v) = val {
                             next = self.const_eval(v).ok_or_else(|| {
-                                Error::new(*span, format!("the value of enum constant {name} is not a constant expression"))
+                                Error::new(
+                                    *span,
+                                    format!("the value of enum constant {name} is not a constant expression"),
+                                )
                             })?;
                         }
                         self.consts.insert(name.clone(), next);
@@ -327,7 +337,12 @@ impl<'a> Lowerer<'a> {
         // a struct embedded by value must be complete first: structs whose
         // members are defined later (a prelude struct embedding one that
         // the scenario redefines) are retried until nothing changes
-        let mut pending: Vec<&ast::StructDef> = file.items.iter().filter(live).filter_map(|i| if let ast::Item::Struct(s) = i { Some(s) } else { None }).collect();
+        let mut pending: Vec<&ast::StructDef> = file
+            .items
+            .iter()
+            .filter(live)
+            .filter_map(|i| if let ast::Item::Struct(s) = i { Some(s) } else { None })
+            .collect();
         while !pending.is_empty() {
             let mut later = Vec::new();
             let mut first_err = None;
@@ -341,7 +356,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             if later.len() == pending.len() {
-                return Err(first_err.unwrap_or_else(|| Error::new(file.span, "struct definitions refer to each other")));
+                return Err(
+                    first_err.unwrap_or_else(|| Error::new(file.span, "struct definitions refer to each other"))
+                );
             }
             pending = later;
         }
@@ -433,7 +450,9 @@ impl<'a> Lowerer<'a> {
                 Some(t) => self.ty_depth(&t, span, depth + 1)?,
                 None => base_ty(name),
             },
-            ast::Type::Struct(n) | ast::Type::Union(n) if self.own_structs.contains(n) => Ty::Struct(self.layouts.struct_id(n)),
+            ast::Type::Struct(n) | ast::Type::Union(n) if self.own_structs.contains(n) => {
+                Ty::Struct(self.layouts.struct_id(n))
+            }
             ast::Type::Struct(n) | ast::Type::Union(n) => match n.as_str() {
                 "srcu_struct" => Ty::Srcu,
                 "mutex" => Ty::Lock(LockTy::Mutex),
@@ -452,7 +471,8 @@ impl<'a> Lowerer<'a> {
                 let el = self.ty_depth(inner, span, depth + 1)?;
                 let n = match n {
                     Some(e) => {
-                        let v = self.const_eval(e).ok_or_else(|| Error::new(e.span, "array size must be a constant"))?;
+                        let v =
+                            self.const_eval(e).ok_or_else(|| Error::new(e.span, "array size must be a constant"))?;
                         if !(0..=1 << 16).contains(&v) {
                             return Err(Error::new(e.span, format!("array size {v} is out of range (0..65536)")));
                         }
@@ -520,7 +540,15 @@ impl<'a> Lowerer<'a> {
             // the status cell is named for traces, but belongs to no object
             self.status_names.push((sc, format!("{name}.<lifetime>")));
         }
-        self.objects.push(Object { name: name.to_string(), base, size, cell_names, lock_cells, kind, status: status_cell });
+        self.objects.push(Object {
+            name: name.to_string(),
+            base,
+            size,
+            cell_names,
+            lock_cells,
+            kind,
+            status: status_cell,
+        });
         base
     }
 
@@ -568,9 +596,10 @@ impl<'a> Lowerer<'a> {
                 for (d, v) in items {
                     let f = match d {
                         Some(ast::Designator::Field(n)) => {
-                            let (i, f) = self.layouts.designated(*id, n).ok_or_else(|| {
-                                Error::new(v.span, format!("struct has no field `{n}`"))
-                            })?;
+                            let (i, f) = self
+                                .layouts
+                                .designated(*id, n)
+                                .ok_or_else(|| Error::new(v.span, format!("struct has no field `{n}`")))?;
                             next = i;
                             f
                         }
@@ -586,7 +615,8 @@ impl<'a> Lowerer<'a> {
                 let mut next = 0i64;
                 for (d, v) in items {
                     if let Some(ast::Designator::Index(ix)) = d {
-                        next = self.const_eval(ix).ok_or_else(|| Error::new(ix.span, "array index must be a constant"))?;
+                        next =
+                            self.const_eval(ix).ok_or_else(|| Error::new(ix.span, "array index must be a constant"))?;
                     }
                     if next < 0 || next >= *n as i64 {
                         return Err(Error::new(v.span, "array initializer index out of range"));
@@ -612,7 +642,9 @@ impl<'a> Lowerer<'a> {
     /// (`&x`, or a bare global name as herd7 allows), function names.
     pub(crate) fn static_value(&mut self, e: &ast::Expr, ty: &Ty) -> Res<Val> {
         match &e.kind {
-            ast::ExprKind::Ident(n) if !self.consts.contains_key(n) && !matches!(n.as_str(), "NULL" | "true" | "false") => {
+            ast::ExprKind::Ident(n)
+                if !self.consts.contains_key(n) && !matches!(n.as_str(), "NULL" | "true" | "false") =>
+            {
                 if let Some(g) = self.globals.get(n) {
                     return Ok(ptr_to(g.cell));
                 }
@@ -630,11 +662,16 @@ impl<'a> Lowerer<'a> {
                 let (cell, _) = self.static_place(inner)?;
                 Ok(ptr_to(cell))
             }
-            ast::ExprKind::Call(f, args) if matches!(&f.kind, ast::ExprKind::Ident(n) if n == "ATOMIC_INIT" || n == "ATOMIC_LONG_INIT") && args.len() == 1 => {
+            ast::ExprKind::Call(f, args)
+                if matches!(&f.kind, ast::ExprKind::Ident(n) if n == "ATOMIC_INIT" || n == "ATOMIC_LONG_INIT")
+                    && args.len() == 1 =>
+            {
                 self.static_value(&args[0], ty)
             }
             ast::ExprKind::Cast(_, inner) => self.static_value(inner, ty),
-            _ => self.const_eval(e).ok_or_else(|| Error::new(e.span, "initializer must be a constant, or the address of a global")),
+            _ => self
+                .const_eval(e)
+                .ok_or_else(|| Error::new(e.span, "initializer must be a constant, or the address of a global")),
         }
     }
 
@@ -753,7 +790,14 @@ impl<'a> Lowerer<'a> {
     // bodies
     // ------------------------------------------------------------------
 
-    fn lower_proc(&mut self, p: &ast::Proc, file: &ast::File, name: String, cpu: u32, origin: TaskOrigin) -> Res<Thread> {
+    fn lower_proc(
+        &mut self,
+        p: &ast::Proc,
+        file: &ast::File,
+        name: String,
+        cpu: u32,
+        origin: TaskOrigin,
+    ) -> Res<Thread> {
         self.cx = BodyCx::new(p.index);
         if matches!(origin, TaskOrigin::Kthread(_)) {
             self.cx.span = p.span;
@@ -788,7 +832,13 @@ impl<'a> Lowerer<'a> {
             reg_names.push((e.name.clone(), r));
         }
         let exit = self.new_label();
-        self.cx.frames.push(Frame { ret_reg: None, ret_ty: Ty::Void, ret_label: exit, labels: FxHashMap::default(), locals: Vec::new() });
+        self.cx.frames.push(Frame {
+            ret_reg: None,
+            ret_ty: Ty::Void,
+            ret_label: exit,
+            labels: FxHashMap::default(),
+            locals: Vec::new(),
+        });
         let taken = addr_taken(&p.body);
         self.in_proc_top = true;
         self.auto_regs.clear();
@@ -812,7 +862,8 @@ impl<'a> Lowerer<'a> {
             self.emit_text(Instr::TaskExit, "do_exit()".into());
         }
         self.emit_text(Instr::Exit, String::new());
-        let handlers = if origin == TaskOrigin::Proc { crate::kernel::lower_handlers(self, file, p.index)? } else { Vec::new() };
+        let handlers =
+            if origin == TaskOrigin::Proc { crate::kernel::lower_handlers(self, file, p.index)? } else { Vec::new() };
         let steps = self.finish_body()?;
         if self.cx.nregs > u16::MAX as u32 {
             return Err(Error::new(p.span, "this process needs more than 65535 registers"));
@@ -875,7 +926,13 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn emit(&mut self, i: Instr) {
-        let text = if i.is_shared() || matches!(i, Instr::Fence(_) | Instr::Assert(..) | Instr::Bin(_, BinOp::Div | BinOp::Rem, ..)) { self.cx.text.clone() } else { String::new() };
+        let text = if i.is_shared()
+            || matches!(i, Instr::Fence(_) | Instr::Assert(..) | Instr::Bin(_, BinOp::Div | BinOp::Rem, ..))
+        {
+            self.cx.text.clone()
+        } else {
+            String::new()
+        };
         self.emit_text(i, text);
     }
 
@@ -893,7 +950,13 @@ impl<'a> Lowerer<'a> {
         self.cx.scopes.iter().rev().find_map(|s| s.get(name))
     }
 
-    fn block_with_taken(&mut self, b: &ast::Block, taken: &FxHashSet<String>, names: &mut Vec<(String, Reg)>, top: bool) -> Res<()> {
+    fn block_with_taken(
+        &mut self,
+        b: &ast::Block,
+        taken: &FxHashSet<String>,
+        names: &mut Vec<(String, Reg)>,
+        top: bool,
+    ) -> Res<()> {
         self.cx.scopes.push(FxHashMap::default());
         for s in &b.stmts {
             if top {
@@ -923,7 +986,10 @@ impl<'a> Lowerer<'a> {
         if ty.is_scalar() && !taken.contains(&d.name) && !matches!(ty, Ty::Lock(_)) {
             // `int r1;` for a register the init block already set (`1:r1=x`)
             // names that register.
-            if let (true, Some(Var::Reg(r, _))) = (self.in_proc_top && self.cx.scopes.len() == 2, self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned()) {
+            if let (true, Some(Var::Reg(r, _))) = (
+                self.in_proc_top && self.cx.scopes.len() == 2,
+                self.cx.scopes.first().and_then(|s| s.get(&d.name)).cloned(),
+            ) {
                 if let Some(init) = &d.init {
                     let v = self.scalar_rvalue(init)?;
                     let v = self.convert(v, &ty);
@@ -990,7 +1056,9 @@ impl<'a> Lowerer<'a> {
                             .layouts
                             .designated(*id, n)
                             .ok_or_else(|| Error::new(v.span, format!("struct has no field `{n}`")))?,
-                        _ => (next, fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone()),
+                        _ => {
+                            (next, fields.get(next).ok_or_else(|| Error::new(v.span, "too many initializers"))?.clone())
+                        }
                     };
                     next = i + 1;
                     self.dyn_init(cell + f.offset, &f.ty, v)?;
@@ -1011,7 +1079,10 @@ impl<'a> Lowerer<'a> {
             (ast::ExprKind::InitList(items), _) => self.dyn_init(cell, ty, &items[0].1),
             _ => {
                 if !ty.is_scalar() {
-                    return Err(Error::new(e.span, "aggregate initialisation from an expression is not supported; initialise the fields"));
+                    return Err(Error::new(
+                        e.span,
+                        "aggregate initialisation from an expression is not supported; initialise the fields",
+                    ));
                 }
                 let v = self.scalar_rvalue(e)?;
                 self.emit(Instr::Store { addr: Opd::Imm(ptr_to(cell)), val: v, ord: Order::Plain });
@@ -1113,7 +1184,8 @@ impl<'a> Lowerer<'a> {
                 self.cx.scopes.pop();
             }
             S::Break => {
-                let (b, _) = *self.cx.loops.last().ok_or_else(|| Error::new(s.span, "`break` outside a loop or switch"))?;
+                let (b, _) =
+                    *self.cx.loops.last().ok_or_else(|| Error::new(s.span, "`break` outside a loop or switch"))?;
                 self.emit(Instr::Jump(b));
             }
             S::Continue => {
@@ -1187,7 +1259,8 @@ impl<'a> Lowerer<'a> {
             let l = self.new_label();
             match &c.kind {
                 ast::StmtKind::Case(val) => {
-                    let k = self.const_eval(val).ok_or_else(|| Error::new(val.span, "case label must be a constant"))?;
+                    let k =
+                        self.const_eval(val).ok_or_else(|| Error::new(val.span, "case label must be a constant"))?;
                     let t = self.tmp();
                     self.emit(Instr::Bin(t, BinOp::Eq, v, Opd::Imm(k)));
                     let next = self.new_label();
@@ -1207,7 +1280,12 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn switch_body(&mut self, s: &ast::Stmt, labels: &mut impl Iterator<Item = u32>, taken: &FxHashSet<String>) -> Res<()> {
+    fn switch_body(
+        &mut self,
+        s: &ast::Stmt,
+        labels: &mut impl Iterator<Item = u32>,
+        taken: &FxHashSet<String>,
+    ) -> Res<()> {
         match &s.kind {
             ast::StmtKind::Case(_) | ast::StmtKind::Default => {
                 if let Some(l) = labels.next() {
@@ -1380,7 +1458,9 @@ impl<'a> Lowerer<'a> {
             K::InitList(_) => Err(Error::new(e.span, "a brace initializer can only initialise a declaration")),
             // `f(a, x_t)`: the parser takes a lone `x_t` for a type name;
             // as a value it is the variable of that name
-            K::TypeArg(ast::Type::Named(n) | ast::Type::Base(n)) if self.lookup(n).is_some() => self.rvalue(&ast::Expr { kind: K::Ident(n.clone()), span: e.span }),
+            K::TypeArg(ast::Type::Named(n) | ast::Type::Base(n)) if self.lookup(n).is_some() => {
+                self.rvalue(&ast::Expr { kind: K::Ident(n.clone()), span: e.span })
+            }
             K::TypeArg(_) => Err(Error::new(e.span, "a type is not a value here")),
             K::StmtExpr(b) => self.stmt_expr(b),
         }
@@ -1511,14 +1591,18 @@ impl<'a> Lowerer<'a> {
             }
             K::Arrow(b, f) => {
                 let (v, t) = self.rvalue(b)?;
-                let pointee = t.pointee().cloned().ok_or_else(|| {
-                    Error::new(b.span, format!("`->{f}` applied to something that is not a pointer"))
-                })?;
+                let pointee = t
+                    .pointee()
+                    .cloned()
+                    .ok_or_else(|| Error::new(b.span, format!("`->{f}` applied to something that is not a pointer")))?;
                 self.field_place(v, &pointee, f, e.span)
             }
             K::Index(b, i) => {
                 let (base, t) = self.rvalue(b)?;
-                let el = t.pointee().cloned().ok_or_else(|| Error::new(b.span, "indexing something that is not an array or pointer"))?;
+                let el = t
+                    .pointee()
+                    .cloned()
+                    .ok_or_else(|| Error::new(b.span, "indexing something that is not an array or pointer"))?;
                 let (iv, _) = self.rvalue(i)?;
                 let sz = self.layouts.size_of(&el, e.span)? as i64;
                 let addr = self.add_scaled(base, iv, sz);
@@ -1597,7 +1681,8 @@ impl<'a> Lowerer<'a> {
                 let (p, t) = self.lvalue(a)?;
                 match p {
                     Place::Mem(addr) => Ok((addr, t.ptr())),
-                    Place::Reg(_) => Err(Error::new(a.span, "internal: address of a register variable").with_note("kvet keeps address-taken locals in memory; this is a bug")),
+                    Place::Reg(_) => Err(Error::new(a.span, "internal: address of a register variable")
+                        .with_note("kvet keeps address-taken locals in memory; this is a bug")),
                 }
             }
             U::PreInc | U::PreDec | U::PostInc | U::PostDec => {
@@ -1671,7 +1756,9 @@ impl<'a> Lowerer<'a> {
                 return Ok((Opd::Reg(r), Ty::Int));
             }
             // pointers compare as unsigned addresses
-            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) if ptrs => (unsigned_form(bop), va, vb, Ty::Int),
+            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) if ptrs => {
+                (unsigned_form(bop), va, vb, Ty::Int)
+            }
             (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => {
                 // the usual arithmetic conversions, then compare
                 let ct = common(&ta, &tb);
@@ -1706,11 +1793,7 @@ impl<'a> Lowerer<'a> {
         if matches!(rty, Ty::UInt(_)) {
             bop = unsigned_form(bop);
         }
-        let v = if let (Opd::Imm(a), Opd::Imm(b)) = (va, vb) {
-            eval_bin(bop, a, b).map(Opd::Imm)
-        } else {
-            None
-        };
+        let v = if let (Opd::Imm(a), Opd::Imm(b)) = (va, vb) { eval_bin(bop, a, b).map(Opd::Imm) } else { None };
         let v = match v {
             Some(v) => v,
             None => {
@@ -1793,7 +1876,8 @@ impl<'a> Lowerer<'a> {
 
     fn call_inner(&mut self, f: &ast::Expr, args: &[ast::Expr], e: &ast::Expr) -> Res<(Opd, Ty)> {
         if let ast::ExprKind::Ident(name) = &f.kind {
-            let shadowed = self.lookup(name).is_some() || self.globals.contains_key(name) || self.lazy_globals.contains_key(name);
+            let shadowed =
+                self.lookup(name).is_some() || self.globals.contains_key(name) || self.lazy_globals.contains_key(name);
             if !shadowed {
                 if let Some(r) = self.builtin(name, args, e)? {
                     return Ok(r);
@@ -1804,9 +1888,12 @@ impl<'a> Lowerer<'a> {
                 if let Some(r) = prims::lower_prim(self, name, args, e)? {
                     return Ok(r);
                 }
-                let err = Error::new(f.span, format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"))
-                    .with_label("not a primitive, not defined here")
-                    .with_unknown_function(name.clone());
+                let err = Error::new(
+                    f.span,
+                    format!("unknown function `{name}`: it is neither a kvet primitive nor defined in this file"),
+                )
+                .with_label("not a primitive, not defined here")
+                .with_unknown_function(name.clone());
                 return Err(match crate::suggest::nearest(name, self.funcs.keys().map(|k| k.as_str())) {
                     Some(near) => err.with_note(format!("did you mean `{near}`? Otherwise define it as a helper function (docs/language.md lists the primitives kvet knows)")),
                     None => err.with_note("define it as a helper function, or see docs/language.md for the primitives kvet knows"),
@@ -1845,8 +1932,15 @@ impl<'a> Lowerer<'a> {
         }
         let t = self.tmp();
         self.emit(Instr::Bin(t, BinOp::Ne, fv, Opd::Imm(0)));
-        self.emit(Instr::Assert(Opd::Reg(t), AssertKind::Bug, format!("call through a NULL function pointer: {}", self.snippet(f.span))));
-        self.emit(Instr::Bound(format!("call through a pointer that is no function of this file: {}", self.snippet(f.span))));
+        self.emit(Instr::Assert(
+            Opd::Reg(t),
+            AssertKind::Bug,
+            format!("call through a NULL function pointer: {}", self.snippet(f.span)),
+        ));
+        self.emit(Instr::Bound(format!(
+            "call through a pointer that is no function of this file: {}",
+            self.snippet(f.span)
+        )));
         self.place(end);
         Ok((Opd::Reg(result), Ty::Int))
     }
@@ -1859,13 +1953,15 @@ impl<'a> Lowerer<'a> {
                 match &m.kind {
                     ast::ExprKind::Ident(f) => {
                         let Ty::Struct(id) = ty else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(*id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi =
+                            lw.layouts.field(*id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((fi.offset, fi.ty))
                     }
                     ast::ExprKind::Member(b, f) => {
                         let (off, t) = walk(lw, ty, b)?;
                         let Ty::Struct(id) = t else { return Err(Error::new(m.span, "not a struct type")) };
-                        let fi = lw.layouts.field(id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
+                        let fi =
+                            lw.layouts.field(id, f).ok_or_else(|| Error::new(m.span, format!("no field `{f}`")))?;
                         Ok((off + fi.offset, fi.ty))
                     }
                     ast::ExprKind::Index(b, i) => {
@@ -1922,7 +2018,9 @@ impl<'a> Lowerer<'a> {
         for (a, e) in &func.locks {
             let Ok(ty) = self.type_of_expr(e) else { continue };
             let addr = match ty {
-                Ty::Lock(_) => self.lvalue(e).ok().and_then(|(p, _)| if let Place::Mem(a) = p { Some(a) } else { None }),
+                Ty::Lock(_) => {
+                    self.lvalue(e).ok().and_then(|(p, _)| if let Place::Mem(a) = p { Some(a) } else { None })
+                }
                 Ty::Ptr(inner) if matches!(*inner, Ty::Lock(_)) => self.rvalue(e).ok().map(|(v, _)| v),
                 _ => None,
             };
@@ -1947,7 +2045,10 @@ impl<'a> Lowerer<'a> {
     /// the register of its first parameter (the IPI's `info`).
     pub(crate) fn handler_body(&mut self, func: &ast::FuncDef) -> Res<((), Option<Reg>)> {
         if func.params.len() > 1 {
-            return Err(Error::new(func.span, format!("handler `{}` may take at most one parameter (the IPI's info)", func.name)));
+            return Err(Error::new(
+                func.span,
+                format!("handler `{}` may take at most one parameter (the IPI's info)", func.name),
+            ));
         }
         let ret_label = self.new_label();
         let mut scope = FxHashMap::default();
@@ -1960,7 +2061,13 @@ impl<'a> Lowerer<'a> {
         }
         let taken = addr_taken(&func.body);
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
-        self.cx.frames.push(Frame { ret_reg: None, ret_ty: Ty::Void, ret_label, labels: FxHashMap::default(), locals: Vec::new() });
+        self.cx.frames.push(Frame {
+            ret_reg: None,
+            ret_ty: Ty::Void,
+            ret_label,
+            labels: FxHashMap::default(),
+            locals: Vec::new(),
+        });
         self.cx.inline_stack.push(func.name.clone());
         // sparse's lock contexts, checked: held at entry (__must_hold,
         // __releases), held (__must_hold, __acquires) or not (__releases)
@@ -1968,7 +2075,10 @@ impl<'a> Lowerer<'a> {
         let locks = self.lock_annotations(func);
         for (a, addr, text) in &locks {
             if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
-                self.emit_text(Instr::Check(KernelCheck::Held, *addr), format!("{text} at the entry of {}()", func.name));
+                self.emit_text(
+                    Instr::Check(KernelCheck::Held, *addr),
+                    format!("{text} at the entry of {}()", func.name),
+                );
             }
         }
         let mut names = Vec::new();
@@ -1984,7 +2094,10 @@ impl<'a> Lowerer<'a> {
             self.emit_text(Instr::Check(check, *addr), format!("{text} at the return of {}()", func.name));
         }
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
+            self.emit_text(
+                Instr::ScopeExit { obj },
+                format!("return from {}(): its locals go out of scope", func.name),
+            );
         }
         self.emit_text(Instr::IrqReturn, format!("return from {}()", func.name));
         Ok(((), arg))
@@ -1992,7 +2105,10 @@ impl<'a> Lowerer<'a> {
 
     fn inline_call(&mut self, func: &'a ast::FuncDef, args: &[ast::Expr], span: Span) -> Res<(Opd, Ty)> {
         if args.len() != func.params.len() && !(func.params.is_empty() && args.is_empty()) {
-            return Err(Error::new(span, format!("`{}` takes {} argument(s), {} given", func.name, func.params.len(), args.len())));
+            return Err(Error::new(
+                span,
+                format!("`{}` takes {} argument(s), {} given", func.name, func.params.len(), args.len()),
+            ));
         }
         let depth = self.cx.inline_stack.iter().filter(|n| **n == func.name).count();
         if depth >= MAX_INLINE_DEPTH || self.cx.inline_stack.len() >= 64 {
@@ -2010,7 +2126,13 @@ impl<'a> Lowerer<'a> {
         let mut scope = FxHashMap::default();
         let mut stores = Vec::new();
         let outer_call = self.cx.call;
-        self.cx.calls.push(CallSite { parent: outer_call, span, text: self.snippet(span), func: func.name.clone(), prelude: func.span.is_prelude() });
+        self.cx.calls.push(CallSite {
+            parent: outer_call,
+            span,
+            text: self.snippet(span),
+            func: func.name.clone(),
+            prelude: func.span.is_prelude(),
+        });
         self.cx.call = (self.cx.calls.len() - 1) as u32;
         let mut param_objs = Vec::new();
         for (prm, v) in func.params.iter().zip(vals) {
@@ -2037,7 +2159,13 @@ impl<'a> Lowerer<'a> {
         // The callee sees only its parameters and the globals.
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
         let saved_loops = std::mem::take(&mut self.cx.loops);
-        self.cx.frames.push(Frame { ret_reg, ret_ty: ret_ty.clone(), ret_label, labels: FxHashMap::default(), locals: param_objs });
+        self.cx.frames.push(Frame {
+            ret_reg,
+            ret_ty: ret_ty.clone(),
+            ret_label,
+            labels: FxHashMap::default(),
+            locals: param_objs,
+        });
         self.cx.inline_stack.push(func.name.clone());
         // sparse's lock contexts, checked: held at entry (__must_hold,
         // __releases), held (__must_hold, __acquires) or not (__releases)
@@ -2045,7 +2173,10 @@ impl<'a> Lowerer<'a> {
         let locks = self.lock_annotations(func);
         for (a, addr, text) in &locks {
             if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
-                self.emit_text(Instr::Check(KernelCheck::Held, *addr), format!("{text} at the entry of {}()", func.name));
+                self.emit_text(
+                    Instr::Check(KernelCheck::Held, *addr),
+                    format!("{text} at the entry of {}()", func.name),
+                );
             }
         }
         let mut names = Vec::new();
@@ -2066,7 +2197,10 @@ impl<'a> Lowerer<'a> {
             self.emit_text(Instr::Check(check, *addr), format!("{text} at the return of {}()", func.name));
         }
         for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit_text(Instr::ScopeExit { obj }, format!("return from {}(): its locals go out of scope", func.name));
+            self.emit_text(
+                Instr::ScopeExit { obj },
+                format!("return from {}(): its locals go out of scope", func.name),
+            );
         }
         // the caller's statement goes on (a call through a function
         // pointer evaluates the next candidate's arguments)

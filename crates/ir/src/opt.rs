@@ -61,12 +61,20 @@ pub fn fold_constant_registers(t: &mut Thread) {
     }
     for s in &mut t.body.steps {
         match &mut s.instr {
-            Instr::Mov(_, a) | Instr::Un(_, _, a) | Instr::Branch(a, ..) | Instr::Assert(a, ..) | Instr::Check(_, a) => subst(a, &consts),
+            Instr::Mov(_, a)
+            | Instr::Un(_, _, a)
+            | Instr::Branch(a, ..)
+            | Instr::Assert(a, ..)
+            | Instr::Check(_, a) => subst(a, &consts),
             Instr::Bin(_, _, a, b) => {
                 subst(a, &consts);
                 subst(b, &consts);
             }
-            Instr::Load { addr, .. } | Instr::Lock { addr, .. } | Instr::Unlock { addr, .. } | Instr::Trylock { addr, .. } | Instr::IsLocked { addr, .. } => subst(addr, &consts),
+            Instr::Load { addr, .. }
+            | Instr::Lock { addr, .. }
+            | Instr::Unlock { addr, .. }
+            | Instr::Trylock { addr, .. }
+            | Instr::IsLocked { addr, .. } => subst(addr, &consts),
             Instr::Store { addr, val, .. } => {
                 subst(addr, &consts);
                 subst(val, &consts);

@@ -169,8 +169,15 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
     }
     let r = match name {
         // ---- ONCE accesses ----
-        "READ_ONCE" | "rcu_dereference" | "rcu_dereference_raw" | "rcu_access_pointer" | "rcu_dereference_check"
-        | "rcu_dereference_protected" | "srcu_dereference" | "rcu_dereference_bh" | "rcu_dereference_sched" => {
+        "READ_ONCE"
+        | "rcu_dereference"
+        | "rcu_dereference_raw"
+        | "rcu_access_pointer"
+        | "rcu_dereference_check"
+        | "rcu_dereference_protected"
+        | "srcu_dereference"
+        | "rcu_dereference_bh"
+        | "rcu_dereference_sched" => {
             if args.is_empty() {
                 return Err(Error::new(e.span, format!("`{name}` takes a location")));
             }
@@ -214,19 +221,52 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
         // ---- fences ----
         // include/asm-generic/barrier.h: the dma_, virt_ and __smp_ forms
         // are the same fences; smp_acquire__after_ctrl_dep() is smp_rmb()
-        "smp_mb" | "mb" | "smp_rmb" | "rmb" | "smp_wmb" | "wmb" | "barrier" | "smp_mb__before_atomic" | "smp_mb__after_atomic"
-        | "smp_mb__after_spinlock" | "smp_mb__after_unlock_lock" | "smp_mb__after_srcu_read_unlock" | "__smp_mb" | "__smp_rmb"
-        | "__smp_wmb" | "dma_mb" | "dma_rmb" | "dma_wmb" | "virt_mb" | "virt_rmb" | "virt_wmb" | "smp_acquire__after_ctrl_dep"
-        | "virt_mb__before_atomic" | "virt_mb__after_atomic" | "__smp_mb__before_atomic" | "__smp_mb__after_atomic" | "io_stop_wc"
-        | "barrier_nospec" | "barrier_data" | "smp_read_barrier_depends" | "read_barrier_depends" => {
+        "smp_mb"
+        | "mb"
+        | "smp_rmb"
+        | "rmb"
+        | "smp_wmb"
+        | "wmb"
+        | "barrier"
+        | "smp_mb__before_atomic"
+        | "smp_mb__after_atomic"
+        | "smp_mb__after_spinlock"
+        | "smp_mb__after_unlock_lock"
+        | "smp_mb__after_srcu_read_unlock"
+        | "__smp_mb"
+        | "__smp_rmb"
+        | "__smp_wmb"
+        | "dma_mb"
+        | "dma_rmb"
+        | "dma_wmb"
+        | "virt_mb"
+        | "virt_rmb"
+        | "virt_wmb"
+        | "smp_acquire__after_ctrl_dep"
+        | "virt_mb__before_atomic"
+        | "virt_mb__after_atomic"
+        | "__smp_mb__before_atomic"
+        | "__smp_mb__after_atomic"
+        | "io_stop_wc"
+        | "barrier_nospec"
+        | "barrier_data"
+        | "smp_read_barrier_depends"
+        | "read_barrier_depends" => {
             if name != "barrier_data" {
                 arity(name, args, 0, e)?;
             }
             let k = match name {
                 "smp_mb" | "mb" | "__smp_mb" | "dma_mb" | "virt_mb" => FenceKind::Mb,
-                "smp_rmb" | "rmb" | "__smp_rmb" | "dma_rmb" | "virt_rmb" | "smp_acquire__after_ctrl_dep" => FenceKind::Rmb,
+                "smp_rmb" | "rmb" | "__smp_rmb" | "dma_rmb" | "virt_rmb" | "smp_acquire__after_ctrl_dep" => {
+                    FenceKind::Rmb
+                }
                 "smp_wmb" | "wmb" | "__smp_wmb" | "dma_wmb" | "virt_wmb" => FenceKind::Wmb,
-                "barrier" | "io_stop_wc" | "barrier_nospec" | "barrier_data" | "smp_read_barrier_depends" | "read_barrier_depends" => FenceKind::Barrier,
+                "barrier"
+                | "io_stop_wc"
+                | "barrier_nospec"
+                | "barrier_data"
+                | "smp_read_barrier_depends"
+                | "read_barrier_depends" => FenceKind::Barrier,
                 "virt_mb__before_atomic" | "__smp_mb__before_atomic" => FenceKind::BeforeAtomic,
                 "virt_mb__after_atomic" | "__smp_mb__after_atomic" => FenceKind::AfterAtomic,
                 "smp_mb__before_atomic" => FenceKind::BeforeAtomic,
@@ -302,7 +342,8 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
             (Opd::Imm(0), Ty::Void)
         }
         // ---- checks ----
-        "BUG_ON" | "WARN_ON" | "WARN_ON_ONCE" | "assert" | "WARN" | "WARN_ONCE" | "VM_BUG_ON" | "VM_WARN_ON" | "BUILD_BUG_ON" => {
+        "BUG_ON" | "WARN_ON" | "WARN_ON_ONCE" | "assert" | "WARN" | "WARN_ONCE" | "VM_BUG_ON" | "VM_WARN_ON"
+        | "BUILD_BUG_ON" => {
             if args.is_empty() {
                 return Err(Error::new(e.span, format!("`{name}` takes a condition")));
             }
@@ -332,7 +373,13 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
             (Opd::Imm(0), Ty::Void)
         }
         // ---- exchange ----
-        "xchg" | "xchg_relaxed" | "xchg_acquire" | "xchg_release" | "atomic_xchg" | "atomic_xchg_relaxed" | "atomic_xchg_acquire"
+        "xchg"
+        | "xchg_relaxed"
+        | "xchg_acquire"
+        | "xchg_release"
+        | "atomic_xchg"
+        | "atomic_xchg_relaxed"
+        | "atomic_xchg_acquire"
         | "atomic_xchg_release" => {
             arity(name, args, 2, e)?;
             let (_, ord) = split_order(name, Order::Mb);
@@ -342,8 +389,14 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
             lw.emit(Instr::Rmw { dst: Some(r), addr: a, op: RmwOp::Xchg, a: v, b: Opd::Imm(0), ret: RmwRet::Old, ord });
             (Opd::Reg(r), elem(&t))
         }
-        "cmpxchg" | "cmpxchg_relaxed" | "cmpxchg_acquire" | "cmpxchg_release" | "atomic_cmpxchg" | "atomic_cmpxchg_relaxed"
-        | "atomic_cmpxchg_acquire" | "atomic_cmpxchg_release" => {
+        "cmpxchg"
+        | "cmpxchg_relaxed"
+        | "cmpxchg_acquire"
+        | "cmpxchg_release"
+        | "atomic_cmpxchg"
+        | "atomic_cmpxchg_relaxed"
+        | "atomic_cmpxchg_acquire"
+        | "atomic_cmpxchg_release" => {
             arity(name, args, 3, e)?;
             let (_, ord) = split_order(name, Order::Mb);
             let (a, t) = lw.rvalue(&args[0])?;
@@ -353,8 +406,14 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
             lw.emit(Instr::Rmw { dst: Some(r), addr: a, op: RmwOp::Cmpxchg, a: new, b: old, ret: RmwRet::Old, ord });
             (Opd::Reg(r), elem(&t))
         }
-        "try_cmpxchg" | "try_cmpxchg_relaxed" | "try_cmpxchg_acquire" | "try_cmpxchg_release" | "atomic_try_cmpxchg"
-        | "atomic_try_cmpxchg_relaxed" | "atomic_try_cmpxchg_acquire" | "atomic_try_cmpxchg_release" => {
+        "try_cmpxchg"
+        | "try_cmpxchg_relaxed"
+        | "try_cmpxchg_acquire"
+        | "try_cmpxchg_release"
+        | "atomic_try_cmpxchg"
+        | "atomic_try_cmpxchg_relaxed"
+        | "atomic_try_cmpxchg_acquire"
+        | "atomic_try_cmpxchg_release" => {
             arity(name, args, 3, e)?;
             let (_, ord) = split_order(name, Order::Mb);
             let (a, _) = lw.rvalue(&args[0])?;
@@ -364,7 +423,15 @@ pub(crate) fn lower_prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &a
             lw.emit(Instr::Mov(keep, expect));
             let (new, _) = lw.rvalue(&args[2])?;
             let got = lw.tmp();
-            lw.emit(Instr::Rmw { dst: Some(got), addr: a, op: RmwOp::Cmpxchg, a: new, b: Opd::Reg(keep), ret: RmwRet::Old, ord });
+            lw.emit(Instr::Rmw {
+                dst: Some(got),
+                addr: a,
+                op: RmwOp::Cmpxchg,
+                a: new,
+                b: Opd::Reg(keep),
+                ret: RmwRet::Old,
+                ord,
+            });
             let ok = lw.tmp();
             lw.emit(Instr::Bin(ok, BinOp::Eq, Opd::Reg(got), Opd::Reg(keep)));
             let fail = lw.new_label();
@@ -406,7 +473,9 @@ fn lock_arg(lw: &mut Lowerer, e: &ast::Expr) -> Res<(Opd, Ty)> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
         Ty::Ptr(inner) if matches!(**inner, Ty::Lock(LockTy::Spin) | Ty::Int | Ty::UInt(_) | Ty::Void) => Ok((v, t)),
-        Ty::Lock(_) => Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock")),
+        Ty::Lock(_) => {
+            Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock"))
+        }
         _ => Err(Error::new(e.span, "this is not a pointer to a spinlock_t")),
     }
 }

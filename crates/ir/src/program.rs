@@ -286,17 +286,46 @@ pub enum Instr {
     /// End of a handler body: the interrupted context resumes.
     IrqReturn,
     // ---- shared instructions (interleaving points) ----
-    Load { dst: Reg, addr: Opd, ord: Order },
-    Store { addr: Opd, val: Opd, ord: Order },
+    Load {
+        dst: Reg,
+        addr: Opd,
+        ord: Order,
+    },
+    Store {
+        addr: Opd,
+        val: Opd,
+        ord: Order,
+    },
     /// `dst <- ret(old, new)` where `new = op(old, a, b)`, atomically.
-    Rmw { dst: Option<Reg>, addr: Opd, op: RmwOp, a: Opd, b: Opd, ret: RmwRet, ord: Order },
+    Rmw {
+        dst: Option<Reg>,
+        addr: Opd,
+        op: RmwOp,
+        a: Opd,
+        b: Opd,
+        ret: RmwRet,
+        ord: Order,
+    },
     /// spin_lock: blocked while the lock is held.
-    Lock { addr: Opd, kind: LockKind },
-    Unlock { addr: Opd, kind: LockKind },
+    Lock {
+        addr: Opd,
+        kind: LockKind,
+    },
+    Unlock {
+        addr: Opd,
+        kind: LockKind,
+    },
     /// spin_trylock: `dst = 1` and the lock is taken if free, else `dst = 0`.
-    Trylock { dst: Reg, addr: Opd, kind: LockKind },
+    Trylock {
+        dst: Reg,
+        addr: Opd,
+        kind: LockKind,
+    },
     /// spin_is_locked
-    IsLocked { dst: Reg, addr: Opd },
+    IsLocked {
+        dst: Reg,
+        addr: Opd,
+    },
     /// rcu_read_lock / rcu_read_unlock (a fence event for the LKMM too).
     RcuLock,
     RcuUnlock,
@@ -304,58 +333,106 @@ pub enum Instr {
     /// that was running when it started has ended.
     SyncRcu,
     /// srcu_read_lock(ss): `dst` gets the index to pass to unlock.
-    SrcuLock { dst: Reg, ss: Opd },
-    SrcuUnlock { ss: Opd, idx: Opd },
-    SyncSrcu { ss: Opd },
+    SrcuLock {
+        dst: Reg,
+        ss: Opd,
+    },
+    SrcuUnlock {
+        ss: Opd,
+        idx: Opd,
+    },
+    SyncSrcu {
+        ss: Opd,
+    },
     // ---- the kernel execution model (shared: they change what can run) ----
     /// local_irq_disable()
     IrqDisable,
     /// local_irq_enable()
     IrqEnable,
     /// local_irq_save(flags): `dst` = the current state, then disable.
-    IrqSave { dst: Reg },
+    IrqSave {
+        dst: Reg,
+    },
     /// local_irq_restore(flags): put back exactly the saved state.
-    IrqRestore { src: Opd },
+    IrqRestore {
+        src: Opd,
+    },
     /// irqs_disabled()
-    IrqsDisabled { dst: Reg },
+    IrqsDisabled {
+        dst: Reg,
+    },
     /// local_bh_disable() / local_bh_enable()
     BhDisable,
     BhEnable,
     /// smp_call_function_many() and friends: run IPI function `func` with
     /// `info` on every CPU in `mask` (bit n = CPU n; the sender itself is
     /// excluded unless `include_self`), waiting for all if `wait`.
-    SmpCall { mask: Opd, func: u32, info: Opd, wait: bool, include_self: bool },
+    SmpCall {
+        mask: Opd,
+        func: u32,
+        info: Opd,
+        wait: bool,
+        include_self: bool,
+    },
     /// schedule(): sleeps until the task's state is TASK_RUNNING.
     Schedule,
     /// try_to_wake_up(task, mask): if task->state & mask, make it
     /// TASK_RUNNING; `dst` = whether it did.
-    WakeUp { dst: Option<Reg>, task: Opd, mask: Opd },
+    WakeUp {
+        dst: Option<Reg>,
+        task: Opd,
+        mask: Opd,
+    },
     /// The task's exit: drop its own reference to its task_struct.
     TaskExit,
     /// kmalloc/kzalloc from pool `pool`; `dst` = the object or NULL.
-    Alloc { dst: Reg, pool: u32, zero: bool },
+    Alloc {
+        dst: Reg,
+        pool: u32,
+        zero: bool,
+    },
     /// kmem_cache_alloc(cache): like `Alloc`, from the pool that the
     /// cache descriptor at `cache` names (its cell holds pool + 1).
-    CacheAlloc { dst: Reg, cache: Opd, zero: bool },
+    CacheAlloc {
+        dst: Reg,
+        cache: Opd,
+        zero: bool,
+    },
     /// kfree(addr) (NULL is a no-op).
-    Free { addr: Opd },
+    Free {
+        addr: Opd,
+    },
     /// kfree_rcu(addr): free once every RCU reader running now has left
     /// its read-side critical section.
-    FreeRcu { addr: Opd },
+    FreeRcu {
+        addr: Opd,
+    },
     /// call_rcu(head, func): queue RCU callback `func` (an index into
     /// `Program::rcu_funcs`) with argument `head`; it runs as a softirq on
     /// this CPU once every RCU reader running now has left its
     /// read-side critical section.
-    CallRcu { head: Opd, func: u32 },
+    CallRcu {
+        head: Opd,
+        func: u32,
+    },
     /// rcu_barrier(): wait until every queued RCU callback has run.
     RcuBarrier,
     /// An address-taken local comes into scope (zeroed) / goes out of scope.
-    ScopeEnter { obj: u32 },
-    ScopeExit { obj: u32 },
+    ScopeEnter {
+        obj: u32,
+    },
+    ScopeExit {
+        obj: u32,
+    },
     /// read_seqbegin: waits while the count is odd, `dst` = the count.
-    SeqBegin { dst: Reg, addr: Opd },
+    SeqBegin {
+        dst: Reg,
+        addr: Opd,
+    },
     /// wait_for_completion: sleeps until `done` > 0, then takes one.
-    WaitCompletion { addr: Opd },
+    WaitCompletion {
+        addr: Opd,
+    },
     // ---- tasks (crate::sched) ----
     /// The first step of a kthread's body: the thread does not exist
     /// until kthread_create() made it (its task_struct is allocated).
@@ -365,21 +442,35 @@ pub enum Instr {
     /// `struct kthread`); `dst` = its task_struct.
     /// `task` is the thread's task_struct cell and `data_cell` the
     /// kthread's `data` cell.
-    KthreadCreate { dst: Reg, thread: u32, data: Opd, task: u32, data_cell: u32 },
+    KthreadCreate {
+        dst: Reg,
+        thread: u32,
+        data: Opd,
+        task: u32,
+        data_cell: u32,
+    },
     /// preempt_disable() / preempt_enable(): the task's preempt count.
     PreemptDisable,
     PreemptEnable,
     /// preempt_count(): `dst` = the task's preempt count.
-    PreemptCount { dst: Reg },
+    PreemptCount {
+        dst: Reg,
+    },
     /// schedule_timeout(timeout) (kernel/time/sleep_timeout.c): sleeps like
     /// schedule() but its timer may fire at any point: if the task is
     /// still not TASK_RUNNING at this step, the timer wakes it and `dst` =
     /// 0; if it was woken, `dst` = the time left (`timeout`). A timeout of
     /// MAX_SCHEDULE_TIMEOUT is a plain schedule().
-    ScheduleTimeout { dst: Reg, timeout: Opd },
+    ScheduleTimeout {
+        dst: Reg,
+        timeout: Opd,
+    },
     /// wait_for_completion_timeout: takes one `done` and `dst` = 1 if
     /// there is one at this step, else times out with `dst` = 0.
-    WaitCompletionTimeout { dst: Reg, addr: Opd },
+    WaitCompletionTimeout {
+        dst: Reg,
+        addr: Opd,
+    },
 }
 
 impl Instr {
@@ -601,9 +692,17 @@ pub enum Cond {
     Or(Box<Cond>, Box<Cond>),
     Implies(Box<Cond>, Box<Cond>),
     /// observed[idx] == value (or != when negated)
-    Eq { idx: usize, value: Val, negated: bool },
+    Eq {
+        idx: usize,
+        value: Val,
+        negated: bool,
+    },
     /// observed[a] == observed[b] (or !=)
-    EqLoc { a: usize, b: usize, negated: bool },
+    EqLoc {
+        a: usize,
+        b: usize,
+        negated: bool,
+    },
 }
 
 impl Cond {

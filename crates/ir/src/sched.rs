@@ -53,15 +53,27 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
             continue;
         }
         if !h.func.params.is_empty() {
-            return Err(Error::new(h.func.span, format!("task `{}` takes no parameters: write `void {}(void)`", h.func.name, h.func.name)));
+            return Err(Error::new(
+                h.func.span,
+                format!("task `{}` takes no parameters: write `void {}(void)`", h.func.name, h.func.name),
+            ));
         }
         let cpu = (h.cpu != ast::FREE_CPU).then_some(h.cpu);
         if let Some(c) = cpu {
             if c >= nprocs {
-                return Err(Error::new(h.span, format!("task `{}` is pinned to CPU{c}, but there is no process P{c}", h.func.name)));
+                return Err(Error::new(
+                    h.span,
+                    format!("task `{}` is pinned to CPU{c}, but there is no process P{c}", h.func.name),
+                ));
             }
         }
-        out.push(TaskDecl { name: h.func.name.clone(), cpu, origin: TaskOrigin::Declared, body: h.func.body.clone(), span: h.func.span });
+        out.push(TaskDecl {
+            name: h.func.name.clone(),
+            cpu,
+            origin: TaskOrigin::Declared,
+            body: h.func.body.clone(),
+            span: h.func.span,
+        });
     }
     let mut err = None;
     crate::kernel::visit_exprs(file, &mut |e| {
@@ -73,7 +85,9 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
                 return;
             }
             let Some(ast::Expr { kind: ast::ExprKind::Ident(fname), .. }) = args.first() else {
-                err.get_or_insert_with(|| Error::new(n.span, format!("`{name}` takes the name of the thread function first")));
+                err.get_or_insert_with(|| {
+                    Error::new(n.span, format!("`{name}` takes the name of the thread function first"))
+                });
                 return;
             };
             let cpu = match cpu_arg {
@@ -81,7 +95,9 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
                 Some(i) => match args.get(i).map(|a| &a.kind) {
                     Some(ast::ExprKind::Int(c)) if (0..nprocs as i64).contains(c) => Some(*c as u32),
                     _ => {
-                        err.get_or_insert_with(|| Error::new(n.span, format!("`{name}` needs a constant CPU that has a process P<n>")));
+                        err.get_or_insert_with(|| {
+                            Error::new(n.span, format!("`{name}` needs a constant CPU that has a process P<n>"))
+                        });
                         return;
                     }
                 },
@@ -93,7 +109,10 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
             // the body: kthread() in prelude/sched.h around the thread function
             let sp = n.span;
             let call = |f: &str, args: Vec<ast::Expr>| ast::Expr {
-                kind: ast::ExprKind::Call(Box::new(ast::Expr { kind: ast::ExprKind::Ident(f.to_string()), span: sp }), args),
+                kind: ast::ExprKind::Call(
+                    Box::new(ast::Expr { kind: ast::ExprKind::Ident(f.to_string()), span: sp }),
+                    args,
+                ),
                 span: sp,
             };
             let stmt = |e: ast::Expr| ast::Stmt { kind: ast::StmtKind::Expr(e), span: sp };
@@ -121,7 +140,9 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
     if nprocs as usize + out.len() > MAX_THREADS {
         let span = out.get(MAX_THREADS.saturating_sub(nprocs as usize)).map_or(file.span, |t| t.span);
         return Err(Error::new(span, format!("too many tasks: {} processes and {} further tasks", nprocs, out.len()))
-            .with_note(format!("kvet models at most {MAX_THREADS} tasks in all (processes, TASK()s, kthreads and the kworker)")));
+            .with_note(format!(
+                "kvet models at most {MAX_THREADS} tasks in all (processes, TASK()s, kthreads and the kworker)"
+            )));
     }
     Ok(out)
 }
@@ -134,7 +155,10 @@ pub(crate) fn alloc_kthread(lw: &mut Lowerer, t: u32, span: Span) -> Res<()> {
     }
     let task = lw.objects.len() - 1;
     let ty = Ty::Struct(lw.layouts.struct_id("kthread"));
-    let size = lw.layouts.size_of(&ty, span).map_err(|_| Error::new(span, "kthreads need struct kthread, which the kvet prelude defines; it is missing"))?;
+    let size = lw
+        .layouts
+        .size_of(&ty, span)
+        .map_err(|_| Error::new(span, "kthreads need struct kthread, which the kvet prelude defines; it is missing"))?;
     lw.alloc_dynamic(&format!("kthread{t}"), &ty, size, ObjKind::Static, 0);
     let (status, kind) = (lw.objects[task].status, lw.objects[task].kind);
     let k = lw.objects.len() - 1;
@@ -144,7 +168,8 @@ pub(crate) fn alloc_kthread(lw: &mut Lowerer, t: u32, span: Span) -> Res<()> {
 }
 
 pub(crate) fn is_kthread(lw: &Lowerer, t: u32) -> bool {
-    t >= lw.ncpus && lw.extra_tasks.get((t - lw.ncpus) as usize).is_some_and(|d| matches!(d.origin, TaskOrigin::Kthread(_)))
+    t >= lw.ncpus
+        && lw.extra_tasks.get((t - lw.ncpus) as usize).is_some_and(|d| matches!(d.origin, TaskOrigin::Kthread(_)))
 }
 
 /// The cell offset of `field` of `struct kthread` within a kthread's
@@ -156,7 +181,12 @@ fn kthread_field(lw: &mut Lowerer, field: &str, span: Span) -> Res<u32> {
     let b = lw.layouts.field(k, field).map(|f| f.offset);
     match (a, b) {
         (Some(a), Some(b)) => Ok(a + b),
-        _ => Err(Error::new(span, format!("kthreads need struct kthread with a `{field}` field, which the kvet prelude defines; it is missing"))),
+        _ => Err(Error::new(
+            span,
+            format!(
+                "kthreads need struct kthread with a `{field}` field, which the kvet prelude defines; it is missing"
+            ),
+        )),
     }
 }
 
@@ -171,7 +201,15 @@ pub(crate) fn exit_sequence(lw: &mut Lowerer, t: u32, origin: &TaskOrigin) -> Re
     let span = lw.cx.span;
     let off = kthread_field(lw, "exited", span)?;
     lw.emit_text(
-        Instr::Rmw { dst: None, addr: Opd::Imm(ptr_to(base + off)), op: RmwOp::Op(BinOp::Add), a: Opd::Imm(1), b: Opd::Imm(0), ret: RmwRet::None, ord: Order::Release },
+        Instr::Rmw {
+            dst: None,
+            addr: Opd::Imm(ptr_to(base + off)),
+            op: RmwOp::Op(BinOp::Add),
+            a: Opd::Imm(1),
+            b: Opd::Imm(0),
+            ret: RmwRet::None,
+            ord: Order::Release,
+        },
         "complete(&kthread->exited)".into(),
     );
     Ok(())
@@ -202,12 +240,26 @@ fn calls_any(file: &ast::File, names: &[&str]) -> bool {
 
 /// Does the file use timers (kernel/time/timer.c)?
 fn uses_timers(file: &ast::File) -> bool {
-    calls_any(file, &["timer_setup", "mod_timer", "add_timer", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work"])
+    calls_any(
+        file,
+        &["timer_setup", "mod_timer", "add_timer", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work"],
+    )
 }
 
 /// Does the file use workqueues (kernel/workqueue.c)?
 fn uses_workqueues(file: &ast::File) -> bool {
-    calls_any(file, &["INIT_WORK", "INIT_DELAYED_WORK", "queue_work", "queue_work_on", "schedule_work", "queue_delayed_work", "schedule_delayed_work"])
+    calls_any(
+        file,
+        &[
+            "INIT_WORK",
+            "INIT_DELAYED_WORK",
+            "queue_work",
+            "queue_work_on",
+            "schedule_work",
+            "queue_delayed_work",
+            "schedule_delayed_work",
+        ],
+    )
 }
 
 /// CPU `cpu`'s timer softirq (run_timer_softirq()): it may run whenever
@@ -230,11 +282,25 @@ pub(crate) fn timer_softirq(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Res
     };
     let entry = lw.cx.steps.len() as u32;
     lw.handler_body(&func)?;
-    let g = lw.globals.get("timer_bases").map(|g| g.cell).ok_or_else(|| Error::new(file.span, "timers need timer_bases, which the kvet prelude defines; it is missing"))?;
+    let g = lw.globals.get("timer_bases").map(|g| g.cell).ok_or_else(|| {
+        Error::new(file.span, "timers need timer_bases, which the kvet prelude defines; it is missing")
+    })?;
     let bid = lw.layouts.struct_id("timer_base");
     let size = lw.layouts.size_of(&Ty::Struct(bid), file.span)?;
-    let nr = lw.layouts.field(bid, "nr").map(|f| f.offset).ok_or_else(|| Error::new(file.span, "struct timer_base needs a field `nr`"))?;
-    Ok(Some(Handler { name: func.name, kind: HandlerKind::Softirq, entry, times: u32::MAX, arg: None, ipi: None, gate: Some(g + cpu * size + nr) }))
+    let nr = lw
+        .layouts
+        .field(bid, "nr")
+        .map(|f| f.offset)
+        .ok_or_else(|| Error::new(file.span, "struct timer_base needs a field `nr`"))?;
+    Ok(Some(Handler {
+        name: func.name,
+        kind: HandlerKind::Softirq,
+        entry,
+        times: u32::MAX,
+        arg: None,
+        ipi: None,
+        gate: Some(g + cpu * size + nr),
+    }))
 }
 
 /// The CPU the thread being lowered runs on (its `P<n>`'s, or its own).
@@ -251,7 +317,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
     if let Some(cpu_arg) = kthread_creator(name) {
         let need = if cpu_arg.is_some() { 3 } else { 2 };
         if args.len() < need {
-            return Err(Error::new(e.span, format!("`{name}` takes a thread function, its data{} and a name", if cpu_arg.is_some() { ", a CPU" } else { "" })));
+            return Err(Error::new(
+                e.span,
+                format!(
+                    "`{name}` takes a thread function, its data{} and a name",
+                    if cpu_arg.is_some() { ", a CPU" } else { "" }
+                ),
+            ));
         }
         let Some(ast::Expr { kind: ast::ExprKind::Ident(fname), .. }) = args.first() else {
             return Err(Error::new(e.span, format!("`{name}` takes the name of the thread function first")));
@@ -261,7 +333,11 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         }
         let cpu = cpu_arg.and_then(|i| lw.const_eval(&args[i])).map(|c| c as u32);
         let origin = TaskOrigin::Kthread(fname.clone());
-        let k = lw.extra_tasks.iter().position(|d| d.origin == origin && d.cpu == cpu).ok_or_else(|| Error::new(e.span, "internal: kthread not collected"))?;
+        let k = lw
+            .extra_tasks
+            .iter()
+            .position(|d| d.origin == origin && d.cpu == cpu)
+            .ok_or_else(|| Error::new(e.span, "internal: kthread not collected"))?;
         let thread = lw.ncpus + k as u32;
         let (data, _) = lw.rvalue(&args[1])?;
         crate::kernel::ident(lw, "current", e.span)?;
@@ -282,7 +358,13 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         "smp_processor_id" | "raw_smp_processor_id" | "__smp_processor_id" => {
             Ok(Some((Opd::Imm(this_cpu(lw) as i64), Ty::Int)))
         }
-        "preempt_disable" | "preempt_disable_notrace" | "migrate_disable" | "preempt_enable" | "preempt_enable_no_resched" | "preempt_enable_notrace" | "migrate_enable" => {
+        "preempt_disable"
+        | "preempt_disable_notrace"
+        | "migrate_disable"
+        | "preempt_enable"
+        | "preempt_enable_no_resched"
+        | "preempt_enable_notrace"
+        | "migrate_enable" => {
             if !args.is_empty() {
                 return Err(Error::new(e.span, format!("`{name}` takes no arguments")));
             }

@@ -120,9 +120,16 @@ impl Layouts {
         })
         .and_then(|n| {
             if n > MAX_OBJECT_CELLS {
-                return Err(Error::new(span, if n == u32::MAX { "this object is too large: over 4 billion cells".to_string() } else { format!("this object is too large: {n} cells") })
-                    .with_label("too large")
-                    .with_note(format!("kvet models at most {MAX_OBJECT_CELLS} cells (scalars) per object")));
+                return Err(Error::new(
+                    span,
+                    if n == u32::MAX {
+                        "this object is too large: over 4 billion cells".to_string()
+                    } else {
+                        format!("this object is too large: {n} cells")
+                    },
+                )
+                .with_label("too large")
+                .with_note(format!("kvet models at most {MAX_OBJECT_CELLS} cells (scalars) per object")));
             }
             Ok(n)
         })

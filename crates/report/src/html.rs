@@ -111,12 +111,23 @@ fn anchor(fi: usize, offset: u32, src: &str, prelude: &str) -> (String, String) 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn step_cell(out: &mut String, fid: &str, fi: usize, f: &CheckedFile, x: &Finding, r: &LevelRow, prelude: &str, group: Option<usize>) {
+fn step_cell(
+    out: &mut String,
+    fid: &str,
+    fi: usize,
+    f: &CheckedFile,
+    x: &Finding,
+    r: &LevelRow,
+    prelude: &str,
+    group: Option<usize>,
+) {
     let at = x.trace.rows.get(r.last).map_or(0, |t| t.at);
     let (id, label) = anchor(fi, r.offset, &f.src, prelude);
     let here = r.suffix.contains("<-- here") || r.suffix.contains("...waits") || r.suffix.contains("FAILS");
     let unfold = match group {
-        Some(g) => format!("<button class=\"unfold\" data-group=\"{fid}-g{g}\" title=\"show the steps inside this call\">+</button>"),
+        Some(g) => format!(
+            "<button class=\"unfold\" data-group=\"{fid}-g{g}\" title=\"show the steps inside this call\">+</button>"
+        ),
         None => String::new(),
     };
     let _ = write!(
@@ -144,10 +155,15 @@ fn row(out: &mut String, ncpu: usize, cpu: u32, class: &str, parent: Option<&str
 fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, prelude: &str) {
     let fid = format!("f{fi}-{k}");
     let ncpu = f.prog.threads.len();
-    let _ = writeln!(out, "<section class=\"finding\" id=\"{fid}\" data-kind=\"{}\">", esc(&crate::sarif::rule_id(x.violation.kind)));
+    let _ = writeln!(
+        out,
+        "<section class=\"finding\" id=\"{fid}\" data-kind=\"{}\">",
+        esc(&crate::sarif::rule_id(x.violation.kind))
+    );
     let _ = writeln!(out, "<h3>{}</h3>", esc(x.violation.kind.name()));
     let _ = writeln!(out, "<p class=\"message\">{}</p>", esc(&x.violation.message));
-    let _ = writeln!(out, "<p class=\"replay\">replay: <code>kvet replay {} {}</code></p>", esc(&f.path), esc(&x.replay));
+    let _ =
+        writeln!(out, "<p class=\"replay\">replay: <code>kvet replay {} {}</code></p>", esc(&f.path), esc(&x.replay));
     out.push_str("<div class=\"layout\"><table class=\"trace\"><thead><tr>");
     for c in 0..ncpu {
         let _ = write!(out, "<th class=\"cpu\">CPU{c}</th>");
@@ -156,7 +172,8 @@ fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, 
     let scen = level_rows(&f.prog, &x.trace, &f.src, prelude, TraceLevel::Scenario);
     let full = level_rows(&f.prog, &x.trace, &f.src, prelude, TraceLevel::Full);
     for (g, r) in scen.iter().enumerate() {
-        let inner: Vec<&LevelRow> = if r.collapsed { full.iter().filter(|fr| r.covers.contains(&fr.last)).collect() } else { Vec::new() };
+        let inner: Vec<&LevelRow> =
+            if r.collapsed { full.iter().filter(|fr| r.covers.contains(&fr.last)).collect() } else { Vec::new() };
         let mut cell = String::new();
         step_cell(&mut cell, &fid, fi, f, x, r, prelude, (!inner.is_empty()).then_some(g));
         row(out, ncpu, r.cpu, if r.inner { "step inner" } else { "step" }, None, &cell);
@@ -184,7 +201,8 @@ fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, 
                     *v = format!("held by CPU{t}");
                 }
             }
-            let mut locks: Vec<String> = s.holders.iter().map(|(c, t)| esc(&format!("{} held by CPU{t}", p.cell_name(*c)))).collect();
+            let mut locks: Vec<String> =
+                s.holders.iter().map(|(c, t)| esc(&format!("{} held by CPU{t}", p.cell_name(*c)))).collect();
             locks.extend(s.waiters.iter().map(|(t, c)| esc(&format!("CPU{t} waits for {}", p.cell_name(*c)))));
             serde_json::json!({ "vals": vals, "locks": locks })
         })
@@ -197,7 +215,13 @@ fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, 
 fn listing(out: &mut String, prefix: &str, text: &str) {
     out.push_str("<pre class=\"src\">");
     for (i, l) in text.lines().enumerate() {
-        let _ = write!(out, "<span class=\"line\" id=\"{prefix}-L{}\"><span class=\"no\">{}</span>{}</span>", i + 1, i + 1, esc(l));
+        let _ = write!(
+            out,
+            "<span class=\"line\" id=\"{prefix}-L{}\"><span class=\"no\">{}</span>{}</span>",
+            i + 1,
+            i + 1,
+            esc(l)
+        );
     }
     out.push_str("</pre>\n");
 }
@@ -205,7 +229,9 @@ fn listing(out: &mut String, prefix: &str, text: &str) {
 /// The whole page.
 pub fn html_report(files: &[CheckedFile], prelude: &str) -> String {
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kvet report</title>\n<style>");
+    out.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kvet report</title>\n<style>",
+    );
     out.push_str(STYLE);
     out.push_str("</style></head><body>\n<h1>kvet report</h1>\n");
     let nf: usize = files.iter().map(|f| f.findings.len()).sum();

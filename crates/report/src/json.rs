@@ -50,7 +50,12 @@ pub fn check_json(
         outcomes: ex
             .outcomes
             .keys()
-            .map(|o| o.iter().enumerate().map(|(i, v)| format!("{}={}", p.observed_name(&p.observed[i]), p.show_val(*v, true))).collect())
+            .map(|o| {
+                o.iter()
+                    .enumerate()
+                    .map(|(i, v)| format!("{}={}", p.observed_name(&p.observed[i]), p.show_val(*v, true)))
+                    .collect()
+            })
             .collect(),
         violations: traces
             .into_iter()
@@ -59,7 +64,10 @@ pub fn check_json(
                 cpu: v.thread,
                 message: v.message,
                 replay,
-                trace: rows.into_iter().map(|r| crate::trace::RowJson { cpu: r.cpu, text: r.text, line: r.line }).collect(),
+                trace: rows
+                    .into_iter()
+                    .map(|r| crate::trace::RowJson { cpu: r.cpu, text: r.text, line: r.line })
+                    .collect(),
             })
             .collect(),
     }

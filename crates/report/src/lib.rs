@@ -12,11 +12,14 @@ mod lkmm_trace;
 mod sarif;
 mod trace;
 
+pub use checked::{CheckedFile, Finding};
 pub use diag::render_error;
 pub use herd::{hash_line, herd_block, Counts};
-pub use json::{check_json, CheckJson, ViolationJson};
-pub use checked::{CheckedFile, Finding};
 pub use html::{esc, html_report};
+pub use json::{check_json, CheckJson, ViolationJson};
 pub use lkmm_trace::{display_order, lkmm_finding_json, lkmm_rows, render_lkmm_trace, LkmmFindingJson};
 pub use sarif::{rule_id, sarif_log, PRELUDE_URI};
-pub use trace::{level_rows, render_trace, render_trace_with, trace_rows, verdict_line, wrap, LevelRow, RowText, TraceLevel, TraceStyle};
+pub use trace::{
+    level_rows, render_trace, render_trace_with, trace_rows, verdict_line, wrap, LevelRow, RowText, TraceLevel,
+    TraceStyle,
+};

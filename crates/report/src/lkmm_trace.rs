@@ -132,7 +132,8 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                     ann.push_str("  (stale)");
                     if let Some((u, upc)) = at[w2] {
                         let (wt, wl) = text_of(u, upc);
-                        let loc = ex.locations().get(e.loc.map(|l| l as usize).unwrap_or(0)).cloned().unwrap_or_default();
+                        let loc =
+                            ex.locations().get(e.loc.map(|l| l as usize).unwrap_or(0)).cloned().unwrap_or_default();
                         notes.push(format!(
                             "[{line}] CPU{t} reads {loc} = {}: CPU{u}'s {wt} [{wl}] is not yet visible to it; nothing orders that store before this load",
                             p.show_val(e.value.unwrap_or(0), false)

@@ -36,7 +36,8 @@ fn location(file: &CheckedFile, row: &LevelRow, prelude: &str) -> Value {
 
 /// The SARIF log of a check.
 pub fn sarif_log(files: &[CheckedFile], prelude: &str, version: &str) -> Value {
-    let mut kinds: Vec<kvet_explore::ViolationKind> = files.iter().flat_map(|f| f.findings.iter().map(|x| x.violation.kind)).collect();
+    let mut kinds: Vec<kvet_explore::ViolationKind> =
+        files.iter().flat_map(|f| f.findings.iter().map(|x| x.violation.kind)).collect();
     kinds.sort();
     kinds.dedup();
     let rules: Vec<Value> = kinds
@@ -76,7 +77,11 @@ pub fn sarif_log(files: &[CheckedFile], prelude: &str, version: &str) -> Value {
                 .map(|(c, l)| json!({ "id": format!("CPU{c}"), "message": { "text": format!("CPU{c}") }, "locations": l }))
                 .collect();
             // the finding's own location: the step it points at
-            let at = rows.iter().rev().find(|r| r.suffix.contains("<-- here") || r.suffix.contains("...waits")).or(rows.last());
+            let at = rows
+                .iter()
+                .rev()
+                .find(|r| r.suffix.contains("<-- here") || r.suffix.contains("...waits"))
+                .or(rows.last());
             let locations: Vec<Value> = at.map(|r| vec![location(f, r, prelude)]).unwrap_or_default();
             results.push(json!({
                 "ruleId": rule_id(x.violation.kind),

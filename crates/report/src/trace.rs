@@ -139,7 +139,9 @@ fn full_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<Option<(S
                 (Instr::Lock { .. }, Detail::GpStart) => suffix.push_str("  ...queues behind readers"),
                 (Instr::SmpCall { .. }, Detail::GpStart) => suffix.push_str("  ...sends IPIs, waits"),
                 (Instr::SmpCall { .. }, Detail::GpEnd) => suffix.push_str("  all CPUs answered"),
-                (Instr::WakeUp { .. }, Detail::Value(v)) => suffix.push_str(if *v != 0 { "  (wakes it)" } else { "  (already running: no-op)" }),
+                (Instr::WakeUp { .. }, Detail::Value(v)) => {
+                    suffix.push_str(if *v != 0 { "  (wakes it)" } else { "  (already running: no-op)" })
+                }
                 (Instr::Alloc { .. }, Detail::Value(v)) => {
                     let _ = write!(suffix, "  -> {}", p.show_val(*v, false));
                 }
@@ -155,7 +157,10 @@ fn full_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<Option<(S
 
 /// The rows of a trace, every step, as text (the `--json` trace).
 pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowText> {
-    level_rows(p, tr, src, prelude, TraceLevel::Full).into_iter().map(|r| RowText { cpu: r.cpu, text: r.text(), line: r.line }).collect()
+    level_rows(p, tr, src, prelude, TraceLevel::Full)
+        .into_iter()
+        .map(|r| RowText { cpu: r.cpu, text: r.text(), line: r.line })
+        .collect()
 }
 
 /// A run of one CPU's trace rows inside one prelude call instance.
@@ -177,11 +182,27 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
             // One primitive that lowers to several steps (spin_lock_irqsave:
             // save the flags, then take the lock) prints once.
             if let Some(last) = rows.last() {
-                if last.cpu == r.thread && last.line == line && last.base == base && last.suffix.is_empty() && suffix.is_empty() && r.detail == Detail::None {
+                if last.cpu == r.thread
+                    && last.line == line
+                    && last.base == base
+                    && last.suffix.is_empty()
+                    && suffix.is_empty()
+                    && r.detail == Detail::None
+                {
                     continue;
                 }
             }
-            rows.push(LevelRow { cpu: r.thread, base, suffix, line, offset, inner: false, collapsed: false, last: i, covers: vec![i] });
+            rows.push(LevelRow {
+                cpu: r.thread,
+                base,
+                suffix,
+                line,
+                offset,
+                inner: false,
+                collapsed: false,
+                last: i,
+                covers: vec![i],
+            });
         }
         return rows;
     }
@@ -227,7 +248,9 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
                 Instr::Fence(_) => true,
                 Instr::ScopeEnter { .. } => true,
                 Instr::ScopeExit { .. } => !scopes_matter,
-                Instr::Store { .. } => r.cell.and_then(|c| p.object_of(c)).is_some_and(|o| o.kind == kvet_ir::ObjKind::Local(r.thread)),
+                Instr::Store { .. } => {
+                    r.cell.and_then(|c| p.object_of(c)).is_some_and(|o| o.kind == kvet_ir::ObjKind::Local(r.thread))
+                }
                 _ => false,
             }
         })
@@ -258,7 +281,20 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
                 continue;
             }
             let Some((base, suffix, line, offset)) = full[i].clone() else { continue };
-            push_merged(&mut rows, LevelRow { cpu: r.thread, base, suffix, line, offset, inner: false, collapsed: false, last: i, covers: vec![i] });
+            push_merged(
+                &mut rows,
+                LevelRow {
+                    cpu: r.thread,
+                    base,
+                    suffix,
+                    line,
+                    offset,
+                    inner: false,
+                    collapsed: false,
+                    last: i,
+                    covers: vec![i],
+                },
+            );
             continue;
         }
         let grp = &groups[g];
@@ -279,7 +315,20 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
         }
         if show_inner[i] {
             if let Some((base, suffix, line, offset)) = full[i].clone() {
-                push_merged(&mut rows, LevelRow { cpu: r.thread, base, suffix, line, offset, inner: true, collapsed: false, last: i, covers: vec![i] });
+                push_merged(
+                    &mut rows,
+                    LevelRow {
+                        cpu: r.thread,
+                        base,
+                        suffix,
+                        line,
+                        offset,
+                        inner: true,
+                        collapsed: false,
+                        last: i,
+                        covers: vec![i],
+                    },
+                );
             }
         }
     }
@@ -297,7 +346,8 @@ fn push_merged(rows: &mut Vec<LevelRow>, row: LevelRow) {
             if mergeable(a) && mergeable(b) {
                 // `-> v1, v2`, each value once
                 if !b.is_empty() && !a[3.min(a.len())..].split(", ").any(|v| v == &b[3..]) {
-                    last.suffix = if a.is_empty() { row.suffix.clone() } else { format!("{}, {}", last.suffix, &b[3..]) };
+                    last.suffix =
+                        if a.is_empty() { row.suffix.clone() } else { format!("{}, {}", last.suffix, &b[3..]) };
                 }
                 last.collapsed &= row.collapsed;
                 last.last = row.last;
@@ -353,12 +403,15 @@ pub fn render_trace_with(p: &Program, tr: &Trace, src: &str, prelude: &str, styl
     // a `P<n>` is its CPU's column; other tasks show their name
     let names: Vec<String> = (0..ncpu)
         .map(|c| match p.threads.get(c) {
-            Some(th) if th.origin != kvet_ir::TaskOrigin::Proc && th.cpu as usize != c => format!("{}@CPU{}", th.body.name, th.cpu),
+            Some(th) if th.origin != kvet_ir::TaskOrigin::Proc && th.cpu as usize != c => {
+                format!("{}@CPU{}", th.body.name, th.cpu)
+            }
             Some(th) if th.origin != kvet_ir::TaskOrigin::Proc => th.body.name.clone(),
             _ => format!("CPU{c}"),
         })
         .collect();
-    let mut textw: Vec<usize> = names.iter().map(|n| 12usize.max(n.chars().count().saturating_sub(linew + 3))).collect();
+    let mut textw: Vec<usize> =
+        names.iter().map(|n| 12usize.max(n.chars().count().saturating_sub(linew + 3))).collect();
     for (r, t) in rows.iter().zip(&texts) {
         let w = &mut textw[(r.cpu as usize).min(ncpu - 1)];
         *w = (*w).max((t.chars().count() + 2 * r.inner as usize).min(cap));

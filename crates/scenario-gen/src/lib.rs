@@ -52,7 +52,16 @@ struct Gen<'a, 'b> {
 
 /// A scenario from `u`'s bytes.
 pub fn scenario(u: &mut Unstructured, lim: Limits) -> Result<String> {
-    let mut g = Gen { u, lim, out: String::new(), labels: Vec::new(), locals: Vec::new(), helpers: Vec::new(), depth: 0, label_seq: 0 };
+    let mut g = Gen {
+        u,
+        lim,
+        out: String::new(),
+        labels: Vec::new(),
+        locals: Vec::new(),
+        helpers: Vec::new(),
+        depth: 0,
+        label_seq: 0,
+    };
     g.file()?;
     Ok(g.out)
 }
@@ -94,7 +103,11 @@ impl Gen<'_, '_> {
         }
         let nhandlers = self.u.int_in_range(0u8..=2)?;
         for h in 0..nhandlers {
-            let cpu = if self.chance(15)? { ncpu + self.u.int_in_range(0..=3)? } else { self.u.int_in_range(0..=ncpu.saturating_sub(1))? };
+            let cpu = if self.chance(15)? {
+                ncpu + self.u.int_in_range(0..=3)?
+            } else {
+                self.u.int_in_range(0..=ncpu.saturating_sub(1))?
+            };
             let kind = if self.chance(50)? { "IRQ" } else { "SOFTIRQ" };
             self.function(&format!("{kind}({cpu}) void handler{h}(void)"), true)?;
         }
@@ -247,7 +260,9 @@ impl Gen<'_, '_> {
                 let f = self.pick(&["kfree", "kfree_rcu_obj", "synchronize_rcu"])?;
                 let _ = match f {
                     "kfree" => writeln!(self.out, "{{ struct obj *o = xchg(&gp, NULL); kfree(o); }}"),
-                    "kfree_rcu_obj" => writeln!(self.out, "{{ struct obj *o = xchg(&gp, NULL); if (o) kfree_rcu(o, rcu); }}"),
+                    "kfree_rcu_obj" => {
+                        writeln!(self.out, "{{ struct obj *o = xchg(&gp, NULL); if (o) kfree_rcu(o, rcu); }}")
+                    }
                     _ => writeln!(self.out, "synchronize_rcu();"),
                 };
             }
@@ -257,7 +272,11 @@ impl Gen<'_, '_> {
                 let _ = writeln!(self.out, "{kind}({c});");
             }
             17 => {
-                let f = self.pick(&["local_irq_disable(); local_irq_enable();", "local_bh_disable(); local_bh_enable();", "{ unsigned long flags; local_irq_save(flags); local_irq_restore(flags); }"])?;
+                let f = self.pick(&[
+                    "local_irq_disable(); local_irq_enable();",
+                    "local_bh_disable(); local_bh_enable();",
+                    "{ unsigned long flags; local_irq_save(flags); local_irq_restore(flags); }",
+                ])?;
                 let _ = writeln!(self.out, "{f}");
             }
             18 => {
@@ -272,7 +291,8 @@ impl Gen<'_, '_> {
             }
             20 if nest_ok => {
                 let c = self.expr(0)?;
-                let _ = writeln!(self.out, "switch ({c}) {{ case 0: r0 = 1; break; case 1: r1 = 2; default: r0 = r1; }}");
+                let _ =
+                    writeln!(self.out, "switch ({c}) {{ case 0: r0 = 1; break; case 1: r1 = 2; default: r0 = r1; }}");
             }
             21 => {
                 let i = self.u.int_in_range(-1i64..=5)?;
@@ -301,7 +321,8 @@ impl Gen<'_, '_> {
         }
         Ok(match self.u.int_in_range(0u8..=4)? {
             0 => {
-                let op = self.pick(&["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", ">=", "&&", "||"])?;
+                let op = self
+                    .pick(&["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", ">=", "&&", "||"])?;
                 format!("({} {op} {})", self.expr(d + 1)?, self.expr(d + 1)?)
             }
             1 => {

@@ -68,9 +68,7 @@ impl Macros {
             }
         }
         if let Some(c) = conds.last() {
-            return Err(
-                Error::new(c.span, "this '#if' has no matching '#endif'").with_label("opened here")
-            );
+            return Err(Error::new(c.span, "this '#if' has no matching '#endif'").with_label("opened here"));
         }
         Ok(out)
     }
@@ -89,20 +87,11 @@ impl Macros {
 
     /// Handle one token `t` popped from `input`: output it, or expand the
     /// macro it names, pushing the expansion back onto `input`.
-    fn step(
-        &mut self,
-        t: Token,
-        input: &mut Vec<Token>,
-        out: &mut Vec<Token>,
-        depth: u32,
-    ) -> Result<(), Error> {
+    fn step(&mut self, t: Token, input: &mut Vec<Token>, out: &mut Vec<Token>, depth: u32) -> Result<(), Error> {
         let name = match &t.tok {
             Tok::Bad(msg) => return Err(Error::new(t.span, msg.to_string()).with_label("here")),
             Tok::Directive(d) => {
-                return Err(Error::new(
-                    d.span,
-                    "a preprocessor line cannot appear inside macro arguments",
-                ))
+                return Err(Error::new(d.span, "a preprocessor line cannot appear inside macro arguments"))
             }
             Tok::Ident(name) => Rc::clone(name),
             _ => {
@@ -118,10 +107,7 @@ impl Macros {
             out.push(t);
             return Ok(());
         }
-        let hide = Some(Rc::new(HideNode {
-            name: Rc::clone(&name),
-            next: t.hide.clone(),
-        }));
+        let hide = Some(Rc::new(HideNode { name: Rc::clone(&name), next: t.hide.clone() }));
         let expansion = match &m.params {
             None => {
                 let mut res = Vec::with_capacity(m.body.len());
@@ -159,12 +145,9 @@ impl Macros {
         };
         self.produced = self.produced.saturating_add(expansion.len());
         if self.produced > MAX_TOKENS {
-            return Err(Error::new(
-                t.span,
-                format!("the expansion of macro '{name}' is too large"),
-            )
-            .with_label("expanded here")
-            .with_note("macros expanding to ever more tokens are not supported"));
+            return Err(Error::new(t.span, format!("the expansion of macro '{name}' is too large"))
+                .with_label("expanded here")
+                .with_note("macros expanding to ever more tokens are not supported"));
         }
         input.extend(expansion.into_iter().rev());
         Ok(())
@@ -180,9 +163,7 @@ impl Macros {
         depth: u32,
     ) -> Result<Vec<Token>, Error> {
         if depth > MAX_DEPTH {
-            return Err(
-                Error::new(use_span, "macro arguments are nested too deeply").with_label("here"),
-            );
+            return Err(Error::new(use_span, "macro arguments are nested too deeply").with_label("here"));
         }
         let param_of = |tok: &Token| -> Option<usize> {
             let id = tok.ident()?;
@@ -199,11 +180,8 @@ impl Macros {
             if b.is_p(P::Hash) {
                 // Stringification.
                 let Some(k) = body.get(i + 1).and_then(param_of) else {
-                    return Err(Error::new(
-                        use_span,
-                        "'#' in a macro body must be followed by a parameter name",
-                    )
-                    .with_label("in this macro use"));
+                    return Err(Error::new(use_span, "'#' in a macro body must be followed by a parameter name")
+                        .with_label("in this macro use"));
                 };
                 let s = spell_tokens(args.get(k).map_or(&[][..], |a| &a[..]));
                 res.push(Token::new(Tok::Str(Rc::from(s.as_str())), use_span));
@@ -213,8 +191,7 @@ impl Macros {
             if b.is_p(P::HashHash) {
                 // Paste the last token with the first of the next piece.
                 let Some(rhs_tok) = body.get(i + 1) else {
-                    return Err(Error::new(use_span, "'##' cannot end a macro body")
-                        .with_label("in this macro use"));
+                    return Err(Error::new(use_span, "'##' cannot end a macro body").with_label("in this macro use"));
                 };
                 let rhs: Vec<Token> = match param_of(rhs_tok) {
                     Some(k) => args.get(k).cloned().unwrap_or_default(),
@@ -264,12 +241,7 @@ impl Macros {
         Ok(res)
     }
 
-    fn directive(
-        &mut self,
-        d: &Directive,
-        conds: &mut Vec<CondFrame>,
-        active: bool,
-    ) -> Result<(), Error> {
+    fn directive(&mut self, d: &Directive, conds: &mut Vec<CondFrame>, active: bool) -> Result<(), Error> {
         let name = d.name.as_str();
         match name {
             "if" | "ifdef" | "ifndef" => {
@@ -332,20 +304,20 @@ impl Macros {
             "error" => Err(Error::new(d.span, format!("#error {}", d.raw)).with_label("reached here")),
             _ => Err(Error::new(d.name_span, format!("unknown preprocessor directive '#{name}'"))
                 .with_label("not a directive kvet knows")
-                .with_note("kvet handles #define, #undef, #if, #ifdef, #ifndef, #elif, #else, #endif and ignores #include")),
+                .with_note(
+                    "kvet handles #define, #undef, #if, #ifdef, #ifndef, #elif, #else, #endif and ignores #include",
+                )),
         }
     }
 
     fn define(&mut self, d: &Directive) -> Result<(), Error> {
         let mut it = d.rest.iter().peekable();
         let Some(name_tok) = it.next() else {
-            return Err(Error::new(d.span, "expected a macro name after '#define'")
-                .with_label("no name here"));
+            return Err(Error::new(d.span, "expected a macro name after '#define'").with_label("no name here"));
         };
         let Some(name) = name_tok.ident() else {
             return Err(
-                Error::new(name_tok.span, "expected a macro name after '#define'")
-                    .with_label("not an identifier"),
+                Error::new(name_tok.span, "expected a macro name after '#define'").with_label("not an identifier")
             );
         };
         check_bad(&d.rest)?;
@@ -365,11 +337,8 @@ impl Macros {
                         Tok::P(P::RParen) if ps.is_empty() => break,
                         Tok::Ident(p) => {
                             if ps.iter().any(|q| q == p) {
-                                return Err(Error::new(
-                                    t.span,
-                                    format!("duplicate macro parameter '{p}'"),
-                                )
-                                .with_label("already a parameter"));
+                                return Err(Error::new(t.span, format!("duplicate macro parameter '{p}'"))
+                                    .with_label("already a parameter"));
                             }
                             ps.push(Rc::clone(p));
                             if it.peek().is_some_and(|n| n.is_p(P::Ellipsis)) {
@@ -382,11 +351,8 @@ impl Macros {
                             variadic = true;
                         }
                         _ => {
-                            return Err(Error::new(
-                                t.span,
-                                "expected a parameter name in the macro parameter list",
-                            )
-                            .with_label("not a parameter name"))
+                            return Err(Error::new(t.span, "expected a parameter name in the macro parameter list")
+                                .with_label("not a parameter name"))
                         }
                     }
                     let Some(sep) = it.next() else {
@@ -397,11 +363,8 @@ impl Macros {
                         Tok::P(P::RParen) => break,
                         Tok::P(P::Comma) if !variadic => {}
                         _ => {
-                            return Err(Error::new(
-                                sep.span,
-                                "expected ',' or ')' in the macro parameter list",
-                            )
-                            .with_label("unexpected here"))
+                            return Err(Error::new(sep.span, "expected ',' or ')' in the macro parameter list")
+                                .with_label("unexpected here"))
                         }
                     }
                 }
@@ -409,11 +372,8 @@ impl Macros {
             }
         }
         let body: Vec<Token> = it.cloned().collect();
-        if body.first().is_some_and(|t| t.is_p(P::HashHash))
-            || body.last().is_some_and(|t| t.is_p(P::HashHash))
-        {
-            return Err(Error::new(d.span, "'##' cannot start or end a macro body")
-                .with_label("in this definition"));
+        if body.first().is_some_and(|t| t.is_p(P::HashHash)) || body.last().is_some_and(|t| t.is_p(P::HashHash)) {
+            return Err(Error::new(d.span, "'##' cannot start or end a macro body").with_label("in this definition"));
         }
         if params.is_none() && body.iter().any(|t| t.is_p(P::Hash)) {
             // `#` is only an operator in function-like macros; elsewhere it is stray.
@@ -421,14 +381,7 @@ impl Macros {
                 return Err(Error::new(h.span, "stray '#' in a macro body").with_label("here"));
             }
         }
-        self.map.insert(
-            name,
-            Rc::new(Macro {
-                params,
-                variadic,
-                body,
-            }),
-        );
+        self.map.insert(name, Rc::new(Macro { params, variadic, body }));
         Ok(())
     }
 
@@ -442,15 +395,14 @@ impl Macros {
             let t = &rest[i];
             if t.ident() == Some("defined") {
                 let (name, used) = match (rest.get(i + 1), rest.get(i + 2), rest.get(i + 3)) {
-                    (Some(a), Some(b), Some(c))
-                        if a.is_p(P::LParen) && c.is_p(P::RParen) && b.ident().is_some() =>
-                    {
+                    (Some(a), Some(b), Some(c)) if a.is_p(P::LParen) && c.is_p(P::RParen) && b.ident().is_some() => {
                         (b.ident().unwrap_or(""), 4)
                     }
                     (Some(a), _, _) if a.ident().is_some() => (a.ident().unwrap_or(""), 2),
                     _ => {
-                        return Err(Error::new(t.span, "expected a macro name after 'defined'")
-                            .with_label("in this '#if'"))
+                        return Err(
+                            Error::new(t.span, "expected a macro name after 'defined'").with_label("in this '#if'")
+                        )
                     }
                 };
                 let v = self.map.contains_key(name) as i64;
@@ -471,10 +423,7 @@ impl Macros {
             })
             .collect();
         if toks.is_empty() {
-            return Err(
-                Error::new(d.span, format!("'#{}' needs a condition", d.name))
-                    .with_label("empty condition"),
-            );
+            return Err(Error::new(d.span, format!("'#{}' needs a condition", d.name)).with_label("empty condition"));
         }
         let v = crate::parser::const_expr(toks, d.span)?;
         Ok(v != 0)
@@ -521,52 +470,36 @@ fn check_bad(toks: &[Token]) -> Result<(), Error> {
 fn single_name(d: &Directive) -> Result<&str, Error> {
     match d.rest.first().and_then(|t| t.ident()) {
         Some(n) => Ok(n),
-        None => Err(
-            Error::new(d.span, format!("expected a macro name after '#{}'", d.name))
-                .with_label("no macro name here"),
-        ),
+        None => {
+            Err(Error::new(d.span, format!("expected a macro name after '#{}'", d.name))
+                .with_label("no macro name here"))
+        }
     }
 }
 
 /// A body token placed at the macro use.
 fn relocate(t: &Token, span: Span) -> Token {
-    Token {
-        tok: t.tok.clone(),
-        span,
-        nl_before: false,
-        hide: None,
-    }
+    Token { tok: t.tok.clone(), span, nl_before: false, hide: None }
 }
 
 /// Read the arguments of a macro use up to the matching `)`; the `(`
 /// has been consumed. Returns the raw arguments and the `)` span.
-fn collect_args(
-    input: &mut Vec<Token>,
-    name_tok: &Token,
-    name: &str,
-) -> Result<(Vec<Vec<Token>>, Span), Error> {
+fn collect_args(input: &mut Vec<Token>, name_tok: &Token, name: &str) -> Result<(Vec<Vec<Token>>, Span), Error> {
     let mut args: Vec<Vec<Token>> = vec![Vec::new()];
     let mut depth = 0u32;
     loop {
         let Some(t) = input.pop() else {
-            return Err(
-                Error::new(name_tok.span, format!("unterminated use of macro '{name}'"))
-                    .with_label("the arguments of this use have no closing ')'"),
-            );
+            return Err(Error::new(name_tok.span, format!("unterminated use of macro '{name}'"))
+                .with_label("the arguments of this use have no closing ')'"));
         };
         match &t.tok {
             Tok::Directive(d) => {
-                return Err(Error::new(
-                    d.span,
-                    format!("a preprocessor line inside the arguments of macro '{name}'"),
-                )
-                .with_label("not supported here"))
+                return Err(Error::new(d.span, format!("a preprocessor line inside the arguments of macro '{name}'"))
+                    .with_label("not supported here"))
             }
             Tok::P(P::LParen) | Tok::P(P::LBracket) | Tok::P(P::LBrace) => depth += 1,
             Tok::P(P::RParen) if depth == 0 => return Ok((args, t.span)),
-            Tok::P(P::RParen) | Tok::P(P::RBracket) | Tok::P(P::RBrace) => {
-                depth = depth.saturating_sub(1)
-            }
+            Tok::P(P::RParen) | Tok::P(P::RBracket) | Tok::P(P::RBrace) => depth = depth.saturating_sub(1),
             Tok::P(P::Comma) if depth == 0 => {
                 args.push(Vec::new());
                 continue;
@@ -659,14 +592,7 @@ fn paste(l: &Token, r: &Token, span: Span) -> Result<Token, Error> {
     let toks = lexer::lex_fragment(&text, 0);
     match toks.as_slice() {
         [one] if !matches!(one.tok, Tok::Bad(_)) => Ok(Token::new(one.tok.clone(), span)),
-        _ => Err(Error::new(
-            span,
-            format!(
-                "pasting '{}' and '{}' does not give a valid token",
-                l.spell(),
-                r.spell()
-            ),
-        )
-        .with_label("in this macro use")),
+        _ => Err(Error::new(span, format!("pasting '{}' and '{}' does not give a valid token", l.spell(), r.spell()))
+            .with_label("in this macro use")),
     }
 }

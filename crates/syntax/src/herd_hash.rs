@@ -95,19 +95,13 @@ impl HerdRloc {
 // ----- info -----
 
 fn digest_info(info: &[(String, String)]) -> Vec<u8> {
-    let mut kept: Vec<&(String, String)> = info
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("MemoryType") || k.eq_ignore_ascii_case("MT"))
-        .collect();
+    let mut kept: Vec<&(String, String)> =
+        info.iter().filter(|(k, _)| k.eq_ignore_ascii_case("MemoryType") || k.eq_ignore_ascii_case("MT")).collect();
     if kept.is_empty() {
         return Vec::new();
     }
     kept.sort_by(|a, b| a.0.cmp(&b.0));
-    let text: String = kept
-        .iter()
-        .rev()
-        .map(|(k, v)| format!("{}={v}", k.to_ascii_lowercase()))
-        .collect();
+    let text: String = kept.iter().rev().map(|(k, v)| format!("{}={v}", k.to_ascii_lowercase())).collect();
     md5::digest(text.as_bytes()).to_vec()
 }
 
@@ -183,17 +177,13 @@ fn value_text(e: &Expr, src: &str) -> String {
             Some(s) if is_herd_num(&s) => s,
             _ => n.to_string(),
         },
-        ExprKind::Unary(UnOp::Neg, inner) if matches!(inner.kind, ExprKind::Int(_)) => {
-            match written() {
-                Some(s) if is_herd_num(&s) => s,
-                _ => format!("-{}", value_text(inner, src)),
-            }
-        }
+        ExprKind::Unary(UnOp::Neg, inner) if matches!(inner.kind, ExprKind::Int(_)) => match written() {
+            Some(s) if is_herd_num(&s) => s,
+            _ => format!("-{}", value_text(inner, src)),
+        },
         ExprKind::Unary(UnOp::AddrOf | UnOp::Plus, inner) => value_text(inner, src),
         ExprKind::Ident(s) => s.clone(),
-        ExprKind::Call(f, args)
-            if args.len() == 1 && matches!(&f.kind, ExprKind::Ident(n) if n == "ATOMIC_INIT") =>
-        {
+        ExprKind::Call(f, args) if args.len() == 1 && matches!(&f.kind, ExprKind::Ident(n) if n == "ATOMIC_INIT") => {
             value_text(&args[0], src)
         }
         _ => written().unwrap_or_default(),
@@ -250,10 +240,7 @@ fn body_text<'s>(body: &Block, src: &'s str) -> &'s str {
     let lo = body.span.lo as usize;
     let bytes = src.as_bytes();
     if body.span.is_prelude() || bytes.get(lo) != Some(&b'{') {
-        let inner = Span {
-            lo: body.span.lo.saturating_add(1),
-            hi: body.span.hi.saturating_sub(1),
-        };
+        let inner = Span { lo: body.span.lo.saturating_add(1), hi: body.span.hi.saturating_sub(1) };
         return raw(src, inner).unwrap_or("");
     }
     let mut depth = 0u32;

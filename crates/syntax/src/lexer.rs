@@ -178,12 +178,7 @@ pub(crate) struct Token {
 
 impl Token {
     pub(crate) fn new(tok: Tok, span: Span) -> Token {
-        Token {
-            tok,
-            span,
-            nl_before: false,
-            hide: None,
-        }
+        Token { tok, span, nl_before: false, hide: None }
     }
 
     pub(crate) fn is_p(&self, p: P) -> bool {
@@ -431,30 +426,15 @@ pub(crate) struct Lexed {
 /// space (the offset of the text in its file plus, for the prelude,
 /// [`crate::PRELUDE_BASE`]).
 pub(crate) fn lex(text: &str, base: u32) -> Lexed {
-    let mut st = State {
-        text,
-        base,
-        out: Vec::new(),
-        comments: Vec::new(),
-        herd_comments: true,
-    };
+    let mut st = State { text, base, out: Vec::new(), comments: Vec::new(), herd_comments: true };
     st.run();
-    Lexed {
-        tokens: st.out,
-        comments: st.comments,
-    }
+    Lexed { tokens: st.out, comments: st.comments }
 }
 
 /// Lex a piece of text that is not a whole file (a pasted token, a
 /// directive line): no preprocessor lines, no herd comments.
 pub(crate) fn lex_fragment(text: &str, base: u32) -> Vec<Token> {
-    let mut st = State {
-        text,
-        base,
-        out: Vec::new(),
-        comments: Vec::new(),
-        herd_comments: false,
-    };
+    let mut st = State { text, base, out: Vec::new(), comments: Vec::new(), herd_comments: false };
     st.run_fragment();
     st.out
 }
@@ -469,12 +449,8 @@ struct State<'a> {
 
 impl State<'_> {
     fn span(&self, lo: usize, hi: usize) -> Span {
-        let lo = self
-            .base
-            .saturating_add(u32::try_from(lo).unwrap_or(u32::MAX));
-        let hi = self
-            .base
-            .saturating_add(u32::try_from(hi).unwrap_or(u32::MAX));
+        let lo = self.base.saturating_add(u32::try_from(lo).unwrap_or(u32::MAX));
+        let hi = self.base.saturating_add(u32::try_from(hi).unwrap_or(u32::MAX));
         Span { lo, hi }
     }
 
@@ -523,11 +499,7 @@ impl State<'_> {
                     }
                     c => {
                         let w = c.len_utf8();
-                        self.bad(
-                            lo,
-                            lo + w,
-                            format!("unexpected character '{}'", c.escape_default()),
-                        );
+                        self.bad(lo, lo + w, format!("unexpected character '{}'", c.escape_default()));
                     }
                 }
                 return true;
@@ -543,21 +515,17 @@ impl State<'_> {
                 Ok(s) => Tok::Str(Rc::from(s.as_str())),
                 Err(m) => Tok::Bad(Rc::from(m)),
             },
-            Raw::Char => {
-                match unescape(slice.get(1..slice.len().saturating_sub(1)).unwrap_or("")) {
-                    Ok(s) => {
-                        let mut cs = s.chars();
-                        match (cs.next(), cs.next()) {
-                            (Some(c), None) => Tok::Int(c as i64),
-                            (None, _) => Tok::Bad(Rc::from("empty character literal")),
-                            _ => {
-                                Tok::Bad(Rc::from("character literal has more than one character"))
-                            }
-                        }
+            Raw::Char => match unescape(slice.get(1..slice.len().saturating_sub(1)).unwrap_or("")) {
+                Ok(s) => {
+                    let mut cs = s.chars();
+                    match (cs.next(), cs.next()) {
+                        (Some(c), None) => Tok::Int(c as i64),
+                        (None, _) => Tok::Bad(Rc::from("empty character literal")),
+                        _ => Tok::Bad(Rc::from("character literal has more than one character")),
                     }
-                    Err(m) => Tok::Bad(Rc::from(m)),
                 }
-            }
+                Err(m) => Tok::Bad(Rc::from(m)),
+            },
             Raw::BlockComment => {
                 match text.get(hi..).and_then(|rest| rest.find("*/")) {
                     Some(k) => lex.bump(k + 2),
@@ -609,12 +577,7 @@ impl State<'_> {
             }
             None => true,
         };
-        self.out.push(Token {
-            tok,
-            span,
-            nl_before,
-            hide: None,
-        });
+        self.out.push(Token { tok, span, nl_before, hide: None });
     }
 
     fn run(&mut self) {
@@ -630,12 +593,8 @@ impl State<'_> {
             let range = lex.span();
             let (lo, hi) = (range.start, range.end);
             let prev = self.out.last().map(|t| &t.tok);
-            let at_item_start = matches!(
-                prev,
-                None | Some(Tok::P(P::Semi | P::RBrace))
-                    | Some(Tok::Str(_))
-                    | Some(Tok::Directive(_))
-            );
+            let at_item_start =
+                matches!(prev, None | Some(Tok::P(P::Semi | P::RBrace)) | Some(Tok::Str(_)) | Some(Tok::Directive(_)));
             match r {
                 Ok(Raw::Hash) | Ok(Raw::HashHash) if at_line_start(text, lo) => {
                     let end = directive_end(text, hi);
@@ -660,14 +619,8 @@ impl State<'_> {
                 Ok(Raw::Ident)
                     if braces == 0
                         && parens == 0
-                        && !matches!(
-                            prev,
-                            Some(Tok::Ident(_)) | Some(Tok::P(P::Star | P::Comma))
-                        )
-                        && matches!(
-                            text.get(lo..hi),
-                            Some("exists" | "forall" | "filter" | "locations")
-                        ) =>
+                        && !matches!(prev, Some(Tok::Ident(_)) | Some(Tok::P(P::Star | P::Comma)))
+                        && matches!(text.get(lo..hi), Some("exists" | "forall" | "filter" | "locations")) =>
                 {
                     in_final = true;
                 }
@@ -709,11 +662,7 @@ impl State<'_> {
         let mut toks = sub.out;
         // `##` at line start lexes as one token: only `#` matters here.
         let (name, name_span, raw_from) = match toks.first() {
-            Some(Token {
-                tok: Tok::Ident(s),
-                span,
-                ..
-            }) => {
+            Some(Token { tok: Tok::Ident(s), span, .. }) => {
                 let n = s.to_string();
                 let sp = *span;
                 toks.remove(0);
@@ -721,20 +670,9 @@ impl State<'_> {
             }
             _ => (String::new(), self.span(lo, body_lo), body_lo),
         };
-        let raw = self
-            .text
-            .get(raw_from..end)
-            .unwrap_or("")
-            .trim()
-            .to_string();
+        let raw = self.text.get(raw_from..end).unwrap_or("").trim().to_string();
         let span = self.span(lo, end);
-        let d = Directive {
-            name,
-            name_span,
-            rest: toks,
-            raw,
-            span,
-        };
+        let d = Directive { name, name_span, rest: toks, raw, span };
         self.push(Tok::Directive(Rc::new(d)), span);
     }
 }
@@ -753,9 +691,7 @@ fn at_line_start(text: &str, at: usize) -> bool {
 }
 
 fn line_end(text: &str, from: usize) -> usize {
-    text.get(from..)
-        .and_then(|r| r.find('\n'))
-        .map_or(text.len(), |k| from + k)
+    text.get(from..).and_then(|r| r.find('\n')).map_or(text.len(), |k| from + k)
 }
 
 /// The end of the logical line of a directive starting at `from`:
@@ -777,12 +713,10 @@ fn directive_end(text: &str, from: usize) -> usize {
                 }
                 i += 1;
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                match text.get(i + 2..).and_then(|r| r.find("*/")) {
-                    Some(k) => i = i + 2 + k + 2,
-                    None => return b.len(),
-                }
-            }
+            b'/' if b.get(i + 1) == Some(&b'*') => match text.get(i + 2..).and_then(|r| r.find("*/")) {
+                Some(k) => i = i + 2 + k + 2,
+                None => return b.len(),
+            },
             b'/' if b.get(i + 1) == Some(&b'/') => return line_end(text, i),
             q @ (b'"' | b'\'') => {
                 i += 1;
@@ -827,9 +761,7 @@ fn parse_int(s: &str) -> Result<i64, String> {
     match u64::from_str_radix(body, radix) {
         Ok(v) => Ok(v as i64),
         Err(e) => match e.kind() {
-            std::num::IntErrorKind::PosOverflow => {
-                Err(format!("integer literal '{s}' is too large"))
-            }
+            std::num::IntErrorKind::PosOverflow => Err(format!("integer literal '{s}' is too large")),
             _ => Err(bad()),
         },
     }

@@ -20,11 +20,7 @@ fn corpus() {
         match (is_c, res) {
             (true, Ok(file)) => {
                 c_ok += 1;
-                if !file
-                    .items
-                    .iter()
-                    .any(|i| matches!(i, kvet_syntax::Item::Proc(_)))
-                {
+                if !file.items.iter().any(|i| matches!(i, kvet_syntax::Item::Proc(_))) {
                     failures.push(format!("{name}: no process parsed"));
                 }
                 if file.fin.quant.is_some() {
@@ -33,26 +29,17 @@ fn corpus() {
             }
             (true, Err(e)) => {
                 let (l, c) = kvet_syntax::line_col(&text, e.span.lo);
-                failures.push(format!(
-                    "{name}:{l}:{c}: {} [{}] {:?}",
-                    e.message, e.label, e.notes
-                ));
+                failures.push(format!("{name}:{l}:{c}: {} [{}] {:?}", e.message, e.label, e.notes));
             }
             (false, Err(e)) if e.message.starts_with("not a C litmus test") => other_ok += 1,
-            (false, Err(e)) => failures.push(format!(
-                "{name}: wrong error for a non-C test: {}",
-                e.message
-            )),
+            (false, Err(e)) => failures.push(format!("{name}: wrong error for a non-C test: {}", e.message)),
             (false, Ok(_)) => failures.push(format!("{name}: a non-C test parsed")),
         }
     }
     for f in &failures {
         eprintln!("{f}");
     }
-    eprintln!(
-        "parsed {c_ok} C tests, refused {other_ok} others, {} failures",
-        failures.len()
-    );
+    eprintln!("parsed {c_ok} C tests, refused {other_ok} others, {} failures", failures.len());
     assert!(failures.is_empty(), "{} corpus failures", failures.len());
     assert_eq!(c_ok, 878);
     assert_eq!(other_ok, 179);

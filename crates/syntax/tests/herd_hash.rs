@@ -50,8 +50,8 @@ fn every_c_test_has_a_hash() {
             f.display()
         );
         // Prelude items (as `kvet litmus` parses) are not part of it.
-        let with_prelude = kvet_syntax::parse_with_prelude("struct s { int a; };\n", &src)
-            .expect("parses with a prelude too");
+        let with_prelude =
+            kvet_syntax::parse_with_prelude("struct s { int a; };\n", &src).expect("parses with a prelude too");
         assert_eq!(kvet_syntax::herd_hash(&with_prelude, &src), h, "{}", f.display());
         hashed += 1;
     }

@@ -156,16 +156,11 @@ fn mutated_corpus_never_panics() {
     let files = litmus_files(Path::new(CORPUS));
     assert!(!files.is_empty(), "corpus not found at {CORPUS}");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let prelude = "#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))\nstruct list_head { struct list_head *next, *prev; };\n";
+    let prelude =
+        "#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))\nstruct list_head { struct list_head *next, *prev; };\n";
     // KVET_FUZZ_ROUNDS=n runs n mutations per file (default 30).
-    let rounds: usize = std::env::var("KVET_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    if let Some(seed) = std::env::var("KVET_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
+    let rounds: usize = std::env::var("KVET_FUZZ_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    if let Some(seed) = std::env::var("KVET_FUZZ_SEED").ok().and_then(|s| s.parse().ok()) {
         rng = Rng(seed);
     }
     let mut parsed = 0usize;
@@ -175,11 +170,7 @@ fn mutated_corpus_never_panics() {
         for k in 0..rounds {
             let m = mutate(&text, &mut rng);
             let s = String::from_utf8_lossy(&m);
-            let res = if k % 3 == 0 {
-                kvet_syntax::parse_with_prelude(prelude, &s)
-            } else {
-                kvet_syntax::parse(&s)
-            };
+            let res = if k % 3 == 0 { kvet_syntax::parse_with_prelude(prelude, &s) } else { kvet_syntax::parse(&s) };
             total += 1;
             match res {
                 Ok(file) => {
@@ -192,11 +183,7 @@ fn mutated_corpus_never_panics() {
                     let (lo, hi) = (e.span.lo as usize, e.span.hi as usize);
                     if e.span.is_prelude() {
                         let base = kvet_syntax::PRELUDE_BASE as usize;
-                        assert!(
-                            lo - base <= prelude.len() && hi - base <= prelude.len(),
-                            "{}: {e:?}",
-                            f.display()
-                        );
+                        assert!(lo - base <= prelude.len() && hi - base <= prelude.len(), "{}: {e:?}", f.display());
                     } else {
                         assert!(lo <= hi && hi <= s.len(), "{}: {e:?}", f.display());
                     }

@@ -33,11 +33,7 @@ fn show(e: &Expr) -> String {
         }
         ExprKind::Cond(c, a, b) => format!("({} ? {} : {})", show(c), show(a), show(b)),
         ExprKind::Call(f, args) => {
-            format!(
-                "{}({})",
-                show(f),
-                args.iter().map(show).collect::<Vec<_>>().join(", ")
-            )
+            format!("{}({})", show(f), args.iter().map(show).collect::<Vec<_>>().join(", "))
         }
         ExprKind::Member(a, f) => format!("{}.{f}", show(a)),
         ExprKind::Arrow(a, f) => format!("{}->{f}", show(a)),
@@ -95,17 +91,9 @@ fn ty(t: &Type) -> String {
         Type::Union(s) => format!("union {s}"),
         Type::Enum(s) => format!("enum {s}"),
         Type::Ptr(t) => format!("{}*", ty(t)),
-        Type::Array(t, n) => format!(
-            "{}[{}]",
-            ty(t),
-            n.as_ref().map(|e| show(e)).unwrap_or_default()
-        ),
+        Type::Array(t, n) => format!("{}[{}]", ty(t), n.as_ref().map(|e| show(e)).unwrap_or_default()),
         Type::Func(r, ps) => {
-            format!(
-                "fn({}) -> {}",
-                ps.iter().map(ty).collect::<Vec<_>>().join(", "),
-                ty(r)
-            )
+            format!("fn({}) -> {}", ps.iter().map(ty).collect::<Vec<_>>().join(", "), ty(r))
         }
         Type::TypeOf(e) => format!("typeof({})", show(e)),
     }
@@ -128,12 +116,7 @@ fn stmts(pre: &str, body: &str) -> Vec<Stmt> {
     let src = test_file(pre, body);
     match parse(&src) {
         Ok(f) => body_of(&f).stmts.clone(),
-        Err(e) => panic!(
-            "{}: {} at {:?}\n{src}",
-            e.message,
-            e.label,
-            line_col(&src, e.span.lo)
-        ),
+        Err(e) => panic!("{}: {} at {:?}\n{src}", e.message, e.label, line_col(&src, e.span.lo)),
     }
 }
 
@@ -141,10 +124,7 @@ fn stmts(pre: &str, body: &str) -> Vec<Stmt> {
 fn expr_with(pre: &str, e: &str) -> String {
     let s = stmts(pre, &format!("{e};"));
     match &s[..] {
-        [Stmt {
-            kind: StmtKind::Expr(e),
-            ..
-        }] => show(e),
+        [Stmt { kind: StmtKind::Expr(e), .. }] => show(e),
         other => panic!("not one expression statement: {other:?}"),
     }
 }
@@ -168,10 +148,7 @@ fn precedence() {
     assert_eq!(expr("a + b * c - d"), "((a + (b * c)) - d)");
     assert_eq!(expr("a = b = c"), "(a = (b = c))");
     assert_eq!(expr("a += b << 1 | c"), "(a += ((b << 1) | c))");
-    assert_eq!(
-        expr("a || b && c | d ^ e & f == g < h"),
-        "(a || (b && (c | (d ^ (e & (f == (g < h)))))))"
-    );
+    assert_eq!(expr("a || b && c | d ^ e & f == g < h"), "(a || (b && (c | (d ^ (e & (f == (g < h)))))))");
     assert_eq!(expr("a ? b : c ? d : e"), "(a ? b : (c ? d : e))");
     assert_eq!(expr("a, b = c"), "(a, (b = c))");
     assert_eq!(expr("-a++"), "(-(a++))");
@@ -205,18 +182,9 @@ fn casts_and_types() {
     assert_eq!(expr("sizeof(struct foo)"), "sizeof(struct foo)");
     assert_eq!(expr("sizeof x"), "sizeof x");
     assert_eq!(expr("sizeof(x)"), "sizeof x");
-    assert_eq!(
-        expr("container_of(p, struct foo, m)"),
-        "container_of(p, type struct foo, m)"
-    );
-    assert_eq!(
-        expr("list_entry(p, foo_t, m)"),
-        "list_entry(p, type foo_t, m)"
-    );
-    assert_eq!(
-        expr("offsetof(struct foo, f)"),
-        "offsetof(type struct foo, f)"
-    );
+    assert_eq!(expr("container_of(p, struct foo, m)"), "container_of(p, type struct foo, m)");
+    assert_eq!(expr("list_entry(p, foo_t, m)"), "list_entry(p, type foo_t, m)");
+    assert_eq!(expr("offsetof(struct foo, f)"), "offsetof(type struct foo, f)");
     assert_eq!(expr("f(NULL, true, false)"), "f(NULL, true, false)");
     assert_eq!(expr("(struct foo){ .a = 1 }"), "((struct foo){.a = 1})");
     // Global function pointers are code, not herd comments.
@@ -228,18 +196,11 @@ fn casts_and_types() {
 fn declarations() {
     let s = stmts("typedef int T;", "T *a; a * b; foo_t c, *d = 0; unsigned long flags; struct foo __rcu *gp; int arr[2][3]; void (*fn)(int, char *); const volatile int k = 1;");
     let decl = |i: usize| match &s[i].kind {
-        StmtKind::Decl(ds) => ds
-            .iter()
-            .map(|d| format!("{} {}", ty(&d.ty), d.name))
-            .collect::<Vec<_>>()
-            .join(", "),
+        StmtKind::Decl(ds) => ds.iter().map(|d| format!("{} {}", ty(&d.ty), d.name)).collect::<Vec<_>>().join(", "),
         other => format!("{other:?}"),
     };
     assert_eq!(decl(0), "named T* a");
-    assert!(
-        matches!(s[1].kind, StmtKind::Expr(_)),
-        "a * b is an expression"
-    );
+    assert!(matches!(s[1].kind, StmtKind::Expr(_)), "a * b is an expression");
     assert_eq!(decl(2), "foo_t c, foo_t* d");
     assert_eq!(decl(3), "unsigned long flags");
     assert_eq!(decl(4), "struct foo* gp");
@@ -278,10 +239,7 @@ fn statements() {
             _ => "other",
         })
         .collect();
-    assert_eq!(
-        kinds,
-        ["ifelse", "while", "do", "for3", "for0", "switch", "goto", "label", "return"]
-    );
+    assert_eq!(kinds, ["ifelse", "while", "do", "for3", "for0", "switch", "goto", "label", "return"]);
 }
 
 #[test]
@@ -298,9 +256,7 @@ fn init_block_forms() {
             format!(
                 "{}{}{}={}",
                 e.thread.map(|t| format!("{t}:")).unwrap_or_default(),
-                e.ty.as_ref()
-                    .map(|t| format!("{} ", ty(t)))
-                    .unwrap_or_default(),
+                e.ty.as_ref().map(|t| format!("{} ", ty(t))).unwrap_or_default(),
                 e.name,
                 e.value.as_ref().map(show).unwrap_or_else(|| "_".into())
             )
@@ -331,16 +287,11 @@ fn init_block_forms() {
     assert_eq!(parse("C t\n{ x = 1 }\nexists (x=1)").unwrap().init.len(), 1);
     assert!(parse("C t\n{}\nexists (x=1)").unwrap().init.is_empty());
     // No init block at all.
-    assert!(parse("C t\nint g;\nP0(void) { g = 1; }\nexists (g=1)")
-        .unwrap()
-        .init
-        .is_empty());
+    assert!(parse("C t\nint g;\nP0(void) { g = 1; }\nexists (g=1)").unwrap().init.is_empty());
 }
 
 fn cond_of(fin: &str) -> Final {
-    parse(&format!("C t\n{{}}\nP0(int *x) {{ }}\n{fin}\n"))
-        .unwrap_or_else(|e| panic!("{}", e.message))
-        .fin
+    parse(&format!("C t\n{{}}\nP0(int *x) {{ }}\n{fin}\n")).unwrap_or_else(|e| panic!("{}", e.message)).fin
 }
 
 fn show_cond(c: &Cond) -> String {
@@ -351,18 +302,8 @@ fn show_cond(c: &Cond) -> String {
         Cond::And(a, b) => format!("({} & {})", show_cond(a), show_cond(b)),
         Cond::Or(a, b) => format!("({} | {})", show_cond(a), show_cond(b)),
         Cond::Implies(a, b) => format!("({} => {})", show_cond(a), show_cond(b)),
-        Cond::Atom {
-            loc,
-            negated,
-            value,
-            ..
-        } => {
-            format!(
-                "{}{}{}",
-                show_loc(loc),
-                if *negated { "!=" } else { "=" },
-                show_val(value)
-            )
+        Cond::Atom { loc, negated, value, .. } => {
+            format!("{}{}{}", show_loc(loc), if *negated { "!=" } else { "=" }, show_val(value))
         }
     }
 }
@@ -402,28 +343,16 @@ fn conditions() {
         format!("{q:?} {}", show_cond(&c))
     };
     assert_eq!(q("exists (0:r1=1 /\\ 1:r1=0)"), "Exists (0:r1=1 & 1:r1=0)");
-    assert_eq!(
-        q("exists 0:r1=1 /\\ x=2 \\/ y=3"),
-        "Exists ((0:r1=1 & x=2) | y=3)"
-    );
+    assert_eq!(q("exists 0:r1=1 /\\ x=2 \\/ y=3"), "Exists ((0:r1=1 & x=2) | y=3)");
     assert_eq!(q("~exists (x == -1)"), "NotExists x=-1");
     assert_eq!(q("forall (x != 0x10) => true"), "Forall (x!=16 => T)");
     assert_eq!(q("exists (~x=1 /\\ not (y=2))"), "Exists (~x=1 & ~y=2)");
-    assert_eq!(
-        q("exists (0:r1=y /\\ 1:r2=0:r1 /\\ *p=1)"),
-        "Exists ((0:r1=&y & 1:r2=@0:r1) & *p=1)"
-    );
-    assert_eq!(
-        q("exists (a[1]=2 /\\ s.f=3) (* trailing *)"),
-        "Exists (a[1]=2 & s.f=3)"
-    );
+    assert_eq!(q("exists (0:r1=y /\\ 1:r2=0:r1 /\\ *p=1)"), "Exists ((0:r1=&y & 1:r2=@0:r1) & *p=1)");
+    assert_eq!(q("exists (a[1]=2 /\\ s.f=3) (* trailing *)"), "Exists (a[1]=2 & s.f=3)");
     assert_eq!(q("exists (x=1);"), "Exists x=1");
     assert_eq!(q("exists (false \\/ (x=1))"), "Exists (F | x=1)");
     let f = cond_of("locations [x; 0:r1; y;]\nfilter (0:r1=1)\nexists (x=1)");
-    assert_eq!(
-        f.locations.iter().map(show_loc).collect::<Vec<_>>(),
-        ["x", "0:r1", "y"]
-    );
+    assert_eq!(f.locations.iter().map(show_loc).collect::<Vec<_>>(), ["x", "0:r1", "y"]);
     assert_eq!(show_cond(f.filter.as_ref().unwrap()), "0:r1=1");
     // No final clause at all.
     assert!(cond_of("").quant.is_none());
@@ -504,7 +433,8 @@ fn items() {
 
 #[test]
 fn header_and_doc() {
-    let f = parse("C MP+x free text\n\"a doc\"\nCycle=Rfe PodRR\nOrig=Fre\n(* comment *)\n{ x = 1; }\nexists (x=1)").unwrap();
+    let f = parse("C MP+x free text\n\"a doc\"\nCycle=Rfe PodRR\nOrig=Fre\n(* comment *)\n{ x = 1; }\nexists (x=1)")
+        .unwrap();
     assert_eq!(f.name, "MP+x");
     assert_eq!(f.doc, "free text\na doc\ncomment");
     assert_eq!(f.arch, "C");
@@ -512,11 +442,7 @@ fn header_and_doc() {
 
 #[test]
 fn non_c_headers() {
-    for (src, word) in [
-        ("LISA foo\n{}\n", "LISA"),
-        ("\n  PPC bar\n", "PPC"),
-        ("ARM x", "ARM"),
-    ] {
+    for (src, word) in [("LISA foo\n{}\n", "LISA"), ("\n  PPC bar\n", "PPC"), ("ARM x", "ARM")] {
         let (e, _) = err(src);
         assert_eq!(
             e.message,
@@ -562,19 +488,11 @@ fn macro_errors() {
     let (e, _) = err(&test_file("#if 1\n", ""));
     assert!(e.message.contains("no matching '#endif'"), "{}", e.message);
     let (e, _) = err(&test_file("#endif", ""));
-    assert!(
-        e.message.contains("without a matching '#if'"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("without a matching '#if'"), "{}", e.message);
     let (e, _) = err(&test_file("#define F(a, b) a", "F(1);"));
     assert_eq!(e.message, "macro 'F' takes 2 arguments, but 1 was given");
     let (e, _) = err(&test_file("#define F(a) a", "F(1;"));
-    assert!(
-        e.message.contains("unterminated use of macro 'F'"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("unterminated use of macro 'F'"), "{}", e.message);
     let (e, _) = err(&test_file("#error stop here", ""));
     assert_eq!(e.message, "#error stop here");
     // Exponential macros are cut off, not run forever.
@@ -597,13 +515,7 @@ fn macro_spans_point_at_the_use() {
         Item::Proc(p) => p.body.stmts[0].clone(),
         _ => unreachable!(),
     };
-    let StmtKind::Expr(Expr {
-        kind: ExprKind::Call(_, args),
-        ..
-    }) = &s.kind
-    else {
-        panic!()
-    };
+    let StmtKind::Expr(Expr { kind: ExprKind::Call(_, args), .. }) = &s.kind else { panic!() };
     let at = src.find("f(Z)").unwrap() + 2;
     assert_eq!(args[0].span.range(), at..at + 1);
 }
@@ -626,44 +538,28 @@ fn error_spans() {
     assert_eq!(lc, (4, 1));
     // Bad condition.
     let (e, lc) = err("C t\n{}\nP0(int *x) {}\nexists (0:r1 1)\n");
-    assert_eq!(
-        e.message,
-        "expected '=' or '!=' after the location in the condition"
-    );
+    assert_eq!(e.message, "expected '=' or '!=' after the location in the condition");
     assert_eq!(lc, (4, 14));
     // Lexer errors.
     let (e, lc) = err("C t\n{}\nP0(int *x) {\n  x = 1 @ 2;\n}\n");
     assert_eq!(e.message, "unexpected character '@'");
     assert_eq!(lc, (4, 9));
     let (e, lc) = err("C t\n{}\n/* open\nP0(int *x) {}\n");
-    assert!(
-        e.message.starts_with("unterminated comment"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.starts_with("unterminated comment"), "{}", e.message);
     assert_eq!(lc, (3, 1));
     let (e, lc) = err("C t\n{}\nP0(int *x) { f(\"abc); }\n");
     assert_eq!(e.message, "unterminated string literal");
     assert_eq!(lc, (3, 16));
     // Garbage after the final condition.
     let (e, lc) = err("C t\n{}\nP0(int *x) {}\nexists (x=1)\nP1(int *y) {}\n");
-    assert!(
-        e.message.contains("after the final condition"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("after the final condition"), "{}", e.message);
     assert_eq!(lc, (5, 1));
     // A second init block.
     let (e, _) = err("C t\n{}\n{}\n");
     assert_eq!(e.message, "a second init block");
     // An undefined kernel macro at the top level.
     let (e, lc) = err("C t\n{}\nstatic DEFINE_SPINLOCK(lock);\nP0(int *x) {}\n");
-    assert!(
-        e.message
-            .starts_with("'DEFINE_SPINLOCK(...)' at the top level"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.starts_with("'DEFINE_SPINLOCK(...)' at the top level"), "{}", e.message);
     assert_eq!(lc, (3, 8));
     // GNU statement expression: parsed; an unclosed one is an error.
     assert!(parse(&test_file("", "r = ({ int t = 1; t; });")).is_ok());
@@ -676,21 +572,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
     for (open, close) in [("(", ")"), ("-", ""), ("{", "}"), ("*", "")] {
         let body = format!("x = {}1{};", open.repeat(100_000), close.repeat(100_000));
         let src = if open == "{" {
-            test_file(
-                "",
-                &format!("{}{}", "{".repeat(100_000), "}".repeat(100_000)),
-            )
+            test_file("", &format!("{}{}", "{".repeat(100_000), "}".repeat(100_000)))
         } else {
             test_file("", &body)
         };
         let (e, _) = err(&src);
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
     }
-    let src = format!(
-        "C t\n{{}}\nP0(int *x) {{}}\nexists {}x=1{}",
-        "(".repeat(50_000),
-        ")".repeat(50_000)
-    );
+    let src = format!("C t\n{{}}\nP0(int *x) {{}}\nexists {}x=1{}", "(".repeat(50_000), ")".repeat(50_000));
     assert!(err(&src).0.message.contains("nested too deeply"));
     // Nesting up to the limit is fine (and fits a test thread's stack).
     let n = 250;
@@ -715,21 +604,15 @@ fn prelude() {
     let src = "C t\n{}\nP0(int *x) { lock_word w = LOCKED; set(x); }\nexists (x=1)\n";
     let f = parse_with_prelude(prelude, src).unwrap();
     // Prelude items come first.
-    assert!(
-        matches!(&f.items[0], Item::Typedef(t) if t.name == "lock_word" && t.span.lo >= PRELUDE_BASE)
-    );
+    assert!(matches!(&f.items[0], Item::Typedef(t) if t.name == "lock_word" && t.span.lo >= PRELUDE_BASE));
     assert!(matches!(&f.items[1], Item::Struct(s) if s.name == "pair"));
-    let Item::Func(set) = &f.items[2] else {
-        panic!("{:?}", f.items[2])
-    };
+    let Item::Func(set) = &f.items[2] else { panic!("{:?}", f.items[2]) };
     let at = prelude.find("static").unwrap() as u32;
     assert_eq!(set.span.lo, PRELUDE_BASE + at);
     assert!(set.span.is_prelude());
     let Item::Proc(p) = &f.items[3] else { panic!() };
     assert!(!p.span.is_prelude());
-    let StmtKind::Decl(ds) = &p.body.stmts[0].kind else {
-        panic!()
-    };
+    let StmtKind::Decl(ds) = &p.body.stmts[0].kind else { panic!() };
     assert_eq!(ds[0].ty, Type::Named("lock_word".into()));
     // The macro use in the file is spanned in the file.
     let init = ds[0].init.as_ref().unwrap();

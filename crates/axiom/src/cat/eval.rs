@@ -304,10 +304,34 @@ fn cmp_val<R: Row>(a: &Value<'_, R>, b: &Value<'_, R>) -> Result<Ordering, Strin
         (V::Empty, V::Empty) => Ordering::Equal,
         (V::Empty, V::ValSet(_, s)) => empty_vs(s),
         (V::ValSet(_, s), V::Empty) => empty_vs(s).reverse(),
-        (V::Empty, V::Rel(r)) => if r.is_empty() { Ordering::Equal } else { Ordering::Less },
-        (V::Rel(r), V::Empty) => if r.is_empty() { Ordering::Equal } else { Ordering::Greater },
-        (V::Empty, V::Set(s)) => if s.is_empty() { Ordering::Equal } else { Ordering::Less },
-        (V::Set(s), V::Empty) => if s.is_empty() { Ordering::Equal } else { Ordering::Greater },
+        (V::Empty, V::Rel(r)) => {
+            if r.is_empty() {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        }
+        (V::Rel(r), V::Empty) => {
+            if r.is_empty() {
+                Ordering::Equal
+            } else {
+                Ordering::Greater
+            }
+        }
+        (V::Empty, V::Set(s)) => {
+            if s.is_empty() {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        }
+        (V::Set(s), V::Empty) => {
+            if s.is_empty() {
+                Ordering::Equal
+            } else {
+                Ordering::Greater
+            }
+        }
         (V::Tag(_, x), V::Tag(_, y)) => x.cmp(y),
         (V::Event(x), V::Event(y)) => x.cmp(y),
         (V::ValSet(_, x), V::ValSet(_, y)) => {
@@ -506,13 +530,9 @@ impl<R: Row> Clone for Frame<'_, R> {
         match self {
             Frame::Seq(l, i) => Frame::Seq(l, *i),
             Frame::Restore(e) => Frame::Restore(e.clone()),
-            Frame::Forall { x, vals, next, env0, body } => Frame::Forall {
-                x: *x,
-                vals: vals.clone(),
-                next: *next,
-                env0: env0.clone(),
-                body,
-            },
+            Frame::Forall { x, vals, next, env0, body } => {
+                Frame::Forall { x: *x, vals: vals.clone(), next: *next, env0: env0.clone(), body }
+            }
         }
     }
 }
@@ -532,14 +552,11 @@ pub(crate) fn run_model(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) ->
     // Deep cat recursion (e.g. cross.cat on many coherence orders) needs a
     // deep native stack: evaluate on a dedicated thread.
     std::thread::scope(|s| {
-        let h = std::thread::Builder::new()
-            .name("cat-eval".into())
-            .stack_size(1 << 30)
-            .spawn_scoped(s, || {
-                let mut v = Vec::new();
-                let r = crate::dispatch_rows!(ex.len(), run_typed(m, ex, &mut v));
-                r.map(|()| v)
-            });
+        let h = std::thread::Builder::new().name("cat-eval".into()).stack_size(1 << 30).spawn_scoped(s, || {
+            let mut v = Vec::new();
+            let r = crate::dispatch_rows!(ex.len(), run_typed(m, ex, &mut v));
+            r.map(|()| v)
+        });
         match h {
             Ok(h) => match h.join() {
                 Ok(r) => r.map(|v| out.extend(v)),
@@ -752,12 +769,8 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
     }
 
     fn tags_universe(&self, ty: Sym) -> Vec<Value<'m, R>> {
-        let mut v: Vec<Value<'m, R>> = self
-            .m
-            .enums
-            .get(&ty)
-            .map(|ts| ts.iter().map(|t| Value::Tag(ty, *t)).collect())
-            .unwrap_or_default();
+        let mut v: Vec<Value<'m, R>> =
+            self.m.enums.get(&ty).map(|ts| ts.iter().map(|t| Value::Tag(ty, *t)).collect()).unwrap_or_default();
         v.sort_by(|a, b| cmp_val(a, b).unwrap_or(Ordering::Equal));
         v.dedup_by(|a, b| cmp_val(a, b).ok() == Some(Ordering::Equal));
         v
@@ -1097,10 +1110,9 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                     }
                     (V::Unv, r) | (r, V::Unv) => Ok(r),
                     (V::Empty, _) | (_, V::Empty) => Ok(V::Empty),
-                    (x, y) => err(
-                        span,
-                        format!("intersection on {} and {}", pp_ty(&type_val(&x)), pp_ty(&type_val(&y))),
-                    ),
+                    (x, y) => {
+                        err(span, format!("intersection on {} and {}", pp_ty(&type_val(&x)), pp_ty(&type_val(&y))))
+                    }
                 }
             }
             OpN::Diff => self.eval_diff(env, span, &args[0], &args[1]),
@@ -1411,8 +1423,8 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                             }
                         }
                     }
-                    let vs = vs_of(classes.into_iter().map(|c| V::Set(Rc::new(c))).collect())
-                        .map_err(|m| e0(span, m))?;
+                    let vs =
+                        vs_of(classes.into_iter().map(|c| V::Set(Rc::new(c))).collect()).map_err(|m| e0(span, m))?;
                     Ok(V::ValSet(Ty::Events, Rc::new(vs)))
                 }
                 _ => mismatch("classes-loc"),
@@ -1430,8 +1442,8 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                         _ => return mismatch("linearisations"),
                     };
                     let orders = crate::bits::linearisations(self.n, &es, &r);
-                    let vs = vs_of(orders.into_iter().map(|o| V::Rel(Rc::new(o))).collect())
-                        .map_err(|m| e0(span, m))?;
+                    let vs =
+                        vs_of(orders.into_iter().map(|o| V::Rel(Rc::new(o))).collect()).map_err(|m| e0(span, m))?;
                     Ok(V::ValSet(Ty::Rel, Rc::new(vs)))
                 }
                 _ => mismatch("linearisations"),
@@ -1475,10 +1487,9 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                     let name = super::annotation_set_name(self.name(t));
                     match self.m.int.get(&name).and_then(|x| self.init.get(&x)) {
                         Some(v @ (V::Empty | V::Unv | V::Set(_))) => Ok(v.clone()),
-                        Some(v) => err(
-                            span,
-                            format!("value {name} is not a set of events, found {}", pp_ty(&type_val(v))),
-                        ),
+                        Some(v) => {
+                            err(span, format!("value {name} is not a set of events, found {}", pp_ty(&type_val(v))))
+                        }
                         None => err(span, format!("primitive tag2events: cannot find event set {name}")),
                     }
                 }
@@ -1792,4 +1803,3 @@ fn v_as_vs<'m, R: Row>(v: &Value<'m, R>) -> Vec<Value<'m, R>> {
         v => vec![v.clone()],
     }
 }
-

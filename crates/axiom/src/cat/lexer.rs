@@ -227,11 +227,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 }
                 None => {
                     let ch = src[i..].chars().next().unwrap_or('?');
-                    return Err(LexError {
-                        msg: format!("unexpected character '{ch}'"),
-                        lo,
-                        hi: lo + ch.len_utf8(),
-                    });
+                    return Err(LexError { msg: format!("unexpected character '{ch}'"), lo, hi: lo + ch.len_utf8() });
                 }
             },
         };

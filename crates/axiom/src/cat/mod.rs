@@ -90,15 +90,7 @@ impl CatError {
         let before = &file.text[..lo];
         let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
         let col = (lo - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-        CatError {
-            kind,
-            file: file.name.clone(),
-            span: lo..hi.max(lo),
-            line,
-            col,
-            msg,
-            text: Some(file.text.clone()),
-        }
+        CatError { kind, file: file.name.clone(), span: lo..hi.max(lo), line, col, msg, text: Some(file.text.clone()) }
     }
 
     fn io(file: &str, msg: String) -> CatError {
@@ -340,7 +332,11 @@ impl CatModel {
 
     /// Build a model from an in-memory source; `resolver` maps include names
     /// (and `stdlib.cat`, and the bell name) to file contents.
-    pub fn from_source(name: &str, text: &str, resolver: &dyn Fn(&str) -> Option<String>) -> Result<CatModel, CatError> {
+    pub fn from_source(
+        name: &str,
+        text: &str,
+        resolver: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<CatModel, CatError> {
         Self::from_source_with(name, text, resolver, &CatOptions::default())
     }
 

@@ -235,11 +235,9 @@ impl<'a> Parser<'a> {
             Tok::Kw(Kw::Include) => {
                 self.bump();
                 match self.bump() {
-                    Tok::Str(s) => Ok(Ins::Include(
-                        self.span(lo),
-                        s,
-                        Included::Err(Box::new(super::CatError::placeholder())),
-                    )),
+                    Tok::Str(s) => {
+                        Ok(Ins::Include(self.span(lo), s, Included::Err(Box::new(super::CatError::placeholder()))))
+                    }
                     _ => {
                         self.pos -= 1;
                         self.err("expected a file name string")
@@ -433,8 +431,7 @@ impl<'a> Parser<'a> {
     fn vcond(&mut self) -> PResult<VariantCond> {
         let mut l = self.vand()?;
         loop {
-            let is_or = matches!(self.peek(), Tok::Alt | Tok::Union)
-                || matches!(self.peek(), Tok::Var(s) if s == "or");
+            let is_or = matches!(self.peek(), Tok::Alt | Tok::Union) || matches!(self.peek(), Tok::Var(s) if s == "or");
             if !is_or {
                 return Ok(l);
             }
@@ -568,8 +565,8 @@ impl<'a> Parser<'a> {
         let e = self.exp()?;
         self.expect(&Tok::Kw(Kw::With), "'with'")?;
         self.eat(&Tok::Alt);
-        let is_tag = matches!(self.peek(), Tok::Tag(_))
-            || (*self.peek() == Tok::Underscore && *self.peek_at(1) == Tok::Arrow);
+        let is_tag =
+            matches!(self.peek(), Tok::Tag(_)) || (*self.peek() == Tok::Underscore && *self.peek_at(1) == Tok::Arrow);
         let r = if is_tag {
             let mut cls = Vec::new();
             let mut dflt = None;

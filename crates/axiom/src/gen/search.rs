@@ -116,11 +116,7 @@ const MAX_DOMAIN: usize = 256;
 
 impl<'a> Search<'a> {
     /// Enumerate the paths of every thread.
-    pub fn new(
-        prog: &'a Program,
-        model: &'a dyn Model,
-        opts: &'a GenOptions,
-    ) -> Result<Self, GenError> {
+    pub fn new(prog: &'a Program, model: &'a dyn Model, opts: &'a GenOptions) -> Result<Self, GenError> {
         let t_start = Instant::now();
         let lim = Limits {
             unroll: opts.unroll,
@@ -206,9 +202,7 @@ impl<'a> Search<'a> {
             }
             for d in &next {
                 if d.len() > MAX_DOMAIN {
-                    return Err(GenError::TooLarge(format!(
-                        "a location may take more than {MAX_DOMAIN} values"
-                    )));
+                    return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
                 }
             }
             rounds += 1;
@@ -222,10 +216,7 @@ impl<'a> Search<'a> {
             masks = next_masks;
         }
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
-        let final_lim = Limits {
-            blocked: opts.deadlocks && !opts.through.lets_invalid_through(),
-            ..lim
-        };
+        let final_lim = Limits { blocked: opts.deadlocks && !opts.through.lets_invalid_through(), ..lim };
         for (t, th) in prog.threads.iter().enumerate() {
             let oth = prev.as_ref().map(|p| others(p, t, n));
             paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref())?);
@@ -238,11 +229,7 @@ impl<'a> Search<'a> {
             let id = match seen.get(&name) {
                 Some(i) => *i,
                 None => {
-                    let unique = if seen.contains_key(&name) {
-                        format!("{name}#{c}")
-                    } else {
-                        name.clone()
-                    };
+                    let unique = if seen.contains_key(&name) { format!("{name}#{c}") } else { name.clone() };
                     let i = ex.location(&unique);
                     seen.insert(name, i);
                     i
@@ -258,10 +245,7 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        let res = LitmusResult {
-            toofar: paths.iter().any(|p| p.toofar),
-            ..Default::default()
-        };
+        let res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
         Ok(Search {
             prog,
             model,
@@ -326,10 +310,7 @@ impl<'a> Search<'a> {
         let lists: Vec<ThreadPaths> = self
             .paths
             .iter()
-            .map(|p| ThreadPaths {
-                traces: p.traces.iter().chain(&p.blocked).cloned().collect(),
-                ..Default::default()
-            })
+            .map(|p| ThreadPaths { traces: p.traces.iter().chain(&p.blocked).cloned().collect(), ..Default::default() })
             .collect();
         self.dl_mode = true;
         self.stop = false;
@@ -365,12 +346,8 @@ impl<'a> Search<'a> {
                             may_write[t].insert((c, val));
                         }
                         EventKind::Read => {
-                            let init =
-                                self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == val;
-                            if !init
-                                && !info.writes.contains(&(c, val))
-                                && !info.needs.contains(&(c, val))
-                            {
+                            let init = self.prog.init_mem.get(c as usize).copied().unwrap_or(0) == val;
+                            if !init && !info.writes.contains(&(c, val)) && !info.needs.contains(&(c, val)) {
                                 info.needs.push((c, val));
                             }
                         }
@@ -431,9 +408,7 @@ impl<'a> Search<'a> {
             pending.extend_from_slice(&info.needs);
             // Every read chosen so far needs a possible source: a chosen
             // write or one a later thread may make.
-            let ok = pending
-                .iter()
-                .all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
+            let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
             if ok {
                 chosen.push(tr);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
@@ -502,19 +477,13 @@ impl<'a> Search<'a> {
             let core = loop {
                 let (c, u) = waits[cur].expect("blocked");
                 if waits[u].is_none() {
-                    break format!(
-                        "CPU{cur} waits in spin_lock({}) (held by CPU{u}, which has exited)",
-                        name(c)
-                    );
+                    break format!("CPU{cur} waits in spin_lock({}) (held by CPU{u}, which has exited)", name(c));
                 }
                 if let Some(k) = path.iter().position(|&x| x == u) {
                     let mut cyc: Vec<usize> = path[k..].to_vec();
                     cyc.sort_unstable();
                     if cyc.len() == 1 {
-                        break format!(
-                            "CPU{u} waits in spin_lock({}), which CPU{u} itself holds",
-                            name(c)
-                        );
+                        break format!("CPU{u} waits in spin_lock({}), which CPU{u} itself holds", name(c));
                     }
                     let parts: Vec<String> = cyc
                         .iter()
@@ -573,7 +542,12 @@ impl<'a> Search<'a> {
         if self.dl_mode {
             for core in &self.dl_cores {
                 if !self.dl_found.contains(core) {
-                    let cpu = core.trim_start_matches("CPU").split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()).unwrap_or(0);
+                    let cpu = core
+                        .trim_start_matches("CPU")
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()
+                        .and_then(|d| d.parse().ok())
+                        .unwrap_or(0);
                     let pc = u32::MAX - self.findings.len() as u32;
                     new.push((FindingKind::Deadlock, cpu, pc, core.clone()));
                 }
@@ -661,10 +635,7 @@ impl<'a> Search<'a> {
         let mut iw = vec![NONE; ncells];
         for c in 0..ncells {
             if used[c] {
-                iw[c] = ex.init_write(
-                    self.loc_of_cell[c],
-                    prog.init_mem.get(c).copied().unwrap_or(0),
-                );
+                iw[c] = ex.init_write(self.loc_of_cell[c], prog.init_mem.get(c).copied().unwrap_or(0));
             }
         }
         let mut base: Vec<usize> = Vec::with_capacity(chosen.len());
@@ -768,21 +739,9 @@ impl<'a> Search<'a> {
                                 }
                             }
                         }
-                        let rmw_w = tr
-                            .rmw
-                            .iter()
-                            .find(|(r, _)| *r as usize == j)
-                            .map(|(_, w)| local[b + *w as usize]);
+                        let rmw_w = tr.rmw.iter().find(|(r, _)| *r as usize == j).map(|(_, w)| local[b + *w as usize]);
                         let idx = reads.len();
-                        reads.push(Rd {
-                            ev: b + j,
-                            cell: c,
-                            cands,
-                            after_w,
-                            before_w,
-                            after_r: Vec::new(),
-                            rmw_w,
-                        });
+                        reads.push(Rd { ev: b + j, cell: c, cands, after_w, before_w, after_r: Vec::new(), rmw_w });
                         locs.get_mut(&c).expect("used cell").reads.push(idx);
                     }
                     _ => {}
@@ -884,12 +843,7 @@ impl<'a> Search<'a> {
                         }
                     }
                 }
-                _ => v.extend(
-                    l.writes
-                        .iter()
-                        .copied()
-                        .skip(usize::from(l.writes.len() > 1)),
-                ),
+                _ => v.extend(l.writes.iter().copied().skip(usize::from(l.writes.len() > 1))),
             }
             if v.is_empty() {
                 return Ok(());
@@ -958,12 +912,7 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn check(
-        &mut self,
-        fw_choices: &[Vec<usize>],
-        idx: &[usize],
-        chosen: &[&Trace],
-    ) -> Result<(), GenError> {
+    fn check(&mut self, fw_choices: &[Vec<usize>], idx: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
         self.res.candidates += 1;
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
@@ -994,17 +943,11 @@ impl<'a> Search<'a> {
             .observed
             .iter()
             .map(|o| match o {
-                Observed::Reg { thread, reg, .. } => chosen
-                    .get(*thread as usize)
-                    .and_then(|t| t.regs.get(*reg as usize))
-                    .copied()
-                    .unwrap_or(0),
+                Observed::Reg { thread, reg, .. } => {
+                    chosen.get(*thread as usize).and_then(|t| t.regs.get(*reg as usize)).copied().unwrap_or(0)
+                }
                 Observed::Cell { cell, .. } => {
-                    let k = self
-                        .obs_cells
-                        .iter()
-                        .position(|c| c == cell)
-                        .expect("observed cell");
+                    let k = self.obs_cells.iter().position(|c| c == cell).expect("observed cell");
                     self.ex.event(fw_choices[k][idx[k]]).value.unwrap_or(0)
                 }
             })
@@ -1050,11 +993,7 @@ impl<'a> Search<'a> {
                     Some(w) => !w.satisfies && ok,
                 };
                 if better {
-                    self.res.witness = Some(Witness {
-                        exec: self.ex.clone(),
-                        outcome: vals.clone(),
-                        satisfies: ok,
-                    });
+                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.clone(), satisfies: ok });
                 }
             }
             if self.opts.speedcheck && ok != (quant == Quant::Forall) {

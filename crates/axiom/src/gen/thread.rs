@@ -35,10 +35,7 @@ use super::GenError;
 
 mod kernel;
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{
-    ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread,
-    Val,
-};
+use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
 
 /// A value herd's equation solver leaves unsolved: the value of a read
 /// that depends on itself through a cycle of `rf` and data flow (herd
@@ -298,11 +295,7 @@ impl Walker<'_> {
         let short = what.trim_start_matches("not supported by the LKMM engine: ").to_string();
         let name = if text.is_empty() { short } else { text.clone() };
         GenError::Construct {
-            what: if text.is_empty() {
-                what
-            } else {
-                format!("{what} (`{text}`)")
-            },
+            what: if text.is_empty() { what } else { format!("{what} (`{text}`)") },
             name,
             thread: self.th.index,
             pc,
@@ -320,9 +313,27 @@ impl Walker<'_> {
     /// A read of `cell` into `dst`: one path per value the location can
     /// hold; the first value continues in `st`, the others are pushed.
     #[allow(clippy::too_many_arguments)]
-    fn read(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, cell: u32, addr: Opd, tags: TagSet, dst: u16) -> Result<bool, GenError> {
+    fn read(
+        &self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        cell: u32,
+        addr: Opd,
+        tags: TagSet,
+        dst: u16,
+    ) -> Result<bool, GenError> {
         let at = self.taint(st, addr);
-        let ev = |v| TEv { kind: EventKind::Read, cell: Some(cell), val: Some(v), tags, atomic: false, addr: at, data: 0, ctrl: 0 };
+        let ev = |v| TEv {
+            kind: EventKind::Read,
+            cell: Some(cell),
+            val: Some(v),
+            tags,
+            atomic: false,
+            addr: at,
+            data: 0,
+            ctrl: 0,
+        };
         let vals = self.values(st, cell);
         let Some((&first, rest)) = vals.split_first() else {
             return Ok(false);
@@ -373,19 +384,13 @@ impl Walker<'_> {
 
     fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
-            return Err(self.err(
-                pc,
-                format!(
-                    "thread P{} has more than {MAX_TRACE_EVENTS} events on one path",
-                    self.th.index
-                ),
-            ));
+            return Err(
+                self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index))
+            );
         }
         let mut mask = 0u64;
         // (unsolved values stand for cycles: they carry no sites)
-        if let (Some((masks, base)), Some(c), Some(v)) =
-            (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v)))
-        {
+        if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
                 EventKind::Read => {
                     if let Some(k) = self.dom[c as usize].iter().position(|x| *x == v) {
@@ -509,25 +514,15 @@ impl Walker<'_> {
                     }
                     Instr::Un(r, op, a) => {
                         let x = self.val(&st, *a);
-                        let (v, t) = (
-                            if is_sym(x) {
-                                SYMX
-                            } else {
-                                kvet_ir::eval_un(*op, x)
-                            },
-                            self.taint(&st, *a),
-                        );
+                        let (v, t) = (if is_sym(x) { SYMX } else { kvet_ir::eval_un(*op, x) }, self.taint(&st, *a));
                         self.set(&mut st, *r, v, t);
                         st.pc += 1;
                     }
                     Instr::Bin(r, op, a, b) => {
                         let t = self.taint(&st, *a) | self.taint(&st, *b);
                         let (x, y) = (self.val(&st, *a), self.val(&st, *b));
-                        let Some(v) = (if is_sym(x) || is_sym(y) {
-                            Some(SYMX)
-                        } else {
-                            kvet_ir::eval_bin(*op, x, y)
-                        }) else {
+                        let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) })
+                        else {
                             // division by zero: this path does not exist
                             continue 'paths;
                         };
@@ -576,10 +571,7 @@ impl Walker<'_> {
                     }
                     Instr::Fence(k) => {
                         let Some(tag) = fence_tag(*k) else {
-                            return Err(self.err(
-                                pc,
-                                format!("not supported by the LKMM engine: fence {k:?}"),
-                            ));
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: fence {k:?}")));
                         };
                         self.fence(&mut st, pc, tag)?;
                         st.pc += 1;
@@ -605,11 +597,7 @@ impl Walker<'_> {
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
                         };
-                        let (at, v, vt) = (
-                            self.taint(&st, *addr),
-                            self.val(&st, *val),
-                            self.taint(&st, *val),
-                        );
+                        let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
                         self.push(
                             &mut st,
                             pc,
@@ -626,15 +614,7 @@ impl Walker<'_> {
                         )?;
                         st.pc += 1;
                     }
-                    Instr::Rmw {
-                        dst,
-                        addr,
-                        op,
-                        a,
-                        b,
-                        ret,
-                        ord,
-                    } => {
+                    Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
                         };
@@ -660,36 +640,21 @@ impl Walker<'_> {
                                     alts.push((old, Some(va), false));
                                     alts.push((old, None, false));
                                 }
-                                RmwOp::Cmpxchg => {
-                                    alts.push((old, if old == vb { Some(va) } else { None }, false))
-                                }
+                                RmwOp::Cmpxchg => alts.push((old, if old == vb { Some(va) } else { None }, false)),
                                 RmwOp::AddUnless if sym => {
                                     alts.push((
                                         old,
-                                        Some(if is_sym(old) || is_sym(va) {
-                                            SYMX
-                                        } else {
-                                            old.wrapping_add(va)
-                                        }),
+                                        Some(if is_sym(old) || is_sym(va) { SYMX } else { old.wrapping_add(va) }),
                                         true,
                                     ));
                                     alts.push((old, None, true));
                                 }
-                                RmwOp::AddUnless => alts.push((
-                                    old,
-                                    if old != vb {
-                                        Some(old.wrapping_add(va))
-                                    } else {
-                                        None
-                                    },
-                                    true,
-                                )),
+                                RmwOp::AddUnless => {
+                                    alts.push((old, if old != vb { Some(old.wrapping_add(va)) } else { None }, true))
+                                }
                                 #[allow(unreachable_patterns)]
                                 other => {
-                                    return Err(self.err(
-                                        pc,
-                                        format!("not supported by the LKMM engine: {other:?}"),
-                                    ))
+                                    return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}")))
                                 }
                             }
                         }
@@ -742,21 +707,13 @@ impl Walker<'_> {
                                     RmwRet::NewIsZero => (symv(newv == 0), rbit | ta),
                                     RmwRet::NewIsNeg => (symv(newv < 0), rbit | ta),
                                     RmwRet::Changed => (new.is_some() as Val, rbit),
-                                    RmwRet::OldBit => (
-                                        if is_sym(old) || is_sym(va) {
-                                            SYMX
-                                        } else {
-                                            ((old & va) != 0) as Val
-                                        },
-                                        rbit,
-                                    ),
+                                    RmwRet::OldBit => {
+                                        (if is_sym(old) || is_sym(va) { SYMX } else { ((old & va) != 0) as Val }, rbit)
+                                    }
                                     RmwRet::NegByte => (symv(newv >> 7 & 1 == 1), rbit | ta),
                                     #[allow(unreachable_patterns)]
                                     other => {
-                                        return Err(self.err(
-                                            pc,
-                                            format!("not supported by the LKMM engine: {other:?}"),
-                                        ))
+                                        return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}")))
                                     }
                                 };
                                 self.set(&mut s2, *d, rv, rt);
@@ -767,10 +724,7 @@ impl Walker<'_> {
                     }
                     Instr::Lock { addr, kind } => {
                         if !exclusive(*kind) {
-                            return Err(self.err(
-                                pc,
-                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
-                            ));
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
@@ -785,10 +739,7 @@ impl Walker<'_> {
                     }
                     Instr::Unlock { addr, kind } => {
                         if !exclusive(*kind) {
-                            return Err(self.err(
-                                pc,
-                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
-                            ));
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
@@ -802,10 +753,7 @@ impl Walker<'_> {
                     }
                     Instr::Trylock { dst, addr, kind } => {
                         if !exclusive(*kind) {
-                            return Err(self.err(
-                                pc,
-                                format!("not supported by the LKMM engine: {}", kind_name(*kind)),
-                            ));
+                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
                             continue 'paths;
@@ -1012,7 +960,11 @@ pub fn paths_with(
     if let Some(h) = th.handlers.first() {
         // Not modelled yet: refuse rather than drop the handler.
         let step = th.body.steps.get(h.entry as usize);
-        let what = format!("not supported by the LKMM engine: the {:?} handler {}() of P{}", h.kind, h.name, th.index).replace("Hardirq", "interrupt").replace("Softirq", "softirq").replace("Ipi", "IPI").replace("RcuCallback", "RCU callback");
+        let what = format!("not supported by the LKMM engine: the {:?} handler {}() of P{}", h.kind, h.name, th.index)
+            .replace("Hardirq", "interrupt")
+            .replace("Softirq", "softirq")
+            .replace("Ipi", "IPI")
+            .replace("RcuCallback", "RCU callback");
         return Err(GenError::Construct {
             name: format!("{}()", h.name),
             what,

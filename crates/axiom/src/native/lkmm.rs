@@ -183,7 +183,13 @@ impl NativeLkmm {
     /// The LKMM (`linux-kernel.cat` with `linux-kernel.bell`, variant
     /// `lkmmv2`).
     pub fn new() -> Self {
-        NativeLkmm { sc: false, lkmmv2: true, allowed_only: false, through: false, names: FLAGS.iter().map(|s| Arc::from(*s)).collect() }
+        NativeLkmm {
+            sc: false,
+            lkmmv2: true,
+            allowed_only: false,
+            through: false,
+            names: FLAGS.iter().map(|s| Arc::from(*s)).collect(),
+        }
     }
     /// `sc-kernel.cat`: the LKMM plus `acyclic po | rf | co | fr as sc`.
     pub fn sc() -> Self {
@@ -531,7 +537,8 @@ impl NativeLkmm {
         let no_locks = [&b.lkr, &b.lkw, &b.ul, &b.lf, &b.rl, &b.ru].iter().all(|s| s.is_empty());
         let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
         for c in &classes {
-            let mut os = if imm.is_empty() { linearisations(n, c, &cobase) } else { linearisations_imm(n, c, &cobase, &imm) };
+            let mut os =
+                if imm.is_empty() { linearisations(n, c, &cobase) } else { linearisations_imm(n, c, &cobase, &imm) };
             if let Some(given) = &b.co {
                 let g = given.restrict(c, c);
                 os.retain(|x| *x == g);
@@ -614,24 +621,16 @@ impl NativeLkmm {
         mb.union_with(&o.rr(&m3, &b.po, &i(&p.mb, &p.r2)));
         mb.union_with(&o.rr(&i(&p.mb, &w3), &b.po, &m3));
         mb.union_with(
-            &o.fencerel(&b.tag(Tag::BEFORE_ATOMIC))
-                .restrict(&m3, &b.atomic)
-                .seq(&po_opt.restrict(&b.all, &m3)),
+            &o.fencerel(&b.tag(Tag::BEFORE_ATOMIC)).restrict(&m3, &b.atomic).seq(&po_opt.restrict(&b.all, &m3)),
         );
         mb.union_with(
-            &po_opt
-                .restrict(&m3, &b.atomic)
-                .seq(&o.fencerel(&b.tag(Tag::AFTER_ATOMIC)).restrict(&b.all, &m3)),
+            &po_opt.restrict(&m3, &b.atomic).seq(&o.fencerel(&b.tag(Tag::AFTER_ATOMIC)).restrict(&b.all, &m3)),
         );
         mb.union_with(
-            &po_opt
-                .restrict(&m3, &b.lkw)
-                .seq(&o.fencerel(&b.tag(Tag::AFTER_SPINLOCK)).restrict(&b.all, &m3)),
+            &po_opt.restrict(&m3, &b.lkw).seq(&o.fencerel(&b.tag(Tag::AFTER_SPINLOCK)).restrict(&b.all, &m3)),
         );
         mb.union_with(
-            &po_unlock_lock_po
-                .restrict(&m3, &b.tag(Tag::AFTER_UNLOCK_LOCK))
-                .seq(&b.po.restrict(&b.all, &m3)),
+            &po_unlock_lock_po.restrict(&m3, &b.tag(Tag::AFTER_UNLOCK_LOCK)).seq(&b.po.restrict(&b.all, &m3)),
         );
         mb.union_with(
             &po_opt
@@ -732,7 +731,14 @@ impl NativeLkmm {
     /// a search over the locations that stops when a partial union is
     /// cyclic (adding edges keeps the cycle) and counts a whole subtree
     /// when even the union with every remaining part is acyclic.
-    fn count_orders<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, cf: &CoFree<R>, orders: &[Vec<Rel<R>>], sink: &mut dyn FnMut(Verdict)) {
+    fn count_orders<R: Row>(
+        &self,
+        o: &Ops<R>,
+        p: &Pre<R>,
+        cf: &CoFree<R>,
+        orders: &[Vec<Rel<R>>],
+        sink: &mut dyn FnMut(Verdict),
+    ) {
         let b = o.b;
         let n = b.n;
         let m = &p.marked;
@@ -820,7 +826,14 @@ impl NativeLkmm {
         }
         let v = self.verdict(true, p.flags);
         type Part<R> = Vec<(usize, R)>;
-        fn rec<R: Row>(l: usize, cur: &Rel<R>, parts: &[Vec<Part<R>>], suffix: &[Rel<R>], v: &Verdict, sink: &mut dyn FnMut(Verdict)) {
+        fn rec<R: Row>(
+            l: usize,
+            cur: &Rel<R>,
+            parts: &[Vec<Part<R>>],
+            suffix: &[Rel<R>],
+            v: &Verdict,
+            sink: &mut dyn FnMut(Verdict),
+        ) {
             let mut all = cur.clone();
             all.union_with(&suffix[l]);
             if all.is_acyclic() {
@@ -881,7 +894,15 @@ impl NativeLkmm {
     }
 
     /// The rest of lock.cat and linux-kernel.cat for one coherence order.
-    fn with_co<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf0: &Rel<R>, co0: &Rel<R>, cached: Option<&CoFree<R>>, memo: &mut Vec<CoFree<R>>) -> Verdict {
+    fn with_co<R: Row>(
+        &self,
+        o: &Ops<R>,
+        p: &Pre<R>,
+        rf0: &Rel<R>,
+        co0: &Rel<R>,
+        cached: Option<&CoFree<R>>,
+        memo: &mut Vec<CoFree<R>>,
+    ) -> Verdict {
         let b = o.b;
         let n = b.n;
         let mut flags = p.flags;
@@ -936,8 +957,10 @@ impl NativeLkmm {
             }
         }
         // linux-kernel.cat
-        let (w3, m3, po_opt, strong_fence, nonrw_fence, fence) = (&cf.w3, &cf.m3, &cf.po_opt, &cf.strong_fence, &cf.nonrw_fence, &cf.fence);
-        let (rmb_f, r4rmb, rmw_sequence, cumul_star, rfe_opt, rfe) = (&cf.rmb_f, &cf.r4rmb, &cf.rmw_sequence, &cf.cumul_star, &cf.rfe_opt, &cf.rfe);
+        let (w3, m3, po_opt, strong_fence, nonrw_fence, fence) =
+            (&cf.w3, &cf.m3, &cf.po_opt, &cf.strong_fence, &cf.nonrw_fence, &cf.fence);
+        let (rmb_f, r4rmb, rmw_sequence, cumul_star, rfe_opt, rfe) =
+            (&cf.rmb_f, &cf.r4rmb, &cf.rmw_sequence, &cf.cumul_star, &cf.rfe_opt, &cf.rfe);
         let overwrite = co.union(&fr);
         let mut ppo = cf.ppo.clone();
         ppo.union_with(&overwrite.inter(&b.int));

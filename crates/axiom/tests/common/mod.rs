@@ -31,11 +31,8 @@ pub fn allowed(m: &dyn Model, ex: &Execution) -> bool {
 }
 
 pub fn flags_of_allowed(m: &dyn Model, ex: &Execution) -> Vec<String> {
-    let mut f: Vec<String> = verdicts(m, ex)
-        .iter()
-        .filter(|v| v.allowed)
-        .flat_map(|v| v.flags.iter().map(|s| s.to_string()))
-        .collect();
+    let mut f: Vec<String> =
+        verdicts(m, ex).iter().filter(|v| v.allowed).flat_map(|v| v.flags.iter().map(|s| s.to_string())).collect();
     f.sort();
     f.dedup();
     f

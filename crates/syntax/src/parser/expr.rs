@@ -106,10 +106,7 @@ impl Parser {
         self.expect(P::Colon, "in the '?:' expression")?;
         let b = self.conditional()?;
         let span = c.span.to(b.span);
-        Ok(mk(
-            ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)),
-            span,
-        ))
+        Ok(mk(ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)), span))
     }
 
     fn binary(&mut self, min: u8) -> R<Expr> {
@@ -173,10 +170,7 @@ impl Parser {
             return Ok(mk(ExprKind::Unary(op, Box::new(e)), span));
         }
         if self.at(P::AndAnd) {
-            return Err(
-                Error::new(start, "GNU label addresses ('&&label') are not supported")
-                    .with_label("here"),
-            );
+            return Err(Error::new(start, "GNU label addresses ('&&label') are not supported").with_label("here"));
         }
         if self.at_ident("sizeof") {
             self.bump();
@@ -198,11 +192,7 @@ impl Parser {
             self.bump();
             let ty = self.type_name()?;
             self.expect(P::RParen, "to close the cast")?;
-            let e = if self.at(P::LBrace) {
-                self.initializer()?
-            } else {
-                self.unary()?
-            };
+            let e = if self.at(P::LBrace) { self.initializer()? } else { self.unary()? };
             let span = start.to(e.span);
             return Ok(mk(ExprKind::Cast(ty, Box::new(e)), span));
         }
@@ -239,17 +229,11 @@ impl Parser {
                 }
                 Tok::P(P::PlusPlus) => {
                     self.bump();
-                    e = mk(
-                        ExprKind::Unary(UnOp::PostInc, Box::new(e)),
-                        self.since(start),
-                    );
+                    e = mk(ExprKind::Unary(UnOp::PostInc, Box::new(e)), self.since(start));
                 }
                 Tok::P(P::MinusMinus) => {
                     self.bump();
-                    e = mk(
-                        ExprKind::Unary(UnOp::PostDec, Box::new(e)),
-                        self.since(start),
-                    );
+                    e = mk(ExprKind::Unary(UnOp::PostDec, Box::new(e)), self.since(start));
                 }
                 _ => return Ok(e),
             }
@@ -285,9 +269,7 @@ impl Parser {
     /// or a type name followed by `,`, `)` or `*`.
     fn is_type_arg(&self) -> bool {
         if let Some(s) = self.peek().ident() {
-            if self.type_name_kind(s).is_some()
-                && matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen))
-            {
+            if self.type_name_kind(s).is_some() && matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen)) {
                 return true;
             }
         }
@@ -295,15 +277,10 @@ impl Parser {
             return false;
         }
         let s = self.peek().ident().unwrap_or("");
-        if super::types::is_tag_word(s)
-            || s == "typeof"
-            || s == "__typeof__"
-            || super::is_keyword(s)
-        {
+        if super::types::is_tag_word(s) || s == "typeof" || s == "__typeof__" || super::is_keyword(s) {
             return true;
         }
-        matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen | P::Star))
-            || self.peek_at(1).ident().is_some()
+        matches!(self.peek_at(1).tok, Tok::P(P::Comma | P::RParen | P::Star)) || self.peek_at(1).ident().is_some()
     }
 
     fn primary(&mut self) -> R<Expr> {

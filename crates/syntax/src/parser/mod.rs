@@ -61,19 +61,10 @@ const PARSE_STACK: usize = 64 << 20;
 
 fn parse_here(prelude: &str, src: &str) -> Result<File, Error> {
     if src.len() >= PRELUDE_BASE as usize {
-        return Err(Error::new(
-            Span::new(0, 0),
-            "the file is too large (2 GiB or more)",
-        ));
+        return Err(Error::new(Span::new(0, 0), "the file is too large (2 GiB or more)"));
     }
     if prelude.len() >= (u32::MAX - PRELUDE_BASE) as usize {
-        return Err(Error::new(
-            Span {
-                lo: PRELUDE_BASE,
-                hi: PRELUDE_BASE,
-            },
-            "the prelude is too large",
-        ));
+        return Err(Error::new(Span { lo: PRELUDE_BASE, hi: PRELUDE_BASE }, "the prelude is too large"));
     }
     let header = header(src)?;
     let mut macros = Macros::default();
@@ -102,13 +93,7 @@ fn parse_here(prelude: &str, src: &str) -> Result<File, Error> {
 /// Evaluate the integer constant expression of an `#if` line.
 pub(crate) fn const_expr(toks: Vec<Token>, span: Span) -> R<i64> {
     let mut p = Parser::new();
-    p.reset(
-        toks,
-        Span {
-            lo: span.hi,
-            hi: span.hi,
-        },
-    );
+    p.reset(toks, Span { lo: span.hi, hi: span.hi });
     let e = p.expr()?;
     if !p.at_eof() {
         return Err(p.unexpected("in the '#if' condition"));
@@ -117,10 +102,7 @@ pub(crate) fn const_expr(toks: Vec<Token>, span: Span) -> R<i64> {
 }
 
 fn eval_const(e: &Expr) -> R<i64> {
-    let bad = || {
-        Error::new(e.span, "not an integer constant expression")
-            .with_label("in this '#if' condition")
-    };
+    let bad = || Error::new(e.span, "not an integer constant expression").with_label("in this '#if' condition");
     Ok(match &e.kind {
         ExprKind::Int(n) => *n,
         ExprKind::Unary(op, a) => {
@@ -147,9 +129,7 @@ fn eval_const(e: &Expr) -> R<i64> {
                 BinOp::Sub => x.wrapping_sub(y),
                 BinOp::Mul => x.wrapping_mul(y),
                 BinOp::Div | BinOp::Rem if y == 0 => {
-                    return Err(
-                        Error::new(b.span, "division by zero in '#if'").with_label("this is zero")
-                    )
+                    return Err(Error::new(b.span, "division by zero in '#if'").with_label("this is zero"))
                 }
                 BinOp::Div => x.wrapping_div(y),
                 BinOp::Rem => x.wrapping_rem(y),
@@ -204,18 +184,14 @@ fn header(src: &str) -> R<Header> {
         }
     }
     if i >= bytes.len() {
-        return Err(Error::new(
-            Span::new(0, 0),
-            "empty file: expected a header line like 'C name'",
-        )
-        .with_label("the file has no header"));
+        return Err(Error::new(Span::new(0, 0), "empty file: expected a header line like 'C name'")
+            .with_label("the file has no header"));
     }
     let word_end = word_end(src, i);
     let word = src.get(i..word_end).unwrap_or("");
     let span = Span::new(i, word_end);
     if word != "C" {
-        let is_word =
-            !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let is_word = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if is_word && word.chars().count() <= 20 {
             return Err(Error::new(
                 span,
@@ -223,17 +199,11 @@ fn header(src: &str) -> R<Header> {
             )
             .with_label("the architecture of the test"));
         }
-        return Err(Error::new(
-            span,
-            "expected a header line like 'C name' at the start of the file",
-        )
-        .with_label("not a header")
-        .with_note("a C litmus test starts with 'C' and the name of the test"));
+        return Err(Error::new(span, "expected a header line like 'C name' at the start of the file")
+            .with_label("not a header")
+            .with_note("a C litmus test starts with 'C' and the name of the test"));
     }
-    let line_end = src
-        .get(word_end..)
-        .and_then(|r| r.find('\n'))
-        .map_or(src.len(), |k| word_end + k);
+    let line_end = src.get(word_end..).and_then(|r| r.find('\n')).map_or(src.len(), |k| word_end + k);
     let mut j = word_end;
     while j < line_end && bytes[j].is_ascii_whitespace() {
         j += 1;
@@ -241,9 +211,7 @@ fn header(src: &str) -> R<Header> {
     if j >= line_end {
         return Err(Error::new(span, "expected the name of the test after 'C'")
             .with_label("the header line has no name")
-            .with_note(
-                "a C litmus test starts with a line like 'C MP+pooncerelease+poacquireonce'",
-            ));
+            .with_note("a C litmus test starts with a line like 'C MP+pooncerelease+poacquireonce'"));
     }
     let name_end = word_end_before(src, j, line_end);
     let name = src.get(j..name_end).unwrap_or("").to_string();
@@ -253,10 +221,7 @@ fn header(src: &str) -> R<Header> {
     let mut end = line_end;
     let mut info = Vec::new();
     while end < src.len() {
-        let next_end = src
-            .get(end + 1..)
-            .and_then(|r| r.find('\n'))
-            .map_or(src.len(), |k| end + 1 + k);
+        let next_end = src.get(end + 1..).and_then(|r| r.find('\n')).map_or(src.len(), |k| end + 1 + k);
         let line = src.get(end + 1..next_end).unwrap_or("").trim();
         let is_string = line.len() >= 2
             && line.starts_with('"')
@@ -282,19 +247,12 @@ fn header(src: &str) -> R<Header> {
             break;
         }
     }
-    Ok(Header {
-        name,
-        doc,
-        info,
-        end,
-    })
+    Ok(Header { name, doc, info, end })
 }
 
 /// `Key=value` with a capitalised key, as herd's generators write.
 fn is_info_line(line: &str) -> bool {
-    let key_len = line
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(line.len());
+    let key_len = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
     let key = &line[..key_len];
     let rest = line[key_len..].trim_start();
     key.starts_with(|c: char| c.is_ascii_uppercase())
@@ -310,9 +268,7 @@ fn is_header_line(line: &str) -> bool {
 }
 
 fn word_end(src: &str, from: usize) -> usize {
-    src.get(from..)
-        .and_then(|r| r.find(char::is_whitespace))
-        .map_or(src.len(), |k| from + k)
+    src.get(from..).and_then(|r| r.find(char::is_whitespace)).map_or(src.len(), |k| from + k)
 }
 
 fn word_end_before(src: &str, from: usize, limit: usize) -> usize {
@@ -374,9 +330,7 @@ impl Parser {
     }
 
     fn peek_at(&self, k: usize) -> &Token {
-        self.toks
-            .get(self.pos.saturating_add(k))
-            .unwrap_or(&self.eof)
+        self.toks.get(self.pos.saturating_add(k)).unwrap_or(&self.eof)
     }
 
     fn bump(&mut self) -> Token {
@@ -416,10 +370,7 @@ impl Parser {
     fn prev_span(&self) -> Span {
         match self.pos.checked_sub(1).and_then(|k| self.toks.get(k)) {
             Some(t) => t.span,
-            None => Span {
-                lo: self.span().lo,
-                hi: self.span().lo,
-            },
+            None => Span { lo: self.span().lo, hi: self.span().lo },
         }
     }
 
@@ -438,9 +389,7 @@ impl Parser {
         if self.depth > MAX_DEPTH {
             return Err(Error::new(self.span(), "the input is nested too deeply")
                 .with_label("nesting limit reached here")
-                .with_note(format!(
-                    "kvet accepts at most {MAX_DEPTH} levels of nesting"
-                )));
+                .with_note(format!("kvet accepts at most {MAX_DEPTH} levels of nesting")));
         }
         Ok(())
     }
@@ -470,8 +419,7 @@ impl Parser {
     fn unexpected(&self, context: &str) -> Error {
         let t = self.peek();
         let sep = if context.is_empty() { "" } else { " " };
-        Error::new(t.span, format!("unexpected {}{sep}{context}", t.describe()))
-            .with_label("unexpected here")
+        Error::new(t.span, format!("unexpected {}{sep}{context}", t.describe())).with_label("unexpected here")
     }
 
     fn expect(&mut self, p: P, context: &str) -> R<Span> {
@@ -515,28 +463,19 @@ impl Parser {
                 continue;
             }
             if self.at(P::LBrace) {
-                return Err(
-                    Error::new(self.span(), "the prelude cannot have an init block")
-                        .with_label("init block in the prelude"),
-                );
+                return Err(Error::new(self.span(), "the prelude cannot have an init block")
+                    .with_label("init block in the prelude"));
             }
             if self.at_final_keyword() {
-                return Err(
-                    Error::new(self.span(), "the prelude cannot have a final condition")
-                        .with_label("final clause in the prelude"),
-                );
+                return Err(Error::new(self.span(), "the prelude cannot have a final condition")
+                    .with_label("final clause in the prelude"));
             }
             self.item(items)?;
         }
         Ok(())
     }
 
-    fn file(
-        &mut self,
-        header: Header,
-        comments: &[(Span, String)],
-        mut items: Vec<Item>,
-    ) -> R<File> {
+    fn file(&mut self, header: Header, comments: &[(Span, String)], mut items: Vec<Item>) -> R<File> {
         let mut docs: Vec<String> = Vec::new();
         if !header.doc.is_empty() {
             docs.push(header.doc.clone());
@@ -636,12 +575,7 @@ impl Parser {
                 }
                 let body = self.block()?;
                 let span = self.since(start);
-                let item = Item::Proc(Proc {
-                    index,
-                    params,
-                    body,
-                    span,
-                });
+                let item = Item::Proc(Proc { index, params, body, span });
                 self.push_item(items, item);
                 return Ok(());
             }
@@ -657,31 +591,30 @@ impl Parser {
             if self.peek_at(1).is_p(P::LParen) {
                 let word = self.bump().ident().unwrap_or("").to_string();
                 self.bump();
-                let ctx = if kind == HandlerKind::Task { "in 'TASK(cpu)'".to_string() } else { format!("in '{word}(cpu, times)'") };
+                let ctx = if kind == HandlerKind::Task {
+                    "in 'TASK(cpu)'".to_string()
+                } else {
+                    format!("in '{word}(cpu, times)'")
+                };
                 // `TASK()` is a task that is not pinned to a CPU
-                let cpu = if kind == HandlerKind::Task && self.at(P::RParen) { crate::ast::FREE_CPU } else { self.expect_u32(&ctx)?.0 };
+                let cpu = if kind == HandlerKind::Task && self.at(P::RParen) {
+                    crate::ast::FREE_CPU
+                } else {
+                    self.expect_u32(&ctx)?.0
+                };
                 let mut times = 1;
                 if kind != HandlerKind::Task && self.eat(P::Comma) {
                     let (t, tspan) = self.expect_u32(&ctx)?;
                     if t == 0 {
-                        return Err(Error::new(
-                            tspan,
-                            "a handler must be allowed to fire at least once",
-                        )
-                        .with_label("times must be 1 or more"));
+                        return Err(Error::new(tspan, "a handler must be allowed to fire at least once")
+                            .with_label("times must be 1 or more"));
                     }
                     times = t;
                 }
                 self.expect(P::RParen, &format!("to close '{word}('"))?;
                 let func = self.handler_func()?;
                 let span = self.since(start);
-                let item = Item::Handler(Handler {
-                    kind,
-                    cpu,
-                    times,
-                    func,
-                    span,
-                });
+                let item = Item::Handler(Handler { kind, cpu, times, func, span });
                 self.push_item(items, item);
                 return Ok(());
             }
@@ -698,42 +631,25 @@ impl Parser {
     /// left out.
     fn handler_func(&mut self) -> R<FuncDef> {
         let start = self.span();
-        let ret = if self.peek().ident().is_some()
-            && self.peek_at(1).is_p(P::LParen)
-            && !self.is_type_start()
-        {
+        let ret = if self.peek().ident().is_some() && self.peek_at(1).is_p(P::LParen) && !self.is_type_start() {
             Type::Void
         } else {
             match self.decl_specs(true)? {
                 Some(s) => s.ty,
-                None => {
-                    return Err(
-                        self.expected("a handler function like 'void name(void) { ... }'", "")
-                    )
-                }
+                None => return Err(self.expected("a handler function like 'void name(void) { ... }'", "")),
             }
         };
         let d = self.declarator(ret, types::DeclMode::Named)?;
         let (name, _) = d.name.clone().unwrap_or_default();
         let (Some(params), Type::Func(ret, _)) = (d.params, d.ty) else {
-            return Err(Error::new(
-                self.since(start),
-                "expected a handler function like 'void name(void) { ... }'",
-            )
-            .with_label("not a function"));
+            return Err(Error::new(self.since(start), "expected a handler function like 'void name(void) { ... }'")
+                .with_label("not a function"));
         };
         if !self.at(P::LBrace) {
             return Err(self.expected("'{'", "to start the body of the handler"));
         }
         let body = self.block()?;
-        Ok(FuncDef {
-            name,
-            ret: *ret,
-            params,
-            body,
-            span: self.since(start),
-            locks: std::mem::take(&mut self.locks),
-        })
+        Ok(FuncDef { name, ret: *ret, params, body, span: self.since(start), locks: std::mem::take(&mut self.locks) })
     }
 
     // ----- the init block -----
@@ -764,28 +680,15 @@ impl Parser {
         if let (Tok::Int(_), true) = (&self.peek().tok, self.peek_at(1).is_p(P::Colon)) {
             let (thread, name) = self.register()?;
             let value = self.init_value()?;
-            out.push(InitEntry {
-                thread: Some(thread),
-                ty: None,
-                name,
-                value,
-                span: self.since(start),
-            });
+            out.push(InitEntry { thread: Some(thread), ty: None, name, value, span: self.since(start) });
             return Ok(());
         }
         let typed = self.is_type_start();
         if !typed {
             // `x = v`, `x;`, `*x = v` (herd: same as x)
-            let (name, _) =
-                self.expect_ident("in the init block (like 'x = 1;' or 'int *p = &x;')")?;
+            let (name, _) = self.expect_ident("in the init block (like 'x = 1;' or 'int *p = &x;')")?;
             let value = self.init_value()?;
-            out.push(InitEntry {
-                thread: None,
-                ty: None,
-                name,
-                value,
-                span: self.since(start),
-            });
+            out.push(InitEntry { thread: None, ty: None, name, value, span: self.since(start) });
             return Ok(());
         }
         let Some(spec) = self.decl_specs(false)? else {
@@ -808,26 +711,14 @@ impl Parser {
                 }
                 let (thread, name) = self.register()?;
                 let value = self.init_value()?;
-                out.push(InitEntry {
-                    thread: Some(thread),
-                    ty: Some(ty),
-                    name,
-                    value,
-                    span: self.since(estart),
-                });
+                out.push(InitEntry { thread: Some(thread), ty: Some(ty), name, value, span: self.since(estart) });
             } else {
                 let d = self.declarator(spec.ty.clone(), types::DeclMode::Named)?;
                 let Some((name, _)) = d.name else {
                     return Err(self.expected("a variable name", "in the init block"));
                 };
                 let value = self.init_value()?;
-                out.push(InitEntry {
-                    thread: None,
-                    ty: Some(d.ty),
-                    name,
-                    value,
-                    span: self.since(estart),
-                });
+                out.push(InitEntry { thread: None, ty: Some(d.ty), name, value, span: self.since(estart) });
             }
             if !self.eat(P::Comma) {
                 return Ok(());
@@ -905,9 +796,9 @@ impl Parser {
                     fin.quant = Some((q, c));
                 }
                 _ => {
-                    return Err(self
-                        .unexpected("after the final condition")
-                        .with_note("the final clauses are 'locations [...]', 'filter', then 'exists', '~exists' or 'forall'"))
+                    return Err(self.unexpected("after the final condition").with_note(
+                        "the final clauses are 'locations [...]', 'filter', then 'exists', '~exists' or 'forall'",
+                    ))
                 }
             }
         }
@@ -1004,12 +895,7 @@ impl Parser {
         };
         self.bump();
         let value = self.cond_value()?;
-        Ok(Cond::Atom {
-            loc,
-            negated,
-            value,
-            span: self.since(start),
-        })
+        Ok(Cond::Atom { loc, negated, value, span: self.since(start) })
     }
 
     fn loc(&mut self) -> R<Loc> {
@@ -1019,24 +905,14 @@ impl Parser {
             let inner = self.loc();
             self.leave();
             let inner = inner?;
-            return Ok(Loc::Deref {
-                inner: Box::new(inner),
-                span: self.since(start),
-            });
+            return Ok(Loc::Deref { inner: Box::new(inner), span: self.since(start) });
         }
         if let Tok::Int(_) = self.peek().tok {
             let (thread, name) = self.register()?;
-            return Ok(Loc::Reg {
-                thread,
-                name,
-                span: self.since(start),
-            });
+            return Ok(Loc::Reg { thread, name, span: self.since(start) });
         }
         let path = self.loc_path()?;
-        Ok(Loc::Global {
-            path,
-            span: self.since(start),
-        })
+        Ok(Loc::Global { path, span: self.since(start) })
     }
 
     fn loc_path(&mut self) -> R<LocPath> {

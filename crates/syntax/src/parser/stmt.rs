@@ -16,10 +16,7 @@ impl Parser {
         let mut stmts = Vec::new();
         loop {
             if self.eat(P::RBrace) {
-                return Ok(Block {
-                    stmts,
-                    span: self.since(start),
-                });
+                return Ok(Block { stmts, span: self.since(start) });
             }
             if self.at_eof() {
                 return Err(Error::new(start, "this '{' is never closed")
@@ -70,8 +67,9 @@ impl Parser {
                         StmtKind::If(c, Box::new(then), els)
                     }
                     "else" => {
-                        return Err(Error::new(start, "'else' without a matching 'if'")
-                            .with_label("no 'if' before this"))
+                        return Err(
+                            Error::new(start, "'else' without a matching 'if'").with_label("no 'if' before this")
+                        )
                     }
                     "while" => {
                         self.bump();
@@ -99,11 +97,8 @@ impl Parser {
                         self.bump();
                         let e = self.conditional()?;
                         if self.at(P::Ellipsis) {
-                            return Err(Error::new(
-                                self.span(),
-                                "case ranges ('case a ... b:') are not supported",
-                            )
-                            .with_label("here"));
+                            return Err(Error::new(self.span(), "case ranges ('case a ... b:') are not supported")
+                                .with_label("here"));
                         }
                         self.expect(P::Colon, "after the 'case' value")?;
                         StmtKind::Case(e)
@@ -125,11 +120,7 @@ impl Parser {
                     }
                     "return" => {
                         self.bump();
-                        let e = if self.at(P::Semi) {
-                            None
-                        } else {
-                            Some(self.expr()?)
-                        };
+                        let e = if self.at(P::Semi) { None } else { Some(self.expr()?) };
                         self.expect(P::Semi, "after the return value")?;
                         StmtKind::Return(e)
                     }
@@ -143,10 +134,7 @@ impl Parser {
                         self.bump();
                         self.bump();
                         let inner = if self.at(P::RBrace) {
-                            Stmt {
-                                kind: StmtKind::Empty,
-                                span: self.prev_span(),
-                            }
+                            Stmt { kind: StmtKind::Empty, span: self.prev_span() }
                         } else {
                             self.stmt()?
                         };
@@ -158,10 +146,7 @@ impl Parser {
             }
             _ => self.expr_stmt()?,
         };
-        Ok(Stmt {
-            kind,
-            span: self.since(start),
-        })
+        Ok(Stmt { kind, span: self.since(start) })
     }
 
     fn expr_stmt(&mut self) -> R<StmtKind> {
@@ -185,29 +170,15 @@ impl Parser {
             None
         } else if self.is_type_start() {
             let k = self.decl_stmt()?;
-            Some(Box::new(Stmt {
-                kind: k,
-                span: self.since(init_start),
-            }))
+            Some(Box::new(Stmt { kind: k, span: self.since(init_start) }))
         } else {
             let e = self.expr()?;
             self.expect(P::Semi, "after the 'for' initializer")?;
-            Some(Box::new(Stmt {
-                kind: StmtKind::Expr(e),
-                span: self.since(init_start),
-            }))
+            Some(Box::new(Stmt { kind: StmtKind::Expr(e), span: self.since(init_start) }))
         };
-        let cond = if self.at(P::Semi) {
-            None
-        } else {
-            Some(self.expr()?)
-        };
+        let cond = if self.at(P::Semi) { None } else { Some(self.expr()?) };
         self.expect(P::Semi, "after the 'for' condition")?;
-        let step = if self.at(P::RParen) {
-            None
-        } else {
-            Some(self.expr()?)
-        };
+        let step = if self.at(P::RParen) { None } else { Some(self.expr()?) };
         self.expect(P::RParen, "to close 'for (...)'")?;
         let body = self.stmt()?;
         Ok(StmtKind::For(init, cond, step, Box::new(body)))
@@ -233,25 +204,12 @@ impl Parser {
             if spec.is_typedef {
                 self.typedefs.insert(Rc::from(name.as_str()));
                 let span = self.since(dstart);
-                self.pending.push(Item::Typedef(Typedef {
-                    name,
-                    ty: d.ty,
-                    span,
-                }));
+                self.pending.push(Item::Typedef(Typedef { name, ty: d.ty, span }));
             } else if d.params.is_some() && matches!(d.ty, Type::Func(..)) {
                 // A local function prototype: dropped.
             } else {
-                let init = if self.eat(P::Assign) {
-                    Some(self.initializer()?)
-                } else {
-                    None
-                };
-                decls.push(VarDecl {
-                    ty: d.ty,
-                    name,
-                    init,
-                    span: self.since(dstart),
-                });
+                let init = if self.eat(P::Assign) { Some(self.initializer()?) } else { None };
+                decls.push(VarDecl { ty: d.ty, name, init, span: self.since(dstart) });
             }
             if !self.eat(P::Comma) {
                 break;

@@ -104,25 +104,12 @@ fn is_qualifier_word(s: &str) -> bool {
 fn is_base_word(s: &str) -> bool {
     matches!(
         s,
-        "void"
-            | "char"
-            | "short"
-            | "int"
-            | "long"
-            | "signed"
-            | "unsigned"
-            | "_Bool"
-            | "bool"
-            | "float"
-            | "double"
+        "void" | "char" | "short" | "int" | "long" | "signed" | "unsigned" | "_Bool" | "bool" | "float" | "double"
     )
 }
 
 fn is_attribute_word(s: &str) -> bool {
-    matches!(
-        s,
-        "__attribute__" | "__attribute" | "__declspec" | "__asm__" | "asm" | "__asm"
-    )
+    matches!(s, "__attribute__" | "__attribute" | "__declspec" | "__asm__" | "asm" | "__asm")
 }
 
 fn is_typeof_word(s: &str) -> bool {
@@ -180,18 +167,12 @@ impl Parser {
         let Some(s) = self.peek_at(k).ident() else {
             return false;
         };
-        if !s.starts_with("__")
-            || is_typeof_word(s)
-            || is_attribute_word(s)
-            || self.type_name_kind(s).is_some()
-        {
+        if !s.starts_with("__") || is_typeof_word(s) || is_attribute_word(s) || self.type_name_kind(s).is_some() {
             return false;
         }
         match &self.peek_at(k + 1).tok {
             Tok::P(P::Star) => true,
-            Tok::Ident(n) => {
-                !is_keyword(n) || is_base_word(n) || is_qualifier_word(n) || is_tag_word(n)
-            }
+            Tok::Ident(n) => !is_keyword(n) || is_base_word(n) || is_qualifier_word(n) || is_tag_word(n),
             _ => false,
         }
     }
@@ -201,10 +182,7 @@ impl Parser {
         match &self.peek_at(k).tok {
             Tok::Ident(s) => !is_keyword(s) || is_qualifier_word(s),
             Tok::P(P::Star) => {
-                matches!(
-                    &self.peek_at(k + 1).tok,
-                    Tok::Ident(_) | Tok::P(P::Star | P::RParen | P::Comma)
-                )
+                matches!(&self.peek_at(k + 1).tok, Tok::Ident(_) | Tok::P(P::Star | P::RParen | P::Comma))
             }
             _ => false,
         }
@@ -269,30 +247,26 @@ impl Parser {
     /// Skip `__attribute__((...))` and similar; true if something was skipped.
     fn skip_attribute(&mut self) -> R<bool> {
         let is_attr = self.peek().ident().is_some_and(is_attribute_word)
-            || (self
-                .peek()
-                .ident()
-                .is_some_and(|s| {
-                    // `__aligned(8)`, `__acquires(l)`: known attribute-like
-                    // macros only; `__list_add(` is a function's name
-                    matches!(
-                        s,
-                        "__aligned"
-                            | "__section"
-                            | "__printf"
-                            | "__scanf"
-                            | "__acquires"
-                            | "__releases"
-                            | "__must_hold"
-                            | "__cond_acquires"
-                            | "__cond_releases"
-                            | "__alloc_size"
-                            | "__assume_aligned"
-                            | "__counted_by"
-                            | "__diag_ignore"
-                    ) && self.type_name_kind(s).is_none()
-                })
-                && self.peek_at(1).is_p(P::LParen)
+            || (self.peek().ident().is_some_and(|s| {
+                // `__aligned(8)`, `__acquires(l)`: known attribute-like
+                // macros only; `__list_add(` is a function's name
+                matches!(
+                    s,
+                    "__aligned"
+                        | "__section"
+                        | "__printf"
+                        | "__scanf"
+                        | "__acquires"
+                        | "__releases"
+                        | "__must_hold"
+                        | "__cond_acquires"
+                        | "__cond_releases"
+                        | "__alloc_size"
+                        | "__assume_aligned"
+                        | "__counted_by"
+                        | "__diag_ignore"
+                ) && self.type_name_kind(s).is_none()
+            }) && self.peek_at(1).is_p(P::LParen)
                 && self.peek().ident().is_some_and(|s| !is_typeof_word(s)));
         if !is_attr {
             return Ok(false);
@@ -325,10 +299,7 @@ impl Parser {
             match self.bump().tok {
                 Tok::P(P::LParen) => depth += 1,
                 Tok::P(P::RParen) => depth -= 1,
-                Tok::Eof => {
-                    return Err(Error::new(open, "this '(' is never closed")
-                        .with_label("unclosed parenthesis"))
-                }
+                Tok::Eof => return Err(Error::new(open, "this '(' is never closed").with_label("unclosed parenthesis")),
                 _ => {}
             }
         }
@@ -355,9 +326,7 @@ impl Parser {
             if &*s == "typedef" {
                 is_typedef = true;
                 self.bump();
-            } else if is_qualifier_word(&s)
-                || self.is_dunder_qualifier(0) && !(have && self.declarator_name_here())
-            {
+            } else if is_qualifier_word(&s) || self.is_dunder_qualifier(0) && !(have && self.declarator_name_here()) {
                 volatile |= &*s == "volatile";
                 self.bump();
             } else if is_base_word(&s) && ty.is_none() {
@@ -378,9 +347,7 @@ impl Parser {
                         ty = Some(Type::Base(s.to_string()));
                     }
                     Some(TypeName::Weak)
-                        if self.declarator_follows(1)
-                            || lenient
-                            || self.peek_at(1).is_p(P::RParen) =>
+                        if self.declarator_follows(1) || lenient || self.peek_at(1).is_p(P::RParen) =>
                     {
                         self.bump();
                         ty = Some(Type::Base(s.to_string()));
@@ -405,11 +372,7 @@ impl Parser {
             ty = Some(base_type(&words)?);
         }
         let _ = start;
-        Ok(ty.map(|ty| Spec {
-            ty,
-            is_typedef,
-            volatile,
-        }))
+        Ok(ty.map(|ty| Spec { ty, is_typedef, volatile }))
     }
 
     /// After a type, a `__name` followed by `;`/`=`/`,`... is the
@@ -423,15 +386,8 @@ impl Parser {
 
     fn typeof_type(&mut self) -> R<Type> {
         let kw = self.bump();
-        self.expect(
-            P::LParen,
-            &format!("after '{}'", kw.ident().unwrap_or("typeof")),
-        )?;
-        let ty = if self.is_type_start_at(0, true) {
-            self.type_name()?
-        } else {
-            Type::TypeOf(Box::new(self.expr()?))
-        };
+        self.expect(P::LParen, &format!("after '{}'", kw.ident().unwrap_or("typeof")))?;
+        let ty = if self.is_type_start_at(0, true) { self.type_name()? } else { Type::TypeOf(Box::new(self.expr()?)) };
         self.expect(P::RParen, "to close 'typeof('")?;
         Ok(ty)
     }
@@ -467,27 +423,14 @@ impl Parser {
         if word == "enum" {
             let variants = self.enum_body()?;
             let span = self.since(kw.span);
-            self.pending.push(Item::Enum(EnumDef {
-                name: name.clone(),
-                variants,
-                span,
-            }));
+            self.pending.push(Item::Enum(EnumDef { name: name.clone(), variants, span }));
             return Ok(Type::Enum(name));
         }
         let fields = self.struct_body()?;
         let span = self.since(kw.span);
         let is_union = word == "union";
-        self.pending.push(Item::Struct(StructDef {
-            name: name.clone(),
-            is_union,
-            fields,
-            span,
-        }));
-        Ok(if is_union {
-            Type::Union(name)
-        } else {
-            Type::Struct(name)
-        })
+        self.pending.push(Item::Struct(StructDef { name: name.clone(), is_union, fields, span }));
+        Ok(if is_union { Type::Union(name) } else { Type::Struct(name) })
     }
 
     fn struct_body(&mut self) -> R<Vec<Field>> {
@@ -510,18 +453,12 @@ impl Parser {
             }
             let start = self.span();
             let Some(spec) = self.decl_specs(true)? else {
-                return Err(
-                    self.expected("a field declaration", "in the struct body (like 'int x;')")
-                );
+                return Err(self.expected("a field declaration", "in the struct body (like 'int x;')"));
             };
             if self.at(P::Semi) {
                 // An anonymous struct or union member.
                 self.bump();
-                fields.push(Field {
-                    ty: spec.ty,
-                    name: String::new(),
-                    span: self.since(start),
-                });
+                fields.push(Field { ty: spec.ty, name: String::new(), span: self.since(start) });
                 continue;
             }
             loop {
@@ -533,11 +470,7 @@ impl Parser {
                 }
                 while self.skip_attribute()? {}
                 let name = d.name.map(|(n, _)| n).unwrap_or_default();
-                fields.push(Field {
-                    ty: d.ty,
-                    name,
-                    span: self.since(fstart),
-                });
+                fields.push(Field { ty: d.ty, name, span: self.since(fstart) });
                 if !self.eat(P::Comma) {
                     break;
                 }
@@ -554,11 +487,7 @@ impl Parser {
                 return Ok(out);
             }
             let (name, span) = self.expect_ident("in the enum (an enumerator name)")?;
-            let value = if self.eat(P::Assign) {
-                Some(self.conditional()?)
-            } else {
-                None
-            };
+            let value = if self.eat(P::Assign) { Some(self.conditional()?) } else { None };
             out.push((name, value, self.since(span)));
             if !self.eat(P::Comma) {
                 self.expect(P::RBrace, "to close the enum")?;
@@ -624,9 +553,7 @@ impl Parser {
         let nested = self.at(P::LParen)
             && match &self.peek_at(1).tok {
                 Tok::P(P::Star | P::LParen | P::Caret) => true,
-                Tok::Ident(s) => {
-                    mode != DeclMode::Abstract && !self.is_type_start_at(1, true) && !is_keyword(s)
-                }
+                Tok::Ident(s) => mode != DeclMode::Abstract && !self.is_type_start_at(1, true) && !is_keyword(s),
                 _ => false,
             };
         if nested {
@@ -649,11 +576,7 @@ impl Parser {
         let mut suffixes = Vec::new();
         loop {
             if self.eat(P::LBracket) {
-                let len = if self.at(P::RBracket) {
-                    None
-                } else {
-                    Some(Box::new(self.assign()?))
-                };
+                let len = if self.at(P::RBracket) { None } else { Some(Box::new(self.assign()?)) };
                 self.expect(P::RBracket, "to close the array size")?;
                 suffixes.push(Op::Array(len));
             } else if self.at(P::LParen) {
@@ -706,12 +629,7 @@ impl Parser {
             };
             let d = self.declarator(spec.ty, DeclMode::Either)?;
             let name = d.name.map(|(n, _)| n).unwrap_or_default();
-            out.push(Param {
-                ty: d.ty,
-                name,
-                volatile: spec.volatile,
-                span: self.since(start),
-            });
+            out.push(Param { ty: d.ty, name, volatile: spec.volatile, span: self.since(start) });
             if self.eat(P::RParen) {
                 return Ok(out);
             }
@@ -735,10 +653,7 @@ impl Parser {
         let mut elems = Vec::new();
         loop {
             if self.eat(P::RBrace) {
-                return Ok(Expr {
-                    kind: ExprKind::InitList(elems),
-                    span: self.since(start),
-                });
+                return Ok(Expr { kind: ExprKind::InitList(elems), span: self.since(start) });
             }
             let mut desigs: Vec<(Designator, Span)> = Vec::new();
             loop {
@@ -760,22 +675,14 @@ impl Parser {
             let mut value = self.initializer()?;
             // `.a.b = v` becomes `.a = { .b = v }`.
             while desigs.len() > 1 {
-                let (d, sp) = desigs
-                    .pop()
-                    .unwrap_or((Designator::Field(String::new()), Span::default()));
+                let (d, sp) = desigs.pop().unwrap_or((Designator::Field(String::new()), Span::default()));
                 let span = sp.to(value.span);
-                value = Expr {
-                    kind: ExprKind::InitList(vec![(Some(d), value)]),
-                    span,
-                };
+                value = Expr { kind: ExprKind::InitList(vec![(Some(d), value)]), span };
             }
             elems.push((desigs.pop().map(|(d, _)| d), value));
             if !self.eat(P::Comma) {
                 self.expect(P::RBrace, "to close the initializer list")?;
-                return Ok(Expr {
-                    kind: ExprKind::InitList(elems),
-                    span: self.since(start),
-                });
+                return Ok(Expr { kind: ExprKind::InitList(elems), span: self.since(start) });
             }
         }
     }
@@ -790,19 +697,18 @@ impl Parser {
             Some(s) => s,
             None => {
                 // `name(...) { ... }` without a return type.
-                if self.peek().ident().is_some_and(|s| !is_keyword(s))
-                    && self.peek_at(1).is_p(P::LParen)
-                {
+                if self.peek().ident().is_some_and(|s| !is_keyword(s)) && self.peek_at(1).is_p(P::LParen) {
                     implicit = true;
-                    Spec {
-                        ty: Type::Base("int".to_string()),
-                        is_typedef: false,
-                        volatile: false,
-                    }
+                    Spec { ty: Type::Base("int".to_string()), is_typedef: false, volatile: false }
                 } else {
                     return Err(self
-                        .expected("an item", "(a declaration, a function, a process 'P0(...) {...}' or the final condition)")
-                        .with_note("items are processes, functions, types and globals; the test ends with 'exists (...)'"));
+                        .expected(
+                            "an item",
+                            "(a declaration, a function, a process 'P0(...) {...}' or the final condition)",
+                        )
+                        .with_note(
+                            "items are processes, functions, types and globals; the test ends with 'exists (...)'",
+                        ));
                 }
             }
         };
@@ -818,23 +724,14 @@ impl Parser {
             let (name, name_span) = d.name.clone().unwrap_or_default();
             if spec.is_typedef {
                 self.typedefs.insert(Rc::from(name.as_str()));
-                let item = Item::Typedef(Typedef {
-                    name,
-                    ty: d.ty,
-                    span: self.since(dstart),
-                });
+                let item = Item::Typedef(Typedef { name, ty: d.ty, span: self.since(dstart) });
                 self.push_item(items, item);
             } else if let (Some(params), Type::Func(ret, _)) = (&d.params, &d.ty) {
                 if first && self.at(P::LBrace) {
                     let body = self.block()?;
                     let span = self.since(dstart);
                     let item = match proc_index(&name) {
-                        Some(index) => Item::Proc(Proc {
-                            index,
-                            params: params.clone(),
-                            body,
-                            span,
-                        }),
+                        Some(index) => Item::Proc(Proc { index, params: params.clone(), body, span }),
                         None => Item::Func(FuncDef {
                             name,
                             ret: (**ret).clone(),
@@ -859,17 +756,8 @@ impl Parser {
                 }
                 // A prototype: dropped.
             } else {
-                let init = if self.eat(P::Assign) {
-                    Some(self.initializer()?)
-                } else {
-                    None
-                };
-                let item = Item::Global(VarDecl {
-                    ty: d.ty,
-                    name,
-                    init,
-                    span: self.since(dstart),
-                });
+                let init = if self.eat(P::Assign) { Some(self.initializer()?) } else { None };
+                let item = Item::Global(VarDecl { ty: d.ty, name, init, span: self.since(dstart) });
                 self.push_item(items, item);
             }
             first = false;
@@ -912,30 +800,16 @@ fn base_type(words: &[(String, Span)]) -> R<Type> {
         (Some(a), Some(b)) => a.1.to(b.1),
         _ => Span::default(),
     };
-    let all = words
-        .iter()
-        .map(|(w, _)| w.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let bad = || {
-        Error::new(span, format!("'{all}' is not a valid type"))
-            .with_label("invalid combination of type words")
-    };
+    let all = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" ");
+    let bad =
+        || Error::new(span, format!("'{all}' is not a valid type")).with_label("invalid combination of type words");
     let kinds = (short > 0) as u32
         + (char_ > 0) as u32
         + (void > 0) as u32
         + (bool_ > 0) as u32
         + (float > 0) as u32
         + (double > 0) as u32;
-    if kinds > 1
-        || (unsigned && signed)
-        || int > 1
-        || short > 1
-        || char_ > 1
-        || long > 2
-        || void > 1
-        || bool_ > 1
-    {
+    if kinds > 1 || (unsigned && signed) || int > 1 || short > 1 || char_ > 1 || long > 2 || void > 1 || bool_ > 1 {
         return Err(bad());
     }
     let u = if unsigned { "unsigned " } else { "" };

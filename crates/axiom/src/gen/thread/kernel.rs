@@ -35,10 +35,7 @@
 //! * `local_irq_*()`, `local_bh_*()`: no event (interrupt handlers are
 //!   refused by the generator, see [`super::paths`]).
 
-use super::{
-    is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON,
-    SYMX,
-};
+use super::{is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, Instr, ObjKind, Val};
 
@@ -50,12 +47,7 @@ impl Walker<'_> {
     /// (neither) after a read of freed memory.  In check mode the RCU
     /// read-side critical sections still open are closed at its end, so
     /// that stopping does not void their guarantee.
-    pub(super) fn stop_prefix(
-        &self,
-        st: &St,
-        lock: Option<u32>,
-        awaits: Option<Await>,
-    ) -> Result<(), GenError> {
+    pub(super) fn stop_prefix(&self, st: &St, lock: Option<u32>, awaits: Option<Await>) -> Result<(), GenError> {
         let mut pre = self.prefixes.borrow_mut();
         if pre.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -136,18 +128,14 @@ impl Walker<'_> {
             return false;
         };
         let evs = &st.evs[*n..];
-        let pure = evs.iter().all(|e| {
-            (e.kind == EventKind::Read && !e.atomic && e.val != Some(SYMX))
-                || e.kind == EventKind::Fence
-        });
+        let pure = evs
+            .iter()
+            .all(|e| (e.kind == EventKind::Read && !e.atomic && e.val != Some(SYMX)) || e.kind == EventKind::Fence);
         if !pure || !evs.iter().any(|e| e.kind == EventKind::Read) || *regs != st.regs {
             return false;
         }
         if self.lim.blocked {
-            let reads = (*n..st.evs.len())
-                .filter(|&i| st.evs[i].kind == EventKind::Read)
-                .map(|i| i as u16)
-                .collect();
+            let reads = (*n..st.evs.len()).filter(|&i| st.evs[i].kind == EventKind::Read).map(|i| i as u16).collect();
             let aw = Await { reads, pc: head, kind: AwaitKind::Spin };
             // (an error here is the prefix bound; the path is cut anyway)
             if let Err(e) = self.stop_prefix(st, None, Some(aw)) {
@@ -367,7 +355,18 @@ impl Walker<'_> {
                 };
                 let at = self.taint(st, *addr);
                 let once = TagSet::of(&[Tag::ONCE]);
-                self.await_read(st, stack, pc, cell, at, once, AwaitKind::Seqcount, |v| v & 1 == 0, Some(*dst), Some(Tag::RMB))?;
+                self.await_read(
+                    st,
+                    stack,
+                    pc,
+                    cell,
+                    at,
+                    once,
+                    AwaitKind::Seqcount,
+                    |v| v & 1 == 0,
+                    Some(*dst),
+                    Some(Tag::RMB),
+                )?;
                 return Ok(false);
             }
             Instr::WaitCompletion { addr } => {
