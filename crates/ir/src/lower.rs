@@ -179,6 +179,8 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     // NR_CPUS: every task's CPU number is below it (a task that is not
     // pinned runs on a CPU of its own, numbered as its thread)
     lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
+    // the prelude's worker pool has one slot per kworker
+    lw.consts.insert("__KVET_NR_WORKERS".into(), crate::sched::kworkers(file) as i64);
     lw.declarations(file)?;
     lw.init_block(file)?;
     let mut procs: Vec<&ast::Proc> =
