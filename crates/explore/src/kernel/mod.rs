@@ -20,3 +20,4 @@ mod step;
 mod validator;
 
 pub(crate) use context::Ctx;
+pub(crate) use validator::dep_kinds;

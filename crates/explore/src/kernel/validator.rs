@@ -12,6 +12,8 @@ use crate::state::*;
 use crate::ViolationKind;
 use kvet_ir::*;
 
+use super::locks::{CTX_SHIFT, HOLDER};
+
 use super::Ctx;
 
 impl Machine<'_> {
@@ -50,14 +52,20 @@ impl Machine<'_> {
             }
             self.lockdep_usage(s, t, pc, k, u, tr);
         }
-        // the dependency graph: every lock held in this context -> k
+        // the dependency graph: every lock held in this context -> k, with
+        // its kind: the held lock shared (read) or exclusive, k taken as a
+        // recursive reader or not (read_lock_is_recursive(): with queued
+        // rwlocks, exactly when in_interrupt(); rwsem readers never are)
         let held = self.held(s, t, ctx) & !(1 << k);
+        let shared = held & !self.held_exclusive(s, t, ctx);
+        let recursive = kind == LockKind::Read && (ctx != Ctx::Task || self.bh_off(s, t));
         let n = self.lock_list.len();
         for j in 0..n {
             if held & (1 << j) == 0 {
                 continue;
             }
-            if let Some(path) = self.chain(s, k, j) {
+            let prev_shared = shared & (1 << j) != 0;
+            if let Some(path) = self.chain(s, k, j, recursive, prev_shared) {
                 let (a, b) = (self.class_name(j), self.class_name(k));
                 let chain: Vec<String> = path.iter().map(|&c| self.class_name(c)).collect();
                 let chain = chain.join(" -> ");
@@ -67,40 +75,88 @@ impl Machine<'_> {
                 );
                 tr.warn(self.violation(ViolationKind::LockOrder, t, pc, msg));
             }
-            let bit = j * n + k;
+            let bit = self.dep_bit(DepKind { shared: prev_shared, recursive }, j, k);
             s[lb + n + bit / 64] |= 1 << (bit % 64);
         }
     }
 
-    /// A shortest path of recorded lock-order edges `from -> ... -> to`
-    /// (the lock classes, both ends included), if there is one.
-    pub(super) fn chain(&self, s: &[i64], from: usize, to: usize) -> Option<Vec<usize>> {
+    /// Lock classes CPU `t` holds exclusively in context `ctx`.
+    fn held_exclusive(&self, s: &[i64], t: usize, ctx: Ctx) -> u64 {
+        let mut set = 0u64;
+        for (k, &(c, _)) in self.lock_list.iter().enumerate() {
+            let v = s[c as usize];
+            if v & HOLDER == t as i64 + 1 && (v >> CTX_SHIFT) & 3 == ctx as i64 {
+                set |= 1 << k;
+            }
+        }
+        set
+    }
+
+    /// The bit of dependency `a -> b` of kind `d` in the graph after the
+    /// usage words: one n×n matrix per kind when the program has reader
+    /// classes, else one (every dependency is -(EN)->).
+    fn dep_bit(&self, d: DepKind, a: usize, b: usize) -> usize {
         let n = self.lock_list.len();
-        let lb = self.layout.lockdep + n;
-        let edge = |a: usize, b: usize| {
-            let bit = a * n + b;
-            s[lb + bit / 64] & (1 << (bit % 64)) != 0
-        };
-        // breadth-first, so the chain printed is a shortest one
-        let mut prev = vec![usize::MAX; n];
-        let mut seen = 1u64 << from;
-        let mut queue = std::collections::VecDeque::from([from]);
-        while let Some(a) = queue.pop_front() {
-            if a == to {
+        let m = if dep_kinds(&self.lock_list) == 1 { 0 } else { d.index() };
+        m * n.pow(2).div_ceil(64) * 64 + a * n + b
+    }
+
+    fn has_dep(&self, s: &[i64], d: DepKind, a: usize, b: usize) -> bool {
+        let bit = self.dep_bit(d, a, b);
+        s[self.layout.lockdep + self.lock_list.len() + bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// We are about to add `to -> from` (holding `to`, shared when
+    /// `prev_shared`; taking `from`, as a recursive reader when
+    /// `recursive`): a shortest strong dependency path `from -> ... -> to`
+    /// that closes a strong cycle with it (the lock classes, both ends
+    /// included), if there is one. A path is strong when no two adjacent
+    /// dependencies are -(*R)-> -(S*)->: the middle lock is then only
+    /// read-held by both sides, which do not wait for each other
+    /// (kernel/locking/lockdep.c: __bfs() with only_xr, hlock_conflict()).
+    pub(super) fn chain(
+        &self,
+        s: &[i64],
+        from: usize,
+        to: usize,
+        recursive: bool,
+        prev_shared: bool,
+    ) -> Option<Vec<usize>> {
+        let n = self.lock_list.len();
+        // nodes: (class, reached by a -(*R)-> dependency); breadth-first,
+        // so the chain printed is a shortest one
+        let node = |c: usize, xr: bool| c * 2 + xr as usize;
+        let kinds = if dep_kinds(&self.lock_list) == 1 { &DepKind::ALL[..1] } else { &DepKind::ALL[..] };
+        let mut prev = vec![usize::MAX; 2 * n];
+        let mut seen = vec![false; 2 * n];
+        let root = node(from, recursive);
+        seen[root] = true;
+        let mut queue = std::collections::VecDeque::from([root]);
+        while let Some(x) = queue.pop_front() {
+            let (a, only_xr) = (x / 2, x % 2 == 1);
+            // the cycle is strong unless it has -(*R)-> to -(S*)-> at `to`
+            if a == to && x != root && (!prev_shared || !only_xr) {
                 let mut path = vec![to];
-                let mut c = to;
-                while c != from {
-                    c = prev[c];
-                    path.push(c);
+                let mut y = x;
+                while y != root {
+                    y = prev[y];
+                    path.push(y / 2);
                 }
                 path.reverse();
                 return Some(path);
             }
-            for (b, pb) in prev.iter_mut().enumerate() {
-                if seen & (1 << b) == 0 && edge(a, b) {
-                    seen |= 1 << b;
-                    *pb = a;
-                    queue.push_back(b);
+            for b in 0..n {
+                for &d in kinds {
+                    // after -(*R)-> only -(E*)-> keeps the path strong
+                    if (only_xr && d.shared) || !self.has_dep(s, d, a, b) {
+                        continue;
+                    }
+                    let y = node(b, d.recursive);
+                    if !seen[y] {
+                        seen[y] = true;
+                        prev[y] = x;
+                        queue.push_back(y);
+                    }
                 }
             }
         }
@@ -157,5 +213,37 @@ impl Machine<'_> {
                 _ => self.lockdep_usage(s, t, pc, k, HARDIRQ_ON, tr),
             }
         }
+    }
+}
+
+/// A dependency's kind (lockdep-design.rst, "Recursive read locks"): the
+/// held lock shared (S, a reader) or exclusive (E), the lock taken as a
+/// recursive reader (R) or not (N).
+#[derive(Clone, Copy)]
+struct DepKind {
+    shared: bool,
+    recursive: bool,
+}
+
+impl DepKind {
+    const ALL: [DepKind; 4] = [
+        DepKind { shared: false, recursive: false },
+        DepKind { shared: false, recursive: true },
+        DepKind { shared: true, recursive: false },
+        DepKind { shared: true, recursive: true },
+    ];
+
+    fn index(self) -> usize {
+        self.shared as usize * 2 + self.recursive as usize
+    }
+}
+
+/// How many dependency matrices lockdep's state has: one per kind when a
+/// lock class can be read-held (rwlocks, rwsems), else one.
+pub(crate) fn dep_kinds(classes: &[(u32, LockTy)]) -> usize {
+    if classes.iter().any(|&(_, ty)| matches!(ty, LockTy::Rw | LockTy::Rwsem)) {
+        4
+    } else {
+        1
     }
 }
