@@ -117,6 +117,21 @@ fn kthread_park_and_unpark() {
 }
 
 #[test]
+fn cond_resched_never_sleeps() {
+    // __schedule(SM_PREEMPT) leaves the task on the run queue whatever its
+    // state: cond_resched() after set_current_state() does not sleep
+    let body = "int x;\nP0(void) { set_current_state(TASK_INTERRUPTIBLE); cond_resched(); __set_current_state(TASK_RUNNING); WRITE_ONCE(x, 1); }\nforall (x=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // schedule() in the same place sleeps for ever
+    check("int x;\nP0(void) { set_current_state(TASK_INTERRUPTIBLE); schedule(); WRITE_ONCE(x, 1); }\n", "hang");
+    // but it still lets another task of the CPU run
+    let body = "int x; int y;\nP0(void) { WRITE_ONCE(x, 1); cond_resched(); WRITE_ONCE(x, 2); }\nTASK(0) void other(void) { int r = READ_ONCE(x); WRITE_ONCE(y, r); }\nexists (y=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 3));
+}
+
+#[test]
 fn preemption_and_per_cpu_data() {
     let inc = |how: &str| {
         format!("DEFINE_PER_CPU(int, nr); DECLARE_COMPLETION(done);\nP0(void) {{ {how}; wait_for_completion(&done); assert(per_cpu(nr, 0) == 2); }}\nTASK(0) void t(void) {{ this_cpu_inc(nr); complete(&done); }}\n")

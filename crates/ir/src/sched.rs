@@ -408,10 +408,17 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::PreemptCount { dst: r });
             Ok(Some((Opd::Reg(r), Ty::Int)))
         }
-        "cond_resched" | "cond_resched_rcu" | "schedule_preempt_disabled" | "yield" => {
-            // a point where the scheduler may run another task
+        "schedule_preempt_disabled" => {
+            // schedule() with preemption disabled around it: sleeps as schedule() does
             crate::kernel::ident(lw, "current", e.span)?;
             lw.emit(Instr::Schedule);
+            Ok(Some((Opd::Imm(0), Ty::Int)))
+        }
+        "cond_resched" | "cond_resched_rcu" | "yield" => {
+            // a point where the scheduler may run another task; the task
+            // stays runnable even when its state is not TASK_RUNNING
+            crate::kernel::ident(lw, "current", e.span)?;
+            lw.emit(Instr::Yield);
             Ok(Some((Opd::Imm(0), Ty::Int)))
         }
         "do_exit" | "make_task_dead" => {

@@ -286,7 +286,7 @@ impl Machine<'_> {
                 let v = self.val(s, t, head);
                 self.call_rcu(s, t, pc, v, func)?;
             }
-            Instr::RcuBarrier | Instr::TaskStart => {}
+            Instr::RcuBarrier | Instr::TaskStart | Instr::Yield => {}
             Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. } => {
                 detail = self.preempt_step(s, t, pc, tr)
             }
