@@ -406,3 +406,22 @@ fn lockdep_recursive_read_dependencies() {
     let body = "struct rw_semaphore a, b;\nP0(void) { down_read(&a); down_read(&b); up_read(&b); up_read(&a); }\nP1(void) { down_read(&b); down_read(&a); up_read(&a); up_read(&b); }\n";
     check(body, "lock-order inversion");
 }
+
+#[test]
+fn jiffies_advance() {
+    // a deadline polled with time_after() passes: no false hang
+    check("int done;\nP0(void) { unsigned long timeout = jiffies + HZ; while (!READ_ONCE(done)) { if (time_after(jiffies, timeout)) break; cpu_relax(); } }\n", "ok");
+    // and the loop does end by the deadline on some path, with done never set
+    let body = "int done; int late;\nP0(void) { unsigned long timeout = jiffies + HZ; while (!READ_ONCE(done)) { if (time_after(jiffies, timeout)) { WRITE_ONCE(late, 1); break; } cpu_relax(); } }\nexists (late=1)\n";
+    check(body, "ok");
+    // a timed-out sleep moved jiffies past a deadline set before it
+    check("P0(void) { unsigned long t = jiffies + 10; msleep(100); BUG_ON(time_before(jiffies, t)); }\n", "ok");
+    check("P0(void) { unsigned long t = jiffies + 10; schedule_timeout_uninterruptible(20); BUG_ON(time_before(jiffies, t)); }\n", "ok");
+    // without a sleep or a tick, no time passes
+    check(
+        "P0(void) { local_irq_disable(); unsigned long t = jiffies; BUG_ON(jiffies != t); local_irq_enable(); }\n",
+        "ok",
+    );
+    // jiffies is read with a marked load: the tick's update is no data race
+    check("P0(void) { unsigned long a = jiffies; unsigned long b = jiffies; BUG_ON(time_before(b, a)); }\nP1(void) { unsigned long c = jiffies; }\n", "ok");
+}

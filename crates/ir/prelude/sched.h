@@ -193,7 +193,6 @@ struct timer_base timer_bases[NR_CPUS];
 #define TIMER_DEFERRABLE	0x00080000
 #define TIMER_PINNED		0x00200000
 #define TIMER_IRQSAFE		0x00400000
-#define jiffies			0
 #define HZ			100
 #define msecs_to_jiffies(m)	(m)
 #define from_timer(var, callback_timer, timer_fieldname) \
@@ -560,7 +559,7 @@ static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delaye
 		if (delay == 0)
 			__queue_work(&dwork->work);
 		else
-			mod_timer(&dwork->timer, jiffies + delay);
+			mod_timer(&dwork->timer, delay);
 		ret = true;
 	}
 	spin_unlock_irqrestore(&kworker_pool.lock, flags);

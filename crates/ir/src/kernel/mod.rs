@@ -198,6 +198,12 @@ pub(crate) fn lower_handlers(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Re
         let (_, arg) = lw.handler_body(&h.func)?;
         out.push(Handler { name: h.func.name.clone(), kind, entry, times: h.times, arg, ipi: None, gate: None });
     }
+    // the timekeeping tick, on CPU0, if time advances (crate::time)
+    if cpu == 0 {
+        if let Some(h) = crate::time::tick_handler(lw)? {
+            out.push(h);
+        }
+    }
     // the timer softirq of this CPU, if the program uses timers
     if let Some(h) = crate::sched::timer_softirq(lw, file, cpu)? {
         out.push(h);

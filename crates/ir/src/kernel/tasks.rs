@@ -32,6 +32,14 @@ pub(super) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             ident(lw, "current", e.span)?;
             let r = lw.tmp();
             lw.emit(Instr::ScheduleTimeout { dst: r, timeout });
+            // timed out: jiffies reached the expiry (crate::time)
+            if let Some(cell) = lw.jiffies_cell() {
+                let (adv, done) = (lw.new_label(), lw.new_label());
+                lw.emit(Instr::Branch(Opd::Reg(r), done, adv));
+                lw.place(adv);
+                lw.advance_jiffies(cell);
+                lw.place(done);
+            }
             (Opd::Reg(r), Ty::Int)
         }
         "wake_up_process" | "wake_up_state" | "try_to_wake_up" => {
