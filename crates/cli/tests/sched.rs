@@ -186,6 +186,20 @@ fn timers() {
 }
 
 #[test]
+fn timers_fire_in_expiry_order() {
+    // both queued (bottom halves off): the one that expires first fires
+    // first, also when mod_timer() moves a pending timer
+    let t = "struct timer_list a, b; int order;\nstatic void fa(struct timer_list *t) { if (!READ_ONCE(order)) WRITE_ONCE(order, 1); }\nstatic void fb(struct timer_list *t) { if (!READ_ONCE(order)) WRITE_ONCE(order, 2); }\n";
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); local_bh_disable(); mod_timer(&a, 100); mod_timer(&b, 10); local_bh_enable(); }}\nforall (order=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); local_bh_disable(); mod_timer(&a, 10); mod_timer(&b, 50); mod_timer(&a, 100); local_bh_enable(); }}\nforall (order=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // queued one after the other with a softirq in between, either may be first
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); mod_timer(&a, 100); mod_timer(&b, 10); }}\nexists (order=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+}
+
+#[test]
 fn workqueues() {
     let w = "struct work_struct w; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
     // queued work runs on the kworker; an idle kworker is not a hang
@@ -252,8 +266,8 @@ fn scheduler_examples_state_counts() {
         ("kthread-stop-exited-fixed.kvet", 107, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
-        ("timer-del-sync-deadlock.kvet", 931, 931),
-        ("timer-del-sync-deadlock-fixed.kvet", 761, 761),
+        ("timer-del-sync-deadlock.kvet", 932, 932),
+        ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
         ("work-freed-while-queued.kvet", 305, 310),
         ("work-freed-while-queued-fixed.kvet", 1512, 1519),
         ("work-items-race.kvet", 14628, 14628),

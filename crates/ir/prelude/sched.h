@@ -162,9 +162,10 @@ static inline int kthread_stop_put(struct task_struct *k)
 
 /* ---- timers (kernel/time/timer.c, at the level of its guarantees) ----
  * A timer is queued on the base of the CPU that set it up; that CPU's
- * timer softirq may run whenever a timer is queued there (expiry times
- * are not modelled: a queued timer may fire at any later point), and runs
- * the first queued timer's callback in softirq context. While a callback
+ * timer softirq may run whenever a timer is queued there (a queued timer
+ * may fire at any later point), and runs the first queued timer's
+ * callback in softirq context. The queue is in expiry order: a timer
+ * never fires before one of the same base that expires earlier. While a callback
  * runs, its timer's `running` lock is held: del_timer_sync() waits on it
  * (so calling it under a lock the callback takes deadlocks), and lockdep
  * sees it as the kernel's per-timer lockdep_map (call_timer_fn() and
@@ -211,6 +212,18 @@ static inline int timer_pending(const struct timer_list *timer)
 	return READ_ONCE(timer->pending);
 }
 
+/* enqueue_timer(): the queue is kept in expiry order, so a timer never
+ * fires before one that expires earlier on the same base; timers that
+ * expire at the same time fire in queueing order */
+static inline void __enqueue_timer(struct timer_base *base, struct timer_list *timer)
+{
+	struct list_head *pos = base->pending.next;
+
+	while (pos != &base->pending && !time_after(list_entry(pos, struct timer_list, entry)->expires, timer->expires))
+		pos = pos->next;
+	list_add_tail(&timer->entry, pos);
+}
+
 static inline int mod_timer(struct timer_list *timer, unsigned long expires)
 {
 	struct timer_base *base = &timer_bases[timer->cpu];
@@ -222,11 +235,14 @@ static inline int mod_timer(struct timer_list *timer, unsigned long expires)
 		INIT_LIST_HEAD(&base->pending);
 	timer->expires = expires;
 	ret = timer->pending;
-	if (!ret) {
-		list_add_tail(&timer->entry, &base->pending);
+	if (ret) {
+		/* a pending timer moves to its new place in the queue */
+		list_del(&timer->entry);
+	} else {
 		WRITE_ONCE(timer->pending, 1);
 		base->nr++;
 	}
+	__enqueue_timer(base, timer);
 	spin_unlock_irqrestore(&base->lock, flags);
 	return ret;
 }
