@@ -425,3 +425,18 @@ fn jiffies_advance() {
     // jiffies is read with a marked load: the tick's update is no data race
     check("P0(void) { unsigned long a = jiffies; unsigned long b = jiffies; BUG_ON(time_before(b, a)); }\nP1(void) { unsigned long c = jiffies; }\n", "ok");
 }
+
+#[test]
+fn pollers_waiting_on_each_other() {
+    // two polling loops, each waiting for the other's store, while a third
+    // CPU sleeps for ever: a deadlock (with nobody blocked it is a hang,
+    // see polling_loops_are_waits)
+    check("int a; int b; DECLARE_COMPLETION(c);\nP0(void) { while (!READ_ONCE(a)) cpu_relax(); WRITE_ONCE(b, 1); }\nP1(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); complete(&c); }\nP2(void) { wait_for_completion(&c); }\n", "deadlock");
+    // loops of several steps each (no single move returns to the same
+    // state), waiting for each other: a hang that used to be missed
+    check("int a; int b; int z;\nP0(void) { while (!READ_ONCE(a) && !READ_ONCE(z)) cpu_relax(); WRITE_ONCE(b, 1); }\nP1(void) { while (!READ_ONCE(b) && !READ_ONCE(z)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "hang");
+    // one of them stores first: both end
+    check("int a; int b;\nP0(void) { WRITE_ONCE(b, 1); while (!READ_ONCE(a)) cpu_relax(); }\nP1(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "ok");
+    // a poller whose loop changes memory another poller reads is not stuck
+    check("int a; int b; int c;\nP0(void) { while (!READ_ONCE(a)) { WRITE_ONCE(c, 1); WRITE_ONCE(c, 0); } }\nP1(void) { while (!READ_ONCE(c)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "ok");
+}
