@@ -21,11 +21,12 @@
 //! models; any other `.cfg` or `.cat` runs the cat interpreter.  Without
 //! a model the LKMM is used.
 
-use crate::litmus_lkmm::{self, ModelChoice};
+use crate::axiomatic::{self, ModelChoice};
+use crate::input::{Input, LoadError};
 use kvet_axiom::gen::{GenError, GenOptions};
 use kvet_axiom::Through;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const VERSION: &str = "7.58+1 (kvet)";
 
@@ -35,21 +36,37 @@ const SHOW_TAGS: [&str; 6] = ["prop", "all", "neg", "cond", "none", "wit"];
 /// Parsed herd7 options.
 #[derive(Debug, Default)]
 pub struct Herd7Opts {
+    /// `-conf FILE`: a configuration file (`linux-kernel.cfg`).
     pub conf: Option<PathBuf>,
+    /// `-model FILE`/`-cat FILE`: a cat model.
     pub model: Option<PathBuf>,
+    /// `-bell FILE`.
     pub bell: Option<PathBuf>,
+    /// `-macros FILE` (accepted; kvet's front end expands the kernel's macros itself).
     pub macros: Option<PathBuf>,
+    /// `-I DIR`/`-set-libdir DIR`: model search directories.
     pub include: Vec<PathBuf>,
+    /// `-unroll N`.
     pub unroll: Option<u32>,
+    /// `-show X` (lowercased).
     pub show: Option<String>,
+    /// `-speedcheck fast`.
     pub speedcheck: bool,
+    /// `-through none|invalid|all`.
     pub through: Through,
+    /// `-o DIR`: one Graphviz file per test.
     pub outdir: Option<PathBuf>,
+    /// `-nshow N`.
     pub nshow: Option<u32>,
+    /// `-gv`.
     pub gv: bool,
+    /// `-variant X,Y`.
     pub variants: Vec<String>,
+    /// `-timeout S`, per test.
     pub timeout: Option<f64>,
+    /// The test files and directories.
     pub files: Vec<PathBuf>,
+    /// `-version`.
     pub version: bool,
 }
 
@@ -159,24 +176,12 @@ fn choice(o: &Herd7Opts) -> ModelChoice {
     }
 }
 
+/// The test files: a directory stands for the `*.litmus` files under it.
 fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        if let Ok(rd) = std::fs::read_dir(d) {
-            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            v.sort();
-            for p in v {
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().and_then(|e| e.to_str()) == Some("litmus") {
-                    out.push(p);
-                }
-            }
-        }
-    }
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out);
+            out.extend(crate::walk(p, &["litmus"]).unwrap_or_default());
         } else {
             out.push(p.clone());
         }
@@ -197,7 +202,7 @@ pub fn main_with(args: &[String]) -> u8 {
         println!("{VERSION}");
         return 0;
     }
-    let model = match litmus_lkmm::load_model(&choice(&o), &o.include, o.through) {
+    let model = match axiomatic::load_model(&choice(&o), &o.include, o.through) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("Fatal error: {e:#}");
@@ -232,29 +237,33 @@ pub fn main_with(args: &[String]) -> u8 {
     };
     for f in collect(&files) {
         let name = f.display().to_string();
-        let src = match std::fs::read_to_string(&f) {
-            Ok(s) => s,
-            Err(e) => {
+        let input = match Input::load(&f, "") {
+            Ok(input) => input,
+            Err(LoadError::Read { error, .. }) => {
                 // herd.ml: an exception other than herd's own (here
                 // OCaml's Sys_error from opening the file) is reported
                 // with "Adios" and ends the run uncaught (exit 2)
-                let why = match e.kind() {
+                let why = match error.kind() {
                     std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
                     std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
-                    _ => e.to_string(),
+                    _ => error.to_string(),
                 };
                 eprintln!("\nFatal: File \"{name}\" Adios");
                 eprintln!("Fatal error: exception Sys_error(\"{name}: {why}\")");
                 return 2;
             }
-        };
-        let lowered = kvet_syntax::parse(&src).and_then(|file| {
-            let hash = kvet_syntax::herd_hash(&file, &src);
-            kvet_ir::lower(&file, &src, "").map(|p| (p, hash))
-        });
-        let (prog, hash) = match lowered {
-            Ok(p) => p,
-            Err(e) if e.unknown_function.is_some() => {
+            Err(LoadError::NotUtf8 { .. }) => {
+                eprintln!("\nFatal: File \"{name}\" Adios");
+                eprintln!("Fatal error: exception Sys_error(\"{name}: stream did not contain valid UTF-8\")");
+                return 2;
+            }
+            Err(LoadError::Front { error: e, src, .. }) if e.unknown_function.is_none() => {
+                let (line, col) = kvet_syntax::line_byte_col(&src, e.span.lo);
+                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
+                code = 2;
+                continue;
+            }
+            Err(LoadError::Front { error: e, .. }) => {
                 // herd7 (herd.ml): a call the C front end cannot expand is
                 // a user error, `Unknown macro NAME`, reported as a warning
                 // for the file; the run goes on and exits 0, and the
@@ -263,18 +272,13 @@ pub fn main_with(args: &[String]) -> u8 {
                 eprintln!("Warning: File \"{name}\": Unknown macro {name_} (User error)");
                 continue;
             }
-            Err(e) => {
-                let (line, col) = line_col(&src, e.span.lo as usize);
-                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
-                code = 2;
-                continue;
-            }
         };
-        match litmus_lkmm::run_program(&prog, &*model, &opts) {
+        let prog = &input.prog;
+        match axiomatic::run_program(prog, &*model, &opts) {
             Ok(run) => {
                 let mut out = stdout.lock();
                 let mut text = run.block.clone();
-                text.push_str(&kvet_report::hash_line(&hash));
+                text.push_str(&kvet_report::hash_line(input.hash()));
                 text.push('\n');
                 for l in &run.extra {
                     text.push_str(l);
@@ -303,7 +307,7 @@ pub fn main_with(args: &[String]) -> u8 {
                     (None, false) => None,
                 };
                 if let Some(path) = target {
-                    let dot = litmus_lkmm::dot(&prog, &run.result);
+                    let dot = axiomatic::dot(prog, &run.result);
                     match std::fs::write(&path, dot) {
                         Err(e) => eprintln!("Warning: Cannot create {}: {e}", path.display()),
                         Ok(()) if o.outdir.is_none() => eprintln!(
@@ -326,14 +330,4 @@ pub fn main_with(args: &[String]) -> u8 {
         }
     }
     code
-}
-
-fn line_col(src: &str, off: usize) -> (usize, usize) {
-    if off > src.len() {
-        return (0, 0);
-    }
-    let before = &src[..off];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(off, |p| off - p - 1);
-    (line, col)
 }

@@ -6,6 +6,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use kvet::axiomatic::LitmusModel;
+use kvet::{Input, LoadError};
 use kvet_explore::{Exploration, Options, SearchOrder, ViolationKind};
 use kvet_ir::{Program, Quant};
 use std::path::{Path, PathBuf};
@@ -13,9 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod check_lkmm;
-mod herd7;
-mod litmus_lkmm;
-mod lkmm_cmd;
+mod litmus_cmd;
 mod progress;
 
 /// Print to stdout; a closed pipe (`kvet ... | head`) ends the program
@@ -116,8 +116,8 @@ enum Cmd {
         /// The memory model: `lkmm` (native LKMM), `sc` (native LKMM+SC),
         /// `FILE.cat`/`FILE.cfg` (cat interpreter), or `explore` (the SC
         /// explorer).
-        #[arg(long, default_value = "lkmm")]
-        model: String,
+        #[arg(long, default_value = "lkmm", value_parser = LitmusModel::parse)]
+        model: LitmusModel,
         #[arg(long)]
         json: bool,
         /// Loop unrolling bound (herd's -unroll).
@@ -232,7 +232,7 @@ impl OutputArgs {
 
 /// A user error already rendered for the terminal.
 #[derive(Debug)]
-struct UserError(String);
+pub(crate) struct UserError(pub(crate) String);
 
 impl std::fmt::Display for UserError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -254,13 +254,22 @@ fn main() -> ExitCode {
     match on_big_stack(move || run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            if let Some(u) = e.downcast_ref::<UserError>() {
-                eprint!("{u}");
-            } else {
-                eprintln!("kvet: {e:#}");
-            }
+            print_error(&e);
             ExitCode::from(2)
         }
+    }
+}
+
+/// Print an error that ends a file's check or the command: a user error
+/// or a file that would not load as already rendered, anything else
+/// after `kvet: `.
+pub(crate) fn print_error(e: &anyhow::Error) {
+    if let Some(u) = e.downcast_ref::<UserError>() {
+        eprint!("{u}");
+    } else if let Some(l) = e.downcast_ref::<LoadError>() {
+        eprint!("{}", l.render(color()));
+    } else {
+        eprintln!("kvet: {e:#}");
     }
 }
 
@@ -276,45 +285,6 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
             Err(e) => Err(anyhow::anyhow!("cannot start the main thread: {e}")),
         }
     })
-}
-
-/// Read a source file: UTF-8 (an error names the first bad byte's
-/// line, column and offset), with old Mac line ends (a lone `\r`) read
-/// as newlines. The byte length is kept, so spans stay valid.
-fn read_source(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut src = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let off = e.utf8_error().valid_up_to();
-            let good = std::str::from_utf8(&e.as_bytes()[..off]).unwrap_or_default();
-            let (l, c) = kvet_syntax::line_col(good, off as u32);
-            let byte = e.as_bytes()[off];
-            return Err(UserError(format!(
-                "error: {}:{l}:{c}: the file is not valid UTF-8: byte 0x{byte:02x} at offset {off}\n",
-                path.display()
-            ))
-            .into());
-        }
-    };
-    if src.contains('\r') {
-        src = cr_to_lf(&src);
-    }
-    Ok(src)
-}
-
-/// Replace every `\r` not followed by `\n` by `\n` (same length).
-fn cr_to_lf(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    let mut it = src.chars().peekable();
-    while let Some(c) = it.next() {
-        if c == '\r' && it.peek() != Some(&'\n') {
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Exit code of a search that stopped at a bound before it was
@@ -371,48 +341,37 @@ fn seconds(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-fn color() -> bool {
+pub(crate) fn color() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Read and compile one file, rendering errors.
-fn load(path: &Path) -> Result<(String, Program)> {
-    let src = read_source(path)?;
-    let name = path.display().to_string();
-    let pre = kvet_ir::PRELUDE;
-    let file = kvet_syntax::parse_with_prelude(pre, &src)
-        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
-    let prog = kvet_ir::lower(&file, &src, pre)
-        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
-    Ok((src, prog))
+/// Read and compile one file after the prelude.
+fn load(path: &Path) -> Result<Input> {
+    Ok(Input::load(path, kvet_ir::PRELUDE)?)
 }
 
 /// `load`, printing the error (the caller records exit code 2).
-fn load_or_report(f: &Path) -> Option<(String, Program)> {
+fn load_or_report(f: &Path) -> Option<Input> {
     match load(f) {
         Ok(x) => Some(x),
         Err(e) => {
-            if let Some(u) = e.downcast_ref::<UserError>() {
-                eprint!("{u}");
-            } else {
-                eprintln!("kvet: {e:#}");
-            }
+            print_error(&e);
             None
         }
     }
 }
 
+/// The files the paths name: a directory stands for the `.kvet` and
+/// `.litmus` files under it (at least one).
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut v = Vec::new();
-            walk(p, &mut v)?;
+            let v = kvet::walk(p, &["litmus", "kvet"])?;
             if v.is_empty() {
                 return Err(UserError(format!("kvet: no .kvet or .litmus file under {}\n", p.display())).into());
             }
-            v.sort();
             out.extend(v);
         } else if p.exists() {
             out.push(p.clone());
@@ -421,18 +380,6 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for e in std::fs::read_dir(d)? {
-        let p = e?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("litmus" | "kvet")) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -461,14 +408,14 @@ fn run_cmd(cli: Cli) -> Result<u8> {
             }
             check_cmd(&files, &search.options(), json, &out, model)
         }
-        Cmd::Litmus { paths, search, model, json, unroll, dot } => {
-            if model == "explore" {
-                return litmus_cmd(&collect(&paths)?, &search.options(), json);
+        Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
+            LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
+            LitmusModel::Axiomatic(m) => {
+                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout)
             }
-            lkmm_cmd::litmus(&collect(&paths)?, &model, unroll, dot, json, search.timeout)
-        }
-        Cmd::Herd7 { args } => Ok(herd7::main_with(&args)),
-        Cmd::BenchCorpus { dir, filter, timeout } => lkmm_cmd::bench(&dir, filter.as_deref(), timeout),
+        },
+        Cmd::Herd7 { args } => Ok(kvet::herd7::main_with(&args)),
+        Cmd::BenchCorpus { dir, filter, timeout } => litmus_cmd::bench(&dir, filter.as_deref(), timeout),
         Cmd::Replay { file, token, trace } => replay_cmd(&file, &token, &trace),
         Cmd::Demo { search, trace } => demo_cmd(&search.options(), &trace),
     }
@@ -493,10 +440,10 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
     for (name, src) in embedded::EXAMPLES {
         let pre = kvet_ir::PRELUDE;
-        let prog = match kvet_syntax::parse_with_prelude(pre, src).and_then(|f| kvet_ir::lower(&f, src, pre)) {
-            Ok(p) => p,
+        let prog = match Input::from_source(name.to_string(), src.to_string(), pre) {
+            Ok(input) => input.prog,
             Err(e) => {
-                eprint!("{}", kvet_report::render_error(name, src, pre, &e, color()));
+                eprint!("{}", e.render(color()));
                 worst = worse(worst, 2);
                 continue;
             }
@@ -537,7 +484,7 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     Ok(worst)
 }
 
-fn stop_text(ex: &Exploration) -> String {
+pub(crate) fn stop_text(ex: &Exploration) -> String {
     let bound = match ex.stopped {
         None => return String::new(),
         Some(kvet_explore::StopReason::States(n)) => format!("the state bound {n}"),
@@ -564,7 +511,7 @@ fn check_cmd(
     let mut jsons = Vec::new();
     let mut checked = Vec::new();
     for f in files {
-        let Some((src, prog)) = load_or_report(f) else {
+        let Some(Input { src, prog, .. }) = load_or_report(f) else {
             worst = worse(worst, 2);
             continue;
         };
@@ -819,70 +766,8 @@ fn condition_summary(p: &Program, ex: &Exploration) -> String {
     format!("  {q}: {obs} ({pos} of {n} outcomes)")
 }
 
-fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
-    let mut worst = 0u8;
-    let mut out = Vec::new();
-    for f in files {
-        let Some((src, prog)) = load_or_report(f) else {
-            worst = worse(worst, 2);
-            continue;
-        };
-        let t0 = Instant::now();
-        let ex = kvet_explore::explore(&prog, opts);
-        let secs = t0.elapsed().as_secs_f64();
-        if !ex.complete {
-            // herd's block would state an Observation the search has not earned
-            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), stop_text(&ex));
-            worst = worse(worst, INCOMPLETE);
-            continue;
-        }
-        let outcomes: Vec<Vec<i64>> = ex.outcomes.keys().cloned().collect();
-        let mut counts = kvet_report::Counts::default();
-        if let Some((_, c)) = &prog.quant {
-            for (o, n) in &ex.outcomes {
-                if c.eval(o) {
-                    counts.pos += n;
-                } else {
-                    counts.neg += n;
-                }
-            }
-        }
-        let mut block = kvet_report::herd_block(&prog, &outcomes, counts, &[], secs);
-        if let Ok(file) = kvet_syntax::parse_with_prelude(kvet_ir::PRELUDE, &src) {
-            block.push_str(&kvet_report::hash_line(&kvet_syntax::herd_hash(&file, &src)));
-        }
-        if json {
-            out.push(serde_json::json!({ "file": f.display().to_string(), "output": block }));
-        } else {
-            outln!("{block}");
-        }
-        if let Some(expected) = expected_result(&src) {
-            let obs = if counts.pos == 0 {
-                "Never"
-            } else if counts.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
-            };
-            if !expected.eq_ignore_ascii_case(obs) {
-                worst = worse(worst, 1);
-            }
-        }
-    }
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    Ok(worst)
-}
-
-/// The `Result: Never|Sometimes|Always` comment of a litmus file.
-fn expected_result(src: &str) -> Option<String> {
-    let i = src.find("Result:")?;
-    src[i + 7..].split_whitespace().next().map(|s| s.to_string())
-}
-
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
-    let (src, prog) = load(f)?;
+    let Input { src, prog, .. } = load(f)?;
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     out!("{}", kvet_report::render_trace_with(&prog, &tr, &src, kvet_ir::PRELUDE, targs.style()));

@@ -17,4 +17,4 @@ pub use ast::*;
 pub use error::Error;
 pub use herd_hash::herd_hash;
 pub use parser::{parse, parse_with_prelude, MAX_CPUS};
-pub use span::{line_col, Span, PRELUDE_BASE};
+pub use span::{line_byte_col, line_col, Span, PRELUDE_BASE};

@@ -32,6 +32,17 @@ impl Span {
     }
 }
 
+/// 1-based line and 0-based byte offset within that line of a byte
+/// offset in `text`: OCaml's `Lexing` position (`pos_lnum`,
+/// `pos_cnum - pos_bol`), as herd7 prints `line L, character C`.
+pub fn line_byte_col(text: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let col_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    (line, (offset - col_start) as u32)
+}
+
 /// 1-based line and column of a byte offset in `text`.
 pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
     let mut offset = (offset as usize).min(text.len());

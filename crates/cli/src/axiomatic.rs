@@ -1,18 +1,18 @@
-//! `kvet litmus` with an axiomatic model: the candidate-execution generator
-//! of `kvet_axiom::gen` and a model (the native LKMM, the native LKMM+SC,
-//! or any `.cat`/`.cfg` file run by the cat interpreter), printed as
-//! herd7's block (`herd/top_herd.ml`).  Also the Graphviz view of one
-//! execution (`--dot`) and the per-file corpus benchmark.
+//! The axiomatic side of `kvet litmus` and `kvet herd7`: which model runs
+//! (the native LKMM, the native LKMM+SC, or any `.cat`/`.cfg` file run by
+//! the cat interpreter), where model files are found, and one run of
+//! `kvet_axiom::gen`'s candidate-execution generator under it, printed as
+//! herd7's block (`herd/top_herd.ml`). Also the Graphviz view of one
+//! execution (`--dot`, herd's `-o`/`-gv`).
 
-use anyhow::{Context, Result};
 use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatModel, EventKind, Model, Through};
+use kvet_axiom::{CatError, CatModel, EventKind, Model, Through};
 use kvet_ir::Program;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Which model to run.
+/// Which axiomatic model to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelChoice {
     /// The native LKMM (`linux-kernel.cfg`).
@@ -22,19 +22,55 @@ pub enum ModelChoice {
     /// A `.cfg` file, run by the interpreter.
     Cfg(PathBuf),
     /// A `.cat` file, run by the interpreter.
-    Cat { cat: PathBuf, bell: Option<PathBuf>, variants: Vec<String> },
+    Cat {
+        /// The model file.
+        cat: PathBuf,
+        /// herd's `-bell` file.
+        bell: Option<PathBuf>,
+        /// herd's `-variant`s.
+        variants: Vec<String>,
+    },
 }
 
-impl ModelChoice {
-    /// `lkmm`, `sc`, `FILE.cfg` or `FILE.cat`.
-    pub fn parse(s: &str) -> ModelChoice {
-        match s {
-            "lkmm" | "linux-kernel" => ModelChoice::Lkmm,
-            "sc" | "sc-kernel" => ModelChoice::Sc,
-            f if f.ends_with(".cfg") => ModelChoice::Cfg(PathBuf::from(f)),
-            f => ModelChoice::Cat { cat: PathBuf::from(f), bell: None, variants: Vec::new() },
-        }
+/// `kvet litmus --model`: an axiomatic model, or the SC explorer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LitmusModel {
+    /// The SC explorer (`explore`).
+    Explore,
+    /// The generator under an axiomatic model (`lkmm`, `sc`, `FILE.cat`,
+    /// `FILE.cfg`).
+    Axiomatic(ModelChoice),
+}
+
+impl LitmusModel {
+    /// The values `--model` accepts, for help and errors.
+    pub const HELP: &'static str = "lkmm, sc, explore, FILE.cat or FILE.cfg";
+
+    /// Parse a `--model` value: `lkmm` (or `linux-kernel`), `sc` (or
+    /// `sc-kernel`), `explore`, or a file ending in `.cat` or `.cfg`.
+    pub fn parse(s: &str) -> Result<LitmusModel, String> {
+        Ok(match s {
+            "lkmm" | "linux-kernel" => LitmusModel::Axiomatic(ModelChoice::Lkmm),
+            "sc" | "sc-kernel" => LitmusModel::Axiomatic(ModelChoice::Sc),
+            "explore" => LitmusModel::Explore,
+            f if f.ends_with(".cfg") => LitmusModel::Axiomatic(ModelChoice::Cfg(PathBuf::from(f))),
+            f if f.ends_with(".cat") => {
+                LitmusModel::Axiomatic(ModelChoice::Cat { cat: PathBuf::from(f), bell: None, variants: Vec::new() })
+            }
+            _ => return Err(format!("expected {}", Self::HELP)),
+        })
     }
+}
+
+/// Why a model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A model file is in none of the search directories.
+    #[error("cannot find {}", .0.display())]
+    NotFound(PathBuf),
+    /// The cat interpreter refused a model file.
+    #[error("{0}")]
+    Cat(#[from] CatError),
 }
 
 /// Directories searched for model files: `-I` dirs, the file's own
@@ -82,23 +118,23 @@ fn find(name: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
 
 /// Load a model; `through` is herd's `-through` (give the generator the
 /// same setting).
-pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -> Result<Box<dyn Model>> {
+pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -> Result<Box<dyn Model>, ModelError> {
     let dirs = search_dirs(include, None);
     Ok(match choice {
         ModelChoice::Lkmm => Box::new(NativeLkmm::new().allowed_only().through(through)),
         ModelChoice::Sc => Box::new(NativeLkmm::sc().allowed_only().through(through)),
         ModelChoice::Cfg(p) => {
-            let f = find(p, &dirs).with_context(|| format!("cannot find {}", p.display()))?;
+            let f = find(p, &dirs).ok_or_else(|| ModelError::NotFound(p.clone()))?;
             let mut d = dirs.clone();
             if let Some(parent) = f.parent() {
                 d.insert(0, parent.to_path_buf());
             }
-            let mut m = CatModel::load_cfg(&f, &d).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut m = CatModel::load_cfg(&f, &d)?;
             m.set_through(through);
             Box::new(m)
         }
         ModelChoice::Cat { cat, bell, variants } => {
-            let f = find(cat, &dirs).with_context(|| format!("cannot find {}", cat.display()))?;
+            let f = find(cat, &dirs).ok_or_else(|| ModelError::NotFound(cat.clone()))?;
             let mut d = dirs.clone();
             if let Some(parent) = f.parent() {
                 d.insert(0, parent.to_path_buf());
@@ -106,24 +142,25 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -
             let opts = kvet_axiom::CatOptions {
                 include_dirs: d.clone(),
                 bell: match bell {
-                    Some(b) => {
-                        Some(find(b, &d).with_context(|| format!("cannot find {}", b.display()))?.display().to_string())
-                    }
+                    Some(b) => Some(find(b, &d).ok_or_else(|| ModelError::NotFound(b.clone()))?.display().to_string()),
                     None => None,
                 },
                 variants: variants.clone(),
                 through,
                 ..Default::default()
             };
-            Box::new(CatModel::load_with(&f, &opts).map_err(|e| anyhow::anyhow!("{e}"))?)
+            Box::new(CatModel::load_with(&f, &opts)?)
         }
     })
 }
 
 /// The result of one file: herd's block and kvet's extra lines.
 pub struct FileRun {
+    /// The generator's result.
     pub result: LitmusResult,
+    /// Its wall time.
     pub seconds: f64,
+    /// herd's block, without the Hash line.
     pub block: String,
     /// Lines kvet prints after herd's block (lock deadlocks, one a line).
     pub extra: Vec<String>,
@@ -229,84 +266,4 @@ pub fn dot(prog: &Program, r: &LitmusResult) -> String {
     }
     let _ = writeln!(s, "}}");
     s
-}
-
-/// One row of the corpus benchmark.
-pub struct BenchRow {
-    pub file: String,
-    pub herd_s: Option<f64>,
-    pub kvet_s: Option<f64>,
-    pub agree: Option<bool>,
-    pub note: String,
-}
-
-/// Read herd's verdict table: file -> (verdict, pos, neg, states, flags, wall, status).
-pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.trim().is_empty())
-        .map(|l| l.split('\t').map(|s| s.to_string()).collect())
-        .collect())
-}
-
-/// `kvet bench-corpus DIR`: every file herd decided, timed.
-pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<Vec<BenchRow>> {
-    let rows = read_tsv(&dir.join("herd7-verdicts.tsv"))?;
-    let model = NativeLkmm::new().allowed_only();
-    let mut out = Vec::new();
-    for r in rows {
-        if r.len() < 8 || r[7] != "ok" {
-            continue;
-        }
-        if let Some(f) = filter {
-            if !r[0].contains(f) {
-                continue;
-            }
-        }
-        let path = dir.join(&r[0]);
-        let herd_s = r[6].parse::<f64>().ok();
-        let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let prog = match kvet_ir::compile(&src) {
-            Ok(p) => p,
-            Err(e) => {
-                out.push(BenchRow {
-                    file: r[0].clone(),
-                    herd_s,
-                    kvet_s: None,
-                    agree: None,
-                    note: format!("front end: {}", e.message),
-                });
-                continue;
-            }
-        };
-        let opts = GenOptions { max_seconds: timeout, ..Default::default() };
-        let t0 = Instant::now();
-        match kvet_axiom::gen::run(&prog, &model, &opts) {
-            Ok(res) => {
-                let secs = t0.elapsed().as_secs_f64();
-                let verdict = if res.pos == 0 {
-                    "Never"
-                } else if res.neg == 0 {
-                    "Always"
-                } else {
-                    "Sometimes"
-                };
-                let agree = verdict == r[1]
-                    && res.pos.to_string() == r[2]
-                    && res.neg.to_string() == r[3]
-                    && res.outcomes.len().to_string() == r[4]
-                    && res.flags.join(",") == r[5];
-                out.push(BenchRow {
-                    file: r[0].clone(),
-                    herd_s,
-                    kvet_s: Some(secs),
-                    agree: Some(agree),
-                    note: String::new(),
-                });
-            }
-            Err(e) => out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: None, agree: None, note: e.to_string() }),
-        }
-    }
-    Ok(out)
 }
