@@ -52,13 +52,7 @@ fn kvet(file: &str, timeout: f64) -> String {
     let opts = GenOptions { max_seconds: Some(timeout), ..Default::default() };
     match run(&prog, &NativeLkmm::new().allowed_only(), &opts) {
         Ok(r) => {
-            let v = if r.pos == 0 {
-                "Never"
-            } else if r.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
-            };
+            let v = kvet_ir::Observation::of(r.pos, r.neg);
             format!("{v} {} {} states={} flags={}", r.pos, r.neg, r.outcomes.len(), r.flags.join(","))
         }
         Err(e) => format!("error: {e}"),

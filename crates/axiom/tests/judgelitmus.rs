@@ -49,13 +49,7 @@ fn judge(exp: &(String, bool), verdict: &str, pos: u64, neg: u64, race: bool) ->
 }
 
 fn verdict(r: &LitmusResult) -> &'static str {
-    if r.pos == 0 {
-        "Never"
-    } else if r.neg == 0 {
-        "Always"
-    } else {
-        "Sometimes"
-    }
+    kvet_ir::Observation::of(r.pos, r.neg).as_str()
 }
 
 #[test]

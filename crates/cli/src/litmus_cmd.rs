@@ -13,6 +13,7 @@ use kvet::Input;
 use kvet_axiom::gen::{GenError, GenOptions};
 use kvet_axiom::native::NativeLkmm;
 use kvet_explore::Options;
+use kvet_ir::Observation;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -67,14 +68,7 @@ pub fn explore(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
             say!("{block}");
         }
         if let Some(expected) = input.expected_result() {
-            let obs = if counts.pos == 0 {
-                "Never"
-            } else if counts.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
-            };
-            if !expected.eq_ignore_ascii_case(obs) {
+            if Observation::parse(expected) != Some(counts.observation()) {
                 worst = worse(worst, 1);
             }
         }
@@ -158,14 +152,7 @@ pub fn axiomatic(
         }
         if let Some(expected) = input.expected_result() {
             let r = &run.result;
-            let obs = if r.pos == 0 {
-                "Never"
-            } else if r.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
-            };
-            let matches = expected.eq_ignore_ascii_case(obs)
+            let matches = Observation::parse(expected) == Some(Observation::of(r.pos, r.neg))
                 || (expected.eq_ignore_ascii_case("DEADLOCK") && !r.deadlocks.is_empty());
             if !matches {
                 worst = worse(worst, 1);
@@ -280,14 +267,8 @@ pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> R
         match kvet_axiom::gen::run(&prog, &model, &opts) {
             Ok(res) => {
                 let secs = t0.elapsed().as_secs_f64();
-                let verdict = if res.pos == 0 {
-                    "Never"
-                } else if res.neg == 0 {
-                    "Always"
-                } else {
-                    "Sometimes"
-                };
-                let agree = verdict == r[1]
+                let verdict = Observation::of(res.pos, res.neg);
+                let agree = verdict.as_str() == r[1]
                     && res.pos.to_string() == r[2]
                     && res.neg.to_string() == r[3]
                     && res.outcomes.len().to_string() == r[4]

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use kvet::axiomatic::LitmusModel;
 use kvet::{Input, LoadError};
 use kvet_explore::{Exploration, Options, SearchOrder, ViolationKind};
-use kvet_ir::{Program, Quant};
+use kvet_ir::{Observation, Program};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -751,18 +751,7 @@ fn condition_summary(p: &Program, ex: &Exploration) -> String {
         // a partial search decides nothing: say what it saw
         return format!("  condition undecided ({pos} of {n} outcomes seen so far satisfy it)");
     }
-    let obs = if pos == 0 {
-        "Never"
-    } else if pos == n {
-        "Always"
-    } else {
-        "Sometimes"
-    };
-    let q = match q {
-        Quant::Exists => "exists",
-        Quant::NotExists => "~exists",
-        Quant::Forall => "forall",
-    };
+    let obs = Observation::of(pos as u64, (n - pos) as u64);
     format!("  {q}: {obs} ({pos} of {n} outcomes)")
 }
 

@@ -32,13 +32,7 @@ fn summary(src: &str) -> String {
     let verdict = match &prog.quant {
         Some((_, c)) => {
             let pos = full.outcomes.keys().filter(|o| c.eval(o)).count();
-            if pos == 0 {
-                "Never"
-            } else if pos == full.outcomes.len() {
-                "Always"
-            } else {
-                "Sometimes"
-            }
+            kvet_ir::Observation::of(pos as u64, (full.outcomes.len() - pos) as u64).as_str()
         }
         None => "-",
     };

@@ -62,13 +62,7 @@ fn sc_verdict_uncached(file: &str) -> Result<(String, u64), String> {
     let c = prog.quant.as_ref().map_or(kvet_ir::Cond::True, |(_, c)| c.clone());
     let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
     let n = ex.outcomes.len();
-    let v = if pos == 0 || n == 0 {
-        "Never"
-    } else if pos == n {
-        "Always"
-    } else {
-        "Sometimes"
-    };
+    let v = kvet_ir::Observation::of(pos as u64, (n - pos) as u64);
     Ok((v.to_string(), n as u64))
 }
 

@@ -10,6 +10,7 @@ mod ctypes;
 mod eval;
 mod kernel;
 mod lower;
+mod observation;
 mod opt;
 mod prims;
 mod program;
@@ -19,6 +20,7 @@ mod types;
 
 pub use eval::{eval_bin, eval_un};
 pub use lower::{lower, MAX_INLINE_DEPTH};
+pub use observation::Observation;
 pub use program::*;
 pub use types::{LockTy, Ty};
 

@@ -9,14 +9,23 @@
 //! from the source by `kvet_syntax::herd_hash`, since the IR no longer
 //! has the text, and printed by [`hash_line`] after [`herd_block`].
 
-use kvet_ir::{Cond, Observed, Program, Quant, Val};
+use kvet_ir::{Cond, Observation, Observed, Program, Quant, Val};
 use std::fmt::Write;
 
 /// Executions that satisfy / do not satisfy the proposition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Executions satisfying the proposition.
     pub pos: u64,
+    /// Executions not satisfying it.
     pub neg: u64,
+}
+
+impl Counts {
+    /// herd7's Observation of these counts.
+    pub fn observation(self) -> Observation {
+        Observation::of(self.pos, self.neg)
+    }
 }
 
 fn loc_name(p: &Program, o: &Observed) -> String {
@@ -112,19 +121,8 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     for f in flags {
         let _ = writeln!(o, "Flag {f}");
     }
-    let qword = match q {
-        Quant::Exists => "exists",
-        Quant::NotExists => "~exists",
-        Quant::Forall => "forall",
-    };
-    let _ = writeln!(o, "Condition {qword} ({})", cond_text(p, &cond, true));
-    let obs = if counts.pos == 0 {
-        "Never"
-    } else if counts.neg == 0 {
-        "Always"
-    } else {
-        "Sometimes"
-    };
+    let _ = writeln!(o, "Condition {q} ({})", cond_text(p, &cond, true));
+    let obs = counts.observation();
     let _ = writeln!(o, "Observation {} {obs} {} {}", p.name, counts.pos, counts.neg);
     let _ = writeln!(o, "Time {} {seconds:.2}", p.name);
     o
