@@ -2,12 +2,11 @@
 //! (the native LKMM, the native LKMM+SC, or any `.cat`/`.cfg` file run by
 //! the cat interpreter), where model files are found, and one run of
 //! `kvet_axiom::gen`'s candidate-execution generator under it, printed as
-//! herd7's block (`herd/top_herd.ml`). Also the Graphviz view of one
-//! execution (`--dot`, herd's `-o`/`-gv`).
+//! herd7's block (`herd/top_herd.ml`; the text is `kvet_report`'s).
 
 use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatError, CatModel, EventKind, Model, Through};
+use kvet_axiom::{CatError, CatModel, Model, Through};
 use kvet_ir::Program;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -166,104 +165,12 @@ pub struct FileRun {
     pub extra: Vec<String>,
 }
 
-/// Run the generator and print herd's block.
+/// Run the generator; herd's block and kvet's lines after it.
 pub fn run_program(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<FileRun, GenError> {
     let t0 = Instant::now();
     let result = kvet_axiom::gen::run(prog, model, opts)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let counts = kvet_report::Counts { pos: result.pos, neg: result.neg };
-    let mut block = kvet_report::herd_block(prog, &result.outcomes, counts, &result.flags, seconds);
-    if result.toofar {
-        block = block.replacen("\nOk\n", "\nLoop Ok\n", 1).replacen("\nNo\n", "\nLoop No\n", 1);
-    }
-    let mut extra = Vec::new();
-    for d in &result.deadlocks {
-        extra.push(format!("Deadlock {} {d}", prog.name));
-    }
-    if result.deadlocks_partial {
-        extra.push(format!("Deadlock {} search stopped at the time limit: more deadlocks may exist", prog.name));
-    }
+    let block = kvet_report::axiomatic_block(prog, &result, seconds);
+    let extra = kvet_report::deadlock_lines(prog, &result);
     Ok(FileRun { result, seconds, block, extra })
-}
-
-/// The Graphviz graph of the kept witness: events per thread, po, rf,
-/// the dependencies and the final writes.
-pub fn dot(prog: &Program, r: &LitmusResult) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(s, "digraph \"{}\" {{", prog.name);
-    let _ = writeln!(s, "  node [shape=box, fontsize=10]; rankdir=TB;");
-    let Some(w) = &r.witness else {
-        let _ = writeln!(s, "  label=\"no allowed execution\";\n}}");
-        return s;
-    };
-    let ex = &w.exec;
-    let _ = writeln!(
-        s,
-        "  label=\"{} ({})\";",
-        prog.name,
-        if w.satisfies { "satisfies the condition" } else { "does not satisfy the condition" }
-    );
-    let mut threads: Vec<Option<u32>> = Vec::new();
-    for e in ex.events() {
-        if !threads.contains(&e.thread) {
-            threads.push(e.thread);
-        }
-    }
-    for t in &threads {
-        let name = t.map_or("init".to_string(), |t| format!("P{t}"));
-        let _ = writeln!(s, "  subgraph cluster_{name} {{ label=\"{name}\";");
-        for (i, e) in ex.events().iter().enumerate().filter(|(_, e)| e.thread == *t) {
-            let kind = match e.kind {
-                EventKind::Read => "R",
-                EventKind::Write => "W",
-                EventKind::Fence => "F",
-                EventKind::LockRead => "LKR",
-                EventKind::LockWrite => "LKW",
-                EventKind::Unlock => "UL",
-                EventKind::LockFail => "LF",
-                EventKind::ReadLocked => "RL",
-                EventKind::ReadUnlocked => "RU",
-                EventKind::Srcu => "SRCU",
-            };
-            let tags: Vec<&str> = e.tags.iter().map(|t| ex.tag_name(t)).collect();
-            let tags = if tags.is_empty() { String::new() } else { format!("[{}]", tags.join(",")) };
-            let loc = e.loc.map(|l| ex.locations()[l as usize].clone()).unwrap_or_default();
-            let val = e.value.map(|v| format!("={}", prog.show_val(v, true))).unwrap_or_default();
-            let _ = writeln!(s, "    e{i} [label=\"e{i}: {kind}{tags} {loc}{val}\"];");
-        }
-        let _ = writeln!(s, "  }}");
-    }
-    for (i, e) in ex.events().iter().enumerate() {
-        if e.thread.is_none() {
-            continue;
-        }
-        if let Some(j) = (i + 1..ex.len()).find(|&j| ex.event(j).thread == e.thread) {
-            let _ = writeln!(s, "  e{i} -> e{j} [label=po, color=black];");
-        }
-    }
-    for &(a, b) in ex.rf() {
-        let _ = writeln!(s, "  e{a} -> e{b} [label=rf, color=red, constraint=false];");
-    }
-    for (name, rel, color) in [
-        ("addr", ex.addr(), "indigo"),
-        ("data", ex.data(), "indigo"),
-        ("ctrl", ex.ctrl(), "indigo"),
-        ("rmw", ex.rmw(), "darkorange"),
-    ] {
-        for &(a, b) in rel {
-            let _ = writeln!(s, "  e{a} -> e{b} [label={name}, color={color}, style=dashed, constraint=false];");
-        }
-    }
-    // fr towards the final writes: a read that does not read the co-last write.
-    for &fw in ex.finals() {
-        for &(w, r) in ex.rf() {
-            if w != fw && ex.event(w).loc == ex.event(fw).loc {
-                let _ = writeln!(s, "  e{r} -> e{fw} [label=fr, color=orange, constraint=false];");
-            }
-        }
-        let _ = writeln!(s, "  e{fw} [penwidth=2];");
-    }
-    let _ = writeln!(s, "}}");
-    s
 }

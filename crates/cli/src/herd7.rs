@@ -307,7 +307,7 @@ pub fn main_with(args: &[String]) -> u8 {
                     (None, false) => None,
                 };
                 if let Some(path) = target {
-                    let dot = axiomatic::dot(prog, &run.result);
+                    let dot = kvet_report::execution_dot(prog, &run.result);
                     match std::fs::write(&path, dot) {
                         Err(e) => eprintln!("Warning: Cannot create {}: {e}", path.display()),
                         Ok(()) if o.outdir.is_none() => eprintln!(

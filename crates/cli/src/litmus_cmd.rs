@@ -6,7 +6,7 @@
 //! deadlock the model allows (herd's lock.cat silently drops those
 //! executions; see `kvet_axiom::gen::search`).
 
-use crate::{color, print_error, stop_text, worse, UserError, INCOMPLETE};
+use crate::{color, print_error, worse, UserError, INCOMPLETE};
 use anyhow::{Context, Result};
 use kvet::axiomatic::{self, ModelChoice};
 use kvet::Input;
@@ -45,7 +45,7 @@ pub fn explore(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
         let secs = t0.elapsed().as_secs_f64();
         if !ex.complete {
             // herd's block would state an Observation the search has not earned
-            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), stop_text(&ex));
+            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), kvet_report::stop_text(&ex));
             worst = worse(worst, INCOMPLETE);
             continue;
         }
@@ -144,7 +144,7 @@ pub fn axiomatic(
                 say!(); // the next test's block after a blank line
             }
             if dot {
-                say!("{}", axiomatic::dot(prog, &run.result));
+                say!("{}", kvet_report::execution_dot(prog, &run.result));
             }
         }
         if run.result.toofar {

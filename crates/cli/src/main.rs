@@ -8,8 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use kvet::axiomatic::LitmusModel;
 use kvet::{Input, LoadError};
-use kvet_explore::{Exploration, Options, SearchOrder, ViolationKind};
-use kvet_ir::{Observation, Program};
+use kvet_explore::{Options, SearchOrder, ViolationKind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -484,20 +483,6 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     Ok(worst)
 }
 
-pub(crate) fn stop_text(ex: &Exploration) -> String {
-    let bound = match ex.stopped {
-        None => return String::new(),
-        Some(kvet_explore::StopReason::States(n)) => format!("the state bound {n}"),
-        Some(kvet_explore::StopReason::Time(t)) => format!("the time bound {t}s"),
-        Some(kvet_explore::StopReason::Memory(m)) => format!("the memory bound ({} MiB for the search)", m >> 20),
-    };
-    let left = ex.frontier as f64 / ex.states.max(1) as f64 * 100.0;
-    format!(
-        " (stopped at {bound}: coverage is partial: {} states to depth {}, {} of them ({left:.1}%) not yet expanded)",
-        ex.states, ex.depth, ex.frontier
-    )
-}
-
 fn check_cmd(
     files: &[PathBuf],
     opts: &Options,
@@ -528,7 +513,7 @@ fn check_cmd(
             }
         }
         // SC, as it always was.
-        let mut sc_line = String::new();
+        let mut sc_summary = String::new();
         let mut sc_kinds: Vec<String> = Vec::new();
         let mut sc_first: Option<String> = None;
         let mut sc_complete = true;
@@ -573,13 +558,7 @@ fn check_cmd(
                     .collect();
                 sc_json = Some(kvet_report::check_json(&name, &prog, &ex, &verdict, tj));
             }
-            sc_line = format!(
-                "{name}: {verdict}  states {}  {:.3}s{}{}",
-                ex.states,
-                secs,
-                condition_summary(&prog, &ex),
-                stop_text(&ex)
-            );
+            sc_summary = kvet_report::explore_summary(&prog, &ex, secs);
         }
         // The LKMM's findings beyond SC's kinds.
         let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
@@ -703,21 +682,16 @@ fn check_cmd(
             continue;
         }
         match model {
-            CheckModel::Sc => outln!("{sc_line}"),
+            CheckModel::Sc => outln!("{name}: {verdict}  {sc_summary}"),
             CheckModel::Both => {
                 let sc_cover = match (sc_kinds.is_empty(), sc_complete) {
                     (true, true) => "sc: ok".to_string(),
                     (true, false) => "sc: incomplete".to_string(),
                     (false, _) => format!("sc: {}", sc_kinds.join(", ")),
                 };
-                // the SC line, its verdict word replaced when only the
-                // LKMM finds something (or only it is incomplete)
-                let line = match sc_line.split_once("  states ") {
-                    Some((_, rest)) => format!("{name}: {verdict}  states {rest}"),
-                    None => sc_line.clone(),
-                };
+                // the SC summary under the verdict of both models
                 let lk_more = if lk_line.is_empty() { String::new() } else { format!("  ({lk_line})") };
-                outln!("{line}  [{sc_cover}; {lk_cover}]{lk_more}");
+                outln!("{name}: {verdict}  {sc_summary}  [{sc_cover}; {lk_cover}]{lk_more}");
             }
             CheckModel::Lkmm => outln!("{name}: {verdict}  {lk_line}  [{lk_cover}]"),
         }
@@ -740,19 +714,6 @@ fn check_cmd(
     }
     oargs.write_reports(&checked)?;
     Ok(worst)
-}
-
-/// `  exists: Sometimes (1 of 4 outcomes)` for files with a final condition.
-fn condition_summary(p: &Program, ex: &Exploration) -> String {
-    let Some((q, c)) = &p.quant else { return String::new() };
-    let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
-    let n = ex.outcomes.len();
-    if !ex.complete {
-        // a partial search decides nothing: say what it saw
-        return format!("  condition undecided ({pos} of {n} outcomes seen so far satisfy it)");
-    }
-    let obs = Observation::of(pos as u64, (n - pos) as u64);
-    format!("  {q}: {obs} ({pos} of {n} outcomes)")
 }
 
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
