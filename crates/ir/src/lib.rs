@@ -7,6 +7,7 @@
 
 mod cond;
 mod ctypes;
+mod defuse;
 mod eval;
 mod kernel;
 mod lower;
