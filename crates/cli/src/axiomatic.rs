@@ -6,7 +6,7 @@
 
 use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatError, CatModel, Model, Through};
+use kvet_axiom::{CatError, CatModel, CatOptions, Cfg, Model, Through};
 use kvet_ir::Program;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -128,7 +128,7 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -
             if let Some(parent) = f.parent() {
                 d.insert(0, parent.to_path_buf());
             }
-            let mut m = CatModel::load_cfg(&f, &d)?;
+            let mut m = read_cfg(&f, &d)?;
             m.set_through(through);
             Box::new(m)
         }
@@ -138,8 +138,7 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -
             if let Some(parent) = f.parent() {
                 d.insert(0, parent.to_path_buf());
             }
-            let opts = kvet_axiom::CatOptions {
-                include_dirs: d.clone(),
+            let opts = CatOptions {
                 bell: match bell {
                     Some(b) => Some(find(b, &d).ok_or_else(|| ModelError::NotFound(b.clone()))?.display().to_string()),
                     None => None,
@@ -148,9 +147,57 @@ pub fn load_model(choice: &ModelChoice, include: &[PathBuf], through: Through) -
                 through,
                 ..Default::default()
             };
-            Box::new(CatModel::load_with(&f, &opts)?)
+            Box::new(read_cat(&f, &d, &opts)?)
         }
     })
+}
+
+/// The model's files from the file system (the interpreter does no I/O):
+/// an absolute name as it is, any other in each directory in turn.
+fn dir_loader(dirs: Vec<PathBuf>) -> impl Fn(&str) -> Option<(String, String)> {
+    move |name: &str| {
+        let p = Path::new(name);
+        if p.is_absolute() {
+            return std::fs::read_to_string(p).ok().map(|t| (name.to_string(), t));
+        }
+        for d in &dirs {
+            let cand = d.join(name);
+            if let Ok(t) = std::fs::read_to_string(&cand) {
+                return Some((cand.display().to_string(), t));
+            }
+        }
+        None
+    }
+}
+
+/// A cat model file, its includes searched in its own directory then in
+/// `include_dirs` (herd's `-I`); `stdlib.cat` must be found there.
+pub fn read_cat(path: &Path, include_dirs: &[PathBuf], opts: &CatOptions) -> Result<CatModel, CatError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CatError::io(&name, format!("cannot read {name}: {e}")))?;
+    let mut dirs = Vec::new();
+    if let Some(d) = path.parent() {
+        dirs.push(if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
+    }
+    dirs.extend(include_dirs.iter().cloned());
+    CatModel::with_loader(&name, text, &dir_loader(dirs), opts)
+}
+
+/// A herd configuration file (`linux-kernel.cfg`): its `model`, `bell`
+/// and `variant` lines, the model searched in the file's directory then
+/// in `include_dirs`.
+pub fn read_cfg(cfg: &Path, include_dirs: &[PathBuf]) -> Result<CatModel, CatError> {
+    let name = cfg.display().to_string();
+    let text = std::fs::read_to_string(cfg).map_err(|e| CatError::io(&name, format!("cannot read {name}: {e}")))?;
+    let conf = Cfg::parse(&name, &text)?;
+    let opts = CatOptions { bell: conf.bell, variants: conf.variants, ..Default::default() };
+    let dir = cfg.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let mut dirs = include_dirs.to_vec();
+    dirs.insert(0, dir.clone());
+    let mp = Path::new(&conf.model);
+    let path = if mp.is_absolute() { mp.to_path_buf() } else { dir.join(mp) };
+    let path = if path.exists() { path } else { dirs.iter().map(|d| d.join(mp)).find(|p| p.exists()).unwrap_or(path) };
+    read_cat(&path, &dirs, &opts)
 }
 
 /// The result of one file: herd's block and kvet's extra lines.
