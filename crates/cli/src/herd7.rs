@@ -74,71 +74,75 @@ fn usage() -> String {
     "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <all|invalid|none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
 }
 
+/// A command line herd7 refuses (each message ends with the usage, as
+/// OCaml's `Arg` prints it).
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    /// `-help`: the usage alone.
+    #[error("{}", usage())]
+    Help,
+    /// A flag without its value.
+    #[error("herd7: option '{0}' needs an argument.\n{}", usage())]
+    MissingValue(String),
+    /// A flag's value of the wrong form.
+    #[error("herd7: wrong argument '{value}'; option '{flag}' expects {expects}.\n{}", usage())]
+    BadValue {
+        /// The flag.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What the flag takes.
+        expects: &'static str,
+    },
+    /// A `-show` tag herd does not know (herd's `ArgUtils.do_tag`).
+    #[error("herd7: bad tag for -show, allowed tag are {}.\n{}", SHOW_TAGS.join(","), usage())]
+    BadShowTag,
+    /// An option herd7 does not have.
+    #[error("herd7: unknown option '{0}'.\n{}", usage())]
+    Unknown(String),
+}
+
 /// Parse herd7's arguments (without the program name).
-pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
+pub fn parse(args: &[String]) -> Result<Herd7Opts, ArgError> {
     let mut o = Herd7Opts::default();
     let mut i = 0;
-    let need = |i: usize, flag: &str| -> Result<String, String> {
-        args.get(i + 1).cloned().ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
+    let need = |i: usize, flag: &str| -> Result<String, ArgError> {
+        args.get(i + 1).cloned().ok_or_else(|| ArgError::MissingValue(flag.to_string()))
     };
     while i < args.len() {
         let a = args[i].as_str();
-        let takes = |o: &mut Herd7Opts, v: String| -> Result<(), String> {
+        let takes = |o: &mut Herd7Opts, v: String| -> Result<(), ArgError> {
+            let bad =
+                |flag: &'static str, expects: &'static str| ArgError::BadValue { flag, value: v.clone(), expects };
             match a {
                 "-conf" => o.conf = Some(v.into()),
                 "-model" | "-cat" => o.model = Some(v.into()),
                 "-bell" => o.bell = Some(v.into()),
                 "-macros" => o.macros = Some(v.into()),
                 "-I" | "-set-libdir" => o.include.push(v.into()),
-                "-unroll" => {
-                    o.unroll = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage())
-                    })?)
-                }
+                "-unroll" => o.unroll = Some(v.parse().map_err(|_| bad("-unroll", "an integer"))?),
                 "-show" => {
                     // PrettyConf.parse_show (lowercased tags); herd's
                     // ArgUtils.do_tag refuses any other
                     if !SHOW_TAGS.contains(&v.to_lowercase().as_str()) {
-                        return Err(format!(
-                            "herd7: bad tag for -show, allowed tag are {}.\n{}",
-                            SHOW_TAGS.join(","),
-                            usage()
-                        ));
+                        return Err(ArgError::BadShowTag);
                     }
                     o.show = Some(v.to_lowercase())
                 }
                 "-through" => {
-                    o.through = Through::parse(&v).ok_or_else(|| {
-                        format!(
-                            "herd7: wrong argument '{v}'; option '-through' expects one of: all invalid none.\n{}",
-                            usage()
-                        )
-                    })?
+                    o.through = Through::parse(&v).ok_or_else(|| bad("-through", "one of: all invalid none"))?
                 }
                 "-speedcheck" => {
                     o.speedcheck = match v.as_str() {
                         "fast" => true,
                         "true" | "false" => false,
-                        _ => {
-                            return Err(format!(
-                            "herd7: wrong argument '{v}'; option '-speedcheck' expects one of: false true fast.\n{}",
-                            usage()
-                        ))
-                        }
+                        _ => return Err(bad("-speedcheck", "one of: false true fast")),
                     }
                 }
                 "-o" => o.outdir = Some(v.into()),
-                "-nshow" => {
-                    o.nshow = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-nshow' expects an integer.\n{}", usage())
-                    })?)
-                }
+                "-nshow" => o.nshow = Some(v.parse().map_err(|_| bad("-nshow", "an integer"))?),
                 "-variant" => o.variants.extend(v.split(',').map(|s| s.trim().to_string())),
-                "-timeout" => {
-                    o.timeout = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-timeout' expects a float.\n{}", usage())
-                    })?)
-                }
+                "-timeout" => o.timeout = Some(v.parse().map_err(|_| bad("-timeout", "a float"))?),
                 _ => unreachable!(),
             }
             Ok(())
@@ -153,8 +157,8 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
             }
             "-gv" => o.gv = true,
             "-version" | "--version" => o.version = true,
-            "-help" | "--help" => return Err(usage()),
-            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("herd7: unknown option '{a}'.\n{}", usage())),
+            "-help" | "--help" => return Err(ArgError::Help),
+            _ if a.starts_with('-') && a.len() > 1 => return Err(ArgError::Unknown(a.to_string())),
             _ => o.files.push(PathBuf::from(a)),
         }
         i += 1;
@@ -193,8 +197,8 @@ fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub fn main_with(args: &[String]) -> u8 {
     let o = match parse(args) {
         Ok(o) => o,
-        Err(msg) => {
-            eprint!("{msg}");
+        Err(e) => {
+            eprint!("{e}");
             return 2;
         }
     };
