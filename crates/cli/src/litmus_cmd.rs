@@ -221,38 +221,30 @@ pub struct BenchRow {
     pub note: String,
 }
 
-/// Read herd's verdict table: file -> (verdict, pos, neg, states, flags, wall, status).
-pub fn read_tsv(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.trim().is_empty())
-        .map(|l| l.split('\t').map(|s| s.to_string()).collect())
-        .collect())
-}
-
 /// `kvet bench-corpus DIR`: every file herd decided, timed.
 pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> Result<Vec<BenchRow>> {
-    let rows = read_tsv(&dir.join("herd7-verdicts.tsv"))?;
+    let tsv = dir.join("herd7-verdicts.tsv");
+    let text = std::fs::read_to_string(&tsv).with_context(|| format!("cannot read {}", tsv.display()))?;
+    let rows = kvet_syntax::herd_verdicts(&text);
     let model = NativeLkmm::new().allowed_only();
     let mut out = Vec::new();
     for r in rows {
-        if r.len() < 8 || r[7] != "ok" {
+        if !r.decided() {
             continue;
         }
         if let Some(f) = filter {
-            if !r[0].contains(f) {
+            if !r.file.contains(f) {
                 continue;
             }
         }
-        let path = dir.join(&r[0]);
-        let herd_s = r[6].parse::<f64>().ok();
+        let path = dir.join(&r.file);
+        let herd_s = r.wall_s.parse::<f64>().ok();
         let src = kvet::input::read_source(&path)?;
-        let prog = match Input::from_source(r[0].clone(), src, kvet_ir::PRELUDE) {
+        let prog = match Input::from_source(r.file.clone(), src, kvet_ir::PRELUDE) {
             Ok(input) => input.prog,
             Err(kvet::LoadError::Front { error: e, .. }) => {
                 out.push(BenchRow {
-                    file: r[0].clone(),
+                    file: r.file.clone(),
                     herd_s,
                     kvet_s: None,
                     agree: None,
@@ -268,20 +260,22 @@ pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> R
             Ok(res) => {
                 let secs = t0.elapsed().as_secs_f64();
                 let verdict = Observation::of(res.pos, res.neg);
-                let agree = verdict.as_str() == r[1]
-                    && res.pos.to_string() == r[2]
-                    && res.neg.to_string() == r[3]
-                    && res.outcomes.len().to_string() == r[4]
-                    && res.flags.join(",") == r[5];
+                let agree = verdict.as_str() == r.verdict
+                    && res.pos.to_string() == r.positive
+                    && res.neg.to_string() == r.negative
+                    && res.outcomes.len().to_string() == r.states
+                    && res.flags.join(",") == r.flags;
                 out.push(BenchRow {
-                    file: r[0].clone(),
+                    file: r.file.clone(),
                     herd_s,
                     kvet_s: Some(secs),
                     agree: Some(agree),
                     note: String::new(),
                 });
             }
-            Err(e) => out.push(BenchRow { file: r[0].clone(), herd_s, kvet_s: None, agree: None, note: e.to_string() }),
+            Err(e) => {
+                out.push(BenchRow { file: r.file.clone(), herd_s, kvet_s: None, agree: None, note: e.to_string() })
+            }
         }
     }
     Ok(out)

@@ -19,16 +19,10 @@ struct Row {
 
 fn rows(tsv: &str) -> Vec<Row> {
     let text = std::fs::read_to_string(shared().join(tsv)).expect("oracle TSV");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() >= 8 && c[7] == "ok").then(|| Row {
-                file: c[0].to_string(),
-                verdict: c[1].to_string(),
-                states: c[4].parse().ok(),
-            })
-        })
+    kvet_syntax::herd_verdicts(&text)
+        .into_iter()
+        .filter(|f| f.decided())
+        .map(|f| Row { states: f.states.parse().ok(), file: f.file, verdict: f.verdict })
         .collect()
 }
 
