@@ -6,7 +6,7 @@
 //! deadlock the model allows (herd's lock.cat silently drops those
 //! executions; see `kvet_axiom::gen::search`).
 
-use crate::{color, print_error, worse, UserError, INCOMPLETE};
+use crate::{color, load_or_report, worse, UserError, INCOMPLETE};
 use anyhow::{Context, Result};
 use kvet::axiomatic::{self, ModelChoice};
 use kvet::Input;
@@ -31,13 +31,9 @@ pub fn explore(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {
-        let input = match Input::load(f, kvet_ir::PRELUDE) {
-            Ok(x) => x,
-            Err(e) => {
-                print_error(&e.into());
-                worst = worse(worst, 2);
-                continue;
-            }
+        let Some(input) = load_or_report(f) else {
+            worst = worse(worst, 2);
+            continue;
         };
         let prog = &input.prog;
         let t0 = Instant::now();
@@ -94,13 +90,9 @@ pub fn axiomatic(
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {
-        let input = match Input::load(f, kvet_ir::PRELUDE) {
-            Ok(x) => x,
-            Err(e) => {
-                print_error(&e.into());
-                worst = worse(worst, 2);
-                continue;
-            }
+        let Some(input) = load_or_report(f) else {
+            worst = worse(worst, 2);
+            continue;
         };
         let (src, prog) = (&input.src, &input.prog);
         let mut run = match axiomatic::run_program(prog, &*m, &opts) {

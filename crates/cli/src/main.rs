@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use kvet::axiomatic::LitmusModel;
 use kvet::{Input, LoadError};
+use kvet_ir::Program;
 use kvet_explore::{Options, SearchOrder, ViolationKind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -351,7 +352,7 @@ fn load(path: &Path) -> Result<Input> {
 }
 
 /// `load`, printing the error (the caller records exit code 2).
-fn load_or_report(f: &Path) -> Option<Input> {
+pub(crate) fn load_or_report(f: &Path) -> Option<Input> {
     match load(f) {
         Ok(x) => Some(x),
         Err(e) => {
@@ -513,99 +514,16 @@ fn check_cmd(
             }
         }
         // SC, as it always was.
-        let mut sc_summary = String::new();
-        let mut sc_kinds: Vec<String> = Vec::new();
-        let mut sc_first: Option<String> = None;
-        let mut sc_complete = true;
-        let mut traces = Vec::new();
-        let mut sc_json = None;
-        let mut sc_states = 0;
-        if model.sc() {
-            let t0 = Instant::now();
-            let ex = progress::explore(&prog, opts, &name);
-            let secs = t0.elapsed().as_secs_f64();
-            let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
-            let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
-            sc_complete = ex.complete && !bounded;
-            sc_first = bugs.first().map(|v| v.kind.name().to_uppercase());
-            sc_kinds = bugs.iter().map(|v| v.kind.name().to_lowercase()).collect();
-            sc_kinds.sort();
-            sc_kinds.dedup();
-            let verdict = match &sc_first {
-                Some(k) => k.clone(),
-                None if sc_complete => "OK".to_string(),
-                None => "INCOMPLETE".to_string(),
-            };
-            for v in &ex.violations {
-                let tok = kvet_explore::encode_token(&prog, &v.path);
-                let tr =
-                    kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
-                // the replay's message may say more (lockdep names the CPU
-                // that took the lock with interrupts on)
-                let mut v = v.clone();
-                if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
-                    v.message = tv.message.clone();
-                }
-                traces.push((v, tok, tr));
-            }
-            sc_states = ex.states;
-            if json {
-                let tj = traces
-                    .iter()
-                    .map(|(v, tok, tr)| {
-                        (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE))
-                    })
-                    .collect();
-                sc_json = Some(kvet_report::check_json(&name, &prog, &ex, &verdict, tj));
-            }
-            sc_summary = kvet_report::explore_summary(&prog, &ex, secs);
-        }
+        let sc = if model.sc() {
+            sc_part(&prog, &src, &name, opts, json)?
+        } else {
+            ScPart { complete: true, ..ScPart::default() }
+        };
+        let ScPart { summary: sc_summary, kinds: sc_kinds, first: sc_first, complete: sc_complete, traces, .. } = &sc;
+        let sc_complete = *sc_complete;
         // The LKMM's findings beyond SC's kinds.
-        let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
-        let mut lk_cover = String::new();
-        let mut lk_line = String::new();
-        let mut lk_complete = true;
-        match &lk {
-            None => {}
-            Some(LkmmRun::Ran { result, seconds }) => {
-                weak = check_lkmm::weak_only(&result.findings, &sc_kinds);
-                let kinds = check_lkmm::kinds(&result.findings);
-                lk_complete = !result.toofar && !result.deadlocks_partial;
-                if result.deadlocks_partial && kinds.is_empty() {
-                    lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
-                }
-                lk_cover = match (kinds.is_empty(), weak.is_empty()) {
-                    (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
-                    (true, _) if lk_complete => "lkmm: ok".to_string(),
-                    (true, _) => {
-                        format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
-                    }
-                    (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
-                    (false, _) => {
-                        let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
-                        let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
-                        let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
-                        if !rest.is_empty() {
-                            s.push_str(&format!(
-                                ", {}",
-                                rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                            ));
-                        }
-                        s
-                    }
-                };
-                lk_line =
-                    format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(&prog, result));
-            }
-            Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
-            Some(LkmmRun::Stopped(why)) => {
-                lk_complete = false;
-                lk_cover = match lk_secs {
-                    Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
-                    _ => format!("lkmm: stopped: {why}"),
-                };
-            }
-        }
+        let LkmmPart { weak, cover: lk_cover, line: lk_line, complete: lk_complete } =
+            lkmm_part(lk.as_ref(), &prog, sc_kinds, model, lk_secs);
         if sc_first.is_some() || !weak.is_empty() {
             worst = worse(worst, 1);
         }
@@ -635,50 +553,14 @@ fn check_cmd(
                 src: src.clone(),
                 prog: prog.clone(),
                 verdict: verdict.clone(),
-                states: sc_states,
+                states: sc.states,
                 findings,
             });
         }
         if json {
-            let mut v = match sc_json {
-                Some(j) => serde_json::to_value(j)?,
-                None => serde_json::json!({ "file": name, "test": prog.name, "violations": [] }),
-            };
-            if let Some(vs) = v.get_mut("violations").and_then(|x| x.as_array_mut()) {
-                for x in vs.iter_mut() {
-                    x["model"] = "sc".into();
-                }
-                for w in &weak {
-                    vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(
-                        &prog,
-                        w,
-                        model.sc(),
-                        &src,
-                        kvet_ir::PRELUDE,
-                    ))?);
-                }
-            }
-            v["verdict"] = verdict.clone().into();
-            v["models"] = match model {
-                CheckModel::Sc => serde_json::json!(["sc"]),
-                CheckModel::Lkmm => serde_json::json!(["lkmm"]),
-                CheckModel::Both => serde_json::json!(["sc", "lkmm"]),
-            };
-            // Which models the absence of each kind covers.
-            let mut ok_for: Vec<&str> = Vec::new();
-            if model.sc() && sc_first.is_none() && sc_complete {
-                ok_for.push("sc");
-            }
-            if let Some(LkmmRun::Ran { result, .. }) = &lk {
-                if result.findings.is_empty() && lk_complete {
-                    ok_for.push("lkmm");
-                }
-            }
-            v["ok"] = serde_json::json!(ok_for);
-            if model.lkmm() {
-                v["lkmm"] = serde_json::json!(lk_cover.trim_start_matches("lkmm: "));
-            }
-            jsons.push(v);
+            let covers =
+                Covers { sc_ok: model.sc() && sc_first.is_none() && sc_complete, lk_complete, lk_cover: &lk_cover };
+            jsons.push(json_value(sc.json, &name, &prog, &src, &weak, &verdict, model, lk.as_ref(), &covers)?);
             continue;
         }
         match model {
@@ -695,7 +577,7 @@ fn check_cmd(
             }
             CheckModel::Lkmm => outln!("{name}: {verdict}  {lk_line}  [{lk_cover}]"),
         }
-        for (v, tok, tr) in &traces {
+        for (v, tok, tr) in traces {
             outln!("");
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
@@ -714,6 +596,197 @@ fn check_cmd(
     }
     oargs.write_reports(&checked)?;
     Ok(worst)
+}
+
+/// The SC side of one file's check.
+#[derive(Default)]
+struct ScPart {
+    /// `states N  T.TTTs` and the rest of the SC summary.
+    summary: String,
+    /// The kinds found, sorted, lower case.
+    kinds: Vec<String>,
+    /// The first finding's kind, upper case (the verdict word).
+    first: Option<String>,
+    /// Complete, and no path cut at a bound.
+    complete: bool,
+    /// Each finding with its replay token and replayed trace.
+    traces: Vec<(kvet_explore::Violation, String, kvet_explore::Trace)>,
+    /// The `--json` object, when asked for.
+    json: Option<kvet_report::CheckJson>,
+    /// States stored.
+    states: u64,
+}
+
+/// Explore `prog` under SC and replay every finding.
+fn sc_part(prog: &Program, src: &str, name: &str, opts: &Options, json: bool) -> Result<ScPart> {
+    let t0 = Instant::now();
+    let ex = progress::explore(prog, opts, name);
+    let secs = t0.elapsed().as_secs_f64();
+    let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
+    let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
+    let complete = ex.complete && !bounded;
+    let first = bugs.first().map(|v| v.kind.name().to_uppercase());
+    let mut kinds: Vec<String> = bugs.iter().map(|v| v.kind.name().to_lowercase()).collect();
+    kinds.sort();
+    kinds.dedup();
+    let verdict = match &first {
+        Some(k) => k.clone(),
+        None if complete => "OK".to_string(),
+        None => "INCOMPLETE".to_string(),
+    };
+    let mut traces = Vec::new();
+    for v in &ex.violations {
+        let tok = kvet_explore::encode_token(prog, &v.path);
+        let tr = kvet_explore::replay(prog, &v.path).context("internal: replay of a found violation failed")?;
+        // the replay's message may say more (lockdep names the CPU
+        // that took the lock with interrupts on)
+        let mut v = v.clone();
+        if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
+            v.message = tv.message.clone();
+        }
+        traces.push((v, tok, tr));
+    }
+    let json = json.then(|| {
+        let tj = traces
+            .iter()
+            .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(prog, tr, src, kvet_ir::PRELUDE)))
+            .collect();
+        kvet_report::check_json(name, prog, &ex, &verdict, tj)
+    });
+    Ok(ScPart {
+        summary: kvet_report::explore_summary(prog, &ex, secs),
+        kinds,
+        first,
+        complete,
+        traces,
+        json,
+        states: ex.states,
+    })
+}
+
+/// The LKMM side of one file's check, in words.
+struct LkmmPart<'a> {
+    /// The LKMM's findings of kinds SC did not find.
+    weak: Vec<&'a kvet_axiom::gen::check::Finding>,
+    /// `lkmm: ...` in the verdict line's bracket.
+    cover: String,
+    /// `executions N  T.TTTs ...`.
+    line: String,
+    /// The LKMM part covered everything it checks.
+    complete: bool,
+}
+
+/// What the LKMM run `lk` found beyond SC's `sc_kinds`, and how to say it.
+fn lkmm_part<'a>(
+    lk: Option<&'a check_lkmm::LkmmRun>,
+    prog: &Program,
+    sc_kinds: &[String],
+    model: check_lkmm::CheckModel,
+    lk_secs: Option<f64>,
+) -> LkmmPart<'a> {
+    use check_lkmm::LkmmRun;
+    let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
+    let mut lk_cover = String::new();
+    let mut lk_line = String::new();
+    let mut lk_complete = true;
+    match lk {
+        None => {}
+        Some(LkmmRun::Ran { result, seconds }) => {
+            weak = check_lkmm::weak_only(&result.findings, sc_kinds);
+            let kinds = check_lkmm::kinds(&result.findings);
+            lk_complete = !result.toofar && !result.deadlocks_partial;
+            if result.deadlocks_partial && kinds.is_empty() {
+                lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
+            }
+            lk_cover = match (kinds.is_empty(), weak.is_empty()) {
+                (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
+                (true, _) if lk_complete => "lkmm: ok".to_string(),
+                (true, _) => {
+                    format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
+                }
+                (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
+                (false, _) => {
+                    let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
+                    let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
+                    let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
+                    if !rest.is_empty() {
+                        s.push_str(&format!(", {}", rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+                    }
+                    s
+                }
+            };
+            lk_line = format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(prog, result));
+        }
+        Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
+        Some(LkmmRun::Stopped(why)) => {
+            lk_complete = false;
+            lk_cover = match lk_secs {
+                Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
+                _ => format!("lkmm: stopped: {why}"),
+            };
+        }
+    }
+    LkmmPart { weak, cover: lk_cover, line: lk_line, complete: lk_complete }
+}
+
+/// Which models the absence of findings covers, for `--json`.
+struct Covers<'a> {
+    /// SC ran, found nothing, and was complete.
+    sc_ok: bool,
+    /// The LKMM part was complete.
+    lk_complete: bool,
+    /// The LKMM's bracket words.
+    lk_cover: &'a str,
+}
+
+/// One file's `--json` object (docs/json.md): the SC object with the
+/// LKMM's findings added and the per-model fields.
+#[allow(clippy::too_many_arguments)]
+fn json_value(
+    sc_json: Option<kvet_report::CheckJson>,
+    name: &str,
+    prog: &Program,
+    src: &str,
+    weak: &[&kvet_axiom::gen::check::Finding],
+    verdict: &str,
+    model: check_lkmm::CheckModel,
+    lk: Option<&check_lkmm::LkmmRun>,
+    covers: &Covers,
+) -> Result<serde_json::Value> {
+    use check_lkmm::{CheckModel, LkmmRun};
+    let mut v = match sc_json {
+        Some(j) => serde_json::to_value(j)?,
+        None => serde_json::json!({ "file": name, "test": prog.name, "violations": [] }),
+    };
+    if let Some(vs) = v.get_mut("violations").and_then(|x| x.as_array_mut()) {
+        for x in vs.iter_mut() {
+            x["model"] = "sc".into();
+        }
+        for w in weak {
+            vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE))?);
+        }
+    }
+    v["verdict"] = verdict.into();
+    v["models"] = match model {
+        CheckModel::Sc => serde_json::json!(["sc"]),
+        CheckModel::Lkmm => serde_json::json!(["lkmm"]),
+        CheckModel::Both => serde_json::json!(["sc", "lkmm"]),
+    };
+    // Which models the absence of each kind covers.
+    let mut ok_for: Vec<&str> = Vec::new();
+    if covers.sc_ok {
+        ok_for.push("sc");
+    }
+    if let Some(LkmmRun::Ran { result, .. }) = lk {
+        if result.findings.is_empty() && covers.lk_complete {
+            ok_for.push("lkmm");
+        }
+    }
+    v["ok"] = serde_json::json!(ok_for);
+    if model.lkmm() {
+        v["lkmm"] = serde_json::json!(covers.lk_cover.trim_start_matches("lkmm: "));
+    }
+    Ok(v)
 }
 
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
