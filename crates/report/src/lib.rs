@@ -3,6 +3,8 @@
 //! traces in the style of kernel mailing-list race diagrams, the
 //! `--json` form of every result, SARIF 2.1.0 and the HTML report.
 
+#![warn(missing_docs)]
+
 mod checked;
 mod diag;
 mod dot;

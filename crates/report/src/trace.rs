@@ -22,7 +22,9 @@ use std::fmt::Write;
 /// One printable row: which CPU, the text, and the source line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowText {
+    /// The CPU column.
     pub cpu: u32,
+    /// The step's text.
     pub text: String,
     /// `12`, or `prelude:40` for code in the prelude.
     pub line: String,
@@ -41,6 +43,7 @@ pub enum TraceLevel {
 /// How to lay a trace out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceStyle {
+    /// Scenario level or every step.
     pub level: TraceLevel,
     /// The width to fit (a terminal's); `None`: columns of at most 64
     /// characters of text. Text longer than its column wraps between
@@ -51,11 +54,13 @@ pub struct TraceStyle {
 /// One row of a trace at a chosen level, with what the HTML report needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LevelRow {
+    /// The CPU column.
     pub cpu: u32,
     /// The statement (or call) without the value suffix.
     pub base: String,
     /// ` -> 1`, `  ...waits`, `  <-- here`: what happened.
     pub suffix: String,
+    /// `12`, or `prelude:40`.
     pub line: String,
     /// Byte offset of the statement in its text (the scenario, or the
     /// prelude when `line` starts with `prelude:`).
@@ -72,6 +77,7 @@ pub struct LevelRow {
 }
 
 impl LevelRow {
+    /// The row as printed: the statement and what happened.
     pub fn text(&self) -> String {
         format!("{}{}", self.base, self.suffix)
     }
@@ -447,10 +453,14 @@ pub fn verdict_line(tr: &Trace) -> Option<String> {
     tr.violation.as_ref().map(|v| format!("{}: {}", v.kind.name().to_uppercase(), v.message))
 }
 
+/// One trace row in `--json`.
 #[derive(serde::Serialize, Debug)]
 pub struct RowJson {
+    /// The CPU column.
     pub cpu: u32,
+    /// The step's text.
     pub text: String,
+    /// `12`, or `prelude:40`.
     pub line: String,
 }
 

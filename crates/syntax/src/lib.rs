@@ -4,6 +4,8 @@
 //!
 //! Parsing never panics: every failure is an [`Error`] with a [`Span`].
 
+#![warn(missing_docs)]
+
 mod ast;
 mod error;
 mod expand;
