@@ -180,62 +180,12 @@ struct Group {
 /// The rows of a trace at `level`.
 pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: TraceLevel) -> Vec<LevelRow> {
     let full = full_rows(p, tr, src, prelude);
-    let mut rows: Vec<LevelRow> = Vec::new();
     if level == TraceLevel::Full {
-        for (i, f) in full.into_iter().enumerate() {
-            let Some((base, suffix, line, offset)) = f else { continue };
-            let r = &tr.rows[i];
-            // One primitive that lowers to several steps (spin_lock_irqsave:
-            // save the flags, then take the lock) prints once.
-            if let Some(last) = rows.last() {
-                if last.cpu == r.thread
-                    && last.line == line
-                    && last.base == base
-                    && last.suffix.is_empty()
-                    && suffix.is_empty()
-                    && r.detail == Detail::None
-                {
-                    continue;
-                }
-            }
-            rows.push(LevelRow {
-                cpu: r.thread,
-                base,
-                suffix,
-                line,
-                offset,
-                inner: false,
-                collapsed: false,
-                last: i,
-                covers: vec![i],
-            });
-        }
-        return rows;
+        return full_level_rows(tr, full);
     }
-    // group each CPU's rows by the prelude call they are inside
+    let mut rows: Vec<LevelRow> = Vec::new();
     let n = tr.rows.len();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of = vec![usize::MAX; n];
-    let mut open: Vec<Option<usize>> = vec![None; p.threads.len()];
-    for (i, r) in tr.rows.iter().enumerate() {
-        let body = &p.threads[r.thread as usize].body;
-        let call = if matches!(r.detail, Detail::Fire(_)) { NO_CALL } else { body.scenario_call(r.pc) };
-        let cpu = r.thread as usize;
-        if call == NO_CALL {
-            open[cpu] = None;
-            continue;
-        }
-        let g = match open[cpu] {
-            Some(g) if groups[g].call == call && r.pc > groups[g].first_pc => g,
-            _ => {
-                groups.push(Group { cpu: r.thread, call, first_pc: r.pc, rows: Vec::new() });
-                groups.len() - 1
-            }
-        };
-        groups[g].rows.push(i);
-        group_of[i] = g;
-        open[cpu] = Some(g);
-    }
+    let (groups, group_of) = call_groups(p, tr);
     // rows that are no event at the scenario's level: a local's lifetime
     // starting, a CPU's stores to its own stack objects (initialising
     // them), a scope ending (unless the finding is about scopes), a
@@ -339,6 +289,70 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
         }
     }
     rows
+}
+
+/// Every step of a trace as a row (`--trace full`), a primitive that
+/// lowers to several steps printed once.
+fn full_level_rows(tr: &Trace, full: Vec<Option<(String, String, String, u32)>>) -> Vec<LevelRow> {
+    let mut rows: Vec<LevelRow> = Vec::new();
+    for (i, f) in full.into_iter().enumerate() {
+        let Some((base, suffix, line, offset)) = f else { continue };
+        let r = &tr.rows[i];
+        // One primitive that lowers to several steps (spin_lock_irqsave:
+        // save the flags, then take the lock) prints once.
+        if let Some(last) = rows.last() {
+            if last.cpu == r.thread
+                && last.line == line
+                && last.base == base
+                && last.suffix.is_empty()
+                && suffix.is_empty()
+                && r.detail == Detail::None
+            {
+                continue;
+            }
+        }
+        rows.push(LevelRow {
+            cpu: r.thread,
+            base,
+            suffix,
+            line,
+            offset,
+            inner: false,
+            collapsed: false,
+            last: i,
+            covers: vec![i],
+        });
+    }
+    rows
+}
+
+/// Each CPU's consecutive rows grouped by the prelude call they are
+/// inside, and each row's group (`usize::MAX` for none).
+fn call_groups(p: &Program, tr: &Trace) -> (Vec<Group>, Vec<usize>) {
+    let n = tr.rows.len();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of = vec![usize::MAX; n];
+    let mut open: Vec<Option<usize>> = vec![None; p.threads.len()];
+    for (i, r) in tr.rows.iter().enumerate() {
+        let body = &p.threads[r.thread as usize].body;
+        let call = if matches!(r.detail, Detail::Fire(_)) { NO_CALL } else { body.scenario_call(r.pc) };
+        let cpu = r.thread as usize;
+        if call == NO_CALL {
+            open[cpu] = None;
+            continue;
+        }
+        let g = match open[cpu] {
+            Some(g) if groups[g].call == call && r.pc > groups[g].first_pc => g,
+            _ => {
+                groups.push(Group { cpu: r.thread, call, first_pc: r.pc, rows: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        groups[g].rows.push(i);
+        group_of[i] = g;
+        open[cpu] = Some(g);
+    }
+    (groups, group_of)
 }
 
 /// Push a row, folding it into the previous one when it is the same
