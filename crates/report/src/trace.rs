@@ -77,6 +77,13 @@ pub struct LevelRow {
 }
 
 impl LevelRow {
+    /// The row of trace row `i` alone, on `cpu`: its text
+    /// (statement, suffix, line, offset) and whether it is an inner step
+    /// of a call shown above it.
+    fn step(i: usize, cpu: u32, (base, suffix, line, offset): (String, String, String, u32), inner: bool) -> LevelRow {
+        LevelRow { cpu, base, suffix, line, offset, inner, collapsed: false, last: i, covers: vec![i] }
+    }
+
     /// The row as printed: the statement and what happened.
     pub fn text(&self) -> String {
         format!("{}{}", self.base, self.suffix)
@@ -237,20 +244,7 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
                 continue;
             }
             let Some((base, suffix, line, offset)) = full[i].clone() else { continue };
-            push_merged(
-                &mut rows,
-                LevelRow {
-                    cpu: r.thread,
-                    base,
-                    suffix,
-                    line,
-                    offset,
-                    inner: false,
-                    collapsed: false,
-                    last: i,
-                    covers: vec![i],
-                },
-            );
+            push_merged(&mut rows, LevelRow::step(i, r.thread, (base, suffix, line, offset), false));
             continue;
         }
         let grp = &groups[g];
@@ -271,20 +265,7 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
         }
         if show_inner[i] {
             if let Some((base, suffix, line, offset)) = full[i].clone() {
-                push_merged(
-                    &mut rows,
-                    LevelRow {
-                        cpu: r.thread,
-                        base,
-                        suffix,
-                        line,
-                        offset,
-                        inner: true,
-                        collapsed: false,
-                        last: i,
-                        covers: vec![i],
-                    },
-                );
+                push_merged(&mut rows, LevelRow::step(i, r.thread, (base, suffix, line, offset), true));
             }
         }
     }
@@ -311,17 +292,7 @@ fn full_level_rows(tr: &Trace, full: Vec<Option<(String, String, String, u32)>>)
                 continue;
             }
         }
-        rows.push(LevelRow {
-            cpu: r.thread,
-            base,
-            suffix,
-            line,
-            offset,
-            inner: false,
-            collapsed: false,
-            last: i,
-            covers: vec![i],
-        });
+        rows.push(LevelRow::step(i, r.thread, (base, suffix, line, offset), false));
     }
     rows
 }
