@@ -5,8 +5,9 @@
 mod common;
 use common::kinds;
 
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(kinds(body), expected, "\n{body}");
+    common::expect(&kinds(body), expected);
 }
 
 #[test]

@@ -5,8 +5,9 @@
 mod common;
 use common::{complete_kinds, error, message};
 
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(complete_kinds(body), expected, "\n{body}");
+    common::expect(&complete_kinds(body), expected);
 }
 
 #[test]

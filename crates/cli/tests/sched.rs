@@ -13,12 +13,14 @@ fn run(preempt: bool, body: &str) -> Run {
     r
 }
 
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(run(false, body).kinds, expected, "\n{body}");
+    common::expect(&run(false, body).kinds, expected);
 }
 
+#[track_caller]
 fn check_preempt(body: &str, expected: &str) {
-    assert_eq!(run(true, body).kinds, expected, "\n{body}");
+    common::expect(&run(true, body).kinds, expected);
 }
 
 #[test]

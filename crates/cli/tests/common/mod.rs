@@ -77,3 +77,39 @@ pub fn error(body: &str) -> String {
         Err(e) => format!("{} / {}", e.message, e.notes.join(" / ")),
     }
 }
+
+/// `actual` must be `expected`, an inline string literal at the caller's
+/// line or after it. With `UPDATE_EXPECT=1` a different `actual` is
+/// written into the test's source in its place instead (as rust-analyzer's
+/// expect-test does), and the test passes: review the diff.
+#[track_caller]
+pub fn expect(actual: &str, expected: &str) {
+    if actual.trim() == expected.trim() {
+        return;
+    }
+    let at = std::panic::Location::caller();
+    if std::env::var_os("UPDATE_EXPECT").is_none() {
+        panic!(
+            "{}:{}: expected\n{expected}\ngot\n{actual}\n(UPDATE_EXPECT=1 writes the new value into the test)",
+            at.file(),
+            at.line()
+        );
+    }
+    update_literal(at, expected, actual);
+}
+
+/// Replace the first string literal `expected` at or after the caller's
+/// line by `actual` (both as Rust string literals).
+fn update_literal(at: &std::panic::Location, expected: &str, actual: &str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join(at.file());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let from: usize = text.split_inclusive('\n').take(at.line() as usize - 1).map(str::len).sum();
+    let old = format!("{expected:?}");
+    let Some(i) = text[from..].find(&old) else {
+        panic!("{}:{}: cannot find the literal {old} to update", at.file(), at.line());
+    };
+    let mut new = text.clone();
+    new.replace_range(from + i..from + i + old.len(), &format!("{:?}", actual.trim()));
+    std::fs::write(&path, new).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
