@@ -1,7 +1,7 @@
 //! Native LKMM vs. the cat interpreter on small litmus executions.
 
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatModel, Execution, Model, Tag};
+use kvet_axiom::{CatModel, CatOptions, Execution, Model, Tag};
 use std::path::PathBuf;
 
 fn main() {
@@ -49,7 +49,17 @@ fn native_sb(b: divan::Bencher, fence: bool) {
 
 #[divan::bench(args = [false, true])]
 fn interpreter_sb(b: divan::Bencher, fence: bool) {
-    let m = CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[lkmm_dir().join("herd-libdir")]).unwrap();
+    let m = interpreter();
     let ex = sb(fence);
     b.bench_local(|| m.check(divan::black_box(&ex)).unwrap().len());
+}
+
+/// The LKMM through the cat interpreter, its files read here (the engine
+/// does no I/O).
+fn interpreter() -> CatModel {
+    let dirs = [lkmm_dir(), lkmm_dir().join("herd-libdir")];
+    let read = |n: &str| dirs.iter().find_map(|d| std::fs::read_to_string(d.join(n)).ok());
+    let opts =
+        CatOptions { bell: Some("linux-kernel.bell".into()), variants: vec!["lkmmv2".into()], ..Default::default() };
+    CatModel::from_source_with("linux-kernel.cat", &read("linux-kernel.cat").unwrap(), &read, &opts).unwrap()
 }

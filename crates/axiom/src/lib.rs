@@ -26,7 +26,7 @@ pub mod exec;
 pub mod gen;
 pub mod native;
 
-pub use cat::{CatError, CatModel, CatOptions};
+pub use cat::{CatError, CatModel, CatOptions, Cfg};
 
 /// What a model lets through to the final stage: herd's `-through`
 /// (`lib/model.ml`: `ThroughAll`, `ThroughInvalid`, `ThroughNone`).

@@ -7,6 +7,8 @@
 //!   outcomes (the explorer's RCU is operational and stronger than
 //!   sc-kernel.cat's for a few tests).
 
+mod common;
+
 use kvet_axiom::gen::{run, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
 use kvet_axiom::{CatModel, Model};
@@ -22,7 +24,7 @@ fn lkmm_dir() -> PathBuf {
 fn interp() -> &'static CatModel {
     static M: OnceLock<CatModel> = OnceLock::new();
     M.get_or_init(|| {
-        CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[lkmm_dir().join("herd-libdir")]).expect("LKMM")
+        common::read_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[lkmm_dir().join("herd-libdir")]).expect("LKMM")
     })
 }
 

@@ -23,22 +23,13 @@ struct Row {
 
 fn rows() -> Vec<Row> {
     let text = std::fs::read_to_string(litmus_dir().join("herd7-verdicts.tsv")).expect("verdict table");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            if f.len() < 8 || f[7] != "ok" {
-                return None;
-            }
-            if let Ok(only) = std::env::var("KVET_ONLY") {
-                if !f[0].contains(&only) {
-                    return None;
-                }
-            }
-            Some(Row {
-                file: f[0].to_string(),
-                want: format!("{} {} {} states={} flags={}", f[1], f[2], f[3], f[4], f[5]),
-            })
+    kvet_syntax::herd_verdicts(&text)
+        .into_iter()
+        .filter(|f| f.decided())
+        .filter(|f| std::env::var("KVET_ONLY").map_or(true, |only| f.file.contains(&only)))
+        .map(|f| Row {
+            want: format!("{} {} {} states={} flags={}", f.verdict, f.positive, f.negative, f.states, f.flags),
+            file: f.file,
         })
         .collect()
 }
@@ -52,13 +43,7 @@ fn kvet(file: &str, timeout: f64) -> String {
     let opts = GenOptions { max_seconds: Some(timeout), ..Default::default() };
     match run(&prog, &NativeLkmm::new().allowed_only(), &opts) {
         Ok(r) => {
-            let v = if r.pos == 0 {
-                "Never"
-            } else if r.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
-            };
+            let v = kvet_ir::Observation::of(r.pos, r.neg);
             format!("{v} {} {} states={} flags={}", r.pos, r.neg, r.outcomes.len(), r.flags.join(","))
         }
         Err(e) => format!("error: {e}"),

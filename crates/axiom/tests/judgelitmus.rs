@@ -49,13 +49,7 @@ fn judge(exp: &(String, bool), verdict: &str, pos: u64, neg: u64, race: bool) ->
 }
 
 fn verdict(r: &LitmusResult) -> &'static str {
-    if r.pos == 0 {
-        "Never"
-    } else if r.neg == 0 {
-        "Always"
-    } else {
-        "Sometimes"
-    }
+    kvet_ir::Observation::of(r.pos, r.neg).as_str()
 }
 
 #[test]
@@ -65,56 +59,55 @@ fn judgelitmus() {
     let (mut judged, mut comment_mismatch) = (0, Vec::new());
     let mut disagreements = Vec::new();
     let mut others = Vec::new();
-    for l in text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("file\t")) {
-        let f: Vec<&str> = l.split('\t').collect();
-        if f.len() < 8 || f[7] == "skipped-arch" {
+    for f in kvet_syntax::herd_verdicts(&text) {
+        if f.status == "skipped-arch" {
             continue;
         }
-        let src = std::fs::read_to_string(litmus_dir().join(f[0])).expect("read");
+        let src = std::fs::read_to_string(litmus_dir().join(&f.file)).expect("read");
         let t0 = Instant::now();
         let res = kvet_ir::compile(&src).map_err(|e| format!("front end: {}", e.message)).and_then(|p| {
             run(
                 &p,
                 &model,
-                &GenOptions { max_seconds: Some(if f[7] == "ok" { 30.0 } else { 2.0 }), ..Default::default() },
+                &GenOptions { max_seconds: Some(if f.decided() { 30.0 } else { 2.0 }), ..Default::default() },
             )
             .map_err(|e| e.to_string())
         });
         let secs = t0.elapsed().as_secs_f64();
-        if f[7] != "ok" {
+        if !f.decided() {
             others.push(match &res {
                 Ok(r) => format!(
                     "{} (herd7 {}): kvet {} {} {} states={} flags={} in {secs:.2}s",
-                    f[0],
-                    f[7],
+                    f.file,
+                    f.status,
                     verdict(r),
                     r.pos,
                     r.neg,
                     r.outcomes.len(),
                     r.flags.join(",")
                 ),
-                Err(e) => format!("{} (herd7 {}): kvet error: {e} ({secs:.2}s)", f[0], f[7]),
+                Err(e) => format!("{} (herd7 {}): kvet error: {e} ({secs:.2}s)", f.file, f.status),
             });
             continue;
         }
         let Some(exp) = expected(&src) else { continue };
-        let r = res.unwrap_or_else(|e| panic!("{}: {e}", f[0]));
+        let r = res.unwrap_or_else(|e| panic!("{}: {e}", f.file));
         judged += 1;
         let mine = judge(&exp, verdict(&r), r.pos, r.neg, r.flags.iter().any(|x| x == "data-race"));
         let herd = judge(
             &exp,
-            f[1],
-            f[2].parse().unwrap_or(0),
-            f[3].parse().unwrap_or(0),
-            f[5].split(',').any(|x| x == "data-race"),
+            &f.verdict,
+            f.positive.parse().unwrap_or(0),
+            f.negative.parse().unwrap_or(0),
+            f.flags.split(',').any(|x| x == "data-race"),
         );
         if mine != herd {
-            disagreements.push(format!("{}: kvet {mine:?}, herd7 {herd:?}", f[0]));
+            disagreements.push(format!("{}: kvet {mine:?}, herd7 {herd:?}", f.file));
         }
         if let Err(m) = mine {
             comment_mismatch.push(format!(
                 "{}: {m} (Result: {} {}; got {} {} {})",
-                f[0],
+                f.file,
                 exp.0,
                 if exp.1 { "DATARACE" } else { "" },
                 verdict(&r),

@@ -94,22 +94,18 @@ fn sc_cat_forbids_sb() {
 
 #[test]
 fn load_from_paths() {
-    let m = CatModel::load(&lkmm_dir().join("sc-kernel.cat"), &[libdir()]);
+    let m = read_cat(&lkmm_dir().join("sc-kernel.cat"), &[libdir()], &CatOptions::default());
     // No bell given: the model refers to bell sets and fails at run time.
     let m = m.expect("parses");
     assert!(m.check(&sb(None)).is_err());
-    let m = CatModel::load_with(
+    let m = read_cat(
         &lkmm_dir().join("linux-kernel.cat"),
-        &CatOptions {
-            include_dirs: vec![libdir()],
-            bell: Some("linux-kernel.bell".into()),
-            variants: vec!["lkmmv2".into()],
-            ..Default::default()
-        },
+        &[libdir()],
+        &CatOptions { bell: Some("linux-kernel.bell".into()), variants: vec!["lkmmv2".into()], ..Default::default() },
     )
     .unwrap();
     assert!(allowed(&m, &sb(None)));
-    assert!(CatModel::load(Path::new("/nonexistent/x.cat"), &[]).is_err());
+    assert!(read_cat(Path::new("/nonexistent/x.cat"), &[], &CatOptions::default()).is_err());
 }
 
 #[test]

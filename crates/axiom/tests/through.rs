@@ -5,6 +5,8 @@
 //! allowed without it is still counted, and `all` is `invalid`.  By hand:
 //! SB with `smp_mb()` (Never) becomes Sometimes with all four states.
 
+mod common;
+
 use kvet_axiom::gen::{run, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
 use kvet_axiom::{CatModel, Model, Through};
@@ -16,7 +18,7 @@ fn shared() -> PathBuf {
 
 fn interp(t: Through) -> CatModel {
     let lk = shared().join("lkmm");
-    let mut m = CatModel::load_cfg(&lk.join("linux-kernel.cfg"), &[lk.join("herd-libdir")]).expect("LKMM");
+    let mut m = common::read_cfg(&lk.join("linux-kernel.cfg"), &[lk.join("herd-libdir")]).expect("LKMM");
     m.set_through(t);
     m
 }

@@ -111,17 +111,6 @@ pub fn weak_only<'a>(fs: &'a [Finding], sc_kinds: &[String]) -> Vec<&'a Finding>
 /// `  exists: Sometimes` under the LKMM, for files with a final condition.
 pub fn condition(prog: &Program, r: &LitmusResult) -> String {
     let Some((q, _)) = &prog.quant else { return String::new() };
-    let obs = if r.pos == 0 {
-        "Never"
-    } else if r.neg == 0 {
-        "Always"
-    } else {
-        "Sometimes"
-    };
-    let q = match q {
-        kvet_ir::Quant::Exists => "exists",
-        kvet_ir::Quant::NotExists => "~exists",
-        kvet_ir::Quant::Forall => "forall",
-    };
+    let obs = kvet_ir::Observation::of(r.pos, r.neg);
     format!(" {q}: {obs} ({} of {} executions)", r.pos, r.pos + r.neg)
 }

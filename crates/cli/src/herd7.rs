@@ -21,11 +21,12 @@
 //! models; any other `.cfg` or `.cat` runs the cat interpreter.  Without
 //! a model the LKMM is used.
 
-use crate::litmus_lkmm::{self, ModelChoice};
+use crate::axiomatic::{self, ModelChoice};
+use crate::input::{Input, LoadError};
 use kvet_axiom::gen::{GenError, GenOptions};
 use kvet_axiom::Through;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const VERSION: &str = "7.58+1 (kvet)";
 
@@ -35,21 +36,37 @@ const SHOW_TAGS: [&str; 6] = ["prop", "all", "neg", "cond", "none", "wit"];
 /// Parsed herd7 options.
 #[derive(Debug, Default)]
 pub struct Herd7Opts {
+    /// `-conf FILE`: a configuration file (`linux-kernel.cfg`).
     pub conf: Option<PathBuf>,
+    /// `-model FILE`/`-cat FILE`: a cat model.
     pub model: Option<PathBuf>,
+    /// `-bell FILE`.
     pub bell: Option<PathBuf>,
+    /// `-macros FILE` (accepted; kvet's front end expands the kernel's macros itself).
     pub macros: Option<PathBuf>,
+    /// `-I DIR`/`-set-libdir DIR`: model search directories.
     pub include: Vec<PathBuf>,
+    /// `-unroll N`.
     pub unroll: Option<u32>,
+    /// `-show X` (lowercased).
     pub show: Option<String>,
+    /// `-speedcheck fast`.
     pub speedcheck: bool,
+    /// `-through none|invalid|all`.
     pub through: Through,
+    /// `-o DIR`: one Graphviz file per test.
     pub outdir: Option<PathBuf>,
+    /// `-nshow N`.
     pub nshow: Option<u32>,
+    /// `-gv`.
     pub gv: bool,
+    /// `-variant X,Y`.
     pub variants: Vec<String>,
+    /// `-timeout S`, per test.
     pub timeout: Option<f64>,
+    /// The test files and directories.
     pub files: Vec<PathBuf>,
+    /// `-version`.
     pub version: bool,
 }
 
@@ -57,71 +74,75 @@ fn usage() -> String {
     "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <all|invalid|none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
 }
 
+/// A command line herd7 refuses (each message ends with the usage, as
+/// OCaml's `Arg` prints it).
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    /// `-help`: the usage alone.
+    #[error("{}", usage())]
+    Help,
+    /// A flag without its value.
+    #[error("herd7: option '{0}' needs an argument.\n{}", usage())]
+    MissingValue(String),
+    /// A flag's value of the wrong form.
+    #[error("herd7: wrong argument '{value}'; option '{flag}' expects {expects}.\n{}", usage())]
+    BadValue {
+        /// The flag.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What the flag takes.
+        expects: &'static str,
+    },
+    /// A `-show` tag herd does not know (herd's `ArgUtils.do_tag`).
+    #[error("herd7: bad tag for -show, allowed tag are {}.\n{}", SHOW_TAGS.join(","), usage())]
+    BadShowTag,
+    /// An option herd7 does not have.
+    #[error("herd7: unknown option '{0}'.\n{}", usage())]
+    Unknown(String),
+}
+
 /// Parse herd7's arguments (without the program name).
-pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
+pub fn parse(args: &[String]) -> Result<Herd7Opts, ArgError> {
     let mut o = Herd7Opts::default();
     let mut i = 0;
-    let need = |i: usize, flag: &str| -> Result<String, String> {
-        args.get(i + 1).cloned().ok_or_else(|| format!("herd7: option '{flag}' needs an argument.\n{}", usage()))
+    let need = |i: usize, flag: &str| -> Result<String, ArgError> {
+        args.get(i + 1).cloned().ok_or_else(|| ArgError::MissingValue(flag.to_string()))
     };
     while i < args.len() {
         let a = args[i].as_str();
-        let takes = |o: &mut Herd7Opts, v: String| -> Result<(), String> {
+        let takes = |o: &mut Herd7Opts, v: String| -> Result<(), ArgError> {
+            let bad =
+                |flag: &'static str, expects: &'static str| ArgError::BadValue { flag, value: v.clone(), expects };
             match a {
                 "-conf" => o.conf = Some(v.into()),
                 "-model" | "-cat" => o.model = Some(v.into()),
                 "-bell" => o.bell = Some(v.into()),
                 "-macros" => o.macros = Some(v.into()),
                 "-I" | "-set-libdir" => o.include.push(v.into()),
-                "-unroll" => {
-                    o.unroll = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-unroll' expects an integer.\n{}", usage())
-                    })?)
-                }
+                "-unroll" => o.unroll = Some(v.parse().map_err(|_| bad("-unroll", "an integer"))?),
                 "-show" => {
                     // PrettyConf.parse_show (lowercased tags); herd's
                     // ArgUtils.do_tag refuses any other
                     if !SHOW_TAGS.contains(&v.to_lowercase().as_str()) {
-                        return Err(format!(
-                            "herd7: bad tag for -show, allowed tag are {}.\n{}",
-                            SHOW_TAGS.join(","),
-                            usage()
-                        ));
+                        return Err(ArgError::BadShowTag);
                     }
                     o.show = Some(v.to_lowercase())
                 }
                 "-through" => {
-                    o.through = Through::parse(&v).ok_or_else(|| {
-                        format!(
-                            "herd7: wrong argument '{v}'; option '-through' expects one of: all invalid none.\n{}",
-                            usage()
-                        )
-                    })?
+                    o.through = Through::parse(&v).ok_or_else(|| bad("-through", "one of: all invalid none"))?
                 }
                 "-speedcheck" => {
                     o.speedcheck = match v.as_str() {
                         "fast" => true,
                         "true" | "false" => false,
-                        _ => {
-                            return Err(format!(
-                            "herd7: wrong argument '{v}'; option '-speedcheck' expects one of: false true fast.\n{}",
-                            usage()
-                        ))
-                        }
+                        _ => return Err(bad("-speedcheck", "one of: false true fast")),
                     }
                 }
                 "-o" => o.outdir = Some(v.into()),
-                "-nshow" => {
-                    o.nshow = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-nshow' expects an integer.\n{}", usage())
-                    })?)
-                }
+                "-nshow" => o.nshow = Some(v.parse().map_err(|_| bad("-nshow", "an integer"))?),
                 "-variant" => o.variants.extend(v.split(',').map(|s| s.trim().to_string())),
-                "-timeout" => {
-                    o.timeout = Some(v.parse().map_err(|_| {
-                        format!("herd7: wrong argument '{v}'; option '-timeout' expects a float.\n{}", usage())
-                    })?)
-                }
+                "-timeout" => o.timeout = Some(v.parse().map_err(|_| bad("-timeout", "a float"))?),
                 _ => unreachable!(),
             }
             Ok(())
@@ -136,8 +157,8 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, String> {
             }
             "-gv" => o.gv = true,
             "-version" | "--version" => o.version = true,
-            "-help" | "--help" => return Err(usage()),
-            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("herd7: unknown option '{a}'.\n{}", usage())),
+            "-help" | "--help" => return Err(ArgError::Help),
+            _ if a.starts_with('-') && a.len() > 1 => return Err(ArgError::Unknown(a.to_string())),
             _ => o.files.push(PathBuf::from(a)),
         }
         i += 1;
@@ -159,24 +180,12 @@ fn choice(o: &Herd7Opts) -> ModelChoice {
     }
 }
 
+/// The test files: a directory stands for the `*.litmus` files under it.
 fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        if let Ok(rd) = std::fs::read_dir(d) {
-            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            v.sort();
-            for p in v {
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().and_then(|e| e.to_str()) == Some("litmus") {
-                    out.push(p);
-                }
-            }
-        }
-    }
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out);
+            out.extend(crate::walk(p, &["litmus"]).unwrap_or_default());
         } else {
             out.push(p.clone());
         }
@@ -188,8 +197,8 @@ fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub fn main_with(args: &[String]) -> u8 {
     let o = match parse(args) {
         Ok(o) => o,
-        Err(msg) => {
-            eprint!("{msg}");
+        Err(e) => {
+            eprint!("{e}");
             return 2;
         }
     };
@@ -197,7 +206,7 @@ pub fn main_with(args: &[String]) -> u8 {
         println!("{VERSION}");
         return 0;
     }
-    let model = match litmus_lkmm::load_model(&choice(&o), &o.include, o.through) {
+    let model = match axiomatic::load_model(&choice(&o), &o.include, o.through) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("Fatal error: {e:#}");
@@ -232,29 +241,33 @@ pub fn main_with(args: &[String]) -> u8 {
     };
     for f in collect(&files) {
         let name = f.display().to_string();
-        let src = match std::fs::read_to_string(&f) {
-            Ok(s) => s,
-            Err(e) => {
+        let input = match Input::load(&f, "") {
+            Ok(input) => input,
+            Err(LoadError::Read { error, .. }) => {
                 // herd.ml: an exception other than herd's own (here
                 // OCaml's Sys_error from opening the file) is reported
                 // with "Adios" and ends the run uncaught (exit 2)
-                let why = match e.kind() {
+                let why = match error.kind() {
                     std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
                     std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
-                    _ => e.to_string(),
+                    _ => error.to_string(),
                 };
                 eprintln!("\nFatal: File \"{name}\" Adios");
                 eprintln!("Fatal error: exception Sys_error(\"{name}: {why}\")");
                 return 2;
             }
-        };
-        let lowered = kvet_syntax::parse(&src).and_then(|file| {
-            let hash = kvet_syntax::herd_hash(&file, &src);
-            kvet_ir::lower(&file, &src, "").map(|p| (p, hash))
-        });
-        let (prog, hash) = match lowered {
-            Ok(p) => p,
-            Err(e) if e.unknown_function.is_some() => {
+            Err(LoadError::NotUtf8 { .. }) => {
+                eprintln!("\nFatal: File \"{name}\" Adios");
+                eprintln!("Fatal error: exception Sys_error(\"{name}: stream did not contain valid UTF-8\")");
+                return 2;
+            }
+            Err(LoadError::Front { error: e, src, .. }) if e.unknown_function.is_none() => {
+                let (line, col) = kvet_syntax::line_byte_col(&src, e.span.lo);
+                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
+                code = 2;
+                continue;
+            }
+            Err(LoadError::Front { error: e, .. }) => {
                 // herd7 (herd.ml): a call the C front end cannot expand is
                 // a user error, `Unknown macro NAME`, reported as a warning
                 // for the file; the run goes on and exits 0, and the
@@ -263,18 +276,13 @@ pub fn main_with(args: &[String]) -> u8 {
                 eprintln!("Warning: File \"{name}\": Unknown macro {name_} (User error)");
                 continue;
             }
-            Err(e) => {
-                let (line, col) = line_col(&src, e.span.lo as usize);
-                eprintln!("Warning: File \"{name}\", line {line}, character {col}: {}", e.message);
-                code = 2;
-                continue;
-            }
         };
-        match litmus_lkmm::run_program(&prog, &*model, &opts) {
+        let prog = &input.prog;
+        match axiomatic::run_program(prog, &*model, &opts) {
             Ok(run) => {
                 let mut out = stdout.lock();
                 let mut text = run.block.clone();
-                text.push_str(&kvet_report::hash_line(&hash));
+                text.push_str(&kvet_report::hash_line(input.hash()));
                 text.push('\n');
                 for l in &run.extra {
                     text.push_str(l);
@@ -303,7 +311,7 @@ pub fn main_with(args: &[String]) -> u8 {
                     (None, false) => None,
                 };
                 if let Some(path) = target {
-                    let dot = litmus_lkmm::dot(&prog, &run.result);
+                    let dot = kvet_report::execution_dot(prog, &run.result);
                     match std::fs::write(&path, dot) {
                         Err(e) => eprintln!("Warning: Cannot create {}: {e}", path.display()),
                         Ok(()) if o.outdir.is_none() => eprintln!(
@@ -326,14 +334,4 @@ pub fn main_with(args: &[String]) -> u8 {
         }
     }
     code
-}
-
-fn line_col(src: &str, off: usize) -> (usize, usize) {
-    if off > src.len() {
-        return (0, 0);
-    }
-    let before = &src[..off];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(off, |p| off - p - 1);
-    (line, col)
 }

@@ -6,16 +6,16 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use kvet_explore::{Exploration, Options, SearchOrder, ViolationKind};
-use kvet_ir::{Program, Quant};
+use kvet::axiomatic::LitmusModel;
+use kvet::{Input, LoadError};
+use kvet_explore::{Options, SearchOrder, ViolationKind};
+use kvet_ir::Program;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 mod check_lkmm;
-mod herd7;
-mod litmus_lkmm;
-mod lkmm_cmd;
+mod litmus_cmd;
 mod progress;
 
 /// Print to stdout; a closed pipe (`kvet ... | head`) ends the program
@@ -116,8 +116,8 @@ enum Cmd {
         /// The memory model: `lkmm` (native LKMM), `sc` (native LKMM+SC),
         /// `FILE.cat`/`FILE.cfg` (cat interpreter), or `explore` (the SC
         /// explorer).
-        #[arg(long, default_value = "lkmm")]
-        model: String,
+        #[arg(long, default_value = "lkmm", value_parser = LitmusModel::parse)]
+        model: LitmusModel,
         #[arg(long)]
         json: bool,
         /// Loop unrolling bound (herd's -unroll).
@@ -232,7 +232,7 @@ impl OutputArgs {
 
 /// A user error already rendered for the terminal.
 #[derive(Debug)]
-struct UserError(String);
+pub(crate) struct UserError(pub(crate) String);
 
 impl std::fmt::Display for UserError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -254,13 +254,22 @@ fn main() -> ExitCode {
     match on_big_stack(move || run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            if let Some(u) = e.downcast_ref::<UserError>() {
-                eprint!("{u}");
-            } else {
-                eprintln!("kvet: {e:#}");
-            }
+            print_error(&e);
             ExitCode::from(2)
         }
+    }
+}
+
+/// Print an error that ends a file's check or the command: a user error
+/// or a file that would not load as already rendered, anything else
+/// after `kvet: `.
+pub(crate) fn print_error(e: &anyhow::Error) {
+    if let Some(u) = e.downcast_ref::<UserError>() {
+        eprint!("{u}");
+    } else if let Some(l) = e.downcast_ref::<LoadError>() {
+        eprint!("{}", l.render(color()));
+    } else {
+        eprintln!("kvet: {e:#}");
     }
 }
 
@@ -276,45 +285,6 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
             Err(e) => Err(anyhow::anyhow!("cannot start the main thread: {e}")),
         }
     })
-}
-
-/// Read a source file: UTF-8 (an error names the first bad byte's
-/// line, column and offset), with old Mac line ends (a lone `\r`) read
-/// as newlines. The byte length is kept, so spans stay valid.
-fn read_source(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut src = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let off = e.utf8_error().valid_up_to();
-            let good = std::str::from_utf8(&e.as_bytes()[..off]).unwrap_or_default();
-            let (l, c) = kvet_syntax::line_col(good, off as u32);
-            let byte = e.as_bytes()[off];
-            return Err(UserError(format!(
-                "error: {}:{l}:{c}: the file is not valid UTF-8: byte 0x{byte:02x} at offset {off}\n",
-                path.display()
-            ))
-            .into());
-        }
-    };
-    if src.contains('\r') {
-        src = cr_to_lf(&src);
-    }
-    Ok(src)
-}
-
-/// Replace every `\r` not followed by `\n` by `\n` (same length).
-fn cr_to_lf(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    let mut it = src.chars().peekable();
-    while let Some(c) = it.next() {
-        if c == '\r' && it.peek() != Some(&'\n') {
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Exit code of a search that stopped at a bound before it was
@@ -371,48 +341,37 @@ fn seconds(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-fn color() -> bool {
+pub(crate) fn color() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Read and compile one file, rendering errors.
-fn load(path: &Path) -> Result<(String, Program)> {
-    let src = read_source(path)?;
-    let name = path.display().to_string();
-    let pre = kvet_ir::PRELUDE;
-    let file = kvet_syntax::parse_with_prelude(pre, &src)
-        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
-    let prog = kvet_ir::lower(&file, &src, pre)
-        .map_err(|e| UserError(kvet_report::render_error(&name, &src, pre, &e, color())))?;
-    Ok((src, prog))
+/// Read and compile one file after the prelude.
+fn load(path: &Path) -> Result<Input> {
+    Ok(Input::load(path, kvet_ir::PRELUDE)?)
 }
 
 /// `load`, printing the error (the caller records exit code 2).
-fn load_or_report(f: &Path) -> Option<(String, Program)> {
+pub(crate) fn load_or_report(f: &Path) -> Option<Input> {
     match load(f) {
         Ok(x) => Some(x),
         Err(e) => {
-            if let Some(u) = e.downcast_ref::<UserError>() {
-                eprint!("{u}");
-            } else {
-                eprintln!("kvet: {e:#}");
-            }
+            print_error(&e);
             None
         }
     }
 }
 
+/// The files the paths name: a directory stands for the `.kvet` and
+/// `.litmus` files under it (at least one).
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut v = Vec::new();
-            walk(p, &mut v)?;
+            let v = kvet::walk(p, &["litmus", "kvet"])?;
             if v.is_empty() {
                 return Err(UserError(format!("kvet: no .kvet or .litmus file under {}\n", p.display())).into());
             }
-            v.sort();
             out.extend(v);
         } else if p.exists() {
             out.push(p.clone());
@@ -421,18 +380,6 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-fn walk(d: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for e in std::fs::read_dir(d)? {
-        let p = e?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("litmus" | "kvet")) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -461,14 +408,14 @@ fn run_cmd(cli: Cli) -> Result<u8> {
             }
             check_cmd(&files, &search.options(), json, &out, model)
         }
-        Cmd::Litmus { paths, search, model, json, unroll, dot } => {
-            if model == "explore" {
-                return litmus_cmd(&collect(&paths)?, &search.options(), json);
+        Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
+            LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
+            LitmusModel::Axiomatic(m) => {
+                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout)
             }
-            lkmm_cmd::litmus(&collect(&paths)?, &model, unroll, dot, json, search.timeout)
-        }
-        Cmd::Herd7 { args } => Ok(herd7::main_with(&args)),
-        Cmd::BenchCorpus { dir, filter, timeout } => lkmm_cmd::bench(&dir, filter.as_deref(), timeout),
+        },
+        Cmd::Herd7 { args } => Ok(kvet::herd7::main_with(&args)),
+        Cmd::BenchCorpus { dir, filter, timeout } => litmus_cmd::bench(&dir, filter.as_deref(), timeout),
         Cmd::Replay { file, token, trace } => replay_cmd(&file, &token, &trace),
         Cmd::Demo { search, trace } => demo_cmd(&search.options(), &trace),
     }
@@ -493,10 +440,10 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
     for (name, src) in embedded::EXAMPLES {
         let pre = kvet_ir::PRELUDE;
-        let prog = match kvet_syntax::parse_with_prelude(pre, src).and_then(|f| kvet_ir::lower(&f, src, pre)) {
-            Ok(p) => p,
+        let prog = match Input::from_source(name.to_string(), src.to_string(), pre) {
+            Ok(input) => input.prog,
             Err(e) => {
-                eprint!("{}", kvet_report::render_error(name, src, pre, &e, color()));
+                eprint!("{}", e.render(color()));
                 worst = worse(worst, 2);
                 continue;
             }
@@ -537,20 +484,6 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     Ok(worst)
 }
 
-fn stop_text(ex: &Exploration) -> String {
-    let bound = match ex.stopped {
-        None => return String::new(),
-        Some(kvet_explore::StopReason::States(n)) => format!("the state bound {n}"),
-        Some(kvet_explore::StopReason::Time(t)) => format!("the time bound {t}s"),
-        Some(kvet_explore::StopReason::Memory(m)) => format!("the memory bound ({} MiB for the search)", m >> 20),
-    };
-    let left = ex.frontier as f64 / ex.states.max(1) as f64 * 100.0;
-    format!(
-        " (stopped at {bound}: coverage is partial: {} states to depth {}, {} of them ({left:.1}%) not yet expanded)",
-        ex.states, ex.depth, ex.frontier
-    )
-}
-
 fn check_cmd(
     files: &[PathBuf],
     opts: &Options,
@@ -564,7 +497,7 @@ fn check_cmd(
     let mut jsons = Vec::new();
     let mut checked = Vec::new();
     for f in files {
-        let Some((src, prog)) = load_or_report(f) else {
+        let Some(Input { src, prog, .. }) = load_or_report(f) else {
             worst = worse(worst, 2);
             continue;
         };
@@ -581,105 +514,16 @@ fn check_cmd(
             }
         }
         // SC, as it always was.
-        let mut sc_line = String::new();
-        let mut sc_kinds: Vec<String> = Vec::new();
-        let mut sc_first: Option<String> = None;
-        let mut sc_complete = true;
-        let mut traces = Vec::new();
-        let mut sc_json = None;
-        let mut sc_states = 0;
-        if model.sc() {
-            let t0 = Instant::now();
-            let ex = progress::explore(&prog, opts, &name);
-            let secs = t0.elapsed().as_secs_f64();
-            let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
-            let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
-            sc_complete = ex.complete && !bounded;
-            sc_first = bugs.first().map(|v| v.kind.name().to_uppercase());
-            sc_kinds = bugs.iter().map(|v| v.kind.name().to_lowercase()).collect();
-            sc_kinds.sort();
-            sc_kinds.dedup();
-            let verdict = match &sc_first {
-                Some(k) => k.clone(),
-                None if sc_complete => "OK".to_string(),
-                None => "INCOMPLETE".to_string(),
-            };
-            for v in &ex.violations {
-                let tok = kvet_explore::encode_token(&prog, &v.path);
-                let tr =
-                    kvet_explore::replay(&prog, &v.path).context("internal: replay of a found violation failed")?;
-                // the replay's message may say more (lockdep names the CPU
-                // that took the lock with interrupts on)
-                let mut v = v.clone();
-                if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
-                    v.message = tv.message.clone();
-                }
-                traces.push((v, tok, tr));
-            }
-            sc_states = ex.states;
-            if json {
-                let tj = traces
-                    .iter()
-                    .map(|(v, tok, tr)| {
-                        (v.clone(), tok.clone(), kvet_report::trace_rows(&prog, tr, &src, kvet_ir::PRELUDE))
-                    })
-                    .collect();
-                sc_json = Some(kvet_report::check_json(&name, &prog, &ex, &verdict, tj));
-            }
-            sc_line = format!(
-                "{name}: {verdict}  states {}  {:.3}s{}{}",
-                ex.states,
-                secs,
-                condition_summary(&prog, &ex),
-                stop_text(&ex)
-            );
-        }
+        let sc = if model.sc() {
+            sc_part(&prog, &src, &name, opts, json)?
+        } else {
+            ScPart { complete: true, ..ScPart::default() }
+        };
+        let ScPart { summary: sc_summary, kinds: sc_kinds, first: sc_first, complete: sc_complete, traces, .. } = &sc;
+        let sc_complete = *sc_complete;
         // The LKMM's findings beyond SC's kinds.
-        let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
-        let mut lk_cover = String::new();
-        let mut lk_line = String::new();
-        let mut lk_complete = true;
-        match &lk {
-            None => {}
-            Some(LkmmRun::Ran { result, seconds }) => {
-                weak = check_lkmm::weak_only(&result.findings, &sc_kinds);
-                let kinds = check_lkmm::kinds(&result.findings);
-                lk_complete = !result.toofar && !result.deadlocks_partial;
-                if result.deadlocks_partial && kinds.is_empty() {
-                    lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
-                }
-                lk_cover = match (kinds.is_empty(), weak.is_empty()) {
-                    (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
-                    (true, _) if lk_complete => "lkmm: ok".to_string(),
-                    (true, _) => {
-                        format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
-                    }
-                    (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
-                    (false, _) => {
-                        let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
-                        let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
-                        let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
-                        if !rest.is_empty() {
-                            s.push_str(&format!(
-                                ", {}",
-                                rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                            ));
-                        }
-                        s
-                    }
-                };
-                lk_line =
-                    format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(&prog, result));
-            }
-            Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
-            Some(LkmmRun::Stopped(why)) => {
-                lk_complete = false;
-                lk_cover = match lk_secs {
-                    Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
-                    _ => format!("lkmm: stopped: {why}"),
-                };
-            }
-        }
+        let LkmmPart { weak, cover: lk_cover, line: lk_line, complete: lk_complete } =
+            lkmm_part(lk.as_ref(), &prog, sc_kinds, model, lk_secs);
         if sc_first.is_some() || !weak.is_empty() {
             worst = worse(worst, 1);
         }
@@ -709,72 +553,31 @@ fn check_cmd(
                 src: src.clone(),
                 prog: prog.clone(),
                 verdict: verdict.clone(),
-                states: sc_states,
+                states: sc.states,
                 findings,
             });
         }
         if json {
-            let mut v = match sc_json {
-                Some(j) => serde_json::to_value(j)?,
-                None => serde_json::json!({ "file": name, "test": prog.name, "violations": [] }),
-            };
-            if let Some(vs) = v.get_mut("violations").and_then(|x| x.as_array_mut()) {
-                for x in vs.iter_mut() {
-                    x["model"] = "sc".into();
-                }
-                for w in &weak {
-                    vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(
-                        &prog,
-                        w,
-                        model.sc(),
-                        &src,
-                        kvet_ir::PRELUDE,
-                    ))?);
-                }
-            }
-            v["verdict"] = verdict.clone().into();
-            v["models"] = match model {
-                CheckModel::Sc => serde_json::json!(["sc"]),
-                CheckModel::Lkmm => serde_json::json!(["lkmm"]),
-                CheckModel::Both => serde_json::json!(["sc", "lkmm"]),
-            };
-            // Which models the absence of each kind covers.
-            let mut ok_for: Vec<&str> = Vec::new();
-            if model.sc() && sc_first.is_none() && sc_complete {
-                ok_for.push("sc");
-            }
-            if let Some(LkmmRun::Ran { result, .. }) = &lk {
-                if result.findings.is_empty() && lk_complete {
-                    ok_for.push("lkmm");
-                }
-            }
-            v["ok"] = serde_json::json!(ok_for);
-            if model.lkmm() {
-                v["lkmm"] = serde_json::json!(lk_cover.trim_start_matches("lkmm: "));
-            }
-            jsons.push(v);
+            let covers =
+                Covers { sc_ok: model.sc() && sc_first.is_none() && sc_complete, lk_complete, lk_cover: &lk_cover };
+            jsons.push(json_value(sc.json, &name, &prog, &src, &weak, &verdict, model, lk.as_ref(), &covers)?);
             continue;
         }
         match model {
-            CheckModel::Sc => outln!("{sc_line}"),
+            CheckModel::Sc => outln!("{name}: {verdict}  {sc_summary}"),
             CheckModel::Both => {
                 let sc_cover = match (sc_kinds.is_empty(), sc_complete) {
                     (true, true) => "sc: ok".to_string(),
                     (true, false) => "sc: incomplete".to_string(),
                     (false, _) => format!("sc: {}", sc_kinds.join(", ")),
                 };
-                // the SC line, its verdict word replaced when only the
-                // LKMM finds something (or only it is incomplete)
-                let line = match sc_line.split_once("  states ") {
-                    Some((_, rest)) => format!("{name}: {verdict}  states {rest}"),
-                    None => sc_line.clone(),
-                };
+                // the SC summary under the verdict of both models
                 let lk_more = if lk_line.is_empty() { String::new() } else { format!("  ({lk_line})") };
-                outln!("{line}  [{sc_cover}; {lk_cover}]{lk_more}");
+                outln!("{name}: {verdict}  {sc_summary}  [{sc_cover}; {lk_cover}]{lk_more}");
             }
             CheckModel::Lkmm => outln!("{name}: {verdict}  {lk_line}  [{lk_cover}]"),
         }
-        for (v, tok, tr) in &traces {
+        for (v, tok, tr) in traces {
             outln!("");
             outln!("{} in {}: {}", v.kind.name(), f.display(), v.message);
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
@@ -795,94 +598,199 @@ fn check_cmd(
     Ok(worst)
 }
 
-/// `  exists: Sometimes (1 of 4 outcomes)` for files with a final condition.
-fn condition_summary(p: &Program, ex: &Exploration) -> String {
-    let Some((q, c)) = &p.quant else { return String::new() };
-    let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
-    let n = ex.outcomes.len();
-    if !ex.complete {
-        // a partial search decides nothing: say what it saw
-        return format!("  condition undecided ({pos} of {n} outcomes seen so far satisfy it)");
-    }
-    let obs = if pos == 0 {
-        "Never"
-    } else if pos == n {
-        "Always"
-    } else {
-        "Sometimes"
-    };
-    let q = match q {
-        Quant::Exists => "exists",
-        Quant::NotExists => "~exists",
-        Quant::Forall => "forall",
-    };
-    format!("  {q}: {obs} ({pos} of {n} outcomes)")
+/// The SC side of one file's check.
+#[derive(Default)]
+struct ScPart {
+    /// `states N  T.TTTs` and the rest of the SC summary.
+    summary: String,
+    /// The kinds found, sorted, lower case.
+    kinds: Vec<String>,
+    /// The first finding's kind, upper case (the verdict word).
+    first: Option<String>,
+    /// Complete, and no path cut at a bound.
+    complete: bool,
+    /// Each finding with its replay token and replayed trace.
+    traces: Vec<(kvet_explore::Violation, String, kvet_explore::Trace)>,
+    /// The `--json` object, when asked for.
+    json: Option<kvet_report::CheckJson>,
+    /// States stored.
+    states: u64,
 }
 
-fn litmus_cmd(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
-    let mut worst = 0u8;
-    let mut out = Vec::new();
-    for f in files {
-        let Some((src, prog)) = load_or_report(f) else {
-            worst = worse(worst, 2);
-            continue;
-        };
-        let t0 = Instant::now();
-        let ex = kvet_explore::explore(&prog, opts);
-        let secs = t0.elapsed().as_secs_f64();
-        if !ex.complete {
-            // herd's block would state an Observation the search has not earned
-            eprintln!("kvet: {}: incomplete, no Observation{}", f.display(), stop_text(&ex));
-            worst = worse(worst, INCOMPLETE);
-            continue;
+/// Explore `prog` under SC and replay every finding.
+fn sc_part(prog: &Program, src: &str, name: &str, opts: &Options, json: bool) -> Result<ScPart> {
+    let t0 = Instant::now();
+    let ex = progress::explore(prog, opts, name);
+    let secs = t0.elapsed().as_secs_f64();
+    let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
+    let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);
+    let complete = ex.complete && !bounded;
+    let first = bugs.first().map(|v| v.kind.name().to_uppercase());
+    let mut kinds: Vec<String> = bugs.iter().map(|v| v.kind.name().to_lowercase()).collect();
+    kinds.sort();
+    kinds.dedup();
+    let verdict = match &first {
+        Some(k) => k.clone(),
+        None if complete => "OK".to_string(),
+        None => "INCOMPLETE".to_string(),
+    };
+    let mut traces = Vec::new();
+    for v in &ex.violations {
+        let tok = kvet_explore::encode_token(prog, &v.path);
+        let tr = kvet_explore::replay(prog, &v.path).context("internal: replay of a found violation failed")?;
+        // the replay's message may say more (lockdep names the CPU
+        // that took the lock with interrupts on)
+        let mut v = v.clone();
+        if let Some(tv) = tr.violation.as_ref().filter(|tv| tv.kind == v.kind) {
+            v.message = tv.message.clone();
         }
-        let outcomes: Vec<Vec<i64>> = ex.outcomes.keys().cloned().collect();
-        let mut counts = kvet_report::Counts::default();
-        if let Some((_, c)) = &prog.quant {
-            for (o, n) in &ex.outcomes {
-                if c.eval(o) {
-                    counts.pos += n;
-                } else {
-                    counts.neg += n;
+        traces.push((v, tok, tr));
+    }
+    let json = json.then(|| {
+        let tj = traces
+            .iter()
+            .map(|(v, tok, tr)| (v.clone(), tok.clone(), kvet_report::trace_rows(prog, tr, src, kvet_ir::PRELUDE)))
+            .collect();
+        kvet_report::check_json(name, prog, &ex, &verdict, tj)
+    });
+    Ok(ScPart {
+        summary: kvet_report::explore_summary(prog, &ex, secs),
+        kinds,
+        first,
+        complete,
+        traces,
+        json,
+        states: ex.states,
+    })
+}
+
+/// The LKMM side of one file's check, in words.
+struct LkmmPart<'a> {
+    /// The LKMM's findings of kinds SC did not find.
+    weak: Vec<&'a kvet_axiom::gen::check::Finding>,
+    /// `lkmm: ...` in the verdict line's bracket.
+    cover: String,
+    /// `executions N  T.TTTs ...`.
+    line: String,
+    /// The LKMM part covered everything it checks.
+    complete: bool,
+}
+
+/// What the LKMM run `lk` found beyond SC's `sc_kinds`, and how to say it.
+fn lkmm_part<'a>(
+    lk: Option<&'a check_lkmm::LkmmRun>,
+    prog: &Program,
+    sc_kinds: &[String],
+    model: check_lkmm::CheckModel,
+    lk_secs: Option<f64>,
+) -> LkmmPart<'a> {
+    use check_lkmm::LkmmRun;
+    let mut weak: Vec<&kvet_axiom::gen::check::Finding> = Vec::new();
+    let mut lk_cover = String::new();
+    let mut lk_line = String::new();
+    let mut lk_complete = true;
+    match lk {
+        None => {}
+        Some(LkmmRun::Ran { result, seconds }) => {
+            weak = check_lkmm::weak_only(&result.findings, sc_kinds);
+            let kinds = check_lkmm::kinds(&result.findings);
+            lk_complete = !result.toofar && !result.deadlocks_partial;
+            if result.deadlocks_partial && kinds.is_empty() {
+                lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
+            }
+            lk_cover = match (kinds.is_empty(), weak.is_empty()) {
+                (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
+                (true, _) if lk_complete => "lkmm: ok".to_string(),
+                (true, _) => {
+                    format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
                 }
-            }
-        }
-        let mut block = kvet_report::herd_block(&prog, &outcomes, counts, &[], secs);
-        if let Ok(file) = kvet_syntax::parse_with_prelude(kvet_ir::PRELUDE, &src) {
-            block.push_str(&kvet_report::hash_line(&kvet_syntax::herd_hash(&file, &src)));
-        }
-        if json {
-            out.push(serde_json::json!({ "file": f.display().to_string(), "output": block }));
-        } else {
-            outln!("{block}");
-        }
-        if let Some(expected) = expected_result(&src) {
-            let obs = if counts.pos == 0 {
-                "Never"
-            } else if counts.neg == 0 {
-                "Always"
-            } else {
-                "Sometimes"
+                (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
+                (false, _) => {
+                    let w = check_lkmm::kinds(&weak.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
+                    let rest: Vec<&String> = kinds.iter().filter(|k| !w.contains(k)).collect();
+                    let mut s = format!("lkmm: {} (weak memory only)", w.join(", "));
+                    if !rest.is_empty() {
+                        s.push_str(&format!(", {}", rest.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+                    }
+                    s
+                }
             };
-            if !expected.eq_ignore_ascii_case(obs) {
-                worst = worse(worst, 1);
-            }
+            lk_line = format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(prog, result));
+        }
+        Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
+        Some(LkmmRun::Stopped(why)) => {
+            lk_complete = false;
+            lk_cover = match lk_secs {
+                Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
+                _ => format!("lkmm: stopped: {why}"),
+            };
         }
     }
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    Ok(worst)
+    LkmmPart { weak, cover: lk_cover, line: lk_line, complete: lk_complete }
 }
 
-/// The `Result: Never|Sometimes|Always` comment of a litmus file.
-fn expected_result(src: &str) -> Option<String> {
-    let i = src.find("Result:")?;
-    src[i + 7..].split_whitespace().next().map(|s| s.to_string())
+/// Which models the absence of findings covers, for `--json`.
+struct Covers<'a> {
+    /// SC ran, found nothing, and was complete.
+    sc_ok: bool,
+    /// The LKMM part was complete.
+    lk_complete: bool,
+    /// The LKMM's bracket words.
+    lk_cover: &'a str,
+}
+
+/// One file's `--json` object (docs/json.md): the SC object with the
+/// LKMM's findings added and the per-model fields.
+#[allow(clippy::too_many_arguments)]
+fn json_value(
+    sc_json: Option<kvet_report::CheckJson>,
+    name: &str,
+    prog: &Program,
+    src: &str,
+    weak: &[&kvet_axiom::gen::check::Finding],
+    verdict: &str,
+    model: check_lkmm::CheckModel,
+    lk: Option<&check_lkmm::LkmmRun>,
+    covers: &Covers,
+) -> Result<serde_json::Value> {
+    use check_lkmm::{CheckModel, LkmmRun};
+    let mut v = match sc_json {
+        Some(j) => serde_json::to_value(j)?,
+        None => serde_json::json!({ "file": name, "test": prog.name, "violations": [] }),
+    };
+    if let Some(vs) = v.get_mut("violations").and_then(|x| x.as_array_mut()) {
+        for x in vs.iter_mut() {
+            x["model"] = "sc".into();
+        }
+        for w in weak {
+            vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE))?);
+        }
+    }
+    v["verdict"] = verdict.into();
+    v["models"] = match model {
+        CheckModel::Sc => serde_json::json!(["sc"]),
+        CheckModel::Lkmm => serde_json::json!(["lkmm"]),
+        CheckModel::Both => serde_json::json!(["sc", "lkmm"]),
+    };
+    // Which models the absence of each kind covers.
+    let mut ok_for: Vec<&str> = Vec::new();
+    if covers.sc_ok {
+        ok_for.push("sc");
+    }
+    if let Some(LkmmRun::Ran { result, .. }) = lk {
+        if result.findings.is_empty() && covers.lk_complete {
+            ok_for.push("lkmm");
+        }
+    }
+    v["ok"] = serde_json::json!(ok_for);
+    if model.lkmm() {
+        v["lkmm"] = serde_json::json!(covers.lk_cover.trim_start_matches("lkmm: "));
+    }
+    Ok(v)
 }
 
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
-    let (src, prog) = load(f)?;
+    let Input { src, prog, .. } = load(f)?;
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     out!("{}", kvet_report::render_trace_with(&prog, &tr, &src, kvet_ir::PRELUDE, targs.style()));

@@ -1,7 +1,10 @@
 //! Hand-checked SC verdicts for the classic shapes, with exact state
 //! counts (with and without partial-order reduction), and the kinds,
 //! traces and replay of deadlocks, lock misuse and assertion failures.
-//! One helper, `check(input, expected)`, compares a summary string.
+//! One helper, `check(input, expected)`, compares a summary string
+//! (`UPDATE_EXPECT=1` rewrites the expected strings).
+
+mod common;
 
 use kvet_explore::{explore, replay, Options, ViolationKind};
 
@@ -32,13 +35,7 @@ fn summary(src: &str) -> String {
     let verdict = match &prog.quant {
         Some((_, c)) => {
             let pos = full.outcomes.keys().filter(|o| c.eval(o)).count();
-            if pos == 0 {
-                "Never"
-            } else if pos == full.outcomes.len() {
-                "Always"
-            } else {
-                "Sometimes"
-            }
+            kvet_ir::Observation::of(pos as u64, (full.outcomes.len() - pos) as u64).as_str()
         }
         None => "-",
     };
@@ -49,8 +46,9 @@ fn summary(src: &str) -> String {
     s
 }
 
+#[track_caller]
 fn check(input: &str, expected: &str) {
-    assert_eq!(summary(input).trim(), expected.trim(), "\n--- input ---\n{input}");
+    common::expect(&summary(input), expected);
 }
 
 const SB: &str = "C SB\n{}\nP0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }\nP1(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }\nexists (0:r0=0 /\\ 1:r0=0)";

@@ -29,17 +29,22 @@ fn kvet(args: &[&str], cwd: &Path) -> (String, i32) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), o.status.code().unwrap_or(-1))
 }
 
-/// Times (`0.123s`) vary from run to run.
+/// Times (`0.123s`, also before a `)`) vary from run to run.
 fn normal(s: &str) -> String {
     s.lines()
         .map(|l| {
             l.split(' ')
                 .map(|t| {
-                    let d = t.strip_suffix('s').unwrap_or("");
+                    // a time may close a parenthesis: `(executions 2  0.000s)`
+                    let (w, close) = match t.strip_suffix(')') {
+                        Some(w) => (w, ")"),
+                        None => (t, ""),
+                    };
+                    let d = w.strip_suffix('s').unwrap_or("");
                     if !d.is_empty() && d.contains('.') && d.chars().all(|c| c.is_ascii_digit() || c == '.') {
-                        "T"
+                        format!("T{close}")
                     } else {
-                        t
+                        t.to_string()
                     }
                 })
                 .collect::<Vec<_>>()

@@ -13,19 +13,7 @@
 //! engine stopping at [`LKMM_SECONDS`]: a scenario too large for it yet.
 
 use kvet_explore::{explore, Options};
-use std::path::{Path, PathBuf};
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "kvet") {
-            out.push(p);
-        }
-    }
-}
+use std::path::PathBuf;
 
 /// The first-found bug kind, or "ok".
 fn verdict(src: &str) -> String {
@@ -109,9 +97,7 @@ fn sc_verdict(prog: &kvet_ir::Program) -> String {
 
 #[test]
 fn examples_give_their_expected_verdicts() {
-    let mut all = Vec::new();
-    files(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
-    all.sort();
+    let all = kvet::walk(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &["kvet"]).unwrap();
     assert!(!all.is_empty());
     let mut bad = Vec::new();
     for f in &all {

@@ -2,31 +2,12 @@
 //! asserts the exact set of findings (and, where it matters, the outcome
 //! or state count).
 
-use kvet_explore::{explore, Options};
+mod common;
+use common::kinds;
 
-/// The sorted kinds kvet finds, or "ok".
-fn kinds(body: &str) -> String {
-    let src = format!("C t\n{{}}\n{body}");
-    let prog = kvet_ir::compile(&src)
-        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
-    let ex = explore(&prog, &Options::default());
-    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
-    let mut k: Vec<String> = ex.violations.iter().map(|v| v.kind.name().to_string()).collect();
-    let mut kf: Vec<String> = full.violations.iter().map(|v| v.kind.name().to_string()).collect();
-    k.sort();
-    k.dedup();
-    kf.sort();
-    kf.dedup();
-    assert_eq!(k, kf, "reduction changed the findings");
-    if k.is_empty() {
-        "ok".into()
-    } else {
-        k.join(", ")
-    }
-}
-
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(kinds(body), expected, "\n{body}");
+    common::expect(&kinds(body), expected);
 }
 
 #[test]

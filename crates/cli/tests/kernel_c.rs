@@ -2,48 +2,12 @@
 //! that kvet used to reject or get wrong. Each scenario asserts the exact
 //! set of findings, reduced and unreduced.
 
-use kvet_explore::{explore, Options};
+mod common;
+use common::{complete_kinds, error, message};
 
-/// The sorted kinds kvet finds, or "ok".
-fn kinds(body: &str) -> String {
-    let src = format!("C t\n{{}}\n{body}");
-    let prog = kvet_ir::compile(&src)
-        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
-    let ex = explore(&prog, &Options::default());
-    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
-    let mut k: Vec<String> = ex.violations.iter().map(|v| v.kind.name().to_string()).collect();
-    let mut kf: Vec<String> = full.violations.iter().map(|v| v.kind.name().to_string()).collect();
-    k.sort();
-    k.dedup();
-    kf.sort();
-    kf.dedup();
-    assert_eq!(k, kf, "reduction changed the findings");
-    assert!(ex.complete && full.complete, "incomplete search");
-    if k.is_empty() {
-        "ok".into()
-    } else {
-        k.join(", ")
-    }
-}
-
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(kinds(body), expected, "\n{body}");
-}
-
-/// The message of the first finding.
-fn message(body: &str) -> String {
-    let src = format!("C t\n{{}}\n{body}");
-    let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{}\n{src}", e.message));
-    let ex = explore(&prog, &Options::default());
-    ex.violations.first().map(|v| v.message.clone()).unwrap_or_default()
-}
-
-fn error(body: &str) -> String {
-    let src = format!("C t\n{{}}\n{body}");
-    match kvet_ir::compile(&src) {
-        Ok(_) => panic!("accepted:\n{src}"),
-        Err(e) => format!("{} / {}", e.message, e.notes.join(" / ")),
-    }
+    common::expect(&complete_kinds(body), expected);
 }
 
 #[test]

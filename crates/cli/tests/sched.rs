@@ -3,49 +3,24 @@
 //! asserts the exact set of findings, with and without partial-order
 //! reduction, and where it matters the outcomes and state counts.
 
-use kvet_explore::{explore, Exploration, Options};
-
-struct Run {
-    kinds: String,
-    states: u64,
-    full_states: u64,
-    outcomes: usize,
-}
+mod common;
+use common::Run;
+use kvet_explore::{explore, Options};
 
 fn run(preempt: bool, body: &str) -> Run {
-    let src = format!("C t\n{}{{}}\n{body}", if preempt { "Preempt=yes\n" } else { "" });
-    let prog = kvet_ir::compile(&src)
-        .unwrap_or_else(|e| panic!("{} at {:?}\n{src}", e.message, kvet_syntax::line_col(&src, e.span.lo)));
-    let ex = explore(&prog, &Options::default());
-    let full = explore(&prog, &Options { reduce: false, ..Options::default() });
-    assert!(ex.complete && full.complete, "search incomplete\n{src}");
-    let names = |e: &Exploration| {
-        let mut k: Vec<String> = e.violations.iter().map(|v| v.kind.name().to_string()).collect();
-        k.sort();
-        k.dedup();
-        k
-    };
-    assert_eq!(names(&ex), names(&full), "reduction changed the findings\n{src}");
-    assert_eq!(
-        ex.outcomes.keys().collect::<Vec<_>>(),
-        full.outcomes.keys().collect::<Vec<_>>(),
-        "reduction changed the outcomes\n{src}"
-    );
-    let k = names(&ex);
-    Run {
-        kinds: if k.is_empty() { "ok".into() } else { k.join(", ") },
-        states: ex.states,
-        full_states: full.states,
-        outcomes: ex.outcomes.len(),
-    }
+    let r = common::run_with(if preempt { "Preempt=yes\n" } else { "" }, body);
+    assert!(r.complete, "search incomplete\n{body}");
+    r
 }
 
+#[track_caller]
 fn check(body: &str, expected: &str) {
-    assert_eq!(run(false, body).kinds, expected, "\n{body}");
+    common::expect(&run(false, body).kinds, expected);
 }
 
+#[track_caller]
 fn check_preempt(body: &str, expected: &str) {
-    assert_eq!(run(true, body).kinds, expected, "\n{body}");
+    common::expect(&run(true, body).kinds, expected);
 }
 
 #[test]

@@ -5,105 +5,11 @@
 
 use kvet_ir::*;
 
-fn opd(o: &Opd, f: &mut impl FnMut(Reg)) {
-    if let Opd::Reg(r) = o {
-        f(*r)
-    }
-}
-
 /// Calls `use_` for every register the instruction reads and returns the
-/// register it writes.
+/// register it writes (`kvet_ir`'s exhaustive def/use sets).
 fn uses_def(i: &Instr, use_: &mut impl FnMut(Reg)) -> Option<Reg> {
-    match i {
-        Instr::Mov(r, o) | Instr::Un(r, _, o) => {
-            opd(o, use_);
-            Some(*r)
-        }
-        Instr::Bin(r, _, a, b) => {
-            opd(a, use_);
-            opd(b, use_);
-            Some(*r)
-        }
-        Instr::Branch(c, ..) | Instr::Assert(c, ..) | Instr::Check(_, c) => {
-            opd(c, use_);
-            None
-        }
-        Instr::Load { dst, addr, .. } => {
-            opd(addr, use_);
-            Some(*dst)
-        }
-        Instr::Store { addr, val, .. } => {
-            opd(addr, use_);
-            opd(val, use_);
-            None
-        }
-        Instr::Rmw { dst, addr, a, b, .. } => {
-            opd(addr, use_);
-            opd(a, use_);
-            opd(b, use_);
-            *dst
-        }
-        Instr::Lock { addr, .. } | Instr::Unlock { addr, .. } => {
-            opd(addr, use_);
-            None
-        }
-        Instr::Trylock { dst, addr, .. } | Instr::IsLocked { dst, addr } => {
-            opd(addr, use_);
-            Some(*dst)
-        }
-        Instr::SrcuLock { dst, ss } => {
-            opd(ss, use_);
-            Some(*dst)
-        }
-        Instr::SrcuUnlock { ss, idx } => {
-            opd(ss, use_);
-            opd(idx, use_);
-            None
-        }
-        Instr::SyncSrcu { ss } => {
-            opd(ss, use_);
-            None
-        }
-        Instr::IrqSave { dst } | Instr::IrqsDisabled { dst } => Some(*dst),
-        Instr::IrqRestore { src } => {
-            opd(src, use_);
-            None
-        }
-        Instr::SmpCall { mask, info, .. } => {
-            opd(mask, use_);
-            opd(info, use_);
-            None
-        }
-        Instr::WakeUp { dst, task, mask } => {
-            opd(task, use_);
-            opd(mask, use_);
-            *dst
-        }
-        Instr::Alloc { dst, .. } => Some(*dst),
-        Instr::CacheAlloc { dst, cache, .. } => {
-            opd(cache, use_);
-            Some(*dst)
-        }
-        Instr::Free { addr }
-        | Instr::FreeRcu { addr }
-        | Instr::CallRcu { head: addr, .. }
-        | Instr::WaitCompletion { addr } => {
-            opd(addr, use_);
-            None
-        }
-        Instr::SeqBegin { dst, addr }
-        | Instr::ScheduleTimeout { dst, timeout: addr }
-        | Instr::WaitCompletionTimeout { dst, addr } => {
-            opd(addr, use_);
-            Some(*dst)
-        }
-        Instr::PreemptCount { dst } => Some(*dst),
-        Instr::KthreadCreate { dst, data, .. } => {
-            opd(data, use_);
-            Some(*dst)
-        }
-        _ => None,
-    }
+    i.for_each_use(use_);
+    i.def()
 }
 
 fn succs(pc: usize, i: &Instr, out: &mut Vec<usize>) {

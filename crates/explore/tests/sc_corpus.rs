@@ -19,16 +19,10 @@ struct Row {
 
 fn rows(tsv: &str) -> Vec<Row> {
     let text = std::fs::read_to_string(shared().join(tsv)).expect("oracle TSV");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() >= 8 && c[7] == "ok").then(|| Row {
-                file: c[0].to_string(),
-                verdict: c[1].to_string(),
-                states: c[4].parse().ok(),
-            })
-        })
+    kvet_syntax::herd_verdicts(&text)
+        .into_iter()
+        .filter(|f| f.decided())
+        .map(|f| Row { states: f.states.parse().ok(), file: f.file, verdict: f.verdict })
         .collect()
 }
 
@@ -62,13 +56,7 @@ fn sc_verdict_uncached(file: &str) -> Result<(String, u64), String> {
     let c = prog.quant.as_ref().map_or(kvet_ir::Cond::True, |(_, c)| c.clone());
     let pos = ex.outcomes.keys().filter(|o| c.eval(o)).count();
     let n = ex.outcomes.len();
-    let v = if pos == 0 || n == 0 {
-        "Never"
-    } else if pos == n {
-        "Always"
-    } else {
-        "Sometimes"
-    };
+    let v = kvet_ir::Observation::of(pos as u64, (n - pos) as u64);
     Ok((v.to_string(), n as u64))
 }
 

@@ -7,9 +7,11 @@
 
 mod cond;
 mod ctypes;
+mod defuse;
 mod eval;
 mod kernel;
 mod lower;
+mod observation;
 mod opt;
 mod prims;
 mod program;
@@ -20,6 +22,7 @@ mod types;
 
 pub use eval::{eval_bin, eval_un};
 pub use lower::{lower, MAX_INLINE_DEPTH};
+pub use observation::Observation;
 pub use program::*;
 pub use types::{LockTy, Ty};
 

@@ -8,8 +8,11 @@ use kvet_ir::Program;
 /// One finding: the violation, its replay token and its trace.
 #[derive(Clone, Debug)]
 pub struct Finding {
+    /// What was found.
     pub violation: Violation,
+    /// Its replay token.
     pub replay: String,
+    /// The replayed trace.
     pub trace: Trace,
 }
 
@@ -18,10 +21,14 @@ pub struct Finding {
 pub struct CheckedFile {
     /// The path as given on the command line.
     pub path: String,
+    /// Its source text.
     pub src: String,
+    /// The lowered program.
     pub prog: Program,
     /// `OK`, `DEADLOCK`, `INCOMPLETE`, ...
     pub verdict: String,
+    /// States of the SC search.
     pub states: u64,
+    /// The SC findings, with their traces.
     pub findings: Vec<Finding>,
 }

@@ -9,14 +9,24 @@
 //! from the source by `kvet_syntax::herd_hash`, since the IR no longer
 //! has the text, and printed by [`hash_line`] after [`herd_block`].
 
-use kvet_ir::{Cond, Observed, Program, Quant, Val};
+use kvet_axiom::gen::{thread, LitmusResult};
+use kvet_ir::{Cond, Observation, Observed, Program, Quant, Val};
 use std::fmt::Write;
 
 /// Executions that satisfy / do not satisfy the proposition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Executions satisfying the proposition.
     pub pos: u64,
+    /// Executions not satisfying it.
     pub neg: u64,
+}
+
+impl Counts {
+    /// herd7's Observation of these counts.
+    pub fn observation(self) -> Observation {
+        Observation::of(self.pos, self.neg)
+    }
 }
 
 fn loc_name(p: &Program, o: &Observed) -> String {
@@ -66,10 +76,10 @@ fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
 }
 
 /// How herd7 prints a value: integers, addresses by the location's name;
-/// a value herd's solver leaves unsolved (kvet's generator marks it with
-/// `i64::MIN + 0x5EED`) prints as `?`.
+/// a value herd's solver leaves unsolved (the generator's
+/// [`thread::SYM`] and [`thread::SYMX`]) prints as `?`.
 fn show(p: &Program, v: Val) -> String {
-    if v == i64::MIN + 0x5EED || v == i64::MIN + 0x5EEE {
+    if v == thread::SYM || v == thread::SYMX {
         "?".to_string()
     } else {
         p.show_val(v, true)
@@ -112,22 +122,36 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     for f in flags {
         let _ = writeln!(o, "Flag {f}");
     }
-    let qword = match q {
-        Quant::Exists => "exists",
-        Quant::NotExists => "~exists",
-        Quant::Forall => "forall",
-    };
-    let _ = writeln!(o, "Condition {qword} ({})", cond_text(p, &cond, true));
-    let obs = if counts.pos == 0 {
-        "Never"
-    } else if counts.neg == 0 {
-        "Always"
-    } else {
-        "Sometimes"
-    };
+    let _ = writeln!(o, "Condition {q} ({})", cond_text(p, &cond, true));
+    let obs = counts.observation();
     let _ = writeln!(o, "Observation {} {obs} {} {}", p.name, counts.pos, counts.neg);
     let _ = writeln!(o, "Time {} {seconds:.2}", p.name);
     o
+}
+
+/// herd7's block for a result of the axiomatic engine: with `Loop`
+/// before `Ok`/`No` when a path ran past the unrolling bound (herd's
+/// "too far" marker, top_herd.ml).
+pub fn axiomatic_block(p: &Program, r: &LitmusResult, seconds: f64) -> String {
+    let counts = Counts { pos: r.pos, neg: r.neg };
+    let block = herd_block(p, &r.outcomes, counts, &r.flags, seconds);
+    if r.toofar {
+        block.replacen("\nOk\n", "\nLoop Ok\n", 1).replacen("\nNo\n", "\nLoop No\n", 1)
+    } else {
+        block
+    }
+}
+
+/// kvet's lines after herd's block: one `Deadlock TEST ...` per lock
+/// deadlock the model allows (herd's lock.cat drops those executions
+/// silently), and one saying the deadlock search stopped at the time
+/// limit.
+pub fn deadlock_lines(p: &Program, r: &LitmusResult) -> Vec<String> {
+    let mut lines: Vec<String> = r.deadlocks.iter().map(|d| format!("Deadlock {} {d}", p.name)).collect();
+    if r.deadlocks_partial {
+        lines.push(format!("Deadlock {} search stopped at the time limit: more deadlocks may exist", p.name));
+    }
+    lines
 }
 
 /// The line that ends herd7's block, after the Time line: `Hash=<hex>`,

@@ -4,25 +4,41 @@ use kvet_explore::{Exploration, StopReason, Violation};
 use kvet_ir::Program;
 use serde::Serialize;
 
+/// One SC finding in `--json` (docs/json.md).
 #[derive(Serialize, Debug)]
 pub struct ViolationJson {
+    /// The finding's kind (`deadlock`, `data race`, ...).
     pub kind: String,
+    /// The CPU it happened on.
     pub cpu: u32,
+    /// Its message.
     pub message: String,
+    /// Its replay token.
     pub replay: String,
+    /// The trace's rows.
     pub trace: Vec<crate::trace::RowJson>,
 }
 
+/// One file's SC check in `--json` (docs/json.md).
 #[derive(Serialize, Debug)]
 pub struct CheckJson {
+    /// The file as given.
     pub file: String,
+    /// The test's name.
     pub test: String,
+    /// The verdict word (`OK`, `DEADLOCK`, `INCOMPLETE`, ...).
     pub verdict: String,
+    /// States stored.
     pub states: u64,
+    /// Transitions taken.
     pub transitions: u64,
+    /// The search covered every state.
     pub complete: bool,
+    /// The bound that stopped the search, if one did.
     pub stopped: Option<String>,
+    /// The final outcomes, as herd7 prints the observed values.
     pub outcomes: Vec<Vec<String>>,
+    /// The findings.
     pub violations: Vec<ViolationJson>,
 }
 

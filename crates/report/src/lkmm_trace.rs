@@ -200,13 +200,19 @@ pub fn render_lkmm_trace(p: &Program, f: &Finding, src: &str, prelude: &str) -> 
 /// The `--json` form of one LKMM finding (`model` is `lkmm`).
 #[derive(serde::Serialize, Debug)]
 pub struct LkmmFindingJson {
+    /// The finding's kind.
     pub kind: String,
+    /// `lkmm`.
     pub model: &'static str,
     /// Found only under the LKMM (SC did not find this kind).
     pub weak_memory_only: bool,
+    /// The CPU it happened on.
     pub cpu: u32,
+    /// Its message.
     pub message: String,
+    /// The execution as a po+rf-consistent order of rows.
     pub trace: Vec<crate::trace::RowJson>,
+    /// The reads that take a stale value (what SC could not do).
     pub weak_steps: Vec<String>,
 }
 

@@ -22,7 +22,9 @@ use std::fmt::Write;
 /// One printable row: which CPU, the text, and the source line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowText {
+    /// The CPU column.
     pub cpu: u32,
+    /// The step's text.
     pub text: String,
     /// `12`, or `prelude:40` for code in the prelude.
     pub line: String,
@@ -41,6 +43,7 @@ pub enum TraceLevel {
 /// How to lay a trace out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceStyle {
+    /// Scenario level or every step.
     pub level: TraceLevel,
     /// The width to fit (a terminal's); `None`: columns of at most 64
     /// characters of text. Text longer than its column wraps between
@@ -51,11 +54,13 @@ pub struct TraceStyle {
 /// One row of a trace at a chosen level, with what the HTML report needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LevelRow {
+    /// The CPU column.
     pub cpu: u32,
     /// The statement (or call) without the value suffix.
     pub base: String,
     /// ` -> 1`, `  ...waits`, `  <-- here`: what happened.
     pub suffix: String,
+    /// `12`, or `prelude:40`.
     pub line: String,
     /// Byte offset of the statement in its text (the scenario, or the
     /// prelude when `line` starts with `prelude:`).
@@ -72,6 +77,14 @@ pub struct LevelRow {
 }
 
 impl LevelRow {
+    /// The row of trace row `i` alone, on `cpu`: its text
+    /// (statement, suffix, line, offset) and whether it is an inner step
+    /// of a call shown above it.
+    fn step(i: usize, cpu: u32, (base, suffix, line, offset): (String, String, String, u32), inner: bool) -> LevelRow {
+        LevelRow { cpu, base, suffix, line, offset, inner, collapsed: false, last: i, covers: vec![i] }
+    }
+
+    /// The row as printed: the statement and what happened.
     pub fn text(&self) -> String {
         format!("{}{}", self.base, self.suffix)
     }
@@ -174,62 +187,12 @@ struct Group {
 /// The rows of a trace at `level`.
 pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: TraceLevel) -> Vec<LevelRow> {
     let full = full_rows(p, tr, src, prelude);
-    let mut rows: Vec<LevelRow> = Vec::new();
     if level == TraceLevel::Full {
-        for (i, f) in full.into_iter().enumerate() {
-            let Some((base, suffix, line, offset)) = f else { continue };
-            let r = &tr.rows[i];
-            // One primitive that lowers to several steps (spin_lock_irqsave:
-            // save the flags, then take the lock) prints once.
-            if let Some(last) = rows.last() {
-                if last.cpu == r.thread
-                    && last.line == line
-                    && last.base == base
-                    && last.suffix.is_empty()
-                    && suffix.is_empty()
-                    && r.detail == Detail::None
-                {
-                    continue;
-                }
-            }
-            rows.push(LevelRow {
-                cpu: r.thread,
-                base,
-                suffix,
-                line,
-                offset,
-                inner: false,
-                collapsed: false,
-                last: i,
-                covers: vec![i],
-            });
-        }
-        return rows;
+        return full_level_rows(tr, full);
     }
-    // group each CPU's rows by the prelude call they are inside
+    let mut rows: Vec<LevelRow> = Vec::new();
     let n = tr.rows.len();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of = vec![usize::MAX; n];
-    let mut open: Vec<Option<usize>> = vec![None; p.threads.len()];
-    for (i, r) in tr.rows.iter().enumerate() {
-        let body = &p.threads[r.thread as usize].body;
-        let call = if matches!(r.detail, Detail::Fire(_)) { NO_CALL } else { body.scenario_call(r.pc) };
-        let cpu = r.thread as usize;
-        if call == NO_CALL {
-            open[cpu] = None;
-            continue;
-        }
-        let g = match open[cpu] {
-            Some(g) if groups[g].call == call && r.pc > groups[g].first_pc => g,
-            _ => {
-                groups.push(Group { cpu: r.thread, call, first_pc: r.pc, rows: Vec::new() });
-                groups.len() - 1
-            }
-        };
-        groups[g].rows.push(i);
-        group_of[i] = g;
-        open[cpu] = Some(g);
-    }
+    let (groups, group_of) = call_groups(p, tr);
     // rows that are no event at the scenario's level: a local's lifetime
     // starting, a CPU's stores to its own stack objects (initialising
     // them), a scope ending (unless the finding is about scopes), a
@@ -281,20 +244,7 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
                 continue;
             }
             let Some((base, suffix, line, offset)) = full[i].clone() else { continue };
-            push_merged(
-                &mut rows,
-                LevelRow {
-                    cpu: r.thread,
-                    base,
-                    suffix,
-                    line,
-                    offset,
-                    inner: false,
-                    collapsed: false,
-                    last: i,
-                    covers: vec![i],
-                },
-            );
+            push_merged(&mut rows, LevelRow::step(i, r.thread, (base, suffix, line, offset), false));
             continue;
         }
         let grp = &groups[g];
@@ -315,24 +265,65 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
         }
         if show_inner[i] {
             if let Some((base, suffix, line, offset)) = full[i].clone() {
-                push_merged(
-                    &mut rows,
-                    LevelRow {
-                        cpu: r.thread,
-                        base,
-                        suffix,
-                        line,
-                        offset,
-                        inner: true,
-                        collapsed: false,
-                        last: i,
-                        covers: vec![i],
-                    },
-                );
+                push_merged(&mut rows, LevelRow::step(i, r.thread, (base, suffix, line, offset), true));
             }
         }
     }
     rows
+}
+
+/// Every step of a trace as a row (`--trace full`), a primitive that
+/// lowers to several steps printed once.
+fn full_level_rows(tr: &Trace, full: Vec<Option<(String, String, String, u32)>>) -> Vec<LevelRow> {
+    let mut rows: Vec<LevelRow> = Vec::new();
+    for (i, f) in full.into_iter().enumerate() {
+        let Some((base, suffix, line, offset)) = f else { continue };
+        let r = &tr.rows[i];
+        // One primitive that lowers to several steps (spin_lock_irqsave:
+        // save the flags, then take the lock) prints once.
+        if let Some(last) = rows.last() {
+            if last.cpu == r.thread
+                && last.line == line
+                && last.base == base
+                && last.suffix.is_empty()
+                && suffix.is_empty()
+                && r.detail == Detail::None
+            {
+                continue;
+            }
+        }
+        rows.push(LevelRow::step(i, r.thread, (base, suffix, line, offset), false));
+    }
+    rows
+}
+
+/// Each CPU's consecutive rows grouped by the prelude call they are
+/// inside, and each row's group (`usize::MAX` for none).
+fn call_groups(p: &Program, tr: &Trace) -> (Vec<Group>, Vec<usize>) {
+    let n = tr.rows.len();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of = vec![usize::MAX; n];
+    let mut open: Vec<Option<usize>> = vec![None; p.threads.len()];
+    for (i, r) in tr.rows.iter().enumerate() {
+        let body = &p.threads[r.thread as usize].body;
+        let call = if matches!(r.detail, Detail::Fire(_)) { NO_CALL } else { body.scenario_call(r.pc) };
+        let cpu = r.thread as usize;
+        if call == NO_CALL {
+            open[cpu] = None;
+            continue;
+        }
+        let g = match open[cpu] {
+            Some(g) if groups[g].call == call && r.pc > groups[g].first_pc => g,
+            _ => {
+                groups.push(Group { cpu: r.thread, call, first_pc: r.pc, rows: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        groups[g].rows.push(i);
+        group_of[i] = g;
+        open[cpu] = Some(g);
+    }
+    (groups, group_of)
 }
 
 /// Push a row, folding it into the previous one when it is the same
@@ -447,10 +438,14 @@ pub fn verdict_line(tr: &Trace) -> Option<String> {
     tr.violation.as_ref().map(|v| format!("{}: {}", v.kind.name().to_uppercase(), v.message))
 }
 
+/// One trace row in `--json`.
 #[derive(serde::Serialize, Debug)]
 pub struct RowJson {
+    /// The CPU column.
     pub cpu: u32,
+    /// The step's text.
     pub text: String,
+    /// `12`, or `prelude:40`.
     pub line: String,
 }
 

@@ -29,6 +29,7 @@ pub struct File {
     pub items: Vec<Item>,
     /// The final clauses after the last process.
     pub fin: Final,
+    /// Where it is in the source.
     pub span: Span,
 }
 
@@ -40,12 +41,15 @@ pub struct InitEntry {
     pub thread: Option<u32>,
     /// The declared type, if one is written.
     pub ty: Option<Type>,
+    /// Its name.
     pub name: String,
     /// The initial value; `None` means zero.
     pub value: Option<Expr>,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A top-level item of the file.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// A litmus process `P<n>(params) { body }`.
@@ -65,31 +69,45 @@ pub enum Item {
     Handler(Handler),
 }
 
+/// A litmus process `P<n>(params) { body }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Proc {
     /// The n of `P<n>`.
     pub index: u32,
+    /// Its parameters.
     pub params: Vec<Param>,
+    /// Its body.
     pub body: Block,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A parameter of a process or function.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param {
+    /// Its type.
     pub ty: Type,
+    /// Its name.
     pub name: String,
     /// The base type is written `volatile` (`volatile int *x`): kvet
     /// drops qualifiers from types, herd7's test hash keeps this one.
     pub volatile: bool,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A function definition (a helper, a handler, a task).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FuncDef {
+    /// Its name.
     pub name: String,
+    /// The return type.
     pub ret: Type,
+    /// Its parameters.
     pub params: Vec<Param>,
+    /// Its body.
     pub body: Block,
+    /// Where it is in the source.
     pub span: Span,
     /// sparse's lock-context annotations on the definition
     /// (`__acquires(l)`, `__releases(l)`, `__must_hold(l)`).
@@ -99,12 +117,16 @@ pub struct FuncDef {
 /// A sparse lock-context annotation (include/linux/compiler_types.h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockAnnot {
+    /// `__acquires(l)`: the function takes `l`.
     Acquires,
+    /// `__releases(l)`: the function releases `l`.
     Releases,
+    /// `__must_hold(l)`: `l` is held at entry and exit.
     MustHold,
 }
 
 impl LockAnnot {
+    /// The annotation as written in the source.
     pub fn name(self) -> &'static str {
         match self {
             LockAnnot::Acquires => "__acquires",
@@ -114,6 +136,7 @@ impl LockAnnot {
     }
 }
 
+/// What a declared handler is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HandlerKind {
     /// A hard interrupt handler (`IRQ(...)`).
@@ -128,45 +151,64 @@ pub enum HandlerKind {
 /// The `cpu` of a `TASK()` that is not pinned.
 pub const FREE_CPU: u32 = u32::MAX;
 
+/// An interrupt handler or a task, declared with `IRQ()`, `SOFTIRQ()` or `TASK()`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Handler {
+    /// Hard interrupt, softirq or task.
     pub kind: HandlerKind,
     /// The CPU the handler may fire on.
     pub cpu: u32,
     /// How many times it may fire (default 1).
     pub times: u32,
+    /// The function it runs.
     pub func: FuncDef,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A `struct` or `union` definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StructDef {
+    /// Its tag.
     pub name: String,
+    /// A `union` rather than a `struct`.
     pub is_union: bool,
+    /// The fields, in order.
     pub fields: Vec<Field>,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A field of a struct or union.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
+    /// Its type.
     pub ty: Type,
+    /// Its name.
     pub name: String,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// An `enum` definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumDef {
     /// Empty for an anonymous enum.
     pub name: String,
     /// Each constant with its explicit value, if given.
     pub variants: Vec<(String, Option<Expr>, Span)>,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A `typedef`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Typedef {
+    /// Its name.
     pub name: String,
+    /// Its type.
     pub ty: Type,
+    /// Where it is in the source.
     pub span: Span,
 }
 
@@ -175,14 +217,21 @@ pub struct Typedef {
 /// one space; kernel types keep their name: `Base("spinlock_t")`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
+    /// `void`.
     Void,
+    /// A base type (`int`, `unsigned long`, `spinlock_t`).
     Base(String),
     /// A name introduced by `typedef`.
     Named(String),
+    /// `struct name`.
     Struct(String),
+    /// `union name`.
     Union(String),
+    /// `enum name`.
     Enum(String),
+    /// A pointer.
     Ptr(Box<Type>),
+    /// An array, with its length if written.
     Array(Box<Type>, Option<Box<Expr>>),
     /// A function type `ret (params)`; a function pointer is `Ptr(Func)`.
     Func(Box<Type>, Vec<Type>),
@@ -190,76 +239,113 @@ pub enum Type {
     TypeOf(Box<Expr>),
 }
 
+/// A variable declaration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarDecl {
+    /// Its type.
     pub ty: Type,
+    /// Its name.
     pub name: String,
+    /// The initializer, if any.
     pub init: Option<Expr>,
     /// `static`, `const` and similar qualifiers are accepted and dropped.
     pub span: Span,
 }
 
+/// A `{ ... }` block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
+    /// The statements, in order.
     pub stmts: Vec<Stmt>,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// A statement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
+    /// What statement it is.
     pub kind: StmtKind,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// The statements of C that kvet reads.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
+    /// `;`
     Empty,
+    /// An expression statement.
     Expr(Expr),
     /// One declaration statement may declare several variables.
     Decl(Vec<VarDecl>),
+    /// A nested block.
     Block(Block),
+    /// `if (c) a else b`.
     If(Expr, Box<Stmt>, Option<Box<Stmt>>),
+    /// `while (c) body`.
     While(Expr, Box<Stmt>),
+    /// `do body while (c);`
     DoWhile(Box<Stmt>, Expr),
     /// `for (init; cond; step) body`; the init may be a declaration.
     For(Option<Box<Stmt>>, Option<Expr>, Option<Expr>, Box<Stmt>),
+    /// `break;`
     Break,
+    /// `continue;`
     Continue,
+    /// `return e;`
     Return(Option<Expr>),
+    /// `goto label;`
     Goto(String),
+    /// `label: stmt`.
     Label(String, Box<Stmt>),
     /// `switch (e) body`; `case`/`default` appear as statements in the body.
     Switch(Expr, Box<Stmt>),
+    /// `case e:`
     Case(Expr),
+    /// `default:`
     Default,
 }
 
+/// An expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
+    /// What expression it is.
     pub kind: ExprKind,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// The expressions of C that kvet reads.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
+    /// An integer literal.
     Int(i64),
     /// A string literal (only meaningful as an argument, e.g. to WARN).
     Str(String),
+    /// A name.
     Ident(String),
+    /// A unary operation.
     Unary(UnOp, Box<Expr>),
+    /// A binary operation.
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `a = b` (op `None`) or `a op= b`.
     Assign(Option<BinOp>, Box<Expr>, Box<Expr>),
     /// `c ? a : b`
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A call `f(args)`.
     Call(Box<Expr>, Vec<Expr>),
     /// `a.b`
     Member(Box<Expr>, String),
     /// `a->b`
     Arrow(Box<Expr>, String),
+    /// `a[i]`
     Index(Box<Expr>, Box<Expr>),
+    /// `(T)e`
     Cast(Type, Box<Expr>),
+    /// `sizeof(T)`
     SizeofType(Type),
+    /// `sizeof e`
     SizeofExpr(Box<Expr>),
     /// `a, b`
     Comma(Box<Expr>, Box<Expr>),
@@ -273,14 +359,19 @@ pub enum ExprKind {
     StmtExpr(Box<Block>),
 }
 
+/// A designator of a brace initializer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Designator {
+    /// `.field =`
     Field(String),
+    /// `[i] =`
     Index(Expr),
 }
 
+/// A unary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnOp {
+    /// `-e`
     Neg,
     /// `!`
     Not,
@@ -292,33 +383,54 @@ pub enum UnOp {
     AddrOf,
     /// `+e`
     Plus,
+    /// `++e`
     PreInc,
+    /// `--e`
     PreDec,
+    /// `e++`
     PostInc,
+    /// `e--`
     PostDec,
 }
 
+/// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Rem,
+    /// `<<`
     Shl,
+    /// `>>`
     Shr,
+    /// `&`
     BitAnd,
+    /// `|`
     BitOr,
+    /// `^`
     BitXor,
     /// `&&` (short-circuit)
     And,
     /// `||` (short-circuit)
     Or,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -331,30 +443,45 @@ pub struct Final {
     pub filter: Option<Cond>,
     /// `exists`, `~exists` or `forall` with its condition.
     pub quant: Option<(Quant, Cond)>,
+    /// Where it is in the source.
     pub span: Span,
 }
 
+/// The quantifier of the final condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quant {
+    /// `exists`: some outcome satisfies the condition.
     Exists,
+    /// `~exists`: none does.
     NotExists,
+    /// `forall`: all do.
     Forall,
 }
 
 /// herd's condition language: `/\`, `\/`, `~`, `=>`, atoms.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
+    /// `true`
     True,
+    /// `false`
     False,
+    /// `~c`
     Not(Box<Cond>),
+    /// `a /\ b`
     And(Box<Cond>, Box<Cond>),
+    /// `a \/ b`
     Or(Box<Cond>, Box<Cond>),
+    /// `a => b`
     Implies(Box<Cond>, Box<Cond>),
     /// `loc = value` or `loc != value`.
     Atom {
+        /// The location.
         loc: Loc,
+        /// `!=` rather than `=`.
         negated: bool,
+        /// The value compared with.
         value: CondValue,
+        /// Where it is in the source.
         span: Span,
     },
 }
@@ -363,29 +490,53 @@ pub enum Cond {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Loc {
     /// `0:r1`
-    Reg { thread: u32, name: String, span: Span },
+    Reg {
+        /// The process.
+        thread: u32,
+        /// The register.
+        name: String,
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `x`, or `x[2]` / `x.f` written as a path
-    Global { path: LocPath, span: Span },
+    Global {
+        /// The global and its steps.
+        path: LocPath,
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `*x`: the variable pointed to by x's value (herd: same as `x` for a
     /// parameter-style name).
-    Deref { inner: Box<Loc>, span: Span },
+    Deref {
+        /// The location dereferenced.
+        inner: Box<Loc>,
+        /// Where it is in the source.
+        span: Span,
+    },
 }
 
 /// A global name with optional `[i]` indices and `.field` steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocPath {
+    /// The global variable.
     pub base: String,
+    /// The `[i]` and `.field` steps after it, in order.
     pub steps: Vec<PathStep>,
 }
 
+/// One step of a [`LocPath`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum PathStep {
+    /// `[i]`
     Index(i64),
+    /// `.field`
     Field(String),
 }
 
+/// The right-hand side of a condition atom.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CondValue {
+    /// An integer.
     Int(i64),
     /// A symbolic address: `0:r1=x` means r1 holds &x.
     Addr(LocPath),

@@ -4,6 +4,8 @@
 //!
 //! Parsing never panics: every failure is an [`Error`] with a [`Span`].
 
+#![warn(missing_docs)]
+
 mod ast;
 mod error;
 mod expand;
@@ -12,9 +14,11 @@ mod lexer;
 mod md5;
 mod parser;
 mod span;
+mod verdicts;
 
 pub use ast::*;
 pub use error::Error;
 pub use herd_hash::herd_hash;
 pub use parser::{parse, parse_with_prelude, MAX_CPUS};
-pub use span::{line_col, Span, PRELUDE_BASE};
+pub use span::{line_byte_col, line_col, Span, PRELUDE_BASE};
+pub use verdicts::{herd_verdicts, HerdRow};

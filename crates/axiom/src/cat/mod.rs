@@ -24,7 +24,6 @@ use ast::{Included, Ins};
 use intern::{Interner, Sym};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -68,8 +67,6 @@ pub struct CatError {
     pub col: u32,
     /// Message.
     pub msg: String,
-    /// Text of the file, when available (for underlining).
-    pub text: Option<Arc<str>>,
 }
 
 impl CatError {
@@ -81,7 +78,6 @@ impl CatError {
             line: 0,
             col: 0,
             msg: "unresolved include".into(),
-            text: None,
         }
     }
 
@@ -90,11 +86,13 @@ impl CatError {
         let before = &file.text[..lo];
         let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
         let col = (lo - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-        CatError { kind, file: file.name.clone(), span: lo..hi.max(lo), line, col, msg, text: Some(file.text.clone()) }
+        CatError { kind, file: file.name.clone(), span: lo..hi.max(lo), line, col, msg }
     }
 
-    fn io(file: &str, msg: String) -> CatError {
-        CatError { kind: ErrorKind::Io, file: file.to_string(), span: 0..0, line: 0, col: 0, msg, text: None }
+    /// A file that could not be found or read (reported by the caller's
+    /// loader, or by the model for a missing include).
+    pub fn io(file: &str, msg: String) -> CatError {
+        CatError { kind: ErrorKind::Io, file: file.to_string(), span: 0..0, line: 0, col: 0, msg }
     }
 }
 
@@ -108,11 +106,9 @@ pub struct SourceFile {
 }
 
 /// Options controlling how a model is loaded and run (herd's `-bell`,
-/// `-variant`, `-I`, `-skipcheck`).
+/// `-variant`, `-skipcheck`; herd's `-I` is the loader's search path).
 #[derive(Clone, Debug, Default)]
 pub struct CatOptions {
-    /// Directories searched by `include` (after the model's own directory).
-    pub include_dirs: Vec<PathBuf>,
     /// Bell file run before the model (name resolved like an include).
     pub bell: Option<String>,
     /// Active variants (`if "variant" ...`).
@@ -155,13 +151,15 @@ pub struct CatModel {
 
 const MAX_INCLUDE_DEPTH: usize = 32;
 
-struct Loader<'a> {
+/// The files of a model being parsed, its includes resolved through the
+/// caller's loader.
+struct Includes<'a> {
     files: Vec<SourceFile>,
     int: Interner,
-    resolve: &'a dyn Fn(&str) -> Option<(String, String)>,
+    resolve: Loader<'a>,
 }
 
-impl Loader<'_> {
+impl Includes<'_> {
     fn parse_text(&mut self, name: &str, text: String, depth: usize) -> Result<Vec<Ins>, CatError> {
         let file = SourceFile { name: name.to_string(), text: Arc::from(text) };
         self.files.push(file);
@@ -264,72 +262,43 @@ pub fn annotation_set_name(tag: &str) -> String {
     }
 }
 
-fn dir_resolver(dirs: Vec<PathBuf>) -> impl Fn(&str) -> Option<(String, String)> {
-    move |name: &str| {
-        let p = Path::new(name);
-        if p.is_absolute() {
-            return std::fs::read_to_string(p).ok().map(|t| (name.to_string(), t));
-        }
-        for d in &dirs {
-            let cand = d.join(name);
-            if let Ok(t) = std::fs::read_to_string(&cand) {
-                return Some((cand.display().to_string(), t));
-            }
-        }
-        None
-    }
+/// herd's configuration file (`linux-kernel.cfg`): the `model`, `bell`
+/// and `variant` lines kvet honours (herd/herd.ml's `-conf`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cfg {
+    /// The model file (`model linux-kernel.cat`).
+    pub model: String,
+    /// The bell file (`bell linux-kernel.bell`).
+    pub bell: Option<String>,
+    /// The variants (`variant lkmmv2`).
+    pub variants: Vec<String>,
 }
 
-impl CatModel {
-    /// Load a model file, searching includes in the model's directory then
-    /// in `include_dirs` (herd's `-I`).  `stdlib.cat` must be found there.
-    pub fn load(path: &Path, include_dirs: &[PathBuf]) -> Result<CatModel, CatError> {
-        let opts = CatOptions { include_dirs: include_dirs.to_vec(), ..Default::default() };
-        Self::load_with(path, &opts)
-    }
-
-    /// Load a model file with options.
-    pub fn load_with(path: &Path, opts: &CatOptions) -> Result<CatModel, CatError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CatError::io(&path.display().to_string(), format!("cannot read {}: {e}", path.display())))?;
-        let mut dirs = Vec::new();
-        if let Some(d) = path.parent() {
-            dirs.push(if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
-        }
-        dirs.extend(opts.include_dirs.iter().cloned());
-        let res = dir_resolver(dirs);
-        Self::build(&path.display().to_string(), text, &res, opts)
-    }
-
-    /// Load a herd configuration file (`linux-kernel.cfg`): its `model`,
-    /// `bell` and `variant` lines are honoured.
-    pub fn load_cfg(cfg: &Path, include_dirs: &[PathBuf]) -> Result<CatModel, CatError> {
-        let text = std::fs::read_to_string(cfg)
-            .map_err(|e| CatError::io(&cfg.display().to_string(), format!("cannot read {}: {e}", cfg.display())))?;
-        let mut opts = CatOptions { include_dirs: include_dirs.to_vec(), ..Default::default() };
-        let mut model = None;
+impl Cfg {
+    /// Read a configuration file's text (`name` for the error).
+    pub fn parse(name: &str, text: &str) -> Result<Cfg, CatError> {
+        let (mut model, mut bell, mut variants) = (None, None, Vec::new());
         for line in text.lines() {
             let mut w = line.split_whitespace();
             match (w.next(), w.next()) {
                 (Some("model"), Some(m)) => model = Some(m.to_string()),
-                (Some("bell"), Some(b)) => opts.bell = Some(b.to_string()),
-                (Some("variant"), Some(v)) => opts.variants.extend(v.split(',').map(str::to_string)),
+                (Some("bell"), Some(b)) => bell = Some(b.to_string()),
+                (Some("variant"), Some(v)) => variants.extend(v.split(',').map(str::to_string)),
                 _ => {}
             }
         }
-        let model = model.ok_or_else(|| CatError::io(&cfg.display().to_string(), "no 'model' line".into()))?;
-        let dir = cfg.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        opts.include_dirs.insert(0, dir.clone());
-        let mp = Path::new(&model);
-        let path = if mp.is_absolute() { mp.to_path_buf() } else { dir.join(mp) };
-        let path = if path.exists() {
-            path
-        } else {
-            opts.include_dirs.iter().map(|d| d.join(mp)).find(|p| p.exists()).unwrap_or(path)
-        };
-        Self::load_with(&path, &opts)
+        let model = model.ok_or_else(|| CatError::io(name, "no 'model' line".into()))?;
+        Ok(Cfg { model, bell, variants })
     }
+}
 
+/// Where a model's files come from: the interpreter does no I/O. Given
+/// a file name as the model writes it (`stdlib.cat`, the bell, an
+/// `include`), a loader gives the name to report it under (its path) and
+/// its text, or `None` when there is no such file.
+pub type Loader<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
+impl CatModel {
     /// Build a model from an in-memory source; `resolver` maps include names
     /// (and `stdlib.cat`, and the bell name) to file contents.
     pub fn from_source(
@@ -340,7 +309,7 @@ impl CatModel {
         Self::from_source_with(name, text, resolver, &CatOptions::default())
     }
 
-    /// [`CatModel::from_source`] with options (`include_dirs` is ignored).
+    /// [`CatModel::from_source`] with options.
     pub fn from_source_with(
         name: &str,
         text: &str,
@@ -348,16 +317,14 @@ impl CatModel {
         opts: &CatOptions,
     ) -> Result<CatModel, CatError> {
         let res = |n: &str| resolver(n).map(|t| (n.to_string(), t));
-        Self::build(name, text.to_string(), &res, opts)
+        Self::with_loader(name, text.to_string(), &res, opts)
     }
 
-    fn build(
-        name: &str,
-        text: String,
-        resolve: &dyn Fn(&str) -> Option<(String, String)>,
-        opts: &CatOptions,
-    ) -> Result<CatModel, CatError> {
-        let mut ld = Loader { files: Vec::new(), int: Interner::default(), resolve };
+    /// Build a model from its text (`name` for messages), reading
+    /// `stdlib.cat`, the bell and the includes through `loader` (whose
+    /// names are used in messages).
+    pub fn with_loader(name: &str, text: String, loader: Loader, opts: &CatOptions) -> Result<CatModel, CatError> {
+        let mut ld = Includes { files: Vec::new(), int: Interner::default(), resolve: loader };
         let mut prelude = Vec::new();
         if !opts.no_stdlib {
             prelude.extend(ld.load("stdlib.cat", 1)?);

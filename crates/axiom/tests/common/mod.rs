@@ -1,8 +1,8 @@
 //! Shared helpers for the integration tests (hand-built executions).
 #![allow(dead_code)]
 
-use kvet_axiom::{CatModel, Execution, Model, Tag, Verdict};
-use std::path::PathBuf;
+use kvet_axiom::{CatError, CatModel, CatOptions, Cfg, Execution, Model, Tag, Verdict};
+use std::path::{Path, PathBuf};
 
 pub fn lkmm_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/lkmm"))
@@ -13,11 +13,36 @@ pub fn libdir() -> PathBuf {
 }
 
 pub fn lkmm() -> CatModel {
-    CatModel::load_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[libdir()]).expect("load LKMM")
+    read_cfg(&lkmm_dir().join("linux-kernel.cfg"), &[libdir()]).expect("load LKMM")
 }
 
 pub fn sc_kernel() -> CatModel {
-    CatModel::load_cfg(&lkmm_dir().join("sc-kernel.cfg"), &[libdir()]).expect("load sc-kernel")
+    read_cfg(&lkmm_dir().join("sc-kernel.cfg"), &[libdir()]).expect("load sc-kernel")
+}
+
+/// A cat file, its includes searched in its directory then in `dirs`
+/// (the engine does no I/O: the tests read the files, as the CLI does).
+pub fn read_cat(path: &Path, dirs: &[PathBuf], opts: &CatOptions) -> Result<CatModel, CatError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CatError::io(&name, format!("cannot read {name}: {e}")))?;
+    let mut search = vec![path.parent().map_or(PathBuf::from("."), Path::to_path_buf)];
+    search.extend(dirs.iter().cloned());
+    let loader = move |n: &str| {
+        search
+            .iter()
+            .map(|d| d.join(n))
+            .find_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+    };
+    CatModel::with_loader(&name, text, &loader, opts)
+}
+
+/// A herd configuration file, its model in its directory.
+pub fn read_cfg(cfg: &Path, dirs: &[PathBuf]) -> Result<CatModel, CatError> {
+    let name = cfg.display().to_string();
+    let text = std::fs::read_to_string(cfg).map_err(|e| CatError::io(&name, format!("cannot read {name}: {e}")))?;
+    let conf = Cfg::parse(&name, &text)?;
+    let opts = CatOptions { bell: conf.bell, variants: conf.variants, ..Default::default() };
+    read_cat(&cfg.with_file_name(&conf.model), dirs, &opts)
 }
 
 pub fn verdicts(m: &dyn Model, ex: &Execution) -> Vec<Verdict> {
