@@ -80,6 +80,7 @@ macro_rules! operands {
             | Instr::TaskStart
             | Instr::PreemptDisable
             | Instr::PreemptEnable
+            | Instr::Yield
             | Instr::PreemptCount { .. } => {}
         }
     };
@@ -137,7 +138,8 @@ impl Instr {
             | Instr::WaitCompletion { .. }
             | Instr::TaskStart
             | Instr::PreemptDisable
-            | Instr::PreemptEnable => None,
+            | Instr::PreemptEnable
+            | Instr::Yield => None,
         }
     }
 
