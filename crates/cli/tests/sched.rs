@@ -206,14 +206,14 @@ fn scheduler_examples_state_counts() {
     let cases = [
         ("kthread-lost-wakeup.kvet", 98, 98),
         ("kthread-lost-wakeup-fixed.kvet", 118, 118),
-        ("kthread-stop-exited.kvet", 95, 97),
-        ("kthread-stop-exited-fixed.kvet", 107, 109),
+        ("kthread-stop-exited.kvet", 90, 97),
+        ("kthread-stop-exited-fixed.kvet", 99, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
         ("timer-del-sync-deadlock.kvet", 931, 931),
         ("timer-del-sync-deadlock-fixed.kvet", 761, 761),
-        ("work-freed-while-queued.kvet", 275, 287),
-        ("work-freed-while-queued-fixed.kvet", 1378, 1387),
+        ("work-freed-while-queued.kvet", 252, 287),
+        ("work-freed-while-queued-fixed.kvet", 1174, 1387),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {

@@ -5,6 +5,7 @@
 //!
 //! The engine does no I/O: results are plain data for the report layer.
 
+pub mod frontier;
 mod kernel;
 mod liveness;
 mod lockdep;
@@ -163,4 +164,16 @@ pub struct Exploration {
     pub stopped: Option<StopReason>,
     /// When stopped at a bound: the states stored but not yet expanded.
     pub frontier: u64,
+    /// The most bytes the search held at once (as its memory bound
+    /// counts them), and the part of it that grows with the stored
+    /// states (visited set, parent table).
+    pub peak_bytes: u64,
+    pub stored_bytes: u64,
+    /// Bytes per state in the frontier at its largest (encoded state,
+    /// id and offset); before any level is done, those of one unencoded
+    /// state vector.
+    pub frontier_state_bytes: u64,
+    /// The most bytes the encoded states of the frontier took at once (a
+    /// BFS level, or the DFS stack), without ids and offsets.
+    pub frontier_peak_bytes: u64,
 }

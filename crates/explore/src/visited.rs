@@ -44,6 +44,32 @@ impl Default for FpTable {
 }
 
 impl FpTable {
+    /// Is the fingerprint there?
+    #[inline]
+    pub fn contains(&self, fp: u128) -> bool {
+        let k = if fp == 0 { 1 } else { fp };
+        let mask = self.slots.len() - 1;
+        let mut i = (k as usize) & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return false;
+            }
+            if s == k {
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Empty the table, keeping its slots.
+    pub fn clear(&mut self) {
+        if self.len > 0 {
+            self.slots.iter_mut().for_each(|x| *x = 0);
+            self.len = 0;
+        }
+    }
+
     fn grow(&mut self) {
         let n = self.slots.len() * 2;
         let old = std::mem::replace(&mut self.slots, vec![0; n]);
