@@ -9,7 +9,8 @@
 //! per frontier state, states per second, peak memory and CPU seconds.
 //! Timing is measured here, never asserted in tests. `KVET_BENCH_SCALED=1`
 //! runs only the scaled scenarios; `KVET_BENCH_MAX_MIB` bounds each run's
-//! memory (default 4096).
+//! memory (default 4096). Seed 004 runs without and with symmetry
+//! reduction (its CPUs are interchangeable; `+sym` marks where it applied).
 
 use kvet_explore::{explore, Options};
 use std::path::{Path, PathBuf};
@@ -107,15 +108,16 @@ fn peak_mib() -> f64 {
 }
 
 /// One scaled run, in this (child) process: prints its line.
-fn scaled_child(which: &str, fixed: bool, n: usize) {
+fn scaled_child(which: &str, fixed: bool, n: usize, symmetry: bool) {
     let src = if which == "seed002" { seed002(n, fixed) } else { seed004(n, fixed) };
     let p = compile(&src);
     let mib: u64 = std::env::var("KVET_BENCH_MAX_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(4096);
     let opts = Options {
         max_states: 500_000_000,
-        max_seconds: Some(600.0),
+        max_seconds: Some(300.0),
         max_memory: mib << 20,
         stop_at_first: !fixed,
+        symmetry,
         ..Options::default()
     };
     let c0 = cpu_seconds();
@@ -126,8 +128,9 @@ fn scaled_child(which: &str, fixed: bool, n: usize) {
     let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
     let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
     println!(
-        "{which} {} N={n:<2} states {:>11}  B/state {:>5.1}  B/frontier-state {:>4}  states/s {:>10.0}  peak {:>7.1} MiB  cpu {:>8.3}s  wall {secs:>8.3}s  {}{stop}",
+        "{which} {}{} N={n:<2} states {:>11}  B/state {:>5.1}  B/frontier-state {:>4}  states/s {:>10.0}  peak {:>7.1} MiB  cpu {:>8.3}s  wall {secs:>8.3}s  {}{stop}",
         if fixed { "fixed" } else { "buggy" },
+        if ex.symmetric { "+sym" } else { "" },
         ex.states,
         ex.stored_bytes as f64 / ex.states.max(1) as f64,
         ex.frontier_state_bytes,
@@ -139,10 +142,10 @@ fn scaled_child(which: &str, fixed: bool, n: usize) {
 }
 
 /// Run one scaled scenario in a child process (this bench binary again).
-fn scaled(which: &str, fixed: bool, n: usize) {
+fn scaled(which: &str, fixed: bool, n: usize, symmetry: bool) {
     let me = std::env::current_exe().expect("the bench binary");
     let out = std::process::Command::new(me)
-        .env("KVET_BENCH_ONE", format!("{which} {} {n}", if fixed { "fixed" } else { "buggy" }))
+        .env("KVET_BENCH_ONE", format!("{which} {} {n} {}", if fixed { "fixed" } else { "buggy" }, symmetry as u8))
         .output();
     match out {
         Ok(o) => print!("{}", String::from_utf8_lossy(&o.stdout)),
@@ -153,7 +156,7 @@ fn scaled(which: &str, fixed: bool, n: usize) {
 fn main() {
     if let Ok(one) = std::env::var("KVET_BENCH_ONE") {
         let w: Vec<&str> = one.split_whitespace().collect();
-        scaled_child(w[0], w[1] == "fixed", w[2].parse().unwrap_or(1));
+        scaled_child(w[0], w[1] == "fixed", w[2].parse().unwrap_or(1), w.get(3) == Some(&"1"));
         return;
     }
     if std::env::var("KVET_BENCH_SCALED").is_err() {
@@ -161,13 +164,16 @@ fn main() {
     }
     for fixed in [false, true] {
         for n in 1..=5 {
-            scaled("seed002", fixed, n);
+            scaled("seed002", fixed, n, false);
         }
     }
     println!();
-    for fixed in [false, true] {
-        for n in 1..=8 {
-            scaled("seed004", fixed, n);
+    // seed 004's CPUs are interchangeable: without and with symmetry
+    for symmetry in [false, true] {
+        for fixed in [false, true] {
+            for n in 1..=8 {
+                scaled("seed004", fixed, n, symmetry);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 //! programs of interchangeable CPUs with interrupt handlers, locks and
 //! on-stack objects, the reduced search (BFS and DFS) finds exactly the
 //! kinds of finding and the final outcomes of the unreduced one, and
-//! each of its traces replays.
+//! each of its traces replays; so does the search with symmetry.
 
 use arbitrary::Unstructured;
 use kvet_explore::{explore, Exploration, Options, SearchOrder};
@@ -38,6 +38,29 @@ fn same_findings(prog: &kvet_ir::Program, src: &str) {
         for v in &red.violations {
             assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?}\n{src}", v.kind);
         }
+    }
+}
+
+/// Symmetry (where the CPUs are interchangeable) keeps the findings and
+/// outcomes too, and its traces replay to their findings.
+fn same_with_symmetry(prog: &kvet_ir::Program, src: &str) {
+    let bound = Options { max_states: 20_000, max_memory: 256 << 20, ..Options::default() };
+    let plain = explore(prog, &bound);
+    let sym = explore(prog, &Options { symmetry: true, ..bound });
+    if !plain.complete {
+        return;
+    }
+    assert!(sym.complete, "the symmetric search stopped\n{src}");
+    assert_eq!(kinds(&sym), kinds(&plain), "symmetry changed the findings\n{src}");
+    assert_eq!(
+        sym.outcomes.keys().collect::<Vec<_>>(),
+        plain.outcomes.keys().collect::<Vec<_>>(),
+        "symmetry changed the outcomes\n{src}"
+    );
+    for v in &sym.violations {
+        // a real schedule: every move of it is possible (replay may stop
+        // earlier, at a warning the path passes)
+        assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?}\n{src}", v.kind);
     }
 }
 
@@ -106,5 +129,6 @@ proptest! {
         let src = interchangeable(n, &body, &handler);
         let Ok(prog) = kvet_ir::compile(&src) else { return Ok(()) };
         same_findings(&prog, &src);
+        same_with_symmetry(&prog, &src);
     }
 }

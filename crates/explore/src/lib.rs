@@ -15,6 +15,7 @@ mod por;
 mod sched;
 mod search;
 mod state;
+mod symmetry;
 mod trace;
 mod visited;
 
@@ -45,6 +46,12 @@ pub struct Options {
     /// Partial-order reduction (static ample sets). Preserves final
     /// outcomes, deadlocks and every thread's checks; changes state counts.
     pub reduce: bool,
+    /// Symmetry reduction over interchangeable CPUs (symmetry.rs): the
+    /// visited set keeps one state per orbit. Applied only where the
+    /// program's CPUs run the same code and the state names them nowhere
+    /// else; preserves the kinds of finding and the outcomes, changes
+    /// state counts; traces stay real.
+    pub symmetry: bool,
 }
 
 impl Default for Options {
@@ -56,6 +63,7 @@ impl Default for Options {
             max_memory: 8 << 30,
             stop_at_first: false,
             reduce: true,
+            symmetry: false,
         }
     }
 }
@@ -176,4 +184,6 @@ pub struct Exploration {
     /// The most bytes the encoded states of the frontier took at once (a
     /// BFS level, or the DFS stack), without ids and offsets.
     pub frontier_peak_bytes: u64,
+    /// Symmetry reduction was applied.
+    pub symmetric: bool,
 }

@@ -59,6 +59,9 @@ struct Ctx<'m, 'p, 'o> {
     amp_moves: Vec<u32>,
     amp_states: Vec<i64>,
     amp_fps: Vec<u128>,
+    /// Symmetry over interchangeable CPUs (symmetry.rs), when asked for
+    /// and the program has it.
+    sym: Option<crate::symmetry::Symmetry>,
 }
 
 /// How far a search has come, for a progress display (the engine does no
@@ -272,7 +275,7 @@ impl Ctx<'_, '_, '_> {
                 sink.warnings.clear();
                 return false; // the full expansion reports it
             }
-            let fp = fingerprint(scratch);
+            let fp = self.fp(scratch);
             if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
                 return false; // cycle proviso
             }
@@ -319,7 +322,7 @@ impl Ctx<'_, '_, '_> {
             self.report(v, id, Some(mv));
             return if self.stop_now() { Succ::Stop } else { Succ::Seen(progress) };
         }
-        let fp = fingerprint(scratch);
+        let fp = self.fp(scratch);
         if !self.visited.insert(fp) {
             return Succ::Seen(progress);
         }
@@ -359,6 +362,16 @@ impl Ctx<'_, '_, '_> {
         if b > self.res.frontier_peak_bytes && !f.is_empty() {
             self.res.frontier_peak_bytes = b;
             self.res.frontier_state_bytes = b / f.len() as u64 + 12;
+        }
+    }
+
+    /// The fingerprint the visited set keeps for `s`: its own, or under
+    /// symmetry its orbit's canonical member's.
+    #[inline]
+    fn fp(&mut self, s: &[i64]) -> u128 {
+        match self.sym.as_mut() {
+            Some(sym) => sym.fingerprint(s),
+            None => fingerprint(s),
         }
     }
 
@@ -407,7 +420,9 @@ fn explore_inner<'a>(
         amp_moves: Vec::new(),
         amp_states: Vec::new(),
         amp_fps: Vec::new(),
+        sym: if opts.symmetry { crate::symmetry::Symmetry::new(prog, &m.layout) } else { None },
     };
+    cx.res.symmetric = cx.sym.is_some();
     let mut first = NoTrace::default();
     let init = m.initial(&mut first);
     // warnings of the local code before every thread's first step
@@ -422,7 +437,8 @@ fn explore_inner<'a>(
             return cx.res;
         }
     };
-    cx.visited.insert(fingerprint(&init));
+    let fp = cx.fp(&init);
+    cx.visited.insert(fp);
     cx.res.states = 1;
     // the initial state, the scratch copy and the state being expanded
     cx.fixed_bytes = init.len() * 8 * 3 + cx.por.as_ref().map_or(0, Por::bytes);
