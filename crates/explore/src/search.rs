@@ -256,11 +256,19 @@ impl Ctx<'_, '_, '_> {
     /// Try the reduced expansion: the moves of the ample CPU, each
     /// successor without a finding, and (the cycle proviso) none of them
     /// on an earlier level than the next (BFS: seen before this level's
-    /// expansion began; DFS: seen at all). True if it was taken (then the
-    /// state needs no other successor).
+    /// expansion began; DFS: seen at all). None if it was not taken;
+    /// if it was (the state needs no other successor), whether the
+    /// search must stop at a bound.
     #[allow(clippy::too_many_arguments)]
-    fn try_ample(&mut self, s: &[i64], id: u32, scratch: &mut [i64], sink: &mut NoTrace, out: &mut Frontier) -> bool {
-        let Some(t) = self.ample(s) else { return false };
+    fn try_ample(
+        &mut self,
+        s: &[i64],
+        id: u32,
+        scratch: &mut [i64],
+        sink: &mut NoTrace,
+        out: &mut Frontier,
+    ) -> Option<bool> {
+        let t = self.ample(s)?;
         let n = self.m.layout.nthreads;
         let len = s.len();
         self.amp_moves.clear();
@@ -273,11 +281,11 @@ impl Ctx<'_, '_, '_> {
             let r = self.m.apply(scratch, self.amp_moves[k], sink);
             if r.is_err() || !sink.warnings.is_empty() {
                 sink.warnings.clear();
-                return false; // the full expansion reports it
+                return None; // the full expansion reports it
             }
             let fp = self.fp(scratch);
             if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
-                return false; // cycle proviso
+                return None; // cycle proviso
             }
             self.amp_states.extend_from_slice(scratch);
             self.amp_fps.push(fp);
@@ -295,8 +303,11 @@ impl Ctx<'_, '_, '_> {
             self.via.push(self.amp_moves[k] as u16);
             self.res.states += 1;
             out.push(&self.amp_states[k * len..(k + 1) * len], nid);
+            if self.out_of_budget(out.bytes()) {
+                return Some(true);
+            }
         }
-        true
+        Some(false)
     }
 
     /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
@@ -476,8 +487,8 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
             // on a stop, the states of this level not yet expanded and
             // the next level are the frontier left
             let left = (cur.len() - k - 1) as u64;
-            if cx.try_ample(&s, id, &mut scratch, &mut sink, &mut next) {
-                if cx.out_of_budget(next.bytes()) {
+            if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut next) {
+                if stop {
                     cx.res.frontier = left + next.len() as u64;
                     return;
                 }
@@ -522,8 +533,8 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
         if !cx.classify(&s, id) {
             continue;
         }
-        if cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack) {
-            if cx.out_of_budget(stack.bytes()) {
+        if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack) {
+            if stop {
                 cx.res.frontier = stack.len() as u64;
                 return;
             }
