@@ -128,11 +128,12 @@ fn scaled_child(which: &str, fixed: bool, n: usize, symmetry: bool) {
     let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
     let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
     println!(
-        "{which} {}{} N={n:<2} states {:>11}  B/state {:>5.1}  B/frontier-state {:>4}  states/s {:>10.0}  peak {:>7.1} MiB  cpu {:>8.3}s  wall {secs:>8.3}s  {}{stop}",
+        "{which} {}{} N={n:<2} states {:>11}  B/state {:>5.1}  B/vector {:>4}  B/frontier-state {:>4}  states/s {:>10.0}  peak {:>7.1} MiB  cpu {:>8.3}s  wall {secs:>8.3}s  {}{stop}",
         if fixed { "fixed" } else { "buggy" },
         if ex.symmetric { "+sym" } else { "" },
         ex.states,
         ex.stored_bytes as f64 / ex.states.max(1) as f64,
+        ex.state_bytes,
         ex.frontier_state_bytes,
         ex.states as f64 / secs.max(1e-9),
         peak_mib(),

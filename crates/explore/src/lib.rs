@@ -184,6 +184,8 @@ pub struct Exploration {
     /// The most bytes the encoded states of the frontier took at once (a
     /// BFS level, or the DFS stack), without ids and offsets.
     pub frontier_peak_bytes: u64,
+    /// Bytes of one state vector, unencoded.
+    pub state_bytes: u64,
     /// Symmetry reduction was applied.
     pub symmetric: bool,
 }

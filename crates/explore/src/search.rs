@@ -14,15 +14,6 @@ use kvet_ir::{Program, Val};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// What happened to one successor: stored as new, already seen (or a
-/// finding), or the search must stop. The flag says whether the move
-/// changed the state.
-enum Succ {
-    Stored(bool),
-    Seen(bool),
-    Stop,
-}
-
 struct Ctx<'m, 'p, 'o> {
     m: &'m Machine<'p>,
     por: Option<Por>,
@@ -310,45 +301,67 @@ impl Ctx<'_, '_, '_> {
         Some(false)
     }
 
-    /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
-    /// it finds, and store the successor in `out` if it is new.
-    #[allow(clippy::too_many_arguments)]
-    fn successor(
-        &mut self,
-        s: &[i64],
-        id: u32,
-        mv: u32,
-        scratch: &mut [i64],
-        sink: &mut NoTrace,
-        out: &mut Frontier,
-    ) -> Succ {
-        scratch.copy_from_slice(s);
-        self.res.transitions += 1;
-        let r = self.m.apply(scratch, mv, sink);
-        let progress = r.is_err() || scratch[..] != s[..];
-        for w in sink.warnings.drain(..) {
-            self.report(w, id, Some(mv));
+    /// Expand state `s` (id `id`) fully: apply every move (in reverse
+    /// order under DFS, so that the first is explored first), report
+    /// what each finds, then store the new successors in `out`. The
+    /// successors are all computed before any is looked up, so that the
+    /// visited-table slots of all of them are prefetched while the others
+    /// are computed. None if the search must stop; else whether some
+    /// move changed the state.
+    fn expand(&mut self, s: &[i64], id: u32, sink: &mut NoTrace, out: &mut Frontier, reverse: bool) -> Option<bool> {
+        let len = s.len();
+        let mut states = std::mem::take(&mut self.amp_states);
+        states.clear();
+        self.amp_fps.clear();
+        self.amp_moves.clear();
+        let mut progress = false;
+        let mut stop = false;
+        let nm = self.moves.len();
+        for i in 0..nm {
+            let mv = self.moves[if reverse { nm - 1 - i } else { i }];
+            states.extend_from_slice(s);
+            let k = self.amp_fps.len();
+            let sc = &mut states[k * len..(k + 1) * len];
+            self.res.transitions += 1;
+            let r = self.m.apply(sc, mv, sink);
+            progress |= r.is_err() || sc[..] != s[..];
+            for w in sink.warnings.drain(..) {
+                self.report(w, id, Some(mv));
+            }
+            if let Err(v) = r {
+                self.report(v, id, Some(mv));
+                states.truncate(k * len);
+                if self.stop_now() {
+                    stop = true;
+                    break;
+                }
+                continue;
+            }
+            let fp = self.fp(&states[k * len..(k + 1) * len]);
+            self.visited.prefetch(fp);
+            self.amp_fps.push(fp);
+            self.amp_moves.push(mv);
         }
-        if let Err(v) = r {
-            self.report(v, id, Some(mv));
-            return if self.stop_now() { Succ::Stop } else { Succ::Seen(progress) };
+        for k in 0..self.amp_fps.len() {
+            let fp = self.amp_fps[k];
+            if !self.visited.insert(fp) {
+                continue;
+            }
+            if self.bfs {
+                self.next_level.insert(fp);
+            }
+            let nid = self.parent.len() as u32;
+            self.parent.push(id);
+            self.via.push(self.amp_moves[k] as u16);
+            self.res.states += 1;
+            out.push(&states[k * len..(k + 1) * len], nid);
+            if self.out_of_budget(out.bytes()) {
+                stop = true;
+                break;
+            }
         }
-        let fp = self.fp(scratch);
-        if !self.visited.insert(fp) {
-            return Succ::Seen(progress);
-        }
-        if self.bfs {
-            self.next_level.insert(fp);
-        }
-        let nid = self.parent.len() as u32;
-        self.parent.push(id);
-        self.via.push(mv as u16);
-        self.res.states += 1;
-        out.push(scratch, nid);
-        if self.out_of_budget(out.bytes()) {
-            return Succ::Stop;
-        }
-        Succ::Stored(progress)
+        self.amp_states = states;
+        (!stop).then_some(progress)
     }
 
     /// Every move of this state led back to it: the CPUs that can move
@@ -454,6 +467,7 @@ fn explore_inner<'a>(
     // the initial state, the scratch copy and the state being expanded
     cx.fixed_bytes = init.len() * 8 * 3 + cx.por.as_ref().map_or(0, Por::bytes);
     cx.res.frontier_state_bytes = init.len() as u64 * 8 + 12;
+    cx.res.state_bytes = init.len() as u64 * 8;
     if cx.over_memory(0) {
         cx.res.complete = false;
         cx.res.frontier = 1;
@@ -494,17 +508,10 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
                 }
                 continue;
             }
-            let mut progress = false;
-            for mi in 0..cx.moves.len() {
-                let mv = cx.moves[mi];
-                match cx.successor(&s, id, mv, &mut scratch, &mut sink, &mut next) {
-                    Succ::Stop => {
-                        cx.res.frontier = left + next.len() as u64;
-                        return;
-                    }
-                    Succ::Stored(p) | Succ::Seen(p) => progress |= p,
-                }
-            }
+            let Some(progress) = cx.expand(&s, id, &mut sink, &mut next, false) else {
+                cx.res.frontier = left + next.len() as u64;
+                return;
+            };
             if !progress {
                 cx.livelock(&s, id);
             }
@@ -541,17 +548,10 @@ fn dfs(cx: &mut Ctx, init: Vec<i64>) {
             continue;
         }
         // push in reverse so the first move is explored first
-        let mut progress = false;
-        for mi in (0..cx.moves.len()).rev() {
-            let mv = cx.moves[mi];
-            match cx.successor(&s, id, mv, &mut scratch, &mut sink, &mut stack) {
-                Succ::Stop => {
-                    cx.res.frontier = stack.len() as u64;
-                    return;
-                }
-                Succ::Stored(p) | Succ::Seen(p) => progress |= p,
-            }
-        }
+        let Some(progress) = cx.expand(&s, id, &mut sink, &mut stack, true) else {
+            cx.res.frontier = stack.len() as u64;
+            return;
+        };
         if !progress {
             cx.livelock(&s, id);
         }

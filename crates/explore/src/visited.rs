@@ -62,6 +62,23 @@ impl FpTable {
         }
     }
 
+    /// Start loading the slot where `fp` would be probed first into the
+    /// cache (a hint: the lookup that follows misses less).
+    #[inline]
+    pub fn prefetch(&self, fp: u128) {
+        let k = if fp == 0 { 1 } else { fp };
+        let i = (k as usize) & (self.slots.len() - 1);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `i` is within the table, and a prefetch has no
+        // architectural effect (it never faults).
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch(self.slots.as_ptr().add(i) as *const i8, _MM_HINT_T0);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
+    }
+
     /// Empty the table, keeping its slots.
     pub fn clear(&mut self) {
         if self.len > 0 {
