@@ -2,9 +2,15 @@
 //! for each BUGGY seed, the time to its first counterexample and the
 //! trace length; for each FIXED seed, the time for full verification and
 //! its state count; and two scaled scenarios: seed 002 with N waiters on
-//! a page lock (N = 1..4) and seed 004 with N CPUs, each with a writeback
-//! interrupt (N = 1..8). Prints a table; timing is measured here, never
-//! asserted in tests.
+//! a page lock (N = 1..5) and seed 004 with N CPUs, each with a writeback
+//! interrupt (N = 1..8). Each scaled run is a child process of its own
+//! (the bench re-executes itself), so that its peak memory (VmHWM) and
+//! CPU seconds are its own: it prints states, bytes per stored state and
+//! per frontier state, states per second, peak memory and CPU seconds.
+//! Timing is measured here, never asserted in tests. `KVET_BENCH_SCALED=1`
+//! runs only the scaled scenarios; `KVET_BENCH_MAX_MIB` bounds each run's
+//! memory (default 4096). Seed 004 runs without and with symmetry
+//! reduction (its CPUs are interchangeable; `+sym` marks where it applied).
 
 use kvet_explore::{explore, Options};
 use std::path::{Path, PathBuf};
@@ -80,7 +86,100 @@ IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lo
     s
 }
 
+/// CPU seconds (user + system) of this process, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // the fields after the command name (which may hold spaces)
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based), 12 and 13 here
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident memory of this process in MiB (VmHWM).
+fn peak_mib() -> f64 {
+    let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    st.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map_or(0.0, |k| k / 1024.0)
+}
+
+/// One scaled run, in this (child) process: prints its line.
+fn scaled_child(which: &str, fixed: bool, n: usize, symmetry: bool) {
+    let src = if which == "seed002" { seed002(n, fixed) } else { seed004(n, fixed) };
+    let p = compile(&src);
+    let mib: u64 = std::env::var("KVET_BENCH_MAX_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(4096);
+    let opts = Options {
+        max_states: 500_000_000,
+        max_seconds: Some(300.0),
+        max_memory: mib << 20,
+        stop_at_first: !fixed,
+        symmetry,
+        ..Options::default()
+    };
+    let c0 = cpu_seconds();
+    let t0 = Instant::now();
+    let ex = explore(&p, &opts);
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - c0;
+    let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
+    let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
+    println!(
+        "{which} {}{} N={n:<2} states {:>11}  B/state {:>5.1}  B/vector {:>4}  B/frontier-state {:>4}  states/s {:>10.0}  peak {:>7.1} MiB  cpu {:>8.3}s  wall {secs:>8.3}s  {}{stop}",
+        if fixed { "fixed" } else { "buggy" },
+        if ex.symmetric { "+sym" } else { "" },
+        ex.states,
+        ex.stored_bytes as f64 / ex.states.max(1) as f64,
+        ex.state_bytes,
+        ex.frontier_state_bytes,
+        ex.states as f64 / secs.max(1e-9),
+        peak_mib(),
+        cpu,
+        kinds.join(", ")
+    );
+}
+
+/// Run one scaled scenario in a child process (this bench binary again).
+fn scaled(which: &str, fixed: bool, n: usize, symmetry: bool) {
+    let me = std::env::current_exe().expect("the bench binary");
+    let out = std::process::Command::new(me)
+        .env("KVET_BENCH_ONE", format!("{which} {} {n} {}", if fixed { "fixed" } else { "buggy" }, symmetry as u8))
+        .output();
+    match out {
+        Ok(o) => print!("{}", String::from_utf8_lossy(&o.stdout)),
+        Err(e) => println!("{which} N={n}: could not run: {e}"),
+    }
+}
+
 fn main() {
+    if let Ok(one) = std::env::var("KVET_BENCH_ONE") {
+        let w: Vec<&str> = one.split_whitespace().collect();
+        scaled_child(w[0], w[1] == "fixed", w[2].parse().unwrap_or(1), w.get(3) == Some(&"1"));
+        return;
+    }
+    if std::env::var("KVET_BENCH_SCALED").is_err() {
+        seeds();
+    }
+    for fixed in [false, true] {
+        for n in 1..=5 {
+            scaled("seed002", fixed, n, false);
+        }
+    }
+    println!();
+    // seed 004's CPUs are interchangeable: without and with symmetry
+    for symmetry in [false, true] {
+        for fixed in [false, true] {
+            for n in 1..=8 {
+                scaled("seed004", fixed, n, symmetry);
+            }
+        }
+    }
+}
+
+fn seeds() {
     // bounded, so that the scaled scenarios stop cleanly where they explode
     let bound = Options { max_states: 5_000_000, max_seconds: Some(60.0), max_memory: 6 << 30, ..Options::default() };
     let first = Options { stop_at_first: true, ..bound.clone() };
@@ -110,33 +209,4 @@ fn main() {
         }
     }
     println!();
-    for fixed in [false, true] {
-        for n in 1..=4 {
-            let p = compile(&seed002(n, fixed));
-            let (secs, ex) = run(&p, if fixed { &full } else { &first });
-            let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
-            let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
-            println!(
-                "seed002 {} waiters={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}",
-                if fixed { "fixed" } else { "buggy" },
-                ex.states,
-                kinds.join(", ")
-            );
-        }
-    }
-    println!();
-    for fixed in [false, true] {
-        for n in 1..=8 {
-            let p = compile(&seed004(n, fixed));
-            let (secs, ex) = run(&p, if fixed { &full } else { &first });
-            let kinds: Vec<&str> = ex.violations.iter().map(|v| v.kind.name()).collect();
-            let stop = ex.stopped.map(|s| format!("  STOPPED at {s:?}")).unwrap_or_default();
-            println!(
-                "seed004 {} cpus={n:<2} states {:>9}  {secs:>8.4}s  {}{stop}",
-                if fixed { "fixed" } else { "buggy" },
-                ex.states,
-                kinds.join(", ")
-            );
-        }
-    }
 }

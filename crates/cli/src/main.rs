@@ -69,6 +69,11 @@ struct SearchArgs {
     /// Explore every interleaving, without partial-order reduction.
     #[arg(long)]
     no_reduce: bool,
+
+    /// Symmetry reduction over interchangeable CPUs (same code and
+    /// handlers, no per-CPU data): one state per orbit; traces stay real
+    #[arg(long)]
+    symmetry: bool,
 }
 
 impl SearchArgs {
@@ -80,6 +85,7 @@ impl SearchArgs {
             max_memory: search_memory(self.max_memory),
             stop_at_first: self.stop_at_first,
             reduce: !self.no_reduce,
+            symmetry: self.symmetry,
         }
     }
 }

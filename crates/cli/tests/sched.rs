@@ -237,8 +237,8 @@ fn scheduler_examples_state_counts() {
     let cases = [
         ("kthread-lost-wakeup.kvet", 98, 98),
         ("kthread-lost-wakeup-fixed.kvet", 118, 118),
-        ("kthread-stop-exited.kvet", 95, 97),
-        ("kthread-stop-exited-fixed.kvet", 107, 109),
+        ("kthread-stop-exited.kvet", 90, 97),
+        ("kthread-stop-exited-fixed.kvet", 99, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
         ("timer-del-sync-deadlock.kvet", 932, 932),

@@ -140,7 +140,7 @@ fn seed_000_trace_is_short() {
 /// change it; piped, `kvet check` draws nothing on stderr.
 #[test]
 fn progress_is_reported_and_silent_when_piped() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bench/counter-4.litmus");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bench/counter-5.litmus");
     let src = std::fs::read_to_string(path).unwrap();
     let prog = kvet_ir::compile(&src).unwrap();
     let plain = explore(&prog, &Options::default());

@@ -5,6 +5,7 @@
 //!
 //! The engine does no I/O: results are plain data for the report layer.
 
+pub mod frontier;
 mod kernel;
 mod liveness;
 mod lockdep;
@@ -14,6 +15,7 @@ mod por;
 mod sched;
 mod search;
 mod state;
+mod symmetry;
 mod trace;
 mod visited;
 
@@ -44,6 +46,12 @@ pub struct Options {
     /// Partial-order reduction (static ample sets). Preserves final
     /// outcomes, deadlocks and every thread's checks; changes state counts.
     pub reduce: bool,
+    /// Symmetry reduction over interchangeable CPUs (symmetry.rs): the
+    /// visited set keeps one state per orbit. Applied only where the
+    /// program's CPUs run the same code and the state names them nowhere
+    /// else; preserves the kinds of finding and the outcomes, changes
+    /// state counts; traces stay real.
+    pub symmetry: bool,
 }
 
 impl Default for Options {
@@ -55,6 +63,7 @@ impl Default for Options {
             max_memory: 8 << 30,
             stop_at_first: false,
             reduce: true,
+            symmetry: false,
         }
     }
 }
@@ -163,4 +172,20 @@ pub struct Exploration {
     pub stopped: Option<StopReason>,
     /// When stopped at a bound: the states stored but not yet expanded.
     pub frontier: u64,
+    /// The most bytes the search held at once (as its memory bound
+    /// counts them), and the part of it that grows with the stored
+    /// states (visited set, parent table).
+    pub peak_bytes: u64,
+    pub stored_bytes: u64,
+    /// Bytes per state in the frontier at its largest (encoded state,
+    /// id and offset); before any level is done, those of one unencoded
+    /// state vector.
+    pub frontier_state_bytes: u64,
+    /// The most bytes the encoded states of the frontier took at once (a
+    /// BFS level, or the DFS stack), without ids and offsets.
+    pub frontier_peak_bytes: u64,
+    /// Bytes of one state vector, unencoded.
+    pub state_bytes: u64,
+    /// Symmetry reduction was applied.
+    pub symmetric: bool,
 }

@@ -5,6 +5,7 @@
 //! a step of a CPU's running context, or the start of one of its handlers
 //! (an interrupt or an IPI): `cpu + ncpus * (0 | 1 + handler)`.
 
+use crate::frontier::Frontier;
 use crate::machine::{Machine, NoTrace, Status, Wait};
 use crate::por::Por;
 use crate::visited::{fingerprint, FpTable, VisitedSet};
@@ -12,15 +13,6 @@ use crate::{Exploration, Options, SearchOrder, StopReason, Violation, ViolationK
 use kvet_ir::{Program, Val};
 use std::collections::BTreeMap;
 use std::time::Instant;
-
-/// What happened to one successor: stored as new, already seen (or a
-/// finding), or the search must stop. The flag says whether the move
-/// changed the state.
-enum Succ {
-    Stored(bool),
-    Seen(bool),
-    Stop,
-}
 
 struct Ctx<'m, 'p, 'o> {
     m: &'m Machine<'p>,
@@ -50,6 +42,17 @@ struct Ctx<'m, 'p, 'o> {
     /// level, or the DFS stack), for progress reports.
     frontier: usize,
     observer: Option<&'o mut dyn FnMut(&Progress)>,
+    /// Breadth-first: the fingerprints of the next level's states (the
+    /// BFS cycle proviso accepts an ample successor found there).
+    bfs: bool,
+    next_level: FpTable,
+    /// The ample set being tried: its moves, successors and fingerprints.
+    amp_moves: Vec<u32>,
+    amp_states: Vec<i64>,
+    amp_fps: Vec<u128>,
+    /// Symmetry over interchangeable CPUs (symmetry.rs), when asked for
+    /// and the program has it.
+    sym: Option<crate::symmetry::Symmetry>,
 }
 
 /// How far a search has come, for a progress display (the engine does no
@@ -218,11 +221,14 @@ impl Ctx<'_, '_, '_> {
     /// Bytes the search holds now, by capacity.
     fn memory_bytes(&self, frontier: usize) -> usize {
         self.visited.bytes()
+            + self.next_level.bytes()
+            + self.amp_states.capacity() * 8
             + self.parent.capacity() * 4
             + self.via.capacity() * 2
             + self.held_bytes
             + frontier
             + self.fixed_bytes
+            + self.por.as_ref().map_or(0, |p| p.cut_bytes())
     }
 
     /// The memory bound, checked at every stored state: everything the
@@ -232,6 +238,7 @@ impl Ctx<'_, '_, '_> {
     /// crossed rather than after.
     fn over_memory(&mut self, frontier: usize) -> bool {
         let bytes = self.memory_bytes(frontier) - self.visited.bytes() + self.visited.peak_bytes();
+        self.res.peak_bytes = self.res.peak_bytes.max(bytes as u64);
         if bytes as u64 > self.opts.max_memory {
             self.res.stopped = Some(StopReason::Memory(self.opts.max_memory));
             return true;
@@ -239,95 +246,138 @@ impl Ctx<'_, '_, '_> {
         false
     }
 
-    /// A thread whose next step may be explored alone (see `por`): no
-    /// interrupt can start on its CPU now, and the step touches nothing
-    /// another CPU's contexts or handlers may still touch.
-    fn ample(&self, s: &[i64]) -> Option<usize> {
-        let por = self.por.as_ref()?;
+    /// A CPU whose moves may be explored alone (see `por`): it runs one
+    /// task, its running context can step, and nothing another CPU's
+    /// contexts or handlers may still do conflicts with its moves.
+    fn ample(&mut self, s: &[i64]) -> Option<usize> {
+        let mut por = self.por.take()?;
         let m = self.m;
         let n = m.layout.nthreads;
-        (0..n).find(|&t| {
-            self.stat[t] == Status::Enabled
-                && m.layout.curr[t] == crate::state::NONE
-                && !self.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
-                && por.independent(
-                    t,
-                    m.pc(s, t),
-                    (0..n)
-                        .filter(|&u| u != t)
-                        .map(|u| (u, m.context_pcs(s, u), !m.prog.threads[u].handlers.is_empty())),
-                )
-        })
+        let found = (0..n).find(|&t| {
+            self.stat[t] == Status::Enabled && m.layout.curr[t] == crate::state::NONE && por.ample_ok(m, s, t)
+        });
+        self.por = Some(por);
+        found
     }
 
-    /// Try the reduced expansion: true if the ample successor was new
-    /// (then the state needs no other successor).
+    /// Try the reduced expansion: the moves of the ample CPU, each
+    /// successor without a finding, and (the cycle proviso) none of them
+    /// on an earlier level than the next (BFS: seen before this level's
+    /// expansion began; DFS: seen at all). None if it was not taken;
+    /// if it was (the state needs no other successor), whether the
+    /// search must stop at a bound.
+    #[allow(clippy::too_many_arguments)]
     fn try_ample(
         &mut self,
         s: &[i64],
         id: u32,
         scratch: &mut [i64],
         sink: &mut NoTrace,
-        out: &mut Vec<i64>,
-        out_ids: &mut Vec<u32>,
-    ) -> bool {
-        let Some(t) = self.ample(s) else { return false };
-        scratch.copy_from_slice(s);
-        self.res.transitions += 1;
-        let r = self.m.apply(scratch, t as u32, sink);
-        if r.is_err() || !sink.warnings.is_empty() {
-            sink.warnings.clear();
-            return false; // the full expansion reports it
+        out: &mut Frontier,
+    ) -> Option<bool> {
+        let t = self.ample(s)?;
+        let n = self.m.layout.nthreads;
+        let len = s.len();
+        self.amp_moves.clear();
+        self.amp_moves.extend(self.moves.iter().copied().filter(|&mv| mv as usize % n == t));
+        self.amp_states.clear();
+        self.amp_fps.clear();
+        for k in 0..self.amp_moves.len() {
+            scratch.copy_from_slice(s);
+            self.res.transitions += 1;
+            let r = self.m.apply(scratch, self.amp_moves[k], sink);
+            if r.is_err() || !sink.warnings.is_empty() {
+                sink.warnings.clear();
+                return None; // the full expansion reports it
+            }
+            let fp = self.fp(scratch);
+            if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
+                return None; // cycle proviso
+            }
+            self.amp_states.extend_from_slice(scratch);
+            self.amp_fps.push(fp);
         }
-        if !self.visited.insert(fingerprint(scratch)) {
-            return false; // cycle proviso
+        for k in 0..self.amp_moves.len() {
+            let fp = self.amp_fps[k];
+            if !self.visited.insert(fp) {
+                continue;
+            }
+            if self.bfs {
+                self.next_level.insert(fp);
+            }
+            let nid = self.parent.len() as u32;
+            self.parent.push(id);
+            self.via.push(self.amp_moves[k] as u16);
+            self.res.states += 1;
+            out.push(&self.amp_states[k * len..(k + 1) * len], nid);
+            if self.out_of_budget(out.bytes()) {
+                return Some(true);
+            }
         }
-        let nid = self.parent.len() as u32;
-        self.parent.push(id);
-        self.via.push(t as u16);
-        self.res.states += 1;
-        out.extend_from_slice(scratch);
-        out_ids.push(nid);
-        true
+        Some(false)
     }
 
-    /// Apply move `mv` to state `s` (id `id`) in `scratch`, report what
-    /// it finds, and store the successor in `out` if it is new.
-    #[allow(clippy::too_many_arguments)]
-    fn successor(
-        &mut self,
-        s: &[i64],
-        id: u32,
-        mv: u32,
-        scratch: &mut [i64],
-        sink: &mut NoTrace,
-        out: &mut Vec<i64>,
-        out_ids: &mut Vec<u32>,
-    ) -> Succ {
-        scratch.copy_from_slice(s);
-        self.res.transitions += 1;
-        let r = self.m.apply(scratch, mv, sink);
-        let progress = r.is_err() || scratch[..] != s[..];
-        for w in sink.warnings.drain(..) {
-            self.report(w, id, Some(mv));
+    /// Expand state `s` (id `id`) fully: apply every move (in reverse
+    /// order under DFS, so that the first is explored first), report
+    /// what each finds, then store the new successors in `out`. The
+    /// successors are all computed before any is looked up, so that the
+    /// visited-table slots of all of them are prefetched while the others
+    /// are computed. None if the search must stop; else whether some
+    /// move changed the state.
+    fn expand(&mut self, s: &[i64], id: u32, sink: &mut NoTrace, out: &mut Frontier, reverse: bool) -> Option<bool> {
+        let len = s.len();
+        let mut states = std::mem::take(&mut self.amp_states);
+        states.clear();
+        self.amp_fps.clear();
+        self.amp_moves.clear();
+        let mut progress = false;
+        let mut stop = false;
+        let nm = self.moves.len();
+        for i in 0..nm {
+            let mv = self.moves[if reverse { nm - 1 - i } else { i }];
+            states.extend_from_slice(s);
+            let k = self.amp_fps.len();
+            let sc = &mut states[k * len..(k + 1) * len];
+            self.res.transitions += 1;
+            let r = self.m.apply(sc, mv, sink);
+            progress |= r.is_err() || sc[..] != s[..];
+            for w in sink.warnings.drain(..) {
+                self.report(w, id, Some(mv));
+            }
+            if let Err(v) = r {
+                self.report(v, id, Some(mv));
+                states.truncate(k * len);
+                if self.stop_now() {
+                    stop = true;
+                    break;
+                }
+                continue;
+            }
+            let fp = self.fp(&states[k * len..(k + 1) * len]);
+            self.visited.prefetch(fp);
+            self.amp_fps.push(fp);
+            self.amp_moves.push(mv);
         }
-        if let Err(v) = r {
-            self.report(v, id, Some(mv));
-            return if self.stop_now() { Succ::Stop } else { Succ::Seen(progress) };
+        for k in 0..self.amp_fps.len() {
+            let fp = self.amp_fps[k];
+            if !self.visited.insert(fp) {
+                continue;
+            }
+            if self.bfs {
+                self.next_level.insert(fp);
+            }
+            let nid = self.parent.len() as u32;
+            self.parent.push(id);
+            self.via.push(self.amp_moves[k] as u16);
+            self.res.states += 1;
+            out.push(&states[k * len..(k + 1) * len], nid);
+            if self.out_of_budget(out.bytes()) {
+                stop = true;
+                break;
+            }
         }
-        if !self.visited.insert(fingerprint(scratch)) {
-            return Succ::Seen(progress);
-        }
-        let nid = self.parent.len() as u32;
-        self.parent.push(id);
-        self.via.push(mv as u16);
-        self.res.states += 1;
-        out.extend_from_slice(scratch);
-        out_ids.push(nid);
-        if self.out_of_budget(frontier_bytes(out, out_ids)) {
-            return Succ::Stop;
-        }
-        Succ::Stored(progress)
+        self.amp_states = states;
+        (!stop).then_some(progress)
     }
 
     /// Every move of this state led back to it: the CPUs that can move
@@ -345,14 +395,29 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
+    /// Record the frontier's size if it is the largest yet: its encoded
+    /// bytes, and per state those with its id and offset.
+    fn peak_frontier(&mut self, f: &Frontier) {
+        let b = f.encoded_len() as u64;
+        if b > self.res.frontier_peak_bytes && !f.is_empty() {
+            self.res.frontier_peak_bytes = b;
+            self.res.frontier_state_bytes = b / f.len() as u64 + 12;
+        }
+    }
+
+    /// The fingerprint the visited set keeps for `s`: its own, or under
+    /// symmetry its orbit's canonical member's.
+    #[inline]
+    fn fp(&mut self, s: &[i64]) -> u128 {
+        match self.sym.as_mut() {
+            Some(sym) => sym.fingerprint(s),
+            None => fingerprint(s),
+        }
+    }
+
     fn stop_now(&self) -> bool {
         self.opts.stop_at_first && self.res.violations.iter().any(|v| v.kind.is_bug())
     }
-}
-
-/// Bytes held by a frontier's state words and ids, by capacity.
-fn frontier_bytes(words: &Vec<i64>, ids: &Vec<u32>) -> usize {
-    words.capacity() * 8 + ids.capacity() * 4
 }
 
 /// Explore all interleavings of `prog`.
@@ -390,7 +455,14 @@ fn explore_inner<'a>(
         polled: 0,
         frontier: 1,
         observer,
+        bfs: opts.order == SearchOrder::Bfs,
+        next_level: FpTable::default(),
+        amp_moves: Vec::new(),
+        amp_states: Vec::new(),
+        amp_fps: Vec::new(),
+        sym: if opts.symmetry { crate::symmetry::Symmetry::new(prog, &m.layout) } else { None },
     };
+    cx.res.symmetric = cx.sym.is_some();
     let mut first = NoTrace::default();
     let init = m.initial(&mut first);
     // warnings of the local code before every thread's first step
@@ -405,10 +477,13 @@ fn explore_inner<'a>(
             return cx.res;
         }
     };
-    cx.visited.insert(fingerprint(&init));
+    let fp = cx.fp(&init);
+    cx.visited.insert(fp);
     cx.res.states = 1;
     // the initial state, the scratch copy and the state being expanded
-    cx.fixed_bytes = init.len() * 8 * 3;
+    cx.fixed_bytes = init.len() * 8 * 3 + cx.por.as_ref().map_or(0, Por::bytes);
+    cx.res.frontier_state_bytes = init.len() as u64 * 8 + 12;
+    cx.res.state_bytes = init.len() as u64 * 8;
     if cx.over_memory(0) {
         cx.res.complete = false;
         cx.res.frontier = 1;
@@ -419,99 +494,85 @@ fn explore_inner<'a>(
         SearchOrder::Dfs => dfs(&mut cx, init),
     }
     cx.res.complete = cx.res.stopped.is_none() && !cx.stop_now();
+    cx.res.stored_bytes = (cx.visited.bytes() + cx.parent.capacity() * 4 + cx.via.capacity() * 2) as u64;
     cx.res
 }
 
 fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     let len = init.len();
-    let mut cur: Vec<i64> = init;
-    let mut cur_ids: Vec<u32> = vec![0];
-    let mut next: Vec<i64> = Vec::new();
-    let mut next_ids: Vec<u32> = Vec::new();
+    let mut cur = Frontier::default();
+    cur.push(&init, 0);
+    let mut next = Frontier::default();
     let mut scratch = vec![0i64; len];
+    let mut s = init;
     let mut sink = NoTrace::default();
-    while !cur_ids.is_empty() {
-        for (k, &id) in cur_ids.iter().enumerate() {
-            cx.frontier = cur_ids.len() - k + next_ids.len();
-            let s = &cur[k * len..(k + 1) * len];
-            if !cx.classify(s, id) {
+    while !cur.is_empty() {
+        for k in 0..cur.len() {
+            let id = cur.id(k);
+            cx.frontier = cur.len() - k + next.len();
+            cur.get(k, &mut s);
+            if !cx.classify(&s, id) {
                 continue;
             }
             // on a stop, the states of this level not yet expanded and
             // the next level are the frontier left
-            let left = (cur_ids.len() - k - 1) as u64;
-            if cx.try_ample(s, id, &mut scratch, &mut sink, &mut next, &mut next_ids) {
-                if cx.out_of_budget(frontier_bytes(&next, &next_ids)) {
-                    cx.res.frontier = left + next_ids.len() as u64;
+            let left = (cur.len() - k - 1) as u64;
+            if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut next) {
+                if stop {
+                    cx.res.frontier = left + next.len() as u64;
                     return;
                 }
                 continue;
             }
-            let mut progress = false;
-            for mi in 0..cx.moves.len() {
-                let mv = cx.moves[mi];
-                match cx.successor(s, id, mv, &mut scratch, &mut sink, &mut next, &mut next_ids) {
-                    Succ::Stop => {
-                        cx.res.frontier = left + next_ids.len() as u64;
-                        return;
-                    }
-                    Succ::Stored(p) | Succ::Seen(p) => progress |= p,
-                }
-            }
+            let Some(progress) = cx.expand(&s, id, &mut sink, &mut next, false) else {
+                cx.res.frontier = left + next.len() as u64;
+                return;
+            };
             if !progress {
-                cx.livelock(s, id);
+                cx.livelock(&s, id);
             }
             if cx.stop_now() {
                 return;
             }
         }
+        cx.peak_frontier(&next);
         std::mem::swap(&mut cur, &mut next);
-        std::mem::swap(&mut cur_ids, &mut next_ids);
         next.clear();
-        next_ids.clear();
-        cx.held_bytes = frontier_bytes(&cur, &cur_ids);
+        cx.next_level.clear();
+        cx.held_bytes = cur.bytes();
         cx.res.depth += 1;
     }
 }
 
 fn dfs(cx: &mut Ctx, init: Vec<i64>) {
     let len = init.len();
-    let mut stack: Vec<i64> = init;
-    let mut ids: Vec<u32> = vec![0];
+    let mut stack = Frontier::default();
+    stack.push(&init, 0);
     let mut scratch = vec![0i64; len];
-    let mut s = vec![0i64; len];
+    let mut s = init;
     let mut sink = NoTrace::default();
-    while let Some(id) = ids.pop() {
-        cx.frontier = ids.len();
-        let top = ids.len();
-        s.copy_from_slice(&stack[top * len..(top + 1) * len]);
-        stack.truncate(top * len);
+    while let Some(id) = stack.pop(&mut s) {
+        cx.frontier = stack.len();
         if !cx.classify(&s, id) {
             continue;
         }
-        if cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack, &mut ids) {
-            if cx.out_of_budget(frontier_bytes(&stack, &ids)) {
-                cx.res.frontier = ids.len() as u64;
+        if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack) {
+            if stop {
+                cx.res.frontier = stack.len() as u64;
                 return;
             }
             continue;
         }
         // push in reverse so the first move is explored first
-        let mut progress = false;
-        for mi in (0..cx.moves.len()).rev() {
-            let mv = cx.moves[mi];
-            match cx.successor(&s, id, mv, &mut scratch, &mut sink, &mut stack, &mut ids) {
-                Succ::Stop => {
-                    cx.res.frontier = ids.len() as u64;
-                    return;
-                }
-                Succ::Stored(p) | Succ::Seen(p) => progress |= p,
-            }
-        }
+        let Some(progress) = cx.expand(&s, id, &mut sink, &mut stack, true) else {
+            cx.res.frontier = stack.len() as u64;
+            return;
+        };
         if !progress {
             cx.livelock(&s, id);
         }
-        cx.res.depth = cx.res.depth.max(ids.len() as u64);
+        cx.res.depth = cx.res.depth.max(stack.len() as u64);
+        cx.peak_frontier(&stack);
     }
 }
 
