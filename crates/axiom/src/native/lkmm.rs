@@ -19,6 +19,8 @@ use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
 use std::sync::Arc;
 
+mod co_search;
+
 /// Flags the LKMM can raise.
 const FLAGS: &[&str] = &[
     "unmatched-rcu-lock",
@@ -562,6 +564,11 @@ impl NativeLkmm {
                 self.count_orders(o, p, cf, &orders, sink);
                 return;
             }
+        }
+        if self.prune() {
+            // skip the partial choices that already make hb or pb cyclic
+            self.search_orders(o, p, rf, &classes, &orders, cached.as_ref(), sink);
+            return;
         }
         let mut memo: Vec<CoFree<R>> = Vec::new();
         let mut idx = vec![0usize; orders.len()];
