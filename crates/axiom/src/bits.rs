@@ -766,9 +766,17 @@ impl<R: Row> Rel<R> {
     }
 }
 
+/// The memory one relation over `n` events takes (rows and their heap).
+pub fn rel_bytes<R: Row>(n: usize) -> u64 {
+    let row = std::mem::size_of::<R>().max(nwords(n) * 8) as u64;
+    n as u64 * row + std::mem::size_of::<Rel<R>>() as u64
+}
+
 /// All linear extensions of `r` restricted to `es` (herd's
 /// `all_topos_kont_rel` + `order_to_rel`), as total orders (transitive).
-/// Returns no order when `r` restricted to `es` is cyclic.
+/// Returns no order when `r` restricted to `es` is cyclic.  Each order is
+/// charged to [`crate::budget`]; when it is spent the enumeration stops
+/// early and [`crate::budget::exceeded`] tells the caller.
 pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
     let mut out = Vec::new();
     let nodes: Vec<usize> = es.iter().collect();
@@ -792,6 +800,9 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
         out: &mut Vec<Rel<R>>,
     ) {
         if order.len() == nodes.len() {
+            if !crate::budget::charge(rel_bytes::<R>(n)) {
+                return;
+            }
             let mut o = Rel::empty(n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -802,6 +813,9 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
             return;
         }
         for &x in nodes {
+            if crate::budget::exceeded() {
+                return;
+            }
             if !placed.contains(x) && preds[x].is_subset(placed) {
                 placed.insert(x);
                 order.push(x);
@@ -843,6 +857,9 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
     }
     fn rec<R: Row>(cx: &mut Cx<R>, placed: &mut R, order: &mut Vec<usize>) {
         if order.len() == cx.nodes.len() {
+            if !crate::budget::charge(rel_bytes::<R>(cx.n)) {
+                return;
+            }
             let mut o = Rel::empty(cx.n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -855,6 +872,9 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
         let forced = order.last().and_then(|&l| cx.next[l]);
         let nodes = cx.nodes;
         for &x in nodes {
+            if crate::budget::exceeded() {
+                return;
+            }
             if forced.is_some_and(|f| f != x) {
                 continue;
             }
