@@ -25,6 +25,11 @@ pub fn explore_bounded(p: &kvet_ir::Program) {
 #[allow(dead_code)]
 pub fn lkmm(p: &kvet_ir::Program) {
     let model = kvet_axiom::native::NativeLkmm::new();
-    let opts = kvet_axiom::gen::GenOptions { max_seconds: Some(1.0), max_traces: 1 << 12, ..Default::default() };
+    let opts = kvet_axiom::gen::GenOptions {
+        max_seconds: Some(1.0),
+        max_traces: 1 << 12,
+        max_memory: Some(256 << 20),
+        ..Default::default()
+    };
     let _ = kvet_axiom::gen::run(p, &model, &opts);
 }

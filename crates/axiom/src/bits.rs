@@ -6,8 +6,9 @@
 //! the successors of event `i`.
 //!
 //! Row types share every algorithm: `u16`, `u32`, `u64` (fast paths for at
-//! most 16, 32, 64 events, relations stored inline without allocation) and
-//! [`Wide`] (any size, a boxed slice of words, relations on the heap).
+//! most 16, 32, 64 events, relations stored inline without allocation),
+//! [`Fixed`] (128 or 256 events: rows of 2 or 4 words, a relation is one
+//! allocation) and [`Wide`] (any size, a boxed slice of words per row).
 //! [`dispatch!`](crate::dispatch_rows) picks the smallest fitting one.
 
 use std::fmt::Debug;
@@ -73,6 +74,10 @@ macro_rules! dispatch_rows {
             $f::<u32>($($args),*)
         } else if n <= 64 {
             $f::<u64>($($args),*)
+        } else if n <= 128 {
+            $f::<$crate::bits::Fixed<2>>($($args),*)
+        } else if n <= 256 {
+            $f::<$crate::bits::Fixed<4>>($($args),*)
         } else {
             $f::<$crate::bits::Wide>($($args),*)
         }
@@ -85,6 +90,10 @@ macro_rules! dispatch_rows {
             $s.$f::<u32>($($args),*)
         } else if n <= 64 {
             $s.$f::<u64>($($args),*)
+        } else if n <= 128 {
+            $s.$f::<$crate::bits::Fixed<2>>($($args),*)
+        } else if n <= 256 {
+            $s.$f::<$crate::bits::Fixed<4>>($($args),*)
         } else {
             $s.$f::<$crate::bits::Wide>($($args),*)
         }
@@ -243,6 +252,96 @@ impl<T: Copy + Debug, const N: usize> RowBuf<T> for InlineRows<T, N> {
     #[inline]
     fn rows_mut(&mut self) -> &mut [T] {
         &mut self.data[..self.len as usize]
+    }
+}
+
+/// Row of `K` words (up to `64 * K` events), stored inline: a relation
+/// over it is one heap block, not one per row like [`Wide`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Fixed<const K: usize>([u64; K]);
+
+impl<const K: usize> Row for Fixed<K> {
+    type Buf = Vec<Fixed<K>>;
+    #[inline]
+    fn zeros(_n: usize) -> Self {
+        Fixed([0; K])
+    }
+    fn from_words(_n: usize, words: &[u64]) -> Self {
+        let mut v = [0u64; K];
+        let k = K.min(words.len());
+        v[..k].copy_from_slice(&words[..k]);
+        Fixed(v)
+    }
+    #[inline]
+    fn contains(&self, i: usize) -> bool {
+        i < 64 * K && (self.0[i / 64] >> (i % 64)) & 1 == 1
+    }
+    #[inline]
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    #[inline]
+    fn remove(&mut self, i: usize) {
+        self.0[i / 64] &= !(1 << (i % 64));
+    }
+    #[inline]
+    fn union_with(&mut self, o: &Self) {
+        for k in 0..K {
+            self.0[k] |= o.0[k];
+        }
+    }
+    #[inline]
+    fn inter_with(&mut self, o: &Self) {
+        for k in 0..K {
+            self.0[k] &= o.0[k];
+        }
+    }
+    #[inline]
+    fn diff_with(&mut self, o: &Self) {
+        for k in 0..K {
+            self.0[k] &= !o.0[k];
+        }
+    }
+    #[inline]
+    fn clear(&mut self) {
+        self.0 = [0; K];
+    }
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    #[inline]
+    fn intersects(&self, o: &Self) -> bool {
+        (0..K).any(|k| self.0[k] & o.0[k] != 0)
+    }
+    #[inline]
+    fn is_subset(&self, o: &Self) -> bool {
+        (0..K).all(|k| self.0[k] & !o.0[k] == 0)
+    }
+    fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    #[inline]
+    fn first(&self) -> Option<usize> {
+        self.next_from(0)
+    }
+    #[inline]
+    fn next_from(&self, from: usize) -> Option<usize> {
+        let mut wi = from / 64;
+        if wi >= K {
+            return None;
+        }
+        let mut w = self.0[wi] & (u64::MAX << (from % 64));
+        loop {
+            if w != 0 {
+                return Some(wi * 64 + w.trailing_zeros() as usize);
+            }
+            wi += 1;
+            if wi >= K {
+                return None;
+            }
+            w = self.0[wi];
+        }
     }
 }
 
@@ -667,9 +766,17 @@ impl<R: Row> Rel<R> {
     }
 }
 
+/// The memory one relation over `n` events takes (rows and their heap).
+pub fn rel_bytes<R: Row>(n: usize) -> u64 {
+    let row = std::mem::size_of::<R>().max(nwords(n) * 8) as u64;
+    n as u64 * row + std::mem::size_of::<Rel<R>>() as u64
+}
+
 /// All linear extensions of `r` restricted to `es` (herd's
 /// `all_topos_kont_rel` + `order_to_rel`), as total orders (transitive).
-/// Returns no order when `r` restricted to `es` is cyclic.
+/// Returns no order when `r` restricted to `es` is cyclic.  Each order is
+/// charged to [`crate::budget`]; when it is spent the enumeration stops
+/// early and [`crate::budget::exceeded`] tells the caller.
 pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
     let mut out = Vec::new();
     let nodes: Vec<usize> = es.iter().collect();
@@ -693,6 +800,9 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
         out: &mut Vec<Rel<R>>,
     ) {
         if order.len() == nodes.len() {
+            if !crate::budget::charge(rel_bytes::<R>(n)) {
+                return;
+            }
             let mut o = Rel::empty(n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -703,6 +813,9 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
             return;
         }
         for &x in nodes {
+            if crate::budget::exceeded() {
+                return;
+            }
             if !placed.contains(x) && preds[x].is_subset(placed) {
                 placed.insert(x);
                 order.push(x);
@@ -744,6 +857,9 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
     }
     fn rec<R: Row>(cx: &mut Cx<R>, placed: &mut R, order: &mut Vec<usize>) {
         if order.len() == cx.nodes.len() {
+            if !crate::budget::charge(rel_bytes::<R>(cx.n)) {
+                return;
+            }
             let mut o = Rel::empty(cx.n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -756,6 +872,9 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
         let forced = order.last().and_then(|&l| cx.next[l]);
         let nodes = cx.nodes;
         for &x in nodes {
+            if crate::budget::exceeded() {
+                return;
+            }
             if forced.is_some_and(|f| f != x) {
                 continue;
             }
@@ -807,6 +926,9 @@ mod tests {
         check_alg::<u32>(30);
         check_alg::<u64>(10);
         check_alg::<u64>(64);
+        check_alg::<Fixed<2>>(100);
+        check_alg::<Fixed<2>>(128);
+        check_alg::<Fixed<4>>(200);
         check_alg::<Wide>(10);
         check_alg::<Wide>(130);
     }

@@ -106,3 +106,23 @@ fn partial_pruning() {
     assert!(p.coherent && !p.atomic);
     assert!(NativeLkmm::new().check(&e).unwrap().iter().all(|v| !v.allowed || e.co().is_none()));
 }
+
+/// Issue 15: twelve CPUs writing one location have 12! coherence orders;
+/// with a small budget the native model stops and says so (an error, not
+/// a partial verdict list, and no unbounded allocation).
+#[test]
+fn coherence_orders_respect_the_memory_budget() {
+    let mut e = Execution::new();
+    let x = e.location("x");
+    e.init_write(x, 0);
+    for t in 0..12u32 {
+        e.write(t, x, t as i64 + 1, ONCE);
+    }
+    kvet_axiom::budget::set_limit(Some(1 << 20));
+    let mut out = Vec::new();
+    let r = NativeLkmm::new().check_into(&e, &mut out);
+    assert!(kvet_axiom::budget::exceeded());
+    let err = r.expect_err("a cut enumeration is an error");
+    assert!(err.msg.contains("too many coherence orders"), "{}", err.msg);
+    kvet_axiom::budget::set_limit(None);
+}

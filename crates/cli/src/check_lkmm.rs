@@ -51,12 +51,21 @@ pub const BOTH_SECONDS: f64 = 3.0;
 /// are awaits (spin-assume), other loops run this many extra times.
 pub const UNROLL: u32 = 2;
 
-/// Run the LKMM checks on `prog`.
-pub fn run(prog: &Program, file: &str, src: &str, timeout: Option<f64>, color: bool) -> LkmmRun {
+/// Run the LKMM checks on `prog`, within `timeout` seconds and
+/// `max_memory` bytes of coherence orders per candidate execution.
+pub fn run(
+    prog: &Program,
+    file: &str,
+    src: &str,
+    timeout: Option<f64>,
+    max_memory: Option<u64>,
+    color: bool,
+) -> LkmmRun {
     let model = NativeLkmm::new().allowed_only();
     let opts = GenOptions {
         unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
         max_seconds: timeout,
+        max_memory,
         deadlocks: true,
         kernel: true,
         ..Default::default()

@@ -511,7 +511,7 @@ fn check_cmd(
         // The LKMM side first: under `--model lkmm`, a construct it does
         // not model is a located error.
         let lk_secs = opts.max_seconds.or((model == CheckModel::Both).then_some(check_lkmm::BOTH_SECONDS));
-        let lk = model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, color()));
+        let lk = model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, Some(opts.max_memory), color()));
         if model == CheckModel::Lkmm {
             if let Some(LkmmRun::NotChecked { rendered, .. }) = &lk {
                 eprint!("{rendered}");

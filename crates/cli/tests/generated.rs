@@ -32,14 +32,21 @@ fn check_one(bytes: &[u8]) {
         let tr = kvet_explore::replay(&prog, &v.path);
         assert!(tr.is_ok(), "replay failed for {:?} in\n{src}", v.kind);
     }
-    if std::env::var_os("KVET_GEN_LKMM").is_some() {
-        // The LKMM engine on generated scenarios: off by default until its
-        // path enumeration is bounded in memory (see fuzz/ `generated`).
+    // The LKMM engine on generated scenarios, bounded in time and in the
+    // memory of its coherence orders (kvet_axiom::budget): a location
+    // written by dozens of CPUs is a TooLarge error, not an abort.
+    // KVET_GEN_LKMM=0 skips it.
+    if std::env::var_os("KVET_GEN_LKMM").is_none_or(|v| v != "0") {
         if std::env::var_os("KVET_GEN_PRINT").is_some() {
             eprintln!("=====\n{src}");
         }
         let model = kvet_axiom::native::NativeLkmm::new();
-        let gopts = kvet_axiom::gen::GenOptions { max_seconds: Some(2.0), max_traces: 1 << 12, ..Default::default() };
+        let gopts = kvet_axiom::gen::GenOptions {
+            max_seconds: Some(0.5),
+            max_traces: 1 << 12,
+            max_memory: Some(64 << 20),
+            ..Default::default()
+        };
         let _ = kvet_axiom::gen::run(&prog, &model, &gopts);
     }
 }

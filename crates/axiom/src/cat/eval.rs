@@ -551,8 +551,12 @@ enum FixResult<'m, R: Row> {
 pub(crate) fn run_model(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), super::CatError> {
     // Deep cat recursion (e.g. cross.cat on many coherence orders) needs a
     // deep native stack: evaluate on a dedicated thread.
+    let budget = crate::budget::limit();
+    crate::budget::reset();
     std::thread::scope(|s| {
         let h = std::thread::Builder::new().name("cat-eval".into()).stack_size(1 << 30).spawn_scoped(s, || {
+            // the caller's memory bound holds on the evaluation thread too
+            crate::budget::set_limit(Some(budget));
             let mut v = Vec::new();
             let r = crate::dispatch_rows!(ex.len(), run_typed(m, ex, &mut v));
             r.map(|()| v)
@@ -1442,6 +1446,15 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                         _ => return mismatch("linearisations"),
                     };
                     let orders = crate::bits::linearisations(self.n, &es, &r);
+                    if crate::budget::exceeded() {
+                        return Err(e0(
+                            span,
+                            format!(
+                                "too many coherence orders: more than {} MiB (the memory bound)",
+                                crate::budget::limit() >> 20
+                            ),
+                        ));
+                    }
                     let vs =
                         vs_of(orders.into_iter().map(|o| V::Rel(Rc::new(o))).collect()).map_err(|m| e0(span, m))?;
                     Ok(V::ValSet(Ty::Rel, Rc::new(vs)))

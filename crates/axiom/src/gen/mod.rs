@@ -57,6 +57,10 @@ pub struct GenOptions {
     /// Look for lock deadlocks ([`LitmusResult::deadlocks`]); herd's
     /// block is unchanged.
     pub deadlocks: bool,
+    /// The memory one model evaluation may spend on coherence orders, in
+    /// bytes ([`crate::budget`]; `None`: its default, 256 MiB).  Past it the
+    /// generator stops with [`GenError::TooLarge`].
+    pub max_memory: Option<u64>,
     /// Check mode (`kvet check --model lkmm`): collect the kernel
     /// findings of [`check`] in [`LitmusResult::findings`] (set
     /// `deadlocks` too).  Off for litmus tests.
@@ -74,6 +78,7 @@ impl Default for GenOptions {
             through_flag: None,
             through: crate::Through::None,
             deadlocks: false,
+            max_memory: None,
             kernel: false,
         }
     }

@@ -118,6 +118,7 @@ impl<'a> Search<'a> {
     /// Enumerate the paths of every thread.
     pub fn new(prog: &'a Program, model: &'a dyn Model, opts: &'a GenOptions) -> Result<Self, GenError> {
         let t_start = Instant::now();
+        crate::budget::set_limit(opts.max_memory);
         let lim = Limits {
             unroll: opts.unroll,
             max_traces: opts.max_traces,
@@ -919,6 +920,10 @@ impl<'a> Search<'a> {
         crate::deadline::set(deadline);
         let r = self.model.check_into(&self.ex, &mut self.verdicts);
         crate::deadline::set(None);
+        if crate::budget::exceeded() {
+            // a cut enumeration of coherence orders is no verdict
+            return Err(GenError::TooLarge(crate::native::lkmm::too_many_orders()));
+        }
         r.map_err(|e| GenError::Model(e.to_string()))?;
         // an evaluation cut short by the deadline is no verdict
         if deadline.is_some_and(|d| Instant::now() > d) {

@@ -19,6 +19,8 @@ use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
 use std::sync::Arc;
 
+mod co_search;
+
 /// Flags the LKMM can raise.
 const FLAGS: &[&str] = &[
     "unmatched-rcu-lock",
@@ -245,7 +247,11 @@ impl NativeLkmm {
     }
 
     /// Evaluate `ex`, calling `sink` once per alternative.
+    /// (A cut enumeration of coherence orders, [`crate::budget`], leaves
+    /// [`crate::budget::exceeded`] set and gives only part of the verdicts:
+    /// [`Model::check_into`] turns it into an error.)
     pub fn check_with(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
+        crate::budget::reset();
         crate::dispatch_rows!(ex.len(), self.run(ex, sink))
     }
 
@@ -562,6 +568,11 @@ impl NativeLkmm {
                 self.count_orders(o, p, cf, &orders, sink);
                 return;
             }
+        }
+        if self.prune() {
+            // skip the partial choices that already make hb or pb cyclic
+            self.search_orders(o, p, rf, &classes, &orders, cached.as_ref(), sink);
+            return;
         }
         let mut memo: Vec<CoFree<R>> = Vec::new();
         let mut idx = vec![0usize; orders.len()];
@@ -1104,6 +1115,25 @@ impl NativeLkmm {
 impl Model for NativeLkmm {
     fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError> {
         self.check_with(ex, &mut |v| out.push(v));
+        if crate::budget::exceeded() {
+            return Err(CatError {
+                kind: crate::cat::ErrorKind::Eval,
+                file: "linux-kernel.cat (native)".into(),
+                span: 0..0,
+                line: 0,
+                col: 0,
+                msg: too_many_orders(),
+                text: None,
+            });
+        }
         Ok(())
     }
+}
+
+/// The message of a coherence-order enumeration cut by [`crate::budget`].
+pub fn too_many_orders() -> String {
+    format!(
+        "too many coherence orders: one execution's exceed {} MiB (a location written by too many events)",
+        crate::budget::limit() >> 20
+    )
 }
