@@ -243,10 +243,10 @@ fn scheduler_examples_state_counts() {
         ("percpu-preempt-fixed.kvet", 26, 26),
         ("timer-del-sync-deadlock.kvet", 932, 932),
         ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
-        ("work-freed-while-queued.kvet", 305, 310),
-        ("work-freed-while-queued-fixed.kvet", 1512, 1519),
-        ("work-items-race.kvet", 14628, 14628),
-        ("work-items-race-fixed.kvet", 15597, 15597),
+        ("work-freed-while-queued.kvet", 245, 310),
+        ("work-freed-while-queued-fixed.kvet", 1260, 1519),
+        ("work-items-race.kvet", 7305, 14628),
+        ("work-items-race-fixed.kvet", 7745, 15597),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {
