@@ -14,6 +14,7 @@ mod por;
 mod sched;
 mod search;
 mod state;
+mod step;
 mod trace;
 mod visited;
 
@@ -22,6 +23,7 @@ use std::collections::BTreeMap;
 
 pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
+pub use step::{Ample, Event, Scratch, Stepper};
 pub use trace::{decode_token, describe_move, encode_token, replay, ReplayError, Snapshot, Trace, TraceRow};
 pub use visited::{fingerprint, FpTable, VisitedSet};
 
