@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod check_lkmm;
+mod dist;
 mod herd7;
 mod litmus_lkmm;
 mod lkmm_cmd;
@@ -106,6 +107,8 @@ enum Cmd {
         /// ones only the LKMM allows, marked "weak memory only").
         #[arg(long, value_enum, default_value_t = check_lkmm::CheckModel::Both)]
         model: check_lkmm::CheckModel,
+        #[command(flatten)]
+        dist: dist::DistArgs,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -451,7 +454,8 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay, out, model } => {
+        Cmd::Check { paths, search, json, replay, out, model, dist } => {
+            dist::configure(&dist, &search.options(), search.stats)?;
             let files = collect(&paths)?;
             if let Some(tok) = replay {
                 let [f] = files.as_slice() else {
@@ -590,7 +594,7 @@ fn check_cmd(
         let mut sc_states = 0;
         if model.sc() {
             let t0 = Instant::now();
-            let ex = progress::explore(&prog, opts, &name);
+            let ex = dist::explore(&prog, opts, &name)?;
             let secs = t0.elapsed().as_secs_f64();
             let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
             let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);

@@ -13,6 +13,7 @@
 //! I/O: results are plain data, as the engines' are.
 
 mod bfs;
+mod cluster;
 mod net;
 mod swarm;
 mod wire;
@@ -45,20 +46,18 @@ impl Config {
         Config { workers: workers.max(1), cluster: None }
     }
 
-    fn timely(&self) -> timely::Config {
-        match &self.cluster {
-            None => timely::Config::process(self.workers.max(1)),
-            Some(c) => timely::Config {
-                communication: timely::CommunicationConfig::Cluster {
-                    threads: self.workers.max(1),
-                    process: c.process,
-                    addresses: c.addresses.clone(),
-                    report: false,
-                    zerocopy: false,
-                },
-                worker: timely::WorkerConfig::default(),
-            },
-        }
+    /// Start `func` on every worker of this process.
+    fn execute<T, F>(&self, session: &str, func: F) -> Result<timely::communication::WorkerGuards<T>, Error>
+    where
+        T: Send + 'static,
+        F: Fn(&mut timely::worker::Worker) -> T + Send + Sync + 'static,
+    {
+        let threads = self.workers.max(1);
+        let (builders, guard) = match &self.cluster {
+            None => timely::CommunicationConfig::Process(threads).try_build().map_err(Error::Start)?,
+            Some(c) => cluster::allocators(&c.addresses, c.process, threads, session)?,
+        };
+        timely::execute::execute_from(builders, guard, timely::WorkerConfig::default(), func).map_err(Error::Start)
     }
 }
 
@@ -102,7 +101,8 @@ pub fn explore(
     let tx = std::sync::Mutex::new(Some(tx));
     let threads = cfg.workers.max(1);
     let has_worker0 = cfg.cluster.as_ref().is_none_or(|c| c.process == 0);
-    let guards = timely::execute(cfg.timely(), move |worker| {
+    let session = session(&prog, &opts, "bfs");
+    let guards = cfg.execute(&session, move |worker| {
         let st = Stepper::new(&prog, opts.reduce);
         let progress = if worker.index() == 0 { tx.lock().ok().and_then(|mut g| g.take()) } else { None };
         let local = opts.clone();
@@ -110,14 +110,25 @@ pub fn explore(
         let out = bfs::run(&mut net, &st, &local, start, progress.as_ref());
         drop(progress);
         (out.ex, Traffic { bytes_out: out.bytes_out, bytes_remote: out.bytes_remote, supersteps: out.supersteps })
-    })
-    .map_err(Error::Start)?;
+    })?;
     if let Some(obs) = observer.filter(|_| has_worker0) {
         for p in rx.iter() {
             obs(&p);
         }
     }
     collect(guards.join())
+}
+
+/// What every process of a cluster must agree on: the program and the
+/// search's options.
+fn session(prog: &Program, opts: &Options, what: &str) -> String {
+    format!(
+        "{} {what} reduce={} max_states={} stop_at_first={}",
+        kvet_explore::encode_token(prog, &[]),
+        opts.reduce,
+        opts.max_states,
+        opts.stop_at_first
+    )
 }
 
 fn collect(results: Vec<Result<(Exploration, Traffic), String>>) -> Result<(Exploration, Traffic), Error> {
@@ -131,4 +142,22 @@ fn collect(results: Vec<Result<(Exploration, Traffic), String>>) -> Result<(Expl
         ex.get_or_insert(e);
     }
     ex.map(|e| (e, traffic)).ok_or_else(|| Error::Worker("no worker ran".into()))
+}
+
+/// Swarm search of `prog` on the workers of `cfg` (swarm.rs): the first
+/// finding of `sw.searches` randomised depth-first searches, or none.
+/// The result is never complete (bitstate tables may skip states).
+pub fn swarm(prog: Arc<Program>, opts: &Options, sw: &SwarmOptions, cfg: &Config) -> Result<Exploration, Error> {
+    let opts = opts.clone();
+    let sw = sw.clone();
+    let threads = cfg.workers.max(1);
+    let start = Instant::now();
+    let session = session(&prog, &opts, &format!("swarm {} {}", sw.searches, sw.bits_log2));
+    let guards = cfg.execute(&session, move |worker| {
+        let st = Stepper::new(&prog, opts.reduce);
+        let mut net = net::Net::new(worker, threads);
+        let ex = swarm::run(&mut net, &st, &opts, &sw, start);
+        (ex, Traffic::default())
+    })?;
+    collect(guards.join()).map(|(e, _)| e)
 }

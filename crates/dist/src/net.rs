@@ -111,7 +111,7 @@ impl<'w> Net<'w> {
             self.worker.step_or_park(Some(Duration::from_millis(1)));
         }
         let mut inbox = self.inbox.borrow_mut();
-        let (now, later): (Vec<_>, Vec<_>) = inbox.drain(..).partition(|(t, _)| *t <= self.round - 1);
+        let (now, later): (Vec<_>, Vec<_>) = inbox.drain(..).partition(|(t, _)| *t < self.round);
         *inbox = later;
         for (_, (_, src, buf)) in now {
             let g = &mut got[src as usize];
