@@ -86,7 +86,11 @@ struct Sink<'a, 'p> {
     level: u32,
     path: &'a [u16],
     seq: u32,
-    sent: &'a mut u64,
+    /// Successors this worker owns skip the wire.
+    me: usize,
+    visited: &'a FxHashSet<u128>,
+    next: &'a mut Level,
+    buf: &'a mut Vec<u16>,
 }
 
 impl Sink<'_, '_> {
@@ -99,18 +103,51 @@ impl Sink<'_, '_> {
             Event::Outcome(o) => *self.outcomes.entry(o.to_vec()).or_insert(0) += 1,
             Event::Successor(mv, s) => {
                 self.seq += 1;
-                send(self.out, None, self.path, self.st.order_key(mv), s);
-                *self.sent += 1;
+                let fp = fingerprint(s);
+                let key = self.st.order_key(mv);
+                if owner(fp, self.out.len()) == self.me {
+                    self.buf.clear();
+                    self.buf.extend_from_slice(self.path);
+                    self.buf.push(key);
+                    offer(self.visited, self.next, fp, self.buf, s);
+                } else {
+                    send(self.out, fp, None, self.path, key, s);
+                }
             }
         }
     }
 }
 
+/// A successor reaches its owner: a state already stored (at this level
+/// or before) is dropped; a new one joins the next level with the
+/// smallest path it was reached by. Returns whether it was new.
+fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], state: &[i64]) -> bool {
+    if visited.contains(&fp) {
+        return false;
+    }
+    let pl = path.len();
+    match next.index.get(&fp) {
+        Some(&j) => {
+            let j = j as usize;
+            let old = &mut next.paths[j * pl..(j + 1) * pl];
+            if path < &old[..] {
+                old.copy_from_slice(path);
+            }
+        }
+        None => {
+            next.index.insert(fp, (next.states.len() / state.len().max(1)) as u32);
+            next.states.extend_from_slice(state);
+            next.paths.extend_from_slice(path);
+        }
+    }
+    true
+}
+
 /// Append a successor to its owner's batch: a tag (0, or 1 and the
 /// parent's index for an ample candidate), the path of move keys, the
 /// state's words.
-fn send(out: &mut [Vec<u8>], cand: Option<usize>, path: &[u16], key: u16, s: &[i64]) {
-    let w = owner(fingerprint(s), out.len());
+fn send(out: &mut [Vec<u8>], fp: u128, cand: Option<usize>, path: &[u16], key: u16, s: &[i64]) {
+    let w = owner(fp, out.len());
     let b = &mut out[w];
     match cand {
         None => put_u(b, 0),
@@ -164,7 +201,6 @@ pub(crate) fn run(
     let mut best: Best = BTreeMap::new();
     let mut outcomes: BTreeMap<Vec<Val>, u64> = BTreeMap::new();
     let mut transitions = 0u64;
-    let mut sent = 0u64;
     let mut sc = Scratch::default();
     let (warns, init) = st.initial();
     let nwarn = warns.len() as u32;
@@ -217,7 +253,10 @@ pub(crate) fn run(
                 level,
                 path,
                 seq: 0,
-                sent: &mut sent,
+                me,
+                visited: &visited,
+                next: &mut next,
+                buf: &mut path_buf,
             };
             if !st.classify(s, &mut sc, &mut |e| sink.on(e)) {
                 continue;
@@ -225,9 +264,21 @@ pub(crate) fn run(
             match st.ample(s, &mut sc) {
                 Ample::Candidate(t) => {
                     transitions += 1;
-                    send(sink.out, Some(i), path, st.order_key(t), &sc.succ);
-                    pending.insert(i, sink.seq);
-                    continue;
+                    let fp = fingerprint(&sc.succ);
+                    let key = st.order_key(t);
+                    if owner(fp, peers) != me {
+                        send(sink.out, fp, Some(i), path, key, &sc.succ);
+                        pending.insert(i, sink.seq);
+                        continue;
+                    }
+                    // this worker owns it: the proviso is decided here
+                    sink.buf.clear();
+                    sink.buf.extend_from_slice(path);
+                    sink.buf.push(key);
+                    if offer(sink.visited, sink.next, fp, sink.buf, &sc.succ) {
+                        continue;
+                    }
+                    // refused: the full expansion
                 }
                 Ample::Refused => transitions += 1,
                 Ample::None => {}
@@ -266,7 +317,10 @@ pub(crate) fn run(
                     level,
                     path,
                     seq: pending[&i],
-                    sent: &mut sent,
+                    me,
+                    visited: &visited,
+                    next: &mut next,
+                    buf: &mut path_buf,
                 };
                 transitions += st.expand(s, &mut sc, &mut |e| sink.on(e));
             }
@@ -368,7 +422,6 @@ pub(crate) fn run(
         frontier,
         ..Exploration::default()
     };
-    let _ = sent;
     finish(net, st, ex, best, outcomes, transitions)
 }
 
@@ -384,7 +437,6 @@ fn receive(
     next: &mut Level,
     reply: &mut Vec<u8>,
 ) {
-    let width = state.len();
     let mut r = Rd::new(buf);
     while !r.done() {
         let cand = if r.u() == 1 { Some(r.u()) } else { None };
@@ -394,23 +446,7 @@ fn receive(
             *x = r.i();
         }
         let fp = fingerprint(state);
-        let new = !visited.contains(&fp);
-        if new {
-            match next.index.get(&fp) {
-                Some(&j) => {
-                    let j = j as usize;
-                    let old = &mut next.paths[j * pl..(j + 1) * pl];
-                    if path[..] < old[..] {
-                        old.copy_from_slice(path);
-                    }
-                }
-                None => {
-                    next.index.insert(fp, (next.states.len() / width) as u32);
-                    next.states.extend_from_slice(state);
-                    next.paths.extend_from_slice(path);
-                }
-            }
-        }
+        let new = offer(visited, next, fp, path, state);
         if let Some(i) = cand {
             put_u(reply, i);
             put_u(reply, new as u64);

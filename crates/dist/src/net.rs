@@ -12,7 +12,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
@@ -108,7 +107,7 @@ impl<'w> Net<'w> {
         self.supersteps += 1;
         self.input.advance_to(self.round);
         while self.probe.less_than(self.input.time()) {
-            self.worker.step_or_park(Some(Duration::from_millis(1)));
+            self.worker.step_or_park(None);
         }
         let mut inbox = self.inbox.borrow_mut();
         let (now, later): (Vec<_>, Vec<_>) = inbox.drain(..).partition(|(t, _)| *t < self.round);
