@@ -125,3 +125,18 @@ fn reduction_keeps_verdicts() {
         assert_eq!(want, got, "{name}");
     }
 }
+
+/// Once the sequential search uses the level-based cycle proviso (the
+/// explorer-at-scale work), its reduced search is the parallel one's:
+/// enable this then. Until then the order-dependent proviso of
+/// search.rs gives other state counts under reduction (the same
+/// verdicts: `reduction_keeps_verdicts`).
+#[test]
+#[ignore = "needs the sequential search's level-based cycle proviso"]
+fn same_as_sequential_with_reduction() {
+    let opts = Options::default();
+    for (name, prog) in scenarios() {
+        let seq = summary(&kvet_explore::explore(&prog, &opts));
+        assert_eq!(seq, summary(&par(&prog, &opts, 2)), "{name}");
+    }
+}
