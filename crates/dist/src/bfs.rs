@@ -83,6 +83,9 @@ struct Sink<'a, 'p> {
     best: &'a mut Best,
     outcomes: &'a mut BTreeMap<Vec<Val>, u64>,
     out: &'a mut [Vec<u8>],
+    /// Per destination, the parent whose path its batch last carried.
+    last: &'a mut [usize],
+    parent: usize,
     level: u32,
     path: &'a [u16],
     seq: u32,
@@ -111,7 +114,7 @@ impl Sink<'_, '_> {
                     self.buf.push(key);
                     offer(self.visited, self.next, fp, self.buf, s);
                 } else {
-                    send(self.out, fp, None, self.path, key, s);
+                    send(self.out, self.last, self.parent, fp, None, self.path, key, s);
                 }
             }
         }
@@ -143,21 +146,37 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
     true
 }
 
-/// Append a successor to its owner's batch: a tag (0, or 1 and the
-/// parent's index for an ample candidate), the path of move keys, the
-/// state's words.
-fn send(out: &mut [Vec<u8>], fp: u128, cand: Option<usize>, path: &[u16], key: u16, s: &[i64]) {
+/// Append a successor to its owner's batch: when the batch's last
+/// successor had another parent, the parent's path first (tag 2 and the
+/// path's move keys: successors of one parent share it); then a tag (0,
+/// or 1 and the parent's index for an ample candidate), the move's key
+/// and the state's words.
+#[allow(clippy::too_many_arguments)]
+fn send(
+    out: &mut [Vec<u8>],
+    last: &mut [usize],
+    parent: usize,
+    fp: u128,
+    cand: Option<usize>,
+    path: &[u16],
+    key: u16,
+    s: &[i64],
+) {
     let w = owner(fp, out.len());
     let b = &mut out[w];
+    if last[w] != parent {
+        last[w] = parent;
+        put_u(b, 2);
+        for &k in path {
+            put_u(b, k as u64);
+        }
+    }
     match cand {
         None => put_u(b, 0),
         Some(i) => {
             put_u(b, 1);
             put_u(b, i as u64);
         }
-    }
-    for &k in path {
-        put_u(b, k as u64);
     }
     put_u(b, key as u64);
     for &x in s {
@@ -240,6 +259,7 @@ pub(crate) fn run(
         let ncur = cur.states.len() / width;
         let mut next = Level::default();
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
+        let mut last: Vec<usize> = vec![usize::MAX; peers];
         // the ample candidates waiting for their owner's answer: (index, seq)
         let mut pending: FxHashMap<usize, u32> = FxHashMap::default();
         for i in 0..ncur {
@@ -250,6 +270,8 @@ pub(crate) fn run(
                 best: &mut best,
                 outcomes: &mut outcomes,
                 out: &mut out,
+                last: &mut last,
+                parent: i,
                 level,
                 path,
                 seq: 0,
@@ -267,7 +289,7 @@ pub(crate) fn run(
                     let fp = fingerprint(&sc.succ);
                     let key = st.order_key(t);
                     if owner(fp, peers) != me {
-                        send(sink.out, fp, Some(i), path, key, &sc.succ);
+                        send(sink.out, sink.last, i, fp, Some(i), path, key, &sc.succ);
                         pending.insert(i, sink.seq);
                         continue;
                     }
@@ -293,6 +315,7 @@ pub(crate) fn run(
         if opts.reduce {
             let answers = net.exchange(replies);
             let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
+            let mut last: Vec<usize> = vec![usize::MAX; peers];
             let mut refused: Vec<usize> = Vec::new();
             for buf in &answers {
                 let mut r = Rd::new(buf);
@@ -314,6 +337,8 @@ pub(crate) fn run(
                     best: &mut best,
                     outcomes: &mut outcomes,
                     out: &mut out,
+                    last: &mut last,
+                    parent: i,
                     level,
                     path,
                     seq: pending[&i],
@@ -439,9 +464,15 @@ fn receive(
 ) {
     let mut r = Rd::new(buf);
     while !r.done() {
-        let cand = if r.u() == 1 { Some(r.u()) } else { None };
-        path.clear();
-        path.extend((0..pl).map(|_| r.u() as u16));
+        let mut tag = r.u();
+        if tag == 2 {
+            path.clear();
+            path.extend((0..pl - 1).map(|_| r.u() as u16));
+            tag = r.u();
+        }
+        let cand = if tag == 1 { Some(r.u()) } else { None };
+        path.truncate(pl - 1);
+        path.push(r.u() as u16);
         for x in state.iter_mut() {
             *x = r.i();
         }
