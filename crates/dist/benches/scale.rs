@@ -31,7 +31,7 @@ IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lo
 }
 
 fn opts() -> Options {
-    let reduce = std::env::var("KVET_BENCH_REDUCE").map_or(false, |v| v == "1");
+    let reduce = std::env::var("KVET_BENCH_REDUCE").is_ok_and(|v| v == "1");
     Options { reduce, max_states: 100_000_000, ..Options::default() }
 }
 
