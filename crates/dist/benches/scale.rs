@@ -39,9 +39,24 @@ fn program(n: usize) -> Arc<kvet_ir::Program> {
     Arc::new(kvet_ir::compile(&seed004(n, true)).unwrap_or_else(|e| panic!("{}", e.message)))
 }
 
-fn row(what: &str, secs: f64, ex: &Exploration, bytes: Option<u64>) {
+/// CPU seconds this process has used (user + system, from /proc; the
+/// machine may be shared, so states per CPU second is the steadier rate).
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+fn row(what: &str, secs: f64, cpu: f64, ex: &Exploration, bytes: Option<u64>) {
     let per = bytes.map_or("-".to_string(), |b| format!("{:.1}", b as f64 / ex.states.max(1) as f64));
-    println!("| {what} | {} | {secs:.2} | {:.0} | {per} |", ex.states, ex.states as f64 / secs.max(1e-9));
+    println!(
+        "| {what} | {} | {} | {secs:.2} | {cpu:.2} | {:.0} | {:.0} | {per} |",
+        ex.states,
+        ex.transitions,
+        ex.states as f64 / secs.max(1e-9),
+        ex.states as f64 / cpu.max(1e-9)
+    );
 }
 
 fn main() {
@@ -58,22 +73,23 @@ fn main() {
         .split(',')
         .filter_map(|x| x.parse().ok())
         .collect();
-    println!("| run | states | seconds | states/s | bytes sent per state |");
-    println!("|---|---|---|---|---|");
+    println!("| run | states | transitions | seconds | CPU seconds | states/s | states/CPU s | bytes sent per state |");
+    println!("|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let prog = program(n);
         let o = opts();
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu());
         let ex = kvet_explore::explore(&prog, &o);
-        row(&format!("seed004-{n} sequential"), t.elapsed().as_secs_f64(), &ex, None);
+        row(&format!("seed004-{n} sequential"), t.elapsed().as_secs_f64(), cpu() - c, &ex, None);
         for w in [1, 2] {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), cpu());
             let (ex, tr) = kvet_dist::explore(prog.clone(), &o, &Config::threads(w), None).unwrap();
-            row(&format!("seed004-{n} {w} thread(s)"), t.elapsed().as_secs_f64(), &ex, Some(tr.bytes_out));
+            let what = format!("seed004-{n} {w} thread(s)");
+            row(&what, t.elapsed().as_secs_f64(), cpu() - c, &ex, Some(tr.bytes_out));
         }
         let port = |()| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addresses = vec![format!("127.0.0.1:{}", port(())), format!("127.0.0.1:{}", port(()))];
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu());
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .env("KVET_BENCH_CHILD", format!("{n} {}", addresses.join(",")))
             .spawn()
@@ -81,7 +97,8 @@ fn main() {
         let cfg = Config { workers: 1, cluster: Some(Cluster { process: 0, addresses }) };
         let (ex, tr) = kvet_dist::explore(prog.clone(), &o, &cfg, None).unwrap();
         let _ = child.wait_with_output();
-        // process 0 sends about half of the traffic
-        row(&format!("seed004-{n} 2 processes"), t.elapsed().as_secs_f64(), &ex, Some(tr.bytes_remote * 2));
+        // process 0 sends about half of the traffic and uses about half the CPU
+        let what = format!("seed004-{n} 2 processes");
+        row(&what, t.elapsed().as_secs_f64(), (cpu() - c) * 2.0, &ex, Some(tr.bytes_remote * 2));
     }
 }
