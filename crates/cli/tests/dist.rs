@@ -156,3 +156,24 @@ fn swarm_finds_every_bug_and_its_token_replays() {
         assert!(want.contains(&r.status.code()), "{file}: the token {token} does not replay its finding");
     }
 }
+
+#[test]
+fn bounds_stop_cleanly_and_say_what_was_covered() {
+    let o = run(&[
+        "check",
+        "--model",
+        "sc",
+        "--no-reduce",
+        "--workers",
+        "2",
+        "--max-states",
+        "500",
+        "examples/bench/counter-4.litmus",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stdout));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("INCOMPLETE") && out.contains("stopped at the state bound 500"), "{out}");
+    let o = run(&["check", "--model", "sc", "--workers", "2", "--timeout", "0.001", "examples/bench/counter-4.litmus"]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("stopped at the time bound"));
+}
