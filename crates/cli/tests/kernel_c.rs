@@ -384,3 +384,59 @@ fn an_interrupt_sees_the_interrupted_tasks_locks() {
     check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nIRQ(0) void h(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "ok");
     check("spinlock_t l;\nint x;\nP0(void) { spin_lock(&l); WRITE_ONCE(x, 1); spin_unlock(&l); }\nP1(void) { if (spin_is_locked(&l)) lockdep_assert_held(&l); }\n", "WARNING");
 }
+
+#[test]
+fn lockdep_recursive_read_dependencies() {
+    // a -(ER)-> b and b -(SN)-> a: b is only read-held on both sides and
+    // the reader taking it under a is recursive (bottom halves off:
+    // in_interrupt()), so nobody waits for the other; lockdep's cycle is
+    // not strong (-(*R)-> -(S*)-> at b) and there is no report
+    let body = "spinlock_t a; rwlock_t b;\nP0(void) { spin_lock_bh(&a); read_lock(&b); read_unlock(&b); spin_unlock_bh(&a); }\nP1(void) { read_lock_bh(&b); spin_lock(&a); spin_unlock(&a); read_unlock_bh(&b); }\n";
+    check(body, "ok");
+    // the same with a task-context (non-recursive, queued) reader under a:
+    // a waiting writer would block it, so lockdep reports the cycle
+    let body = "spinlock_t a; rwlock_t b;\nP0(void) { spin_lock(&a); read_lock(&b); read_unlock(&b); spin_unlock(&a); }\nP1(void) { read_lock(&b); spin_lock(&a); spin_unlock(&a); read_unlock(&b); }\n";
+    check(body, "lock-order inversion");
+    // b write-held on the other side: -(ER)-> -(EN)-> is strong, and the
+    // schedule that deadlocks exists
+    let body = "spinlock_t a; rwlock_t b;\nP0(void) { spin_lock_bh(&a); read_lock(&b); read_unlock(&b); spin_unlock_bh(&a); }\nP1(void) { write_lock_bh(&b); spin_lock(&a); spin_unlock(&a); write_unlock_bh(&b); }\n";
+    check(body, "deadlock, lock-order inversion");
+    // two rwsem readers in opposite orders: -(SN)-> both ways is strong
+    // (down_read() is never recursive: a queued writer blocks it)
+    let body = "struct rw_semaphore a, b;\nP0(void) { down_read(&a); down_read(&b); up_read(&b); up_read(&a); }\nP1(void) { down_read(&b); down_read(&a); up_read(&a); up_read(&b); }\n";
+    check(body, "lock-order inversion");
+}
+
+#[test]
+fn jiffies_advance() {
+    // a deadline polled with time_after() passes: no false hang
+    check("int done;\nP0(void) { unsigned long timeout = jiffies + HZ; while (!READ_ONCE(done)) { if (time_after(jiffies, timeout)) break; cpu_relax(); } }\n", "ok");
+    // and the loop does end by the deadline on some path, with done never set
+    let body = "int done; int late;\nP0(void) { unsigned long timeout = jiffies + HZ; while (!READ_ONCE(done)) { if (time_after(jiffies, timeout)) { WRITE_ONCE(late, 1); break; } cpu_relax(); } }\nexists (late=1)\n";
+    check(body, "ok");
+    // a timed-out sleep moved jiffies past a deadline set before it
+    check("P0(void) { unsigned long t = jiffies + 10; msleep(100); BUG_ON(time_before(jiffies, t)); }\n", "ok");
+    check("P0(void) { unsigned long t = jiffies + 10; schedule_timeout_uninterruptible(20); BUG_ON(time_before(jiffies, t)); }\n", "ok");
+    // without a sleep or a tick, no time passes
+    check(
+        "P0(void) { local_irq_disable(); unsigned long t = jiffies; BUG_ON(jiffies != t); local_irq_enable(); }\n",
+        "ok",
+    );
+    // jiffies is read with a marked load: the tick's update is no data race
+    check("P0(void) { unsigned long a = jiffies; unsigned long b = jiffies; BUG_ON(time_before(b, a)); }\nP1(void) { unsigned long c = jiffies; }\n", "ok");
+}
+
+#[test]
+fn pollers_waiting_on_each_other() {
+    // two polling loops, each waiting for the other's store, while a third
+    // CPU sleeps for ever: a deadlock (with nobody blocked it is a hang,
+    // see polling_loops_are_waits)
+    check("int a; int b; DECLARE_COMPLETION(c);\nP0(void) { while (!READ_ONCE(a)) cpu_relax(); WRITE_ONCE(b, 1); }\nP1(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); complete(&c); }\nP2(void) { wait_for_completion(&c); }\n", "deadlock");
+    // loops of several steps each (no single move returns to the same
+    // state), waiting for each other: a hang that used to be missed
+    check("int a; int b; int z;\nP0(void) { while (!READ_ONCE(a) && !READ_ONCE(z)) cpu_relax(); WRITE_ONCE(b, 1); }\nP1(void) { while (!READ_ONCE(b) && !READ_ONCE(z)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "hang");
+    // one of them stores first: both end
+    check("int a; int b;\nP0(void) { WRITE_ONCE(b, 1); while (!READ_ONCE(a)) cpu_relax(); }\nP1(void) { while (!READ_ONCE(b)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "ok");
+    // a poller whose loop changes memory another poller reads is not stuck
+    check("int a; int b; int c;\nP0(void) { while (!READ_ONCE(a)) { WRITE_ONCE(c, 1); WRITE_ONCE(c, 0); } }\nP1(void) { while (!READ_ONCE(c)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "ok");
+}

@@ -117,6 +117,21 @@ fn kthread_park_and_unpark() {
 }
 
 #[test]
+fn cond_resched_never_sleeps() {
+    // __schedule(SM_PREEMPT) leaves the task on the run queue whatever its
+    // state: cond_resched() after set_current_state() does not sleep
+    let body = "int x;\nP0(void) { set_current_state(TASK_INTERRUPTIBLE); cond_resched(); __set_current_state(TASK_RUNNING); WRITE_ONCE(x, 1); }\nforall (x=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // schedule() in the same place sleeps for ever
+    check("int x;\nP0(void) { set_current_state(TASK_INTERRUPTIBLE); schedule(); WRITE_ONCE(x, 1); }\n", "hang");
+    // but it still lets another task of the CPU run
+    let body = "int x; int y;\nP0(void) { WRITE_ONCE(x, 1); cond_resched(); WRITE_ONCE(x, 2); }\nTASK(0) void other(void) { int r = READ_ONCE(x); WRITE_ONCE(y, r); }\nexists (y=1)\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 3));
+}
+
+#[test]
 fn preemption_and_per_cpu_data() {
     let inc = |how: &str| {
         format!("DEFINE_PER_CPU(int, nr); DECLARE_COMPLETION(done);\nP0(void) {{ {how}; wait_for_completion(&done); assert(per_cpu(nr, 0) == 2); }}\nTASK(0) void t(void) {{ this_cpu_inc(nr); complete(&done); }}\n")
@@ -171,6 +186,20 @@ fn timers() {
 }
 
 #[test]
+fn timers_fire_in_expiry_order() {
+    // both queued (bottom halves off): the one that expires first fires
+    // first, also when mod_timer() moves a pending timer
+    let t = "struct timer_list a, b; int order;\nstatic void fa(struct timer_list *t) { if (!READ_ONCE(order)) WRITE_ONCE(order, 1); }\nstatic void fb(struct timer_list *t) { if (!READ_ONCE(order)) WRITE_ONCE(order, 2); }\n";
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); local_bh_disable(); mod_timer(&a, 100); mod_timer(&b, 10); local_bh_enable(); }}\nforall (order=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); local_bh_disable(); mod_timer(&a, 10); mod_timer(&b, 50); mod_timer(&a, 100); local_bh_enable(); }}\nforall (order=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // queued one after the other with a softirq in between, either may be first
+    let r = run(false, &format!("{t}P0(void) {{ timer_setup(&a, fa, 0); timer_setup(&b, fb, 0); mod_timer(&a, 100); mod_timer(&b, 10); }}\nexists (order=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+}
+
+#[test]
 fn workqueues() {
     let w = "struct work_struct w; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
     // queued work runs on the kworker; an idle kworker is not a hang
@@ -201,6 +230,33 @@ fn workqueues() {
 }
 
 #[test]
+fn work_items_run_concurrently_but_never_with_themselves() {
+    // two items may run at the same time (kernel/workqueue.c guarantees
+    // nothing else): their plain updates race
+    let two = "struct work_struct a, b; int x;\nstatic void fa(struct work_struct *w) { x++; }\nstatic void fb(struct work_struct *w) { x++; }\n";
+    let r = run(
+        false,
+        &format!("{two}P0(void) {{ INIT_WORK(&a, fa); INIT_WORK(&b, fb); schedule_work(&a); schedule_work(&b); }}\n"),
+    );
+    assert_eq!(r.kinds, "data race");
+    // one item queued from two CPUs, and again while it runs: it runs
+    // again afterwards, never concurrently with itself (no race on x),
+    // and both queueings are seen (x = 2 at the end); the second work
+    // item only gives the pool a second kworker
+    let one = "struct work_struct w, unused; int x; struct completion c;\nstatic void fn(struct work_struct *work) { complete(&c); x++; }\nstatic void nop(struct work_struct *work) { }\n";
+    let r = run(false, &format!("{one}P0(void) {{ init_completion(&c); INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); wait_for_completion(&c); schedule_work(&w); }}\nforall (x=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // queue_work() from another CPU while the item runs: still serialised
+    let r = run(false, &format!("{one}P0(void) {{ init_completion(&c); INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); }}\nP1(void) {{ wait_for_completion(&c); schedule_work(&w); }}\nforall (x=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // cancel_work_sync() of an item queued again as it runs: the second run
+    // happens only if it started before the cancel (x = 1 or 2), and
+    // nothing runs afterwards (no race with the plain reads of x)
+    let r = run(false, &format!("{one}P0(void) {{ init_completion(&c); INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); wait_for_completion(&c); schedule_work(&w); cancel_work_sync(&w); int a = x; int b = x; assert(a == b); }}\nexists (x=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+}
+
+#[test]
 fn scheduler_examples_state_counts() {
     // (file, states reduced, states unreduced)
     let cases = [
@@ -210,10 +266,12 @@ fn scheduler_examples_state_counts() {
         ("kthread-stop-exited-fixed.kvet", 107, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
-        ("timer-del-sync-deadlock.kvet", 931, 931),
-        ("timer-del-sync-deadlock-fixed.kvet", 761, 761),
-        ("work-freed-while-queued.kvet", 275, 287),
-        ("work-freed-while-queued-fixed.kvet", 1378, 1387),
+        ("timer-del-sync-deadlock.kvet", 932, 932),
+        ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
+        ("work-freed-while-queued.kvet", 305, 310),
+        ("work-freed-while-queued-fixed.kvet", 1512, 1519),
+        ("work-items-race.kvet", 14628, 14628),
+        ("work-items-race-fixed.kvet", 15597, 15597),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {

@@ -11,7 +11,13 @@
 //! deadlock when some CPU waits (on a lock it holds, in a grace period,
 //! ...), a hang when every other CPU has finished. Only pcs inside a cycle
 //! of the thread's control-flow graph are checked, and the solo run is
-//! bounded ([`MAX_POLL_STEPS`] steps per iteration of the loop).
+//! bounded ([`MAX_POLL_STEPS`] steps per iteration of the loop). Several
+//! CPUs that can all only poll are stuck the same way when each one's
+//! loop, run alone, comes back to the state while changing nothing but
+//! its own pc and registers (so no other poller can see a change)
+//! (`pollers_forever`). A loop
+//! that reads `jiffies` is not reported: time stops only at kvet's bound
+//! (crates/ir/src/time.rs), and in the kernel it goes on.
 
 use crate::machine::{Machine, NoTrace, Status};
 use crate::ViolationKind;
@@ -65,6 +71,16 @@ impl Machine<'_> {
             && (0..n).all(|u| (0..self.prog.threads[u].handlers.len()).all(|h| !self.can_fire(s, u, h)))
     }
 
+    /// Is CPU `t`'s next step a load of `jiffies`?
+    fn reads_jiffies(&self, s: &[i64], t: usize) -> bool {
+        match self.instr_at(t, self.pc(s, t)) {
+            Instr::Load { addr: Opd::Imm(a), .. } => {
+                ptr_cell(*a).is_some_and(|c| (c as usize) < self.layout.ncells && self.prog.cell_name(c) == "jiffies")
+            }
+            _ => false,
+        }
+    }
+
     /// CPU `t`, the only one that can move in `s`, loops back to `s` for
     /// ever: the finding, naming the loop and the other CPUs' waits.
     pub(crate) fn polls_forever(&self, s: &[i64], t: usize, loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
@@ -85,6 +101,11 @@ impl Machine<'_> {
             if !text.is_empty() && !texts.contains(&text) {
                 texts.push(text);
             }
+            if self.reads_jiffies(&cur, t) {
+                // time stopped at kvet's bound (crates/ir/src/time.rs): in
+                // the kernel it goes on, so this is no finding
+                return None;
+            }
             if self.apply(&mut cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
                 return None;
             }
@@ -103,6 +124,76 @@ impl Machine<'_> {
             "CPU{t} polls in a loop (`{}`) that nothing will end: no other CPU can change what it reads",
             texts.join("`, `")
         );
+        if waits {
+            msg.push_str("; ");
+            msg.push_str(&crate::search::stuck_message(self, s).1);
+            Some((ViolationKind::Deadlock, msg))
+        } else {
+            Some((ViolationKind::Hang, msg))
+        }
+    }
+
+    /// Several CPUs can move in `s`, all polling: each one's loop, run
+    /// alone, comes back to `s` while changing nothing but its own pc and
+    /// registers on the way. Then no interleaving of them changes what any
+    /// of them reads, and none ever leaves its loop: the finding, as for a
+    /// lone poller. (Stricter than the lone case, which may change memory
+    /// inside an iteration: here another poller could see it.)
+    pub(crate) fn pollers_forever(&self, s: &[i64], loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
+        let n = self.layout.nthreads;
+        let movers: Vec<usize> = (0..n).filter(|&u| self.status(s, u) == Status::Enabled).collect();
+        if movers.len() < 2 {
+            return None;
+        }
+        if (0..n).any(|u| (0..self.prog.threads[u].handlers.len()).any(|h| self.can_fire(s, u, h))) {
+            return None;
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for &t in &movers {
+            let pc = self.pc(s, t);
+            if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
+                return None;
+            }
+            let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.prog.threads[t].nregs as usize;
+            let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
+            let mut cur = s.to_vec();
+            let mut sink = NoTrace::default();
+            let mut back = false;
+            for _ in 0..MAX_POLL_STEPS {
+                let text = self.text(t as u32, self.pc(&cur, t));
+                if !text.is_empty() && !texts.contains(&text) {
+                    texts.push(text);
+                }
+                if self.reads_jiffies(&cur, t) {
+                    return None;
+                }
+                if self.apply(&mut cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+                    return None;
+                }
+                if cur[..] == s[..] {
+                    back = true;
+                    break;
+                }
+                if cur.iter().zip(s).enumerate().any(|(i, (a, b))| a != b && !own(i)) {
+                    return None;
+                }
+                if self.status(&cur, t) != Status::Enabled {
+                    return None;
+                }
+            }
+            if !back {
+                return None;
+            }
+        }
+        let who: Vec<String> = movers.iter().map(|&t| self.who(t)).collect();
+        let mut msg = format!(
+            "{} poll in loops (`{}`) that nothing will end: none of them changes what the others read",
+            who.join(" and "),
+            texts.join("`, `")
+        );
+        // as for a lone poller (and the search's all-moves-return check):
+        // a deadlock when some CPU waits in a blocking primitive, else a hang
+        let waits = (0..n).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
         if waits {
             msg.push_str("; ");
             msg.push_str(&crate::search::stuck_message(self, s).1);

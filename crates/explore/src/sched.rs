@@ -53,7 +53,7 @@ impl Machine<'_> {
             Status::Done => true,
             Status::Blocked(w) => w.sleeps(),
             Status::Enabled => {
-                matches!(self.instr_at(t, self.pc(s, t)), Instr::Schedule | Instr::TaskStart)
+                matches!(self.instr_at(t, self.pc(s, t)), Instr::Schedule | Instr::Yield | Instr::TaskStart)
                     || (self.prog.preempt && self.preemptible(s, t))
             }
         }

@@ -146,6 +146,22 @@ impl Ctx<'_, '_, '_> {
                 };
                 self.report(v, id, None);
             }
+        } else if self.moves.len() > 1
+            && self.polled != 3
+            && self.moves.iter().all(|&u| (u as usize) < n && self.loops[u as usize][m.pc(s, u as usize) as usize])
+        {
+            // several CPUs that can only poll, for ever (poll.rs)
+            if let Some((kind, msg)) = m.pollers_forever(s, &self.loops) {
+                self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
+                let v = Violation {
+                    kind,
+                    thread: self.moves[0],
+                    pc: m.pc(s, self.moves[0] as usize),
+                    message: msg,
+                    path: Vec::new(),
+                };
+                self.report(v, id, None);
+            }
         }
         if self.moves.is_empty() {
             if !all_done || m.rcu_pending(s) || m.timers_pending(s) {

@@ -147,10 +147,12 @@ impl Layout {
             l.reg_base.push(off);
             off += t.nregs as usize;
         }
-        let nlocks = lock_classes(p).len();
+        let classes = lock_classes(p);
+        let nlocks = classes.len();
         if nlocks > 0 && (kernel || p.quant.is_none()) {
             l.lockdep = off;
-            off += nlocks + (nlocks * nlocks).div_ceil(64);
+            // usage words, then the dependency matrices (one per kind)
+            off += nlocks + (nlocks * nlocks).div_ceil(64) * crate::kernel::dep_kinds(&classes);
         }
         if p.threads.iter().any(|t| {
             t.body

@@ -1010,10 +1010,21 @@ do {									\
 
 /* ---- sleeping with a timeout (kernel/time/sleep_timeout.c, timer.h,
  * jiffies.h): schedule_timeout() is native; its timer may fire at any
- * point. jiffies does not advance (no time passes in kvet): code that
- * polls jiffies for a deadline never sees it pass. ---- */
+ * point. When the scenario reads jiffies, time advances (crates/ir/src/
+ * time.rs): the tick below is a hardirq handler of CPU0 that may run a
+ * bounded number of times, and a timed-out schedule_timeout() advances
+ * jiffies too; each advance passes every deadline set before it. ---- */
 
 unsigned long jiffies;
+
+/* tick_periodic() -> do_timer(): jiffies moves on, at most __KVET_TICKS times */
+static inline void __kvet_tick(void)
+{
+	unsigned long j = READ_ONCE(jiffies);
+
+	if (j < __KVET_TICKS * __KVET_TICK)
+		WRITE_ONCE(jiffies, j + __KVET_TICK);
+}
 
 #define time_after(a, b)	((long)((b) - (a)) < 0)
 #define time_before(a, b)	time_after(b, a)

@@ -162,9 +162,10 @@ static inline int kthread_stop_put(struct task_struct *k)
 
 /* ---- timers (kernel/time/timer.c, at the level of its guarantees) ----
  * A timer is queued on the base of the CPU that set it up; that CPU's
- * timer softirq may run whenever a timer is queued there (expiry times
- * are not modelled: a queued timer may fire at any later point), and runs
- * the first queued timer's callback in softirq context. While a callback
+ * timer softirq may run whenever a timer is queued there (a queued timer
+ * may fire at any later point), and runs the first queued timer's
+ * callback in softirq context. The queue is in expiry order: a timer
+ * never fires before one of the same base that expires earlier. While a callback
  * runs, its timer's `running` lock is held: del_timer_sync() waits on it
  * (so calling it under a lock the callback takes deadlocks), and lockdep
  * sees it as the kernel's per-timer lockdep_map (call_timer_fn() and
@@ -193,7 +194,6 @@ struct timer_base timer_bases[NR_CPUS];
 #define TIMER_DEFERRABLE	0x00080000
 #define TIMER_PINNED		0x00200000
 #define TIMER_IRQSAFE		0x00400000
-#define jiffies			0
 #define HZ			100
 #define msecs_to_jiffies(m)	(m)
 #define from_timer(var, callback_timer, timer_fieldname) \
@@ -212,6 +212,18 @@ static inline int timer_pending(const struct timer_list *timer)
 	return READ_ONCE(timer->pending);
 }
 
+/* enqueue_timer(): the queue is kept in expiry order, so a timer never
+ * fires before one that expires earlier on the same base; timers that
+ * expire at the same time fire in queueing order */
+static inline void __enqueue_timer(struct timer_base *base, struct timer_list *timer)
+{
+	struct list_head *pos = base->pending.next;
+
+	while (pos != &base->pending && !time_after(list_entry(pos, struct timer_list, entry)->expires, timer->expires))
+		pos = pos->next;
+	list_add_tail(&timer->entry, pos);
+}
+
 static inline int mod_timer(struct timer_list *timer, unsigned long expires)
 {
 	struct timer_base *base = &timer_bases[timer->cpu];
@@ -223,11 +235,14 @@ static inline int mod_timer(struct timer_list *timer, unsigned long expires)
 		INIT_LIST_HEAD(&base->pending);
 	timer->expires = expires;
 	ret = timer->pending;
-	if (!ret) {
-		list_add_tail(&timer->entry, &base->pending);
+	if (ret) {
+		/* a pending timer moves to its new place in the queue */
+		list_del(&timer->entry);
+	} else {
 		WRITE_ONCE(timer->pending, 1);
 		base->nr++;
 	}
+	__enqueue_timer(base, timer);
 	spin_unlock_irqrestore(&base->lock, flags);
 	return ret;
 }
@@ -316,14 +331,24 @@ static inline void __run_timers(void)
 }
 
 /* ---- workqueues (kernel/workqueue.c, at the level of its guarantees) ----
- * Every work item runs on one kworker task (a task of its own, created
- * when the scenario uses workqueues), in queueing order. PENDING is taken
- * and the item queued under the pool lock; the kworker clears PENDING
- * under it before running the item, so an item can be queued again while
- * it runs. flush_work() waits until the item is neither pending nor
- * running; cancel_work_sync() dequeues it and waits for a running
- * instance. An idle kworker asleep at the end of a scenario is not a hang.
- * Delayed work is a work item queued by a timer's callback. */
+ * Work runs on kworker tasks: __KVET_NR_WORKERS of them (one per
+ * INIT_WORK()/INIT_DELAYED_WORK() site of the scenario, at most 4), each
+ * on a CPU of its own, sharing one worklist. So two different work items
+ * may run concurrently (the kernel guarantees nothing else: items queued
+ * on different CPUs run on different per-CPU pools, and a pool starts
+ * another worker as soon as one sleeps), while one item never runs
+ * concurrently with itself: queued again while it runs, it is not put on
+ * the worklist but run again by the same worker once the running
+ * instance returns (process_one_work()'s collision with
+ * find_worker_executing_work()). PENDING is taken and the item queued
+ * under the pool lock; the worker clears PENDING under it before running
+ * the item; after the item's function returns the worker touches only
+ * its own state (the function may free the item). flush_work() waits
+ * until the item is neither pending nor running; cancel_work_sync()
+ * dequeues it and waits for a running instance; flush_workqueue() and
+ * destroy_workqueue() wait until no item is queued or running. An idle
+ * kworker asleep at the end of a scenario is not a hang. Delayed work is
+ * a work item queued by a timer's callback. */
 
 #define WORK_STRUCT_PENDING_BIT	0
 
@@ -344,8 +369,10 @@ struct workqueue_struct {
 
 struct worker_pool {
 	spinlock_t lock;
-	struct task_struct *worker;
-	struct work_struct *current_work;
+	unsigned long idle;		/* bit i: worker i sleeps, waiting for work */
+	struct task_struct *workers[__KVET_NR_WORKERS];
+	struct work_struct *current_work[__KVET_NR_WORKERS];
+	int rerun[__KVET_NR_WORKERS];	/* queued again while running: run it again */
 };
 
 struct worker_pool kworker_pool;
@@ -369,44 +396,90 @@ static inline void INIT_WORK(struct work_struct *work, void (*func)(struct work_
 	work->func = func;
 }
 
-/* the kworker: take the first item, clear its PENDING, run it */
-static inline void __kworker_loop(void)
+/* find_worker_executing_work(): the worker running `work` (index + 1), or 0 */
+static inline int __work_running(struct work_struct *work)
+{
+	int i;
+
+	for (i = 0; i < __KVET_NR_WORKERS; i++)
+		if (READ_ONCE(kworker_pool.current_work[i]) == work)
+			return i + 1;
+	return 0;
+}
+
+/* is any work item queued or running? */
+static inline bool __workqueue_busy(void)
+{
+	int i;
+
+	if (!list_empty(&kworker_worklist))
+		return true;
+	for (i = 0; i < __KVET_NR_WORKERS; i++)
+		if (READ_ONCE(kworker_pool.current_work[i]))
+			return true;
+	return false;
+}
+
+/* kworker `i`: take the first item, clear its PENDING, run it (again,
+ * while it is queued again as it runs) */
+static inline void __kworker_loop(int i)
 {
 	struct work_struct *work;
 
-	WRITE_ONCE(kworker_pool.worker, current);
+	WRITE_ONCE(kworker_pool.workers[i], current);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		spin_lock_irq(&kworker_pool.lock);
 		if (list_empty(&kworker_worklist)) {
+			kworker_pool.idle |= 1UL << i;
 			spin_unlock_irq(&kworker_pool.lock);
 			schedule();
 			continue;
 		}
 		__set_current_state(TASK_RUNNING);
+		kworker_pool.idle &= ~(1UL << i);
 		work = list_first_entry(&kworker_worklist, struct work_struct, entry);
 		/* running before it leaves the list: lockless flushers see one or the other */
-		WRITE_ONCE(kworker_pool.current_work, work);
+		WRITE_ONCE(kworker_pool.current_work[i], work);
 		list_del_init(&work->entry);
 		clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
 		spin_unlock_irq(&kworker_pool.lock);
-		work->func(work);
-		spin_lock_irq(&kworker_pool.lock);
-		WRITE_ONCE(kworker_pool.current_work, NULL);
+		for (;;) {
+			work->func(work);
+			spin_lock_irq(&kworker_pool.lock);
+			if (!kworker_pool.rerun[i])
+				break;
+			kworker_pool.rerun[i] = 0;
+			clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+			spin_unlock_irq(&kworker_pool.lock);
+		}
+		WRITE_ONCE(kworker_pool.current_work[i], NULL);
 		spin_unlock_irq(&kworker_pool.lock);
 		wake_up_all(&kworker_flush_wq);
 	}
 }
 
-/* with the pool lock held and PENDING owned: queue it, wake the kworker */
+/* with the pool lock held and PENDING owned: run it again after the
+ * running instance if it runs, else queue it and wake an idle kworker */
 static inline void __queue_work(struct work_struct *work)
 {
-	struct task_struct *worker;
+	unsigned long idle;
+	int r = __work_running(work);
+	int i;
 
+	if (r) {
+		kworker_pool.rerun[r - 1] = 1;
+		return;
+	}
 	list_add_tail(&work->entry, &kworker_worklist);
-	worker = READ_ONCE(kworker_pool.worker);
-	if (worker)
-		wake_up_process(worker);
+	idle = kworker_pool.idle;
+	for (i = 0; i < __KVET_NR_WORKERS; i++) {
+		if (idle & (1UL << i)) {
+			kworker_pool.idle = idle & ~(1UL << i);
+			wake_up_process(kworker_pool.workers[i]);
+			break;
+		}
+	}
 }
 
 static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
@@ -435,9 +508,9 @@ static inline bool schedule_work(struct work_struct *work)
 
 static inline bool flush_work(struct work_struct *work)
 {
-	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || READ_ONCE(kworker_pool.current_work) == work;
+	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running(work);
 
-	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && READ_ONCE(kworker_pool.current_work) != work);
+	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running(work));
 	return busy;
 }
 
@@ -445,11 +518,16 @@ static inline bool cancel_work(struct work_struct *work)
 {
 	unsigned long flags;
 	bool ret;
+	int r;
 
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
-	if (ret)
+	if (ret) {
+		r = __work_running(work);
+		if (r)
+			kworker_pool.rerun[r - 1] = 0;
 		list_del_init(&work->entry);
+	}
 	spin_unlock_irqrestore(&kworker_pool.lock, flags);
 	return ret;
 }
@@ -458,13 +536,13 @@ static inline bool cancel_work_sync(struct work_struct *work)
 {
 	bool ret = cancel_work(work);
 
-	wait_event(kworker_flush_wq, READ_ONCE(kworker_pool.current_work) != work);
+	wait_event(kworker_flush_wq, !__work_running(work));
 	return ret;
 }
 
 static inline void flush_workqueue(struct workqueue_struct *wq)
 {
-	wait_event(kworker_flush_wq, list_empty(&kworker_worklist) && !READ_ONCE(kworker_pool.current_work));
+	wait_event(kworker_flush_wq, !__workqueue_busy());
 }
 
 #define flush_scheduled_work()		flush_workqueue(system_wq)
@@ -497,7 +575,7 @@ static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delaye
 		if (delay == 0)
 			__queue_work(&dwork->work);
 		else
-			mod_timer(&dwork->timer, jiffies + delay);
+			mod_timer(&dwork->timer, delay);
 		ret = true;
 	}
 	spin_unlock_irqrestore(&kworker_pool.lock, flags);

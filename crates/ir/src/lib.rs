@@ -15,6 +15,7 @@ mod prims;
 mod program;
 mod sched;
 mod suggest;
+mod time;
 mod types;
 
 pub use eval::{eval_bin, eval_un};

@@ -179,6 +179,12 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     // NR_CPUS: every task's CPU number is below it (a task that is not
     // pinned runs on a CPU of its own, numbered as its thread)
     lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
+    // the prelude's worker pool has one slot per kworker
+    lw.consts.insert("__KVET_NR_WORKERS".into(), crate::sched::kworkers(file) as i64);
+    // time advances when the scenario reads jiffies (crate::time)
+    lw.consts.insert("__KVET_JIFFIES".into(), crate::time::uses_jiffies(file) as i64);
+    lw.consts.insert("__KVET_TICK".into(), crate::time::TICK);
+    lw.consts.insert("__KVET_TICKS".into(), crate::time::TICKS as i64);
     lw.declarations(file)?;
     lw.init_block(file)?;
     let mut procs: Vec<&ast::Proc> =
@@ -1499,7 +1505,20 @@ impl<'a> Lowerer<'a> {
                 Var::Mem(c, t) => self.read_place(Place::Mem(Opd::Imm(ptr_to(c))), t, span),
             };
         }
+        // the prelude's jiffies (crate::time): 0 where time does not
+        // advance, else a marked load (it is volatile), which the tick's
+        // store does not race with
+        let prelude_jiffies = n == "jiffies" && self.lazy_globals.contains_key(n);
+        if prelude_jiffies && self.consts.get("__KVET_JIFFIES") != Some(&1) {
+            return Ok((Opd::Imm(0), Ty::UInt(64)));
+        }
+        let prelude_jiffies = prelude_jiffies || (n == "jiffies" && self.consts.get("__KVET_JIFFIES") == Some(&1));
         if let Some((c, t)) = self.global(n)? {
+            if prelude_jiffies {
+                let r = self.tmp();
+                self.emit(Instr::Load { dst: r, addr: Opd::Imm(ptr_to(c)), ord: Order::Once });
+                return Ok((Opd::Reg(r), t));
+            }
             return self.read_place(Place::Mem(Opd::Imm(ptr_to(c))), t, span);
         }
         if let Some(v) = crate::kernel::ident(self, n, span)? {

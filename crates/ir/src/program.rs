@@ -434,6 +434,11 @@ pub enum Instr {
         addr: Opd,
     },
     // ---- tasks (crate::sched) ----
+    /// cond_resched(): a point where the scheduler may run another task of
+    /// this CPU; the task stays runnable whatever its state
+    /// (preempt_schedule_common() -> __schedule(SM_PREEMPT) does not
+    /// dequeue it).
+    Yield,
     /// The first step of a kthread's body: the thread does not exist
     /// until kthread_create() made it (its task_struct is allocated).
     TaskStart,

@@ -131,10 +131,14 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
     }
     if uses_workqueues(file) {
         let sp = file.span;
-        let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop".into()), span: sp };
-        let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
-        let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
-        out.push(TaskDecl { name: "kworker".into(), cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+        for i in 0..kworkers(file) {
+            let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop".into()), span: sp };
+            let arg = ast::Expr { kind: ast::ExprKind::Int(i as i64), span: sp };
+            let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![arg]), span: sp };
+            let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
+            let name = if i == 0 { "kworker".to_string() } else { format!("kworker{i}") };
+            out.push(TaskDecl { name, cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+        }
     }
     // A lock word records its holder (thread + 1) in a byte.
     if nprocs as usize + out.len() > MAX_THREADS {
@@ -262,6 +266,31 @@ fn uses_workqueues(file: &ast::File) -> bool {
     )
 }
 
+/// The most kworkers a scenario gets.
+pub(crate) const MAX_KWORKERS: usize = 4;
+
+/// How many kworkers run the scenario's work: one per work item it
+/// initialises (its INIT_WORK()/INIT_DELAYED_WORK() call sites), so that
+/// any two of its items may run concurrently, at most `MAX_KWORKERS`.
+/// At least 1: `__KVET_NR_WORKERS` sizes the prelude's worker pool.
+pub(crate) fn kworkers(file: &ast::File) -> usize {
+    let names: Vec<&str> =
+        ["INIT_WORK", "INIT_DELAYED_WORK", "__INIT_WORK"].into_iter().filter(|n| !user_defines(file, n)).collect();
+    let mut sites = 0;
+    crate::kernel::visit_exprs(file, &mut |e| {
+        crate::kernel::each_node(e, &mut |n| {
+            if let ast::ExprKind::Call(callee, _) = &n.kind {
+                if let ast::ExprKind::Ident(name) = &callee.kind {
+                    if n.span.lo < kvet_syntax::PRELUDE_BASE && names.contains(&name.as_str()) {
+                        sites += 1;
+                    }
+                }
+            }
+        })
+    });
+    sites.clamp(1, MAX_KWORKERS)
+}
+
 /// CPU `cpu`'s timer softirq (run_timer_softirq()): it may run whenever
 /// a timer is queued on that CPU, and runs the first one
 /// (`__run_timers()` in prelude/sched.h).
@@ -379,10 +408,17 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             lw.emit(Instr::PreemptCount { dst: r });
             Ok(Some((Opd::Reg(r), Ty::Int)))
         }
-        "cond_resched" | "cond_resched_rcu" | "schedule_preempt_disabled" | "yield" => {
-            // a point where the scheduler may run another task
+        "schedule_preempt_disabled" => {
+            // schedule() with preemption disabled around it: sleeps as schedule() does
             crate::kernel::ident(lw, "current", e.span)?;
             lw.emit(Instr::Schedule);
+            Ok(Some((Opd::Imm(0), Ty::Int)))
+        }
+        "cond_resched" | "cond_resched_rcu" | "yield" => {
+            // a point where the scheduler may run another task; the task
+            // stays runnable even when its state is not TASK_RUNNING
+            crate::kernel::ident(lw, "current", e.span)?;
+            lw.emit(Instr::Yield);
             Ok(Some((Opd::Imm(0), Ty::Int)))
         }
         "do_exit" | "make_task_dead" => {

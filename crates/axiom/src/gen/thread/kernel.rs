@@ -249,6 +249,9 @@ impl Walker<'_> {
                 self.await_read(st, stack, pc, task, 0, tags, AwaitKind::Sleep, |v| v == 0, None, None)?;
                 return Ok(false);
             }
+            // cond_resched(): no ordering is promised (it reschedules only
+            // when needed), and the task never sleeps in it
+            Instr::Yield => {}
             Instr::WakeUp { dst, task, mask } => {
                 let Some(cell) = self.cell(st, *task) else {
                     return Ok(false);
