@@ -165,17 +165,26 @@ impl<'p> Stepper<'p> {
                 emit(Event::Outcome(&sc.obs));
             }
         }
-        if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
-            if let Some((kind, msg)) = m.polls_forever(s, sc.moves[0] as usize, &self.loops) {
-                let v = Violation {
-                    kind,
-                    thread: sc.moves[0],
-                    pc: m.pc(s, sc.moves[0] as usize),
-                    message: msg,
-                    path: Vec::new(),
-                };
-                emit(Event::Finding(v, None));
-            }
+        // a CPU that can only poll, alone, for ever; several that can only
+        // poll, for ever (poll.rs)
+        let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
+            m.polls_forever(s, sc.moves[0] as usize, &self.loops)
+        } else if sc.moves.len() > 1
+            && sc.moves.iter().all(|&u| (u as usize) < n && self.loops[u as usize][m.pc(s, u as usize) as usize])
+        {
+            m.pollers_forever(s, &self.loops)
+        } else {
+            None
+        };
+        if let Some((kind, msg)) = polls {
+            let v = Violation {
+                kind,
+                thread: sc.moves[0],
+                pc: m.pc(s, sc.moves[0] as usize),
+                message: msg,
+                path: Vec::new(),
+            };
+            emit(Event::Finding(v, None));
         }
         if sc.moves.is_empty() {
             if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
