@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod check_lkmm;
+mod dist;
 mod litmus_cmd;
 mod progress;
 
@@ -112,6 +113,8 @@ enum Cmd {
         /// ones only the LKMM allows, marked "weak memory only").
         #[arg(long, value_enum, default_value_t = check_lkmm::CheckModel::Both)]
         model: check_lkmm::CheckModel,
+        #[command(flatten)]
+        dist: dist::DistArgs,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -404,7 +407,8 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay, out, model } => {
+        Cmd::Check { paths, search, json, replay, out, model, dist } => {
+            dist::configure(&dist, &search.options(), search.stats)?;
             let files = collect(&paths)?;
             if let Some(tok) = replay {
                 let [f] = files.as_slice() else {
@@ -626,7 +630,7 @@ struct ScPart {
 /// Explore `prog` under SC and replay every finding.
 fn sc_part(prog: &Program, src: &str, name: &str, opts: &Options, json: bool) -> Result<ScPart> {
     let t0 = Instant::now();
-    let ex = progress::explore(prog, opts, name);
+    let ex = dist::explore(prog, opts, name)?;
     let secs = t0.elapsed().as_secs_f64();
     let bugs: Vec<_> = ex.violations.iter().filter(|v| v.kind.is_bug()).collect();
     let bounded = ex.violations.iter().any(|v| v.kind == ViolationKind::Bound);

@@ -15,6 +15,7 @@ mod por;
 mod sched;
 mod search;
 mod state;
+mod step;
 mod symmetry;
 mod trace;
 mod visited;
@@ -24,6 +25,7 @@ use std::collections::BTreeMap;
 
 pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
+pub use step::{Ample, Event, Scratch, Stepper};
 pub use trace::{decode_token, describe_move, encode_token, replay, ReplayError, Snapshot, Trace, TraceRow};
 pub use visited::{fingerprint, FpTable, VisitedSet};
 

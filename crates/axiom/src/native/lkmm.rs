@@ -1123,7 +1123,6 @@ impl Model for NativeLkmm {
                 line: 0,
                 col: 0,
                 msg: too_many_orders(),
-                text: None,
             });
         }
         Ok(())

@@ -1,0 +1,142 @@
+//! The parallel search gives the sequential search's answers: states,
+//! transitions, depth, outcomes, findings with their traces, on every
+//! example and seed scenario, with 1, 2 and 4 worker threads.
+
+use kvet_explore::{Exploration, Options};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    for p in v {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "kvet" || e == "litmus") {
+            out.push(p);
+        }
+    }
+}
+
+pub fn scenarios() -> Vec<(String, Arc<kvet_ir::Program>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut v = Vec::new();
+    files(&root, &mut v);
+    v.into_iter()
+        .filter_map(|p| {
+            let src = std::fs::read_to_string(&p).unwrap();
+            let file = kvet_syntax::parse_with_prelude(kvet_ir::PRELUDE, &src).ok()?;
+            let prog = kvet_ir::lower(&file, &src, kvet_ir::PRELUDE).ok()?;
+            Some((p.strip_prefix(&root).unwrap().display().to_string(), Arc::new(prog)))
+        })
+        .collect()
+}
+
+/// Everything the output depends on.
+fn summary(e: &Exploration) -> String {
+    format!(
+        "states {} transitions {} depth {} complete {} stopped {:?} frontier {}\noutcomes {:?}\nviolations {:#?}",
+        e.states, e.transitions, e.depth, e.complete, e.stopped, e.frontier, e.outcomes, e.violations
+    )
+}
+
+fn par(prog: &Arc<kvet_ir::Program>, opts: &Options, workers: usize) -> Exploration {
+    kvet_dist::explore(prog.clone(), opts, &kvet_dist::Config::threads(workers), None).unwrap().0
+}
+
+#[test]
+fn same_as_sequential_without_reduction() {
+    let opts = Options { reduce: false, max_states: 3_000_000, ..Options::default() };
+    for (name, prog) in scenarios() {
+        let seq = kvet_explore::explore(&prog, &opts);
+        if seq.states > 200_000 {
+            continue; // bench/counter-6: a benchmark, not a test
+        }
+        let seq = summary(&seq);
+        for w in [1, 2, 4] {
+            let p = summary(&par(&prog, &opts, w));
+            assert_eq!(seq, p, "{name} with {w} workers");
+        }
+    }
+}
+
+#[test]
+fn same_for_every_worker_count_with_reduction() {
+    let opts = Options::default();
+    let mut differ = Vec::new();
+    for (name, prog) in scenarios() {
+        let one = summary(&par(&prog, &opts, 1));
+        for w in [2, 4] {
+            assert_eq!(one, summary(&par(&prog, &opts, w)), "{name} with {w} workers");
+        }
+        let seq = summary(&kvet_explore::explore(&prog, &opts));
+        if seq != one {
+            differ.push(name);
+        }
+    }
+    eprintln!("order-dependent proviso differs on: {differ:?}");
+}
+
+#[test]
+#[ignore]
+fn sizes() {
+    for (name, prog) in scenarios() {
+        for reduce in [false, true] {
+            let opts = Options { reduce, max_states: 2_000_000, ..Options::default() };
+            let t = std::time::Instant::now();
+            let e = kvet_explore::explore(&prog, &opts);
+            let t1 = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let p = par(&prog, &opts, 1);
+            let t2 = t.elapsed().as_secs_f64();
+            eprintln!(
+                "{name} reduce={reduce}: states {} depth {} seq {t1:.3}s par1 {t2:.3}s same {}",
+                e.states,
+                e.depth,
+                summary(&e) == summary(&p)
+            );
+            if summary(&e) != summary(&p) {
+                let (a, b) = (summary(&e), summary(&p));
+                for (x, y) in a.lines().zip(b.lines()) {
+                    if x != y {
+                        eprintln!("   seq: {x}\n   par: {y}");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn verdicts(e: &Exploration) -> String {
+    let mut kinds: Vec<_> = e.violations.iter().map(|v| v.kind.name()).collect();
+    kinds.sort();
+    format!("{kinds:?} {:?}", e.outcomes.keys().collect::<Vec<_>>())
+}
+
+/// The level-based proviso keeps every verdict: the kinds found and the
+/// outcome set are those of the unreduced search.
+#[test]
+fn reduction_keeps_verdicts() {
+    for (name, prog) in scenarios() {
+        let full = Options { reduce: false, max_states: 3_000_000, ..Options::default() };
+        let want = verdicts(&kvet_explore::explore(&prog, &full));
+        let got = verdicts(&par(&prog, &Options::default(), 2));
+        assert_eq!(want, got, "{name}");
+    }
+}
+
+/// Once the sequential search uses the level-based cycle proviso (the
+/// explorer-at-scale work), its reduced search is the parallel one's:
+/// enable this then. Until then the order-dependent proviso of
+/// search.rs gives other state counts under reduction (the same
+/// verdicts: `reduction_keeps_verdicts`).
+#[test]
+#[ignore = "needs the sequential search's level-based cycle proviso"]
+fn same_as_sequential_with_reduction() {
+    let opts = Options::default();
+    for (name, prog) in scenarios() {
+        let seq = summary(&kvet_explore::explore(&prog, &opts));
+        assert_eq!(seq, summary(&par(&prog, &opts, 2)), "{name}");
+    }
+}
