@@ -5,12 +5,42 @@
 //! the generator, seeing the deadline passed after the call, discards the
 //! partial verdicts and reports a timeout. So a stopped evaluation never
 //! becomes a verdict.
+//!
+//! Beside the wall-clock deadline there is a work budget: every check of
+//! the bound spends one unit, at the same points of the same search in
+//! every run. A search stopped by it stops at the same point whatever
+//! the machine's load, so its answer is deterministic (the default bound
+//! of `kvet check --model both` is this one).
 
 use std::cell::Cell;
 use std::time::Instant;
 
 thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Units of work left, if the work is bounded.
+    static WORK: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Set (or clear) the work budget of the searches on this thread.
+pub(crate) fn set_work(w: Option<u64>) {
+    WORK.with(|c| c.set(w));
+}
+
+/// Spend one unit of work; true if the budget is (now) exhausted.
+fn spend() -> bool {
+    WORK.with(|c| match c.get() {
+        None => false,
+        Some(0) => true,
+        Some(n) => {
+            c.set(Some(n - 1));
+            false
+        }
+    })
+}
+
+/// Is the work budget exhausted (without spending)?
+pub(crate) fn work_exhausted() -> bool {
+    WORK.with(|c| c.get()) == Some(0)
 }
 
 /// Set (or clear) the deadline of the model evaluations on this thread.
@@ -18,7 +48,8 @@ pub(crate) fn set(d: Option<Instant>) {
     DEADLINE.with(|c| c.set(d));
 }
 
-/// Has this thread's deadline passed?
+/// Has this thread's deadline passed, or its work budget run out? Each
+/// call spends one unit of work.
 pub(crate) fn passed() -> bool {
-    DEADLINE.with(|c| c.get()).is_some_and(|d| Instant::now() > d)
+    spend() || DEADLINE.with(|c| c.get()).is_some_and(|d| Instant::now() > d)
 }

@@ -42,10 +42,12 @@ pub enum LkmmRun {
     Stopped(String),
 }
 
-/// The LKMM engine's time bound per file under `--model both` (unless
-/// `--timeout` is given): the SC verdict stands and the verdict line
-/// says the LKMM stopped.
-pub const BOTH_SECONDS: f64 = 3.0;
+/// The LKMM engine's default bound per file under `--model both` (unless
+/// `--timeout` is given), in the generator's units of work (see
+/// kvet-axiom's `GenOptions::max_work`): deterministic, unlike a time
+/// bound, so the same file gives the same line on any machine and under
+/// any load. About 1 to 4 s of an idle core on the slowest examples.
+pub const BOTH_WORK: u64 = 10_000;
 
 /// Loop unrolling bound of check mode (herd's `-unroll`): polling loops
 /// are awaits (spin-assume), other loops run this many extra times.
@@ -58,6 +60,7 @@ pub fn run(
     file: &str,
     src: &str,
     timeout: Option<f64>,
+    max_work: Option<u64>,
     max_memory: Option<u64>,
     color: bool,
 ) -> LkmmRun {
@@ -65,6 +68,7 @@ pub fn run(
     let opts = GenOptions {
         unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
         max_seconds: timeout,
+        max_work,
         max_memory,
         deadlocks: true,
         kernel: true,

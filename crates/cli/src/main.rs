@@ -514,8 +514,11 @@ fn check_cmd(
         let name = f.display().to_string();
         // The LKMM side first: under `--model lkmm`, a construct it does
         // not model is a located error.
-        let lk_secs = opts.max_seconds.or((model == CheckModel::Both).then_some(check_lkmm::BOTH_SECONDS));
-        let lk = model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, Some(opts.max_memory), color()));
+        // under `both`, the LKMM part's default bound is deterministic work
+        let lk_secs = opts.max_seconds;
+        let lk_work = (model == CheckModel::Both && lk_secs.is_none()).then_some(check_lkmm::BOTH_WORK);
+        let lk =
+            model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, lk_work, Some(opts.max_memory), color()));
         if model == CheckModel::Lkmm {
             if let Some(LkmmRun::NotChecked { rendered, .. }) = &lk {
                 eprint!("{rendered}");
@@ -706,7 +709,10 @@ fn lkmm_part<'a>(
             let kinds = check_lkmm::kinds(&result.findings);
             lk_complete = !result.toofar && !result.deadlocks_partial;
             if result.deadlocks_partial && kinds.is_empty() {
-                lk_cover = format!("lkmm: stopped: time limit ({}s) reached", lk_secs.unwrap_or(0.0));
+                lk_cover = match lk_secs {
+                    Some(t) => format!("lkmm: stopped: time limit ({t}s) reached"),
+                    None => "lkmm: stopped: work limit reached".to_string(),
+                };
             }
             lk_cover = match (kinds.is_empty(), weak.is_empty()) {
                 (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
@@ -732,6 +738,7 @@ fn lkmm_part<'a>(
             lk_complete = false;
             lk_cover = match lk_secs {
                 Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
+                None if why.contains("time limit") => "lkmm: stopped: work limit reached".to_string(),
                 _ => format!("lkmm: stopped: {why}"),
             };
         }

@@ -10,7 +10,7 @@
 //! Whenever the LKMM checks a scenario, it finds every kind SC finds
 //! among those it checks ([`LKMM_KINDS`]: not yet lockdep's rules,
 //! sleeping in atomic context or lock misuse).  `timeout` is the LKMM
-//! engine stopping at [`LKMM_SECONDS`]: a scenario too large for it yet.
+//! engine stopping at [`LKMM_WORK`]: a scenario too large for it yet.
 
 use kvet_explore::{explore, Options};
 use std::path::PathBuf;
@@ -25,19 +25,16 @@ fn verdict(src: &str) -> String {
 /// The kinds of finding the LKMM engine checks.
 const LKMM_KINDS: &[&str] = &["assertion failure", "bug", "warning", "use-after-free", "data race", "deadlock", "hang"];
 
-/// Time bound of the LKMM engine per example.
-const LKMM_SECONDS: f64 = 5.0;
+/// Work bound of the LKMM engine per example: `kvet check`'s default
+/// under `--model both` (deterministic, unlike a time bound).
+const LKMM_WORK: u64 = 10_000;
 
 /// The LKMM's finding kinds, "ok", "not checked" or "timeout".
 fn lkmm_verdict(src: &str) -> String {
     let prog = kvet_ir::compile(src).expect("compiles");
     let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
-    let opts = kvet_axiom::gen::GenOptions {
-        deadlocks: true,
-        kernel: true,
-        max_seconds: Some(LKMM_SECONDS),
-        ..Default::default()
-    };
+    let opts =
+        kvet_axiom::gen::GenOptions { deadlocks: true, kernel: true, max_work: Some(LKMM_WORK), ..Default::default() };
     match kvet_axiom::gen::run(&prog, &model, &opts) {
         Ok(r) if r.deadlocks_partial => "timeout".to_string(),
         Ok(r) => {
@@ -55,7 +52,8 @@ fn lkmm_verdict(src: &str) -> String {
             }
         }
         Err(kvet_axiom::gen::GenError::Construct { .. }) => "not checked".to_string(),
-        Err(kvet_axiom::gen::GenError::Timeout) => "timeout".to_string(),
+        // stopped at a bound: work, or the size of the path enumeration
+        Err(kvet_axiom::gen::GenError::Timeout | kvet_axiom::gen::GenError::TooLarge(_)) => "timeout".to_string(),
         Err(e) => format!("error: {e}"),
     }
 }

@@ -40,6 +40,10 @@ pub struct GenOptions {
     /// Most paths per thread.
     pub max_traces: usize,
     /// Stop after this many seconds.
+    /// A deterministic bound on the search's work (units are checks of
+    /// the bound: path steps, candidates, coherence orders), as
+    /// `max_seconds` but independent of the machine's speed and load.
+    pub max_work: Option<u64>,
     pub max_seconds: Option<f64>,
     /// Keep one execution for display ([`LitmusResult::witness`]).
     pub keep_witness: bool,
@@ -73,6 +77,7 @@ impl Default for GenOptions {
             unroll: 2,
             max_traces: 1 << 20,
             max_seconds: None,
+            max_work: None,
             keep_witness: false,
             speedcheck: false,
             through_flag: None,
@@ -166,7 +171,10 @@ pub fn cmp_val(prog: &Program, a: Val, b: Val) -> Ordering {
 
 /// Run the generator and the model on a program.
 pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<LitmusResult, GenError> {
-    let mut r = search::Search::new(prog, model, opts)?.run()?;
+    crate::deadline::set_work(opts.max_work);
+    let r = search::Search::new(prog, model, opts).and_then(|s| s.run());
+    crate::deadline::set_work(None);
+    let mut r = r?;
     r.outcomes.sort_by(|a, b| {
         for (x, y) in a.iter().zip(b) {
             let o = cmp_val(prog, *x, *y);

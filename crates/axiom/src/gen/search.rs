@@ -601,6 +601,10 @@ impl<'a> Search<'a> {
 
     fn tick(&mut self) -> Result<(), GenError> {
         self.ticks += 1;
+        // one unit of work per leaf (the work bound is deterministic)
+        if crate::deadline::passed() {
+            return Err(GenError::Timeout);
+        }
         if self.ticks & 255 == 0 {
             if let Some(s) = self.opts.max_seconds {
                 if self.start.elapsed().as_secs_f64() > s {
@@ -925,8 +929,9 @@ impl<'a> Search<'a> {
             return Err(GenError::TooLarge(crate::native::lkmm::too_many_orders()));
         }
         r.map_err(|e| GenError::Model(e.to_string()))?;
-        // an evaluation cut short by the deadline is no verdict
-        if deadline.is_some_and(|d| Instant::now() > d) {
+        // an evaluation cut short by the deadline or the work budget is
+        // no verdict
+        if crate::deadline::work_exhausted() || deadline.is_some_and(|d| Instant::now() > d) {
             return Err(GenError::Timeout);
         }
         if !self.verdicts.iter().any(|v| v.allowed) {

@@ -489,7 +489,9 @@ impl Walker<'_> {
         let mut pops = 0u32;
         'paths: while let Some(mut st) = stack.pop() {
             pops = pops.wrapping_add(1);
-            if pops & 1023 == 0 && self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            if pops & 1023 == 0
+                && (crate::deadline::passed() || self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d))
+            {
                 return Err(GenError::Timeout);
             }
             loop {
