@@ -297,7 +297,17 @@ impl Ctx<'_, '_, '_> {
             self.amp_states.extend_from_slice(scratch);
             self.amp_fps.push(fp);
         }
-        for k in 0..self.amp_moves.len() {
+        let states = std::mem::take(&mut self.amp_states);
+        let stop = self.store(&states, len, id, out);
+        self.amp_states = states;
+        Some(stop)
+    }
+
+    /// Store the successors computed in `states` (`len` words each; their
+    /// fingerprints and moves in `amp_fps`/`amp_moves`) that are new, as
+    /// children of `id`. True if the search must stop at a bound.
+    fn store(&mut self, states: &[i64], len: usize, id: u32, out: &mut Frontier) -> bool {
+        for k in 0..self.amp_fps.len() {
             let fp = self.amp_fps[k];
             if !self.visited.insert(fp) {
                 continue;
@@ -309,12 +319,12 @@ impl Ctx<'_, '_, '_> {
             self.parent.push(id);
             self.via.push(self.amp_moves[k] as u16);
             self.res.states += 1;
-            out.push(&self.amp_states[k * len..(k + 1) * len], nid);
+            out.push(&states[k * len..(k + 1) * len], nid);
             if self.out_of_budget(out.bytes()) {
-                return Some(true);
+                return true;
             }
         }
-        Some(false)
+        false
     }
 
     /// Expand state `s` (id `id`) fully: apply every move (in reverse
@@ -358,24 +368,9 @@ impl Ctx<'_, '_, '_> {
             self.amp_fps.push(fp);
             self.amp_moves.push(mv);
         }
-        for k in 0..self.amp_fps.len() {
-            let fp = self.amp_fps[k];
-            if !self.visited.insert(fp) {
-                continue;
-            }
-            if self.bfs {
-                self.next_level.insert(fp);
-            }
-            let nid = self.parent.len() as u32;
-            self.parent.push(id);
-            self.via.push(self.amp_moves[k] as u16);
-            self.res.states += 1;
-            out.push(&states[k * len..(k + 1) * len], nid);
-            if self.out_of_budget(out.bytes()) {
-                stop = true;
-                break;
-            }
-        }
+        // the successors computed before a stop are stored too, as they
+        // were found
+        stop |= self.store(&states, len, id, out);
         self.amp_states = states;
         (!stop).then_some(progress)
     }

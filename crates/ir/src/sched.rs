@@ -291,6 +291,22 @@ pub(crate) fn kworkers(file: &ast::File) -> usize {
     sites.clamp(1, MAX_KWORKERS)
 }
 
+/// A handler function `name` of the kernel model whose body is one call
+/// of the prelude function `callee`, at the current span.
+pub(crate) fn calling_handler(lw: &Lowerer, name: &str, callee: &str) -> ast::FuncDef {
+    let sp = lw.cx.span;
+    let callee = ast::Expr { kind: ast::ExprKind::Ident(callee.into()), span: sp };
+    let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
+    ast::FuncDef {
+        name: name.into(),
+        ret: ast::Type::Void,
+        params: vec![],
+        body: ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp },
+        span: sp,
+        locks: Vec::new(),
+    }
+}
+
 /// CPU `cpu`'s timer softirq (run_timer_softirq()): it may run whenever
 /// a timer is queued on that CPU, and runs the first one
 /// (`__run_timers()` in prelude/sched.h).
@@ -298,17 +314,7 @@ pub(crate) fn timer_softirq(lw: &mut Lowerer, file: &ast::File, cpu: u32) -> Res
     if !uses_timers(file) {
         return Ok(None);
     }
-    let sp = lw.cx.span;
-    let callee = ast::Expr { kind: ast::ExprKind::Ident("__run_timers".into()), span: sp };
-    let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
-    let func = ast::FuncDef {
-        name: "run_timer_softirq".into(),
-        ret: ast::Type::Void,
-        params: vec![],
-        body: ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp },
-        span: sp,
-        locks: Vec::new(),
-    };
+    let func = calling_handler(lw, "run_timer_softirq", "__run_timers");
     let entry = lw.cx.steps.len() as u32;
     lw.handler_body(&func)?;
     let g = lw.globals.get("timer_bases").map(|g| g.cell).ok_or_else(|| {

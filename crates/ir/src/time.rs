@@ -92,17 +92,7 @@ pub(crate) fn tick_handler(lw: &mut Lowerer) -> crate::lower::Res<Option<Handler
     if lw.jiffies_cell().is_none() {
         return Ok(None);
     }
-    let sp = lw.cx.span;
-    let callee = ast::Expr { kind: ast::ExprKind::Ident("__kvet_tick".into()), span: sp };
-    let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![]), span: sp };
-    let func = ast::FuncDef {
-        name: "tick".into(),
-        ret: ast::Type::Void,
-        params: vec![],
-        body: ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp },
-        span: sp,
-        locks: Vec::new(),
-    };
+    let func = crate::sched::calling_handler(lw, "tick", "__kvet_tick");
     let entry = lw.cx.steps.len() as u32;
     lw.handler_body(&func)?;
     Ok(Some(Handler {
