@@ -106,6 +106,10 @@ enum Cmd {
         /// ones only the LKMM allows, marked "weak memory only").
         #[arg(long, value_enum, default_value_t = check_lkmm::CheckModel::Both)]
         model: check_lkmm::CheckModel,
+        /// Tasks may be preempted (CONFIG_PREEMPT), as the scenario line
+        /// `Preempt=yes` says; replay tokens carry it.
+        #[arg(long)]
+        preempt: bool,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -451,7 +455,7 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay, out, model } => {
+        Cmd::Check { paths, search, json, replay, out, model, preempt } => {
             let files = collect(&paths)?;
             if let Some(tok) = replay {
                 let [f] = files.as_slice() else {
@@ -459,7 +463,7 @@ fn run_cmd(cli: Cli) -> Result<u8> {
                 };
                 return replay_cmd(f, &tok, &out.trace);
             }
-            check_cmd(&files, &search.options(), json, &out, model)
+            check_cmd(&files, &search.options(), json, &out, model, preempt)
         }
         Cmd::Litmus { paths, search, model, json, unroll, dot } => {
             if model == "explore" {
@@ -557,6 +561,7 @@ fn check_cmd(
     json: bool,
     oargs: &OutputArgs,
     model: check_lkmm::CheckModel,
+    preempt: bool,
 ) -> Result<u8> {
     use check_lkmm::{CheckModel, LkmmRun};
     let style = oargs.trace.style();
@@ -564,10 +569,11 @@ fn check_cmd(
     let mut jsons = Vec::new();
     let mut checked = Vec::new();
     for f in files {
-        let Some((src, prog)) = load_or_report(f) else {
+        let Some((src, mut prog)) = load_or_report(f) else {
             worst = worse(worst, 2);
             continue;
         };
+        prog.preempt |= preempt;
         let name = f.display().to_string();
         // The LKMM side first: under `--model lkmm`, a construct it does
         // not model is a located error.
@@ -882,7 +888,8 @@ fn expected_result(src: &str) -> Option<String> {
 }
 
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
-    let (src, prog) = load(f)?;
+    let (src, mut prog) = load(f)?;
+    prog.preempt |= kvet_explore::token_preempts(tok);
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     out!("{}", kvet_report::render_trace_with(&prog, &tr, &src, kvet_ir::PRELUDE, targs.style()));

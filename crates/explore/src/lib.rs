@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 
 pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
-pub use trace::{decode_token, describe_move, encode_token, replay, ReplayError, Snapshot, Trace, TraceRow};
+pub use trace::{
+    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, Trace, TraceRow,
+};
 pub use visited::{fingerprint, FpTable, VisitedSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

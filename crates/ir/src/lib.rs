@@ -9,6 +9,7 @@ mod cond;
 mod ctypes;
 mod eval;
 mod kernel;
+mod kthread_bind;
 mod lower;
 mod opt;
 mod prims;
