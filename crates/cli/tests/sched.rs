@@ -266,6 +266,8 @@ fn scheduler_examples_state_counts() {
         ("kthread-stop-exited-fixed.kvet", 107, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
+        ("percpu-kthread-bind.kvet", 74, 74),
+        ("percpu-kthread-bind-fixed.kvet", 43, 43),
         ("timer-del-sync-deadlock.kvet", 932, 932),
         ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
         ("work-freed-while-queued.kvet", 305, 310),
