@@ -115,6 +115,10 @@ enum Cmd {
         model: check_lkmm::CheckModel,
         #[command(flatten)]
         dist: dist::DistArgs,
+        /// Tasks may be preempted (CONFIG_PREEMPT), as the scenario line
+        /// `Preempt=yes` says; replay tokens carry it.
+        #[arg(long)]
+        preempt: bool,
     },
     /// Print herd7's output block for each litmus test.
     Litmus {
@@ -407,7 +411,7 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn run_cmd(cli: Cli) -> Result<u8> {
     match cli.cmd {
-        Cmd::Check { paths, search, json, replay, out, model, dist } => {
+        Cmd::Check { paths, search, json, replay, out, model, dist, preempt } => {
             dist::configure(&dist, &search.options(), search.stats)?;
             let files = collect(&paths)?;
             if let Some(tok) = replay {
@@ -416,7 +420,7 @@ fn run_cmd(cli: Cli) -> Result<u8> {
                 };
                 return replay_cmd(f, &tok, &out.trace);
             }
-            check_cmd(&files, &search.options(), json, &out, model)
+            check_cmd(&files, &search.options(), json, &out, model, preempt)
         }
         Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
             LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
@@ -500,6 +504,7 @@ fn check_cmd(
     json: bool,
     oargs: &OutputArgs,
     model: check_lkmm::CheckModel,
+    preempt: bool,
 ) -> Result<u8> {
     use check_lkmm::{CheckModel, LkmmRun};
     let style = oargs.trace.style();
@@ -507,10 +512,11 @@ fn check_cmd(
     let mut jsons = Vec::new();
     let mut checked = Vec::new();
     for f in files {
-        let Some(Input { src, prog, .. }) = load_or_report(f) else {
+        let Some(Input { src, mut prog, .. }) = load_or_report(f) else {
             worst = worse(worst, 2);
             continue;
         };
+        prog.preempt |= preempt;
         let name = f.display().to_string();
         // The LKMM side first: under `--model lkmm`, a construct it does
         // not model is a located error.
@@ -807,7 +813,8 @@ fn json_value(
 }
 
 fn replay_cmd(f: &Path, tok: &str, targs: &TraceArgs) -> Result<u8> {
-    let Input { src, prog, .. } = load(f)?;
+    let Input { src, mut prog, .. } = load(f)?;
+    prog.preempt |= kvet_explore::token_preempts(tok);
     let path = kvet_explore::decode_token(&prog, tok).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     let tr = kvet_explore::replay(&prog, &path).map_err(|e| UserError(format!("kvet: {e}\n")))?;
     out!("{}", kvet_report::render_trace_with(&prog, &tr, &src, kvet_ir::PRELUDE, targs.style()));

@@ -241,6 +241,8 @@ fn scheduler_examples_state_counts() {
         ("kthread-stop-exited-fixed.kvet", 99, 109),
         ("percpu-preempt.kvet", 30, 30),
         ("percpu-preempt-fixed.kvet", 26, 26),
+        ("percpu-kthread-bind.kvet", 74, 74),
+        ("percpu-kthread-bind-fixed.kvet", 43, 43),
         ("timer-del-sync-deadlock.kvet", 932, 932),
         ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
         ("work-freed-while-queued.kvet", 245, 310),
@@ -265,4 +267,68 @@ fn a_scenario_may_model_timers_and_work_itself() {
     let body = "struct timer_list { int armed; };\nstruct work_struct { int queued; };\nstruct timer_list t; struct work_struct w;\nstatic int mod_timer(struct timer_list *tl, unsigned long e) { WRITE_ONCE(tl->armed, 1); return 0; }\nstatic bool queue_work(int *wq, struct work_struct *wk) { WRITE_ONCE(wk->queued, 1); return true; }\nP0(void) { mod_timer(&t, 1); queue_work(NULL, &w); }\n";
     let r = run(false, body);
     assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 3, 3));
+}
+
+#[test]
+fn kthread_bind_puts_the_kthread_on_that_cpus_run_queue() {
+    // kernel/kthread.c: kthread_bind() between kthread_create() and
+    // wake_up_process() fixes the CPU the thread runs on. Bound to CPU0,
+    // without preemption the worker runs only once P0 is done; unbound, or
+    // bound to CPU1, it runs alongside P0.
+    let body = |bind: &str| {
+        format!("int x; int y; int c;\nstatic int worker(void *data) {{ int r = READ_ONCE(x); WRITE_ONCE(y, r); WRITE_ONCE(c, smp_processor_id()); return 0; }}\nP0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); {bind} wake_up_process(k); WRITE_ONCE(x, 1); WRITE_ONCE(x, 2); }}\nP1(void) {{ }}\nexists (y=1)\n")
+    };
+    let r = run(false, &body("kthread_bind(k, 0);"));
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 1, 32, 40));
+    let r = run(false, &body("kthread_bind(k, 1);"));
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 3, 120, 182));
+    let r = run(false, &body(""));
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 3, 84, 178));
+    // smp_processor_id() in the thread is the bound CPU
+    check(&body("kthread_bind(k, 1);").replace("exists (y=1)", "forall (c=1)"), "ok");
+    check(&body("kthread_bind(k, 0);").replace("exists (y=1)", "forall (c=0)"), "ok");
+    // through an assignment, in a helper function, as kthread_create_on_cpu() does
+    let helper = "int x;\nstatic int worker(void *data) { WRITE_ONCE(x, smp_processor_id() + 1); return 0; }\nstatic struct task_struct *start(unsigned int cpu) { struct task_struct *p; p = kthread_create(worker, NULL, \"w/%u\", cpu); kthread_bind(p, 1); return p; }\nP0(void) { struct task_struct *k = start(1); get_task_struct(k); wake_up_process(k); kthread_stop_put(k); }\nP1(void) { }\nforall (x=0 \\/ x=2)\n";
+    check(helper, "ok");
+}
+
+#[test]
+fn kthread_bind_after_the_wake_up_warns() {
+    // __kthread_bind_mask(): a thread that is no longer inactive in
+    // TASK_UNINTERRUPTIBLE is not bound, WARN_ON(1)
+    let body = "static int worker(void *data) { return 0; }\nP0(void) { struct task_struct *k = kthread_create(worker, NULL, \"w\"); wake_up_process(k); kthread_bind(k, 0); }\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("WARNING", 15, 15));
+}
+
+#[test]
+fn a_bound_kthread_races_a_preempted_task_of_its_cpu() {
+    // the per-CPU counter of percpu-preempt.kvet, bumped by a kthread
+    // bound to CPU0: a race only with preemption, fixed by this_cpu_inc()
+    let body = |inc: &str| {
+        format!("DEFINE_PER_CPU(unsigned long, nr_events);\nDECLARE_COMPLETION(done);\nstatic int worker(void *data) {{ {inc}(nr_events); complete(&done); return 0; }}\nP0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); kthread_bind(k, 0); wake_up_process(k); {inc}(nr_events); wait_for_completion(&done); assert(per_cpu(nr_events, 0) == 2); }}\n")
+    };
+    let r = run(true, &body("__this_cpu_inc"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure, data race", 74, 74));
+    let r = run(false, &body("__this_cpu_inc"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 22, 22));
+    let r = run(true, &body("this_cpu_inc"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 43, 43));
+}
+
+#[test]
+fn kthread_bind_errors_are_located() {
+    let w = "static int worker(void *data) { return 0; }\n";
+    let err = |body: String| {
+        let src = format!("C t\n{{}}\n{body}");
+        kvet_ir::compile(&src).err().unwrap_or_else(|| panic!("no error\n{src}")).message
+    };
+    assert!(err(format!("{w}P0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); kthread_bind(k, 3); wake_up_process(k); }}\n")).contains("constant CPU that has a process"));
+    assert!(err(format!("{w}P0(void) {{ int cpu = 0; struct task_struct *k = kthread_create(worker, NULL, \"w\"); kthread_bind(k, cpu); wake_up_process(k); }}\n")).contains("constant CPU"));
+    assert!(err(format!(
+        "{w}P0(void) {{ struct task_struct *k = kthread_run(worker, NULL, \"w\"); kthread_bind(k, 0); }}\n"
+    ))
+    .contains("already woke or bound"));
+    assert!(err(format!("{w}struct task_struct *t;\nP0(void) {{ kthread_bind(t, 0); }}\n"))
+        .contains("kthread_create() returned in this function"));
 }

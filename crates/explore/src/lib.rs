@@ -26,7 +26,9 @@ use std::collections::BTreeMap;
 pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
 pub use step::{Ample, Event, Scratch, Stepper};
-pub use trace::{decode_token, describe_move, encode_token, replay, ReplayError, Snapshot, Trace, TraceRow};
+pub use trace::{
+    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, Trace, TraceRow,
+};
 pub use visited::{fingerprint, FpTable, VisitedSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

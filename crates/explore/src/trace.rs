@@ -81,6 +81,8 @@ pub enum ReplayError {
     /// the program cannot make at that point.
     #[error("step {0} of the schedule is move {1} ({2}), which cannot happen there")]
     Disabled(usize, u32, String),
+    #[error("replay token was made with preemption on (`Preempt=yes` or `--preempt`), this program has it off")]
+    NeedsPreempt,
 }
 
 /// Re-run `path` from the initial state, recording every instruction.
@@ -236,8 +238,19 @@ pub fn program_id(prog: &Program) -> String {
     format!("{:08x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as u32)
 }
 
-/// `kv1.<program id>.<schedule>`: the schedule is its moves in base 36,
-/// separated by `-`, with runs written `<move>*<count>`.
+/// The program-id suffix of a token made with preemption on (the
+/// scenario's `Preempt=yes` line or `kvet check --preempt`).
+const PREEMPT_MARK: &str = "+preempt";
+
+/// Was this token made with preemption on? The caller turns it on in the
+/// program before it replays the token (a schedule with preemption moves
+/// is no schedule of the program without them).
+pub fn token_preempts(tok: &str) -> bool {
+    tok.trim().strip_prefix("kv1.").and_then(|r| r.split_once('.')).is_some_and(|(id, _)| id.ends_with(PREEMPT_MARK))
+}
+
+/// `kv1.<program id>[+preempt].<schedule>`: the schedule is its moves in
+/// base 36, separated by `-`, with runs written `<move>*<count>`.
 pub fn encode_token(prog: &Program, path: &[u32]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
@@ -250,7 +263,8 @@ pub fn encode_token(prog: &Program, path: &[u32]) -> String {
         parts.push(if j - i > 2 { format!("{d}*{}", j - i) } else { vec![d; j - i].join("-") });
         i = j;
     }
-    format!("kv1.{}.{}", program_id(prog), parts.join("-"))
+    let mark = if prog.preempt { PREEMPT_MARK } else { "" };
+    format!("kv1.{}{mark}.{}", program_id(prog), parts.join("-"))
 }
 
 fn base36(mut v: u32) -> String {
@@ -268,6 +282,11 @@ fn base36(mut v: u32) -> String {
 pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> {
     let rest = tok.trim().strip_prefix("kv1.").ok_or(ReplayError::Malformed)?;
     let (id, sched) = rest.split_once('.').ok_or(ReplayError::Malformed)?;
+    let id = match id.strip_suffix(PREEMPT_MARK) {
+        Some(_) if !prog.preempt => return Err(ReplayError::NeedsPreempt),
+        Some(id) => id,
+        None => id,
+    };
     let mine = program_id(prog);
     if id != mine {
         return Err(ReplayError::OtherProgram(id.to_string(), mine));

@@ -70,6 +70,16 @@ static inline void *__kthread_data(void)
 	return to_kthread(current)->data;
 }
 
+/* kthread_bind(): the CPU was fixed when the program was lowered
+ * (crates/ir/src/kthread_bind.rs: the kthread_create() whose result is
+ * bound makes its thread on that CPU). __kthread_bind_mask() binds only
+ * a thread that is inactive in TASK_UNINTERRUPTIBLE, not yet woken, and
+ * WARNs otherwise. */
+static inline void kthread_bind(struct task_struct *p, unsigned int cpu)
+{
+	WARN_ON(READ_ONCE(p->__state) != TASK_UNINTERRUPTIBLE);
+}
+
 static inline int kthread_park(struct task_struct *k)
 {
 	struct kthread *kthread = to_kthread(k);

@@ -10,6 +10,7 @@ mod ctypes;
 mod defuse;
 mod eval;
 mod kernel;
+mod kthread_bind;
 mod lower;
 mod observation;
 mod opt;

@@ -118,6 +118,8 @@ pub(crate) struct Lowerer<'a> {
     /// The tasks beyond the processes (`TASK()` declarations, kthreads),
     /// threads `ncpus..nthreads` in order.
     pub extra_tasks: Vec<crate::sched::TaskDecl>,
+    /// kthread_create() calls whose thread kthread_bind() binds to a CPU.
+    pub kthread_binds: crate::kthread_bind::Bindings,
     /// Prelude globals, allocated on first use.
     lazy_globals: FxHashMap<String, &'a ast::VarDecl>,
     /// Functions used as values somewhere (the candidates of calls
@@ -169,12 +171,14 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         over_memory: None,
         ncpus: 0,
         extra_tasks: Vec::new(),
+        kthread_binds: Default::default(),
         lazy_globals: FxHashMap::default(),
         fn_values: crate::kernel::function_values(file),
         own_structs: FxHashSet::default(),
     };
     let nprocs = file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
-    lw.extra_tasks = crate::sched::collect_tasks(file, nprocs)?;
+    lw.kthread_binds = crate::kthread_bind::bindings(file, nprocs)?;
+    lw.extra_tasks = crate::sched::collect_tasks(file, nprocs, &lw.kthread_binds)?;
     lw.layouts.srcu_size = 1 + 2 * (nprocs + lw.extra_tasks.len() as u32);
     // NR_CPUS: every task's CPU number is below it (a task that is not
     // pinned runs on a CPU of its own, numbered as its thread)

@@ -34,7 +34,7 @@ pub(crate) struct TaskDecl {
 }
 
 /// The kthread-creating primitives: (name, index of the CPU argument).
-fn kthread_creator(name: &str) -> Option<Option<usize>> {
+pub(crate) fn kthread_creator(name: &str) -> Option<Option<usize>> {
     match name {
         "kthread_create" | "kthread_run" => Some(None),
         "kthread_create_on_cpu" | "kthread_run_on_cpu" => Some(Some(2)),
@@ -45,7 +45,11 @@ fn kthread_creator(name: &str) -> Option<Option<usize>> {
 /// The tasks of a file beyond its `nprocs` processes: its `TASK()`
 /// declarations in order, then one kthread per thread function (and
 /// CPU) that a kthread_create()/kthread_run() call names.
-pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>> {
+pub(crate) fn collect_tasks(
+    file: &ast::File,
+    nprocs: u32,
+    binds: &crate::kthread_bind::Bindings,
+) -> Res<Vec<TaskDecl>> {
     let mut out = Vec::new();
     for item in &file.items {
         let ast::Item::Handler(h) = item else { continue };
@@ -91,7 +95,7 @@ pub(crate) fn collect_tasks(file: &ast::File, nprocs: u32) -> Res<Vec<TaskDecl>>
                 return;
             };
             let cpu = match cpu_arg {
-                None => None,
+                None => binds.get(&n.span).copied(),
                 Some(i) => match args.get(i).map(|a| &a.kind) {
                     Some(ast::ExprKind::Int(c)) if (0..nprocs as i64).contains(c) => Some(*c as u32),
                     _ => {
@@ -221,7 +225,7 @@ pub(crate) fn exit_sequence(lw: &mut Lowerer, t: u32, origin: &TaskOrigin) -> Re
 
 /// Does the scenario define a function of this name itself (replacing
 /// the prelude's or a primitive)?
-fn user_defines(file: &ast::File, name: &str) -> bool {
+pub(crate) fn user_defines(file: &ast::File, name: &str) -> bool {
     file.items.iter().any(|i| matches!(i, ast::Item::Func(f) if f.name == name && !f.span.is_prelude()))
 }
 
@@ -366,7 +370,10 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         if !lw.funcs.contains_key(fname.as_str()) {
             return Err(Error::new(args[0].span, format!("thread function `{fname}` is not defined in this file")));
         }
-        let cpu = cpu_arg.and_then(|i| lw.const_eval(&args[i])).map(|c| c as u32);
+        let cpu = match cpu_arg {
+            Some(i) => lw.const_eval(&args[i]).map(|c| c as u32),
+            None => lw.kthread_binds.get(&e.span).copied(),
+        };
         let origin = TaskOrigin::Kthread(fname.clone());
         let k = lw
             .extra_tasks
