@@ -81,7 +81,7 @@ impl<'a> Lowerer<'a> {
         }
         self.emit_text(Instr::Exit, String::new());
         let handlers =
-            if origin == TaskOrigin::Proc { crate::kernel::lower_handlers(self, file, p.index)? } else { Vec::new() };
+            if origin == TaskOrigin::Proc { super::handlers::lower_handlers(self, file, p.index)? } else { Vec::new() };
         let steps = self.finish_body()?;
         if self.cx.nregs > u16::MAX as u32 {
             return Err(Error::new(p.span, "this process needs more than 65535 registers"));

@@ -8,8 +8,23 @@
 //! taken or they are aggregates, in which case they get cells of their own.
 //! Kernel primitives are recognised by name in [`crate::prims`].
 //!
-//! The driver ([`lower`]) runs the passes in order; each concern has a file
-//! of its own below.
+//! The driver ([`lower_with`]) runs one pass per concern, in order, and no
+//! pass calls back into the driver:
+//! 1. `crate::scan` reads the tree for function values, IPI functions and
+//!    RCU callbacks; `crate::kthread_bind`, `crate::sched` and
+//!    `crate::time` collect CPU bindings, extra tasks, kworkers and jiffies;
+//! 2. `decls` resolves types and declares globals and functions, `statics`
+//!    the init block and static initialisers;
+//! 3. `task_structs` allocates every thread's task_struct (when needed);
+//! 4. `body` lowers each task body (`stmt`, `expr`, `arith`, `call`), then
+//!    `handlers` appends that CPU's handler bodies;
+//! 5. `pools` turns the allocation sites into heap slots, and `cond` lowers
+//!    the final clauses.
+//!
+//! The one intended cycle: expressions call the primitives
+//! ([`crate::prims`], `crate::kernel`, `crate::sched`), which lower their
+//! operands through the same [`Lowerer`] — recursive descent, one call
+//! expression at a time.
 
 use crate::program::*;
 use crate::types::{Layouts, Ty};
@@ -20,13 +35,18 @@ mod addr;
 mod arith;
 mod body;
 mod call;
+mod cond;
 mod decls;
 mod expr;
+mod handlers;
+mod pools;
 mod statics;
 mod stmt;
+mod task_structs;
 
 use addr::addr_taken;
 pub(crate) use arith::ast_binop;
+pub(crate) use pools::PoolSite;
 
 /// How deep a recursive helper is unrolled before the path stops.
 pub const MAX_INLINE_DEPTH: usize = 8;
@@ -116,7 +136,7 @@ pub(crate) struct Lowerer<'a> {
     /// First cell of each thread's task_struct.
     pub task_cells: Vec<u32>,
     /// Heap pools by size, with the number of allocation sites.
-    pub pool_sites: Vec<crate::kernel::PoolSite>,
+    pub pool_sites: Vec<PoolSite>,
     /// kmem_cache_alloc() call sites lowered so far (each cache gets that
     /// many slots plus one).
     pub cache_alloc_sites: u32,
@@ -178,15 +198,15 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
         task_cells: Vec::new(),
         pool_sites: Vec::new(),
         cache_alloc_sites: 0,
-        ipi_funcs: crate::kernel::ipi_functions(file),
-        rcu_funcs: crate::kernel::rcu_functions(file),
+        ipi_funcs: crate::scan::ipi_functions(file),
+        rcu_funcs: crate::scan::rcu_functions(file),
         nthreads: 0,
         over_memory: None,
         ncpus: 0,
         extra_tasks: Vec::new(),
         kthread_binds: Default::default(),
         lazy_globals: FxHashMap::default(),
-        fn_values: crate::kernel::function_values(file),
+        fn_values: crate::scan::function_values(file),
         own_structs: FxHashSet::default(),
     };
     let nprocs = file.items.iter().filter(|i| matches!(i, ast::Item::Proc(_))).count() as u32;
@@ -235,7 +255,7 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     lw.ncpus = procs.len() as u32;
     lw.nthreads = lw.ncpus + lw.extra_tasks.len() as u32;
     if tasks_enabled {
-        crate::kernel::create_tasks(&mut lw, file.span)?;
+        task_structs::create_tasks(&mut lw, file.span)?;
     }
     let mut threads = Vec::new();
     for p in &procs {
@@ -250,14 +270,14 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     if lw.tasks_wanted && !tasks_enabled {
         return Ok((Program::empty(), true));
     }
-    let pools = crate::kernel::create_pools(&mut lw);
+    let pools = pools::create_pools(&mut lw);
     if let Some((name, span)) = lw.over_memory.take() {
         let span = if span == Span::default() { file.span } else { span };
         return Err(Error::new(span, format!("the scenario's memory is too large: `{name}` does not fit")).with_note(
             format!("kvet models at most {} cells (scalars) of memory in all", crate::types::MAX_PROGRAM_CELLS),
         ));
     }
-    let (observed, ndisplay, filter, quant) = crate::cond::lower_final(&lw, file, &mut threads)?;
+    let (observed, ndisplay, filter, quant) = cond::lower_final(&lw, file, &mut threads)?;
     for t in &mut threads {
         crate::opt::fold_constant_registers(t);
     }
