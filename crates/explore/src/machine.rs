@@ -72,6 +72,7 @@ pub trait Tracer {
 /// Extra facts about an executed instruction, for trace rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Detail {
+    /// Nothing beyond the instruction itself.
     None,
     /// A value read or written.
     Value(Val),

@@ -60,7 +60,9 @@ struct Ctx<'m, 'p, 'o> {
 /// states).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Progress {
+    /// Distinct states stored so far.
     pub states: u64,
+    /// Transitions taken so far.
     pub transitions: u64,
     /// BFS level (or DFS stack depth).
     pub depth: u64,
@@ -68,6 +70,7 @@ pub struct Progress {
     pub frontier: u64,
     /// Bytes of the visited set and parent table.
     pub memory: u64,
+    /// Wall time since the search started, in seconds.
     pub elapsed_secs: f64,
 }
 

@@ -88,6 +88,7 @@ impl<'p> Stepper<'p> {
         }
     }
 
+    /// The program this stepper runs.
     pub fn program(&self) -> &'p Program {
         self.m.prog
     }

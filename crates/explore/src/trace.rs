@@ -9,8 +9,11 @@ use kvet_ir::Program;
 /// One row of a trace: an instruction some thread executed (or waits on).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceRow {
+    /// The thread (CPU or task) that executed it.
     pub thread: u32,
+    /// The instruction's index in that thread's body.
     pub pc: u32,
+    /// The value it read or wrote, or what else happened (a handler firing, a grace period).
     pub detail: Detail,
     /// The thread is blocked here (deadlock rows).
     pub waits: bool,
@@ -32,8 +35,11 @@ pub struct Snapshot {
     pub waiters: Vec<(u32, u32)>,
 }
 
+/// The recorded run of a schedule: every executed instruction, the finding it ends in and the state
+/// after each move.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
+    /// The executed instructions in order.
     pub rows: Vec<TraceRow>,
     /// The violation the schedule ends in, if any.
     pub violation: Option<Violation>,
@@ -73,14 +79,17 @@ fn snapshot(m: &Machine, s: &[i64]) -> Snapshot {
 /// Errors of replay: the schedule does not fit the program.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
+    /// The token is not of the form `kv1.<program id>.<moves>`.
     #[error("replay token is malformed")]
     Malformed,
+    /// The token's program fingerprint (`.0`) is not this program's (`.1`).
     #[error("replay token was made for another program (fingerprint {0}, this one is {1})")]
     OtherProgram(String, String),
     /// Step `.0` of the schedule is move `.1`, described by `.2`, which
     /// the program cannot make at that point.
     #[error("step {0} of the schedule is move {1} ({2}), which cannot happen there")]
     Disabled(usize, u32, String),
+    /// The token needs preemption, which this program does not allow.
     #[error("replay token was made with preemption on (`Preempt=yes` or `--preempt`), this program has it off")]
     NeedsPreempt,
 }
@@ -279,6 +288,7 @@ fn base36(mut v: u32) -> String {
     s.iter().rev().collect()
 }
 
+/// The schedule (thread choices) a replay token carries, after checking it was made for `prog`.
 pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> {
     let rest = tok.trim().strip_prefix("kv1.").ok_or(ReplayError::Malformed)?;
     let (id, sched) = rest.split_once('.').ok_or(ReplayError::Malformed)?;

@@ -5,6 +5,8 @@
 //! Invariant: each [`Instr`] does at most one shared-memory or
 //! synchronization action, and every [`Step`] carries its source span.
 
+#![warn(missing_docs)]
+
 mod ctypes;
 mod defuse;
 mod eval;
