@@ -29,7 +29,7 @@ pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
 pub use step::{Ample, Event, Scratch, Stepper};
 pub use trace::{
-    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, Trace, TraceRow,
+    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, TraceRecord, TraceRow,
 };
 pub use visited::{fingerprint, FpTable, VisitedSet};
 

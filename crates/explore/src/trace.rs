@@ -19,7 +19,7 @@ pub struct TraceRow {
     pub waits: bool,
     /// The memory cell a load or store accessed.
     pub cell: Option<u32>,
-    /// The snapshot (`Trace::states`) after the move this row is part of.
+    /// The snapshot (`TraceRecord::states`) after the move this row is part of.
     pub at: u32,
 }
 
@@ -38,7 +38,7 @@ pub struct Snapshot {
 /// The recorded run of a schedule: every executed instruction, the finding it ends in and the state
 /// after each move.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Trace {
+pub struct TraceRecord {
     /// The executed instructions in order.
     pub rows: Vec<TraceRow>,
     /// The violation the schedule ends in, if any.
@@ -95,12 +95,12 @@ pub enum ReplayError {
 }
 
 /// Re-run `path` from the initial state, recording every instruction.
-pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
+pub fn replay(prog: &Program, path: &[u32]) -> Result<TraceRecord, ReplayError> {
     let m = Machine::new(prog);
     let mut rec = Rec(Vec::new(), None, None, 0);
     let mut s = match m.initial(&mut rec) {
         Ok(s) => s,
-        Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v), states: Vec::new() }),
+        Err(v) => return Ok(TraceRecord { rows: rec.0, violation: Some(v), states: Vec::new() }),
     };
     let mut states = vec![snapshot(&m, &s)];
     // lock cell -> the last CPU that held it with interrupts enabled, to
@@ -142,7 +142,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         // which CPU holds which lock with interrupts enabled after it
         for &(c, _) in &m.lock_list {
             if let Some(u) = m.holder(&s, c) {
-                if m.ctx(&s, u) != crate::kernel::Ctx::Hard && !m.irqs_off(&s, u) {
+                if m.ctx(&s, u) != crate::kernel::CpuContext::Hard && !m.irqs_off(&s, u) {
                     irq_on_taker.retain(|&(x, _)| x != c as usize);
                     irq_on_taker.push((c as usize, u as u32));
                 }
@@ -159,7 +159,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             });
             states.push(snapshot(&m, &s));
             v.path = path.to_vec();
-            return Ok(Trace { rows: rec.0, violation: Some(v), states });
+            return Ok(TraceRecord { rows: rec.0, violation: Some(v), states });
         }
         states.push(snapshot(&m, &s));
     }
@@ -171,7 +171,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         v
     };
     if let Some(v) = rec.1.take() {
-        return Ok(Trace { rows: rec.0, violation: Some(with_path(v)), states });
+        return Ok(TraceRecord { rows: rec.0, violation: Some(with_path(v)), states });
     }
     // A final state with a lock still held, or a deadlock: show what
     // every blocked thread waits on.
@@ -218,7 +218,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         let (kind, message) = crate::search::stuck_message(&m, &s);
         violation = Some(Violation { kind, thread: 0, pc: 0, message, path: path.to_vec() });
     }
-    Ok(Trace { rows: rec.0, violation, states })
+    Ok(TraceRecord { rows: rec.0, violation, states })
 }
 
 /// A move in words: `a step of CPU1`, `CPU0 starting timer_irq()`, or why
