@@ -6,19 +6,7 @@
 //! traces replays.
 
 use kvet_explore::{explore, replay, Exploration, Options, ViolationKind};
-use std::path::{Path, PathBuf};
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "kvet" || x == "litmus") {
-            out.push(p);
-        }
-    }
-}
+use std::path::PathBuf;
 
 fn kinds(e: &Exploration) -> Vec<ViolationKind> {
     let mut k: Vec<_> = e.violations.iter().map(|v| v.kind).collect();
@@ -52,9 +40,8 @@ fn same(prog: &kvet_ir::Program, name: &str) -> bool {
 
 #[test]
 fn examples_and_seeds_same_findings_with_symmetry() {
-    let mut all = Vec::new();
-    files(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
-    all.sort();
+    let examples = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples"));
+    let all = kvet::walk(&examples, &["kvet", "litmus"]).unwrap();
     assert!(!all.is_empty());
     for f in &all {
         let src = std::fs::read_to_string(f).unwrap();
