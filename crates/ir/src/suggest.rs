@@ -1,5 +1,5 @@
 //! Names for "did you mean": the primitives kvet lowers natively (the
-//! match arms of prims.rs and kernel.rs, with the lock and atomic families
+//! match arms of prims/ and kernel/, with the lock and atomic families
 //! spelled out), used with the prelude's functions to suggest the nearest
 //! known name for an unknown function. A test checks that every name here
 //! is a primitive.

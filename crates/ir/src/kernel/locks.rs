@@ -27,7 +27,7 @@ pub(super) fn lock_family(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &
             _ => continue,
         };
         if *kind == LockKind::Spin && suffix.is_empty() {
-            // plain spin_lock/unlock/trylock are the LKMM's, in prims.rs
+            // plain spin_lock/unlock/trylock are the LKMM's, in prims/spinlocks.rs
             return Ok(None);
         }
         let want = if matches!(suffix, "irqsave" | "irqrestore") { 2 } else { 1 };
