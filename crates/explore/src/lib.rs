@@ -18,6 +18,7 @@ mod sched;
 mod search;
 mod state;
 mod step;
+mod stuck;
 mod symmetry;
 mod trace;
 mod visited;

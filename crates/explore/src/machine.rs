@@ -647,7 +647,7 @@ impl<'p> Machine<'p> {
             );
             if (0..n).any(|t| matches!(self.status(s, t), Status::Blocked(_))) {
                 msg.push_str("; ");
-                msg.push_str(&crate::search::stuck_message(self, s).1);
+                msg.push_str(&crate::stuck::stuck_message(self, s).1);
             }
             msg
         })

@@ -126,7 +126,7 @@ impl Machine<'_> {
         );
         if waits {
             msg.push_str("; ");
-            msg.push_str(&crate::search::stuck_message(self, s).1);
+            msg.push_str(&crate::stuck::stuck_message(self, s).1);
             Some((ViolationKind::Deadlock, msg))
         } else {
             Some((ViolationKind::Hang, msg))
@@ -196,7 +196,7 @@ impl Machine<'_> {
         let waits = (0..n).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
         if waits {
             msg.push_str("; ");
-            msg.push_str(&crate::search::stuck_message(self, s).1);
+            msg.push_str(&crate::stuck::stuck_message(self, s).1);
             Some((ViolationKind::Deadlock, msg))
         } else {
             Some((ViolationKind::Hang, msg))

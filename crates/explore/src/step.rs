@@ -196,7 +196,7 @@ impl<'p> Stepper<'p> {
         }
         if sc.moves.is_empty() {
             if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
-                let (kind, msg) = crate::search::stuck_message(m, s);
+                let (kind, msg) = crate::stuck::stuck_message(m, s);
                 emit(Event::Finding(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, None));
             }
             return false;

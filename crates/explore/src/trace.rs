@@ -215,7 +215,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<TraceRecord, ReplayError> 
                 });
             }
         }
-        let (kind, message) = crate::search::stuck_message(&m, &s);
+        let (kind, message) = crate::stuck::stuck_message(&m, &s);
         violation = Some(Violation { kind, thread: 0, pc: 0, message, path: path.to_vec() });
     }
     Ok(TraceRecord { rows: rec.0, violation, states })
