@@ -43,8 +43,8 @@ const AUTO_STATES: u64 = 200_000;
 /// Whether the sequential search's cycle proviso is the level-based one
 /// that the parallel search uses (then their answers are the same with
 /// partial-order reduction too, and the automatic choice may switch
-/// under reduction). The explorer-at-scale branch makes it so.
-const SEQUENTIAL_LEVEL_PROVISO: bool = false;
+/// under reduction): it is (search.rs `try_ample`; kvet-dist's bfs.rs).
+const SEQUENTIAL_LEVEL_PROVISO: bool = true;
 
 struct Setup {
     /// Explicit workers or a cluster.

@@ -103,7 +103,7 @@ pub fn explore(
     let has_worker0 = cfg.cluster.as_ref().is_none_or(|c| c.process == 0);
     let session = session(&prog, &opts, "bfs");
     let guards = cfg.execute(&session, move |worker| {
-        let st = Stepper::new(&prog, opts.reduce);
+        let st = Stepper::with_options(&prog, &opts);
         let progress = if worker.index() == 0 { tx.lock().ok().and_then(|mut g| g.take()) } else { None };
         let local = opts.clone();
         let mut net = net::Net::new(worker, threads);
@@ -154,7 +154,7 @@ pub fn swarm(prog: Arc<Program>, opts: &Options, sw: &SwarmOptions, cfg: &Config
     let start = Instant::now();
     let session = session(&prog, &opts, &format!("swarm {} {}", sw.searches, sw.bits_log2));
     let guards = cfg.execute(&session, move |worker| {
-        let st = Stepper::new(&prog, opts.reduce);
+        let st = Stepper::with_options(&prog, &opts);
         let mut net = net::Net::new(worker, threads);
         let ex = swarm::run(&mut net, &st, &opts, &sw, start);
         (ex, Traffic::default())
