@@ -30,6 +30,10 @@ pub struct DistArgs {
     /// The cluster's addresses: one `host:port` line per process, in order.
     #[arg(long, value_name = "FILE", requires = "processes")]
     pub hostfile: Option<PathBuf>,
+    /// Seconds a process of a cluster waits for the others to connect
+    /// (default 120); past it, an error (exit 2).
+    #[arg(long, value_name = "SECONDS", requires = "processes")]
+    pub connect_timeout: Option<f64>,
     /// Bug hunting in spaces too large to exhaust: K randomised
     /// depth-first searches with bitstate visited sets, spread over the
     /// workers; the first finding wins (its replay token replays).
@@ -77,7 +81,12 @@ pub fn configure(a: &DistArgs, opts: &Options, stats: bool) -> Result<()> {
                     addresses.len()
                 )));
             }
-            Some(kvet_dist::Cluster { process: i, addresses })
+            let connect_timeout = match a.connect_timeout {
+                None => kvet_dist::Cluster::CONNECT_TIMEOUT,
+                Some(t) if t.is_finite() && t > 0.0 => Duration::from_secs_f64(t),
+                Some(t) => return Err(bad(format!("--connect-timeout {t}: expected a positive number of seconds"))),
+            };
+            Some(kvet_dist::Cluster { process: i, addresses, connect_timeout })
         }
         _ => None,
     };

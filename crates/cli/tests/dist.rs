@@ -122,6 +122,46 @@ fn bad_hostfiles_are_located_errors() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A process whose peers never come (nobody listens on their ports) ends
+/// with a clear error and exit code 2 once its connect timeout passes,
+/// instead of waiting for ever: the connecting side and the accepting
+/// side.
+#[test]
+fn missing_processes_are_errors_not_hangs() {
+    let dir = std::env::temp_dir().join(format!("kvet-dist-gone-{}-{}", std::process::id(), free_port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("hosts.txt");
+    let (p0, p1) = (free_port(), free_port());
+    std::fs::write(&f, format!("127.0.0.1:{p0}\n127.0.0.1:{p1}\n")).unwrap();
+    let h = f.display().to_string();
+    let alone = |i: &str| {
+        let t = std::time::Instant::now();
+        let o = run(&[
+            "check",
+            "--processes",
+            "2",
+            "--process",
+            i,
+            "--hostfile",
+            &h,
+            "--connect-timeout",
+            "1",
+            "examples/basics/abba.kvet",
+        ]);
+        assert!(t.elapsed().as_secs() < 60, "process {i} waited {:?}", t.elapsed());
+        o
+    };
+    let o = alone("1");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("cannot reach process 0 at 127.0.0.1:{p0} within 1s")), "{err}");
+    let o = alone("0");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("1 process(es) did not connect to process 0 at 127.0.0.1:{p0} within 1s")), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `FILE: VERDICT  states ...` lines of a check's output.
 fn verdicts(o: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&o.stdout)

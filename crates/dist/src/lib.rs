@@ -39,6 +39,14 @@ pub struct Config {
 pub struct Cluster {
     pub process: usize,
     pub addresses: Vec<String>,
+    /// How long a process waits for the others to connect before it
+    /// gives up with `Error::Start`.
+    pub connect_timeout: std::time::Duration,
+}
+
+impl Cluster {
+    /// The default wait for the other processes: two minutes.
+    pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 }
 
 impl Config {
@@ -55,7 +63,7 @@ impl Config {
         let threads = self.workers.max(1);
         let (builders, guard) = match &self.cluster {
             None => timely::CommunicationConfig::Process(threads).try_build().map_err(Error::Start)?,
-            Some(c) => cluster::allocators(&c.addresses, c.process, threads, session)?,
+            Some(c) => cluster::allocators(&c.addresses, c.process, threads, session, c.connect_timeout)?,
         };
         timely::execute::execute_from(builders, guard, timely::WorkerConfig::default(), func).map_err(Error::Start)
     }
