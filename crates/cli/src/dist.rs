@@ -94,9 +94,26 @@ pub fn configure(a: &DistArgs, opts: &Options, stats: bool) -> Result<()> {
     if explicit && opts.order == SearchOrder::Dfs && a.swarm.is_none() {
         return Err(bad("--dfs runs on one worker: the parallel search is breadth-first".into()));
     }
+    if cluster.is_some() {
+        quiet_timely_panics();
+    }
     let cfg = explicit.then(|| kvet_dist::Config { workers: a.workers.unwrap_or(1), cluster });
     let _ = SETUP.set(Setup { cfg, swarm: a.swarm, stats });
     Ok(())
+}
+
+/// When a peer process dies, timely's network and worker threads panic;
+/// kvet-dist turns that into its `Peer` error (exit code 2). Their panic
+/// messages and backtraces would bury that error: print none for panics
+/// raised inside timely_communication, and the usual message for others.
+fn quiet_timely_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.location().is_some_and(|l| l.file().contains("timely_communication")) {
+            return;
+        }
+        default(info)
+    }));
 }
 
 /// The hostfile: one `host:port` per line; blank lines and `#` comments

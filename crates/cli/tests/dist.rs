@@ -162,6 +162,53 @@ fn missing_processes_are_errors_not_hangs() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A process of a running cluster dies: the other one ends with a clear
+/// error and exit code 2, without panic messages, instead of hanging.
+/// (Should the kill come before the two connect, the survivor's connect
+/// timeout ends it the same way.)
+#[test]
+fn a_dead_peer_is_an_error_not_a_hang() {
+    let dir = std::env::temp_dir().join(format!("kvet-dist-dead-{}-{}", std::process::id(), free_port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("hosts.txt");
+    std::fs::write(&f, format!("127.0.0.1:{}\n127.0.0.1:{}\n", free_port(), free_port())).unwrap();
+    let h = f.display().to_string();
+    let spawn = |i: &str| {
+        let a = [
+            "check",
+            "--model",
+            "sc",
+            "--no-reduce",
+            "--processes",
+            "2",
+            "--process",
+            i,
+            "--hostfile",
+            &h,
+            "--connect-timeout",
+            "20",
+            "examples/bench/counter-6.litmus",
+        ];
+        kvet().args(a).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let p0 = spawn("0");
+    let mut p1 = spawn("1");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    p1.kill().unwrap();
+    let _ = p1.wait();
+    let t = std::time::Instant::now();
+    let o = p0.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(t.elapsed().as_secs() < 60);
+    assert!(
+        err.contains("the connection to another process of the cluster broke") || err.contains("did not connect"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `FILE: VERDICT  states ...` lines of a check's output.
 fn verdicts(o: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&o.stdout)

@@ -77,6 +77,27 @@ pub enum Error {
     Worker(String),
     #[error("the program has too many moves for the distributed search's 16-bit move keys")]
     TooManyMoves,
+    #[error(
+        "the connection to another process of the cluster broke (did it stop?): the search stopped without an answer"
+    )]
+    Peer,
+}
+
+/// Wait for this process's workers. When a peer process dies or its
+/// connection breaks, timely's network threads panic ("timely
+/// communication error"), the workers then panic on the poisoned queues,
+/// and joining the network threads panics in turn: that is a typed
+/// error here, not a crash (the caller may silence the panic messages
+/// of timely's threads, as the kvet binary does).
+fn join<T: Send + 'static>(
+    guards: timely::communication::WorkerGuards<T>,
+    cluster: bool,
+) -> Result<Vec<Result<T, String>>, Error> {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || guards.join())).map_err(|_| Error::Peer)?;
+    if cluster && r.iter().any(|x| x.is_err()) {
+        return Err(Error::Peer);
+    }
+    Ok(r)
 }
 
 /// What the workers of this process sent.
@@ -124,7 +145,7 @@ pub fn explore(
             obs(&p);
         }
     }
-    collect(guards.join())
+    collect(join(guards, cfg.cluster.is_some())?)
 }
 
 /// What every process of a cluster must agree on: the program and the
@@ -167,5 +188,5 @@ pub fn swarm(prog: Arc<Program>, opts: &Options, sw: &SwarmOptions, cfg: &Config
         let ex = swarm::run(&mut net, &st, &opts, &sw, start);
         (ex, Traffic::default())
     })?;
-    collect(guards.join()).map(|(e, _)| e)
+    collect(join(guards, cfg.cluster.is_some())?).map(|(e, _)| e)
 }
