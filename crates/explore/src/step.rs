@@ -66,6 +66,8 @@ pub struct Scratch {
     amp_moves: Vec<u32>,
     amp_succ: Vec<i64>,
     width: usize,
+    /// The successor being computed by `expand`.
+    next: Vec<i64>,
 }
 
 impl Scratch {
@@ -312,7 +314,8 @@ impl<'p> Stepper<'p> {
     /// `successor` and `livelock`). Returns the transitions taken.
     pub fn expand(&self, s: &[i64], sc: &mut Scratch, emit: &mut dyn FnMut(Event)) -> u64 {
         let m = &self.m;
-        let mut next = vec![0i64; s.len()];
+        let mut next = std::mem::take(&mut sc.next);
+        next.resize(s.len(), 0);
         let mut progress = false;
         for i in 0..sc.moves.len() {
             let mv = sc.moves[i];
@@ -327,6 +330,7 @@ impl<'p> Stepper<'p> {
                 Ok(()) => emit(Event::Successor(mv, &next)),
             }
         }
+        sc.next = next;
         if !progress {
             let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
             let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
