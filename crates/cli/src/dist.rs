@@ -30,6 +30,10 @@ pub struct DistArgs {
     /// The cluster's addresses: one `host:port` line per process, in order.
     #[arg(long, value_name = "FILE", requires = "processes")]
     pub hostfile: Option<PathBuf>,
+    /// Seconds a process of a cluster waits for the others to connect
+    /// (default 120); past it, an error (exit 2).
+    #[arg(long, value_name = "SECONDS", requires = "processes")]
+    pub connect_timeout: Option<f64>,
     /// Bug hunting in spaces too large to exhaust: K randomised
     /// depth-first searches with bitstate visited sets, spread over the
     /// workers; the first finding wins (its replay token replays).
@@ -43,8 +47,8 @@ const AUTO_STATES: u64 = 200_000;
 /// Whether the sequential search's cycle proviso is the level-based one
 /// that the parallel search uses (then their answers are the same with
 /// partial-order reduction too, and the automatic choice may switch
-/// under reduction). The explorer-at-scale branch makes it so.
-const SEQUENTIAL_LEVEL_PROVISO: bool = false;
+/// under reduction): it is (search.rs `try_ample`; kvet-dist's bfs.rs).
+const SEQUENTIAL_LEVEL_PROVISO: bool = true;
 
 struct Setup {
     /// Explicit workers or a cluster.
@@ -77,7 +81,12 @@ pub fn configure(a: &DistArgs, opts: &Options, stats: bool) -> Result<()> {
                     addresses.len()
                 )));
             }
-            Some(kvet_dist::Cluster { process: i, addresses })
+            let connect_timeout = match a.connect_timeout {
+                None => kvet_dist::Cluster::CONNECT_TIMEOUT,
+                Some(t) if t.is_finite() && t > 0.0 => Duration::from_secs_f64(t),
+                Some(t) => return Err(bad(format!("--connect-timeout {t}: expected a positive number of seconds"))),
+            };
+            Some(kvet_dist::Cluster { process: i, addresses, connect_timeout })
         }
         _ => None,
     };
@@ -85,9 +94,26 @@ pub fn configure(a: &DistArgs, opts: &Options, stats: bool) -> Result<()> {
     if explicit && opts.order == SearchOrder::Dfs && a.swarm.is_none() {
         return Err(bad("--dfs runs on one worker: the parallel search is breadth-first".into()));
     }
+    if cluster.is_some() {
+        quiet_timely_panics();
+    }
     let cfg = explicit.then(|| kvet_dist::Config { workers: a.workers.unwrap_or(1), cluster });
     let _ = SETUP.set(Setup { cfg, swarm: a.swarm, stats });
     Ok(())
+}
+
+/// When a peer process dies, timely's network and worker threads panic;
+/// kvet-dist turns that into its `Peer` error (exit code 2). Their panic
+/// messages and backtraces would bury that error: print none for panics
+/// raised inside timely_communication, and the usual message for others.
+fn quiet_timely_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.location().is_some_and(|l| l.file().contains("timely_communication")) {
+            return;
+        }
+        default(info)
+    }));
 }
 
 /// The hostfile: one `host:port` per line; blank lines and `#` comments

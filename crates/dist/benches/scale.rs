@@ -64,7 +64,10 @@ fn main() {
     if let Ok(spec) = std::env::var("KVET_BENCH_CHILD") {
         let (n, hosts) = spec.split_once(' ').unwrap_or(("4", ""));
         let addresses: Vec<String> = hosts.split(',').map(str::to_string).collect();
-        let cfg = Config { workers: 1, cluster: Some(Cluster { process: 1, addresses }) };
+        let cfg = Config {
+            workers: 1,
+            cluster: Some(Cluster { process: 1, addresses, connect_timeout: Cluster::CONNECT_TIMEOUT }),
+        };
         kvet_dist::explore(program(n.parse().unwrap_or(4)), &opts(), &cfg, None).unwrap();
         return;
     }
@@ -94,7 +97,10 @@ fn main() {
             .env("KVET_BENCH_CHILD", format!("{n} {}", addresses.join(",")))
             .spawn()
             .unwrap();
-        let cfg = Config { workers: 1, cluster: Some(Cluster { process: 0, addresses }) };
+        let cfg = Config {
+            workers: 1,
+            cluster: Some(Cluster { process: 0, addresses, connect_timeout: Cluster::CONNECT_TIMEOUT }),
+        };
         let (ex, tr) = kvet_dist::explore(prog.clone(), &o, &cfg, None).unwrap();
         let _ = child.wait_with_output();
         // process 0 sends about half of the traffic and uses about half the CPU

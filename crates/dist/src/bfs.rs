@@ -18,13 +18,17 @@
 //!   state being expanded, its rank within that expansion); each worker
 //!   keeps the first of each kind and the final gather takes the
 //!   smallest, then lists them in that order, as search.rs's `report`.
-//! - Partial-order reduction's cycle proviso is the level-based one: the
-//!   ample successor is taken unless it was stored at the expanded
+//! - Partial-order reduction's cycle proviso is the level-based one, as
+//!   the sequential search's: an ample set (every move of one CPU) is
+//!   taken unless one of its successors was stored at the expanded
 //!   state's level or before (it may be new or already in the next
-//!   level). That needs the owner's answer before the rest of the
-//!   expansion: a level is three supersteps (ample candidates and full
-//!   expansions; the owners' answers; the full expansions of refused
-//!   candidates). Without reduction a level is one superstep.
+//!   level), or one of its steps fails or warns. The successors go to
+//!   their owners with a question (those this worker owns are decided
+//!   here); a level is three supersteps (ample sets and full expansions;
+//!   the owners' answers; the full expansions of the refused sets that
+//!   waited for them). The transitions counted are the sequential
+//!   search's, which stops computing a set's successors at the first
+//!   failed or old one. Without reduction a level is one superstep.
 //! - Counts (states, transitions, outcomes) are sums, independent of
 //!   who expands what.
 //!
@@ -36,7 +40,7 @@
 use crate::net::Net;
 use crate::wire::{get_violation, put_i, put_u, put_violation, Rd};
 use kvet_explore::{
-    fingerprint, Ample, Event, Exploration, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind,
+    Ample, Event, Exploration, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind,
 };
 use kvet_ir::Val;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -106,7 +110,7 @@ impl Sink<'_, '_> {
             Event::Outcome(o) => *self.outcomes.entry(o.to_vec()).or_insert(0) += 1,
             Event::Successor(mv, s) => {
                 self.seq += 1;
-                let fp = fingerprint(s);
+                let fp = self.st.fingerprint(s);
                 let key = self.st.order_key(mv);
                 if owner(fp, self.out.len()) == self.me {
                     self.buf.clear();
@@ -123,7 +127,9 @@ impl Sink<'_, '_> {
 
 /// A successor reaches its owner: a state already stored (at this level
 /// or before) is dropped; a new one joins the next level with the
-/// smallest path it was reached by. Returns whether it was new.
+/// smallest path it was reached by, and that path's state (under
+/// symmetry, states of one orbit share the fingerprint: the sequential
+/// search keeps the first one it met). Returns whether it was new.
 fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], state: &[i64]) -> bool {
     if visited.contains(&fp) {
         return false;
@@ -135,6 +141,8 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
             let old = &mut next.paths[j * pl..(j + 1) * pl];
             if path < &old[..] {
                 old.copy_from_slice(path);
+                let w = state.len();
+                next.states[j * w..(j + 1) * w].copy_from_slice(state);
             }
         }
         None => {
@@ -149,15 +157,15 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
 /// Append a successor to its owner's batch: when the batch's last
 /// successor had another parent, the parent's path first (tag 2 and the
 /// path's move keys: successors of one parent share it); then a tag (0,
-/// or 1 and the parent's index for an ample candidate), the move's key
-/// and the state's words.
+/// or 1, the parent's index and the move's place in the ample set for an
+/// ample candidate), the move's key and the state's words.
 #[allow(clippy::too_many_arguments)]
 fn send(
     out: &mut [Vec<u8>],
     last: &mut [usize],
     parent: usize,
     fp: u128,
-    cand: Option<usize>,
+    cand: Option<(usize, usize)>,
     path: &[u16],
     key: u16,
     s: &[i64],
@@ -173,15 +181,30 @@ fn send(
     }
     match cand {
         None => put_u(b, 0),
-        Some(i) => {
+        Some((i, k)) => {
             put_u(b, 1);
             put_u(b, i as u64);
+            put_u(b, k as u64);
         }
     }
     put_u(b, key as u64);
     for &x in s {
         put_i(b, x);
     }
+}
+
+/// An ample set some of whose successors other workers own: its place
+/// in the sequential search's first-found order of findings (`seq`), the
+/// first of its moves that fails or whose successor this worker found
+/// old (`bound`, or `total` if none), its size, whether it was refused
+/// and fully expanded already, and the first move whose successor an
+/// owner answered old.
+struct Pending {
+    seq: u32,
+    bound: usize,
+    total: usize,
+    expanded: bool,
+    first_old: usize,
 }
 
 /// The states of one level that this worker owns, with their paths.
@@ -234,14 +257,14 @@ pub(crate) fn run(
             if me == 0 {
                 record(&mut best, st, 0, &[], nwarn, v, None);
             }
-            let ex = Exploration { complete: true, ..Exploration::default() };
+            let ex = Exploration { complete: true, symmetric: st.symmetric(), ..Exploration::default() };
             return finish(net, st, ex, best, outcomes, 0);
         }
     };
     let width = init.len();
     let mut visited: FxHashSet<u128> = FxHashSet::default();
     let mut cur = Level::default();
-    let fp0 = fingerprint(&init);
+    let fp0 = st.fingerprint(&init);
     if owner(fp0, peers) == me {
         visited.insert(fp0);
         cur.states = init;
@@ -260,8 +283,8 @@ pub(crate) fn run(
         let mut next = Level::default();
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
         let mut last: Vec<usize> = vec![usize::MAX; peers];
-        // the ample candidates waiting for their owner's answer: (index, seq)
-        let mut pending: FxHashMap<usize, u32> = FxHashMap::default();
+        // the ample sets waiting for their owners' answers, by index
+        let mut pending: FxHashMap<usize, Pending> = FxHashMap::default();
         for i in 0..ncur {
             let s = &cur.states[i * width..(i + 1) * width];
             let path = &cur.paths[i * pl..(i + 1) * pl];
@@ -283,47 +306,81 @@ pub(crate) fn run(
             if !st.classify(s, &mut sc, &mut |e| sink.on(e)) {
                 continue;
             }
-            match st.ample(s, &mut sc) {
-                Ample::Candidate(t) => {
-                    transitions += 1;
-                    let fp = fingerprint(&sc.succ);
-                    let key = st.order_key(t);
+            if let Ample::Set { failed } = st.ample(s, &mut sc) {
+                // Offer the successors in order: those this worker owns
+                // are decided here (the first old one refuses the set),
+                // the others are sent with a question. Every successor
+                // offered is one of the full expansion's too, so the
+                // offers of a refused set change nothing.
+                let total = sc.ample_moves().len();
+                let mut bound = failed.unwrap_or(total);
+                let mut asked = false;
+                for k in 0..sc.ample_len() {
+                    let succ = sc.ample_succ(k);
+                    let fp = st.fingerprint(succ);
+                    let key = st.order_key(sc.ample_moves()[k]);
                     if owner(fp, peers) != me {
-                        send(sink.out, sink.last, i, fp, Some(i), path, key, &sc.succ);
-                        pending.insert(i, sink.seq);
+                        send(sink.out, sink.last, i, fp, Some((i, k)), path, key, succ);
+                        asked = true;
                         continue;
                     }
-                    // this worker owns it: the proviso is decided here
                     sink.buf.clear();
                     sink.buf.extend_from_slice(path);
                     sink.buf.push(key);
-                    if offer(sink.visited, sink.next, fp, sink.buf, &sc.succ) {
+                    if !offer(sink.visited, sink.next, fp, sink.buf, succ) {
+                        bound = k;
+                        break;
+                    }
+                }
+                let refused = bound < total;
+                if asked {
+                    // decided (and the transitions counted) on the answers
+                    pending
+                        .insert(i, Pending { seq: sink.seq, bound, total, expanded: refused, first_old: usize::MAX });
+                    if !refused {
                         continue;
                     }
-                    // refused: the full expansion
+                } else if !refused {
+                    transitions += total as u64;
+                    continue;
+                } else {
+                    transitions += 1 + bound as u64;
                 }
-                Ample::Refused => transitions += 1,
-                Ample::None => {}
             }
             transitions += st.expand(s, &mut sc, &mut |e| sink.on(e));
         }
         let got = net.exchange(out);
         let mut replies: Vec<Vec<u8>> = vec![Vec::new(); peers];
         for (src, buf) in got.iter().enumerate() {
-            receive(buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut replies[src]);
+            receive(st, buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut replies[src]);
         }
         if opts.reduce {
             let answers = net.exchange(replies);
             let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
             let mut last: Vec<usize> = vec![usize::MAX; peers];
-            let mut refused: Vec<usize> = Vec::new();
             for buf in &answers {
                 let mut r = Rd::new(buf);
                 while !r.done() {
-                    let i = r.u() as usize;
-                    if r.u() == 0 {
+                    let (i, k, new) = (r.u() as usize, r.u() as usize, r.u() != 0);
+                    if let Some(p) = pending.get_mut(&i) {
+                        if !new {
+                            p.first_old = p.first_old.min(k);
+                        }
+                    }
+                }
+            }
+            // the sequential search stops computing an ample set's
+            // successors at the first failed or old one
+            let mut refused: Vec<usize> = Vec::new();
+            for (&i, p) in &pending {
+                let stop = p.bound.min(p.first_old);
+                if stop < p.total {
+                    transitions += 1 + stop as u64;
+                    if !p.expanded {
                         refused.push(i);
                     }
+                } else {
+                    transitions += p.total as u64;
                 }
             }
             refused.sort_unstable();
@@ -341,7 +398,7 @@ pub(crate) fn run(
                     parent: i,
                     level,
                     path,
-                    seq: pending[&i],
+                    seq: pending[&i].seq,
                     me,
                     visited: &visited,
                     next: &mut next,
@@ -352,7 +409,7 @@ pub(crate) fn run(
             let got = net.exchange(out);
             let mut none = Vec::new();
             for buf in &got {
-                receive(buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut none);
+                receive(st, buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut none);
             }
         }
         // commit the next level, in path order
@@ -384,7 +441,7 @@ pub(crate) fn run(
         cur = nl;
         depth += 1;
         // one gather of every worker's counts
-        let bytes = visited.capacity() * 17 + cur.bytes() + sc.succ.capacity() * 8;
+        let bytes = visited.capacity() * 17 + cur.bytes() + sc.bytes();
         let over_time = opts.max_seconds.is_some_and(|t| start.elapsed().as_secs_f64() > t);
         let has_bug = best.keys().any(|k| k.is_bug());
         let mut mine = Vec::new();
@@ -445,6 +502,7 @@ pub(crate) fn run(
         complete: stopped.is_none() && !stop_first,
         stopped,
         frontier,
+        symmetric: st.symmetric(),
         ..Exploration::default()
     };
     finish(net, st, ex, best, outcomes, transitions)
@@ -453,7 +511,9 @@ pub(crate) fn run(
 /// Take one batch of successors: a state already stored (at this level
 /// or before) is dropped, and an ample candidate for it refused; a new
 /// one joins the next level with the smallest path it was reached by.
+#[allow(clippy::too_many_arguments)]
 fn receive(
+    st: &Stepper,
     buf: &[u8],
     pl: usize,
     path: &mut Vec<u16>,
@@ -470,16 +530,17 @@ fn receive(
             path.extend((0..pl - 1).map(|_| r.u() as u16));
             tag = r.u();
         }
-        let cand = if tag == 1 { Some(r.u()) } else { None };
+        let cand = if tag == 1 { Some((r.u(), r.u())) } else { None };
         path.truncate(pl - 1);
         path.push(r.u() as u16);
         for x in state.iter_mut() {
             *x = r.i();
         }
-        let fp = fingerprint(state);
+        let fp = st.fingerprint(state);
         let new = offer(visited, next, fp, path, state);
-        if let Some(i) = cand {
+        if let Some((i, k)) = cand {
             put_u(reply, i);
+            put_u(reply, k);
             put_u(reply, new as u64);
         }
     }

@@ -18,9 +18,6 @@ use timely::communication::allocator::zero_copy::initialize::initialize_networki
 use timely::communication::allocator::ProcessBuilder;
 use timely::communication::{AllocatorBuilder, Hooks};
 
-/// How long a process waits for the others of its cluster.
-const WAIT: Duration = Duration::from_secs(120);
-
 fn err(m: String) -> crate::Error {
     crate::Error::Start(m)
 }
@@ -43,9 +40,17 @@ fn read_hello(s: &mut TcpStream) -> std::io::Result<(usize, String)> {
 }
 
 /// One socket per other process (None for this one), in process order.
-fn sockets(addresses: &[String], me: usize, session: &str) -> Result<Vec<Option<TcpStream>>, crate::Error> {
+/// A process waits up to `wait` for the others, then gives up with an
+/// error naming who is missing.
+fn sockets(
+    addresses: &[String],
+    me: usize,
+    session: &str,
+    wait: Duration,
+) -> Result<Vec<Option<TcpStream>>, crate::Error> {
     let n = addresses.len();
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + wait;
+    let secs = wait.as_secs_f64();
     let listener = TcpListener::bind(&addresses[me])
         .map_err(|e| err(format!("cannot listen on {} (process {me}): {e}", addresses[me])))?;
     listener.set_nonblocking(true).map_err(|e| err(e.to_string()))?;
@@ -55,7 +60,7 @@ fn sockets(addresses: &[String], me: usize, session: &str) -> Result<Vec<Option<
             match TcpStream::connect(addr) {
                 Ok(s) => break s,
                 Err(e) if Instant::now() > deadline => {
-                    return Err(err(format!("cannot reach process {j} at {addr}: {e}")));
+                    return Err(err(format!("cannot reach process {j} at {addr} within {secs}s: {e}")));
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(20)),
             }
@@ -85,7 +90,10 @@ fn sockets(addresses: &[String], me: usize, session: &str) -> Result<Vec<Option<
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 if Instant::now() > deadline {
-                    return Err(err(format!("{waiting} process(es) did not connect to process {me}")));
+                    return Err(err(format!(
+                        "{waiting} process(es) did not connect to process {me} at {} within {secs}s",
+                        addresses[me]
+                    )));
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -101,8 +109,9 @@ pub(crate) fn allocators(
     me: usize,
     threads: usize,
     session: &str,
+    wait: Duration,
 ) -> Result<(Vec<AllocatorBuilder>, Box<dyn std::any::Any + Send>), crate::Error> {
-    let socks = sockets(addresses, me, session)?;
+    let socks = sockets(addresses, me, session, wait)?;
     let hooks = Hooks::default();
     let local = ProcessBuilder::new_typed_vector(threads, hooks.refill.clone(), hooks.spill.clone());
     let (builders, guard) = initialize_networking_from_sockets(local, socks, me, threads, hooks)

@@ -39,6 +39,14 @@ pub struct Config {
 pub struct Cluster {
     pub process: usize,
     pub addresses: Vec<String>,
+    /// How long a process waits for the others to connect before it
+    /// gives up with `Error::Start`.
+    pub connect_timeout: std::time::Duration,
+}
+
+impl Cluster {
+    /// The default wait for the other processes: two minutes.
+    pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 }
 
 impl Config {
@@ -55,7 +63,7 @@ impl Config {
         let threads = self.workers.max(1);
         let (builders, guard) = match &self.cluster {
             None => timely::CommunicationConfig::Process(threads).try_build().map_err(Error::Start)?,
-            Some(c) => cluster::allocators(&c.addresses, c.process, threads, session)?,
+            Some(c) => cluster::allocators(&c.addresses, c.process, threads, session, c.connect_timeout)?,
         };
         timely::execute::execute_from(builders, guard, timely::WorkerConfig::default(), func).map_err(Error::Start)
     }
@@ -69,6 +77,27 @@ pub enum Error {
     Worker(String),
     #[error("the program has too many moves for the distributed search's 16-bit move keys")]
     TooManyMoves,
+    #[error(
+        "the connection to another process of the cluster broke (did it stop?): the search stopped without an answer"
+    )]
+    Peer,
+}
+
+/// Wait for this process's workers. When a peer process dies or its
+/// connection breaks, timely's network threads panic ("timely
+/// communication error"), the workers then panic on the poisoned queues,
+/// and joining the network threads panics in turn: that is a typed
+/// error here, not a crash (the caller may silence the panic messages
+/// of timely's threads, as the kvet binary does).
+fn join<T: Send + 'static>(
+    guards: timely::communication::WorkerGuards<T>,
+    cluster: bool,
+) -> Result<Vec<Result<T, String>>, Error> {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || guards.join())).map_err(|_| Error::Peer)?;
+    if cluster && r.iter().any(|x| x.is_err()) {
+        return Err(Error::Peer);
+    }
+    Ok(r)
 }
 
 /// What the workers of this process sent.
@@ -103,7 +132,7 @@ pub fn explore(
     let has_worker0 = cfg.cluster.as_ref().is_none_or(|c| c.process == 0);
     let session = session(&prog, &opts, "bfs");
     let guards = cfg.execute(&session, move |worker| {
-        let st = Stepper::new(&prog, opts.reduce);
+        let st = Stepper::with_options(&prog, &opts);
         let progress = if worker.index() == 0 { tx.lock().ok().and_then(|mut g| g.take()) } else { None };
         let local = opts.clone();
         let mut net = net::Net::new(worker, threads);
@@ -116,7 +145,7 @@ pub fn explore(
             obs(&p);
         }
     }
-    collect(guards.join())
+    collect(join(guards, cfg.cluster.is_some())?)
 }
 
 /// What every process of a cluster must agree on: the program and the
@@ -154,10 +183,10 @@ pub fn swarm(prog: Arc<Program>, opts: &Options, sw: &SwarmOptions, cfg: &Config
     let start = Instant::now();
     let session = session(&prog, &opts, &format!("swarm {} {}", sw.searches, sw.bits_log2));
     let guards = cfg.execute(&session, move |worker| {
-        let st = Stepper::new(&prog, opts.reduce);
+        let st = Stepper::with_options(&prog, &opts);
         let mut net = net::Net::new(worker, threads);
         let ex = swarm::run(&mut net, &st, &opts, &sw, start);
         (ex, Traffic::default())
     })?;
-    collect(guards.join()).map(|(e, _)| e)
+    collect(join(guards, cfg.cluster.is_some())?).map(|(e, _)| e)
 }

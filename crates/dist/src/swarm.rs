@@ -52,7 +52,7 @@ struct Dfs {
 }
 
 impl Dfs {
-    fn new(seed: u64, bits_log2: u32, init: &[i64]) -> Dfs {
+    fn new(st: &Stepper, seed: u64, bits_log2: u32, init: &[i64]) -> Dfs {
         let n = 1u64 << bits_log2.clamp(10, 36);
         let mut d = Dfs {
             seed,
@@ -65,8 +65,15 @@ impl Dfs {
             transitions: 0,
             found: None,
         };
-        d.insert(fingerprint(init));
+        d.insert(st.fingerprint(init));
         d
+    }
+
+    /// Whether the state's two bits are set (it may have been seen).
+    fn seen(&self, fp: u128) -> bool {
+        let a = (fp as u64 ^ self.seed) & self.mask;
+        let b = ((fp >> 64) as u64 ^ mix(self.seed)) & self.mask;
+        [a, b].iter().all(|&i| self.bits[(i / 64) as usize] & (1u64 << (i % 64)) != 0)
     }
 
     /// Set the state's two bits; true if one was clear (a new state).
@@ -102,16 +109,16 @@ impl Dfs {
             let has = st.classify(&s, sc, &mut handler(&trail, &mut found, &mut succ));
             let mut full = true;
             if has && reduce {
-                match st.ample(&s, sc) {
-                    Ample::Candidate(t) => {
-                        self.transitions += 1;
-                        if self.insert(fingerprint(&sc.succ)) {
-                            succ.push((t, sc.succ.clone()));
-                            full = false;
-                        }
+                // the depth-first cycle proviso: no successor seen before
+                if let Ample::Set { failed } = st.ample(&s, sc) {
+                    let total = sc.ample_moves().len();
+                    let old = (0..sc.ample_len()).find(|&k| self.seen(st.fingerprint(sc.ample_succ(k))));
+                    let stop = old.or(failed);
+                    self.transitions += stop.map_or(total, |k| k + 1) as u64;
+                    if stop.is_none() {
+                        succ.extend((0..total).map(|k| (sc.ample_moves()[k], sc.ample_succ(k).to_vec())));
+                        full = false;
                     }
-                    Ample::Refused => self.transitions += 1,
-                    Ample::None => {}
                 }
             }
             if has && full {
@@ -129,7 +136,7 @@ impl Dfs {
                 succ.swap(i, (r % (i as u64 + 1)) as usize);
             }
             for (mv, x) in succ.drain(..) {
-                if !full || self.insert(fingerprint(&x)) {
+                if self.insert(st.fingerprint(&x)) {
                     self.states += 1;
                     self.stack.extend_from_slice(&x);
                     self.meta.push((depth + 1, mv));
@@ -178,7 +185,7 @@ pub(crate) fn run(net: &mut Net, st: &Stepper, opts: &Options, sw: &SwarmOptions
     let mut sc = Scratch::default();
     let mut mine: Vec<(usize, Dfs)> = (0..sw.searches)
         .filter(|k| k % net.peers == net.index)
-        .map(|k| (k, Dfs::new(mix(k as u64 + 1), sw.bits_log2, &init)))
+        .map(|k| (k, Dfs::new(st, mix(k as u64 + 1), sw.bits_log2, &init)))
         .collect();
     let mut live = vec![true; mine.len()];
     loop {

@@ -61,23 +61,6 @@ fn same_as_sequential_without_reduction() {
 }
 
 #[test]
-fn same_for_every_worker_count_with_reduction() {
-    let opts = Options::default();
-    let mut differ = Vec::new();
-    for (name, prog) in scenarios() {
-        let one = summary(&par(&prog, &opts, 1));
-        for w in [2, 4] {
-            assert_eq!(one, summary(&par(&prog, &opts, w)), "{name} with {w} workers");
-        }
-        let seq = summary(&kvet_explore::explore(&prog, &opts));
-        if seq != one {
-            differ.push(name);
-        }
-    }
-    eprintln!("order-dependent proviso differs on: {differ:?}");
-}
-
-#[test]
 #[ignore]
 fn sizes() {
     for (name, prog) in scenarios() {
@@ -126,17 +109,65 @@ fn reduction_keeps_verdicts() {
     }
 }
 
-/// Once the sequential search uses the level-based cycle proviso (the
-/// explorer-at-scale work), its reduced search is the parallel one's:
-/// enable this then. Until then the order-dependent proviso of
-/// search.rs gives other state counts under reduction (the same
-/// verdicts: `reduction_keeps_verdicts`).
+/// The sequential search's cycle proviso is level-based too (an ample
+/// set is taken unless a successor was stored at the expanded state's
+/// level or before), so the reduced searches agree as well: multi-move
+/// ample sets (every move of one CPU), with their successors owned by
+/// several workers.
 #[test]
-#[ignore = "needs the sequential search's level-based cycle proviso"]
 fn same_as_sequential_with_reduction() {
     let opts = Options::default();
     for (name, prog) in scenarios() {
         let seq = summary(&kvet_explore::explore(&prog, &opts));
-        assert_eq!(seq, summary(&par(&prog, &opts, 2)), "{name}");
+        for w in [1, 2, 4] {
+            assert_eq!(seq, summary(&par(&prog, &opts, w)), "{name} with {w} workers");
+        }
     }
+}
+
+/// Seed 004 scaled to `n` CPUs, each with a writeback interrupt (as
+/// crates/cli/benches/seeds.rs): a symmetric program.
+fn seed004(n: usize, fixed: bool) -> String {
+    let (begin, end) = if fixed {
+        ("spin_lock_irqsave(&tree_lock, cookie_flags)", "spin_unlock_irqrestore(&tree_lock, cookie_flags)")
+    } else {
+        ("spin_lock_irq(&tree_lock)", "spin_unlock_irq(&tree_lock)")
+    };
+    let mut s = format!("C seed004-{n}\n{{}}\nspinlock_t memcg_lock;\nspinlock_t tree_lock;\nint dirty;\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "P{i}(void)\n{{\n\tunsigned long flags, cookie_flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\t{begin};\n\tWRITE_ONCE(dirty, 0);\n\t{end};\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n\
+IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\tWRITE_ONCE(dirty, 1);\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n"
+        ));
+    }
+    s
+}
+
+/// Symmetry reduction too: the visited set keeps one state per orbit, and
+/// the state kept is the first discoverer's, under reduction or not.
+#[test]
+fn same_as_sequential_with_symmetry() {
+    let mut all = scenarios();
+    for n in [2, 3] {
+        for fixed in [false, true] {
+            let prog = kvet_ir::compile(&seed004(n, fixed)).unwrap();
+            all.push((format!("seed004-{n} fixed={fixed}"), Arc::new(prog)));
+        }
+    }
+    let mut n = 0;
+    for reduce in [false, true] {
+        let opts = Options { reduce, symmetry: true, max_states: 3_000_000, ..Options::default() };
+        for (name, prog) in all.iter() {
+            let seq = kvet_explore::explore(prog, &opts);
+            if !seq.symmetric || seq.states > 200_000 {
+                continue;
+            }
+            n += 1;
+            let seq = summary(&seq);
+            for w in [1, 2, 4] {
+                assert_eq!(seq, summary(&par(prog, &opts, w)), "{name} with {w} workers, reduce={reduce}");
+            }
+        }
+    }
+    assert!(n > 0, "no symmetric scenario");
 }

@@ -6,12 +6,14 @@
 //! move order that search uses to break ties between discoverers.
 //!
 //! One expansion is the sequential search's `classify` followed by either
-//! the ample successor (por.rs) or every move, then the polling-loop
-//! check (poll.rs). The per-kind deduplication of findings ("the first of
+//! the ample set (por.rs: every move of one CPU, whose successors the
+//! caller checks against the level-based cycle proviso) or every move,
+//! then the polling-loop check (poll.rs). The per-kind deduplication of findings ("the first of
 //! each kind") is left to the caller: here every finding is emitted, in
 //! order, and the caller keeps the first one of each kind in its global
-//! order. The code mirrors search.rs's `CpuContext::classify`, `CpuContext::ample`,
-//! `CpuContext::successor` and `CpuContext::livelock`; the distributed tests compare the
+//! order. Fingerprints are the search's (`Stepper::fingerprint`: under
+//! symmetry, the orbit's). The code mirrors search.rs's `Explorer::classify`,
+//! `Explorer::ample`, `Explorer::try_ample`, `Explorer::expand` and `Explorer::livelock`; the distributed tests compare the
 //! two searches' results on every example and seed, so a change to one
 //! that the other does not follow fails them.
 
@@ -36,15 +38,21 @@ pub enum Event<'a> {
 /// The reduced expansion of a state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ample {
-    /// No thread's next step may be explored alone.
+    /// No CPU's moves may be explored alone.
     None,
-    /// One may, but its step fails or warns: the full expansion reports
-    /// it (the attempt counts as one transition).
-    Refused,
-    /// Move `mv` may be explored alone; its successor is in the scratch
-    /// (`Scratch::succ`). It is taken unless the successor was stored at
+    /// Every move of one CPU may be explored alone (por.rs): its moves
+    /// are `Scratch::ample_moves`, and the successors of the first
+    /// `Scratch::ample_len` of them are computed, in order
+    /// (`Scratch::ample_succ`). `failed`: the step of that move fails
+    /// or warns (the full expansion reports it), so the set is refused.
+    /// Otherwise it is taken unless one of the successors was stored at
     /// the expanded state's level or before (the cycle proviso).
-    Candidate(u32),
+    ///
+    /// The sequential search counts one transition per successor it
+    /// computes, and stops computing at the first failed or old one:
+    /// `1 + k` transitions for a set refused at move `k`, all of them
+    /// for a set taken.
+    Set { failed: Option<usize> },
 }
 
 /// Working memory of expansions, one per searching thread.
@@ -54,14 +62,38 @@ pub struct Scratch {
     stat: Vec<Status>,
     obs: Vec<Val>,
     sink: NoTrace,
-    /// The successor of the last ample candidate.
-    pub succ: Vec<i64>,
+    /// The moves of the last ample set, and the successors computed.
+    amp_moves: Vec<u32>,
+    amp_succ: Vec<i64>,
+    width: usize,
+    /// The successor being computed by `expand`.
+    next: Vec<i64>,
 }
 
 impl Scratch {
     /// The moves of the last classified state, in expansion order.
     pub fn moves(&self) -> &[u32] {
         &self.moves
+    }
+
+    /// The moves of the last ample set, in expansion order.
+    pub fn ample_moves(&self) -> &[u32] {
+        &self.amp_moves
+    }
+
+    /// How many of the last ample set's successors were computed.
+    pub fn ample_len(&self) -> usize {
+        self.amp_succ.len() / self.width.max(1)
+    }
+
+    /// The successor by the last ample set's move number `k`.
+    pub fn ample_succ(&self, k: usize) -> &[i64] {
+        &self.amp_succ[k * self.width..(k + 1) * self.width]
+    }
+
+    /// Bytes of its buffers.
+    pub fn bytes(&self) -> usize {
+        self.amp_succ.capacity() * 8 + self.moves.capacity() * 4 + self.obs.capacity() * 8
     }
 }
 
@@ -74,6 +106,9 @@ pub struct Stepper<'p> {
     loops: Vec<Vec<bool>>,
     /// The most handlers any thread has (for the move order key).
     hmax: usize,
+    /// Symmetry over interchangeable CPUs (symmetry.rs), when asked for
+    /// and the program has it (its scratch is mutable, as `por`'s).
+    sym: Option<std::cell::RefCell<crate::symmetry::Symmetry>>,
 }
 
 impl<'p> Stepper<'p> {
@@ -85,6 +120,33 @@ impl<'p> Stepper<'p> {
             por: reduce.then(|| std::cell::RefCell::new(Por::new(prog))),
             loops: crate::poll::loop_pcs(prog),
             hmax,
+            sym: None,
+        }
+    }
+
+    /// The successor function of the search that `opts` asks for
+    /// (partial-order reduction, symmetry).
+    pub fn with_options(prog: &'p Program, opts: &crate::Options) -> Stepper<'p> {
+        let mut st = Stepper::new(prog, opts.reduce);
+        if opts.symmetry {
+            st.sym = crate::symmetry::Symmetry::new(prog, &st.m.layout).map(std::cell::RefCell::new);
+        }
+        st
+    }
+
+    /// Whether the visited set keeps one state per orbit of
+    /// interchangeable CPUs (`Exploration::symmetric`).
+    pub fn symmetric(&self) -> bool {
+        self.sym.is_some()
+    }
+
+    /// The fingerprint the visited set keeps for `s`: its own, or under
+    /// symmetry its orbit's canonical member's (search.rs `fp`).
+    #[inline]
+    pub fn fingerprint(&self, s: &[i64]) -> u128 {
+        match &self.sym {
+            Some(sym) => sym.borrow_mut().fingerprint(s),
+            None => crate::visited::fingerprint(s),
         }
     }
 
@@ -216,32 +278,35 @@ impl<'p> Stepper<'p> {
     }
 
     /// The reduced expansion of the state last classified in `sc`
-    /// (search.rs `ample` and `try_ample`).
+    /// (search.rs `ample` and `try_ample`): the first CPU whose moves
+    /// may be explored alone, and its successors, computed until the
+    /// first step that fails or warns.
     pub fn ample(&self, s: &[i64], sc: &mut Scratch) -> Ample {
         let Some(por) = self.por.as_ref() else { return Ample::None };
-        let mut por = por.borrow_mut();
         let m = &self.m;
         let n = m.layout.nthreads;
-        // One ample move only: a CPU whose handlers cannot start now, so
-        // that its one step is all its moves (por.rs's ample sets are
-        // every move of one CPU; the multi-move case is left to the full
-        // expansion here, which is sound and the same for every worker
-        // count, but may store more states than the sequential search).
-        let found = (0..n).find(|&t| {
-            sc.stat[t] == Status::Enabled
-                && m.layout.curr[t] == crate::state::NONE
-                && !sc.moves.iter().any(|&mv| mv as usize % n == t && mv as usize >= n)
-                && por.ample_ok(m, s, t)
-        });
+        let found = {
+            let mut por = por.borrow_mut();
+            (0..n).find(|&t| {
+                sc.stat[t] == Status::Enabled && m.layout.curr[t] == crate::state::NONE && por.ample_ok(m, s, t)
+            })
+        };
         let Some(t) = found else { return Ample::None };
-        sc.succ.clear();
-        sc.succ.extend_from_slice(s);
-        let r = m.apply(&mut sc.succ, t as u32, &mut sc.sink);
-        if r.is_err() || !sc.sink.warnings.is_empty() {
-            sc.sink.warnings.clear();
-            return Ample::Refused;
+        sc.amp_moves.clear();
+        sc.amp_moves.extend(sc.moves.iter().copied().filter(|&mv| mv as usize % n == t));
+        sc.amp_succ.clear();
+        sc.width = s.len();
+        for k in 0..sc.amp_moves.len() {
+            sc.amp_succ.extend_from_slice(s);
+            let next = &mut sc.amp_succ[k * s.len()..];
+            let r = m.apply(next, sc.amp_moves[k], &mut sc.sink);
+            if r.is_err() || !sc.sink.warnings.is_empty() {
+                sc.sink.warnings.clear();
+                sc.amp_succ.truncate(k * s.len());
+                return Ample::Set { failed: Some(k) };
+            }
         }
-        Ample::Candidate(t as u32)
+        Ample::Set { failed: None }
     }
 
     /// Every move of the state last classified in `sc`, in order: each
@@ -250,7 +315,8 @@ impl<'p> Stepper<'p> {
     /// `successor` and `livelock`). Returns the transitions taken.
     pub fn expand(&self, s: &[i64], sc: &mut Scratch, emit: &mut dyn FnMut(Event)) -> u64 {
         let m = &self.m;
-        let mut next = vec![0i64; s.len()];
+        let mut next = std::mem::take(&mut sc.next);
+        next.resize(s.len(), 0);
         let mut progress = false;
         for i in 0..sc.moves.len() {
             let mv = sc.moves[i];
@@ -265,6 +331,7 @@ impl<'p> Stepper<'p> {
                 Ok(()) => emit(Event::Successor(mv, &next)),
             }
         }
+        sc.next = next;
         if !progress {
             let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
             let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
