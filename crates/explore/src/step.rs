@@ -52,7 +52,10 @@ pub enum Ample {
     /// computes, and stops computing at the first failed or old one:
     /// `1 + k` transitions for a set refused at move `k`, all of them
     /// for a set taken.
-    Set { failed: Option<usize> },
+    Set {
+        /// The index of the first move whose step fails or warns, if any.
+        failed: Option<usize>,
+    },
 }
 
 /// Working memory of expansions, one per searching thread.
