@@ -108,8 +108,8 @@ impl Tracer for NoTrace {
 pub struct Machine<'p> {
     pub prog: &'p Program,
     pub layout: Layout,
-    /// For each thread, for each pc: registers to clear when the thread
-    /// stops there (they are dead).
+    /// For each thread, for each pc: register slots to clear when the
+    /// thread stops there (their registers are dead).
     dead: Vec<Vec<Box<[u16]>>>,
     /// The lock classes (static lock cells), with their types.
     pub(crate) lock_list: Vec<(u32, LockTy)>,
@@ -117,7 +117,8 @@ pub struct Machine<'p> {
     pub(crate) lock_class: Vec<u16>,
     /// Per memory cell: the lifetime status cell of its object, or u32::MAX.
     pub(crate) status_of: Vec<u32>,
-    /// Per thread, per handler: the registers its code uses.
+    /// Per thread, per handler: the register slots to clear when it
+    /// returns.
     pub(crate) handler_regs: Vec<Vec<Box<[u16]>>>,
     /// The program has plain accesses (data races are possible).
     pub(crate) has_plain: bool,
@@ -132,7 +133,7 @@ const GATE_WAIT: u8 = 2;
 impl<'p> Machine<'p> {
     pub fn new(prog: &'p Program) -> Machine<'p> {
         let layout = Layout::new(prog);
-        let dead = prog.threads.iter().map(|t| crate::liveness::dead_regs(t, prog)).collect();
+        let dead = layout.regs.iter().map(|a| a.dead.clone()).collect();
         let lock_list = crate::state::lock_classes(prog);
         let mut lock_class = vec![u16::MAX; prog.ncells as usize];
         for (k, &(c, _)) in lock_list.iter().enumerate() {
@@ -144,7 +145,7 @@ impl<'p> Machine<'p> {
                 status_of[o.base as usize..(o.base + o.size) as usize].fill(st);
             }
         }
-        let handler_regs = prog.threads.iter().map(crate::liveness::handler_regs).collect();
+        let handler_regs = layout.regs.iter().map(|a| a.handler.clone()).collect();
         let has_plain = prog.threads.iter().any(|t| t.body.steps.iter().any(|s| s.instr.access().is_some_and(|a| a.2)));
         let gate = prog
             .threads
@@ -196,13 +197,13 @@ impl<'p> Machine<'p> {
     fn reg(&self, s: &[i64], t: usize, o: Opd) -> i64 {
         match o {
             Opd::Imm(v) => v,
-            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+            Opd::Reg(r) => s[self.layout.reg(t, r)],
         }
     }
 
     #[inline]
     fn set_reg(&self, s: &mut [i64], t: usize, r: Reg, v: i64) {
-        s[self.layout.reg_base[t] + r as usize] = v;
+        s[self.layout.reg(t, r)] = v;
     }
 
     /// The pc of the context that runs on CPU `t` now.
@@ -663,7 +664,7 @@ impl<'p> Machine<'p> {
         out.clear();
         for o in &self.prog.observed {
             out.push(match o {
-                Observed::Reg { thread, reg, .. } => s[self.layout.reg_base[*thread as usize] + *reg as usize],
+                Observed::Reg { thread, reg, .. } => s[self.layout.reg(*thread as usize, *reg)],
                 Observed::Cell { cell, .. } => s[*cell as usize],
             });
         }

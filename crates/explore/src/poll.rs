@@ -154,7 +154,7 @@ impl Machine<'_> {
             if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
                 return None;
             }
-            let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.prog.threads[t].nregs as usize;
+            let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
             let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
             let mut cur = s.to_vec();
             let mut sink = NoTrace::default();

@@ -90,8 +90,9 @@ fn set(bits: &mut [u64], i: usize) {
 
 /// The immediate operands of an instruction: (value, is it the address
 /// of the memory the instruction accesses). Address positions are listed
-/// by kind; every other immediate is found through the instruction's
-/// `Debug` form, so an instruction added later is covered too.
+/// by kind; every other immediate comes from `Instr::for_each_operand`,
+/// whose match is exhaustive, so an instruction added later is covered
+/// too.
 fn imms(i: &Instr, out: &mut Vec<(Val, bool)>) {
     let mut add = |o: &Opd, addr: bool| {
         if let Opd::Imm(v) = o {
@@ -124,17 +125,7 @@ fn imms(i: &Instr, out: &mut Vec<(Val, bool)>) {
             add(ss, true);
             add(idx, false);
         }
-        other => {
-            let text = format!("{other:?}");
-            let mut rest = text.as_str();
-            while let Some(k) = rest.find("Imm(") {
-                rest = &rest[k + 4..];
-                let end = rest.find(')').unwrap_or(rest.len());
-                if let Ok(v) = rest[..end].trim().parse::<Val>() {
-                    out.push((v, false));
-                }
-            }
-        }
+        other => other.for_each_operand(|o| add(o, false)),
     }
 }
 
@@ -355,7 +346,7 @@ impl Por {
         // the step of t's running context
         let pc_u = pc as usize;
         let dynamic = self.dyn_addr[t][pc_u].and_then(|(r, wr)| {
-            let c = ptr_cell(s[m.layout.reg_base[t] + r as usize]).map(|c| c as usize).filter(|&c| c < ncells)?;
+            let c = ptr_cell(s[m.layout.reg(t, r)]).map(|c| c as usize).filter(|&c| c < ncells)?;
             Some((c, wr))
         });
         let static_obj = match *m.instr_at(t, pc) {
@@ -495,7 +486,7 @@ impl Por {
             }
         }
         let (lo, hi) = (obj.base as usize, (obj.base + obj.size) as usize);
-        let regs = l.reg_base[t]..l.reg_base[t] + m.prog.threads[t].nregs as usize;
+        let regs = l.reg_base[t]..l.reg_base[t] + l.nslots(t);
         s.iter().enumerate().all(|(i, &v)| {
             (lo..hi).contains(&i) || regs.contains(&i) || ptr_cell(v).is_none_or(|c| !(lo..hi).contains(&(c as usize)))
         })

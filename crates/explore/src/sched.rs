@@ -103,7 +103,7 @@ impl Machine<'_> {
                 }
             }
             Instr::PreemptCount { dst } => {
-                s[self.layout.reg_base[t] + dst as usize] = s[i];
+                s[self.layout.reg(t, dst)] = s[i];
                 return Detail::Value(s[i]);
             }
             _ => {}
@@ -187,14 +187,14 @@ impl Machine<'_> {
         }
         let v = match data {
             Opd::Imm(v) => v,
-            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+            Opd::Reg(r) => s[self.layout.reg(t, r)],
         };
         s[st] = LIVE;
         s[task as usize] = 2; // TASK_UNINTERRUPTIBLE
         s[task as usize + 1] = 1; // the task's own reference
         s[data_cell as usize] = v;
         let p = ptr_to(task);
-        s[self.layout.reg_base[t] + dst as usize] = p;
+        s[self.layout.reg(t, dst)] = p;
         Ok(Detail::Value(p))
     }
 

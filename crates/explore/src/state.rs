@@ -6,7 +6,9 @@
 //! then only what that thread's code can use: RCU reader state
 //! (`rcu_nest`, `rcu_gen`) if it calls rcu_read_lock(), grace-period wait
 //! state (`gp_wait`, a snapshot of readers) if it calls
-//! synchronize_rcu()/synchronize_srcu(), and its registers. SRCU reader
+//! synchronize_rcu()/synchronize_srcu(), and its register slots (the
+//! register allocation of `crate::liveness`: registers never live at
+//! once share a slot). SRCU reader
 //! state lives in the srcu_struct's own cells. Small states hash and copy
 //! fast, which is most of the explorer's speed.
 
@@ -46,8 +48,14 @@ pub struct Layout {
     pub gp: Vec<usize>,
     /// Snapshot length per thread.
     pub nsnap: Vec<usize>,
-    /// Start of each thread's registers.
+    /// Start of each thread's register slots.
     pub reg_base: Vec<usize>,
+    /// Per thread: its register allocation (`crate::liveness`), which
+    /// gives registers slots after `reg_base`.
+    pub regs: Vec<crate::liveness::RegAlloc>,
+    /// Per thread, per register: the index of its slot in the state
+    /// vector (`usize::MAX` for a register nothing mentions).
+    reg_ix: Vec<Box<[usize]>>,
     /// Start of each CPU's kernel-model block, or NONE.
     pub cpu: Vec<usize>,
     /// Start of lockdep's state (usage per lock class, then the
@@ -90,6 +98,8 @@ impl Layout {
             gp: vec![],
             nsnap: vec![],
             reg_base: vec![],
+            regs: vec![],
+            reg_ix: vec![],
             cpu: vec![],
             lockdep: NONE,
             rcu_cb: NONE,
@@ -144,8 +154,12 @@ impl Layout {
             } else {
                 l.cpu.push(NONE);
             }
+            let alloc = crate::liveness::allocate(t, p);
             l.reg_base.push(off);
-            off += t.nregs as usize;
+            l.reg_ix
+                .push(alloc.slot.iter().map(|&k| if k == u32::MAX { usize::MAX } else { off + k as usize }).collect());
+            off += alloc.nslots;
+            l.regs.push(alloc);
         }
         let classes = lock_classes(p);
         let nlocks = classes.len();
@@ -194,6 +208,19 @@ impl Layout {
         self.host[t] == t
     }
 
+    /// The index of thread `t`'s register `r` in the state vector.
+    #[inline]
+    pub fn reg(&self, t: usize, r: kvet_ir::Reg) -> usize {
+        self.reg_ix[t][r as usize]
+    }
+
+    /// The number of register slots of thread `t` (they start at
+    /// `reg_base[t]`).
+    #[inline]
+    pub fn nslots(&self, t: usize) -> usize {
+        self.regs[t].nslots
+    }
+
     #[inline]
     pub fn rcu_nest(&self, s: &[i64], t: usize) -> i64 {
         let i = self.rcu[t];
@@ -220,7 +247,7 @@ impl Layout {
         s[..self.ncells].copy_from_slice(&p.init_mem);
         for (t, th) in p.threads.iter().enumerate() {
             for &(r, v) in &th.init_regs {
-                s[self.reg_base[t] + r as usize] = v;
+                s[self.reg(t, r)] = v;
             }
         }
         s

@@ -108,10 +108,10 @@ impl Symmetry {
         }
         // the blocks: contiguous, of one length, in thread order
         let start = l.thread_base[0];
-        let block = l.reg_base[0] + t0.nregs as usize - start;
-        if (0..n).any(|t| {
-            l.thread_base[t] != start + t * block || l.reg_base[t] + t0.nregs as usize != start + (t + 1) * block
-        }) {
+        let block = l.reg_base[0] + l.nslots(0) - start;
+        if (0..n)
+            .any(|t| l.thread_base[t] != start + t * block || l.reg_base[t] + l.nslots(t) != start + (t + 1) * block)
+        {
             return None;
         }
         Some(Symmetry { n, start, block, locks, buf: vec![0; l.len], order: (0..n).collect(), rank: vec![0; n] })

@@ -13,7 +13,7 @@ impl Machine<'_> {
         let Instr::SmpCall { mask, include_self, .. } = *i else { return 0 };
         let m = match mask {
             Opd::Imm(v) => v,
-            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+            Opd::Reg(r) => s[self.layout.reg(t, r)],
         } as u64;
         // only the CPUs of the `P<n>` have IPI handlers
         let all = if self.layout.ncpus >= 64 { u64::MAX } else { (1u64 << self.layout.ncpus) - 1 };

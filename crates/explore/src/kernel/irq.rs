@@ -55,7 +55,7 @@ impl Machine<'_> {
                 s[cb + SOFT_PC] = hd.entry as i64;
                 s[cb + BH] += 1;
                 if let Some(r) = hd.arg {
-                    s[self.layout.reg_base[t] + r as usize] = head;
+                    s[self.layout.reg(t, r)] = head;
                 }
             }
             _ => {
@@ -65,7 +65,7 @@ impl Machine<'_> {
                 if hd.kind == HandlerKind::Hardirq {
                     s[cb + FIRED + h] += 1;
                 } else if let Some(r) = hd.arg {
-                    s[self.layout.reg_base[t] + r as usize] = s[cb + IPI_INFO];
+                    s[self.layout.reg(t, r)] = s[cb + IPI_INFO];
                 }
             }
         }
@@ -101,8 +101,8 @@ impl Machine<'_> {
             }
         }
         // the handler's registers are dead now
-        for &r in self.handler_regs[t][h].iter() {
-            s[self.layout.reg_base[t] + r as usize] = 0;
+        for &k in self.handler_regs[t][h].iter() {
+            s[self.layout.reg_base[t] + k as usize] = 0;
         }
     }
 }

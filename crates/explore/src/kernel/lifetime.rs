@@ -37,7 +37,7 @@ impl Machine<'_> {
         if zero {
             s[o.base as usize..(o.base + o.size) as usize].fill(0);
         }
-        s[self.layout.reg_base[t] + dst as usize] = ptr_to(o.base);
+        s[self.layout.reg(t, dst)] = ptr_to(o.base);
         Ok(Detail::Value(ptr_to(o.base)))
     }
 

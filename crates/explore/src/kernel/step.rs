@@ -62,7 +62,7 @@ impl Machine<'_> {
     pub(super) fn cell(&self, s: &[i64], t: usize, addr: Opd) -> Option<u32> {
         let v = match addr {
             Opd::Imm(v) => v,
-            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+            Opd::Reg(r) => s[self.layout.reg(t, r)],
         };
         ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells)
     }
@@ -70,7 +70,7 @@ impl Machine<'_> {
     pub(super) fn val(&self, s: &[i64], t: usize, o: Opd) -> i64 {
         match o {
             Opd::Imm(v) => v,
-            Opd::Reg(r) => s[self.layout.reg_base[t] + r as usize],
+            Opd::Reg(r) => s[self.layout.reg(t, r)],
         }
     }
 
@@ -104,7 +104,7 @@ impl Machine<'_> {
             }
             Instr::IrqSave { dst } => {
                 let v = if s[cb + IRQ_OFF] == 0 { IF_FLAG } else { 0 };
-                s[self.layout.reg_base[t] + dst as usize] = v;
+                s[self.layout.reg(t, dst)] = v;
                 s[cb + IRQ_OFF] = 1;
             }
             Instr::IrqRestore { src } => {
@@ -118,7 +118,7 @@ impl Machine<'_> {
             }
             Instr::IrqsDisabled { dst } => {
                 let v = s[cb + IRQ_OFF];
-                s[self.layout.reg_base[t] + dst as usize] = v;
+                s[self.layout.reg(t, dst)] = v;
                 detail = Detail::Value(v);
             }
             Instr::BhDisable => s[cb + BH] += 1,
@@ -151,7 +151,7 @@ impl Machine<'_> {
                     }
                     _ => to,
                 };
-                s[self.layout.reg_base[t] + dst as usize] = left;
+                s[self.layout.reg(t, dst)] = left;
                 detail = Detail::Value(left);
             }
             Instr::WaitCompletionTimeout { dst, addr } => {
@@ -160,7 +160,7 @@ impl Machine<'_> {
                 if got && s[c] < 1 << 30 {
                     s[c] -= 1;
                 }
-                s[self.layout.reg_base[t] + dst as usize] = got as i64;
+                s[self.layout.reg(t, dst)] = got as i64;
                 detail = Detail::Value(got as i64);
             }
             Instr::WakeUp { dst, task, mask } => {
@@ -171,7 +171,7 @@ impl Machine<'_> {
                     s[c] = 0;
                 }
                 if let Some(d) = dst {
-                    s[self.layout.reg_base[t] + d as usize] = ok as i64;
+                    s[self.layout.reg(t, d)] = ok as i64;
                 }
                 detail = Detail::Value(ok as i64);
             }
@@ -206,7 +206,7 @@ impl Machine<'_> {
             Instr::SeqBegin { dst, addr } => {
                 let c = self.mem(s, t, pc, addr)?;
                 let v = s[c];
-                s[self.layout.reg_base[t] + dst as usize] = v;
+                s[self.layout.reg(t, dst)] = v;
                 detail = Detail::Value(v);
             }
             Instr::WaitCompletion { addr } => {
