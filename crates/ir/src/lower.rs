@@ -185,6 +185,9 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
     // the prelude's worker pool has one slot per kworker
     lw.consts.insert("__KVET_NR_WORKERS".into(), crate::sched::kworkers(file) as i64);
+    // per-CPU worker pools and allocated workqueues cost only the files that use them
+    lw.consts.insert("__KVET_CPU_POOLS".into(), crate::sched::cpu_pools(file, nprocs) as i64);
+    lw.consts.insert("__KVET_WQS".into(), crate::sched::allocates_workqueues(file) as i64);
     // time advances when the scenario reads jiffies (crate::time)
     lw.consts.insert("__KVET_JIFFIES".into(), crate::time::uses_jiffies(file) as i64);
     lw.consts.insert("__KVET_TICK".into(), crate::time::TICK);
@@ -661,7 +664,7 @@ impl<'a> Lowerer<'a> {
                 if self.funcs.contains_key(n) {
                     return Ok(FN_TAG | self.fn_id(n) as i64);
                 }
-                if !matches!(ty, Ty::Int | Ty::UInt(_)) {
+                if !crate::ctypes::is_integer(&ty) {
                     // herd7 creates a location named by an initial pointer value
                     let cell = self.add_global(n, Ty::Int, e.span)?;
                     return Ok(ptr_to(cell));
@@ -835,7 +838,7 @@ impl<'a> Lowerer<'a> {
                 Some(v) => self.static_value(v, &Ty::Int.ptr())?,
                 None => 0,
             };
-            let ty = if ptr_cell(val).is_some() && matches!(ty, Ty::Int | Ty::UInt(_)) { Ty::Int.ptr() } else { ty };
+            let ty = if ptr_cell(val).is_some() && crate::ctypes::is_integer(&ty) { Ty::Int.ptr() } else { ty };
             let r = self.new_reg();
             self.bind(&e.name, Var::Reg(r, ty));
             init_regs.push((r, val));
@@ -1400,7 +1403,7 @@ impl<'a> Lowerer<'a> {
     pub(crate) fn rvalue(&mut self, e: &ast::Expr) -> Res<(Opd, Ty)> {
         use ast::ExprKind as K;
         match &e.kind {
-            K::Int(v) => Ok((Opd::Imm(*v), Ty::Int)),
+            K::Int(v) => Ok((Opd::Imm(*v), crate::ctypes::literal(*v))),
             K::Str(_) => Ok((Opd::Imm(0), Ty::Int)),
             K::Ident(n) => self.ident_rvalue(n, e.span),
             K::Unary(op, a) => self.unary(*op, a, e),
@@ -1784,8 +1787,9 @@ impl<'a> Lowerer<'a> {
             }
             (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => {
                 // the usual arithmetic conversions, then compare
+                // (a signed common type holds both operands' values)
                 let ct = common(&ta, &tb);
-                if ct == Ty::Int {
+                if crate::ctypes::is_signed(&ct) {
                     (bop, va, vb, Ty::Int)
                 } else {
                     let va = self.convert(va, &ct);
@@ -1798,14 +1802,16 @@ impl<'a> Lowerer<'a> {
                 let lt = promote(&ta);
                 let text = self.cx.text.clone();
                 self.shift_check(vb, &lt, &text);
+                // a signed value shifts right arithmetically (GCC)
+                let bop = if bop == BinOp::Shr && crate::ctypes::is_signed(&lt) { BinOp::Sar } else { bop };
                 (bop, va, vb, lt)
             }
             _ if matches!(ta, Ty::Ptr(_)) => (bop, va, vb, ta.clone()),
             _ if ptrs => (bop, va, vb, Ty::Int),
             _ => {
                 let ct = common(&ta, &tb);
-                if ct == Ty::Int {
-                    (bop, va, vb, Ty::Int)
+                if crate::ctypes::is_signed(&ct) {
+                    (bop, va, vb, ct)
                 } else {
                     let va = self.convert(va, &ct);
                     let vb = self.convert(vb, &ct);
@@ -1825,8 +1831,8 @@ impl<'a> Lowerer<'a> {
                 Opd::Reg(r)
             }
         };
-        // unsigned arithmetic wraps modulo 2^N
-        let v = if matches!(rty, Ty::UInt(_)) { self.convert(v, &rty) } else { v };
+        // arithmetic in a type narrower than 64 bits wraps to it
+        let v = if matches!(rty, Ty::UInt(_) | Ty::SInt(_)) { self.convert(v, &rty) } else { v };
         Ok((v, rty))
     }
 
@@ -2356,7 +2362,7 @@ fn base_ty(name: &str) -> Ty {
         "atomic_t" | "atomic_long_t" | "atomic64_t" | "refcount_t" => Ty::Atomic,
         "srcu_struct" => Ty::Srcu,
         "void" => Ty::Void,
-        _ => crate::ctypes::unsigned_name(name).unwrap_or(Ty::Int),
+        _ => crate::ctypes::int_name(name).unwrap_or(Ty::Int),
     }
 }
 

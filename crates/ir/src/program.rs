@@ -66,7 +66,10 @@ pub enum BinOp {
     Div,
     Rem,
     Shl,
+    /// Logical right shift (of an unsigned value).
     Shr,
+    /// Arithmetic right shift (of a signed value, as GCC defines it).
+    Sar,
     And,
     Or,
     Xor,
@@ -93,6 +96,8 @@ pub enum UnOp {
     Neg,
     Not,
     BitNot,
+    /// Sign-extend the low N bits: the conversion to an N-bit signed type.
+    Sext(u8),
 }
 
 /// The memory-ordering annotation of an access, as in linux-kernel.def.
