@@ -629,7 +629,7 @@ struct ScPart {
     /// Complete, and no path cut at a bound.
     complete: bool,
     /// Each finding with its replay token and replayed trace.
-    traces: Vec<(kvet_explore::Violation, String, kvet_explore::Trace)>,
+    traces: Vec<(kvet_explore::Violation, String, kvet_explore::TraceRecord)>,
     /// The `--json` object, when asked for.
     json: Option<kvet_report::CheckJson>,
     /// States stored.

@@ -140,7 +140,7 @@ fn trace(src: &str, kind: ViolationKind) -> String {
         ex.violations.iter().find(|v| v.kind == kind).unwrap_or_else(|| panic!("no {kind:?} in {:?}", ex.violations));
     let tr = replay(&prog, &v.path).unwrap();
     assert_eq!(tr.violation.as_ref().map(|x| x.kind), Some(kind));
-    let render = |tr: &kvet_explore::Trace| {
+    let render = |tr: &kvet_explore::TraceRecord| {
         format!(
             "{}{}\n",
             kvet_report::render_trace(&prog, tr, src, ""),

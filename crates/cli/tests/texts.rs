@@ -5,7 +5,7 @@
 use kvet_explore::{explore, replay, Options, ViolationKind};
 use kvet_report::{level_rows, TraceLevel};
 
-fn first(src: &str, kind: ViolationKind) -> (kvet_ir::Program, kvet_explore::Trace) {
+fn first(src: &str, kind: ViolationKind) -> (kvet_ir::Program, kvet_explore::TraceRecord) {
     let prog = kvet_ir::compile(src).unwrap_or_else(|e| panic!("{}", e.message));
     let ex = explore(&prog, &Options::default());
     let v =

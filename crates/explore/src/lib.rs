@@ -5,6 +5,8 @@
 //!
 //! The engine does no I/O: results are plain data for the report layer.
 
+#![warn(missing_docs)]
+
 pub mod frontier;
 mod kernel;
 mod liveness;
@@ -27,21 +29,27 @@ pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
 pub use step::{Ample, Event, Scratch, Stepper};
 pub use trace::{
-    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, Trace, TraceRow,
+    decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, TraceRecord, TraceRow,
 };
 pub use visited::{fingerprint, FpTable, VisitedSet};
 
+/// The order in which stored states are expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchOrder {
+    /// Breadth-first: level by level, so the first trace to each finding is a shortest one.
     Bfs,
+    /// Depth-first: one schedule to its end before the next (less frontier memory).
     Dfs,
 }
 
 /// Search bounds and strategy.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// Breadth- or depth-first expansion.
     pub order: SearchOrder,
+    /// Stop after storing this many distinct states (a bound, reported as such).
     pub max_states: u64,
+    /// Stop after this much wall time, if set (a bound, reported as such).
     pub max_seconds: Option<f64>,
     /// Bytes the visited set and parent table may use.
     pub max_memory: u64,
@@ -81,14 +89,24 @@ pub enum ViolationKind {
     Bug,
     /// WARN_ON()
     Warning,
+    /// Every thread that has not finished is blocked, or waits on itself (a lock it holds,
+    /// synchronize_rcu() in a read-side section).
     Deadlock,
+    /// Unbalanced locking: an unlock of a lock not held, or an rcu_read_unlock(),
+    /// srcu_read_unlock(), local_bh_enable() or preempt_enable() without its lock.
     LockMisuse,
+    /// A load or store through a NULL pointer.
     NullDeref,
+    /// An access to memory that is not an allocated object, or an operand of the wrong kind (a
+    /// kmem_cache that is none, an SRCU primitive on something else).
     BadAccess,
     /// A task asleep forever: nobody will wake it (a lost wake-up).
     Hang,
+    /// An access to a heap object after it was freed.
     UseAfterFree,
+    /// An access to a local after the scope that declared it ended.
     UseAfterScope,
+    /// kfree() of an object already freed.
     DoubleFree,
     /// schedule() or a sleeping lock in atomic context.
     SleepInAtomic,
@@ -110,6 +128,7 @@ pub enum ViolationKind {
 }
 
 impl ViolationKind {
+    /// The finding's name as the reports print it.
     pub fn name(self) -> &'static str {
         match self {
             ViolationKind::Assertion => "assertion failure",
@@ -134,6 +153,7 @@ impl ViolationKind {
         }
     }
 
+    /// Whether this is a bug (every kind but [`ViolationKind::Bound`]).
     pub fn is_bug(self) -> bool {
         self != ViolationKind::Bound
     }
@@ -142,19 +162,26 @@ impl ViolationKind {
 /// A finding with the schedule that reaches it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// What went wrong.
     pub kind: ViolationKind,
     /// The thread that failed (for deadlocks: 0).
     pub thread: u32,
+    /// The instruction of `thread` where it happens.
     pub pc: u32,
+    /// The explanation the reports print, with the names of the cells and threads involved.
     pub message: String,
     /// The thread choices from the initial state.
     pub path: Vec<u32>,
 }
 
+/// Why a search stopped before covering the whole state space.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum StopReason {
+    /// The state bound ([`Options::max_states`]) was reached at this many states.
     States(u64),
+    /// The time bound ([`Options::max_seconds`]) was reached after this many seconds.
     Time(f64),
+    /// The memory bound ([`Options::max_memory`]) was reached at this many bytes.
     Memory(u64),
 }
 
@@ -163,6 +190,7 @@ pub enum StopReason {
 pub struct Exploration {
     /// Distinct states stored.
     pub states: u64,
+    /// Transitions taken (steps from a stored state, including those to states already seen).
     pub transitions: u64,
     /// BFS levels (or DFS maximum depth).
     pub depth: u64,
@@ -173,6 +201,7 @@ pub struct Exploration {
     pub violations: Vec<Violation>,
     /// The whole state space was covered.
     pub complete: bool,
+    /// Why the search stopped early, when it did (`complete` is then false).
     pub stopped: Option<StopReason>,
     /// When stopped at a bound: the states stored but not yet expanded.
     pub frontier: u64,
@@ -180,6 +209,7 @@ pub struct Exploration {
     /// counts them), and the part of it that grows with the stored
     /// states (visited set, parent table).
     pub peak_bytes: u64,
+    /// The part of `peak_bytes` that grows with the stored states (visited set, parent table).
     pub stored_bytes: u64,
     /// Bytes per state in the frontier at its largest (encoded state,
     /// id and offset); before any level is done, those of one unencoded

@@ -26,10 +26,10 @@ impl Machine<'_> {
     pub(crate) fn sched_status(&self, s: &[i64], t: usize) -> Status {
         let own = self.own_status(s, t);
         let h = self.layout.host[t];
-        if h == t && self.ctx(s, t) != crate::kernel::Ctx::Task {
+        if h == t && self.ctx(s, t) != crate::kernel::CpuContext::Task {
             return own; // a handler runs: it is the CPU's, not a task's
         }
-        if h != t && self.ctx(s, h) != crate::kernel::Ctx::Task {
+        if h != t && self.ctx(s, h) != crate::kernel::CpuContext::Task {
             // an interrupt handler holds the CPU
             return if own == Status::Enabled { Status::Blocked(Wait::Cpu(h as u32)) } else { own };
         }
@@ -65,7 +65,7 @@ impl Machine<'_> {
     /// with its preempt count raised. RCU readers may be preempted
     /// (CONFIG_PREEMPT_RCU).
     pub(crate) fn preemptible(&self, s: &[i64], t: usize) -> bool {
-        if self.ctx(s, t) != crate::kernel::Ctx::Task || self.preempt_count(s, t) > 0 {
+        if self.ctx(s, t) != crate::kernel::CpuContext::Task || self.preempt_count(s, t) > 0 {
             return false;
         }
         let cb = self.layout.cpu[t];
@@ -114,7 +114,7 @@ impl Machine<'_> {
     /// A step of thread `t` on a shared CPU: it takes the CPU (a context
     /// switch if another task had it), and gives it up when it yields.
     pub(crate) fn sched_step<T: Tracer>(&self, s: &mut [i64], t: usize, tr: &mut T) -> Result<(), Violation> {
-        let task_ctx = self.ctx(s, t) == crate::kernel::Ctx::Task;
+        let task_ctx = self.ctx(s, t) == crate::kernel::CpuContext::Task;
         let cur = self.layout.curr[t];
         if task_ctx {
             s[cur] = t as i64 + 1;
@@ -123,7 +123,7 @@ impl Machine<'_> {
             }
         }
         let r = self.step_inner(s, t, tr);
-        if task_ctx && r.is_ok() && self.ctx(s, t) == crate::kernel::Ctx::Task && self.yields(s, t) {
+        if task_ctx && r.is_ok() && self.ctx(s, t) == crate::kernel::CpuContext::Task && self.yields(s, t) {
             s[cur] = 0;
         }
         r

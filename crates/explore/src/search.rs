@@ -14,7 +14,9 @@ use kvet_ir::{Program, Val};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-struct Ctx<'m, 'p, 'o> {
+/// One sequential search in progress: the machine, the visited set and
+/// parent table, the scratch state and what was found so far.
+struct Explorer<'m, 'p, 'o> {
     m: &'m Machine<'p>,
     por: Option<Por>,
     opts: &'m Options,
@@ -60,7 +62,9 @@ struct Ctx<'m, 'p, 'o> {
 /// states).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Progress {
+    /// Distinct states stored so far.
     pub states: u64,
+    /// Transitions taken so far.
     pub transitions: u64,
     /// BFS level (or DFS stack depth).
     pub depth: u64,
@@ -68,10 +72,11 @@ pub struct Progress {
     pub frontier: u64,
     /// Bytes of the visited set and parent table.
     pub memory: u64,
+    /// Wall time since the search started, in seconds.
     pub elapsed_secs: f64,
 }
 
-impl Ctx<'_, '_, '_> {
+impl Explorer<'_, '_, '_> {
     fn path(&self, mut id: u32) -> Vec<u32> {
         let mut p = Vec::new();
         while id != 0 {
@@ -432,7 +437,7 @@ fn explore_inner<'a>(
     observer: Option<&'a mut dyn FnMut(&Progress)>,
 ) -> Exploration {
     let m = Machine::new(prog);
-    let mut cx = Ctx {
+    let mut cx = Explorer {
         m: &m,
         por: opts.reduce.then(|| Por::new(prog)),
         opts,
@@ -493,7 +498,7 @@ fn explore_inner<'a>(
     cx.res
 }
 
-fn bfs(cx: &mut Ctx, init: Vec<i64>) {
+fn bfs(cx: &mut Explorer, init: Vec<i64>) {
     let len = init.len();
     let mut cur = Frontier::default();
     cur.push(&init, 0);
@@ -539,7 +544,7 @@ fn bfs(cx: &mut Ctx, init: Vec<i64>) {
     }
 }
 
-fn dfs(cx: &mut Ctx, init: Vec<i64>) {
+fn dfs(cx: &mut Explorer, init: Vec<i64>) {
     let len = init.len();
     let mut stack = Frontier::default();
     stack.push(&init, 0);
@@ -579,9 +584,9 @@ pub(crate) fn stuck_message(m: &Machine, s: &[i64]) -> (ViolationKind, String) {
     let mut sleepers = Vec::new();
     let mut spinners = 0;
     let ctx = |t: usize| match m.ctx(s, t) {
-        crate::kernel::Ctx::Hard => " (in a hardirq handler)",
-        crate::kernel::Ctx::Soft => " (in a softirq handler)",
-        crate::kernel::Ctx::Task => "",
+        crate::kernel::CpuContext::Hard => " (in a hardirq handler)",
+        crate::kernel::CpuContext::Soft => " (in a softirq handler)",
+        crate::kernel::CpuContext::Task => "",
     };
     for t in 0..m.layout.nthreads {
         let Status::Blocked(w) = m.status(s, t) else { continue };

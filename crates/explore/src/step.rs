@@ -10,8 +10,8 @@
 //! check (poll.rs). The per-kind deduplication of findings ("the first of
 //! each kind") is left to the caller: here every finding is emitted, in
 //! order, and the caller keeps the first one of each kind in its global
-//! order. The code mirrors search.rs's `Ctx::classify`, `Ctx::ample`,
-//! `Ctx::successor` and `Ctx::livelock`; the distributed tests compare the
+//! order. The code mirrors search.rs's `CpuContext::classify`, `CpuContext::ample`,
+//! `CpuContext::successor` and `CpuContext::livelock`; the distributed tests compare the
 //! two searches' results on every example and seed, so a change to one
 //! that the other does not follow fails them.
 
@@ -88,6 +88,7 @@ impl<'p> Stepper<'p> {
         }
     }
 
+    /// The program this stepper runs.
     pub fn program(&self) -> &'p Program {
         self.m.prog
     }

@@ -9,14 +9,17 @@ use kvet_ir::Program;
 /// One row of a trace: an instruction some thread executed (or waits on).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceRow {
+    /// The thread (CPU or task) that executed it.
     pub thread: u32,
+    /// The instruction's index in that thread's body.
     pub pc: u32,
+    /// The value it read or wrote, or what else happened (a handler firing, a grace period).
     pub detail: Detail,
     /// The thread is blocked here (deadlock rows).
     pub waits: bool,
     /// The memory cell a load or store accessed.
     pub cell: Option<u32>,
-    /// The snapshot (`Trace::states`) after the move this row is part of.
+    /// The snapshot (`TraceRecord::states`) after the move this row is part of.
     pub at: u32,
 }
 
@@ -32,8 +35,11 @@ pub struct Snapshot {
     pub waiters: Vec<(u32, u32)>,
 }
 
+/// The recorded run of a schedule: every executed instruction, the finding it ends in and the state
+/// after each move.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Trace {
+pub struct TraceRecord {
+    /// The executed instructions in order.
     pub rows: Vec<TraceRow>,
     /// The violation the schedule ends in, if any.
     pub violation: Option<Violation>,
@@ -73,25 +79,28 @@ fn snapshot(m: &Machine, s: &[i64]) -> Snapshot {
 /// Errors of replay: the schedule does not fit the program.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
+    /// The token is not of the form `kv1.<program id>.<moves>`.
     #[error("replay token is malformed")]
     Malformed,
+    /// The token's program fingerprint (`.0`) is not this program's (`.1`).
     #[error("replay token was made for another program (fingerprint {0}, this one is {1})")]
     OtherProgram(String, String),
     /// Step `.0` of the schedule is move `.1`, described by `.2`, which
     /// the program cannot make at that point.
     #[error("step {0} of the schedule is move {1} ({2}), which cannot happen there")]
     Disabled(usize, u32, String),
+    /// The token needs preemption, which this program does not allow.
     #[error("replay token was made with preemption on (`Preempt=yes` or `--preempt`), this program has it off")]
     NeedsPreempt,
 }
 
 /// Re-run `path` from the initial state, recording every instruction.
-pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
+pub fn replay(prog: &Program, path: &[u32]) -> Result<TraceRecord, ReplayError> {
     let m = Machine::new(prog);
     let mut rec = Rec(Vec::new(), None, None, 0);
     let mut s = match m.initial(&mut rec) {
         Ok(s) => s,
-        Err(v) => return Ok(Trace { rows: rec.0, violation: Some(v), states: Vec::new() }),
+        Err(v) => return Ok(TraceRecord { rows: rec.0, violation: Some(v), states: Vec::new() }),
     };
     let mut states = vec![snapshot(&m, &s)];
     // lock cell -> the last CPU that held it with interrupts enabled, to
@@ -133,7 +142,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         // which CPU holds which lock with interrupts enabled after it
         for &(c, _) in &m.lock_list {
             if let Some(u) = m.holder(&s, c) {
-                if m.ctx(&s, u) != crate::kernel::Ctx::Hard && !m.irqs_off(&s, u) {
+                if m.ctx(&s, u) != crate::kernel::CpuContext::Hard && !m.irqs_off(&s, u) {
                     irq_on_taker.retain(|&(x, _)| x != c as usize);
                     irq_on_taker.push((c as usize, u as u32));
                 }
@@ -150,7 +159,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
             });
             states.push(snapshot(&m, &s));
             v.path = path.to_vec();
-            return Ok(Trace { rows: rec.0, violation: Some(v), states });
+            return Ok(TraceRecord { rows: rec.0, violation: Some(v), states });
         }
         states.push(snapshot(&m, &s));
     }
@@ -162,7 +171,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         v
     };
     if let Some(v) = rec.1.take() {
-        return Ok(Trace { rows: rec.0, violation: Some(with_path(v)), states });
+        return Ok(TraceRecord { rows: rec.0, violation: Some(with_path(v)), states });
     }
     // A final state with a lock still held, or a deadlock: show what
     // every blocked thread waits on.
@@ -209,7 +218,7 @@ pub fn replay(prog: &Program, path: &[u32]) -> Result<Trace, ReplayError> {
         let (kind, message) = crate::search::stuck_message(&m, &s);
         violation = Some(Violation { kind, thread: 0, pc: 0, message, path: path.to_vec() });
     }
-    Ok(Trace { rows: rec.0, violation, states })
+    Ok(TraceRecord { rows: rec.0, violation, states })
 }
 
 /// A move in words: `a step of CPU1`, `CPU0 starting timer_irq()`, or why
@@ -279,6 +288,7 @@ fn base36(mut v: u32) -> String {
     s.iter().rev().collect()
 }
 
+/// The schedule (thread choices) a replay token carries, after checking it was made for `prog`.
 pub fn decode_token(prog: &Program, tok: &str) -> Result<Vec<u32>, ReplayError> {
     let rest = tok.trim().strip_prefix("kv1.").ok_or(ReplayError::Malformed)?;
     let (id, sched) = rest.split_once('.').ok_or(ReplayError::Malformed)?;

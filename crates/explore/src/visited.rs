@@ -9,7 +9,9 @@
 pub trait VisitedSet {
     /// Insert; true if the fingerprint was not there before.
     fn insert(&mut self, fp: u128) -> bool;
+    /// How many fingerprints the set holds.
     fn len(&self) -> usize;
+    /// Whether the set holds no fingerprint.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -38,6 +38,7 @@ pub fn eval_bin(op: BinOp, a: i64, b: i64) -> Option<i64> {
     })
 }
 
+/// Evaluate a unary operator (`-a` wraps; `!a` is 1 or 0).
 pub fn eval_un(op: UnOp, a: i64) -> i64 {
     match op {
         UnOp::Neg => a.wrapping_neg(),

@@ -118,7 +118,7 @@ impl Walk {
     }
 
     fn expr(&mut self, e: &ast::Expr) {
-        crate::kernel::each_node(e, &mut |n| match &n.kind {
+        crate::scan::each_node(e, &mut |n| match &n.kind {
             ast::ExprKind::Assign(None, lhs, rhs) => {
                 if let ast::ExprKind::Ident(v) = &lhs.kind {
                     self.created(v, rhs);

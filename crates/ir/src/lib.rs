@@ -5,7 +5,8 @@
 //! Invariant: each [`Instr`] does at most one shared-memory or
 //! synchronization action, and every [`Step`] carries its source span.
 
-mod cond;
+#![warn(missing_docs)]
+
 mod ctypes;
 mod defuse;
 mod eval;
@@ -16,6 +17,7 @@ mod observation;
 mod opt;
 mod prims;
 mod program;
+mod scan;
 mod sched;
 mod suggest;
 mod time;

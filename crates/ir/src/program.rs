@@ -22,7 +22,9 @@ pub type Reg = u16;
 /// `PTR_TAG | c`; a pointer to function `f` is `FN_TAG | f`; NULL is 0.
 pub type Val = i64;
 
+/// The tag of a data pointer value: `PTR_TAG | cell`.
 pub const PTR_TAG: i64 = 1 << 40;
+/// The tag of a function pointer value: `FN_TAG | function index`.
 pub const FN_TAG: i64 = 1 << 41;
 const TAG_MASK: i64 = PTR_TAG | FN_TAG;
 
@@ -36,6 +38,7 @@ pub fn ptr_cell(v: Val) -> Option<u32> {
     }
 }
 
+/// The pointer value to memory cell `cell`.
 #[inline]
 pub fn ptr_to(cell: u32) -> Val {
     PTR_TAG | cell as i64
@@ -54,47 +57,74 @@ pub fn fn_index(v: Val) -> Option<u32> {
 /// A source of a value: a register or an immediate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Opd {
+    /// The value in this register.
     Reg(Reg),
+    /// This constant.
     Imm(Val),
 }
 
+/// A binary operator on 64-bit values; [`crate::eval_bin`] defines each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
+    /// `a + b`, wrapping.
     Add,
+    /// `a - b`, wrapping.
     Sub,
+    /// `a * b`, wrapping.
     Mul,
+    /// `a / b`, signed, rounding toward zero; division by zero has no value.
     Div,
+    /// `a % b`, signed (the sign of `a`).
     Rem,
+    /// `a << b`, wrapping.
     Shl,
-    /// Logical right shift (of an unsigned value).
+    /// `a >> b`, a logical shift of the 64-bit word (of an unsigned value).
     Shr,
-    /// Arithmetic right shift (of a signed value, as GCC defines it).
+    /// `a >> b`, an arithmetic shift (of a signed value, as GCC defines it).
     Sar,
+    /// Bitwise `a & b`.
     And,
+    /// Bitwise `a | b`.
     Or,
+    /// Bitwise `a ^ b`.
     Xor,
     /// `a & ~b` (atomic_andnot)
     AndNot,
+    /// `a == b` (1 or 0).
     Eq,
+    /// `a != b` (1 or 0).
     Ne,
+    /// `a < b`, signed (1 or 0).
     Lt,
+    /// `a <= b`, signed (1 or 0).
     Le,
+    /// `a > b`, signed (1 or 0).
     Gt,
+    /// `a >= b`, signed (1 or 0).
     Ge,
     /// Unsigned forms (the operands as u64): C's division, remainder and
     /// comparisons in an unsigned type, and pointer comparisons.
     DivU,
+    /// `a % b` on the operands as u64.
     RemU,
+    /// `a < b` on the operands as u64.
     LtU,
+    /// `a <= b` on the operands as u64.
     LeU,
+    /// `a > b` on the operands as u64.
     GtU,
+    /// `a >= b` on the operands as u64.
     GeU,
 }
 
+/// A unary operator on 64-bit values; [`crate::eval_un`] defines each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnOp {
+    /// `-a`, wrapping.
     Neg,
+    /// Logical `!a`: 1 if `a` is 0, else 0.
     Not,
+    /// Bitwise `~a`.
     BitNot,
     /// Sign-extend the low N bits: the conversion to an N-bit signed type.
     Sext(u8),
@@ -107,7 +137,9 @@ pub enum Order {
     Plain,
     /// READ_ONCE / WRITE_ONCE / relaxed atomics / rcu_dereference.
     Once,
+    /// An acquire load (smp_load_acquire, `_acquire` atomics): later accesses stay after it.
     Acquire,
+    /// A release store (smp_store_release, `_release` atomics): earlier accesses stay before it.
     Release,
     /// Fully ordered (value-returning atomics, xchg, cmpxchg).
     Mb,
@@ -115,18 +147,30 @@ pub enum Order {
     NoReturn,
 }
 
+/// A fence or fence-like marker, as linux-kernel.def names them; under SC only a trace line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FenceKind {
+    /// smp_mb(): orders everything before it against everything after.
     Mb,
+    /// smp_rmb(): orders earlier loads against later loads.
     Rmb,
+    /// smp_wmb(): orders earlier stores against later stores.
     Wmb,
+    /// barrier(): a compiler barrier only.
     Barrier,
+    /// smp_mb__before_atomic(): a full fence with the value-less RMW after it.
     BeforeAtomic,
+    /// smp_mb__after_atomic(): a full fence with the value-less RMW before it.
     AfterAtomic,
+    /// smp_mb__after_spinlock(): a full fence after the lock acquisition before it.
     AfterSpinlock,
+    /// smp_mb__after_unlock_lock(): an unlock followed by a lock act as a full fence.
     AfterUnlockLock,
+    /// smp_mb__after_srcu_read_unlock(): a full fence after srcu_read_unlock().
     AfterSrcuReadUnlock,
+    /// The rcu_read_lock() event of the LKMM.
     RcuLock,
+    /// The rcu_read_unlock() event of the LKMM.
     RcuUnlock,
 }
 
@@ -146,8 +190,11 @@ pub enum RmwOp {
 /// What an RMW returns into its destination register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RmwRet {
+    /// Nothing (`dst` is unused): atomic_inc() and the other value-less RMWs.
     None,
+    /// The old value (fetch_ forms, xchg, cmpxchg).
     Old,
+    /// The new value (`_return` forms).
     New,
     /// `new == 0` (dec_and_test, sub_and_test, inc_and_test)
     NewIsZero,
@@ -161,6 +208,7 @@ pub enum RmwRet {
     NegByte,
 }
 
+/// Which lock a lock or unlock instruction takes, with the rules of its kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LockKind {
     /// spinlock_t, raw_spinlock_t
@@ -171,8 +219,9 @@ pub enum LockKind {
     Write,
     /// struct mutex (a sleeping lock)
     Mutex,
-    /// rw_semaphore: down_read / down_write (sleeping)
+    /// rw_semaphore taken by down_read (sleeping, shared).
     SemRead,
+    /// rw_semaphore taken by down_write (sleeping, exclusive).
     SemWrite,
     /// bit_spin_lock(nr, addr): bit `nr` of the word is the lock
     Bit(u8),
@@ -201,7 +250,9 @@ impl LockKind {
 /// Which interrupt-like context a handler body runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HandlerKind {
+    /// A hard interrupt handler: runs when the CPU has interrupts enabled.
     Hardirq,
+    /// A softirq handler: runs when the CPU has interrupts and bottom halves enabled.
     Softirq,
     /// The function of an IPI (smp_call_function*), run as a hardirq.
     Ipi,
@@ -214,7 +265,9 @@ pub enum HandlerKind {
 /// the thread's CPU, and the IPI functions any CPU may send it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Handler {
+    /// The handler's function name, for traces.
     pub name: String,
+    /// The context the handler runs in.
     pub kind: HandlerKind,
     /// First pc of the handler's code in the thread's body.
     pub entry: u32,
@@ -237,16 +290,19 @@ pub struct Handler {
 pub enum KernelCheck {
     /// lockdep_assert_held(l): this CPU holds the lock (any mode).
     Held,
-    /// lockdep_assert_held_write(l) / lockdep_assert_held_read(l).
+    /// lockdep_assert_held_write(l): this CPU holds the lock for writing.
     HeldWrite,
+    /// lockdep_assert_held_read(l): this CPU holds the lock for reading.
     HeldRead,
     /// lockdep_assert_not_held(l).
     NotHeld,
-    /// lockdep_assert_irqs_disabled() / lockdep_assert_irqs_enabled().
+    /// lockdep_assert_irqs_disabled(): this CPU has interrupts disabled.
     IrqsDisabled,
+    /// lockdep_assert_irqs_enabled(): this CPU has interrupts enabled.
     IrqsEnabled,
-    /// lockdep_assert_in_softirq() and lockdep_assert_in_irq (hardirq).
+    /// lockdep_assert_in_softirq(): this CPU is running a softirq handler.
     InSoftirq,
+    /// lockdep_assert_in_irq(): this CPU is running a hardirq handler.
     InHardirq,
     /// might_sleep(): sleeping must be allowed here.
     MightSleep,
@@ -266,12 +322,18 @@ pub enum AssertKind {
     Ubsan,
 }
 
+/// One IR instruction: local ones (registers, control flow, checks) or shared ones (one memory or
+/// synchronization action, an interleaving point).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Instr {
     // ---- local instructions ----
+    /// `dst = src`.
     Mov(Reg, Opd),
+    /// `dst = op a`.
     Un(Reg, UnOp, Opd),
+    /// `dst = a op b` (a division by zero fails as an assertion).
     Bin(Reg, BinOp, Opd, Opd),
+    /// Continue at this pc.
     Jump(u32),
     /// Jump to the first target when the operand is non-zero, else the second.
     Branch(Opd, u32, u32),
@@ -291,62 +353,97 @@ pub enum Instr {
     /// End of a handler body: the interrupted context resumes.
     IrqReturn,
     // ---- shared instructions (interleaving points) ----
+    /// A load of the cell at `addr` into `dst`.
     Load {
+        /// The register that receives the value.
         dst: Reg,
+        /// The address read (a pointer value).
         addr: Opd,
+        /// The load's ordering annotation.
         ord: Order,
     },
+    /// A store of `val` into the cell at `addr`.
     Store {
+        /// The address written (a pointer value).
         addr: Opd,
+        /// The value written.
         val: Opd,
+        /// The store's ordering annotation.
         ord: Order,
     },
     /// `dst <- ret(old, new)` where `new = op(old, a, b)`, atomically.
     Rmw {
+        /// The register that receives `ret`, if the value is used.
         dst: Option<Reg>,
+        /// The address of the atomic cell.
         addr: Opd,
+        /// How the new value follows from the old one.
         op: RmwOp,
+        /// The first operand (the value added, stored or exchanged).
         a: Opd,
+        /// The second operand (cmpxchg's expected value, add_unless's `u`).
         b: Opd,
+        /// What the RMW returns.
         ret: RmwRet,
+        /// The RMW's ordering annotation.
         ord: Order,
     },
     /// spin_lock: blocked while the lock is held.
     Lock {
+        /// The lock's address.
         addr: Opd,
+        /// The lock's kind and mode.
         kind: LockKind,
     },
+    /// spin_unlock and the other releases: frees the lock (or one reader's share).
     Unlock {
+        /// The lock's address.
         addr: Opd,
+        /// The lock's kind and mode, as taken.
         kind: LockKind,
     },
     /// spin_trylock: `dst = 1` and the lock is taken if free, else `dst = 0`.
     Trylock {
+        /// 1 if the lock was taken, else 0.
         dst: Reg,
+        /// The lock's address.
         addr: Opd,
+        /// The lock's kind and mode.
         kind: LockKind,
     },
     /// spin_is_locked
     IsLocked {
+        /// 1 if the lock is held, else 0.
         dst: Reg,
+        /// The lock's address.
         addr: Opd,
     },
-    /// rcu_read_lock / rcu_read_unlock (a fence event for the LKMM too).
+    /// rcu_read_lock(): enters a read-side critical section (a fence event
+    /// for the LKMM too).
     RcuLock,
+    /// rcu_read_unlock(): leaves the innermost read-side critical section.
     RcuUnlock,
     /// synchronize_rcu: blocked until every read-side critical section
     /// that was running when it started has ended.
     SyncRcu,
     /// srcu_read_lock(ss): `dst` gets the index to pass to unlock.
     SrcuLock {
+        /// The register that receives the reader index.
         dst: Reg,
+        /// The srcu_struct's address.
         ss: Opd,
     },
+    /// srcu_read_unlock(ss, idx): leaves the SRCU read-side section `idx` names.
     SrcuUnlock {
+        /// The srcu_struct's address.
         ss: Opd,
+        /// The index srcu_read_lock() returned.
         idx: Opd,
     },
+    /// synchronize_srcu(ss): blocked until every SRCU reader of `ss` that was running when it
+    /// started has left.
     SyncSrcu {
+        /// The srcu_struct's address.
         ss: Opd,
     },
     // ---- the kernel execution model (shared: they change what can run) ----
@@ -356,27 +453,37 @@ pub enum Instr {
     IrqEnable,
     /// local_irq_save(flags): `dst` = the current state, then disable.
     IrqSave {
+        /// The register that receives the flags (X86_EFLAGS_IF when interrupts were on).
         dst: Reg,
     },
     /// local_irq_restore(flags): put back exactly the saved state.
     IrqRestore {
+        /// The flags local_irq_save() returned.
         src: Opd,
     },
     /// irqs_disabled()
     IrqsDisabled {
+        /// 1 if this CPU has interrupts disabled, else 0.
         dst: Reg,
     },
-    /// local_bh_disable() / local_bh_enable()
+    /// local_bh_disable(): softirqs stay off this CPU until the matching
+    /// local_bh_enable().
     BhDisable,
+    /// local_bh_enable(): undoes one local_bh_disable().
     BhEnable,
     /// smp_call_function_many() and friends: run IPI function `func` with
     /// `info` on every CPU in `mask` (bit n = CPU n; the sender itself is
     /// excluded unless `include_self`), waiting for all if `wait`.
     SmpCall {
+        /// The target CPUs, one bit per CPU.
         mask: Opd,
+        /// The IPI function: an index into [`Program::ipi_funcs`].
         func: u32,
+        /// The argument passed to the IPI function.
         info: Opd,
+        /// Whether the sender waits until every target ran the function.
         wait: bool,
+        /// Whether the sender's own CPU is among the targets.
         include_self: bool,
     },
     /// schedule(): sleeps until the task's state is TASK_RUNNING.
@@ -384,32 +491,43 @@ pub enum Instr {
     /// try_to_wake_up(task, mask): if task->state & mask, make it
     /// TASK_RUNNING; `dst` = whether it did.
     WakeUp {
+        /// The register that receives 1 if the task was woken, else 0.
         dst: Option<Reg>,
+        /// The task_struct's address.
         task: Opd,
+        /// The task states that may be woken (TASK_NORMAL, TASK_INTERRUPTIBLE, ...).
         mask: Opd,
     },
     /// The task's exit: drop its own reference to its task_struct.
     TaskExit,
     /// kmalloc/kzalloc from pool `pool`; `dst` = the object or NULL.
     Alloc {
+        /// The register that receives the object's address, or NULL.
         dst: Reg,
+        /// The pool: an index into [`Program::pools`].
         pool: u32,
+        /// kzalloc(): the object is zeroed.
         zero: bool,
     },
     /// kmem_cache_alloc(cache): like `Alloc`, from the pool that the
     /// cache descriptor at `cache` names (its cell holds pool + 1).
     CacheAlloc {
+        /// The register that receives the object's address.
         dst: Reg,
+        /// The address of the kmem_cache descriptor.
         cache: Opd,
+        /// kmem_cache_zalloc(): the object is zeroed.
         zero: bool,
     },
     /// kfree(addr) (NULL is a no-op).
     Free {
+        /// The object's address (its first cell).
         addr: Opd,
     },
     /// kfree_rcu(addr): free once every RCU reader running now has left
     /// its read-side critical section.
     FreeRcu {
+        /// The object's address (its first cell).
         addr: Opd,
     },
     /// call_rcu(head, func): queue RCU callback `func` (an index into
@@ -417,25 +535,33 @@ pub enum Instr {
     /// this CPU once every RCU reader running now has left its
     /// read-side critical section.
     CallRcu {
+        /// The address of the `rcu_head` passed to the callback.
         head: Opd,
+        /// The callback: an index into [`Program::rcu_funcs`].
         func: u32,
     },
     /// rcu_barrier(): wait until every queued RCU callback has run.
     RcuBarrier,
-    /// An address-taken local comes into scope (zeroed) / goes out of scope.
+    /// An address-taken local comes into scope (zeroed).
     ScopeEnter {
+        /// The local's object: an index into [`Program::objects`].
         obj: u32,
     },
+    /// An address-taken local goes out of scope: later accesses are use-after-scope.
     ScopeExit {
+        /// The local's object: an index into [`Program::objects`].
         obj: u32,
     },
     /// read_seqbegin: waits while the count is odd, `dst` = the count.
     SeqBegin {
+        /// The register that receives the sequence count.
         dst: Reg,
+        /// The seqcount's address.
         addr: Opd,
     },
     /// wait_for_completion: sleeps until `done` > 0, then takes one.
     WaitCompletion {
+        /// The completion's `done` count address.
         addr: Opd,
     },
     // ---- tasks (crate::sched) ----
@@ -453,17 +579,24 @@ pub enum Instr {
     /// `task` is the thread's task_struct cell and `data_cell` the
     /// kthread's `data` cell.
     KthreadCreate {
+        /// The register that receives the new task_struct's address.
         dst: Reg,
+        /// The kthread: an index into [`Program::threads`].
         thread: u32,
+        /// The `data` argument, passed to the thread function.
         data: Opd,
+        /// The first cell of the thread's task_struct.
         task: u32,
+        /// The cell holding the kthread's `data`.
         data_cell: u32,
     },
-    /// preempt_disable() / preempt_enable(): the task's preempt count.
+    /// preempt_disable(): raises the task's preempt count.
     PreemptDisable,
+    /// preempt_enable(): undoes one preempt_disable().
     PreemptEnable,
     /// preempt_count(): `dst` = the task's preempt count.
     PreemptCount {
+        /// The register that receives the count.
         dst: Reg,
     },
     /// schedule_timeout(timeout) (kernel/time/sleep_timeout.c): sleeps like
@@ -472,13 +605,17 @@ pub enum Instr {
     /// 0; if it was woken, `dst` = the time left (`timeout`). A timeout of
     /// MAX_SCHEDULE_TIMEOUT is a plain schedule().
     ScheduleTimeout {
+        /// The register that receives the jiffies left (0 once timed out).
         dst: Reg,
+        /// The timeout in jiffies.
         timeout: Opd,
     },
     /// wait_for_completion_timeout: takes one `done` and `dst` = 1 if
     /// there is one at this step, else times out with `dst` = 0.
     WaitCompletionTimeout {
+        /// The register that receives 1 if the completion was taken, 0 if timed out.
         dst: Reg,
+        /// The completion's `done` count address.
         addr: Opd,
     },
 }
@@ -516,7 +653,9 @@ impl Instr {
 /// One instruction with where it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
+    /// The instruction.
     pub instr: Instr,
+    /// Where in the source it comes from.
     pub span: Span,
     /// The primitive or statement text shown in traces, e.g.
     /// `spin_lock(&a)` or `r0 = READ_ONCE(*x)`. Empty for glue code.
@@ -539,6 +678,7 @@ pub struct CallSite {
     pub parent: u32,
     /// The call expression (`list_add(&wait->entry, &q->head)`).
     pub span: Span,
+    /// The call expression's source text, for traces.
     pub text: String,
     /// The function called.
     pub func: String,
@@ -549,7 +689,9 @@ pub struct CallSite {
 /// The code of one thread (or handler).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Body {
+    /// The thread's name as traces show it (`P0`, or the task's name).
     pub name: String,
+    /// The instructions, indexed by pc.
     pub steps: Vec<Step>,
     /// The inlined calls the steps point into (`Step::call`).
     pub calls: Vec<CallSite>,
@@ -584,6 +726,7 @@ impl Body {
 /// `TASK()` declarations and kthreads are further tasks (crate::sched).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thread {
+    /// The thread's number: its index in [`Program::threads`].
     pub index: u32,
     /// The thread whose CPU this task runs on: itself for `P<n>` and for
     /// tasks that are not pinned (each runs on a CPU of its own), `n`
@@ -592,6 +735,7 @@ pub struct Thread {
     pub cpu: u32,
     /// How the task came to be.
     pub origin: TaskOrigin,
+    /// The thread's code, followed by its handler bodies.
     pub body: Body,
     /// Number of registers in this thread's register file.
     pub nregs: u16,
@@ -640,6 +784,7 @@ pub enum ObjKind {
 pub struct Pool {
     /// `kmalloc-N` for kmalloc's pools, the cache's name for a kmem_cache.
     pub name: String,
+    /// Cells per object.
     pub size: u32,
     /// A SLAB_TYPESAFE_BY_RCU cache: a freed object stays an object of
     /// the same type while RCU readers may still hold it.
@@ -651,14 +796,17 @@ pub struct Pool {
 /// A named memory object: a global variable or struct instance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object {
+    /// The object's name (the global's, or the allocator's for heap slots).
     pub name: String,
     /// First cell and number of cells.
     pub base: u32,
+    /// Number of cells.
     pub size: u32,
     /// Cell-level names for each cell of the object (`s.f`, `a[1]`).
     pub cell_names: Vec<String>,
     /// Which cells hold locks, by offset, with the lock type.
     pub lock_cells: Vec<(u32, crate::types::LockTy)>,
+    /// Which memory the object is, deciding its lifetime.
     pub kind: ObjKind,
     /// The hidden cell holding the object's lifetime status (dynamic
     /// objects only): 1 live, 0 never allocated, negative = freed at
@@ -686,36 +834,61 @@ pub fn freed_by(status: Val) -> Option<(u32, u32)> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Observed {
     /// Register `reg` of thread `thread`, printed `thread:name`.
-    Reg { thread: u32, reg: Reg, name: String },
+    Reg {
+        /// The thread (its index).
+        thread: u32,
+        /// The register in that thread's file.
+        reg: Reg,
+        /// The register's name in the source.
+        name: String,
+    },
     /// Memory cell, printed by name.
-    Cell { cell: u32, name: String },
+    Cell {
+        /// The cell's index.
+        cell: u32,
+        /// The cell's display name (`x`, `s.f`, `a[1]`).
+        name: String,
+    },
 }
 
 /// The final condition, over the observed locations (indices into
 /// [`Program::observed`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
+    /// Always true.
     True,
+    /// Always false.
     False,
+    /// Negation.
     Not(Box<Cond>),
+    /// Conjunction.
     And(Box<Cond>, Box<Cond>),
+    /// Disjunction.
     Or(Box<Cond>, Box<Cond>),
+    /// `a ==> b`.
     Implies(Box<Cond>, Box<Cond>),
     /// observed[idx] == value (or != when negated)
     Eq {
+        /// The observed location: an index into [`Program::observed`].
         idx: usize,
+        /// The value compared with.
         value: Val,
+        /// The comparison is `!=`.
         negated: bool,
     },
     /// observed[a] == observed[b] (or !=)
     EqLoc {
+        /// The first observed location.
         a: usize,
+        /// The second observed location.
         b: usize,
+        /// The comparison is `!=`.
         negated: bool,
     },
 }
 
 impl Cond {
+    /// Whether the condition holds for these values of the observed locations.
     pub fn eval(&self, vals: &[Val]) -> bool {
         match self {
             Cond::True => true,
@@ -730,25 +903,33 @@ impl Cond {
     }
 }
 
+/// The quantifier of herd7's final clause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quant {
+    /// `exists`: some final state satisfies the condition.
     Exists,
+    /// `~exists`: no final state satisfies it.
     NotExists,
+    /// `forall`: every final state satisfies it.
     Forall,
 }
 
 /// The whole lowered test or scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
+    /// The test's name, from its first line.
     pub name: String,
     /// Total number of memory cells.
     pub ncells: u32,
     /// Initial memory.
     pub init_mem: Vec<Val>,
+    /// Every memory object (globals, task_structs, heap slots, address-taken locals).
     pub objects: Vec<Object>,
+    /// The threads: the `P<n>` processes first, then the further tasks.
     pub threads: Vec<Thread>,
     /// Names of functions whose address is taken (for printing FN_TAG values).
     pub fn_names: Vec<String>,
+    /// The allocation pools, indexed by `Instr::Alloc::pool`.
     pub pools: Vec<Pool>,
     /// The IPI functions (indices used by `Instr::SmpCall`).
     pub ipi_funcs: Vec<String>,
@@ -760,7 +941,9 @@ pub struct Program {
     /// The first `ndisplay` observed locations are displayed (herd7's
     /// outcome); the rest are read only by the filter.
     pub ndisplay: usize,
+    /// The `filter` clause: final states that fail it are not outcomes.
     pub filter: Option<Cond>,
+    /// The final clause's quantifier and condition.
     pub quant: Option<(Quant, Cond)>,
     /// Span of the final clause's condition, for reports.
     pub cond_text: String,

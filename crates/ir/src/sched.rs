@@ -80,8 +80,8 @@ pub(crate) fn collect_tasks(
         });
     }
     let mut err = None;
-    crate::kernel::visit_exprs(file, &mut |e| {
-        crate::kernel::each_node(e, &mut |n| {
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
             let ast::ExprKind::Call(callee, args) = &n.kind else { return };
             let ast::ExprKind::Ident(name) = &callee.kind else { return };
             let Some(cpu_arg) = kthread_creator(name) else { return };
@@ -253,8 +253,8 @@ pub(crate) fn user_defines(file: &ast::File, name: &str) -> bool {
 fn calls_any(file: &ast::File, names: &[&str]) -> bool {
     let names: Vec<&str> = names.iter().copied().filter(|n| !user_defines(file, n)).collect();
     let mut found = false;
-    crate::kernel::visit_exprs(file, &mut |e| {
-        crate::kernel::each_node(e, &mut |n| {
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
             if let ast::ExprKind::Call(callee, _) = &n.kind {
                 if let ast::ExprKind::Ident(name) = &callee.kind {
                     found |= n.span.lo < kvet_syntax::PRELUDE_BASE && names.contains(&name.as_str());
@@ -329,8 +329,8 @@ pub(crate) fn cpu_pools(file: &ast::File, nprocs: u32) -> u64 {
 fn queued_on(file: &ast::File, nprocs: u32) -> (u64, bool) {
     let mut mask = 0u64;
     let mut other = false;
-    crate::kernel::visit_exprs(file, &mut |e| {
-        crate::kernel::each_node(e, &mut |n| {
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
             let ast::ExprKind::Call(callee, args) = &n.kind else { return };
             let ast::ExprKind::Ident(name) = &callee.kind else { return };
             if n.span.lo >= kvet_syntax::PRELUDE_BASE {
@@ -384,8 +384,8 @@ pub(crate) fn kworkers(file: &ast::File) -> usize {
     let names: Vec<&str> =
         ["INIT_WORK", "INIT_DELAYED_WORK", "__INIT_WORK"].into_iter().filter(|n| !user_defines(file, n)).collect();
     let mut sites = 0;
-    crate::kernel::visit_exprs(file, &mut |e| {
-        crate::kernel::each_node(e, &mut |n| {
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
             if let ast::ExprKind::Call(callee, _) = &n.kind {
                 if let ast::ExprKind::Ident(name) = &callee.kind {
                     if n.span.lo < kvet_syntax::PRELUDE_BASE && names.contains(&name.as_str()) {

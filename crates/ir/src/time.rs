@@ -41,8 +41,8 @@ fn expiry_arg(name: &str) -> Option<usize> {
 pub(crate) fn uses_jiffies(file: &ast::File) -> bool {
     let mut ignored: Vec<(u32, u32)> = Vec::new();
     let mut uses: Vec<u32> = Vec::new();
-    crate::kernel::visit_exprs(file, &mut |e| {
-        crate::kernel::each_node(e, &mut |n| match &n.kind {
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| match &n.kind {
             ast::ExprKind::Call(callee, args) => {
                 if let ast::ExprKind::Ident(f) = &callee.kind {
                     if let Some(a) = expiry_arg(f).and_then(|i| args.get(i)) {

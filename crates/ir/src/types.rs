@@ -25,8 +25,11 @@ pub const MAX_OBJECT_CELLS: u32 = 1 << 20;
 /// The most cells a whole program's memory may have.
 pub const MAX_PROGRAM_CELLS: usize = 1 << 22;
 
+/// The type of a value or object, as lowering resolves C's types: what it reads, how many cells it
+/// takes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
+    /// `void`: no value (a function's return, or the pointee of `void *`).
     Void,
     /// `long` and the 64-bit signed types (s64, ssize_t, ...), and the
     /// type of names kvet does not know (see ctypes.rs).
@@ -40,22 +43,28 @@ pub enum Ty {
     /// atomic_t, atomic_long_t, atomic64_t, refcount_t: one cell with an
     /// implicit `counter` field.
     Atomic,
+    /// A lock word of this kind (spinlock_t, rwlock_t, struct mutex, struct rw_semaphore).
     Lock(LockTy),
     /// srcu_struct: a cell for its value, then per task the reader's
     /// nesting depth and critical-section generation.
     Srcu,
+    /// A pointer to this type (arithmetic on it scales by its size).
     Ptr(Box<Ty>),
+    /// A struct or union, by its index in the layouts.
     Struct(u32),
+    /// An array of this many elements of this type, laid out flat.
     Array(Box<Ty>, u32),
     /// A function with its parameter count (only behind a pointer).
     Func(u32),
 }
 
 impl Ty {
+    /// The pointer type to this type.
     pub fn ptr(self) -> Ty {
         Ty::Ptr(Box::new(self))
     }
 
+    /// What a pointer or array designates (its element type for an array).
     pub fn pointee(&self) -> Option<&Ty> {
         match self {
             Ty::Ptr(t) => Some(t),
@@ -64,6 +73,7 @@ impl Ty {
         }
     }
 
+    /// Whether a value of this type fits one cell (integers, atomics, pointers, locks).
     pub fn is_scalar(&self) -> bool {
         matches!(self, Ty::Int | Ty::SInt(_) | Ty::UInt(_) | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
     }

@@ -2,7 +2,7 @@
 //! reports (SARIF, HTML) read them: each file's source, program, verdict
 //! and findings with their traces and replay tokens.
 
-use kvet_explore::{Trace, Violation};
+use kvet_explore::{TraceRecord, Violation};
 use kvet_ir::Program;
 
 /// One finding: the violation, its replay token and its trace.
@@ -13,7 +13,7 @@ pub struct Finding {
     /// Its replay token.
     pub replay: String,
     /// The replayed trace.
-    pub trace: Trace,
+    pub trace: TraceRecord,
 }
 
 /// One checked file.

@@ -14,7 +14,7 @@
 //! in the middle of it or the finding points into it (they are then
 //! indented under the call). [`TraceLevel::Full`] shows every step.
 
-use kvet_explore::{Detail, Trace};
+use kvet_explore::{Detail, TraceRecord};
 use kvet_ir::{Instr, Program, NO_CALL};
 use kvet_syntax::{line_col, PRELUDE_BASE};
 use std::fmt::Write;
@@ -69,7 +69,7 @@ pub struct LevelRow {
     pub inner: bool,
     /// The call this row stands for, collapsed (no inner rows shown).
     pub collapsed: bool,
-    /// Index of the last trace row (`Trace::rows`) this row covers.
+    /// Index of the last trace row (`TraceRecord::rows`) this row covers.
     pub last: usize,
     /// The trace rows this row stands for (a collapsed call: all of its
     /// steps).
@@ -111,7 +111,7 @@ fn snippet(src: &str, prelude: &str, span: kvet_syntax::Span) -> String {
 
 /// Every step of a trace: (base text, suffix, line, offset), `None` for
 /// rows that print nothing.
-fn full_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<Option<(String, String, String, u32)>> {
+fn full_rows(p: &Program, tr: &TraceRecord, src: &str, prelude: &str) -> Vec<Option<(String, String, String, u32)>> {
     let mut out = Vec::new();
     for r in &tr.rows {
         let th = &p.threads[r.thread as usize];
@@ -169,7 +169,7 @@ fn full_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<Option<(S
 }
 
 /// The rows of a trace, every step, as text (the `--json` trace).
-pub fn trace_rows(p: &Program, tr: &Trace, src: &str, prelude: &str) -> Vec<RowText> {
+pub fn trace_rows(p: &Program, tr: &TraceRecord, src: &str, prelude: &str) -> Vec<RowText> {
     level_rows(p, tr, src, prelude, TraceLevel::Full)
         .into_iter()
         .map(|r| RowText { cpu: r.cpu, text: r.text(), line: r.line })
@@ -185,7 +185,7 @@ struct Group {
 }
 
 /// The rows of a trace at `level`.
-pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: TraceLevel) -> Vec<LevelRow> {
+pub fn level_rows(p: &Program, tr: &TraceRecord, src: &str, prelude: &str, level: TraceLevel) -> Vec<LevelRow> {
     let full = full_rows(p, tr, src, prelude);
     if level == TraceLevel::Full {
         return full_level_rows(tr, full);
@@ -274,7 +274,7 @@ pub fn level_rows(p: &Program, tr: &Trace, src: &str, prelude: &str, level: Trac
 
 /// Every step of a trace as a row (`--trace full`), a primitive that
 /// lowers to several steps printed once.
-fn full_level_rows(tr: &Trace, full: Vec<Option<(String, String, String, u32)>>) -> Vec<LevelRow> {
+fn full_level_rows(tr: &TraceRecord, full: Vec<Option<(String, String, String, u32)>>) -> Vec<LevelRow> {
     let mut rows: Vec<LevelRow> = Vec::new();
     for (i, f) in full.into_iter().enumerate() {
         let Some((base, suffix, line, offset)) = f else { continue };
@@ -299,7 +299,7 @@ fn full_level_rows(tr: &Trace, full: Vec<Option<(String, String, String, u32)>>)
 
 /// Each CPU's consecutive rows grouped by the prelude call they are
 /// inside, and each row's group (`usize::MAX` for none).
-fn call_groups(p: &Program, tr: &Trace) -> (Vec<Group>, Vec<usize>) {
+fn call_groups(p: &Program, tr: &TraceRecord) -> (Vec<Group>, Vec<usize>) {
     let n = tr.rows.len();
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of = vec![usize::MAX; n];
@@ -374,14 +374,14 @@ pub fn wrap(text: &str, w: usize) -> Vec<String> {
 
 /// The CPU-column rendering at the scenario's level (without the verdict:
 /// see [`verdict_line`]).
-pub fn render_trace(p: &Program, tr: &Trace, src: &str, prelude: &str) -> String {
+pub fn render_trace(p: &Program, tr: &TraceRecord, src: &str, prelude: &str) -> String {
     render_trace_with(p, tr, src, prelude, TraceStyle::default())
 }
 
 /// The CPU-column rendering in a given style. Each CPU's column is as
 /// wide as its widest row (at most the style's width share); longer rows
 /// wrap between tokens.
-pub fn render_trace_with(p: &Program, tr: &Trace, src: &str, prelude: &str, style: TraceStyle) -> String {
+pub fn render_trace_with(p: &Program, tr: &TraceRecord, src: &str, prelude: &str, style: TraceStyle) -> String {
     let rows = level_rows(p, tr, src, prelude, style.level);
     // a row's suffix (` -> v`, `(1 -> 2)`) wraps as one piece
     let texts: Vec<String> = rows.iter().map(|r| format!("{}{}", r.base, r.suffix.replace(' ', "\u{a0}"))).collect();
@@ -434,7 +434,7 @@ pub fn render_trace_with(p: &Program, tr: &Trace, src: &str, prelude: &str, styl
 }
 
 /// The verdict line a trace ends in (`USE-AFTER-FREE: ...`), if any.
-pub fn verdict_line(tr: &Trace) -> Option<String> {
+pub fn verdict_line(tr: &TraceRecord) -> Option<String> {
     tr.violation.as_ref().map(|v| format!("{}: {}", v.kind.name().to_uppercase(), v.message))
 }
 

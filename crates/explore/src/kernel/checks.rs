@@ -10,7 +10,7 @@ use crate::state::*;
 use crate::{Violation, ViolationKind};
 use kvet_ir::*;
 
-use super::Ctx;
+use super::CpuContext;
 
 impl Machine<'_> {
     /// A kernel assertion (lockdep_assert_*(), might_sleep()) on CPU `t`:
@@ -53,13 +53,13 @@ impl Machine<'_> {
             }
             KernelCheck::NotHeld => holds(true, true).then(|| format!("CPU{t} holds {}", name())),
             KernelCheck::IrqsDisabled => {
-                (ctx != Ctx::Hard && !self.irqs_off(s, t)).then(|| format!("interrupts are enabled on CPU{t}"))
+                (ctx != CpuContext::Hard && !self.irqs_off(s, t)).then(|| format!("interrupts are enabled on CPU{t}"))
             }
             KernelCheck::IrqsEnabled => {
-                (ctx == Ctx::Hard || self.irqs_off(s, t)).then(|| format!("interrupts are disabled on CPU{t}"))
+                (ctx == CpuContext::Hard || self.irqs_off(s, t)).then(|| format!("interrupts are disabled on CPU{t}"))
             }
-            KernelCheck::InSoftirq => (ctx != Ctx::Soft).then(|| format!("CPU{t} is not in a softirq")),
-            KernelCheck::InHardirq => (ctx != Ctx::Hard).then(|| format!("CPU{t} is not in a hardirq handler")),
+            KernelCheck::InSoftirq => (ctx != CpuContext::Soft).then(|| format!("CPU{t} is not in a softirq")),
+            KernelCheck::InHardirq => (ctx != CpuContext::Hard).then(|| format!("CPU{t} is not in a hardirq handler")),
             KernelCheck::MightSleep => {
                 let why = self.atomic_reason(s, t)?;
                 let msg =
@@ -73,14 +73,15 @@ impl Machine<'_> {
     /// Why CPU `t` may not sleep now, if it may not.
     pub(super) fn atomic_reason(&self, s: &[i64], t: usize) -> Option<String> {
         let ctx = self.ctx(s, t);
-        Some(if ctx == Ctx::Hard {
+        Some(if ctx == CpuContext::Hard {
             "in hardirq context".to_string()
-        } else if ctx == Ctx::Soft {
+        } else if ctx == CpuContext::Soft {
             "in softirq context".to_string()
         } else if self.irqs_off(s, t) {
             "with interrupts disabled".to_string()
         } else if let Some(k) = (0..self.lock_list.len()).find(|&k| {
-            self.held(s, t, Ctx::Task) & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw)
+            self.held(s, t, CpuContext::Task) & (1 << k) != 0
+                && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw)
         }) {
             format!("holding spinlock {}", self.class_name(k))
         } else if self.preempt_count(s, t) > 0 {

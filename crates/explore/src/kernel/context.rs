@@ -9,7 +9,7 @@ use crate::state::*;
 
 /// Which context runs on a CPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ctx {
+pub(crate) enum CpuContext {
     Task = 0,
     Soft = 1,
     Hard = 2,
@@ -45,16 +45,16 @@ impl Machine<'_> {
         [task, soft, hard]
     }
 
-    pub(crate) fn ctx(&self, s: &[i64], t: usize) -> Ctx {
+    pub(crate) fn ctx(&self, s: &[i64], t: usize) -> CpuContext {
         let c = self.layout.cpu[t];
         if c == NONE || !self.layout.is_host(t) {
-            Ctx::Task
+            CpuContext::Task
         } else if s[c + HARD] != 0 {
-            Ctx::Hard
+            CpuContext::Hard
         } else if s[c + SOFT] != 0 {
-            Ctx::Soft
+            CpuContext::Soft
         } else {
-            Ctx::Task
+            CpuContext::Task
         }
     }
 

@@ -1,10 +1,10 @@
-//! IPIs: the targets of smp_call_function*(), and which of them still
-//! have a call pending.
+//! IPIs: smp_call_function*() posting a call to its targets, and which of
+//! them still have a call pending.
 //!
 //! Source: kernel/smp.c (csd_lock_wait: the sender spins until every
 //! target ran the function; a CPU with interrupts off never does).
 
-use crate::machine::Machine;
+use crate::machine::{Detail, Machine};
 use crate::state::*;
 use kvet_ir::*;
 
@@ -37,5 +37,36 @@ impl Machine<'_> {
                 s[cb + IPI_PEND] != 0 && s[cb + IPI_FROM] == t as i64 + 1
             })
             .fold(0, |m, u| m | 1 << u)
+    }
+
+    /// smp_call_function*() on CPU `t`: post the call to every target, and
+    /// with `wait` stay until each answered (csd_lock_wait). Returns the
+    /// next pc and the trace detail.
+    pub(super) fn smp_call(&self, s: &mut [i64], t: usize, pc: u32, i: &Instr) -> (u32, Detail) {
+        let Instr::SmpCall { func, info, wait, .. } = *i else { return (pc + 1, Detail::None) };
+        let cb = self.layout.cpu[t];
+        let mut next = pc + 1;
+        let mut detail = Detail::None;
+        if s[cb + IPI_WAIT] != 0 {
+            s[cb + IPI_WAIT] = 0; // everyone answered
+            detail = Detail::GpEnd;
+        } else {
+            let targets = self.ipi_targets(s, t, i);
+            let info = self.val(s, t, info);
+            for u in 0..self.layout.nthreads {
+                if targets & (1 << u) != 0 {
+                    let ub = self.layout.cpu[u];
+                    s[ub + IPI_PEND] = func as i64 + 1;
+                    s[ub + IPI_INFO] = info;
+                    s[ub + IPI_FROM] = t as i64 + 1;
+                }
+            }
+            if wait && targets != 0 {
+                s[cb + IPI_WAIT] = targets as i64;
+                next = pc;
+                detail = Detail::GpStart;
+            }
+        }
+        (next, detail)
     }
 }

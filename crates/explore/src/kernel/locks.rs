@@ -12,7 +12,7 @@ use crate::state::*;
 use crate::ViolationKind;
 use kvet_ir::*;
 
-use super::Ctx;
+use super::CpuContext;
 
 /// Lock word layout: exclusive holder (cpu + 1) in bits 0..8, its
 /// context in bits 8..10, reader count from bit 16, waiting writer
@@ -41,7 +41,7 @@ impl Machine<'_> {
             // queued rwlock (queued_read_lock_slowpath): a reader passes a
             // waiting writer exactly when in_interrupt(): in a hardirq or a
             // softirq, or with bottom halves disabled in task context
-            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != Ctx::Task || self.bh_off(s, t)),
+            LockKind::Read => free && (waiter == 0 || self.ctx(s, t) != CpuContext::Task || self.bh_off(s, t)),
             LockKind::SemRead => free && waiter == 0,
             LockKind::Bit(nr) => v & (1 << nr) == 0,
         }
@@ -154,7 +154,7 @@ impl Machine<'_> {
 
     /// Lock classes held by CPU `t` in context `ctx` (exclusively or,
     /// in task context, for reading), as a bit set.
-    pub(super) fn held(&self, s: &[i64], t: usize, ctx: Ctx) -> u64 {
+    pub(super) fn held(&self, s: &[i64], t: usize, ctx: CpuContext) -> u64 {
         let mut set = 0u64;
         for (k, &(c, _)) in self.lock_list.iter().enumerate() {
             let v = s[c as usize];
@@ -163,7 +163,7 @@ impl Machine<'_> {
             }
         }
         let rh = self.layout.rheld[t];
-        if ctx == Ctx::Task && rh != NONE {
+        if ctx == CpuContext::Task && rh != NONE {
             set |= s[rh] as u64;
         }
         set
@@ -171,7 +171,7 @@ impl Machine<'_> {
 
     /// Does task `t` hold a spinlock or rwlock (which disables preemption)?
     pub(crate) fn holds_spinlock(&self, s: &[i64], t: usize) -> bool {
-        let held = self.held(s, t, Ctx::Task);
+        let held = self.held(s, t, CpuContext::Task);
         (0..self.lock_list.len())
             .any(|k| held & (1 << k) != 0 && matches!(self.lock_list[k].1, LockTy::Spin | LockTy::Rw))
     }

@@ -19,5 +19,5 @@ mod rcu;
 mod step;
 mod validator;
 
-pub(crate) use context::Ctx;
+pub(crate) use context::CpuContext;
 pub(crate) use validator::dep_kinds;

@@ -179,4 +179,27 @@ impl Machine<'_> {
         }
         out
     }
+
+    /// kfree_rcu(addr): the object dies after a grace period.
+    pub(super) fn free_rcu<T: Tracer>(
+        &self,
+        s: &mut [i64],
+        t: usize,
+        pc: u32,
+        addr: Opd,
+        tr: &mut T,
+    ) -> Result<(), Violation> {
+        let v = self.val(s, t, addr);
+        if v != 0 {
+            let o = ptr_cell(v)
+                .and_then(|c| self.prog.object_of(c))
+                .filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)));
+            let Some(st) = o.and_then(|o| o.status) else {
+                let msg = format!("kfree_rcu of {}, which is not an allocated object", self.prog.show_val(v, false));
+                return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
+            };
+            self.free_after_grace_period(s, t, pc, st as usize, tr)?;
+        }
+        Ok(())
+    }
 }

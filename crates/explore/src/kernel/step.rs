@@ -134,28 +134,7 @@ impl Machine<'_> {
                     s[cb + BH] -= 1;
                 }
             }
-            ref i @ Instr::SmpCall { func, info, wait, .. } => {
-                if s[cb + IPI_WAIT] != 0 {
-                    s[cb + IPI_WAIT] = 0; // everyone answered
-                    detail = Detail::GpEnd;
-                } else {
-                    let targets = self.ipi_targets(s, t, i);
-                    let info = self.val(s, t, info);
-                    for u in 0..self.layout.nthreads {
-                        if targets & (1 << u) != 0 {
-                            let ub = self.layout.cpu[u];
-                            s[ub + IPI_PEND] = func as i64 + 1;
-                            s[ub + IPI_INFO] = info;
-                            s[ub + IPI_FROM] = t as i64 + 1;
-                        }
-                    }
-                    if wait && targets != 0 {
-                        s[cb + IPI_WAIT] = targets as i64;
-                        next = pc;
-                        detail = Detail::GpStart;
-                    }
-                }
-            }
+            ref i @ Instr::SmpCall { .. } => (next, detail) = self.smp_call(s, t, pc, i),
             Instr::Schedule => {}
             Instr::ScheduleTimeout { dst, timeout } => {
                 let to = self.val(s, t, timeout);
@@ -196,92 +175,11 @@ impl Machine<'_> {
                 }
                 detail = Detail::Value(ok as i64);
             }
-            Instr::TaskExit => {
-                if let Some(task) = self.prog.threads[t].task {
-                    let task = task as usize;
-                    s[task] = 0x80; // TASK_DEAD
-                    s[task + 1] -= 1; // the task's own reference
-                    if s[task + 1] == 0 {
-                        // release_task(): the last reference goes through
-                        // call_rcu(delayed_put_task_struct)
-                        if let Some(st) = self.status_cell(task) {
-                            self.free_after_grace_period(s, t, pc, st, tr)?;
-                        }
-                    }
-                }
-            }
+            Instr::TaskExit => self.task_exit(s, t, pc, tr)?,
             Instr::Alloc { dst, pool, zero } => detail = self.alloc(s, t, pc, dst, pool as usize, zero)?,
-            Instr::CacheAlloc { dst, cache, zero } => {
-                let v = self.val(s, t, cache);
-                let pool = ptr_cell(v).filter(|&c| (c as usize) < self.layout.ncells).map(|c| s[c as usize] - 1);
-                match pool {
-                    Some(k)
-                        if (0..self.prog.pools.len() as i64).contains(&k)
-                            && self
-                                .prog
-                                .object_of(ptr_cell(v).unwrap_or(0))
-                                .is_some_and(|o| o.kind == ObjKind::Static) =>
-                    {
-                        detail = self.alloc(s, t, pc, dst, k as usize, zero)?;
-                    }
-                    _ => {
-                        let msg = format!(
-                            "kmem_cache_alloc from {}, which is not a kmem_cache",
-                            self.prog.show_val(v, false)
-                        );
-                        return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
-                    }
-                }
-            }
-            Instr::Free { addr } => {
-                let v = self.val(s, t, addr);
-                if v != 0 {
-                    let o = ptr_cell(v).and_then(|c| self.prog.object_of(c));
-                    match o {
-                        Some(o)
-                            if o.base as i64 == (v & (PTR_TAG - 1))
-                                && matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)) =>
-                        {
-                            let st = o.status.map_or(0, |x| x as usize);
-                            if s[st] == LIVE {
-                                s[st] = freed_status(t as u32, pc);
-                            } else {
-                                let msg = match freed_by(s[st]) {
-                                    Some((ft, fpc)) => format!(
-                                        "double free of {}: already freed by {} in `{}`",
-                                        o.name,
-                                        self.who(ft as usize),
-                                        self.text(ft, fpc)
-                                    ),
-                                    None => format!("free of {}, which is not allocated", o.name),
-                                };
-                                return Err(self.violation(ViolationKind::DoubleFree, t, pc, msg));
-                            }
-                        }
-                        _ => {
-                            let msg = format!(
-                                "kfree of {}, which is not the start of an allocated object",
-                                self.prog.show_val(v, false)
-                            );
-                            return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
-                        }
-                    }
-                }
-            }
-            Instr::FreeRcu { addr } => {
-                let v = self.val(s, t, addr);
-                if v != 0 {
-                    let o = ptr_cell(v)
-                        .and_then(|c| self.prog.object_of(c))
-                        .filter(|o| matches!(o.kind, ObjKind::Heap(_) | ObjKind::Task(_)));
-                    let Some(st) = o.and_then(|o| o.status) else {
-                        let msg =
-                            format!("kfree_rcu of {}, which is not an allocated object", self.prog.show_val(v, false));
-                        return Err(self.violation(ViolationKind::BadAccess, t, pc, msg));
-                    };
-                    self.free_after_grace_period(s, t, pc, st as usize, tr)?;
-                }
-            }
+            Instr::CacheAlloc { dst, cache, zero } => detail = self.cache_alloc(s, t, pc, dst, cache, zero)?,
+            Instr::Free { addr } => self.free(s, t, pc, addr)?,
+            Instr::FreeRcu { addr } => self.free_rcu(s, t, pc, addr, tr)?,
             Instr::CallRcu { head, func } => {
                 let v = self.val(s, t, head);
                 self.call_rcu(s, t, pc, v, func)?;

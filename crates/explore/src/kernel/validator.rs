@@ -14,7 +14,7 @@ use kvet_ir::*;
 
 use super::locks::{CTX_SHIFT, HOLDER};
 
-use super::Ctx;
+use super::CpuContext;
 
 impl Machine<'_> {
     pub(super) fn lockdep_acquire<T: Tracer>(
@@ -37,13 +37,13 @@ impl Machine<'_> {
         if kind != LockKind::SemRead {
             let mut u = 0;
             match ctx {
-                Ctx::Hard => u |= IN_HARDIRQ,
-                Ctx::Soft => u |= IN_SOFTIRQ,
-                Ctx::Task => {}
+                CpuContext::Hard => u |= IN_HARDIRQ,
+                CpuContext::Soft => u |= IN_SOFTIRQ,
+                CpuContext::Task => {}
             }
-            if ctx != Ctx::Hard && !self.irqs_off(s, t) {
+            if ctx != CpuContext::Hard && !self.irqs_off(s, t) {
                 u |= HARDIRQ_ON;
-                if ctx == Ctx::Task && !self.bh_off(s, t) {
+                if ctx == CpuContext::Task && !self.bh_off(s, t) {
                     u |= SOFTIRQ_ON;
                 }
             }
@@ -58,7 +58,7 @@ impl Machine<'_> {
         // rwlocks, exactly when in_interrupt(); rwsem readers never are)
         let held = self.held(s, t, ctx) & !(1 << k);
         let shared = held & !self.held_exclusive(s, t, ctx);
-        let recursive = kind == LockKind::Read && (ctx != Ctx::Task || self.bh_off(s, t));
+        let recursive = kind == LockKind::Read && (ctx != CpuContext::Task || self.bh_off(s, t));
         let n = self.lock_list.len();
         for j in 0..n {
             if held & (1 << j) == 0 {
@@ -81,7 +81,7 @@ impl Machine<'_> {
     }
 
     /// Lock classes CPU `t` holds exclusively in context `ctx`.
-    fn held_exclusive(&self, s: &[i64], t: usize, ctx: Ctx) -> u64 {
+    fn held_exclusive(&self, s: &[i64], t: usize, ctx: CpuContext) -> u64 {
         let mut set = 0u64;
         for (k, &(c, _)) in self.lock_list.iter().enumerate() {
             let v = s[c as usize];
@@ -194,13 +194,13 @@ impl Machine<'_> {
             return;
         }
         let ctx = self.ctx(s, t);
-        if ctx == Ctx::Hard {
+        if ctx == CpuContext::Hard {
             return;
         }
         // held exclusively: HARDIRQ-ON-W; read-held rwlocks: HARDIRQ-ON-R
         let held = self.held(s, t, ctx);
         let cb = self.layout.cpu[t];
-        let reads = if ctx == Ctx::Task && cb != NONE { s[cb + RHELD] as u64 } else { 0 };
+        let reads = if ctx == CpuContext::Task && cb != NONE { s[cb + RHELD] as u64 } else { 0 };
         for k in 0..self.lock_list.len() {
             if held & (1 << k) == 0 {
                 continue;

@@ -3,7 +3,7 @@
 //! Sources: mm/slab_common.c, include/linux/slab.h, kernel/rcu/tree.c.
 
 use super::*;
-use crate::lower::{Lowerer, Res};
+use crate::lower::{Lowerer, PoolSite, Res};
 use crate::types::Ty;
 use kvet_syntax::{self as ast, Error};
 

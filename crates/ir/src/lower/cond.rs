@@ -2,15 +2,15 @@
 //! lowered to conditions over a list of observed locations in herd7's
 //! display order (registers by thread then name, then memory by name).
 
-use crate::lower::{Lowerer, Res};
+use super::{Lowerer, Res};
 use crate::program::*;
 use crate::types::Ty;
 use kvet_syntax::{self as ast, Error, Span};
 
 /// Observed locations, how many are displayed, the filter and the final condition.
-pub(crate) type Final = (Vec<Observed>, usize, Option<Cond>, Option<(Quant, Cond)>);
+pub(super) type Final = (Vec<Observed>, usize, Option<Cond>, Option<(Quant, Cond)>);
 
-pub(crate) fn lower_final(lw: &Lowerer, file: &ast::File, threads: &mut [Thread]) -> Res<Final> {
+pub(super) fn lower_final(lw: &Lowerer, file: &ast::File, threads: &mut [Thread]) -> Res<Final> {
     let mut obs: Vec<Observed> = Vec::new();
     for l in &file.fin.locations {
         let o = observed(lw, l, threads)?;
