@@ -504,7 +504,7 @@ static inline void __queue_work(struct work_struct *work);
 static inline void __wq_ran(struct workqueue_struct *wq)
 {
 	if (wq && wq != system_wq)
-		wq->nr_in_flight--;
+		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
 }
 
 /* with the pool lock held: an item of `wq` is done; an ordered workqueue
@@ -711,7 +711,7 @@ static inline void __queue_work_wq(int cpu, struct workqueue_struct *wq, struct 
 {
 	work->wq = wq;
 	if (wq != system_wq) {
-		wq->nr_in_flight++;
+		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight + 1);
 		if (wq->max_active) {
 			if (wq->nr_active >= wq->max_active) {
 				set_bit(WORK_STRUCT_INACTIVE_BIT, &work->data);
@@ -756,17 +756,19 @@ static inline bool schedule_work(struct work_struct *work)
 	return queue_work(system_wq, work);
 }
 
+/* running on some pool? (every pool only when there are per-CPU ones) */
+static inline int __work_running_sel(struct work_struct *work)
+{
+	if (__KVET_CPU_POOLS)
+		return __work_running_any(work);
+	return __work_running(work);
+}
+
 static inline bool flush_work(struct work_struct *work)
 {
-	bool busy;
+	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running_sel(work);
 
-	if (__KVET_CPU_POOLS) {
-		busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running_any(work);
-		wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running_any(work));
-		return busy;
-	}
-	busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running(work);
-	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running(work));
+	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running_sel(work));
 	return busy;
 }
 
@@ -779,7 +781,7 @@ static inline void __wq_cancelled(struct work_struct *work, bool queued)
 
 	if (!queued || !wq || wq == system_wq)
 		return;
-	wq->nr_in_flight--;
+	WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
 	if (!inactive)
 		__wq_done(wq);
 	wake_up_all(&kworker_flush_wq);
@@ -801,7 +803,7 @@ static inline bool __cancel_work_any(struct work_struct *work)
 			__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 0;
 			/* a rerun, not an active item: the running instance keeps it active */
 			if (queued && work->wq && work->wq != system_wq) {
-				work->wq->nr_in_flight--;
+				WRITE_ONCE(work->wq->nr_in_flight, work->wq->nr_in_flight - 1);
 				queued = false;
 			}
 		} else {
@@ -838,11 +840,7 @@ static inline bool cancel_work_sync(struct work_struct *work)
 {
 	bool ret = cancel_work(work);
 
-	if (__KVET_CPU_POOLS) {
-		wait_event(kworker_flush_wq, !__work_running_any(work));
-		return ret;
-	}
-	wait_event(kworker_flush_wq, !__work_running(work));
+	wait_event(kworker_flush_wq, !__work_running_sel(work));
 	return ret;
 }
 
@@ -850,13 +848,16 @@ static inline bool cancel_work_sync(struct work_struct *work)
  * (queued on a worklist or running; a delayed item whose timer has not
  * fired is not waited for, as in the kernel); the system workqueues
  * wait until no item at all is queued or running */
+static inline bool __workqueue_busy_wq(struct workqueue_struct *wq)
+{
+	if (__KVET_WQS && wq != system_wq)
+		return READ_ONCE(wq->nr_in_flight);
+	return __workqueue_busy();
+}
+
 static inline void flush_workqueue(struct workqueue_struct *wq)
 {
-	if (__KVET_WQS && wq != system_wq) {
-		wait_event(kworker_flush_wq, !READ_ONCE(wq->nr_in_flight));
-		return;
-	}
-	wait_event(kworker_flush_wq, !__workqueue_busy());
+	wait_event(kworker_flush_wq, !__workqueue_busy_wq(wq));
 }
 
 #define flush_scheduled_work()		flush_workqueue(system_wq)
