@@ -121,6 +121,25 @@ fn unsigned_arithmetic_and_comparison() {
 }
 
 #[test]
+fn signed_narrowing_and_int_width() {
+    // storing into a narrower type keeps the low bits: 300 is 44 in a
+    // char, s8 or u8; 200 is -56 in an s8; plain char is unsigned, as
+    // the kernel builds it (-funsigned-char since v6.2)
+    check("P0(void) { char c = 300; BUG_ON(c != 44); s8 s = 300; BUG_ON(s != 44); u8 u = 300; BUG_ON(u != 44);\n\
+        s8 t = 200; BUG_ON(t != -56); short h = 65535; BUG_ON(h != -1); char d = 200; BUG_ON(d < 0); signed char e = 200; BUG_ON(e != -56);\n\
+        BUG_ON(!((int)0x80000000u < 0)); BUG_ON((int)4294967296 != 0); BUG_ON((s16)0x18000 != -32768); }\n", "ok");
+    // int arithmetic wraps at 32 bits; long does not
+    check("P0(void) { int m = 2147483647; m = m + 1; BUG_ON(m != -2147483647 - 1); int i = 2147483647; i++; BUG_ON(i >= 0);\n\
+        long l = 2147483647; l++; BUG_ON(l != 2147483648); int p = 65536; BUG_ON(p * p != 0); BUG_ON(0x7fffffff + 1 >= 0);\n\
+        BUG_ON(-8 >> 1 != -4); int n = -8; BUG_ON((n >> 2) != -2); }\n", "ok");
+    // a long against an unsigned int is signed (LP64); an int against it is unsigned
+    check("P0(void) { long l = -1; unsigned int u = 1; BUG_ON(!(l < u)); int i = -1; BUG_ON(i < u); }\n", "ok");
+    // arguments, return values and struct fields convert to their types
+    check("struct s { s8 c; int i; };\nstruct s g;\nstatic s8 inc(s8 x) { return x + 1; }\nstatic int low(long v) { return v; }\n\
+        P0(void) { BUG_ON(inc(127) != -128); BUG_ON(low(4294967297) != 1); g.c = 200; BUG_ON(READ_ONCE(g.c) != -56); g.i = 4294967295; BUG_ON(g.i != -1); g.c += 100; BUG_ON(g.c != 44); }\n", "ok");
+}
+
+#[test]
 fn pointers_compare_as_unsigned_addresses() {
     check("int a[2];\nP0(void) { int *p = &a[0]; int *q = &a[1]; void *e = ERR_PTR(-1); BUG_ON(!(p < q)); BUG_ON(!(e > (void *)q)); }\n", "ok");
 }
@@ -135,6 +154,11 @@ fn shifts_out_of_bounds_are_ubsan_findings() {
     check("int n = -1;\nP0(void) { long v = 1; int k = READ_ONCE(n); v = v >> k; }\n", "UBSAN");
     check("int n = 40;\nP0(void) { unsigned long v = 1; int k = READ_ONCE(n); v = v << k; BUG_ON(v != 1099511627776); }\n", "ok");
     check("P0(void) { unsigned long v = 1; v = v << 64; }\n", "UBSAN");
+    // an int is 32 bits wide: `1 << 32` is out of bounds, `1UL << 40` is not
+    check("P0(void) { long v = 1 << 32; }\n", "UBSAN");
+    check("int n = 32;\nP0(void) { int k = READ_ONCE(n); int v = 1 << k; }\n", "UBSAN");
+    check("int n = 32;\nP0(void) { int k = READ_ONCE(n); long v = 1L << k; u64 w = 1ULL << 40; BUG_ON(v != 4294967296); BUG_ON(w != 1099511627776); }\n", "ok");
+    check("P0(void) { u8 b = 1; int v = b << 31; BUG_ON(v >= 0); }\n", "ok");
 }
 
 #[test]

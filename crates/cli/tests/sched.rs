@@ -232,6 +232,60 @@ fn work_items_run_concurrently_but_never_with_themselves() {
 }
 
 #[test]
+fn ordered_and_allocated_workqueues() {
+    let two = "struct work_struct a, b; int x; struct workqueue_struct *wq;\nstatic void fa(struct work_struct *w) { x = 1; }\nstatic void fb(struct work_struct *w) { assert(x == 1); x = 2; }\n";
+    // an ordered workqueue runs one item at a time, in queueing order
+    let r = run(false, &format!("{two}P0(void) {{ wq = alloc_ordered_workqueue(\"o\", 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\nforall (x=2)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // a workqueue that is not ordered runs them concurrently, in any order
+    check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", 0, 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "assertion failure, data race");
+    // flush_workqueue() of an allocated workqueue waits for its items
+    let one = "struct work_struct w; int ran; struct workqueue_struct *wq;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
+    check(&format!("{one}P0(void) {{ wq = alloc_workqueue(\"u\", WQ_UNBOUND, 0); INIT_WORK(&w, fn); queue_work(wq, &w); flush_workqueue(wq); assert(READ_ONCE(ran) == 1); destroy_workqueue(wq); }}\n"), "ok");
+    // queueing on a destroyed workqueue touches freed memory
+    check(&format!("{one}P0(void) {{ wq = alloc_ordered_workqueue(\"o\", 0); INIT_WORK(&w, fn); destroy_workqueue(wq); queue_work(wq, &w); }}\n"), "use-after-free");
+    // cancel_work_sync() of an inactive item of an ordered workqueue: the
+    // next one still runs, and flush_workqueue() returns
+    let r = run(false, &format!("{two}P0(void) {{ wq = alloc_ordered_workqueue(\"o\", 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); cancel_work_sync(&a); flush_workqueue(wq); }}\nexists (x=2)\n"));
+    assert_eq!(r.kinds, "assertion failure");
+}
+
+#[test]
+fn per_cpu_worker_pools() {
+    let w = "struct work_struct w; int x;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(x, 1); }\n";
+    // work queued on CPU0 runs on CPU0's kworker: without preemption only
+    // once P0 is done
+    let r = run(
+        false,
+        &format!(
+            "{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work_on(0, &w); int r = READ_ONCE(x); }}\nexists (0:r=1)\n"
+        ),
+    );
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    // with preemption it may run at any preemption point of P0
+    let r = run(
+        true,
+        &format!(
+            "{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work_on(0, &w); int r = READ_ONCE(x); }}\nexists (0:r=1)\n"
+        ),
+    );
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    // on CPU1's pool it runs beside P0
+    let r = run(false, &format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work_on(1, system_wq, &w); int r = READ_ONCE(x); }}\nP1(void) {{ }}\nexists (0:r=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    // flush_work() waits for an item on a per-CPU pool
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work_on(1, &w); flush_work(&w); assert(READ_ONCE(x) == 1); }}\nP1(void) {{ }}\n"), "ok");
+    // delayed work on a CPU, and mod_delayed_work() moving it
+    let d = "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
+    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); queue_delayed_work_on(1, system_wq, &dw, HZ); }}\nP1(void) {{ }}\nforall (ran=1)\n"));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
+    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); mod_delayed_work(system_wq, &dw, 0); }}\nforall (ran=1 \\/ ran=2)\n"));
+    // (the timer may fire and the item run before mod_delayed_work()
+    // takes it back: then it is queued again and runs twice, as in the kernel)
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+}
+
+#[test]
 fn scheduler_examples_state_counts() {
     // (file, states reduced, states unreduced)
     let cases = [
@@ -249,6 +303,8 @@ fn scheduler_examples_state_counts() {
         ("work-freed-while-queued-fixed.kvet", 1260, 1519),
         ("work-items-race.kvet", 7305, 14628),
         ("work-items-race-fixed.kvet", 7745, 15597),
+        ("ordered-wq.kvet", 7550, 16156),
+        ("ordered-wq-fixed.kvet", 7942, 17238),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {

@@ -214,10 +214,7 @@ impl<'p> Machine<'p> {
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
-        if self.layout.curr[t] != NONE {
-            return self.sched_status(s, t);
-        }
-        let st = self.own_status(s, t);
+        let st = if self.layout.curr[t] != NONE { self.sched_status(s, t) } else { self.own_status(s, t) };
         if st == Status::Blocked(Wait::Sleep) && self.prog.threads[t].origin == TaskOrigin::Kworker {
             return Status::Done; // an idle kworker
         }

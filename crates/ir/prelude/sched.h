@@ -361,21 +361,47 @@ static inline void __run_timers(void)
  * a work item queued by a timer's callback. */
 
 #define WORK_STRUCT_PENDING_BIT	0
+#define WORK_STRUCT_INACTIVE_BIT	1	/* on its workqueue's inactive list */
 
 struct work_struct {
 	unsigned long data;		/* bit 0: WORK_STRUCT_PENDING */
 	struct list_head entry;
 	void (*func)(struct work_struct *work);
+	struct workqueue_struct *wq;	/* set when queued on a per-CPU pool or an allocated workqueue */
 };
 
 struct delayed_work {
 	struct work_struct work;
 	struct timer_list timer;
+	struct workqueue_struct *wq;	/* __queue_delayed_work(): where the timer queues it */
+	int cpu;
 };
 
+/* A workqueue (kernel/workqueue.c's workqueue_struct with its one
+ * pool_workqueue): max_active 0 means no limit (the system workqueues,
+ * and alloc_workqueue() with max_active 0); an ordered one has 1, and
+ * items past it wait on `inactive` in queueing order (pwq->inactive_works,
+ * pwq_activate_first_inactive()). nr_in_flight counts the items queued
+ * on a worklist or running, which flush_workqueue() waits for. */
 struct workqueue_struct {
 	int flags;
+	int max_active;
+	int nr_active;
+	int nr_in_flight;
+	struct list_head inactive;
 };
+
+#define WQ_UNBOUND		(1 << 1)
+#define WQ_FREEZABLE		(1 << 2)
+#define WQ_MEM_RECLAIM		(1 << 3)
+#define WQ_HIGHPRI		(1 << 4)
+#define WQ_CPU_INTENSIVE	(1 << 5)
+#define WQ_SYSFS		(1 << 6)
+#define WQ_POWER_EFFICIENT	(1 << 7)
+#define WQ_BH			(1 << 0)
+#define __WQ_ORDERED		(1 << 17)
+#define WQ_DFL_ACTIVE		256
+#define WORK_CPU_UNBOUND	NR_CPUS
 
 struct worker_pool {
 	spinlock_t lock;
@@ -383,9 +409,14 @@ struct worker_pool {
 	struct task_struct *workers[__KVET_NR_WORKERS];
 	struct work_struct *current_work[__KVET_NR_WORKERS];
 	int rerun[__KVET_NR_WORKERS];	/* queued again while running: run it again */
+	struct list_head worklist;	/* a per-CPU pool's (the unbound pool has kworker_worklist) */
 };
 
 struct worker_pool kworker_pool;
+/* the per-CPU pools: CPU c's, when bit c of __KVET_CPU_POOLS is set, has
+ * kworkers pinned to CPU c; its worklist and workers are guarded by
+ * kworker_pool.lock, like everything else here */
+struct worker_pool __kvet_cpu_pools[NR_CPUS];
 LIST_HEAD(kworker_worklist);
 DECLARE_WAIT_QUEUE_HEAD(kworker_flush_wq);
 struct workqueue_struct __system_wq;
@@ -417,6 +448,30 @@ static inline int __work_running(struct work_struct *work)
 	return 0;
 }
 
+/* the pool with number n: 0 is the unbound pool, c + 1 CPU c's */
+static inline struct worker_pool *__wq_pool(int n)
+{
+	if (!n)
+		return &kworker_pool;
+	return &__kvet_cpu_pools[n - 1];
+}
+
+/* find_worker_executing_work() over every pool: (pool number) *
+ * __KVET_NR_WORKERS + worker index + 1, or 0 */
+static inline int __work_running_any(struct work_struct *work)
+{
+	int c, i;
+
+	for (c = 0; c <= NR_CPUS; c++) {
+		if (c && !(__KVET_CPU_POOLS & (1UL << (c - 1))))
+			continue;
+		for (i = 0; i < __KVET_NR_WORKERS; i++)
+			if (READ_ONCE(__wq_pool(c)->current_work[i]) == work)
+				return c * __KVET_NR_WORKERS + i + 1;
+	}
+	return 0;
+}
+
 /* is any work item queued or running? */
 static inline bool __workqueue_busy(void)
 {
@@ -427,13 +482,54 @@ static inline bool __workqueue_busy(void)
 	for (i = 0; i < __KVET_NR_WORKERS; i++)
 		if (READ_ONCE(kworker_pool.current_work[i]))
 			return true;
+	if (__KVET_CPU_POOLS) {
+		int c;
+
+		for (c = 0; c < NR_CPUS; c++) {
+			if (!(__KVET_CPU_POOLS & (1UL << c)))
+				continue;
+			if (__kvet_cpu_pools[c].worklist.next && !list_empty(&__kvet_cpu_pools[c].worklist))
+				return true;
+			for (i = 0; i < __KVET_NR_WORKERS; i++)
+				if (READ_ONCE(__kvet_cpu_pools[c].current_work[i]))
+					return true;
+		}
+	}
 	return false;
+}
+
+static inline void __queue_work(struct work_struct *work);
+
+/* with the pool lock held: an item of `wq` ran once (it was queued once) */
+static inline void __wq_ran(struct workqueue_struct *wq)
+{
+	if (wq && wq != system_wq)
+		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
+}
+
+/* with the pool lock held: an item of `wq` is done; an ordered workqueue
+ * starts its next inactive item (pwq_dec_nr_active()) */
+static inline void __wq_done(struct workqueue_struct *wq)
+{
+	struct work_struct *next;
+
+	if (!wq || wq == system_wq || !wq->max_active)
+		return;
+	wq->nr_active--;
+	if (list_empty(&wq->inactive))
+		return;
+	next = list_first_entry(&wq->inactive, struct work_struct, entry);
+	list_del_init(&next->entry);
+	clear_bit(WORK_STRUCT_INACTIVE_BIT, &next->data);
+	wq->nr_active++;
+	__queue_work(next);
 }
 
 /* kworker `i`: take the first item, clear its PENDING, run it (again,
  * while it is queued again as it runs) */
 static inline void __kworker_loop(int i)
 {
+	struct workqueue_struct *wq = NULL;
 	struct work_struct *work;
 
 	WRITE_ONCE(kworker_pool.workers[i], current);
@@ -453,6 +549,9 @@ static inline void __kworker_loop(int i)
 		WRITE_ONCE(kworker_pool.current_work[i], work);
 		list_del_init(&work->entry);
 		clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+		/* get_work_pwq(): read before the function may free the item */
+		if (__KVET_WQS)
+			wq = work->wq;
 		spin_unlock_irq(&kworker_pool.lock);
 		for (;;) {
 			work->func(work);
@@ -461,9 +560,62 @@ static inline void __kworker_loop(int i)
 				break;
 			kworker_pool.rerun[i] = 0;
 			clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+			if (__KVET_WQS)
+				__wq_ran(wq);
 			spin_unlock_irq(&kworker_pool.lock);
 		}
 		WRITE_ONCE(kworker_pool.current_work[i], NULL);
+		if (__KVET_WQS) {
+			__wq_done(wq);
+			__wq_ran(wq);
+		}
+		spin_unlock_irq(&kworker_pool.lock);
+		wake_up_all(&kworker_flush_wq);
+	}
+}
+
+/* kworker `i` of CPU `cpu`'s pool: as __kworker_loop() */
+static inline void __kworker_loop_on(int cpu, int i)
+{
+	struct worker_pool *pool = &__kvet_cpu_pools[cpu];
+	struct workqueue_struct *wq;
+	struct work_struct *work;
+
+	spin_lock_irq(&kworker_pool.lock);
+	if (!pool->worklist.next)
+		INIT_LIST_HEAD(&pool->worklist);
+	pool->workers[i] = current;
+	spin_unlock_irq(&kworker_pool.lock);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		spin_lock_irq(&kworker_pool.lock);
+		if (list_empty(&pool->worklist)) {
+			pool->idle |= 1UL << i;
+			spin_unlock_irq(&kworker_pool.lock);
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		pool->idle &= ~(1UL << i);
+		work = list_first_entry(&pool->worklist, struct work_struct, entry);
+		WRITE_ONCE(pool->current_work[i], work);
+		list_del_init(&work->entry);
+		clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+		wq = work->wq;
+		spin_unlock_irq(&kworker_pool.lock);
+		for (;;) {
+			work->func(work);
+			spin_lock_irq(&kworker_pool.lock);
+			if (!pool->rerun[i])
+				break;
+			pool->rerun[i] = 0;
+			clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+			__wq_ran(wq);
+			spin_unlock_irq(&kworker_pool.lock);
+		}
+		WRITE_ONCE(pool->current_work[i], NULL);
+		__wq_done(wq);
+		__wq_ran(wq);
 		spin_unlock_irq(&kworker_pool.lock);
 		wake_up_all(&kworker_flush_wq);
 	}
@@ -471,12 +623,19 @@ static inline void __kworker_loop(int i)
 
 /* with the pool lock held and PENDING owned: run it again after the
  * running instance if it runs, else queue it and wake an idle kworker */
+static inline void __queue_work_pool(int n, struct work_struct *work);
+
 static inline void __queue_work(struct work_struct *work)
 {
 	unsigned long idle;
-	int r = __work_running(work);
+	int r;
 	int i;
 
+	if (__KVET_CPU_POOLS) {
+		__queue_work_pool(0, work);
+		return;
+	}
+	r = __work_running(work);
 	if (r) {
 		kworker_pool.rerun[r - 1] = 1;
 		return;
@@ -492,10 +651,15 @@ static inline void __queue_work(struct work_struct *work)
 	}
 }
 
+static inline bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
+
 static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
 	unsigned long flags;
 	bool ret = false;
+
+	if (__KVET_WQS && wq != system_wq)
+		return queue_work_on(-1, wq, work);
 
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data)) {
@@ -506,9 +670,85 @@ static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *w
 	return ret;
 }
 
+/* with the pool lock held and PENDING owned: queue the item on pool n
+ * (0 the unbound pool, c + 1 CPU c's) -- or, while it runs on some
+ * pool's worker, have that worker run it again (__queue_work()'s
+ * non-reentrancy: a running item is queued where it runs) -- and wake
+ * an idle kworker of the pool */
+static inline void __queue_work_pool(int n, struct work_struct *work)
+{
+	struct worker_pool *pool = __wq_pool(n);
+	unsigned long idle;
+	int r = __work_running_any(work);
+	int i;
+
+	if (r) {
+		r = r - 1;
+		__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 1;
+		return;
+	}
+	if (n) {
+		if (!pool->worklist.next)
+			INIT_LIST_HEAD(&pool->worklist);
+		list_add_tail(&work->entry, &pool->worklist);
+	} else {
+		list_add_tail(&work->entry, &kworker_worklist);
+	}
+	idle = pool->idle;
+	for (i = 0; i < __KVET_NR_WORKERS; i++) {
+		if (idle & (1UL << i)) {
+			pool->idle = idle & ~(1UL << i);
+			wake_up_process(pool->workers[i]);
+			break;
+		}
+	}
+}
+
+/* with the pool lock held and PENDING owned: queue the item on `wq`, on
+ * CPU cpu's pool if `wq` is per-CPU and that CPU has one, else on the
+ * unbound pool; past the workqueue's max_active it waits inactive */
+static inline void __queue_work_wq(int cpu, struct workqueue_struct *wq, struct work_struct *work)
+{
+	work->wq = wq;
+	if (wq != system_wq) {
+		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight + 1);
+		if (wq->max_active) {
+			if (wq->nr_active >= wq->max_active) {
+				set_bit(WORK_STRUCT_INACTIVE_BIT, &work->data);
+				list_add_tail(&work->entry, &wq->inactive);
+				return;
+			}
+			wq->nr_active++;
+		}
+	}
+	if (cpu >= 0 && cpu < NR_CPUS && (__KVET_CPU_POOLS & (1UL << cpu)) && !(wq->flags & WQ_UNBOUND))
+		__queue_work_pool(cpu + 1, work);
+	else
+		__queue_work(work);
+}
+
+/* queue_work_on(): on CPU cpu's pool when the workqueue is per-CPU
+ * (kvet gives a pool only to the CPUs that a constant in the scenario
+ * names); an unbound or ordered workqueue takes the CPU as a hint */
 static inline bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work)
 {
-	return queue_work(wq, work);
+	unsigned long flags;
+	bool ret = false;
+
+	if (!__KVET_CPU_POOLS && !__KVET_WQS)
+		return queue_work(wq, work);
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data)) {
+		__queue_work_wq(cpu, wq, work);
+		ret = true;
+	}
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+static inline bool schedule_work_on(int cpu, struct work_struct *work)
+{
+	return queue_work_on(cpu, system_wq, work);
 }
 
 static inline bool schedule_work(struct work_struct *work)
@@ -516,12 +756,64 @@ static inline bool schedule_work(struct work_struct *work)
 	return queue_work(system_wq, work);
 }
 
+/* running on some pool? (every pool only when there are per-CPU ones) */
+static inline int __work_running_sel(struct work_struct *work)
+{
+	if (__KVET_CPU_POOLS)
+		return __work_running_any(work);
+	return __work_running(work);
+}
+
 static inline bool flush_work(struct work_struct *work)
 {
-	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running(work);
+	bool busy = test_bit(WORK_STRUCT_PENDING_BIT, &work->data) || __work_running_sel(work);
 
-	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running(work));
+	wait_event(kworker_flush_wq, !test_bit(WORK_STRUCT_PENDING_BIT, &work->data) && !__work_running_sel(work));
 	return busy;
+}
+
+/* with the pool lock held: a queued item of an allocated workqueue was
+ * taken off its list (or its rerun dropped) by a cancel */
+static inline void __wq_cancelled(struct work_struct *work, bool queued)
+{
+	struct workqueue_struct *wq = work->wq;
+	bool inactive = test_and_clear_bit(WORK_STRUCT_INACTIVE_BIT, &work->data);
+
+	if (!queued || !wq || wq == system_wq)
+		return;
+	WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
+	if (!inactive)
+		__wq_done(wq);
+	wake_up_all(&kworker_flush_wq);
+}
+
+static inline bool __cancel_work_any(struct work_struct *work)
+{
+	unsigned long flags;
+	bool ret, queued = false;
+	int r;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+	if (ret) {
+		r = __work_running_any(work);
+		if (r) {
+			r = r - 1;
+			queued = __wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS];
+			__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 0;
+			/* a rerun, not an active item: the running instance keeps it active */
+			if (queued && work->wq && work->wq != system_wq) {
+				WRITE_ONCE(work->wq->nr_in_flight, work->wq->nr_in_flight - 1);
+				queued = false;
+			}
+		} else {
+			queued = work->entry.next && !list_empty(&work->entry);
+		}
+		list_del_init(&work->entry);
+		__wq_cancelled(work, queued);
+	}
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
 }
 
 static inline bool cancel_work(struct work_struct *work)
@@ -530,6 +822,8 @@ static inline bool cancel_work(struct work_struct *work)
 	bool ret;
 	int r;
 
+	if (__KVET_CPU_POOLS || __KVET_WQS)
+		return __cancel_work_any(work);
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
 	if (ret) {
@@ -546,18 +840,59 @@ static inline bool cancel_work_sync(struct work_struct *work)
 {
 	bool ret = cancel_work(work);
 
-	wait_event(kworker_flush_wq, !__work_running(work));
+	wait_event(kworker_flush_wq, !__work_running_sel(work));
 	return ret;
+}
+
+/* flush_workqueue(): an allocated workqueue waits for its own items
+ * (queued on a worklist or running; a delayed item whose timer has not
+ * fired is not waited for, as in the kernel); the system workqueues
+ * wait until no item at all is queued or running */
+static inline bool __workqueue_busy_wq(struct workqueue_struct *wq)
+{
+	if (__KVET_WQS && wq != system_wq)
+		return READ_ONCE(wq->nr_in_flight);
+	return __workqueue_busy();
 }
 
 static inline void flush_workqueue(struct workqueue_struct *wq)
 {
-	wait_event(kworker_flush_wq, !__workqueue_busy());
+	wait_event(kworker_flush_wq, !__workqueue_busy_wq(wq));
 }
 
 #define flush_scheduled_work()		flush_workqueue(system_wq)
 #define drain_workqueue(wq)		flush_workqueue(wq)
-#define destroy_workqueue(wq)		flush_workqueue(wq)
+
+/* alloc_workqueue(): a workqueue of its own (kzalloc'd, so that
+ * queueing on it after destroy_workqueue() is a use-after-free);
+ * max_active 0 is the default, no limit here; alloc_ordered_workqueue()
+ * runs at most one item at a time, in queueing order (__WQ_ORDERED,
+ * max_active 1) */
+static inline struct workqueue_struct *__alloc_workqueue(unsigned int flags, int max_active)
+{
+	struct workqueue_struct *wq = kzalloc(sizeof(*wq), GFP_KERNEL);
+
+	if (!wq)
+		return NULL;
+	wq->flags = flags;
+	wq->max_active = max_active;
+	INIT_LIST_HEAD(&wq->inactive);
+	return wq;
+}
+
+#define alloc_workqueue(fmt, flags, max_active, ...)	__alloc_workqueue((flags), ((flags) & __WQ_ORDERED) ? 1 : 0)
+#define alloc_ordered_workqueue(fmt, flags, ...)	__alloc_workqueue(WQ_UNBOUND | __WQ_ORDERED | (flags), 1)
+#define create_workqueue(name)				alloc_workqueue("%s", WQ_MEM_RECLAIM, 1, (name))
+#define create_singlethread_workqueue(name)		alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, (name))
+#define create_freezable_workqueue(name)		alloc_workqueue("%s", WQ_FREEZABLE | WQ_UNBOUND | WQ_MEM_RECLAIM, 1, (name))
+
+/* destroy_workqueue(): drain it, then free it */
+static inline void destroy_workqueue(struct workqueue_struct *wq)
+{
+	flush_workqueue(wq);
+	if (__KVET_WQS && wq != system_wq)
+		kfree(wq);
+}
 
 static inline void delayed_work_timer_fn(struct timer_list *t)
 {
@@ -580,6 +915,8 @@ static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delaye
 	unsigned long flags;
 	bool ret = false;
 
+	if (__KVET_WQS && wq != system_wq)
+		return queue_delayed_work_on(-1, wq, dwork, delay);
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
 		if (delay == 0)
@@ -596,6 +933,77 @@ static inline bool schedule_delayed_work(struct delayed_work *dwork, unsigned lo
 {
 	return queue_delayed_work(system_wq, dwork, delay);
 }
+
+/* delayed_work_timer_fn() for an item queued with a CPU or on an
+ * allocated workqueue: __queue_work(dwork->cpu, dwork->wq, ...) */
+static inline void __delayed_work_timer_fn_on(struct timer_list *t)
+{
+	struct delayed_work *dwork = from_timer(dwork, t, timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	__queue_work_wq(dwork->cpu, dwork->wq, &dwork->work);
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+}
+
+/* __queue_delayed_work(), with the pool lock held and PENDING owned */
+static inline void __queue_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	if (!delay) {
+		__queue_work_wq(cpu, wq, &dwork->work);
+		return;
+	}
+	dwork->wq = wq;
+	dwork->cpu = cpu;
+	dwork->timer.function = __delayed_work_timer_fn_on;
+	/* add_timer_on(): the timer fires on that CPU */
+	if (cpu >= 0 && cpu < NR_CPUS && (__KVET_CPU_POOLS & (1UL << cpu)))
+		dwork->timer.cpu = cpu;
+	mod_timer(&dwork->timer, delay);
+}
+
+static inline bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	if (!__KVET_CPU_POOLS && !__KVET_WQS)
+		return queue_delayed_work(wq, dwork, delay);
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
+		__queue_delayed_work_on(cpu, wq, dwork, delay);
+		ret = true;
+	}
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+static inline bool schedule_delayed_work_on(int cpu, struct delayed_work *dwork, unsigned long delay)
+{
+	return queue_delayed_work_on(cpu, system_wq, dwork, delay);
+}
+
+/* mod_delayed_work_on(): take the item back from its timer or worklist
+ * (try_to_grab_pending()), then queue it with the new delay; true if it
+ * was pending. A running instance keeps running. */
+static inline bool mod_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	unsigned long flags;
+	bool ret;
+
+	ret = timer_delete(&dwork->timer);
+	if (!ret)
+		ret = __cancel_work_any(&dwork->work);
+	else
+		clear_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data);
+	spin_lock_irqsave(&kworker_pool.lock, flags);
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data))
+		__queue_delayed_work_on(cpu, wq, dwork, delay);
+	spin_unlock_irqrestore(&kworker_pool.lock, flags);
+	return ret;
+}
+
+#define mod_delayed_work(wq, dwork, delay)	mod_delayed_work_on(-1, (wq), (dwork), (delay))
 
 static inline bool cancel_delayed_work_sync(struct delayed_work *dwork)
 {

@@ -20,6 +20,7 @@ pub fn eval_bin(op: BinOp, a: i64, b: i64) -> Option<i64> {
         BinOp::RemU => ua.checked_rem(ub)? as i64,
         BinOp::Shl => a.wrapping_shl(b as u32),
         BinOp::Shr => (ua.wrapping_shr(b as u32)) as i64,
+        BinOp::Sar => a.wrapping_shr(b as u32),
         BinOp::And => a & b,
         BinOp::Or => a | b,
         BinOp::Xor => a ^ b,
@@ -43,7 +44,18 @@ pub fn eval_un(op: UnOp, a: i64) -> i64 {
         UnOp::Neg => a.wrapping_neg(),
         UnOp::Not => (a == 0) as i64,
         UnOp::BitNot => !a,
+        UnOp::Sext(w) => sign_extend(a, w),
     }
+}
+
+/// The value of the low `w` bits of `v` as a `w`-bit signed number
+/// (two's complement); `v` itself for 64 bits or more.
+pub fn sign_extend(v: i64, w: u8) -> i64 {
+    if w == 0 || w >= 64 {
+        return v;
+    }
+    let s = 64 - w as u32;
+    (v << s) >> s
 }
 
 #[cfg(test)]
@@ -58,5 +70,10 @@ mod tests {
         assert_eq!(eval_bin(BinOp::DivU, -2, 2), Some(i64::MAX));
         assert_eq!(eval_bin(BinOp::Div, i64::MIN, -1), Some(i64::MIN));
         assert_eq!(eval_bin(BinOp::DivU, 1, 0), None);
+        assert_eq!(eval_bin(BinOp::Sar, -8, 1), Some(-4));
+        assert_eq!(eval_un(UnOp::Sext(8), 300), 44);
+        assert_eq!(eval_un(UnOp::Sext(8), 200), -56);
+        assert_eq!(eval_un(UnOp::Sext(32), 0x8000_0000), -0x8000_0000);
+        assert_eq!(eval_un(UnOp::Sext(32), i32::MAX as i64 + 1), i32::MIN as i64);
     }
 }

@@ -78,8 +78,10 @@ pub enum BinOp {
     Rem,
     /// `a << b`, wrapping.
     Shl,
-    /// `a >> b`, a logical shift of the 64-bit word.
+    /// `a >> b`, a logical shift of the 64-bit word (of an unsigned value).
     Shr,
+    /// `a >> b`, an arithmetic shift (of a signed value, as GCC defines it).
+    Sar,
     /// Bitwise `a & b`.
     And,
     /// Bitwise `a | b`.
@@ -124,6 +126,8 @@ pub enum UnOp {
     Not,
     /// Bitwise `~a`.
     BitNot,
+    /// Sign-extend the low N bits: the conversion to an N-bit signed type.
+    Sext(u8),
 }
 
 /// The memory-ordering annotation of an access, as in linux-kernel.def.

@@ -133,7 +133,7 @@ pub(crate) fn collect_tasks(
     if let Some(e) = err {
         return Err(e);
     }
-    if uses_workqueues(file) {
+    if uses_unbound_pool(file, nprocs) {
         let sp = file.span;
         for i in 0..kworkers(file) {
             let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop".into()), span: sp };
@@ -142,6 +142,25 @@ pub(crate) fn collect_tasks(
             let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
             let name = if i == 0 { "kworker".to_string() } else { format!("kworker{i}") };
             out.push(TaskDecl { name, cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+        }
+    }
+    // the per-CPU pools' kworkers, pinned to their CPUs (kworker/<cpu>:<i>)
+    let pools = cpu_pools(file, nprocs);
+    for cpu in 0..nprocs.min(64) {
+        if pools & (1 << cpu) == 0 {
+            continue;
+        }
+        let sp = file.span;
+        for i in 0..kworkers(file) {
+            let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop_on".into()), span: sp };
+            let args = vec![
+                ast::Expr { kind: ast::ExprKind::Int(cpu as i64), span: sp },
+                ast::Expr { kind: ast::ExprKind::Int(i as i64), span: sp },
+            ];
+            let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), args), span: sp };
+            let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
+            let name = format!("kworker/{cpu}:{i}");
+            out.push(TaskDecl { name, cpu: Some(cpu), origin: TaskOrigin::Kworker, body, span: sp });
         }
     }
     // A lock word records its holder (thread + 1) in a byte.
@@ -250,7 +269,18 @@ fn calls_any(file: &ast::File, names: &[&str]) -> bool {
 fn uses_timers(file: &ast::File) -> bool {
     calls_any(
         file,
-        &["timer_setup", "mod_timer", "add_timer", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work"],
+        &[
+            "timer_setup",
+            "mod_timer",
+            "add_timer",
+            "INIT_DELAYED_WORK",
+            "queue_delayed_work",
+            "schedule_delayed_work",
+            "queue_delayed_work_on",
+            "schedule_delayed_work_on",
+            "mod_delayed_work",
+            "mod_delayed_work_on",
+        ],
     )
 }
 
@@ -266,8 +296,81 @@ fn uses_workqueues(file: &ast::File) -> bool {
             "schedule_work",
             "queue_delayed_work",
             "schedule_delayed_work",
+            "schedule_work_on",
+            "queue_delayed_work_on",
+            "schedule_delayed_work_on",
+            "mod_delayed_work",
+            "mod_delayed_work_on",
         ],
     )
+}
+
+/// The primitives that queue work with a CPU: (name, index of the CPU
+/// argument).
+const QUEUE_ON: &[(&str, usize)] = &[
+    ("queue_work_on", 0),
+    ("schedule_work_on", 0),
+    ("queue_delayed_work_on", 0),
+    ("schedule_delayed_work_on", 0),
+    ("mod_delayed_work_on", 0),
+];
+
+/// The CPUs that get a per-CPU worker pool (kernel/workqueue.c's
+/// cpu_worker_pools), as a bit mask: every CPU that a constant CPU
+/// argument of queue_work_on() and its relatives names in the scenario.
+/// Work queued on any other CPU goes to the unbound pool, whose kworkers
+/// run on CPUs of their own.
+pub(crate) fn cpu_pools(file: &ast::File, nprocs: u32) -> u64 {
+    queued_on(file, nprocs).0
+}
+
+/// The CPUs with a pool, and whether some call queues work with a CPU
+/// that has none (not a constant, or WORK_CPU_UNBOUND).
+fn queued_on(file: &ast::File, nprocs: u32) -> (u64, bool) {
+    let mut mask = 0u64;
+    let mut other = false;
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
+            let ast::ExprKind::Call(callee, args) = &n.kind else { return };
+            let ast::ExprKind::Ident(name) = &callee.kind else { return };
+            if n.span.lo >= kvet_syntax::PRELUDE_BASE {
+                return;
+            }
+            let Some(&(_, k)) = QUEUE_ON.iter().find(|(f, _)| f == name) else { return };
+            match args.get(k).map(|a| &a.kind) {
+                Some(ast::ExprKind::Int(c)) if (0..nprocs.min(64) as i64).contains(c) => mask |= 1 << c,
+                _ => other = true,
+            }
+        })
+    });
+    (mask, other)
+}
+
+/// Does the file allocate workqueues of its own (alloc_workqueue(),
+/// alloc_ordered_workqueue(), create_*workqueue())? Their accounting
+/// (ordering, per-workqueue flush) costs only such files.
+pub(crate) fn allocates_workqueues(file: &ast::File) -> bool {
+    calls_any(
+        file,
+        &[
+            "alloc_workqueue",
+            "alloc_ordered_workqueue",
+            "create_workqueue",
+            "create_singlethread_workqueue",
+            "create_freezable_workqueue",
+            "__alloc_workqueue",
+        ],
+    )
+}
+
+/// Does the file need the unbound pool's kworkers: does it queue work
+/// other than on a CPU that has a pool of its own?
+fn uses_unbound_pool(file: &ast::File, nprocs: u32) -> bool {
+    uses_workqueues(file)
+        && (calls_any(file, &["queue_work", "schedule_work", "queue_delayed_work", "schedule_delayed_work"])
+            || allocates_workqueues(file)
+            || queued_on(file, nprocs).1
+            || !calls_any(file, &QUEUE_ON.iter().map(|(f, _)| *f).collect::<Vec<_>>()))
 }
 
 /// The most kworkers a scenario gets.

@@ -31,9 +31,12 @@ pub const MAX_PROGRAM_CELLS: usize = 1 << 22;
 pub enum Ty {
     /// `void`: no value (a function's return, or the pointee of `void *`).
     Void,
-    /// A signed integer type (char, short, int, long, s32, ...): one
-    /// 64-bit signed cell (see ctypes.rs).
+    /// `long` and the 64-bit signed types (s64, ssize_t, ...), and the
+    /// type of names kvet does not know (see ctypes.rs).
     Int,
+    /// A signed integer type of this many bits: `signed char` (8),
+    /// `short` (16), `int` (32); values are kept sign-extended.
+    SInt(u8),
     /// An unsigned integer type of this many bits (8, 16, 32, 64), or
     /// `bool` (1): values are kept reduced to the width (ctypes.rs).
     UInt(u8),
@@ -72,7 +75,7 @@ impl Ty {
 
     /// Whether a value of this type fits one cell (integers, atomics, pointers, locks).
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
+        matches!(self, Ty::Int | Ty::SInt(_) | Ty::UInt(_) | Ty::Atomic | Ty::Ptr(_) | Ty::Lock(_))
     }
 }
 
@@ -116,7 +119,7 @@ impl Layouts {
     pub fn size_of(&self, ty: &Ty, span: Span) -> Result<u32, Error> {
         Ok(match ty {
             Ty::Void => 1,
-            Ty::Int | Ty::UInt(_) | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
+            Ty::Int | Ty::SInt(_) | Ty::UInt(_) | Ty::Atomic | Ty::Lock(_) | Ty::Ptr(_) => 1,
             Ty::Srcu => self.srcu_size.max(1),
             Ty::Func(_) => 1,
             Ty::Struct(id) => {

@@ -479,7 +479,7 @@ fn single_name(d: &Directive) -> Result<&str, Error> {
 
 /// A body token placed at the macro use.
 fn relocate(t: &Token, span: Span) -> Token {
-    Token { tok: t.tok.clone(), span, nl_before: false, hide: None }
+    Token { tok: t.tok.clone(), span, nl_before: false, hide: None, lit: t.lit }
 }
 
 /// Read the arguments of a macro use up to the matching `)`; the `(`

@@ -174,11 +174,14 @@ pub(crate) struct Token {
     /// A line break separates this token from the previous one.
     pub nl_before: bool,
     pub hide: Hide,
+    /// The C type of an integer literal whose type is not `int` (C11
+    /// 6.4.4.1p5: its suffix, or a value that `int` cannot hold).
+    pub lit: Option<&'static str>,
 }
 
 impl Token {
     pub(crate) fn new(tok: Tok, span: Span) -> Token {
-        Token { tok, span, nl_before: false, hide: None }
+        Token { tok, span, nl_before: false, hide: None, lit: None }
     }
 
     pub(crate) fn is_p(&self, p: P) -> bool {
@@ -577,7 +580,14 @@ impl State<'_> {
             }
             None => true,
         };
-        self.out.push(Token { tok, span, nl_before, hide: None });
+        let lit = match &tok {
+            Tok::Int(_) => self
+                .text
+                .get(span.lo.saturating_sub(self.base) as usize..span.hi.saturating_sub(self.base) as usize)
+                .and_then(literal_type),
+            _ => None,
+        };
+        self.out.push(Token { tok, span, nl_before, hide: None, lit });
     }
 
     fn run(&mut self) {
@@ -736,6 +746,30 @@ fn directive_end(text: &str, from: usize) -> usize {
     b.len().max(from).min(b.len())
 }
 
+/// The type of an integer literal (C11 6.4.4.1p5, LP64: int and unsigned
+/// int are 32 bits, long 64) when it is not `int`: the first of the
+/// suffix's list that holds the value; an octal or hexadecimal literal may
+/// also be unsigned. `None` for `int` and for anything not a number.
+pub(crate) fn literal_type(s: &str) -> Option<&'static str> {
+    let lower = s.to_ascii_lowercase();
+    if !lower.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let suffix = &lower[lower.trim_end_matches(['u', 'l']).len()..];
+    let v = parse_int(s).ok()? as u64;
+    let plain = !(lower.starts_with("0x") || lower.starts_with("0b") || (lower.len() > 1 && lower.starts_with('0')));
+    let unsigned = suffix.contains('u');
+    let long = suffix.contains('l');
+    Some(match (unsigned, long) {
+        (false, false) if v <= i32::MAX as u64 => return None,
+        (false, false) if v <= u32::MAX as u64 && !plain => "unsigned int",
+        (true, false) if v <= u32::MAX as u64 => "unsigned int",
+        (false, _) if v <= i64::MAX as u64 => "long",
+        (false, _) if plain => "long",
+        _ => "unsigned long",
+    })
+}
+
 /// The value of a C integer literal with optional `u`/`l` suffixes.
 /// Values above `i64::MAX` wrap (as `unsigned long` would).
 fn parse_int(s: &str) -> Result<i64, String> {
@@ -835,6 +869,13 @@ mod tests {
         assert_eq!(parse_int("010"), Ok(8));
         assert_eq!(parse_int("10ul"), Ok(10));
         assert_eq!(parse_int("0"), Ok(0));
+        assert_eq!(literal_type("1"), None);
+        assert_eq!(literal_type("1UL"), Some("unsigned long"));
+        assert_eq!(literal_type("1u"), Some("unsigned int"));
+        assert_eq!(literal_type("0x80000000"), Some("unsigned int"));
+        assert_eq!(literal_type("2147483648"), Some("long"));
+        assert_eq!(literal_type("1L"), Some("long"));
+        assert_eq!(literal_type("0xffffffffffffffff"), Some("unsigned long"));
         assert!(parse_int("08").is_err());
         assert!(parse_int("1abc").is_err());
         assert_eq!(parse_int("0xffffffffffffffff"), Ok(-1));

@@ -61,7 +61,7 @@ pub(super) fn void() -> (Opd, Ty) {
 pub(super) fn lock_ptr(lw: &mut Lowerer, e: &ast::Expr) -> Res<Opd> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
-        Ty::Ptr(_) | Ty::Int | Ty::UInt(_) => Ok(v),
+        Ty::Ptr(_) | Ty::Int | Ty::SInt(_) | Ty::UInt(_) => Ok(v),
         Ty::Lock(_) => {
             Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock"))
         }

@@ -104,8 +104,9 @@ impl<'a> Lowerer<'a> {
             }
             (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => {
                 // the usual arithmetic conversions, then compare
+                // (a signed common type holds both operands' values)
                 let ct = common(&ta, &tb);
-                if ct == Ty::Int {
+                if crate::ctypes::is_signed(&ct) {
                     (bop, va, vb, Ty::Int)
                 } else {
                     let va = self.convert(va, &ct);
@@ -118,14 +119,16 @@ impl<'a> Lowerer<'a> {
                 let lt = promote(&ta);
                 let text = self.cx.text.clone();
                 self.shift_check(vb, &lt, &text);
+                // a signed value shifts right arithmetically (GCC)
+                let bop = if bop == BinOp::Shr && crate::ctypes::is_signed(&lt) { BinOp::Sar } else { bop };
                 (bop, va, vb, lt)
             }
             _ if matches!(ta, Ty::Ptr(_)) => (bop, va, vb, ta.clone()),
             _ if ptrs => (bop, va, vb, Ty::Int),
             _ => {
                 let ct = common(&ta, &tb);
-                if ct == Ty::Int {
-                    (bop, va, vb, Ty::Int)
+                if crate::ctypes::is_signed(&ct) {
+                    (bop, va, vb, ct)
                 } else {
                     let va = self.convert(va, &ct);
                     let vb = self.convert(vb, &ct);
@@ -145,8 +148,8 @@ impl<'a> Lowerer<'a> {
                 Opd::Reg(r)
             }
         };
-        // unsigned arithmetic wraps modulo 2^N
-        let v = if matches!(rty, Ty::UInt(_)) { self.convert(v, &rty) } else { v };
+        // arithmetic in a type narrower than 64 bits wraps to it
+        let v = if matches!(rty, Ty::UInt(_) | Ty::SInt(_)) { self.convert(v, &rty) } else { v };
         Ok((v, rty))
     }
 

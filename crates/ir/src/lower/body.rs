@@ -43,7 +43,7 @@ impl<'a> Lowerer<'a> {
                 Some(v) => self.static_value(v, &Ty::Int.ptr())?,
                 None => 0,
             };
-            let ty = if ptr_cell(val).is_some() && matches!(ty, Ty::Int | Ty::UInt(_)) { Ty::Int.ptr() } else { ty };
+            let ty = if ptr_cell(val).is_some() && crate::ctypes::is_integer(&ty) { Ty::Int.ptr() } else { ty };
             let r = self.new_reg();
             self.bind(&e.name, Var::Reg(r, ty));
             init_regs.push((r, val));

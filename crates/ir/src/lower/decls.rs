@@ -280,7 +280,7 @@ fn base_ty(name: &str) -> Ty {
         "atomic_t" | "atomic_long_t" | "atomic64_t" | "refcount_t" => Ty::Atomic,
         "srcu_struct" => Ty::Srcu,
         "void" => Ty::Void,
-        _ => crate::ctypes::unsigned_name(name).unwrap_or(Ty::Int),
+        _ => crate::ctypes::int_name(name).unwrap_or(Ty::Int),
     }
 }
 

@@ -81,7 +81,7 @@ impl<'a> Lowerer<'a> {
     pub(crate) fn rvalue(&mut self, e: &ast::Expr) -> Res<(Opd, Ty)> {
         use ast::ExprKind as K;
         match &e.kind {
-            K::Int(v) => Ok((Opd::Imm(*v), Ty::Int)),
+            K::Int(v) => Ok((Opd::Imm(*v), crate::ctypes::literal(*v))),
             K::Str(_) => Ok((Opd::Imm(0), Ty::Int)),
             K::Ident(n) => self.ident_rvalue(n, e.span),
             K::Unary(op, a) => self.unary(*op, a, e),

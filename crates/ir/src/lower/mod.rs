@@ -218,6 +218,9 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     lw.consts.insert("NR_CPUS".into(), (nprocs + lw.extra_tasks.len() as u32) as i64);
     // the prelude's worker pool has one slot per kworker
     lw.consts.insert("__KVET_NR_WORKERS".into(), crate::sched::kworkers(file) as i64);
+    // per-CPU worker pools and allocated workqueues cost only the files that use them
+    lw.consts.insert("__KVET_CPU_POOLS".into(), crate::sched::cpu_pools(file, nprocs) as i64);
+    lw.consts.insert("__KVET_WQS".into(), crate::sched::allocates_workqueues(file) as i64);
     // time advances when the scenario reads jiffies (crate::time)
     lw.consts.insert("__KVET_JIFFIES".into(), crate::time::uses_jiffies(file) as i64);
     lw.consts.insert("__KVET_TICK".into(), crate::time::TICK);

@@ -109,7 +109,7 @@ impl<'a> Lowerer<'a> {
                 if self.funcs.contains_key(n) {
                     return Ok(FN_TAG | self.fn_id(n) as i64);
                 }
-                if !matches!(ty, Ty::Int | Ty::UInt(_)) {
+                if !crate::ctypes::is_integer(ty) {
                     // herd7 creates a location named by an initial pointer value
                     let cell = self.add_global(n, Ty::Int, e.span)?;
                     return Ok(ptr_to(cell));

@@ -90,7 +90,11 @@ pub(super) fn read(lw: &mut Lowerer, p: Place, t: Ty, ord: Order) -> (Opd, Ty) {
 pub(super) fn lock_arg(lw: &mut Lowerer, e: &ast::Expr) -> Res<(Opd, Ty)> {
     let (v, t) = lw.rvalue(e)?;
     match &t {
-        Ty::Ptr(inner) if matches!(**inner, Ty::Lock(LockTy::Spin) | Ty::Int | Ty::UInt(_) | Ty::Void) => Ok((v, t)),
+        Ty::Ptr(inner)
+            if matches!(**inner, Ty::Lock(LockTy::Spin) | Ty::Int | Ty::SInt(_) | Ty::UInt(_) | Ty::Void) =>
+        {
+            Ok((v, t))
+        }
         Ty::Lock(_) => {
             Err(Error::new(e.span, "this takes a pointer to the lock").with_label("write `&` before the lock"))
         }

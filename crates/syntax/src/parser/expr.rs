@@ -288,7 +288,13 @@ impl Parser {
         match &t.tok {
             Tok::Int(n) => {
                 self.bump();
-                Ok(mk(ExprKind::Int(*n), t.span))
+                let lit = mk(ExprKind::Int(*n), t.span);
+                // a literal that is not an `int` (`1UL`, `0x80000000`) is
+                // a cast of its value to its type
+                Ok(match t.lit {
+                    Some(ty) => mk(ExprKind::Cast(Type::Base(ty.to_string()), Box::new(lit)), t.span),
+                    None => lit,
+                })
             }
             Tok::Str(s) => {
                 self.bump();

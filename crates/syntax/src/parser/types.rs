@@ -838,7 +838,11 @@ fn base_type(words: &[(String, Span)]) -> R<Type> {
         if long > 0 || int > 0 {
             return Err(bad());
         }
-        format!("{u}char")
+        if signed {
+            "signed char".to_string()
+        } else {
+            format!("{u}char")
+        }
     } else if short > 0 {
         if long > 0 {
             return Err(bad());
