@@ -388,3 +388,16 @@ fn kthread_bind_errors_are_located() {
     assert!(err(format!("{w}struct task_struct *t;\nP0(void) {{ kthread_bind(t, 0); }}\n"))
         .contains("kthread_create() returned in this function"));
 }
+
+#[test]
+fn a_kworker_asleep_in_a_work_function_is_a_hang_not_idle() {
+    // kernel/workqueue.c: a kworker is idle only in worker_thread()'s own
+    // sleep; one that sleeps forever inside a work function is a hung task.
+    let body = "int flag; DECLARE_WAIT_QUEUE_HEAD(wq); struct work_struct w;\nstatic void fn(struct work_struct *work) { wait_event(wq, READ_ONCE(flag)); }\nP0(void) { INIT_WORK(&w, fn); schedule_work(&w); }\n";
+    let r = run(false, body);
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("hang", 182, 249));
+    // woken: ok, and the idle kworker at the end is no hang
+    let fixed = body.replace("schedule_work(&w); }", "schedule_work(&w); WRITE_ONCE(flag, 1); wake_up(&wq); }");
+    let r = run(false, &fixed);
+    assert_eq!(r.kinds.as_str(), "ok");
+}

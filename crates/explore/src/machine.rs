@@ -215,10 +215,24 @@ impl<'p> Machine<'p> {
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
         let st = if self.layout.curr[t] != NONE { self.sched_status(s, t) } else { self.own_status(s, t) };
-        if st == Status::Blocked(Wait::Sleep) && self.prog.threads[t].origin == TaskOrigin::Kworker {
+        if st == Status::Blocked(Wait::Sleep)
+            && self.prog.threads[t].origin == TaskOrigin::Kworker
+            && self.kworker_idles(t, self.pc(s, t))
+        {
             return Status::Done; // an idle kworker
         }
         st
+    }
+
+    /// Is kworker `t`, asleep at `pc`, idle: asleep in its own pool loop's
+    /// `schedule()` (the prelude's `__kworker_loop*`, as `worker_thread()`
+    /// in kernel/workqueue.c), rather than inside a work function? A
+    /// kworker that sleeps forever inside a work function is a hung task.
+    fn kworker_idles(&self, t: usize, pc: u32) -> bool {
+        let body = &self.prog.threads[t].body;
+        let Some(step) = body.steps.get(pc as usize) else { return false };
+        step.call != kvet_ir::NO_CALL
+            && body.calls.get(step.call as usize).is_some_and(|c| c.prelude && c.func.starts_with("__kworker_loop"))
     }
 
     /// What thread `t`'s next step would do, ignoring whether its CPU
