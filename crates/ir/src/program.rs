@@ -78,8 +78,7 @@ pub enum BinOp {
     Rem,
     /// `a << b`, wrapping.
     Shl,
-    /// `a >> b` of a signed value: an arithmetic shift (the sign is kept),
-    /// as GCC and Clang do for the kernel's signed types.
+    /// `a >> b`, a logical shift of the 64-bit word.
     Shr,
     /// Bitwise `a & b`.
     And,
@@ -106,8 +105,6 @@ pub enum BinOp {
     DivU,
     /// `a % b` on the operands as u64.
     RemU,
-    /// `a >> b` of an unsigned value: a logical shift of the 64-bit word.
-    ShrU,
     /// `a < b` on the operands as u64.
     LtU,
     /// `a <= b` on the operands as u64.

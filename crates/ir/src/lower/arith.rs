@@ -208,7 +208,7 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// The unsigned form of a comparison, division, remainder or right shift.
+/// The unsigned form of a comparison, division or remainder.
 fn unsigned_form(op: BinOp) -> BinOp {
     match op {
         BinOp::Lt => BinOp::LtU,
@@ -217,7 +217,6 @@ fn unsigned_form(op: BinOp) -> BinOp {
         BinOp::Ge => BinOp::GeU,
         BinOp::Div => BinOp::DivU,
         BinOp::Rem => BinOp::RemU,
-        BinOp::Shr => BinOp::ShrU,
         _ => op,
     }
 }
