@@ -162,6 +162,13 @@ fn shifts_out_of_bounds_are_ubsan_findings() {
 }
 
 #[test]
+fn right_shifts_keep_the_sign_of_signed_values() {
+    // GCC and Clang shift a negative signed value arithmetically
+    check("int n = -8;\nP0(void) { int a = READ_ONCE(n); long b = -1; BUG_ON((a >> 1) != -4); BUG_ON((b >> 63) != -1); BUG_ON((-8 >> 2) != -2); }\n", "ok");
+    check("P0(void) { unsigned long u = -1; unsigned int w = 2147483648; BUG_ON((u >> 60) != 15); BUG_ON((w >> 31) != 1); }\n", "ok");
+}
+
+#[test]
 fn schedule_timeout_is_not_a_hang() {
     // nobody wakes the task: the timer does, and schedule_timeout() says 0
     check(
