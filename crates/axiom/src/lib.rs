@@ -101,6 +101,16 @@ pub trait Model: Send + Sync {
     /// Evaluate, appending verdicts to `out`.
     fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError>;
 
+    /// May some completion of the partial execution `ex` (some reads
+    /// without a source, no final writes, no coherence order) have an
+    /// allowed alternative?  `false` only if none can: the generator then
+    /// drops `ex` with all its completions.  The default never prunes.
+    /// `cache` holds what the model computes once per set of events: the
+    /// caller clears it ([`PartialCache::clear`]) when the events change.
+    fn partial_ok(&self, _ex: &Execution, _cache: &mut PartialCache) -> bool {
+        true
+    }
+
     /// Evaluate, returning the verdicts.
     fn check(&self, ex: &Execution) -> Result<Vec<Verdict>, CatError> {
         let mut v = Vec::new();
@@ -111,5 +121,23 @@ pub trait Model: Send + Sync {
     /// Is some alternative allowed?
     fn allows(&self, ex: &Execution) -> Result<bool, CatError> {
         Ok(self.check(ex)?.iter().any(|v| v.allowed))
+    }
+}
+
+/// What a model's [`Model::partial_ok`] computes once per set of events,
+/// opaque to the caller, who clears it when the events change.
+#[derive(Default)]
+pub struct PartialCache(Option<Box<dyn std::any::Any>>);
+
+impl PartialCache {
+    /// Forget what was computed (the events changed).
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+    pub(crate) fn slot(&self) -> &Option<Box<dyn std::any::Any>> {
+        &self.0
+    }
+    pub(crate) fn slot_mut(&mut self) -> &mut Option<Box<dyn std::any::Any>> {
+        &mut self.0
     }
 }

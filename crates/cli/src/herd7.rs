@@ -64,6 +64,10 @@ pub struct Herd7Opts {
     pub variants: Vec<String>,
     /// `-timeout S`, per test.
     pub timeout: Option<f64>,
+    /// `-max-memory MiB` (kvet's, not herd7's): the memory one model
+    /// evaluation may spend on coherence orders (kvet-axiom's budget, 256
+    /// MiB by default); past it the test ends with an error, no verdict.
+    pub max_memory: Option<u64>,
     /// The test files and directories.
     pub files: Vec<PathBuf>,
     /// `-version`.
@@ -71,7 +75,7 @@ pub struct Herd7Opts {
 }
 
 fn usage() -> String {
-    "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <all|invalid|none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -version show version number and exit\n".to_string()
+    "Usage: herd7 [options]* [test]*\n  -conf <name> read configuration file <name>\n  -model <name> select model (a .cat file)\n  -cat <name> alias for -model\n  -bell <name> read bell file <name>\n  -macros <name> use macro definitions from file <name>\n  -I <dir> add <dir> to search path\n  -unroll <int> branch unrolling upper limit (default 2)\n  -show <prop|neg|cond|wit|all|none|flag> executions shown by -o\n  -through <all|invalid|none> let executions through the model\n  -speedcheck <false|true|fast> stop early\n  -o <dir> output one .dot file per test in <dir>\n  -nshow <int> number of executions shown\n  -gv show graphs with gv\n  -variant <name> model variant\n  -timeout <float> timeout in seconds per test\n  -max-memory <MiB> memory bound of one model evaluation (kvet)\n  -version show version number and exit\n".to_string()
 }
 
 /// A command line herd7 refuses (each message ends with the usage, as
@@ -143,13 +147,14 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, ArgError> {
                 "-nshow" => o.nshow = Some(v.parse().map_err(|_| bad("-nshow", "an integer"))?),
                 "-variant" => o.variants.extend(v.split(',').map(|s| s.trim().to_string())),
                 "-timeout" => o.timeout = Some(v.parse().map_err(|_| bad("-timeout", "a float"))?),
+                "-max-memory" => o.max_memory = Some(v.parse().map_err(|_| bad("-max-memory", "an integer (MiB)"))?),
                 _ => unreachable!(),
             }
             Ok(())
         };
         match a {
             "-conf" | "-model" | "-cat" | "-bell" | "-macros" | "-I" | "-set-libdir" | "-unroll" | "-show"
-            | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant" | "-timeout" => {
+            | "-through" | "-speedcheck" | "-o" | "-nshow" | "-variant" | "-timeout" | "-max-memory" => {
                 let v = need(i, a)?;
                 takes(&mut o, v)?;
                 i += 2;
@@ -216,6 +221,7 @@ pub fn main_with(args: &[String]) -> u8 {
     let opts = GenOptions {
         unroll: o.unroll.unwrap_or(2),
         max_seconds: o.timeout,
+        max_memory: o.max_memory.map(|m| m.saturating_mul(1 << 20)),
         speedcheck: o.speedcheck,
         keep_witness: o.outdir.is_some() || o.gv,
         through: o.through,

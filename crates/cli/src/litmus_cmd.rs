@@ -75,7 +75,9 @@ pub fn explore(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
     Ok(worst)
 }
 
-/// `kvet litmus --model lkmm|sc|FILE.cat|FILE.cfg`.
+/// `kvet litmus --model lkmm|sc|FILE.cat|FILE.cfg`, within `timeout`
+/// seconds and `max_memory` bytes of coherence orders per evaluation
+/// (`--max-memory`, as `kvet check`).
 pub fn axiomatic(
     files: &[PathBuf],
     choice: &ModelChoice,
@@ -83,10 +85,18 @@ pub fn axiomatic(
     dot: bool,
     json: bool,
     timeout: Option<f64>,
+    max_memory: Option<u64>,
 ) -> Result<u8> {
     let m = axiomatic::load_model(choice, &[], kvet_axiom::Through::None)
         .map_err(|e| UserError(format!("kvet: cannot load model `{}`: {e}\n", model_name(choice))))?;
-    let opts = GenOptions { unroll, max_seconds: timeout, keep_witness: dot, deadlocks: true, ..Default::default() };
+    let opts = GenOptions {
+        unroll,
+        max_seconds: timeout,
+        max_memory,
+        keep_witness: dot,
+        deadlocks: true,
+        ..Default::default()
+    };
     let mut worst = 0u8;
     let mut out = Vec::new();
     for f in files {

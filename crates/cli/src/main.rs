@@ -425,7 +425,9 @@ fn run_cmd(cli: Cli) -> Result<u8> {
         Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
             LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
             LitmusModel::Axiomatic(m) => {
-                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout)
+                // (the bound of one model evaluation, in bytes)
+                let mem = search.max_memory.map(|m| m.saturating_mul(1 << 20));
+                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout, mem)
             }
         },
         Cmd::Herd7 { args } => Ok(kvet::herd7::main_with(&args)),

@@ -195,7 +195,7 @@ fn memory_bounds_hold_for_both_orders() {
          P2(void) { int i; for (i = 0; i < 3; i++) { WRITE_ONCE(x, READ_ONCE(y) + 2); } }\n",
     )
     .unwrap();
-    // (the SC search's bound: the LKMM engine does not obey --max-memory yet)
+    // (the SC search's bound; the LKMM engine's: both_models_stay_under_max_memory)
     let out = kvet(&["check", "--model", "sc", "--stats", "--max-memory", "100", big.to_str().unwrap()]);
     let peak = peak_mib(&out);
     assert!(peak <= 100.0 * 1.1, "BFS: peak RSS {peak} MiB over the 100 MiB bound");
@@ -217,5 +217,55 @@ fn memory_bounds_hold_for_both_orders() {
     // a bound smaller than the program itself stops at once, cleanly
     let out = kvet(&["check", "--model", "sc", "--stats", "--max-memory", "2", big.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A litmus test whose one location is written by `n` threads: `n!`
+/// coherence orders for the LKMM engine to enumerate.
+fn many_writers(n: usize) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("kvet-writers-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut src = String::from("C writers\n{}\n");
+    for t in 0..n {
+        src.push_str(&format!("P{t}(int *x) {{ WRITE_ONCE(*x, {}); }}\n", t + 1));
+    }
+    src.push_str("exists (x=1)\n");
+    let f = dir.join("writers.litmus");
+    std::fs::write(&f, src).unwrap();
+    (dir, f)
+}
+
+#[test]
+fn litmus_and_herd7_obey_max_memory() {
+    // 10 writers: 3,628,800 coherence orders, far over 8 MiB
+    let (dir, f) = many_writers(10);
+    let f = f.to_str().unwrap();
+    let out = kvet(&["litmus", "--max-memory", "8", f]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stderr).contains("too many coherence orders"), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Observation"), "{}", text(&out.stdout));
+    let out = kvet(&["herd7", "-max-memory", "8", f]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stderr).contains("too many coherence orders"), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Observation"), "{}", text(&out.stdout));
+    // a small test is unaffected by the bound
+    let (dir2, g) = many_writers(3);
+    let out = kvet(&["litmus", "--max-memory", "8", g.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Observation writers Sometimes 2 4"), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&dir2).ok();
+}
+
+#[test]
+fn both_models_stay_under_max_memory() {
+    // the LKMM part of `--model both` charges its coherence orders to the
+    // bound: the process's peak RSS stays under it
+    // 12 writers: 479,001,600 orders
+    let (dir, f) = many_writers(12);
+    let out = kvet(&["check", "--model", "both", "--stats", "--max-memory", "64", f.to_str().unwrap()]);
+    let peak = peak_mib(&out);
+    assert!(peak <= 64.0 * 1.1, "peak RSS {peak} MiB over the 64 MiB bound");
+    assert!(text(&out.stdout).contains("too many coherence orders"), "{}", text(&out.stdout));
     std::fs::remove_dir_all(&dir).ok();
 }

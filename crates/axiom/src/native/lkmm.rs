@@ -20,6 +20,7 @@ use crate::{Model, Verdict};
 use std::sync::Arc;
 
 mod co_search;
+mod partial;
 
 /// Flags the LKMM can raise.
 const FLAGS: &[&str] = &[
@@ -1113,6 +1114,10 @@ impl NativeLkmm {
 }
 
 impl Model for NativeLkmm {
+    fn partial_ok(&self, ex: &Execution, cache: &mut crate::PartialCache) -> bool {
+        NativeLkmm::partial_ok(self, ex, cache)
+    }
+
     fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError> {
         self.check_with(ex, &mut |v| out.push(v));
         if crate::budget::exceeded() {

@@ -1,0 +1,138 @@
+//! The monotone part of `linux-kernel.cat` on a partial execution: can
+//! any completion of a partial read-from be allowed?
+//!
+//! Source: `linux-kernel.cat` (`acyclic hb`, `acyclic pb`), herd's
+//! `cos-opt.cat` (`cobase`, whose transitive closure every generated
+//! coherence order contains) and the incremental consistency checks of
+//! herd's solver and of GenMC (a partial graph that is already
+//! inconsistent has no consistent extension).
+//!
+//! Every relation that `hb` and `pb` are built from is a union,
+//! sequence, intersection with a fixed set, or closure of `rf`, `co`,
+//! `fr = rf^-1 ; co` and relations fixed by the events: monotone in `rf`
+//! and `co`.  A partial read-from (some reads given their source) and the
+//! coherence edges it already forces (`cobase` of the known edges, closed)
+//! are subsets of those of every completion, and lock.cat only adds edges
+//! (the lock read-from, the critical sections' `co`).  So if `G = hb |
+//! ([prop ; strong-fence] ; [Marked])` (acyclic iff `hb` and `pb` are, see
+//! [`super::co_search`]) is already cyclic on the known edges, or `cobase`
+//! is, no completion is allowed and the generator can drop the partial
+//! read-from with all its completions.  The checks that only reject
+//! (`-through` off), and the allowed-only mode, make this sound: only
+//! rejected executions are skipped, so counts, states and flags stay.
+
+use super::{d, set_of, NativeLkmm, Ops, Pre};
+use crate::bits::{linearisations, Rel, Row};
+use crate::exec::{Base, Execution};
+use crate::PartialCache;
+
+/// Most combinations of lock orders a partial check tries.
+const MAX_LOCK_ORDERS: usize = 64;
+
+impl NativeLkmm {
+    /// Is some completion of the partial read-from of `ex` (no final
+    /// writes, no coherence order given) possibly allowed?  `false` only
+    /// when every completion is rejected.  Always `true` when this model
+    /// reports rejected alternatives or lets them through.
+    ///
+    /// `cache` keeps what depends on the events only (the base relations
+    /// and [`Pre`] computed without any read-from, a lower bound of the
+    /// real one: `carry-dep` only grows with `rfi`); the caller clears it
+    /// whenever the events change.
+    pub fn partial_ok(&self, ex: &Execution, cache: &mut PartialCache) -> bool {
+        if !self.prune() || self.sc {
+            return true;
+        }
+        crate::dispatch_rows!(ex.len(), self.partial_run(ex, cache))
+    }
+
+    fn partial_run<R: Row>(&self, ex: &Execution, cache: &mut PartialCache) -> bool {
+        if cache.slot().as_ref().is_none_or(|c| !c.is::<Option<(Base<R>, Pre<R>)>>()) {
+            let mut b = Base::<R>::new(ex);
+            b.rf = Rel::empty(b.n);
+            let o = Ops { b: &b, n: b.n };
+            let p = self.pre(ex, &o).ok();
+            *cache.slot_mut() = Some(Box::new(p.map(|p| (b, p))));
+        }
+        let Some(Some((b, p))) = cache.slot().as_ref().and_then(|c| c.downcast_ref::<Option<(Base<R>, Pre<R>)>>())
+        else {
+            return false; // a check failed that no read-from repairs
+        };
+        let o = Ops { b, n: b.n };
+        let mut rf = Rel::empty(b.n);
+        for &(w, r) in ex.rf() {
+            rf.insert(w, r);
+        }
+        // cobase on the known edges (as in `with_rf`, without the final
+        // writes, which are not chosen yet)
+        let w_niw = d(&b.w, &b.iw);
+        let mut co = o.cart(&b.iw, &w_niw);
+        co.inter_with(&b.loc);
+        co.union_with(&o.rr(&b.iw, &b.loc, &b.lkw));
+        co.union_with(&o.rr(&b.lkw, &b.loc, &p.unmatched_lkw).diff(&o.id(&p.unmatched_lkw)));
+        let invrf = rf.inverse();
+        co.union_with(&p.po_loc.restrict(&p.w2, &p.w2));
+        co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.w2)));
+        co.union_with(&p.po_loc.restrict(&p.w2, &p.r2).seq(&invrf).diff(&b.id));
+        co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.r2)).seq(&invrf).diff(&b.id));
+        co.union_with(&rf.restrict(&p.w2, &super::i(&p.r2, &p.w2)));
+        if !co.is_acyclic() {
+            return false;
+        }
+        co.close();
+        // The lock read-from follows the lock locations' coherence order,
+        // which no read-from choice gives: try each order of each lock
+        // location (few: a linear extension of the lock writes' program
+        // order), as `search_orders` does.  Too many: no lock read-from
+        // (fewer edges, still a lower bound).
+        let mut classes: Vec<R> = Vec::new();
+        for e in b.lkw.iter() {
+            match classes.iter_mut().find(|c| c.first().is_some_and(|f| b.loc.contains(f, e))) {
+                Some(c) => c.insert(e),
+                None => classes.push(set_of(b.n, std::iter::once(e))),
+            }
+        }
+        crate::budget::reset();
+        let mut orders: Vec<Vec<Rel<R>>> = classes.iter().map(|c| linearisations(b.n, c, &co)).collect();
+        let combos = orders.iter().try_fold(1usize, |a, os| a.checked_mul(os.len()).filter(|x| *x <= MAX_LOCK_ORDERS));
+        if crate::budget::exceeded() || combos.is_none() {
+            orders.clear();
+        }
+        crate::budget::reset();
+        if orders.iter().any(|os| os.is_empty()) {
+            return false; // no lock order at all
+        }
+        let mut idx = vec![0usize; orders.len()];
+        loop {
+            let mut co_all = co.clone();
+            let mut co_lock = Rel::empty(b.n);
+            for (k, os) in orders.iter().enumerate() {
+                co_lock.union_with(&os[idx[k]]);
+            }
+            co_all.union_with(&co_lock);
+            let lrf = if orders.is_empty() { rf.clone() } else { self.lock_rf(&o, p, &rf, &co_lock) };
+            let linv = lrf.inverse();
+            let cf = self.co_free(&o, p, lrf);
+            let (mut g, tail_sf) = self.g_base(&o, p, &cf);
+            for (x, row) in self.g_part(&o, p, &cf, &tail_sf, &linv, &co_all) {
+                g.row_mut(x).union_with(&row);
+            }
+            if g.is_acyclic() {
+                return true;
+            }
+            // odometer
+            let mut k = 0;
+            loop {
+                if k == idx.len() {
+                    return false;
+                }
+                idx[k] += 1;
+                if idx[k] < orders[k].len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+        }
+    }
+}
