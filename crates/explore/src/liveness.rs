@@ -256,6 +256,19 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
             adj.set(r, d);
         }
     }
+    // and registers live at the same point interfere (this also covers a
+    // register read on a path where nothing defined it)
+    let mut at_pc: Vec<usize> = Vec::new();
+    for pc in 0..n {
+        at_pc.clear();
+        at_pc.extend((0..nregs).filter(|&r| live.has(pc, r) && pooled(r)));
+        for (k, &a) in at_pc.iter().enumerate() {
+            for &b in &at_pc[k + 1..] {
+                adj.set(a, b);
+                adj.set(b, a);
+            }
+        }
+    }
     let mut entries: Vec<(usize, Vec<usize>)> = vec![(0, t.init_regs.iter().map(|&(r, _)| r as usize).collect())];
     for h in &t.handlers {
         entries.push((h.entry as usize, h.arg.map(|r| r as usize).into_iter().collect()));

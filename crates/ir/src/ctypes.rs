@@ -116,8 +116,8 @@ pub(crate) fn common(a: &Ty, b: &Ty) -> Ty {
 pub(crate) fn convert_const(v: i64, t: &Ty) -> i64 {
     match t {
         Ty::UInt(1) => (v != 0) as i64,
-        Ty::UInt(w) if *w < 64 => v & ((1i64 << w) - 1),
-        Ty::SInt(w) if *w < 64 => crate::eval::sign_extend(v, *w),
+        Ty::UInt(w) if *w < 64 => crate::eval::eval_un(UnOp::Zext(*w), v),
+        Ty::SInt(w) if *w < 64 => crate::eval::eval_un(UnOp::Sext(*w), v),
         _ => v,
     }
 }
@@ -162,7 +162,7 @@ impl Lowerer<'_> {
             }
             (_, Ty::UInt(w)) if *w < 64 => {
                 let r = self.tmp();
-                self.emit(Instr::Bin(r, BinOp::And, v, Opd::Imm((1i64 << w) - 1)));
+                self.emit(Instr::Un(r, UnOp::Zext(*w), v));
                 Opd::Reg(r)
             }
             (_, Ty::SInt(w)) if *w < 64 => {

@@ -44,6 +44,12 @@ pub fn ptr_to(cell: u32) -> Val {
     PTR_TAG | cell as i64
 }
 
+/// Is `v` a data or function pointer value (a tag and nothing above it)?
+#[inline]
+pub fn is_pointer(v: Val) -> bool {
+    v & TAG_MASK != 0 && v >> 42 == 0
+}
+
 /// The function a function-pointer value designates.
 #[inline]
 pub fn fn_index(v: Val) -> Option<u32> {
@@ -127,7 +133,11 @@ pub enum UnOp {
     /// Bitwise `~a`.
     BitNot,
     /// Sign-extend the low N bits: the conversion to an N-bit signed type.
+    /// A pointer value is kept (see [`crate::eval_un`]).
     Sext(u8),
+    /// Keep the low N bits: the conversion to an N-bit unsigned type.
+    /// A pointer value is kept (see [`crate::eval_un`]).
+    Zext(u8),
 }
 
 /// The memory-ordering annotation of an access, as in linux-kernel.def.

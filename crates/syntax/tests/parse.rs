@@ -161,7 +161,7 @@ fn precedence() {
     assert_eq!(expr("(*x)++"), "((*x)++)");
     assert_eq!(expr("f(a, (b, c))"), "f(a, (b, c))");
     assert_eq!(expr("\"a\" \"b\""), "\"ab\"");
-    assert_eq!(expr("'a' + 0x10 + 010 + 5ul"), "(((97 + 16) + 8) + 5)");
+    assert_eq!(expr("'a' + 0x10 + 010 + 5ul"), "(((97 + 16) + 8) + ((unsigned long)5))");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn casts_and_types() {
     assert_eq!(expr("(x)+1"), "(x + 1)");
     assert_eq!(expr("(unsigned long long int)x"), "((unsigned long long)x)");
     assert_eq!(expr("(unsigned)x"), "((unsigned int)x)");
-    assert_eq!(expr("(signed char)x"), "((char)x)");
+    assert_eq!(expr("(signed char)x"), "((signed char)x)");
     assert_eq!(expr("(_Bool)x"), "((bool)x)");
     assert_eq!(expr("(void *)0"), "((void*)0)");
     assert_eq!(expr("*(void **)y"), "(*((void**)y))");

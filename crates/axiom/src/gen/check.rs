@@ -36,6 +36,8 @@ pub enum FindingKind {
     Hang,
     /// A shift out of bounds (UBSAN's shift-out-of-bounds).
     Ubsan,
+    /// An access through NULL.
+    NullDeref,
 }
 
 impl FindingKind {
@@ -50,6 +52,7 @@ impl FindingKind {
             FindingKind::Deadlock => "deadlock",
             FindingKind::Hang => "hang",
             FindingKind::Ubsan => "UBSAN",
+            FindingKind::NullDeref => "NULL dereference",
         }
     }
 }

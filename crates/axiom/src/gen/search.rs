@@ -461,7 +461,7 @@ impl<'a> Search<'a> {
             }
             if tr.fault_stop {
                 let f = tr.faults.last().expect("a fault stop has its fault");
-                fresh |= !self.found.contains(&(FindingKind::UseAfterFree, t as u32, f.pc));
+                fresh |= !self.found.contains(&(finding_kind(f.kind), t as u32, f.pc));
             }
             fresh |= tr.bound && !self.res.toofar;
         }
@@ -529,14 +529,7 @@ impl<'a> Search<'a> {
         for (t, tr) in chosen.iter().enumerate() {
             let t = t as u32;
             for f in &tr.faults {
-                let kind = match f.kind {
-                    FaultKind::UseAfterFree => FindingKind::UseAfterFree,
-                    FaultKind::Assert(kvet_ir::AssertKind::Bug) => FindingKind::Bug,
-                    FaultKind::Assert(kvet_ir::AssertKind::Warn) => FindingKind::Warning,
-                    FaultKind::Assert(kvet_ir::AssertKind::Assert) => FindingKind::Assertion,
-                    FaultKind::Assert(kvet_ir::AssertKind::Ubsan) => FindingKind::Ubsan,
-                };
-                new.push((kind, t, f.pc, f.message.clone()));
+                new.push((finding_kind(f.kind), t, f.pc, f.message.clone()));
             }
             if let Some(aw) = &tr.awaits {
                 if self.dl_mode {
@@ -590,7 +583,10 @@ impl<'a> Search<'a> {
                         AwaitKind::Completion | AwaitKind::Seqcount => "waits forever".to_string(),
                     })
                 } else if t.fault_stop {
-                    Some("stops: it read freed memory".to_string())
+                    Some(match t.faults.last().map(|f| f.kind) {
+                        Some(FaultKind::NullDeref) => "stops: it dereferenced NULL".to_string(),
+                        _ => "stops: it read freed memory".to_string(),
+                    })
                 } else {
                     None
                 }
@@ -1192,5 +1188,17 @@ impl Ctx<'_> {
             }
         }
         Some(adj)
+    }
+}
+
+/// The finding a failed check on a path is.
+fn finding_kind(k: FaultKind) -> FindingKind {
+    match k {
+        FaultKind::UseAfterFree => FindingKind::UseAfterFree,
+        FaultKind::NullDeref => FindingKind::NullDeref,
+        FaultKind::Assert(kvet_ir::AssertKind::Bug) => FindingKind::Bug,
+        FaultKind::Assert(kvet_ir::AssertKind::Warn) => FindingKind::Warning,
+        FaultKind::Assert(kvet_ir::AssertKind::Assert) => FindingKind::Assertion,
+        FaultKind::Assert(kvet_ir::AssertKind::Ubsan) => FindingKind::Ubsan,
     }
 }

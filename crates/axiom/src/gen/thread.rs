@@ -110,6 +110,8 @@ pub enum FaultKind {
     Assert(kvet_ir::AssertKind),
     /// A read of freed (or out-of-scope) memory: it reads [`POISON`].
     UseAfterFree,
+    /// An access through NULL: the thread oopses there.
+    NullDeref,
 }
 
 /// The value a free (or the end of a scope) writes to every cell of the
@@ -516,7 +518,14 @@ impl Walker<'_> {
                     }
                     Instr::Un(r, op, a) => {
                         let x = self.val(&st, *a);
-                        let (v, t) = (if is_sym(x) { SYMX } else { kvet_ir::eval_un(*op, x) }, self.taint(&st, *a));
+                        // a conversion keeps a symbolic read value: the
+                        // values a location holds are of its type already
+                        let v = match op {
+                            _ if !is_sym(x) => kvet_ir::eval_un(*op, x),
+                            kvet_ir::UnOp::Sext(_) | kvet_ir::UnOp::Zext(_) => x,
+                            _ => SYMX,
+                        };
+                        let t = self.taint(&st, *a);
                         self.set(&mut st, *r, v, t);
                         st.pc += 1;
                     }
@@ -588,6 +597,7 @@ impl Walker<'_> {
                     }
                     Instr::Load { dst, addr, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         st.pc += 1;
@@ -597,6 +607,7 @@ impl Walker<'_> {
                     }
                     Instr::Store { addr, val, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
@@ -618,6 +629,7 @@ impl Walker<'_> {
                     }
                     Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
@@ -729,6 +741,7 @@ impl Walker<'_> {
                             return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
@@ -744,6 +757,7 @@ impl Walker<'_> {
                             return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
@@ -758,6 +772,7 @@ impl Walker<'_> {
                             return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
                         }
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
@@ -771,6 +786,7 @@ impl Walker<'_> {
                     }
                     Instr::IsLocked { dst, addr } => {
                         let Some(cell) = self.cell(&st, *addr) else {
+                            self.bad_address(st, pc, *addr)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *addr);
@@ -824,6 +840,7 @@ impl Walker<'_> {
                     }
                     Instr::SrcuLock { dst, ss } => {
                         let Some(cell) = self.cell(&st, *ss) else {
+                            self.bad_address(st, pc, *ss)?;
                             continue 'paths;
                         };
                         st.pc += 1;
@@ -833,6 +850,7 @@ impl Walker<'_> {
                     }
                     Instr::SrcuUnlock { ss, idx } => {
                         let Some(cell) = self.cell(&st, *ss) else {
+                            self.bad_address(st, pc, *ss)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *ss);
@@ -855,6 +873,7 @@ impl Walker<'_> {
                     }
                     Instr::SyncSrcu { ss } => {
                         let Some(cell) = self.cell(&st, *ss) else {
+                            self.bad_address(st, pc, *ss)?;
                             continue 'paths;
                         };
                         let at = self.taint(&st, *ss);

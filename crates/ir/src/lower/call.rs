@@ -275,7 +275,14 @@ impl<'a> Lowerer<'a> {
         self.cx.calls.push(CallSite {
             parent: outer_call,
             span,
-            text: self.snippet(span),
+            // a kworker's body is a call of the prelude's pool loop that no
+            // source line holds (ir/src/sched.rs): show it as the kernel's
+            // worker_thread() (kernel/workqueue.c)
+            text: if func.name.starts_with("__kworker_loop") && func.span.is_prelude() {
+                "worker_thread()".to_string()
+            } else {
+                self.snippet(span)
+            },
             func: func.name.clone(),
             prelude: func.span.is_prelude(),
         });

@@ -120,6 +120,19 @@ impl Walker<'_> {
         self.stop_prefix(&st, None, None)
     }
 
+    /// An access through `addr`, whose value designates no cell. Through
+    /// NULL, in check mode, the path is kept as a stopped prefix carrying
+    /// a NULL dereference (the thread oopses there, as the explorer says);
+    /// otherwise, and for litmus tests, the path is cut.
+    pub(super) fn bad_address(&self, mut st: St, pc: u32, addr: kvet_ir::Opd) -> Result<(), GenError> {
+        if !self.lim.kernel || !self.lim.blocked || self.val(&st, addr) != 0 {
+            return Ok(());
+        }
+        let at = st.evs.len() as u16;
+        st.faults.push(Fault { pc, at, kind: FaultKind::NullDeref, message: "NULL pointer dereference".into() });
+        self.stop_prefix(&st, None, None)
+    }
+
     /// Spin-assume: is the iteration that jumps back to `head` free of
     /// side effects, ending with the registers it started with?  Then
     /// the path is cut here, and kept as an await prefix.
