@@ -17,6 +17,7 @@ use crate::bits::{linearisations, linearisations_imm, Rel, Row};
 use crate::cat::CatError;
 use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
+use co_search::Part;
 use std::sync::Arc;
 
 mod co_search;
@@ -751,79 +752,13 @@ impl NativeLkmm {
         orders: &[Vec<Rel<R>>],
         sink: &mut dyn FnMut(Verdict),
     ) {
-        let b = o.b;
-        let n = b.n;
-        let m = &p.marked;
-        let sf = &cf.strong_fence;
+        let n = o.b.n;
         let invrf = cf.rf.inverse();
-        // prop_tail ; strong-fence, ranging over marked events
-        let mut tail_sf = cf.prop_tail.seq(sf);
-        tail_sf.restrict_ran(m);
-        // G0: the co-independent part, from prop0 = [Marked] ; prop_tail.
-        let mut prop0 = cf.prop_tail.clone();
-        prop0.restrict_dom(m);
-        let mut hb0 = cf.ppo.union(&cf.rfe);
-        let mut pi = prop0.clone();
-        pi.remove_id();
-        pi.inter_with(&b.int);
-        hb0.union_with(&pi);
-        let mut g0 = hb0.restrict(m, m);
-        let mut x0 = tail_sf.clone();
-        x0.restrict_dom(m);
-        g0.union_with(&x0);
-        // One part per location and order, as its non-empty rows: only the
-        // events of the location (its writes, and the reads reading from
-        // them) start an `overwrite` edge.
-        let parts: Vec<Vec<Vec<(usize, R)>>> = orders
+        let (g0, tail_sf) = self.g_base(o, p, cf);
+        // One part per location and order, as its non-empty rows.
+        let parts: Vec<Vec<Part<R>>> = orders
             .iter()
-            .map(|os| {
-                os.iter()
-                    .map(|co_l| {
-                        let mut rows: Vec<(usize, R)> = Vec::new();
-                        let mut add = |x: usize, ovw: &R| {
-                            if ovw.is_empty() || !m.contains(x) {
-                                return;
-                            }
-                            // [Marked] ; (overwrite & int) ; [Marked]
-                            let mut g = ovw.clone();
-                            g.inter_with(b.int.row(x));
-                            g.inter_with(m);
-                            let mut ext = ovw.clone();
-                            ext.inter_with(b.ext.row(x));
-                            let mut pl = R::zeros(n);
-                            for y in ext.iter() {
-                                pl.union_with(cf.prop_tail.row(y));
-                                // prop ; strong-fence, ranging over marked
-                                g.union_with(tail_sf.row(y));
-                            }
-                            // ((prop \ id) & int), marked at both ends
-                            pl.inter_with(b.int.row(x));
-                            pl.inter_with(m);
-                            pl.remove(x);
-                            g.union_with(&pl);
-                            if !g.is_empty() {
-                                rows.push((x, g));
-                            }
-                        };
-                        for w in 0..n {
-                            let row = co_l.row(w);
-                            if !row.is_empty() {
-                                add(w, row);
-                            }
-                        }
-                        // fr = rf^-1 ; co
-                        for r in 0..n {
-                            for s in invrf.row(r).iter() {
-                                let row = co_l.row(s);
-                                if !row.is_empty() {
-                                    add(r, row);
-                                }
-                            }
-                        }
-                        rows
-                    })
-                    .collect()
-            })
+            .map(|os| os.iter().map(|co_l| self.g_part(o, p, cf, &tail_sf, &invrf, co_l)).collect())
             .collect();
         let k = parts.len();
         let mut suffix: Vec<Rel<R>> = vec![Rel::empty(n); k + 1];
@@ -837,7 +772,6 @@ impl NativeLkmm {
             suffix[l] = s;
         }
         let v = self.verdict(true, p.flags);
-        type Part<R> = Vec<(usize, R)>;
         fn rec<R: Row>(
             l: usize,
             cur: &Rel<R>,
