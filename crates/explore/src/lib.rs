@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod frontier;
+mod hugepages;
 mod kernel;
 mod liveness;
 mod lockdep;

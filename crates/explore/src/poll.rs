@@ -141,29 +141,33 @@ impl Machine<'_> {
     /// inside an iteration: here another poller could see it.)
     pub(crate) fn pollers_forever(&self, s: &[i64], loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
         let n = self.layout.nthreads;
-        let movers: Vec<usize> = (0..n).filter(|&u| self.status(s, u) == Status::Enabled).collect();
-        if movers.len() < 2 {
+        // called on every state where all movers sit on loop pcs: the
+        // checks that usually fail come first, and nothing is allocated
+        // until a solo run starts (the loop texts are looked up only for
+        // the message)
+        if (0..n).filter(|&u| self.status(s, u) == Status::Enabled).nth(1).is_none() {
             return None;
         }
         if (0..n).any(|u| (0..self.prog.threads[u].handlers.len()).any(|h| self.can_fire(s, u, h))) {
             return None;
         }
-        let mut texts: Vec<String> = Vec::new();
+        let movers: Vec<usize> = (0..n).filter(|&u| self.status(s, u) == Status::Enabled).collect();
         for &t in &movers {
             let pc = self.pc(s, t);
             if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
                 return None;
             }
+        }
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        let mut cur = s.to_vec();
+        let mut sink = NoTrace::default();
+        for &t in &movers {
             let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
             let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
-            let mut cur = s.to_vec();
-            let mut sink = NoTrace::default();
+            cur.copy_from_slice(s);
             let mut back = false;
             for _ in 0..MAX_POLL_STEPS {
-                let text = self.text(t as u32, self.pc(&cur, t));
-                if !text.is_empty() && !texts.contains(&text) {
-                    texts.push(text);
-                }
+                seen.push((t as u32, self.pc(&cur, t)));
                 if self.reads_jiffies(&cur, t) {
                     return None;
                 }
@@ -183,6 +187,13 @@ impl Machine<'_> {
             }
             if !back {
                 return None;
+            }
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for &(t, pc) in &seen {
+            let text = self.text(t, pc);
+            if !text.is_empty() && !texts.contains(&text) {
+                texts.push(text);
             }
         }
         let who: Vec<String> = movers.iter().map(|&t| self.who(t)).collect();

@@ -33,7 +33,10 @@ pub fn fingerprint(s: &[i64]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-/// Linear-probing table of non-zero u128 keys (0 marks an empty slot).
+/// Linear-probing table of non-zero u128 keys (0 marks an empty slot),
+/// filled to at most three quarters (16 to 43 bytes per key; a probe
+/// sequence mostly stays within the first slot's cache line, which holds
+/// four slots), on huge pages when it is large (`crate::hugepages`).
 pub struct FpTable {
     slots: Vec<u128>,
     len: usize,
@@ -41,7 +44,7 @@ pub struct FpTable {
 
 impl Default for FpTable {
     fn default() -> Self {
-        FpTable { slots: vec![0; 1 << 12], len: 0 }
+        FpTable { slots: crate::hugepages::zeroed_slots(1 << 12), len: 0 }
     }
 }
 
@@ -89,9 +92,16 @@ impl FpTable {
         }
     }
 
+    /// Must the table grow before the next insertion (it would be more
+    /// than three quarters full)?
+    #[inline]
+    fn full(&self) -> bool {
+        (self.len + 1) * 4 > self.slots.len() * 3
+    }
+
     fn grow(&mut self) {
         let n = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        let old = std::mem::replace(&mut self.slots, crate::hugepages::zeroed_slots(n));
         let mask = self.slots.len() - 1;
         for k in old.into_iter().filter(|&k| k != 0) {
             let mut i = (k as usize) & mask;
@@ -107,7 +117,7 @@ impl VisitedSet for FpTable {
     #[inline]
     fn insert(&mut self, fp: u128) -> bool {
         let k = if fp == 0 { 1 } else { fp };
-        if (self.len + 1) * 2 > self.slots.len() {
+        if self.full() {
             self.grow();
         }
         let mask = self.slots.len() - 1;
@@ -135,7 +145,7 @@ impl VisitedSet for FpTable {
     }
 
     fn peak_bytes(&self) -> usize {
-        if (self.len + 1) * 2 > self.slots.len() {
+        if self.full() {
             self.slots.len() * 16 * 3
         } else {
             self.slots.len() * 16
