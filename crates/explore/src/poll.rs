@@ -23,6 +23,18 @@ use crate::machine::{Machine, NoTrace, Status};
 use crate::ViolationKind;
 use kvet_ir::*;
 
+/// Scratch buffers of `pollers_forever`, one set per search thread.
+#[derive(Default)]
+struct PollScratch {
+    movers: Vec<usize>,
+    cur: Vec<i64>,
+    seen: Vec<(u32, u32)>,
+}
+
+thread_local! {
+    static POLL_SCRATCH: std::cell::RefCell<PollScratch> = std::cell::RefCell::new(PollScratch::default());
+}
+
 /// The longest loop iteration (in steps) that is recognised.
 pub(crate) const MAX_POLL_STEPS: usize = 64;
 
@@ -142,55 +154,68 @@ impl Machine<'_> {
     pub(crate) fn pollers_forever(&self, s: &[i64], loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
         let n = self.layout.nthreads;
         // called on every state where all movers sit on loop pcs: the
-        // checks that usually fail come first, and nothing is allocated
-        // until a solo run starts (the loop texts are looked up only for
-        // the message)
-        if (0..n).filter(|&u| self.status(s, u) == Status::Enabled).nth(1).is_none() {
-            return None;
-        }
-        if (0..n).any(|u| (0..self.prog.threads[u].handlers.len()).any(|h| self.can_fire(s, u, h))) {
-            return None;
-        }
-        let movers: Vec<usize> = (0..n).filter(|&u| self.status(s, u) == Status::Enabled).collect();
-        for &t in &movers {
-            let pc = self.pc(s, t);
-            if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
+        // checks that usually fail come first, and the solo runs work in
+        // this thread's scratch buffers (nothing is allocated per call;
+        // the loop texts are looked up only for the message)
+        POLL_SCRATCH.with_borrow_mut(|sc| {
+            let PollScratch { movers, cur, seen } = sc;
+            movers.clear();
+            movers.extend((0..n).filter(|&u| self.status(s, u) == Status::Enabled));
+            if movers.len() < 2 {
                 return None;
             }
-        }
-        let mut seen: Vec<(u32, u32)> = Vec::new();
-        let mut cur = s.to_vec();
-        let mut sink = NoTrace::default();
-        for &t in &movers {
-            let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
-            let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
-            cur.copy_from_slice(s);
-            let mut back = false;
-            for _ in 0..MAX_POLL_STEPS {
-                seen.push((t as u32, self.pc(&cur, t)));
-                if self.reads_jiffies(&cur, t) {
-                    return None;
-                }
-                if self.apply(&mut cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
-                    return None;
-                }
-                if cur[..] == s[..] {
-                    back = true;
-                    break;
-                }
-                if cur.iter().zip(s).enumerate().any(|(i, (a, b))| a != b && !own(i)) {
-                    return None;
-                }
-                if self.status(&cur, t) != Status::Enabled {
-                    return None;
-                }
-            }
-            if !back {
+            if (0..n).any(|u| (0..self.prog.threads[u].handlers.len()).any(|h| self.can_fire(s, u, h))) {
                 return None;
             }
-        }
+            for &t in movers.iter() {
+                let pc = self.pc(s, t);
+                if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false)
+                {
+                    return None;
+                }
+            }
+            seen.clear();
+            let mut sink = NoTrace::default();
+            for &t in movers.iter() {
+                let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
+                let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
+                cur.clear();
+                cur.extend_from_slice(s);
+                let mut back = false;
+                for _ in 0..MAX_POLL_STEPS {
+                    seen.push((t as u32, self.pc(cur, t)));
+                    if self.reads_jiffies(cur, t) {
+                        return None;
+                    }
+                    if self.apply(cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+                        return None;
+                    }
+                    if cur[..] == s[..] {
+                        back = true;
+                        break;
+                    }
+                    if cur.iter().zip(s).enumerate().any(|(i, (a, b))| a != b && !own(i)) {
+                        return None;
+                    }
+                    if self.status(cur, t) != Status::Enabled {
+                        return None;
+                    }
+                }
+                if !back {
+                    return None;
+                }
+            }
+            Some(self.pollers_message(s, movers, seen))
+        })
+    }
+
+    /// The finding of `pollers_forever`: the pollers `movers`, the texts
+    /// of the pcs their loops went through (`seen`), and a deadlock when
+    /// some CPU waits, else a hang.
+    fn pollers_message(&self, s: &[i64], movers: &[usize], seen: &[(u32, u32)]) -> (ViolationKind, String) {
+        let n = self.layout.nthreads;
         let mut texts: Vec<String> = Vec::new();
-        for &(t, pc) in &seen {
+        for &(t, pc) in seen {
             let text = self.text(t, pc);
             if !text.is_empty() && !texts.contains(&text) {
                 texts.push(text);
@@ -208,9 +233,9 @@ impl Machine<'_> {
         if waits {
             msg.push_str("; ");
             msg.push_str(&crate::stuck::stuck_message(self, s).1);
-            Some((ViolationKind::Deadlock, msg))
+            (ViolationKind::Deadlock, msg)
         } else {
-            Some((ViolationKind::Hang, msg))
+            (ViolationKind::Hang, msg)
         }
     }
 }
