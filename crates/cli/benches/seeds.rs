@@ -9,7 +9,9 @@
 //! per frontier state, states per second, peak memory and CPU seconds.
 //! Timing is measured here, never asserted in tests. `KVET_BENCH_SCALED=1`
 //! runs only the scaled scenarios; `KVET_BENCH_MAX_MIB` bounds each run's
-//! memory (default 4096). Seed 004 runs without and with symmetry
+//! memory (default 4096), `KVET_BENCH_MAX_SECS` its wall time (default
+//! 300), and `KVET_BENCH_ONLY=seed004-8,seed002-5` picks scaled runs by
+//! scenario and N (every variant of each). Seed 004 runs without and with symmetry
 //! reduction (its CPUs are interchangeable; `+sym` marks where it applied).
 
 use kvet_explore::{explore, Options};
@@ -112,9 +114,10 @@ fn scaled_child(which: &str, fixed: bool, n: usize, symmetry: bool) {
     let src = if which == "seed002" { seed002(n, fixed) } else { seed004(n, fixed) };
     let p = compile(&src);
     let mib: u64 = std::env::var("KVET_BENCH_MAX_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(4096);
+    let secs: f64 = std::env::var("KVET_BENCH_MAX_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(300.0);
     let opts = Options {
         max_states: 500_000_000,
-        max_seconds: Some(300.0),
+        max_seconds: Some(secs),
         max_memory: mib << 20,
         stop_at_first: !fixed,
         symmetry,
@@ -144,6 +147,11 @@ fn scaled_child(which: &str, fixed: bool, n: usize, symmetry: bool) {
 
 /// Run one scaled scenario in a child process (this bench binary again).
 fn scaled(which: &str, fixed: bool, n: usize, symmetry: bool) {
+    if let Ok(only) = std::env::var("KVET_BENCH_ONLY") {
+        if !only.split(',').any(|o| o.trim() == format!("{which}-{n}")) {
+            return;
+        }
+    }
     let me = std::env::current_exe().expect("the bench binary");
     let out = std::process::Command::new(me)
         .env("KVET_BENCH_ONE", format!("{which} {} {n} {}", if fixed { "fixed" } else { "buggy" }, symmetry as u8))
