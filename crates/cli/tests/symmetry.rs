@@ -6,6 +6,7 @@
 //! traces replays.
 
 use kvet_explore::{explore, replay, Exploration, Options, ViolationKind};
+use kvet_scenario_gen::scaled::seed004;
 use std::path::PathBuf;
 
 fn kinds(e: &Exploration) -> Vec<ViolationKind> {
@@ -50,23 +51,6 @@ fn examples_and_seeds_same_findings_with_symmetry() {
         // does not apply and both searches are the same)
         same(&prog, &f.display().to_string());
     }
-}
-
-/// Seed 004 scaled (as crates/cli/benches/seeds.rs).
-fn seed004(n: usize, fixed: bool) -> String {
-    let (begin, end) = if fixed {
-        ("spin_lock_irqsave(&tree_lock, cookie_flags)", "spin_unlock_irqrestore(&tree_lock, cookie_flags)")
-    } else {
-        ("spin_lock_irq(&tree_lock)", "spin_unlock_irq(&tree_lock)")
-    };
-    let mut s = format!("C seed004-{n}\n{{}}\nspinlock_t memcg_lock;\nspinlock_t tree_lock;\nint dirty;\n");
-    for i in 0..n {
-        s.push_str(&format!(
-            "P{i}(void)\n{{\n\tunsigned long flags, cookie_flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\t{begin};\n\tWRITE_ONCE(dirty, 0);\n\t{end};\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n\
-IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\tWRITE_ONCE(dirty, 1);\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n"
-        ));
-    }
-    s
 }
 
 #[test]

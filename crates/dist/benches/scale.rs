@@ -10,25 +10,9 @@
 
 use kvet_dist::{Cluster, Config};
 use kvet_explore::{Exploration, Options};
+use kvet_scenario_gen::scaled::seed004;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Seed 004 scaled (as crates/cli/benches/seeds.rs builds it).
-fn seed004(n: usize, fixed: bool) -> String {
-    let (begin, end) = if fixed {
-        ("spin_lock_irqsave(&tree_lock, cookie_flags)", "spin_unlock_irqrestore(&tree_lock, cookie_flags)")
-    } else {
-        ("spin_lock_irq(&tree_lock)", "spin_unlock_irq(&tree_lock)")
-    };
-    let mut s = format!("C seed004-{n}\n{{}}\nspinlock_t memcg_lock;\nspinlock_t tree_lock;\nint dirty;\n");
-    for i in 0..n {
-        s.push_str(&format!(
-            "P{i}(void)\n{{\n\tunsigned long flags, cookie_flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\t{begin};\n\tWRITE_ONCE(dirty, 0);\n\t{end};\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n\
-IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\tWRITE_ONCE(dirty, 1);\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n"
-        ));
-    }
-    s
-}
 
 fn opts() -> Options {
     let reduce = std::env::var("KVET_BENCH_REDUCE").is_ok_and(|v| v == "1");

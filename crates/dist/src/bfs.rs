@@ -32,15 +32,28 @@
 //! - Counts (states, transitions, outcomes) are sums, independent of
 //!   who expands what.
 //!
-//! Bounds are checked at the end of each level, with one gather of every
-//! worker's counts: the state bound, the time bound, and the memory bound
-//! per process (the sum of its workers' tables). A stopped search says
-//! what it covered (states stored, the level left unexpanded).
+//! Bounds stop the search cleanly, with what it covered:
+//! - The state bound stops where the sequential search stops: at the
+//!   state that reaches it, in the sequential order (the next level's
+//!   `k`th state by path). A level's transitions and outcomes are kept
+//!   per expanded state until the level ends; if the bound falls inside
+//!   it, only those of the states up to that state's parent count, and
+//!   the findings after that parent are dropped, so that states,
+//!   transitions, depth, frontier, outcomes and findings are the
+//!   sequential search's (`Search::cut`).
+//! - The time bound, and the memory bound (per process: the sum of its
+//!   workers' tables), are checked at the end of each level with one
+//!   gather of every worker's counts, and inside a level every 256
+//!   expanded states by each worker (the memory bound then against the
+//!   worker's share of it): a worker past it expands no more of the
+//!   level, the exchanges of the level still run, and the search stops
+//!   with the states stored and, as its frontier, the states left
+//!   unexpanded and the next level's.
 
 use crate::net::Net;
 use crate::wire::{get_violation, put_i, put_u, put_violation, Rd};
 use kvet_explore::{
-    Ample, Event, Exploration, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind,
+    Ample, Exploration, Ignore, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind, Visit,
 };
 use kvet_ir::Val;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -85,7 +98,9 @@ fn record(best: &mut Best, st: &Stepper, level: u32, path: &[u16], seq: u32, mut
 struct Sink<'a, 'p> {
     st: &'a Stepper<'p>,
     best: &'a mut Best,
-    outcomes: &'a mut BTreeMap<Vec<Val>, u64>,
+    /// The outcomes of this level, with the index of the state that has
+    /// each (kept apart until the level is committed).
+    outcomes: &'a mut Vec<(usize, Vec<Val>)>,
     out: &'a mut [Vec<u8>],
     /// Per destination, the parent whose path its batch last carried.
     last: &'a mut [usize],
@@ -100,28 +115,61 @@ struct Sink<'a, 'p> {
     buf: &'a mut Vec<u16>,
 }
 
+impl Visit for Sink<'_, '_> {
+    fn finding(&mut self, v: Violation, extra: Option<u32>) {
+        record(self.best, self.st, self.level + 1, self.path, self.seq, v, extra);
+        self.seq += 1;
+    }
+
+    fn outcome(&mut self, o: &[Val]) {
+        self.outcomes.push((self.parent, o.to_vec()));
+    }
+
+    fn successor(&mut self, mv: u32, s: &[i64]) {
+        self.seq += 1;
+        let fp = self.st.fingerprint(s);
+        let key = self.st.order_key(mv);
+        if owner(fp, self.out.len()) == self.me {
+            self.buf.clear();
+            self.buf.extend_from_slice(self.path);
+            self.buf.push(key);
+            offer(self.visited, self.next, fp, self.buf, s);
+        } else {
+            send(self.out, self.last, self.parent, fp, None, self.path, key, s);
+        }
+    }
+}
+
 impl Sink<'_, '_> {
-    fn on(&mut self, e: Event) {
-        match e {
-            Event::Finding(v, extra) => {
-                record(self.best, self.st, self.level + 1, self.path, self.seq, v, extra);
-                self.seq += 1;
+    /// Offer the successors of an ample set in order: those this worker
+    /// owns are decided here (the first old one refuses the set), the
+    /// others are sent to their owners with a question. Every successor
+    /// offered is one of the full expansion's too, so the offers of a
+    /// refused set change nothing. Returns the index of the first move
+    /// whose step failed or whose successor is old here (`total` if
+    /// none), and whether some owner was asked.
+    fn offer_ample(&mut self, sc: &Scratch, failed: Option<usize>) -> (usize, bool) {
+        let total = sc.ample_moves().len();
+        let mut bound = failed.unwrap_or(total);
+        let mut asked = false;
+        for k in 0..sc.ample_len() {
+            let succ = sc.ample_succ(k);
+            let fp = self.st.fingerprint(succ);
+            let key = self.st.order_key(sc.ample_moves()[k]);
+            if owner(fp, self.out.len()) != self.me {
+                send(self.out, self.last, self.parent, fp, Some((self.parent, k)), self.path, key, succ);
+                asked = true;
+                continue;
             }
-            Event::Outcome(o) => *self.outcomes.entry(o.to_vec()).or_insert(0) += 1,
-            Event::Successor(mv, s) => {
-                self.seq += 1;
-                let fp = self.st.fingerprint(s);
-                let key = self.st.order_key(mv);
-                if owner(fp, self.out.len()) == self.me {
-                    self.buf.clear();
-                    self.buf.extend_from_slice(self.path);
-                    self.buf.push(key);
-                    offer(self.visited, self.next, fp, self.buf, s);
-                } else {
-                    send(self.out, self.last, self.parent, fp, None, self.path, key, s);
-                }
+            self.buf.clear();
+            self.buf.extend_from_slice(self.path);
+            self.buf.push(key);
+            if !offer(self.visited, self.next, fp, self.buf, succ) {
+                bound = k;
+                break;
             }
         }
+        (bound, asked)
     }
 }
 
@@ -219,6 +267,24 @@ impl Level {
     fn bytes(&self) -> usize {
         self.states.capacity() * 8 + self.paths.capacity() * 2 + self.index.capacity() * 24
     }
+
+    /// The path of state `i`, whose paths are `pl` moves long.
+    fn path(&self, i: usize, pl: usize) -> &[u16] {
+        &self.paths[i * pl..(i + 1) * pl]
+    }
+}
+
+/// What the expansion of one level adds to the counts, kept apart until
+/// the level is committed: a state bound reached inside the level keeps
+/// only the part the sequential search covers before it stops.
+struct Tally {
+    /// Transitions, per expanded state (its index in the level).
+    trans: Vec<u64>,
+    /// Outcomes, with the index of the final state that has each.
+    outcomes: Vec<(usize, Vec<Val>)>,
+    /// The states of the level expanded: all of them, or fewer when this
+    /// worker stopped inside the level at the time or memory bound.
+    expanded: usize,
 }
 
 /// What one worker returns: the merged result (the same on every worker)
@@ -230,6 +296,44 @@ pub(crate) struct Outcome {
     pub supersteps: u64,
 }
 
+/// One worker's search: its shard of the visited set, the part of the
+/// level being expanded that it owns, and what it has found.
+struct Search<'n, 'w, 's, 'p> {
+    net: &'n mut Net<'w>,
+    st: &'s Stepper<'p>,
+    opts: &'s Options,
+    start: Instant,
+    me: usize,
+    peers: usize,
+    width: usize,
+    sc: Scratch,
+    best: Best,
+    outcomes: BTreeMap<Vec<Val>, u64>,
+    transitions: u64,
+    visited: FxHashSet<u128>,
+    /// The level being expanded (its states' paths are `level` long),
+    /// sorted by path.
+    cur: Level,
+    level: u32,
+    /// States stored by every worker, up to the level being expanded.
+    states: u64,
+    path_buf: Vec<u16>,
+    state_buf: Vec<i64>,
+}
+
+/// Every worker's counts at the end of a level (one gather).
+struct Counts {
+    /// States of the next level, all workers.
+    new: u64,
+    transitions: u64,
+    /// The largest process's memory.
+    memory: u64,
+    over_time: bool,
+    bug: bool,
+    /// States of the level left unexpanded (a worker stopped inside it).
+    unexpanded: u64,
+}
+
 /// Run the search on this worker.
 pub(crate) fn run(
     net: &mut Net,
@@ -238,12 +342,8 @@ pub(crate) fn run(
     start: Instant,
     progress: Option<&Sender<Progress>>,
 ) -> Outcome {
-    let peers = net.peers;
     let me = net.index;
     let mut best: Best = BTreeMap::new();
-    let mut outcomes: BTreeMap<Vec<Val>, u64> = BTreeMap::new();
-    let mut transitions = 0u64;
-    let mut sc = Scratch::default();
     let (warns, init) = st.initial();
     let nwarn = warns.len() as u32;
     if me == 0 {
@@ -258,162 +358,276 @@ pub(crate) fn run(
                 record(&mut best, st, 0, &[], nwarn, v, None);
             }
             let ex = Exploration { complete: true, symmetric: st.symmetric(), ..Exploration::default() };
-            return finish(net, st, ex, best, outcomes, 0);
+            return finish(net, ex, best, BTreeMap::new(), 0);
         }
     };
-    let width = init.len();
-    let mut visited: FxHashSet<u128> = FxHashSet::default();
-    let mut cur = Level::default();
+    let peers = net.peers;
+    let mut s = Search {
+        net,
+        st,
+        opts,
+        start,
+        me,
+        peers,
+        width: init.len(),
+        sc: Scratch::default(),
+        best,
+        outcomes: BTreeMap::new(),
+        transitions: 0,
+        visited: FxHashSet::default(),
+        cur: Level::default(),
+        level: 0,
+        states: 1,
+        path_buf: Vec::new(),
+        state_buf: vec![0; init.len()],
+    };
     let fp0 = st.fingerprint(&init);
     if owner(fp0, peers) == me {
-        visited.insert(fp0);
-        cur.states = init;
+        s.visited.insert(fp0);
+        s.cur.states = init;
     }
-    let mut states = 1u64;
-    let mut depth = 0u64;
-    let mut level = 0u32;
-    let mut stopped = None;
-    let mut frontier = 0u64;
-    let mut stop_first = false;
-    let mut path_buf: Vec<u16> = Vec::new();
-    let mut state_buf: Vec<i64> = vec![0; width];
-    loop {
-        let pl = level as usize;
-        let ncur = cur.states.len() / width;
-        let mut next = Level::default();
-        let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
-        let mut last: Vec<usize> = vec![usize::MAX; peers];
-        // the ample sets waiting for their owners' answers, by index
+    let ex = s.levels(progress);
+    finish(s.net, ex, s.best, s.outcomes, s.transitions)
+}
+
+impl Search<'_, '_, '_, '_> {
+    /// The level loop: expand, settle the ample sets, sort the next
+    /// level, gather the counts and check the bounds.
+    fn levels(&mut self, progress: Option<&Sender<Progress>>) -> Exploration {
+        let mut depth = 0u64;
+        let mut stopped = None;
+        let mut frontier = 0u64;
+        let mut stop_first = false;
+        loop {
+            let mut next = Level::default();
+            let ncur = self.cur.states.len() / self.width;
+            let mut tally = Tally { trans: vec![0; ncur], outcomes: Vec::new(), expanded: ncur };
+            let (pending, replies) = self.expand_level(&mut next, &mut tally);
+            if self.opts.reduce {
+                self.settle(pending, replies, &mut next, &mut tally);
+            }
+            let next = self.sorted(next);
+            let c = self.gather(&next, &tally);
+            if c.new == 0 && c.unexpanded == 0 {
+                self.commit(tally);
+                depth += 1;
+                self.report_progress(progress, depth, &c);
+                break;
+            }
+            let k = self.opts.max_states.saturating_sub(self.states).max(1);
+            if c.unexpanded == 0 && c.new >= k {
+                // the sequential search stops at the state that reaches the bound
+                frontier = self.cut(&next, tally, k);
+                self.states += k;
+                stopped = Some(StopReason::States(self.opts.max_states));
+                break;
+            }
+            self.commit(tally);
+            self.states += c.new;
+            if c.unexpanded > 0 {
+                // a worker stopped inside the level: what was covered
+                frontier = c.unexpanded + c.new;
+                stopped = Some(if c.over_time {
+                    StopReason::Time(self.opts.max_seconds.unwrap_or(0.0))
+                } else {
+                    StopReason::Memory(self.opts.max_memory)
+                });
+                break;
+            }
+            depth += 1;
+            self.report_progress(progress, depth, &c);
+            if c.over_time {
+                stopped = Some(StopReason::Time(self.opts.max_seconds.unwrap_or(0.0)));
+            } else if c.memory > self.opts.max_memory {
+                stopped = Some(StopReason::Memory(self.opts.max_memory));
+            } else if self.opts.stop_at_first && c.bug {
+                stop_first = true;
+                break;
+            }
+            if stopped.is_some() {
+                frontier = c.new;
+                break;
+            }
+            self.cur = next;
+            self.level += 1;
+        }
+        Exploration {
+            states: self.states,
+            transitions: self.transitions,
+            depth,
+            complete: stopped.is_none() && !stop_first,
+            stopped,
+            frontier,
+            symmetric: self.st.symmetric(),
+            ..Exploration::default()
+        }
+    }
+
+    fn report_progress(&self, progress: Option<&Sender<Progress>>, depth: u64, c: &Counts) {
+        if let Some(tx) = progress {
+            let _ = tx.send(Progress {
+                states: self.states,
+                transitions: c.transitions,
+                depth,
+                frontier: c.new,
+                memory: c.memory,
+                elapsed_secs: self.start.elapsed().as_secs_f64(),
+            });
+        }
+    }
+
+    /// The bytes this worker holds (its visited shard, the level being
+    /// expanded and the next one, the expansion's buffers).
+    fn bytes(&self, next: &Level) -> usize {
+        self.visited.capacity() * 17 + self.cur.bytes() + next.bytes() + self.sc.bytes()
+    }
+
+    /// Whether this worker must stop inside the level: past the time
+    /// bound, or holding more than its share of the process's memory
+    /// bound.
+    fn over_budget(&self, next: &Level) -> bool {
+        let time = self.opts.max_seconds.is_some_and(|t| self.start.elapsed().as_secs_f64() > t);
+        time || self.bytes(next) as u64 > self.opts.max_memory / self.net.threads as u64
+    }
+
+    /// Expand this worker's part of the level (the first superstep):
+    /// every state's findings and outcome, its ample set or every move;
+    /// successors go to their owners. Returns the ample sets waiting for
+    /// other owners' answers, by state index, and this worker's answers
+    /// to the others' questions.
+    fn expand_level(&mut self, next: &mut Level, tally: &mut Tally) -> (FxHashMap<usize, Pending>, Vec<Vec<u8>>) {
+        let (st, width, pl) = (self.st, self.width, self.level as usize);
+        let ncur = tally.trans.len();
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
+        let mut last: Vec<usize> = vec![usize::MAX; self.peers];
         let mut pending: FxHashMap<usize, Pending> = FxHashMap::default();
         for i in 0..ncur {
-            let s = &cur.states[i * width..(i + 1) * width];
-            let path = &cur.paths[i * pl..(i + 1) * pl];
+            if i % 256 == 255 && self.over_budget(next) {
+                tally.expanded = i;
+                break;
+            }
+            let s = &self.cur.states[i * width..(i + 1) * width];
+            let path = self.cur.path(i, pl);
             let mut sink = Sink {
                 st,
-                best: &mut best,
-                outcomes: &mut outcomes,
+                best: &mut self.best,
+                outcomes: &mut tally.outcomes,
                 out: &mut out,
                 last: &mut last,
                 parent: i,
-                level,
+                level: self.level,
                 path,
                 seq: 0,
-                me,
-                visited: &visited,
-                next: &mut next,
-                buf: &mut path_buf,
+                me: self.me,
+                visited: &self.visited,
+                next,
+                buf: &mut self.path_buf,
             };
-            if !st.classify(s, &mut sc, &mut |e| sink.on(e)) {
+            if !st.classify(s, &mut self.sc, &mut sink) {
                 continue;
             }
-            if let Ample::Set { failed } = st.ample(s, &mut sc) {
-                // Offer the successors in order: those this worker owns
-                // are decided here (the first old one refuses the set),
-                // the others are sent with a question. Every successor
-                // offered is one of the full expansion's too, so the
-                // offers of a refused set change nothing.
-                let total = sc.ample_moves().len();
-                let mut bound = failed.unwrap_or(total);
-                let mut asked = false;
-                for k in 0..sc.ample_len() {
-                    let succ = sc.ample_succ(k);
-                    let fp = st.fingerprint(succ);
-                    let key = st.order_key(sc.ample_moves()[k]);
-                    if owner(fp, peers) != me {
-                        send(sink.out, sink.last, i, fp, Some((i, k)), path, key, succ);
-                        asked = true;
-                        continue;
-                    }
-                    sink.buf.clear();
-                    sink.buf.extend_from_slice(path);
-                    sink.buf.push(key);
-                    if !offer(sink.visited, sink.next, fp, sink.buf, succ) {
-                        bound = k;
-                        break;
-                    }
-                }
+            if let Ample::Set { failed } = st.ample(s, &mut self.sc) {
+                let total = self.sc.ample_moves().len();
+                let (bound, asked) = sink.offer_ample(&self.sc, failed);
                 let refused = bound < total;
                 if asked {
                     // decided (and the transitions counted) on the answers
-                    pending
-                        .insert(i, Pending { seq: sink.seq, bound, total, expanded: refused, first_old: usize::MAX });
+                    let p = Pending { seq: sink.seq, bound, total, expanded: refused, first_old: usize::MAX };
+                    pending.insert(i, p);
                     if !refused {
                         continue;
                     }
                 } else if !refused {
-                    transitions += total as u64;
+                    tally.trans[i] += total as u64;
                     continue;
                 } else {
-                    transitions += 1 + bound as u64;
+                    tally.trans[i] += 1 + bound as u64;
                 }
             }
-            transitions += st.expand(s, &mut sc, &mut |e| sink.on(e));
+            tally.trans[i] += st.expand(s, &mut self.sc, &mut sink);
         }
-        let got = net.exchange(out);
-        let mut replies: Vec<Vec<u8>> = vec![Vec::new(); peers];
+        let got = self.net.exchange(out);
+        let mut replies: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
         for (src, buf) in got.iter().enumerate() {
-            receive(st, buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut replies[src]);
+            receive(st, buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut replies[src]);
         }
-        if opts.reduce {
-            let answers = net.exchange(replies);
-            let mut out: Vec<Vec<u8>> = vec![Vec::new(); peers];
-            let mut last: Vec<usize> = vec![usize::MAX; peers];
-            for buf in &answers {
-                let mut r = Rd::new(buf);
-                while !r.done() {
-                    let (i, k, new) = (r.u() as usize, r.u() as usize, r.u() != 0);
-                    if let Some(p) = pending.get_mut(&i) {
-                        if !new {
-                            p.first_old = p.first_old.min(k);
-                        }
+        (pending, replies)
+    }
+
+    /// Settle the ample sets whose successors other workers own (the
+    /// second and third supersteps, under reduction): send the answers,
+    /// count each set's transitions as the sequential search does (it
+    /// stops computing a set's successors at the first failed or old
+    /// one), and expand fully the sets an owner refused.
+    fn settle(
+        &mut self,
+        mut pending: FxHashMap<usize, Pending>,
+        replies: Vec<Vec<u8>>,
+        next: &mut Level,
+        tally: &mut Tally,
+    ) {
+        let (st, width, pl) = (self.st, self.width, self.level as usize);
+        let answers = self.net.exchange(replies);
+        for buf in &answers {
+            let mut r = Rd::new(buf);
+            while !r.done() {
+                let (i, k, new) = (r.u() as usize, r.u() as usize, r.u() != 0);
+                if let Some(p) = pending.get_mut(&i) {
+                    if !new {
+                        p.first_old = p.first_old.min(k);
                     }
                 }
             }
-            // the sequential search stops computing an ample set's
-            // successors at the first failed or old one
-            let mut refused: Vec<usize> = Vec::new();
-            for (&i, p) in &pending {
-                let stop = p.bound.min(p.first_old);
-                if stop < p.total {
-                    transitions += 1 + stop as u64;
-                    if !p.expanded {
-                        refused.push(i);
-                    }
-                } else {
-                    transitions += p.total as u64;
+        }
+        let mut refused: Vec<usize> = Vec::new();
+        for (&i, p) in &pending {
+            let stop = p.bound.min(p.first_old);
+            if stop < p.total {
+                tally.trans[i] += 1 + stop as u64;
+                if !p.expanded {
+                    refused.push(i);
                 }
-            }
-            refused.sort_unstable();
-            for i in refused {
-                let s = &cur.states[i * width..(i + 1) * width];
-                let path = &cur.paths[i * pl..(i + 1) * pl];
-                // its findings and outcome were recorded with the candidate
-                st.classify(s, &mut sc, &mut |_| {});
-                let mut sink = Sink {
-                    st,
-                    best: &mut best,
-                    outcomes: &mut outcomes,
-                    out: &mut out,
-                    last: &mut last,
-                    parent: i,
-                    level,
-                    path,
-                    seq: pending[&i].seq,
-                    me,
-                    visited: &visited,
-                    next: &mut next,
-                    buf: &mut path_buf,
-                };
-                transitions += st.expand(s, &mut sc, &mut |e| sink.on(e));
-            }
-            let got = net.exchange(out);
-            let mut none = Vec::new();
-            for buf in &got {
-                receive(st, buf, pl + 1, &mut path_buf, &mut state_buf, &visited, &mut next, &mut none);
+            } else {
+                tally.trans[i] += p.total as u64;
             }
         }
-        // commit the next level, in path order
+        refused.sort_unstable();
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
+        let mut last: Vec<usize> = vec![usize::MAX; self.peers];
+        for i in refused {
+            let s = &self.cur.states[i * width..(i + 1) * width];
+            // its findings and outcome were recorded with the candidate
+            st.classify(s, &mut self.sc, &mut Ignore);
+            let mut sink = Sink {
+                st,
+                best: &mut self.best,
+                outcomes: &mut tally.outcomes,
+                out: &mut out,
+                last: &mut last,
+                parent: i,
+                level: self.level,
+                path: self.cur.path(i, pl),
+                seq: pending[&i].seq,
+                me: self.me,
+                visited: &self.visited,
+                next,
+                buf: &mut self.path_buf,
+            };
+            tally.trans[i] += st.expand(s, &mut self.sc, &mut sink);
+        }
+        let got = self.net.exchange(out);
+        let mut none = Vec::new();
+        for buf in &got {
+            receive(st, buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut none);
+        }
+    }
+
+    /// The next level in path order (the sequential search's order), its
+    /// states now stored.
+    fn sorted(&mut self, mut next: Level) -> Level {
+        let (width, npl) = (self.width, self.level as usize + 1);
         let n_new = next.index.len();
+        let visited = &mut self.visited;
         let mut order: Vec<u32> = next
             .index
             .drain()
@@ -422,11 +636,7 @@ pub(crate) fn run(
                 j
             })
             .collect();
-        let npl = pl + 1;
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            next.paths[a * npl..(a + 1) * npl].cmp(&next.paths[b * npl..(b + 1) * npl])
-        });
+        order.sort_unstable_by(|&a, &b| next.path(a as usize, npl).cmp(next.path(b as usize, npl)));
         let mut nl = Level {
             states: Vec::with_capacity(n_new * width),
             paths: Vec::with_capacity(n_new * npl),
@@ -435,77 +645,86 @@ pub(crate) fn run(
         for &j in &order {
             let j = j as usize;
             nl.states.extend_from_slice(&next.states[j * width..(j + 1) * width]);
-            nl.paths.extend_from_slice(&next.paths[j * npl..(j + 1) * npl]);
+            nl.paths.extend_from_slice(next.path(j, npl));
         }
-        drop(next);
-        cur = nl;
-        depth += 1;
-        // one gather of every worker's counts
-        let bytes = visited.capacity() * 17 + cur.bytes() + sc.bytes();
-        let over_time = opts.max_seconds.is_some_and(|t| start.elapsed().as_secs_f64() > t);
-        let has_bug = best.keys().any(|k| k.is_bug());
+        nl
+    }
+
+    /// One gather of every worker's counts at the end of a level.
+    fn gather(&mut self, next: &Level, tally: &Tally) -> Counts {
+        let bytes = self.visited.capacity() * 17 + next.bytes() + self.sc.bytes();
+        let over_time = self.opts.max_seconds.is_some_and(|t| self.start.elapsed().as_secs_f64() > t);
+        let has_bug = self.best.keys().any(|k| k.is_bug());
         let mut mine = Vec::new();
-        put_u(&mut mine, n_new as u64);
-        put_u(&mut mine, transitions);
+        put_u(&mut mine, (next.states.len() / self.width) as u64);
+        put_u(&mut mine, self.transitions + tally.trans.iter().sum::<u64>());
         put_u(&mut mine, bytes as u64);
         put_u(&mut mine, over_time as u64);
         put_u(&mut mine, has_bug as u64);
-        let all = net.all_gather(mine);
-        let mut new_total = 0u64;
-        let mut trans_total = 0u64;
+        put_u(&mut mine, (tally.trans.len() - tally.expanded) as u64);
+        let all = self.net.all_gather(mine);
+        let mut c = Counts { new: 0, transitions: 0, memory: 0, over_time: false, bug: false, unexpanded: 0 };
         let mut per_process: BTreeMap<usize, u64> = BTreeMap::new();
-        let mut any_time = false;
-        let mut any_bug = false;
         for (w, b) in all.iter().enumerate() {
             let mut r = Rd::new(b);
-            new_total += r.u();
-            trans_total += r.u();
-            *per_process.entry(net.process_of(w)).or_insert(0) += r.u();
-            any_time |= r.u() != 0;
-            any_bug |= r.u() != 0;
+            c.new += r.u();
+            c.transitions += r.u();
+            *per_process.entry(self.net.process_of(w)).or_insert(0) += r.u();
+            c.over_time |= r.u() != 0;
+            c.bug |= r.u() != 0;
+            c.unexpanded += r.u();
         }
-        states += new_total;
-        let memory = per_process.values().copied().max().unwrap_or(0);
-        if let Some(tx) = progress {
-            let _ = tx.send(Progress {
-                states,
-                transitions: trans_total,
-                depth,
-                frontier: new_total,
-                memory,
-                elapsed_secs: start.elapsed().as_secs_f64(),
-            });
-        }
-        if new_total == 0 {
-            break;
-        }
-        if states >= opts.max_states {
-            stopped = Some(StopReason::States(opts.max_states));
-        } else if any_time {
-            stopped = Some(StopReason::Time(opts.max_seconds.unwrap_or(0.0)));
-        } else if memory > opts.max_memory {
-            stopped = Some(StopReason::Memory(opts.max_memory));
-        } else if opts.stop_at_first && any_bug {
-            stop_first = true;
-            break;
-        }
-        if stopped.is_some() {
-            frontier = new_total;
-            break;
-        }
-        level += 1;
+        c.memory = per_process.values().copied().max().unwrap_or(0);
+        c
     }
-    let ex = Exploration {
-        states,
-        transitions,
-        depth,
-        complete: stopped.is_none() && !stop_first,
-        stopped,
-        frontier,
-        symmetric: st.symmetric(),
-        ..Exploration::default()
-    };
-    finish(net, st, ex, best, outcomes, transitions)
+
+    /// Add a whole level's counts.
+    fn commit(&mut self, tally: Tally) {
+        self.transitions += tally.trans.iter().sum::<u64>();
+        for (_, o) in tally.outcomes {
+            *self.outcomes.entry(o).or_insert(0) += 1;
+        }
+    }
+
+    /// The state bound is reached inside this level, at its `k`th new
+    /// state in the sequential order: the sequential search stores it
+    /// while expanding its parent `p` (the state whose path is its
+    /// path's prefix), having counted every transition, outcome and
+    /// finding of the states up to `p`, and stops there. Keep exactly
+    /// that, and return the frontier it leaves: the states of this level
+    /// after `p`, and the `k` stored.
+    fn cut(&mut self, next: &Level, tally: Tally, k: u64) -> u64 {
+        let (pl, npl) = (self.level as usize, self.level as usize + 1);
+        let n = next.states.len() / self.width;
+        let take = (k as usize).min(n);
+        let mut mine = Vec::new();
+        put_u(&mut mine, take as u64);
+        for &key in &next.paths[..take * npl] {
+            put_u(&mut mine, key as u64);
+        }
+        let mut paths: Vec<Vec<u16>> = Vec::new();
+        for b in self.net.all_gather(mine) {
+            let mut r = Rd::new(&b);
+            for _ in 0..r.u() {
+                paths.push((0..npl).map(|_| r.u() as u16).collect());
+            }
+        }
+        paths.sort_unstable();
+        let p = paths[k as usize - 1][..pl].to_vec();
+        let upto = (0..tally.trans.len()).take_while(|&i| self.cur.path(i, pl) <= &p[..]).count();
+        self.transitions += tally.trans[..upto].iter().sum::<u64>();
+        for (i, o) in tally.outcomes {
+            if i < upto {
+                *self.outcomes.entry(o).or_insert(0) += 1;
+            }
+        }
+        let level = self.level + 1;
+        self.best.retain(|_, f| (f.level, f.path.as_slice()) <= (level, &p[..]));
+        let mut left = Vec::new();
+        put_u(&mut left, (tally.trans.len() - upto) as u64);
+        let after: u64 = self.net.all_gather(left).iter().map(|b| Rd::new(b).u()).sum();
+        after + k
+    }
 }
 
 /// Take one batch of successors: a state already stored (at this level
@@ -550,7 +769,6 @@ fn receive(
 /// worker merges them the same way.
 fn finish(
     net: &mut Net,
-    _st: &Stepper,
     mut ex: Exploration,
     best: Best,
     outcomes: BTreeMap<Vec<Val>, u64>,

@@ -18,7 +18,7 @@ mod net;
 mod swarm;
 mod wire;
 
-use kvet_explore::{Exploration, Options, Progress, Stepper};
+use kvet_explore::{Exploration, Options, Progress, SearchOrder, Stepper};
 use kvet_ir::Program;
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
@@ -115,12 +115,25 @@ pub struct Traffic {
 /// result as `kvet_explore::explore` (with its level-based cycle proviso
 /// under reduction), on every process of a cluster. `observer` sees the
 /// summed progress after every level.
+///
+/// One worker in one process has nobody to exchange with: it runs the
+/// sequential search itself (breadth-first), without timely, the
+/// per-state paths or the level-end gathers (the same answer, which the
+/// parallel search is tested against, at the sequential search's cost).
 pub fn explore(
     prog: Arc<Program>,
     opts: &Options,
     cfg: &Config,
     observer: Option<&mut dyn FnMut(&Progress)>,
 ) -> Result<(Exploration, Traffic), Error> {
+    if cfg.workers <= 1 && cfg.cluster.is_none() {
+        let opts = Options { order: SearchOrder::Bfs, ..opts.clone() };
+        let ex = match observer {
+            Some(obs) => kvet_explore::explore_with(&prog, &opts, obs),
+            None => kvet_explore::explore(&prog, &opts),
+        };
+        return Ok((ex, Traffic::default()));
+    }
     if !Stepper::new(&prog, false).keys_fit() {
         return Err(Error::TooManyMoves);
     }

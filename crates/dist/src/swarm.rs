@@ -26,7 +26,7 @@ impl Default for SwarmOptions {
 
 use crate::net::Net;
 use crate::wire::{get_violation, put_u, put_violation, Rd};
-use kvet_explore::{fingerprint, Ample, Event, Exploration, Options, Scratch, Stepper, Violation};
+use kvet_explore::{fingerprint, Ample, Exploration, Options, Scratch, Stepper, Violation, Visit};
 use std::time::Instant;
 
 /// splitmix64: the per-search random stream.
@@ -152,21 +152,27 @@ impl Dfs {
 
 /// Where a swarm search's expansion events go: the first bug found (with
 /// its path), and the successors.
-fn handler<'a>(
+struct Handler<'a> {
     trail: &'a [u32],
     found: &'a mut Option<Violation>,
     succ: &'a mut Vec<(u32, Vec<i64>)>,
-) -> impl FnMut(Event) + 'a {
-    move |e: Event| match e {
-        Event::Finding(mut v, extra) => {
-            if found.is_none() && v.kind.is_bug() {
-                v.path = trail.iter().copied().chain(extra).collect();
-                *found = Some(v);
-            }
+}
+
+impl Visit for Handler<'_> {
+    fn finding(&mut self, mut v: Violation, extra: Option<u32>) {
+        if self.found.is_none() && v.kind.is_bug() {
+            v.path = self.trail.iter().copied().chain(extra).collect();
+            *self.found = Some(v);
         }
-        Event::Outcome(_) => {}
-        Event::Successor(mv, x) => succ.push((mv, x.to_vec())),
     }
+    fn outcome(&mut self, _obs: &[kvet_ir::Val]) {}
+    fn successor(&mut self, mv: u32, x: &[i64]) {
+        self.succ.push((mv, x.to_vec()));
+    }
+}
+
+fn handler<'a>(trail: &'a [u32], found: &'a mut Option<Violation>, succ: &'a mut Vec<(u32, Vec<i64>)>) -> Handler<'a> {
+    Handler { trail, found, succ }
 }
 
 /// Run the swarm on this worker: its share of the searches, in rounds of

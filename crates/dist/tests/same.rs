@@ -3,6 +3,7 @@
 //! example and seed scenario, with 1, 2 and 4 worker threads.
 
 use kvet_explore::{Exploration, Options};
+use kvet_scenario_gen::scaled::seed004;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -125,24 +126,6 @@ fn same_as_sequential_with_reduction() {
     }
 }
 
-/// Seed 004 scaled to `n` CPUs, each with a writeback interrupt (as
-/// crates/cli/benches/seeds.rs): a symmetric program.
-fn seed004(n: usize, fixed: bool) -> String {
-    let (begin, end) = if fixed {
-        ("spin_lock_irqsave(&tree_lock, cookie_flags)", "spin_unlock_irqrestore(&tree_lock, cookie_flags)")
-    } else {
-        ("spin_lock_irq(&tree_lock)", "spin_unlock_irq(&tree_lock)")
-    };
-    let mut s = format!("C seed004-{n}\n{{}}\nspinlock_t memcg_lock;\nspinlock_t tree_lock;\nint dirty;\n");
-    for i in 0..n {
-        s.push_str(&format!(
-            "P{i}(void)\n{{\n\tunsigned long flags, cookie_flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\t{begin};\n\tWRITE_ONCE(dirty, 0);\n\t{end};\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n\
-IRQ({i}) void end_page_writeback{i}(void)\n{{\n\tunsigned long flags;\n\tspin_lock_irqsave(&memcg_lock, flags);\n\tWRITE_ONCE(dirty, 1);\n\tspin_unlock_irqrestore(&memcg_lock, flags);\n}}\n"
-        ));
-    }
-    s
-}
-
 /// Symmetry reduction too: the visited set keeps one state per orbit, and
 /// the state kept is the first discoverer's, under reduction or not.
 #[test]
@@ -170,4 +153,58 @@ fn same_as_sequential_with_symmetry() {
         }
     }
     assert!(n > 0, "no symmetric scenario");
+}
+
+/// A state bound reached inside a level stops the parallel search where
+/// the sequential search stops, at the state that reaches it: the same
+/// states, transitions, depth, frontier, outcomes and findings, with and
+/// without reduction, for bounds at several places of every example's
+/// and seed's search (and on the scaled seed 004, whose levels are wide).
+#[test]
+fn state_bound_stops_at_the_sequential_state() {
+    let mut all = scenarios();
+    for fixed in [false, true] {
+        all.push((format!("seed004-3 fixed={fixed}"), Arc::new(kvet_ir::compile(&seed004(3, fixed)).unwrap())));
+    }
+    let mut cut = 0;
+    for reduce in [false, true] {
+        for (name, prog) in &all {
+            let full = Options { reduce, max_states: 3_000_000, ..Options::default() };
+            let seq = kvet_explore::explore(prog, &full);
+            if seq.states > 20_000 || seq.states < 4 {
+                continue;
+            }
+            for bound in [2, seq.states / 3, seq.states / 2 + 1, seq.states - 1] {
+                let opts = Options { max_states: bound, ..full.clone() };
+                let seq = kvet_explore::explore(prog, &opts);
+                cut += seq.stopped.is_some() as u32;
+                let seq = summary(&seq);
+                for w in [2, 4] {
+                    assert_eq!(
+                        seq,
+                        summary(&par(prog, &opts, w)),
+                        "{name} with {w} workers, bound {bound}, reduce={reduce}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(cut > 50, "only {cut} bounded searches stopped");
+}
+
+/// The time bound, reached inside a level, stops every worker cleanly
+/// with what was covered: not complete, the reason, and the states
+/// stored so far (never more than the complete search's).
+#[test]
+fn time_bound_stops_cleanly() {
+    let prog = Arc::new(kvet_ir::compile(&seed004(4, true)).unwrap());
+    let full = Options { reduce: false, max_states: 3_000_000, ..Options::default() };
+    let all = kvet_explore::explore(&prog, &full).states;
+    let opts = Options { max_seconds: Some(0.0), ..full };
+    for w in [2, 4] {
+        let e = par(&prog, &opts, w);
+        assert!(!e.complete, "{w} workers");
+        assert_eq!(e.stopped, Some(kvet_explore::StopReason::Time(0.0)), "{w} workers");
+        assert!(e.states >= 1 && e.states < all && e.frontier > 0, "{w} workers: {}", summary(&e));
+    }
 }

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 pub use machine::Detail;
 pub use search::{explore, explore_with, Progress};
-pub use step::{Ample, Event, Scratch, Stepper};
+pub use step::{Ample, Expanded, Ignore, Scratch, Stepper, Tried, Visit};
 pub use trace::{
     decode_token, describe_move, encode_token, replay, token_preempts, ReplayError, Snapshot, TraceRecord, TraceRow,
 };

@@ -4,42 +4,39 @@
 //! into the schedule that reached it, which replay re-executes. A move is
 //! a step of a CPU's running context, or the start of one of its handlers
 //! (an interrupt or an IPI): `cpu + ncpus * (0 | 1 + handler)`.
+//!
+//! The expansion of a state (its findings, outcome, ample set and
+//! successors) is step.rs's, the one the parallel search of kvet-dist
+//! uses too; this file holds the order of the search, the visited set
+//! and parent table, the cycle proviso and the bounds.
 
 use crate::frontier::Frontier;
-use crate::machine::{Machine, NoTrace, Status};
-use crate::por::Por;
-use crate::visited::{fingerprint, FpTable, VisitedSet};
+use crate::step::{Scratch, Stepper, Tried, Visit};
+use crate::visited::{FpTable, VisitedSet};
 use crate::{Exploration, Options, SearchOrder, StopReason, Violation, ViolationKind};
 use kvet_ir::{Program, Val};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// One sequential search in progress: the machine, the visited set and
-/// parent table, the scratch state and what was found so far.
-struct Explorer<'m, 'p, 'o> {
-    m: &'m Machine<'p>,
-    por: Option<Por>,
-    opts: &'m Options,
+/// One sequential search in progress: the successor function, the
+/// visited set and parent table, and what was found so far.
+struct Explorer<'s, 'p, 'o> {
+    st: &'s Stepper<'p>,
+    /// The expansion's working memory (the state's moves, the successors
+    /// computed).
+    sc: Scratch,
+    opts: &'s Options,
     visited: FpTable,
     parent: Vec<u32>,
     via: Vec<u16>,
-    /// The moves possible in the state being expanded.
-    moves: Vec<u32>,
     res: Exploration,
-    obs: Vec<Val>,
-    /// Status of each thread in the state being expanded.
-    stat: Vec<Status>,
     start: Instant,
     /// Bytes that do not grow with the search: the working copies of the
     /// state vector (the program's memory, registers and contexts).
     fixed_bytes: usize,
-    /// Bytes of the frontier arrays not passed to `successor` (the BFS
+    /// Bytes of the frontier arrays not passed to `store` (the BFS
     /// level being expanded).
     held_bytes: usize,
-    /// Per thread, per pc: on a loop (poll.rs).
-    loops: Vec<Vec<bool>>,
-    /// Polling-loop findings already reported: bit 0 deadlock, bit 1 hang.
-    polled: u8,
     /// States waiting to be expanded (the BFS level's rest and the next
     /// level, or the DFS stack), for progress reports.
     frontier: usize,
@@ -48,13 +45,65 @@ struct Explorer<'m, 'p, 'o> {
     /// BFS cycle proviso accepts an ample successor found there).
     bfs: bool,
     next_level: FpTable,
-    /// The ample set being tried: its moves, successors and fingerprints.
-    amp_moves: Vec<u32>,
-    amp_states: Vec<i64>,
-    amp_fps: Vec<u128>,
-    /// Symmetry over interchangeable CPUs (symmetry.rs), when asked for
-    /// and the program has it.
-    sym: Option<crate::symmetry::Symmetry>,
+    /// The fingerprints of the successors of the state being expanded
+    /// (those in `sc`).
+    fps: Vec<u128>,
+}
+
+/// The schedule that reached state `id`.
+fn path_of(parent: &[u32], via: &[u16], mut id: u32) -> Vec<u32> {
+    let mut p = Vec::new();
+    while id != 0 {
+        p.push(via[id as usize] as u32);
+        id = parent[id as usize];
+    }
+    p.reverse();
+    p
+}
+
+/// What the sequential search does with what an expansion of state `id`
+/// meets: the first finding of each kind, with its schedule; the outcome
+/// counted; each successor's fingerprint, whose visited-table slot is
+/// prefetched while the next successors are computed.
+struct Meet<'a, 'p> {
+    res: &'a mut Exploration,
+    parent: &'a [u32],
+    via: &'a [u16],
+    id: u32,
+    st: &'a Stepper<'p>,
+    visited: &'a FpTable,
+    fps: &'a mut Vec<u128>,
+    stop_at_first: bool,
+}
+
+impl Visit for Meet<'_, '_> {
+    fn finding(&mut self, mut v: Violation, extra: Option<u32>) {
+        if self.known(v.kind) {
+            return;
+        }
+        v.path = path_of(self.parent, self.via, self.id);
+        v.path.extend(extra);
+        self.res.violations.push(v);
+    }
+
+    fn outcome(&mut self, obs: &[Val]) {
+        *self.res.outcomes.entry(obs.to_vec()).or_insert(0) += 1;
+    }
+
+    #[inline]
+    fn successor(&mut self, _mv: u32, s: &[i64]) {
+        let fp = self.st.fingerprint(s);
+        self.visited.prefetch(fp);
+        self.fps.push(fp);
+    }
+
+    fn known(&self, kind: ViolationKind) -> bool {
+        self.res.violations.iter().any(|x| x.kind == kind)
+    }
+
+    fn stop(&self) -> bool {
+        self.stop_at_first && self.res.violations.iter().any(|v| v.kind.is_bug())
+    }
 }
 
 /// How far a search has come, for a progress display (the engine does no
@@ -76,121 +125,29 @@ pub struct Progress {
     pub elapsed_secs: f64,
 }
 
-impl Explorer<'_, '_, '_> {
-    fn path(&self, mut id: u32) -> Vec<u32> {
-        let mut p = Vec::new();
-        while id != 0 {
-            p.push(self.via[id as usize] as u32);
-            id = self.parent[id as usize];
-        }
-        p.reverse();
-        p
-    }
-
-    fn report(&mut self, mut v: Violation, id: u32, extra: Option<u32>) {
-        if self.res.violations.iter().any(|x| x.kind == v.kind) {
-            return;
-        }
-        v.path = self.path(id);
-        if let Some(t) = extra {
-            v.path.push(t);
-        }
-        self.res.violations.push(v);
+impl<'p> Explorer<'_, 'p, '_> {
+    /// The visitor of an expansion of state `id`.
+    fn meet(&mut self, id: u32) -> (Meet<'_, 'p>, &mut Scratch) {
+        let meet = Meet {
+            res: &mut self.res,
+            parent: &self.parent,
+            via: &self.via,
+            id,
+            st: self.st,
+            visited: &self.visited,
+            fps: &mut self.fps,
+            stop_at_first: self.opts.stop_at_first,
+        };
+        (meet, &mut self.sc)
     }
 
     /// Look at a stored state: record its outcome if every task is done,
     /// report a deadlock or hang if nothing can move, look for data races,
     /// and collect its moves. Returns whether it has any.
     fn classify(&mut self, s: &[i64], id: u32) -> bool {
-        let m = self.m;
-        let n = m.layout.nthreads;
-        self.stat.clear();
-        self.stat.extend((0..n).map(|t| m.status(s, t)));
-        self.moves.clear();
-        let mut all_done = true;
-        for t in 0..n {
-            match self.stat[t] {
-                Status::Enabled => {
-                    all_done = false;
-                    self.moves.push(t as u32);
-                }
-                Status::Blocked(_) => all_done = false,
-                Status::Done => {}
-            }
-        }
-        for t in 0..n {
-            for h in 0..m.prog.threads[t].handlers.len() {
-                if m.can_fire(s, t, h) {
-                    self.moves.push((t + n * (1 + h)) as u32);
-                }
-            }
-        }
-        if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) && !m.timers_pending(s) {
-            if let Some(v) = m.exit_problem(s) {
-                self.report(v, id, None);
-            }
-            m.observe(s, &mut self.obs);
-            let keep = m.prog.filter.as_ref().is_none_or(|f| f.eval(&self.obs));
-            if keep {
-                if !self.res.violations.iter().any(|v| v.kind == ViolationKind::Condition) {
-                    if let Some(v) = m.condition_problem(&self.obs) {
-                        self.report(v, id, None);
-                    }
-                }
-                self.obs.truncate(m.prog.ndisplay);
-                *self.res.outcomes.entry(self.obs.clone()).or_insert(0) += 1;
-            }
-        }
-        // a CPU that can only poll, alone, for ever (poll.rs)
-        if self.moves.len() == 1 && (self.moves[0] as usize) < n && self.polled != 3 {
-            if let Some((kind, msg)) = m.polls_forever(s, self.moves[0] as usize, &self.loops) {
-                self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
-                let v = Violation {
-                    kind,
-                    thread: self.moves[0],
-                    pc: m.pc(s, self.moves[0] as usize),
-                    message: msg,
-                    path: Vec::new(),
-                };
-                self.report(v, id, None);
-            }
-        } else if self.moves.len() > 1
-            && self.polled != 3
-            && self.moves.iter().all(|&u| (u as usize) < n && self.loops[u as usize][m.pc(s, u as usize) as usize])
-        {
-            // several CPUs that can only poll, for ever (poll.rs)
-            if let Some((kind, msg)) = m.pollers_forever(s, &self.loops) {
-                self.polled |= if kind == ViolationKind::Deadlock { 1 } else { 2 };
-                let v = Violation {
-                    kind,
-                    thread: self.moves[0],
-                    pc: m.pc(s, self.moves[0] as usize),
-                    message: msg,
-                    path: Vec::new(),
-                };
-                self.report(v, id, None);
-            }
-        }
-        if self.moves.is_empty() {
-            if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
-                let (kind, msg) = crate::stuck::stuck_message(m, s);
-                let v = Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() };
-                self.report(v, id, None);
-            }
-            return false;
-        }
-        if m.has_plain {
-            for t in 0..n {
-                for u in t + 1..n {
-                    if self.stat[t] == Status::Enabled && self.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
-                        if let Some(v) = m.race(s, t, u) {
-                            self.report(v, id, None);
-                        }
-                    }
-                }
-            }
-        }
-        true
+        let st = self.st;
+        let (mut meet, sc) = self.meet(id);
+        st.classify(s, sc, &mut meet)
     }
 
     /// Stop at the state, time or memory bound. `frontier` is the bytes
@@ -227,13 +184,13 @@ impl Explorer<'_, '_, '_> {
     fn memory_bytes(&self, frontier: usize) -> usize {
         self.visited.bytes()
             + self.next_level.bytes()
-            + self.amp_states.capacity() * 8
+            + self.sc.succ_bytes()
             + self.parent.capacity() * 4
             + self.via.capacity() * 2
             + self.held_bytes
             + frontier
             + self.fixed_bytes
-            + self.por.as_ref().map_or(0, |p| p.cut_bytes())
+            + self.st.por_cut_bytes()
     }
 
     /// The memory bound, checked at every stored state: everything the
@@ -251,69 +208,44 @@ impl Explorer<'_, '_, '_> {
         false
     }
 
-    /// A CPU whose moves may be explored alone (see `por`): it runs one
-    /// task, its running context can step, and nothing another CPU's
-    /// contexts or handlers may still do conflicts with its moves.
-    fn ample(&mut self, s: &[i64]) -> Option<usize> {
-        let mut por = self.por.take()?;
-        let m = self.m;
-        let n = m.layout.nthreads;
-        let found = (0..n).find(|&t| {
-            self.stat[t] == Status::Enabled && m.layout.curr[t] == crate::state::NONE && por.ample_ok(m, s, t)
-        });
-        self.por = Some(por);
-        found
-    }
-
     /// Try the reduced expansion: the moves of the ample CPU, each
     /// successor without a finding, and (the cycle proviso) none of them
     /// on an earlier level than the next (BFS: seen before this level's
     /// expansion began; DFS: seen at all). None if it was not taken;
     /// if it was (the state needs no other successor), whether the
     /// search must stop at a bound.
-    #[allow(clippy::too_many_arguments)]
-    fn try_ample(
-        &mut self,
-        s: &[i64],
-        id: u32,
-        scratch: &mut [i64],
-        sink: &mut NoTrace,
-        out: &mut Frontier,
-    ) -> Option<bool> {
-        let t = self.ample(s)?;
-        let n = self.m.layout.nthreads;
-        let len = s.len();
-        self.amp_moves.clear();
-        self.amp_moves.extend(self.moves.iter().copied().filter(|&mv| mv as usize % n == t));
-        self.amp_states.clear();
-        self.amp_fps.clear();
-        for k in 0..self.amp_moves.len() {
-            scratch.copy_from_slice(s);
-            self.res.transitions += 1;
-            let r = self.m.apply(scratch, self.amp_moves[k], sink);
-            if r.is_err() || !sink.warnings.is_empty() {
-                sink.warnings.clear();
-                return None; // the full expansion reports it
+    fn try_ample(&mut self, s: &[i64], id: u32, out: &mut Frontier) -> Option<bool> {
+        self.fps.clear();
+        let (st, visited, next_level, bfs, fps) = (self.st, &self.visited, &self.next_level, self.bfs, &mut self.fps);
+        let tried = st.try_ample(s, &mut self.sc, |_, succ| {
+            let fp = st.fingerprint(succ);
+            if visited.contains(fp) && !(bfs && next_level.contains(fp)) {
+                return false; // cycle proviso
             }
-            let fp = self.fp(scratch);
-            if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
-                return None; // cycle proviso
+            fps.push(fp);
+            true
+        });
+        match tried {
+            Tried::None => None,
+            Tried::Refused { at, .. } => {
+                // the full expansion reports a failed step
+                self.res.transitions += 1 + at as u64;
+                None
             }
-            self.amp_states.extend_from_slice(scratch);
-            self.amp_fps.push(fp);
+            Tried::Taken => {
+                self.res.transitions += self.fps.len() as u64;
+                Some(self.store(id, out, true))
+            }
         }
-        let states = std::mem::take(&mut self.amp_states);
-        let stop = self.store(&states, len, id, out);
-        self.amp_states = states;
-        Some(stop)
     }
 
-    /// Store the successors computed in `states` (`len` words each; their
-    /// fingerprints and moves in `amp_fps`/`amp_moves`) that are new, as
-    /// children of `id`. True if the search must stop at a bound.
-    fn store(&mut self, states: &[i64], len: usize, id: u32, out: &mut Frontier) -> bool {
-        for k in 0..self.amp_fps.len() {
-            let fp = self.amp_fps[k];
+    /// Store the successors computed in `sc` (their fingerprints in
+    /// `fps`; their moves the ample set's, or the full expansion's) that
+    /// are new, as children of `id`. True if the search must stop at a
+    /// bound.
+    fn store(&mut self, id: u32, out: &mut Frontier, ample: bool) -> bool {
+        for k in 0..self.fps.len() {
+            let fp = self.fps[k];
             if !self.visited.insert(fp) {
                 continue;
             }
@@ -321,10 +253,11 @@ impl Explorer<'_, '_, '_> {
                 self.next_level.insert(fp);
             }
             let nid = self.parent.len() as u32;
+            let mv = if ample { self.sc.ample_moves()[k] } else { self.sc.succ_moves()[k] };
             self.parent.push(id);
-            self.via.push(self.amp_moves[k] as u16);
+            self.via.push(mv as u16);
             self.res.states += 1;
-            out.push(&states[k * len..(k + 1) * len], nid);
+            out.push(self.sc.succ(k), nid);
             if self.out_of_budget(out.bytes()) {
                 return true;
             }
@@ -337,62 +270,17 @@ impl Explorer<'_, '_, '_> {
     /// what each finds, then store the new successors in `out`. The
     /// successors are all computed before any is looked up, so that the
     /// visited-table slots of all of them are prefetched while the others
-    /// are computed. None if the search must stop; else whether some
-    /// move changed the state.
-    fn expand(&mut self, s: &[i64], id: u32, sink: &mut NoTrace, out: &mut Frontier, reverse: bool) -> Option<bool> {
-        let len = s.len();
-        let mut states = std::mem::take(&mut self.amp_states);
-        states.clear();
-        self.amp_fps.clear();
-        self.amp_moves.clear();
-        let mut progress = false;
-        let mut stop = false;
-        let nm = self.moves.len();
-        for i in 0..nm {
-            let mv = self.moves[if reverse { nm - 1 - i } else { i }];
-            states.extend_from_slice(s);
-            let k = self.amp_fps.len();
-            let sc = &mut states[k * len..(k + 1) * len];
-            self.res.transitions += 1;
-            let r = self.m.apply(sc, mv, sink);
-            progress |= r.is_err() || sc[..] != s[..];
-            for w in sink.warnings.drain(..) {
-                self.report(w, id, Some(mv));
-            }
-            if let Err(v) = r {
-                self.report(v, id, Some(mv));
-                states.truncate(k * len);
-                if self.stop_now() {
-                    stop = true;
-                    break;
-                }
-                continue;
-            }
-            let fp = self.fp(&states[k * len..(k + 1) * len]);
-            self.visited.prefetch(fp);
-            self.amp_fps.push(fp);
-            self.amp_moves.push(mv);
-        }
+    /// are computed. False if the search must stop.
+    fn expand(&mut self, s: &[i64], id: u32, out: &mut Frontier, reverse: bool) -> bool {
+        self.fps.clear();
+        let st = self.st;
+        let (mut meet, sc) = self.meet(id);
+        let e = st.expand_all(s, sc, reverse, &mut meet);
+        self.res.transitions += e.transitions;
         // the successors computed before a stop are stored too, as they
         // were found
-        stop |= self.store(&states, len, id, out);
-        self.amp_states = states;
-        (!stop).then_some(progress)
-    }
-
-    /// Every move of this state led back to it: the CPUs that can move
-    /// only poll. With a CPU waiting (for a lock, ...) that is a deadlock,
-    /// otherwise a hang (poll.rs).
-    fn livelock(&mut self, s: &[i64], id: u32) {
-        let m = self.m;
-        let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
-        let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
-        if self.res.violations.iter().any(|v| v.kind == kind) {
-            return;
-        }
-        if let Some(msg) = self.m.livelock(s) {
-            self.report(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, id, None);
-        }
+        let stop = self.store(id, out, false);
+        !(stop || e.stopped)
     }
 
     /// Record the frontier's size if it is the largest yet: its encoded
@@ -402,16 +290,6 @@ impl Explorer<'_, '_, '_> {
         if b > self.res.frontier_peak_bytes && !f.is_empty() {
             self.res.frontier_peak_bytes = b;
             self.res.frontier_state_bytes = b / f.len() as u64 + 12;
-        }
-    }
-
-    /// The fingerprint the visited set keeps for `s`: its own, or under
-    /// symmetry its orbit's canonical member's.
-    #[inline]
-    fn fp(&mut self, s: &[i64]) -> u128 {
-        match self.sym.as_mut() {
-            Some(sym) => sym.fingerprint(s),
-            None => fingerprint(s),
         }
     }
 
@@ -436,52 +314,43 @@ fn explore_inner<'a>(
     opts: &'a Options,
     observer: Option<&'a mut dyn FnMut(&Progress)>,
 ) -> Exploration {
-    let m = Machine::new(prog);
+    let st = Stepper::with_options(prog, opts);
     let mut cx = Explorer {
-        m: &m,
-        por: opts.reduce.then(|| Por::new(prog)),
+        st: &st,
+        sc: Scratch::default(),
         opts,
         visited: FpTable::default(),
         parent: vec![0],
         via: vec![0],
-        moves: Vec::new(),
         res: Exploration { outcomes: BTreeMap::new(), ..Exploration::default() },
-        obs: Vec::new(),
-        stat: Vec::new(),
         start: Instant::now(),
         fixed_bytes: 0,
         held_bytes: 0,
-        loops: crate::poll::loop_pcs(prog),
-        polled: 0,
         frontier: 1,
         observer,
         bfs: opts.order == SearchOrder::Bfs,
         next_level: FpTable::default(),
-        amp_moves: Vec::new(),
-        amp_states: Vec::new(),
-        amp_fps: Vec::new(),
-        sym: if opts.symmetry { crate::symmetry::Symmetry::new(prog, &m.layout) } else { None },
+        fps: Vec::new(),
     };
-    cx.res.symmetric = cx.sym.is_some();
-    let mut first = NoTrace::default();
-    let init = m.initial(&mut first);
+    cx.res.symmetric = st.symmetric();
+    let (warnings, init) = st.initial();
     // warnings of the local code before every thread's first step
-    for w in std::mem::take(&mut first.warnings) {
-        cx.report(w, 0, None);
+    for w in warnings {
+        cx.meet(0).0.finding(w, None);
     }
     let init = match init {
         Ok(s) => s,
         Err(v) => {
-            cx.report(v, 0, None);
+            cx.meet(0).0.finding(v, None);
             cx.res.complete = true;
             return cx.res;
         }
     };
-    let fp = cx.fp(&init);
+    let fp = st.fingerprint(&init);
     cx.visited.insert(fp);
     cx.res.states = 1;
     // the initial state, the scratch copy and the state being expanded
-    cx.fixed_bytes = init.len() * 8 * 3 + cx.por.as_ref().map_or(0, Por::bytes);
+    cx.fixed_bytes = init.len() * 8 * 3 + st.por_bytes();
     cx.res.frontier_state_bytes = init.len() as u64 * 8 + 12;
     cx.res.state_bytes = init.len() as u64 * 8;
     if cx.over_memory(0) {
@@ -499,13 +368,10 @@ fn explore_inner<'a>(
 }
 
 fn bfs(cx: &mut Explorer, init: Vec<i64>) {
-    let len = init.len();
     let mut cur = Frontier::default();
     cur.push(&init, 0);
     let mut next = Frontier::default();
-    let mut scratch = vec![0i64; len];
     let mut s = init;
-    let mut sink = NoTrace::default();
     while !cur.is_empty() {
         for k in 0..cur.len() {
             let id = cur.id(k);
@@ -517,19 +383,16 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
             // on a stop, the states of this level not yet expanded and
             // the next level are the frontier left
             let left = (cur.len() - k - 1) as u64;
-            if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut next) {
+            if let Some(stop) = cx.try_ample(&s, id, &mut next) {
                 if stop {
                     cx.res.frontier = left + next.len() as u64;
                     return;
                 }
                 continue;
             }
-            let Some(progress) = cx.expand(&s, id, &mut sink, &mut next, false) else {
+            if !cx.expand(&s, id, &mut next, false) {
                 cx.res.frontier = left + next.len() as u64;
                 return;
-            };
-            if !progress {
-                cx.livelock(&s, id);
             }
             if cx.stop_now() {
                 return;
@@ -545,18 +408,15 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
 }
 
 fn dfs(cx: &mut Explorer, init: Vec<i64>) {
-    let len = init.len();
     let mut stack = Frontier::default();
     stack.push(&init, 0);
-    let mut scratch = vec![0i64; len];
     let mut s = init;
-    let mut sink = NoTrace::default();
     while let Some(id) = stack.pop(&mut s) {
         cx.frontier = stack.len();
         if !cx.classify(&s, id) {
             continue;
         }
-        if let Some(stop) = cx.try_ample(&s, id, &mut scratch, &mut sink, &mut stack) {
+        if let Some(stop) = cx.try_ample(&s, id, &mut stack) {
             if stop {
                 cx.res.frontier = stack.len() as u64;
                 return;
@@ -564,12 +424,9 @@ fn dfs(cx: &mut Explorer, init: Vec<i64>) {
             continue;
         }
         // push in reverse so the first move is explored first
-        let Some(progress) = cx.expand(&s, id, &mut sink, &mut stack, true) else {
+        if !cx.expand(&s, id, &mut stack, true) {
             cx.res.frontier = stack.len() as u64;
             return;
-        };
-        if !progress {
-            cx.livelock(&s, id);
         }
         cx.res.depth = cx.res.depth.max(stack.len() as u64);
         cx.peak_frontier(&stack);

@@ -1,38 +1,89 @@
-//! The successor function as an API, for searches that live outside this
-//! crate (the parallel and distributed search of `kvet-dist`, swarm
-//! search): the initial state, the expansion of one state into its
-//! findings, its outcome and its successors, in exactly the order in which
-//! the sequential breadth-first search (search.rs) meets them, and the
-//! move order that search uses to break ties between discoverers.
+//! The successor expansion, written once for every search: the
+//! sequential search of search.rs (breadth- and depth-first) and the
+//! searches that live outside this crate (the parallel and distributed
+//! search of `kvet-dist`, swarm search). It holds the initial state, the
+//! classification of a state (its outcome, its findings, its moves), the
+//! reduced expansion (por.rs: every move of one CPU, each successor
+//! offered to the caller, which applies its cycle proviso), the full
+//! expansion (every move, its findings and successor), the polling-loop
+//! check (poll.rs), and the move order that the breadth-first searches
+//! use to break ties between discoverers.
 //!
-//! One expansion is the sequential search's `classify` followed by either
-//! the ample set (por.rs: every move of one CPU, whose successors the
-//! caller checks against the level-based cycle proviso) or every move,
-//! then the polling-loop check (poll.rs). The per-kind deduplication of findings ("the first of
-//! each kind") is left to the caller: here every finding is emitted, in
-//! order, and the caller keeps the first one of each kind in its global
-//! order. Fingerprints are the search's (`Stepper::fingerprint`: under
-//! symmetry, the orbit's). The code mirrors search.rs's `Explorer::classify`,
-//! `Explorer::ample`, `Explorer::try_ample`, `Explorer::expand` and `Explorer::livelock`; the distributed tests compare the
-//! two searches' results on every example and seed, so a change to one
-//! that the other does not follow fails them.
+//! What a search does with what an expansion meets is its own: a
+//! [`Visit`] receives the findings, the outcome and the successors, in
+//! the sequential search's order. The per-kind deduplication of findings
+//! ("the first of each kind") is the visitor's: it may say which kinds it
+//! already has (`Visit::known`), and the expansion then skips the checks
+//! that could only find those (the condition, the polling loops, the
+//! livelock). Fingerprints are the search's (`Stepper::fingerprint`:
+//! under symmetry, the orbit's).
 
 use crate::machine::{Machine, NoTrace, Status};
 use crate::por::Por;
 use crate::{Violation, ViolationKind};
 use kvet_ir::{Program, Val};
 
-/// What an expansion meets, in the sequential search's order.
-#[derive(Debug)]
-pub enum Event<'a> {
+/// Where an expansion's findings, outcome and successors go, in the
+/// sequential search's order.
+pub trait Visit {
     /// A finding; `extra` is the move that leads from the expanded state
     /// to it (None: the state itself has it).
-    Finding(Violation, Option<u32>),
+    fn finding(&mut self, v: Violation, extra: Option<u32>);
     /// The expanded state is final and passes the filter: the values of
     /// the displayed locations.
-    Outcome(&'a [Val]),
+    fn outcome(&mut self, obs: &[Val]);
     /// A successor by move `mv`.
-    Successor(u32, &'a [i64]),
+    fn successor(&mut self, mv: u32, s: &[i64]);
+    /// Whether a finding of `kind` would be dropped (the visitor keeps
+    /// the first of each kind and has one): the expansion may skip the
+    /// checks that can only find that kind.
+    fn known(&self, _kind: ViolationKind) -> bool {
+        false
+    }
+    /// Whether the search stops now (at its first bug): checked after a
+    /// step that fails, and the full expansion then stops there.
+    fn stop(&self) -> bool {
+        false
+    }
+}
+
+/// A visitor that keeps nothing (to collect a state's moves again).
+pub struct Ignore;
+
+impl Visit for Ignore {
+    fn finding(&mut self, _v: Violation, _extra: Option<u32>) {}
+    fn outcome(&mut self, _obs: &[Val]) {}
+    fn successor(&mut self, _mv: u32, _s: &[i64]) {}
+}
+
+/// What the reduced expansion did with the ample set it tried
+/// (`Stepper::try_ample`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tried {
+    /// No CPU's moves may be explored alone.
+    None,
+    /// The set is refused at its move number `at`: that move's step
+    /// fails or warns (`failed`; the full expansion reports it), or the
+    /// caller refused its successor (the cycle proviso). `1 + at`
+    /// successors were computed.
+    Refused {
+        /// The move at which the set was refused.
+        at: usize,
+        /// Whether that move's step failed or warned.
+        failed: bool,
+    },
+    /// Every successor was computed and accepted.
+    Taken,
+}
+
+/// What a full expansion did (`Stepper::expand_all`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expanded {
+    /// Steps applied (one per move tried).
+    pub transitions: u64,
+    /// The visitor stopped the expansion (`Visit::stop`) after a failed
+    /// step: the moves after it were not tried, nor the livelock check.
+    pub stopped: bool,
 }
 
 /// The reduced expansion of a state.
@@ -65,12 +116,13 @@ pub struct Scratch {
     stat: Vec<Status>,
     obs: Vec<Val>,
     sink: NoTrace,
-    /// The moves of the last ample set, and the successors computed.
+    /// The moves of the last ample set.
     amp_moves: Vec<u32>,
-    amp_succ: Vec<i64>,
+    /// The successors computed by the last reduced or full expansion,
+    /// `width` words each, and their moves.
+    succ: Vec<i64>,
+    succ_moves: Vec<u32>,
     width: usize,
-    /// The successor being computed by `expand`.
-    next: Vec<i64>,
 }
 
 impl Scratch {
@@ -86,17 +138,39 @@ impl Scratch {
 
     /// How many of the last ample set's successors were computed.
     pub fn ample_len(&self) -> usize {
-        self.amp_succ.len() / self.width.max(1)
+        self.succ_len()
     }
 
     /// The successor by the last ample set's move number `k`.
     pub fn ample_succ(&self, k: usize) -> &[i64] {
-        &self.amp_succ[k * self.width..(k + 1) * self.width]
+        self.succ(k)
+    }
+
+    /// How many successors the last reduced or full expansion computed
+    /// (a full expansion: one per move whose step did not fail, in
+    /// `succ_moves` order).
+    pub fn succ_len(&self) -> usize {
+        self.succ.len() / self.width.max(1)
+    }
+
+    /// The last expansion's successor number `k`.
+    pub fn succ(&self, k: usize) -> &[i64] {
+        &self.succ[k * self.width..(k + 1) * self.width]
+    }
+
+    /// The moves of the last full expansion's successors.
+    pub fn succ_moves(&self) -> &[u32] {
+        &self.succ_moves
+    }
+
+    /// Bytes of the successor buffer.
+    pub fn succ_bytes(&self) -> usize {
+        self.succ.capacity() * 8
     }
 
     /// Bytes of its buffers.
     pub fn bytes(&self) -> usize {
-        self.amp_succ.capacity() * 8 + self.moves.capacity() * 4 + self.obs.capacity() * 8
+        self.succ.capacity() * 8 + self.moves.capacity() * 4 + self.obs.capacity() * 8
     }
 }
 
@@ -153,6 +227,16 @@ impl<'p> Stepper<'p> {
         }
     }
 
+    /// Bytes of the reduction's fixed tables (none without reduction).
+    pub(crate) fn por_bytes(&self) -> usize {
+        self.por.as_ref().map_or(0, |p| p.borrow().bytes())
+    }
+
+    /// Bytes of the reduction's cached cuts, which grow with the search.
+    pub(crate) fn por_cut_bytes(&self) -> usize {
+        self.por.as_ref().map_or(0, |p| p.borrow().cut_bytes())
+    }
+
     /// The program this stepper runs.
     pub fn program(&self) -> &'p Program {
         self.m.prog
@@ -199,8 +283,8 @@ impl<'p> Stepper<'p> {
 
     /// Look at a state: its outcome if every task is done, a deadlock or
     /// hang if nothing can move, a polling loop, data races; collect its
-    /// moves in `sc`. Returns whether it has any (search.rs `classify`).
-    pub fn classify(&self, s: &[i64], sc: &mut Scratch, emit: &mut dyn FnMut(Event)) -> bool {
+    /// moves in `sc`. Returns whether it has any.
+    pub fn classify<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) -> bool {
         let m = &self.m;
         let n = m.layout.nthreads;
         sc.stat.clear();
@@ -225,21 +309,58 @@ impl<'p> Stepper<'p> {
             }
         }
         if all_done && !m.ipi_pending(s) && !m.rcu_pending(s) && !m.timers_pending(s) {
-            if let Some(v) = m.exit_problem(s) {
-                emit(Event::Finding(v, None));
+            self.final_state(s, sc, v);
+        }
+        self.polling(s, sc, v);
+        if sc.moves.is_empty() {
+            if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
+                let (kind, msg) = crate::stuck::stuck_message(m, s);
+                v.finding(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, None);
             }
-            m.observe(s, &mut sc.obs);
-            let keep = m.prog.filter.as_ref().is_none_or(|f| f.eval(&sc.obs));
-            if keep {
-                if let Some(v) = m.condition_problem(&sc.obs) {
-                    emit(Event::Finding(v, None));
+            return false;
+        }
+        if m.has_plain {
+            for t in 0..n {
+                for u in t + 1..n {
+                    if sc.stat[t] == Status::Enabled && sc.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
+                        if let Some(r) = m.race(s, t, u) {
+                            v.finding(r, None);
+                        }
+                    }
                 }
-                sc.obs.truncate(m.prog.ndisplay);
-                emit(Event::Outcome(&sc.obs));
             }
         }
-        // a CPU that can only poll, alone, for ever; several that can only
-        // poll, for ever (poll.rs)
+        true
+    }
+
+    /// A final state: what is left undone at exit, the condition, the
+    /// outcome (if it passes the filter).
+    fn final_state<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) {
+        let m = &self.m;
+        if let Some(x) = m.exit_problem(s) {
+            v.finding(x, None);
+        }
+        m.observe(s, &mut sc.obs);
+        if m.prog.filter.as_ref().is_none_or(|f| f.eval(&sc.obs)) {
+            if !v.known(ViolationKind::Condition) {
+                if let Some(x) = m.condition_problem(&sc.obs) {
+                    v.finding(x, None);
+                }
+            }
+            sc.obs.truncate(m.prog.ndisplay);
+            v.outcome(&sc.obs);
+        }
+    }
+
+    /// A CPU that can only poll, alone, for ever; several that can only
+    /// poll, for ever (poll.rs). Skipped when the visitor has both kinds
+    /// such a loop can be.
+    fn polling<V: Visit + ?Sized>(&self, s: &[i64], sc: &Scratch, v: &mut V) {
+        let m = &self.m;
+        let n = m.layout.nthreads;
+        if v.known(ViolationKind::Deadlock) && v.known(ViolationKind::Hang) {
+            return;
+        }
         let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
             m.polls_forever(s, sc.moves[0] as usize, &self.loops)
         } else if sc.moves.len() > 1
@@ -250,98 +371,132 @@ impl<'p> Stepper<'p> {
             None
         };
         if let Some((kind, msg)) = polls {
-            let v = Violation {
+            let x = Violation {
                 kind,
                 thread: sc.moves[0],
                 pc: m.pc(s, sc.moves[0] as usize),
                 message: msg,
                 path: Vec::new(),
             };
-            emit(Event::Finding(v, None));
+            v.finding(x, None);
         }
-        if sc.moves.is_empty() {
-            if !all_done || m.rcu_pending(s) || m.timers_pending(s) {
-                let (kind, msg) = crate::stuck::stuck_message(m, s);
-                emit(Event::Finding(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, None));
+    }
+
+    /// The first CPU of the state last classified in `sc` whose moves may
+    /// be explored alone (por.rs): it runs one task, its running context
+    /// can step, and nothing another CPU's contexts or handlers may still
+    /// do conflicts with its moves.
+    fn ample_cpu(&self, s: &[i64], sc: &Scratch) -> Option<usize> {
+        let mut por = self.por.as_ref()?.borrow_mut();
+        let m = &self.m;
+        (0..m.layout.nthreads)
+            .find(|&t| sc.stat[t] == Status::Enabled && m.layout.curr[t] == crate::state::NONE && por.ample_ok(m, s, t))
+    }
+
+    /// The reduced expansion of the state last classified in `sc`: the
+    /// moves of the first CPU whose moves may be explored alone, their
+    /// successors computed in order into `sc` (`succ`), each offered to
+    /// `accept` (the caller's cycle proviso), until a step that fails or
+    /// warns or a successor `accept` refuses.
+    pub fn try_ample(&self, s: &[i64], sc: &mut Scratch, mut accept: impl FnMut(usize, &[i64]) -> bool) -> Tried {
+        let Some(t) = self.ample_cpu(s, sc) else { return Tried::None };
+        let n = self.m.layout.nthreads;
+        let len = s.len();
+        sc.amp_moves.clear();
+        sc.amp_moves.extend(sc.moves.iter().copied().filter(|&mv| mv as usize % n == t));
+        sc.succ.clear();
+        sc.width = len;
+        for k in 0..sc.amp_moves.len() {
+            sc.succ.extend_from_slice(s);
+            let next = &mut sc.succ[k * len..];
+            let r = self.m.apply(next, sc.amp_moves[k], &mut sc.sink);
+            if r.is_err() || !sc.sink.warnings.is_empty() {
+                sc.sink.warnings.clear();
+                sc.succ.truncate(k * len);
+                return Tried::Refused { at: k, failed: true };
             }
-            return false;
+            if !accept(k, &sc.succ[k * len..]) {
+                return Tried::Refused { at: k, failed: false };
+            }
         }
-        if m.has_plain {
-            for t in 0..n {
-                for u in t + 1..n {
-                    if sc.stat[t] == Status::Enabled && sc.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
-                        if let Some(v) = m.race(s, t, u) {
-                            emit(Event::Finding(v, None));
-                        }
+        Tried::Taken
+    }
+
+    /// The reduced expansion without a proviso: every successor of the
+    /// ample set computed, until the first step that fails or warns (the
+    /// caller then applies its proviso to `Scratch::ample_succ`).
+    pub fn ample(&self, s: &[i64], sc: &mut Scratch) -> Ample {
+        match self.try_ample(s, sc, |_, _| true) {
+            Tried::None => Ample::None,
+            Tried::Refused { at, .. } => Ample::Set { failed: Some(at) },
+            Tried::Taken => Ample::Set { failed: None },
+        }
+    }
+
+    /// Every move of the state last classified in `sc`, in order (in
+    /// reverse with `reverse`: a depth-first search pushes them so that
+    /// the first is explored first): each one's findings, then its
+    /// successor (unless the step failed), which stays in `sc` (`succ`,
+    /// `succ_moves`); then the polling-loop finding if no move changed
+    /// the state. The expansion stops after a failed step if the visitor
+    /// says so (`Visit::stop`).
+    pub fn expand_all<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, reverse: bool, v: &mut V) -> Expanded {
+        let m = &self.m;
+        let len = s.len();
+        sc.succ.clear();
+        sc.succ_moves.clear();
+        sc.width = len;
+        let mut progress = false;
+        let mut transitions = 0;
+        let nm = sc.moves.len();
+        for i in 0..nm {
+            let mv = sc.moves[if reverse { nm - 1 - i } else { i }];
+            let k = sc.succ_moves.len();
+            sc.succ.extend_from_slice(s);
+            let next = &mut sc.succ[k * len..];
+            transitions += 1;
+            let r = m.apply(next, mv, &mut sc.sink);
+            progress |= r.is_err() || next[..] != s[..];
+            for w in sc.sink.warnings.drain(..) {
+                v.finding(w, Some(mv));
+            }
+            match r {
+                Err(x) => {
+                    sc.succ.truncate(k * len);
+                    v.finding(x, Some(mv));
+                    if v.stop() {
+                        return Expanded { transitions, stopped: true };
                     }
+                }
+                Ok(()) => {
+                    sc.succ_moves.push(mv);
+                    v.successor(mv, &sc.succ[k * len..]);
                 }
             }
         }
-        true
-    }
-
-    /// The reduced expansion of the state last classified in `sc`
-    /// (search.rs `ample` and `try_ample`): the first CPU whose moves
-    /// may be explored alone, and its successors, computed until the
-    /// first step that fails or warns.
-    pub fn ample(&self, s: &[i64], sc: &mut Scratch) -> Ample {
-        let Some(por) = self.por.as_ref() else { return Ample::None };
-        let m = &self.m;
-        let n = m.layout.nthreads;
-        let found = {
-            let mut por = por.borrow_mut();
-            (0..n).find(|&t| {
-                sc.stat[t] == Status::Enabled && m.layout.curr[t] == crate::state::NONE && por.ample_ok(m, s, t)
-            })
-        };
-        let Some(t) = found else { return Ample::None };
-        sc.amp_moves.clear();
-        sc.amp_moves.extend(sc.moves.iter().copied().filter(|&mv| mv as usize % n == t));
-        sc.amp_succ.clear();
-        sc.width = s.len();
-        for k in 0..sc.amp_moves.len() {
-            sc.amp_succ.extend_from_slice(s);
-            let next = &mut sc.amp_succ[k * s.len()..];
-            let r = m.apply(next, sc.amp_moves[k], &mut sc.sink);
-            if r.is_err() || !sc.sink.warnings.is_empty() {
-                sc.sink.warnings.clear();
-                sc.amp_succ.truncate(k * s.len());
-                return Ample::Set { failed: Some(k) };
-            }
-        }
-        Ample::Set { failed: None }
-    }
-
-    /// Every move of the state last classified in `sc`, in order: each
-    /// one's findings, then its successor (unless the step failed), then
-    /// the polling-loop finding if no move changed the state (search.rs
-    /// `successor` and `livelock`). Returns the transitions taken.
-    pub fn expand(&self, s: &[i64], sc: &mut Scratch, emit: &mut dyn FnMut(Event)) -> u64 {
-        let m = &self.m;
-        let mut next = std::mem::take(&mut sc.next);
-        next.resize(s.len(), 0);
-        let mut progress = false;
-        for i in 0..sc.moves.len() {
-            let mv = sc.moves[i];
-            next.copy_from_slice(s);
-            let r = m.apply(&mut next, mv, &mut sc.sink);
-            progress |= r.is_err() || next[..] != s[..];
-            for w in sc.sink.warnings.drain(..) {
-                emit(Event::Finding(w, Some(mv)));
-            }
-            match r {
-                Err(v) => emit(Event::Finding(v, Some(mv))),
-                Ok(()) => emit(Event::Successor(mv, &next)),
-            }
-        }
-        sc.next = next;
         if !progress {
-            let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
-            let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
-            if let Some(msg) = m.livelock(s) {
-                emit(Event::Finding(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, None));
-            }
+            self.livelock(s, v);
         }
-        sc.moves.len() as u64
+        Expanded { transitions, stopped: false }
+    }
+
+    /// Every move of this state led back to it: the CPUs that can move
+    /// only poll. With a CPU waiting (for a lock, ...) that is a deadlock,
+    /// otherwise a hang (poll.rs).
+    fn livelock<V: Visit + ?Sized>(&self, s: &[i64], v: &mut V) {
+        let m = &self.m;
+        let waits = (0..m.layout.nthreads).any(|t| matches!(m.status(s, t), Status::Blocked(_)));
+        let kind = if waits { ViolationKind::Deadlock } else { ViolationKind::Hang };
+        if v.known(kind) {
+            return;
+        }
+        if let Some(msg) = m.livelock(s) {
+            v.finding(Violation { kind, thread: 0, pc: 0, message: msg, path: Vec::new() }, None);
+        }
+    }
+
+    /// `expand_all` in order, never stopped: returns the transitions.
+    pub fn expand<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) -> u64 {
+        self.expand_all(s, sc, false, v).transitions
     }
 }

@@ -12,6 +12,8 @@
 //! either accept it or refuse it with a located error, and the engines
 //! must never panic on what it accepts.
 
+pub mod scaled;
+
 use arbitrary::{Result, Unstructured};
 use std::fmt::Write as _;
 
