@@ -136,125 +136,15 @@ impl<'a> Search<'a> {
             deadline: opts.max_seconds.map(|t| t_start + std::time::Duration::from_secs_f64(t)),
         };
         let n = prog.ncells as usize;
-        let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
-        // Values each location may hold: a fixpoint over the values written,
-        // every read may also take an unsolved value ([`SYM`]) so that the
-        // constants of every branch are found; bounded by the longest chain
-        // of writes one execution can hold.
-        let mut conc: Domains = (0..n).map(|c| vec![init(c)]).collect();
-        let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
-        let mut rounds = 0usize;
-        let mut bound = usize::MAX;
-        // first site of each thread, once known (sites = writes of a path)
-        let mut bases: Option<Vec<u32>> = None;
-        // check mode: what each thread wrote in the previous round
-        let mut prev: Option<Vec<Vec<(u32, Val, u64)>>> = None;
-        loop {
-            let mut with_sym: Domains = conc.clone();
-            let mut sym_masks: Masks = masks.clone();
-            // (check mode: no unsolved values, which stand for values
-            // justified only by themselves through a cycle: out of thin air)
-            for (d, m) in with_sym.iter_mut().zip(sym_masks.iter_mut()) {
-                if !opts.kernel && !d.contains(&SYM) {
-                    d.push(SYM);
-                    m.push(0);
-                }
-            }
-            let mut all = Vec::with_capacity(prog.threads.len());
-            for (t, th) in prog.threads.iter().enumerate() {
-                let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
-                let oth = prev.as_ref().map(|p| others(p, t, n));
-                all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
-            }
-            if bound == usize::MAX {
-                let maxw: Vec<usize> = all
-                    .iter()
-                    .map(|p| {
-                        p.traces
-                            .iter()
-                            .map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count())
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect();
-                bound = 2 + maxw.iter().sum::<usize>();
-                if maxw.iter().sum::<usize>() <= 64 {
-                    let mut b = Vec::with_capacity(maxw.len());
-                    let mut acc = 0u32;
-                    for w in &maxw {
-                        b.push(acc);
-                        acc += *w as u32;
-                    }
-                    bases = Some(b);
-                }
-            }
-            // values written, with the intersection of their site masks
-            let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();
-            for c in 0..n {
-                found.insert((c as u32, init(c)), 0);
-            }
-            for p in &all {
-                for &(c, v, m) in &p.written {
-                    if v == SYMX {
-                        continue; // nothing can read it
-                    }
-                    let e = found.entry((c, v)).or_insert(m);
-                    *e &= m;
-                }
-            }
-            let mut next: Domains = vec![Vec::new(); n];
-            let mut next_masks: Masks = vec![Vec::new(); n];
-            let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
-            keys.sort_unstable();
-            for (c, v) in keys {
-                next[c as usize].push(v);
-                next_masks[c as usize].push(found[&(c, v)]);
-            }
-            for d in &next {
-                if d.len() > MAX_DOMAIN {
-                    return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
-                }
-            }
-            rounds += 1;
-            if opts.kernel {
-                prev = Some(all.iter().map(|p| p.written.clone()).collect());
-            }
-            if (next == conc && next_masks == masks) || rounds > bound {
-                break;
-            }
-            conc = next;
-            masks = next_masks;
-        }
+        let (conc, prev) = value_domains(prog, opts, lim)?;
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
         let final_lim = Limits { blocked: opts.deadlocks && !opts.through.lets_invalid_through(), ..lim };
         for (t, th) in prog.threads.iter().enumerate() {
             let oth = prev.as_ref().map(|p| others(p, t, n));
             paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref())?);
         }
-        let mut ex = Execution::new();
-        let mut loc_of_cell = Vec::with_capacity(n);
-        let mut seen: FxHashMap<String, LocId> = FxHashMap::default();
-        for c in 0..prog.ncells {
-            let name = prog.cell_name(c);
-            let id = match seen.get(&name) {
-                Some(i) => *i,
-                None => {
-                    let unique = if seen.contains_key(&name) { format!("{name}#{c}") } else { name.clone() };
-                    let i = ex.location(&unique);
-                    seen.insert(name, i);
-                    i
-                }
-            };
-            loc_of_cell.push(id);
-        }
-        let mut obs_cells = Vec::new();
-        for o in &prog.observed {
-            if let Observed::Cell { cell, .. } = o {
-                if !obs_cells.contains(cell) {
-                    obs_cells.push(*cell);
-                }
-            }
-        }
+        let (ex, loc_of_cell) = locations(prog);
+        let obs_cells = observed_cells(prog);
         let res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
         Ok(Search {
             prog,
@@ -628,9 +518,36 @@ impl<'a> Search<'a> {
         if self.dl_mode && !self.deadlock_cores(chosen) {
             return Ok(());
         }
+        let mut used = vec![false; self.prog.ncells as usize];
+        let (iw, base) = self.build_events(chosen, &mut used);
+        let (locs, local, reads) = self.collect_reads(chosen, &used, &iw, &base);
+        if reads.iter().any(|r| r.cands.is_empty()) {
+            return Ok(());
+        }
+        // Visit reads location by location so that each one is checked early.
+        let mut order: Vec<usize> = (0..reads.len()).collect();
+        order.sort_by_key(|&i| (reads[i].cell, reads[i].cands.len(), reads[i].ev));
+        let mut rf = vec![NONE; reads.len()];
+        let wdata = self.data_sources(&reads);
+        self.bases = base;
+        let ctx = Ctx {
+            atomicity: !self.opts.through.lets_invalid_through(),
+            wdata: &wdata,
+            reads: &reads,
+            locs: &locs,
+            local: &local,
+        };
+        self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
+    }
+
+    /// The events of one combination of paths in `self.ex`: an initial
+    /// write for every cell a path touches or the final state observes,
+    /// then each thread's events with their rmw and dependency edges.
+    /// Returns the initial write of each cell (or `NONE`) and the first
+    /// event of each thread.
+    fn build_events(&mut self, chosen: &[&Trace], used: &mut [bool]) -> (Vec<usize>, Vec<usize>) {
         let prog = self.prog;
         let ncells = prog.ncells as usize;
-        let mut used = vec![false; ncells];
         for tr in chosen {
             for e in &tr.evs {
                 if let Some(c) = e.cell {
@@ -682,6 +599,24 @@ impl<'a> Search<'a> {
                 }
             }
         }
+        (iw, base)
+    }
+
+    /// Per location: its writes (the initial one first) and `ww` rows;
+    /// the local index of each write; and every read with its candidate
+    /// sources (the writes of its value that coherence does not exclude:
+    /// no po-later write of its own thread).
+    #[allow(clippy::type_complexity)]
+    fn collect_reads(
+        &self,
+        chosen: &[&Trace],
+        used: &[bool],
+        iw: &[usize],
+        base: &[usize],
+    ) -> (FxHashMap<u32, Loc>, Vec<usize>, Vec<Rd>) {
+        let prog = self.prog;
+        let ncells = prog.ncells as usize;
+        let ex = &self.ex;
         // Per-location write lists and reads.
         let mut locs: FxHashMap<u32, Loc> = FxHashMap::default();
         let mut local = vec![NONE; ex.len()];
@@ -760,46 +695,33 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        if reads.iter().any(|r| r.cands.is_empty()) {
-            return Ok(());
-        }
         // po-after reads of the same location (reads are in po order per thread).
         for i in 0..reads.len() {
             for k in i + 1..reads.len() {
-                if reads[k].cell == reads[i].cell
-                    && self.ex.event(reads[k].ev).thread == self.ex.event(reads[i].ev).thread
-                {
+                if reads[k].cell == reads[i].cell && ex.event(reads[k].ev).thread == ex.event(reads[i].ev).thread {
                     reads[i].after_r.push(k);
                 }
             }
         }
-        // Visit reads location by location so that each one is checked early.
-        let mut order: Vec<usize> = (0..reads.len()).collect();
-        order.sort_by_key(|&i| (reads[i].cell, reads[i].cands.len(), reads[i].ev));
-        let mut rf = vec![NONE; reads.len()];
+        (locs, local, reads)
+    }
+
+    /// For each write whose value is computed from reads (`data`), those
+    /// reads (indices into `reads`).
+    fn data_sources(&self, reads: &[Rd]) -> FxHashMap<usize, Vec<usize>> {
         let mut wdata: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-        {
-            let mut ridx = FxHashMap::default();
-            for (i, r) in reads.iter().enumerate() {
-                ridx.insert(r.ev, i);
-            }
-            for &(a, b) in self.ex.data() {
-                if self.ex.event(b).kind == EventKind::Write {
-                    if let Some(&i) = ridx.get(&a) {
-                        wdata.entry(b).or_default().push(i);
-                    }
+        let mut ridx = FxHashMap::default();
+        for (i, r) in reads.iter().enumerate() {
+            ridx.insert(r.ev, i);
+        }
+        for &(a, b) in self.ex.data() {
+            if self.ex.event(b).kind == EventKind::Write {
+                if let Some(&i) = ridx.get(&a) {
+                    wdata.entry(b).or_default().push(i);
                 }
             }
         }
-        self.bases = base;
-        let ctx = Ctx {
-            atomicity: !self.opts.through.lets_invalid_through(),
-            wdata: &wdata,
-            reads: &reads,
-            locs: &locs,
-            local: &local,
-        };
-        self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
+        wdata
     }
 
     fn rf_dfs(
@@ -1051,6 +973,144 @@ impl<'a> Search<'a> {
         self.verdicts = verdicts;
         Ok(())
     }
+}
+
+/// The values each location may hold (the domains of the reads), and
+/// in check mode what each thread writes: a fixpoint over the values the
+/// paths write, see the module doc of [`super`].
+#[allow(clippy::type_complexity)]
+fn value_domains(
+    prog: &Program,
+    opts: &GenOptions,
+    lim: Limits,
+) -> Result<(Domains, Option<Vec<Vec<(u32, Val, u64)>>>), GenError> {
+    let n = prog.ncells as usize;
+    let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
+    // Values each location may hold: a fixpoint over the values written,
+    // every read may also take an unsolved value ([`SYM`]) so that the
+    // constants of every branch are found; bounded by the longest chain
+    // of writes one execution can hold.
+    let mut conc: Domains = (0..n).map(|c| vec![init(c)]).collect();
+    let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
+    let mut rounds = 0usize;
+    let mut bound = usize::MAX;
+    // first site of each thread, once known (sites = writes of a path)
+    let mut bases: Option<Vec<u32>> = None;
+    // check mode: what each thread wrote in the previous round
+    let mut prev: Option<Vec<Vec<(u32, Val, u64)>>> = None;
+    loop {
+        let mut with_sym: Domains = conc.clone();
+        let mut sym_masks: Masks = masks.clone();
+        // (check mode: no unsolved values, which stand for values
+        // justified only by themselves through a cycle: out of thin air)
+        for (d, m) in with_sym.iter_mut().zip(sym_masks.iter_mut()) {
+            if !opts.kernel && !d.contains(&SYM) {
+                d.push(SYM);
+                m.push(0);
+            }
+        }
+        let mut all = Vec::with_capacity(prog.threads.len());
+        for (t, th) in prog.threads.iter().enumerate() {
+            let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
+            let oth = prev.as_ref().map(|p| others(p, t, n));
+            all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
+        }
+        if bound == usize::MAX {
+            let maxw: Vec<usize> = all
+                .iter()
+                .map(|p| {
+                    p.traces
+                        .iter()
+                        .map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            bound = 2 + maxw.iter().sum::<usize>();
+            if maxw.iter().sum::<usize>() <= 64 {
+                let mut b = Vec::with_capacity(maxw.len());
+                let mut acc = 0u32;
+                for w in &maxw {
+                    b.push(acc);
+                    acc += *w as u32;
+                }
+                bases = Some(b);
+            }
+        }
+        // values written, with the intersection of their site masks
+        let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();
+        for c in 0..n {
+            found.insert((c as u32, init(c)), 0);
+        }
+        for p in &all {
+            for &(c, v, m) in &p.written {
+                if v == SYMX {
+                    continue; // nothing can read it
+                }
+                let e = found.entry((c, v)).or_insert(m);
+                *e &= m;
+            }
+        }
+        let mut next: Domains = vec![Vec::new(); n];
+        let mut next_masks: Masks = vec![Vec::new(); n];
+        let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
+        keys.sort_unstable();
+        for (c, v) in keys {
+            next[c as usize].push(v);
+            next_masks[c as usize].push(found[&(c, v)]);
+        }
+        for d in &next {
+            if d.len() > MAX_DOMAIN {
+                return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
+            }
+        }
+        rounds += 1;
+        if opts.kernel {
+            prev = Some(all.iter().map(|p| p.written.clone()).collect());
+        }
+        if (next == conc && next_masks == masks) || rounds > bound {
+            break;
+        }
+        conc = next;
+        masks = next_masks;
+    }
+    Ok((conc, prev))
+}
+
+/// The execution's locations, one per cell name (a cell whose name is
+/// taken gets `name#cell`), and the location of each cell.
+fn locations(prog: &Program) -> (Execution, Vec<LocId>) {
+    let n = prog.ncells as usize;
+    let mut ex = Execution::new();
+    let mut loc_of_cell = Vec::with_capacity(n);
+    let mut seen: FxHashMap<String, LocId> = FxHashMap::default();
+    for c in 0..prog.ncells {
+        let name = prog.cell_name(c);
+        let id = match seen.get(&name) {
+            Some(i) => *i,
+            None => {
+                let unique = if seen.contains_key(&name) { format!("{name}#{c}") } else { name.clone() };
+                let i = ex.location(&unique);
+                seen.insert(name, i);
+                i
+            }
+        };
+        loc_of_cell.push(id);
+    }
+    (ex, loc_of_cell)
+}
+
+/// The observed memory cells of the final state (deduplicated).
+fn observed_cells(prog: &Program) -> Vec<u32> {
+    let mut obs_cells = Vec::new();
+    for o in &prog.observed {
+        if let Observed::Cell { cell, .. } = o {
+            if !obs_cells.contains(cell) {
+                obs_cells.push(*cell);
+            }
+        }
+    }
+    obs_cells
 }
 
 /// Per cell, the values threads other than `t` write there (sorted).
