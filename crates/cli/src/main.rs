@@ -548,6 +548,13 @@ fn check_cmd(
         if sc_first.is_some() || !weak.is_empty() {
             worst = worse(worst, 1);
         }
+        // the repair of each weak-memory-only finding, re-checked
+        let repairs = match (&lk, model.sc()) {
+            (Some(LkmmRun::Ran { result, .. }), true) if !weak.is_empty() => {
+                check_lkmm::repairs(&prog, result, &weak, lk_secs, lk_work, Some(opts.max_memory))
+            }
+            _ => Vec::new(),
+        };
         let verdict = match (&sc_first, weak.first()) {
             (Some(k), _) => k.clone(),
             (None, Some(w)) => w.kind.name().to_uppercase(),
@@ -581,7 +588,8 @@ fn check_cmd(
         if json {
             let covers =
                 Covers { sc_ok: model.sc() && sc_first.is_none() && sc_complete, lk_complete, lk_cover: &lk_cover };
-            jsons.push(json_value(sc.json, &name, &prog, &src, &weak, &verdict, model, lk.as_ref(), &covers)?);
+            let parts = JsonParts { weak: &weak, repairs: &repairs, verdict: &verdict };
+            jsons.push(json_value(sc.json, &name, &prog, &src, &parts, model, lk.as_ref(), &covers)?);
             continue;
         }
         match model {
@@ -604,11 +612,14 @@ fn check_cmd(
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
             outln!("replay: kvet replay {} {tok}", f.display());
         }
-        for w in &weak {
+        for (i, w) in weak.iter().enumerate() {
             outln!("");
             let label = if model.sc() { " (weak memory only)" } else { " (lkmm)" };
             outln!("{}{label} in {}: {}", w.kind.name(), f.display(), w.message);
             out!("{}", kvet_report::render_lkmm_trace(&prog, w, &src, kvet_ir::PRELUDE));
+            if let Some(r) = repairs.get(i) {
+                out!("{}", kvet_report::render_repairs(&prog, r, &src, kvet_ir::PRELUDE));
+            }
             outln!("");
         }
     }
@@ -766,14 +777,23 @@ struct Covers<'a> {
 
 /// One file's `--json` object (docs/json.md): the SC object with the
 /// LKMM's findings added and the per-model fields.
+/// The LKMM's part of one file's `--json` object.
+struct JsonParts<'a> {
+    /// The weak-memory-only findings.
+    weak: &'a [&'a kvet_axiom::gen::check::Finding],
+    /// Their repairs (same order; empty when none was searched).
+    repairs: &'a [kvet_axiom::repair::RepairSearch],
+    /// The verdict word.
+    verdict: &'a str,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn json_value(
     sc_json: Option<kvet_report::CheckJson>,
     name: &str,
     prog: &Program,
     src: &str,
-    weak: &[&kvet_axiom::gen::check::Finding],
-    verdict: &str,
+    parts: &JsonParts,
     model: check_lkmm::CheckModel,
     lk: Option<&check_lkmm::LkmmRun>,
     covers: &Covers,
@@ -787,11 +807,15 @@ fn json_value(
         for x in vs.iter_mut() {
             x["model"] = "sc".into();
         }
-        for w in weak {
-            vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE))?);
+        for (i, w) in parts.weak.iter().enumerate() {
+            let mut j = kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE);
+            if let Some(r) = parts.repairs.get(i) {
+                j.repair = kvet_report::repairs_json(prog, r, src, kvet_ir::PRELUDE);
+            }
+            vs.push(serde_json::to_value(j)?);
         }
     }
-    v["verdict"] = verdict.into();
+    v["verdict"] = parts.verdict.into();
     v["models"] = match model {
         CheckModel::Sc => serde_json::json!(["sc"]),
         CheckModel::Lkmm => serde_json::json!(["lkmm"]),
