@@ -78,7 +78,7 @@ pub struct RepairSearch {
 }
 
 /// The most re-checks one search runs.
-pub const MAX_TRIALS: usize = 48;
+pub const MAX_TRIALS: usize = 32;
 
 /// The first step of the scenario-level statement step `pc` belongs to
 /// (a call of a prelude function is one statement).

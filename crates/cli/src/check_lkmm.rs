@@ -152,3 +152,27 @@ pub fn condition(prog: &Program, r: &LitmusResult) -> String {
     let obs = kvet_ir::Observation::of(r.pos, r.neg);
     format!(" {q}: {obs} ({} of {} executions)", r.pos, r.pos + r.neg)
 }
+
+/// `kvet demo`'s LKMM column: the kinds found (sorted, lower case, as
+/// the `Expect-lkmm:` headers write them), `ok`, `incomplete` (a loop ran
+/// past the unrolling bound), `not checked` or `timeout` (stopped at the
+/// work bound); the executions and the time.
+pub fn demo_verdict(lk: &LkmmRun) -> (String, String, String) {
+    match lk {
+        LkmmRun::Ran { result, seconds } => {
+            let k = kinds(&result.findings);
+            let v = if result.deadlocks_partial {
+                "timeout".to_string()
+            } else if !k.is_empty() {
+                k.join(", ")
+            } else if result.toofar {
+                "incomplete".to_string()
+            } else {
+                "ok".to_string()
+            };
+            (v, result.candidates.to_string(), format!("{seconds:.3}s"))
+        }
+        LkmmRun::NotChecked { .. } => ("not checked".into(), "-".into(), "-".into()),
+        LkmmRun::Stopped(_) => ("timeout".into(), "-".into(), "-".into()),
+    }
+}

@@ -139,6 +139,10 @@ enum Cmd {
         /// Print a Graphviz graph of one execution (a witness if any).
         #[arg(long)]
         dot: bool,
+        /// herd's -speedcheck: `true` discards the executions that cannot
+        /// settle the condition, `fast` also stops at the first that does.
+        #[arg(long, default_value = "false", value_parser = ["false", "true", "fast"])]
+        speedcheck: String,
     },
     /// herd7's command line (`kvet herd7 -conf linux-kernel.cfg T.litmus`).
     #[command(disable_help_flag = true)]
@@ -422,12 +426,13 @@ fn run_cmd(cli: Cli) -> Result<u8> {
             }
             check_cmd(&files, &search.options(), json, &out, model, preempt)
         }
-        Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
+        Cmd::Litmus { paths, search, model, json, unroll, dot, speedcheck } => match model {
             LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
             LitmusModel::Axiomatic(m) => {
                 // (the bound of one model evaluation, in bytes)
                 let mem = search.max_memory.map(|m| m.saturating_mul(1 << 20));
-                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout, mem)
+                let speed = litmus_cmd::Speedcheck::parse(&speedcheck);
+                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout, mem, speed)
             }
         },
         Cmd::Herd7 { args } => Ok(kvet::herd7::main_with(&args)),
@@ -441,10 +446,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/examples.rs"));
 }
 
-/// The expected kinds a scenario's header states (`Expect: a, b`).
-fn expected_kinds(src: &str) -> Option<String> {
-    let line = src.lines().find(|l| l.contains("Expect:"))?;
-    let raw = line.split("Expect:").nth(1)?.trim().trim_end_matches("*)").trim().to_lowercase();
+/// The expected kinds a scenario's header states (`Expect: a, b`, or
+/// `Expect-lkmm: a, b` with `key`).
+fn expected_kinds(src: &str, key: &str) -> Option<String> {
+    let line = src.lines().find(|l| l.contains(key))?;
+    let raw = line.split(key).nth(1)?.trim().trim_end_matches("*)").trim().to_lowercase();
     let mut kinds: Vec<&str> = raw.split(',').map(str::trim).collect();
     kinds.sort();
     Some(kinds.join(", "))
@@ -452,8 +458,18 @@ fn expected_kinds(src: &str) -> Option<String> {
 
 fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     let mut first_bug: Option<(String, String)> = None;
+    let mut first_weak: Option<(String, String)> = None;
     let mut worst = 0u8;
-    outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
+    outln!(
+        "{:<40} {:<28} {:>8} {:>8}  {:<28} {:>6} {:>8}",
+        "scenario",
+        "sc",
+        "states",
+        "time",
+        "lkmm",
+        "execs",
+        "time"
+    );
     for (name, src) in embedded::EXAMPLES {
         let pre = kvet_ir::PRELUDE;
         let prog = match Input::from_source(name.to_string(), src.to_string(), pre) {
@@ -472,15 +488,31 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
         kinds.sort();
         kinds.dedup();
         let verdict = if kinds.is_empty() { "ok".to_string() } else { kinds.join(", ") };
-        let mark = match expected_kinds(src) {
-            Some(want) if want == verdict => "",
-            Some(_) => {
-                worst = worse(worst, 1);
-                "  (UNEXPECTED)"
-            }
-            None => "",
-        };
-        outln!("{:<48} {:<44} {:>9} {:>7.3}s{mark}", name, verdict, ex.states, secs);
+        // the LKMM under `--model both`'s deterministic work bound
+        let lk = check_lkmm::run(&prog, name, src, None, Some(check_lkmm::BOTH_WORK), None, false);
+        let (lk_verdict, lk_execs, lk_secs) = check_lkmm::demo_verdict(&lk);
+        let mut mark = "";
+        let want = expected_kinds(src, "Expect:");
+        if want.as_ref().is_some_and(|w| *w != verdict) {
+            mark = "  (UNEXPECTED)";
+        }
+        // without `Expect-lkmm:`, the LKMM must find what SC finds
+        if expected_kinds(src, "Expect-lkmm:").or(want).is_some_and(|w| w != lk_verdict) {
+            mark = "  (UNEXPECTED)";
+        }
+        if !mark.is_empty() {
+            worst = worse(worst, 1);
+        }
+        outln!(
+            "{:<40} {:<28} {:>8} {:>7.3}s  {:<28} {:>6} {:>8}{mark}",
+            name,
+            verdict,
+            ex.states,
+            secs,
+            lk_verdict,
+            lk_execs,
+            lk_secs
+        );
         if first_bug.is_none() {
             if let Some(v) = ex.violations.iter().find(|v| v.kind.is_bug()) {
                 let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay failed")?;
@@ -491,10 +523,28 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
                 ));
             }
         }
+        if first_weak.is_none() {
+            if let check_lkmm::LkmmRun::Ran { result, .. } = &lk {
+                let weak = check_lkmm::weak_only(&result.findings, &kinds);
+                if let Some(w) = weak.first() {
+                    let rep = check_lkmm::repairs(&prog, result, &weak[..1], None, Some(check_lkmm::BOTH_WORK), None);
+                    let mut text = kvet_report::render_lkmm_trace(&prog, w, src, pre);
+                    if let Some(r) = rep.first() {
+                        text.push_str(&kvet_report::render_repairs(&prog, r, src, pre));
+                    }
+                    first_weak = Some((format!("{name}: {}", w.message), text));
+                }
+            }
+        }
     }
     if let Some((name, trace)) = first_bug {
         outln!("");
         outln!("The first bug, in {name}");
+        out!("{trace}");
+    }
+    if let Some((name, trace)) = first_weak {
+        outln!("");
+        outln!("The first weak-memory-only bug, in {name}");
         out!("{trace}");
     }
     Ok(worst)

@@ -20,7 +20,7 @@ mod trace;
 pub use checked::{CheckedFile, Finding};
 pub use diag::render_error;
 pub use dot::execution_dot;
-pub use herd::{axiomatic_block, deadlock_lines, hash_line, herd_block, Counts};
+pub use herd::{axiomatic_block, deadlock_lines, hash_line, herd_block, speedcheck_observation, Counts};
 pub use html::{esc, html_report};
 pub use json::{check_json, CheckJson, ViolationJson};
 pub use lkmm_repair::{fix_words, recheck_words, render_repairs, repairs_json, RepairJson};
