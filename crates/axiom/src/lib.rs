@@ -13,6 +13,8 @@
 //!   herd7's states, counts and flags under a model.
 //! * [`native`]: the LKMM (and LKMM+SC) compiled by hand into Rust
 //!   ([`native::NativeLkmm`]), giving the same verdicts as the interpreter.
+//! * [`repair`]: naming the repair of a weak-memory finding (a barrier or a
+//!   stronger access, re-checked).
 //!
 //! Both kinds of model implement [`Model`]: evaluating a model on an
 //! execution yields one [`Verdict`] per alternative the model enumerates
@@ -26,6 +28,7 @@ mod deadline;
 pub mod exec;
 pub mod gen;
 pub mod native;
+pub mod repair;
 
 pub use cat::{CatError, CatModel, CatOptions, Cfg};
 

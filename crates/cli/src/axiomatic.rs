@@ -217,7 +217,10 @@ pub fn run_program(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Resu
     let t0 = Instant::now();
     let result = kvet_axiom::gen::run(prog, model, opts)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let block = kvet_report::axiomatic_block(prog, &result, seconds);
+    let mut block = kvet_report::axiomatic_block(prog, &result, seconds);
+    if opts.speedcheck_discard {
+        block = kvet_report::speedcheck_observation(prog, &block, result.pos, result.neg);
+    }
     let extra = kvet_report::deadlock_lines(prog, &result);
     Ok(FileRun { result, seconds, block, extra })
 }

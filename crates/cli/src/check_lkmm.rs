@@ -7,6 +7,7 @@
 use kvet_axiom::gen::check::{Finding, FindingKind};
 use kvet_axiom::gen::{GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
+use kvet_axiom::repair::RepairSearch;
 use kvet_ir::Program;
 use std::time::Instant;
 
@@ -53,6 +54,38 @@ pub const BOTH_WORK: u64 = 10_000;
 /// are awaits (spin-assume), other loops run this many extra times.
 pub const UNROLL: u32 = 2;
 
+/// The generator's options of check mode.
+fn options(timeout: Option<f64>, max_work: Option<u64>, max_memory: Option<u64>) -> GenOptions {
+    GenOptions {
+        unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
+        max_seconds: timeout,
+        max_work,
+        max_memory,
+        deadlocks: true,
+        kernel: true,
+        ..Default::default()
+    }
+}
+
+/// Search the repair of each weak-memory finding in `weak` (findings of
+/// `result`, the LKMM check of `prog`), each re-check under the check's
+/// own bounds (ten times `BOTH_WORK` when it had none, so that the search stays
+/// bounded and deterministic).
+pub fn repairs(
+    prog: &Program,
+    result: &LitmusResult,
+    weak: &[&Finding],
+    timeout: Option<f64>,
+    max_work: Option<u64>,
+    max_memory: Option<u64>,
+) -> Vec<RepairSearch> {
+    let model = NativeLkmm::new().allowed_only();
+    let work = if timeout.is_none() { Some(max_work.unwrap_or(10 * BOTH_WORK)) } else { max_work };
+    let opts = options(timeout, work, max_memory);
+    let base = kinds(&result.findings);
+    weak.iter().map(|f| kvet_axiom::repair::search(prog, &model, &opts, f, &base)).collect()
+}
+
 /// Run the LKMM checks on `prog`, within `timeout` seconds and
 /// `max_memory` bytes of coherence orders per candidate execution.
 pub fn run(
@@ -65,15 +98,7 @@ pub fn run(
     color: bool,
 ) -> LkmmRun {
     let model = NativeLkmm::new().allowed_only();
-    let opts = GenOptions {
-        unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
-        max_seconds: timeout,
-        max_work,
-        max_memory,
-        deadlocks: true,
-        kernel: true,
-        ..Default::default()
-    };
+    let opts = options(timeout, max_work, max_memory);
     let t0 = Instant::now();
     match kvet_axiom::gen::run(prog, &model, &opts) {
         Ok(result) => LkmmRun::Ran { result: Box::new(result), seconds: t0.elapsed().as_secs_f64() },
@@ -126,4 +151,28 @@ pub fn condition(prog: &Program, r: &LitmusResult) -> String {
     let Some((q, _)) = &prog.quant else { return String::new() };
     let obs = kvet_ir::Observation::of(r.pos, r.neg);
     format!(" {q}: {obs} ({} of {} executions)", r.pos, r.pos + r.neg)
+}
+
+/// `kvet demo`'s LKMM column: the kinds found (sorted, lower case, as
+/// the `Expect-lkmm:` headers write them), `ok`, `incomplete` (a loop ran
+/// past the unrolling bound), `not checked` or `timeout` (stopped at the
+/// work bound); the executions and the time.
+pub fn demo_verdict(lk: &LkmmRun) -> (String, String, String) {
+    match lk {
+        LkmmRun::Ran { result, seconds } => {
+            let k = kinds(&result.findings);
+            let v = if result.deadlocks_partial {
+                "timeout".to_string()
+            } else if !k.is_empty() {
+                k.join(", ")
+            } else if result.toofar {
+                "incomplete".to_string()
+            } else {
+                "ok".to_string()
+            };
+            (v, result.candidates.to_string(), format!("{seconds:.3}s"))
+        }
+        LkmmRun::NotChecked { .. } => ("not checked".into(), "-".into(), "-".into()),
+        LkmmRun::Stopped(_) => ("timeout".into(), "-".into(), "-".into()),
+    }
 }

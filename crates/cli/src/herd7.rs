@@ -50,8 +50,12 @@ pub struct Herd7Opts {
     pub unroll: Option<u32>,
     /// `-show X` (lowercased).
     pub show: Option<String>,
-    /// `-speedcheck fast`.
+    /// `-speedcheck fast`: stop at the first execution that settles the
+    /// condition.
     pub speedcheck: bool,
+    /// `-speedcheck true` or `fast`: discard the executions that cannot
+    /// settle it (herd's top_herd.ml; see `GenOptions::speedcheck_discard`).
+    pub speedcheck_discard: bool,
     /// `-through none|invalid|all`.
     pub through: Through,
     /// `-o DIR`: one Graphviz file per test.
@@ -137,9 +141,10 @@ pub fn parse(args: &[String]) -> Result<Herd7Opts, ArgError> {
                     o.through = Through::parse(&v).ok_or_else(|| bad("-through", "one of: all invalid none"))?
                 }
                 "-speedcheck" => {
-                    o.speedcheck = match v.as_str() {
-                        "fast" => true,
-                        "true" | "false" => false,
+                    (o.speedcheck, o.speedcheck_discard) = match v.as_str() {
+                        "fast" => (true, true),
+                        "true" => (false, true),
+                        "false" => (false, false),
                         _ => return Err(bad("-speedcheck", "one of: false true fast")),
                     }
                 }
@@ -223,6 +228,7 @@ pub fn main_with(args: &[String]) -> u8 {
         max_seconds: o.timeout,
         max_memory: o.max_memory.map(|m| m.saturating_mul(1 << 20)),
         speedcheck: o.speedcheck,
+        speedcheck_discard: o.speedcheck_discard,
         keep_witness: o.outdir.is_some() || o.gv,
         through: o.through,
         deadlocks: true,

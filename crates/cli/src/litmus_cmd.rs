@@ -78,6 +78,7 @@ pub fn explore(files: &[PathBuf], opts: &Options, json: bool) -> Result<u8> {
 /// `kvet litmus --model lkmm|sc|FILE.cat|FILE.cfg`, within `timeout`
 /// seconds and `max_memory` bytes of coherence orders per evaluation
 /// (`--max-memory`, as `kvet check`).
+#[allow(clippy::too_many_arguments)]
 pub fn axiomatic(
     files: &[PathBuf],
     choice: &ModelChoice,
@@ -86,6 +87,7 @@ pub fn axiomatic(
     json: bool,
     timeout: Option<f64>,
     max_memory: Option<u64>,
+    speed: Speedcheck,
 ) -> Result<u8> {
     let m = axiomatic::load_model(choice, &[], kvet_axiom::Through::None)
         .map_err(|e| UserError(format!("kvet: cannot load model `{}`: {e}\n", model_name(choice))))?;
@@ -95,6 +97,8 @@ pub fn axiomatic(
         max_memory,
         keep_witness: dot,
         deadlocks: true,
+        speedcheck: speed == Speedcheck::Fast,
+        speedcheck_discard: speed != Speedcheck::False,
         ..Default::default()
     };
     let mut worst = 0u8;
@@ -281,4 +285,26 @@ pub fn bench_corpus(dir: &Path, filter: Option<&str>, timeout: Option<f64>) -> R
         }
     }
     Ok(out)
+}
+
+/// herd's `-speedcheck` (`--speedcheck` of `kvet litmus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speedcheck {
+    /// Every execution counts.
+    False,
+    /// The executions that cannot settle the condition are discarded.
+    True,
+    /// As `True`, and the search stops at the first that settles it.
+    Fast,
+}
+
+impl Speedcheck {
+    /// `false`, `true` or `fast` (clap has checked the word).
+    pub fn parse(s: &str) -> Speedcheck {
+        match s {
+            "fast" => Speedcheck::Fast,
+            "true" => Speedcheck::True,
+            _ => Speedcheck::False,
+        }
+    }
 }

@@ -139,6 +139,10 @@ enum Cmd {
         /// Print a Graphviz graph of one execution (a witness if any).
         #[arg(long)]
         dot: bool,
+        /// herd's -speedcheck: `true` discards the executions that cannot
+        /// settle the condition, `fast` also stops at the first that does.
+        #[arg(long, default_value = "false", value_parser = ["false", "true", "fast"])]
+        speedcheck: String,
     },
     /// herd7's command line (`kvet herd7 -conf linux-kernel.cfg T.litmus`).
     #[command(disable_help_flag = true)]
@@ -422,12 +426,13 @@ fn run_cmd(cli: Cli) -> Result<u8> {
             }
             check_cmd(&files, &search.options(), json, &out, model, preempt)
         }
-        Cmd::Litmus { paths, search, model, json, unroll, dot } => match model {
+        Cmd::Litmus { paths, search, model, json, unroll, dot, speedcheck } => match model {
             LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
             LitmusModel::Axiomatic(m) => {
                 // (the bound of one model evaluation, in bytes)
                 let mem = search.max_memory.map(|m| m.saturating_mul(1 << 20));
-                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout, mem)
+                let speed = litmus_cmd::Speedcheck::parse(&speedcheck);
+                litmus_cmd::axiomatic(&collect(&paths)?, &m, unroll, dot, json, search.timeout, mem, speed)
             }
         },
         Cmd::Herd7 { args } => Ok(kvet::herd7::main_with(&args)),
@@ -441,10 +446,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/examples.rs"));
 }
 
-/// The expected kinds a scenario's header states (`Expect: a, b`).
-fn expected_kinds(src: &str) -> Option<String> {
-    let line = src.lines().find(|l| l.contains("Expect:"))?;
-    let raw = line.split("Expect:").nth(1)?.trim().trim_end_matches("*)").trim().to_lowercase();
+/// The expected kinds a scenario's header states (`Expect: a, b`, or
+/// `Expect-lkmm: a, b` with `key`).
+fn expected_kinds(src: &str, key: &str) -> Option<String> {
+    let line = src.lines().find(|l| l.contains(key))?;
+    let raw = line.split(key).nth(1)?.trim().trim_end_matches("*)").trim().to_lowercase();
     let mut kinds: Vec<&str> = raw.split(',').map(str::trim).collect();
     kinds.sort();
     Some(kinds.join(", "))
@@ -452,8 +458,18 @@ fn expected_kinds(src: &str) -> Option<String> {
 
 fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
     let mut first_bug: Option<(String, String)> = None;
+    let mut first_weak: Option<(String, String)> = None;
     let mut worst = 0u8;
-    outln!("{:<48} {:<44} {:>9} {:>8}", "scenario", "verdict", "states", "time");
+    outln!(
+        "{:<40} {:<28} {:>8} {:>8}  {:<28} {:>6} {:>8}",
+        "scenario",
+        "sc",
+        "states",
+        "time",
+        "lkmm",
+        "execs",
+        "time"
+    );
     for (name, src) in embedded::EXAMPLES {
         let pre = kvet_ir::PRELUDE;
         let prog = match Input::from_source(name.to_string(), src.to_string(), pre) {
@@ -472,15 +488,31 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
         kinds.sort();
         kinds.dedup();
         let verdict = if kinds.is_empty() { "ok".to_string() } else { kinds.join(", ") };
-        let mark = match expected_kinds(src) {
-            Some(want) if want == verdict => "",
-            Some(_) => {
-                worst = worse(worst, 1);
-                "  (UNEXPECTED)"
-            }
-            None => "",
-        };
-        outln!("{:<48} {:<44} {:>9} {:>7.3}s{mark}", name, verdict, ex.states, secs);
+        // the LKMM under `--model both`'s deterministic work bound
+        let lk = check_lkmm::run(&prog, name, src, None, Some(check_lkmm::BOTH_WORK), None, false);
+        let (lk_verdict, lk_execs, lk_secs) = check_lkmm::demo_verdict(&lk);
+        let mut mark = "";
+        let want = expected_kinds(src, "Expect:");
+        if want.as_ref().is_some_and(|w| *w != verdict) {
+            mark = "  (UNEXPECTED)";
+        }
+        // without `Expect-lkmm:`, the LKMM must find what SC finds
+        if expected_kinds(src, "Expect-lkmm:").or(want).is_some_and(|w| w != lk_verdict) {
+            mark = "  (UNEXPECTED)";
+        }
+        if !mark.is_empty() {
+            worst = worse(worst, 1);
+        }
+        outln!(
+            "{:<40} {:<28} {:>8} {:>7.3}s  {:<28} {:>6} {:>8}{mark}",
+            name,
+            verdict,
+            ex.states,
+            secs,
+            lk_verdict,
+            lk_execs,
+            lk_secs
+        );
         if first_bug.is_none() {
             if let Some(v) = ex.violations.iter().find(|v| v.kind.is_bug()) {
                 let tr = kvet_explore::replay(&prog, &v.path).context("internal: replay failed")?;
@@ -491,10 +523,28 @@ fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
                 ));
             }
         }
+        if first_weak.is_none() {
+            if let check_lkmm::LkmmRun::Ran { result, .. } = &lk {
+                let weak = check_lkmm::weak_only(&result.findings, &kinds);
+                if let Some(w) = weak.first() {
+                    let rep = check_lkmm::repairs(&prog, result, &weak[..1], None, Some(check_lkmm::BOTH_WORK), None);
+                    let mut text = kvet_report::render_lkmm_trace(&prog, w, src, pre);
+                    if let Some(r) = rep.first() {
+                        text.push_str(&kvet_report::render_repairs(&prog, r, src, pre));
+                    }
+                    first_weak = Some((format!("{name}: {}", w.message), text));
+                }
+            }
+        }
     }
     if let Some((name, trace)) = first_bug {
         outln!("");
         outln!("The first bug, in {name}");
+        out!("{trace}");
+    }
+    if let Some((name, trace)) = first_weak {
+        outln!("");
+        outln!("The first weak-memory-only bug, in {name}");
         out!("{trace}");
     }
     Ok(worst)
@@ -548,6 +598,13 @@ fn check_cmd(
         if sc_first.is_some() || !weak.is_empty() {
             worst = worse(worst, 1);
         }
+        // the repair of each weak-memory-only finding, re-checked
+        let repairs = match (&lk, model.sc()) {
+            (Some(LkmmRun::Ran { result, .. }), true) if !weak.is_empty() => {
+                check_lkmm::repairs(&prog, result, &weak, lk_secs, lk_work, Some(opts.max_memory))
+            }
+            _ => Vec::new(),
+        };
         let verdict = match (&sc_first, weak.first()) {
             (Some(k), _) => k.clone(),
             (None, Some(w)) => w.kind.name().to_uppercase(),
@@ -581,7 +638,8 @@ fn check_cmd(
         if json {
             let covers =
                 Covers { sc_ok: model.sc() && sc_first.is_none() && sc_complete, lk_complete, lk_cover: &lk_cover };
-            jsons.push(json_value(sc.json, &name, &prog, &src, &weak, &verdict, model, lk.as_ref(), &covers)?);
+            let parts = JsonParts { weak: &weak, repairs: &repairs, verdict: &verdict };
+            jsons.push(json_value(sc.json, &name, &prog, &src, &parts, model, lk.as_ref(), &covers)?);
             continue;
         }
         match model {
@@ -604,11 +662,14 @@ fn check_cmd(
             out!("{}", kvet_report::render_trace_with(&prog, tr, &src, kvet_ir::PRELUDE, style));
             outln!("replay: kvet replay {} {tok}", f.display());
         }
-        for w in &weak {
+        for (i, w) in weak.iter().enumerate() {
             outln!("");
             let label = if model.sc() { " (weak memory only)" } else { " (lkmm)" };
             outln!("{}{label} in {}: {}", w.kind.name(), f.display(), w.message);
             out!("{}", kvet_report::render_lkmm_trace(&prog, w, &src, kvet_ir::PRELUDE));
+            if let Some(r) = repairs.get(i) {
+                out!("{}", kvet_report::render_repairs(&prog, r, &src, kvet_ir::PRELUDE));
+            }
             outln!("");
         }
     }
@@ -766,14 +827,23 @@ struct Covers<'a> {
 
 /// One file's `--json` object (docs/json.md): the SC object with the
 /// LKMM's findings added and the per-model fields.
+/// The LKMM's part of one file's `--json` object.
+struct JsonParts<'a> {
+    /// The weak-memory-only findings.
+    weak: &'a [&'a kvet_axiom::gen::check::Finding],
+    /// Their repairs (same order; empty when none was searched).
+    repairs: &'a [kvet_axiom::repair::RepairSearch],
+    /// The verdict word.
+    verdict: &'a str,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn json_value(
     sc_json: Option<kvet_report::CheckJson>,
     name: &str,
     prog: &Program,
     src: &str,
-    weak: &[&kvet_axiom::gen::check::Finding],
-    verdict: &str,
+    parts: &JsonParts,
     model: check_lkmm::CheckModel,
     lk: Option<&check_lkmm::LkmmRun>,
     covers: &Covers,
@@ -787,11 +857,15 @@ fn json_value(
         for x in vs.iter_mut() {
             x["model"] = "sc".into();
         }
-        for w in weak {
-            vs.push(serde_json::to_value(kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE))?);
+        for (i, w) in parts.weak.iter().enumerate() {
+            let mut j = kvet_report::lkmm_finding_json(prog, w, model.sc(), src, kvet_ir::PRELUDE);
+            if let Some(r) = parts.repairs.get(i) {
+                j.repair = kvet_report::repairs_json(prog, r, src, kvet_ir::PRELUDE);
+            }
+            vs.push(serde_json::to_value(j)?);
         }
     }
-    v["verdict"] = verdict.into();
+    v["verdict"] = parts.verdict.into();
     v["models"] = match model {
         CheckModel::Sc => serde_json::json!(["sc"]),
         CheckModel::Lkmm => serde_json::json!(["lkmm"]),

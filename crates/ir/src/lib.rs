@@ -15,6 +15,7 @@ mod kthread_bind;
 mod lower;
 mod observation;
 mod opt;
+pub mod patch;
 mod prims;
 mod program;
 mod scan;

@@ -129,6 +129,22 @@ pub fn herd_block(p: &Program, outcomes: &[Vec<Val>], counts: Counts, flags: &[S
     o
 }
 
+/// `block` with herd's Observation under `-speedcheck true|fast`
+/// (top_herd.ml): the executions that cannot settle the condition were
+/// discarded, so `exists`/`~exists` say Never or Sometimes (never
+/// Always: the negative ones are unknown), `forall` Always or Sometimes.
+pub fn speedcheck_observation(p: &Program, block: &str, pos: u64, neg: u64) -> String {
+    let q = p.quant.as_ref().map_or(Quant::Exists, |(q, _)| *q);
+    let obs = match q {
+        Quant::Forall if neg == 0 => "Always",
+        Quant::Forall => "Sometimes",
+        _ if pos == 0 => "Never",
+        _ => "Sometimes",
+    };
+    let old = format!("Observation {} {} {pos} {neg}\n", p.name, Counts { pos, neg }.observation());
+    block.replacen(&old, &format!("Observation {} {obs} {pos} {neg}\n", p.name), 1)
+}
+
 /// herd7's block for a result of the axiomatic engine: with `Loop`
 /// before `Ok`/`No` when a path ran past the unrolling bound (herd's
 /// "too far" marker, top_herd.ml).

@@ -214,6 +214,10 @@ pub struct LkmmFindingJson {
     pub trace: Vec<crate::trace::RowJson>,
     /// The reads that take a stale value (what SC could not do).
     pub weak_steps: Vec<String>,
+    /// The repairs found (weak-memory-only findings): each a barrier or a
+    /// stronger access (or a pair) that forbids every failing execution,
+    /// re-checked; empty when none was found or none was searched.
+    pub repair: Vec<crate::RepairJson>,
 }
 
 /// Build the JSON form of an LKMM finding.
@@ -227,5 +231,6 @@ pub fn lkmm_finding_json(p: &Program, f: &Finding, weak_only: bool, src: &str, p
         message: f.message.clone(),
         trace: rows.into_iter().map(|r| crate::trace::RowJson { cpu: r.cpu, text: r.text, line: r.line }).collect(),
         weak_steps: notes,
+        repair: Vec::new(),
     }
 }

@@ -50,6 +50,12 @@ pub struct GenOptions {
     /// Stop at the first allowed execution satisfying the condition
     /// (herd's `-speedcheck fast`).
     pub speedcheck: bool,
+    /// herd's `-speedcheck true|fast`: discard the candidates whose final
+    /// state cannot settle the condition (for `exists` and `~exists` the
+    /// ones that do not satisfy it, for `forall` the ones that do), so
+    /// that the counts are of the others only (herd's `top_herd.ml`:
+    /// "we have discarded all negative states").
+    pub speedcheck_discard: bool,
     /// Count only the executions carrying this flag (herd's `-through`).
     pub through_flag: Option<String>,
     /// herd's `-through`: the model lets the executions failing its
@@ -80,6 +86,7 @@ impl Default for GenOptions {
             max_work: None,
             keep_witness: false,
             speedcheck: false,
+            speedcheck_discard: false,
             through_flag: None,
             through: crate::Through::None,
             deadlocks: false,

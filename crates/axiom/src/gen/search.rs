@@ -877,7 +877,35 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// The observed values of the candidate (final writes `idx` among
+    /// `fw_choices`, the threads' paths `chosen`).
+    fn outcome(&self, fw_choices: &[Vec<usize>], idx: &[usize], chosen: &[&Trace]) -> Vec<Val> {
+        self.prog
+            .observed
+            .iter()
+            .map(|o| match o {
+                Observed::Reg { thread, reg, .. } => {
+                    chosen.get(*thread as usize).and_then(|t| t.regs.get(*reg as usize)).copied().unwrap_or(0)
+                }
+                Observed::Cell { cell, .. } => {
+                    let k = self.obs_cells.iter().position(|c| c == cell).expect("observed cell");
+                    self.ex.event(fw_choices[k][idx[k]]).value.unwrap_or(0)
+                }
+            })
+            .collect()
+    }
+
     fn check(&mut self, fw_choices: &[Vec<usize>], idx: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+        // herd's -speedcheck true|fast: a candidate whose final state
+        // cannot settle the condition (exists, ~exists: one that does not
+        // satisfy it; forall: one that does) is discarded before the model
+        if self.opts.speedcheck_discard && !self.opts.kernel && !self.dl_mode {
+            if let Some((q, c)) = &self.prog.quant {
+                if c.eval(&self.outcome(fw_choices, idx, chosen)) == (*q == Quant::Forall) {
+                    return Ok(());
+                }
+            }
+        }
         self.res.candidates += 1;
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
@@ -909,19 +937,7 @@ impl<'a> Search<'a> {
         }
         let prog = self.prog;
         // The outcome of this candidate.
-        let vals: Vec<Val> = prog
-            .observed
-            .iter()
-            .map(|o| match o {
-                Observed::Reg { thread, reg, .. } => {
-                    chosen.get(*thread as usize).and_then(|t| t.regs.get(*reg as usize)).copied().unwrap_or(0)
-                }
-                Observed::Cell { cell, .. } => {
-                    let k = self.obs_cells.iter().position(|c| c == cell).expect("observed cell");
-                    self.ex.event(fw_choices[k][idx[k]]).value.unwrap_or(0)
-                }
-            })
-            .collect();
+        let vals = self.outcome(fw_choices, idx, chosen);
         if let Some(f) = &prog.filter {
             if !f.eval(&vals) {
                 return Ok(());

@@ -534,7 +534,9 @@ impl Walker<'_> {
                         let (x, y) = (self.val(&st, *a), self.val(&st, *b));
                         let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) })
                         else {
-                            // division by zero: this path does not exist
+                            // division by zero: a finding in check mode,
+                            // else this path does not exist
+                            self.division_by_zero(st, pc)?;
                             continue 'paths;
                         };
                         self.set(&mut st, *r, v, t);

@@ -133,6 +133,24 @@ impl Walker<'_> {
         self.stop_prefix(&st, None, None)
     }
 
+    /// A division by zero at `pc`: in check mode, as in the explorer, an
+    /// assertion failure where the thread stops (the path is kept as a
+    /// stopped prefix carrying it); otherwise, and for litmus tests, the
+    /// path does not exist.
+    pub(super) fn division_by_zero(&self, mut st: St, pc: u32) -> Result<(), GenError> {
+        if !self.lim.kernel || !self.lim.blocked {
+            return Ok(());
+        }
+        let at = st.evs.len() as u16;
+        st.faults.push(Fault {
+            pc,
+            at,
+            kind: FaultKind::Assert(kvet_ir::AssertKind::Assert),
+            message: "division by zero".into(),
+        });
+        self.stop_prefix(&st, None, None)
+    }
+
     /// Spin-assume: is the iteration that jumps back to `head` free of
     /// side effects, ending with the registers it started with?  Then
     /// the path is cut here, and kept as an await prefix.

@@ -1,0 +1,98 @@
+//! The words of a weak-memory finding's repair (kvet-axiom's `repair`
+//! search): which barrier or stronger access forbids every failing
+//! execution, where, and what the re-check found.  One line per repair:
+//!
+//! `repair: an smp_mb() after WRITE_ONCE(done, 1) [44] and before
+//! READ_ONCE(sleeper) [47] (CPU1) forbids every failing execution
+//! (re-checked: lkmm ok)`
+
+use kvet_axiom::repair::{Fix, FixKind, Repair, RepairSearch};
+use kvet_ir::{Program, NO_CALL};
+use kvet_syntax::{line_col, PRELUDE_BASE};
+
+/// The scenario-level text and line of step `pc` of thread `t`.
+fn step_words(p: &Program, t: u32, pc: u32, src: &str, prelude: &str) -> (String, String) {
+    let b = &p.threads[t as usize].body;
+    let Some(st) = b.steps.get(pc as usize) else { return (String::new(), String::new()) };
+    let c = b.scenario_call(pc);
+    let (text, lo) = match b.calls.get(c as usize) {
+        Some(k) if c != NO_CALL => (k.text.clone(), k.span.lo),
+        _ => (if st.text.is_empty() { format!("{:?}", st.instr) } else { st.text.clone() }, st.span.lo),
+    };
+    let line = if lo >= PRELUDE_BASE {
+        format!("prelude:{}", line_col(prelude, lo - PRELUDE_BASE).0)
+    } else {
+        line_col(src, lo).0.to_string()
+    };
+    (text, line)
+}
+
+/// One edit in words, e.g. `an smp_mb() after WRITE_ONCE(done, 1) [44]
+/// and before READ_ONCE(sleeper) [47] (CPU1)`.
+pub fn fix_words(p: &Program, f: &Fix, src: &str, prelude: &str) -> String {
+    let (text, line) = step_words(p, f.thread, f.pc, src, prelude);
+    let cpu = f.thread;
+    match f.kind {
+        FixKind::Mb => match f.after {
+            Some(a) => {
+                let (at, al) = step_words(p, f.thread, a, src, prelude);
+                format!("an smp_mb() after {at} [{al}] and before {text} [{line}] (CPU{cpu})")
+            }
+            None => format!("an smp_mb() before {text} [{line}] (CPU{cpu})"),
+        },
+        FixKind::AfterAtomic => format!("an smp_mb__after_atomic() after {text} [{line}] (CPU{cpu})"),
+        FixKind::Acquire => format!("{text} [{line}] as smp_load_acquire() (CPU{cpu})"),
+        FixKind::Release => format!("{text} [{line}] as smp_store_release() (CPU{cpu})"),
+    }
+}
+
+/// What the re-check of a repair found: `lkmm ok`, or the kinds left.
+pub fn recheck_words(r: &Repair) -> String {
+    if r.left.is_empty() {
+        "lkmm ok".to_string()
+    } else {
+        format!("lkmm: {} only, as before", r.left.join(", "))
+    }
+}
+
+/// The repair lines of one finding (each starting `repair: `).
+pub fn render_repairs(p: &Program, s: &RepairSearch, src: &str, prelude: &str) -> String {
+    let mut out = String::new();
+    for r in &s.repairs {
+        let fixes: Vec<String> = r.fixes.iter().map(|f| fix_words(p, f, src, prelude)).collect();
+        let verb = if fixes.len() == 1 { "forbids" } else { "forbid" };
+        out.push_str(&format!(
+            "repair: {} {verb} every failing execution (re-checked: {})\n",
+            fixes.join(", with "),
+            recheck_words(r)
+        ));
+    }
+    if s.repairs.is_empty() {
+        let why = if s.bounded { " within the bound" } else { "" };
+        out.push_str(&format!(
+            "repair: no single barrier or stronger access, nor a pair of smp_mb(), forbids every failing execution ({} re-checks{why})\n",
+            s.tried
+        ));
+    }
+    out
+}
+
+/// The `--json` form of one repair.
+#[derive(serde::Serialize, Debug)]
+pub struct RepairJson {
+    /// Each edit in words.
+    pub fixes: Vec<String>,
+    /// What the re-check found (`lkmm ok`, or the kinds left).
+    pub rechecked: String,
+}
+
+/// The `--json` form of a repair search: one entry per repair found.
+pub fn repairs_json(p: &Program, s: &RepairSearch, src: &str, prelude: &str) -> Vec<RepairJson> {
+    s.repairs
+        .iter()
+        .map(|r| RepairJson {
+            fixes: r.fixes.iter().map(|f| fix_words(p, f, src, prelude)).collect(),
+            rechecked: recheck_words(r),
+        })
+        .collect()
+}
