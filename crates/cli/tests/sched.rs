@@ -336,8 +336,6 @@ fn scheduler_examples_state_counts() {
         ("work-items-race-fixed.kvet", 7745, 15597),
         ("ordered-wq.kvet", 7550, 16156),
         ("ordered-wq-fixed.kvet", 7942, 17238),
-        ("percpu-work-fold.kvet", 12279, 14168),
-        ("percpu-work-fold-fixed.kvet", 10288, 11538),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {
