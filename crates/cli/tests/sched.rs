@@ -239,6 +239,11 @@ fn ordered_and_allocated_workqueues() {
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
     // a workqueue that is not ordered runs them concurrently, in any order
     check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", 0, 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "assertion failure, data race");
+    // an unbound workqueue with max_active 1 runs one item at a time (it
+    // ran them concurrently before: a false data race and assertion failure)
+    check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", WQ_UNBOUND, 1); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "ok");
+    // max_active 2 lets both run
+    check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", WQ_UNBOUND, 2); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "assertion failure, data race");
     // flush_workqueue() of an allocated workqueue waits for its items
     let one = "struct work_struct w; int ran; struct workqueue_struct *wq;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, READ_ONCE(ran) + 1); }\n";
     check(&format!("{one}P0(void) {{ wq = alloc_workqueue(\"u\", WQ_UNBOUND, 0); INIT_WORK(&w, fn); queue_work(wq, &w); flush_workqueue(wq); assert(READ_ONCE(ran) == 1); destroy_workqueue(wq); }}\n"), "ok");
@@ -283,6 +288,32 @@ fn per_cpu_worker_pools() {
     // (the timer may fire and the item run before mod_delayed_work()
     // takes it back: then it is queued again and runs twice, as in the kernel)
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+}
+
+#[test]
+fn work_queued_on_a_run_time_cpu_goes_to_that_cpus_pool() {
+    let w = "struct work_struct w; int x; int tgt;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(x, 1); }\n";
+    // the CPU is a run-time value naming CPU0: the item runs on CPU0's
+    // kworker, so without preemption only once P0 is done (it went to the
+    // unbound pool before, and r=1 was reachable: 2 outcomes)
+    let r = run(
+        false,
+        &format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work_on(READ_ONCE(tgt), system_wq, &w); int r = READ_ONCE(x); }}\nP1(void) {{ }}\nexists (0:r=1)\n"),
+    );
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 1, 17860, 19832));
+    // smp_processor_id() on P1: CPU1's pool, whose kworker runs beside P0
+    // (P0 may read 1) but only once P1 is done (P1 reads 0)
+    let r = run(
+        false,
+        &format!("{w}P0(void) {{ int r = READ_ONCE(x); }}\nP1(void) {{ INIT_WORK(&w, fn); queue_work_on(smp_processor_id(), system_wq, &w); int r = READ_ONCE(x); }}\nexists (0:r=1 \\/ 1:r=1)\n"),
+    );
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 21370, 23636));
+    // WORK_CPU_UNBOUND: the unbound pool, which runs beside P0
+    let r = run(
+        false,
+        &format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work_on(WORK_CPU_UNBOUND, system_wq, &w); int r = READ_ONCE(x); }}\nexists (0:r=1)\n"),
+    );
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 209, 338));
 }
 
 #[test]

@@ -865,9 +865,11 @@ static inline void flush_workqueue(struct workqueue_struct *wq)
 
 /* alloc_workqueue(): a workqueue of its own (kzalloc'd, so that
  * queueing on it after destroy_workqueue() is a use-after-free);
- * max_active 0 is the default, no limit here; alloc_ordered_workqueue()
- * runs at most one item at a time, in queueing order (__WQ_ORDERED,
- * max_active 1) */
+ * max_active 0 is the default, no limit here; an unbound one
+ * (WQ_UNBOUND) has at most max_active items active, the rest wait on
+ * `inactive`; a per-CPU one is not limited (the kernel's limit is per
+ * CPU pool); alloc_ordered_workqueue() runs at most one item at a time,
+ * in queueing order (__WQ_ORDERED, max_active 1) */
 static inline struct workqueue_struct *__alloc_workqueue(unsigned int flags, int max_active)
 {
 	struct workqueue_struct *wq = kzalloc(sizeof(*wq), GFP_KERNEL);
@@ -880,7 +882,7 @@ static inline struct workqueue_struct *__alloc_workqueue(unsigned int flags, int
 	return wq;
 }
 
-#define alloc_workqueue(fmt, flags, max_active, ...)	__alloc_workqueue((flags), ((flags) & __WQ_ORDERED) ? 1 : 0)
+#define alloc_workqueue(fmt, flags, max_active, ...)	__alloc_workqueue((flags), ((flags) & __WQ_ORDERED) ? 1 : ((flags) & WQ_UNBOUND) ? (max_active) : 0)
 #define alloc_ordered_workqueue(fmt, flags, ...)	__alloc_workqueue(WQ_UNBOUND | __WQ_ORDERED | (flags), 1)
 #define create_workqueue(name)				alloc_workqueue("%s", WQ_MEM_RECLAIM, 1, (name))
 #define create_singlethread_workqueue(name)		alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, (name))

@@ -317,9 +317,12 @@ const QUEUE_ON: &[(&str, usize)] = &[
 
 /// The CPUs that get a per-CPU worker pool (kernel/workqueue.c's
 /// cpu_worker_pools), as a bit mask: every CPU that a constant CPU
-/// argument of queue_work_on() and its relatives names in the scenario.
-/// Work queued on any other CPU goes to the unbound pool, whose kworkers
-/// run on CPUs of their own.
+/// argument of queue_work_on() and its relatives names in the scenario,
+/// and every CPU of a `P<n>` when some call's CPU is a run-time value
+/// (`queue_work_on(smp_processor_id(), ...)`, `queue_work_on(cpu, ...)`),
+/// since that value may name any of them. Work queued on any other CPU
+/// (WORK_CPU_UNBOUND, or the CPU of a task that is not pinned) goes to
+/// the unbound pool, whose kworkers run on CPUs of their own.
 pub(crate) fn cpu_pools(file: &ast::File, nprocs: u32) -> u64 {
     queued_on(file, nprocs).0
 }
@@ -339,7 +342,14 @@ fn queued_on(file: &ast::File, nprocs: u32) -> (u64, bool) {
             let Some(&(_, k)) = QUEUE_ON.iter().find(|(f, _)| f == name) else { return };
             match args.get(k).map(|a| &a.kind) {
                 Some(ast::ExprKind::Int(c)) if (0..nprocs.min(64) as i64).contains(c) => mask |= 1 << c,
-                _ => other = true,
+                Some(ast::ExprKind::Int(_)) => other = true,
+                Some(ast::ExprKind::Ident(c)) if c == "NR_CPUS" || c == "WORK_CPU_UNBOUND" => other = true,
+                // a run-time CPU: any CPU of the scenario, or one without a pool
+                Some(_) => {
+                    mask |= (1u64 << nprocs.min(63)) - 1;
+                    other = true;
+                }
+                None => other = true,
             }
         })
     });
