@@ -166,7 +166,7 @@ impl<'a> Search<'a> {
                 let oth = prev.as_ref().map(|p| others(p, t, n));
                 all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
             }
-            {
+            if bound == usize::MAX {
                 let maxw: Vec<usize> = all
                     .iter()
                     .map(|p| {
@@ -177,17 +177,8 @@ impl<'a> Search<'a> {
                             .unwrap_or(0)
                     })
                     .collect();
-                // (recomputed each round: in check mode a path of the
-                // first round may stop at a read whose value is not known
-                // yet, so later rounds can hold longer chains)
-                // (and a cut path's writes count too: the values written
-                // anywhere bound the chains as well)
-                let nw: usize = if opts.kernel { all.iter().map(|p| p.written.len()).sum() } else { 0 };
-                let b = 2 + maxw.iter().sum::<usize>().max(nw);
-                if bound == usize::MAX || opts.kernel {
-                    bound = if bound == usize::MAX { b } else { bound.max(b) };
-                }
-                if bases.is_none() && maxw.iter().sum::<usize>() <= 64 {
+                bound = 2 + maxw.iter().sum::<usize>();
+                if maxw.iter().sum::<usize>() <= 64 {
                     let mut b = Vec::with_capacity(maxw.len());
                     let mut acc = 0u32;
                     for w in &maxw {
