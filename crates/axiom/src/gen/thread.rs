@@ -33,6 +33,7 @@
 
 use super::GenError;
 
+mod alloc;
 mod kernel;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
@@ -183,6 +184,8 @@ struct St {
     entered: Vec<u32>,
     /// rcu_read_lock() nesting.
     rcu: u32,
+    /// preempt_disable() nesting (preempt_count()).
+    preempt: u32,
     /// Per loop head: events and registers at the last arrival.
     heads: Vec<(u32, usize, Vec<Val>)>,
     /// This path's last write to each cell it wrote (check mode).
@@ -211,9 +214,8 @@ fn order_tag(o: Order) -> TagSet {
     }
 }
 
-fn fence_tag(k: FenceKind) -> Option<Tag> {
-    #[allow(unreachable_patterns)]
-    Some(match k {
+fn fence_tag(k: FenceKind) -> Tag {
+    match k {
         FenceKind::Mb => Tag::MB,
         FenceKind::Rmb => Tag::RMB,
         FenceKind::Wmb => Tag::WMB,
@@ -225,8 +227,7 @@ fn fence_tag(k: FenceKind) -> Option<Tag> {
         FenceKind::AfterSrcuReadUnlock => Tag::AFTER_SRCU_READ_UNLOCK,
         FenceKind::RcuLock => Tag::RCU_LOCK,
         FenceKind::RcuUnlock => Tag::RCU_UNLOCK,
-        _ => return None,
-    })
+    }
 }
 
 /// Limits of the enumeration.
@@ -583,10 +584,7 @@ impl Walker<'_> {
                         st.pc += 1;
                     }
                     Instr::Fence(k) => {
-                        let Some(tag) = fence_tag(*k) else {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: fence {k:?}")));
-                        };
-                        self.fence(&mut st, pc, tag)?;
+                        self.fence(&mut st, pc, fence_tag(*k))?;
                         st.pc += 1;
                     }
                     Instr::Bound(_) => {
@@ -668,10 +666,6 @@ impl Walker<'_> {
                                 RmwOp::AddUnless => {
                                     alts.push((old, if old != vb { Some(old.wrapping_add(va)) } else { None }, true))
                                 }
-                                #[allow(unreachable_patterns)]
-                                other => {
-                                    return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}")))
-                                }
                             }
                         }
                         for (old, new, from_old) in alts {
@@ -727,10 +721,6 @@ impl Walker<'_> {
                                         (if is_sym(old) || is_sym(va) { SYMX } else { ((old & va) != 0) as Val }, rbit)
                                     }
                                     RmwRet::NegByte => (symv(newv >> 7 & 1 == 1), rbit | ta),
-                                    #[allow(unreachable_patterns)]
-                                    other => {
-                                        return Err(self.err(pc, format!("not supported by the LKMM engine: {other:?}")))
-                                    }
                                 };
                                 self.set(&mut s2, *d, rv, rt);
                             }
@@ -938,6 +928,7 @@ impl St {
             irq_off: false,
             entered: Vec::new(),
             rcu: 0,
+            preempt: 0,
             heads: Vec::new(),
             own: Vec::new(),
         }

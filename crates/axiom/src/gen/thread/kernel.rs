@@ -34,6 +34,10 @@
 //!   is an RCU callback): an `F{sync-rcu}` before the poison.
 //! * `local_irq_*()`, `local_bh_*()`: no event (interrupt handlers are
 //!   refused by the generator, see [`super::paths`]).
+//! * `preempt_disable()`/`preempt_enable()`: `barrier()` (preemption is
+//!   off in check mode: include/linux/preempt.h without
+//!   CONFIG_PREEMPT_COUNT); refused with `Preempt=yes`, where they keep
+//!   the other tasks of the CPU out (not an LKMM notion).
 
 use super::{is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
@@ -109,6 +113,14 @@ impl Walker<'_> {
     pub(super) fn freed_read(&self, mut st: St, pc: u32, cell: u32) -> Result<(), GenError> {
         if !self.lim.kernel || !self.lim.blocked {
             return Ok(());
+        }
+        if self.typesafe_read(&st, cell) {
+            return Err(self.err(
+                pc,
+                "not supported by the LKMM engine: a read of a freed SLAB_TYPESAFE_BY_RCU object inside an RCU \
+                 read-side section (its old contents are not modelled)"
+                    .into(),
+            ));
         }
         let at = st.evs.len().saturating_sub(1) as u16;
         st.faults.push(Fault {
@@ -368,7 +380,51 @@ impl Walker<'_> {
                         return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
                     }
                     self.poison(st, pc, o)?;
+                    self.release_slot(st, pc, o)?;
                 }
+            }
+            Instr::Alloc { .. } | Instr::CacheAlloc { .. } if !super::alloc::MODELLED => {
+                let name = unmodelled_name(instr);
+                return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
+            }
+            Instr::Alloc { dst, pool, zero } => {
+                let st0 = st.clone();
+                self.alloc(&st0, stack, pc, *dst, *pool as usize, *zero)?;
+                return Ok(false);
+            }
+            Instr::CacheAlloc { dst, cache, zero } => {
+                let Some(pool) = self.cache_pool(st, *cache) else {
+                    return Ok(false);
+                };
+                let st0 = st.clone();
+                self.alloc(&st0, stack, pc, *dst, pool, *zero)?;
+                return Ok(false);
+            }
+            // With CONFIG_PREEMPT (`Preempt=yes`), preempt_disable() keeps
+            // the other tasks of this CPU out: mutual exclusion between
+            // tasks sharing a CPU, which the LKMM does not model.
+            Instr::PreemptDisable | Instr::PreemptEnable if self.prog.preempt => {
+                return Err(self.err(
+                    pc,
+                    "not supported by the LKMM engine: preempt_disable()/preempt_enable() with preemption on \
+                     (tasks sharing a CPU)"
+                        .into(),
+                ));
+            }
+            // preemption is off in check mode unless the scenario turns it
+            // on; preempt_disable()/preempt_enable() are then barrier()
+            // (include/linux/preempt.h without CONFIG_PREEMPT_COUNT)
+            Instr::PreemptDisable => {
+                st.preempt += 1;
+                self.fence(st, pc, Tag::BARRIER)?;
+            }
+            Instr::PreemptEnable => {
+                st.preempt = st.preempt.saturating_sub(1);
+                self.fence(st, pc, Tag::BARRIER)?;
+            }
+            Instr::PreemptCount { dst } => {
+                let v = st.preempt as Val;
+                self.set(st, *dst, v, 0);
             }
             Instr::ScopeEnter { obj } => {
                 if st.entered.contains(obj) {
@@ -442,8 +498,7 @@ impl Walker<'_> {
                 return Ok(false);
             }
             other => {
-                let name = format!("{other:?}");
-                let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
+                let name = unmodelled_name(other);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
             }
         }
@@ -462,5 +517,66 @@ fn fence(tag: Tag) -> TEv {
         addr: 0,
         data: 0,
         ctrl: 0,
+    }
+}
+
+/// The name an instruction the generator does not model is refused with
+/// (the instructions [`Walker::run`] and [`Walker::kernel_instr`] handle
+/// are named for completeness: the match stays exhaustive).
+fn unmodelled_name(i: &Instr) -> &'static str {
+    match i {
+        Instr::Mov(..) => "Mov",
+        Instr::Un(..) => "Un",
+        Instr::Bin(..) => "Bin",
+        Instr::Jump(_) => "Jump",
+        Instr::Branch(..) => "Branch",
+        Instr::Assert(..) => "Assert",
+        Instr::Fence(_) => "Fence",
+        Instr::Check(..) => "Check",
+        Instr::Bound(_) => "Bound",
+        Instr::Exit => "Exit",
+        Instr::IrqReturn => "IrqReturn",
+        Instr::Load { .. } => "Load",
+        Instr::Store { .. } => "Store",
+        Instr::Rmw { .. } => "Rmw",
+        Instr::Lock { .. } => "Lock",
+        Instr::Unlock { .. } => "Unlock",
+        Instr::Trylock { .. } => "Trylock",
+        Instr::IsLocked { .. } => "IsLocked",
+        Instr::RcuLock => "RcuLock",
+        Instr::RcuUnlock => "RcuUnlock",
+        Instr::SyncRcu => "SyncRcu",
+        Instr::SrcuLock { .. } => "SrcuLock",
+        Instr::SrcuUnlock { .. } => "SrcuUnlock",
+        Instr::SyncSrcu { .. } => "SyncSrcu",
+        Instr::IrqDisable => "IrqDisable",
+        Instr::IrqEnable => "IrqEnable",
+        Instr::IrqSave { .. } => "IrqSave",
+        Instr::IrqRestore { .. } => "IrqRestore",
+        Instr::IrqsDisabled { .. } => "IrqsDisabled",
+        Instr::BhDisable => "BhDisable",
+        Instr::BhEnable => "BhEnable",
+        Instr::SmpCall { .. } => "SmpCall",
+        Instr::Schedule => "Schedule",
+        Instr::WakeUp { .. } => "WakeUp",
+        Instr::TaskExit => "TaskExit",
+        Instr::Alloc { .. } => "Alloc",
+        Instr::CacheAlloc { .. } => "CacheAlloc",
+        Instr::Free { .. } => "Free",
+        Instr::FreeRcu { .. } => "FreeRcu",
+        Instr::CallRcu { .. } => "CallRcu",
+        Instr::RcuBarrier => "RcuBarrier",
+        Instr::ScopeEnter { .. } => "ScopeEnter",
+        Instr::ScopeExit { .. } => "ScopeExit",
+        Instr::SeqBegin { .. } => "SeqBegin",
+        Instr::WaitCompletion { .. } => "WaitCompletion",
+        Instr::Yield => "Yield",
+        Instr::TaskStart => "TaskStart",
+        Instr::KthreadCreate { .. } => "KthreadCreate",
+        Instr::PreemptDisable => "PreemptDisable",
+        Instr::PreemptEnable => "PreemptEnable",
+        Instr::PreemptCount { .. } => "PreemptCount",
+        Instr::ScheduleTimeout { .. } => "ScheduleTimeout",
+        Instr::WaitCompletionTimeout { .. } => "WaitCompletionTimeout",
     }
 }
