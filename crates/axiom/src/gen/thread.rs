@@ -489,15 +489,19 @@ impl Walker<'_> {
 
     fn run(&mut self, init: St) -> Result<(), GenError> {
         let mut stack = vec![init];
-        let mut pops = 0u32;
+        // The bound is checked (and one unit of work spent) every 1024
+        // interpreted steps, not every 1024 paths: kernel scenarios have
+        // paths of hundreds of steps, and counting paths let a bounded
+        // run go on for tens of seconds.
+        let mut steps = 0u32;
         'paths: while let Some(mut st) = stack.pop() {
-            pops = pops.wrapping_add(1);
-            if pops & 1023 == 0
-                && (crate::deadline::passed() || self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d))
-            {
-                return Err(GenError::Timeout);
-            }
             loop {
+                steps = steps.wrapping_add(1);
+                if steps & 1023 == 0
+                    && (crate::deadline::passed() || self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d))
+                {
+                    return Err(GenError::Timeout);
+                }
                 let pc = st.pc;
                 if st.scopes.iter().any(|(j, _)| *j == pc) {
                     st.scopes.retain(|(j, _)| *j != pc);
