@@ -3,6 +3,7 @@
 //! then one `Deadlock` line per deadlock the LKMM allows, including one
 //! that sequential consistency cannot reach.
 
+mod common;
 use std::process::Command;
 
 const ABBA: &str = "C abba\n\n{}\n\n\
@@ -35,11 +36,7 @@ fn sblock_mb() -> String {
 }
 
 fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("kvet-deadlock-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.litmus"));
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
+    common::write_temp("deadlock", &format!("{name}.litmus"), text)
 }
 
 fn run(bin: &str, args: &[&str]) -> String {

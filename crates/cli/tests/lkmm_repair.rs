@@ -3,6 +3,7 @@
 //! execution, re-checked under the LKMM, with exact words; and each
 //! suggested repair, made by hand in the source, really passes.
 
+mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,11 +25,7 @@ fn check(args: &[&str], file: &str) -> (String, i32) {
 }
 
 fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("kvet-repair-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.kvet"));
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
+    common::write_temp("repair", &format!("{name}.kvet"), text)
 }
 
 fn repair_lines(out: &str) -> Vec<&str> {

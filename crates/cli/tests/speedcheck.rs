@@ -5,6 +5,7 @@
 //! Always/Sometimes (forall); `fast` also stops at the first execution
 //! that settles it.  In `kvet herd7` and in `kvet litmus --speedcheck`.
 
+mod common;
 use std::process::Command;
 
 fn run(bin: &str, args: &[&str]) -> String {
@@ -13,11 +14,7 @@ fn run(bin: &str, args: &[&str]) -> String {
 }
 
 fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("kvet-speedcheck-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.litmus"));
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
+    common::write_temp("speedcheck", &format!("{name}.litmus"), text)
 }
 
 fn line<'a>(out: &'a str, key: &str) -> &'a str {

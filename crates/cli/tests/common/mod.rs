@@ -1,4 +1,5 @@
-//! Helpers shared by the primitive-by-primitive tests (kernel.rs,
+//! Helpers shared by the CLI tests: a temporary input file ([`write_temp`]),
+//! and for the primitive-by-primitive tests (kernel.rs,
 //! kernel_c.rs, sched.rs): a scenario body is wrapped in a litmus header,
 //! explored with and without partial-order reduction, and the two
 //! searches must agree on the findings and the outcomes.
@@ -112,4 +113,14 @@ fn update_literal(at: &std::panic::Location, expected: &str, actual: &str) {
     let mut new = text.clone();
     new.replace_range(from + i..from + i + old.len(), &format!("{:?}", actual.trim()));
     std::fs::write(&path, new).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Write `text` to `NAME` in a per-process temporary directory named after
+/// `tag`, and return its path (the CLI tests' input files).
+pub fn write_temp(tag: &str, name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("kvet-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
 }
