@@ -135,17 +135,20 @@ fn set_of<R: Row>(n: usize, it: impl Iterator<Item = usize>) -> R {
     s
 }
 
-fn u<R: Row>(a: &R, b: &R) -> R {
+/// Set union `a | b` (cat's `|` on sets).
+fn union<R: Row>(a: &R, b: &R) -> R {
     let mut x = a.clone();
     x.union_with(b);
     x
 }
-fn d<R: Row>(a: &R, b: &R) -> R {
+/// Set difference `a \ b` (cat's `\`).
+fn minus<R: Row>(a: &R, b: &R) -> R {
     let mut x = a.clone();
     x.diff_with(b);
     x
 }
-fn i<R: Row>(a: &R, b: &R) -> R {
+/// Set intersection `a & b` (cat's `&`).
+fn inter<R: Row>(a: &R, b: &R) -> R {
     let mut x = a.clone();
     x.inter_with(b);
     x
@@ -269,8 +272,8 @@ impl NativeLkmm {
         };
         let n = b.n;
         // ---- with rfe-lf from cross(all-possible-rfe-lf)
-        let lf = u(&b.lf, &b.rl);
-        let lf_ext = d(&lf, &pre.rfi_lf.range());
+        let lf = union(&b.lf, &b.rl);
+        let lf_ext = minus(&lf, &pre.rfi_lf.range());
         let mut choices: Vec<(usize, Vec<usize>)> = Vec::new();
         for e in lf_ext.iter() {
             let mut c = Vec::new();
@@ -283,7 +286,7 @@ impl NativeLkmm {
         }
         // ---- with rf-ru from cross(all-possible-rf-ru)
         let ul_po_ul = o.seq(&[&o.id(&b.ul), &pre.po_loc, &o.id(&b.ul), &pre.po_loc]);
-        let ul_iw = u(&b.ul, &b.iw);
+        let ul_iw = union(&b.ul, &b.iw);
         for e in b.ru.iter() {
             let mut c = Vec::new();
             for w in 0..n {
@@ -339,13 +342,13 @@ impl NativeLkmm {
         // rmw = amo | lxsx, amo = [Exp & R & X]; (same-instance \ id) & loc; [Exp & W & X]
         let mut si = b.same_instance.diff(&b.id);
         si.inter_with(&b.loc);
-        let rmw = si.restrict(&i(&b.r, &b.atomic), &i(&b.w, &b.atomic));
+        let rmw = si.restrict(&inter(&b.r, &b.atomic), &inter(&b.w, &b.atomic));
         // linux-kernel.bell
-        let failed_rmw = d(&b.atomic, &u(&rmw.domain(), &rmw.range()));
-        let acquire = d(&d(&b.tag(Tag::ACQUIRE), &b.w), &failed_rmw);
-        let release = d(&d(&b.tag(Tag::RELEASE), &b.r), &failed_rmw);
-        let mb = d(&b.tag(Tag::MB), &failed_rmw);
-        let noreturn = d(&b.tag(Tag::NORETURN), &b.w);
+        let failed_rmw = minus(&b.atomic, &union(&rmw.domain(), &rmw.range()));
+        let acquire = minus(&minus(&b.tag(Tag::ACQUIRE), &b.w), &failed_rmw);
+        let release = minus(&minus(&b.tag(Tag::RELEASE), &b.r), &failed_rmw);
+        let mb = minus(&b.tag(Tag::MB), &failed_rmw);
+        let noreturn = minus(&b.tag(Tag::NORETURN), &b.w);
         let rcu_lock = b.tag(Tag::RCU_LOCK);
         let rcu_unlock = b.tag(Tag::RCU_UNLOCK);
         let srcu_lock = b.tag(Tag::SRCU_LOCK);
@@ -360,9 +363,9 @@ impl NativeLkmm {
             let mut old = (z.clone(), z.clone(), z.clone(), ze.clone(), ze.clone(), ze.clone());
             let mut matched = ze.clone();
             for _ in 0..(n + 4) * 4 {
-                let ul = d(&rcu_lock, &matched.domain());
-                let uu = d(&rcu_unlock, &matched.range());
-                let um = u(&ul, &uu);
+                let ul = minus(&rcu_lock, &matched.domain());
+                let uu = minus(&rcu_unlock, &matched.range());
+                let um = union(&ul, &uu);
                 let upo = o.rr(&um, &b.po, &um);
                 let ultu = o.rr(&ul, &b.po, &uu);
                 let mut m2 = ultu.diff(&upo.seq(&upo));
@@ -381,14 +384,14 @@ impl NativeLkmm {
             }
             matched
         };
-        flag(Flag::UnmatchedRcuLock, !d(&rcu_lock, &rcu_rscs.domain()).is_empty());
-        flag(Flag::UnmatchedRcuUnlock, !d(&rcu_unlock, &rcu_rscs.range()).is_empty());
-        let not_su = d(&b.all, &srcu_unlock);
+        flag(Flag::UnmatchedRcuLock, !minus(&rcu_lock, &rcu_rscs.domain()).is_empty());
+        flag(Flag::UnmatchedRcuUnlock, !minus(&rcu_unlock, &rcu_rscs.range()).is_empty());
+        let not_su = minus(&b.all, &srcu_unlock);
         let carry_srcu_data = o.rr(&b.all, &b.data, &not_su).seq(&b.rf).star();
         let mut srcu_rscs = o.seq(&[&o.id(&srcu_lock), &carry_srcu_data, &b.data, &o.id(&srcu_unlock)]);
         srcu_rscs.inter_with(&b.loc);
-        flag(Flag::UnmatchedSrcuLock, !d(&srcu_lock, &srcu_rscs.domain()).is_empty());
-        flag(Flag::UnmatchedSrcuUnlock, !d(&srcu_unlock, &srcu_rscs.range()).is_empty());
+        flag(Flag::UnmatchedSrcuLock, !minus(&srcu_lock, &srcu_rscs.domain()).is_empty());
+        flag(Flag::UnmatchedSrcuUnlock, !minus(&srcu_unlock, &srcu_rscs.range()).is_empty());
         flag(Flag::MultipleSrcuMatches, !srcu_rscs.inverse().seq(&srcu_rscs).diff(&b.id).is_empty());
         let po_sync_srcu_po = o.rr(&b.all, &b.po, &sync_srcu).seq(&b.po);
         flag(Flag::InvalidSleep, !rcu_rscs.inter(&po_sync_srcu_po).is_empty());
@@ -397,7 +400,7 @@ impl NativeLkmm {
             !matches!((vx, vy), (Some(a), Some(c)) if a == c)
         });
         flag(Flag::SrcuBadValueMatch, bad_value);
-        let mut marked = d(&b.all, &b.m);
+        let mut marked = minus(&b.all, &b.m);
         for s in [
             &b.iw,
             &b.tag(Tag::ONCE),
@@ -416,25 +419,25 @@ impl NativeLkmm {
         ] {
             marked.union_with(s);
         }
-        let plain = d(&b.m, &marked);
+        let plain = minus(&b.m, &marked);
         let carry_dep = o.rr(&b.all, &b.data, &not_su).seq(&rfi0).star();
         let addr = carry_dep.seq(&b.addr);
         let ctrl = carry_dep.seq(&b.ctrl);
         let data = carry_dep.seq(&b.data);
         flag(Flag::RequiresV2, !self.lkmmv2 && n > 0);
         // lock.cat
-        let lf = u(&b.lf, &b.rl);
-        let mut all_locks = u(&u(&b.lkr, &b.lkw), &u(&b.ul, &lf));
+        let lf = union(&b.lf, &b.rl);
+        let mut all_locks = union(&union(&b.lkr, &b.lkw), &union(&b.ul, &lf));
         for s in [&b.ru, &srcu_lock, &srcu_unlock, &sync_srcu] {
             all_locks.union_with(s);
         }
-        let m_not = d(&d(&b.m, &b.iw), &all_locks);
+        let m_not = minus(&minus(&b.m, &b.iw), &all_locks);
         flag(Flag::MixedLockAccesses, !o.rr(&m_not, &b.loc, &all_locks).is_empty());
         let lk_rmw = o.rr(&b.lkr, &po_loc, &b.lkw).diff(&b.po.seq(&b.po));
         let mut rmw2 = rmw.clone();
         rmw2.union_with(&lk_rmw);
-        flag(Flag::UnpairedLkw, !d(&b.lkw, &lk_rmw.range()).is_empty());
-        flag(Flag::UnpairedLkr, !d(&b.lkr, &lk_rmw.domain()).is_empty());
+        flag(Flag::UnpairedLkw, !minus(&b.lkw, &lk_rmw.range()).is_empty());
+        flag(Flag::UnpairedLkr, !minus(&b.lkr, &lk_rmw.domain()).is_empty());
         let pl_ul_pl = o.seq(&[&po_loc, &o.id(&b.ul), &po_loc]);
         if !o.rr(&b.lkw, &po_loc, &b.lkr).diff(&pl_ul_pl).is_empty() && self.fails() {
             return Err(()); // lock-nest
@@ -443,14 +446,14 @@ impl NativeLkmm {
             return Err(()); // nested-is-locked
         }
         flag(Flag::LockFinal, !o.rr(&b.fw, &b.loc, &all_locks).is_empty());
-        let r2 = u(&u(&b.r, &b.lkr), &u(&lf, &b.ru));
-        let w2 = u(&b.w, &b.lkw);
-        let release2 = u(&release, &b.ul);
-        let acquire2 = u(&acquire, &b.lkr);
-        let lkw_ul = u(&b.lkw, &b.ul);
+        let r2 = union(&union(&b.r, &b.lkr), &union(&lf, &b.ru));
+        let w2 = union(&b.w, &b.lkw);
+        let release2 = union(&release, &b.ul);
+        let acquire2 = union(&acquire, &b.lkr);
+        let lkw_ul = union(&b.lkw, &b.ul);
         let critical = o.rr(&b.lkw, &po_loc, &b.ul).diff(&o.seq(&[&po_loc, &o.id(&lkw_ul), &po_loc]));
-        flag(Flag::UnmatchedUnlock, !d(&b.ul, &critical.range()).is_empty());
-        let unmatched_lkw = d(&b.lkw, &critical.domain());
+        flag(Flag::UnmatchedUnlock, !minus(&b.ul, &critical.range()).is_empty());
+        let unmatched_lkw = minus(&b.lkw, &critical.domain());
         if !o.rr(&unmatched_lkw, &b.loc, &unmatched_lkw).diff(&b.id).is_empty() && self.fails() {
             return Err(()); // unmatched-locks
         }
@@ -484,8 +487,8 @@ impl NativeLkmm {
         let b = o.b;
         let n = b.n;
         // co0 (stdlib, base W) | lock.cat additions
-        let w_niw = d(&b.w, &b.iw);
-        let w_nfw = d(&b.w, &b.fw);
+        let w_niw = minus(&b.w, &b.iw);
+        let w_nfw = minus(&b.w, &b.fw);
         let mut co0 = o.cart(&b.iw, &w_niw);
         co0.union_with(&o.cart(&w_nfw, &b.fw));
         co0.inter_with(&b.loc);
@@ -496,7 +499,7 @@ impl NativeLkmm {
         let rw = rf.seq(&p.po_loc.restrict(&p.r2, &p.w2));
         let wr = p.po_loc.restrict(&p.w2, &p.r2).seq(&invrf).diff(&b.id);
         let rr = rf.seq(&p.po_loc.restrict(&p.r2, &p.r2)).seq(&invrf).diff(&b.id);
-        let rmwco = rf.restrict(&p.w2, &i(&p.r2, &p.w2));
+        let rmwco = rf.restrict(&p.w2, &inter(&p.r2, &p.w2));
         let mut cobase = co0;
         for r in [&ww, &rw, &wr, &rr, &rmwco] {
             cobase.union_with(r);
@@ -613,8 +616,8 @@ impl NativeLkmm {
     fn co_free<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf: Rel<R>) -> CoFree<R> {
         let b = o.b;
         let n = b.n;
-        let w3 = u(&p.w2, &b.ul);
-        let m3 = u(&p.r2, &w3);
+        let w3 = union(&p.w2, &b.ul);
+        let m3 = union(&p.r2, &w3);
         let rfe = rf.inter(&b.ext);
         let rfi = rf.inter(&b.int);
         let acq_po = o.rr(&p.acquire, &b.po, &m3);
@@ -625,14 +628,14 @@ impl NativeLkmm {
             let po_or_rf = b.po.union(&rf);
             o.seq(&[&b.po.restrict(&b.all, &b.ul), &po_or_rf.restrict(&b.all, &b.lkr), &b.po])
         };
-        let r4rmb = d(&p.r2, &p.noreturn);
+        let r4rmb = minus(&p.r2, &p.noreturn);
         let rmb_f = o.fencerel(&b.tag(Tag::RMB));
         let rmb = rmb_f.restrict(&r4rmb, &r4rmb);
         let wmb = o.fencerel(&b.tag(Tag::WMB)).restrict(&w3, &w3);
         let po_opt = b.po.opt();
         let mut mb = o.fencerel(&p.mb).restrict(&m3, &m3);
-        mb.union_with(&o.rr(&m3, &b.po, &i(&p.mb, &p.r2)));
-        mb.union_with(&o.rr(&i(&p.mb, &w3), &b.po, &m3));
+        mb.union_with(&o.rr(&m3, &b.po, &inter(&p.mb, &p.r2)));
+        mb.union_with(&o.rr(&inter(&p.mb, &w3), &b.po, &m3));
         mb.union_with(
             &o.fencerel(&b.tag(Tag::BEFORE_ATOMIC)).restrict(&m3, &b.atomic).seq(&po_opt.restrict(&b.all, &m3)),
         );
@@ -650,7 +653,7 @@ impl NativeLkmm {
                 .restrict(&m3, &b.tag(Tag::SRCU_UNLOCK))
                 .seq(&o.fencerel(&b.tag(Tag::AFTER_SRCU_READ_UNLOCK)).restrict(&b.all, &m3)),
         );
-        let sync = u(&b.tag(Tag::SYNC_RCU), &b.tag(Tag::SYNC_SRCU));
+        let sync = union(&b.tag(Tag::SYNC_RCU), &b.tag(Tag::SYNC_SRCU));
         let gp = b.po.restrict(&b.all, &sync).seq(&po_opt);
         let strong_fence = mb.union(&gp);
         let mut nonrw_fence = strong_fence.union(&po_rel);
@@ -823,7 +826,7 @@ impl NativeLkmm {
         let mut rf = rf0.restrict(locev, locev);
         if !p.lk_rmw.is_empty() {
             let mut ss = co.diff(&co.seq(&co));
-            ss.restrict_dom(&u(&b.iw, &b.ul));
+            ss.restrict_dom(&union(&b.iw, &b.ul));
             rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
         }
         let fr = rf.inverse().seq(&co);
@@ -868,7 +871,7 @@ impl NativeLkmm {
                 let mut rf = rf0.clone();
                 if !p.lk_rmw.is_empty() {
                     let mut ss = co.diff(&co.seq(&co));
-                    ss.restrict_dom(&u(&b.iw, &b.ul));
+                    ss.restrict_dom(&union(&b.iw, &b.ul));
                     rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
                 }
                 let k = match memo.iter().position(|c| c.rf.rows() == rf.rows()) {
@@ -979,7 +982,7 @@ impl NativeLkmm {
         if p.plain.is_empty() {
             return self.sc_check(&b.po, rf, &co, &fr, flags);
         }
-        let plain_w = i(&p.plain, w3);
+        let plain_w = inter(&p.plain, w3);
         let pl_nb = p.po_loc.diff(&cf.barrier);
         let mixed = pl_nb.restrict(&plain_w, &p.marked).union(&pl_nb.restrict(&p.marked, &plain_w));
         if !mixed.is_empty() {
@@ -993,7 +996,7 @@ impl NativeLkmm {
         let vis = o.seq(&[cumul_star, &rfe_opt.restrict(&b.all, &p.marked), &vis_tail]);
         let w_pre_bounded = p.addr.union(&fence).opt();
         let w_pre_bounded = w_pre_bounded.restrict(&p.marked, &b.all);
-        let not_noreturn = d(&b.all, &p.noreturn);
+        let not_noreturn = minus(&b.all, &p.noreturn);
         let mut rpb = p.addr.union(nonrw_fence);
         rpb.union_with(&rmb_f.restrict(r4rmb, &not_noreturn));
         let r_pre_bounded = rpb.opt().restrict(&p.marked, &b.all);
@@ -1010,7 +1013,7 @@ impl NativeLkmm {
         wr_vis.union_with(&wpb_vis.seq(&r_pre_bounded));
         let rw_xbstar = fence.union(&o.seq(&[&r_post_bounded, &xbstar, &w_pre_bounded]));
         let mut pre_race = o.cart(&p.plain, m3);
-        pre_race.union_with(&o.cart(&d(m3, &b.iw), &p.plain));
+        pre_race.union_with(&o.cart(&minus(m3, &b.iw), &p.plain));
         pre_race.inter_with(&b.ext);
         let rw_xbstar_inv = rw_xbstar.inverse();
         let wr_incoh = pre_race.inter(rf).inter(&rw_xbstar_inv);

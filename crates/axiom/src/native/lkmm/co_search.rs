@@ -22,7 +22,7 @@
 //! the lock location's coherence order (lock.cat): the lock locations are
 //! chosen first, and `G0` is computed for each of their choices.
 
-use super::{u, CoFree, NativeLkmm, Ops, Pre};
+use super::{union, CoFree, NativeLkmm, Ops, Pre};
 use crate::bits::{Rel, Row};
 use crate::Verdict;
 
@@ -128,7 +128,7 @@ impl NativeLkmm {
     ) {
         let b = o.b;
         let n = b.n;
-        let lockev = u(&b.lkw, &b.ul);
+        let lockev = union(&b.lkw, &b.ul);
         // the classes whose order decides the lock read-from
         let is_lock: Vec<bool> = classes.iter().map(|c| cached.is_none() && c.intersects(&lockev)).collect();
         let lock_ks: Vec<usize> = (0..classes.len()).filter(|&k| is_lock[k]).collect();
@@ -208,7 +208,7 @@ impl NativeLkmm {
             co.close();
         }
         let mut ss = co.diff(&co.seq(&co));
-        ss.restrict_dom(&u(&b.iw, &b.ul));
+        ss.restrict_dom(&union(&b.iw, &b.ul));
         rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
         rf
     }

@@ -21,7 +21,7 @@
 //! (`-through` off), and the allowed-only mode, make this sound: only
 //! rejected executions are skipped, so counts, states and flags stay.
 
-use super::{d, set_of, NativeLkmm, Ops, Pre};
+use super::{minus, set_of, NativeLkmm, Ops, Pre};
 use crate::bits::{linearisations, Rel, Row};
 use crate::exec::{Base, Execution};
 use crate::PartialCache;
@@ -65,7 +65,7 @@ impl NativeLkmm {
         }
         // cobase on the known edges (as in `with_rf`, without the final
         // writes, which are not chosen yet)
-        let w_niw = d(&b.w, &b.iw);
+        let w_niw = minus(&b.w, &b.iw);
         let mut co = o.cart(&b.iw, &w_niw);
         co.inter_with(&b.loc);
         co.union_with(&o.rr(&b.iw, &b.loc, &b.lkw));
@@ -75,7 +75,7 @@ impl NativeLkmm {
         co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.w2)));
         co.union_with(&p.po_loc.restrict(&p.w2, &p.r2).seq(&invrf).diff(&b.id));
         co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.r2)).seq(&invrf).diff(&b.id));
-        co.union_with(&rf.restrict(&p.w2, &super::i(&p.r2, &p.w2)));
+        co.union_with(&rf.restrict(&p.w2, &super::inter(&p.r2, &p.w2)));
         if !co.is_acyclic() {
             return false;
         }
