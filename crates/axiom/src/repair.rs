@@ -1,7 +1,8 @@
 //! Naming the repair of a weak-memory finding: the barriers and stronger
 //! accesses a kernel developer would try (`smp_mb()` between two accesses
 //! of one CPU, `READ_ONCE()` as `smp_load_acquire()`, `WRITE_ONCE()` as
-//! `smp_store_release()`, `smp_mb__after_atomic()` after a void atomic),
+//! `smp_store_release()`, `smp_mb__before_atomic()` before and
+//! `smp_mb__after_atomic()` after a void atomic),
 //! each tried on the IR ([`kvet_ir::patch`]) and re-checked under the
 //! LKMM with the same generator and bounds.  A repair is kept when the
 //! re-check completes, the finding's kind is gone, and no kind of finding
@@ -9,10 +10,15 @@
 //!
 //! The candidates come from the failing execution: only the accesses of
 //! that execution's events are touched.  Single fixes are tried before
-//! pairs (store buffering needs a barrier on both sides); pairs are
-//! `smp_mb()`s on two different CPUs.  The number of re-checks is
-//! bounded, and each has the original run's work bound, so the search is
-//! deterministic.
+//! pairs, and lighter pairs before heavier ones, as a reviewer would
+//! suggest them: first the message-passing pairs of
+//! Documentation/memory-barriers.txt ("pairing"), a writer-side ordering
+//! (a store as `smp_store_release()`, or `smp_mb__before_atomic()`
+//! before a void atomic) on one CPU with a load as `smp_load_acquire()`
+//! on another; then `smp_mb()`s on two different CPUs (store buffering
+//! needs a full barrier on both sides).  The first tier that has a
+//! repair ends the search.  The number of re-checks is bounded, and each
+//! has the original run's work bound, so the search is deterministic.
 //!
 //! Sources: tools/memory-model/linux-kernel.def (the fences and the
 //! acquire/release accesses), Documentation/memory-barriers.txt (pairing
@@ -32,6 +38,8 @@ pub enum FixKind {
     Mb,
     /// `smp_mb__after_atomic()` after the void atomic at `pc`.
     AfterAtomic,
+    /// `smp_mb__before_atomic()` before the void atomic at `pc`.
+    BeforeAtomic,
     /// The load at `pc` as `smp_load_acquire()`.
     Acquire,
     /// The store at `pc` as `smp_store_release()`.
@@ -47,7 +55,8 @@ pub struct Fix {
     /// The thread (CPU) it is on.
     pub thread: u32,
     /// The step: the one the fence goes before (`Mb`), the atomic it goes
-    /// after (`AfterAtomic`), or the access strengthened.
+    /// after (`AfterAtomic`) or before (`BeforeAtomic`), or the access
+    /// strengthened.
     pub pc: u32,
     /// For `Mb`: the thread's access just before, in the failing
     /// execution (what the fence orders against `pc`).
@@ -78,7 +87,10 @@ pub struct RepairSearch {
 }
 
 /// The most re-checks one search runs.
-pub const MAX_TRIALS: usize = 32;
+pub const MAX_TRIALS: usize = 48;
+/// The most re-checks of message-passing pairs, so that the full-barrier
+/// pairs after them still get tried.
+const MAX_MP_TRIALS: usize = 16;
 
 /// The first step of the scenario-level statement step `pc` belongs to
 /// (a call of a prelude function is one statement).
@@ -132,6 +144,7 @@ pub fn candidates(prog: &Program, f: &Finding) -> Vec<Fix> {
         let steps = &prog.threads[t].body.steps;
         let mut prev_access: Option<u32> = None;
         for (i, &(pc, k)) in ev.iter().enumerate() {
+            let earlier_access = prev_access.is_some_and(|a| a != pc);
             let Some(st) = steps.get(pc as usize) else { continue };
             let later_access = ev[i + 1..].iter().any(|&(q, k2)| q != pc && is_access(k2));
             match &st.instr {
@@ -141,10 +154,15 @@ pub fn candidates(prog: &Program, f: &Finding) -> Vec<Fix> {
                 Instr::Store { ord: Order::Plain | Order::Once, .. } => {
                     upgrades.push(Fix { kind: FixKind::Release, thread: t as u32, pc, after: None })
                 }
-                Instr::Rmw { ord: Order::NoReturn, .. } if later_access => {
-                    let next_is_fence = matches!(steps.get(pc as usize + 1).map(|s| &s.instr), Some(Instr::Fence(_)));
-                    if !next_is_fence {
+                Instr::Rmw { ord: Order::NoReturn, .. } => {
+                    let fence_at = |q: Option<usize>| {
+                        matches!(q.and_then(|q| steps.get(q)).map(|s| &s.instr), Some(Instr::Fence(_)))
+                    };
+                    if later_access && !fence_at(Some(pc as usize + 1)) {
                         atomics.push(Fix { kind: FixKind::AfterAtomic, thread: t as u32, pc, after: None });
+                    }
+                    if earlier_access && !fence_at((pc as usize).checked_sub(1)) {
+                        atomics.push(Fix { kind: FixKind::BeforeAtomic, thread: t as u32, pc, after: None });
                     }
                 }
                 _ => {}
@@ -191,6 +209,7 @@ pub fn apply(prog: &Program, fixes: &[Fix]) -> Option<Program> {
         p = match f.kind {
             FixKind::Mb => kvet_ir::patch::insert_fence(&p, t, f.pc, FenceKind::Mb)?,
             FixKind::AfterAtomic => kvet_ir::patch::insert_fence(&p, t, f.pc + 1, FenceKind::AfterAtomic)?,
+            FixKind::BeforeAtomic => kvet_ir::patch::insert_fence(&p, t, f.pc, FenceKind::BeforeAtomic)?,
             FixKind::Acquire => kvet_ir::patch::strengthen(&p, t, f.pc, Order::Acquire)?,
             FixKind::Release => kvet_ir::patch::strengthen(&p, t, f.pc, Order::Release)?,
         };
@@ -234,23 +253,51 @@ pub fn search(prog: &Program, model: &dyn Model, opts: &GenOptions, f: &Finding,
         }
     }
     if !out.repairs.is_empty() {
+        keep_cleanest(&mut out.repairs);
         return out;
     }
-    // pairs: a full barrier on each of two CPUs
-    let mbs: Vec<&Fix> = singles.iter().filter(|c| c.kind == FixKind::Mb).collect();
+    // pairs, lightest first: a message-passing pair (writer-side
+    // ordering on one CPU, an acquire on another), then a full barrier on
+    // each of two CPUs
+    let writer = |c: &&Fix| matches!(c.kind, FixKind::Release | FixKind::BeforeAtomic);
+    let reader = |c: &&Fix| c.kind == FixKind::Acquire;
+    let mb = |c: &&Fix| c.kind == FixKind::Mb;
+    let mut mp: Vec<[Fix; 2]> = Vec::new();
+    for w in singles.iter().filter(writer) {
+        for r in singles.iter().filter(reader).filter(|r| r.thread != w.thread) {
+            mp.push([*w, *r]);
+        }
+    }
+    let mbs: Vec<&Fix> = singles.iter().filter(mb).collect();
+    let mut full: Vec<[Fix; 2]> = Vec::new();
     for (i, a) in mbs.iter().enumerate() {
-        for b in &mbs[i + 1..] {
-            if a.thread == b.thread {
-                continue;
-            }
-            if out.tried >= MAX_TRIALS {
+        for b in mbs[i + 1..].iter().filter(|b| b.thread != a.thread) {
+            full.push([**a, **b]);
+        }
+    }
+    for (tier, cap) in [(mp, out.tried + MAX_MP_TRIALS), (full, MAX_TRIALS)] {
+        for pair in &tier {
+            if out.tried >= cap.min(MAX_TRIALS) {
                 out.bounded = true;
-                return out;
+                break;
             }
-            if let Some(r) = try_fixes(&[**a, **b], &mut out) {
+            if let Some(r) = try_fixes(pair, &mut out) {
                 out.repairs.push(r);
             }
         }
+        if !out.repairs.is_empty() {
+            break;
+        }
     }
+    keep_cleanest(&mut out.repairs);
     out
+}
+
+/// Of repairs of one size, the ones whose re-check finds nothing at all
+/// when there are such: a fix that leaves another finding standing is
+/// only worth naming when nothing of its size fixes everything.
+fn keep_cleanest(repairs: &mut Vec<Repair>) {
+    if repairs.iter().any(|r| r.left.is_empty()) {
+        repairs.retain(|r| r.left.is_empty());
+    }
 }

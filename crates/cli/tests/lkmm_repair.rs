@@ -139,3 +139,24 @@ fn json_carries_the_repair() {
         }])
     );
 }
+
+#[test]
+fn message_passing_is_repaired_by_a_writer_side_barrier_and_an_acquire() {
+    // the lighter pair (memory-barriers.txt's pairing) is named before
+    // any pair of full barriers, with the kernel's names for the accesses
+    let (out, code) = check(&[], "examples/basics/locked-update.kvet");
+    assert_eq!(code, 1, "{out}");
+    let want = "repair: an smp_mb__before_atomic() before atomic_inc(&done) [26] (CPU0), with atomic_read(&done) [37] as atomic_read_acquire() (CPU1) forbid every failing execution (re-checked: lkmm ok)";
+    // one block per weak-memory finding (assertion failure, data race)
+    assert_eq!(repair_lines(&out), [want, want], "{out}");
+    let src = std::fs::read_to_string(root().join("examples/basics/locked-update.kvet")).unwrap();
+    let fixed = src
+        .replace("\tatomic_inc(&done);", "\tsmp_mb__before_atomic();\n\tatomic_inc(&done);")
+        .replace("atomic_read(&done) == 2", "atomic_read_acquire(&done) == 2");
+    let (out, code) = check(&[], &write("locked-update-fixed", &fixed));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("[sc: ok; lkmm: ok]"), "{out}");
+    // either half alone is not enough
+    let half = src.replace("atomic_read(&done) == 2", "atomic_read_acquire(&done) == 2");
+    assert_eq!(check(&[], &write("locked-update-half", &half)).1, 1);
+}

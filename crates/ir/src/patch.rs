@@ -36,6 +36,7 @@ pub fn insert_fence(prog: &Program, t: usize, pc: u32, kind: FenceKind) -> Optio
     }
     let text = match kind {
         FenceKind::AfterAtomic => "smp_mb__after_atomic()",
+        FenceKind::BeforeAtomic => "smp_mb__before_atomic()",
         FenceKind::Rmb => "smp_rmb()",
         FenceKind::Wmb => "smp_wmb()",
         _ => "smp_mb()",

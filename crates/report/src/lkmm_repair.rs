@@ -41,8 +41,26 @@ pub fn fix_words(p: &Program, f: &Fix, src: &str, prelude: &str) -> String {
             None => format!("an smp_mb() before {text} [{line}] (CPU{cpu})"),
         },
         FixKind::AfterAtomic => format!("an smp_mb__after_atomic() after {text} [{line}] (CPU{cpu})"),
-        FixKind::Acquire => format!("{text} [{line}] as smp_load_acquire() (CPU{cpu})"),
-        FixKind::Release => format!("{text} [{line}] as smp_store_release() (CPU{cpu})"),
+        FixKind::BeforeAtomic => format!("an smp_mb__before_atomic() before {text} [{line}] (CPU{cpu})"),
+        FixKind::Acquire => format!("{text} [{line}] as {} (CPU{cpu})", strong_access(&text, "acquire")),
+        FixKind::Release => format!("{text} [{line}] as {} (CPU{cpu})", strong_access(&text, "release")),
+    }
+}
+
+/// The kernel's name for an access made acquire or release (`how`):
+/// `atomic_read()` becomes `atomic_read_acquire()`, `atomic_set()`
+/// `atomic_set_release()` (include/linux/atomic/atomic-instrumented.h),
+/// anything else `smp_load_acquire()` / `smp_store_release()`.
+fn strong_access(text: &str, how: &str) -> String {
+    for f in ["atomic_read", "atomic_set", "atomic64_read", "atomic64_set", "atomic_long_read", "atomic_long_set"] {
+        if text.starts_with(&format!("{f}(")) {
+            return format!("{f}_{how}()");
+        }
+    }
+    if how == "acquire" {
+        "smp_load_acquire()".into()
+    } else {
+        "smp_store_release()".into()
     }
 }
 
@@ -70,7 +88,7 @@ pub fn render_repairs(p: &Program, s: &RepairSearch, src: &str, prelude: &str) -
     if s.repairs.is_empty() {
         let why = if s.bounded { " within the bound" } else { "" };
         out.push_str(&format!(
-            "repair: no single barrier or stronger access, nor a pair of smp_mb(), forbids every failing execution ({} re-checks{why})\n",
+            "repair: no single barrier or stronger access, nor a release/acquire pair or a pair of smp_mb(), forbids every failing execution ({} re-checks{why})\n",
             s.tried
         ));
     }
