@@ -772,11 +772,18 @@ pub fn rel_bytes<R: Row>(n: usize) -> u64 {
     n as u64 * row + std::mem::size_of::<Rel<R>>() as u64
 }
 
+/// How many orders [`linearisations`] builds between two looks at the
+/// clock.
+const DEADLINE_EVERY: usize = 1024;
+
 /// All linear extensions of `r` restricted to `es` (herd's
 /// `all_topos_kont_rel` + `order_to_rel`), as total orders (transitive).
 /// Returns no order when `r` restricted to `es` is cyclic.  Each order is
 /// charged to [`crate::budget`]; when it is spent the enumeration stops
-/// early and [`crate::budget::exceeded`] tells the caller.
+/// early and [`crate::budget::exceeded`] tells the caller.  It also stops
+/// early when the evaluation's wall-clock deadline ([`crate::deadline`])
+/// has passed, checked every [`DEADLINE_EVERY`] orders; the caller then
+/// sees the deadline passed and discards the evaluation.
 pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
     let mut out = Vec::new();
     let nodes: Vec<usize> = es.iter().collect();
@@ -791,6 +798,7 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
     }
     let mut order: Vec<usize> = Vec::with_capacity(nodes.len());
     let placed = R::zeros(n);
+    #[allow(clippy::too_many_arguments)]
     fn rec<R: Row>(
         n: usize,
         nodes: &[usize],
@@ -798,11 +806,13 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
         placed: &mut R,
         order: &mut Vec<usize>,
         out: &mut Vec<Rel<R>>,
+        stop: &mut bool,
     ) {
         if order.len() == nodes.len() {
             if !crate::budget::charge(rel_bytes::<R>(n)) {
                 return;
             }
+            *stop = out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed();
             let mut o = Rel::empty(n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -813,20 +823,20 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
             return;
         }
         for &x in nodes {
-            if crate::budget::exceeded() {
+            if *stop || crate::budget::exceeded() {
                 return;
             }
             if !placed.contains(x) && preds[x].is_subset(placed) {
                 placed.insert(x);
                 order.push(x);
-                rec(n, nodes, preds, placed, order, out);
+                rec(n, nodes, preds, placed, order, out, stop);
                 order.pop();
                 placed.remove(x);
             }
         }
     }
     let mut placed = placed;
-    rec(n, &nodes, &preds, &mut placed, &mut order, &mut out);
+    rec(n, &nodes, &preds, &mut placed, &mut order, &mut out, &mut false);
     if out.is_empty() && !nodes.is_empty() {
         return Vec::new();
     }
@@ -854,12 +864,14 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
         preds: &'a [R],
         next: &'a [Option<usize>],
         out: &'a mut Vec<Rel<R>>,
+        stop: bool,
     }
     fn rec<R: Row>(cx: &mut Cx<R>, placed: &mut R, order: &mut Vec<usize>) {
         if order.len() == cx.nodes.len() {
             if !crate::budget::charge(rel_bytes::<R>(cx.n)) {
                 return;
             }
+            cx.stop = cx.out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed();
             let mut o = Rel::empty(cx.n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
@@ -872,7 +884,7 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
         let forced = order.last().and_then(|&l| cx.next[l]);
         let nodes = cx.nodes;
         for &x in nodes {
-            if crate::budget::exceeded() {
+            if cx.stop || crate::budget::exceeded() {
                 return;
             }
             if forced.is_some_and(|f| f != x) {
@@ -889,7 +901,7 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
     }
     let mut placed = R::zeros(n);
     let mut order = Vec::with_capacity(nodes.len());
-    let mut cx = Cx { n, nodes: &nodes, preds: &preds, next: &next, out: &mut out };
+    let mut cx = Cx { n, nodes: &nodes, preds: &preds, next: &next, out: &mut out, stop: false };
     rec(&mut cx, &mut placed, &mut order);
     out
 }

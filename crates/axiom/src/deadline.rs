@@ -48,6 +48,14 @@ pub(crate) fn set(d: Option<Instant>) {
     DEADLINE.with(|c| c.set(d));
 }
 
+/// Has this thread's wall-clock deadline passed?  Spends no work: for
+/// enumerations inside one evaluation whose cost the work budget does not
+/// count ([`crate::bits::linearisations`]); the caller sees the deadline
+/// passed after the evaluation and discards its partial verdicts.
+pub(crate) fn time_passed() -> bool {
+    DEADLINE.with(|c| c.get()).is_some_and(|d| Instant::now() > d)
+}
+
 /// Has this thread's deadline passed, or its work budget run out? Each
 /// call spends one unit of work.
 pub(crate) fn passed() -> bool {
