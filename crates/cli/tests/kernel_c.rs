@@ -493,3 +493,23 @@ fn execution_context_macros() {
         "ok 1 14/14\nok 1 18/18\nBUG 1 27/27\nWARNING 1 6/6\nok 1 2/2\nok 1 3084/3184\nok 1 3084/3184",
     );
 }
+
+/// A marked store converts its value to the location's type, as an
+/// assignment does: WRITE_ONCE() of 65536 to a u16 field stores 0.
+#[test]
+fn marked_stores_convert_to_the_location_type() {
+    for store in [
+        "WRITE_ONCE(p->h, x + 1)",
+        "smp_store_release(&p->h, x + 1)",
+        "smp_store_mb(p->h, x + 1)",
+        "WRITE_ONCE(*q, x + 1)",
+        "p->h = x + 1",
+    ] {
+        let body = format!(
+            "struct st {{ int a; unsigned short h; }};\nstruct st s = {{ .h = 65535 }};\n\
+             P0(void) {{ struct st *p = &s; unsigned short *q = &s.h; unsigned int x = 65535; {store}; BUG_ON(READ_ONCE(s.h) != 0); }}\n"
+        );
+        check(&body, "ok");
+    }
+    check("s8 c;\nP0(void) { int v = 200; WRITE_ONCE(c, v); BUG_ON(READ_ONCE(c) != -56); }\n", "ok");
+}
