@@ -435,3 +435,96 @@ fn pollers_waiting_on_each_other() {
     // a poller whose loop changes memory another poller reads is not stuck
     check("int a; int b; int c;\nP0(void) { while (!READ_ONCE(a)) { WRITE_ONCE(c, 1); WRITE_ONCE(c, 0); } }\nP1(void) { while (!READ_ONCE(c)) cpu_relax(); WRITE_ONCE(a, 1); }\n", "ok");
 }
+
+/// in_interrupt() and the other context macros of include/linux/preempt.h,
+/// read from the running context (exact verdicts and state counts,
+/// reduced and unreduced).
+#[test]
+fn execution_context_macros() {
+    let ctx = |header: &str, body: &str| {
+        let r = common::run_with(header, body);
+        assert!(r.complete);
+        format!("{} {} {}/{}", r.kinds, r.outcomes, r.states, r.full_states)
+    };
+    let mut got = Vec::new();
+    // a task: in_task(), preemptible; local_bh_disable() makes in_softirq()
+    // and in_interrupt() true (SOFTIRQ_DISABLE_OFFSET) but not
+    // in_serving_softirq(); a spinlock or preempt_disable() makes it atomic
+    let task = "spinlock_t l;\nint x;\nP0(void) {\n\
+        BUG_ON(!in_task() || in_interrupt() || in_softirq() || in_hardirq() || in_irq() || in_nmi() || in_atomic() || !preemptible());\n\
+        local_bh_disable(); BUG_ON(in_softirq() != 0x200 || in_interrupt() != 0x200 || in_serving_softirq() || !in_task() || !in_atomic()); local_bh_enable();\n\
+        spin_lock(&l); BUG_ON(!in_atomic() || preemptible() || in_interrupt()); spin_unlock(&l);\n\
+        spin_lock_bh(&l); BUG_ON(in_softirq() != 0x200 || !in_atomic()); spin_unlock_bh(&l);\n\
+        preempt_disable(); BUG_ON(!in_atomic() || preemptible()); preempt_enable();\n\
+        local_irq_disable(); BUG_ON(in_atomic() || preemptible()); local_irq_enable();\n\
+        BUG_ON(in_atomic() || !preemptible()); WRITE_ONCE(x, 1); }\n";
+    got.push(ctx("", task));
+    // a softirq handler sees in_softirq() and in_serving_softirq()
+    // (SOFTIRQ_OFFSET), a hardirq handler in_hardirq(); neither is in_task()
+    let handlers = "int x;\nP0(void) { WRITE_ONCE(x, 1); }\n\
+        SOFTIRQ(0) void s(void) { BUG_ON(in_softirq() != 0x100 || in_serving_softirq() != 0x100 || in_interrupt() != 0x100 || in_task() || in_hardirq() || !in_atomic() || preemptible()); }\n\
+        IRQ(0) void h(void) { BUG_ON(in_hardirq() != 0x10000 || !in_irq() || in_task() || !in_interrupt() || preemptible()); }\n";
+    got.push(ctx("", handlers));
+    // a hardirq that interrupts a softirq: both bits (in some schedule)
+    let nested = "int x;\nP0(void) { WRITE_ONCE(x, 1); }\n\
+        SOFTIRQ(0) void s(void) { WRITE_ONCE(x, 2); WRITE_ONCE(x, 3); }\n\
+        IRQ(0) void h(void) { BUG_ON(in_interrupt() == 0x10100); }\n";
+    got.push(ctx("", nested));
+    // WARN_ON(in_interrupt()) in a helper called from both contexts fires
+    // only in the softirq
+    let both = "int x;\nstatic void note(void) { WARN_ON(in_interrupt()); }\n\
+        P0(void) { note(); WRITE_ONCE(x, 1); }\nSOFTIRQ(0) void s(void) { note(); }\n";
+    got.push(ctx("", both));
+    assert!(common::message(both).contains("WARN_ON(in_interrupt())"));
+    got.push(ctx(
+        "",
+        "int x;\nstatic void note(void) { WARN_ON(in_interrupt()); }\nP0(void) { note(); WRITE_ONCE(x, 1); }\n",
+    ));
+    // timer callbacks run in softirq context, work items in a kworker's
+    // task context (preemptible with Preempt=yes too)
+    let deferred = "int x;\nstruct timer_list t;\nstruct work_struct w;\n\
+        static void tf(struct timer_list *t) { BUG_ON(!in_serving_softirq() || in_task()); WRITE_ONCE(x, 1); }\n\
+        static void wf(struct work_struct *w) { BUG_ON(!in_task() || in_interrupt() || !preemptible()); }\n\
+        P0(void) { timer_setup(&t, tf, 0); INIT_WORK(&w, wf); mod_timer(&t, jiffies + 1); schedule_work(&w); }\n";
+    got.push(ctx("", deferred));
+    got.push(ctx("Preempt=yes\n", deferred));
+    common::expect(
+        &got.join("\n"),
+        "ok 1 14/14\nok 1 18/18\nBUG 1 27/27\nWARNING 1 6/6\nok 1 2/2\nok 1 3084/3184\nok 1 3084/3184",
+    );
+}
+
+/// A marked store converts its value to the location's type, as an
+/// assignment does: WRITE_ONCE() of 65536 to a u16 field stores 0.
+#[test]
+fn marked_stores_convert_to_the_location_type() {
+    for store in [
+        "WRITE_ONCE(p->h, x + 1)",
+        "smp_store_release(&p->h, x + 1)",
+        "smp_store_mb(p->h, x + 1)",
+        "WRITE_ONCE(*q, x + 1)",
+        "p->h = x + 1",
+    ] {
+        let body = format!(
+            "struct st {{ int a; unsigned short h; }};\nstruct st s = {{ .h = 65535 }};\n\
+             P0(void) {{ struct st *p = &s; unsigned short *q = &s.h; unsigned int x = 65535; {store}; BUG_ON(READ_ONCE(s.h) != 0); }}\n"
+        );
+        check(&body, "ok");
+    }
+    check("s8 c;\nP0(void) { int v = 200; WRITE_ONCE(c, v); BUG_ON(READ_ONCE(c) != -56); }\n", "ok");
+}
+
+/// The LKMM engine does not know the running context: a context macro is
+/// refused there ("not checked", located), never silently answered.
+#[test]
+fn context_macros_are_not_checked_under_the_lkmm() {
+    let src = "C t\n{}\nint x;\nP0(void) { WARN_ON(in_interrupt()); WRITE_ONCE(x, 1); }\n";
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
+    let opts = kvet_axiom::gen::GenOptions { deadlocks: true, kernel: true, ..Default::default() };
+    match kvet_axiom::gen::run(&prog, &model, &opts) {
+        Err(e @ kvet_axiom::gen::GenError::Construct { .. }) => assert!(e.to_string().contains("in_interrupt"), "{e}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("in_interrupt() was checked under the LKMM"),
+    }
+}

@@ -515,6 +515,14 @@ impl<'p> Machine<'p> {
                     }
                     pc += 1;
                 }
+                Instr::InContext { dst, query } => {
+                    let v = self.in_context(s, t, query);
+                    self.set_reg(s, t, dst, v);
+                    if T::ON {
+                        tr.exec(t, pc, Detail::Value(v));
+                    }
+                    pc += 1;
+                }
                 Instr::Fence(_) => {
                     if T::ON {
                         tr.exec(t, pc, Detail::None);

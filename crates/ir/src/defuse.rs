@@ -81,6 +81,7 @@ macro_rules! operands {
             | Instr::PreemptDisable
             | Instr::PreemptEnable
             | Instr::Yield
+            | Instr::InContext { .. }
             | Instr::PreemptCount { .. } => {}
         }
     };
@@ -102,6 +103,7 @@ impl Instr {
             | Instr::SeqBegin { dst, .. }
             | Instr::KthreadCreate { dst, .. }
             | Instr::PreemptCount { dst }
+            | Instr::InContext { dst, .. }
             | Instr::ScheduleTimeout { dst, .. }
             | Instr::WaitCompletionTimeout { dst, .. } => Some(*dst),
             Instr::Rmw { dst, .. } | Instr::WakeUp { dst, .. } => *dst,

@@ -318,6 +318,70 @@ pub enum KernelCheck {
     MightSleep,
 }
 
+/// A question about the running context, answered from the kernel's
+/// `preempt_count()` word (include/linux/preempt.h): preemption depth in
+/// bits 0-7 (preempt_disable() nesting plus one per spinlock or rwlock
+/// held, as with CONFIG_PREEMPT_COUNT), `SOFTIRQ_OFFSET` (0x100) while a
+/// softirq is served, `SOFTIRQ_DISABLE_OFFSET` (0x200) per
+/// local_bh_disable(), `HARDIRQ_OFFSET` (0x10000) in a hardirq handler;
+/// kvet has no NMIs. Each query gives the kernel macro's value (a masked
+/// word, or 0/1 for the negated and compared ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContextQuery {
+    /// in_nmi(): `preempt_count() & NMI_MASK`.
+    Nmi,
+    /// in_hardirq(), in_irq(): `preempt_count() & HARDIRQ_MASK`.
+    Hardirq,
+    /// in_serving_softirq(): `preempt_count() & SOFTIRQ_OFFSET`.
+    ServingSoftirq,
+    /// in_softirq(): `preempt_count() & SOFTIRQ_MASK` (serving a softirq
+    /// or bottom halves disabled).
+    Softirq,
+    /// in_interrupt(): `preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK)`.
+    Interrupt,
+    /// in_task(): `!(preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET))`.
+    Task,
+    /// in_atomic(): `preempt_count() != 0`.
+    Atomic,
+    /// preemptible(): `preempt_count() == 0 && !irqs_disabled()`.
+    Preemptible,
+}
+
+impl ContextQuery {
+    /// The kernel macro's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContextQuery::Nmi => "in_nmi",
+            ContextQuery::Hardirq => "in_hardirq",
+            ContextQuery::ServingSoftirq => "in_serving_softirq",
+            ContextQuery::Softirq => "in_softirq",
+            ContextQuery::Interrupt => "in_interrupt",
+            ContextQuery::Task => "in_task",
+            ContextQuery::Atomic => "in_atomic",
+            ContextQuery::Preemptible => "preemptible",
+        }
+    }
+
+    /// The macro's value for a `preempt_count()` word and the CPU's
+    /// interrupt flag (include/linux/preempt.h, without PREEMPT_RT).
+    pub fn eval(self, word: i64, irqs_off: bool) -> i64 {
+        const SOFTIRQ_OFFSET: i64 = 0x100;
+        const SOFTIRQ_MASK: i64 = 0xff00;
+        const HARDIRQ_MASK: i64 = 0xf_0000;
+        const NMI_MASK: i64 = 0xf0_0000;
+        match self {
+            ContextQuery::Nmi => word & NMI_MASK,
+            ContextQuery::Hardirq => word & HARDIRQ_MASK,
+            ContextQuery::ServingSoftirq => word & SOFTIRQ_OFFSET,
+            ContextQuery::Softirq => word & SOFTIRQ_MASK,
+            ContextQuery::Interrupt => word & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK),
+            ContextQuery::Task => (word & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET) == 0) as i64,
+            ContextQuery::Atomic => (word != 0) as i64,
+            ContextQuery::Preemptible => (word == 0 && !irqs_off) as i64,
+        }
+    }
+}
+
 /// What kind of check fails when an assertion does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssertKind {
@@ -620,6 +684,16 @@ pub enum Instr {
         /// The timeout in jiffies.
         timeout: Opd,
     },
+    /// in_interrupt(), in_softirq(), in_task() and the other context
+    /// macros of include/linux/preempt.h: `dst` = the macro's value for
+    /// the running context. A local instruction: only the CPU's own
+    /// contexts change the answer (like [`Instr::Check`]).
+    InContext {
+        /// The register that receives the value.
+        dst: Reg,
+        /// Which macro.
+        query: ContextQuery,
+    },
     /// wait_for_completion_timeout: takes one `done` and `dst` = 1 if
     /// there is one at this step, else times out with `dst` = 0.
     WaitCompletionTimeout {
@@ -643,6 +717,7 @@ impl Instr {
                 | Instr::Assert(..)
                 | Instr::Fence(_)
                 | Instr::Check(..)
+                | Instr::InContext { .. }
                 | Instr::Bound(_)
                 | Instr::Exit
         )

@@ -1,5 +1,6 @@
 //! Lowering of the kernel execution model's primitives and identifiers
 //! (`current`), one family per file: interrupts and IPIs (`irq`), the
+//! execution-context macros in_interrupt() and friends (`context`), the
 //! kernel's assertions (`checks`), locks (`locks`), tasks and sleeping
 //! (`tasks`), allocation and RCU deferral (`alloc`), bitops (`bitops`),
 //! seqcounts and completions (`sync`); refcount_t is atomic_t. The
@@ -20,6 +21,7 @@ use kvet_syntax::{self as ast, Error, Span};
 mod alloc;
 mod bitops;
 mod checks;
+mod context;
 mod irq;
 mod locks;
 mod sync;
@@ -94,8 +96,17 @@ pub(super) fn bit_mask(lw: &mut Lowerer, nr: Opd) -> Opd {
 /// family lives in its own file.
 pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Expr) -> Res<Option<(Opd, Ty)>> {
     type Family = fn(&mut Lowerer, &str, &[ast::Expr], &ast::Expr) -> Res<Option<(Opd, Ty)>>;
-    const FAMILIES: [Family; 8] =
-        [locks::lock_family, irq::prim, checks::prim, locks::prim, tasks::prim, alloc::prim, bitops::prim, sync::prim];
+    const FAMILIES: [Family; 9] = [
+        locks::lock_family,
+        irq::prim,
+        context::prim,
+        checks::prim,
+        locks::prim,
+        tasks::prim,
+        alloc::prim,
+        bitops::prim,
+        sync::prim,
+    ];
     for f in FAMILIES {
         if let Some(r) = f(lw, name, args, e)? {
             return Ok(Some(r));

@@ -1,13 +1,15 @@
 //! Calls: helper functions inlined at each call site (recursion unrolled to
 //! [`MAX_INLINE_DEPTH`]), calls through function pointers, type-taking
-//! builtins, lock annotations and handler bodies.
+//! builtins, lock annotations and handler bodies. A call and a handler
+//! body share one inliner (`inline_body`): they differ only in how the
+//! parameters are bound and in how they end.
 
 use super::{addr_taken, closing_brace, Frame, Lowerer, Place, Res, Var, MAX_INLINE_DEPTH};
 use crate::prims;
 use crate::program::*;
 use crate::types::Ty;
 use kvet_syntax::{self as ast, Error, Span};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 impl<'a> Lowerer<'a> {
     pub(super) fn call(&mut self, f: &ast::Expr, args: &[ast::Expr], e: &ast::Expr) -> Res<(Opd, Ty)> {
@@ -205,46 +207,9 @@ impl<'a> Lowerer<'a> {
             scope.insert(prm.name.clone(), Var::Reg(r, ty));
             arg = Some(r);
         }
-        let taken = addr_taken(&func.body);
-        let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
-        self.cx.frames.push(Frame {
-            ret_reg: None,
-            ret_ty: Ty::Void,
-            ret_label,
-            labels: FxHashMap::default(),
-            locals: Vec::new(),
-        });
-        self.cx.inline_stack.push(func.name.clone());
-        // sparse's lock contexts, checked: held at entry (__must_hold,
-        // __releases), held (__must_hold, __acquires) or not (__releases)
-        // at exit
-        let locks = self.lock_annotations(func);
-        for (a, addr, text) in &locks {
-            if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
-                self.emit_text(
-                    Instr::Check(KernelCheck::Held, *addr),
-                    format!("{text} at the entry of {}()", func.name),
-                );
-            }
-        }
-        let mut names = Vec::new();
-        let r = self.block_with_taken(&func.body, &taken, &mut names, false);
-        self.cx.inline_stack.pop();
-        let frame = self.cx.frames.pop();
-        self.cx.scopes = saved_scopes;
-        r?;
-        self.place(ret_label);
-        self.cx.span = closing_brace(func.body.span);
-        for (a, addr, text) in &locks {
-            let check = if *a == ast::LockAnnot::Releases { KernelCheck::NotHeld } else { KernelCheck::Held };
-            self.emit_text(Instr::Check(check, *addr), format!("{text} at the return of {}()", func.name));
-        }
-        for obj in frame.map(|f| f.locals).unwrap_or_default() {
-            self.emit_text(
-                Instr::ScopeExit { obj },
-                format!("return from {}(): its locals go out of scope", func.name),
-            );
-        }
+        let frame =
+            Frame { ret_reg: None, ret_ty: Ty::Void, ret_label, labels: FxHashMap::default(), locals: Vec::new() };
+        self.inline_body(func, scope, frame, &addr_taken(&func.body))?;
         self.emit_text(Instr::IrqReturn, format!("return from {}()", func.name));
         Ok(((), arg))
     }
@@ -309,20 +274,38 @@ impl<'a> Lowerer<'a> {
         for (cell, v) in stores {
             self.emit(Instr::Store { addr: Opd::Imm(ptr_to(cell)), val: v, ord: Order::Plain });
         }
-        // The callee sees only its parameters and the globals.
+        let (saved_span, saved_text) = (self.cx.span, self.cx.text.clone());
+        let frame =
+            Frame { ret_reg, ret_ty: ret_ty.clone(), ret_label, labels: FxHashMap::default(), locals: param_objs };
+        self.inline_body(func, scope, frame, &taken)?;
+        // the caller's statement goes on (a call through a function
+        // pointer evaluates the next candidate's arguments)
+        self.cx.span = saved_span;
+        self.cx.text = saved_text;
+        self.cx.call = outer_call;
+        Ok((ret_reg.map_or(Opd::Imm(0), Opd::Reg), if ret_ty == Ty::Void { Ty::Int } else { ret_ty }))
+    }
+
+    /// The part of inlining that a call and a handler body share: the
+    /// callee's scope (its parameters and the globals only) and `frame`,
+    /// sparse's lock contexts checked at entry (held: `__must_hold`,
+    /// `__releases`) and at exit (held: `__must_hold`, `__acquires`; not
+    /// held: `__releases`), the body, and its address-taken locals going
+    /// out of scope. The exit checks and the ends of scope are at the
+    /// closing brace (not at the last statement, which may not have run),
+    /// where `cx.span` is left.
+    fn inline_body(
+        &mut self,
+        func: &ast::FuncDef,
+        scope: FxHashMap<String, Var>,
+        frame: Frame,
+        taken: &FxHashSet<String>,
+    ) -> Res<()> {
+        let ret_label = frame.ret_label;
         let saved_scopes = std::mem::replace(&mut self.cx.scopes, vec![scope]);
         let saved_loops = std::mem::take(&mut self.cx.loops);
-        self.cx.frames.push(Frame {
-            ret_reg,
-            ret_ty: ret_ty.clone(),
-            ret_label,
-            labels: FxHashMap::default(),
-            locals: param_objs,
-        });
+        self.cx.frames.push(frame);
         self.cx.inline_stack.push(func.name.clone());
-        // sparse's lock contexts, checked: held at entry (__must_hold,
-        // __releases), held (__must_hold, __acquires) or not (__releases)
-        // at exit
         let locks = self.lock_annotations(func);
         for (a, addr, text) in &locks {
             if matches!(a, ast::LockAnnot::MustHold | ast::LockAnnot::Releases) {
@@ -333,17 +316,13 @@ impl<'a> Lowerer<'a> {
             }
         }
         let mut names = Vec::new();
-        let (saved_span, saved_text) = (self.cx.span, self.cx.text.clone());
-        let r = self.block_with_taken(&func.body, &taken, &mut names, false);
+        let r = self.block_with_taken(&func.body, taken, &mut names, false);
         self.cx.inline_stack.pop();
         let frame = self.cx.frames.pop();
         self.cx.scopes = saved_scopes;
         self.cx.loops = saved_loops;
         r?;
         self.place(ret_label);
-        // the annotations are checked, and the function's address-taken
-        // locals die, at its closing brace (not at its last statement,
-        // which may not have run)
         self.cx.span = closing_brace(func.body.span);
         for (a, addr, text) in &locks {
             let check = if *a == ast::LockAnnot::Releases { KernelCheck::NotHeld } else { KernelCheck::Held };
@@ -355,11 +334,6 @@ impl<'a> Lowerer<'a> {
                 format!("return from {}(): its locals go out of scope", func.name),
             );
         }
-        // the caller's statement goes on (a call through a function
-        // pointer evaluates the next candidate's arguments)
-        self.cx.span = saved_span;
-        self.cx.text = saved_text;
-        self.cx.call = outer_call;
-        Ok((ret_reg.map_or(Opd::Imm(0), Opd::Reg), if ret_ty == Ty::Void { Ty::Int } else { ret_ty }))
+        Ok(())
     }
 }

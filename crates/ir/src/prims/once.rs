@@ -25,14 +25,14 @@ pub(super) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         "WRITE_ONCE" | "RCU_INIT_POINTER" => {
             arity(name, args, 2, e)?;
             let (p, t) = lw.lvalue(&args[0])?;
-            let (v, _) = lw.rvalue(&args[1])?;
+            let v = stored(lw, &args[1], &t)?;
             lw.write_place(&p, v, Order::Once);
             (v, t)
         }
         "rcu_assign_pointer" => {
             arity(name, args, 2, e)?;
             let (p, t) = lw.lvalue(&args[0])?;
-            let (v, _) = lw.rvalue(&args[1])?;
+            let v = stored(lw, &args[1], &t)?;
             lw.write_place(&p, v, Order::Release);
             (v, t)
         }
@@ -44,14 +44,15 @@ pub(super) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         "smp_store_release" => {
             arity(name, args, 2, e)?;
             let (a, t) = lw.rvalue(&args[0])?;
-            let (v, _) = lw.rvalue(&args[1])?;
+            let t = t.pointee().cloned().unwrap_or(Ty::Int);
+            let v = stored(lw, &args[1], &t)?;
             lw.emit(Instr::Store { addr: a, val: v, ord: Order::Release });
-            (v, t.pointee().cloned().unwrap_or(Ty::Int))
+            (v, t)
         }
         "smp_store_mb" => {
             arity(name, args, 2, e)?;
             let (p, t) = lw.lvalue(&args[0])?;
-            let (v, _) = lw.rvalue(&args[1])?;
+            let v = stored(lw, &args[1], &t)?;
             lw.write_place(&p, v, Order::Once);
             lw.emit(Instr::Fence(FenceKind::Mb));
             (v, t)
@@ -59,4 +60,13 @@ pub(super) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
         _ => return Ok(None),
     };
     Ok(Some(r))
+}
+
+/// The value a marked store writes: `value` converted to the location's
+/// type `t`, as an assignment converts it (C11 6.5.16.1p2; WRITE_ONCE()
+/// is an assignment through a volatile pointer of that type). A value of
+/// the location's own type is already in its range.
+fn stored(lw: &mut Lowerer, value: &ast::Expr, t: &Ty) -> Res<Opd> {
+    let (v, vt) = lw.rvalue(value)?;
+    Ok(if vt == *t { v } else { lw.convert(v, t) })
 }

@@ -576,6 +576,9 @@ fn unmodelled_name(i: &Instr) -> &'static str {
         Instr::PreemptDisable => "PreemptDisable",
         Instr::PreemptEnable => "PreemptEnable",
         Instr::PreemptCount { .. } => "PreemptCount",
+        // in_interrupt() and friends: refused (the running context is the
+        // SC explorer's notion; a handler's is not known on a path here)
+        Instr::InContext { query, .. } => query.name(),
         Instr::ScheduleTimeout { .. } => "ScheduleTimeout",
         Instr::WaitCompletionTimeout { .. } => "WaitCompletionTimeout",
     }
