@@ -2,8 +2,8 @@
 //! without them ([`GenOptions::exhaustive`]) the counts, states, flags,
 //! deadlocks and findings are the same.  The shortcuts: the `filter`
 //! clause checked on the registers of a partial combination of paths,
-//! the deadlock pass skipping the combinations with nothing new to show,
-//! and repeated stopped prefixes taken once.
+//! and the deadlock pass skipping the combinations with nothing new to
+//! show.
 //!
 //! Inputs: every C test of the corpus (`shared/litmus`) that has a
 //! `filter` clause or takes a lock, in litmus mode with the deadlock

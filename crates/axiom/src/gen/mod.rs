@@ -78,8 +78,8 @@ pub struct GenOptions {
     /// Turn off the search's exact shortcuts (the `filter` clause checked
     /// on the registers of a partial combination of paths; in the
     /// deadlock pass, the combinations holding no stopped prefix with
-    /// something new to show, and repeated stopped prefixes), for the
-    /// tests that show they change no count, state, flag or finding.
+    /// something new to show), for the tests that show they change no
+    /// count, state, flag or finding.
     pub exhaustive: bool,
 }
 

@@ -211,14 +211,7 @@ impl<'a> Search<'a> {
         let lists: Vec<ThreadPaths> = self
             .paths
             .iter()
-            .map(|p| ThreadPaths {
-                traces: if self.opts.exhaustive {
-                    p.traces.iter().chain(&p.blocked).cloned().collect()
-                } else {
-                    p.traces.iter().chain(distinct(&p.blocked)).cloned().collect()
-                },
-                ..Default::default()
-            })
+            .map(|p| ThreadPaths { traces: p.traces.iter().chain(&p.blocked).cloned().collect(), ..Default::default() })
             .collect();
         self.dl_mode = true;
         self.stop = false;
@@ -1195,42 +1188,6 @@ fn value_domains(
         masks = next_masks;
     }
     Ok((conc, prev))
-}
-
-/// The stopped prefixes of a thread without repeats: two paths can stop
-/// with the same trace (same events, steps, registers and stop), and each
-/// combination of the second would repeat the first's work exactly.
-fn distinct(blocked: &[Trace]) -> impl Iterator<Item = &Trace> {
-    use std::hash::{Hash, Hasher};
-    let mut seen: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
-    let mut keep = vec![false; blocked.len()];
-    for (i, tr) in blocked.iter().enumerate() {
-        let mut h = rustc_hash::FxHasher::default();
-        (&tr.pcs, &tr.regs, &tr.held, tr.blocked, tr.fault_stop, tr.bound, tr.evs.len()).hash(&mut h);
-        for e in &tr.evs {
-            (e.cell, e.val, e.addr, e.data, e.ctrl).hash(&mut h);
-        }
-        let same = seen.entry(h.finish()).or_default();
-        if !same.iter().any(|&j| same_trace(&blocked[j], tr)) {
-            same.push(i);
-            keep[i] = true;
-        }
-    }
-    blocked.iter().zip(keep).filter(|(_, k)| *k).map(|(t, _)| t)
-}
-
-/// Field-by-field equality of two traces.
-fn same_trace(a: &Trace, b: &Trace) -> bool {
-    a.evs == b.evs
-        && a.rmw == b.rmw
-        && a.regs == b.regs
-        && a.held == b.held
-        && a.blocked == b.blocked
-        && a.pcs == b.pcs
-        && a.awaits == b.awaits
-        && a.fault_stop == b.fault_stop
-        && a.bound == b.bound
-        && a.faults == b.faults
 }
 
 /// `c` in three-valued (Kleene) logic: `None` where it depends on the
