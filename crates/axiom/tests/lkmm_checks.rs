@@ -118,3 +118,19 @@ exists (0:r0=0 /\\ 1:r0=0)\n";
     let r = run(&prog, &NativeLkmm::new().allowed_only(), &GenOptions::default()).expect("decided");
     assert_eq!((r.pos, r.neg), (1, 3));
 }
+
+/// The value fixpoint of check mode runs until it is provably complete:
+/// here the first round's complete paths hold one write in all (the old
+/// round bound, 2 + 1, stopped with `d` never 1), but a ping-pong of six
+/// writes reaches the BUG (SC reaches it too).
+#[test]
+fn value_fixpoint_is_complete_past_the_first_rounds_paths() {
+    let src = "C ping-pong\n{}\n\
+P0(int *a, int *b, int *c, int *d, int *e, int *f) { int r0; int r1; int r2; WRITE_ONCE(*a, 1);\n\
+r0 = READ_ONCE(*b); if (r0 == 1) WRITE_ONCE(*c, 1); r1 = READ_ONCE(*d); if (r1 == 1) WRITE_ONCE(*e, 1);\n\
+r2 = READ_ONCE(*f); BUG_ON(r2 == 1); }\n\
+P1(int *a, int *b, int *c, int *d, int *e, int *f) { int r0; int r1; int r2;\n\
+r0 = READ_ONCE(*a); if (r0 == 1) WRITE_ONCE(*b, 1); r1 = READ_ONCE(*c); if (r1 == 1) WRITE_ONCE(*d, 1);\n\
+r2 = READ_ONCE(*e); if (r2 == 1) WRITE_ONCE(*f, 1); }\n";
+    assert_eq!(check_kinds(src).0, vec!["BUG"]);
+}

@@ -39,11 +39,11 @@ pub struct GenOptions {
     pub unroll: u32,
     /// Most paths per thread.
     pub max_traces: usize,
-    /// Stop after this many seconds.
     /// A deterministic bound on the search's work (units are checks of
     /// the bound: path steps, candidates, coherence orders), as
     /// `max_seconds` but independent of the machine's speed and load.
     pub max_work: Option<u64>,
+    /// Stop after this many seconds.
     pub max_seconds: Option<f64>,
     /// Keep one execution for display ([`LitmusResult::witness`]).
     pub keep_witness: bool,
@@ -75,6 +75,12 @@ pub struct GenOptions {
     /// findings of [`check`] in [`LitmusResult::findings`] (set
     /// `deadlocks` too).  Off for litmus tests.
     pub kernel: bool,
+    /// Turn off the search's exact shortcuts (the `filter` clause checked
+    /// on the registers of a partial combination of paths; in the
+    /// deadlock pass, the combinations holding no stopped prefix with
+    /// something new to show), for the tests that show they change no
+    /// count, state, flag or finding.
+    pub exhaustive: bool,
 }
 
 impl Default for GenOptions {
@@ -92,6 +98,7 @@ impl Default for GenOptions {
             deadlocks: false,
             max_memory: None,
             kernel: false,
+            exhaustive: false,
         }
     }
 }

@@ -300,7 +300,17 @@ impl<'a> Search<'a> {
             return self.leaf(&by_thread);
         }
         let t = self.order[level];
+        // The deadlock pass only needs combinations holding a stopped
+        // prefix that may still show something new (see
+        // `deadlock_cores`): skip the others before their rf.
+        let restrict = self.dl_mode
+            && !self.opts.exhaustive
+            && !chosen.iter().enumerate().any(|(l, tr)| self.stopped_fresh(self.order[l], tr))
+            && !self.order[level + 1..].iter().any(|&u| paths[u].traces.iter().any(|tr| self.stopped_fresh(u, tr)));
         for (k, tr) in paths[t].traces.iter().enumerate() {
+            if restrict && !self.stopped_fresh(t, tr) {
+                continue;
+            }
             let info = &infos[t][k];
             for w in &info.writes {
                 *avail.entry(*w).or_insert(0) += 1;
@@ -310,7 +320,7 @@ impl<'a> Search<'a> {
             // Every read chosen so far needs a possible source: a chosen
             // write or one a later thread may make.
             let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
-            if ok {
+            if ok && !self.filter_excludes(chosen, tr) {
                 chosen.push(tr);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
                 chosen.pop();
@@ -329,6 +339,68 @@ impl<'a> Search<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Litmus mode: does the `filter` clause fail on every completion of
+    /// the combination `chosen` (by level) plus `tr` (the next level)?
+    /// Only the registers of the threads chosen so far are known (memory
+    /// and the other threads' registers are not), so the filter is
+    /// evaluated in three-valued logic.  Such combinations are dropped
+    /// before their rf: `check` drops every execution of theirs after the
+    /// model anyway, before it counts, records a state, a flag or a
+    /// witness.  (Not in check mode, whose findings come before the
+    /// filter, nor in the deadlock pass, which ignores it.)
+    fn filter_excludes(&self, chosen: &[&Trace], tr: &Trace) -> bool {
+        let Some(f) = &self.prog.filter else { return false };
+        if self.opts.kernel || self.dl_mode || self.opts.exhaustive {
+            return false;
+        }
+        let known = |thread: usize| -> Option<&Trace> {
+            match self.order.iter().position(|&t| t == thread) {
+                Some(l) if l < chosen.len() => Some(chosen[l]),
+                Some(l) if l == chosen.len() => Some(tr),
+                _ => None,
+            }
+        };
+        let vals: Vec<Option<Val>> = self
+            .prog
+            .observed
+            .iter()
+            .map(|o| match o {
+                Observed::Reg { thread, reg, .. } => {
+                    known(*thread as usize).map(|t| t.regs.get(*reg as usize).copied().unwrap_or(0))
+                }
+                Observed::Cell { .. } => None,
+            })
+            .collect();
+        peval(f, &vals) == Some(false)
+    }
+
+    /// For the deadlock pass: may `tr`, thread `t`'s trace, still make a
+    /// combination show something not found yet?  A prefix blocked at a
+    /// lock may (its deadlock cores depend on the other threads); a
+    /// prefix stopped at an await or a fault may if its finding is new,
+    /// one cut at the unrolling bound if no allowed execution went past
+    /// it yet; a complete path never does by itself.  Exactly the
+    /// stopped traces that make [`Search::deadlock_cores`] look further.
+    fn stopped_fresh(&self, t: usize, tr: &Trace) -> bool {
+        let t = t as u32;
+        if tr.blocked.is_some() {
+            return true;
+        }
+        if let Some(aw) = &tr.awaits {
+            if !self.found.contains(&(FindingKind::Hang, t, aw.pc)) {
+                return true;
+            }
+        }
+        if tr.fault_stop {
+            if let Some(f) = tr.faults.last() {
+                if !self.found.contains(&(finding_kind(f.kind), t, f.pc)) {
+                    return true;
+                }
+            }
+        }
+        tr.bound && !self.res.toofar
     }
 
     /// For the deadlock pass: does this combination stand for a deadlock
@@ -1012,6 +1084,8 @@ fn value_domains(
     let mut bound = usize::MAX;
     // first site of each thread, once known (sites = writes of a path)
     let mut bases: Option<Vec<u32>> = None;
+    // check mode: the sites each thread was given (its `bases` range)
+    let mut ranges: Vec<u32> = Vec::new();
     // check mode: what each thread wrote in the previous round
     let mut prev: Option<Vec<Vec<(u32, Val, u64)>>> = None;
     loop {
@@ -1031,6 +1105,23 @@ fn value_domains(
             let oth = prev.as_ref().map(|p| others(p, t, n));
             all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
         }
+        if opts.kernel && bases.is_some() && site_overflow(&all, &ranges) {
+            // Check mode: a path of this round made more writes than the
+            // sites its thread was given (counted on the first round's
+            // complete paths), so its sites overlap the next thread's and
+            // a value could be dropped as a cycle that is none.  Start
+            // again with ranges from every explored prefix (they only
+            // grow, and past 64 sites in all none are tracked).
+            let maxw: Vec<usize> = all.iter().zip(&ranges).map(|(p, r)| p.max_writes.max(*r) as usize).collect();
+            let (b, r) = site_bases(&maxw);
+            bases = b;
+            ranges = r;
+            conc = (0..n).map(|c| vec![init(c)]).collect();
+            masks = (0..n).map(|_| vec![0]).collect();
+            prev = None;
+            rounds = 0;
+            continue;
+        }
         if bound == usize::MAX {
             let maxw: Vec<usize> = all
                 .iter()
@@ -1043,15 +1134,9 @@ fn value_domains(
                 })
                 .collect();
             bound = 2 + maxw.iter().sum::<usize>();
-            if maxw.iter().sum::<usize>() <= 64 {
-                let mut b = Vec::with_capacity(maxw.len());
-                let mut acc = 0u32;
-                for w in &maxw {
-                    b.push(acc);
-                    acc += *w as u32;
-                }
-                bases = Some(b);
-            }
+            let (b, r) = site_bases(&maxw);
+            bases = b;
+            ranges = r;
         }
         // values written, with the intersection of their site masks
         let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();
@@ -1084,13 +1169,78 @@ fn value_domains(
         if opts.kernel {
             prev = Some(all.iter().map(|p| p.written.clone()).collect());
         }
-        if (next == conc && next_masks == masks) || rounds > bound {
+        if next == conc && next_masks == masks {
+            break;
+        }
+        // Check mode stops short of the fixpoint only when that is
+        // provably complete (an "ok" must mean ok): the domains `conc` of
+        // this round hold every value of depth < `rounds` (the depth of a
+        // write: one more than the deepest value read po-before it), and a
+        // write of depth `rounds` would need a chain of `rounds` writes of
+        // depths 1..rounds, each on a prefix explored this round, so at
+        // most `max_writes` of them per thread.  Litmus mode keeps herd's
+        // bound (its counts must be herd7's).
+        let sound = !opts.kernel || rounds > all.iter().map(|p| p.max_writes as usize).sum::<usize>();
+        if rounds > bound && sound {
             break;
         }
         conc = next;
         masks = next_masks;
     }
     Ok((conc, prev))
+}
+
+/// `c` in three-valued (Kleene) logic: `None` where it depends on the
+/// values that are `None`.
+fn peval(c: &Cond, vals: &[Option<Val>]) -> Option<bool> {
+    match c {
+        Cond::True => Some(true),
+        Cond::False => Some(false),
+        Cond::Not(a) => peval(a, vals).map(|b| !b),
+        Cond::And(a, b) => match (peval(a, vals), peval(b, vals)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Cond::Or(a, b) => match (peval(a, vals), peval(b, vals)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Cond::Implies(a, b) => match (peval(a, vals), peval(b, vals)) {
+            (Some(false), _) | (_, Some(true)) => Some(true),
+            (Some(true), Some(false)) => Some(false),
+            _ => None,
+        },
+        Cond::Eq { idx, value, negated } => vals[*idx].map(|v| (v == *value) != *negated),
+        Cond::EqLoc { a, b, negated } => match (vals[*a], vals[*b]) {
+            (Some(x), Some(y)) => Some((x == y) != *negated),
+            _ => None,
+        },
+    }
+}
+
+/// The first site of each thread when each thread `t` has `maxw[t]`
+/// sites (at most 64 sites in all: else none are tracked), and the
+/// ranges given.
+fn site_bases(maxw: &[usize]) -> (Option<Vec<u32>>, Vec<u32>) {
+    if maxw.iter().sum::<usize>() > 64 {
+        return (None, Vec::new());
+    }
+    let mut b = Vec::with_capacity(maxw.len());
+    let mut acc = 0u32;
+    for w in maxw {
+        b.push(acc);
+        acc += *w as u32;
+    }
+    (Some(b), maxw.iter().map(|w| *w as u32).collect())
+}
+
+/// Did a thread (other than the last, whose sites overlap nobody's) make
+/// more writes on one path prefix than its range of sites?
+fn site_overflow(all: &[ThreadPaths], ranges: &[u32]) -> bool {
+    let last = all.len().saturating_sub(1);
+    all.iter().zip(ranges).take(last).any(|(p, r)| p.max_writes > *r)
 }
 
 /// The execution's locations, one per cell name (a cell whose name is

@@ -156,6 +156,9 @@ pub struct ThreadPaths {
     pub written: Vec<(u32, Val, u64)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
     pub toofar: bool,
+    /// The most writes any explored path prefix made (complete, stopped
+    /// or cut): the value fixpoint's sound round bound counts these.
+    pub max_writes: u32,
 }
 
 #[derive(Clone)]
@@ -256,6 +259,8 @@ pub(super) struct Walker<'a> {
     lim: Limits,
     out: ThreadPaths,
     written: std::cell::RefCell<Vec<(u32, Val, u64)>>,
+    /// See [`ThreadPaths::max_writes`].
+    max_writes: std::cell::Cell<u32>,
     /// Value masks and this thread's first site, when sites are tracked.
     sites: Option<(&'a Masks, u32)>,
     /// Targets of backward jumps.
@@ -426,6 +431,7 @@ impl Walker<'_> {
                 }
             }
             st.nwrites += 1;
+            self.max_writes.set(self.max_writes.get().max(st.nwrites));
             if mask != u64::MAX {
                 self.written.borrow_mut().push((c, v, mask));
             }
@@ -1014,6 +1020,7 @@ pub fn paths_with(
         lim,
         out: ThreadPaths::default(),
         written: Default::default(),
+        max_writes: Default::default(),
         sites,
     };
     w.run(st)?;
@@ -1025,6 +1032,7 @@ pub fn paths_with(
     written.sort_unstable();
     written.dedup();
     w.out.written = written;
+    w.out.max_writes = w.max_writes.get();
     Ok(w.out)
 }
 

@@ -1,0 +1,172 @@
+//! The generator's exact shortcuts change nothing but the work: with and
+//! without them ([`GenOptions::exhaustive`]) the counts, states, flags,
+//! deadlocks and findings are the same.  The shortcuts: the `filter`
+//! clause checked on the registers of a partial combination of paths,
+//! and the deadlock pass skipping the combinations with nothing new to
+//! show.
+//!
+//! Inputs: every C test of the corpus (`shared/litmus`) that has a
+//! `filter` clause or takes a lock, in litmus mode with the deadlock
+//! search; every example scenario in check mode; random litmus tests
+//! with locks in both modes.
+
+use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
+use kvet_axiom::native::NativeLkmm;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// What must not change, or `None` when either run stopped at a bound.
+fn summary(prog: &kvet_ir::Program, kernel: bool, exhaustive: bool) -> Option<String> {
+    let opts = GenOptions {
+        deadlocks: true,
+        kernel,
+        exhaustive,
+        max_work: Some(if kernel { 3_000 } else { 10_000 }),
+        ..Default::default()
+    };
+    let r: Result<LitmusResult, GenError> = run(prog, &NativeLkmm::new().allowed_only(), &opts);
+    let r = match r {
+        Ok(r) if !r.deadlocks_partial => r,
+        Ok(_) | Err(GenError::Timeout | GenError::TooLarge(_)) => return None,
+        Err(e) => return Some(format!("error {e}")),
+    };
+    let mut outcomes = r.outcomes.clone();
+    outcomes.sort();
+    let mut found: Vec<String> = r.findings.iter().map(|f| format!("{} {} {}", f.kind.name(), f.cpu, f.pc)).collect();
+    found.sort();
+    Some(format!(
+        "pos {} neg {} toofar {} states {:?} flags {:?} deadlocks {:?} findings {:?}",
+        r.pos, r.neg, r.toofar, outcomes, r.flags, r.deadlocks, found
+    ))
+}
+
+fn compare(prog: &kvet_ir::Program, kernel: bool, what: &str) -> Result<bool, String> {
+    let (Some(fast), Some(slow)) = (summary(prog, kernel, false), summary(prog, kernel, true)) else {
+        return Ok(false);
+    };
+    if fast != slow {
+        return Err(format!("{what} (kernel {kernel}):\n with shortcuts {fast}\n without       {slow}"));
+    }
+    Ok(true)
+}
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    v.sort();
+    for p in v {
+        if p.is_dir() {
+            files(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn corpus_tests_with_a_filter_or_a_lock() {
+    let mut all = Vec::new();
+    files(&root().join("../shared/litmus"), "litmus", &mut all);
+    let (mut compared, mut bad) = (0, Vec::new());
+    for f in all {
+        let src = std::fs::read_to_string(&f).expect("read");
+        if !src.starts_with("C ") || !(src.contains("\nfilter") || src.contains("spin_lock")) {
+            continue;
+        }
+        let Ok(prog) = kvet_ir::compile(&src) else { continue };
+        match compare(&prog, false, &f.display().to_string()) {
+            Ok(true) => compared += 1,
+            Ok(false) => {}
+            Err(e) => bad.push(e),
+        }
+    }
+    println!("compared {compared} corpus tests");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(compared >= 20, "only {compared} compared");
+}
+
+#[test]
+fn example_scenarios_in_check_mode() {
+    let mut all = Vec::new();
+    files(&root().join("examples"), "kvet", &mut all);
+    let (mut compared, mut bad) = (0, Vec::new());
+    for f in all {
+        let src = std::fs::read_to_string(&f).expect("read");
+        let Ok(prog) = kvet_ir::compile(&src) else { continue };
+        match compare(&prog, true, &f.display().to_string()) {
+            Ok(true) => compared += 1,
+            Ok(false) => {}
+            Err(e) => bad.push(e),
+        }
+    }
+    println!("compared {compared} examples");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(compared >= 10, "only {compared} compared");
+}
+
+/// A random litmus test of 2 or 3 threads over two locks and two
+/// variables, with a filter on the first registers.
+fn build(tape: &[u8]) -> String {
+    let mut t = tape.iter().copied().cycle();
+    let mut next = |m: u8| t.next().unwrap_or(0) % m;
+    let nthreads = 2 + next(2) as usize;
+    let mut src = String::from("C random\n\n{}\n\n");
+    let mut regs = Vec::new();
+    for p in 0..nthreads {
+        src.push_str(&format!("P{p}(int *x, int *y, spinlock_t *a, spinlock_t *b)\n{{\n\tint r0; int r1;\n"));
+        let mut held: Vec<&str> = Vec::new();
+        let mut nr = 0;
+        for _ in 0..(2 + next(4)) {
+            let loc = if next(2) == 0 { "x" } else { "y" };
+            match next(7) {
+                0 | 1 if nr < 2 => {
+                    src.push_str(&format!("\tr{nr} = READ_ONCE(*{loc});\n"));
+                    regs.push((p, nr));
+                    nr += 1;
+                }
+                2 => src.push_str(&format!("\tWRITE_ONCE(*{loc}, {});\n", 1 + next(2))),
+                3 => src.push_str("\tsmp_mb();\n"),
+                4 | 5 => {
+                    let l = if next(2) == 0 { "a" } else { "b" };
+                    if !held.contains(&l) {
+                        src.push_str(&format!("\tspin_lock({l});\n"));
+                        held.push(l);
+                    }
+                }
+                _ => {
+                    if let Some(l) = held.pop() {
+                        src.push_str(&format!("\tspin_unlock({l});\n"));
+                    }
+                }
+            }
+        }
+        if next(3) != 0 {
+            while let Some(l) = held.pop() {
+                src.push_str(&format!("\tspin_unlock({l});\n"));
+            }
+        }
+        src.push_str("}\n\n");
+    }
+    if let Some(&(p, r)) = regs.first() {
+        src.push_str(&format!("filter ({p}:r{r}={})\n", next(2)));
+    }
+    let cond: Vec<String> = regs.iter().skip(1).map(|(p, r)| format!("{p}:r{r}=0")).collect();
+    src.push_str(&format!("exists ({})\n", if cond.is_empty() { "x=0".to_string() } else { cond.join(" /\\ ") }));
+    src
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn random_tests_with_locks(tape in proptest::collection::vec(any::<u8>(), 64)) {
+        let src = build(&tape);
+        let prog = kvet_ir::compile(&src).map_err(|e| TestCaseError::fail(format!("{}\n{src}", e.message)))?;
+        for kernel in [false, true] {
+            compare(&prog, kernel, &src).map_err(TestCaseError::fail)?;
+        }
+    }
+}
