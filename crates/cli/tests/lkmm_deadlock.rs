@@ -106,3 +106,27 @@ fn lkmm_only_deadlock() {
     assert!(out.contains(": DEADLOCK ") && out.contains("[sc: ok; lkmm: deadlock (weak memory only)]"), "{out}");
     assert!(out.contains("deadlock (weak memory only) in "), "{out}");
 }
+
+/// A CPU that polls with the lock held, while the other CPU waits for
+/// that lock to set what it polls for, is one deadlock under the LKMM as
+/// under SC (examples/kernel/poll-under-lock.kvet): the poller is not a
+/// separate "weak memory only" hang, and the message says what the holder
+/// does instead of calling it exited.
+#[test]
+fn a_lock_holder_that_polls_forever_is_part_of_the_deadlock() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(["check", "--model", "lkmm", "examples/kernel/poll-under-lock.kvet"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("[lkmm: deadlock]"), "{out}");
+    assert!(
+        out.contains(
+            "DEADLOCK: CPU1 waits in spin_lock(dev.lock) (held by CPU0, which spins forever in a polling loop)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("HANG"), "{out}");
+}

@@ -111,6 +111,10 @@ pub struct Search<'a> {
     dl_found: BTreeSet<String>,
     /// The deadlocks the current combination of paths stands for.
     dl_cores: Vec<String>,
+    /// Deadlock pass: the threads of the combination that wait forever
+    /// (an await) while holding a lock a blocked thread waits for; their
+    /// wait is part of the deadlock, not a hang of its own.
+    dl_stuck_holders: Vec<usize>,
     /// First event of each thread in `ex` (current combination).
     bases: Vec<usize>,
     /// Check mode: what was found, and the keys of what was found.
@@ -166,6 +170,7 @@ impl<'a> Search<'a> {
             leaf_done: false,
             dl_found: BTreeSet::new(),
             dl_cores: Vec::new(),
+            dl_stuck_holders: Vec::new(),
             bases: Vec::new(),
             findings: Vec::new(),
             found: FxHashSet::default(),
@@ -412,6 +417,7 @@ impl<'a> Search<'a> {
     /// explorer does.  Sets `dl_cores`.
     fn deadlock_cores(&mut self, chosen: &[&Trace]) -> bool {
         let n = chosen.len();
+        self.dl_stuck_holders.clear();
         if chosen.iter().all(|t| t.blocked.is_none() && t.awaits.is_none() && !t.fault_stop && !t.bound) {
             return false;
         }
@@ -441,6 +447,7 @@ impl<'a> Search<'a> {
         }
         let name = |c: u32| self.prog.cell_name(c);
         let mut cores = Vec::new();
+        let mut stuck_holders = Vec::new();
         for t in 0..n {
             if waits[t].is_none() {
                 continue;
@@ -450,7 +457,20 @@ impl<'a> Search<'a> {
             let core = loop {
                 let (c, u) = waits[cur].expect("blocked");
                 if waits[u].is_none() {
-                    break format!("CPU{cur} waits in spin_lock({}) (held by CPU{u}, which has exited)", name(c));
+                    // the holder is not blocked on a lock: it has exited,
+                    // or it waits forever itself (as the SC explorer
+                    // says, the two stuck CPUs are one deadlock)
+                    let why = match chosen[u].awaits.as_ref().map(|a| a.kind) {
+                        None => "which has exited",
+                        Some(AwaitKind::Spin) => "which spins forever in a polling loop",
+                        Some(AwaitKind::Sleep) => "which sleeps forever",
+                        Some(AwaitKind::Completion) => "which waits forever in wait_for_completion()",
+                        Some(AwaitKind::Seqcount) => "which waits forever in read_seqbegin()",
+                    };
+                    if chosen[u].awaits.is_some() && !stuck_holders.contains(&u) {
+                        stuck_holders.push(u);
+                    }
+                    break format!("CPU{cur} waits in spin_lock({}) (held by CPU{u}, {why})", name(c));
                 }
                 if let Some(k) = path.iter().position(|&x| x == u) {
                     let mut cyc: Vec<usize> = path[k..].to_vec();
@@ -478,6 +498,7 @@ impl<'a> Search<'a> {
             return false;
         }
         self.dl_cores = cores;
+        self.dl_stuck_holders = stuck_holders;
         true
     }
 
@@ -494,7 +515,7 @@ impl<'a> Search<'a> {
                 new.push((finding_kind(f.kind), t, f.pc, f.message.clone()));
             }
             if let Some(aw) = &tr.awaits {
-                if self.dl_mode {
+                if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) {
                     let msg = match aw.kind {
                         AwaitKind::Sleep => "sleeps forever: in this allowed execution nothing sets its state back to TASK_RUNNING",
                         AwaitKind::Spin => "spins forever: the last values its loop reads (co-last, so visible for good) never let it exit",
