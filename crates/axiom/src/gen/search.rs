@@ -340,14 +340,17 @@ impl<'a> Search<'a> {
     /// explorer does.  Sets `dl_cores`.
     fn deadlock_cores(&mut self, chosen: &[&Trace]) -> bool {
         let n = chosen.len();
-        if chosen.iter().all(|t| t.blocked.is_none() && t.awaits.is_none() && !t.fault_stop && !t.bound) {
+        // (an idle kworker's path is complete: it stops nothing)
+        let waits = |t: &Trace| t.awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle);
+        if chosen.iter().all(|t| t.blocked.is_none() && !waits(t) && !t.fault_stop && !t.bound) {
             return false;
         }
         // Awaits and reads of freed memory need no partner; something new?
         let mut fresh = false;
         for (t, tr) in chosen.iter().enumerate() {
-            if let Some(aw) = &tr.awaits {
-                fresh |= !self.found.contains(&(FindingKind::Hang, t as u32, aw.pc));
+            if let Some(aw) = tr.awaits.as_ref().filter(|a| a.kind != AwaitKind::Idle) {
+                let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                fresh |= !self.found.contains(&(kind, t as u32, aw.pc));
             }
             if tr.fault_stop {
                 let f = tr.faults.last().expect("a fault stop has its fault");
@@ -424,12 +427,16 @@ impl<'a> Search<'a> {
             if let Some(aw) = &tr.awaits {
                 if self.dl_mode {
                     let msg = match aw.kind {
+                        // an idle kworker is done, not hung
+                        AwaitKind::Idle => continue,
                         AwaitKind::Sleep => "sleeps forever: in this allowed execution nothing sets its state back to TASK_RUNNING",
                         AwaitKind::Spin => "spins forever: the last values its loop reads (co-last, so visible for good) never let it exit",
                         AwaitKind::Completion => "waits forever in wait_for_completion(): nothing completes it",
                         AwaitKind::Seqcount => "waits forever in read_seqbegin(): the count stays odd",
+                        AwaitKind::Lock => "waits forever for an rwlock: the last value of its lock word it reads (co-last) never lets it in",
                     };
-                    new.push((FindingKind::Hang, t, aw.pc, format!("CPU{t} {msg}")));
+                    let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                    new.push((kind, t, aw.pc, format!("CPU{t} {msg}")));
                 }
             }
         }
@@ -471,6 +478,8 @@ impl<'a> Search<'a> {
                         AwaitKind::Sleep => "sleeps forever".to_string(),
                         AwaitKind::Spin => "spins forever".to_string(),
                         AwaitKind::Completion | AwaitKind::Seqcount => "waits forever".to_string(),
+                        AwaitKind::Idle => "done (an idle kworker, or a kthread never created)".to_string(),
+                        AwaitKind::Lock => "waits for an rwlock forever".to_string(),
                     })
                 } else if t.fault_stop {
                     Some(match t.faults.last().map(|f| f.kind) {
@@ -816,9 +825,10 @@ impl<'a> Search<'a> {
             fw_choices.push(v);
         }
         // A thread waiting forever reads co-last writes (a later write
-        // would eventually be visible to it): those are final.
+        // would eventually be visible to it): those are final.  (In the
+        // main pass, only an idle kworker's complete path has an await.)
         let mut forced: Vec<(u32, usize)> = Vec::new();
-        if self.dl_mode {
+        if self.dl_mode || chosen.iter().any(|t| t.awaits.is_some()) {
             for (t, tr) in chosen.iter().enumerate() {
                 let Some(aw) = &tr.awaits else { continue };
                 for &ri in &aw.reads {
@@ -1010,6 +1020,7 @@ fn value_domains(
     let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
     let mut rounds = 0usize;
     let mut bound = usize::MAX;
+    let mut bound_early = false;
     // first site of each thread, once known (sites = writes of a path)
     let mut bases: Option<Vec<u32>> = None;
     // check mode: what each thread wrote in the previous round
@@ -1031,7 +1042,11 @@ fn value_domains(
             let oth = prev.as_ref().map(|p| others(p, t, n));
             all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
         }
-        if bound == usize::MAX {
+        // (a thread without a complete path yet, its reads' values
+        // still missing, says nothing of its writes: the bound is set
+        // again once every thread has one)
+        if bound == usize::MAX || (bound_early && all.iter().all(|p| !p.traces.is_empty())) {
+            bound_early = all.iter().any(|p| p.traces.is_empty());
             let maxw: Vec<usize> = all
                 .iter()
                 .map(|p| {
@@ -1042,8 +1057,9 @@ fn value_domains(
                         .unwrap_or(0)
                 })
                 .collect();
+            let first = bound == usize::MAX;
             bound = 2 + maxw.iter().sum::<usize>();
-            if maxw.iter().sum::<usize>() <= 64 {
+            if first && maxw.iter().sum::<usize>() <= 64 {
                 let mut b = Vec::with_capacity(maxw.len());
                 let mut acc = 0u32;
                 for w in &maxw {
