@@ -212,9 +212,9 @@ struct St {
     /// Bottom halves disabled (local_bh_disable() nesting, and a running
     /// softirq).
     bh: u32,
-    /// The (events, firings) mark of the last boundary where handlers
-    /// were offered.
-    offered: Option<(usize, u32)>,
+    /// The (events, firings, handlers that may fire) mark of the last
+    /// boundary where handlers were offered.
+    offered: Option<(usize, u32, u64)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).

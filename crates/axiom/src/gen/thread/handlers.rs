@@ -18,8 +18,9 @@
 //!   already in a softirq; not inside a hardirq), and it has fired fewer
 //!   times than declared, a path is forked that runs the handler to its
 //!   `IrqReturn` and then goes on where it was interrupted.  Firing at two
-//!   boundaries with no event between them gives the same events, so one
-//!   fork per such gap is enough.
+//!   boundaries with no event between them, where the same handlers may
+//!   fire, gives the same events, so one fork per such gap and set of
+//!   handlers is enough.
 //! * The handler runs with its own registers (zero at each start: its
 //!   return puts the register file back as it was, as the explorer
 //!   clears a handler's registers at its return), interrupts off (hardirq) or
@@ -63,6 +64,7 @@ pub(super) fn refusal(prog: &Program, th: &Thread, kernel: bool) -> Option<(usiz
     for (i, h) in th.handlers.iter().enumerate() {
         let why = match h.kind {
             _ if !kernel => "in a litmus test (herd7 has no interrupts)",
+            _ if th.handlers.len() > 64 => "more than 64 handlers on one CPU",
             HandlerKind::Ipi => "IPI functions are not modelled yet",
             HandlerKind::RcuCallback => "RCU callbacks are not modelled yet",
             HandlerKind::Softirq if h.gate.is_some() => "the timer softirq is not modelled yet",
@@ -105,23 +107,25 @@ impl Walker<'_> {
         if self.th.handlers.is_empty() {
             return;
         }
-        let mark = (st.evs.len(), st.fired.iter().sum::<u32>());
+        // (the handlers that may fire are part of the mark: one that
+        // becomes able to fire later in the same gap is offered there)
+        let may: u64 = (0..self.th.handlers.len().min(64)).filter(|&h| self.can_fire(st, h)).fold(0, |m, h| m | 1 << h);
+        if may == 0 {
+            return;
+        }
+        let mark = (st.evs.len(), st.fired.iter().sum::<u32>(), may);
         if st.offered == Some(mark) {
             return;
         }
-        let mut any = false;
-        for h in 0..self.th.handlers.len() {
-            if !self.can_fire(st, h) {
+        for h in 0..self.th.handlers.len().min(64) {
+            if may >> h & 1 == 0 {
                 continue;
             }
-            any = true;
             let mut s2 = st.clone();
             self.enter(&mut s2, h);
             stack.push(s2);
         }
-        if any {
-            st.offered = Some(mark);
-        }
+        st.offered = Some(mark);
     }
 
     /// Start handler `h` in `st`.
