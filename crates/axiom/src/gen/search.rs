@@ -211,7 +211,12 @@ impl<'a> Search<'a> {
         let lists: Vec<ThreadPaths> = self
             .paths
             .iter()
-            .map(|p| ThreadPaths { traces: p.traces.iter().chain(&p.blocked).cloned().collect(), ..Default::default() })
+            .map(|p| ThreadPaths {
+                // (a complete path with a handler still to fire is no
+                // partner of a thread waiting forever: it fires first)
+                traces: p.traces.iter().filter(|t| !t.unfired).chain(&p.blocked).cloned().collect(),
+                ..Default::default()
+            })
             .collect();
         self.dl_mode = true;
         self.stop = false;

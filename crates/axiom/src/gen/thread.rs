@@ -159,6 +159,12 @@ pub struct Trace {
     pub bound: bool,
     /// The checks failing along the path (check mode).
     pub faults: Vec<Fault>,
+    /// A complete path at whose end a handler may still fire: a final
+    /// state for outcomes and for the checks of complete executions, as
+    /// in the explorer, but not a partner of the deadlock pass, where a
+    /// thread that waits forever needs the handler to have fired (see
+    /// [`handlers`]).
+    pub unfired: bool,
 }
 
 /// Outcome of enumerating one thread's paths.
@@ -493,9 +499,7 @@ impl Walker<'_> {
     }
 
     fn finish(&mut self, st: St) -> Result<(), GenError> {
-        if self.must_fire(&st) {
-            return Ok(()); // a handler fires first (see [`handlers`])
-        }
+        let unfired = self.must_fire(&st);
         if self.out.traces.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
                 "thread P{} has more than {} paths",
@@ -513,6 +517,7 @@ impl Walker<'_> {
             fault_stop: false,
             bound: false,
             faults: st.faults,
+            unfired,
         });
         Ok(())
     }

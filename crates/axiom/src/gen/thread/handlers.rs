@@ -26,10 +26,14 @@
 //!   clears a handler's registers at its return), interrupts off (hardirq) or
 //!   bottom halves off (softirq), and no control dependency from the
 //!   interrupted code (fewer dependencies: more executions, never fewer).
-//! * As in the explorer, a handler that still may fire does fire before
-//!   the scenario ends: a path that ends, or stops waiting forever at a
-//!   lock or an await, while a handler may still fire is not kept (its
-//!   variant with the handler fired, at the end or earlier, is).
+//! * As in the explorer, a handler may fire at most its declared number
+//!   of times: a path ending with a handler still able to fire is a final
+//!   state (for outcomes and the checks of complete executions), but a
+//!   thread does not wait forever while a handler may still fire on its
+//!   CPU or on another: a prefix stopped at a lock or an await with a
+//!   handler still able to fire is not kept, and such a complete path
+//!   ([`super::Trace::unfired`]) is no partner of the deadlock pass (the
+//!   variants with the handler fired, at the end or earlier, are).
 //! * A handler that takes a lock its CPU holds spins forever: the
 //!   blocked prefix's holder is the same thread, a 1-cycle of the
 //!   deadlock search ("CPU0 waits in spin_lock(l), which CPU0 itself

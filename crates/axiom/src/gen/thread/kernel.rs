@@ -75,6 +75,7 @@ impl Walker<'_> {
             fault_stop,
             bound: false,
             faults: st.faults.clone(),
+            unfired: false,
         };
         if self.lim.kernel {
             let pc = st.pcs.last().copied().unwrap_or(0);

@@ -55,6 +55,7 @@ impl Walker<'_> {
             fault_stop: false,
             bound: false,
             faults: st.faults.clone(),
+            unfired: false,
         };
         let pc = st.pcs.last().copied().unwrap_or(0);
         for _ in 0..st.rcu {
