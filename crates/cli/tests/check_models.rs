@@ -57,17 +57,30 @@ fn json_says_which_model() {
 
 #[test]
 fn unmodelled_construct_is_named_with_its_location() {
-    let f = example("kernel/irq-lock.kvet");
+    let f = example("kernel/read-lock-nested.kvet");
     let (code, out, err) = kvet(&["check", "--model", "lkmm", &f]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("the interrupt handler timer_irq() of P0") && err.contains("irq-lock.kvet:23:2"), "{err}");
+    assert!(err.contains("Read locks (`read_lock(&tbl_lock)`)") && err.contains("read-lock-nested.kvet:31:2"), "{err}");
     // under both: the SC verdict stands, and the line says why the LKMM was not checked
     let (code, out, _) = kvet(&["check", &f]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains(": DEADLOCK  states 23 ")
-            && out.contains("lkmm: not checked: timer_irq() at ")
-            && out.contains("irq-lock.kvet:23:2 is not modelled]"),
+        out.contains(": DEADLOCK  states 25 ")
+            && out.contains("lkmm: not checked: read_lock(&tbl_lock) at ")
+            && out.contains("read-lock-nested.kvet:31:2 is not modelled]"),
+        "{out}"
+    );
+}
+
+/// An interrupt handler under the LKMM: its self-deadlock is found (the
+/// handler's events are in its CPU's program order).
+#[test]
+fn handler_self_deadlock_under_the_lkmm() {
+    let f = example("kernel/irq-lock.kvet");
+    let (code, out, err) = kvet(&["check", "--model", "lkmm", &f]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("[lkmm: deadlock]") && out.contains("CPU0 waits in spin_lock(lock), which CPU0 itself holds"),
         "{out}"
     );
 }

@@ -216,7 +216,12 @@ impl<'a> Search<'a> {
         let lists: Vec<ThreadPaths> = self
             .paths
             .iter()
-            .map(|p| ThreadPaths { traces: p.traces.iter().chain(&p.blocked).cloned().collect(), ..Default::default() })
+            .map(|p| ThreadPaths {
+                // (a complete path with a handler still to fire is no
+                // partner of a thread waiting forever: it fires first)
+                traces: p.traces.iter().filter(|t| !t.unfired).chain(&p.blocked).cloned().collect(),
+                ..Default::default()
+            })
             .collect();
         self.dl_mode = true;
         self.stop = false;
@@ -418,14 +423,17 @@ impl<'a> Search<'a> {
     fn deadlock_cores(&mut self, chosen: &[&Trace]) -> bool {
         let n = chosen.len();
         self.dl_stuck_holders.clear();
-        if chosen.iter().all(|t| t.blocked.is_none() && t.awaits.is_none() && !t.fault_stop && !t.bound) {
+        // (an idle kworker's path is complete: it stops nothing)
+        let waits = |t: &Trace| t.awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle);
+        if chosen.iter().all(|t| t.blocked.is_none() && !waits(t) && !t.fault_stop && !t.bound) {
             return false;
         }
         // Awaits and reads of freed memory need no partner; something new?
         let mut fresh = false;
         for (t, tr) in chosen.iter().enumerate() {
-            if let Some(aw) = &tr.awaits {
-                fresh |= !self.found.contains(&(FindingKind::Hang, t as u32, aw.pc));
+            if let Some(aw) = tr.awaits.as_ref().filter(|a| a.kind != AwaitKind::Idle) {
+                let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                fresh |= !self.found.contains(&(kind, t as u32, aw.pc));
             }
             if tr.fault_stop {
                 let f = tr.faults.last().expect("a fault stop has its fault");
@@ -462,12 +470,15 @@ impl<'a> Search<'a> {
                     // says, the two stuck CPUs are one deadlock)
                     let why = match chosen[u].awaits.as_ref().map(|a| a.kind) {
                         None => "which has exited",
+                        Some(AwaitKind::Idle) => "which has gone idle",
+                        Some(AwaitKind::Lock) => "which waits forever for a reader-writer lock",
                         Some(AwaitKind::Spin) => "which spins forever in a polling loop",
                         Some(AwaitKind::Sleep) => "which sleeps forever",
                         Some(AwaitKind::Completion) => "which waits forever in wait_for_completion()",
                         Some(AwaitKind::Seqcount) => "which waits forever in read_seqbegin()",
                     };
-                    if chosen[u].awaits.is_some() && !stuck_holders.contains(&u) {
+                    let stuck = chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle);
+                    if stuck && !stuck_holders.contains(&u) {
                         stuck_holders.push(u);
                     }
                     break format!("CPU{cur} waits in spin_lock({}) (held by CPU{u}, {why})", name(c));
@@ -517,12 +528,16 @@ impl<'a> Search<'a> {
             if let Some(aw) = &tr.awaits {
                 if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) {
                     let msg = match aw.kind {
+                        // an idle kworker is done, not hung
+                        AwaitKind::Idle => continue,
                         AwaitKind::Sleep => "sleeps forever: in this allowed execution nothing sets its state back to TASK_RUNNING",
                         AwaitKind::Spin => "spins forever: the last values its loop reads (co-last, so visible for good) never let it exit",
                         AwaitKind::Completion => "waits forever in wait_for_completion(): nothing completes it",
                         AwaitKind::Seqcount => "waits forever in read_seqbegin(): the count stays odd",
+                        AwaitKind::Lock => "waits forever for an rwlock: the last value of its lock word it reads (co-last) never lets it in",
                     };
-                    new.push((FindingKind::Hang, t, aw.pc, format!("CPU{t} {msg}")));
+                    let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                    new.push((kind, t, aw.pc, format!("CPU{t} {msg}")));
                 }
             }
         }
@@ -564,6 +579,8 @@ impl<'a> Search<'a> {
                         AwaitKind::Sleep => "sleeps forever".to_string(),
                         AwaitKind::Spin => "spins forever".to_string(),
                         AwaitKind::Completion | AwaitKind::Seqcount => "waits forever".to_string(),
+                        AwaitKind::Idle => "done (an idle kworker, or a kthread never created)".to_string(),
+                        AwaitKind::Lock => "waits for an rwlock forever".to_string(),
                     })
                 } else if t.fault_stop {
                     Some(match t.faults.last().map(|f| f.kind) {
@@ -909,9 +926,10 @@ impl<'a> Search<'a> {
             fw_choices.push(v);
         }
         // A thread waiting forever reads co-last writes (a later write
-        // would eventually be visible to it): those are final.
+        // would eventually be visible to it): those are final.  (In the
+        // main pass, only an idle kworker's complete path has an await.)
         let mut forced: Vec<(u32, usize)> = Vec::new();
-        if self.dl_mode {
+        if self.dl_mode || chosen.iter().any(|t| t.awaits.is_some()) {
             for (t, tr) in chosen.iter().enumerate() {
                 let Some(aw) = &tr.awaits else { continue };
                 for &ri in &aw.reads {
@@ -1103,6 +1121,7 @@ fn value_domains(
     let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
     let mut rounds = 0usize;
     let mut bound = usize::MAX;
+    let mut bound_early = false;
     // first site of each thread, once known (sites = writes of a path)
     let mut bases: Option<Vec<u32>> = None;
     // check mode: the sites each thread was given (its `bases` range)
@@ -1143,7 +1162,11 @@ fn value_domains(
             rounds = 0;
             continue;
         }
-        if bound == usize::MAX {
+        // (a thread without a complete path yet, its reads' values
+        // still missing, says nothing of its writes: the bound is set
+        // again once every thread has one)
+        if bound == usize::MAX || (bound_early && all.iter().all(|p| !p.traces.is_empty())) {
+            bound_early = all.iter().any(|p| p.traces.is_empty());
             let maxw: Vec<usize> = all
                 .iter()
                 .map(|p| {
@@ -1154,10 +1177,13 @@ fn value_domains(
                         .unwrap_or(0)
                 })
                 .collect();
+            let first = bound == usize::MAX;
             bound = 2 + maxw.iter().sum::<usize>();
-            let (b, r) = site_bases(&maxw);
-            bases = b;
-            ranges = r;
+            if first {
+                let (b, r) = site_bases(&maxw);
+                bases = b;
+                ranges = r;
+            }
         }
         // values written, with the intersection of their site masks
         let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();

@@ -34,7 +34,11 @@
 use super::GenError;
 
 mod alloc;
+mod handlers;
 mod kernel;
+mod kthread;
+mod kworker;
+mod rwlock;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
 
@@ -91,6 +95,16 @@ pub enum AwaitKind {
     Completion,
     /// read_seqbegin(): the count is odd.
     Seqcount,
+    /// read_lock()/write_lock(): the rwlock's word does not let it in
+    /// (see [`rwlock`]); waiting forever is a deadlock.
+    Lock,
+    /// A wait that ends the thread without being a hang, as in the SC
+    /// explorer: an idle kworker's `schedule()` in its pool loop (no work
+    /// left, see [`kworker`]), a kthread's start when it is never created
+    /// (see [`kthread`]).  Its path is a complete one
+    /// ([`ThreadPaths::traces`]) whose await read must read a co-last
+    /// write.
+    Idle,
 }
 
 /// A check that fails on a path (check mode, [`Limits::kernel`]).
@@ -135,7 +149,8 @@ pub struct Trace {
     pub blocked: Option<u32>,
     /// The step each event comes from.
     pub pcs: Vec<u32>,
-    /// For a prefix stopped at an await: what it waits for.
+    /// For a prefix stopped at an await: what it waits for (on a
+    /// complete path: the [`AwaitKind::Idle`] sleep it ends in).
     pub awaits: Option<Await>,
     /// A prefix stopped by its last fault (a read of freed memory).
     pub fault_stop: bool,
@@ -144,6 +159,12 @@ pub struct Trace {
     pub bound: bool,
     /// The checks failing along the path (check mode).
     pub faults: Vec<Fault>,
+    /// A complete path at whose end a handler may still fire: a final
+    /// state for outcomes and for the checks of complete executions, as
+    /// in the explorer, but not a partner of the deadlock pass, where a
+    /// thread that waits forever needs the handler to have fired (see
+    /// [`handlers`]).
+    pub unfired: bool,
 }
 
 /// Outcome of enumerating one thread's paths.
@@ -193,6 +214,16 @@ struct St {
     heads: Vec<(u32, usize, Vec<Val>)>,
     /// This path's last write to each cell it wrote (check mode).
     own: Vec<(u32, Val)>,
+    /// The handlers running, innermost last (see [`handlers`]).
+    ctx: Vec<handlers::Frame>,
+    /// How often each handler has fired.
+    fired: Vec<u32>,
+    /// Bottom halves disabled (local_bh_disable() nesting, and a running
+    /// softirq).
+    bh: u32,
+    /// The (events, firings, handlers that may fire) mark of the last
+    /// boundary where handlers were offered.
+    offered: Option<(usize, u32, u64)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -271,6 +302,8 @@ pub(super) struct Walker<'a> {
     prefixes: std::cell::RefCell<Vec<Trace>>,
     /// An error found where none can be returned.
     deferred: std::cell::RefCell<Option<GenError>>,
+    /// Check mode: the most readers an rwlock may have (see [`rwlock`]).
+    max_readers: Val,
 }
 
 impl Walker<'_> {
@@ -472,6 +505,7 @@ impl Walker<'_> {
     }
 
     fn finish(&mut self, st: St) -> Result<(), GenError> {
+        let unfired = self.must_fire(&st);
         if self.out.traces.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
                 "thread P{} has more than {} paths",
@@ -489,6 +523,7 @@ impl Walker<'_> {
             fault_stop: false,
             bound: false,
             faults: st.faults,
+            unfired,
         });
         Ok(())
     }
@@ -512,6 +547,9 @@ impl Walker<'_> {
                 if st.scopes.iter().any(|(j, _)| *j == pc) {
                     st.scopes.retain(|(j, _)| *j != pc);
                     st.ctrl = st.scopes.iter().fold(0, |a, (_, d)| a | d);
+                }
+                if self.lim.kernel {
+                    self.offer_handlers(&mut st, &mut stack);
                 }
                 let Some(step) = self.th.body.steps.get(pc as usize) else {
                     self.finish(st)?;
@@ -738,6 +776,21 @@ impl Walker<'_> {
                         }
                         continue 'paths;
                     }
+                    Instr::Lock { addr, kind } if self.lim.kernel && rw(*kind) => {
+                        let st0 = st;
+                        self.rwlock_lock(&st0, &mut stack, pc, *addr, *kind, None)?;
+                        continue 'paths;
+                    }
+                    Instr::Unlock { addr, kind } if self.lim.kernel && rw(*kind) => {
+                        let st0 = st;
+                        self.rwlock_unlock(&st0, &mut stack, pc, *addr, *kind)?;
+                        continue 'paths;
+                    }
+                    Instr::Trylock { dst, addr, kind } if self.lim.kernel && rw(*kind) => {
+                        let st0 = st;
+                        self.rwlock_lock(&st0, &mut stack, pc, *addr, *kind, Some(*dst))?;
+                        continue 'paths;
+                    }
                     Instr::Lock { addr, kind } => {
                         if !exclusive(*kind) {
                             return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
@@ -750,6 +803,11 @@ impl Walker<'_> {
                         if self.lim.blocked {
                             // The thread may wait here forever.
                             self.stop_prefix(&st, Some(cell), None)?;
+                        }
+                        if self.lim.kernel && st.held.contains(&cell) {
+                            // its own CPU holds it (a handler interrupted
+                            // the holder): it spins forever
+                            continue 'paths;
                         }
                         self.acquire(&mut st, pc, cell, at)?;
                         st.pc += 1;
@@ -919,6 +977,12 @@ fn exclusive(k: LockKind) -> bool {
     matches!(k, LockKind::Spin | LockKind::Mutex | LockKind::SemWrite)
 }
 
+/// The rwlock_t kinds, modelled in check mode as the kernel's queued
+/// rwlock (see [`rwlock`]).
+fn rw(k: LockKind) -> bool {
+    rwlock::MODELLED && matches!(k, LockKind::Read | LockKind::Write)
+}
+
 impl St {
     fn empty() -> St {
         St {
@@ -941,6 +1005,10 @@ impl St {
             preempt: 0,
             heads: Vec::new(),
             own: Vec::new(),
+            ctx: Vec::new(),
+            fired: Vec::new(),
+            bh: 0,
+            offered: None,
         }
     }
 }
@@ -981,14 +1049,16 @@ pub fn paths_with(
             st.regs[r as usize] = v;
         }
     }
-    if let Some(h) = th.handlers.first() {
-        // Not modelled yet: refuse rather than drop the handler.
+    if let Some((i, why)) = handlers::refusal(prog, th, lim.kernel) {
+        // Not modelled: refuse rather than drop the handler.
+        let h = &th.handlers[i];
         let step = th.body.steps.get(h.entry as usize);
-        let what = format!("not supported by the LKMM engine: the {:?} handler {}() of P{}", h.kind, h.name, th.index)
-            .replace("Hardirq", "interrupt")
-            .replace("Softirq", "softirq")
-            .replace("Ipi", "IPI")
-            .replace("RcuCallback", "RCU callback");
+        let what =
+            format!("not supported by the LKMM engine: the {:?} handler {}() of P{} ({why})", h.kind, h.name, th.index)
+                .replace("Hardirq", "interrupt")
+                .replace("Softirq", "softirq")
+                .replace("Ipi", "IPI")
+                .replace("RcuCallback", "RCU callback");
         return Err(GenError::Construct {
             name: format!("{}()", h.name),
             what,
@@ -1022,6 +1092,7 @@ pub fn paths_with(
         written: Default::default(),
         max_writes: Default::default(),
         sites,
+        max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

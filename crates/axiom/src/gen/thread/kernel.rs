@@ -10,7 +10,8 @@
 //!   TASK_RUNNING (0): an await on that read, which acquires (the
 //!   wake-up's runqueue-lock and `p->on_cpu` hand-over).  A path whose
 //!   await reads a co-last value other than TASK_RUNNING is a sleeper
-//!   that nothing wakes ([`Await`]).
+//!   that nothing wakes ([`Await`]), unless it is an idle kworker in its
+//!   pool loop, which is done (see [`super::kworker`]).
 //! * `try_to_wake_up()` (same file): `raw_spin_lock_irqsave(&p->pi_lock)`
 //!   then `smp_mb__after_spinlock()` (an `F{mb}`), `READ_ONCE(p->__state)`,
 //!   and, if it matches the mask, `WRITE_ONCE(p->__state, TASK_RUNNING)`
@@ -32,8 +33,8 @@
 //!   of the object; a read of it is a use after free.  The task's last
 //!   reference is dropped after a grace period (`delayed_put_task_struct`
 //!   is an RCU callback): an `F{sync-rcu}` before the poison.
-//! * `local_irq_*()`, `local_bh_*()`: no event (interrupt handlers are
-//!   refused by the generator, see [`super::paths`]).
+//! * `local_irq_*()`, `local_bh_*()`: no event; they decide where a
+//!   handler may fire (see [`super::handlers`]).
 //! * `preempt_disable()`/`preempt_enable()`: `barrier()` (preemption is
 //!   off in check mode: include/linux/preempt.h without
 //!   CONFIG_PREEMPT_COUNT); refused with `Preempt=yes`, where they keep
@@ -52,6 +53,9 @@ impl Walker<'_> {
     /// read-side critical sections still open are closed at its end, so
     /// that stopping does not void their guarantee.
     pub(super) fn stop_prefix(&self, st: &St, lock: Option<u32>, awaits: Option<Await>) -> Result<(), GenError> {
+        if (lock.is_some() || awaits.is_some()) && self.must_fire(st) {
+            return Ok(()); // a handler fires first (see [`super::handlers`])
+        }
         let mut pre = self.prefixes.borrow_mut();
         if pre.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -71,6 +75,7 @@ impl Walker<'_> {
             fault_stop,
             bound: false,
             faults: st.faults.clone(),
+            unfired: false,
         };
         if self.lim.kernel {
             let pc = st.pcs.last().copied().unwrap_or(0);
@@ -199,10 +204,11 @@ impl Walker<'_> {
 
     /// An await on a read of `cell`: one continuation (pushed on `stack`,
     /// at `pc + 1`) per value that satisfies `ok`, one await prefix per
-    /// value that does not.
+    /// value that does not (for [`AwaitKind::Idle`], one complete path,
+    /// see [`super::kworker`]).
     #[allow(clippy::too_many_arguments)]
-    fn await_read(
-        &self,
+    pub(super) fn await_read(
+        &mut self,
         st: &St,
         stack: &mut Vec<St>,
         pc: u32,
@@ -230,6 +236,8 @@ impl Walker<'_> {
                 }
                 s2.pc = pc + 1;
                 stack.push(s2);
+            } else if kind == AwaitKind::Idle {
+                self.finish_idle(&s2, Await { reads: vec![e as u16], pc, kind })?;
             } else if self.lim.blocked {
                 let aw = Await { reads: vec![e as u16], pc, kind };
                 self.stop_prefix(&s2, None, Some(aw))?;
@@ -266,13 +274,14 @@ impl Walker<'_> {
         instr: &Instr,
     ) -> Result<bool, GenError> {
         match instr {
-            Instr::IrqDisable | Instr::BhDisable => {
-                if matches!(instr, Instr::IrqDisable) {
-                    st.irq_off = true;
-                }
-            }
+            Instr::IrqDisable => st.irq_off = true,
+            Instr::BhDisable => st.bh += 1,
             Instr::IrqEnable => st.irq_off = false,
-            Instr::BhEnable => {}
+            Instr::BhEnable => st.bh = st.bh.saturating_sub(1),
+            Instr::IrqReturn => {
+                self.irq_return(st, pc)?;
+                return Ok(true);
+            }
             Instr::IrqSave { dst } => {
                 let v = st.irq_off as Val;
                 self.set(st, *dst, v, 0);
@@ -289,7 +298,9 @@ impl Walker<'_> {
                 };
                 self.fence(st, pc, Tag::MB)?;
                 let tags = TagSet::of(&[Tag::ACQUIRE]);
-                self.await_read(st, stack, pc, task, 0, tags, AwaitKind::Sleep, |v| v == 0, None, None)?;
+                // an idle kworker's sleep in its pool loop is no hang
+                let kind = if self.kworker_idles(pc) { AwaitKind::Idle } else { AwaitKind::Sleep };
+                self.await_read(st, stack, pc, task, 0, tags, kind, |v| v == 0, None, None)?;
                 return Ok(false);
             }
             // cond_resched(): no ordering is promised (it reschedules only
@@ -426,6 +437,14 @@ impl Walker<'_> {
                 let v = st.preempt as Val;
                 self.set(st, *dst, v, 0);
             }
+            Instr::TaskStart => {
+                let st0 = st.clone();
+                self.task_start(&st0, stack, pc)?;
+                return Ok(false);
+            }
+            Instr::KthreadCreate { dst, thread: _, data, task, data_cell } => {
+                return self.kthread_create(st, stack, pc, *dst, *data, *task, *data_cell);
+            }
             Instr::ScopeEnter { obj } => {
                 if st.entered.contains(obj) {
                     // entered again: zeroed again (plain stores)
@@ -507,7 +526,7 @@ impl Walker<'_> {
     }
 }
 
-fn fence(tag: Tag) -> TEv {
+pub(super) fn fence(tag: Tag) -> TEv {
     TEv {
         kind: EventKind::Fence,
         cell: None,
