@@ -16,9 +16,9 @@ use std::time::Duration;
 
 #[derive(clap::Args, Clone, Default, Debug)]
 pub struct DistArgs {
-    /// Worker threads for the search (default: 1, switching to every core
-    /// once the search outgrows 200,000 states where the answer stays
-    /// the same; see docs/distributed.md).
+    /// Worker threads for the search (default: 1; on a machine with 4 or
+    /// more cores, every core once the search outgrows 200,000 states,
+    /// where the answer stays the same; see docs/distributed.md).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
     /// Run as one of N processes of a cluster (with --process and --hostfile).
@@ -43,6 +43,13 @@ pub struct DistArgs {
 
 /// States after which the automatic choice moves to every core.
 const AUTO_STATES: u64 = 200_000;
+
+/// Cores the automatic choice needs before it moves to them: a worker
+/// that exchanges costs about 3.2 times the sequential search's CPU per
+/// state (docs/distributed.md, measured on an idle 2-core machine: two
+/// workers ran at 0.57 times the sequential speed), so fewer cores than
+/// this would only slow the search down.
+const AUTO_MIN_CORES: usize = 4;
 
 /// Whether the sequential search's cycle proviso is the level-based one
 /// that the parallel search uses (then their answers are the same with
@@ -160,7 +167,12 @@ pub fn explore(prog: &Program, opts: &Options, name: &str) -> Result<Exploration
     // AUTO_STATES, where that gives the same answer
     let cores = cores();
     let same = !opts.reduce || SEQUENTIAL_LEVEL_PROVISO;
-    if cores < 2 || !same || opts.order != SearchOrder::Bfs || opts.stop_at_first || opts.max_states <= AUTO_STATES {
+    if cores < AUTO_MIN_CORES
+        || !same
+        || opts.order != SearchOrder::Bfs
+        || opts.stop_at_first
+        || opts.max_states <= AUTO_STATES
+    {
         return Ok(crate::progress::explore(prog, opts, name));
     }
     let t0 = std::time::Instant::now();
