@@ -67,23 +67,32 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn corpus_tests_with_a_filter_or_a_lock() {
+/// Compare every file under `dir` ending in `ext` whose source `keep`
+/// accepts; the number compared, and the differences.
+fn compare_dir(dir: &Path, ext: &str, kernel: bool, keep: impl Fn(&str) -> bool) -> (usize, Vec<String>) {
     let mut all = Vec::new();
-    files(&root().join("../shared/litmus"), "litmus", &mut all);
+    files(dir, ext, &mut all);
     let (mut compared, mut bad) = (0, Vec::new());
     for f in all {
         let src = std::fs::read_to_string(&f).expect("read");
-        if !src.starts_with("C ") || !(src.contains("\nfilter") || src.contains("spin_lock")) {
+        if !keep(&src) {
             continue;
         }
         let Ok(prog) = kvet_ir::compile(&src) else { continue };
-        match compare(&prog, false, &f.display().to_string()) {
+        match compare(&prog, kernel, &f.display().to_string()) {
             Ok(true) => compared += 1,
             Ok(false) => {}
             Err(e) => bad.push(e),
         }
     }
+    (compared, bad)
+}
+
+#[test]
+fn corpus_tests_with_a_filter_or_a_lock() {
+    let (compared, bad) = compare_dir(&root().join("../shared/litmus"), "litmus", false, |src| {
+        src.starts_with("C ") && (src.contains("\nfilter") || src.contains("spin_lock"))
+    });
     println!("compared {compared} corpus tests");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(compared >= 20, "only {compared} compared");
@@ -91,18 +100,7 @@ fn corpus_tests_with_a_filter_or_a_lock() {
 
 #[test]
 fn example_scenarios_in_check_mode() {
-    let mut all = Vec::new();
-    files(&root().join("examples"), "kvet", &mut all);
-    let (mut compared, mut bad) = (0, Vec::new());
-    for f in all {
-        let src = std::fs::read_to_string(&f).expect("read");
-        let Ok(prog) = kvet_ir::compile(&src) else { continue };
-        match compare(&prog, true, &f.display().to_string()) {
-            Ok(true) => compared += 1,
-            Ok(false) => {}
-            Err(e) => bad.push(e),
-        }
-    }
+    let (compared, bad) = compare_dir(&root().join("examples"), "kvet", true, |_| true);
     println!("compared {compared} examples");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(compared >= 10, "only {compared} compared");
