@@ -13,8 +13,10 @@
 //!    guessed from the values its location can hold: a fixpoint over the
 //!    values written on any path (reads may also take an unsolved value,
 //!    so that the constants of every branch are found), where a value
-//!    may not be derived through the same write site twice, bounded by the
-//!    number of write sites.  Values depending on themselves through `rf`
+//!    may not be derived through the same write site twice ([`Derivs`]:
+//!    a few minimal site sets per value; check mode names a site by its
+//!    step and occurrence, litmus mode by its position on the path),
+//!    bounded by the number of write sites.  Values depending on themselves through `rf`
 //!    and data flow are herd's unsolved values (`thread::SYM`): kept
 //!    through plain copies, dropped through operations, as herd does.
 //! 2. [`search`]: one path per thread, then `rf` (each read from a write of
@@ -25,7 +27,10 @@
 
 pub mod check;
 pub mod search;
+mod sites;
 pub mod thread;
+
+pub use sites::{Derivs, Sites};
 
 use crate::Model;
 use kvet_ir::{ptr_cell, Program, Val};

@@ -31,7 +31,7 @@
 
 use super::check::{Finding, FindingKind};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
-use super::{GenError, GenOptions, LitmusResult, Witness};
+use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
 use crate::{Model, Verdict};
 use kvet_ir::{Cond, Observed, Program, Quant, Val};
@@ -145,7 +145,7 @@ impl<'a> Search<'a> {
         let final_lim = Limits { blocked: opts.deadlocks && !opts.through.lets_invalid_through(), ..lim };
         for (t, th) in prog.threads.iter().enumerate() {
             let oth = prev.as_ref().map(|p| others(p, t, n));
-            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref())?);
+            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref(), None)?);
         }
         let (ex, loc_of_cell) = locations(prog);
         let obs_cells = observed_cells(prog);
@@ -1110,7 +1110,7 @@ fn value_domains(
     prog: &Program,
     opts: &GenOptions,
     lim: Limits,
-) -> Result<(Domains, Option<Vec<Vec<(u32, Val, u64)>>>), GenError> {
+) -> Result<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>), GenError> {
     let n = prog.ncells as usize;
     let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
     // Values each location may hold: a fixpoint over the values written,
@@ -1118,7 +1118,7 @@ fn value_domains(
     // constants of every branch are found; bounded by the longest chain
     // of writes one execution can hold.
     let mut conc: Domains = (0..n).map(|c| vec![init(c)]).collect();
-    let mut masks: Masks = (0..n).map(|_| vec![0]).collect();
+    let mut masks: Masks = (0..n).map(|_| vec![Derivs::FREE]).collect();
     let mut rounds = 0usize;
     let mut bound = usize::MAX;
     let mut bound_early = false;
@@ -1127,7 +1127,14 @@ fn value_domains(
     // check mode: the sites each thread was given (its `bases` range)
     let mut ranges: Vec<u32> = Vec::new();
     // check mode: what each thread wrote in the previous round
-    let mut prev: Option<Vec<Vec<(u32, Val, u64)>>> = None;
+    let mut prev: Option<Vec<Vec<(u32, Val, Derivs)>>> = None;
+    // Litmus mode keeps 64 sites, numbered by position on a path: the
+    // counts herd7 gives were matched so.  Kernel scenarios make far more
+    // writes, and a fixpoint that tracks no site lets a counter's values
+    // grow by one per round.
+    let cap = if opts.kernel { Sites::CAP } else { 64 };
+    // check mode: each thread's write sites (kept across rounds and restarts)
+    let keys: Vec<thread::SiteKeys> = prog.threads.iter().map(|_| Default::default()).collect();
     loop {
         let mut with_sym: Domains = conc.clone();
         let mut sym_masks: Masks = masks.clone();
@@ -1136,28 +1143,35 @@ fn value_domains(
         for (d, m) in with_sym.iter_mut().zip(sym_masks.iter_mut()) {
             if !opts.kernel && !d.contains(&SYM) {
                 d.push(SYM);
-                m.push(0);
+                m.push(Derivs::FREE);
             }
         }
         let mut all = Vec::with_capacity(prog.threads.len());
         for (t, th) in prog.threads.iter().enumerate() {
             let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
             let oth = prev.as_ref().map(|p| others(p, t, n));
-            all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref())?);
+            all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref(), Some(&keys[t]))?);
         }
-        if opts.kernel && bases.is_some() && site_overflow(&all, &ranges) {
+        // sites each thread used: check mode's keys met so far, litmus
+        // mode's most writes on a path
+        let used: Vec<usize> = if opts.kernel {
+            keys.iter().map(|k| k.borrow().len()).collect()
+        } else {
+            all.iter().map(|p| p.max_writes as usize).collect()
+        };
+        if opts.kernel && bases.is_some() && site_overflow(&used, &ranges) {
             // Check mode: a path of this round made more writes than the
             // sites its thread was given (counted on the first round's
             // complete paths), so its sites overlap the next thread's and
             // a value could be dropped as a cycle that is none.  Start
             // again with ranges from every explored prefix (they only
-            // grow, and past 64 sites in all none are tracked).
-            let maxw: Vec<usize> = all.iter().zip(&ranges).map(|(p, r)| p.max_writes.max(*r) as usize).collect();
-            let (b, r) = site_bases(&maxw);
+            // grow, and past `cap` sites in all none are tracked).
+            let maxw: Vec<usize> = used.iter().zip(&ranges).map(|(u, r)| (*u).max(*r as usize)).collect();
+            let (b, r) = site_bases(&maxw, cap);
             bases = b;
             ranges = r;
             conc = (0..n).map(|c| vec![init(c)]).collect();
-            masks = (0..n).map(|_| vec![0]).collect();
+            masks = (0..n).map(|_| vec![Derivs::FREE]).collect();
             prev = None;
             rounds = 0;
             continue;
@@ -1180,23 +1194,27 @@ fn value_domains(
             let first = bound == usize::MAX;
             bound = 2 + maxw.iter().sum::<usize>();
             if first {
-                let (b, r) = site_bases(&maxw);
+                let sized = if opts.kernel { &used } else { &maxw };
+                let (b, r) = site_bases(sized, cap);
                 bases = b;
                 ranges = r;
             }
         }
-        // values written, with the intersection of their site masks
-        let mut found: FxHashMap<(u32, Val), u64> = FxHashMap::default();
+        // values written, with their known derivations
+        let mut found: FxHashMap<(u32, Val), Derivs> = FxHashMap::default();
         for c in 0..n {
-            found.insert((c as u32, init(c)), 0);
+            found.insert((c as u32, init(c)), Derivs::FREE);
         }
         for p in &all {
             for &(c, v, m) in &p.written {
                 if v == SYMX {
                     continue; // nothing can read it
                 }
-                let e = found.entry((c, v)).or_insert(m);
-                *e &= m;
+                let e = found.entry((c, v)).or_insert(Derivs::CYCLE);
+                e.merge(&m);
+                if !opts.kernel {
+                    *e = e.collapse();
+                }
             }
         }
         let mut next: Domains = vec![Vec::new(); n];
@@ -1268,10 +1286,10 @@ fn peval(c: &Cond, vals: &[Option<Val>]) -> Option<bool> {
 }
 
 /// The first site of each thread when each thread `t` has `maxw[t]`
-/// sites (at most 64 sites in all: else none are tracked), and the
+/// sites (at most `cap` sites in all: else none are tracked), and the
 /// ranges given.
-fn site_bases(maxw: &[usize]) -> (Option<Vec<u32>>, Vec<u32>) {
-    if maxw.iter().sum::<usize>() > 64 {
+fn site_bases(maxw: &[usize], cap: u32) -> (Option<Vec<u32>>, Vec<u32>) {
+    if maxw.iter().sum::<usize>() > cap as usize {
         return (None, Vec::new());
     }
     let mut b = Vec::with_capacity(maxw.len());
@@ -1283,11 +1301,11 @@ fn site_bases(maxw: &[usize]) -> (Option<Vec<u32>>, Vec<u32>) {
     (Some(b), maxw.iter().map(|w| *w as u32).collect())
 }
 
-/// Did a thread (other than the last, whose sites overlap nobody's) make
-/// more writes on one path prefix than its range of sites?
-fn site_overflow(all: &[ThreadPaths], ranges: &[u32]) -> bool {
-    let last = all.len().saturating_sub(1);
-    all.iter().zip(ranges).take(last).any(|(p, r)| p.max_writes > *r)
+/// Did a thread (other than the last, whose sites overlap nobody's) use
+/// more sites than its range?
+fn site_overflow(used: &[usize], ranges: &[u32]) -> bool {
+    let last = used.len().saturating_sub(1);
+    used.iter().zip(ranges).take(last).any(|(u, r)| *u > *r as usize)
 }
 
 /// The execution's locations, one per cell name (a cell whose name is
@@ -1327,7 +1345,7 @@ fn observed_cells(prog: &Program) -> Vec<u32> {
 }
 
 /// Per cell, the values threads other than `t` write there (sorted).
-fn others(written: &[Vec<(u32, Val, u64)>], t: usize, ncells: usize) -> Domains {
+fn others(written: &[Vec<(u32, Val, Derivs)>], t: usize, ncells: usize) -> Domains {
     let mut d: Domains = vec![Vec::new(); ncells];
     for (u, w) in written.iter().enumerate() {
         if u != t {

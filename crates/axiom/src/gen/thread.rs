@@ -31,7 +31,7 @@
 //! more than `unroll` times is cut and marked as gone too far (herd's
 //! `-unroll`).
 
-use super::GenError;
+use super::{Derivs, GenError, Sites};
 
 mod alloc;
 mod handlers;
@@ -174,7 +174,7 @@ pub struct ThreadPaths {
     /// Prefixes blocked at a `spin_lock()` (only with [`Limits::blocked`]).
     pub blocked: Vec<Trace>,
     /// Every (cell, value) some path writes, including paths cut later.
-    pub written: Vec<(u32, Val, u64)>,
+    pub written: Vec<(u32, Val, Derivs)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
     pub toofar: bool,
     /// The most writes any explored path prefix made (complete, stopped
@@ -195,7 +195,7 @@ struct St {
     /// Open conditionals: (join pc, condition's reads).
     scopes: Vec<(u32, Deps)>,
     /// Per event: the sites its value goes through (see [`Masks`]).
-    rmask: Vec<u64>,
+    rmask: Vec<Derivs>,
     /// Writes so far on this path.
     nwrites: u32,
     /// The step of each event.
@@ -235,7 +235,17 @@ pub type Domains = Vec<Vec<Val>>;
 /// a thread's path; one execution uses each site at most once along a
 /// chain of values, so a write whose value needs its own site is skipped
 /// when collecting values (a cycle: herd's unsolved values, see [`SYM`]).
-pub type Masks = Vec<Vec<u64>>;
+pub type Masks = Vec<Vec<Derivs>>;
+
+/// Check mode's write sites of one thread: the `i`-th key is the thread's
+/// site `i`, a write named by its step and by how many writes of that
+/// step come before it on the path.  One path holds each key at most once,
+/// like the `k`-th write of a path, but unlike that position the key of a
+/// write stays the same on every path that makes it, so the intersection
+/// of a value's derivations on different paths keeps it: a counter
+/// decremented once per execution is not decremented again by itself.
+/// Litmus mode numbers sites by position (the counts herd7 gives).
+pub type SiteKeys = std::cell::RefCell<Vec<(u32, u32)>>;
 
 fn order_tag(o: Order) -> TagSet {
     match o {
@@ -289,11 +299,14 @@ pub(super) struct Walker<'a> {
     dom: &'a Domains,
     lim: Limits,
     out: ThreadPaths,
-    written: std::cell::RefCell<Vec<(u32, Val, u64)>>,
+    written: std::cell::RefCell<Vec<(u32, Val, Derivs)>>,
     /// See [`ThreadPaths::max_writes`].
     max_writes: std::cell::Cell<u32>,
     /// Value masks and this thread's first site, when sites are tracked.
     sites: Option<(&'a Masks, u32)>,
+    /// Check mode: this thread's write sites, as (step, occurrence on the
+    /// path) keys in the order first met (see [`SiteKeys`]).
+    site_keys: Option<&'a SiteKeys>,
     /// Targets of backward jumps.
     loop_heads: Vec<u32>,
     /// Check mode: per cell, the values other threads write there.
@@ -423,13 +436,30 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// The site number (from the thread's first) of the write `st` is
+    /// about to make at step `pc`.
+    fn site_index(&self, st: &St, pc: u32) -> u32 {
+        let Some(keys) = self.site_keys else {
+            return st.nwrites;
+        };
+        let occ = st.evs.iter().zip(&st.pcs).filter(|(e, p)| e.kind == EventKind::Write && **p == pc).count() as u32;
+        let mut keys = keys.borrow_mut();
+        match keys.iter().position(|k| *k == (pc, occ)) {
+            Some(i) => i as u32,
+            None => {
+                keys.push((pc, occ));
+                keys.len() as u32 - 1
+            }
+        }
+    }
+
     fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(
                 self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index))
             );
         }
-        let mut mask = 0u64;
+        let mut mask = Derivs::FREE;
         // (unsolved values stand for cycles: they carry no sites)
         if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
@@ -443,15 +473,11 @@ impl Walker<'_> {
                     while d != 0 {
                         let i = d.trailing_zeros() as usize;
                         d &= d - 1;
-                        mask |= st.rmask.get(i).copied().unwrap_or(0);
+                        mask = mask.join(&st.rmask.get(i).copied().unwrap_or_default());
                     }
-                    let site = base + st.nwrites;
-                    let bit = if site < 64 { 1u64 << site } else { 0 };
-                    if mask & bit != 0 {
-                        mask = u64::MAX; // needs its own site: not recorded
-                    } else {
-                        mask |= bit;
-                    }
+                    let site = base + self.site_index(st, pc);
+                    // (a cycle if every derivation needs this site: not recorded)
+                    mask = mask.through(Sites::one(site));
                 }
                 _ => {}
             }
@@ -465,7 +491,7 @@ impl Walker<'_> {
             }
             st.nwrites += 1;
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
-            if mask != u64::MAX {
+            if !mask.is_cycle() {
                 self.written.borrow_mut().push((c, v, mask));
             }
         }
@@ -1023,13 +1049,14 @@ pub fn paths(
     sites: Option<(&Masks, u32)>,
     lim: Limits,
 ) -> Result<ThreadPaths, GenError> {
-    paths_with(prog, th, dom, sites, lim, None)
+    paths_with(prog, th, dom, sites, lim, None, None)
 }
 
 /// [`paths`], where in check mode a read of a location takes only the
 /// values coherence lets it read: this thread's own last write to it
 /// (or the initial value before its first one) and the values `other`
-/// threads write there (`other`, per cell, sorted).  A read of an
+/// threads write there (`other`, per cell, sorted), and the sites of
+/// its writes are `site_keys` (see [`SiteKeys`]).  A read of an
 /// earlier own write, or of the initial value after one, has no
 /// coherent rf: those paths would never give an execution.
 pub fn paths_with(
@@ -1039,6 +1066,7 @@ pub fn paths_with(
     sites: Option<(&Masks, u32)>,
     lim: Limits,
     other: Option<&Domains>,
+    site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
     let n = th.nregs as usize;
     let mut st = St::empty();
@@ -1092,6 +1120,7 @@ pub fn paths_with(
         written: Default::default(),
         max_writes: Default::default(),
         sites,
+        site_keys: site_keys.filter(|_| lim.kernel),
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
     };
     w.run(st)?;
