@@ -59,15 +59,11 @@ impl Machine<'_> {
             // point), but the worker sleeps in it until then:
             // schedule_timeout() with the task not TASK_RUNNING, or a
             // completion not yet done
-            Instr::ScheduleTimeout { .. } => {
-                if self.prog.threads[u].task.is_some_and(|task| s[task as usize] != 0) {
-                    return false;
-                }
+            Instr::ScheduleTimeout { .. } if self.prog.threads[u].task.is_some_and(|task| s[task as usize] != 0) => {
+                return false
             }
-            Instr::WaitCompletionTimeout { addr, .. } => {
-                if self.cell(s, u, addr).is_some_and(|c| s[c as usize] == 0) {
-                    return false;
-                }
+            Instr::WaitCompletionTimeout { addr, .. } if self.cell(s, u, addr).is_some_and(|c| s[c as usize] == 0) => {
+                return false
             }
             _ => {}
         }
