@@ -291,6 +291,31 @@ fn per_cpu_worker_pools() {
 }
 
 #[test]
+fn a_per_cpu_pool_runs_one_item_at_a_time_under_preemption() {
+    // two items on CPU0's pool, each a plain x++: a preempted kworker
+    // keeps its pool's nr_running (kernel/workqueue.c), so the pool's
+    // other kworker does not start the second item in the middle of the
+    // first (it did before the pool gate: a false lost update and data
+    // race, 127,508 states reduced and unreduced)
+    let two = |body: &str| {
+        format!(
+            "int x;\nstruct work_struct a;\nstruct work_struct b;\nstatic void fa(struct work_struct *w) {{ {body} }}\nstatic void fb(struct work_struct *w) {{ {body} }}\nP0(void) {{ INIT_WORK(&a, fa); INIT_WORK(&b, fb); schedule_work_on(0, &a); schedule_work_on(0, &b); flush_work(&a); flush_work(&b); assert(x == 2); }}\n"
+        )
+    };
+    let r = run(true, &two("x++;"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 23431, 23431));
+    // without preemption the gate is no step: the counts of before
+    let r = run(false, &two("x++;"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 984, 984));
+    // a worker that sleeps in the middle of its item lets the pool's
+    // other worker run (wq_worker_sleeping()): the lost update is real
+    let r = run(true, &two("int v = x; msleep(1); x = v + 1;"));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure, data race", 104398, 104398));
+    // (without preemption a task in a timed sleep keeps its CPU in kvet,
+    // so this one is missed there)
+}
+
+#[test]
 fn work_queued_on_a_run_time_cpu_goes_to_that_cpus_pool() {
     let w = "struct work_struct w; int x; int tgt;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(x, 1); }\n";
     // the CPU is a run-time value naming CPU0: the item runs on CPU0's

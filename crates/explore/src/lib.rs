@@ -14,6 +14,7 @@ mod liveness;
 mod lockdep;
 mod machine;
 mod poll;
+mod pool;
 mod por;
 mod sched;
 mod search;

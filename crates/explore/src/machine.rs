@@ -162,6 +162,7 @@ impl<'p> Machine<'p> {
                         | Instr::SmpCall { .. }
                         | Instr::Schedule
                         | Instr::ScheduleTimeout { .. }
+                        | Instr::PoolGate
                         | Instr::WaitCompletion { .. }
                         | Instr::RcuBarrier
                         | Instr::TaskStart
@@ -258,6 +259,7 @@ impl<'p> Machine<'p> {
             | Instr::SeqBegin { .. }
             | Instr::RcuBarrier) => self.kernel_status(s, t, i),
             Instr::TaskStart => self.task_start_status(s, t),
+            Instr::PoolGate => self.pool_gate_status(s, t),
             Instr::SyncRcu | Instr::SyncSrcu { .. } if s[self.layout.gp[t]] != 0 => {
                 if self.grace_period_over(s, t) {
                     Status::Enabled
@@ -529,6 +531,9 @@ impl<'p> Machine<'p> {
                     }
                     pc += 1;
                 }
+                // without preemption a pool's kworkers never interleave
+                // inside an item: the gate is no step (crate::pool)
+                Instr::PoolGate if !self.prog.preempt => pc += 1,
                 Instr::Bound(ref msg) => {
                     s[base] = pc as i64;
                     return Err(self.violation(ViolationKind::Bound, t, pc, msg.clone()));

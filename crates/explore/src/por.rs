@@ -640,6 +640,11 @@ fn footprint(
                 object_cells(&p.objects[o as usize], w);
             }
         }
+        // reads no memory: whether it waits depends on the other
+        // kworkers of its CPU, which are never in an ample set
+        // (shared CPUs), and on what they wait for, which is in their
+        // own futures (crate::pool)
+        Instr::PoolGate => {}
         i if i.is_shared() => return false,
         _ => {}
     }

@@ -587,6 +587,9 @@ static inline void __kworker_loop_on(int cpu, int i)
 	pool->workers[i] = current;
 	spin_unlock_irq(&kworker_pool.lock);
 	for (;;) {
+		/* need_more_worker(): not while another worker of the pool
+		 * runs (under preemption; crates/explore/src/pool.rs) */
+		__kvet_pool_gate();
 		set_current_state(TASK_INTERRUPTIBLE);
 		spin_lock_irq(&kworker_pool.lock);
 		if (list_empty(&pool->worklist)) {

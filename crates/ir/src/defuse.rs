@@ -81,6 +81,7 @@ macro_rules! operands {
             | Instr::PreemptDisable
             | Instr::PreemptEnable
             | Instr::Yield
+            | Instr::PoolGate
             | Instr::InContext { .. }
             | Instr::PreemptCount { .. } => {}
         }
@@ -141,6 +142,7 @@ impl Instr {
             | Instr::TaskStart
             | Instr::PreemptDisable
             | Instr::PreemptEnable
+            | Instr::PoolGate
             | Instr::Yield => None,
         }
     }

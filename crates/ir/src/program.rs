@@ -664,6 +664,13 @@ pub enum Instr {
         /// The cell holding the kthread's `data`.
         data_cell: u32,
     },
+    /// The top of a per-CPU pool's kworker loop, before it looks at the
+    /// worklist (kernel/workqueue.c's concurrency management: a worker
+    /// of a per-CPU pool takes an item only while no other worker of the
+    /// pool runs, need_more_worker()). With preemption on, it waits while
+    /// another kworker of its CPU is past this point and not asleep; with
+    /// preemption off it is a local no-op (crates/explore/src/pool.rs).
+    PoolGate,
     /// preempt_disable(): raises the task's preempt count.
     PreemptDisable,
     /// preempt_enable(): undoes one preempt_disable().

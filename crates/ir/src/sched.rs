@@ -529,6 +529,14 @@ pub(crate) fn prim(lw: &mut Lowerer, name: &str, args: &[ast::Expr], e: &ast::Ex
             }
             Ok(Some((Opd::Imm(0), Ty::Void)))
         }
+        "__kvet_pool_gate" => {
+            // the prelude's per-CPU pool loop: see Instr::PoolGate
+            if !args.is_empty() {
+                return Err(Error::new(e.span, format!("`{name}` takes no arguments")));
+            }
+            lw.emit(Instr::PoolGate);
+            Ok(Some((Opd::Imm(0), Ty::Void)))
+        }
         "preempt_count" => {
             let r = lw.tmp();
             lw.emit(Instr::PreemptCount { dst: r });

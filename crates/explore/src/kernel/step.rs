@@ -59,7 +59,7 @@ impl Machine<'_> {
         }
     }
 
-    pub(super) fn cell(&self, s: &[i64], t: usize, addr: Opd) -> Option<u32> {
+    pub(crate) fn cell(&self, s: &[i64], t: usize, addr: Opd) -> Option<u32> {
         let v = match addr {
             Opd::Imm(v) => v,
             Opd::Reg(r) => s[self.layout.reg(t, r)],
@@ -184,7 +184,7 @@ impl Machine<'_> {
                 let v = self.val(s, t, head);
                 self.call_rcu(s, t, pc, v, func)?;
             }
-            Instr::RcuBarrier | Instr::TaskStart | Instr::Yield => {}
+            Instr::RcuBarrier | Instr::TaskStart | Instr::Yield | Instr::PoolGate => {}
             Instr::PreemptDisable | Instr::PreemptEnable | Instr::PreemptCount { .. } => {
                 detail = self.preempt_step(s, t, pc, tr)
             }

@@ -306,6 +306,8 @@ impl Walker<'_> {
             // cond_resched(): no ordering is promised (it reschedules only
             // when needed), and the task never sleeps in it
             Instr::Yield => {}
+            // no preemption under the LKMM: the pool gate never waits
+            Instr::PoolGate => {}
             Instr::WakeUp { dst, task, mask } => {
                 let Some(cell) = self.cell(st, *task) else {
                     return Ok(false);
@@ -590,6 +592,7 @@ fn unmodelled_name(i: &Instr) -> &'static str {
         Instr::SeqBegin { .. } => "SeqBegin",
         Instr::WaitCompletion { .. } => "WaitCompletion",
         Instr::Yield => "Yield",
+        Instr::PoolGate => "PoolGate",
         Instr::TaskStart => "TaskStart",
         Instr::KthreadCreate { .. } => "KthreadCreate",
         Instr::PreemptDisable => "PreemptDisable",
