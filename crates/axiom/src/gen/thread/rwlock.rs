@@ -41,15 +41,19 @@ use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{Instr, LockKind, Opd, Program, Reg, Val};
 
-/// Switched off (rwlocks stay refused, "not checked"): on two readers
-/// that overlap, check mode's value fixpoint drops the lock word with two
-/// readers from one round to the next (the domains are not monotone), so
-/// the executions in which the readers overlap are missing (a store
-/// buffering between two read-side sections: `Never` where `kvet litmus`
-/// on the same atomics says `Sometimes`).  To be switched on once the
-/// fixpoint keeps every value (gen/search.rs `value_domains`); the tests
-/// are in tests/lkmm_checks.rs (ignored).
-pub(super) const MODELLED: bool = false;
+/// Switched on.  It was off because on two overlapping readers check
+/// mode's value fixpoint lost the two-reader lock word (store buffering
+/// between two read-side sections: `Never` where `kvet litmus` on the
+/// same atomics says `Sometimes`).  The cause was the fixpoint's write
+/// sites (gen/search.rs `value_domains`): each thread's range of sites
+/// was counted on the first round's complete paths, and in that round a
+/// reader has none (its read_unlock() cannot read its own `_QR_BIAS`, not
+/// yet in the domain, so the path is dropped), so both readers got an
+/// empty range, their sites overlapped, and a write of one reader fed by
+/// the other's was taken for a value justified by itself and dropped.
+/// The restart on a site overflow (`site_overflow`, merged from `lkeng5`)
+/// fixes it; tests/lkmm_checks.rs `rwlock_*` hold it.
+pub(super) const MODELLED: bool = true;
 
 const QW_WAITING: Val = 0x100;
 const QW_LOCKED: Val = 0xff;
