@@ -41,14 +41,35 @@ use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{Instr, LockKind, Opd, Program, Reg, Val};
 
-/// Switched off (rwlocks stay refused, "not checked"): on two readers
-/// that overlap, check mode's value fixpoint drops the lock word with two
-/// readers from one round to the next (the domains are not monotone), so
-/// the executions in which the readers overlap are missing (a store
-/// buffering between two read-side sections: `Never` where `kvet litmus`
-/// on the same atomics says `Sometimes`).  To be switched on once the
-/// fixpoint keeps every value (gen/search.rs `value_domains`); the tests
-/// are in tests/lkmm_checks.rs (ignored).
+/// Switched off (rwlocks stay refused, "not checked").
+///
+/// First reason, now gone: on two overlapping readers check mode's value
+/// fixpoint lost the two-reader lock word (store buffering between two
+/// read-side sections: `Never` where `kvet litmus` on the same atomics
+/// says `Sometimes`).  The cause was the fixpoint's write sites
+/// (gen/search.rs `value_domains`): each thread's range of sites was
+/// counted on the first round's complete paths, and in that round a
+/// reader has none (its read_unlock() cannot read its own `_QR_BIAS`,
+/// not yet in the domain, so the path is dropped): both readers got an
+/// empty range, their sites overlapped, and a write of one reader fed by
+/// the other's was taken for a value justified by itself and dropped.
+/// lkeng5's restart on a site overflow (`site_overflow`) fixes it.
+///
+/// Reason it stays off: release/acquire atomics on `cnts` are weaker
+/// than the LKMM's locks.  linux-kernel.cat gives an unlock followed by
+/// a lock of the same lock `po-unlock-lock-po`, which is in
+/// `cumul-fence` (A-cumulative: a third CPU that reads a store made
+/// after the lock also sees the stores before the unlock), and
+/// memory-barriers.txt gives every lock kind, rwlocks included, the
+/// same lock semantics.  A write_unlock() release RMW read by the next
+/// write_lock()'s acquire RMW is no cumul-fence, so a writer's plain
+/// initialisation published before its unlock and re-published by the
+/// next writer with WRITE_ONCE() (list_del_rcu() republishing a node
+/// list_add_tail_rcu() added) races with an RCU reader: a false "data
+/// race (weak memory only)" on seed 001's rcu-walk.kvet, which the same
+/// program with a spinlock does not get (test
+/// `rwlock_writers_are_ordered_like_spinlocks`, ignored).  Needs the
+/// writer side as the LKMM's lock events or an equivalent ordering.
 pub(super) const MODELLED: bool = false;
 
 const QW_WAITING: Val = 0x100;
