@@ -25,6 +25,7 @@
 
 pub mod check;
 pub mod search;
+pub mod symmetry;
 pub mod thread;
 
 use crate::Model;

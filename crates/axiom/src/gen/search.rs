@@ -30,6 +30,7 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
+use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{GenError, GenOptions, LitmusResult, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
@@ -122,6 +123,14 @@ pub struct Search<'a> {
     found: FxHashSet<(FindingKind, u32, u32)>,
     /// The model's per-combination data for [`Model::partial_ok`].
     pcache: crate::PartialCache,
+    /// The test's symmetries (identity first), where they apply (see
+    /// [`super::symmetry`]).
+    sym: Option<Vec<Perm>>,
+    /// The symmetries whose images of the current combination are its
+    /// distinct combinations (the identity among them).
+    sym_imgs: Vec<usize>,
+    /// The path index chosen at each level of [`Search::combine`].
+    combo_idx: Vec<usize>,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -149,6 +158,18 @@ impl<'a> Search<'a> {
         }
         let (ex, loc_of_cell) = locations(prog);
         let obs_cells = observed_cells(prog);
+        // symmetry needs only the final state of an image execution
+        let sym = if opts.kernel
+            || opts.exhaustive
+            || opts.keep_witness
+            || opts.speedcheck
+            || opts.speedcheck_discard
+            || prog.filter.is_some()
+        {
+            None
+        } else {
+            symmetry::find(prog, &paths)
+        };
         let res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
         Ok(Search {
             prog,
@@ -175,6 +196,9 @@ impl<'a> Search<'a> {
             findings: Vec::new(),
             found: FxHashSet::default(),
             pcache: crate::PartialCache::default(),
+            sym,
+            sym_imgs: Vec::new(),
+            combo_idx: Vec::new(),
         })
     }
 
@@ -307,6 +331,9 @@ impl<'a> Search<'a> {
             for (lvl, &t) in self.order.iter().enumerate() {
                 by_thread[t] = chosen[lvl];
             }
+            if !self.dl_mode && self.sym.is_some() && !self.orbit() {
+                return Ok(());
+            }
             return self.leaf(&by_thread);
         }
         let t = self.order[level];
@@ -332,7 +359,9 @@ impl<'a> Search<'a> {
             let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
             if ok && !self.filter_excludes(chosen, tr) {
                 chosen.push(tr);
+                self.combo_idx.push(k);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
+                self.combo_idx.pop();
                 chosen.pop();
                 r?;
             }
@@ -349,6 +378,30 @@ impl<'a> Search<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Symmetry: is the current combination of paths the least of its
+    /// orbit?  If so, `sym_imgs` gets one symmetry per distinct
+    /// combination of the orbit.
+    fn orbit(&mut self) -> bool {
+        let Some(sym) = &self.sym else { return true };
+        let mut combo = vec![0; self.combo_idx.len()];
+        for (lvl, &t) in self.order.iter().enumerate() {
+            combo[t] = self.combo_idx[lvl];
+        }
+        let mut seen: Vec<Vec<usize>> = Vec::with_capacity(sym.len());
+        self.sym_imgs.clear();
+        for (g, p) in sym.iter().enumerate() {
+            let img = p.combo(&combo);
+            if img < combo {
+                return false;
+            }
+            if !seen.contains(&img) {
+                seen.push(img);
+                self.sym_imgs.push(g);
+            }
+        }
+        true
     }
 
     /// Litmus mode: does the `filter` clause fail on every completion of
@@ -1017,7 +1070,8 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        self.res.candidates += 1;
+        let images = if self.sym.is_some() && !self.dl_mode { self.sym_imgs.len().max(1) } else { 1 };
+        self.res.candidates += images as u64;
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
@@ -1046,19 +1100,35 @@ impl<'a> Search<'a> {
             self.leaf_done = true;
             return Ok(());
         }
-        let prog = self.prog;
-        // The outcome of this candidate.
+        // The outcome of this candidate, and under symmetry those of its
+        // images (one per distinct combination of the orbit).
         let vals = self.outcome(fw_choices, idx, chosen);
+        match (&self.sym, images > 1) {
+            (Some(sym), true) => {
+                let imgs: Vec<Vec<Val>> = self.sym_imgs.iter().map(|&g| sym[g].image(&vals)).collect();
+                for v in &imgs {
+                    self.count(v);
+                }
+            }
+            _ => self.count(&vals),
+        }
+        Ok(())
+    }
+
+    /// Count the allowed alternatives (`self.verdicts`) of one candidate
+    /// whose final state is `vals`.
+    fn count(&mut self, vals: &[Val]) {
+        let prog = self.prog;
         if let Some(f) = &prog.filter {
-            if !f.eval(&vals) {
-                return Ok(());
+            if !f.eval(vals) {
+                return;
             }
         }
         let (quant, cond) = match &prog.quant {
             Some((q, c)) => (*q, c.clone()),
             None => (Quant::Exists, Cond::True),
         };
-        let ok = cond.eval(&vals);
+        let ok = cond.eval(vals);
         let verdicts = std::mem::take(&mut self.verdicts);
         // every alternative of this candidate has the same final state
         let mut state_seen = false;
@@ -1090,7 +1160,7 @@ impl<'a> Search<'a> {
                     Some(w) => !w.satisfies && ok,
                 };
                 if better {
-                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.clone(), satisfies: ok });
+                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.to_vec(), satisfies: ok });
                 }
             }
             if self.opts.speedcheck && ok != (quant == Quant::Forall) {
@@ -1098,7 +1168,6 @@ impl<'a> Search<'a> {
             }
         }
         self.verdicts = verdicts;
-        Ok(())
     }
 }
 
