@@ -43,7 +43,8 @@ pub struct Perm {
 }
 
 impl Perm {
-    fn map_cell(&self, c: u32) -> u32 {
+    /// The image of cell `c`.
+    pub fn map_cell(&self, c: u32) -> u32 {
         self.cells.get(&c).copied().unwrap_or(c)
     }
 
