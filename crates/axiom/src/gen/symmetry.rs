@@ -133,8 +133,8 @@ fn search(
     prog: &Program,
     paths: &[ThreadPaths],
     t: usize,
-    pi: &mut Vec<usize>,
-    used: &mut Vec<bool>,
+    pi: &mut [usize],
+    used: &mut [bool],
     m: &mut Map,
     found: &mut Vec<Perm>,
 ) {
@@ -265,11 +265,12 @@ fn complete(prog: &Program, pi: &[usize], m: &Map) -> Option<Perm> {
         }
     }
     // positions that are duplicates of others take their twin's source
-    for j in 0..n {
+    let filled = obs.clone();
+    for (j, o) in prog.observed.iter().enumerate() {
         if obs[j] == usize::MAX {
-            let kj = key(&prog.observed[j]);
-            let twin = (0..n).find(|&i| obs[i] != usize::MAX && key(&prog.observed[i]) == kj)?;
-            obs[j] = obs[twin];
+            let kj = key(o);
+            let twin = (0..n).find(|&i| filled[i] != usize::MAX && key(&prog.observed[i]) == kj)?;
+            obs[j] = filled[twin];
         }
     }
     p.obs = obs;
