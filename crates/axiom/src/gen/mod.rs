@@ -28,6 +28,7 @@
 pub mod check;
 pub mod search;
 mod sites;
+pub mod symmetry;
 pub mod thread;
 
 pub use sites::{Derivs, Sites};

@@ -30,12 +30,14 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
+use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
 use crate::exec::{Event, EventKind, Execution, LocId};
 use crate::{Model, Verdict};
 use kvet_ir::{Cond, Observed, Program, Quant, Val};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -122,6 +124,22 @@ pub struct Search<'a> {
     found: FxHashSet<(FindingKind, u32, u32)>,
     /// The model's per-combination data for [`Model::partial_ok`].
     pcache: crate::PartialCache,
+    /// The test's symmetries (identity first), where they apply (see
+    /// [`super::symmetry`]).
+    sym: Option<Vec<Perm>>,
+    /// The symmetries whose images of the current combination are its
+    /// distinct combinations (the identity among them).
+    sym_imgs: Vec<usize>,
+    /// The path index chosen at each level of [`Search::combine`].
+    combo_idx: Vec<usize>,
+    /// The symmetries that fix the current combination (identity first).
+    sym_stab: Vec<usize>,
+    /// For each non-identity symmetry of `sym_stab`: its index, its map
+    /// of the combination's events (global ids) and of its reads.
+    rf_sym: Vec<(usize, Vec<usize>, Vec<usize>)>,
+    /// The symmetries of `sym_stab` whose images of the current rf are
+    /// its distinct images (the identity first).
+    rf_imgs: Vec<usize>,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -149,6 +167,18 @@ impl<'a> Search<'a> {
         }
         let (ex, loc_of_cell) = locations(prog);
         let obs_cells = observed_cells(prog);
+        // symmetry needs only the final state of an image execution
+        let sym = if opts.kernel
+            || opts.exhaustive
+            || opts.keep_witness
+            || opts.speedcheck
+            || opts.speedcheck_discard
+            || prog.filter.is_some()
+        {
+            None
+        } else {
+            symmetry::find(prog, &paths)
+        };
         let res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
         Ok(Search {
             prog,
@@ -175,6 +205,12 @@ impl<'a> Search<'a> {
             findings: Vec::new(),
             found: FxHashSet::default(),
             pcache: crate::PartialCache::default(),
+            sym,
+            sym_imgs: Vec::new(),
+            combo_idx: Vec::new(),
+            sym_stab: Vec::new(),
+            rf_sym: Vec::new(),
+            rf_imgs: Vec::new(),
         })
     }
 
@@ -307,6 +343,9 @@ impl<'a> Search<'a> {
             for (lvl, &t) in self.order.iter().enumerate() {
                 by_thread[t] = chosen[lvl];
             }
+            if !self.dl_mode && self.sym.is_some() && !self.orbit() {
+                return Ok(());
+            }
             return self.leaf(&by_thread);
         }
         let t = self.order[level];
@@ -332,7 +371,9 @@ impl<'a> Search<'a> {
             let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
             if ok && !self.filter_excludes(chosen, tr) {
                 chosen.push(tr);
+                self.combo_idx.push(k);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
+                self.combo_idx.pop();
                 chosen.pop();
                 r?;
             }
@@ -349,6 +390,34 @@ impl<'a> Search<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Symmetry: is the current combination of paths the least of its
+    /// orbit?  If so, `sym_imgs` gets one symmetry per distinct
+    /// combination of the orbit.
+    fn orbit(&mut self) -> bool {
+        let Some(sym) = &self.sym else { return true };
+        let mut combo = vec![0; self.combo_idx.len()];
+        for (lvl, &t) in self.order.iter().enumerate() {
+            combo[t] = self.combo_idx[lvl];
+        }
+        let mut seen: Vec<Vec<usize>> = Vec::with_capacity(sym.len());
+        self.sym_imgs.clear();
+        self.sym_stab.clear();
+        for (g, p) in sym.iter().enumerate() {
+            let img = p.combo(&combo);
+            if img < combo {
+                return false;
+            }
+            if img == combo {
+                self.sym_stab.push(g);
+            }
+            if !seen.contains(&img) {
+                seen.push(img);
+                self.sym_imgs.push(g);
+            }
+        }
+        true
     }
 
     /// Litmus mode: does the `filter` clause fail on every completion of
@@ -639,6 +708,7 @@ impl<'a> Search<'a> {
         order.sort_by_key(|&i| (reads[i].cell, reads[i].cands.len(), reads[i].ev));
         let mut rf = vec![NONE; reads.len()];
         let wdata = self.data_sources(&reads);
+        self.rf_symmetries(&iw, &base, &reads);
         self.bases = base;
         let ctx = Ctx {
             atomicity: !self.opts.through.lets_invalid_through(),
@@ -648,6 +718,75 @@ impl<'a> Search<'a> {
             local: &local,
         };
         self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
+    }
+
+    /// Symmetry: the event and read maps of the symmetries that fix the
+    /// current combination (`rf_sym`), so that only the least rf of each
+    /// of their orbits is evaluated.
+    fn rf_symmetries(&mut self, iw: &[usize], base: &[usize], reads: &[Rd]) {
+        self.rf_sym.clear();
+        self.rf_imgs.clear();
+        self.rf_imgs.push(0);
+        let Some(sym) = &self.sym else { return };
+        if self.dl_mode || self.sym_stab.len() < 2 {
+            return;
+        }
+        let n = self.ex.len();
+        let mut ridx = vec![NONE; n];
+        for (i, r) in reads.iter().enumerate() {
+            ridx[r.ev] = i;
+        }
+        for &g in &self.sym_stab[1..] {
+            let p = &sym[g];
+            let mut emap = vec![NONE; n];
+            for (c, &w) in iw.iter().enumerate() {
+                if w != NONE {
+                    emap[w] = iw[p.map_cell(c as u32) as usize];
+                }
+            }
+            for (t, &b) in base.iter().enumerate() {
+                let end = base.get(t + 1).copied().unwrap_or(n);
+                let b2 = base[p.threads[t]];
+                for j in 0..end - b {
+                    emap[b + j] = b2 + j;
+                }
+            }
+            let rmap: Vec<usize> = reads.iter().map(|r| ridx[emap[r.ev]]).collect();
+            if emap.contains(&NONE) || rmap.contains(&NONE) {
+                // (cannot happen: the combination is fixed by the symmetry)
+                self.rf_sym.clear();
+                return;
+            }
+            self.rf_sym.push((g, emap, rmap));
+        }
+    }
+
+    /// Symmetry: is `rf` the least of its images under the symmetries
+    /// fixing the combination?  If so, `rf_imgs` gets one symmetry per
+    /// distinct image.
+    fn rf_canonical(&mut self, rf: &[usize]) -> bool {
+        if self.rf_sym.is_empty() {
+            return true;
+        }
+        self.rf_imgs.truncate(1);
+        let mut seen: Vec<Vec<usize>> = Vec::new();
+        let mut img = vec![NONE; rf.len()];
+        for (g, emap, rmap) in &self.rf_sym {
+            for (i, &w) in rf.iter().enumerate() {
+                img[rmap[i]] = emap[w];
+            }
+            match img.as_slice().cmp(rf) {
+                Ordering::Less => return false,
+                Ordering::Equal => {}
+                Ordering::Greater => {
+                    if !seen.contains(&img) {
+                        seen.push(img.clone());
+                        self.rf_imgs.push(*g);
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// The events of one combination of paths in `self.ex`: an initial
@@ -897,6 +1036,9 @@ impl<'a> Search<'a> {
     /// Full rf: choose the final write of each observed location, then run
     /// the model.
     fn finals(&mut self, cx: &Ctx, rf: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+        if !self.rf_canonical(rf) {
+            return Ok(());
+        }
         self.tick()?;
         if !cx.wdata.is_empty() && !cx.values_solvable(rf, &self.ex) {
             return Ok(());
@@ -1017,7 +1159,12 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        self.res.candidates += 1;
+        let images = if self.sym.is_some() && !self.dl_mode {
+            self.sym_imgs.len().max(1) * self.rf_imgs.len().max(1)
+        } else {
+            1
+        };
+        self.res.candidates += images as u64;
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
@@ -1046,19 +1193,39 @@ impl<'a> Search<'a> {
             self.leaf_done = true;
             return Ok(());
         }
-        let prog = self.prog;
-        // The outcome of this candidate.
+        // The outcome of this candidate, and under symmetry those of its
+        // images (one per distinct combination of the orbit).
         let vals = self.outcome(fw_choices, idx, chosen);
+        match (&self.sym, images > 1) {
+            (Some(sym), true) => {
+                let mut imgs: Vec<Vec<Val>> = Vec::with_capacity(images);
+                for &h in &self.rf_imgs {
+                    let v = if h == 0 { vals.clone() } else { sym[h].image(&vals) };
+                    imgs.extend(self.sym_imgs.iter().map(|&g| sym[g].image(&v)));
+                }
+                for v in &imgs {
+                    self.count(v);
+                }
+            }
+            _ => self.count(&vals),
+        }
+        Ok(())
+    }
+
+    /// Count the allowed alternatives (`self.verdicts`) of one candidate
+    /// whose final state is `vals`.
+    fn count(&mut self, vals: &[Val]) {
+        let prog = self.prog;
         if let Some(f) = &prog.filter {
-            if !f.eval(&vals) {
-                return Ok(());
+            if !f.eval(vals) {
+                return;
             }
         }
         let (quant, cond) = match &prog.quant {
             Some((q, c)) => (*q, c.clone()),
             None => (Quant::Exists, Cond::True),
         };
-        let ok = cond.eval(&vals);
+        let ok = cond.eval(vals);
         let verdicts = std::mem::take(&mut self.verdicts);
         // every alternative of this candidate has the same final state
         let mut state_seen = false;
@@ -1090,7 +1257,7 @@ impl<'a> Search<'a> {
                     Some(w) => !w.satisfies && ok,
                 };
                 if better {
-                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.clone(), satisfies: ok });
+                    self.res.witness = Some(Witness { exec: self.ex.clone(), outcome: vals.to_vec(), satisfies: ok });
                 }
             }
             if self.opts.speedcheck && ok != (quant == Quant::Forall) {
@@ -1098,7 +1265,6 @@ impl<'a> Search<'a> {
             }
         }
         self.verdicts = verdicts;
-        Ok(())
     }
 }
 

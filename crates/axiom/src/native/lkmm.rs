@@ -758,54 +758,82 @@ impl NativeLkmm {
         let n = o.b.n;
         let invrf = cf.rf.inverse();
         let (g0, tail_sf) = self.g_base(o, p, cf);
-        // One part per location and order, as its non-empty rows.
-        let parts: Vec<Vec<Part<R>>> = orders
-            .iter()
-            .map(|os| os.iter().map(|co_l| self.g_part(o, p, cf, &tail_sf, &invrf, co_l)).collect())
-            .collect();
-        let k = parts.len();
+        // A part is a union over the rows of its order and of `fr`, each
+        // row's edges a union over its `overwrite` targets: so the union of
+        // the parts of a location's orders is the part of the union of its
+        // orders, one `g_part` instead of one per order.  The parts
+        // themselves are only computed for the locations the search
+        // reaches (when the union with every remaining part is cyclic).
+        let k = orders.len();
         let mut suffix: Vec<Rel<R>> = vec![Rel::empty(n); k + 1];
         for l in (0..k).rev() {
             let mut s = suffix[l + 1].clone();
-            for g in &parts[l] {
-                for (x, row) in g {
-                    s.row_mut(*x).union_with(row);
-                }
+            let mut all_co = Rel::empty(n);
+            for co_l in &orders[l] {
+                all_co.union_with(co_l);
+            }
+            for (x, row) in self.g_part(o, p, cf, &tail_sf, &invrf, &all_co) {
+                s.row_mut(x).union_with(&row);
             }
             suffix[l] = s;
         }
         let v = self.verdict(true, p.flags);
-        fn rec<R: Row>(
-            l: usize,
-            cur: &Rel<R>,
-            parts: &[Vec<Part<R>>],
-            suffix: &[Rel<R>],
-            v: &Verdict,
-            sink: &mut dyn FnMut(Verdict),
-        ) {
+        struct Cx<'a, 'b, R: Row> {
+            me: &'a NativeLkmm,
+            o: &'a Ops<'b, R>,
+            p: &'a Pre<R>,
+            cf: &'a CoFree<R>,
+            tail_sf: &'a Rel<R>,
+            invrf: &'a Rel<R>,
+            orders: &'a [Vec<Rel<R>>],
+            parts: Vec<Option<Vec<Part<R>>>>,
+            suffix: &'a [Rel<R>],
+            v: &'a Verdict,
+        }
+        fn rec<R: Row>(cx: &mut Cx<'_, '_, R>, l: usize, cur: &Rel<R>, sink: &mut dyn FnMut(Verdict)) {
             let mut all = cur.clone();
-            all.union_with(&suffix[l]);
+            all.union_with(&cx.suffix[l]);
             if all.is_acyclic() {
-                let count: usize = parts[l..].iter().map(|ps| ps.len()).product();
+                let count: usize = cx.orders[l..].iter().map(|os| os.len()).product();
                 for _ in 0..count {
-                    sink(v.clone());
+                    sink(cx.v.clone());
                 }
                 return;
             }
-            if l == parts.len() {
+            if l == cx.orders.len() {
                 return;
             }
-            for g in &parts[l] {
+            if cx.parts[l].is_none() {
+                let ps = cx.orders[l]
+                    .iter()
+                    .map(|co_l| cx.me.g_part(cx.o, cx.p, cx.cf, cx.tail_sf, cx.invrf, co_l))
+                    .collect();
+                cx.parts[l] = Some(ps);
+            }
+            let nparts = cx.orders[l].len();
+            for i in 0..nparts {
                 let mut next = cur.clone();
-                for (x, row) in g {
+                for (x, row) in &cx.parts[l].as_ref().expect("computed above")[i] {
                     next.row_mut(*x).union_with(row);
                 }
                 if next.is_acyclic() {
-                    rec(l + 1, &next, parts, suffix, v, sink);
+                    rec(cx, l + 1, &next, sink);
                 }
             }
         }
-        rec(0, &g0, &parts, &suffix, &v, sink);
+        let mut cx = Cx {
+            me: self,
+            o,
+            p,
+            cf,
+            tail_sf: &tail_sf,
+            invrf: &invrf,
+            orders,
+            parts: vec![None; k],
+            suffix: &suffix,
+            v: &v,
+        };
+        rec(&mut cx, 0, &g0, sink);
     }
 
     /// The `coherence` and `atomic` checks of linux-kernel.cat restricted to
