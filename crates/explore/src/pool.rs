@@ -53,19 +53,9 @@ impl Machine<'_> {
     /// Does kworker `u` count in its pool's `nr_running`: past its gate
     /// and not asleep (a preempted or spinning kworker still counts)?
     fn pool_worker_running(&self, s: &[i64], u: usize) -> bool {
-        match *self.instr_at(u, self.pc(s, u)) {
-            Instr::PoolGate => return false,
-            // a timed sleep is always ready (its timer may fire at any
-            // point), but the worker sleeps in it until then:
-            // schedule_timeout() with the task not TASK_RUNNING, or a
-            // completion not yet done
-            Instr::ScheduleTimeout { .. } if self.prog.threads[u].task.is_some_and(|task| s[task as usize] != 0) => {
-                return false
-            }
-            Instr::WaitCompletionTimeout { addr, .. } if self.cell(s, u, addr).is_some_and(|c| s[c as usize] == 0) => {
-                return false
-            }
-            _ => {}
+        // (a timed sleep is always ready, but the worker sleeps in it)
+        if matches!(self.instr_at(u, self.pc(s, u)), Instr::PoolGate) || self.timed_sleep(s, u) {
+            return false;
         }
         match self.own_status(s, u) {
             Status::Done => false,

@@ -6,7 +6,8 @@
 //! it calls schedule() (which always lets the scheduler pick again, even
 //! when the caller stays runnable: __schedule() picks among the runnable
 //! tasks), sleeps (in schedule(), a completion, a sleeping lock,
-//! rcu_barrier() or a grace period), or exits. Then any runnable task of
+//! rcu_barrier(), a grace period, or a timed sleep until its timer
+//! fires), or exits. Then any runnable task of
 //! that CPU may take it. A CPU whose tasks all sleep is idle; its
 //! interrupt handlers still run (they belong to its `P<n>`). A task
 //! that spins keeps its CPU, so spinning on a lock whose holder is
@@ -46,16 +47,33 @@ impl Machine<'_> {
         }
     }
 
-    /// Does task `t` let another task have its CPU: is it finished, asleep,
-    /// or about to call schedule()?
+    /// Does task `t` let another task have its CPU: is it finished, asleep
+    /// (also in a timed sleep before its timer fires), or about to call
+    /// schedule()?
     pub(crate) fn yields(&self, s: &[i64], t: usize) -> bool {
         match self.own_status(s, t) {
             Status::Done => true,
             Status::Blocked(w) => w.sleeps(),
             Status::Enabled => {
                 matches!(self.instr_at(t, self.pc(s, t)), Instr::Schedule | Instr::Yield | Instr::TaskStart)
+                    || self.timed_sleep(s, t)
                     || (self.prog.preempt && self.preemptible(s, t))
             }
+        }
+    }
+
+    /// Is task `t` asleep in a timed sleep whose timer has not fired yet:
+    /// schedule_timeout() (msleep(), schedule_timeout_*()) with the task
+    /// not TASK_RUNNING, or wait_for_completion_timeout() on a completion
+    /// not done? Its step is always ready (the timer may fire at any
+    /// point), but until then it sleeps in schedule() and its CPU runs
+    /// other tasks (kernel/time/sleep_timeout.c: schedule_timeout() calls
+    /// schedule()).
+    pub(crate) fn timed_sleep(&self, s: &[i64], t: usize) -> bool {
+        match *self.instr_at(t, self.pc(s, t)) {
+            Instr::ScheduleTimeout { .. } => self.prog.threads[t].task.is_some_and(|task| s[task as usize] != 0),
+            Instr::WaitCompletionTimeout { addr, .. } => self.cell(s, t, addr).is_some_and(|c| s[c as usize] == 0),
+            _ => false,
         }
     }
 
