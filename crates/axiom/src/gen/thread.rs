@@ -229,12 +229,13 @@ struct St {
 /// Read-value domains per memory cell (sorted, duplicate-free).
 pub type Domains = Vec<Vec<Val>>;
 
-/// For each value of [`Domains`] (same shape), the write sites every
-/// known derivation of the value goes through (an intersection, so an
-/// over-approximation of what is possible).  A site is the `k`-th write of
-/// a thread's path; one execution uses each site at most once along a
-/// chain of values, so a write whose value needs its own site is skipped
-/// when collecting values (a cycle: herd's unsolved values, see [`SYM`]).
+/// For each value of [`Domains`] (same shape), the write sites of its
+/// known derivations ([`Derivs`]: a few minimal site sets; merging them
+/// by intersection only keeps more values).  A site is a write of a
+/// thread's path (see [`SiteKeys`]); one execution uses each site at most
+/// once along a chain of values, so a write whose value needs its own
+/// site in every known derivation is skipped when collecting values (a
+/// cycle: herd's unsolved values, see [`SYM`]).
 pub type Masks = Vec<Vec<Derivs>>;
 
 /// Check mode's write sites of one thread: the `i`-th key is the thread's
