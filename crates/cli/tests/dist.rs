@@ -173,6 +173,14 @@ fn a_dead_peer_is_an_error_not_a_hang() {
     let f = dir.join("hosts.txt");
     std::fs::write(&f, format!("127.0.0.1:{}\n127.0.0.1:{}\n", free_port(), free_port())).unwrap();
     let h = f.display().to_string();
+    // (a search far too large to end before the kill: with counter-6's 3
+    // loops an idle machine finished it within the 2 s and exited 0)
+    let big = dir.join("counter-6-long.litmus");
+    let src =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bench/counter-6.litmus"))
+            .unwrap();
+    std::fs::write(&big, src.replace("#define LOOPS 3", "#define LOOPS 30")).unwrap();
+    let big = big.display().to_string();
     let spawn = |i: &str| {
         let a = [
             "check",
@@ -187,7 +195,7 @@ fn a_dead_peer_is_an_error_not_a_hang() {
             &h,
             "--connect-timeout",
             "20",
-            "examples/bench/counter-6.litmus",
+            &big,
         ];
         kvet().args(a).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
     };
