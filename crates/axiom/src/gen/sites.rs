@@ -111,28 +111,44 @@ impl Derivs {
         &self.m[..self.n as usize]
     }
 
-    /// Add the derivation through the sites `s`.
+    /// Add the derivation through the sites `s` (in place: this runs for
+    /// every write of every explored path).
     pub fn add(&mut self, s: Sites) {
-        if self.sets().iter().any(|m| *m & s == *m) {
-            return; // a smaller derivation is known
-        }
-        let mut v: Vec<Sites> = self.sets().iter().copied().filter(|m| *m & s != s).collect();
-        v.push(s);
-        v.sort_unstable();
-        while v.len() > KEEP {
-            // merge the two largest: their intersection stands for both
-            let a = v.pop().expect("more than KEEP");
-            let b = v.pop().expect("more than KEEP");
-            let m = a & b;
-            v.retain(|x| *x & m != m);
-            if !v.iter().any(|x| *x & m == *x) {
-                v.push(m);
+        let mut v = [Sites::EMPTY; KEEP + 1];
+        let mut n = 0;
+        for m in self.sets() {
+            if *m & s == *m {
+                return; // a smaller derivation is known
             }
-            v.sort_unstable();
+            if *m & s != s {
+                v[n] = *m;
+                n += 1;
+            }
         }
-        self.n = v.len() as u8;
+        v[n] = s;
+        n += 1;
+        v[..n].sort_unstable();
+        if n > KEEP {
+            // merge the two largest: their intersection stands for both
+            let m = v[n - 1] & v[n - 2];
+            n -= 2;
+            let mut k = 0;
+            for i in 0..n {
+                if v[i] & m != m {
+                    v[k] = v[i];
+                    k += 1;
+                }
+            }
+            n = k;
+            if !v[..n].iter().any(|x| *x & m == *x) {
+                v[n] = m;
+                n += 1;
+            }
+            v[..n].sort_unstable();
+        }
+        self.n = n as u8;
         self.m = [Sites::EMPTY; KEEP];
-        self.m[..v.len()].copy_from_slice(&v);
+        self.m[..n].copy_from_slice(&v[..n]);
     }
 
     /// Add every derivation of `o`.
