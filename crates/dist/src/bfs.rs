@@ -51,7 +51,7 @@
 //!   unexpanded and the next level's.
 
 use crate::net::Net;
-use crate::wire::{get_violation, put_i, put_u, put_violation, Rd};
+use crate::wire::{get_violation, put_fp, put_i, put_u, put_violation, Rd};
 use kvet_explore::{
     Ample, Exploration, Ignore, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind, Visit,
 };
@@ -206,7 +206,9 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
 /// successor had another parent, the parent's path first (tag 2 and the
 /// path's move keys: successors of one parent share it); then a tag (0,
 /// or 1, the parent's index and the move's place in the ample set for an
-/// ample candidate), the move's key and the state's words.
+/// ample candidate), the move's key, the state's fingerprint and its
+/// words. The fingerprint lets the owner drop a state it already holds
+/// without decoding or hashing it: most successors are such duplicates.
 #[allow(clippy::too_many_arguments)]
 fn send(
     out: &mut [Vec<u8>],
@@ -236,6 +238,7 @@ fn send(
         }
     }
     put_u(b, key as u64);
+    put_fp(b, fp);
     for &x in s {
         put_i(b, x);
     }
@@ -311,8 +314,7 @@ struct Search<'n, 'w, 's, 'p> {
     outcomes: BTreeMap<Vec<Val>, u64>,
     transitions: u64,
     visited: FxHashSet<u128>,
-    /// The level being expanded (its states' paths are `level` long),
-    /// sorted by path.
+    /// The level being expanded (its states' paths are `level` long).
     cur: Level,
     level: u32,
     /// States stored by every worker, up to the level being expanded.
@@ -391,7 +393,7 @@ pub(crate) fn run(
 }
 
 impl Search<'_, '_, '_, '_> {
-    /// The level loop: expand, settle the ample sets, sort the next
+    /// The level loop: expand, settle the ample sets, store the next
     /// level, gather the counts and check the bounds.
     fn levels(&mut self, progress: Option<&Sender<Progress>>) -> Exploration {
         let mut depth = 0u64;
@@ -406,7 +408,7 @@ impl Search<'_, '_, '_, '_> {
             if self.opts.reduce {
                 self.settle(pending, replies, &mut next, &mut tally);
             }
-            let next = self.sorted(next);
+            let next = self.store(next);
             let c = self.gather(&next, &tally);
             if c.new == 0 && c.unexpanded == 0 {
                 self.commit(tally);
@@ -549,7 +551,7 @@ impl Search<'_, '_, '_, '_> {
         let got = self.net.exchange(out);
         let mut replies: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
         for (src, buf) in got.iter().enumerate() {
-            receive(st, buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut replies[src]);
+            receive(buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut replies[src]);
         }
         (pending, replies)
     }
@@ -618,36 +620,18 @@ impl Search<'_, '_, '_, '_> {
         let got = self.net.exchange(out);
         let mut none = Vec::new();
         for buf in &got {
-            receive(st, buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut none);
+            receive(buf, pl + 1, &mut self.path_buf, &mut self.state_buf, &self.visited, next, &mut none);
         }
     }
 
-    /// The next level in path order (the sequential search's order), its
-    /// states now stored.
-    fn sorted(&mut self, mut next: Level) -> Level {
-        let (width, npl) = (self.width, self.level as usize + 1);
-        let n_new = next.index.len();
-        let visited = &mut self.visited;
-        let mut order: Vec<u32> = next
-            .index
-            .drain()
-            .map(|(fp, j)| {
-                visited.insert(fp);
-                j
-            })
-            .collect();
-        order.sort_unstable_by(|&a, &b| next.path(a as usize, npl).cmp(next.path(b as usize, npl)));
-        let mut nl = Level {
-            states: Vec::with_capacity(n_new * width),
-            paths: Vec::with_capacity(n_new * npl),
-            index: FxHashMap::default(),
-        };
-        for &j in &order {
-            let j = j as usize;
-            nl.states.extend_from_slice(&next.states[j * width..(j + 1) * width]);
-            nl.paths.extend_from_slice(next.path(j, npl));
-        }
-        nl
+    /// The next level, its states now stored. It stays in the order its
+    /// states arrived: no answer depends on the order in which a level is
+    /// expanded (the smallest path kept per state, the findings' places,
+    /// the sums), except where the state bound falls inside a level,
+    /// which [`Self::cut`] orders by path itself.
+    fn store(&mut self, next: Level) -> Level {
+        self.visited.extend(next.index.keys().copied());
+        Level { states: next.states, paths: next.paths, index: FxHashMap::default() }
     }
 
     /// One gather of every worker's counts at the end of a level.
@@ -697,10 +681,14 @@ impl Search<'_, '_, '_, '_> {
         let (pl, npl) = (self.level as usize, self.level as usize + 1);
         let n = next.states.len() / self.width;
         let take = (k as usize).min(n);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&a, &b| next.path(a, npl).cmp(next.path(b, npl)));
         let mut mine = Vec::new();
         put_u(&mut mine, take as u64);
-        for &key in &next.paths[..take * npl] {
-            put_u(&mut mine, key as u64);
+        for &j in &order[..take] {
+            for &key in next.path(j, npl) {
+                put_u(&mut mine, key as u64);
+            }
         }
         let mut paths: Vec<Vec<u16>> = Vec::new();
         for b in self.net.all_gather(mine) {
@@ -711,17 +699,18 @@ impl Search<'_, '_, '_, '_> {
         }
         paths.sort_unstable();
         let p = paths[k as usize - 1][..pl].to_vec();
-        let upto = (0..tally.trans.len()).take_while(|&i| self.cur.path(i, pl) <= &p[..]).count();
-        self.transitions += tally.trans[..upto].iter().sum::<u64>();
+        // the states of this level up to `p` (the level is not in path order)
+        let upto: Vec<bool> = (0..tally.trans.len()).map(|i| self.cur.path(i, pl) <= &p[..]).collect();
+        self.transitions += tally.trans.iter().zip(&upto).filter(|(_, u)| **u).map(|(t, _)| t).sum::<u64>();
         for (i, o) in tally.outcomes {
-            if i < upto {
+            if upto[i] {
                 *self.outcomes.entry(o).or_insert(0) += 1;
             }
         }
         let level = self.level + 1;
         self.best.retain(|_, f| (f.level, f.path.as_slice()) <= (level, &p[..]));
         let mut left = Vec::new();
-        put_u(&mut left, (tally.trans.len() - upto) as u64);
+        put_u(&mut left, upto.iter().filter(|u| !**u).count() as u64);
         let after: u64 = self.net.all_gather(left).iter().map(|b| Rd::new(b).u()).sum();
         after + k
     }
@@ -730,9 +719,10 @@ impl Search<'_, '_, '_, '_> {
 /// Take one batch of successors: a state already stored (at this level
 /// or before) is dropped, and an ample candidate for it refused; a new
 /// one joins the next level with the smallest path it was reached by.
+/// A successor that cannot change the next level (stored before, or held
+/// with a path no larger) is skipped undecoded.
 #[allow(clippy::too_many_arguments)]
 fn receive(
-    st: &Stepper,
     buf: &[u8],
     pl: usize,
     path: &mut Vec<u16>,
@@ -752,11 +742,19 @@ fn receive(
         let cand = if tag == 1 { Some((r.u(), r.u())) } else { None };
         path.truncate(pl - 1);
         path.push(r.u() as u16);
-        for x in state.iter_mut() {
-            *x = r.i();
-        }
-        let fp = st.fingerprint(state);
-        let new = offer(visited, next, fp, path, state);
+        let fp = r.fp();
+        let new = if visited.contains(&fp) {
+            r.skip(state.len());
+            false
+        } else if next.index.get(&fp).is_some_and(|&j| next.path(j as usize, pl) <= &path[..]) {
+            r.skip(state.len());
+            true
+        } else {
+            for x in state.iter_mut() {
+                *x = r.i();
+            }
+            offer(visited, next, fp, path, state)
+        };
         if let Some((i, k)) = cand {
             put_u(reply, i);
             put_u(reply, k);

@@ -17,6 +17,12 @@ pub(crate) fn put_i(buf: &mut Vec<u8>, v: i64) {
     put_u(buf, ((v << 1) ^ (v >> 63)) as u64);
 }
 
+/// A state's fingerprint, as 16 raw bytes (they are uniformly spread:
+/// a variable-length encoding would not shorten them).
+pub(crate) fn put_fp(buf: &mut Vec<u8>, fp: u128) {
+    buf.extend_from_slice(&fp.to_le_bytes());
+}
+
 pub(crate) fn put_str(buf: &mut Vec<u8>, s: &str) {
     put_u(buf, s.len() as u64);
     buf.extend_from_slice(s.as_bytes());
@@ -49,6 +55,24 @@ impl<'a> Rd<'a> {
             }
             shift += 7;
         }
+    }
+
+    /// Skip `n` values written by [`put_u`] or [`put_i`].
+    pub fn skip(&mut self, mut n: usize) {
+        while n > 0 {
+            if self.b[self.at] < 0x80 {
+                n -= 1;
+            }
+            self.at += 1;
+        }
+    }
+
+    /// A fingerprint written by [`put_fp`].
+    pub fn fp(&mut self) -> u128 {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&self.b[self.at..self.at + 16]);
+        self.at += 16;
+        u128::from_le_bytes(a)
     }
 
     pub fn i(&mut self) -> i64 {
