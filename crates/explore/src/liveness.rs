@@ -173,16 +173,14 @@ fn handler_regs(t: &Thread) -> Vec<Vec<u16>> {
 const UNSEEN: u32 = u32::MAX;
 const MANY: u32 = u32::MAX - 1;
 
-/// Allocate thread `t`'s registers to slots (see the module doc).
-pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
-    let n = t.body.steps.len();
-    let nregs = t.nregs as usize;
-    let (live, exit_live) = live_in(t, prog);
-    let regions = regions(t);
-    // region of a pc: 0 = the task's code, 1 + k = handler region k
-    let region_of = |pc: usize| regions.iter().rposition(|&(start, _)| pc >= start as usize).map_or(0, |k| k + 1);
-    // pool of a region: 0 = task, 1 = hard handlers, 2 = soft handlers,
-    // 3 + k = a region both kinds of handler enter
+/// The region of a pc: 0 = the task's code, 1 + k = handler region k.
+fn region_of(regions: &[(u32, u32)], pc: usize) -> usize {
+    regions.iter().rposition(|&(start, _)| pc >= start as usize).map_or(0, |k| k + 1)
+}
+
+/// The pool of each region: 0 = task, 1 = hard handlers, 2 = soft
+/// handlers, 3 + k = a region both kinds of handler enter.
+fn pools(t: &Thread, regions: &[(u32, u32)]) -> Vec<usize> {
     let mut pool_of = vec![0usize; regions.len() + 1];
     for (k, &(start, _)) in regions.iter().enumerate() {
         let hard =
@@ -197,52 +195,80 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
             _ => 3 + k,
         };
     }
-    let npools = 3 + regions.len();
-    // the region each register is mentioned in (UNSEEN, or MANY)
-    let mut home = vec![UNSEEN; nregs];
-    let mut first = vec![usize::MAX; nregs];
-    let mut mention = |r: Reg, region: usize, at: usize| {
-        let h = &mut home[r as usize];
-        if *h == UNSEEN {
-            *h = region as u32;
-        } else if *h != region as u32 {
-            *h = MANY;
+    pool_of
+}
+
+/// Where each register is mentioned.
+struct Homes {
+    /// The region each register is mentioned in (UNSEEN, or MANY).
+    home: Vec<u32>,
+    /// The first pc that mentions it.
+    first: Vec<usize>,
+    /// Registers that keep a slot of their own: observed by the final
+    /// condition, or mentioned in several regions.
+    special: Vec<bool>,
+}
+
+impl Homes {
+    fn new(t: &Thread, prog: &Program, regions: &[(u32, u32)]) -> Homes {
+        let nregs = t.nregs as usize;
+        let mut home = vec![UNSEEN; nregs];
+        let mut first = vec![usize::MAX; nregs];
+        let mut mention = |r: Reg, region: usize, at: usize| {
+            let h = &mut home[r as usize];
+            if *h == UNSEEN {
+                *h = region as u32;
+            } else if *h != region as u32 {
+                *h = MANY;
+            }
+            first[r as usize] = first[r as usize].min(at);
+        };
+        for &(r, _) in &t.init_regs {
+            mention(r, 0, 0);
         }
-        first[r as usize] = first[r as usize].min(at);
-    };
-    for &(r, _) in &t.init_regs {
-        mention(r, 0, 0);
-    }
-    for (pc, st) in t.body.steps.iter().enumerate() {
-        let g = region_of(pc);
-        let d = uses_def(&st.instr, &mut |r| mention(r, g, pc));
-        if let Some(d) = d {
-            mention(d, g, pc);
-        }
-    }
-    for h in &t.handlers {
-        if let Some(r) = h.arg {
-            mention(r, region_of(h.entry as usize), h.entry as usize);
-        }
-    }
-    let mut special = vec![false; nregs];
-    for o in &prog.observed {
-        if let Observed::Reg { thread, reg, .. } = o {
-            if *thread == t.index {
-                special[*reg as usize] = true;
+        for (pc, st) in t.body.steps.iter().enumerate() {
+            let g = region_of(regions, pc);
+            let d = uses_def(&st.instr, &mut |r| mention(r, g, pc));
+            if let Some(d) = d {
+                mention(d, g, pc);
             }
         }
+        for h in &t.handlers {
+            if let Some(r) = h.arg {
+                mention(r, region_of(regions, h.entry as usize), h.entry as usize);
+            }
+        }
+        let mut special = vec![false; nregs];
+        for o in &prog.observed {
+            if let Observed::Reg { thread, reg, .. } = o {
+                if *thread == t.index {
+                    special[*reg as usize] = true;
+                }
+            }
+        }
+        for r in 0..nregs {
+            special[r] |= home[r] == MANY;
+        }
+        Homes { home, first, special }
     }
-    for r in 0..nregs {
-        special[r] |= home[r] == MANY;
+
+    /// Does the register share its region's pool of slots?
+    fn pooled(&self, r: usize) -> bool {
+        self.home[r] != UNSEEN && !self.special[r]
     }
-    // interference: a definition interferes with what is live after it;
-    // what is live on entry to a region (with the initial values and a
-    // handler's argument) interferes pairwise
+}
+
+/// The interference graph of the pooled registers: a definition
+/// interferes with what is live after it; registers live at the same
+/// point interfere (this also covers a register read on a path where
+/// nothing defined it); what is live on entry to a region (with the
+/// initial values and a handler's argument) interferes pairwise.
+fn interference(t: &Thread, live: &Bits, exit_live: &[u64], homes: &Homes) -> Bits {
+    let (n, nregs) = (t.body.steps.len(), t.nregs as usize);
+    let pooled = |r: usize| homes.pooled(r);
     let mut adj = Bits::new(nregs, nregs);
     let mut out = vec![0u64; live.words];
     let mut sv = Vec::new();
-    let pooled = |r: usize| home[r] != UNSEEN && !special[r];
     for pc in 0..n {
         let i = &t.body.steps[pc].instr;
         let Some(d) = i.def() else { continue };
@@ -250,14 +276,12 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
         if !pooled(d) {
             continue;
         }
-        live_out(&live, &exit_live, pc, i, &mut sv, &mut out);
+        live_out(live, exit_live, pc, i, &mut sv, &mut out);
         for r in (0..nregs).filter(|&r| r != d && out[r / 64] & (1 << (r % 64)) != 0 && pooled(r)) {
             adj.set(d, r);
             adj.set(r, d);
         }
     }
-    // and registers live at the same point interfere (this also covers a
-    // register read on a path where nothing defined it)
     let mut at_pc: Vec<usize> = Vec::new();
     for pc in 0..n {
         at_pc.clear();
@@ -288,19 +312,26 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
             }
         }
     }
-    // slots: the special registers first, then each pool's colours
+    adj
+}
+
+/// Each register's slot (UNSEEN: none) and the number of slots: the
+/// special registers first, then each pool's colours, registers taken in
+/// order of first appearance.
+fn colour(homes: &Homes, pool_of: &[usize], adj: &Bits, npools: usize) -> (Vec<u32>, usize) {
+    let nregs = homes.home.len();
     let mut slot = vec![UNSEEN; nregs];
     let mut next = 0u32;
-    for r in (0..nregs).filter(|&r| special[r]) {
+    for r in (0..nregs).filter(|&r| homes.special[r]) {
         slot[r] = next;
         next += 1;
     }
     let mut pool_slots: Vec<Vec<u32>> = vec![Vec::new(); npools];
-    let mut order: Vec<usize> = (0..nregs).filter(|&r| pooled(r)).collect();
-    order.sort_by_key(|&r| (first[r], r));
+    let mut order: Vec<usize> = (0..nregs).filter(|&r| homes.pooled(r)).collect();
+    order.sort_by_key(|&r| (homes.first[r], r));
     let mut colour = vec![usize::MAX; nregs];
     for &r in &order {
-        let p = pool_of[home[r] as usize];
+        let p = pool_of[homes.home[r] as usize];
         let mut taken = vec![false; pool_slots[p].len() + 1];
         for q in (0..nregs).filter(|&q| adj.has(r, q) && colour[q] != usize::MAX) {
             if colour[q] < taken.len() {
@@ -315,7 +346,20 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
         colour[r] = c;
         slot[r] = pool_slots[p][c];
     }
-    let nslots = next as usize;
+    (slot, next as usize)
+}
+
+/// Allocate thread `t`'s registers to slots (see the module doc).
+pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
+    let n = t.body.steps.len();
+    let nregs = t.nregs as usize;
+    let (live, exit_live) = live_in(t, prog);
+    let regions = regions(t);
+    let pool_of = pools(t, &regions);
+    let homes = Homes::new(t, prog, &regions);
+    let adj = interference(t, &live, &exit_live, &homes);
+    let (slot, nslots) = colour(&homes, &pool_of, &adj, 3 + regions.len());
+    let (home, special) = (&homes.home, &homes.special);
     // what each slot holds: its registers
     let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nslots];
     for r in 0..nregs {
@@ -330,7 +374,7 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
             if !(i.is_shared() || matches!(i, Instr::Exit)) {
                 return Box::default();
             }
-            let g = region_of(pc);
+            let g = region_of(&regions, pc);
             // in a handler's code only its own registers may be cleared:
             // the interrupted context's registers are live, though the
             // handler never reads them
