@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use kvet_axiom::native::NativeLkmm;
-use kvet_axiom::{CatModel, EventKind, Execution, Tag};
+use kvet_axiom::{CatModel, EventId, EventKind, Execution, Tag};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -169,16 +169,28 @@ fn build(tape: &[u32]) -> Execution {
         }
         by_thread.push(evs);
     }
+    relations(&mut e, &mut t, &reads, &writes, &by_thread);
+    e
+}
+
+/// The random execution's relations: each read's rf (a write of its
+/// location), dependencies from reads to po-later events of the same
+/// thread, and maybe a final write per location.
+fn relations(
+    e: &mut Execution,
+    t: &mut Tape,
+    reads: &[(EventId, usize)],
+    writes: &[Vec<EventId>],
+    by_thread: &[Vec<EventId>],
+) {
     // rf: each read picks a write of its location; value follows.
-    let mut values = Vec::new();
-    for &(r, li) in &reads {
+    for &(r, li) in reads {
         let ws = &writes[li];
         let w = ws[t.next(ws.len() as u32) as usize];
         e.add_rf(w, r);
-        values.push((r, e.event(w).value));
     }
     // dependencies from reads to po-later events of the same thread
-    for evs in &by_thread {
+    for evs in by_thread {
         for (a, &x) in evs.iter().enumerate() {
             if e.event(x).kind != EventKind::Read {
                 continue;
@@ -194,13 +206,11 @@ fn build(tape: &[u32]) -> Execution {
         }
     }
     // final writes: for each location, maybe the last write of some thread
-    for ws in &writes {
+    for ws in writes {
         if t.chance(50) {
             e.add_final(ws[t.next(ws.len() as u32) as usize]);
         }
     }
-    let _ = values;
-    e
 }
 
 /// Fix read values to the value of the write they read from.

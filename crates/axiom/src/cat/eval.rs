@@ -1003,196 +1003,206 @@ impl<'m, R: Row> Ctx<'m, '_, R> {
                 }
                 Ok(V::Tuple(Rc::new(vs)))
             }
-            OpN::Union => {
-                let mut vs = Vec::with_capacity(args.len());
-                for a in args {
-                    vs.push((a.span(), self.eval(env, a)?));
-                }
-                let mut kept = Vec::with_capacity(vs.len());
-                for (s, v) in vs {
-                    match v {
-                        V::Empty => {}
-                        V::Unv => return Ok(V::Unv),
-                        v => kept.push((s, tag2set(v))),
-                    }
-                }
-                if kept.is_empty() {
-                    return Ok(V::Empty);
-                }
-                let t = self.type_list(&kept)?;
-                match t {
-                    Ty::Rel => {
-                        let mut r = Rel::empty(self.n);
-                        for (s, v) in kept {
-                            r.union_with(&*self.as_rel(v, s)?);
-                        }
-                        Ok(self.rel_v(r))
-                    }
-                    Ty::Events => {
-                        let mut r = R::zeros(self.n);
-                        for (s, v) in kept {
-                            r.union_with(&*self.as_events(v, s)?);
-                        }
-                        Ok(self.set_v(r))
-                    }
-                    Ty::Set(telt) => {
-                        let mut out: Vec<Value<'m, R>> = Vec::new();
-                        for (_, v) in kept {
-                            if let V::ValSet(_, s) = v {
-                                for x in s.iter() {
-                                    vs_insert(&mut out, x.clone()).map_err(|m| e0(span, m))?;
-                                }
-                            }
-                        }
-                        Ok(V::ValSet(*telt, Rc::new(out)))
-                    }
-                    t => err(span, format!("cannot perform union on type '{}'", pp_ty(&t))),
-                }
-            }
-            OpN::Seq => {
-                let mut rs = Vec::with_capacity(args.len());
-                for a in args {
-                    match self.eval_rels(env, a)? {
-                        None => return Ok(V::Empty),
-                        Some(r) => rs.push(r),
-                    }
-                }
-                let mut acc = rs.pop().expect("non-empty sequence");
-                while let Some(l) = rs.pop() {
-                    acc = match (l, acc) {
-                        (Rs::Id(mut f), Rs::Id(g)) => {
-                            f.inter_with(&g);
-                            Rs::Id(f)
-                        }
-                        (Rs::Id(f), Rs::Ev(mut r)) => {
-                            r.restrict_dom(&f);
-                            Rs::Ev(r)
-                        }
-                        (Rs::Ev(mut r), Rs::Id(g)) => {
-                            r.restrict_ran(&g);
-                            Rs::Ev(r)
-                        }
-                        (Rs::Ev(l), Rs::Ev(r)) => Rs::Ev(l.seq(&r)),
-                    };
-                }
-                Ok(match acc {
-                    Rs::Id(mut f) => {
-                        f.inter_with(&self.all);
-                        self.rel_v(Rel::id_on(self.n, &f))
-                    }
-                    Rs::Ev(r) => self.rel_v(r),
-                })
-            }
-            OpN::Inter => {
-                let (a, b) = (&args[0], &args[1]);
-                if let (Expr::Op(_, OpN::Cartesian, cs), e1) | (e1, Expr::Op(_, OpN::Cartesian, cs)) = (a, b) {
-                    let r = self.eval_rel(env, e1)?;
-                    let f1 = self.eval_events(env, &cs[0])?;
-                    let f2 = self.eval_events(env, &cs[1])?;
-                    return Ok(self.rel_v(r.restrict(&f1, &f2)));
-                }
-                if let (Expr::Op1(_, Op1::Comp, c), e1) | (e1, Expr::Op1(_, Op1::Comp, c)) = (a, b) {
-                    return self.eval_diff(env, span, e1, c);
-                }
-                let va = tag2set(self.eval(env, a)?);
-                let vb = tag2set(self.eval(env, b)?);
-                match (va, vb) {
-                    (V::Rel(x), V::Rel(y)) => Ok(self.rel_v(x.inter(&y))),
-                    (V::Set(x), V::Set(y)) => {
-                        let mut s = (*x).clone();
-                        s.inter_with(&y);
-                        Ok(self.set_v(s))
-                    }
-                    (V::ValSet(t, x), V::ValSet(_, y)) => {
-                        let mut out = Vec::new();
-                        for v in x.iter() {
-                            if vs_contains(&y, v).map_err(|m| e0(span, m))? {
-                                out.push(v.clone());
-                            }
-                        }
-                        Ok(V::ValSet(t, Rc::new(out)))
-                    }
-                    (V::Unv, r) | (r, V::Unv) => Ok(r),
-                    (V::Empty, _) | (_, V::Empty) => Ok(V::Empty),
-                    (x, y) => {
-                        err(span, format!("intersection on {} and {}", pp_ty(&type_val(&x)), pp_ty(&type_val(&y))))
-                    }
-                }
-            }
+            OpN::Union => self.eval_union(env, span, args),
+            OpN::Seq => self.eval_seq(env, args),
+            OpN::Inter => self.eval_inter(env, span, args),
             OpN::Diff => self.eval_diff(env, span, &args[0], &args[1]),
             OpN::Cartesian => {
                 let a = self.eval_events(env, &args[0])?;
                 let b = self.eval_events(env, &args[1])?;
                 Ok(self.rel_v(Rel::cartesian(self.n, &a, &b)))
             }
-            OpN::Add => {
-                let v1 = self.eval(env, &args[0])?;
-                let v2 = self.eval(env, &args[1])?;
-                let setop = |t: Ty, s: &Vec<Value<'m, R>>, v: Value<'m, R>| -> EResult<Value<'m, R>> {
-                    let mut s = s.clone();
-                    vs_insert(&mut s, v).map_err(|m| e0(span, m))?;
-                    Ok(V::ValSet(t, Rc::new(s)))
-                };
-                match (v1, v2) {
-                    (V::Unv, _) => err(span, "universe in set ++"),
-                    (_, V::Unv) => Ok(V::Unv),
-                    (V::Event(e), V::Empty) => {
-                        let mut s = R::zeros(self.n);
-                        s.insert(e);
-                        Ok(self.set_v(s))
-                    }
-                    (V::Pair(a, b), V::Empty) => {
-                        let mut r = Rel::empty(self.n);
-                        r.insert(a, b);
-                        Ok(self.rel_v(r))
-                    }
-                    (v1, V::Empty) => {
-                        let t = type_val(&v1);
-                        Ok(V::ValSet(t, Rc::new(vec![v1])))
-                    }
-                    (V::Empty, V::ValSet(Ty::Set(e2), s2)) => {
-                        let t2 = Ty::Set(e2.clone());
-                        let v1 = V::ValSet(*e2, Rc::new(Vec::new()));
-                        setop(t2, &s2, v1)
-                    }
-                    (v1, V::ValSet(_, s2)) => {
-                        let t1 = type_val(&v1);
-                        setop(t1, &s2, v1)
-                    }
-                    (V::Pair(a, b), V::Rel(r)) => {
-                        let mut r = (*r).clone();
-                        r.insert(a, b);
-                        Ok(self.rel_v(r))
-                    }
-                    (V::Tuple(t), V::Rel(r)) if matches!(&t[..], [V::Event(_), V::Event(_)]) => {
-                        let mut r = (*r).clone();
-                        if let [V::Event(a), V::Event(b)] = &t[..] {
-                            r.insert(*a, *b);
-                        }
-                        Ok(self.rel_v(r))
-                    }
-                    (v1, V::Rel(_)) => err(
-                        args[0].span(),
-                        format!("this expression of type '{}' should be a pair", pp_ty(&type_val(&v1))),
-                    ),
-                    (V::Event(e), V::Set(s)) => {
-                        let mut s = (*s).clone();
-                        s.insert(e);
-                        Ok(self.set_v(s))
-                    }
-                    (v1, V::Set(_)) => err(
-                        args[0].span(),
-                        format!("this expression of type '{}' should be an event", pp_ty(&type_val(&v1))),
-                    ),
-                    (_, v2) => err(
-                        args[1].span(),
-                        format!("this expression of type '{}' should be a set", pp_ty(&type_val(&v2))),
-                    ),
-                }
-            }
+            OpN::Add => self.eval_add(env, span, args),
         }
     }
 
+    /// `a | b | ...`: of relations, event sets or value sets (herd's `Union`).
+    fn eval_union(&self, env: &Env<'m, R>, span: Span, args: &'m [Expr]) -> EResult<Value<'m, R>> {
+        use Value as V;
+        let mut vs = Vec::with_capacity(args.len());
+        for a in args {
+            vs.push((a.span(), self.eval(env, a)?));
+        }
+        let mut kept = Vec::with_capacity(vs.len());
+        for (s, v) in vs {
+            match v {
+                V::Empty => {}
+                V::Unv => return Ok(V::Unv),
+                v => kept.push((s, tag2set(v))),
+            }
+        }
+        if kept.is_empty() {
+            return Ok(V::Empty);
+        }
+        let t = self.type_list(&kept)?;
+        match t {
+            Ty::Rel => {
+                let mut r = Rel::empty(self.n);
+                for (s, v) in kept {
+                    r.union_with(&*self.as_rel(v, s)?);
+                }
+                Ok(self.rel_v(r))
+            }
+            Ty::Events => {
+                let mut r = R::zeros(self.n);
+                for (s, v) in kept {
+                    r.union_with(&*self.as_events(v, s)?);
+                }
+                Ok(self.set_v(r))
+            }
+            Ty::Set(telt) => {
+                let mut out: Vec<Value<'m, R>> = Vec::new();
+                for (_, v) in kept {
+                    if let V::ValSet(_, s) = v {
+                        for x in s.iter() {
+                            vs_insert(&mut out, x.clone()).map_err(|m| e0(span, m))?;
+                        }
+                    }
+                }
+                Ok(V::ValSet(*telt, Rc::new(out)))
+            }
+            t => err(span, format!("cannot perform union on type '{}'", pp_ty(&t))),
+        }
+    }
+
+    /// `a ; b ; ...`: composition, with identities on sets kept as sets until the end.
+    fn eval_seq(&self, env: &Env<'m, R>, args: &'m [Expr]) -> EResult<Value<'m, R>> {
+        use Value as V;
+        let mut rs = Vec::with_capacity(args.len());
+        for a in args {
+            match self.eval_rels(env, a)? {
+                None => return Ok(V::Empty),
+                Some(r) => rs.push(r),
+            }
+        }
+        let mut acc = rs.pop().expect("non-empty sequence");
+        while let Some(l) = rs.pop() {
+            acc = match (l, acc) {
+                (Rs::Id(mut f), Rs::Id(g)) => {
+                    f.inter_with(&g);
+                    Rs::Id(f)
+                }
+                (Rs::Id(f), Rs::Ev(mut r)) => {
+                    r.restrict_dom(&f);
+                    Rs::Ev(r)
+                }
+                (Rs::Ev(mut r), Rs::Id(g)) => {
+                    r.restrict_ran(&g);
+                    Rs::Ev(r)
+                }
+                (Rs::Ev(l), Rs::Ev(r)) => Rs::Ev(l.seq(&r)),
+            };
+        }
+        Ok(match acc {
+            Rs::Id(mut f) => {
+                f.inter_with(&self.all);
+                self.rel_v(Rel::id_on(self.n, &f))
+            }
+            Rs::Ev(r) => self.rel_v(r),
+        })
+    }
+
+    /// `a & b`, with `r & (s * t)` as a restriction and `r & ~s` as a difference.
+    fn eval_inter(&self, env: &Env<'m, R>, span: Span, args: &'m [Expr]) -> EResult<Value<'m, R>> {
+        use Value as V;
+        let (a, b) = (&args[0], &args[1]);
+        if let (Expr::Op(_, OpN::Cartesian, cs), e1) | (e1, Expr::Op(_, OpN::Cartesian, cs)) = (a, b) {
+            let r = self.eval_rel(env, e1)?;
+            let f1 = self.eval_events(env, &cs[0])?;
+            let f2 = self.eval_events(env, &cs[1])?;
+            return Ok(self.rel_v(r.restrict(&f1, &f2)));
+        }
+        if let (Expr::Op1(_, Op1::Comp, c), e1) | (e1, Expr::Op1(_, Op1::Comp, c)) = (a, b) {
+            return self.eval_diff(env, span, e1, c);
+        }
+        let va = tag2set(self.eval(env, a)?);
+        let vb = tag2set(self.eval(env, b)?);
+        match (va, vb) {
+            (V::Rel(x), V::Rel(y)) => Ok(self.rel_v(x.inter(&y))),
+            (V::Set(x), V::Set(y)) => {
+                let mut s = (*x).clone();
+                s.inter_with(&y);
+                Ok(self.set_v(s))
+            }
+            (V::ValSet(t, x), V::ValSet(_, y)) => {
+                let mut out = Vec::new();
+                for v in x.iter() {
+                    if vs_contains(&y, v).map_err(|m| e0(span, m))? {
+                        out.push(v.clone());
+                    }
+                }
+                Ok(V::ValSet(t, Rc::new(out)))
+            }
+            (V::Unv, r) | (r, V::Unv) => Ok(r),
+            (V::Empty, _) | (_, V::Empty) => Ok(V::Empty),
+            (x, y) => err(span, format!("intersection on {} and {}", pp_ty(&type_val(&x)), pp_ty(&type_val(&y)))),
+        }
+    }
+
+    /// `v ++ s`: add an element to a set or a pair to a relation.
+    fn eval_add(&self, env: &Env<'m, R>, span: Span, args: &'m [Expr]) -> EResult<Value<'m, R>> {
+        use Value as V;
+        let v1 = self.eval(env, &args[0])?;
+        let v2 = self.eval(env, &args[1])?;
+        let setop = |t: Ty, s: &Vec<Value<'m, R>>, v: Value<'m, R>| -> EResult<Value<'m, R>> {
+            let mut s = s.clone();
+            vs_insert(&mut s, v).map_err(|m| e0(span, m))?;
+            Ok(V::ValSet(t, Rc::new(s)))
+        };
+        match (v1, v2) {
+            (V::Unv, _) => err(span, "universe in set ++"),
+            (_, V::Unv) => Ok(V::Unv),
+            (V::Event(e), V::Empty) => {
+                let mut s = R::zeros(self.n);
+                s.insert(e);
+                Ok(self.set_v(s))
+            }
+            (V::Pair(a, b), V::Empty) => {
+                let mut r = Rel::empty(self.n);
+                r.insert(a, b);
+                Ok(self.rel_v(r))
+            }
+            (v1, V::Empty) => {
+                let t = type_val(&v1);
+                Ok(V::ValSet(t, Rc::new(vec![v1])))
+            }
+            (V::Empty, V::ValSet(Ty::Set(e2), s2)) => {
+                let t2 = Ty::Set(e2.clone());
+                let v1 = V::ValSet(*e2, Rc::new(Vec::new()));
+                setop(t2, &s2, v1)
+            }
+            (v1, V::ValSet(_, s2)) => {
+                let t1 = type_val(&v1);
+                setop(t1, &s2, v1)
+            }
+            (V::Pair(a, b), V::Rel(r)) => {
+                let mut r = (*r).clone();
+                r.insert(a, b);
+                Ok(self.rel_v(r))
+            }
+            (V::Tuple(t), V::Rel(r)) if matches!(&t[..], [V::Event(_), V::Event(_)]) => {
+                let mut r = (*r).clone();
+                if let [V::Event(a), V::Event(b)] = &t[..] {
+                    r.insert(*a, *b);
+                }
+                Ok(self.rel_v(r))
+            }
+            (v1, V::Rel(_)) => {
+                err(args[0].span(), format!("this expression of type '{}' should be a pair", pp_ty(&type_val(&v1))))
+            }
+            (V::Event(e), V::Set(s)) => {
+                let mut s = (*s).clone();
+                s.insert(e);
+                Ok(self.set_v(s))
+            }
+            (v1, V::Set(_)) => {
+                err(args[0].span(), format!("this expression of type '{}' should be an event", pp_ty(&type_val(&v1))))
+            }
+            (_, v2) => {
+                err(args[1].span(), format!("this expression of type '{}' should be a set", pp_ty(&type_val(&v2))))
+            }
+        }
+    }
     fn eval_diff(&self, env: &Env<'m, R>, span: Span, a: &'m Expr, b: &'m Expr) -> EResult<Value<'m, R>> {
         use Value as V;
         let v1 = tag2set(self.eval(env, a)?);

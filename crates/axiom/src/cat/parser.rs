@@ -154,54 +154,8 @@ impl<'a> Parser<'a> {
         }
         let tok = self.peek().clone();
         match tok {
-            Tok::Kw(Kw::Let) => {
-                self.bump();
-                if self.eat(&Tok::Kw(Kw::Rec)) {
-                    let bds = self.bindings()?;
-                    let test = if self.eat(&Tok::Kw(Kw::When)) {
-                        let tlo = self.lo();
-                        Some(self.test(tlo)?)
-                    } else {
-                        None
-                    };
-                    self.eat(&Tok::Kw(Kw::In));
-                    Ok(Ins::Rec(self.span(lo), bds, test))
-                } else {
-                    let bds = self.bindings()?;
-                    self.eat(&Tok::Kw(Kw::In));
-                    Ok(Ins::Let(self.span(lo), bds))
-                }
-            }
-            Tok::Kw(Kw::Match) => {
-                self.bump();
-                let e = self.exp()?;
-                self.expect(&Tok::Kw(Kw::With), "'with'")?;
-                self.eat(&Tok::Alt);
-                let mut cls = Vec::new();
-                let mut dflt = None;
-                loop {
-                    match self.peek().clone() {
-                        Tok::Tag(t) => {
-                            self.bump();
-                            self.expect(&Tok::Arrow, "'->'")?;
-                            let body = self.ins_list()?;
-                            cls.push((self.int.intern(&t), body));
-                        }
-                        Tok::Underscore => {
-                            self.bump();
-                            self.expect(&Tok::Arrow, "'->'")?;
-                            dflt = Some(self.ins_list()?);
-                            break;
-                        }
-                        _ => return self.err("expected a match clause"),
-                    }
-                    if !self.eat(&Tok::Alt) {
-                        break;
-                    }
-                }
-                self.expect(&Tok::Kw(Kw::End), "'end'")?;
-                Ok(Ins::Match(self.span(lo), e, cls, dflt))
-            }
+            Tok::Kw(Kw::Let) => self.ins_let(lo),
+            Tok::Kw(Kw::Match) => self.ins_match(lo),
             Tok::Kw(Kw::Flag) => {
                 self.bump();
                 let t = self.test(lo)?;
@@ -244,22 +198,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            Tok::Kw(Kw::Procedure) => {
-                self.bump();
-                let is_rec = self.eat(&Tok::Kw(Kw::Rec));
-                let name = self.var()?;
-                let pat = if self.eat(&Tok::LPar) {
-                    let f = self.formals()?;
-                    self.expect(&Tok::RPar, "')'")?;
-                    tuple_pat(f)
-                } else {
-                    Pat::Var(self.pat0()?)
-                };
-                self.expect(&Tok::Equal, "'='")?;
-                let body = self.ins_list()?;
-                self.expect(&Tok::Kw(Kw::End), "'end'")?;
-                Ok(Ins::Procedure(self.span(lo), name, pat, body, is_rec))
-            }
+            Tok::Kw(Kw::Procedure) => self.ins_procedure(lo),
             Tok::Kw(Kw::Call) => {
                 self.bump();
                 let name = self.var()?;
@@ -302,26 +241,7 @@ impl<'a> Parser<'a> {
                 self.expect(&Tok::RBrac, "']'")?;
                 Ok(Ins::Nop(self.span(lo)))
             }
-            Tok::Kw(Kw::Enum) => {
-                self.bump();
-                let name = self.var()?;
-                self.expect(&Tok::Equal, "'='")?;
-                self.eat(&Tok::Alt);
-                let mut tags = Vec::new();
-                loop {
-                    match self.bump() {
-                        Tok::Tag(t) => tags.push(self.int.intern(&t)),
-                        _ => {
-                            self.pos -= 1;
-                            return self.err("expected a tag");
-                        }
-                    }
-                    if !self.eat(&Tok::Alt) {
-                        break;
-                    }
-                }
-                Ok(Ins::Enum(self.span(lo), name, tags))
-            }
+            Tok::Kw(Kw::Enum) => self.ins_enum(lo),
             Tok::Kw(Kw::If) => {
                 self.bump();
                 let c = self.vcond()?;
@@ -335,6 +255,97 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `let [rec] bindings [when test] [in]`.
+    fn ins_let(&mut self, lo: usize) -> PResult<Ins> {
+        self.bump();
+        if self.eat(&Tok::Kw(Kw::Rec)) {
+            let bds = self.bindings()?;
+            let test = if self.eat(&Tok::Kw(Kw::When)) {
+                let tlo = self.lo();
+                Some(self.test(tlo)?)
+            } else {
+                None
+            };
+            self.eat(&Tok::Kw(Kw::In));
+            Ok(Ins::Rec(self.span(lo), bds, test))
+        } else {
+            let bds = self.bindings()?;
+            self.eat(&Tok::Kw(Kw::In));
+            Ok(Ins::Let(self.span(lo), bds))
+        }
+    }
+
+    /// `match e with tag -> ins | ... | _ -> ins end`.
+    fn ins_match(&mut self, lo: usize) -> PResult<Ins> {
+        self.bump();
+        let e = self.exp()?;
+        self.expect(&Tok::Kw(Kw::With), "'with'")?;
+        self.eat(&Tok::Alt);
+        let mut cls = Vec::new();
+        let mut dflt = None;
+        loop {
+            match self.peek().clone() {
+                Tok::Tag(t) => {
+                    self.bump();
+                    self.expect(&Tok::Arrow, "'->'")?;
+                    let body = self.ins_list()?;
+                    cls.push((self.int.intern(&t), body));
+                }
+                Tok::Underscore => {
+                    self.bump();
+                    self.expect(&Tok::Arrow, "'->'")?;
+                    dflt = Some(self.ins_list()?);
+                    break;
+                }
+                _ => return self.err("expected a match clause"),
+            }
+            if !self.eat(&Tok::Alt) {
+                break;
+            }
+        }
+        self.expect(&Tok::Kw(Kw::End), "'end'")?;
+        Ok(Ins::Match(self.span(lo), e, cls, dflt))
+    }
+
+    /// `procedure [rec] name(formals) = ins end`.
+    fn ins_procedure(&mut self, lo: usize) -> PResult<Ins> {
+        self.bump();
+        let is_rec = self.eat(&Tok::Kw(Kw::Rec));
+        let name = self.var()?;
+        let pat = if self.eat(&Tok::LPar) {
+            let f = self.formals()?;
+            self.expect(&Tok::RPar, "')'")?;
+            tuple_pat(f)
+        } else {
+            Pat::Var(self.pat0()?)
+        };
+        self.expect(&Tok::Equal, "'='")?;
+        let body = self.ins_list()?;
+        self.expect(&Tok::Kw(Kw::End), "'end'")?;
+        Ok(Ins::Procedure(self.span(lo), name, pat, body, is_rec))
+    }
+
+    /// `enum name = tag | tag ...`.
+    fn ins_enum(&mut self, lo: usize) -> PResult<Ins> {
+        self.bump();
+        let name = self.var()?;
+        self.expect(&Tok::Equal, "'='")?;
+        self.eat(&Tok::Alt);
+        let mut tags = Vec::new();
+        loop {
+            match self.bump() {
+                Tok::Tag(t) => tags.push(self.int.intern(&t)),
+                _ => {
+                    self.pos -= 1;
+                    return self.err("expected a tag");
+                }
+            }
+            if !self.eat(&Tok::Alt) {
+                break;
+            }
+        }
+        Ok(Ins::Enum(self.span(lo), name, tags))
+    }
     fn test(&mut self, lo: usize) -> PResult<Test> {
         let negated = self.eat(&Tok::Comp);
         let kind = match self.bump() {
