@@ -496,7 +496,9 @@ fn lookup<'m, R: Row>(env: &Env<'m, R>, x: Sym) -> Option<Found<'m, R>> {
 
 // --------------------------------------------------------------- context
 
-struct Ctx<'m, 'x, R: Row> {
+/// One evaluation of a cat model on one execution: the model, the
+/// execution's base relations and the interpreter's bookkeeping.
+struct Evaluator<'m, 'x, R: Row> {
     m: &'m CatModel,
     ex: &'x Execution,
     base: Base<R>,
@@ -577,7 +579,7 @@ fn run_typed<R: Row>(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) -> Re
     let all = Rc::new(R::ones(n));
     let id = Rc::new(base.id.clone());
     let unv = Rc::new(Rel::cartesian(n, &*all, &*all));
-    let mut ctx = Ctx {
+    let mut ctx = Evaluator {
         m,
         ex,
         base,
@@ -599,7 +601,7 @@ fn run_typed<R: Row>(m: &CatModel, ex: &Execution, out: &mut Vec<Verdict>) -> Re
     })
 }
 
-impl<'m, R: Row> Ctx<'m, '_, R> {
+impl<'m, R: Row> Evaluator<'m, '_, R> {
     fn initial_env(&self) -> FxHashMap<Sym, Value<'m, R>> {
         let b = &self.base;
         let mut env = FxHashMap::default();
