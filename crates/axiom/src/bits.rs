@@ -349,13 +349,6 @@ impl<const K: usize> Row for Fixed<K> {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Wide(Box<[u64]>);
 
-impl Wide {
-    /// The underlying words.
-    pub fn words(&self) -> &[u64] {
-        &self.0
-    }
-}
-
 #[inline]
 fn nwords(n: usize) -> usize {
     n.div_ceil(64).max(1)

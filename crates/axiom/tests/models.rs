@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use kvet_axiom::cat::ErrorKind;
+use kvet_axiom::ErrorKind;
 use kvet_axiom::{CatModel, CatOptions, Execution, Model, Tag};
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! from the source by `kvet_syntax::herd_hash`, since the IR no longer
 //! has the text, and printed by [`hash_line`] after [`herd_block`].
 
-use kvet_axiom::gen::{thread, LitmusResult};
+use kvet_axiom::gen::{self, LitmusResult};
 use kvet_ir::{Cond, Observation, Observed, Program, Quant, Val};
 use std::fmt::Write;
 
@@ -77,9 +77,9 @@ fn cond_text(p: &Program, c: &Cond, top: bool) -> String {
 
 /// How herd7 prints a value: integers, addresses by the location's name;
 /// a value herd's solver leaves unsolved (the generator's
-/// [`thread::SYM`] and [`thread::SYMX`]) prints as `?`.
+/// [`gen::SYM`] and [`gen::SYMX`]) prints as `?`.
 fn show(p: &Program, v: Val) -> String {
-    if v == thread::SYM || v == thread::SYMX {
+    if v == gen::SYM || v == gen::SYMX {
         "?".to_string()
     } else {
         p.show_val(v, true)

@@ -112,7 +112,7 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
         let mut ann = String::new();
         if e.kind == EventKind::Read {
             let v = e.value.unwrap_or(0);
-            if v == kvet_axiom::gen::thread::POISON {
+            if v == kvet_axiom::gen::POISON {
                 ann = "  -> freed memory".into();
             } else {
                 let _ = write!(ann, "  -> {}", p.show_val(v, false));

@@ -17,13 +17,6 @@ pub struct Span {
     pub hi: u32,
 }
 
-impl Span {
-    /// Smallest span covering both.
-    pub fn to(self, o: Span) -> Span {
-        Span { file: self.file, lo: self.lo.min(o.lo), hi: self.hi.max(o.hi) }
-    }
-}
-
 /// Unary operators.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op1 {
@@ -71,6 +64,10 @@ pub enum Pat {
 
 /// A function literal.
 #[derive(Debug)]
+// Every node keeps its source span, as the parser builds it, though the
+// evaluator reports errors on expressions only: the spans of
+// definitions, tests and instructions are unread today.
+#[allow(dead_code)]
 pub struct FunDef {
     /// Span.
     pub span: Span,
@@ -210,6 +207,10 @@ pub enum TestType {
 
 /// A test `[~]kind expr [as name]`.
 #[derive(Debug)]
+// Every node keeps its source span, as the parser builds it, though the
+// evaluator reports errors on expressions only: the spans of
+// definitions, tests and instructions are unread today.
+#[allow(dead_code)]
 pub struct Test {
     /// Span of the whole test.
     pub span: Span,
@@ -235,6 +236,10 @@ pub enum Included {
 
 /// Instructions.
 #[derive(Debug)]
+// Every node keeps its source span, as the parser builds it, though the
+// evaluator reports errors on expressions only: the spans of
+// definitions, tests and instructions are unread today.
+#[allow(dead_code)]
 pub enum Ins {
     /// `let ...`
     Let(Span, Vec<Binding>),

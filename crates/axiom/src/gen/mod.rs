@@ -26,12 +26,13 @@
 //!    alternative is one of herd's executions.
 
 pub mod check;
-pub mod search;
+mod search;
 mod sites;
-pub mod symmetry;
-pub mod thread;
+mod symmetry;
+mod thread;
 
 pub use sites::{Derivs, Sites};
+pub use thread::{POISON, SYM, SYMX};
 
 use crate::Model;
 use kvet_ir::{ptr_cell, Program, Val};

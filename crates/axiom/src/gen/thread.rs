@@ -1042,18 +1042,8 @@ impl St {
 
 /// Enumerate every path of thread `th` with reads taking values in `dom`;
 /// `sites` (the masks of `dom` and the thread's first site) enables the
-/// site check on the values collected in [`ThreadPaths::written`].
-pub fn paths(
-    prog: &Program,
-    th: &Thread,
-    dom: &Domains,
-    sites: Option<(&Masks, u32)>,
-    lim: Limits,
-) -> Result<ThreadPaths, GenError> {
-    paths_with(prog, th, dom, sites, lim, None, None)
-}
-
-/// [`paths`], where in check mode a read of a location takes only the
+/// site check on the values collected in [`ThreadPaths::written`].  In
+/// check mode a read of a location takes only the
 /// values coherence lets it read: this thread's own last write to it
 /// (or the initial value before its first one) and the values `other`
 /// threads write there (`other`, per cell, sorted), and the sites of

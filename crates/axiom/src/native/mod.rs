@@ -5,7 +5,7 @@
 //! `cross.cat`, `cos-opt.cat`; see [`lkmm`].  [`prune`] offers cheap
 //! necessary conditions usable on partial executions.
 
-pub mod lkmm;
+pub(crate) mod lkmm;
 pub mod prune;
 
 pub use lkmm::NativeLkmm;
