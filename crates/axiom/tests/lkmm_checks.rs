@@ -218,7 +218,6 @@ P0(void) { struct task_struct *k; WRITE_ONCE(x, 1); k = kthread_run(fn, NULL, \"
 /// plain increments race), a reader and a writer exclude each other, as
 /// two writers do.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_readers_overlap_writers_exclude() {
     let readers = "C rw\n{}\nrwlock_t l;\nint x;\n\
 P0(void) { read_lock(&l); x++; read_unlock(&l); }\n\
@@ -236,7 +235,6 @@ P1(void) { write_lock(&l); x++; write_unlock(&l); }\n";
 /// one: a deadlock; with bottom halves disabled (read_lock_bh()) the
 /// nested reader is in_interrupt() and passes the waiting writer.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_nested_reader_behind_a_writer() {
     let bad = "C rw-nested\n{}\nrwlock_t l;\nint x;\n\
 P0(void) { int r0; read_lock(&l); read_lock(&l); r0 = READ_ONCE(x); read_unlock(&l); read_unlock(&l); }\n\
@@ -278,7 +276,6 @@ P1(void) {{ int r; {} atomic_dec(&c); r = atomic_read(&c); BUG_ON(r < 0); }}\n",
 /// acquire RMW comes before both), so the LKMM allows both loads to read
 /// 0, as `kvet litmus` says on the same program.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_store_buffering_through_two_readers() {
     let src = "C rw-sb\n{}\nrwlock_t l;\n\
 P0(int *x, int *y) { int r0; read_lock(&l); WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); read_unlock(&l); }\n\
@@ -298,7 +295,6 @@ exists (0:r0=0 /\\ 1:r0=0)\n";
 /// buffering inside and around the sections, message passing across
 /// them).
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_readers_are_the_kernels_atomics() {
     let bodies = [
         "P0(int *x, int *y) { int r0; int r8; int r9; LOCK; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); UNLOCK; }\n\
@@ -340,7 +336,6 @@ exists (1:r0=1 /\\ 1:r1=0)\n",
 /// the lock semantics).  Fails with the queued-rwlock model switched on:
 /// its release/acquire RMWs give a data race (weak memory only).
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_writers_are_ordered_like_spinlocks() {
     let spin = "C republish\n{}\nspinlock_t l;\nint c;\nint *f;\nint *a;\n\
 P0(void) { int *p; int r; p = rcu_dereference(a); if (p) r = *p; }\n\

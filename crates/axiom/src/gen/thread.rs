@@ -39,6 +39,7 @@ mod kernel;
 mod kthread;
 mod kworker;
 mod rwlock;
+pub(crate) use rwlock::with_rwlock_cells;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
 
@@ -318,6 +319,8 @@ pub(super) struct Walker<'a> {
     deferred: std::cell::RefCell<Option<GenError>>,
     /// Check mode: the most readers an rwlock may have (see [`rwlock`]).
     max_readers: Val,
+    /// Check mode: per rwlock cell, its writer-lock cell (see [`rwlock`]).
+    wlocks: Vec<(u32, u32)>,
 }
 
 impl Walker<'_> {
@@ -1123,6 +1126,7 @@ pub fn paths_with(
         sites,
         site_keys: site_keys.filter(|_| lim.kernel),
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
+        wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

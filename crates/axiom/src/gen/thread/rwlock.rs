@@ -39,7 +39,7 @@
 
 use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{Instr, LockKind, Opd, Program, Reg, Val};
+use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
 
 /// Switched off (rwlocks stay refused, "not checked").
 ///
@@ -70,7 +70,7 @@ use kvet_ir::{Instr, LockKind, Opd, Program, Reg, Val};
 /// program with a spinlock does not get (test
 /// `rwlock_writers_are_ordered_like_spinlocks`, ignored).  Needs the
 /// writer side as the LKMM's lock events or an equivalent ordering.
-pub(super) const MODELLED: bool = false;
+pub(super) const MODELLED: bool = true;
 
 const QW_WAITING: Val = 0x100;
 const QW_LOCKED: Val = 0xff;
@@ -88,6 +88,9 @@ enum Step {
     /// The value does not let it go on: it waits (or, for a trylock,
     /// fails).
     Wait,
+    /// Not this path's value: another call covers it (a write trylock's
+    /// success and failure are walked from different states).
+    Never,
 }
 
 /// The most read locks of rwlocks one execution may hold at once: every
@@ -138,7 +141,70 @@ fn valid(v: Val, max: Val) -> bool {
     v >= 0 && (locked == 0 || (locked == QW_LOCKED && v >> 9 == 0)) && v >> 9 <= max
 }
 
+/// The name of the hidden objects holding the rwlocks' writer locks.
+const WRITER_OBJ: &str = "<rwlock writer lock>";
+
+/// The rwlock_t cells of the program's own objects, in object order.
+fn rwlock_cells(prog: &Program) -> Vec<u32> {
+    prog.objects
+        .iter()
+        .filter(|o| o.name != WRITER_OBJ)
+        .flat_map(|o| o.lock_cells.iter().filter(|(_, k)| *k == LockTy::Rw).map(move |(off, _)| o.base + off))
+        .collect()
+}
+
+/// `prog` with one hidden writer-lock cell per rwlock_t cell appended
+/// after its own cells (an object of its own, named after the rwlock:
+/// `l.writer`), or `None` when it has no rwlock (or they are not
+/// modelled).  The search sees them as any other lock cell.
+pub(crate) fn with_rwlock_cells(prog: &Program) -> Option<Program> {
+    if !MODELLED {
+        return None;
+    }
+    let cells = rwlock_cells(prog);
+    if cells.is_empty() {
+        return None;
+    }
+    let mut p = prog.clone();
+    p.init_mem.resize(p.ncells as usize, 0);
+    for c in cells {
+        let base = p.ncells;
+        p.ncells += 1;
+        p.init_mem.push(0);
+        p.objects.push(Object {
+            name: WRITER_OBJ.to_string(),
+            base,
+            size: 1,
+            cell_names: vec![format!("{}.writer", prog.cell_name(c))],
+            lock_cells: vec![(0, LockTy::Spin)],
+            kind: ObjKind::Static,
+            status: None,
+        });
+    }
+    Some(p)
+}
+
+/// Per rwlock_t cell, its writer-lock cell (see [`with_rwlock_cells`]).
+pub(super) fn writer_locks(prog: &Program) -> Vec<(u32, u32)> {
+    let hidden = prog.objects.iter().filter(|o| o.name == WRITER_OBJ).map(|o| o.base);
+    rwlock_cells(prog).into_iter().zip(hidden).collect()
+}
+
 impl Walker<'_> {
+    /// The writer-lock cell of the rwlock at `cell`.
+    fn writer_lock(&self, pc: u32, cell: u32) -> Result<u32, GenError> {
+        match self.wlocks.iter().find(|(c, _)| *c == cell) {
+            Some(&(_, w)) => Ok(w),
+            None => Err(self.err(
+                pc,
+                format!(
+                    "not supported by the LKMM engine: write_lock() of {}, not a declared rwlock_t",
+                    self.prog.cell_name(cell)
+                ),
+            )),
+        }
+    }
+
     /// `in_interrupt()`: in a handler, or with bottom halves disabled.
     fn in_interrupt(&self, st: &St) -> bool {
         !st.ctx.is_empty() || st.bh > 0
@@ -177,6 +243,7 @@ impl Walker<'_> {
                 continue;
             }
             match step {
+                Step::Never => {}
                 Step::Write(new) => {
                     let mut w = ev(EventKind::Write, cell, new, tags, true, at);
                     w.data = 1 << r;
@@ -248,10 +315,30 @@ impl Walker<'_> {
                 self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, taken)
             }
             _ if trylock.is_some() => {
-                let f = |v: Val| if v == 0 { Step::Write(QW_LOCKED) } else { Step::Wait };
+                // success: the writer lock, then the cmpxchg; failure: a
+                // lone read of the word (no writer-lock event)
+                let wl = self.writer_lock(pc, cell)?;
+                if !st.held.contains(&wl) {
+                    let mut won = st.clone();
+                    self.acquire(&mut won, pc, wl, at)?;
+                    let f = |v: Val| if v == 0 { Step::Write(QW_LOCKED) } else { Step::Never };
+                    self.rwlock_rmw(&won, stack, pc, cell, at, acq, f, trylock, taken)?;
+                }
+                let f = |v: Val| if v == 0 { Step::Never } else { Step::Wait };
                 self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, taken)
             }
             _ => {
+                // writers take the writer lock first (the LKMM's lock
+                // events: po-unlock-lock-po between write sections); a
+                // writer whose own CPU holds it (a handler interrupted
+                // the holder) finds `_QW_LOCKED` and waits forever
+                let wl = self.writer_lock(pc, cell)?;
+                if !st.held.contains(&wl) {
+                    if self.lim.blocked {
+                        self.stop_prefix(&st, Some(wl), None)?;
+                    }
+                    self.acquire(&mut st, pc, wl, at)?;
+                }
                 // the fast path's cmpxchg, or queueing behind readers
                 let mut queued: Vec<St> = Vec::new();
                 let f = |v: Val| {
@@ -314,6 +401,20 @@ impl Walker<'_> {
             LockKind::Write if v & QW_LOCKED == QW_LOCKED => Step::Write(v & !QW_LOCKED),
             _ => Step::Write(-1),
         };
-        self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next)
+        if kind != LockKind::Write {
+            return self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next);
+        }
+        // a writer releases the word, then its writer lock (UL)
+        let wl = self.writer_lock(pc, cell)?;
+        let mut done: Vec<St> = Vec::new();
+        self.rwlock_rmw(st, &mut done, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next)?;
+        for mut s in done {
+            if let Some(i) = s.held.iter().rposition(|c| *c == wl) {
+                s.held.remove(i);
+            }
+            self.push(&mut s, pc, super::lock_event(EventKind::Unlock, wl, at))?;
+            stack.push(s);
+        }
+        Ok(())
     }
 }
