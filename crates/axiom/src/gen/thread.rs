@@ -34,14 +34,15 @@
 use super::{Derivs, GenError, Sites};
 
 mod alloc;
+mod context;
 mod handlers;
 mod kernel;
 mod kthread;
 mod kworker;
 mod rwlock;
-pub(crate) use rwlock::with_rwlock_cells;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
+pub(crate) use rwlock::with_rwlock_cells;
 
 /// A value herd's equation solver leaves unsolved: the value of a read
 /// that depends on itself through a cycle of `rf` and data flow (herd
@@ -222,6 +223,8 @@ struct St {
     /// Bottom halves disabled (local_bh_disable() nesting, and a running
     /// softirq).
     bh: u32,
+    /// rwlocks read-held (see [`context`]).
+    rd: u32,
     /// The (events, firings, handlers that may fire) mark of the last
     /// boundary where handlers were offered.
     offered: Option<(usize, u32, u64)>,
@@ -1038,6 +1041,7 @@ impl St {
             ctx: Vec::new(),
             fired: Vec::new(),
             bh: 0,
+            rd: 0,
             offered: None,
         }
     }

@@ -36,40 +36,72 @@
 //! A CPU waiting forever in an rwlock is a deadlock, as the explorer
 //! reports it (the waits of readers behind a queued writer that waits for
 //! them: read_lock() nested under a waiting writer).
+//!
+//! **Writers hold the LKMM's lock.**  Release/acquire RMWs on `cnts` alone
+//! are weaker than the LKMM's locks: linux-kernel.cat gives an unlock
+//! followed by a lock of the same lock `po-unlock-lock-po`
+//! (`po ; [UL] ; (po|rf) ; [LKR] ; po`), which is in `cumul-fence`: a
+//! third CPU that sees a store made after the lock also sees the stores
+//! before the unlock, which `po-rel ; rfe ; acq-po` does not give.
+//! memory-barriers.txt lists "R/W spin locks" among the lock kinds with
+//! the lock semantics, and a write lock is an exclusive lock, so two write
+//! sections must be ordered as two spinlock sections are.  Without it,
+//! seed 001's rcu-walk.kvet had a false "data race (weak memory only)": a
+//! writer's plain initialisation published by `rcu_assign_pointer()`
+//! and re-published by the next writer's `WRITE_ONCE()` (list_del_rcu()
+//! after list_add_tail_rcu()) raced with an RCU reader, which the same
+//! program with a spinlock does not.  So each rwlock has a hidden writer
+//! lock, a cell appended after the program's own (`l.writer`, see
+//! [`with_rwlock_cells`]): `write_lock()` first takes it with lock.cat's
+//! `LKR`/`LKW` (a writer waiting for another writer waits there, a
+//! blocked prefix as at a `spin_lock()`), then does the RMWs on `cnts`
+//! that exclude readers; `write_unlock()` releases `cnts`, then `UL`s the
+//! writer lock; a successful `write_trylock()` takes it too, a failed one
+//! makes no event on it.  The kernel's writers are serialised by `cnts`
+//! alone, but the order of their sections is the same: every `cnts` RMW
+//! of a write section is between its `LKW` and `UL`, so lock.cat's order
+//! of the writer lock and the coherence order of `cnts` agree (an `UL`
+//! read by the next `LKR` is `po-rel`, `rfe`, `acq-po` before that
+//! writer's `cnts` read, which hence reads a later value).  A writer
+//! whose own CPU holds the writer lock (a handler interrupting a write
+//! section) does not take it again: it finds `_QW_LOCKED` in `cnts` and
+//! waits there forever, the deadlock the explorer reports.
+//!
+//! **Readers stay release/acquire.**  A read section following a write
+//! section (its `read_lock()` reads the writer's release of `cnts`), or a
+//! write section following read sections, is ordered by `po-rel ; rf ;
+//! acq-po` on `cnts` only, not by `po-unlock-lock-po`.  That is exactly
+//! the ordering memory-barriers.txt gives every lock kind (ACQUIRE and
+//! RELEASE implications (1)-(5): one-way barriers); the cumulativity of
+//! an unlock/lock pair is the LKMM's own rule, and lock.cat defines it
+//! only for exclusive locks: a shared lock has no `LKR`/`LKW`/`UL` form
+//! (two readers hold it at once, which lock.cat's `critical` and
+//! `unmatched-locks` forbid).  Giving a reader the hidden writer lock
+//! would make readers exclude each other, and giving it a short section
+//! of that lock around its RMWs would order the accesses *before*
+//! `read_lock()` before the next writer's section, which an acquire RMW
+//! does not do: stronger than the kernel, so it could hide a bug.  The
+//! price of the weaker choice: a plain store of a writer that a
+//! *reader* re-publishes to a third CPU with a relaxed store inside its
+//! read section (no release, no dependency to the third CPU's access)
+//! is a data race here but not with a spinlock (test
+//! `rwlock_reader_republication_is_release_acquire` in
+//! tests/lkmm_checks.rs).  The kernel's read_lock() is the same
+//! acquire RMW a qspinlock's lock is, so real hardware may well give it
+//! the spinlock's ordering; a finding of that shape is to be read with
+//! this in mind.  No example has one.
 
 use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
 
-/// Switched off (rwlocks stay refused, "not checked").
-///
-/// First reason, now gone: on two overlapping readers check mode's value
-/// fixpoint lost the two-reader lock word (store buffering between two
-/// read-side sections: `Never` where `kvet litmus` on the same atomics
-/// says `Sometimes`).  The cause was the fixpoint's write sites
-/// (gen/search.rs `value_domains`): each thread's range of sites was
-/// counted on the first round's complete paths, and in that round a
-/// reader has none (its read_unlock() cannot read its own `_QR_BIAS`,
-/// not yet in the domain, so the path is dropped): both readers got an
-/// empty range, their sites overlapped, and a write of one reader fed by
-/// the other's was taken for a value justified by itself and dropped.
-/// lkeng5's restart on a site overflow (`site_overflow`) fixes it.
-///
-/// Reason it stays off: release/acquire atomics on `cnts` are weaker
-/// than the LKMM's locks.  linux-kernel.cat gives an unlock followed by
-/// a lock of the same lock `po-unlock-lock-po`, which is in
-/// `cumul-fence` (A-cumulative: a third CPU that reads a store made
-/// after the lock also sees the stores before the unlock), and
-/// memory-barriers.txt gives every lock kind, rwlocks included, the
-/// same lock semantics.  A write_unlock() release RMW read by the next
-/// write_lock()'s acquire RMW is no cumul-fence, so a writer's plain
-/// initialisation published before its unlock and re-published by the
-/// next writer with WRITE_ONCE() (list_del_rcu() republishing a node
-/// list_add_tail_rcu() added) races with an RCU reader: a false "data
-/// race (weak memory only)" on seed 001's rcu-walk.kvet, which the same
-/// program with a spinlock does not get (test
-/// `rwlock_writers_are_ordered_like_spinlocks`, ignored).  Needs the
-/// writer side as the LKMM's lock events or an equivalent ordering.
+/// Switched on.  History: it was first off because check mode's value
+/// fixpoint lost the two-reader lock word (each thread's range of write
+/// sites was counted on the first round's complete paths, where a
+/// reader has none; lkeng5's restart on a site overflow fixed it), then
+/// because the writer side was only release/acquire on `cnts` (a false
+/// data race on seed 001's rcu-walk.kvet); the writer lock (module doc)
+/// fixed that.
 pub(super) const MODELLED: bool = true;
 
 const QW_WAITING: Val = 0x100;
@@ -312,7 +344,11 @@ impl Walker<'_> {
                         Step::Write(v + QR_BIAS)
                     }
                 };
-                self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, taken)
+                let read_taken = move |s: &mut St, ok: bool| {
+                    taken(s, ok);
+                    s.rd += ok as u32;
+                };
+                self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, read_taken)
             }
             _ if trylock.is_some() => {
                 // success: the writer lock, then the cmpxchg; failure: a
@@ -402,7 +438,11 @@ impl Walker<'_> {
             _ => Step::Write(-1),
         };
         if kind != LockKind::Write {
-            return self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next);
+            let released = move |s: &mut St, _: bool| {
+                s.pc = next;
+                s.rd = s.rd.saturating_sub(1);
+            };
+            return self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, released);
         }
         // a writer releases the word, then its writer lock (UL)
         let wl = self.writer_lock(pc, cell)?;
