@@ -427,3 +427,21 @@ fn execution_context_macros() {
     // the explorer's verdicts on the same scenarios (kernel_c.rs)
     assert_eq!(got.join("; "), "ok 1; BUG 1; BUG 1; BUG 1; ok 11; BUG 15; warning 3; ok 1");
 }
+
+/// An interrupt handler taking for writing an rwlock its CPU holds for
+/// writing spins forever: it does not take the writer lock again (its
+/// CPU holds it), it finds `_QW_LOCKED` and waits: a deadlock, as under
+/// SC; with interrupts off in the write section, none.
+#[test]
+fn rwlock_writer_in_a_handler_of_the_holding_cpu() {
+    let bad = "C rw-irq\n{}\nrwlock_t l;\nint x;\n\
+P0(void) { write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l); }\n\
+IRQ(0) void h(void) { write_lock(&l); WRITE_ONCE(x, 2); write_unlock(&l); }\n";
+    assert_eq!(check_kinds(bad).0, vec!["deadlock"]);
+    let good = bad.replacen(
+        "write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l);",
+        "write_lock_irq(&l); WRITE_ONCE(x, 1); write_unlock_irq(&l);",
+        1,
+    );
+    assert_eq!(check_kinds(&good).0, Vec::<&str>::new());
+}
