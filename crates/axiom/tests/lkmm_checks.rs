@@ -218,7 +218,6 @@ P0(void) { struct task_struct *k; WRITE_ONCE(x, 1); k = kthread_run(fn, NULL, \"
 /// plain increments race), a reader and a writer exclude each other, as
 /// two writers do.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_readers_overlap_writers_exclude() {
     let readers = "C rw\n{}\nrwlock_t l;\nint x;\n\
 P0(void) { read_lock(&l); x++; read_unlock(&l); }\n\
@@ -236,7 +235,6 @@ P1(void) { write_lock(&l); x++; write_unlock(&l); }\n";
 /// one: a deadlock; with bottom halves disabled (read_lock_bh()) the
 /// nested reader is in_interrupt() and passes the waiting writer.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_nested_reader_behind_a_writer() {
     let bad = "C rw-nested\n{}\nrwlock_t l;\nint x;\n\
 P0(void) { int r0; read_lock(&l); read_lock(&l); r0 = READ_ONCE(x); read_unlock(&l); read_unlock(&l); }\n\
@@ -278,7 +276,6 @@ P1(void) {{ int r; {} atomic_dec(&c); r = atomic_read(&c); BUG_ON(r < 0); }}\n",
 /// acquire RMW comes before both), so the LKMM allows both loads to read
 /// 0, as `kvet litmus` says on the same program.
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_store_buffering_through_two_readers() {
     let src = "C rw-sb\n{}\nrwlock_t l;\n\
 P0(int *x, int *y) { int r0; read_lock(&l); WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); read_unlock(&l); }\n\
@@ -298,7 +295,6 @@ exists (0:r0=0 /\\ 1:r0=0)\n";
 /// buffering inside and around the sections, message passing across
 /// them).
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_readers_are_the_kernels_atomics() {
     let bodies = [
         "P0(int *x, int *y) { int r0; int r8; int r9; LOCK; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); UNLOCK; }\n\
@@ -340,7 +336,6 @@ exists (1:r0=1 /\\ 1:r1=0)\n",
 /// the lock semantics).  Fails with the queued-rwlock model switched on:
 /// its release/acquire RMWs give a data race (weak memory only).
 #[test]
-#[ignore = "rwlocks are refused under the LKMM: their release/acquire writer side is weaker than the LKMM's po-unlock-lock-po (gen/thread/rwlock.rs MODELLED)"]
 fn rwlock_writers_are_ordered_like_spinlocks() {
     let spin = "C republish\n{}\nspinlock_t l;\nint c;\nint *f;\nint *a;\n\
 P0(void) { int *p; int r; p = rcu_dereference(a); if (p) r = *p; }\n\
@@ -352,4 +347,101 @@ P2(void) { int *q; spin_lock(&l); q = READ_ONCE(f); WRITE_ONCE(a, q); spin_unloc
         .replace("spin_lock", "write_lock")
         .replace("spin_unlock", "write_unlock");
     assert_eq!(check_kinds(&rw).0, Vec::<&str>::new());
+}
+
+/// A read section after a write section is ordered by the queued
+/// rwlock's release/acquire RMWs only, not by `po-unlock-lock-po` (the
+/// LKMM defines it for exclusive locks only; see gen/thread/rwlock.rs):
+/// a writer's plain store that a reader re-publishes with a relaxed
+/// store races with the RCU reader that follows it, unlike the same
+/// program with two write sections.
+#[test]
+fn rwlock_reader_republication_is_release_acquire() {
+    let src = "C republish\n{}\nrwlock_t l;\nint c;\nint *f;\nint *a;\n\
+P0(void) { int *p; int r; p = rcu_dereference(a); if (p) r = *p; }\n\
+P1(void) { write_lock(&l); c = 1; rcu_assign_pointer(f, &c); write_unlock(&l); }\n\
+P2(void) { int *q; read_lock(&l); q = READ_ONCE(f); WRITE_ONCE(a, q); read_unlock(&l); }\n";
+    assert_eq!(check_kinds(src).0, vec!["data race"]);
+    let writers = src.replace("read_lock(&l); q", "write_lock(&l); q").replace("read_unlock", "write_unlock");
+    assert_eq!(check_kinds(&writers).0, Vec::<&str>::new());
+}
+
+/// write_trylock() takes the writer lock only when it succeeds: a
+/// failed attempt orders nothing, a successful one is a write section.
+#[test]
+fn rwlock_write_trylock() {
+    let src = "C wtry\n{}\nrwlock_t l;\nint x;\n\
+P0(void) { int r0; r0 = write_trylock(&l); if (r0) { x++; write_unlock(&l); } }\n\
+P1(void) { write_lock(&l); x++; write_unlock(&l); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let racy = src.replace("if (r0) { x++; write_unlock(&l); }", "x++; if (r0) write_unlock(&l);");
+    assert_eq!(check_kinds(&racy).0, vec!["data race"]);
+}
+
+/// in_interrupt() and the other context macros of include/linux/preempt.h
+/// under the LKMM: answered from the path's own context (handler kind,
+/// bottom-half nesting, interrupts, preempt_disable() nesting, spinlocks
+/// and rwlocks held; not mutexes), as the explorer answers them
+/// (crates/cli/tests/kernel_c.rs `execution_context_macros`: the same
+/// scenarios, the same verdicts).
+#[test]
+fn execution_context_macros() {
+    let c = |body: &str| {
+        let (k, n) = check_kinds(&format!("C ctx\n{{}}\n{body}"));
+        format!("{} {n}", if k.is_empty() { "ok".to_string() } else { k.join(", ") })
+    };
+    let mut got = Vec::new();
+    let task = "spinlock_t l;\nrwlock_t rw;\nstruct mutex m;\nint x;\nP0(void) {\n\
+        BUG_ON(!in_task() || in_interrupt() || in_softirq() || in_hardirq() || in_irq() || in_nmi() || in_atomic() || !preemptible());\n\
+        local_bh_disable(); BUG_ON(in_softirq() != 0x200 || in_interrupt() != 0x200 || in_serving_softirq() || !in_task() || !in_atomic()); local_bh_enable();\n\
+        spin_lock(&l); BUG_ON(!in_atomic() || preemptible() || in_interrupt()); spin_unlock(&l);\n\
+        spin_lock_bh(&l); BUG_ON(in_softirq() != 0x200 || !in_atomic()); spin_unlock_bh(&l);\n\
+        read_lock(&rw); BUG_ON(!in_atomic() || preemptible()); read_unlock(&rw);\n\
+        write_lock(&rw); BUG_ON(!in_atomic() || preemptible()); write_unlock(&rw);\n\
+        mutex_lock(&m); BUG_ON(in_atomic() || !preemptible()); mutex_unlock(&m);\n\
+        preempt_disable(); BUG_ON(!in_atomic() || preemptible()); preempt_enable();\n\
+        local_irq_disable(); BUG_ON(in_atomic() || preemptible()); local_irq_enable();\n\
+        BUG_ON(in_atomic() || !preemptible()); WRITE_ONCE(x, 1); }\n";
+    got.push(c(task));
+    // each check on its own fails when its answer is wrong
+    got.push(c("int x;\nP0(void) { local_bh_disable(); BUG_ON(in_softirq()); local_bh_enable(); }\n"));
+    got.push(c("rwlock_t rw;\nP0(void) { read_lock(&rw); BUG_ON(in_atomic()); read_unlock(&rw); }\n"));
+    got.push(c("struct mutex m;\nP0(void) { mutex_lock(&m); BUG_ON(!in_atomic()); mutex_unlock(&m); }\n"));
+    let handlers = "int x;\nP0(void) { WRITE_ONCE(x, 1); }\n\
+        SOFTIRQ(0) void s(void) { BUG_ON(in_softirq() != 0x100 || in_serving_softirq() != 0x100 || in_interrupt() != 0x100 || in_task() || in_hardirq() || !in_atomic() || preemptible()); }\n\
+        IRQ(0) void h(void) { BUG_ON(in_hardirq() != 0x10000 || !in_irq() || in_task() || !in_interrupt() || preemptible()); }\n";
+    got.push(c(handlers));
+    // a hardirq that interrupts a softirq: both bits (on some path)
+    let nested = "int x;\nP0(void) { WRITE_ONCE(x, 1); }\n\
+        SOFTIRQ(0) void s(void) { WRITE_ONCE(x, 2); WRITE_ONCE(x, 3); }\n\
+        IRQ(0) void h(void) { BUG_ON(in_interrupt() == 0x10100); }\n";
+    got.push(c(nested));
+    // WARN_ON(in_interrupt()) in a helper called from both contexts fires
+    // only in the softirq
+    let both = "int x;\nstatic void note(void) { WARN_ON(in_interrupt()); }\n\
+        P0(void) { note(); WRITE_ONCE(x, 1); }\nSOFTIRQ(0) void s(void) { note(); }\n";
+    got.push(c(both));
+    got.push(c(
+        "int x;\nstatic void note(void) { WARN_ON(in_interrupt()); }\nP0(void) { note(); WRITE_ONCE(x, 1); }\n",
+    ));
+    // the explorer's verdicts on the same scenarios (kernel_c.rs)
+    assert_eq!(got.join("; "), "ok 1; BUG 1; BUG 1; BUG 1; ok 11; BUG 15; warning 3; ok 1");
+}
+
+/// An interrupt handler taking for writing an rwlock its CPU holds for
+/// writing spins forever: it does not take the writer lock again (its
+/// CPU holds it), it finds `_QW_LOCKED` and waits: a deadlock, as under
+/// SC; with interrupts off in the write section, none.
+#[test]
+fn rwlock_writer_in_a_handler_of_the_holding_cpu() {
+    let bad = "C rw-irq\n{}\nrwlock_t l;\nint x;\n\
+P0(void) { write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l); }\n\
+IRQ(0) void h(void) { write_lock(&l); WRITE_ONCE(x, 2); write_unlock(&l); }\n";
+    assert_eq!(check_kinds(bad).0, vec!["deadlock"]);
+    let good = bad.replacen(
+        "write_lock(&l); WRITE_ONCE(x, 1); write_unlock(&l);",
+        "write_lock_irq(&l); WRITE_ONCE(x, 1); write_unlock_irq(&l);",
+        1,
+    );
+    assert_eq!(check_kinds(&good).0, Vec::<&str>::new());
 }

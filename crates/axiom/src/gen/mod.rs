@@ -193,6 +193,10 @@ pub fn cmp_val(prog: &Program, a: Val, b: Val) -> Ordering {
 /// Run the generator and the model on a program.
 pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<LitmusResult, GenError> {
     crate::deadline::set_work(opts.max_work);
+    // check mode: the hidden writer-lock cells of the rwlocks (see
+    // thread/rwlock.rs), appended after the program's own cells
+    let ext = if opts.kernel { thread::with_rwlock_cells(prog) } else { None };
+    let prog = ext.as_ref().unwrap_or(prog);
     let r = search::Search::new(prog, model, opts).and_then(|s| s.run());
     crate::deadline::set_work(None);
     let mut r = r?;

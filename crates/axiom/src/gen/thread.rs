@@ -34,6 +34,7 @@
 use super::{Derivs, GenError, Sites};
 
 mod alloc;
+mod context;
 mod handlers;
 mod kernel;
 mod kthread;
@@ -41,6 +42,7 @@ mod kworker;
 mod rwlock;
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
+pub(crate) use rwlock::with_rwlock_cells;
 
 /// A value herd's equation solver leaves unsolved: the value of a read
 /// that depends on itself through a cycle of `rf` and data flow (herd
@@ -221,6 +223,8 @@ struct St {
     /// Bottom halves disabled (local_bh_disable() nesting, and a running
     /// softirq).
     bh: u32,
+    /// rwlocks read-held (see [`context`]).
+    rd: u32,
     /// The (events, firings, handlers that may fire) mark of the last
     /// boundary where handlers were offered.
     offered: Option<(usize, u32, u64)>,
@@ -318,6 +322,8 @@ pub(super) struct Walker<'a> {
     deferred: std::cell::RefCell<Option<GenError>>,
     /// Check mode: the most readers an rwlock may have (see [`rwlock`]).
     max_readers: Val,
+    /// Check mode: per rwlock cell, its writer-lock cell (see [`rwlock`]).
+    wlocks: Vec<(u32, u32)>,
 }
 
 impl Walker<'_> {
@@ -1035,6 +1041,7 @@ impl St {
             ctx: Vec::new(),
             fired: Vec::new(),
             bh: 0,
+            rd: 0,
             offered: None,
         }
     }
@@ -1113,6 +1120,7 @@ pub fn paths_with(
         sites,
         site_keys: site_keys.filter(|_| lim.kernel),
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
+        wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

@@ -53,7 +53,7 @@ pub(super) struct Frame {
     /// The interrupted step.
     ret: u32,
     /// Index into the thread's handlers.
-    h: usize,
+    pub(super) h: usize,
     regs: Vec<Val>,
     taint: Vec<Deps>,
     irq_off: bool,

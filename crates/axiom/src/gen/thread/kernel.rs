@@ -439,6 +439,10 @@ impl Walker<'_> {
                 let v = st.preempt as Val;
                 self.set(st, *dst, v, 0);
             }
+            Instr::InContext { dst, query } => {
+                let v = self.in_context(st, *query);
+                self.set(st, *dst, v, 0);
+            }
             Instr::TaskStart => {
                 let st0 = st.clone();
                 self.task_start(&st0, stack, pc)?;
@@ -598,8 +602,6 @@ fn unmodelled_name(i: &Instr) -> &'static str {
         Instr::PreemptDisable => "PreemptDisable",
         Instr::PreemptEnable => "PreemptEnable",
         Instr::PreemptCount { .. } => "PreemptCount",
-        // in_interrupt() and friends: refused (the running context is the
-        // SC explorer's notion; a handler's is not known on a path here)
         Instr::InContext { query, .. } => query.name(),
         Instr::ScheduleTimeout { .. } => "ScheduleTimeout",
         Instr::WaitCompletionTimeout { .. } => "WaitCompletionTimeout",

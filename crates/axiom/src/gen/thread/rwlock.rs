@@ -36,41 +36,73 @@
 //! A CPU waiting forever in an rwlock is a deadlock, as the explorer
 //! reports it (the waits of readers behind a queued writer that waits for
 //! them: read_lock() nested under a waiting writer).
+//!
+//! **Writers hold the LKMM's lock.**  Release/acquire RMWs on `cnts` alone
+//! are weaker than the LKMM's locks: linux-kernel.cat gives an unlock
+//! followed by a lock of the same lock `po-unlock-lock-po`
+//! (`po ; [UL] ; (po|rf) ; [LKR] ; po`), which is in `cumul-fence`: a
+//! third CPU that sees a store made after the lock also sees the stores
+//! before the unlock, which `po-rel ; rfe ; acq-po` does not give.
+//! memory-barriers.txt lists "R/W spin locks" among the lock kinds with
+//! the lock semantics, and a write lock is an exclusive lock, so two write
+//! sections must be ordered as two spinlock sections are.  Without it,
+//! seed 001's rcu-walk.kvet had a false "data race (weak memory only)": a
+//! writer's plain initialisation published by `rcu_assign_pointer()`
+//! and re-published by the next writer's `WRITE_ONCE()` (list_del_rcu()
+//! after list_add_tail_rcu()) raced with an RCU reader, which the same
+//! program with a spinlock does not.  So each rwlock has a hidden writer
+//! lock, a cell appended after the program's own (`l.writer`, see
+//! [`with_rwlock_cells`]): `write_lock()` first takes it with lock.cat's
+//! `LKR`/`LKW` (a writer waiting for another writer waits there, a
+//! blocked prefix as at a `spin_lock()`), then does the RMWs on `cnts`
+//! that exclude readers; `write_unlock()` releases `cnts`, then `UL`s the
+//! writer lock; a successful `write_trylock()` takes it too, a failed one
+//! makes no event on it.  The kernel's writers are serialised by `cnts`
+//! alone, but the order of their sections is the same: every `cnts` RMW
+//! of a write section is between its `LKW` and `UL`, so lock.cat's order
+//! of the writer lock and the coherence order of `cnts` agree (an `UL`
+//! read by the next `LKR` is `po-rel`, `rfe`, `acq-po` before that
+//! writer's `cnts` read, which hence reads a later value).  A writer
+//! whose own CPU holds the writer lock (a handler interrupting a write
+//! section) does not take it again: it finds `_QW_LOCKED` in `cnts` and
+//! waits there forever, the deadlock the explorer reports.
+//!
+//! **Readers stay release/acquire.**  A read section following a write
+//! section (its `read_lock()` reads the writer's release of `cnts`), or a
+//! write section following read sections, is ordered by `po-rel ; rf ;
+//! acq-po` on `cnts` only, not by `po-unlock-lock-po`.  That is exactly
+//! the ordering memory-barriers.txt gives every lock kind (ACQUIRE and
+//! RELEASE implications (1)-(5): one-way barriers); the cumulativity of
+//! an unlock/lock pair is the LKMM's own rule, and lock.cat defines it
+//! only for exclusive locks: a shared lock has no `LKR`/`LKW`/`UL` form
+//! (two readers hold it at once, which lock.cat's `critical` and
+//! `unmatched-locks` forbid).  Giving a reader the hidden writer lock
+//! would make readers exclude each other, and giving it a short section
+//! of that lock around its RMWs would order the accesses *before*
+//! `read_lock()` before the next writer's section, which an acquire RMW
+//! does not do: stronger than the kernel, so it could hide a bug.  The
+//! price of the weaker choice: a plain store of a writer that a
+//! *reader* re-publishes to a third CPU with a relaxed store inside its
+//! read section (no release, no dependency to the third CPU's access)
+//! is a data race here but not with a spinlock (test
+//! `rwlock_reader_republication_is_release_acquire` in
+//! tests/lkmm_checks.rs).  The kernel's read_lock() is the same
+//! acquire RMW a qspinlock's lock is, so real hardware may well give it
+//! the spinlock's ordering; a finding of that shape is to be read with
+//! this in mind.  No example has one.
 
 use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{Instr, LockKind, Opd, Program, Reg, Val};
+use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
 
-/// Switched off (rwlocks stay refused, "not checked").
-///
-/// First reason, now gone: on two overlapping readers check mode's value
-/// fixpoint lost the two-reader lock word (store buffering between two
-/// read-side sections: `Never` where `kvet litmus` on the same atomics
-/// says `Sometimes`).  The cause was the fixpoint's write sites
-/// (gen/search.rs `value_domains`): each thread's range of sites was
-/// counted on the first round's complete paths, and in that round a
-/// reader has none (its read_unlock() cannot read its own `_QR_BIAS`,
-/// not yet in the domain, so the path is dropped): both readers got an
-/// empty range, their sites overlapped, and a write of one reader fed by
-/// the other's was taken for a value justified by itself and dropped.
-/// lkeng5's restart on a site overflow (`site_overflow`) fixes it.
-///
-/// Reason it stays off: release/acquire atomics on `cnts` are weaker
-/// than the LKMM's locks.  linux-kernel.cat gives an unlock followed by
-/// a lock of the same lock `po-unlock-lock-po`, which is in
-/// `cumul-fence` (A-cumulative: a third CPU that reads a store made
-/// after the lock also sees the stores before the unlock), and
-/// memory-barriers.txt gives every lock kind, rwlocks included, the
-/// same lock semantics.  A write_unlock() release RMW read by the next
-/// write_lock()'s acquire RMW is no cumul-fence, so a writer's plain
-/// initialisation published before its unlock and re-published by the
-/// next writer with WRITE_ONCE() (list_del_rcu() republishing a node
-/// list_add_tail_rcu() added) races with an RCU reader: a false "data
-/// race (weak memory only)" on seed 001's rcu-walk.kvet, which the same
-/// program with a spinlock does not get (test
-/// `rwlock_writers_are_ordered_like_spinlocks`, ignored).  Needs the
-/// writer side as the LKMM's lock events or an equivalent ordering.
-pub(super) const MODELLED: bool = false;
+/// Switched on.  History: it was first off because check mode's value
+/// fixpoint lost the two-reader lock word (each thread's range of write
+/// sites was counted on the first round's complete paths, where a
+/// reader has none; lkeng5's restart on a site overflow fixed it), then
+/// because the writer side was only release/acquire on `cnts` (a false
+/// data race on seed 001's rcu-walk.kvet); the writer lock (module doc)
+/// fixed that.
+pub(super) const MODELLED: bool = true;
 
 const QW_WAITING: Val = 0x100;
 const QW_LOCKED: Val = 0xff;
@@ -88,6 +120,9 @@ enum Step {
     /// The value does not let it go on: it waits (or, for a trylock,
     /// fails).
     Wait,
+    /// Not this path's value: another call covers it (a write trylock's
+    /// success and failure are walked from different states).
+    Never,
 }
 
 /// The most read locks of rwlocks one execution may hold at once: every
@@ -138,7 +173,70 @@ fn valid(v: Val, max: Val) -> bool {
     v >= 0 && (locked == 0 || (locked == QW_LOCKED && v >> 9 == 0)) && v >> 9 <= max
 }
 
+/// The name of the hidden objects holding the rwlocks' writer locks.
+const WRITER_OBJ: &str = "<rwlock writer lock>";
+
+/// The rwlock_t cells of the program's own objects, in object order.
+fn rwlock_cells(prog: &Program) -> Vec<u32> {
+    prog.objects
+        .iter()
+        .filter(|o| o.name != WRITER_OBJ)
+        .flat_map(|o| o.lock_cells.iter().filter(|(_, k)| *k == LockTy::Rw).map(move |(off, _)| o.base + off))
+        .collect()
+}
+
+/// `prog` with one hidden writer-lock cell per rwlock_t cell appended
+/// after its own cells (an object of its own, named after the rwlock:
+/// `l.writer`), or `None` when it has no rwlock (or they are not
+/// modelled).  The search sees them as any other lock cell.
+pub(crate) fn with_rwlock_cells(prog: &Program) -> Option<Program> {
+    if !MODELLED {
+        return None;
+    }
+    let cells = rwlock_cells(prog);
+    if cells.is_empty() {
+        return None;
+    }
+    let mut p = prog.clone();
+    p.init_mem.resize(p.ncells as usize, 0);
+    for c in cells {
+        let base = p.ncells;
+        p.ncells += 1;
+        p.init_mem.push(0);
+        p.objects.push(Object {
+            name: WRITER_OBJ.to_string(),
+            base,
+            size: 1,
+            cell_names: vec![format!("{}.writer", prog.cell_name(c))],
+            lock_cells: vec![(0, LockTy::Spin)],
+            kind: ObjKind::Static,
+            status: None,
+        });
+    }
+    Some(p)
+}
+
+/// Per rwlock_t cell, its writer-lock cell (see [`with_rwlock_cells`]).
+pub(super) fn writer_locks(prog: &Program) -> Vec<(u32, u32)> {
+    let hidden = prog.objects.iter().filter(|o| o.name == WRITER_OBJ).map(|o| o.base);
+    rwlock_cells(prog).into_iter().zip(hidden).collect()
+}
+
 impl Walker<'_> {
+    /// The writer-lock cell of the rwlock at `cell`.
+    fn writer_lock(&self, pc: u32, cell: u32) -> Result<u32, GenError> {
+        match self.wlocks.iter().find(|(c, _)| *c == cell) {
+            Some(&(_, w)) => Ok(w),
+            None => Err(self.err(
+                pc,
+                format!(
+                    "not supported by the LKMM engine: write_lock() of {}, not a declared rwlock_t",
+                    self.prog.cell_name(cell)
+                ),
+            )),
+        }
+    }
+
     /// `in_interrupt()`: in a handler, or with bottom halves disabled.
     fn in_interrupt(&self, st: &St) -> bool {
         !st.ctx.is_empty() || st.bh > 0
@@ -177,6 +275,7 @@ impl Walker<'_> {
                 continue;
             }
             match step {
+                Step::Never => {}
                 Step::Write(new) => {
                     let mut w = ev(EventKind::Write, cell, new, tags, true, at);
                     w.data = 1 << r;
@@ -245,13 +344,37 @@ impl Walker<'_> {
                         Step::Write(v + QR_BIAS)
                     }
                 };
-                self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, taken)
+                let read_taken = move |s: &mut St, ok: bool| {
+                    taken(s, ok);
+                    s.rd += ok as u32;
+                };
+                self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, read_taken)
             }
             _ if trylock.is_some() => {
-                let f = |v: Val| if v == 0 { Step::Write(QW_LOCKED) } else { Step::Wait };
+                // success: the writer lock, then the cmpxchg; failure: a
+                // lone read of the word (no writer-lock event)
+                let wl = self.writer_lock(pc, cell)?;
+                if !st.held.contains(&wl) {
+                    let mut won = st.clone();
+                    self.acquire(&mut won, pc, wl, at)?;
+                    let f = |v: Val| if v == 0 { Step::Write(QW_LOCKED) } else { Step::Never };
+                    self.rwlock_rmw(&won, stack, pc, cell, at, acq, f, trylock, taken)?;
+                }
+                let f = |v: Val| if v == 0 { Step::Never } else { Step::Wait };
                 self.rwlock_rmw(&st, stack, pc, cell, at, acq, f, trylock, taken)
             }
             _ => {
+                // writers take the writer lock first (the LKMM's lock
+                // events: po-unlock-lock-po between write sections); a
+                // writer whose own CPU holds it (a handler interrupted
+                // the holder) finds `_QW_LOCKED` and waits forever
+                let wl = self.writer_lock(pc, cell)?;
+                if !st.held.contains(&wl) {
+                    if self.lim.blocked {
+                        self.stop_prefix(&st, Some(wl), None)?;
+                    }
+                    self.acquire(&mut st, pc, wl, at)?;
+                }
                 // the fast path's cmpxchg, or queueing behind readers
                 let mut queued: Vec<St> = Vec::new();
                 let f = |v: Val| {
@@ -314,6 +437,24 @@ impl Walker<'_> {
             LockKind::Write if v & QW_LOCKED == QW_LOCKED => Step::Write(v & !QW_LOCKED),
             _ => Step::Write(-1),
         };
-        self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next)
+        if kind != LockKind::Write {
+            let released = move |s: &mut St, _: bool| {
+                s.pc = next;
+                s.rd = s.rd.saturating_sub(1);
+            };
+            return self.rwlock_rmw(st, stack, pc, cell, at, rel, f, None, released);
+        }
+        // a writer releases the word, then its writer lock (UL)
+        let wl = self.writer_lock(pc, cell)?;
+        let mut done: Vec<St> = Vec::new();
+        self.rwlock_rmw(st, &mut done, pc, cell, at, rel, f, None, move |s: &mut St, _| s.pc = next)?;
+        for mut s in done {
+            if let Some(i) = s.held.iter().rposition(|c| *c == wl) {
+                s.held.remove(i);
+            }
+            self.push(&mut s, pc, super::lock_event(EventKind::Unlock, wl, at))?;
+            stack.push(s);
+        }
+        Ok(())
     }
 }
