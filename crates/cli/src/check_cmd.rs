@@ -248,7 +248,7 @@ pub(crate) fn lkmm_part<'a>(
                 (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
                 (true, _) if lk_complete => "lkmm: ok".to_string(),
                 (true, _) => {
-                    format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::UNROLL)
+                    format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::unroll())
                 }
                 (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
                 (false, _) => {

@@ -54,10 +54,15 @@ pub const BOTH_WORK: u64 = 10_000;
 /// are awaits (spin-assume), other loops run this many extra times.
 pub const UNROLL: u32 = 2;
 
+/// The unrolling bound in effect: [`UNROLL`], or `KVET_LKMM_UNROLL`.
+pub fn unroll() -> u32 {
+    std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL)
+}
+
 /// The generator's options of check mode.
 fn options(timeout: Option<f64>, max_work: Option<u64>, max_memory: Option<u64>) -> GenOptions {
     GenOptions {
-        unroll: std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL),
+        unroll: unroll(),
         max_seconds: timeout,
         max_work,
         max_memory,
