@@ -494,3 +494,12 @@ fn a_kworker_asleep_in_a_work_function_is_a_hang_not_idle() {
     let r = run(false, &fixed);
     assert_eq!(r.kinds.as_str(), "ok");
 }
+
+#[test]
+#[ignore = "open: __cancel_work_any() steals PENDING from an item whose timer callback is about to queue it (try_to_grab_pending() busy-waits for it: -EAGAIN), so the item is queued twice and the pool loops on a corrupted worklist (a false hang); also before per-CPU pools"]
+fn mod_delayed_work_waits_for_a_timer_callback_in_flight() {
+    let d =
+        "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\nint up;\n";
+    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); smp_store_release(&up, 1); }}\nP1(void) {{ if (smp_load_acquire(&up)) mod_delayed_work(system_wq, &dw, 0); }}\nforall (ran=1)\n"));
+    assert_eq!(r.kinds, "ok");
+}
