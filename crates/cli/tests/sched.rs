@@ -180,9 +180,12 @@ fn workqueues() {
     // queued work runs on the kworker; an idle kworker is not a hang
     let r = run(false, &format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); }}\nforall (ran=1)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
-    // queue_work() is a no-op while the item is pending
+    // queue_work() is a no-op while the item is pending: the item is on
+    // CPU0's pool, whose kworker runs only once P0 is done, so the second
+    // call always finds it pending (on the unbound pool it could run in
+    // between: 2 outcomes)
     let r = run(false, &format!("{w}P0(void) {{ int a, b; INIT_WORK(&w, fn); a = queue_work(system_wq, &w); b = queue_work(system_wq, &w); }}\nexists (0:a=1 /\\ 0:b=1)\n"));
-    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
     // flush_work() waits for it
     check(
         &format!(
@@ -193,7 +196,12 @@ fn workqueues() {
     check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); flush_workqueue(system_wq); assert(READ_ONCE(ran) == 1); }}\n"), "ok");
     // cancel_work_sync(): afterwards the item neither runs nor is running
     check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work_sync(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
-    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "assertion failure");
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work(system_unbound_wq, &w); cancel_work_sync(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
+    // cancel_work() does not wait for a running item: on the unbound pool
+    // it runs beside P0 (with schedule_work() it waits on CPU0's pool
+    // until P0 is done, and this is ok)
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work(system_unbound_wq, &w); cancel_work(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "assertion failure");
+    check(&format!("{w}P0(void) {{ INIT_WORK(&w, fn); schedule_work(&w); cancel_work(&w); int a = READ_ONCE(ran); int b = READ_ONCE(ran); assert(a == b); }}\n"), "ok");
     // delayed work: a timer queues it
     let d = "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\n";
     let r = run(
@@ -206,12 +214,27 @@ fn workqueues() {
 
 #[test]
 fn work_items_run_concurrently_but_never_with_themselves() {
-    // two items may run at the same time (kernel/workqueue.c guarantees
-    // nothing else): their plain updates race
+    // two items queued from two CPUs run on the two CPUs' pools at the
+    // same time (kernel/workqueue.c guarantees nothing else): their plain
+    // updates race
     let two = "struct work_struct a, b; int x;\nstatic void fa(struct work_struct *w) { x++; }\nstatic void fb(struct work_struct *w) { x++; }\n";
     let r = run(
         false,
+        &format!("{two}P0(void) {{ INIT_WORK(&a, fa); schedule_work(&a); }}\nP1(void) {{ INIT_WORK(&b, fb); schedule_work(&b); }}\n"),
+    );
+    assert_eq!(r.kinds, "data race");
+    // queued from one CPU, they run one after the other on its pool
+    // (__queue_work(): the local CPU's pool; neither sleeps): no race
+    // (before, they went to the unbound pool and raced)
+    let r = run(
+        false,
         &format!("{two}P0(void) {{ INIT_WORK(&a, fa); INIT_WORK(&b, fb); schedule_work(&a); schedule_work(&b); }}\n"),
+    );
+    assert_eq!(r.kinds, "ok");
+    // ... unless on the unbound workqueue, whose kworkers are not pinned
+    let r = run(
+        false,
+        &format!("{two}P0(void) {{ INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(system_unbound_wq, &a); queue_work(system_unbound_wq, &b); }}\n"),
     );
     assert_eq!(r.kinds, "data race");
     // one item queued from two CPUs, and again while it runs: it runs
@@ -224,10 +247,13 @@ fn work_items_run_concurrently_but_never_with_themselves() {
     // queue_work() from another CPU while the item runs: still serialised
     let r = run(false, &format!("{one}P0(void) {{ init_completion(&c); INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); }}\nP1(void) {{ wait_for_completion(&c); schedule_work(&w); }}\nforall (x=2)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
-    // cancel_work_sync() of an item queued again as it runs: the second run
-    // happens only if it started before the cancel (x = 1 or 2), and
-    // nothing runs afterwards (no race with the plain reads of x)
-    let r = run(false, &format!("{one}P0(void) {{ init_completion(&c); INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); wait_for_completion(&c); schedule_work(&w); cancel_work_sync(&w); int a = x; int b = x; assert(a == b); }}\nexists (x=1)\n"));
+    // cancel_work_sync() of an item queued again as it runs (on CPU1's
+    // pool, queued by P1): the second run happens only if it started
+    // before the cancel (x = 1 or 2), and nothing runs afterwards (no race
+    // with the plain reads of x). (Queued first by P0 itself, the item
+    // runs on CPU0's pool and is done before P0 wakes from the
+    // completion: then x = 1 only.)
+    let r = run(false, &format!("{one}P0(void) {{ wait_for_completion(&c); schedule_work(&w); cancel_work_sync(&w); int a = x; int b = x; assert(a == b); }}\nP1(void) {{ INIT_WORK(&unused, nop); INIT_WORK(&w, fn); schedule_work(&w); }}\nexists (x=1)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
 }
 
@@ -237,8 +263,11 @@ fn ordered_and_allocated_workqueues() {
     // an ordered workqueue runs one item at a time, in queueing order
     let r = run(false, &format!("{two}P0(void) {{ wq = alloc_ordered_workqueue(\"o\", 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\nforall (x=2)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
-    // a workqueue that is not ordered runs them concurrently, in any order
-    check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", 0, 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "assertion failure, data race");
+    // a workqueue that is not ordered runs them concurrently, in any
+    // order: queued from two CPUs, on the two CPUs' pools
+    check(&format!("{two}int up;\nP0(void) {{ wq = alloc_workqueue(\"u\", 0, 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); smp_store_release(&up, 1); queue_work(wq, &a); }}\nP1(void) {{ if (smp_load_acquire(&up)) queue_work(wq, &b); }}\n"), "assertion failure, data race");
+    // queued from one CPU, on its pool, one after the other in queueing order
+    check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", 0, 0); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "ok");
     // an unbound workqueue with max_active 1 runs one item at a time (it
     // ran them concurrently before: a false data race and assertion failure)
     check(&format!("{two}P0(void) {{ wq = alloc_workqueue(\"u\", WQ_UNBOUND, 1); INIT_WORK(&a, fa); INIT_WORK(&b, fb); queue_work(wq, &a); queue_work(wq, &b); }}\n"), "ok");
@@ -285,9 +314,11 @@ fn per_cpu_worker_pools() {
     let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); queue_delayed_work_on(1, system_wq, &dw, HZ); }}\nP1(void) {{ }}\nforall (ran=1)\n"));
     assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
     let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); mod_delayed_work(system_wq, &dw, 0); }}\nforall (ran=1 \\/ ran=2)\n"));
-    // (the timer may fire and the item run before mod_delayed_work()
-    // takes it back: then it is queued again and runs twice, as in the kernel)
-    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
+    // (the timer may fire before mod_delayed_work() takes the item back,
+    // but the item is then on CPU0's pool, whose kworker runs only once P0
+    // is done: mod_delayed_work() takes it off the worklist, and it runs
+    // once; it ran twice when it went to the unbound pool)
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 1));
 }
 
 #[test]
@@ -303,19 +334,20 @@ fn a_per_cpu_pool_runs_one_item_at_a_time_under_preemption() {
         )
     };
     let r = run(true, &two("x++;"));
-    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 23431, 23431));
-    // without preemption the gate is no step: the counts of before
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 17826, 17826));
+    // without preemption the gate is no step (984 states when the
+    // kworkers were created awake; they start idle now)
     let r = run(false, &two("x++;"));
-    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 984, 984));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("ok", 401, 401));
     // a worker that sleeps in the middle of its item lets the pool's
     // other worker run (wq_worker_sleeping()): the lost update is real
     let r = run(true, &two("int v = x; msleep(1); x = v + 1;"));
-    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure, data race", 104398, 104398));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure, data race", 89355, 89355));
     // and without preemption too: msleep() sleeps in schedule(), so the
     // CPU runs its other tasks until the timer fires (before, a task in a
     // timed sleep kept its CPU and this was ok, 1,000 states: missed)
     let r = run(false, &two("int v = x; msleep(1); x = v + 1;"));
-    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure", 2453, 2453));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("assertion failure", 1518, 1518));
 }
 
 #[test]
@@ -328,20 +360,22 @@ fn work_queued_on_a_run_time_cpu_goes_to_that_cpus_pool() {
         false,
         &format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work_on(READ_ONCE(tgt), system_wq, &w); int r = READ_ONCE(x); }}\nP1(void) {{ }}\nexists (0:r=1)\n"),
     );
-    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 1, 17860, 19832));
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 1, 136, 136));
     // smp_processor_id() on P1: CPU1's pool, whose kworker runs beside P0
     // (P0 may read 1) but only once P1 is done (P1 reads 0)
     let r = run(
         false,
         &format!("{w}P0(void) {{ int r = READ_ONCE(x); }}\nP1(void) {{ INIT_WORK(&w, fn); queue_work_on(smp_processor_id(), system_wq, &w); int r = READ_ONCE(x); }}\nexists (0:r=1 \\/ 1:r=1)\n"),
     );
-    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 21370, 23636));
-    // WORK_CPU_UNBOUND: the unbound pool, which runs beside P0
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 243, 243));
+    // WORK_CPU_UNBOUND: the calling CPU's pool (__queue_work():
+    // raw_smp_processor_id()), so only once P0 is done (it went to the
+    // unbound pool before, and r=1 was reachable: 2 outcomes)
     let r = run(
         false,
         &format!("{w}P0(void) {{ INIT_WORK(&w, fn); queue_work_on(WORK_CPU_UNBOUND, system_wq, &w); int r = READ_ONCE(x); }}\nexists (0:r=1)\n"),
     );
-    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 2, 209, 338));
+    assert_eq!((r.kinds.as_str(), r.outcomes, r.states, r.full_states), ("ok", 1, 67, 67));
 }
 
 #[test]
@@ -358,12 +392,12 @@ fn scheduler_examples_state_counts() {
         ("percpu-kthread-bind-fixed.kvet", 43, 43),
         ("timer-del-sync-deadlock.kvet", 932, 932),
         ("timer-del-sync-deadlock-fixed.kvet", 762, 762),
-        ("work-freed-while-queued.kvet", 245, 310),
-        ("work-freed-while-queued-fixed.kvet", 1260, 1519),
-        ("work-items-race.kvet", 7305, 14628),
-        ("work-items-race-fixed.kvet", 7745, 15597),
-        ("ordered-wq.kvet", 7550, 16156),
-        ("ordered-wq-fixed.kvet", 7942, 17238),
+        ("work-freed-while-queued.kvet", 36, 36),
+        ("work-freed-while-queued-fixed.kvet", 55, 55),
+        ("work-items-race.kvet", 3186, 3186),
+        ("work-items-race-fixed.kvet", 3276, 3276),
+        ("ordered-wq.kvet", 2159, 2159),
+        ("ordered-wq-fixed.kvet", 6308, 7648),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kernel");
     for (f, reduced, full) in cases {
@@ -454,9 +488,18 @@ fn a_kworker_asleep_in_a_work_function_is_a_hang_not_idle() {
     // sleep; one that sleeps forever inside a work function is a hung task.
     let body = "int flag; DECLARE_WAIT_QUEUE_HEAD(wq); struct work_struct w;\nstatic void fn(struct work_struct *work) { wait_event(wq, READ_ONCE(flag)); }\nP0(void) { INIT_WORK(&w, fn); schedule_work(&w); }\n";
     let r = run(false, body);
-    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("hang", 182, 249));
+    assert_eq!((r.kinds.as_str(), r.states, r.full_states), ("hang", 65, 65));
     // woken: ok, and the idle kworker at the end is no hang
     let fixed = body.replace("schedule_work(&w); }", "schedule_work(&w); WRITE_ONCE(flag, 1); wake_up(&wq); }");
     let r = run(false, &fixed);
     assert_eq!(r.kinds.as_str(), "ok");
+}
+
+#[test]
+#[ignore = "open: __cancel_work_any() steals PENDING from an item whose timer callback is about to queue it (try_to_grab_pending() busy-waits for it: -EAGAIN), so the item is queued twice and the pool loops on a corrupted worklist (a false hang); also before per-CPU pools"]
+fn mod_delayed_work_waits_for_a_timer_callback_in_flight() {
+    let d =
+        "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\nint up;\n";
+    let r = run(false, &format!("{d}P0(void) {{ INIT_DELAYED_WORK(&dw, fn); schedule_delayed_work(&dw, HZ); smp_store_release(&up, 1); }}\nP1(void) {{ if (smp_load_acquire(&up)) mod_delayed_work(system_wq, &dw, 0); }}\nforall (ran=1)\n"));
+    assert_eq!(r.kinds, "ok");
 }

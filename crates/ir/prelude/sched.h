@@ -341,16 +341,19 @@ static inline void __run_timers(void)
 }
 
 /* ---- workqueues (kernel/workqueue.c, at the level of its guarantees) ----
- * Work runs on kworker tasks: __KVET_NR_WORKERS of them (one per
- * INIT_WORK()/INIT_DELAYED_WORK() site of the scenario, at most 4), each
- * on a CPU of its own, sharing one worklist. So two different work items
- * may run concurrently (the kernel guarantees nothing else: items queued
- * on different CPUs run on different per-CPU pools, and a pool starts
- * another worker as soon as one sleeps), while one item never runs
+ * Work runs on kworker tasks: each pool has __KVET_NR_WORKERS of them (one
+ * per INIT_WORK()/INIT_DELAYED_WORK() site of the scenario, at most 4),
+ * created idle (asleep at the top of their loop; crates/ir/src/kworkers.rs).
+ * Work of a per-CPU workqueue queued without a CPU goes to the queueing
+ * CPU's pool (__queue_work(): raw_smp_processor_id()), whose kworkers are
+ * pinned to that CPU; the unbound pool's kworkers run on CPUs of their own
+ * and share one worklist. A pool starts another worker as soon as one
+ * sleeps, so items of one pool run one after the other only while none
+ * sleeps; one item never runs
  * concurrently with itself: queued again while it runs, it is not put on
  * the worklist but run again by the same worker once the running
  * instance returns (process_one_work()'s collision with
- * find_worker_executing_work()). PENDING is taken and the item queued
+ * find_worker_executing_work(), and __queue_work()'s last_pool rule). PENDING is taken and the item queued
  * under the pool lock; the worker clears PENDING under it before running
  * the item; after the item's function returns the worker touches only
  * its own state (the function may free the item). flush_work() waits
@@ -368,13 +371,15 @@ struct work_struct {
 	struct list_head entry;
 	void (*func)(struct work_struct *work);
 	struct workqueue_struct *wq;	/* set when queued on a per-CPU pool or an allocated workqueue */
+	int last_pool;			/* get_work_pool(): 1 + the pool it was last queued on (0: none) */
 };
 
 struct delayed_work {
 	struct work_struct work;
 	struct timer_list timer;
 	struct workqueue_struct *wq;	/* __queue_delayed_work(): where the timer queues it */
-	int cpu;
+	int cpu;			/* the CPU asked for, or WORK_CPU_UNBOUND */
+	int fire_cpu;			/* kvet: the CPU whose pool the timer queues it on */
 };
 
 /* A workqueue (kernel/workqueue.c's workqueue_struct with its one
@@ -420,12 +425,20 @@ struct worker_pool __kvet_cpu_pools[NR_CPUS];
 LIST_HEAD(kworker_worklist);
 DECLARE_WAIT_QUEUE_HEAD(kworker_flush_wq);
 struct workqueue_struct __system_wq;
+struct workqueue_struct __system_unbound_wq;
 
+/* the per-CPU system workqueues are one, the unbound ones another */
 #define system_wq			(&__system_wq)
+#define system_percpu_wq		(&__system_wq)
 #define system_highpri_wq		(&__system_wq)
 #define system_long_wq			(&__system_wq)
-#define system_unbound_wq		(&__system_wq)
 #define system_freezable_wq		(&__system_wq)
+#define system_unbound_wq		(&__system_unbound_wq)
+#define system_dfl_wq			(&__system_unbound_wq)
+/* a system workqueue: no accounting of its own */
+#define __wq_system(wq)			((wq) == system_wq || (wq) == system_unbound_wq)
+/* WQ_UNBOUND: its items go to the unbound pool */
+#define __wq_unbound(wq)		((wq) == system_unbound_wq || (!__wq_system(wq) && ((wq)->flags & WQ_UNBOUND)))
 #define to_delayed_work(w)		container_of(w, struct delayed_work, work)
 #define work_pending(w)			test_bit(WORK_STRUCT_PENDING_BIT, &(w)->data)
 #define delayed_work_pending(w)		work_pending(&(w)->work)
@@ -435,6 +448,8 @@ static inline void INIT_WORK(struct work_struct *work, void (*func)(struct work_
 	work->data = 0;
 	INIT_LIST_HEAD(&work->entry);
 	work->func = func;
+	if (__KVET_CPU_POOLS)
+		work->last_pool = 0;
 }
 
 /* find_worker_executing_work(): the worker running `work` (index + 1), or 0 */
@@ -456,19 +471,19 @@ static inline struct worker_pool *__wq_pool(int n)
 	return &__kvet_cpu_pools[n - 1];
 }
 
-/* find_worker_executing_work() over every pool: (pool number) *
- * __KVET_NR_WORKERS + worker index + 1, or 0 */
+/* find_worker_executing_work() on the item's last pool (get_work_pool():
+ * an item runs only on the pool it was last queued on, as __queue_work()
+ * checks): (pool number) * __KVET_NR_WORKERS + worker index + 1, or 0 */
 static inline int __work_running_any(struct work_struct *work)
 {
-	int c, i;
+	int c = READ_ONCE(work->last_pool) - 1;
+	int i;
 
-	for (c = 0; c <= NR_CPUS; c++) {
-		if (c && !(__KVET_CPU_POOLS & (1UL << (c - 1))))
-			continue;
-		for (i = 0; i < __KVET_NR_WORKERS; i++)
-			if (READ_ONCE(__wq_pool(c)->current_work[i]) == work)
-				return c * __KVET_NR_WORKERS + i + 1;
-	}
+	if (c < 0)
+		return 0;
+	for (i = 0; i < __KVET_NR_WORKERS; i++)
+		if (READ_ONCE(__wq_pool(c)->current_work[i]) == work)
+			return c * __KVET_NR_WORKERS + i + 1;
 	return 0;
 }
 
@@ -488,7 +503,7 @@ static inline bool __workqueue_busy(void)
 		for (c = 0; c < NR_CPUS; c++) {
 			if (!(__KVET_CPU_POOLS & (1UL << c)))
 				continue;
-			if (__kvet_cpu_pools[c].worklist.next && !list_empty(&__kvet_cpu_pools[c].worklist))
+			if (!list_empty(&__kvet_cpu_pools[c].worklist))
 				return true;
 			for (i = 0; i < __KVET_NR_WORKERS; i++)
 				if (READ_ONCE(__kvet_cpu_pools[c].current_work[i]))
@@ -503,7 +518,7 @@ static inline void __queue_work(struct work_struct *work);
 /* with the pool lock held: an item of `wq` ran once (it was queued once) */
 static inline void __wq_ran(struct workqueue_struct *wq)
 {
-	if (wq && wq != system_wq)
+	if (wq && !__wq_system(wq))
 		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
 }
 
@@ -513,7 +528,7 @@ static inline void __wq_done(struct workqueue_struct *wq)
 {
 	struct work_struct *next;
 
-	if (!wq || wq == system_wq || !wq->max_active)
+	if (!wq || __wq_system(wq) || !wq->max_active)
 		return;
 	wq->nr_active--;
 	if (list_empty(&wq->inactive))
@@ -532,7 +547,8 @@ static inline void __kworker_loop(int i)
 	struct workqueue_struct *wq = NULL;
 	struct work_struct *work;
 
-	WRITE_ONCE(kworker_pool.workers[i], current);
+	/* created idle: asleep until kick_pool() wakes it */
+	schedule();
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		spin_lock_irq(&kworker_pool.lock);
@@ -581,11 +597,8 @@ static inline void __kworker_loop_on(int cpu, int i)
 	struct workqueue_struct *wq;
 	struct work_struct *work;
 
-	spin_lock_irq(&kworker_pool.lock);
-	if (!pool->worklist.next)
-		INIT_LIST_HEAD(&pool->worklist);
-	pool->workers[i] = current;
-	spin_unlock_irq(&kworker_pool.lock);
+	/* created idle: asleep until kick_pool() wakes it */
+	schedule();
 	for (;;) {
 		/* need_more_worker(): not while another worker of the pool
 		 * runs (under preemption; crates/explore/src/pool.rs) */
@@ -661,8 +674,9 @@ static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *w
 	unsigned long flags;
 	bool ret = false;
 
-	if (__KVET_WQS && wq != system_wq)
-		return queue_work_on(-1, wq, work);
+	/* queue_work_on(WORK_CPU_UNBOUND, ...): the local CPU's pool */
+	if (__KVET_CPU_POOLS || (__KVET_WQS && !__wq_system(wq)))
+		return queue_work_on(WORK_CPU_UNBOUND, wq, work);
 
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data)) {
@@ -690,9 +704,8 @@ static inline void __queue_work_pool(int n, struct work_struct *work)
 		__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 1;
 		return;
 	}
+	WRITE_ONCE(work->last_pool, n + 1);
 	if (n) {
-		if (!pool->worklist.next)
-			INIT_LIST_HEAD(&pool->worklist);
 		list_add_tail(&work->entry, &pool->worklist);
 	} else {
 		list_add_tail(&work->entry, &kworker_worklist);
@@ -709,11 +722,15 @@ static inline void __queue_work_pool(int n, struct work_struct *work)
 
 /* with the pool lock held and PENDING owned: queue the item on `wq`, on
  * CPU cpu's pool if `wq` is per-CPU and that CPU has one, else on the
- * unbound pool; past the workqueue's max_active it waits inactive */
+ * unbound pool; without a CPU (WORK_CPU_UNBOUND, or -1) on the local
+ * CPU's (__queue_work(): raw_smp_processor_id()); past the workqueue's
+ * max_active it waits inactive */
 static inline void __queue_work_wq(int cpu, struct workqueue_struct *wq, struct work_struct *work)
 {
 	work->wq = wq;
-	if (wq != system_wq) {
+	if (cpu < 0 || cpu == WORK_CPU_UNBOUND)
+		cpu = raw_smp_processor_id();
+	if (!__wq_system(wq)) {
 		WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight + 1);
 		if (wq->max_active) {
 			if (wq->nr_active >= wq->max_active) {
@@ -724,7 +741,7 @@ static inline void __queue_work_wq(int cpu, struct workqueue_struct *wq, struct 
 			wq->nr_active++;
 		}
 	}
-	if (cpu >= 0 && cpu < NR_CPUS && (__KVET_CPU_POOLS & (1UL << cpu)) && !(wq->flags & WQ_UNBOUND))
+	if (cpu < NR_CPUS && cpu < 64 && (__KVET_CPU_POOLS & (1UL << cpu)) && !__wq_unbound(wq))
 		__queue_work_pool(cpu + 1, work);
 	else
 		__queue_work(work);
@@ -782,7 +799,7 @@ static inline void __wq_cancelled(struct work_struct *work, bool queued)
 	struct workqueue_struct *wq = work->wq;
 	bool inactive = test_and_clear_bit(WORK_STRUCT_INACTIVE_BIT, &work->data);
 
-	if (!queued || !wq || wq == system_wq)
+	if (!queued || !wq || __wq_system(wq))
 		return;
 	WRITE_ONCE(wq->nr_in_flight, wq->nr_in_flight - 1);
 	if (!inactive)
@@ -805,7 +822,7 @@ static inline bool __cancel_work_any(struct work_struct *work)
 			queued = __wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS];
 			__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 0;
 			/* a rerun, not an active item: the running instance keeps it active */
-			if (queued && work->wq && work->wq != system_wq) {
+			if (queued && work->wq && !__wq_system(work->wq)) {
 				WRITE_ONCE(work->wq->nr_in_flight, work->wq->nr_in_flight - 1);
 				queued = false;
 			}
@@ -853,7 +870,7 @@ static inline bool cancel_work_sync(struct work_struct *work)
  * wait until no item at all is queued or running */
 static inline bool __workqueue_busy_wq(struct workqueue_struct *wq)
 {
-	if (__KVET_WQS && wq != system_wq)
+	if (__KVET_WQS && !__wq_system(wq))
 		return READ_ONCE(wq->nr_in_flight);
 	return __workqueue_busy();
 }
@@ -895,7 +912,7 @@ static inline struct workqueue_struct *__alloc_workqueue(unsigned int flags, int
 static inline void destroy_workqueue(struct workqueue_struct *wq)
 {
 	flush_workqueue(wq);
-	if (__KVET_WQS && wq != system_wq)
+	if (__KVET_WQS && !__wq_system(wq))
 		kfree(wq);
 }
 
@@ -920,8 +937,9 @@ static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delaye
 	unsigned long flags;
 	bool ret = false;
 
-	if (__KVET_WQS && wq != system_wq)
-		return queue_delayed_work_on(-1, wq, dwork, delay);
+	/* queue_delayed_work_on(WORK_CPU_UNBOUND, ...) */
+	if (__KVET_CPU_POOLS || (__KVET_WQS && !__wq_system(wq)))
+		return queue_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
 	spin_lock_irqsave(&kworker_pool.lock, flags);
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
 		if (delay == 0)
@@ -939,15 +957,19 @@ static inline bool schedule_delayed_work(struct delayed_work *dwork, unsigned lo
 	return queue_delayed_work(system_wq, dwork, delay);
 }
 
-/* delayed_work_timer_fn() for an item queued with a CPU or on an
- * allocated workqueue: __queue_work(dwork->cpu, dwork->wq, ...) */
+/* delayed_work_timer_fn() for an item queued with a CPU, on a per-CPU
+ * pool or on an allocated workqueue: __queue_work(dwork->cpu, dwork->wq,
+ * ...), where WORK_CPU_UNBOUND is the CPU the timer fires on: the kernel
+ * adds the timer on the queueing CPU (add_timer_global() from
+ * __queue_delayed_work()); kvet's timer fires on its timer_setup() CPU,
+ * so the queueing CPU is kept in fire_cpu */
 static inline void __delayed_work_timer_fn_on(struct timer_list *t)
 {
 	struct delayed_work *dwork = from_timer(dwork, t, timer);
 	unsigned long flags;
 
 	spin_lock_irqsave(&kworker_pool.lock, flags);
-	__queue_work_wq(dwork->cpu, dwork->wq, &dwork->work);
+	__queue_work_wq(dwork->fire_cpu, dwork->wq, &dwork->work);
 	spin_unlock_irqrestore(&kworker_pool.lock, flags);
 }
 
@@ -960,6 +982,7 @@ static inline void __queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 	}
 	dwork->wq = wq;
 	dwork->cpu = cpu;
+	dwork->fire_cpu = (cpu < 0 || cpu == WORK_CPU_UNBOUND) ? raw_smp_processor_id() : cpu;
 	dwork->timer.function = __delayed_work_timer_fn_on;
 	/* add_timer_on(): the timer fires on that CPU */
 	if (cpu >= 0 && cpu < NR_CPUS && (__KVET_CPU_POOLS & (1UL << cpu)))
@@ -1030,7 +1053,12 @@ static inline bool flush_delayed_work(struct delayed_work *dwork)
 		unsigned long flags;
 
 		spin_lock_irqsave(&kworker_pool.lock, flags);
-		__queue_work(&dwork->work);
+		/* __queue_work(dwork->cpu, dwork->wq, ...): on this CPU's pool
+		 * when it was queued without a CPU */
+		if ((__KVET_CPU_POOLS || __KVET_WQS) && dwork->wq)
+			__queue_work_wq(dwork->cpu, dwork->wq, &dwork->work);
+		else
+			__queue_work(&dwork->work);
 		spin_unlock_irqrestore(&kworker_pool.lock, flags);
 	}
 	return flush_work(&dwork->work);

@@ -12,6 +12,7 @@ mod defuse;
 mod eval;
 mod kernel;
 mod kthread_bind;
+mod kworkers;
 mod lower;
 mod observation;
 mod opt;

@@ -31,6 +31,9 @@ pub(crate) struct TaskDecl {
     pub origin: TaskOrigin,
     pub body: ast::Block,
     pub span: Span,
+    /// A kworker's pool (0 the unbound pool, c + 1 CPU c's) and its
+    /// index in that pool.
+    pub worker: Option<(u32, u32)>,
 }
 
 /// The kthread-creating primitives: (name, index of the CPU argument).
@@ -77,6 +80,7 @@ pub(crate) fn collect_tasks(
             origin: TaskOrigin::Declared,
             body: h.func.body.clone(),
             span: h.func.span,
+            worker: None,
         });
     }
     let mut err = None;
@@ -127,13 +131,15 @@ pub(crate) fn collect_tasks(
                 ],
                 span: sp,
             };
-            out.push(TaskDecl { name: fname.clone(), cpu, origin, body, span: sp });
+            out.push(TaskDecl { name: fname.clone(), cpu, origin, body, span: sp, worker: None });
         })
     });
     if let Some(e) = err {
         return Err(e);
     }
-    if uses_unbound_pool(file, nprocs) {
+    // a task that is not pinned runs on a CPU of its own, without a pool
+    let unpinned = out.iter().any(|d| d.cpu.is_none());
+    if uses_unbound_pool(file, nprocs, unpinned) {
         let sp = file.span;
         for i in 0..kworkers(file) {
             let callee = ast::Expr { kind: ast::ExprKind::Ident("__kworker_loop".into()), span: sp };
@@ -141,7 +147,14 @@ pub(crate) fn collect_tasks(
             let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), vec![arg]), span: sp };
             let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
             let name = if i == 0 { "kworker".to_string() } else { format!("kworker{i}") };
-            out.push(TaskDecl { name, cpu: None, origin: TaskOrigin::Kworker, body, span: sp });
+            out.push(TaskDecl {
+                name,
+                cpu: None,
+                origin: TaskOrigin::Kworker,
+                body,
+                span: sp,
+                worker: Some((0, i as u32)),
+            });
         }
     }
     // the per-CPU pools' kworkers, pinned to their CPUs (kworker/<cpu>:<i>)
@@ -160,7 +173,14 @@ pub(crate) fn collect_tasks(
             let call = ast::Expr { kind: ast::ExprKind::Call(Box::new(callee), args), span: sp };
             let body = ast::Block { stmts: vec![ast::Stmt { kind: ast::StmtKind::Expr(call), span: sp }], span: sp };
             let name = format!("kworker/{cpu}:{i}");
-            out.push(TaskDecl { name, cpu: Some(cpu), origin: TaskOrigin::Kworker, body, span: sp });
+            out.push(TaskDecl {
+                name,
+                cpu: Some(cpu),
+                origin: TaskOrigin::Kworker,
+                body,
+                span: sp,
+                worker: Some((cpu + 1, i as u32)),
+            });
         }
     }
     // A lock word records its holder (thread + 1) in a byte.
@@ -315,23 +335,47 @@ const QUEUE_ON: &[(&str, usize)] = &[
     ("mod_delayed_work_on", 0),
 ];
 
+/// The primitives that queue work without a CPU (WORK_CPU_UNBOUND):
+/// kernel/workqueue.c's __queue_work() puts such an item of a per-CPU
+/// workqueue on the queueing CPU's pool (`raw_smp_processor_id()`).
+/// (mod_delayed_work() is a macro for mod_delayed_work_on(-1, ...).)
+const QUEUE_LOCAL: &[&str] = &["queue_work", "schedule_work", "queue_delayed_work", "schedule_delayed_work"];
+
 /// The CPUs that get a per-CPU worker pool (kernel/workqueue.c's
-/// cpu_worker_pools), as a bit mask: every CPU that a constant CPU
-/// argument of queue_work_on() and its relatives names in the scenario,
-/// and every CPU of a `P<n>` when some call's CPU is a run-time value
-/// (`queue_work_on(smp_processor_id(), ...)`, `queue_work_on(cpu, ...)`),
-/// since that value may name any of them. Work queued on any other CPU
-/// (WORK_CPU_UNBOUND, or the CPU of a task that is not pinned) goes to
-/// the unbound pool, whose kworkers run on CPUs of their own.
+/// cpu_worker_pools), as a bit mask: every CPU of a `P<n>` when the
+/// scenario queues work without a CPU (queue_work(), schedule_work(),
+/// ..., or WORK_CPU_UNBOUND), which goes to the queueing CPU's pool, or
+/// with a CPU that is a run-time value (`queue_work_on(cpu, ...)`),
+/// which may name any of them; else every CPU that a constant CPU
+/// argument of queue_work_on() and its relatives names. Work queued on
+/// any other CPU (a task that is not pinned runs on a CPU of its own)
+/// goes to the unbound pool, whose kworkers run on CPUs of their own.
+/// A pool's kworkers are created idle (crate::kworkers), so a pool that
+/// is never used costs no step.
 pub(crate) fn cpu_pools(file: &ast::File, nprocs: u32) -> u64 {
-    queued_on(file, nprocs).0
+    let q = queued_on(file, nprocs);
+    if q.local || (uses_workqueues(file) && calls_any(file, QUEUE_LOCAL)) {
+        (1u64 << nprocs.min(63)) - 1
+    } else {
+        q.mask
+    }
 }
 
-/// The CPUs with a pool, and whether some call queues work with a CPU
-/// that has none (not a constant, or WORK_CPU_UNBOUND).
-fn queued_on(file: &ast::File, nprocs: u32) -> (u64, bool) {
-    let mut mask = 0u64;
-    let mut other = false;
+/// Where the scenario's queue_work_on() and relatives queue work.
+struct QueuedOn {
+    /// The CPUs that a constant CPU argument names.
+    mask: u64,
+    /// Some call names a CPU without a pool (a constant past the
+    /// scenario's CPUs), or one that is a run-time value.
+    other: bool,
+    /// Some call queues on the local CPU (WORK_CPU_UNBOUND, -1 as the
+    /// prelude's mod_delayed_work() passes) or on a run-time CPU.
+    local: bool,
+}
+
+fn queued_on(file: &ast::File, nprocs: u32) -> QueuedOn {
+    let mut q = QueuedOn { mask: 0, other: false, local: false };
+    let ncpus = nprocs.min(64) as i64;
     crate::scan::visit_exprs(file, &mut |e| {
         crate::scan::each_node(e, &mut |n| {
             let ast::ExprKind::Call(callee, args) = &n.kind else { return };
@@ -340,20 +384,24 @@ fn queued_on(file: &ast::File, nprocs: u32) -> (u64, bool) {
                 return;
             }
             let Some(&(_, k)) = QUEUE_ON.iter().find(|(f, _)| f == name) else { return };
-            match args.get(k).map(|a| &a.kind) {
-                Some(ast::ExprKind::Int(c)) if (0..nprocs.min(64) as i64).contains(c) => mask |= 1 << c,
-                Some(ast::ExprKind::Int(_)) => other = true,
-                Some(ast::ExprKind::Ident(c)) if c == "NR_CPUS" || c == "WORK_CPU_UNBOUND" => other = true,
+            let arg = args.get(k).map(|a| &a.kind);
+            let neg =
+                matches!(arg, Some(ast::ExprKind::Unary(ast::UnOp::Neg, e)) if matches!(e.kind, ast::ExprKind::Int(_)));
+            match arg {
+                Some(ast::ExprKind::Int(c)) if (0..ncpus).contains(c) => q.mask |= 1 << c,
+                Some(ast::ExprKind::Int(_)) => q.other = true,
+                Some(ast::ExprKind::Ident(c)) if c == "NR_CPUS" || c == "WORK_CPU_UNBOUND" => q.local = true,
+                _ if neg => q.local = true,
                 // a run-time CPU: any CPU of the scenario, or one without a pool
                 Some(_) => {
-                    mask |= (1u64 << nprocs.min(63)) - 1;
-                    other = true;
+                    q.local = true;
+                    q.other = true;
                 }
-                None => other = true,
+                None => q.other = true,
             }
         })
     });
-    (mask, other)
+    q
 }
 
 /// Does the file allocate workqueues of its own (alloc_workqueue(),
@@ -373,14 +421,33 @@ pub(crate) fn allocates_workqueues(file: &ast::File) -> bool {
     )
 }
 
-/// Does the file need the unbound pool's kworkers: does it queue work
-/// other than on a CPU that has a pool of its own?
-fn uses_unbound_pool(file: &ast::File, nprocs: u32) -> bool {
-    uses_workqueues(file)
-        && (calls_any(file, &["queue_work", "schedule_work", "queue_delayed_work", "schedule_delayed_work"])
-            || allocates_workqueues(file)
-            || queued_on(file, nprocs).1
-            || !calls_any(file, &QUEUE_ON.iter().map(|(f, _)| *f).collect::<Vec<_>>()))
+/// Does the file need the unbound pool's kworkers: may it queue work
+/// other than on a CPU that has a pool of its own? That is work of an
+/// allocated workqueue (WQ_UNBOUND, ordered), of `system_unbound_wq`,
+/// queued by a task that is not pinned (`unpinned`: a CPU of its own),
+/// or with a CPU past the scenario's; or a file that initialises work
+/// items and queues none.
+fn uses_unbound_pool(file: &ast::File, nprocs: u32, unpinned: bool) -> bool {
+    if !uses_workqueues(file) {
+        return false;
+    }
+    let queue_on: Vec<&str> = QUEUE_ON.iter().map(|(f, _)| *f).collect();
+    let queues = calls_any(file, QUEUE_LOCAL) || calls_any(file, &queue_on);
+    !queues || allocates_workqueues(file) || queued_on(file, nprocs).other || unpinned || names_unbound_wq(file)
+}
+
+/// Does the scenario name an unbound system workqueue (the prelude's
+/// `system_unbound_wq`, `system_dfl_wq`)?
+fn names_unbound_wq(file: &ast::File) -> bool {
+    let mut found = false;
+    crate::scan::visit_exprs(file, &mut |e| {
+        crate::scan::each_node(e, &mut |n| {
+            if let ast::ExprKind::Ident(name) = &n.kind {
+                found |= n.span.lo < kvet_syntax::PRELUDE_BASE && name == "__system_unbound_wq";
+            }
+        })
+    });
+    found
 }
 
 /// The most kworkers a scenario gets.

@@ -273,6 +273,8 @@ fn lower_with(file: &ast::File, src: &str, prelude: &str, tasks_enabled: bool) -
     if lw.tasks_wanted && !tasks_enabled {
         return Ok((Program::empty(), true));
     }
+    // the kworkers start idle, asleep in their pool loops
+    crate::kworkers::init_pools(&mut lw, file.span)?;
     let pools = pools::create_pools(&mut lw);
     if let Some((name, span)) = lw.over_memory.take() {
         let span = if span == Span::default() { file.span } else { span };
