@@ -496,7 +496,6 @@ fn a_kworker_asleep_in_a_work_function_is_a_hang_not_idle() {
 }
 
 #[test]
-#[ignore = "open: __cancel_work_any() steals PENDING from an item whose timer callback is about to queue it (try_to_grab_pending() busy-waits for it: -EAGAIN), so the item is queued twice and the pool loops on a corrupted worklist (a false hang); also before per-CPU pools"]
 fn mod_delayed_work_waits_for_a_timer_callback_in_flight() {
     let d =
         "struct delayed_work dw; int ran;\nstatic void fn(struct work_struct *work) { WRITE_ONCE(ran, 1); }\nint up;\n";

@@ -807,33 +807,57 @@ static inline void __wq_cancelled(struct work_struct *work, bool queued)
 	wake_up_all(&kworker_flush_wq);
 }
 
-static inline bool __cancel_work_any(struct work_struct *work)
+/* try_to_grab_pending() and the cancel: an item whose PENDING bit is
+ * set but that is neither on a worklist nor due to rerun is owned by a
+ * timer callback in flight (delayed_work_timer_fn() between the timer's
+ * dequeue and __queue_work()), or by an armed timer that the caller did
+ * not delete: the kernel returns -EAGAIN and its callers retry until
+ * the item is queued, then steal it from the worklist.  A caller that
+ * has just deleted the item's timer (`timer_deleted`) owns PENDING: no
+ * retry */
+static inline bool __cancel_work_grab(struct work_struct *work, bool timer_deleted)
 {
 	unsigned long flags;
-	bool ret, queued = false;
+	bool ret, queued;
 	int r;
 
-	spin_lock_irqsave(&kworker_pool.lock, flags);
-	ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
-	if (ret) {
+	for (;;) {
+		queued = false;
+		spin_lock_irqsave(&kworker_pool.lock, flags);
+		ret = test_and_clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+		if (!ret)
+			break;
 		r = __work_running_any(work);
+		if (r)
+			queued = __wq_pool((r - 1) / __KVET_NR_WORKERS)->rerun[(r - 1) % __KVET_NR_WORKERS];
+		else
+			queued = work->entry.next && !list_empty(&work->entry);
+		if (queued || timer_deleted)
+			break;
+		set_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+		spin_unlock_irqrestore(&kworker_pool.lock, flags);
+		cpu_relax();
+	}
+	if (ret) {
 		if (r) {
 			r = r - 1;
-			queued = __wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS];
 			__wq_pool(r / __KVET_NR_WORKERS)->rerun[r % __KVET_NR_WORKERS] = 0;
 			/* a rerun, not an active item: the running instance keeps it active */
-			if (queued && work->wq && !__wq_system(work->wq)) {
+			if (work->wq && !__wq_system(work->wq)) {
 				WRITE_ONCE(work->wq->nr_in_flight, work->wq->nr_in_flight - 1);
 				queued = false;
 			}
-		} else {
-			queued = work->entry.next && !list_empty(&work->entry);
 		}
 		list_del_init(&work->entry);
 		__wq_cancelled(work, queued);
 	}
 	spin_unlock_irqrestore(&kworker_pool.lock, flags);
 	return ret;
+}
+
+static inline bool __cancel_work_any(struct work_struct *work)
+{
+	return __cancel_work_grab(work, false);
 }
 
 static inline bool cancel_work(struct work_struct *work)
@@ -1033,18 +1057,30 @@ static inline bool mod_delayed_work_on(int cpu, struct workqueue_struct *wq, str
 
 #define mod_delayed_work(wq, dwork, delay)	mod_delayed_work_on(-1, (wq), (dwork), (delay))
 
+/* cancel_work() of a delayed item whose timer the caller tried to
+ * delete: if it did, it owns PENDING (try_to_grab_pending() with
+ * WORK_CANCEL_DELAYED) */
+static inline bool __cancel_dwork(struct delayed_work *dwork, bool timer)
+{
+	if (__KVET_CPU_POOLS || __KVET_WQS)
+		return __cancel_work_grab(&dwork->work, timer);
+	return cancel_work(&dwork->work);
+}
+
 static inline bool cancel_delayed_work_sync(struct delayed_work *dwork)
 {
 	bool timer = timer_delete_sync(&dwork->timer);
+	bool ret = __cancel_dwork(dwork, timer);
 
-	return cancel_work_sync(&dwork->work) || timer;
+	wait_event(kworker_flush_wq, !__work_running_sel(&dwork->work));
+	return ret || timer;
 }
 
 static inline bool cancel_delayed_work(struct delayed_work *dwork)
 {
 	bool timer = timer_delete(&dwork->timer);
 
-	return cancel_work(&dwork->work) || timer;
+	return __cancel_dwork(dwork, timer) || timer;
 }
 
 static inline bool flush_delayed_work(struct delayed_work *dwork)
