@@ -104,6 +104,17 @@ pub trait Model: Send + Sync {
     /// Evaluate, appending verdicts to `out`.
     fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError>;
 
+    /// Evaluate, appending each verdict with its multiplicity (the number
+    /// of alternatives giving it, at least 1): a model that can count
+    /// alike alternatives without evaluating each one reports them once.
+    /// The default gives every verdict of [`Model::check_into`] once.
+    fn check_counted_into(&self, ex: &Execution, out: &mut Vec<(Verdict, u64)>) -> Result<(), CatError> {
+        let mut v = Vec::new();
+        let r = self.check_into(ex, &mut v);
+        out.extend(v.into_iter().map(|v| (v, 1)));
+        r
+    }
+
     /// May some completion of the partial execution `ex` (some reads
     /// without a source, no final writes, no coherence order) have an
     /// allowed alternative?  `false` only if none can: the generator then

@@ -100,7 +100,9 @@ pub struct Search<'a> {
     states: FxHashSet<Vec<Val>>,
     res: LitmusResult,
     flags: BTreeSet<String>,
-    verdicts: Vec<Verdict>,
+    /// The model's verdicts of the current candidate, each with its
+    /// multiplicity ([`Model::check_counted_into`]).
+    verdicts: Vec<(Verdict, u64)>,
     stop: bool,
     ticks: u64,
     /// The order in which threads are given a path.
@@ -624,7 +626,7 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        if self.verdicts.iter().any(|v| v.allowed && v.has_flag("data-race")) {
+        if self.verdicts.iter().any(|(v, _)| v.allowed && v.has_flag("data-race")) {
             new.push((FindingKind::DataRace, 0, 0, "linux-kernel.cat flags a data race: two accesses to one location, at least one a plain write (or both plain), not ordered by happens-before".into()));
         }
         let mut pending = Vec::new();
@@ -1168,7 +1170,7 @@ impl<'a> Search<'a> {
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
-        let r = self.model.check_into(&self.ex, &mut self.verdicts);
+        let r = self.model.check_counted_into(&self.ex, &mut self.verdicts);
         crate::deadline::set(None);
         if crate::budget::exceeded() {
             // a cut enumeration of coherence orders is no verdict
@@ -1180,7 +1182,7 @@ impl<'a> Search<'a> {
         if crate::deadline::work_exhausted() || deadline.is_some_and(|d| Instant::now() > d) {
             return Err(GenError::Timeout);
         }
-        if !self.verdicts.iter().any(|v| v.allowed) {
+        if !self.verdicts.iter().any(|(v, _)| v.allowed) {
             return Ok(());
         }
         if self.opts.kernel {
@@ -1229,16 +1231,17 @@ impl<'a> Search<'a> {
         let verdicts = std::mem::take(&mut self.verdicts);
         // every alternative of this candidate has the same final state
         let mut state_seen = false;
-        for v in verdicts.iter().filter(|v| v.allowed) {
+        for (v, k) in verdicts.iter().filter(|(v, _)| v.allowed) {
+            let k = *k;
             if let Some(tf) = &self.opts.through_flag {
                 if !v.has_flag(tf) {
                     continue;
                 }
             }
             if ok {
-                self.res.pos += 1;
+                self.res.pos += k;
             } else {
-                self.res.neg += 1;
+                self.res.neg += k;
             }
             for f in &v.flags {
                 if !self.flags.contains(&**f) {

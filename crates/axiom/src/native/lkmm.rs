@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 mod co_search;
 mod partial;
+mod vis;
 
 /// Flags the LKMM can raise.
 const FLAGS: &[&str] = &[
@@ -71,6 +72,8 @@ pub struct NativeLkmm {
     allowed_only: bool,
     /// herd's `-through invalid|all`: failed checks do not reject.
     through: bool,
+    /// The coherence-order search uses the bounds of [`co_search`].
+    co_bounds: bool,
     names: Vec<Arc<str>>,
 }
 
@@ -85,7 +88,6 @@ struct CoFree<R: Row> {
     rf: Rel<R>,
     rfe: Rel<R>,
     w3: R,
-    m3: R,
     rmb_f: Rel<R>,
     r4rmb: R,
     po_opt: Rel<R>,
@@ -100,6 +102,8 @@ struct CoFree<R: Row> {
     rfe_opt: Rel<R>,
     /// `[_] ; cumul-fence* ; [Marked] ; rfe? ; [Marked]`.
     prop_tail: Rel<R>,
+    /// `pre-race` (`ext & ((Plain * M) | ((M \ IW) * Plain))`).
+    pre_race: Rel<R>,
 }
 
 /// Everything computed before the first enumeration (stdlib, bell and the
@@ -195,6 +199,7 @@ impl NativeLkmm {
             lkmmv2: true,
             allowed_only: false,
             through: false,
+            co_bounds: true,
             names: FLAGS.iter().map(|s| Arc::from(*s)).collect(),
         }
     }
@@ -228,6 +233,15 @@ impl NativeLkmm {
         self
     }
 
+    /// Turn off the bounds of the coherence-order search ([`co_search`]):
+    /// every order that survives the `hb`/`pb` pruning is evaluated on its
+    /// own.  The verdicts, with their multiplicities, are the same; for the
+    /// tests that show it.
+    pub fn without_co_bounds(mut self) -> Self {
+        self.co_bounds = false;
+        self
+    }
+
     /// A failed check: reject, unless `-through` lets it pass.
     fn fails(&self) -> bool {
         !self.through
@@ -256,17 +270,28 @@ impl NativeLkmm {
     /// [`crate::budget::exceeded`] set and gives only part of the verdicts:
     /// [`Model::check_into`] turns it into an error.)
     pub fn check_with(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
+        self.check_counted(ex, &mut |v, k| {
+            for _ in 0..k {
+                sink(v.clone());
+            }
+        })
+    }
+
+    /// As [`Self::check_with`], each verdict given once with the number of
+    /// alternatives giving it (alike allowed alternatives are counted
+    /// without being evaluated one by one, see [`co_search`]).
+    pub fn check_counted(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict, u64)) {
         crate::budget::reset();
         crate::dispatch_rows!(ex.len(), self.run(ex, sink))
     }
 
-    fn run<R: Row>(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict)) {
+    fn run<R: Row>(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict, u64)) {
         let b = Base::<R>::new(ex);
         let o = Ops { b: &b, n: b.n };
         let pre = match self.pre(ex, &o) {
             Ok(p) => p,
             Err(()) => {
-                sink(self.verdict(false, 0));
+                sink(self.verdict(false, 0), 1);
                 return;
             }
         };
@@ -483,7 +508,7 @@ impl NativeLkmm {
     }
 
     /// cos-opt.cat: cobase, ConsCo, then the coherence orders.
-    fn with_rf<R: Row>(&self, ex: &Execution, o: &Ops<R>, p: &Pre<R>, rf: &Rel<R>, sink: &mut dyn FnMut(Verdict)) {
+    fn with_rf<R: Row>(&self, ex: &Execution, o: &Ops<R>, p: &Pre<R>, rf: &Rel<R>, sink: &mut dyn FnMut(Verdict, u64)) {
         let b = o.b;
         let n = b.n;
         // co0 (stdlib, base W) | lock.cat additions
@@ -507,7 +532,7 @@ impl NativeLkmm {
         if !cobase.is_acyclic() {
             // ConsCo; let through, generate_cos(cobase) has no order anyway
             if self.fails() {
-                sink(self.verdict(false, 0));
+                sink(self.verdict(false, 0), 1);
             }
             return;
         }
@@ -588,7 +613,7 @@ impl NativeLkmm {
             }
             let v = self.with_co(o, p, rf, &co, cached.as_ref(), &mut memo);
             if v.allowed || !self.allowed_only {
-                sink(v);
+                sink(v, 1);
             }
             // past the generator's deadline: stop; it discards this
             // evaluation and reports a timeout (crate::deadline)
@@ -704,11 +729,14 @@ impl NativeLkmm {
         // prop = (overwrite & ext)? ; cumul-fence* ; rfe? (marked ends):
         // the part after the first step does not depend on co.
         let prop_tail = cumul_star.restrict(&b.all, &p.marked).seq(&rfe_opt.restrict(&b.all, &p.marked));
+        let mut pre_race = o.cart(&p.plain, &m3);
+        pre_race.union_with(&o.cart(&minus(&m3, &b.iw), &p.plain));
+        pre_race.inter_with(&b.ext);
         CoFree {
+            pre_race,
             rf,
             rfe,
             w3,
-            m3,
             rmb_f,
             r4rmb,
             po_opt,
@@ -753,7 +781,7 @@ impl NativeLkmm {
         p: &Pre<R>,
         cf: &CoFree<R>,
         orders: &[Vec<Rel<R>>],
-        sink: &mut dyn FnMut(Verdict),
+        sink: &mut dyn FnMut(Verdict, u64),
     ) {
         let n = o.b.n;
         let invrf = cf.rf.inverse();
@@ -790,14 +818,12 @@ impl NativeLkmm {
             suffix: &'a [Rel<R>],
             v: &'a Verdict,
         }
-        fn rec<R: Row>(cx: &mut Cx<'_, '_, R>, l: usize, cur: &Rel<R>, sink: &mut dyn FnMut(Verdict)) {
+        fn rec<R: Row>(cx: &mut Cx<'_, '_, R>, l: usize, cur: &Rel<R>, sink: &mut dyn FnMut(Verdict, u64)) {
             let mut all = cur.clone();
             all.union_with(&cx.suffix[l]);
             if all.is_acyclic() {
-                let count: usize = cx.orders[l..].iter().map(|os| os.len()).product();
-                for _ in 0..count {
-                    sink(cx.v.clone());
-                }
+                let count = cx.orders[l..].iter().fold(1u64, |a, os| a.saturating_mul(os.len() as u64));
+                sink(cx.v.clone(), count);
                 return;
             }
             if l == cx.orders.len() {
@@ -881,16 +907,10 @@ impl NativeLkmm {
         memo: &mut Vec<CoFree<R>>,
     ) -> Verdict {
         let b = o.b;
-        let n = b.n;
         let mut flags = p.flags;
         let no = |s: &Self| s.verdict(false, 0);
         // lock.cat, after cos-opt.cat
-        let mut co = co0.clone();
-        if !p.critical.is_empty() {
-            co.union_with(&p.critical);
-            co.union_with(&p.critical.inverse().seq(co0));
-            co.close();
-        }
+        let co = self.lock_co(p, co0);
         let cf = match cached {
             Some(c) => c,
             None => {
@@ -916,9 +936,7 @@ impl NativeLkmm {
             }
         };
         let rf = &cf.rf;
-        let coe = co.inter(&b.ext);
         let fr = rf.inverse().seq(&co);
-        let fre = fr.inter(&b.ext);
         // coherence and atomic first: they are cheap and reject most
         // coherence orders (the checks are a conjunction, so their order
         // does not change the verdict)
@@ -929,137 +947,28 @@ impl NativeLkmm {
             if !p.po_loc.union(&com).is_acyclic() && self.fails() {
                 return no(self);
             }
+            let (fre, coe) = (fr.inter(&b.ext), co.inter(&b.ext));
             if !p.rmw.inter(&fre.seq(&coe)).is_empty() && self.fails() {
                 return no(self);
             }
         }
         // linux-kernel.cat
-        let (w3, m3, po_opt, strong_fence, nonrw_fence, fence) =
-            (&cf.w3, &cf.m3, &cf.po_opt, &cf.strong_fence, &cf.nonrw_fence, &cf.fence);
-        let (rmb_f, r4rmb, rmw_sequence, cumul_star, rfe_opt, rfe) =
-            (&cf.rmb_f, &cf.r4rmb, &cf.rmw_sequence, &cf.cumul_star, &cf.rfe_opt, &cf.rfe);
-        let overwrite = co.union(&fr);
-        let mut ppo = cf.ppo.clone();
-        ppo.union_with(&overwrite.inter(&b.int));
-        let mut prop = overwrite.inter(&b.ext).opt();
-        prop.restrict_dom(&p.marked);
-        let prop = prop.seq(&cf.prop_tail);
-        let mut hb_inner = ppo;
-        hb_inner.union_with(rfe);
-        hb_inner.union_with(&prop.diff(&b.id).inter(&b.int));
-        let hb = hb_inner.restrict(&p.marked, &p.marked);
-        if !hb.is_acyclic() && self.fails() {
+        let Some(v) = self.co_rels(o, p, cf, co, fr, !p.plain.is_empty(), self.fails()) else {
             return no(self);
-        }
-        let hb_star = hb.star();
-        let mut pb = o.seq(&[&prop, strong_fence, &hb_star]);
-        pb.restrict_ran(&p.marked);
-        if !pb.is_acyclic() && self.fails() {
-            return no(self);
-        }
-        let pb_star = pb.star();
-        // RCU
-        let rcu_gp = o.id(&b.tag(Tag::SYNC_RCU));
-        let srcu_gp = o.id(&b.tag(Tag::SYNC_SRCU));
-        let rcu_rscsi = p.rcu_rscs.inverse();
-        let srcu_rscsi = p.srcu_rscs.inverse();
-        let no_gp = rcu_gp.is_empty() && srcu_gp.is_empty();
-        let rcu_link = if no_gp { Rel::empty(n) } else { o.seq(&[po_opt, &hb_star, &pb_star, &prop, &b.po]) };
-        // Without grace periods every disjunct of rcu-order is empty.
-        let rcu_order = if no_gp {
-            Rel::empty(n)
-        } else {
-            let mut base = rcu_gp.union(&srcu_gp);
-            base.union_with(&o.seq(&[&rcu_gp, &rcu_link, &rcu_rscsi]));
-            base.union_with(&o.seq(&[&srcu_gp, &rcu_link, &srcu_rscsi]).inter(&b.loc));
-            base.union_with(&o.seq(&[&rcu_rscsi, &rcu_link, &rcu_gp]));
-            base.union_with(&o.seq(&[&srcu_rscsi, &rcu_link, &srcu_gp]).inter(&b.loc));
-            let gl = rcu_gp.seq(&rcu_link);
-            let sgl = srcu_gp.seq(&rcu_link);
-            let rl = rcu_rscsi.seq(&rcu_link);
-            let srl = srcu_rscsi.seq(&rcu_link);
-            let l_rcu_rscsi = rcu_link.seq(&rcu_rscsi);
-            let l_srcu_rscsi = rcu_link.seq(&srcu_rscsi);
-            let l_rcu_gp = rcu_link.seq(&rcu_gp);
-            let l_srcu_gp = rcu_link.seq(&srcu_gp);
-            let mut cur = Rel::empty(n);
-            loop {
-                let mut next = base.clone();
-                if !cur.is_empty() {
-                    next.union_with(&o.seq(&[&gl, &cur, &l_rcu_rscsi]));
-                    next.union_with(&o.seq(&[&sgl, &cur, &l_srcu_rscsi]).inter(&b.loc));
-                    next.union_with(&o.seq(&[&rl, &cur, &l_rcu_gp]));
-                    next.union_with(&o.seq(&[&srl, &cur, &l_srcu_gp]).inter(&b.loc));
-                    next.union_with(&o.seq(&[&cur, &rcu_link, &cur]));
-                }
-                if next.is_subset(&cur) {
-                    break cur;
-                }
-                cur = next;
-            }
         };
-        let rcu_fence = if no_gp { Rel::empty(n) } else { o.seq(&[&b.po, &rcu_order, po_opt]) };
-        let fence = fence.union(&rcu_fence);
-        let strong_fence = strong_fence.union(&rcu_fence);
-        let mut rb = if no_gp { Rel::empty(n) } else { o.seq(&[&prop, &rcu_fence, &hb_star, &pb_star]) };
-        rb.restrict_ran(&p.marked);
-        if !rb.is_irreflexive() && self.fails() {
-            return no(self);
-        }
         // Plain accesses and data races (vacuous without plain accesses)
         if p.plain.is_empty() {
-            return self.sc_check(&b.po, rf, &co, &fr, flags);
+            return self.sc_check(&b.po, rf, &v.co, &v.fr, flags);
         }
-        let plain_w = inter(&p.plain, w3);
-        let pl_nb = p.po_loc.diff(&cf.barrier);
-        let mixed = pl_nb.restrict(&plain_w, &p.marked).union(&pl_nb.restrict(&p.marked, &plain_w));
-        if !mixed.is_empty() {
-            flags |= 1 << (Flag::MixedAccesses as u8);
-        }
-        let mut xb = hb.union(&pb);
-        xb.union_with(&rb);
-        let xbstar = xb.star();
-        let mut vis_tail = strong_fence.restrict(&b.all, &p.marked).seq(&xbstar);
-        vis_tail.union_with(&xbstar.inter(&b.int));
-        let vis = o.seq(&[cumul_star, &rfe_opt.restrict(&b.all, &p.marked), &vis_tail]);
-        let w_pre_bounded = p.addr.union(&fence).opt();
-        let w_pre_bounded = w_pre_bounded.restrict(&p.marked, &b.all);
-        let not_noreturn = minus(&b.all, &p.noreturn);
-        let mut rpb = p.addr.union(nonrw_fence);
-        rpb.union_with(&rmb_f.restrict(r4rmb, &not_noreturn));
-        let r_pre_bounded = rpb.opt().restrict(&p.marked, &b.all);
-        let w_post_bounded = fence.opt().restrict(&b.all, &p.marked).seq(rmw_sequence);
-        let mut rpo = nonrw_fence.clone();
-        rpo.union_with(&rmb_f.restrict(&not_noreturn, r4rmb));
-        let mut r_post_bounded = rpo.opt();
-        r_post_bounded.restrict_ran(&p.marked);
-        let sf_xb = strong_fence.seq(&xbstar);
-        let wpb_vis = w_post_bounded.seq(&vis);
-        let mut ww_vis = fence.union(&sf_xb.seq(&w_pre_bounded));
-        ww_vis.union_with(&wpb_vis.seq(&w_pre_bounded));
-        let mut wr_vis = fence.union(&sf_xb.seq(&r_pre_bounded));
-        wr_vis.union_with(&wpb_vis.seq(&r_pre_bounded));
-        let rw_xbstar = fence.union(&o.seq(&[&r_post_bounded, &xbstar, &w_pre_bounded]));
-        let mut pre_race = o.cart(&p.plain, m3);
-        pre_race.union_with(&o.cart(&minus(m3, &b.iw), &p.plain));
-        pre_race.inter_with(&b.ext);
-        let rw_xbstar_inv = rw_xbstar.inverse();
-        let wr_incoh = pre_race.inter(rf).inter(&rw_xbstar_inv);
-        let rw_incoh = pre_race.inter(&fr).inter(&wr_vis.inverse());
-        let ww_incoh = pre_race.inter(&co).inter(&ww_vis.inverse());
-        if !(wr_incoh.is_empty() && rw_incoh.is_empty() && ww_incoh.is_empty()) && self.fails() {
+        flags |= self.mixed_flag(p, cf);
+        let vis = v.vis.as_ref().expect("computed with plain accesses");
+        if vis.incoherent(cf, &v.co, &v.fr) && self.fails() {
             return no(self);
         }
-        let mut ww_nonrace = ww_vis.inter(&o.cart(&p.marked, w3).union(&rw_xbstar));
-        ww_nonrace.inter_with(&o.cart(w3, &p.marked).union(&wr_vis));
-        let pr_co = pre_race.inter(&co);
-        let ww_race = pr_co.diff(&ww_nonrace);
-        let wr_race = pre_race.inter(&co.opt().seq(rf)).diff(&wr_vis).diff(&rw_xbstar_inv);
-        let rw_race = pre_race.inter(&fr).diff(&rw_xbstar);
-        if !(ww_race.is_empty() && wr_race.is_empty() && rw_race.is_empty()) {
+        if vis.racy(o, p, cf, &v.co, &v.fr) {
             flags |= 1 << (Flag::DataRace as u8);
         }
-        self.sc_check(&b.po, rf, &co, &fr, flags)
+        self.sc_check(&b.po, rf, &v.co, &v.fr, flags)
     }
 
     /// sc-kernel.cat's `acyclic po | rf | co | fr` (for the SC variant),
@@ -1085,18 +994,28 @@ impl Model for NativeLkmm {
 
     fn check_into(&self, ex: &Execution, out: &mut Vec<Verdict>) -> Result<(), CatError> {
         self.check_with(ex, &mut |v| out.push(v));
-        if crate::budget::exceeded() {
-            return Err(CatError {
-                kind: crate::cat::ErrorKind::Eval,
-                file: "linux-kernel.cat (native)".into(),
-                span: 0..0,
-                line: 0,
-                col: 0,
-                msg: too_many_orders(),
-            });
-        }
-        Ok(())
+        budget_error()
     }
+
+    fn check_counted_into(&self, ex: &Execution, out: &mut Vec<(Verdict, u64)>) -> Result<(), CatError> {
+        self.check_counted(ex, &mut |v, k| out.push((v, k)));
+        budget_error()
+    }
+}
+
+/// A cut enumeration ([`crate::budget::exceeded`]) as an error.
+fn budget_error() -> Result<(), CatError> {
+    if crate::budget::exceeded() {
+        return Err(CatError {
+            kind: crate::cat::ErrorKind::Eval,
+            file: "linux-kernel.cat (native)".into(),
+            span: 0..0,
+            line: 0,
+            col: 0,
+            msg: too_many_orders(),
+        });
+    }
+    Ok(())
 }
 
 /// The message of a coherence-order enumeration cut by [`crate::budget`].
