@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Axiomatic memory-model core of kvet.
 //!
 //! Sources: herd7 (herdtools7: `herd/interpreter.ml`,

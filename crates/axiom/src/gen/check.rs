@@ -27,12 +27,19 @@ use crate::exec::Execution;
 /// The kind of one finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
+    /// An `assert()` or the final condition failed.
     Assertion,
+    /// A `BUG_ON()`/`BUG()` fired.
     Bug,
+    /// A `WARN_ON()` fired.
     Warning,
+    /// A read returned the poison of a free (or of a scope's end).
     UseAfterFree,
+    /// linux-kernel.cat's `data-race` flag.
     DataRace,
+    /// Tasks wait for each other's locks forever.
     Deadlock,
+    /// A task waits forever for something nothing will do.
     Hang,
     /// A shift out of bounds (UBSAN's shift-out-of-bounds).
     Ubsan,
@@ -60,11 +67,13 @@ impl FindingKind {
 /// One finding with the allowed execution that shows it.
 #[derive(Clone, Debug)]
 pub struct Finding {
+    /// What kind of finding.
     pub kind: FindingKind,
     /// The thread it is about.
     pub cpu: u32,
     /// The step it is about.
     pub pc: u32,
+    /// What happened, in the kernel's words.
     pub message: String,
     /// The allowed execution (events, rf, dependencies).
     pub exec: Execution,

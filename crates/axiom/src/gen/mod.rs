@@ -124,8 +124,11 @@ pub enum GenError {
         what: String,
         /// The construct alone, e.g. `rcu_barrier()`.
         name: String,
+        /// The thread whose code holds it.
         thread: u32,
+        /// The pc of its step.
         pc: u32,
+        /// Where it is in the source.
         span: kvet_syntax::Span,
     },
     /// A bound was exceeded.

@@ -712,7 +712,7 @@ impl<'a> Search<'a> {
         let wdata = self.data_sources(&reads);
         self.rf_symmetries(&iw, &base, &reads);
         self.bases = base;
-        let ctx = Ctx {
+        let ctx = RfInputs {
             atomicity: !self.opts.through.lets_invalid_through(),
             wdata: &wdata,
             reads: &reads,
@@ -977,7 +977,7 @@ impl<'a> Search<'a> {
 
     fn rf_dfs(
         &mut self,
-        cx: &Ctx,
+        cx: &RfInputs,
         order: &[usize],
         k: usize,
         rf: &mut Vec<usize>,
@@ -1009,7 +1009,7 @@ impl<'a> Search<'a> {
     /// Is the partial check worth it after choosing the source of
     /// `order[k]`: do the reads left have at least
     /// [`PARTIAL_MIN_SUBTREE`] combinations of candidate sources?
-    fn partial_worth(&self, cx: &Ctx, order: &[usize], k: usize) -> bool {
+    fn partial_worth(&self, cx: &RfInputs, order: &[usize], k: usize) -> bool {
         let mut est = 1u64;
         for &j in &order[k + 1..] {
             est = est.saturating_mul(cx.reads[j].cands.len() as u64);
@@ -1025,7 +1025,7 @@ impl<'a> Search<'a> {
     /// ([`Model::partial_ok`]) on the partial read-from: a cycle of
     /// happens-before or propagation among the events built so far stays
     /// in every completion.  Spends one unit of work.
-    fn partial_ok(&mut self, cx: &Ctx, order: &[usize], k: usize, rf: &[usize]) -> Result<bool, GenError> {
+    fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: usize, rf: &[usize]) -> Result<bool, GenError> {
         self.tick()?;
         self.ex.clear_rf();
         self.ex.clear_finals();
@@ -1037,7 +1037,7 @@ impl<'a> Search<'a> {
 
     /// Full rf: choose the final write of each observed location, then run
     /// the model.
-    fn finals(&mut self, cx: &Ctx, rf: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
+    fn finals(&mut self, cx: &RfInputs, rf: &[usize], chosen: &[&Trace]) -> Result<(), GenError> {
         if !self.rf_canonical(rf) {
             return Ok(());
         }
@@ -1530,7 +1530,9 @@ fn others(written: &[Vec<(u32, Val, Derivs)>], t: usize, ncells: usize) -> Domai
     d
 }
 
-struct Ctx<'a> {
+/// What the read-from enumeration of one path combination works from:
+/// the reads, the locations and the data flow between them.
+struct RfInputs<'a> {
     /// Prune the rf that break an RMW's atomicity (not under `-through`).
     atomicity: bool,
     /// For each read (index), the reads whose values the value of each
@@ -1541,7 +1543,7 @@ struct Ctx<'a> {
     local: &'a [usize],
 }
 
-impl Ctx<'_> {
+impl RfInputs<'_> {
     /// herd solves the value of a read unless it depends on itself through
     /// rf and data flow: such reads must carry [`SYM`], the others not.
     fn values_solvable(&self, rf: &[usize], ex: &Execution) -> bool {
