@@ -74,6 +74,10 @@ fn kthread_stop_waits_and_returns_the_result() {
     // never woken and never stopped: it sleeps forever
     let body = format!("{worker}P0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); }}\n");
     check(&body, "hang");
+    // wake_up_new_task() is a new task's first wake-up
+    let body = format!("{worker}P0(void) {{ struct task_struct *k = kthread_create(worker, NULL, \"w\"); wake_up_new_task(k); int r = kthread_stop(k); }}\nexists (0:r=5)\n");
+    let r = run(false, &body);
+    assert_eq!((r.kinds.as_str(), r.outcomes), ("ok", 2));
     // a thread that exits on its own: kthread_stop() on a freed task
     let body = "static int worker(void *data) { return 0; }\nP0(void) { struct task_struct *k = kthread_run(worker, NULL, \"w\"); kthread_stop(k); }\n";
     check(body, "use-after-free");

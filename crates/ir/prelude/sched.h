@@ -54,6 +54,15 @@ static inline void kthread_exit(long result)
 	do_exit(0);
 }
 
+/* wake_up_new_task() (kernel/sched/core.c): the first wake-up of a new
+ * task, TASK_NEW to TASK_RUNNING under p->pi_lock, onto a run queue.
+ * kvet's new tasks are kthreads that sleep until their first wake-up,
+ * so it is that wake-up */
+static inline void wake_up_new_task(struct task_struct *p)
+{
+	wake_up_process(p);
+}
+
 /* kthread(): sleep until the creator's wake_up_process(); a kthread
  * stopped before it ever ran exits with -EINTR without running its
  * function. */
