@@ -379,36 +379,7 @@ impl NativeLkmm {
         let srcu_lock = b.tag(Tag::SRCU_LOCK);
         let srcu_unlock = b.tag(Tag::SRCU_UNLOCK);
         let sync_srcu = b.tag(Tag::SYNC_SRCU);
-        // rcu-rscs: herd's fixpoint iteration of the `let rec`.
-        let rcu_rscs = if rcu_lock.is_empty() && rcu_unlock.is_empty() {
-            Rel::empty(n)
-        } else {
-            let z = R::zeros(n);
-            let ze = Rel::<R>::empty(n);
-            let mut old = (z.clone(), z.clone(), z.clone(), ze.clone(), ze.clone(), ze.clone());
-            let mut matched = ze.clone();
-            for _ in 0..(n + 4) * 4 {
-                let ul = minus(&rcu_lock, &matched.domain());
-                let uu = minus(&rcu_unlock, &matched.range());
-                let um = union(&ul, &uu);
-                let upo = o.rr(&um, &b.po, &um);
-                let ultu = o.rr(&ul, &b.po, &uu);
-                let mut m2 = ultu.diff(&upo.seq(&upo));
-                m2.union_with(&matched);
-                let stable = ul.is_subset(&old.0)
-                    && uu.is_subset(&old.1)
-                    && um.is_subset(&old.2)
-                    && upo.is_subset(&old.3)
-                    && ultu.is_subset(&old.4)
-                    && m2.is_subset(&old.5);
-                matched = m2.clone();
-                old = (ul, uu, um, upo, ultu, m2);
-                if stable {
-                    break;
-                }
-            }
-            matched
-        };
+        let rcu_rscs = rcu_rscs(o, &rcu_lock, &rcu_unlock);
         flag(Flag::UnmatchedRcuLock, !minus(&rcu_lock, &rcu_rscs.domain()).is_empty());
         flag(Flag::UnmatchedRcuUnlock, !minus(&rcu_unlock, &rcu_rscs.range()).is_empty());
         let not_su = minus(&b.all, &srcu_unlock);
@@ -1024,4 +995,39 @@ pub fn too_many_orders() -> String {
         "too many coherence orders: one execution's exceed {} MiB (a location written by too many events)",
         crate::budget::limit() >> 20
     )
+}
+
+/// linux-kernel.bell's `rcu-rscs`: the matching of `rcu_read_lock()` and
+/// `rcu_read_unlock()` events, by herd's fixpoint iteration of the
+/// `let rec`.
+fn rcu_rscs<R: Row>(o: &Ops<R>, rcu_lock: &R, rcu_unlock: &R) -> Rel<R> {
+    let (b, n) = (o.b, o.b.n);
+    if rcu_lock.is_empty() && rcu_unlock.is_empty() {
+        return Rel::empty(n);
+    }
+    let z = R::zeros(n);
+    let ze = Rel::<R>::empty(n);
+    let mut old = (z.clone(), z.clone(), z.clone(), ze.clone(), ze.clone(), ze.clone());
+    let mut matched = ze.clone();
+    for _ in 0..(n + 4) * 4 {
+        let ul = minus(rcu_lock, &matched.domain());
+        let uu = minus(rcu_unlock, &matched.range());
+        let um = union(&ul, &uu);
+        let upo = o.rr(&um, &b.po, &um);
+        let ultu = o.rr(&ul, &b.po, &uu);
+        let mut m2 = ultu.diff(&upo.seq(&upo));
+        m2.union_with(&matched);
+        let stable = ul.is_subset(&old.0)
+            && uu.is_subset(&old.1)
+            && um.is_subset(&old.2)
+            && upo.is_subset(&old.3)
+            && ultu.is_subset(&old.4)
+            && m2.is_subset(&old.5);
+        matched = m2.clone();
+        old = (ul, uu, um, upo, ultu, m2);
+        if stable {
+            break;
+        }
+    }
+    matched
 }
