@@ -263,6 +263,161 @@ impl Walker<'_> {
         self.prog.objects.iter().position(|o| cell >= o.base && cell < o.base + o.size)
     }
 
+    /// do_exit(): the task's state becomes TASK_DEAD, then it drops its
+    /// reference (a fully ordered `atomic_dec`); the last one frees the
+    /// task after a grace period (`delayed_put_task_struct()`).
+    fn task_exit(&mut self, st: &mut St, stack: &mut Vec<St>, pc: u32) -> Result<bool, GenError> {
+        let Some(task) = self.th.task else {
+            st.pc += 1;
+            return Ok(true);
+        };
+        let once = TagSet::of(&[Tag::ONCE]);
+        self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, 0))?;
+        let usage = task + 1;
+        let mb = TagSet::of(&[Tag::MB]);
+        for &old in self.values(st, usage).iter().rev() {
+            let mut s2 = st.clone();
+            let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, 0))?;
+            if old == POISON {
+                self.freed_read(s2, pc, usage)?;
+                continue;
+            }
+            let new = if is_sym(old) { SYMX } else { old - 1 };
+            let mut w = Self::ev(EventKind::Write, usage, new, mb, true, 0);
+            w.data = 1 << r;
+            let w = self.push(&mut s2, pc, w)?;
+            s2.rmw.push((r as u16, w as u16));
+            if new == 0 {
+                // release_task() -> call_rcu(delayed_put_task_struct)
+                self.fence(&mut s2, pc, Tag::SYNC_RCU)?;
+                if let Some(o) = self.obj_index(task) {
+                    self.poison(&mut s2, pc, o)?;
+                }
+            }
+            s2.pc = pc + 1;
+            stack.push(s2);
+        }
+        Ok(false)
+    }
+
+    /// try_to_wake_up(): `F[mb]`, the read of the task's state, and if it
+    /// matches the mask the store of TASK_RUNNING under a control
+    /// dependency; `dst` receives whether it woke the task.
+    fn wake_up(
+        &mut self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        dst: Option<kvet_ir::Reg>,
+        task: &kvet_ir::Opd,
+        mask: &kvet_ir::Opd,
+    ) -> Result<bool, GenError> {
+        let Some(cell) = self.cell(st, *task) else {
+            return Ok(false);
+        };
+        let at = self.taint(st, *task);
+        let m = self.val(st, *mask);
+        self.fence(st, pc, Tag::MB)?;
+        let once = TagSet::of(&[Tag::ONCE]);
+        for &v in self.values(st, cell).iter().rev() {
+            let mut s2 = st.clone();
+            let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, once, false, at))?;
+            if v == POISON {
+                self.freed_read(s2, pc, cell)?;
+                continue;
+            }
+            s2.pc = pc + 1;
+            let matches: &[bool] = if is_sym(v) || is_sym(m) {
+                &[true, false]
+            } else if v & m != 0 {
+                &[true]
+            } else {
+                &[false]
+            };
+            for &woke in matches {
+                let mut s3 = s2.clone();
+                if woke {
+                    let saved = s3.ctrl;
+                    s3.ctrl |= 1 << r;
+                    self.push(&mut s3, pc, Self::ev(EventKind::Write, cell, 0, once, false, at))?;
+                    s3.ctrl = saved;
+                }
+                if let Some(d) = dst {
+                    self.set(&mut s3, d, woke as Val, 1 << r);
+                }
+                stack.push(s3);
+            }
+        }
+        Ok(false)
+    }
+
+    /// wait_for_completion(): an acquiring RMW that takes one of `done`,
+    /// or an await on its read of 0.
+    fn wait_completion(
+        &mut self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        addr: &kvet_ir::Opd,
+    ) -> Result<bool, GenError> {
+        let Some(cell) = self.cell(st, *addr) else {
+            return Ok(false);
+        };
+        let at = self.taint(st, *addr);
+        let acq = TagSet::of(&[Tag::ACQUIRE]);
+        for &old in self.values(st, cell).iter().rev() {
+            let mut s2 = st.clone();
+            let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
+            if old == POISON {
+                self.freed_read(s2, pc, cell)?;
+                continue;
+            }
+            if old == 0 {
+                if self.lim.blocked {
+                    let aw = Await { reads: vec![r as u16], pc, kind: AwaitKind::Completion };
+                    // the await reads plainly: no RMW without its write
+                    s2.evs[r].atomic = false;
+                    self.stop_prefix(&s2, None, Some(aw))?;
+                }
+                continue;
+            }
+            let new = if is_sym(old) {
+                SYMX
+            } else if old >= 1 << 30 {
+                old // complete_all(): UINT_MAX stays
+            } else {
+                old - 1
+            };
+            let mut w = Self::ev(EventKind::Write, cell, new, acq, true, at);
+            w.data = 1 << r;
+            let w = self.push(&mut s2, pc, w)?;
+            s2.rmw.push((r as u16, w as u16));
+            s2.pc = pc + 1;
+            stack.push(s2);
+        }
+        Ok(false)
+    }
+
+    /// kfree(): the poison, then the slot's release; `Ok(false)` when the
+    /// pointer is not an object's (the path ends).
+    fn free(&mut self, st: &mut St, pc: u32, addr: &kvet_ir::Opd) -> Result<bool, GenError> {
+        let v = self.val(st, *addr);
+        if v != 0 {
+            let Some(c) = ptr_cell(v).filter(|c| *c < self.prog.ncells) else {
+                return Ok(false);
+            };
+            let Some(o) = self.obj_index(c) else {
+                return Ok(false);
+            };
+            if self.prog.objects[o].kind == ObjKind::Static {
+                return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
+            }
+            self.poison(st, pc, o)?;
+            self.release_slot(st, pc, o)?;
+        }
+        Ok(true)
+    }
+
     /// One instruction of the kernel execution model.  `Ok(true)`: the
     /// path goes on in `st`; `Ok(false)`: it ends here (its continuations,
     /// if any, are on `stack`).
@@ -308,92 +463,11 @@ impl Walker<'_> {
             Instr::Yield => {}
             // no preemption under the LKMM: the pool gate never waits
             Instr::PoolGate => {}
-            Instr::WakeUp { dst, task, mask } => {
-                let Some(cell) = self.cell(st, *task) else {
-                    return Ok(false);
-                };
-                let at = self.taint(st, *task);
-                let m = self.val(st, *mask);
-                self.fence(st, pc, Tag::MB)?;
-                let once = TagSet::of(&[Tag::ONCE]);
-                for &v in self.values(st, cell).iter().rev() {
-                    let mut s2 = st.clone();
-                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, once, false, at))?;
-                    if v == POISON {
-                        self.freed_read(s2, pc, cell)?;
-                        continue;
-                    }
-                    s2.pc = pc + 1;
-                    let matches: &[bool] = if is_sym(v) || is_sym(m) {
-                        &[true, false]
-                    } else if v & m != 0 {
-                        &[true]
-                    } else {
-                        &[false]
-                    };
-                    for &woke in matches {
-                        let mut s3 = s2.clone();
-                        if woke {
-                            let saved = s3.ctrl;
-                            s3.ctrl |= 1 << r;
-                            self.push(&mut s3, pc, Self::ev(EventKind::Write, cell, 0, once, false, at))?;
-                            s3.ctrl = saved;
-                        }
-                        if let Some(d) = dst {
-                            self.set(&mut s3, *d, woke as Val, 1 << r);
-                        }
-                        stack.push(s3);
-                    }
-                }
-                return Ok(false);
-            }
-            Instr::TaskExit => {
-                let Some(task) = self.th.task else {
-                    st.pc += 1;
-                    return Ok(true);
-                };
-                let once = TagSet::of(&[Tag::ONCE]);
-                self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, 0))?;
-                let usage = task + 1;
-                let mb = TagSet::of(&[Tag::MB]);
-                for &old in self.values(st, usage).iter().rev() {
-                    let mut s2 = st.clone();
-                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, 0))?;
-                    if old == POISON {
-                        self.freed_read(s2, pc, usage)?;
-                        continue;
-                    }
-                    let new = if is_sym(old) { SYMX } else { old - 1 };
-                    let mut w = Self::ev(EventKind::Write, usage, new, mb, true, 0);
-                    w.data = 1 << r;
-                    let w = self.push(&mut s2, pc, w)?;
-                    s2.rmw.push((r as u16, w as u16));
-                    if new == 0 {
-                        // release_task() -> call_rcu(delayed_put_task_struct)
-                        self.fence(&mut s2, pc, Tag::SYNC_RCU)?;
-                        if let Some(o) = self.obj_index(task) {
-                            self.poison(&mut s2, pc, o)?;
-                        }
-                    }
-                    s2.pc = pc + 1;
-                    stack.push(s2);
-                }
-                return Ok(false);
-            }
+            Instr::WakeUp { dst, task, mask } => return self.wake_up(st, stack, pc, *dst, task, mask),
+            Instr::TaskExit => return self.task_exit(st, stack, pc),
             Instr::Free { addr } => {
-                let v = self.val(st, *addr);
-                if v != 0 {
-                    let Some(c) = ptr_cell(v).filter(|c| *c < self.prog.ncells) else {
-                        return Ok(false);
-                    };
-                    let Some(o) = self.obj_index(c) else {
-                        return Ok(false);
-                    };
-                    if self.prog.objects[o].kind == ObjKind::Static {
-                        return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
-                    }
-                    self.poison(st, pc, o)?;
-                    self.release_slot(st, pc, o)?;
+                if !self.free(st, pc, addr)? {
+                    return Ok(false);
                 }
             }
             Instr::Alloc { .. } | Instr::CacheAlloc { .. } if !super::alloc::MODELLED => {
@@ -484,44 +558,7 @@ impl Walker<'_> {
                 )?;
                 return Ok(false);
             }
-            Instr::WaitCompletion { addr } => {
-                let Some(cell) = self.cell(st, *addr) else {
-                    return Ok(false);
-                };
-                let at = self.taint(st, *addr);
-                let acq = TagSet::of(&[Tag::ACQUIRE]);
-                for &old in self.values(st, cell).iter().rev() {
-                    let mut s2 = st.clone();
-                    let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
-                    if old == POISON {
-                        self.freed_read(s2, pc, cell)?;
-                        continue;
-                    }
-                    if old == 0 {
-                        if self.lim.blocked {
-                            let aw = Await { reads: vec![r as u16], pc, kind: AwaitKind::Completion };
-                            // the await reads plainly: no RMW without its write
-                            s2.evs[r].atomic = false;
-                            self.stop_prefix(&s2, None, Some(aw))?;
-                        }
-                        continue;
-                    }
-                    let new = if is_sym(old) {
-                        SYMX
-                    } else if old >= 1 << 30 {
-                        old // complete_all(): UINT_MAX stays
-                    } else {
-                        old - 1
-                    };
-                    let mut w = Self::ev(EventKind::Write, cell, new, acq, true, at);
-                    w.data = 1 << r;
-                    let w = self.push(&mut s2, pc, w)?;
-                    s2.rmw.push((r as u16, w as u16));
-                    s2.pc = pc + 1;
-                    stack.push(s2);
-                }
-                return Ok(false);
-            }
+            Instr::WaitCompletion { addr } => return self.wait_completion(st, stack, pc, addr),
             other => {
                 let name = unmodelled_name(other);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
