@@ -13,6 +13,8 @@
 //! rejected by `plain-coherence` (the case of a free's poison against an
 //! object's plain initialisation).
 
+mod common;
+use common::files;
 use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
 use std::path::{Path, PathBuf};
@@ -51,19 +53,6 @@ fn compare(prog: &kvet_ir::Program, kernel: bool, work: u64, what: &str) -> Resu
         return Err(format!("{what} (kernel {kernel}):\n with bounds    {with}\n without bounds {without}"));
     }
     Ok(true)
-}
-
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            files(&p, ext, out);
-        } else if p.extension().is_some_and(|e| e == ext) {
-            out.push(p);
-        }
-    }
 }
 
 fn compare_dir(dir: &Path, ext: &str, kernel: bool, work: u64, keep: impl Fn(&str) -> bool) -> (usize, Vec<String>) {

@@ -10,6 +10,8 @@
 //! search; every example scenario in check mode; random litmus tests
 //! with locks in both modes.
 
+mod common;
+use common::files;
 use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
 use proptest::prelude::*;
@@ -52,19 +54,6 @@ fn compare(prog: &kvet_ir::Program, kernel: bool, what: &str) -> Result<bool, St
         return Err(format!("{what} (kernel {kernel}):\n with shortcuts {fast}\n without       {slow}"));
     }
     Ok(true)
-}
-
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            files(&p, ext, out);
-        } else if p.extension().is_some_and(|e| e == ext) {
-            out.push(p);
-        }
-    }
 }
 
 /// Compare every file under `dir` ending in `ext` whose source `keep`

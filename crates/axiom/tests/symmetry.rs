@@ -8,10 +8,12 @@
 //! rotated over the variables (`x0, x1`, `x1, x2`, ...), with pointers,
 //! RMWs and an asymmetric condition, sometimes with one thread changed.
 
+mod common;
+use common::files;
 use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
 use kvet_axiom::native::NativeLkmm;
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -43,23 +45,10 @@ fn compare(prog: &kvet_ir::Program, what: &str) -> Result<bool, String> {
     Ok(true)
 }
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "litmus") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn corpus_tests_with_alike_threads() {
     let mut all = Vec::new();
-    files(&root().join("../shared/litmus"), &mut all);
+    files(&root().join("../shared/litmus"), "litmus", &mut all);
     let (mut compared, mut bad) = (0, Vec::new());
     for f in all {
         let name = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

@@ -203,3 +203,17 @@ pub fn race(marked: bool, v: i64) -> Execution {
     e.add_final(w);
     e
 }
+
+/// Every file under `dir` whose extension is `ext`, in path order.
+pub fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    v.sort();
+    for p in v {
+        if p.is_dir() {
+            files(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+}
