@@ -26,6 +26,7 @@
 //!    alternative is one of herd's executions.
 
 pub mod check;
+mod deps;
 mod search;
 mod sites;
 mod symmetry;

@@ -837,10 +837,7 @@ impl<'a> Search<'a> {
             }
             for (j, e) in tr.evs.iter().enumerate() {
                 for (deps, k) in [(e.addr, 0), (e.data, 1), (e.ctrl, 2)] {
-                    let mut d = deps;
-                    while d != 0 {
-                        let i = d.trailing_zeros() as usize;
-                        d &= d - 1;
+                    for i in deps.iter() {
                         match k {
                             0 => ex.add_addr(b + i, b + j),
                             1 => ex.add_data(b + i, b + j),

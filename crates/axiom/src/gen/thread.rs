@@ -57,10 +57,7 @@ fn is_sym(v: Val) -> bool {
     v == SYM || v == SYMX
 }
 
-/// Set of events of one trace (bit `i` = event `i` of the trace).
-pub type Deps = u128;
-/// Most events one trace may hold.
-pub const MAX_TRACE_EVENTS: usize = 128;
+pub use super::deps::{Deps, MAX_TRACE_EVENTS};
 
 /// One event of a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -324,7 +321,18 @@ pub(super) struct Walker<'a> {
     max_readers: Val,
     /// Check mode: per rwlock cell, its writer-lock cell (see [`rwlock`]).
     wlocks: Vec<(u32, u32)>,
+    /// Check mode: the bytes of the paths and prefixes stored so far, and
+    /// their bound (see [`MAX_PATH_BYTES`]).
+    stored: std::cell::Cell<(u64, u64)>,
 }
+
+/// Check mode: the most bytes one thread's stored paths and prefixes may
+/// take (less if `--max-memory`'s budget is smaller): long kernel threads
+/// (a task's exit runs hundreds of events) with many paths would
+/// otherwise fill the machine before the work bound stops the search.
+/// Past it the generator stops with [`GenError::TooLarge`], never a
+/// verdict.
+pub const MAX_PATH_BYTES: u64 = 512 << 20;
 
 impl Walker<'_> {
     fn val(&self, st: &St, o: Opd) -> Val {
@@ -335,15 +343,15 @@ impl Walker<'_> {
     }
     fn taint(&self, st: &St, o: Opd) -> Deps {
         match o {
-            Opd::Imm(_) => 0,
-            Opd::Reg(r) => st.taint.get(r as usize).copied().unwrap_or(0),
+            Opd::Imm(_) => Deps::NONE,
+            Opd::Reg(r) => st.taint.get(r as usize).copied().unwrap_or_default(),
         }
     }
     fn set(&self, st: &mut St, r: u16, v: Val, t: Deps) {
         let r = r as usize;
         if r >= st.regs.len() {
             st.regs.resize(r + 1, 0);
-            st.taint.resize(r + 1, 0);
+            st.taint.resize(r + 1, Deps::NONE);
         }
         st.regs[r] = v;
         st.taint[r] = t;
@@ -392,8 +400,8 @@ impl Walker<'_> {
             tags,
             atomic: false,
             addr: at,
-            data: 0,
-            ctrl: 0,
+            data: Deps::NONE,
+            ctrl: Deps::NONE,
         };
         let vals = self.values(st, cell);
         let Some((&first, rest)) = vals.split_first() else {
@@ -406,7 +414,7 @@ impl Walker<'_> {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
-            self.set(&mut s2, dst, v, 1 << e);
+            self.set(&mut s2, dst, v, Deps::bit(e));
             stack.push(s2);
         }
         let e = self.push(st, pc, ev(first))?;
@@ -414,7 +422,7 @@ impl Walker<'_> {
             self.freed_read(st.clone(), pc, cell)?;
             return Ok(false);
         }
-        self.set(st, dst, first, 1 << e);
+        self.set(st, dst, first, Deps::bit(e));
         Ok(true)
     }
 
@@ -476,10 +484,7 @@ impl Walker<'_> {
                     }
                 }
                 EventKind::Write => {
-                    let mut d = ev.data;
-                    while d != 0 {
-                        let i = d.trailing_zeros() as usize;
-                        d &= d - 1;
+                    for i in ev.data.iter() {
                         mask = mask.join(&st.rmask.get(i).copied().unwrap_or_default());
                     }
                     let site = base + self.site_index(st, pc);
@@ -537,6 +542,29 @@ impl Walker<'_> {
         true
     }
 
+    /// Count a path of `st`'s size against [`MAX_PATH_BYTES`] (check
+    /// mode).
+    fn store(&self, st: &St) -> Result<(), GenError> {
+        let (used, max) = self.stored.get();
+        if max == 0 {
+            return Ok(());
+        }
+        let bytes = (st.evs.len() * std::mem::size_of::<TEv>()
+            + st.pcs.len() * 4
+            + st.regs.len() * 8
+            + std::mem::size_of::<Trace>()) as u64;
+        let used = used + bytes;
+        self.stored.set((used, max));
+        if used > max {
+            return Err(GenError::TooLarge(format!(
+                "the paths of thread P{} take more than {} MiB",
+                self.th.index,
+                max >> 20
+            )));
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, st: St) -> Result<(), GenError> {
         let unfired = self.must_fire(&st);
         if self.out.traces.len() >= self.lim.max_traces {
@@ -545,6 +573,7 @@ impl Walker<'_> {
                 self.th.index, self.lim.max_traces
             )));
         }
+        self.store(&st)?;
         self.out.traces.push(Trace {
             evs: st.evs,
             rmw: st.rmw,
@@ -579,7 +608,7 @@ impl Walker<'_> {
                 let pc = st.pc;
                 if st.scopes.iter().any(|(j, _)| *j == pc) {
                     st.scopes.retain(|(j, _)| *j != pc);
-                    st.ctrl = st.scopes.iter().fold(0, |a, (_, d)| a | d);
+                    st.ctrl = st.scopes.iter().fold(Deps::NONE, |a, (_, d)| a | *d);
                 }
                 if self.lim.kernel {
                     self.offer_handlers(&mut st, &mut stack);
@@ -631,7 +660,7 @@ impl Walker<'_> {
                     }
                     Instr::Branch(c, t, f) => {
                         let d = self.taint(&st, *c);
-                        if d != 0 {
+                        if !d.is_empty() {
                             st.scopes.push((self.ipdom[pc as usize], d));
                             st.ctrl |= d;
                         }
@@ -703,7 +732,7 @@ impl Walker<'_> {
                                 atomic: false,
                                 addr: at,
                                 data: vt,
-                                ctrl: 0,
+                                ctrl: Deps::NONE,
                             },
                         )?;
                         st.pc += 1;
@@ -761,17 +790,17 @@ impl Walker<'_> {
                                     tags,
                                     atomic: true,
                                     addr: at,
-                                    data: 0,
-                                    ctrl: 0,
+                                    data: Deps::NONE,
+                                    ctrl: Deps::NONE,
                                 },
                             )?;
                             if old == POISON {
                                 self.freed_read(s2, pc, cell)?;
                                 continue;
                             }
-                            let rbit: Deps = 1 << r;
+                            let rbit: Deps = Deps::bit(r);
                             if let Some(n) = new {
-                                let data = ta | if from_old { rbit } else { 0 };
+                                let data = ta | if from_old { rbit } else { Deps::NONE };
                                 let w = self.push(
                                     &mut s2,
                                     pc,
@@ -783,7 +812,7 @@ impl Walker<'_> {
                                         atomic: true,
                                         addr: at,
                                         data,
-                                        ctrl: 0,
+                                        ctrl: Deps::NONE,
                                     },
                                 )?;
                                 s2.rmw.push((r as u16, w as u16));
@@ -792,7 +821,7 @@ impl Walker<'_> {
                                 let newv = new.unwrap_or(old);
                                 let symv = |x: bool| if is_sym(newv) { SYMX } else { x as Val };
                                 let (rv, rt) = match ret {
-                                    RmwRet::None => (0, 0),
+                                    RmwRet::None => (0, Deps::NONE),
                                     RmwRet::Old => (old, rbit),
                                     RmwRet::New => (newv, rbit | ta),
                                     RmwRet::NewIsZero => (symv(newv == 0), rbit | ta),
@@ -872,10 +901,10 @@ impl Walker<'_> {
                         st.pc += 1;
                         let mut fail = st.clone();
                         self.push(&mut fail, pc, lock_event(EventKind::LockFail, cell, at))?;
-                        self.set(&mut fail, *dst, 0, 0);
+                        self.set(&mut fail, *dst, 0, Deps::NONE);
                         stack.push(fail);
                         self.acquire(&mut st, pc, cell, at)?;
-                        self.set(&mut st, *dst, 1, 0);
+                        self.set(&mut st, *dst, 1, Deps::NONE);
                     }
                     Instr::IsLocked { dst, addr } => {
                         let Some(cell) = self.cell(&st, *addr) else {
@@ -895,11 +924,11 @@ impl Walker<'_> {
                                 tags: TagSet::EMPTY,
                                 atomic: false,
                                 addr: at,
-                                data: 0,
-                                ctrl: 0,
+                                data: Deps::NONE,
+                                ctrl: Deps::NONE,
                             },
                         )?;
-                        self.set(&mut un, *dst, 0, 0);
+                        self.set(&mut un, *dst, 0, Deps::NONE);
                         stack.push(un);
                         self.push(
                             &mut st,
@@ -911,11 +940,11 @@ impl Walker<'_> {
                                 tags: TagSet::EMPTY,
                                 atomic: false,
                                 addr: at,
-                                data: 0,
-                                ctrl: 0,
+                                data: Deps::NONE,
+                                ctrl: Deps::NONE,
                             },
                         )?;
-                        self.set(&mut st, *dst, 1, 0);
+                        self.set(&mut st, *dst, 1, Deps::NONE);
                     }
                     Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
                         match &step.instr {
@@ -959,7 +988,7 @@ impl Walker<'_> {
                                 atomic: false,
                                 addr: at,
                                 data: vt,
-                                ctrl: 0,
+                                ctrl: Deps::NONE,
                             },
                         )?;
                         st.pc += 1;
@@ -980,8 +1009,8 @@ impl Walker<'_> {
                                 tags: TagSet::of(&[Tag::SYNC_SRCU]),
                                 atomic: false,
                                 addr: at,
-                                data: 0,
-                                ctrl: 0,
+                                data: Deps::NONE,
+                                ctrl: Deps::NONE,
                             },
                         )?;
                         st.pc += 1;
@@ -1022,7 +1051,7 @@ impl St {
             pc: 0,
             regs: Vec::new(),
             taint: Vec::new(),
-            ctrl: 0,
+            ctrl: Deps::NONE,
             evs: Vec::new(),
             rmw: Vec::new(),
             loops: Vec::new(),
@@ -1069,7 +1098,7 @@ pub fn paths_with(
     let n = th.nregs as usize;
     let mut st = St::empty();
     st.regs = vec![0; n];
-    st.taint = vec![0; n];
+    st.taint = vec![Deps::NONE; n];
     for &(r, v) in &th.init_regs {
         if (r as usize) < n {
             st.regs[r as usize] = v;
@@ -1121,6 +1150,7 @@ pub fn paths_with(
         site_keys: site_keys.filter(|_| lim.kernel),
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
+        stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1192,5 +1222,14 @@ fn ipdoms(th: &Thread) -> Vec<u32> {
 
 /// A lock event on `cell` whose address depends on `at`.
 fn lock_event(kind: EventKind, cell: u32, at: Deps) -> TEv {
-    TEv { kind, cell: Some(cell), val: None, tags: TagSet::EMPTY, atomic: false, addr: at, data: 0, ctrl: 0 }
+    TEv {
+        kind,
+        cell: Some(cell),
+        val: None,
+        tags: TagSet::EMPTY,
+        atomic: false,
+        addr: at,
+        data: Deps::NONE,
+        ctrl: Deps::NONE,
+    }
 }

@@ -61,7 +61,7 @@
 /// reproduced (the full run stops at the budget).
 pub(super) const MODELLED: bool = false;
 
-use super::{GenError, St, TEv, Walker};
+use super::{Deps, GenError, St, TEv, Walker};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{freed_status, ptr_cell, ptr_to, ObjKind, Opd, LIVE};
 
@@ -118,7 +118,7 @@ impl Walker<'_> {
                         self.push(&mut s2, pc, e)?;
                     }
                 }
-                self.set(&mut s2, dst, ptr_to(o.base), 0);
+                self.set(&mut s2, dst, ptr_to(o.base), Deps::NONE);
                 s2.pc = pc + 1;
                 stack.push(s2);
             }
@@ -162,5 +162,14 @@ impl Walker<'_> {
 
 /// An event of the allocator on `cell`.
 fn slot_ev(kind: EventKind, cell: u32, val: i64, tag: Tag, atomic: bool) -> TEv {
-    TEv { kind, cell: Some(cell), val: Some(val), tags: TagSet::of(&[tag]), atomic, addr: 0, data: 0, ctrl: 0 }
+    TEv {
+        kind,
+        cell: Some(cell),
+        val: Some(val),
+        tags: TagSet::of(&[tag]),
+        atomic,
+        addr: Deps::NONE,
+        data: Deps::NONE,
+        ctrl: Deps::NONE,
+    }
 }

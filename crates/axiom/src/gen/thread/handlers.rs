@@ -145,7 +145,7 @@ impl Walker<'_> {
             taint: st.taint.clone(),
             irq_off: st.irq_off,
             scopes: std::mem::take(&mut st.scopes),
-            ctrl: std::mem::replace(&mut st.ctrl, 0),
+            ctrl: std::mem::replace(&mut st.ctrl, Deps::NONE),
             loops: std::mem::take(&mut st.loops),
             heads: std::mem::take(&mut st.heads),
         });

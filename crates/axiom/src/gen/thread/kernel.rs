@@ -63,6 +63,7 @@ impl Walker<'_> {
                 self.th.index, self.lim.max_traces
             )));
         }
+        self.store(st)?;
         let fault_stop = lock.is_none() && awaits.is_none();
         let mut tr = Trace {
             evs: st.evs.clone(),
@@ -199,7 +200,7 @@ impl Walker<'_> {
     }
 
     fn ev(kind: EventKind, cell: u32, val: Val, tags: TagSet, atomic: bool, addr: Deps) -> TEv {
-        TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr, data: 0, ctrl: 0 }
+        TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr, data: Deps::NONE, ctrl: Deps::NONE }
     }
 
     /// An await on a read of `cell`: one continuation (pushed on `stack`,
@@ -229,7 +230,7 @@ impl Walker<'_> {
             }
             if is_sym(v) || ok(v) {
                 if let Some(d) = dst {
-                    self.set(&mut s2, d, v, 1 << e);
+                    self.set(&mut s2, d, v, Deps::bit(e));
                 }
                 if let Some(t) = after {
                     self.fence(&mut s2, pc, t)?;
@@ -254,7 +255,11 @@ impl Walker<'_> {
             if o.lock_cells.iter().any(|(k, _)| *k == off) {
                 continue;
             }
-            self.push(st, pc, Self::ev(EventKind::Write, o.base + off, POISON, TagSet::of(&[Tag::ONCE]), false, 0))?;
+            self.push(
+                st,
+                pc,
+                Self::ev(EventKind::Write, o.base + off, POISON, TagSet::of(&[Tag::ONCE]), false, Deps::NONE),
+            )?;
         }
         Ok(())
     }
@@ -272,19 +277,19 @@ impl Walker<'_> {
             return Ok(true);
         };
         let once = TagSet::of(&[Tag::ONCE]);
-        self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, 0))?;
+        self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, Deps::NONE))?;
         let usage = task + 1;
         let mb = TagSet::of(&[Tag::MB]);
         for &old in self.values(st, usage).iter().rev() {
             let mut s2 = st.clone();
-            let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, 0))?;
+            let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, Deps::NONE))?;
             if old == POISON {
                 self.freed_read(s2, pc, usage)?;
                 continue;
             }
             let new = if is_sym(old) { SYMX } else { old - 1 };
-            let mut w = Self::ev(EventKind::Write, usage, new, mb, true, 0);
-            w.data = 1 << r;
+            let mut w = Self::ev(EventKind::Write, usage, new, mb, true, Deps::NONE);
+            w.data = Deps::bit(r);
             let w = self.push(&mut s2, pc, w)?;
             s2.rmw.push((r as u16, w as u16));
             if new == 0 {
@@ -338,12 +343,12 @@ impl Walker<'_> {
                 let mut s3 = s2.clone();
                 if woke {
                     let saved = s3.ctrl;
-                    s3.ctrl |= 1 << r;
+                    s3.ctrl |= Deps::bit(r);
                     self.push(&mut s3, pc, Self::ev(EventKind::Write, cell, 0, once, false, at))?;
                     s3.ctrl = saved;
                 }
                 if let Some(d) = dst {
-                    self.set(&mut s3, d, woke as Val, 1 << r);
+                    self.set(&mut s3, d, woke as Val, Deps::bit(r));
                 }
                 stack.push(s3);
             }
@@ -389,7 +394,7 @@ impl Walker<'_> {
                 old - 1
             };
             let mut w = Self::ev(EventKind::Write, cell, new, acq, true, at);
-            w.data = 1 << r;
+            w.data = Deps::bit(r);
             let w = self.push(&mut s2, pc, w)?;
             s2.rmw.push((r as u16, w as u16));
             s2.pc = pc + 1;
@@ -439,13 +444,13 @@ impl Walker<'_> {
             }
             Instr::IrqSave { dst } => {
                 let v = st.irq_off as Val;
-                self.set(st, *dst, v, 0);
+                self.set(st, *dst, v, Deps::NONE);
                 st.irq_off = true;
             }
             Instr::IrqRestore { src } => st.irq_off = self.val(st, *src) != 0,
             Instr::IrqsDisabled { dst } => {
                 let v = st.irq_off as Val;
-                self.set(st, *dst, v, 0);
+                self.set(st, *dst, v, Deps::NONE);
             }
             Instr::Schedule => {
                 let Some(task) = self.th.task else {
@@ -455,7 +460,7 @@ impl Walker<'_> {
                 let tags = TagSet::of(&[Tag::ACQUIRE]);
                 // an idle kworker's sleep in its pool loop is no hang
                 let kind = if self.kworker_idles(pc) { AwaitKind::Idle } else { AwaitKind::Sleep };
-                self.await_read(st, stack, pc, task, 0, tags, kind, |v| v == 0, None, None)?;
+                self.await_read(st, stack, pc, task, Deps::NONE, tags, kind, |v| v == 0, None, None)?;
                 return Ok(false);
             }
             // cond_resched(): no ordering is promised (it reschedules only
@@ -511,11 +516,11 @@ impl Walker<'_> {
             }
             Instr::PreemptCount { dst } => {
                 let v = st.preempt as Val;
-                self.set(st, *dst, v, 0);
+                self.set(st, *dst, v, Deps::NONE);
             }
             Instr::InContext { dst, query } => {
                 let v = self.in_context(st, *query);
-                self.set(st, *dst, v, 0);
+                self.set(st, *dst, v, Deps::NONE);
             }
             Instr::TaskStart => {
                 let st0 = st.clone();
@@ -531,7 +536,7 @@ impl Walker<'_> {
                     let o = &self.prog.objects[*obj as usize];
                     for off in 0..o.size {
                         let c = o.base + off;
-                        self.push(st, pc, Self::ev(EventKind::Write, c, 0, TagSet::EMPTY, false, 0))?;
+                        self.push(st, pc, Self::ev(EventKind::Write, c, 0, TagSet::EMPTY, false, Deps::NONE))?;
                     }
                 } else {
                     st.entered.push(*obj);
@@ -576,9 +581,9 @@ pub(super) fn fence(tag: Tag) -> TEv {
         val: None,
         tags: TagSet::of(&[tag]),
         atomic: false,
-        addr: 0,
-        data: 0,
-        ctrl: 0,
+        addr: Deps::NONE,
+        data: Deps::NONE,
+        ctrl: Deps::NONE,
     }
 }
 

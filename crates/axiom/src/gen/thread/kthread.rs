@@ -38,7 +38,7 @@ use kvet_ir::{ptr_to, Opd, Reg, Val, LIVE};
 const TASK_UNINTERRUPTIBLE: Val = 2;
 
 fn ev(kind: EventKind, cell: u32, val: Val, tags: TagSet, atomic: bool) -> TEv {
-    TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr: 0, data: 0, ctrl: 0 }
+    TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr: Deps::NONE, data: Deps::NONE, ctrl: Deps::NONE }
 }
 
 impl Walker<'_> {
@@ -56,7 +56,7 @@ impl Walker<'_> {
             );
         };
         let acq = TagSet::of(&[Tag::ACQUIRE]);
-        self.await_read(st, stack, pc, sc, 0, acq, AwaitKind::Idle, |v| v == LIVE, None, None)
+        self.await_read(st, stack, pc, sc, Deps::NONE, acq, AwaitKind::Idle, |v| v == LIVE, None, None)
     }
 
     /// kthread_create(): returns `false` when the path ends here.
@@ -95,7 +95,7 @@ impl Walker<'_> {
             }
             let w = self.push(&mut s2, pc, ev(EventKind::Write, sc, LIVE, rel, true))?;
             s2.rmw.push((r as u16, w as u16));
-            self.set(&mut s2, dst, ptr_to(task), 0);
+            self.set(&mut s2, dst, ptr_to(task), Deps::NONE);
             s2.pc = pc + 1;
             stack.push(s2);
         }

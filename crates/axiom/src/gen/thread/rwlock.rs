@@ -91,7 +91,7 @@
 //! the spinlock's ordering; a finding of that shape is to be read with
 //! this in mind.  No example has one.
 
-use super::{is_sym, Await, AwaitKind, GenError, St, TEv, Walker, POISON, SYMX};
+use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
 
@@ -110,7 +110,7 @@ const QW_WMASK: Val = 0x1ff;
 const QR_BIAS: Val = 0x200;
 
 fn ev(kind: EventKind, cell: u32, val: Val, tags: TagSet, atomic: bool, addr: super::Deps) -> TEv {
-    TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr, data: 0, ctrl: 0 }
+    TEv { kind, cell: Some(cell), val: Some(val), tags, atomic, addr, data: Deps::NONE, ctrl: Deps::NONE }
 }
 
 /// What one RMW attempt does with the value it reads.
@@ -278,7 +278,7 @@ impl Walker<'_> {
                 Step::Never => {}
                 Step::Write(new) => {
                     let mut w = ev(EventKind::Write, cell, new, tags, true, at);
-                    w.data = 1 << r;
+                    w.data = Deps::bit(r);
                     let w = self.push(&mut s2, pc, w)?;
                     s2.rmw.push((r as u16, w as u16));
                     then(&mut s2, true);
@@ -290,7 +290,7 @@ impl Walker<'_> {
                     s2.evs[r].atomic = false;
                     s2.evs[r].tags = TagSet::of(&[Tag::ONCE]);
                     if let Some(d) = fail {
-                        self.set(&mut s2, d, 0, 0);
+                        self.set(&mut s2, d, 0, Deps::NONE);
                         then(&mut s2, false);
                         stack.push(s2);
                     } else if self.lim.blocked {
@@ -325,13 +325,13 @@ impl Walker<'_> {
             s.pc = next;
             if let (Some(d), true) = (trylock, ok) {
                 s.regs[d as usize] = 1;
-                s.taint[d as usize] = 0;
+                s.taint[d as usize] = Deps::NONE;
             }
         };
         let mut st = st.clone();
         if let Some(d) = trylock {
             // (the result register exists before `taken` writes it)
-            self.set(&mut st, d, 0, 0);
+            self.set(&mut st, d, 0, Deps::NONE);
         }
         match kind {
             LockKind::Read => {
