@@ -583,7 +583,7 @@ pub(super) fn fence(tag: Tag) -> TEv {
 }
 
 /// The name an instruction the generator does not model is refused with
-/// (the instructions [`Walker::run`] and [`Walker::kernel_instr`] handle
+/// (the instructions [`Walker::exec`] and [`Walker::kernel_instr`] handle
 /// are named for completeness: the match stays exhaustive).
 fn unmodelled_name(i: &Instr) -> &'static str {
     match i {
