@@ -15,7 +15,7 @@
 
 mod common;
 use common::files;
-use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
+use kvet_axiom::gen::{run, GenOptions};
 use kvet_axiom::native::NativeLkmm;
 use std::path::{Path, PathBuf};
 
@@ -28,20 +28,7 @@ fn summary(prog: &kvet_ir::Program, kernel: bool, bounds: bool, work: u64) -> Op
     let opts = GenOptions { deadlocks: true, kernel, max_work: Some(work), ..Default::default() };
     let m =
         if bounds { NativeLkmm::new().allowed_only() } else { NativeLkmm::new().allowed_only().without_co_bounds() };
-    let r: Result<LitmusResult, GenError> = run(prog, &m, &opts);
-    let r = match r {
-        Ok(r) if !r.deadlocks_partial => r,
-        Ok(_) | Err(GenError::Timeout | GenError::TooLarge(_)) => return None,
-        Err(e) => return Some(format!("error {e}")),
-    };
-    let mut outcomes = r.outcomes.clone();
-    outcomes.sort();
-    let mut found: Vec<String> = r.findings.iter().map(|f| format!("{} {} {}", f.kind.name(), f.cpu, f.pc)).collect();
-    found.sort();
-    Some(format!(
-        "pos {} neg {} toofar {} states {:?} flags {:?} deadlocks {:?} findings {:?} candidates {}",
-        r.pos, r.neg, r.toofar, outcomes, r.flags, r.deadlocks, found, r.candidates
-    ))
+    common::run_summary(run(prog, &m, &opts), true)
 }
 
 /// `Ok(true)` if both runs completed and agree.

@@ -12,7 +12,7 @@
 
 mod common;
 use common::files;
-use kvet_axiom::gen::{run, GenError, GenOptions, LitmusResult};
+use kvet_axiom::gen::{run, GenOptions};
 use kvet_axiom::native::NativeLkmm;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -30,20 +30,7 @@ fn summary(prog: &kvet_ir::Program, kernel: bool, exhaustive: bool) -> Option<St
         max_work: Some(if kernel { 3_000 } else { 10_000 }),
         ..Default::default()
     };
-    let r: Result<LitmusResult, GenError> = run(prog, &NativeLkmm::new().allowed_only(), &opts);
-    let r = match r {
-        Ok(r) if !r.deadlocks_partial => r,
-        Ok(_) | Err(GenError::Timeout | GenError::TooLarge(_)) => return None,
-        Err(e) => return Some(format!("error {e}")),
-    };
-    let mut outcomes = r.outcomes.clone();
-    outcomes.sort();
-    let mut found: Vec<String> = r.findings.iter().map(|f| format!("{} {} {}", f.kind.name(), f.cpu, f.pc)).collect();
-    found.sort();
-    Some(format!(
-        "pos {} neg {} toofar {} states {:?} flags {:?} deadlocks {:?} findings {:?}",
-        r.pos, r.neg, r.toofar, outcomes, r.flags, r.deadlocks, found
-    ))
+    common::run_summary(run(prog, &NativeLkmm::new().allowed_only(), &opts), false)
 }
 
 fn compare(prog: &kvet_ir::Program, kernel: bool, what: &str) -> Result<bool, String> {

@@ -33,15 +33,18 @@
 
 use super::{Derivs, GenError, Sites};
 
+mod access;
 mod alloc;
 mod context;
 mod handlers;
 mod kernel;
 mod kthread;
 mod kworker;
+mod rcu;
 mod rwlock;
+mod spinlock;
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, RmwOp, RmwRet, Thread, Val};
+use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
 
 /// A value herd's equation solver leaves unsolved: the value of a read
@@ -446,8 +449,8 @@ impl Walker<'_> {
     /// linux-kernel.def's LKR/LKW, and the lock is held from here on.
     fn acquire(&self, st: &mut St, pc: u32, cell: u32, at: Deps) -> Result<(), GenError> {
         st.held.push(cell);
-        self.push(st, pc, lock_event(EventKind::LockRead, cell, at))?;
-        self.push(st, pc, lock_event(EventKind::LockWrite, cell, at))?;
+        self.push(st, pc, cell_event(EventKind::LockRead, cell, at))?;
+        self.push(st, pc, cell_event(EventKind::LockWrite, cell, at))?;
         Ok(())
     }
 
@@ -544,7 +547,7 @@ impl Walker<'_> {
 
     /// Count a path of `st`'s size against [`MAX_PATH_BYTES`] (check
     /// mode).
-    fn store(&self, st: &St) -> Result<(), GenError> {
+    fn store_path(&self, st: &St) -> Result<(), GenError> {
         let (used, max) = self.stored.get();
         if max == 0 {
             return Ok(());
@@ -573,7 +576,7 @@ impl Walker<'_> {
                 self.th.index, self.lim.max_traces
             )));
         }
-        self.store(&st)?;
+        self.store_path(&st)?;
         self.out.traces.push(Trace {
             evs: st.evs,
             rmw: st.rmw,
@@ -597,6 +600,7 @@ impl Walker<'_> {
         // paths of hundreds of steps, and counting paths let a bounded
         // run go on for tens of seconds.
         let mut steps = 0u32;
+        let th = self.th;
         'paths: while let Some(mut st) = stack.pop() {
             loop {
                 steps = steps.wrapping_add(1);
@@ -613,7 +617,7 @@ impl Walker<'_> {
                 if self.lim.kernel {
                     self.offer_handlers(&mut st, &mut stack);
                 }
-                let Some(step) = self.th.body.steps.get(pc as usize) else {
+                let Some(step) = th.body.steps.get(pc as usize) else {
                     self.finish(st)?;
                     continue 'paths;
                 };
@@ -621,410 +625,155 @@ impl Walker<'_> {
                     st.heads.retain(|h| h.0 != pc);
                     st.heads.push((pc, st.evs.len(), st.regs.clone()));
                 }
-                match &step.instr {
-                    Instr::Mov(r, a) => {
-                        let (v, t) = (self.val(&st, *a), self.taint(&st, *a));
-                        self.set(&mut st, *r, v, t);
-                        st.pc += 1;
-                    }
-                    Instr::Un(r, op, a) => {
-                        let x = self.val(&st, *a);
-                        // a conversion keeps a symbolic read value: the
-                        // values a location holds are of its type already
-                        let v = match op {
-                            _ if !is_sym(x) => kvet_ir::eval_un(*op, x),
-                            kvet_ir::UnOp::Sext(_) | kvet_ir::UnOp::Zext(_) => x,
-                            _ => SYMX,
-                        };
-                        let t = self.taint(&st, *a);
-                        self.set(&mut st, *r, v, t);
-                        st.pc += 1;
-                    }
-                    Instr::Bin(r, op, a, b) => {
-                        let t = self.taint(&st, *a) | self.taint(&st, *b);
-                        let (x, y) = (self.val(&st, *a), self.val(&st, *b));
-                        let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) })
-                        else {
-                            // division by zero: a finding in check mode,
-                            // else this path does not exist
-                            self.division_by_zero(st, pc)?;
-                            continue 'paths;
-                        };
-                        self.set(&mut st, *r, v, t);
-                        st.pc += 1;
-                    }
-                    Instr::Jump(t) => {
-                        if !self.jump(&mut st, pc, *t) {
-                            continue 'paths;
-                        }
-                    }
-                    Instr::Branch(c, t, f) => {
-                        let d = self.taint(&st, *c);
-                        if !d.is_empty() {
-                            st.scopes.push((self.ipdom[pc as usize], d));
-                            st.ctrl |= d;
-                        }
-                        let cv = self.val(&st, *c);
-                        if is_sym(cv) {
-                            let mut other = st.clone();
-                            if self.jump(&mut other, pc, *f) {
-                                stack.push(other);
-                            }
-                        }
-                        let target = if cv != 0 { *t } else { *f };
-                        if !self.jump(&mut st, pc, target) {
-                            continue 'paths;
-                        }
-                    }
-                    Instr::Check(..) => {
-                        // lockdep and KCSAN assertions are checked by the
-                        // SC explorer only (docs/language.md §7.1)
-                        st.pc += 1;
-                    }
-                    Instr::Assert(c, kind, msg) => {
-                        // herd7 has no BUG_ON/assert: the memory model's
-                        // outcomes do not depend on them, so they do not
-                        // cut the path here (a task dying inside an RCU
-                        // read-side section would otherwise void the RCU
-                        // guarantee). Check mode records failing ones.
-                        if self.lim.kernel && self.val(&st, *c) == 0 {
-                            let at = st.evs.len() as u16;
-                            st.faults.push(Fault { pc, at, kind: FaultKind::Assert(*kind), message: msg.clone() });
-                        }
-                        st.pc += 1;
-                    }
-                    Instr::Fence(k) => {
-                        self.fence(&mut st, pc, fence_tag(*k))?;
-                        st.pc += 1;
-                    }
-                    Instr::Bound(_) => {
-                        self.too_far(&st);
-                        continue 'paths;
-                    }
-                    Instr::Exit => {
-                        self.finish(st)?;
-                        continue 'paths;
-                    }
-                    Instr::Load { dst, addr, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        st.pc += 1;
-                        if !self.read(&mut st, &mut stack, pc, cell, *addr, order_tag(*ord), *dst)? {
-                            continue 'paths;
-                        }
-                    }
-                    Instr::Store { addr, val, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let (at, v, vt) = (self.taint(&st, *addr), self.val(&st, *val), self.taint(&st, *val));
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Write,
-                                cell: Some(cell),
-                                val: Some(v),
-                                tags: order_tag(*ord),
-                                atomic: false,
-                                addr: at,
-                                data: vt,
-                                ctrl: Deps::NONE,
-                            },
-                        )?;
-                        st.pc += 1;
-                    }
-                    Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *addr);
-                        let (va, ta) = (self.val(&st, *a), self.taint(&st, *a));
-                        let vb = self.val(&st, *b);
-                        let tags = order_tag(*ord);
-                        st.pc += 1;
-                        // (old value, new value if the write happens, new computed from old)
-                        let mut alts: Vec<(Val, Option<Val>, bool)> = Vec::new();
-                        for &old in &self.values(&st, cell) {
-                            let sym = is_sym(old) || is_sym(va) || is_sym(vb);
-                            match op {
-                                RmwOp::Op(bop) => {
-                                    if is_sym(old) || is_sym(va) {
-                                        alts.push((old, Some(SYMX), true));
-                                    } else if let Some(n) = kvet_ir::eval_bin(*bop, old, va) {
-                                        alts.push((old, Some(n), true));
-                                    }
-                                }
-                                RmwOp::Xchg => alts.push((old, Some(va), false)),
-                                RmwOp::Cmpxchg if sym => {
-                                    alts.push((old, Some(va), false));
-                                    alts.push((old, None, false));
-                                }
-                                RmwOp::Cmpxchg => alts.push((old, if old == vb { Some(va) } else { None }, false)),
-                                RmwOp::AddUnless if sym => {
-                                    alts.push((
-                                        old,
-                                        Some(if is_sym(old) || is_sym(va) { SYMX } else { old.wrapping_add(va) }),
-                                        true,
-                                    ));
-                                    alts.push((old, None, true));
-                                }
-                                RmwOp::AddUnless => {
-                                    alts.push((old, if old != vb { Some(old.wrapping_add(va)) } else { None }, true))
-                                }
-                            }
-                        }
-                        for (old, new, from_old) in alts {
-                            let mut s2 = st.clone();
-                            let r = self.push(
-                                &mut s2,
-                                pc,
-                                TEv {
-                                    kind: EventKind::Read,
-                                    cell: Some(cell),
-                                    val: Some(old),
-                                    tags,
-                                    atomic: true,
-                                    addr: at,
-                                    data: Deps::NONE,
-                                    ctrl: Deps::NONE,
-                                },
-                            )?;
-                            if old == POISON {
-                                self.freed_read(s2, pc, cell)?;
-                                continue;
-                            }
-                            let rbit: Deps = Deps::bit(r);
-                            if let Some(n) = new {
-                                let data = ta | if from_old { rbit } else { Deps::NONE };
-                                let w = self.push(
-                                    &mut s2,
-                                    pc,
-                                    TEv {
-                                        kind: EventKind::Write,
-                                        cell: Some(cell),
-                                        val: Some(n),
-                                        tags,
-                                        atomic: true,
-                                        addr: at,
-                                        data,
-                                        ctrl: Deps::NONE,
-                                    },
-                                )?;
-                                s2.rmw.push((r as u16, w as u16));
-                            }
-                            if let Some(d) = dst {
-                                let newv = new.unwrap_or(old);
-                                let symv = |x: bool| if is_sym(newv) { SYMX } else { x as Val };
-                                let (rv, rt) = match ret {
-                                    RmwRet::None => (0, Deps::NONE),
-                                    RmwRet::Old => (old, rbit),
-                                    RmwRet::New => (newv, rbit | ta),
-                                    RmwRet::NewIsZero => (symv(newv == 0), rbit | ta),
-                                    RmwRet::NewIsNeg => (symv(newv < 0), rbit | ta),
-                                    RmwRet::Changed => (new.is_some() as Val, rbit),
-                                    RmwRet::OldBit => {
-                                        (if is_sym(old) || is_sym(va) { SYMX } else { ((old & va) != 0) as Val }, rbit)
-                                    }
-                                    RmwRet::NegByte => (symv(newv >> 7 & 1 == 1), rbit | ta),
-                                };
-                                self.set(&mut s2, *d, rv, rt);
-                            }
-                            stack.push(s2);
-                        }
-                        continue 'paths;
-                    }
-                    Instr::Lock { addr, kind } if self.lim.kernel && rw(*kind) => {
-                        let st0 = st;
-                        self.rwlock_lock(&st0, &mut stack, pc, *addr, *kind, None)?;
-                        continue 'paths;
-                    }
-                    Instr::Unlock { addr, kind } if self.lim.kernel && rw(*kind) => {
-                        let st0 = st;
-                        self.rwlock_unlock(&st0, &mut stack, pc, *addr, *kind)?;
-                        continue 'paths;
-                    }
-                    Instr::Trylock { dst, addr, kind } if self.lim.kernel && rw(*kind) => {
-                        let st0 = st;
-                        self.rwlock_lock(&st0, &mut stack, pc, *addr, *kind, Some(*dst))?;
-                        continue 'paths;
-                    }
-                    Instr::Lock { addr, kind } => {
-                        if !exclusive(*kind) {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
-                        }
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *addr);
-                        if self.lim.blocked {
-                            // The thread may wait here forever.
-                            self.stop_prefix(&st, Some(cell), None)?;
-                        }
-                        if self.lim.kernel && st.held.contains(&cell) {
-                            // its own CPU holds it (a handler interrupted
-                            // the holder): it spins forever
-                            continue 'paths;
-                        }
-                        self.acquire(&mut st, pc, cell, at)?;
-                        st.pc += 1;
-                    }
-                    Instr::Unlock { addr, kind } => {
-                        if !exclusive(*kind) {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
-                        }
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *addr);
-                        if let Some(i) = st.held.iter().rposition(|c| *c == cell) {
-                            st.held.remove(i);
-                        }
-                        self.push(&mut st, pc, lock_event(EventKind::Unlock, cell, at))?;
-                        st.pc += 1;
-                    }
-                    Instr::Trylock { dst, addr, kind } => {
-                        if !exclusive(*kind) {
-                            return Err(self.err(pc, format!("not supported by the LKMM engine: {}", kind_name(*kind))));
-                        }
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *addr);
-                        st.pc += 1;
-                        let mut fail = st.clone();
-                        self.push(&mut fail, pc, lock_event(EventKind::LockFail, cell, at))?;
-                        self.set(&mut fail, *dst, 0, Deps::NONE);
-                        stack.push(fail);
-                        self.acquire(&mut st, pc, cell, at)?;
-                        self.set(&mut st, *dst, 1, Deps::NONE);
-                    }
-                    Instr::IsLocked { dst, addr } => {
-                        let Some(cell) = self.cell(&st, *addr) else {
-                            self.bad_address(st, pc, *addr)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *addr);
-                        st.pc += 1;
-                        let mut un = st.clone();
-                        self.push(
-                            &mut un,
-                            pc,
-                            TEv {
-                                kind: EventKind::ReadUnlocked,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: Deps::NONE,
-                                ctrl: Deps::NONE,
-                            },
-                        )?;
-                        self.set(&mut un, *dst, 0, Deps::NONE);
-                        stack.push(un);
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::ReadLocked,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::EMPTY,
-                                atomic: false,
-                                addr: at,
-                                data: Deps::NONE,
-                                ctrl: Deps::NONE,
-                            },
-                        )?;
-                        self.set(&mut st, *dst, 1, Deps::NONE);
-                    }
-                    Instr::RcuLock | Instr::RcuUnlock | Instr::SyncRcu => {
-                        match &step.instr {
-                            Instr::RcuLock => st.rcu += 1,
-                            Instr::RcuUnlock => st.rcu = st.rcu.saturating_sub(1),
-                            _ => {}
-                        }
-                        let tag = match &step.instr {
-                            Instr::RcuLock => Tag::RCU_LOCK,
-                            Instr::RcuUnlock => Tag::RCU_UNLOCK,
-                            _ => Tag::SYNC_RCU,
-                        };
-                        self.fence(&mut st, pc, tag)?;
-                        st.pc += 1;
-                    }
-                    Instr::SrcuLock { dst, ss } => {
-                        let Some(cell) = self.cell(&st, *ss) else {
-                            self.bad_address(st, pc, *ss)?;
-                            continue 'paths;
-                        };
-                        st.pc += 1;
-                        if !self.read(&mut st, &mut stack, pc, cell, *ss, TagSet::of(&[Tag::SRCU_LOCK]), *dst)? {
-                            continue 'paths;
-                        }
-                    }
-                    Instr::SrcuUnlock { ss, idx } => {
-                        let Some(cell) = self.cell(&st, *ss) else {
-                            self.bad_address(st, pc, *ss)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *ss);
-                        let (v, vt) = (self.val(&st, *idx), self.taint(&st, *idx));
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Write,
-                                cell: Some(cell),
-                                val: Some(v),
-                                tags: TagSet::of(&[Tag::SRCU_UNLOCK]),
-                                atomic: false,
-                                addr: at,
-                                data: vt,
-                                ctrl: Deps::NONE,
-                            },
-                        )?;
-                        st.pc += 1;
-                    }
-                    Instr::SyncSrcu { ss } => {
-                        let Some(cell) = self.cell(&st, *ss) else {
-                            self.bad_address(st, pc, *ss)?;
-                            continue 'paths;
-                        };
-                        let at = self.taint(&st, *ss);
-                        self.push(
-                            &mut st,
-                            pc,
-                            TEv {
-                                kind: EventKind::Srcu,
-                                cell: Some(cell),
-                                val: None,
-                                tags: TagSet::of(&[Tag::SYNC_SRCU]),
-                                atomic: false,
-                                addr: at,
-                                data: Deps::NONE,
-                                ctrl: Deps::NONE,
-                            },
-                        )?;
-                        st.pc += 1;
-                    }
-                    other => {
-                        if !self.kernel_instr(&mut st, &mut stack, pc, other)? {
-                            continue 'paths;
-                        }
-                    }
+                if !self.exec(&mut st, &mut stack, pc, &step.instr)? {
+                    continue 'paths;
                 }
             }
         }
         Ok(())
     }
+
+    /// Interpret one instruction at `pc` on the path `st`, pushing the
+    /// other branches it opens on `stack`; `false` if the path ends here
+    /// (taken, or cut).
+    fn exec(&mut self, st: &mut St, stack: &mut Vec<St>, pc: u32, instr: &Instr) -> Result<bool, GenError> {
+        match instr {
+            Instr::Mov(r, a) => {
+                let (v, t) = (self.val(st, *a), self.taint(st, *a));
+                self.set(st, *r, v, t);
+            }
+            Instr::Un(r, op, a) => {
+                let x = self.val(st, *a);
+                // a conversion keeps a symbolic read value: the
+                // values a location holds are of its type already
+                let v = match op {
+                    _ if !is_sym(x) => kvet_ir::eval_un(*op, x),
+                    kvet_ir::UnOp::Sext(_) | kvet_ir::UnOp::Zext(_) => x,
+                    _ => SYMX,
+                };
+                let t = self.taint(st, *a);
+                self.set(st, *r, v, t);
+            }
+            Instr::Bin(r, op, a, b) => {
+                let t = self.taint(st, *a) | self.taint(st, *b);
+                let (x, y) = (self.val(st, *a), self.val(st, *b));
+                let Some(v) = (if is_sym(x) || is_sym(y) { Some(SYMX) } else { kvet_ir::eval_bin(*op, x, y) }) else {
+                    // division by zero: a finding in check mode,
+                    // else this path does not exist
+                    self.division_by_zero(take(st), pc)?;
+                    return Ok(false);
+                };
+                self.set(st, *r, v, t);
+            }
+            Instr::Jump(t) => return Ok(self.jump(st, pc, *t)),
+            Instr::Branch(c, t, f) => return Ok(self.branch(st, stack, pc, *c, *t, *f)),
+            Instr::Check(..) => {
+                // lockdep and KCSAN assertions are checked by the
+                // SC explorer only (docs/language.md §7.1)
+            }
+            Instr::Assert(c, kind, msg) => {
+                // herd7 has no BUG_ON/assert: the memory model's
+                // outcomes do not depend on them, so they do not
+                // cut the path here (a task dying inside an RCU
+                // read-side section would otherwise void the RCU
+                // guarantee). Check mode records failing ones.
+                if self.lim.kernel && self.val(st, *c) == 0 {
+                    let at = st.evs.len() as u16;
+                    st.faults.push(Fault { pc, at, kind: FaultKind::Assert(*kind), message: msg.clone() });
+                }
+            }
+            Instr::Fence(k) => {
+                self.fence(st, pc, fence_tag(*k))?;
+            }
+            Instr::Bound(_) => {
+                self.too_far(st);
+                return Ok(false);
+            }
+            Instr::Exit => {
+                self.finish(take(st))?;
+                return Ok(false);
+            }
+            Instr::Load { dst, addr, ord } => return self.load(st, stack, pc, *dst, *addr, *ord),
+            Instr::Store { addr, val, ord } => return self.store(st, pc, *addr, *val, *ord),
+            Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
+                let Some(cell) = self.cell_or_fault(st, pc, *addr)? else {
+                    return Ok(false);
+                };
+                let rmw = access::Rmw {
+                    cell,
+                    at: self.taint(st, *addr),
+                    op: *op,
+                    va: self.val(st, *a),
+                    ta: self.taint(st, *a),
+                    vb: self.val(st, *b),
+                    ret: *ret,
+                    dst: *dst,
+                    tags: order_tag(*ord),
+                };
+                self.rmw(st, stack, pc, &rmw)?;
+                return Ok(false);
+            }
+            Instr::Lock { addr, kind } if self.lim.kernel && rw(*kind) => {
+                self.rwlock_lock(st, stack, pc, *addr, *kind, None)?;
+                return Ok(false);
+            }
+            Instr::Unlock { addr, kind } if self.lim.kernel && rw(*kind) => {
+                self.rwlock_unlock(st, stack, pc, *addr, *kind)?;
+                return Ok(false);
+            }
+            Instr::Trylock { dst, addr, kind } if self.lim.kernel && rw(*kind) => {
+                self.rwlock_lock(st, stack, pc, *addr, *kind, Some(*dst))?;
+                return Ok(false);
+            }
+            Instr::Lock { addr, kind } => return self.spin_lock(st, pc, *addr, *kind),
+            Instr::Unlock { addr, kind } => return self.spin_unlock(st, pc, *addr, *kind),
+            Instr::Trylock { dst, addr, kind } => return self.spin_trylock(st, stack, pc, *dst, (*addr, *kind)),
+            Instr::IsLocked { dst, addr } => return self.spin_is_locked(st, stack, pc, *dst, *addr),
+            Instr::RcuLock => self.rcu_fence(st, pc, Tag::RCU_LOCK)?,
+            Instr::RcuUnlock => self.rcu_fence(st, pc, Tag::RCU_UNLOCK)?,
+            Instr::SyncRcu => self.rcu_fence(st, pc, Tag::SYNC_RCU)?,
+            Instr::SrcuLock { dst, ss } => return self.srcu_lock(st, stack, pc, *dst, *ss),
+            Instr::SrcuUnlock { ss, idx } => return self.srcu_unlock(st, pc, *ss, *idx),
+            Instr::SyncSrcu { ss } => return self.sync_srcu(st, pc, *ss),
+            other => return self.kernel_instr(st, stack, pc, other),
+        }
+        st.pc += 1;
+        Ok(true)
+    }
+
+    /// A conditional branch: both ways when the condition is an unsolved
+    /// value; the condition's dependencies are control dependencies of
+    /// every event up to the branch's join point.
+    fn branch(&mut self, st: &mut St, stack: &mut Vec<St>, pc: u32, c: Opd, t: u32, f: u32) -> bool {
+        let d = self.taint(st, c);
+        if !d.is_empty() {
+            st.scopes.push((self.ipdom[pc as usize], d));
+            st.ctrl |= d;
+        }
+        let cv = self.val(st, c);
+        if is_sym(cv) {
+            let mut other = st.clone();
+            if self.jump(&mut other, pc, f) {
+                stack.push(other);
+            }
+        }
+        self.jump(st, pc, if cv != 0 { t } else { f })
+    }
+
+    /// The cell an address operand designates; otherwise the path ends
+    /// with a bad-address finding (check mode) and `None`.
+    fn cell_or_fault(&self, st: &mut St, pc: u32, addr: Opd) -> Result<Option<u32>, GenError> {
+        let c = self.cell(st, addr);
+        if c.is_none() {
+            self.bad_address(take(st), pc, addr)?;
+        }
+        Ok(c)
+    }
+}
+
+/// The path state out of `st`, which is left empty (the path ends).
+fn take(st: &mut St) -> St {
+    std::mem::replace(st, St::empty())
 }
 
 fn kind_name(k: LockKind) -> String {
@@ -1220,8 +969,9 @@ fn ipdoms(th: &Thread) -> Vec<u32> {
     out
 }
 
-/// A lock event on `cell` whose address depends on `at`.
-fn lock_event(kind: EventKind, cell: u32, at: Deps) -> TEv {
+/// A value-less event on `cell` (a lock event, herd's `SRCU` event)
+/// whose address depends on `at`; the others are built from it.
+fn cell_event(kind: EventKind, cell: u32, at: Deps) -> TEv {
     TEv {
         kind,
         cell: Some(cell),

@@ -217,3 +217,31 @@ pub fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// What an exact shortcut of the generator must not change, from one run:
+/// counts, states, flags, deadlocks and findings (and, with
+/// `candidates`, the candidate count); `None` when the run stopped at a
+/// bound, an error's text otherwise.
+pub fn run_summary(
+    r: Result<kvet_axiom::gen::LitmusResult, kvet_axiom::gen::GenError>,
+    candidates: bool,
+) -> Option<String> {
+    use kvet_axiom::gen::GenError;
+    let r = match r {
+        Ok(r) if !r.deadlocks_partial => r,
+        Ok(_) | Err(GenError::Timeout | GenError::TooLarge(_)) => return None,
+        Err(e) => return Some(format!("error {e}")),
+    };
+    let mut outcomes = r.outcomes.clone();
+    outcomes.sort();
+    let mut found: Vec<String> = r.findings.iter().map(|f| format!("{} {} {}", f.kind.name(), f.cpu, f.pc)).collect();
+    found.sort();
+    let mut s = format!(
+        "pos {} neg {} toofar {} states {:?} flags {:?} deadlocks {:?} findings {:?}",
+        r.pos, r.neg, r.toofar, outcomes, r.flags, r.deadlocks, found
+    );
+    if candidates {
+        s += &format!(" candidates {}", r.candidates);
+    }
+    Some(s)
+}

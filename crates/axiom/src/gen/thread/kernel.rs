@@ -63,7 +63,7 @@ impl Walker<'_> {
                 self.th.index, self.lim.max_traces
             )));
         }
-        self.store(st)?;
+        self.store_path(st)?;
         let fault_stop = lock.is_none() && awaits.is_none();
         let mut tr = Trace {
             evs: st.evs.clone(),
@@ -588,7 +588,7 @@ pub(super) fn fence(tag: Tag) -> TEv {
 }
 
 /// The name an instruction the generator does not model is refused with
-/// (the instructions [`Walker::run`] and [`Walker::kernel_instr`] handle
+/// (the instructions [`Walker::exec`] and [`Walker::kernel_instr`] handle
 /// are named for completeness: the match stays exhaustive).
 fn unmodelled_name(i: &Instr) -> &'static str {
     match i {

@@ -452,7 +452,7 @@ impl Walker<'_> {
             if let Some(i) = s.held.iter().rposition(|c| *c == wl) {
                 s.held.remove(i);
             }
-            self.push(&mut s, pc, super::lock_event(EventKind::Unlock, wl, at))?;
+            self.push(&mut s, pc, super::cell_event(EventKind::Unlock, wl, at))?;
             stack.push(s);
         }
         Ok(())
