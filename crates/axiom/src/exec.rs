@@ -58,6 +58,7 @@ pub const KNOWN_TAGS: &[&str] = &[
     "srcu-lock",
     "srcu-unlock",
     "sync-srcu",
+    "kvet-free",
 ];
 
 #[allow(missing_docs)]
@@ -81,6 +82,10 @@ impl Tag {
     pub const SRCU_LOCK: Tag = Tag(16);
     pub const SRCU_UNLOCK: Tag = Tag(17);
     pub const SYNC_SRCU: Tag = Tag(18);
+    /// kvet's check mode, not linux-kernel.def's: a write of the
+    /// allocator to an object's cells (a free's poison, the zeroing of a
+    /// reused slot); the LKMM ignores it, the `free-race` flag reads it.
+    pub const FREE: Tag = Tag(19);
     /// First id available for tags registered with [`Execution::tag`].
     pub const FIRST_CUSTOM: u8 = KNOWN_TAGS.len() as u8;
 

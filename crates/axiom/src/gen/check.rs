@@ -18,7 +18,11 @@
 //! * assertion, BUG, warning: an allowed execution whose path fails the
 //!   check;
 //! * use-after-free: an allowed execution in which a read returns the
-//!   poison a free (or the end of a scope) wrote;
+//!   poison a free (or the end of a scope) wrote, or in which an access
+//!   is not ordered before the free by happens-before: it races (as
+//!   linux-kernel.cat's `data-race` defines races) with the poison's
+//!   marked stores, which the native model flags `free-race` instead of
+//!   `data-race`;
 //! * data race: an allowed execution carrying linux-kernel.cat's
 //!   `data-race` flag.
 

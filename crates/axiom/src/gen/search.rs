@@ -629,6 +629,9 @@ impl<'a> Search<'a> {
         if self.verdicts.iter().any(|(v, _)| v.allowed && v.has_flag("data-race")) {
             new.push((FindingKind::DataRace, 0, 0, "linux-kernel.cat flags a data race: two accesses to one location, at least one a plain write (or both plain), not ordered by happens-before".into()));
         }
+        if self.verdicts.iter().any(|(v, _)| v.allowed && v.has_flag("free-race")) {
+            new.push((FindingKind::UseAfterFree, 0, u32::MAX, "an access races with the free of its object: happens-before does not order it before the free (the free's poison and the access form a data race under linux-kernel.cat)".into()));
+        }
         let mut pending = Vec::new();
         for (kind, t, pc, msg) in new {
             let key = if kind == FindingKind::DataRace { (kind, 0, 0) } else { (kind, t, pc) };

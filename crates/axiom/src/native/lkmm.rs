@@ -41,6 +41,7 @@ const FLAGS: &[&str] = &[
     "unmatched-unlock",
     "mixed-accesses",
     "data-race",
+    "free-race",
 ];
 
 #[derive(Clone, Copy)]
@@ -61,6 +62,11 @@ enum Flag {
     UnmatchedUnlock,
     MixedAccesses,
     DataRace,
+    /// kvet's check mode: a race (as `data-race`) one of whose accesses
+    /// is a write of the allocator (`Tag::FREE`): an access not ordered
+    /// before the free of its object, a use after free (see
+    /// [`crate::gen::check`]).  Such races do not raise `data-race`.
+    FreeRace,
 }
 
 /// The LKMM (`linux-kernel.cfg`) or the LKMM plus SC (`sc-kernel.cfg`) as a
@@ -115,6 +121,9 @@ struct Pre<R: Row> {
     srcu_rscs: Rel<R>,
     marked: R,
     plain: R,
+    /// The allocator's writes (`Tag::FREE`: a free's poison, a reused
+    /// slot's zeroing; check mode only, empty in litmus tests).
+    freed: R,
     addr: Rel<R>,
     ctrl: Rel<R>,
     data: Rel<R>,
@@ -129,6 +138,29 @@ struct Pre<R: Row> {
     unmatched_lkw: R,
     rfi_lf: Rel<R>,
     po_loc: Rel<R>,
+}
+
+/// The flags of a non-empty race relation `races`: `data-race` for a
+/// race between two accesses of the program, `free-race` for a race with
+/// a write of the allocator ([`Pre::freed`]): an access that
+/// happens-before does not order before the free (the zeroing of the
+/// reused slot comes after the free through the slot's release and
+/// acquire, so a race with it is one with the free too).
+fn free_race_flags<R: Row>(o: &Ops<R>, p: &Pre<R>, mut races: Rel<R>) -> u32 {
+    if p.freed.is_empty() {
+        return 1 << (Flag::DataRace as u8);
+    }
+    let b = o.b;
+    let with_free = races.restrict(&p.freed, &b.all).union(&races.restrict(&b.all, &p.freed));
+    races.diff_with(&with_free);
+    let mut flags = 0;
+    if !races.is_empty() {
+        flags |= 1 << (Flag::DataRace as u8);
+    }
+    if !with_free.is_empty() {
+        flags |= 1 << (Flag::FreeRace as u8);
+    }
+    flags
 }
 
 fn set_of<R: Row>(n: usize, it: impl Iterator<Item = usize>) -> R {
@@ -416,6 +448,7 @@ impl NativeLkmm {
             marked.union_with(s);
         }
         let plain = minus(&b.m, &marked);
+        let freed = inter(&b.w, &b.tag(Tag::FREE));
         let carry_dep = o.rr(&b.all, &b.data, &not_su).seq(&rfi0).star();
         let addr = carry_dep.seq(&b.addr);
         let ctrl = carry_dep.seq(&b.ctrl);
@@ -461,6 +494,7 @@ impl NativeLkmm {
             srcu_rscs,
             marked,
             plain,
+            freed,
             addr,
             ctrl,
             data,
@@ -937,7 +971,7 @@ impl NativeLkmm {
             return no(self);
         }
         if vis.racy(o, p, cf, &v.co, &v.fr) {
-            flags |= 1 << (Flag::DataRace as u8);
+            flags |= free_race_flags(o, p, vis.races(o, p, cf, &v.co, &v.fr));
         }
         self.sc_check(&b.po, rf, &v.co, &v.fr, flags)
     }

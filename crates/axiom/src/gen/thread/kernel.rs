@@ -258,7 +258,14 @@ impl Walker<'_> {
             self.push(
                 st,
                 pc,
-                Self::ev(EventKind::Write, o.base + off, POISON, TagSet::of(&[Tag::ONCE]), false, Deps::NONE),
+                Self::ev(
+                    EventKind::Write,
+                    o.base + off,
+                    POISON,
+                    TagSet::of(&[Tag::ONCE, Tag::FREE]),
+                    false,
+                    Deps::NONE,
+                ),
             )?;
         }
         Ok(())

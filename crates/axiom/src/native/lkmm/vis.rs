@@ -83,6 +83,20 @@ impl<R: Row> Vis<R> {
     }
 }
 
+impl<R: Row> Vis<R> {
+    /// `ww-race | wr-race | rw-race` as a relation (what [`Vis::racy`]
+    /// tests for emptiness), for the closed order `co` and `fr`.
+    pub fn races(&self, o: &Ops<R>, p: &Pre<R>, cf: &CoFree<R>, co: &Rel<R>, fr: &Rel<R>) -> Rel<R> {
+        let pr = &cf.pre_race;
+        let mut races = pr.inter(&co.opt().seq(&cf.rf)).diff(&self.wr_vis).diff(&self.rw_xbstar.inverse());
+        races.union_with(&pr.inter(fr).diff(&self.rw_xbstar));
+        let mut ww_nonrace = self.ww_vis.inter(&o.cart(&p.marked, &cf.w3).union(&self.rw_xbstar));
+        ww_nonrace.inter_with(&o.cart(&cf.w3, &p.marked).union(&self.wr_vis));
+        races.union_with(&pr.inter(co).diff(&ww_nonrace));
+        races
+    }
+}
+
 impl NativeLkmm {
     /// lock.cat, after cos-opt.cat: `co` closed with the critical
     /// sections.
