@@ -217,6 +217,27 @@ IRQ(0) void h(void) { WRITE_ONCE(done, 1); wake_up_process(current); }\n";
     assert_eq!(kinds, Vec::<&str>::new());
 }
 
+/// schedule_timeout() (kernel/time/sleep_timeout.c): its timer ends the
+/// sleep, so a task nobody wakes does not hang and reads 0 jiffies left;
+/// woken, it gets the time left; MAX_SCHEDULE_TIMEOUT sleeps like
+/// schedule() and hangs.
+#[test]
+fn schedule_timeout_may_end_without_a_wake_up() {
+    let alone = "C sto\n{}\nint done;\n\
+P0(void) { long r0; set_current_state(TASK_UNINTERRUPTIBLE); r0 = schedule_timeout(5); BUG_ON(r0 != 0); }\n";
+    assert_eq!(check_kinds(alone).0, Vec::<&str>::new());
+    let woken = "C sto-woken\n{}\nint done;\n\
+P0(void) { long r0; set_current_state(TASK_UNINTERRUPTIBLE); if (!READ_ONCE(done)) { r0 = schedule_timeout(5); WARN_ON(r0 == 0); } }\n\
+IRQ(0) void h(void) { WRITE_ONCE(done, 1); wake_up_process(current); }\n";
+    // the timer may fire before the handler's wake-up: a warning; the
+    // task may then exit before the handler's wake_up_process(current)
+    // reads its freed task_struct: a use-after-free (the explorer finds
+    // both)
+    assert_eq!(check_kinds(woken).0, vec!["use-after-free", "warning"]);
+    let endless = alone.replace("schedule_timeout(5)", "schedule_timeout(MAX_SCHEDULE_TIMEOUT)");
+    assert_eq!(check_kinds(&endless).0, vec!["hang"]);
+}
+
 /// A kthread starts after its creation: it sees the stores its creator
 /// made before kthread_run(); created and never woken it hangs in
 /// kthread()'s first schedule(), as in the explorer.

@@ -46,6 +46,8 @@ use kvet_ir::{ptr_cell, Instr, ObjKind, Val};
 
 /// TASK_DEAD (include/linux/sched.h), as the explorer writes it at exit.
 const TASK_DEAD: Val = 0x80;
+/// MAX_SCHEDULE_TIMEOUT (include/linux/sched.h): LONG_MAX.
+const MAX_SCHEDULE_TIMEOUT: Val = i64::MAX;
 
 impl Walker<'_> {
     /// Record a prefix that stops here: blocked at a lock, at an await, or
@@ -245,6 +247,63 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// schedule_timeout(timeout) (kernel/time/sleep_timeout.c): schedule()
+    /// with a timer whose process_timeout() wakes the task.  An endless
+    /// timeout (MAX_SCHEDULE_TIMEOUT) is schedule(), returning it.  Else
+    /// the wait always ends: after the full barrier of `__schedule()`, an
+    /// acquiring read of the task's state; read as TASK_RUNNING (woken),
+    /// `dst` = the timeout (the time left, as in the explorer); any other
+    /// value, or a timeout of 0 or less, and the timer fires: its
+    /// try_to_wake_up() stores TASK_RUNNING (`W[once]`) and `dst` = 0.
+    /// `Ok(false)`: the continuations are on `stack`.
+    fn schedule_timeout(
+        &mut self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        dst: u16,
+        timeout: kvet_ir::Opd,
+    ) -> Result<bool, GenError> {
+        let Some(task) = self.th.task else {
+            return Err(self.err(pc, "not supported by the LKMM engine: schedule_timeout() outside a task".into()));
+        };
+        let to = self.val(st, timeout);
+        self.fence(st, pc, Tag::MB)?;
+        let acq = TagSet::of(&[Tag::ACQUIRE]);
+        if to == MAX_SCHEDULE_TIMEOUT {
+            self.set(st, dst, to, Deps::NONE);
+            self.await_read(st, stack, pc, task, Deps::NONE, acq, AwaitKind::Sleep, |v| v == 0, None, None)?;
+            return Ok(false);
+        }
+        let vals = if to <= 0 { vec![] } else { self.values(st, task) };
+        let mut timed_out = to <= 0;
+        for &v in vals.iter().rev() {
+            let mut s2 = st.clone();
+            let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, task, v, acq, false, Deps::NONE))?;
+            if v == POISON {
+                self.freed_read(s2, pc, task)?;
+                continue;
+            }
+            if v == 0 || is_sym(v) {
+                self.set(&mut s2, dst, to, Deps::bit(e));
+                s2.pc = pc + 1;
+                stack.push(s2);
+            } else {
+                timed_out = true;
+            }
+        }
+        if timed_out {
+            // (the read that saw the task asleep, if any, is left out: the
+            // timer's wake-up does not depend on it)
+            let mut s2 = st.clone();
+            self.push(&mut s2, pc, Self::ev(EventKind::Write, task, 0, TagSet::of(&[Tag::ONCE]), false, Deps::NONE))?;
+            self.set(&mut s2, dst, 0, Deps::NONE);
+            s2.pc = pc + 1;
+            stack.push(s2);
+        }
+        Ok(false)
     }
 
     /// Write [`POISON`] to every cell of the object holding `cell`
@@ -470,6 +529,7 @@ impl Walker<'_> {
                 self.await_read(st, stack, pc, task, Deps::NONE, tags, kind, |v| v == 0, None, None)?;
                 return Ok(false);
             }
+            Instr::ScheduleTimeout { dst, timeout } => return self.schedule_timeout(st, stack, pc, *dst, *timeout),
             // cond_resched(): no ordering is promised (it reschedules only
             // when needed), and the task never sleeps in it
             Instr::Yield => {}
