@@ -238,6 +238,19 @@ IRQ(0) void h(void) { WRITE_ONCE(done, 1); wake_up_process(current); }\n";
     assert_eq!(check_kinds(&endless).0, vec!["hang"]);
 }
 
+/// wait_for_completion_timeout(): 1 when the completion is taken (its
+/// complete() happens before: the data is seen), else 0 when the timer
+/// ends the wait; never a hang.
+#[test]
+fn wait_for_completion_timeout_may_time_out() {
+    let src = "C wfct\n{}\nint data;\nstruct completion c;\n\
+P0(void) { long r0; int r1; init_completion(&c); r0 = wait_for_completion_timeout(&c, 5); if (r0) { r1 = data; BUG_ON(r1 != 1); } }\n\
+P1(void) { data = 1; complete(&c); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let late = src.replace("if (r0) {", "if (1) {");
+    assert_eq!(check_kinds(&late).0, vec!["BUG", "data race"]);
+}
+
 /// A kthread starts after its creation: it sees the stores its creator
 /// made before kthread_run(); created and never woken it hangs in
 /// kthread()'s first schedule(), as in the explorer.

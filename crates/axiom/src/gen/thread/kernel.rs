@@ -423,19 +423,25 @@ impl Walker<'_> {
     }
 
     /// wait_for_completion(): an acquiring RMW that takes one of `done`,
-    /// or an await on its read of 0.
+    /// or an await on its read of 0.  With `timeout`
+    /// (wait_for_completion_timeout(), kernel/sched/completion.c): the
+    /// read of 0 ends the wait instead (its timer fired), the register
+    /// gets 0 there and 1 when the completion was taken, as in the
+    /// explorer.
     fn wait_completion(
         &mut self,
         st: &mut St,
         stack: &mut Vec<St>,
         pc: u32,
         addr: &kvet_ir::Opd,
+        timeout: Option<u16>,
     ) -> Result<bool, GenError> {
         let Some(cell) = self.cell(st, *addr) else {
             return Ok(false);
         };
         let at = self.taint(st, *addr);
         let acq = TagSet::of(&[Tag::ACQUIRE]);
+
         for &old in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
@@ -444,7 +450,14 @@ impl Walker<'_> {
                 continue;
             }
             if old == 0 {
-                if self.lim.blocked {
+                if let Some(d) = timeout {
+                    // wait_for_completion_timeout(): the timer ends the
+                    // wait, 0 back (the read takes nothing: no write)
+                    s2.evs[r].atomic = false;
+                    self.set(&mut s2, d, 0, Deps::bit(r));
+                    s2.pc = pc + 1;
+                    stack.push(s2);
+                } else if self.lim.blocked {
                     let aw = Await { reads: vec![r as u16], pc, kind: AwaitKind::Completion };
                     // the await reads plainly: no RMW without its write
                     s2.evs[r].atomic = false;
@@ -463,6 +476,9 @@ impl Walker<'_> {
             w.data = Deps::bit(r);
             let w = self.push(&mut s2, pc, w)?;
             s2.rmw.push((r as u16, w as u16));
+            if let Some(d) = timeout {
+                self.set(&mut s2, d, 1, Deps::bit(r));
+            }
             s2.pc = pc + 1;
             stack.push(s2);
         }
@@ -630,7 +646,10 @@ impl Walker<'_> {
                 )?;
                 return Ok(false);
             }
-            Instr::WaitCompletion { addr } => return self.wait_completion(st, stack, pc, addr),
+            Instr::WaitCompletion { addr } => return self.wait_completion(st, stack, pc, addr, None),
+            Instr::WaitCompletionTimeout { dst, addr } => {
+                return self.wait_completion(st, stack, pc, addr, Some(*dst));
+            }
             other => {
                 let name = unmodelled_name(other);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
