@@ -512,6 +512,7 @@ impl<'a> Search<'a> {
             }
             fresh |= tr.bound && !self.res.toofar;
         }
+        let cut = chosen.iter().any(|t| t.bound || t.fault_stop);
         // waits[t] = (lock, holder)
         let mut waits: Vec<Option<(u32, usize)>> = vec![None; n];
         for (t, tr) in chosen.iter().enumerate() {
@@ -520,6 +521,11 @@ impl<'a> Search<'a> {
                 // a holder cut at the unrolling bound, or stopped after
                 // reading freed memory, would go on: no deadlock
                 Some(u) if chosen[u].bound || chosen[u].fault_stop => return false,
+                // a holder that waits, while another thread would go on,
+                // may still be woken: no deadlock known
+                Some(u) if cut && chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle) => {
+                    return false
+                }
                 Some(u) => waits[t] = Some((c, u)),
                 None => return false,
             }
@@ -588,6 +594,12 @@ impl<'a> Search<'a> {
     /// (those not found yet).
     fn record_findings(&mut self, chosen: &[&Trace]) {
         let mut new: Vec<(FindingKind, u32, u32, String)> = Vec::new();
+        // A thread cut at the unrolling bound, or stopped after reading
+        // freed memory, would go on: what an await reads is co-last only
+        // among the writes of the prefixes, so no await of this
+        // combination is known to last forever (an execution cut at the
+        // bound counts as gone too far instead; a fault is its own finding).
+        let cut = chosen.iter().any(|t| t.bound || t.fault_stop);
         if self.dl_mode && chosen.iter().any(|t| t.bound) {
             self.res.toofar = true; // an allowed execution goes past the bound
         }
@@ -596,7 +608,7 @@ impl<'a> Search<'a> {
             for f in &tr.faults {
                 new.push((finding_kind(f.kind), t, f.pc, f.message.clone()));
             }
-            if let Some(aw) = &tr.awaits {
+            if let Some(aw) = tr.awaits.as_ref().filter(|_| !cut) {
                 if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) {
                     let msg = match aw.kind {
                         // an idle kworker is done, not hung
