@@ -523,9 +523,7 @@ impl<'a> Search<'a> {
                 Some(u) if chosen[u].bound || chosen[u].fault_stop => return false,
                 // a holder that waits, while another thread would go on,
                 // may still be woken: no deadlock known
-                Some(u) if cut && chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle) => {
-                    return false
-                }
+                Some(u) if cut && chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle) => return false,
                 Some(u) => waits[t] = Some((c, u)),
                 None => return false,
             }
