@@ -45,7 +45,7 @@ pub(crate) fn set_phase(p: Phase) {
 }
 
 /// Units of work spent per [`Phase`] (indexed by `Phase as usize`) on
-/// this thread since the work budget was last set.
+/// this thread since the generator last started ([`crate::gen::run`]).
 pub fn spent() -> [u64; 4] {
     SPENT.with(|c| c.get())
 }
@@ -53,9 +53,11 @@ pub fn spent() -> [u64; 4] {
 /// Set (or clear) the work budget of the searches on this thread.
 pub(crate) fn set_work(w: Option<u64>) {
     WORK.with(|c| c.set(w));
-    if w.is_some() {
-        SPENT.with(|c| c.set([0; 4]));
-    }
+}
+
+/// Start counting the units spent per phase from zero ([`spent`]).
+pub(crate) fn reset_spent() {
+    SPENT.with(|c| c.set([0; 4]));
 }
 
 /// Spend one unit of work; true if the budget is (now) exhausted.

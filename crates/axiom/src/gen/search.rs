@@ -713,7 +713,7 @@ impl<'a> Search<'a> {
         if !self.opts.exhaustive && self.memo.known_dead(idx) {
             // (one unit of work per 64 combinations skipped)
             self.memo_skips += 1;
-            if self.memo_skips % 64 == 0 {
+            if self.memo_skips.is_multiple_of(64) {
                 self.tick()?;
             }
             return Ok(());
