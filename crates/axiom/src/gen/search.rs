@@ -30,6 +30,7 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
+use super::loc_memo::LocMemo;
 use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
@@ -142,6 +143,11 @@ pub struct Search<'a> {
     /// The symmetries of `sym_stab` whose images of the current rf are
     /// its distinct images (the identity first).
     rf_imgs: Vec<usize>,
+    /// Locations of path combinations found without a coherent rf (see
+    /// [`super::loc_memo`]).
+    memo: LocMemo,
+    /// Combinations skipped by `memo` since the last unit of work.
+    memo_skips: u32,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -213,11 +219,14 @@ impl<'a> Search<'a> {
             sym_stab: Vec::new(),
             rf_sym: Vec::new(),
             rf_imgs: Vec::new(),
+            memo: LocMemo::default(),
+            memo_skips: 0,
         })
     }
 
     /// Run the whole search.
     pub fn run(mut self) -> Result<LitmusResult, GenError> {
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         if self.paths.iter().all(|p| !p.traces.is_empty()) {
             let paths = std::mem::take(&mut self.paths);
             let r = self.search_paths(&paths);
@@ -319,6 +328,9 @@ impl<'a> Search<'a> {
             s.extend(may_write[self.order[l]].iter().copied());
             later[l] = s;
         }
+        if !self.opts.exhaustive {
+            self.memo.set_paths(paths);
+        }
         let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
         let mut avail = FxHashMap::default();
         let mut pending = Vec::new();
@@ -348,7 +360,11 @@ impl<'a> Search<'a> {
             if !self.dl_mode && self.sym.is_some() && !self.orbit() {
                 return Ok(());
             }
-            return self.leaf(&by_thread);
+            let mut idx = self.combo_idx.clone();
+            for (lvl, &t) in self.order.iter().enumerate() {
+                idx[t] = self.combo_idx[lvl];
+            }
+            return self.leaf(&by_thread, &idx);
         }
         let t = self.order[level];
         // The deadlock pass only needs combinations holding a stopped
@@ -703,7 +719,15 @@ impl<'a> Search<'a> {
     }
 
     /// One combination of paths: build the events, then enumerate rf.
-    fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
+    fn leaf(&mut self, chosen: &[&Trace], idx: &[usize]) -> Result<(), GenError> {
+        if !self.opts.exhaustive && self.memo.known_dead(idx) {
+            // (one unit of work per 64 combinations skipped)
+            self.memo_skips += 1;
+            if self.memo_skips.is_multiple_of(64) {
+                self.tick()?;
+            }
+            return Ok(());
+        }
         self.tick()?;
         self.leaf_done = false;
         if self.dl_mode && !self.deadlock_cores(chosen) {
@@ -729,6 +753,12 @@ impl<'a> Search<'a> {
             locs: &locs,
             local: &local,
         };
+        if !self.opts.exhaustive {
+            if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
+                self.memo.mark_dead(idx, cell);
+                return Ok(());
+            }
+        }
         self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
     }
 
@@ -1036,7 +1066,10 @@ impl<'a> Search<'a> {
     /// happens-before or propagation among the events built so far stays
     /// in every completion.  Spends one unit of work.
     fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: usize, rf: &[usize]) -> Result<bool, GenError> {
-        self.tick()?;
+        crate::deadline::set_phase(crate::deadline::Phase::Partial);
+        let t = self.tick();
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
+        t?;
         self.ex.clear_rf();
         self.ex.clear_finals();
         for &i in &order[..=k] {
@@ -1180,7 +1213,9 @@ impl<'a> Search<'a> {
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
+        crate::deadline::set_phase(crate::deadline::Phase::Model);
         let r = self.model.check_counted_into(&self.ex, &mut self.verdicts);
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         crate::deadline::set(None);
         if crate::budget::exceeded() {
             // a cut enumeration of coherence orders is no verdict
@@ -1554,6 +1589,50 @@ struct RfInputs<'a> {
 }
 
 impl RfInputs<'_> {
+    /// A location with no choice of sources for its reads that its
+    /// coherence base (with RMW atomicity) accepts, if there is one.  [`Self::cobase`] of
+    /// a location depends on the sources of that location's reads only,
+    /// so if one location has none, no rf of the combination passes the
+    /// search's own per-location check: the combination is skipped before
+    /// any partial model check is spent on the other locations.  Exact:
+    /// it rejects only combinations [`Search::rf_dfs`] would reject after
+    /// enumerating them.  `order` visits the reads location by location;
+    /// `rf` is all `NONE` and is left so.
+    fn incoherent_location(&self, order: &[usize], rf: &mut [usize]) -> Option<u32> {
+        let mut start = 0;
+        while start < order.len() {
+            let cell = self.reads[order[start]].cell;
+            let end =
+                order[start..].iter().position(|&i| self.reads[i].cell != cell).map_or(order.len(), |p| start + p);
+            let ok = self.location_dfs(&order[start..end], 0, rf);
+            for &i in &order[start..end] {
+                rf[i] = NONE;
+            }
+            if !ok {
+                return Some(cell);
+            }
+            start = end;
+        }
+        None
+    }
+
+    /// Some sources for the reads `reads[k..]` (all of one location) that
+    /// keep its coherence base acyclic?
+    fn location_dfs(&self, reads: &[usize], k: usize, rf: &mut [usize]) -> bool {
+        let Some(&i) = reads.get(k) else {
+            return true;
+        };
+        let rd = &self.reads[i];
+        for &w in &rd.cands {
+            rf[i] = w;
+            if self.cobase(rd.cell, rf).is_some() && self.location_dfs(reads, k + 1, rf) {
+                return true;
+            }
+        }
+        rf[i] = NONE;
+        false
+    }
+
     /// herd solves the value of a read unless it depends on itself through
     /// rf and data flow: such reads must carry [`SYM`], the others not.
     fn values_solvable(&self, rf: &[usize], ex: &Execution) -> bool {
