@@ -41,8 +41,9 @@ struct Explorer<'s, 'p, 'o> {
     /// level, or the DFS stack), for progress reports.
     frontier: usize,
     observer: Option<&'o mut dyn FnMut(&Progress)>,
-    /// Breadth-first: the fingerprints of the next level's states (the
-    /// BFS cycle proviso accepts an ample successor found there).
+    /// Breadth-first under partial-order reduction: the fingerprints of
+    /// the next level's states are kept (the BFS cycle proviso accepts
+    /// an ample successor found there; without reduction nothing asks).
     bfs: bool,
     next_level: FpTable,
     /// The fingerprints of the successors of the state being expanded
@@ -328,7 +329,7 @@ fn explore_inner<'a>(
         held_bytes: 0,
         frontier: 1,
         observer,
-        bfs: opts.order == SearchOrder::Bfs,
+        bfs: opts.order == SearchOrder::Bfs && st.reduces(),
         next_level: FpTable::default(),
         fps: Vec::new(),
     };
