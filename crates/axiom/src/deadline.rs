@@ -19,6 +19,35 @@ thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
     /// Units of work left, if the work is bounded.
     static WORK: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The phase the units spent now are charged to.
+    static PHASE: Cell<Phase> = const { Cell::new(Phase::Paths) };
+    /// Units spent per phase since the last [`set_work`].
+    static SPENT: Cell<[u64; 4]> = const { Cell::new([0; 4]) };
+}
+
+/// What a unit of work is spent on (for [`spent`]: where a search's
+/// budget goes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Per-thread path enumeration (1024 interpreted steps a unit).
+    Paths = 0,
+    /// Combinations of paths and full read-from candidates.
+    Candidates = 1,
+    /// The model's partial checks of a partial read-from.
+    Partial = 2,
+    /// The model's evaluations (coherence orders).
+    Model = 3,
+}
+
+/// Charge the units spent from now on to `p`.
+pub(crate) fn set_phase(p: Phase) {
+    PHASE.with(|c| c.set(p));
+}
+
+/// Units of work spent per [`Phase`] (indexed by `Phase as usize`) on
+/// this thread since the generator last started ([`crate::gen::run`]).
+pub fn spent() -> [u64; 4] {
+    SPENT.with(|c| c.get())
 }
 
 /// Set (or clear) the work budget of the searches on this thread.
@@ -26,8 +55,19 @@ pub(crate) fn set_work(w: Option<u64>) {
     WORK.with(|c| c.set(w));
 }
 
+/// Start counting the units spent per phase from zero ([`spent`]).
+pub(crate) fn reset_spent() {
+    SPENT.with(|c| c.set([0; 4]));
+}
+
 /// Spend one unit of work; true if the budget is (now) exhausted.
 fn spend() -> bool {
+    let p = PHASE.with(|c| c.get()) as usize;
+    SPENT.with(|c| {
+        let mut a = c.get();
+        a[p] += 1;
+        c.set(a);
+    });
     WORK.with(|c| match c.get() {
         None => false,
         Some(0) => true,

@@ -25,7 +25,7 @@
 mod bits;
 pub mod budget;
 mod cat;
-mod deadline;
+pub mod deadline;
 pub mod exec;
 pub mod gen;
 pub mod native;

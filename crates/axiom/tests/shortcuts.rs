@@ -2,12 +2,14 @@
 //! without them ([`GenOptions::exhaustive`]) the counts, states, flags,
 //! deadlocks and findings are the same.  The shortcuts: the `filter`
 //! clause checked on the registers of a partial combination of paths,
-//! and the deadlock pass skipping the combinations with nothing new to
-//! show.
+//! the deadlock pass skipping the combinations with nothing new to
+//! show, and each location's coherence checked alone before the partial
+//! model checks, memoised per projection of the paths on the location
+//! (`gen/loc_memo.rs`).
 //!
 //! Inputs: every C test of the corpus (`shared/litmus`) that has a
-//! `filter` clause or takes a lock, in litmus mode with the deadlock
-//! search; every example scenario in check mode; random litmus tests
+//! `filter` clause, takes a lock or makes an RMW, in litmus mode with the
+//! deadlock search; every example scenario in check mode; random litmus tests
 //! with locks in both modes.
 
 mod common;
@@ -68,6 +70,16 @@ fn compare_dir(dir: &Path, ext: &str, kernel: bool, keep: impl Fn(&str) -> bool)
 fn corpus_tests_with_a_filter_or_a_lock() {
     let (compared, bad) = compare_dir(&root().join("../shared/litmus"), "litmus", false, |src| {
         src.starts_with("C ") && (src.contains("\nfilter") || src.contains("spin_lock"))
+    });
+    println!("compared {compared} corpus tests");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(compared >= 20, "only {compared} compared");
+}
+
+#[test]
+fn corpus_tests_with_an_rmw() {
+    let (compared, bad) = compare_dir(&root().join("../shared/litmus"), "litmus", false, |src| {
+        src.starts_with("C ") && (src.contains("xchg") || src.contains("atomic_"))
     });
     println!("compared {compared} corpus tests");
     assert!(bad.is_empty(), "{}", bad.join("\n"));

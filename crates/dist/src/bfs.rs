@@ -271,6 +271,13 @@ impl Level {
         self.states.capacity() * 8 + self.paths.capacity() * 2 + self.index.capacity() * 24
     }
 
+    /// Empty, keeping the buffers' capacity.
+    fn clear(&mut self) {
+        self.states.clear();
+        self.paths.clear();
+        self.index.clear();
+    }
+
     /// The path of state `i`, whose paths are `pl` moves long.
     fn path(&self, i: usize, pl: usize) -> &[u16] {
         &self.paths[i * pl..(i + 1) * pl]
@@ -316,6 +323,10 @@ struct Search<'n, 'w, 's, 'p> {
     visited: FxHashSet<u128>,
     /// The level being expanded (its states' paths are `level` long).
     cur: Level,
+    /// The buffers of the level before `cur`, cleared, reused for the
+    /// next level: a level's vectors then grow without copying once the
+    /// search has reached its widest level.
+    spare: Level,
     level: u32,
     /// States stored by every worker, up to the level being expanded.
     states: u64,
@@ -378,6 +389,7 @@ pub(crate) fn run(
         transitions: 0,
         visited: FxHashSet::default(),
         cur: Level::default(),
+        spare: Level::default(),
         level: 0,
         states: 1,
         path_buf: Vec::new(),
@@ -401,7 +413,7 @@ impl Search<'_, '_, '_, '_> {
         let mut frontier = 0u64;
         let mut stop_first = false;
         loop {
-            let mut next = Level::default();
+            let mut next = std::mem::take(&mut self.spare);
             let ncur = self.cur.states.len() / self.width;
             let mut tally = Tally { trans: vec![0; ncur], outcomes: Vec::new(), expanded: ncur };
             let (pending, replies) = self.expand_level(&mut next, &mut tally);
@@ -450,7 +462,8 @@ impl Search<'_, '_, '_, '_> {
                 frontier = c.new;
                 break;
             }
-            self.cur = next;
+            self.spare = std::mem::replace(&mut self.cur, next);
+            self.spare.clear();
             self.level += 1;
         }
         Exploration {
@@ -629,9 +642,11 @@ impl Search<'_, '_, '_, '_> {
     /// expanded (the smallest path kept per state, the findings' places,
     /// the sums), except where the state bound falls inside a level,
     /// which [`Self::cut`] orders by path itself.
-    fn store(&mut self, next: Level) -> Level {
+    fn store(&mut self, mut next: Level) -> Level {
+        self.visited.reserve(next.index.len());
         self.visited.extend(next.index.keys().copied());
-        Level { states: next.states, paths: next.paths, index: FxHashMap::default() }
+        next.index.clear();
+        next
     }
 
     /// One gather of every worker's counts at the end of a level.

@@ -1,24 +1,76 @@
 //! The compact frontier: states waiting to be expanded (a BFS level, or
 //! the DFS stack), each stored as its state vector in a byte encoding
-//! with its id. A word is zigzag-mapped and written in LEB128 (7 bits a
-//! byte, as protocol buffers' varints), so the zeros of dead registers
-//! (liveness.rs clears them) and the small values of pcs, flags and
-//! counters take one byte instead of eight; pointers take six. This is
-//! the codec of a state in transit (the frontier, or a message between
-//! workers of a parallel search): `encode` and `decode` are its only
-//! definition.
+//! with its id. Most words of a state are zero (liveness.rs clears dead
+//! registers; unused heap slots, flags and counters at rest), so a state
+//! is, per group of 64 words, a bitmap of its non-zero words (one bit a
+//! word) followed by those words, each zigzag-mapped and written in
+//! LEB128 (7 bits a byte, as protocol buffers' varints): a zero word
+//! takes one bit, a small value (pcs, flags, counters) one byte, a
+//! pointer six. Decoding clears a group and writes its non-zero words,
+//! found by their bits, so its cost follows them. This is the
+//! codec of the sequential search's frontier: `encode` and `decode` are
+//! its only definition.
 
-/// Append the encoding of state `s` to `out`.
+/// Write the zigzag LEB128 encoding of `v` into `buf` at `*i`,
+/// advancing `*i` (at most 10 bytes).
+#[inline]
+fn put_word(v: i64, buf: &mut [std::mem::MaybeUninit<u8>], i: &mut usize) {
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    while z >= 0x80 {
+        buf[*i].write((z as u8) | 0x80);
+        *i += 1;
+        z >>= 7;
+    }
+    buf[*i].write(z as u8);
+    *i += 1;
+}
+
+/// Read one zigzag LEB128 word from `bytes` at `*i`, advancing `*i`.
+#[inline]
+fn get_word(bytes: &[u8], i: &mut usize) -> i64 {
+    let mut z = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = bytes[*i];
+        *i += 1;
+        z |= ((b & 0x7f) as u64) << shift;
+        if b < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
+}
+
+/// Append the encoding of state `s` to `out`: per group of 64 words,
+/// the bitmap of its non-zero words (little-endian, one byte per eight
+/// words), then those words.
 #[inline]
 pub fn encode(s: &[i64], out: &mut Vec<u8>) {
-    for &v in s {
-        let mut z = ((v << 1) ^ (v >> 63)) as u64;
-        while z >= 0x80 {
-            out.push((z as u8) | 0x80);
-            z >>= 7;
+    // written in place, without a capacity check per byte: at most one
+    // bitmap byte per eight words and ten bytes per word
+    out.reserve(s.len().div_ceil(8) + s.len() * 10);
+    let base = out.len();
+    let buf = out.spare_capacity_mut();
+    let mut i = 0;
+    for chunk in s.chunks(64) {
+        let mut bits = 0u64;
+        for (j, &v) in chunk.iter().enumerate() {
+            bits |= ((v != 0) as u64) << j;
         }
-        out.push(z as u8);
+        for &b in &bits.to_le_bytes()[..chunk.len().div_ceil(8)] {
+            buf[i].write(b);
+            i += 1;
+        }
+        let mut m = bits;
+        while m != 0 {
+            put_word(chunk[m.trailing_zeros() as usize], buf, &mut i);
+            m &= m - 1;
+        }
     }
+    // SAFETY: the `i` bytes after `base` were initialised just above
+    // (`buf` is the spare capacity after `base`, reserved for them).
+    unsafe { out.set_len(base + i) };
 }
 
 /// Decode one state from the front of `bytes` into `s` (whose length is
@@ -26,19 +78,17 @@ pub fn encode(s: &[i64], out: &mut Vec<u8>) {
 #[inline]
 pub fn decode(bytes: &[u8], s: &mut [i64]) -> usize {
     let mut i = 0;
-    for w in s.iter_mut() {
-        let mut z = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = bytes[i];
-            i += 1;
-            z |= ((b & 0x7f) as u64) << shift;
-            if b < 0x80 {
-                break;
-            }
-            shift += 7;
+    for chunk in s.chunks_mut(64) {
+        let nb = chunk.len().div_ceil(8);
+        let mut le = [0u8; 8];
+        le[..nb].copy_from_slice(&bytes[i..i + nb]);
+        i += nb;
+        chunk.fill(0);
+        let mut m = u64::from_le_bytes(le);
+        while m != 0 {
+            chunk[m.trailing_zeros() as usize] = get_word(bytes, &mut i);
+            m &= m - 1;
         }
-        *w = ((z >> 1) as i64) ^ -((z & 1) as i64);
     }
     i
 }
@@ -132,5 +182,25 @@ mod tests {
         assert_eq!(o, s);
         f.get(0, &mut o);
         assert_eq!(f.id(0), 4);
+    }
+
+    #[test]
+    fn sparse_states() {
+        // zero runs across bitmap bytes, a partial last byte, all zero
+        let mut s = vec![0i64; 37];
+        for (i, v) in [(0, 5), (7, -1), (8, 1 << 50), (20, 3), (36, -7)] {
+            s[i] = v;
+        }
+        let zero = vec![0i64; 9];
+        let mut b = Vec::new();
+        encode(&s, &mut b);
+        assert_eq!(b.len(), 5 + 1 + 1 + 8 + 1 + 1);
+        encode(&zero, &mut b);
+        let mut out = vec![9i64; 37];
+        let k = decode(&b, &mut out);
+        assert_eq!(out, s);
+        let mut z = vec![9i64; 9];
+        assert_eq!(decode(&b[k..], &mut z), 2);
+        assert_eq!(z, zero);
     }
 }

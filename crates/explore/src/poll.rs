@@ -23,16 +23,12 @@ use crate::machine::{Machine, NoTrace, Status};
 use crate::ViolationKind;
 use kvet_ir::*;
 
-/// Scratch buffers of `pollers_forever`, one set per search thread.
+/// Scratch buffers of `pollers_forever`, one set per search thread (in
+/// the expansion's `step::Scratch`).
 #[derive(Default)]
-struct PollScratch {
-    movers: Vec<usize>,
+pub(crate) struct PollScratch {
     cur: Vec<i64>,
     seen: Vec<(u32, u32)>,
-}
-
-thread_local! {
-    static POLL_SCRATCH: std::cell::RefCell<PollScratch> = std::cell::RefCell::new(PollScratch::default());
 }
 
 /// The longest loop iteration (in steps) that is recognised.
@@ -151,62 +147,64 @@ impl Machine<'_> {
     /// of them reads, and none ever leaves its loop: the finding, as for a
     /// lone poller. (Stricter than the lone case, which may change memory
     /// inside an iteration: here another poller could see it.)
-    pub(crate) fn pollers_forever(&self, s: &[i64], loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
-        let n = self.layout.nthreads;
-        // called on every state where all movers sit on loop pcs: the
-        // checks that usually fail come first, and the solo runs work in
-        // this thread's scratch buffers (nothing is allocated per call;
-        // the loop texts are looked up only for the message)
-        POLL_SCRATCH.with_borrow_mut(|sc| {
-            let PollScratch { movers, cur, seen } = sc;
-            movers.clear();
-            movers.extend((0..n).filter(|&u| self.status(s, u) == Status::Enabled));
-            if movers.len() < 2 {
+    pub(crate) fn pollers_forever(
+        &self,
+        s: &[i64],
+        movers: &[u32],
+        loops: &[Vec<bool>],
+        sc: &mut PollScratch,
+    ) -> Option<(ViolationKind, String)> {
+        // called on every state where all movers sit on loop pcs
+        // (`movers`: the state's moves, every one a step of a thread, so
+        // no handler can fire): the checks that usually fail come first,
+        // and the solo runs work in the caller's scratch buffers (nothing
+        // is allocated per call; the loop texts are looked up only for
+        // the message)
+        let PollScratch { cur, seen } = sc;
+        if movers.len() < 2 {
+            return None;
+        }
+        for &t in movers {
+            let t = t as usize;
+            let pc = self.pc(s, t);
+            if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
                 return None;
             }
-            if (0..n).any(|u| (0..self.prog.threads[u].handlers.len()).any(|h| self.can_fire(s, u, h))) {
-                return None;
-            }
-            for &t in movers.iter() {
-                let pc = self.pc(s, t);
-                if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false)
-                {
+        }
+        seen.clear();
+        let mut sink = NoTrace::default();
+        for &t in movers {
+            let t = t as usize;
+            let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
+            let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
+            cur.clear();
+            cur.extend_from_slice(s);
+            let mut back = false;
+            for _ in 0..MAX_POLL_STEPS {
+                seen.push((t as u32, self.pc(cur, t)));
+                if self.reads_jiffies(cur, t) {
+                    return None;
+                }
+                if self.apply(cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+                    return None;
+                }
+                if cur[..] == s[..] {
+                    back = true;
+                    break;
+                }
+                if cur.iter().zip(s).enumerate().any(|(i, (a, b))| a != b && !own(i)) {
+                    return None;
+                }
+                if self.status(cur, t) != Status::Enabled {
                     return None;
                 }
             }
-            seen.clear();
-            let mut sink = NoTrace::default();
-            for &t in movers.iter() {
-                let regs = self.layout.reg_base[t]..self.layout.reg_base[t] + self.layout.nslots(t);
-                let own = |i: usize| i == self.layout.thread_base[t] || regs.contains(&i);
-                cur.clear();
-                cur.extend_from_slice(s);
-                let mut back = false;
-                for _ in 0..MAX_POLL_STEPS {
-                    seen.push((t as u32, self.pc(cur, t)));
-                    if self.reads_jiffies(cur, t) {
-                        return None;
-                    }
-                    if self.apply(cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
-                        return None;
-                    }
-                    if cur[..] == s[..] {
-                        back = true;
-                        break;
-                    }
-                    if cur.iter().zip(s).enumerate().any(|(i, (a, b))| a != b && !own(i)) {
-                        return None;
-                    }
-                    if self.status(cur, t) != Status::Enabled {
-                        return None;
-                    }
-                }
-                if !back {
-                    return None;
-                }
+            if !back {
+                return None;
             }
-            Some(self.pollers_message(s, movers, seen))
-        })
+        }
+        let movers: Vec<usize> = movers.iter().map(|&t| t as usize).collect();
+        Some(self.pollers_message(s, &movers, seen))
     }
 
     /// The finding of `pollers_forever`: the pollers `movers`, the texts

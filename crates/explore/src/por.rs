@@ -78,8 +78,9 @@ pub(crate) struct Por {
     /// The footprint of the ample set being tried.
     scratch: Vec<u64>,
     /// Futures cut at the locks the ample CPU holds: per (thread, pc,
-    /// held lock classes), an index into `cut`.
-    cut_index: std::collections::HashMap<(u32, u32, u64), u32>,
+    /// held lock classes), an index into `cut` (looked up at every
+    /// ample check of a CPU that holds a lock: Fx hashing, not SipHash).
+    cut_index: rustc_hash::FxHashMap<(u32, u32, u64), u32>,
     /// [reads | writes] and whether unknown, per cut future.
     cut: Vec<(Box<[u64]>, bool)>,
 }

@@ -11,7 +11,7 @@
 //! and parent table, the cycle proviso and the bounds.
 
 use crate::frontier::Frontier;
-use crate::step::{Scratch, Stepper, Tried, Visit};
+use crate::step::{Ample, Scratch, Stepper, Visit};
 use crate::visited::{FpTable, VisitedSet};
 use crate::{Exploration, Options, SearchOrder, StopReason, Violation, ViolationKind};
 use kvet_ir::{Program, Val};
@@ -41,8 +41,9 @@ struct Explorer<'s, 'p, 'o> {
     /// level, or the DFS stack), for progress reports.
     frontier: usize,
     observer: Option<&'o mut dyn FnMut(&Progress)>,
-    /// Breadth-first: the fingerprints of the next level's states (the
-    /// BFS cycle proviso accepts an ample successor found there).
+    /// Breadth-first under partial-order reduction: the fingerprints of
+    /// the next level's states are kept (the BFS cycle proviso accepts
+    /// an ample successor found there; without reduction nothing asks).
     bfs: bool,
     next_level: FpTable,
     /// The fingerprints of the successors of the state being expanded
@@ -213,30 +214,42 @@ impl<'p> Explorer<'_, 'p, '_> {
     /// on an earlier level than the next (BFS: seen before this level's
     /// expansion began; DFS: seen at all). None if it was not taken;
     /// if it was (the state needs no other successor), whether the
-    /// search must stop at a bound.
+    /// search must stop at a bound. The set's successors are all
+    /// computed (up to a step that fails) and their table slots
+    /// prefetched before the proviso looks them up in order; the
+    /// transitions counted are the same as if it had stopped computing
+    /// at the first refused one.
     fn try_ample(&mut self, s: &[i64], id: u32, out: &mut Frontier) -> Option<bool> {
         self.fps.clear();
-        let (st, visited, next_level, bfs, fps) = (self.st, &self.visited, &self.next_level, self.bfs, &mut self.fps);
-        let tried = st.try_ample(s, &mut self.sc, |_, succ| {
-            let fp = st.fingerprint(succ);
-            if visited.contains(fp) && !(bfs && next_level.contains(fp)) {
-                return false; // cycle proviso
+        let st = self.st;
+        let failed = match st.ample(s, &mut self.sc) {
+            Ample::None => return None,
+            Ample::Set { failed } => failed,
+        };
+        let n = self.sc.ample_len();
+        for k in 0..n {
+            let fp = st.fingerprint(self.sc.ample_succ(k));
+            self.visited.prefetch(fp);
+            if self.bfs {
+                self.next_level.prefetch(fp);
             }
-            fps.push(fp);
-            true
-        });
-        match tried {
-            Tried::None => None,
-            Tried::Refused { at, .. } => {
-                // the full expansion reports a failed step
-                self.res.transitions += 1 + at as u64;
-                None
-            }
-            Tried::Taken => {
-                self.res.transitions += self.fps.len() as u64;
-                Some(self.store(id, out, true))
+            self.fps.push(fp);
+        }
+        for k in 0..n {
+            let fp = self.fps[k];
+            if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
+                // the cycle proviso refuses the set at move k
+                self.res.transitions += 1 + k as u64;
+                return None;
             }
         }
+        if let Some(at) = failed {
+            // the full expansion reports a failed step
+            self.res.transitions += 1 + at as u64;
+            return None;
+        }
+        self.res.transitions += n as u64;
+        Some(self.store(id, out, true))
     }
 
     /// Store the successors computed in `sc` (their fingerprints in
@@ -328,7 +341,7 @@ fn explore_inner<'a>(
         held_bytes: 0,
         frontier: 1,
         observer,
-        bfs: opts.order == SearchOrder::Bfs,
+        bfs: opts.order == SearchOrder::Bfs && st.reduces(),
         next_level: FpTable::default(),
         fps: Vec::new(),
     };

@@ -123,6 +123,10 @@ pub struct Scratch {
     succ: Vec<i64>,
     succ_moves: Vec<u32>,
     width: usize,
+    /// The polling-loop check's buffers.
+    poll: crate::poll::PollScratch,
+    /// Per thread, the shared access of its next step (data races).
+    acc: Vec<Option<(u32, bool, bool)>>,
 }
 
 impl Scratch {
@@ -227,6 +231,11 @@ impl<'p> Stepper<'p> {
         }
     }
 
+    /// Whether the expansion tries ample sets (partial-order reduction).
+    pub fn reduces(&self) -> bool {
+        self.por.is_some()
+    }
+
     /// Bytes of the reduction's fixed tables (none without reduction).
     pub(crate) fn por_bytes(&self) -> usize {
         self.por.as_ref().map_or(0, |p| p.borrow().bytes())
@@ -319,18 +328,31 @@ impl<'p> Stepper<'p> {
             }
             return false;
         }
-        if m.has_plain {
-            for t in 0..n {
-                for u in t + 1..n {
-                    if sc.stat[t] == Status::Enabled && sc.stat[u] == Status::Enabled && !m.same_cpu(t, u) {
-                        if let Some(r) = m.race(s, t, u) {
-                            v.finding(r, None);
-                        }
+        if m.has_plain && !v.known(ViolationKind::DataRace) {
+            self.races(s, sc, v);
+        }
+        true
+    }
+
+    /// Data races between the next steps of the enabled CPUs (each CPU's
+    /// access found once, then compared pairwise; the message is made
+    /// only for a pair that races).
+    fn races<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) {
+        let m = &self.m;
+        let n = m.layout.nthreads;
+        sc.acc.clear();
+        sc.acc.extend((0..n).map(|t| if sc.stat[t] == Status::Enabled { m.next_access(s, t) } else { None }));
+        for t in 0..n {
+            let Some((ct, wt, pt)) = sc.acc[t] else { continue };
+            for u in t + 1..n {
+                let Some((cu, wu, pu)) = sc.acc[u] else { continue };
+                if ct == cu && (wt || wu) && (pt || pu) && !m.same_cpu(t, u) {
+                    if let Some(r) = m.race(s, t, u) {
+                        v.finding(r, None);
                     }
                 }
             }
         }
-        true
     }
 
     /// A final state: what is left undone at exit, the condition, the
@@ -355,7 +377,7 @@ impl<'p> Stepper<'p> {
     /// A CPU that can only poll, alone, for ever; several that can only
     /// poll, for ever (poll.rs). Skipped when the visitor has both kinds
     /// such a loop can be.
-    fn polling<V: Visit + ?Sized>(&self, s: &[i64], sc: &Scratch, v: &mut V) {
+    fn polling<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) {
         let m = &self.m;
         let n = m.layout.nthreads;
         if v.known(ViolationKind::Deadlock) && v.known(ViolationKind::Hang) {
@@ -366,7 +388,7 @@ impl<'p> Stepper<'p> {
         } else if sc.moves.len() > 1
             && sc.moves.iter().all(|&u| (u as usize) < n && self.loops[u as usize][m.pc(s, u as usize) as usize])
         {
-            m.pollers_forever(s, &self.loops)
+            m.pollers_forever(s, &sc.moves, &self.loops, &mut sc.poll)
         } else {
             None
         };

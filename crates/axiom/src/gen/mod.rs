@@ -27,6 +27,7 @@
 
 pub mod check;
 mod deps;
+mod loc_memo;
 mod search;
 mod sites;
 mod symmetry;
@@ -197,6 +198,8 @@ pub fn cmp_val(prog: &Program, a: Val, b: Val) -> Ordering {
 /// Run the generator and the model on a program.
 pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<LitmusResult, GenError> {
     crate::deadline::set_work(opts.max_work);
+    crate::deadline::set_phase(crate::deadline::Phase::Paths);
+    crate::deadline::reset_spent();
     // check mode: the hidden writer-lock cells of the rwlocks (see
     // thread/rwlock.rs), appended after the program's own cells
     let ext = if opts.kernel { thread::with_rwlock_cells(prog) } else { None };

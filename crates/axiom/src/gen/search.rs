@@ -30,6 +30,7 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
+use super::loc_memo::LocMemo;
 use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
@@ -142,6 +143,11 @@ pub struct Search<'a> {
     /// The symmetries of `sym_stab` whose images of the current rf are
     /// its distinct images (the identity first).
     rf_imgs: Vec<usize>,
+    /// Locations of path combinations found without a coherent rf (see
+    /// [`super::loc_memo`]).
+    memo: LocMemo,
+    /// Combinations skipped by `memo` since the last unit of work.
+    memo_skips: u32,
 }
 
 /// Most values one location may take before the generator gives up.
@@ -213,11 +219,14 @@ impl<'a> Search<'a> {
             sym_stab: Vec::new(),
             rf_sym: Vec::new(),
             rf_imgs: Vec::new(),
+            memo: LocMemo::default(),
+            memo_skips: 0,
         })
     }
 
     /// Run the whole search.
     pub fn run(mut self) -> Result<LitmusResult, GenError> {
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         if self.paths.iter().all(|p| !p.traces.is_empty()) {
             let paths = std::mem::take(&mut self.paths);
             let r = self.search_paths(&paths);
@@ -319,6 +328,9 @@ impl<'a> Search<'a> {
             s.extend(may_write[self.order[l]].iter().copied());
             later[l] = s;
         }
+        if !self.opts.exhaustive {
+            self.memo.set_paths(paths);
+        }
         let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
         let mut avail = FxHashMap::default();
         let mut pending = Vec::new();
@@ -348,7 +360,11 @@ impl<'a> Search<'a> {
             if !self.dl_mode && self.sym.is_some() && !self.orbit() {
                 return Ok(());
             }
-            return self.leaf(&by_thread);
+            let mut idx = self.combo_idx.clone();
+            for (lvl, &t) in self.order.iter().enumerate() {
+                idx[t] = self.combo_idx[lvl];
+            }
+            return self.leaf(&by_thread, &idx);
         }
         let t = self.order[level];
         // The deadlock pass only needs combinations holding a stopped
@@ -512,6 +528,7 @@ impl<'a> Search<'a> {
             }
             fresh |= tr.bound && !self.res.toofar;
         }
+        let cut = chosen.iter().any(|t| t.bound || t.fault_stop);
         // waits[t] = (lock, holder)
         let mut waits: Vec<Option<(u32, usize)>> = vec![None; n];
         for (t, tr) in chosen.iter().enumerate() {
@@ -520,6 +537,9 @@ impl<'a> Search<'a> {
                 // a holder cut at the unrolling bound, or stopped after
                 // reading freed memory, would go on: no deadlock
                 Some(u) if chosen[u].bound || chosen[u].fault_stop => return false,
+                // a holder that waits, while another thread would go on,
+                // may still be woken: no deadlock known
+                Some(u) if cut && chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle) => return false,
                 Some(u) => waits[t] = Some((c, u)),
                 None => return false,
             }
@@ -588,6 +608,12 @@ impl<'a> Search<'a> {
     /// (those not found yet).
     fn record_findings(&mut self, chosen: &[&Trace]) {
         let mut new: Vec<(FindingKind, u32, u32, String)> = Vec::new();
+        // A thread cut at the unrolling bound, or stopped after reading
+        // freed memory, would go on: what an await reads is co-last only
+        // among the writes of the prefixes, so no await of this
+        // combination is known to last forever (an execution cut at the
+        // bound counts as gone too far instead; a fault is its own finding).
+        let cut = chosen.iter().any(|t| t.bound || t.fault_stop);
         if self.dl_mode && chosen.iter().any(|t| t.bound) {
             self.res.toofar = true; // an allowed execution goes past the bound
         }
@@ -596,7 +622,7 @@ impl<'a> Search<'a> {
             for f in &tr.faults {
                 new.push((finding_kind(f.kind), t, f.pc, f.message.clone()));
             }
-            if let Some(aw) = &tr.awaits {
+            if let Some(aw) = tr.awaits.as_ref().filter(|_| !cut) {
                 if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) {
                     let msg = match aw.kind {
                         // an idle kworker is done, not hung
@@ -696,7 +722,15 @@ impl<'a> Search<'a> {
     }
 
     /// One combination of paths: build the events, then enumerate rf.
-    fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
+    fn leaf(&mut self, chosen: &[&Trace], idx: &[usize]) -> Result<(), GenError> {
+        if !self.opts.exhaustive && self.memo.known_dead(idx) {
+            // (one unit of work per 64 combinations skipped)
+            self.memo_skips += 1;
+            if self.memo_skips.is_multiple_of(64) {
+                self.tick()?;
+            }
+            return Ok(());
+        }
         self.tick()?;
         self.leaf_done = false;
         if self.dl_mode && !self.deadlock_cores(chosen) {
@@ -722,6 +756,12 @@ impl<'a> Search<'a> {
             locs: &locs,
             local: &local,
         };
+        if !self.opts.exhaustive {
+            if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
+                self.memo.mark_dead(idx, cell);
+                return Ok(());
+            }
+        }
         self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
     }
 
@@ -1026,7 +1066,10 @@ impl<'a> Search<'a> {
     /// happens-before or propagation among the events built so far stays
     /// in every completion.  Spends one unit of work.
     fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: usize, rf: &[usize]) -> Result<bool, GenError> {
-        self.tick()?;
+        crate::deadline::set_phase(crate::deadline::Phase::Partial);
+        let t = self.tick();
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
+        t?;
         self.ex.clear_rf();
         self.ex.clear_finals();
         for &i in &order[..=k] {
@@ -1170,7 +1213,9 @@ impl<'a> Search<'a> {
         self.verdicts.clear();
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
+        crate::deadline::set_phase(crate::deadline::Phase::Model);
         let r = self.model.check_counted_into(&self.ex, &mut self.verdicts);
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         crate::deadline::set(None);
         if crate::budget::exceeded() {
             // a cut enumeration of coherence orders is no verdict
@@ -1544,6 +1589,50 @@ struct RfInputs<'a> {
 }
 
 impl RfInputs<'_> {
+    /// A location with no choice of sources for its reads that its
+    /// coherence base (with RMW atomicity) accepts, if there is one.  [`Self::cobase`] of
+    /// a location depends on the sources of that location's reads only,
+    /// so if one location has none, no rf of the combination passes the
+    /// search's own per-location check: the combination is skipped before
+    /// any partial model check is spent on the other locations.  Exact:
+    /// it rejects only combinations [`Search::rf_dfs`] would reject after
+    /// enumerating them.  `order` visits the reads location by location;
+    /// `rf` is all `NONE` and is left so.
+    fn incoherent_location(&self, order: &[usize], rf: &mut [usize]) -> Option<u32> {
+        let mut start = 0;
+        while start < order.len() {
+            let cell = self.reads[order[start]].cell;
+            let end =
+                order[start..].iter().position(|&i| self.reads[i].cell != cell).map_or(order.len(), |p| start + p);
+            let ok = self.location_dfs(&order[start..end], 0, rf);
+            for &i in &order[start..end] {
+                rf[i] = NONE;
+            }
+            if !ok {
+                return Some(cell);
+            }
+            start = end;
+        }
+        None
+    }
+
+    /// Some sources for the reads `reads[k..]` (all of one location) that
+    /// keep its coherence base acyclic?
+    fn location_dfs(&self, reads: &[usize], k: usize, rf: &mut [usize]) -> bool {
+        let Some(&i) = reads.get(k) else {
+            return true;
+        };
+        let rd = &self.reads[i];
+        for &w in &rd.cands {
+            rf[i] = w;
+            if self.cobase(rd.cell, rf).is_some() && self.location_dfs(reads, k + 1, rf) {
+                return true;
+            }
+        }
+        rf[i] = NONE;
+        false
+    }
+
     /// herd solves the value of a read unless it depends on itself through
     /// rf and data flow: such reads must carry [`SYM`], the others not.
     fn values_solvable(&self, rf: &[usize], ex: &Execution) -> bool {

@@ -7,6 +7,15 @@ use crate::machine::Machine;
 use crate::{Violation, ViolationKind};
 
 impl Machine<'_> {
+    /// The shared access of CPU `t`'s next step, if it makes one to a
+    /// cell of the program: (cell, write, plain). `race` reports a pair
+    /// of these on one cell, one a write and one plain.
+    #[inline]
+    pub(crate) fn next_access(&self, s: &[i64], t: usize) -> Option<(u32, bool, bool)> {
+        let (a, w, p) = self.instr_at(t, self.pc(s, t)).access()?;
+        Some((self.cell(s, t, a)?, w, p))
+    }
+
     /// Data race: the next steps of CPUs `t` and `u` access the same cell,
     /// one writes, and one is a plain access (KCSAN's definition).
     pub(crate) fn race(&self, s: &[i64], t: usize, u: usize) -> Option<Violation> {

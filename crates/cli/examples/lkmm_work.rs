@@ -1,0 +1,69 @@
+//! Where the LKMM check mode's work budget goes, per file: time, verdict
+//! and the units spent per phase (path enumeration, candidates, partial
+//! checks, model evaluations), as `examples.rs` runs it (10,000 units).
+//!
+//! `cargo run --release -p kvet --example lkmm_work -- [--exhaustive] [--work N] FILE...`
+//! (`--work 0`: unbounded; `--exhaustive`: without the search's exact shortcuts)
+
+use kvet_axiom::deadline::{spent, Phase};
+use kvet_axiom::gen::{GenError, GenOptions};
+use std::time::Instant;
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut work = Some(10_000u64);
+    let mut exhaustive = false;
+    if args.first().map(String::as_str) == Some("--exhaustive") {
+        exhaustive = true;
+        args.remove(0);
+    }
+    if args.first().map(String::as_str) == Some("--work") {
+        work = args.get(1).and_then(|w| w.parse().ok()).filter(|w| *w > 0);
+        args.drain(..2.min(args.len()));
+    }
+    println!(
+        "{:<48} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} verdict",
+        "file", "secs", "paths", "cands", "partial", "model", "checked"
+    );
+    for f in &args {
+        let Ok(src) = std::fs::read_to_string(f) else {
+            eprintln!("{f}: cannot read");
+            continue;
+        };
+        let prog = match kvet_ir::compile(&src) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("{f}: {}", e.message);
+                continue;
+            }
+        };
+        let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
+        let opts =
+            GenOptions { deadlocks: true, kernel: true, max_work: work, unroll: 2, exhaustive, ..Default::default() };
+        let t0 = Instant::now();
+        let r = kvet_axiom::gen::run(&prog, &model, &opts);
+        let secs = t0.elapsed().as_secs_f64();
+        let s = spent();
+        let (verdict, cands) = match r {
+            Ok(r) if r.deadlocks_partial => ("timeout (deadlock pass)".to_string(), r.candidates),
+            Ok(r) => {
+                let mut k: Vec<&str> = r.findings.iter().map(|f| f.kind.name()).collect();
+                k.sort();
+                k.dedup();
+                (if k.is_empty() { "ok".to_string() } else { k.join(", ") }, r.candidates)
+            }
+            Err(GenError::Timeout) => ("timeout".to_string(), 0),
+            Err(e) => (format!("error: {e}"), 0),
+        };
+        println!(
+            "{:<48} {:>8.2} {:>8} {:>8} {:>8} {:>8} {:>9} {verdict}",
+            f,
+            secs,
+            s[Phase::Paths as usize],
+            s[Phase::Candidates as usize],
+            s[Phase::Partial as usize],
+            s[Phase::Model as usize],
+            cands
+        );
+    }
+}
