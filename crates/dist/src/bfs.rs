@@ -51,7 +51,7 @@
 //!   unexpanded and the next level's.
 
 use crate::net::Net;
-use crate::wire::{get_violation, put_fp, put_i, put_u, put_violation, Rd};
+use crate::wire::{get_violation, put_fp, put_i, put_state, put_u, put_violation, Rd};
 use kvet_explore::{
     Ample, Exploration, Ignore, Options, Progress, Scratch, Stepper, StopReason, Violation, ViolationKind, Visit,
 };
@@ -103,7 +103,7 @@ struct Sink<'a, 'p> {
     outcomes: &'a mut Vec<(usize, Vec<Val>)>,
     out: &'a mut [Vec<u8>],
     /// Per destination, the parent whose path its batch last carried.
-    last: &'a mut [usize],
+    last: &'a mut [Last],
     parent: usize,
     level: u32,
     path: &'a [u16],
@@ -202,9 +202,26 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
     true
 }
 
+/// Per destination batch, the parent whose path it last carried, and
+/// that path.
+#[derive(Clone)]
+struct Last {
+    parent: usize,
+    path: Vec<u16>,
+}
+
+impl Last {
+    /// One per destination, for a superstep's new batches.
+    fn fresh(peers: usize) -> Vec<Last> {
+        vec![Last { parent: usize::MAX, path: Vec::new() }; peers]
+    }
+}
+
 /// Append a successor to its owner's batch: when the batch's last
-/// successor had another parent, the parent's path first (tag 2 and the
-/// path's move keys: successors of one parent share it); then a tag (0,
+/// successor had another parent, the parent's path first (tag 2, the
+/// length of the prefix it shares with the batch's previous path, and
+/// the rest of its move keys: successors of one parent share the path,
+/// and the parents a level expands in turn share most of it); then a tag (0,
 /// or 1, the parent's index and the move's place in the ample set for an
 /// ample candidate), the move's key, the state's fingerprint and its
 /// words. The fingerprint lets the owner drop a state it already holds
@@ -212,7 +229,7 @@ fn offer(visited: &FxHashSet<u128>, next: &mut Level, fp: u128, path: &[u16], st
 #[allow(clippy::too_many_arguments)]
 fn send(
     out: &mut [Vec<u8>],
-    last: &mut [usize],
+    last: &mut [Last],
     parent: usize,
     fp: u128,
     cand: Option<(usize, usize)>,
@@ -222,12 +239,17 @@ fn send(
 ) {
     let w = owner(fp, out.len());
     let b = &mut out[w];
-    if last[w] != parent {
-        last[w] = parent;
+    let l = &mut last[w];
+    if l.parent != parent {
+        l.parent = parent;
+        let shared = l.path.iter().zip(path).take_while(|(a, b)| a == b).count();
         put_u(b, 2);
-        for &k in path {
+        put_u(b, shared as u64);
+        for &k in &path[shared..] {
             put_u(b, k as u64);
         }
+        l.path.clear();
+        l.path.extend_from_slice(path);
     }
     match cand {
         None => put_u(b, 0),
@@ -239,9 +261,7 @@ fn send(
     }
     put_u(b, key as u64);
     put_fp(b, fp);
-    for &x in s {
-        put_i(b, x);
-    }
+    put_state(b, s);
 }
 
 /// An ample set some of whose successors other workers own: its place
@@ -514,7 +534,7 @@ impl Search<'_, '_, '_, '_> {
         let (st, width, pl) = (self.st, self.width, self.level as usize);
         let ncur = tally.trans.len();
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
-        let mut last: Vec<usize> = vec![usize::MAX; self.peers];
+        let mut last = Last::fresh(self.peers);
         let mut pending: FxHashMap<usize, Pending> = FxHashMap::default();
         for i in 0..ncur {
             if i % 256 == 255 && self.over_budget(next) {
@@ -608,7 +628,7 @@ impl Search<'_, '_, '_, '_> {
         }
         refused.sort_unstable();
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.peers];
-        let mut last: Vec<usize> = vec![usize::MAX; self.peers];
+        let mut last = Last::fresh(self.peers);
         for i in refused {
             let s = &self.cur.states[i * width..(i + 1) * width];
             // its findings and outcome were recorded with the candidate
@@ -750,8 +770,10 @@ fn receive(
     while !r.done() {
         let mut tag = r.u();
         if tag == 2 {
-            path.clear();
-            path.extend((0..pl - 1).map(|_| r.u() as u16));
+            // (a batch's first path shares nothing with the one before)
+            let shared = r.u() as usize;
+            path.truncate(shared);
+            path.extend((shared..pl - 1).map(|_| r.u() as u16));
             tag = r.u();
         }
         let cand = if tag == 1 { Some((r.u(), r.u())) } else { None };
@@ -759,15 +781,13 @@ fn receive(
         path.push(r.u() as u16);
         let fp = r.fp();
         let new = if visited.contains(&fp) {
-            r.skip(state.len());
+            r.skip_state(state.len());
             false
         } else if next.index.get(&fp).is_some_and(|&j| next.path(j as usize, pl) <= &path[..]) {
-            r.skip(state.len());
+            r.skip_state(state.len());
             true
         } else {
-            for x in state.iter_mut() {
-                *x = r.i();
-            }
+            r.state(state);
             offer(visited, next, fp, path, state)
         };
         if let Some((i, k)) = cand {

@@ -1,7 +1,8 @@
 //! The byte encoding of what workers send each other: LEB128 varints,
-//! zigzag for signed words (a state vector's cells are mostly small, so a
-//! word is one or two bytes on the wire instead of eight), and findings
-//! and outcome counts for the final gather.
+//! zigzag for signed words, state vectors in the sequential frontier's
+//! codec (kvet-explore's `frontier::encode`: per 64 words a bitmap of the
+//! non-zero ones, then those as zigzag varints; most words are zero and
+//! the rest small), and findings and outcome counts for the final gather.
 
 use kvet_explore::{Violation, ViolationKind};
 
@@ -23,6 +24,11 @@ pub(crate) fn put_fp(buf: &mut Vec<u8>, fp: u128) {
     buf.extend_from_slice(&fp.to_le_bytes());
 }
 
+/// A state vector, in the frontier's codec.
+pub(crate) fn put_state(buf: &mut Vec<u8>, s: &[i64]) {
+    kvet_explore::frontier::encode(s, buf);
+}
+
 pub(crate) fn put_str(buf: &mut Vec<u8>, s: &str) {
     put_u(buf, s.len() as u64);
     buf.extend_from_slice(s.as_bytes());
@@ -37,6 +43,24 @@ pub(crate) struct Rd<'a> {
 impl<'a> Rd<'a> {
     pub fn new(b: &'a [u8]) -> Rd<'a> {
         Rd { b, at: 0 }
+    }
+
+    /// A state vector written by [`put_state`], into `s`.
+    pub fn state(&mut self, s: &mut [i64]) {
+        self.at += kvet_explore::frontier::decode(&self.b[self.at..], s);
+    }
+
+    /// Skip a state vector of `words` words written by [`put_state`]:
+    /// per group its bitmap, then as many varints as it has bits.
+    pub fn skip_state(&mut self, words: usize) {
+        let mut left = words;
+        while left > 0 {
+            let nb = left.min(64).div_ceil(8);
+            let ones: u32 = self.b[self.at..self.at + nb].iter().map(|b| b.count_ones()).sum();
+            self.at += nb;
+            self.skip(ones as usize);
+            left -= left.min(64);
+        }
     }
 
     pub fn done(&self) -> bool {
