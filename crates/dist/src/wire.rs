@@ -50,17 +50,9 @@ impl<'a> Rd<'a> {
         self.at += kvet_explore::frontier::decode(&self.b[self.at..], s);
     }
 
-    /// Skip a state vector of `words` words written by [`put_state`]:
-    /// per group its bitmap, then as many varints as it has bits.
+    /// Skip a state vector of `words` words written by [`put_state`].
     pub fn skip_state(&mut self, words: usize) {
-        let mut left = words;
-        while left > 0 {
-            let nb = left.min(64).div_ceil(8);
-            let ones: u32 = self.b[self.at..self.at + nb].iter().map(|b| b.count_ones()).sum();
-            self.at += nb;
-            self.skip(ones as usize);
-            left -= left.min(64);
-        }
+        self.at += kvet_explore::frontier::state_len(&self.b[self.at..], words);
     }
 
     pub fn done(&self) -> bool {
@@ -78,16 +70,6 @@ impl<'a> Rd<'a> {
                 return v;
             }
             shift += 7;
-        }
-    }
-
-    /// Skip `n` values written by [`put_u`] or [`put_i`].
-    pub fn skip(&mut self, mut n: usize) {
-        while n > 0 {
-            if self.b[self.at] < 0x80 {
-                n -= 1;
-            }
-            self.at += 1;
         }
     }
 

@@ -8,8 +8,9 @@
 //! takes one bit, a small value (pcs, flags, counters) one byte, a
 //! pointer six. Decoding clears a group and writes its non-zero words,
 //! found by their bits, so its cost follows them. This is the
-//! codec of the sequential search's frontier: `encode` and `decode` are
-//! its only definition.
+//! codec of a state in transit (the sequential search's frontier, and
+//! kvet-dist's batches between workers): `encode`, `decode` and
+//! `state_len` are its only definition.
 
 /// Write the zigzag LEB128 encoding of `v` into `buf` at `*i`,
 /// advancing `*i` (at most 10 bytes).
@@ -93,6 +94,27 @@ pub fn decode(bytes: &[u8], s: &mut [i64]) -> usize {
     i
 }
 
+/// The length of the encoding of a `words`-word state at the front of
+/// `bytes`, found from its bitmaps without decoding its words.
+#[inline]
+pub fn state_len(bytes: &[u8], words: usize) -> usize {
+    let mut i = 0;
+    let mut left = words;
+    while left > 0 {
+        let nb = left.min(64).div_ceil(8);
+        let mut ones: u32 = bytes[i..i + nb].iter().map(|b| b.count_ones()).sum();
+        i += nb;
+        while ones > 0 {
+            if bytes[i] < 0x80 {
+                ones -= 1;
+            }
+            i += 1;
+        }
+        left -= left.min(64);
+    }
+    i
+}
+
 /// A queue or stack of encoded states with their ids.
 #[derive(Default)]
 pub(crate) struct Frontier {
@@ -171,6 +193,7 @@ mod tests {
         let mut out = [0i64; 10];
         let k = decode(&b, &mut out);
         assert_eq!(out, s);
+        assert_eq!(state_len(&b, 10), k);
         let mut out3 = [9i64; 3];
         assert_eq!(decode(&b[k..], &mut out3), b.len() - k);
         assert_eq!(out3, [0, 1, -1]);
@@ -199,6 +222,7 @@ mod tests {
         let mut out = vec![9i64; 37];
         let k = decode(&b, &mut out);
         assert_eq!(out, s);
+        assert_eq!(state_len(&b, 37), k);
         let mut z = vec![9i64; 9];
         assert_eq!(decode(&b[k..], &mut z), 2);
         assert_eq!(z, zero);
