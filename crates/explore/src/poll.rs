@@ -36,6 +36,24 @@ pub(crate) const MAX_POLL_STEPS: usize = 64;
 
 /// Per thread, per pc: the pc lies on a cycle of the control-flow graph.
 pub(crate) fn loop_pcs(p: &Program) -> Vec<Vec<bool>> {
+    cycle_pcs(p, |_| false)
+}
+
+/// Per thread, per pc: the pc lies on a cycle of the control-flow graph
+/// that passes no lock or unlock. Only such pcs can be where several
+/// pollers spin (`pollers_forever`): a lock that is taken, or released,
+/// changes the lock word, so a loop iteration through one never comes
+/// back while changing nothing but the CPU's own pc and registers (and a
+/// lock that cannot be taken blocks its CPU, which then does not move).
+/// A lone poller's loop may take and drop a lock (it is run alone, and
+/// must only come back to the same state), so it uses [`loop_pcs`].
+pub(crate) fn lock_free_loop_pcs(p: &Program) -> Vec<Vec<bool>> {
+    cycle_pcs(p, |i| matches!(i, Instr::Lock { .. } | Instr::Unlock { .. }))
+}
+
+/// Per thread, per pc: the pc lies on a cycle that passes no instruction
+/// for which `cut` holds.
+fn cycle_pcs(p: &Program, cut: impl Fn(&Instr) -> bool) -> Vec<Vec<bool>> {
     p.threads
         .iter()
         .map(|th| {
@@ -43,6 +61,7 @@ pub(crate) fn loop_pcs(p: &Program) -> Vec<Vec<bool>> {
             let n = steps.len();
             let succ = |pc: usize| -> Vec<usize> {
                 match steps[pc].instr {
+                    _ if cut(&steps[pc].instr) => vec![],
                     Instr::Jump(l) => vec![l as usize],
                     Instr::Branch(_, a, b) => vec![a as usize, b as usize],
                     Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => vec![],

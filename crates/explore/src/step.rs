@@ -185,6 +185,8 @@ pub struct Stepper<'p> {
     /// mutable; a Stepper belongs to one worker).
     por: Option<std::cell::RefCell<Por>>,
     loops: Vec<Vec<bool>>,
+    /// The pcs where several CPUs may poll together (poll.rs).
+    quiet_loops: Vec<Vec<bool>>,
     /// The most handlers any thread has (for the move order key).
     hmax: usize,
     /// Symmetry over interchangeable CPUs (symmetry.rs), when asked for
@@ -200,6 +202,7 @@ impl<'p> Stepper<'p> {
             m: Machine::new(prog),
             por: reduce.then(|| std::cell::RefCell::new(Por::new(prog))),
             loops: crate::poll::loop_pcs(prog),
+            quiet_loops: crate::poll::lock_free_loop_pcs(prog),
             hmax,
             sym: None,
         }
@@ -386,9 +389,9 @@ impl<'p> Stepper<'p> {
         let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
             m.polls_forever(s, sc.moves[0] as usize, &self.loops)
         } else if sc.moves.len() > 1
-            && sc.moves.iter().all(|&u| (u as usize) < n && self.loops[u as usize][m.pc(s, u as usize) as usize])
+            && sc.moves.iter().all(|&u| (u as usize) < n && self.quiet_loops[u as usize][m.pc(s, u as usize) as usize])
         {
-            m.pollers_forever(s, &sc.moves, &self.loops, &mut sc.poll)
+            m.pollers_forever(s, &sc.moves, &self.quiet_loops, &mut sc.poll)
         } else {
             None
         };
