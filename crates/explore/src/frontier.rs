@@ -115,19 +115,41 @@ pub fn state_len(bytes: &[u8], words: usize) -> usize {
     i
 }
 
-/// A queue or stack of encoded states with their ids.
+/// A queue or stack of states with their ids: encoded, or, while the
+/// frontier is small ([`Frontier::set_raw`]), as plain words, which is
+/// faster to write and read back (the encoding saves memory, which only
+/// matters for a large frontier).
 #[derive(Default)]
 pub(crate) struct Frontier {
     bytes: Vec<u8>,
-    /// Where each state starts in `bytes`.
+    /// Where each state starts in `bytes` (encoded mode).
     starts: Vec<u64>,
     ids: Vec<u32>,
+    /// Plain mode: the states' words, `width` each (0: encoded mode).
+    words: Vec<i64>,
+    width: usize,
 }
 
+/// A level of a breadth-first search is kept in plain words while the
+/// level before it took less than this many bytes in them.
+pub(crate) const RAW_LEVEL_BYTES: usize = 16 << 20;
+
 impl Frontier {
+    /// Keep the states pushed from now on as plain words of `width` each
+    /// (0: encoded). Only on an empty frontier.
+    pub(crate) fn set_raw(&mut self, width: usize) {
+        debug_assert!(self.is_empty());
+        self.width = width;
+    }
+
+    #[inline]
     pub(crate) fn push(&mut self, s: &[i64], id: u32) {
-        self.starts.push(self.bytes.len() as u64);
-        encode(s, &mut self.bytes);
+        if self.width > 0 {
+            self.words.extend_from_slice(s);
+        } else {
+            self.starts.push(self.bytes.len() as u64);
+            encode(s, &mut self.bytes);
+        }
         self.ids.push(id);
     }
 
@@ -144,16 +166,27 @@ impl Frontier {
     }
 
     /// Decode state `k` into `s`.
+    #[inline]
     pub(crate) fn get(&self, k: usize, s: &mut [i64]) {
-        decode(&self.bytes[self.starts[k] as usize..], s);
+        if self.width > 0 {
+            s.copy_from_slice(&self.words[k * self.width..(k + 1) * self.width]);
+        } else {
+            decode(&self.bytes[self.starts[k] as usize..], s);
+        }
     }
 
     /// Take the last state into `s`: its id.
     pub(crate) fn pop(&mut self, s: &mut [i64]) -> Option<u32> {
         let id = self.ids.pop()?;
-        let start = self.starts.pop().unwrap_or(0) as usize;
-        decode(&self.bytes[start..], s);
-        self.bytes.truncate(start);
+        if self.width > 0 {
+            let start = self.words.len() - self.width;
+            s.copy_from_slice(&self.words[start..]);
+            self.words.truncate(start);
+        } else {
+            let start = self.starts.pop().unwrap_or(0) as usize;
+            decode(&self.bytes[start..], s);
+            self.bytes.truncate(start);
+        }
         Some(id)
     }
 
@@ -161,22 +194,21 @@ impl Frontier {
         self.bytes.clear();
         self.starts.clear();
         self.ids.clear();
+        self.words.clear();
     }
 
     /// Bytes held, by capacity, counting the reallocation that the next
-    /// growth of the byte array would make (old and new array both live).
+    /// growth of the state array would make (old and new array both live).
     pub(crate) fn bytes(&self) -> usize {
         let b = self.bytes.capacity() + self.starts.capacity() * 8 + self.ids.capacity() * 4;
-        if self.bytes.len() * 4 > self.bytes.capacity() * 3 {
-            b + self.bytes.capacity() * 2
-        } else {
-            b
-        }
+        let b = b + self.words.capacity() * 8;
+        let grow = |len: usize, cap: usize| if len * 4 > cap * 3 { cap * 2 } else { 0 };
+        b + grow(self.bytes.len(), self.bytes.capacity()) + grow(self.words.len(), self.words.capacity()) * 8
     }
 
-    /// Bytes of the encoded states alone.
+    /// Bytes of the states alone (encoded, or plain words).
     pub(crate) fn encoded_len(&self) -> usize {
-        self.bytes.len()
+        self.bytes.len() + self.words.len() * 8
     }
 }
 
@@ -205,6 +237,17 @@ mod tests {
         assert_eq!(o, s);
         f.get(0, &mut o);
         assert_eq!(f.id(0), 4);
+        // plain words
+        let mut f = Frontier::default();
+        f.set_raw(10);
+        f.push(&s, 6);
+        f.push(&s, 7);
+        assert_eq!(f.encoded_len(), 160);
+        assert_eq!(f.pop(&mut o), Some(7));
+        assert_eq!(o, s);
+        o = [0; 10];
+        f.get(0, &mut o);
+        assert_eq!((o, f.id(0)), (s, 6));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! uses too; this file holds the order of the search, the visited set
 //! and parent table, the cycle proviso and the bounds.
 
-use crate::frontier::Frontier;
+use crate::frontier::{Frontier, RAW_LEVEL_BYTES};
 use crate::step::{Ample, Scratch, Stepper, Visit};
 use crate::visited::{FpTable, VisitedSet};
 use crate::{Exploration, Options, SearchOrder, StopReason, Violation, ViolationKind};
@@ -384,6 +384,7 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
     let mut cur = Frontier::default();
     cur.push(&init, 0);
     let mut next = Frontier::default();
+    next.set_raw(init.len());
     let mut s = init;
     while !cur.is_empty() {
         for k in 0..cur.len() {
@@ -414,6 +415,8 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
         cx.peak_frontier(&next);
         std::mem::swap(&mut cur, &mut next);
         next.clear();
+        // the next level in plain words while the levels are small
+        next.set_raw(if cur.len() * s.len() * 8 < RAW_LEVEL_BYTES { s.len() } else { 0 });
         cx.next_level.clear();
         cx.held_bytes = cur.bytes();
         cx.res.depth += 1;
