@@ -156,3 +156,32 @@ fn progress_is_reported_and_silent_when_piped() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet")).args(["check", path]).output().unwrap();
     assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// An LKMM trace shows the critical sections of a spinlock one after the
+/// other, in the order the execution forces (lock.cat gives an LKR no
+/// source of its own, so only rf between the sections tells it): here
+/// CPU1's section comes first, since CPU0's increment reads its value.
+#[test]
+fn lkmm_trace_shows_critical_sections_in_lock_order() {
+    use kvet_axiom::gen::{run, GenOptions};
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/basics/locked-update.kvet"))
+        .unwrap();
+    let prog = kvet_ir::compile(&src).unwrap();
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &kvet_axiom::native::NativeLkmm::new().allowed_only(), &opts).unwrap();
+    let f = r.findings.iter().find(|f| f.kind.name() == "assertion failure").expect("the assertion fails");
+    let (rows, _) = kvet_report::lkmm_rows(&prog, f, &src, kvet_ir::PRELUDE);
+    let seq: Vec<(u32, &str)> = rows.iter().map(|r| (r.cpu, r.text.as_str())).take(6).collect();
+    assert_eq!(
+        seq,
+        [
+            (1, "spin_lock(&lock)"),
+            (1, "counter++  -> 0"),
+            (1, "spin_unlock(&lock)"),
+            (0, "spin_lock(&lock)"),
+            (0, "counter++  -> 1"),
+            (0, "spin_unlock(&lock)")
+        ],
+        "{rows:#?}"
+    );
+}

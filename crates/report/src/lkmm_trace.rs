@@ -25,9 +25,10 @@ fn line_of(src: &str, prelude: &str, lo: u32) -> String {
 }
 
 /// The order in which the trace shows the events of `ex`: a topological
-/// order of po and rf, taking among the ready events the one of the
-/// lowest CPU (po ∪ rf may be cyclic under the LKMM: then the lowest
-/// CPU's next event goes first).
+/// order of po, rf and the order of the critical sections of each lock
+/// ([`lock_order`]), taking among the ready events the one of the lowest
+/// CPU (po ∪ rf may be cyclic under the LKMM: then the lowest CPU's next
+/// event goes first).
 pub fn display_order(ex: &Execution) -> Vec<usize> {
     let n = ex.len();
     let evs = ex.events();
@@ -52,6 +53,10 @@ pub fn display_order(ex: &Execution) -> Vec<usize> {
             preds[r] += 1;
         }
     }
+    for (u, l) in lock_order(ex, &succ) {
+        succ[u].push(l);
+        preds[l] += 1;
+    }
     let mut done = vec![false; n];
     let mut out = Vec::new();
     let todo: Vec<usize> = (0..n).filter(|&i| evs[i].thread.is_some()).collect();
@@ -70,6 +75,77 @@ pub fn display_order(ex: &Execution) -> Vec<usize> {
         }
     }
     out
+}
+
+/// One critical section: a thread's lock acquisition (its LKR, or LKW)
+/// and its release (the next UL of that lock in the thread's program
+/// order, if it has one), with the events in between.
+struct Section {
+    loc: Option<kvet_axiom::LocId>,
+    thread: Option<u32>,
+    start: usize,
+    end: Option<usize>,
+}
+
+/// Edges that show the critical sections of each spinlock one after the
+/// other: the UL of a section, then the lock of the next. The execution
+/// holds no lock order (lock.cat derives an LKR's source from `co`), so
+/// the sections are ordered as po ∪ rf (`succ`) forces: a section that
+/// an event of another section reaches comes after it (under lock.cat
+/// an UL releases and an LKR acquires, so a section that sees another's
+/// effects follows it), ties by CPU. Sections that reach each other keep
+/// no edge between them (the trace then shows them as po ∪ rf allow).
+fn lock_order(ex: &Execution, succ: &[Vec<usize>]) -> Vec<(usize, usize)> {
+    let evs = ex.events();
+    let mut secs: Vec<Section> = Vec::new();
+    for (i, e) in evs.iter().enumerate() {
+        let opens = matches!(e.kind, EventKind::LockRead)
+            || (e.kind == EventKind::LockWrite && (i == 0 || evs[i - 1].kind != EventKind::LockRead));
+        if e.thread.is_none() || !opens {
+            continue;
+        }
+        let end = (i + 1..evs.len())
+            .find(|&j| evs[j].thread == e.thread && evs[j].loc == e.loc && evs[j].kind == EventKind::Unlock);
+        secs.push(Section { loc: e.loc, thread: e.thread, start: i, end });
+    }
+    if secs.len() < 2 {
+        return Vec::new();
+    }
+    // the events each section's acquisition reaches
+    let reach = |from: usize| -> Vec<bool> {
+        let mut seen = vec![false; evs.len()];
+        let mut stack = vec![from];
+        while let Some(x) = stack.pop() {
+            if !std::mem::replace(&mut seen[x], true) {
+                stack.extend(succ[x].iter().copied());
+            }
+        }
+        seen
+    };
+    let within = |s: &Section, j: usize| evs[j].thread == s.thread && j >= s.start && s.end.is_none_or(|e| j <= e);
+    let reached: Vec<Vec<bool>> = secs.iter().map(|s| reach(s.start)).collect();
+    let before = |a: usize, b: usize| (0..evs.len()).any(|j| reached[a][j] && within(&secs[b], j));
+    let mut edges = Vec::new();
+    let mut locs: Vec<_> = secs.iter().map(|s| s.loc).collect();
+    locs.sort();
+    locs.dedup();
+    for l in locs {
+        let mut left: Vec<usize> = (0..secs.len()).filter(|&k| secs[k].loc == l).collect();
+        let mut prev: Option<usize> = None;
+        while !left.is_empty() {
+            // the first section (by CPU) that no other left one must precede
+            let free = |k: usize| left.iter().all(|&o| o == k || !before(o, k) || before(k, o));
+            let pos = left.iter().position(|&k| free(k)).unwrap_or(0);
+            let k = left.remove(pos);
+            if let Some(u) = prev.and_then(|p| secs[p].end) {
+                if !before(k, prev.unwrap_or(k)) {
+                    edges.push((u, secs[k].start));
+                }
+            }
+            prev = Some(k);
+        }
+    }
+    edges
 }
 
 /// Rows of a finding's trace, and the notes on its weak steps.
