@@ -148,6 +148,23 @@ fn lock_order(ex: &Execution, succ: &[Vec<usize>]) -> Vec<(usize, usize)> {
     edges
 }
 
+/// A store-buffering shape behind the stale read `r` (which missed the
+/// write `w`): a read `r2` of `w`'s CPU, after `w` in its program order,
+/// that is shown before a write `w3` of `r`'s CPU to its location, `w3`
+/// before `r` in program order, and does not read from `w3`. Returns
+/// (`r2`, `w3`).
+fn store_buffering(ex: &Execution, r: usize, w: usize, pos: &[usize]) -> Option<(usize, usize)> {
+    let evs = ex.events();
+    let (t, u) = (evs[r].thread?, evs[w].thread?);
+    let src = |x: usize| ex.rf().iter().find(|(_, y)| *y == x).map(|(w, _)| *w);
+    (w + 1..evs.len()).filter(|&j| evs[j].thread == Some(u) && evs[j].kind == EventKind::Read).find_map(|r2| {
+        (0..r)
+            .filter(|&k| evs[k].thread == Some(t) && evs[k].kind == EventKind::Write && evs[k].loc == evs[r2].loc)
+            .find(|&w3| src(r2) != Some(w3) && pos[r2] < pos[w3])
+            .map(|w3| (r2, w3))
+    })
+}
+
 /// Rows of a finding's trace, and the notes on its weak steps.
 pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<RowText>, Vec<String>) {
     let ex = &f.exec;
@@ -210,10 +227,22 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                         let (wt, wl) = text_of(u, upc);
                         let loc =
                             ex.locations().get(e.loc.map(|l| l as usize).unwrap_or(0)).cloned().unwrap_or_default();
-                        notes.push(format!(
-                            "[{line}] CPU{t} reads {loc} = {}: CPU{u}'s {wt} [{wl}] is not yet visible to it; nothing orders that store before this load",
-                            p.show_val(e.value.unwrap_or(0), false)
-                        ));
+                        let val = p.show_val(e.value.unwrap_or(0), false);
+                        let head = format!(
+                            "[{line}] CPU{t} reads {loc} = {val}: CPU{u}'s {wt} [{wl}] is not yet visible to it"
+                        );
+                        // store buffering: the writer's own later load
+                        // missed this CPU's earlier store
+                        let sb = store_buffering(ex, i, w2, &pos).and_then(|(r2, w3)| Some((at[r2]?, at[w3]?)));
+                        notes.push(match sb {
+                            Some(((_, rpc), (_, wpc))) => {
+                                let ((rt, rl), (w3t, w3l)) = (text_of(u, rpc), text_of(t, wpc));
+                                format!(
+                                    "{head}, and CPU{u}'s {rt} [{rl}] did not see CPU{t}'s {w3t} [{w3l}]: nothing orders CPU{u}'s store [{wl}] before its later load [{rl}] (store buffering)"
+                                )
+                            }
+                            None => format!("{head}; nothing orders that store before this load"),
+                        });
                     }
                 }
             }
