@@ -163,14 +163,7 @@ fn progress_is_reported_and_silent_when_piped() {
 /// CPU1's section comes first, since CPU0's increment reads its value.
 #[test]
 fn lkmm_trace_shows_critical_sections_in_lock_order() {
-    use kvet_axiom::gen::{run, GenOptions};
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/basics/locked-update.kvet"))
-        .unwrap();
-    let prog = kvet_ir::compile(&src).unwrap();
-    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
-    let r = run(&prog, &kvet_axiom::native::NativeLkmm::new().allowed_only(), &opts).unwrap();
-    let f = r.findings.iter().find(|f| f.kind.name() == "assertion failure").expect("the assertion fails");
-    let (rows, _) = kvet_report::lkmm_rows(&prog, f, &src, kvet_ir::PRELUDE);
+    let (rows, _) = lkmm_trace("basics/locked-update.kvet", "assertion failure");
     let seq: Vec<(u32, &str)> = rows.iter().map(|r| (r.cpu, r.text.as_str())).take(6).collect();
     assert_eq!(
         seq,
@@ -184,4 +177,39 @@ fn lkmm_trace_shows_critical_sections_in_lock_order() {
         ],
         "{rows:#?}"
     );
+}
+
+/// The rows and weak-step notes of the first LKMM finding of `kind` in
+/// the example `file`.
+fn lkmm_trace(file: &str, kind: &str) -> (Vec<kvet_report::RowText>, Vec<String>) {
+    use kvet_axiom::gen::{run, GenOptions};
+    let path = format!("{}/../../examples/{file}", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(path).unwrap();
+    let prog = kvet_ir::compile(&src).unwrap();
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &kvet_axiom::native::NativeLkmm::new().allowed_only(), &opts).unwrap();
+    let f = r.findings.iter().find(|f| f.kind.name() == kind).unwrap_or_else(|| panic!("no {kind} in {file}"));
+    kvet_report::lkmm_rows(&prog, f, &src, kvet_ir::PRELUDE)
+}
+
+/// A weak step is named by its shape: message passing (the reader saw
+/// the writer's later store but not its earlier one), store buffering
+/// (each CPU's load missed the other's store); and a failure that an SC
+/// schedule also shows (checking the condition before set_current_state())
+/// is shown as that schedule, with no weak step.
+#[test]
+fn lkmm_weak_steps_are_named_by_their_shape() {
+    let (_, mp) = lkmm_trace("kernel/done-flag.kvet", "BUG");
+    assert_eq!(mp.len(), 1, "{mp:#?}");
+    assert!(mp[0].contains("although its READ_ONCE(req.done) [33] saw CPU0's later smp_store_release(&req.done, 1) [28] (message passing)"), "{mp:#?}");
+    let (_, sb) = lkmm_trace("kernel/set-current-state.kvet", "hang");
+    assert_eq!(sb.len(), 1, "{sb:#?}");
+    assert!(sb[0].contains("nothing orders CPU0's store [28] before its later load [31] (store buffering)"), "{sb:#?}");
+    let (rows, none) = lkmm_trace("kernel/lost-wakeup.kvet", "hang");
+    assert!(none.is_empty(), "{none:#?}");
+    let at = |t: &str| rows.iter().position(|r| r.text.starts_with(t)).unwrap_or_else(|| panic!("{t}: {rows:#?}"));
+    // CPU0 reads cond = 0, CPU1 sets it and wakes CPU0 (still running),
+    // then CPU0 goes to sleep
+    assert!(at("READ_ONCE(cond)") < at("WRITE_ONCE(cond, 1)"));
+    assert!(at("wake_up_process(t)") < at("set_current_state(TASK_UNINTERRUPTIBLE)"));
 }

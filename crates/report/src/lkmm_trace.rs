@@ -25,37 +25,17 @@ fn line_of(src: &str, prelude: &str, lo: u32) -> String {
 }
 
 /// The order in which the trace shows the events of `ex`: a topological
-/// order of po, rf and the order of the critical sections of each lock
-/// ([`lock_order`]), taking among the ready events the one of the lowest
+/// order of po, rf, the order of the critical sections of each lock
+/// ([`lock_order`]) and fr from initial values ([`display_graph`]), taking among the ready events the one of the lowest
 /// CPU (po ∪ rf may be cyclic under the LKMM: then the lowest CPU's next
 /// event goes first).
 pub fn display_order(ex: &Execution) -> Vec<usize> {
     let n = ex.len();
     let evs = ex.events();
+    let succ = display_graph(ex, true);
     let mut preds = vec![0usize; n];
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut last: Vec<Option<usize>> = Vec::new();
-    for (i, e) in evs.iter().enumerate() {
-        let Some(t) = e.thread else { continue };
-        let t = t as usize;
-        if last.len() <= t {
-            last.resize(t + 1, None);
-        }
-        if let Some(p) = last[t] {
-            succ[p].push(i);
-            preds[i] += 1;
-        }
-        last[t] = Some(i);
-    }
-    for &(w, r) in ex.rf() {
-        if evs[w].thread.is_some() && evs[w].thread != evs[r].thread {
-            succ[w].push(r);
-            preds[r] += 1;
-        }
-    }
-    for (u, l) in lock_order(ex, &succ) {
-        succ[u].push(l);
-        preds[l] += 1;
+    for s in succ.iter().flatten() {
+        preds[*s] += 1;
     }
     let mut done = vec![false; n];
     let mut out = Vec::new();
@@ -75,6 +55,64 @@ pub fn display_order(ex: &Execution) -> Vec<usize> {
         }
     }
     out
+}
+
+/// The edges the trace's order follows, per event: program order,
+/// reads-from between CPUs, the order of each lock's critical sections,
+/// and (`with_fr`) from-reads out of initial values where they close no
+/// cycle.
+fn display_graph(ex: &Execution, with_fr: bool) -> Vec<Vec<usize>> {
+    let evs = ex.events();
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); ex.len()];
+    let mut last: Vec<Option<usize>> = Vec::new();
+    for (i, e) in evs.iter().enumerate() {
+        let Some(t) = e.thread else { continue };
+        let t = t as usize;
+        if last.len() <= t {
+            last.resize(t + 1, None);
+        }
+        if let Some(p) = last[t] {
+            succ[p].push(i);
+        }
+        last[t] = Some(i);
+    }
+    for &(w, r) in ex.rf() {
+        if evs[w].thread.is_some() && evs[w].thread != evs[r].thread {
+            succ[w].push(r);
+        }
+    }
+    for (u, l) in lock_order(ex, &succ) {
+        succ[u].push(l);
+    }
+    // a read of a location's initial value comes before the other CPUs'
+    // writes to it (it is first in coherence order: fr), wherever the
+    // edges so far allow, so that a read is shown stale only when
+    // the execution forces it
+    let src = |r: usize| ex.rf().iter().find(|(_, x)| *x == r).map(|(w, _)| *w);
+    for r in (0..evs.len()).filter(|_| with_fr) {
+        if evs[r].kind != EventKind::Read || evs[r].thread.is_none() || src(r).is_some_and(|w| !evs[w].is_init()) {
+            continue;
+        }
+        for w2 in 0..evs.len() {
+            let other_write = evs[w2].kind == EventKind::Write && evs[w2].thread.is_some();
+            if other_write && evs[w2].thread != evs[r].thread && evs[w2].loc == evs[r].loc && !reach(&succ, w2)[r] {
+                succ[r].push(w2);
+            }
+        }
+    }
+    succ
+}
+
+/// The events `from` reaches in `succ`.
+fn reach(succ: &[Vec<usize>], from: usize) -> Vec<bool> {
+    let mut seen = vec![false; succ.len()];
+    let mut stack = vec![from];
+    while let Some(x) = stack.pop() {
+        if !std::mem::replace(&mut seen[x], true) {
+            stack.extend(succ[x].iter().copied());
+        }
+    }
+    seen
 }
 
 /// One critical section: a thread's lock acquisition (its LKR, or LKW)
@@ -111,19 +149,8 @@ fn lock_order(ex: &Execution, succ: &[Vec<usize>]) -> Vec<(usize, usize)> {
     if secs.len() < 2 {
         return Vec::new();
     }
-    // the events each section's acquisition reaches
-    let reach = |from: usize| -> Vec<bool> {
-        let mut seen = vec![false; evs.len()];
-        let mut stack = vec![from];
-        while let Some(x) = stack.pop() {
-            if !std::mem::replace(&mut seen[x], true) {
-                stack.extend(succ[x].iter().copied());
-            }
-        }
-        seen
-    };
     let within = |s: &Section, j: usize| evs[j].thread == s.thread && j >= s.start && s.end.is_none_or(|e| j <= e);
-    let reached: Vec<Vec<bool>> = secs.iter().map(|s| reach(s.start)).collect();
+    let reached: Vec<Vec<bool>> = secs.iter().map(|s| reach(succ, s.start)).collect();
     let before = |a: usize, b: usize| (0..evs.len()).any(|j| reached[a][j] && within(&secs[b], j));
     let mut edges = Vec::new();
     let mut locs: Vec<_> = secs.iter().map(|s| s.loc).collect();
@@ -153,16 +180,33 @@ fn lock_order(ex: &Execution, succ: &[Vec<usize>]) -> Vec<(usize, usize)> {
 /// that is shown before a write `w3` of `r`'s CPU to its location, `w3`
 /// before `r` in program order, and does not read from `w3`. Returns
 /// (`r2`, `w3`).
-fn store_buffering(ex: &Execution, r: usize, w: usize, pos: &[usize]) -> Option<(usize, usize)> {
+fn store_buffering(ex: &Execution, g: &[Vec<usize>], r: usize, w: usize, pos: &[usize]) -> Option<(usize, usize)> {
     let evs = ex.events();
     let (t, u) = (evs[r].thread?, evs[w].thread?);
     let src = |x: usize| ex.rf().iter().find(|(_, y)| *y == x).map(|(w, _)| *w);
     (w + 1..evs.len()).filter(|&j| evs[j].thread == Some(u) && evs[j].kind == EventKind::Read).find_map(|r2| {
         (0..r)
             .filter(|&k| evs[k].thread == Some(t) && evs[k].kind == EventKind::Write && evs[k].loc == evs[r2].loc)
-            .find(|&w3| src(r2) != Some(w3) && pos[r2] < pos[w3])
+            .find(|&w3| src(r2) != Some(w3) && pos[r2] < pos[w3] && !reach(g, r2)[w3])
             .map(|w3| (r2, w3))
     })
+}
+
+/// A message-passing shape behind the stale read `r` (which missed the
+/// write `w`): an earlier read `r1` of `r`'s CPU that reads from a write
+/// `w1` of `w`'s CPU made after `w` in its program order. Returns
+/// (`r1`, `w1`).
+fn message_passing(ex: &Execution, r: usize, w: usize) -> Option<(usize, usize)> {
+    let evs = ex.events();
+    let (t, u) = (evs[r].thread?, evs[w].thread?);
+    ex.rf()
+        .iter()
+        .copied()
+        .map(|(w1, r1)| (r1, w1))
+        .filter(|&(r1, w1)| {
+            r1 < r && evs[r1].thread == Some(t) && w1 > w && evs[w1].thread == Some(u) && evs[r1].loc != evs[r].loc
+        })
+        .max_by_key(|&(r1, _)| r1)
 }
 
 /// Rows of a finding's trace, and the notes on its weak steps.
@@ -188,6 +232,8 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
     };
     let rf_of = |r: usize| ex.rf().iter().find(|(_, x)| *x == r).map(|(w, _)| *w);
     let order = display_order(ex);
+    let graph = display_graph(ex, true);
+    let causal = display_graph(ex, false);
     let pos: Vec<usize> = {
         let mut v = vec![usize::MAX; ex.len()];
         for (k, &i) in order.iter().enumerate() {
@@ -213,6 +259,12 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
             // a weak step: another CPU's write to the same location is
             // shown above, but this read returns an older value
             if let Some(w) = rf_of(i) {
+                // (when the read reads its own CPU's write, the other
+                // CPU's write must follow that one in the trace's graph:
+                // whether a write merely shown later comes after it in
+                // coherence order, the execution does not say)
+                let own = evs[w].thread == e.thread;
+                let after_w = own.then(|| reach(&graph, w));
                 let stale = order[..pos[i]].iter().copied().find(|&w2| {
                     w2 != w
                         && evs[w2].kind == EventKind::Write
@@ -220,6 +272,7 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                         && evs[w2].thread.is_some()
                         && evs[w2].thread != e.thread
                         && (evs[w].thread.is_none() || pos[w] < pos[w2])
+                        && after_w.as_ref().is_none_or(|a| a[w2])
                 });
                 if let Some(w2) = stale {
                     ann.push_str("  (stale)");
@@ -233,15 +286,23 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                         );
                         // store buffering: the writer's own later load
                         // missed this CPU's earlier store
-                        let sb = store_buffering(ex, i, w2, &pos).and_then(|(r2, w3)| Some((at[r2]?, at[w3]?)));
-                        notes.push(match sb {
-                            Some(((_, rpc), (_, wpc))) => {
+                        let sb =
+                            store_buffering(ex, &causal, i, w2, &pos).and_then(|(r2, w3)| Some((at[r2]?, at[w3]?)));
+                        let mp = message_passing(ex, i, w2).and_then(|(r1, w1)| Some((at[r1]?, at[w1]?)));
+                        notes.push(match (sb, mp) {
+                            (Some(((_, rpc), (_, wpc))), _) => {
                                 let ((rt, rl), (w3t, w3l)) = (text_of(u, rpc), text_of(t, wpc));
                                 format!(
                                     "{head}, and CPU{u}'s {rt} [{rl}] did not see CPU{t}'s {w3t} [{w3l}]: nothing orders CPU{u}'s store [{wl}] before its later load [{rl}] (store buffering)"
                                 )
                             }
-                            None => format!("{head}; nothing orders that store before this load"),
+                            (None, Some(((_, rpc), (_, wpc)))) => {
+                                let ((rt, rl), (w1t, w1l)) = (text_of(t, rpc), text_of(u, wpc));
+                                format!(
+                                    "{head}, although its {rt} [{rl}] saw CPU{u}'s later {w1t} [{w1l}] (message passing): the two stores and the two loads must each be ordered (a release and an acquire, or smp_wmb() and smp_rmb())"
+                                )
+                            }
+                            (None, None) => format!("{head}; nothing orders that store before this load"),
                         });
                     }
                 }
