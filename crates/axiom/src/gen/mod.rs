@@ -177,6 +177,9 @@ pub struct LitmusResult {
     pub deadlocks_partial: bool,
     /// Candidate executions handed to the model.
     pub candidates: u64,
+    /// The paths of every thread that the search combines: complete ones
+    /// and stopped prefixes (see [`thread`]).
+    pub paths: u64,
     /// One allowed execution (satisfying the condition if any does).
     pub witness: Option<Witness>,
     /// Check mode: the findings, each with its allowed execution, in the

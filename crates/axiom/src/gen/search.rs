@@ -164,6 +164,7 @@ impl<'a> Search<'a> {
             blocked: false,
             kernel: opts.kernel,
             deadline: opts.max_seconds.map(|t| t_start + std::time::Duration::from_secs_f64(t)),
+            exhaustive: opts.exhaustive,
         };
         let n = prog.ncells as usize;
         let (conc, prev) = value_domains(prog, opts, lim)?;
@@ -187,7 +188,11 @@ impl<'a> Search<'a> {
         } else {
             symmetry::find(prog, &paths)
         };
-        let res = LitmusResult { toofar: paths.iter().any(|p| p.toofar), ..Default::default() };
+        let res = LitmusResult {
+            toofar: paths.iter().any(|p| p.toofar),
+            paths: paths.iter().map(|p| (p.traces.len() + p.blocked.len()) as u64).sum(),
+            ..Default::default()
+        };
         Ok(Search {
             prog,
             model,

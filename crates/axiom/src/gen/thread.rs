@@ -30,6 +30,23 @@
 //! Loops are unrolled: a path taking a backward jump to the same target
 //! more than `unroll` times is cut and marked as gone too far (herd's
 //! `-unroll`).
+//!
+//! Check mode walks only the paths some coherent execution can hold (see
+//! [`Walker::values`]): a read takes this thread's own last write to the
+//! location (the initial value before the first), or a value another
+//! thread writes there; and once the path has read a value other than
+//! the initial one (so from a write other than the initial write), a
+//! later read of the location takes the initial value only if another
+//! thread writes that value too.  Soundness: the initial write is
+//! co-first, so a read `r2` po-after a read `r1` of a non-initial write
+//! `w` that read the initial write `i` would make `r1 ->rf^-1 w`,
+//! `i ->co w`, `r2 ->fr w` with `r1 ->po-loc r2`: the cycle
+//! `r1 ->po-loc r2 ->fr w ->rf r1` that linux-kernel.cat's `coherence`
+//! axiom (`acyclic po-loc | com`) forbids, so no allowed execution holds
+//! such a path, and dropping it (with all its continuations) drops no
+//! allowed execution, finding or value.  Events are in po order on a
+//! path (a handler's events too: they are in its CPU's po where it
+//! fires).  Off with [`Limits::exhaustive`] (tests/path_reductions.rs).
 
 use super::{Derivs, GenError, Sites};
 
@@ -228,6 +245,10 @@ struct St {
     /// The (events, firings, handlers that may fire) mark of the last
     /// boundary where handlers were offered.
     offered: Option<(usize, u32, u64)>,
+    /// Check mode: the cells this path has read a value other than the
+    /// initial one from (see [`Walker::values`]: it cannot read the
+    /// initial write after that).
+    past_init: Vec<u32>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -294,6 +315,10 @@ pub struct Limits {
     pub kernel: bool,
     /// Give up with [`GenError::Timeout`] after this instant.
     pub deadline: Option<std::time::Instant>,
+    /// Turn off the exact reductions of the path walk (check mode's read
+    /// coherence, see [`Walker::values`]), for the tests that show they
+    /// change no finding ([`super::GenOptions::exhaustive`]).
+    pub exhaustive: bool,
 }
 
 pub(super) struct Walker<'a> {
@@ -442,7 +467,12 @@ impl Walker<'_> {
             None => self.prog.init_mem.get(cell as usize).copied().unwrap_or(0),
         };
         let oth = &other[cell as usize];
-        dom.iter().copied().filter(|v| *v == base || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
+        // (read coherence: after reading a write other than the initial
+        // one, the initial write, co-first, is gone; its value stays
+        // only if some other thread writes it too)
+        let init_gone = !self.lim.exhaustive && st.own.iter().all(|o| o.0 != cell) && st.past_init.contains(&cell);
+        let base_ok = |v: Val| v == base && !init_gone;
+        dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
     }
 
     /// A successful spin_lock(): the lock-read and lock-write events of
@@ -508,6 +538,12 @@ impl Walker<'_> {
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
             if !mask.is_cycle() {
                 self.written.borrow_mut().push((c, v, mask));
+            }
+        }
+        if let (EventKind::Read, Some(c), Some(v), true) = (ev.kind, ev.cell, ev.val, self.other.is_some()) {
+            if !is_sym(v) && v != self.prog.init_mem.get(c as usize).copied().unwrap_or(0) && !st.past_init.contains(&c)
+            {
+                st.past_init.push(c);
             }
         }
         ev.ctrl = st.ctrl;
@@ -821,6 +857,7 @@ impl St {
             bh: 0,
             rd: 0,
             offered: None,
+            past_init: Vec::new(),
         }
     }
 }

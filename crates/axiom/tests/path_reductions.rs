@@ -1,0 +1,90 @@
+//! The exact reductions of check mode's per-thread path walk
+//! (`gen/thread.rs`) change nothing but the work: with them and without
+//! them ([`GenOptions::exhaustive`]) the counts, states and findings are
+//! the same, and they do drop paths.
+//!
+//! Read coherence: a thread that has read a write other than the initial
+//! one of a location cannot read the initial write (co-first) there any
+//! more, so a later read of the initial value is kept only when another
+//! thread writes that value too.  (Every example scenario is also
+//! compared with and without it, by `shortcuts.rs`.)
+
+use kvet_axiom::gen::{run, GenOptions, LitmusResult};
+use kvet_axiom::native::NativeLkmm;
+
+fn check(src: &str, exhaustive: bool) -> LitmusResult {
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, exhaustive, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    assert!(!r.deadlocks_partial && !r.toofar, "complete");
+    r
+}
+
+fn kinds(r: &LitmusResult) -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = r.findings.iter().map(|f| f.kind.name()).collect();
+    k.sort_unstable();
+    k
+}
+
+/// The same answer with and without the reductions; the paths of all
+/// threads with them and without them.
+fn same(src: &str) -> (LitmusResult, u64, u64) {
+    let fast = check(src, false);
+    let slow = check(src, true);
+    assert_eq!(
+        (fast.pos, fast.neg, &fast.outcomes, &fast.flags, &fast.deadlocks, kinds(&fast)),
+        (slow.pos, slow.neg, &slow.outcomes, &slow.flags, &slow.deadlocks, kinds(&slow)),
+        "{src}"
+    );
+    assert!(fast.candidates <= slow.candidates && fast.paths <= slow.paths);
+    let (a, b) = (fast.paths, slow.paths);
+    (fast, a, b)
+}
+
+/// CoRR: after reading 1 the thread cannot read the initial 0 again.
+#[test]
+fn a_read_after_a_newer_one_skips_the_initial_value() {
+    let src = "C corr\n{}\n\
+P0(int *x) { int r1; int r2; r1 = READ_ONCE(*x); r2 = READ_ONCE(*x); }\n\
+P1(int *x) { WRITE_ONCE(*x, 1); }\n\
+exists (0:r1=1 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(fast < slow, "the path reading 1 then 0 is gone: {fast} vs {slow} paths");
+}
+
+/// The same for the read of an RMW (a successful or failed cmpxchg).
+#[test]
+fn an_rmw_after_a_newer_read_skips_the_initial_value() {
+    let src = "C corr-rmw\n{}\n\
+P0(int *x) { int r1; int r2; r1 = READ_ONCE(*x); r2 = cmpxchg(x, 0, 2); }\n\
+P1(int *x) { WRITE_ONCE(*x, 1); }\n\
+exists (0:r1=1 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+}
+
+/// Another thread writes the initial value again: reading 1 then 0 is
+/// allowed and stays.
+#[test]
+fn the_initial_value_written_again_stays_readable() {
+    let src = "C corr-again\n{}\n\
+P0(int *x) { int r1; int r2; r1 = READ_ONCE(*x); r2 = READ_ONCE(*x); }\n\
+P1(int *x) { WRITE_ONCE(*x, 1); WRITE_ONCE(*x, 0); }\n\
+exists (0:r1=1 /\\ 0:r2=0)\n";
+    let (r, _, _) = same(src);
+    assert!(r.pos > 0, "1 then 0 is allowed");
+}
+
+/// The thread's own write: after it the reads see it or later writes,
+/// whatever was read before.
+#[test]
+fn own_writes_are_unaffected() {
+    let src = "C corr-own\n{}\n\
+P0(int *x) { int r1; int r2; r1 = READ_ONCE(*x); WRITE_ONCE(*x, 0); r2 = READ_ONCE(*x); }\n\
+P1(int *x) { WRITE_ONCE(*x, 1); }\n\
+exists (0:r1=1 /\\ 0:r2=0)\n";
+    let (r, _, _) = same(src);
+    assert!(r.pos > 0, "r2 reads P0's own 0");
+}
