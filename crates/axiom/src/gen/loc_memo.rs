@@ -15,7 +15,10 @@
 //! answer on `c`; once a combination fails on `c`, the others with its key
 //! (the projection of each thread's path on `c`) are skipped without
 //! building their events.  Exact: it skips only combinations the search
-//! would reject after enumerating them (the test `loc_memo` compares the
+//! would reject after enumerating them.  A read with no candidate source
+//! at all (no write of its value on its location that coherence allows)
+//! is the simplest such location: its candidates, too, are read from the
+//! projections alone (the test `loc_memo` compares the
 //! findings and counts with it off, [`super::GenOptions::exhaustive`]).
 
 use super::thread::{ThreadPaths, Trace};

@@ -27,6 +27,7 @@
 
 pub mod check;
 mod deps;
+mod holders;
 mod loc_memo;
 mod search;
 mod sites;
@@ -87,8 +88,10 @@ pub struct GenOptions {
     /// Turn off the search's exact shortcuts (the `filter` clause checked
     /// on the registers of a partial combination of paths; in the
     /// deadlock pass, the combinations holding no stopped prefix with
-    /// something new to show), for the tests that show they change no
-    /// count, state, flag or finding.
+    /// something new to show and the prefixes blocked at a lock nobody
+    /// else may hold; the per-location memo; the single-source reads'
+    /// edges in the partial model checks), for the tests that show they
+    /// change no count, state, flag or finding.
     pub exhaustive: bool,
 }
 

@@ -265,7 +265,7 @@ impl<'a> Search<'a> {
     /// the program in which those threads never get further, checked by
     /// the same model as the others.
     fn deadlock_pass(&mut self) -> Result<(), GenError> {
-        let lists: Vec<ThreadPaths> = self
+        let mut lists: Vec<ThreadPaths> = self
             .paths
             .iter()
             .map(|p| ThreadPaths {
@@ -275,6 +275,9 @@ impl<'a> Search<'a> {
                 ..Default::default()
             })
             .collect();
+        if !self.opts.exhaustive {
+            super::holders::drop_holderless(&mut lists);
+        }
         self.dl_mode = true;
         self.stop = false;
         let r = self.search_paths(&lists);
@@ -744,7 +747,13 @@ impl<'a> Search<'a> {
         let mut used = vec![false; self.prog.ncells as usize];
         let (iw, base) = self.build_events(chosen, &mut used);
         let (locs, local, reads) = self.collect_reads(chosen, &used, &iw, &base);
-        if reads.iter().any(|r| r.cands.is_empty()) {
+        if let Some(r) = reads.iter().find(|r| r.cands.is_empty()) {
+            // A read with no source of its value: its location has no
+            // coherent rf, which the projections of the paths on it decide
+            // (see `loc_memo`).
+            if !self.opts.exhaustive {
+                self.memo.mark_dead(idx, r.cell);
+            }
             return Ok(());
         }
         // Visit reads location by location so that each one is checked early.
@@ -764,6 +773,15 @@ impl<'a> Search<'a> {
         if !self.opts.exhaustive {
             if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
                 self.memo.mark_dead(idx, cell);
+                return Ok(());
+            }
+            // check mode: the reads with one candidate source read from it
+            // in every completion: check them before choosing any other
+            if self.opts.kernel
+                && ctx.reads.iter().any(|r| r.cands.len() == 1)
+                && self.partial_worth(&ctx, &order, None)
+                && !self.partial_ok(&ctx, &order, None, &rf)?
+            {
                 return Ok(());
             }
         }
@@ -1037,10 +1055,10 @@ impl<'a> Search<'a> {
         let i = order[k];
         let rd = &cx.reads[i];
         // (a check at the last read would only precede the model's)
-        let check = self.partial_worth(cx, order, k);
+        let check = self.partial_worth(cx, order, Some(k));
         for &w in &rd.cands {
             rf[i] = w;
-            if cx.cobase(rd.cell, rf).is_some() && (!check || self.partial_ok(cx, order, k, rf)?) {
+            if cx.cobase(rd.cell, rf).is_some() && (!check || self.partial_ok(cx, order, Some(k), rf)?) {
                 self.rf_dfs(cx, order, k + 1, rf, chosen)?;
                 if self.stop || self.leaf_done {
                     break;
@@ -1052,11 +1070,11 @@ impl<'a> Search<'a> {
     }
 
     /// Is the partial check worth it after choosing the source of
-    /// `order[k]`: do the reads left have at least
+    /// `order[k]` (`None`: before any): do the reads left have at least
     /// [`PARTIAL_MIN_SUBTREE`] combinations of candidate sources?
-    fn partial_worth(&self, cx: &RfInputs, order: &[usize], k: usize) -> bool {
+    fn partial_worth(&self, cx: &RfInputs, order: &[usize], k: Option<usize>) -> bool {
         let mut est = 1u64;
-        for &j in &order[k + 1..] {
+        for &j in &order[k.map_or(0, |k| k + 1)..] {
             est = est.saturating_mul(cx.reads[j].cands.len() as u64);
             if est >= PARTIAL_MIN_SUBTREE {
                 return true;
@@ -1065,20 +1083,33 @@ impl<'a> Search<'a> {
         false
     }
 
-    /// Can the reads `order[..=k]`, reading from their `rf` sources, be
-    /// part of an allowed execution?  The model's monotone check
-    /// ([`Model::partial_ok`]) on the partial read-from: a cycle of
-    /// happens-before or propagation among the events built so far stays
-    /// in every completion.  Spends one unit of work.
-    fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: usize, rf: &[usize]) -> Result<bool, GenError> {
+    /// Can the reads `order[..=k]` (`None`: none), reading from their
+    /// `rf` sources, be part of an allowed execution?  The model's
+    /// monotone check ([`Model::partial_ok`]) on the partial read-from: a
+    /// cycle of happens-before or propagation among the events built so
+    /// far stays in every completion.  Outside [`GenOptions::exhaustive`]
+    /// the reads not chosen yet that have a single candidate source are
+    /// given it too: every completion has that edge, so the partial
+    /// read-from is still a subset of every completion's and the check
+    /// stays exact, with more edges to find a cycle in.  Spends one unit
+    /// of work.
+    fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: Option<usize>, rf: &[usize]) -> Result<bool, GenError> {
         crate::deadline::set_phase(crate::deadline::Phase::Partial);
         let t = self.tick();
         crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         t?;
         self.ex.clear_rf();
         self.ex.clear_finals();
-        for &i in &order[..=k] {
+        let chosen = k.map_or(0, |k| k + 1);
+        for &i in &order[..chosen] {
             self.ex.add_rf(rf[i], cx.reads[i].ev);
+        }
+        if !self.opts.exhaustive {
+            for &i in &order[chosen..] {
+                if let [w] = cx.reads[i].cands[..] {
+                    self.ex.add_rf(w, cx.reads[i].ev);
+                }
+            }
         }
         Ok(self.model.partial_ok(&self.ex, &mut self.pcache))
     }
