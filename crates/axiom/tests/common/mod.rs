@@ -234,7 +234,12 @@ pub fn run_summary(
     };
     let mut outcomes = r.outcomes.clone();
     outcomes.sort();
-    let mut found: Vec<String> = r.findings.iter().map(|f| format!("{} {} {}", f.kind.name(), f.cpu, f.pc)).collect();
+    // (a deadlock of the deadlock pass has no step: its pc is an id
+    // counted down from u32::MAX in the order the findings were met,
+    // which the shortcuts may change)
+    let pc = |pc: u32| if pc > u32::MAX - (1 << 16) { "-".to_string() } else { pc.to_string() };
+    let mut found: Vec<String> =
+        r.findings.iter().map(|f| format!("{} {} {} {}", f.kind.name(), f.cpu, pc(f.pc), f.message)).collect();
     found.sort();
     let mut s = format!(
         "pos {} neg {} toofar {} states {:?} flags {:?} deadlocks {:?} findings {:?}",
