@@ -517,3 +517,28 @@ P1(void) { wait_for_completion(&done); }\n";
     let never = short.replace("complete(&done);", "");
     assert_eq!(check_kinds(&never).0, vec!["hang"]);
 }
+
+/// IPIs (crates/axiom/src/gen/thread/ipi.rs): a synchronous
+/// smp_call_function_single() orders the sender's earlier stores before
+/// the function (llist_add()'s full barrier) and the function's stores
+/// before the sender's later reads (csd_unlock()'s release, read by
+/// csd_lock_wait()'s acquire); without `wait`, the sender's later read
+/// may miss the function's store.  A target that keeps interrupts off
+/// while it waits for the sender deadlocks it; one that enables them
+/// answers.
+#[test]
+fn ipi_orders_and_deadlocks() {
+    let sync = "C ipi\n{}\nint x;\nint y;\n\
+static void f(void *info) { BUG_ON(READ_ONCE(x) != 1); WRITE_ONCE(y, (long)info); }\n\
+P0(void) { WRITE_ONCE(x, 1); smp_call_function_single(1, f, (void *)2, 1); BUG_ON(READ_ONCE(y) != 2); }\n\
+P1(void) { int r0 = 0; }\n";
+    assert_eq!(check_kinds(sync), (vec![], 1));
+    let nowait = sync.replace("(void *)2, 1)", "(void *)2, 0)");
+    assert_eq!(check_kinds(&nowait).0, vec!["BUG"]);
+    let dl = "C ipi-dl\n{}\nint done;\nstatic void f(void *info) { }\n\
+P0(void) { smp_call_function_single(1, f, NULL, 1); WRITE_ONCE(done, 1); }\n\
+P1(void) { local_irq_disable(); while (!READ_ONCE(done)) cpu_relax(); local_irq_enable(); }\n";
+    assert_eq!(check_kinds(dl).0, vec!["deadlock"]);
+    let ok = dl.replace("local_irq_disable(); ", "").replace(" local_irq_enable();", "");
+    assert_eq!(check_kinds(&ok), (vec![], 3));
+}

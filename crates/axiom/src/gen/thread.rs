@@ -37,6 +37,7 @@ mod access;
 mod alloc;
 mod context;
 mod handlers;
+mod ipi;
 mod kernel;
 mod kthread;
 mod kworker;
@@ -44,6 +45,7 @@ mod rcu;
 mod rwlock;
 mod spinlock;
 use crate::exec::{EventKind, Tag, TagSet};
+pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
 
@@ -100,6 +102,9 @@ pub enum AwaitKind {
     /// read_lock()/write_lock(): the rwlock's word does not let it in
     /// (see [`rwlock`]); waiting forever is a deadlock.
     Lock,
+    /// csd_lock_wait(): a target CPU has not answered this CPU's IPI
+    /// (see [`ipi`]); waiting forever is a deadlock.
+    Ipi,
     /// A wait that ends the thread without being a hang, as in the SC
     /// explorer: an idle kworker's `schedule()` in its pool loop (no work
     /// left, see [`kworker`]), a kthread's start when it is never created
@@ -327,6 +332,8 @@ pub(super) struct Walker<'a> {
     /// Check mode: the bytes of the paths and prefixes stored so far, and
     /// their bound (see [`MAX_PATH_BYTES`]).
     stored: std::cell::Cell<(u64, u64)>,
+    /// Check mode: the IPIs' hidden cells and bounds (see [`ipi`]).
+    ipi: ipi::Table,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -568,7 +575,8 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, st: St) -> Result<(), GenError> {
+    fn finish(&mut self, mut st: St) -> Result<(), GenError> {
+        let Some(awaits) = self.ipi_answered(&mut st)? else { return Ok(()) };
         let unfired = self.must_fire(&st);
         if self.out.traces.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -584,7 +592,7 @@ impl Walker<'_> {
             held: st.held,
             blocked: None,
             pcs: st.pcs,
-            awaits: None,
+            awaits,
             fault_stop: false,
             bound: false,
             faults: st.faults,
@@ -900,6 +908,7 @@ pub fn paths_with(
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
+        ipi: if lim.kernel { ipi::table(prog, th, lim.unroll) } else { Default::default() },
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

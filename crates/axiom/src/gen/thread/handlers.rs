@@ -39,7 +39,10 @@
 //!   deadlock search ("CPU0 waits in spin_lock(l), which CPU0 itself
 //!   holds").
 //!
-//! Refused (located "not checked"): IPI functions, RCU callbacks, the
+//! IPI functions fire the same way, once per pending call they read (see
+//! [`super::ipi`]).
+//!
+//! Refused (located "not checked"): RCU callbacks, the
 //! timer softirq (a gated softirq), and handlers of a CPU that further
 //! tasks share (a handler there stops whichever task runs, which one
 //! thread's program order cannot say).
@@ -61,6 +64,9 @@ pub(super) struct Frame {
     ctrl: Deps,
     loops: Vec<(u32, u32)>,
     heads: Vec<(u32, usize, Vec<Val>)>,
+    /// An IPI function of a synchronous call: the csd flag its return
+    /// releases (see [`super::ipi`]).
+    csd: Option<u32>,
 }
 
 /// Why the handlers of `th` cannot be modelled, if they cannot.
@@ -69,7 +75,6 @@ pub(super) fn refusal(prog: &Program, th: &Thread, kernel: bool) -> Option<(usiz
         let why = match h.kind {
             _ if !kernel => "in a litmus test (herd7 has no interrupts)",
             _ if th.handlers.len() > 64 => "more than 64 handlers on one CPU",
-            HandlerKind::Ipi => "IPI functions are not modelled yet",
             HandlerKind::RcuCallback => "RCU callbacks are not modelled yet",
             HandlerKind::Softirq if h.gate.is_some() => "the timer softirq is not modelled yet",
             _ if prog.threads.iter().any(|u| u.index != th.index && u.cpu == th.index) => {
@@ -113,7 +118,9 @@ impl Walker<'_> {
         }
         // (the handlers that may fire are part of the mark: one that
         // becomes able to fire later in the same gap is offered there)
-        let may: u64 = (0..self.th.handlers.len().min(64)).filter(|&h| self.can_fire(st, h)).fold(0, |m, h| m | 1 << h);
+        let may: u64 = (0..self.th.handlers.len().min(64))
+            .filter(|&h| self.can_fire(st, h) || self.ipi_may_fire(st, h))
+            .fold(0, |m, h| m | 1 << h);
         if may == 0 {
             return;
         }
@@ -125,6 +132,12 @@ impl Walker<'_> {
             if may >> h & 1 == 0 {
                 continue;
             }
+            if self.th.handlers[h].kind == HandlerKind::Ipi {
+                if let Err(e) = self.fire_ipis(st, h, stack) {
+                    self.deferred.borrow_mut().get_or_insert(e);
+                }
+                continue;
+            }
             let mut s2 = st.clone();
             self.enter(&mut s2, h);
             stack.push(s2);
@@ -133,7 +146,7 @@ impl Walker<'_> {
     }
 
     /// Start handler `h` in `st`.
-    fn enter(&self, st: &mut St, h: usize) {
+    pub(super) fn enter(&self, st: &mut St, h: usize) {
         let hd = &self.th.handlers[h];
         // (the handler's own registers are zero here: the return below
         // puts back the values they had before, zero, as the explorer
@@ -148,6 +161,7 @@ impl Walker<'_> {
             ctrl: std::mem::replace(&mut st.ctrl, Deps::NONE),
             loops: std::mem::take(&mut st.loops),
             heads: std::mem::take(&mut st.heads),
+            csd: None,
         });
         if st.fired.len() < self.th.handlers.len() {
             st.fired.resize(self.th.handlers.len(), 0);
@@ -168,6 +182,9 @@ impl Walker<'_> {
         if self.th.handlers[f.h].kind == HandlerKind::Softirq {
             st.bh = st.bh.saturating_sub(1);
         }
+        if let Some(flag) = f.csd {
+            self.csd_unlock(st, pc, flag)?;
+        }
         st.pc = f.ret;
         st.regs = f.regs;
         st.taint = f.taint;
@@ -177,5 +194,13 @@ impl Walker<'_> {
         st.loops = f.loops;
         st.heads = f.heads;
         Ok(())
+    }
+
+    /// The running IPI function answers a synchronous call: its return
+    /// releases `flag`.
+    pub(super) fn set_csd(&self, st: &mut St, flag: u32) {
+        if let Some(f) = st.ctx.last_mut() {
+            f.csd = Some(flag);
+        }
     }
 }

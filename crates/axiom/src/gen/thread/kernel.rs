@@ -58,6 +58,17 @@ impl Walker<'_> {
         if (lock.is_some() || awaits.is_some()) && self.must_fire(st) {
             return Ok(()); // a handler fires first (see [`super::handlers`])
         }
+        // (a CPU waiting with interrupts on answers every IPI: see [`super::ipi`])
+        let waits = self.lim.kernel && (lock.is_some() || awaits.is_some());
+        let (st, awaits) = if waits {
+            match self.ipi_wait_stop(st, awaits)? {
+                Some(x) => x,
+                None => return Ok(()),
+            }
+        } else {
+            (std::borrow::Cow::Borrowed(st), awaits)
+        };
+        let st = &*st;
         let mut pre = self.prefixes.borrow_mut();
         if pre.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -553,6 +564,11 @@ impl Walker<'_> {
             Instr::PoolGate => {}
             Instr::WakeUp { dst, task, mask } => return self.wake_up(st, stack, pc, *dst, task, mask),
             Instr::TaskExit => return self.task_exit(st, stack, pc),
+            Instr::SmpCall { .. } => {
+                let st0 = st.clone();
+                self.smp_call(&st0, stack, pc, instr)?;
+                return Ok(false);
+            }
             Instr::Free { addr } => {
                 if !self.free(st, pc, addr)? {
                     return Ok(false);
