@@ -542,3 +542,26 @@ P1(void) { local_irq_disable(); while (!READ_ONCE(done)) cpu_relax(); local_irq_
     let ok = dl.replace("local_irq_disable(); ", "").replace(" local_irq_enable();", "");
     assert_eq!(check_kinds(&ok), (vec![], 3));
 }
+
+/// The timer softirq (crates/axiom/src/gen/thread/timer.rs): a queued
+/// timer's callback runs in softirq context on its CPU before the
+/// scenario ends, so it interrupts a holder of a lock it takes unless
+/// bottom halves are off; a poller of the callback's flag is released,
+/// unless del_timer() may dequeue the timer first.
+#[test]
+fn timer_softirq_runs_queued_timers() {
+    let self_dl = "C timer-self\n{}\nspinlock_t l;\nint x;\nstruct timer_list t;\n\
+static void fn(struct timer_list *tm) { spin_lock(&l); x = 2; spin_unlock(&l); }\n\
+P0(void) { timer_setup(&t, fn, 0); mod_timer(&t, jiffies + HZ); spin_lock(&l); x = 1; spin_unlock(&l); }\n";
+    assert_eq!(check_kinds(self_dl), (vec!["deadlock"], 3));
+    let bh =
+        self_dl.replace("spin_lock(&l); x = 1; spin_unlock(&l); }", "spin_lock_bh(&l); x = 1; spin_unlock_bh(&l); }");
+    assert_eq!(check_kinds(&bh), (vec![], 3));
+    let flag = "C timer-flag\n{}\nint done;\nstruct timer_list t;\n\
+static void fn(struct timer_list *tm) { WRITE_ONCE(done, 1); }\n\
+P0(void) { timer_setup(&t, fn, 0); mod_timer(&t, jiffies + HZ); }\n\
+P1(void) { while (!READ_ONCE(done)) cpu_relax(); }\n";
+    assert_eq!(check_kinds(flag), (vec![], 4));
+    let del = flag.replace("mod_timer(&t, jiffies + HZ); }", "mod_timer(&t, jiffies + HZ); del_timer(&t); }");
+    assert_eq!(check_kinds(&del).0, vec!["hang"]);
+}

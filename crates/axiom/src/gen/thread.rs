@@ -44,6 +44,7 @@ mod kworker;
 mod rcu;
 mod rwlock;
 mod spinlock;
+mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
@@ -233,6 +234,9 @@ struct St {
     /// The (events, firings, handlers that may fire) mark of the last
     /// boundary where handlers were offered.
     offered: Option<(usize, u32, u64)>,
+    /// The last empty run of a gated softirq: its read of the gate and
+    /// the events when it returned (see [`timer`]).
+    gate_idle: Option<(u16, usize)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -829,6 +833,7 @@ impl St {
             bh: 0,
             rd: 0,
             offered: None,
+            gate_idle: None,
         }
     }
 }

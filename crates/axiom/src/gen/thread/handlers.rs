@@ -67,6 +67,8 @@ pub(super) struct Frame {
     /// An IPI function of a synchronous call: the csd flag its return
     /// releases (see [`super::ipi`]).
     csd: Option<u32>,
+    /// The events before the handler started.
+    evs_at: usize,
 }
 
 /// Why the handlers of `th` cannot be modelled, if they cannot.
@@ -76,7 +78,6 @@ pub(super) fn refusal(prog: &Program, th: &Thread, kernel: bool) -> Option<(usiz
             _ if !kernel => "in a litmus test (herd7 has no interrupts)",
             _ if th.handlers.len() > 64 => "more than 64 handlers on one CPU",
             HandlerKind::RcuCallback => "RCU callbacks are not modelled yet",
-            HandlerKind::Softirq if h.gate.is_some() => "the timer softirq is not modelled yet",
             _ if prog.threads.iter().any(|u| u.index != th.index && u.cpu == th.index) => {
                 "its CPU runs further tasks (a handler there may interrupt any of them)"
             }
@@ -99,7 +100,7 @@ impl Walker<'_> {
         }
         match hd.kind {
             HandlerKind::Hardirq => true,
-            HandlerKind::Softirq => st.bh == 0,
+            HandlerKind::Softirq => st.bh == 0 && !self.gate_blocks(st, h),
             HandlerKind::Ipi | HandlerKind::RcuCallback => false,
         }
     }
@@ -107,7 +108,9 @@ impl Walker<'_> {
     /// May some handler still fire in `st`?  Then a path may not end (or
     /// wait forever) here: the handler fires first.
     pub(super) fn must_fire(&self, st: &St) -> bool {
-        (0..self.th.handlers.len()).any(|h| self.can_fire(st, h))
+        // (the timer softirq's gate is looked at by the path's end: see
+        // [`super::timer`])
+        (0..self.th.handlers.len()).any(|h| self.th.handlers[h].gate.is_none() && self.can_fire(st, h))
     }
 
     /// At a step boundary: fork one path per handler that may fire here,
@@ -162,6 +165,7 @@ impl Walker<'_> {
             loops: std::mem::take(&mut st.loops),
             heads: std::mem::take(&mut st.heads),
             csd: None,
+            evs_at: st.evs.len(),
         });
         if st.fired.len() < self.th.handlers.len() {
             st.fired.resize(self.th.handlers.len(), 0);
@@ -174,8 +178,9 @@ impl Walker<'_> {
         st.pc = hd.entry;
     }
 
-    /// The running handler returns: the interrupted context goes on.
-    pub(super) fn irq_return(&self, st: &mut St, pc: u32) -> Result<(), GenError> {
+    /// The running handler returns: the interrupted context goes on
+    /// (`Ok(false)`: the path ends here, see [`super::timer`]).
+    pub(super) fn irq_return(&mut self, st: &mut St, pc: u32) -> Result<bool, GenError> {
         let Some(f) = st.ctx.pop() else {
             return Err(self.err(pc, "not supported by the LKMM engine: a handler's return outside a handler".into()));
         };
@@ -193,7 +198,7 @@ impl Walker<'_> {
         st.ctrl = f.ctrl;
         st.loops = f.loops;
         st.heads = f.heads;
-        Ok(())
+        self.gate_return(st, f.h, f.evs_at, f.ret)
     }
 
     /// The running IPI function answers a synchronous call: its return

@@ -331,14 +331,19 @@ impl Walker<'_> {
     /// stay pending for ever), else the [`AwaitKind::Idle`] await of its
     /// co-last flag reads, if it needs one.
     pub(super) fn ipi_answered(&self, st: &mut St) -> Result<Option<Option<Await>>, GenError> {
-        Ok(match self.ipi_idle(st)? {
-            None => Some(None),
-            Some(None) => None,
-            Some(Some(reads)) => {
-                let pc = st.pcs.last().copied().unwrap_or(0);
-                Some(Some(Await { reads, pc, kind: AwaitKind::Idle }))
-            }
-        })
+        // (and no timer left for the timer softirq: see [`super::timer`])
+        let Some(gate) = self.gate_end(st, st.evs.len()) else { return Ok(None) };
+        let mut reads: Vec<u16> = gate.into_iter().collect();
+        match self.ipi_idle(st)? {
+            None => {}
+            Some(None) => return Ok(None),
+            Some(Some(r)) => reads.extend(r),
+        }
+        if reads.is_empty() {
+            return Ok(Some(None));
+        }
+        let pc = st.pcs.last().copied().unwrap_or(0);
+        Ok(Some(Some(Await { reads, pc, kind: AwaitKind::Idle })))
     }
 
     /// A prefix stopping to wait (at a lock, `awaits` `None`, or at an
@@ -349,24 +354,33 @@ impl Walker<'_> {
         st: &'s St,
         awaits: Option<Await>,
     ) -> Result<Option<(std::borrow::Cow<'s, St>, Option<Await>)>, GenError> {
-        if !self.ipi.csds.iter().any(|c| c.target == self.th.index) {
-            return Ok(Some((std::borrow::Cow::Borrowed(st), awaits)));
-        }
-        let mut s2 = st.clone();
-        Ok(match self.ipi_idle(&mut s2)? {
-            None => Some((std::borrow::Cow::Borrowed(st), awaits)),
-            Some(None) => None,
-            Some(Some(reads)) => {
-                let aw = match awaits {
-                    Some(mut a) => {
-                        a.reads.extend(reads);
-                        a
-                    }
-                    None => Await { reads, pc: st.pc, kind: AwaitKind::Idle },
-                };
-                Some((std::borrow::Cow::Owned(s2), Some(aw)))
+        // (and no timer left for the timer softirq: see [`super::timer`])
+        let upto = awaits.as_ref().and_then(|a| a.reads.first()).map_or(st.evs.len(), |r| *r as usize);
+        let Some(gate) = self.gate_end(st, upto) else { return Ok(None) };
+        let mut reads: Vec<u16> = gate.into_iter().collect();
+        let mut st = std::borrow::Cow::Borrowed(st);
+        if self.ipi.csds.iter().any(|c| c.target == self.th.index) {
+            let mut s2 = st.clone().into_owned();
+            match self.ipi_idle(&mut s2)? {
+                None => {}
+                Some(None) => return Ok(None),
+                Some(Some(r)) => {
+                    reads.extend(r);
+                    st = std::borrow::Cow::Owned(s2);
+                }
             }
-        })
+        }
+        if reads.is_empty() {
+            return Ok(Some((st, awaits)));
+        }
+        let aw = match awaits {
+            Some(mut a) => {
+                a.reads.extend(reads);
+                a
+            }
+            None => Await { reads, pc: st.pc, kind: AwaitKind::Idle },
+        };
+        Ok(Some((st, Some(aw))))
     }
 }
 

@@ -531,10 +531,7 @@ impl Walker<'_> {
             Instr::BhDisable => st.bh += 1,
             Instr::IrqEnable => st.irq_off = false,
             Instr::BhEnable => st.bh = st.bh.saturating_sub(1),
-            Instr::IrqReturn => {
-                self.irq_return(st, pc)?;
-                return Ok(true);
-            }
+            Instr::IrqReturn => return self.irq_return(st, pc),
             Instr::IrqSave { dst } => {
                 let v = st.irq_off as Val;
                 self.set(st, *dst, v, Deps::NONE);
