@@ -141,6 +141,17 @@ pub enum FaultKind {
 /// object (check mode): reading it is a use after free.
 pub const POISON: Val = i64::MIN + 0xDEAD;
 
+/// The value `kmalloc()` without zeroing writes to the cells of a freed
+/// slot it hands out again (check mode, see [`alloc`]): their old
+/// contents, which the poison replaced and kvet does not model.
+pub const STALE: Val = i64::MIN + 0x57A1;
+
+/// Does a read of `v` stop the path: freed memory, or a reused slot's
+/// old contents?
+fn is_freed(v: Val) -> bool {
+    v == POISON || v == STALE
+}
+
 /// One complete path of a thread, or (with [`Limits::blocked`]) the
 /// prefix of a path up to a `spin_lock()` that waits forever, an await
 /// that may never be satisfied, or a read of freed memory.
@@ -424,7 +435,7 @@ impl Walker<'_> {
         for &v in rest.iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, ev(v))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -432,7 +443,7 @@ impl Walker<'_> {
             stack.push(s2);
         }
         let e = self.push(st, pc, ev(first))?;
-        if first == POISON {
+        if is_freed(first) {
             self.freed_read(st.clone(), pc, cell)?;
             return Ok(false);
         }

@@ -40,6 +40,7 @@
 //!   CONFIG_PREEMPT_COUNT); refused with `Preempt=yes`, where they keep
 //!   the other tasks of the CPU out (not an LKMM notion).
 
+use super::is_freed;
 use super::{is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, Instr, ObjKind, Val};
@@ -133,6 +134,9 @@ impl Walker<'_> {
         if !self.lim.kernel || !self.lim.blocked {
             return Ok(());
         }
+        // A freed SLAB_TYPESAFE_BY_RCU object read inside an RCU reader:
+        // legal, but the poison stands for its old contents, and its races
+        // with the reader would be flagged as use-after-free (`free-race`)
         if self.typesafe_read(&st, cell) {
             return Err(self.err(
                 pc,
@@ -140,6 +144,12 @@ impl Walker<'_> {
                  read-side section (its old contents are not modelled)"
                     .into(),
             ));
+        }
+        // a slot kmalloc() handed out again without zeroing: its old
+        // contents (see [`super::alloc`])
+        if st.evs.last().and_then(|e| e.val) == Some(super::STALE) {
+            self.cut_unmodelled(&st);
+            return Ok(());
         }
         let at = st.evs.len().saturating_sub(1) as u16;
         st.faults.push(Fault {
@@ -237,7 +247,7 @@ impl Walker<'_> {
         for &v in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, tags, false, at))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -293,7 +303,7 @@ impl Walker<'_> {
         for &v in vals.iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, task, v, acq, false, Deps::NONE))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, task)?;
                 continue;
             }
@@ -360,7 +370,7 @@ impl Walker<'_> {
         for &old in self.values(st, usage).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, Deps::NONE))?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, usage)?;
                 continue;
             }
@@ -404,7 +414,7 @@ impl Walker<'_> {
         for &v in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, once, false, at))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -456,7 +466,7 @@ impl Walker<'_> {
         for &old in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
