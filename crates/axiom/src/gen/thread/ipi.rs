@@ -48,6 +48,10 @@ use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{HandlerKind, Instr, ObjKind, Object, Program, Val};
 
+/// A prefix that may stop to wait: its state (with the reads appended)
+/// and its await.
+type WaitStop<'s> = Option<(std::borrow::Cow<'s, St>, Option<Await>)>;
+
 /// The name of the hidden csd objects.
 const CSD_OBJ: &str = "__kvet_csd";
 
@@ -349,11 +353,7 @@ impl Walker<'_> {
     /// A prefix stopping to wait (at a lock, `awaits` `None`, or at an
     /// await) with interrupts on: the state with the flag reads appended
     /// and the await carrying them; `None` if it cannot wait here.
-    pub(super) fn ipi_wait_stop<'s>(
-        &self,
-        st: &'s St,
-        awaits: Option<Await>,
-    ) -> Result<Option<(std::borrow::Cow<'s, St>, Option<Await>)>, GenError> {
+    pub(super) fn ipi_wait_stop<'s>(&self, st: &'s St, awaits: Option<Await>) -> Result<WaitStop<'s>, GenError> {
         // (and no timer left for the timer softirq: see [`super::timer`])
         let upto = awaits.as_ref().and_then(|a| a.reads.first()).map_or(st.evs.len(), |r| *r as usize);
         let Some(gate) = self.gate_end(st, upto) else { return Ok(None) };
