@@ -517,3 +517,72 @@ P1(void) { wait_for_completion(&done); }\n";
     let never = short.replace("complete(&done);", "");
     assert_eq!(check_kinds(&never).0, vec!["hang"]);
 }
+
+/// IPIs (crates/axiom/src/gen/thread/ipi.rs): a synchronous
+/// smp_call_function_single() orders the sender's earlier stores before
+/// the function (llist_add()'s full barrier) and the function's stores
+/// before the sender's later reads (csd_unlock()'s release, read by
+/// csd_lock_wait()'s acquire); without `wait`, the sender's later read
+/// may miss the function's store.  A target that keeps interrupts off
+/// while it waits for the sender deadlocks it; one that enables them
+/// answers.
+#[test]
+fn ipi_orders_and_deadlocks() {
+    let sync = "C ipi\n{}\nint x;\nint y;\n\
+static void f(void *info) { BUG_ON(READ_ONCE(x) != 1); WRITE_ONCE(y, (long)info); }\n\
+P0(void) { WRITE_ONCE(x, 1); smp_call_function_single(1, f, (void *)2, 1); BUG_ON(READ_ONCE(y) != 2); }\n\
+P1(void) { int r0 = 0; }\n";
+    assert_eq!(check_kinds(sync), (vec![], 1));
+    let nowait = sync.replace("(void *)2, 1)", "(void *)2, 0)");
+    assert_eq!(check_kinds(&nowait).0, vec!["BUG"]);
+    let dl = "C ipi-dl\n{}\nint done;\nstatic void f(void *info) { }\n\
+P0(void) { smp_call_function_single(1, f, NULL, 1); WRITE_ONCE(done, 1); }\n\
+P1(void) { local_irq_disable(); while (!READ_ONCE(done)) cpu_relax(); local_irq_enable(); }\n";
+    assert_eq!(check_kinds(dl).0, vec!["deadlock"]);
+    let ok = dl.replace("local_irq_disable(); ", "").replace(" local_irq_enable();", "");
+    assert_eq!(check_kinds(&ok), (vec![], 3));
+}
+
+/// The timer softirq (crates/axiom/src/gen/thread/timer.rs): a queued
+/// timer's callback runs in softirq context on its CPU before the
+/// scenario ends, so it interrupts a holder of a lock it takes unless
+/// bottom halves are off; a poller of the callback's flag is released,
+/// unless del_timer() may dequeue the timer first.
+#[test]
+fn timer_softirq_runs_queued_timers() {
+    let self_dl = "C timer-self\n{}\nspinlock_t l;\nint x;\nstruct timer_list t;\n\
+static void fn(struct timer_list *tm) { spin_lock(&l); x = 2; spin_unlock(&l); }\n\
+P0(void) { timer_setup(&t, fn, 0); mod_timer(&t, jiffies + HZ); spin_lock(&l); x = 1; spin_unlock(&l); }\n";
+    assert_eq!(check_kinds(self_dl), (vec!["deadlock"], 3));
+    let bh =
+        self_dl.replace("spin_lock(&l); x = 1; spin_unlock(&l); }", "spin_lock_bh(&l); x = 1; spin_unlock_bh(&l); }");
+    assert_eq!(check_kinds(&bh), (vec![], 3));
+    let flag = "C timer-flag\n{}\nint done;\nstruct timer_list t;\n\
+static void fn(struct timer_list *tm) { WRITE_ONCE(done, 1); }\n\
+P0(void) { timer_setup(&t, fn, 0); mod_timer(&t, jiffies + HZ); }\n\
+P1(void) { while (!READ_ONCE(done)) cpu_relax(); }\n";
+    assert_eq!(check_kinds(flag), (vec![], 4));
+    let del = flag.replace("mod_timer(&t, jiffies + HZ); }", "mod_timer(&t, jiffies + HZ); del_timer(&t); }");
+    assert_eq!(check_kinds(&del).0, vec!["hang"]);
+}
+
+/// kmalloc() without zeroing of a freed slot (crates/axiom/src/gen/
+/// thread/alloc.rs): the slot keeps its old contents, which kvet does not
+/// model (the poison replaced them).  A new owner that writes a field
+/// before reading it is checked; one that reads a field it never wrote
+/// reads those contents: the path is cut as at the unrolling bound, so
+/// the check is incomplete, never wrong.
+#[test]
+fn kmalloc_of_a_freed_slot_keeps_unmodelled_contents() {
+    let src = "C reuse-nozero\n{}\nstruct obj { int key; int extra; };\n\
+P0(void) { struct obj *p, *q; int r0; p = kzalloc(sizeof(*p), GFP_KERNEL); WRITE_ONCE(p->key, 1); kfree(p);\n\
+q = kmalloc(sizeof(*q), GFP_KERNEL); WRITE_ONCE(q->key, 2); r0 = READ_ONCE(q->key); BUG_ON(r0 != 2); }\n";
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    assert!(r.findings.is_empty() && !r.toofar && !r.deadlocks_partial, "{:?}", r.findings);
+    let stale = src.replace("r0 = READ_ONCE(q->key);", "r0 = READ_ONCE(q->extra);");
+    let prog = kvet_ir::compile(&stale).expect("compiles");
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    assert!(r.findings.is_empty() && r.toofar, "{:?}", r.findings);
+}

@@ -248,7 +248,13 @@ pub(crate) fn lkmm_part<'a>(
                 (true, _) if !lk_cover.is_empty() => lk_cover.clone(),
                 (true, _) if lk_complete => "lkmm: ok".to_string(),
                 (true, _) => {
-                    format!("lkmm: incomplete: a loop ran past the unrolling bound ({})", check_lkmm::unroll())
+                    // (gen/thread/alloc.rs cuts a read of a reused slot's
+                    // old contents the same way)
+                    format!(
+                        "lkmm: incomplete: a loop ran past the unrolling bound ({}), or a path read old contents of \
+                         a reused kmalloc() slot",
+                        check_lkmm::unroll()
+                    )
                 }
                 (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),
                 (false, _) => {

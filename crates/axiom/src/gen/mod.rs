@@ -210,6 +210,9 @@ pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<Litmu
     // thread/rwlock.rs), appended after the program's own cells
     let ext = if opts.kernel { thread::with_rwlock_cells(prog) } else { None };
     let prog = ext.as_ref().unwrap_or(prog);
+    // and the IPIs' hidden csd cells (thread/ipi.rs)
+    let ext2 = if opts.kernel { thread::with_ipi_cells(prog) } else { None };
+    let prog = ext2.as_ref().unwrap_or(prog);
     let r = search::Search::new(prog, model, opts).and_then(|s| s.run());
     crate::deadline::set_work(None);
     let mut r = r?;

@@ -527,7 +527,11 @@ impl<'a> Search<'a> {
         let mut fresh = false;
         for (t, tr) in chosen.iter().enumerate() {
             if let Some(aw) = tr.awaits.as_ref().filter(|a| a.kind != AwaitKind::Idle) {
-                let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                let kind = if matches!(aw.kind, AwaitKind::Lock | AwaitKind::Ipi) {
+                    FindingKind::Deadlock
+                } else {
+                    FindingKind::Hang
+                };
                 fresh |= !self.found.contains(&(kind, t as u32, aw.pc));
             }
             if tr.fault_stop {
@@ -568,13 +572,21 @@ impl<'a> Search<'a> {
                     // or it waits forever itself (as the SC explorer
                     // says, the two stuck CPUs are one deadlock)
                     let why = match chosen[u].awaits.as_ref().map(|a| a.kind) {
-                        None => "which has exited",
-                        Some(AwaitKind::Idle) => "which has gone idle",
-                        Some(AwaitKind::Lock) => "which waits forever for a reader-writer lock",
-                        Some(AwaitKind::Spin) => "which spins forever in a polling loop",
-                        Some(AwaitKind::Sleep) => "which sleeps forever",
-                        Some(AwaitKind::Completion) => "which waits forever in wait_for_completion()",
-                        Some(AwaitKind::Seqcount) => "which waits forever in read_seqbegin()",
+                        None => "which has exited".to_string(),
+                        // (a process's complete path may carry the reads
+                        // that say no IPI is left for it: thread/ipi.rs)
+                        Some(AwaitKind::Idle)
+                            if self.prog.threads.get(u).is_some_and(|th| th.origin == kvet_ir::TaskOrigin::Proc) =>
+                        {
+                            "which has exited".to_string()
+                        }
+                        Some(AwaitKind::Idle) => "which has gone idle".to_string(),
+                        Some(AwaitKind::Lock) => "which waits forever for a reader-writer lock".to_string(),
+                        Some(AwaitKind::Ipi) => thread::ipi_wait_words(self.prog, chosen[u]),
+                        Some(AwaitKind::Spin) => "which spins forever in a polling loop".to_string(),
+                        Some(AwaitKind::Sleep) => "which sleeps forever".to_string(),
+                        Some(AwaitKind::Completion) => "which waits forever in wait_for_completion()".to_string(),
+                        Some(AwaitKind::Seqcount) => "which waits forever in read_seqbegin()".to_string(),
                     };
                     let stuck = chosen[u].awaits.as_ref().is_some_and(|a| a.kind != AwaitKind::Idle);
                     if stuck && !stuck_holders.contains(&u) {
@@ -625,13 +637,16 @@ impl<'a> Search<'a> {
         if self.dl_mode && chosen.iter().any(|t| t.bound) {
             self.res.toofar = true; // an allowed execution goes past the bound
         }
+        // (a CPU an IPI's sender waits for is part of the sender's deadlock)
+        let ipi_waited = if self.dl_mode { super::thread::waited_for(self.prog, chosen) } else { Vec::new() };
         for (t, tr) in chosen.iter().enumerate() {
             let t = t as u32;
             for f in &tr.faults {
                 new.push((finding_kind(f.kind), t, f.pc, f.message.clone()));
             }
             if let Some(aw) = tr.awaits.as_ref().filter(|_| !cut) {
-                if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) {
+                if self.dl_mode && !self.dl_stuck_holders.contains(&(t as usize)) && !ipi_waited.contains(&(t as usize))
+                {
                     let msg = match aw.kind {
                         // an idle kworker is done, not hung
                         AwaitKind::Idle => continue,
@@ -640,8 +655,13 @@ impl<'a> Search<'a> {
                         AwaitKind::Completion => "waits forever in wait_for_completion(): nothing completes it",
                         AwaitKind::Seqcount => "waits forever in read_seqbegin(): the count stays odd",
                         AwaitKind::Lock => "waits forever for an rwlock: the last value of its lock word it reads (co-last) never lets it in",
+                        AwaitKind::Ipi => "waits forever in csd_lock_wait(): a CPU it sent an IPI to never runs it (the call stays pending: co-last)",
                     };
-                    let kind = if aw.kind == AwaitKind::Lock { FindingKind::Deadlock } else { FindingKind::Hang };
+                    let kind = if matches!(aw.kind, AwaitKind::Lock | AwaitKind::Ipi) {
+                        FindingKind::Deadlock
+                    } else {
+                        FindingKind::Hang
+                    };
                     new.push((kind, t, aw.pc, format!("CPU{t} {msg}")));
                 }
             }
@@ -689,6 +709,7 @@ impl<'a> Search<'a> {
                         AwaitKind::Completion | AwaitKind::Seqcount => "waits forever".to_string(),
                         AwaitKind::Idle => "done (an idle kworker, or a kthread never created)".to_string(),
                         AwaitKind::Lock => "waits for an rwlock forever".to_string(),
+                        AwaitKind::Ipi => "waits for an IPI's answer forever".to_string(),
                     })
                 } else if t.fault_stop {
                     Some(match t.faults.last().map(|f| f.kind) {

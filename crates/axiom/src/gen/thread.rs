@@ -54,13 +54,16 @@ mod access;
 mod alloc;
 mod context;
 mod handlers;
+mod ipi;
 mod kernel;
 mod kthread;
 mod kworker;
 mod rcu;
 mod rwlock;
 mod spinlock;
+mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
+pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
 
@@ -117,6 +120,9 @@ pub enum AwaitKind {
     /// read_lock()/write_lock(): the rwlock's word does not let it in
     /// (see [`rwlock`]); waiting forever is a deadlock.
     Lock,
+    /// csd_lock_wait(): a target CPU has not answered this CPU's IPI
+    /// (see [`ipi`]); waiting forever is a deadlock.
+    Ipi,
     /// A wait that ends the thread without being a hang, as in the SC
     /// explorer: an idle kworker's `schedule()` in its pool loop (no work
     /// left, see [`kworker`]), a kthread's start when it is never created
@@ -151,6 +157,17 @@ pub enum FaultKind {
 /// The value a free (or the end of a scope) writes to every cell of the
 /// object (check mode): reading it is a use after free.
 pub const POISON: Val = i64::MIN + 0xDEAD;
+
+/// The value `kmalloc()` without zeroing writes to the cells of a freed
+/// slot it hands out again (check mode, see [`alloc`]): their old
+/// contents, which the poison replaced and kvet does not model.
+pub const STALE: Val = i64::MIN + 0x57A1;
+
+/// Does a read of `v` stop the path: freed memory, or a reused slot's
+/// old contents?
+fn is_freed(v: Val) -> bool {
+    v == POISON || v == STALE
+}
 
 /// One complete path of a thread, or (with [`Limits::blocked`]) the
 /// prefix of a path up to a `spin_lock()` that waits forever, an await
@@ -249,6 +266,9 @@ struct St {
     /// initial one from (see [`Walker::values`]: it cannot read the
     /// initial write after that).
     past_init: Vec<u32>,
+    /// The last empty run of a gated softirq: its read of the gate and
+    /// the events when it returned (see [`timer`]).
+    gate_idle: Option<(u16, usize)>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free).
@@ -352,6 +372,8 @@ pub(super) struct Walker<'a> {
     /// Check mode: the bytes of the paths and prefixes stored so far, and
     /// their bound (see [`MAX_PATH_BYTES`]).
     stored: std::cell::Cell<(u64, u64)>,
+    /// Check mode: the IPIs' hidden cells and bounds (see [`ipi`]).
+    ipi: ipi::Table,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -438,7 +460,7 @@ impl Walker<'_> {
         for &v in rest.iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, ev(v))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -446,7 +468,7 @@ impl Walker<'_> {
             stack.push(s2);
         }
         let e = self.push(st, pc, ev(first))?;
-        if first == POISON {
+        if is_freed(first) {
             self.freed_read(st.clone(), pc, cell)?;
             return Ok(false);
         }
@@ -604,7 +626,8 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, st: St) -> Result<(), GenError> {
+    fn finish(&mut self, mut st: St) -> Result<(), GenError> {
+        let Some(awaits) = self.ipi_answered(&mut st)? else { return Ok(()) };
         let unfired = self.must_fire(&st);
         if self.out.traces.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -620,7 +643,7 @@ impl Walker<'_> {
             held: st.held,
             blocked: None,
             pcs: st.pcs,
-            awaits: None,
+            awaits,
             fault_stop: false,
             bound: false,
             faults: st.faults,
@@ -858,6 +881,7 @@ impl St {
             rd: 0,
             offered: None,
             past_init: Vec::new(),
+            gate_idle: None,
         }
     }
 }
@@ -937,6 +961,7 @@ pub fn paths_with(
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
+        ipi: if lim.kernel { ipi::table(prog, th, lim.unroll) } else { Default::default() },
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

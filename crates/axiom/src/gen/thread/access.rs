@@ -7,7 +7,8 @@
 //! atomic `R` (the bell's `FailedRMW`).  A read of the freed-memory value
 //! ends the path with a use-after-free fault (check mode).
 
-use super::{is_sym, order_tag, Deps, St, TEv, Walker, POISON, SYMX};
+use super::is_freed;
+use super::{is_sym, order_tag, Deps, St, TEv, Walker, SYMX};
 use crate::exec::{EventKind, TagSet};
 use crate::gen::GenError;
 use kvet_ir::{Opd, Order, Reg, RmwOp, RmwRet, Val};
@@ -105,7 +106,7 @@ impl Walker<'_> {
                 ..super::cell_event(EventKind::Read, rmw.cell, rmw.at)
             };
             let r = self.push(&mut s2, pc, r)?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, rmw.cell)?;
                 continue;
             }

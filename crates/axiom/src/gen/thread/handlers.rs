@@ -39,7 +39,10 @@
 //!   deadlock search ("CPU0 waits in spin_lock(l), which CPU0 itself
 //!   holds").
 //!
-//! Refused (located "not checked"): IPI functions, RCU callbacks, the
+//! IPI functions fire the same way, once per pending call they read (see
+//! [`super::ipi`]).
+//!
+//! Refused (located "not checked"): RCU callbacks, the
 //! timer softirq (a gated softirq), and handlers of a CPU that further
 //! tasks share (a handler there stops whichever task runs, which one
 //! thread's program order cannot say).
@@ -61,6 +64,11 @@ pub(super) struct Frame {
     ctrl: Deps,
     loops: Vec<(u32, u32)>,
     heads: Vec<(u32, usize, Vec<Val>)>,
+    /// An IPI function of a synchronous call: the csd flag its return
+    /// releases (see [`super::ipi`]).
+    csd: Option<u32>,
+    /// The events before the handler started.
+    evs_at: usize,
 }
 
 /// Why the handlers of `th` cannot be modelled, if they cannot.
@@ -69,9 +77,7 @@ pub(super) fn refusal(prog: &Program, th: &Thread, kernel: bool) -> Option<(usiz
         let why = match h.kind {
             _ if !kernel => "in a litmus test (herd7 has no interrupts)",
             _ if th.handlers.len() > 64 => "more than 64 handlers on one CPU",
-            HandlerKind::Ipi => "IPI functions are not modelled yet",
             HandlerKind::RcuCallback => "RCU callbacks are not modelled yet",
-            HandlerKind::Softirq if h.gate.is_some() => "the timer softirq is not modelled yet",
             _ if prog.threads.iter().any(|u| u.index != th.index && u.cpu == th.index) => {
                 "its CPU runs further tasks (a handler there may interrupt any of them)"
             }
@@ -94,7 +100,7 @@ impl Walker<'_> {
         }
         match hd.kind {
             HandlerKind::Hardirq => true,
-            HandlerKind::Softirq => st.bh == 0,
+            HandlerKind::Softirq => st.bh == 0 && !self.gate_blocks(st, h),
             HandlerKind::Ipi | HandlerKind::RcuCallback => false,
         }
     }
@@ -102,7 +108,9 @@ impl Walker<'_> {
     /// May some handler still fire in `st`?  Then a path may not end (or
     /// wait forever) here: the handler fires first.
     pub(super) fn must_fire(&self, st: &St) -> bool {
-        (0..self.th.handlers.len()).any(|h| self.can_fire(st, h))
+        // (the timer softirq's gate is looked at by the path's end: see
+        // [`super::timer`])
+        (0..self.th.handlers.len()).any(|h| self.th.handlers[h].gate.is_none() && self.can_fire(st, h))
     }
 
     /// At a step boundary: fork one path per handler that may fire here,
@@ -113,7 +121,9 @@ impl Walker<'_> {
         }
         // (the handlers that may fire are part of the mark: one that
         // becomes able to fire later in the same gap is offered there)
-        let may: u64 = (0..self.th.handlers.len().min(64)).filter(|&h| self.can_fire(st, h)).fold(0, |m, h| m | 1 << h);
+        let may: u64 = (0..self.th.handlers.len().min(64))
+            .filter(|&h| self.can_fire(st, h) || self.ipi_may_fire(st, h))
+            .fold(0, |m, h| m | 1 << h);
         if may == 0 {
             return;
         }
@@ -125,6 +135,12 @@ impl Walker<'_> {
             if may >> h & 1 == 0 {
                 continue;
             }
+            if self.th.handlers[h].kind == HandlerKind::Ipi {
+                if let Err(e) = self.fire_ipis(st, h, stack) {
+                    self.deferred.borrow_mut().get_or_insert(e);
+                }
+                continue;
+            }
             let mut s2 = st.clone();
             self.enter(&mut s2, h);
             stack.push(s2);
@@ -133,7 +149,7 @@ impl Walker<'_> {
     }
 
     /// Start handler `h` in `st`.
-    fn enter(&self, st: &mut St, h: usize) {
+    pub(super) fn enter(&self, st: &mut St, h: usize) {
         let hd = &self.th.handlers[h];
         // (the handler's own registers are zero here: the return below
         // puts back the values they had before, zero, as the explorer
@@ -148,6 +164,8 @@ impl Walker<'_> {
             ctrl: std::mem::replace(&mut st.ctrl, Deps::NONE),
             loops: std::mem::take(&mut st.loops),
             heads: std::mem::take(&mut st.heads),
+            csd: None,
+            evs_at: st.evs.len(),
         });
         if st.fired.len() < self.th.handlers.len() {
             st.fired.resize(self.th.handlers.len(), 0);
@@ -160,13 +178,17 @@ impl Walker<'_> {
         st.pc = hd.entry;
     }
 
-    /// The running handler returns: the interrupted context goes on.
-    pub(super) fn irq_return(&self, st: &mut St, pc: u32) -> Result<(), GenError> {
+    /// The running handler returns: the interrupted context goes on
+    /// (`Ok(false)`: the path ends here, see [`super::timer`]).
+    pub(super) fn irq_return(&mut self, st: &mut St, pc: u32) -> Result<bool, GenError> {
         let Some(f) = st.ctx.pop() else {
             return Err(self.err(pc, "not supported by the LKMM engine: a handler's return outside a handler".into()));
         };
         if self.th.handlers[f.h].kind == HandlerKind::Softirq {
             st.bh = st.bh.saturating_sub(1);
+        }
+        if let Some(flag) = f.csd {
+            self.csd_unlock(st, pc, flag)?;
         }
         st.pc = f.ret;
         st.regs = f.regs;
@@ -176,6 +198,14 @@ impl Walker<'_> {
         st.ctrl = f.ctrl;
         st.loops = f.loops;
         st.heads = f.heads;
-        Ok(())
+        self.gate_return(st, f.h, f.evs_at, f.ret)
+    }
+
+    /// The running IPI function answers a synchronous call: its return
+    /// releases `flag`.
+    pub(super) fn set_csd(&self, st: &mut St, flag: u32) {
+        if let Some(f) = st.ctx.last_mut() {
+            f.csd = Some(flag);
+        }
     }
 }

@@ -40,6 +40,7 @@
 //!   CONFIG_PREEMPT_COUNT); refused with `Preempt=yes`, where they keep
 //!   the other tasks of the CPU out (not an LKMM notion).
 
+use super::is_freed;
 use super::{is_sym, Await, AwaitKind, Deps, Fault, FaultKind, GenError, St, TEv, Trace, Walker, POISON, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{ptr_cell, Instr, ObjKind, Val};
@@ -58,6 +59,17 @@ impl Walker<'_> {
         if (lock.is_some() || awaits.is_some()) && self.must_fire(st) {
             return Ok(()); // a handler fires first (see [`super::handlers`])
         }
+        // (a CPU waiting with interrupts on answers every IPI: see [`super::ipi`])
+        let waits = self.lim.kernel && (lock.is_some() || awaits.is_some());
+        let (st, awaits) = if waits {
+            match self.ipi_wait_stop(st, awaits)? {
+                Some(x) => x,
+                None => return Ok(()),
+            }
+        } else {
+            (std::borrow::Cow::Borrowed(st), awaits)
+        };
+        let st = &*st;
         let mut pre = self.prefixes.borrow_mut();
         if pre.len() >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
@@ -122,6 +134,9 @@ impl Walker<'_> {
         if !self.lim.kernel || !self.lim.blocked {
             return Ok(());
         }
+        // A freed SLAB_TYPESAFE_BY_RCU object read inside an RCU reader:
+        // legal, but the poison stands for its old contents, and its races
+        // with the reader would be flagged as use-after-free (`free-race`)
         if self.typesafe_read(&st, cell) {
             return Err(self.err(
                 pc,
@@ -129,6 +144,12 @@ impl Walker<'_> {
                  read-side section (its old contents are not modelled)"
                     .into(),
             ));
+        }
+        // a slot kmalloc() handed out again without zeroing: its old
+        // contents (see [`super::alloc`])
+        if st.evs.last().and_then(|e| e.val) == Some(super::STALE) {
+            self.cut_unmodelled(&st);
+            return Ok(());
         }
         let at = st.evs.len().saturating_sub(1) as u16;
         st.faults.push(Fault {
@@ -226,7 +247,7 @@ impl Walker<'_> {
         for &v in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, tags, false, at))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -282,7 +303,7 @@ impl Walker<'_> {
         for &v in vals.iter().rev() {
             let mut s2 = st.clone();
             let e = self.push(&mut s2, pc, Self::ev(EventKind::Read, task, v, acq, false, Deps::NONE))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, task)?;
                 continue;
             }
@@ -349,7 +370,7 @@ impl Walker<'_> {
         for &old in self.values(st, usage).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, Deps::NONE))?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, usage)?;
                 continue;
             }
@@ -393,7 +414,7 @@ impl Walker<'_> {
         for &v in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, v, once, false, at))?;
-            if v == POISON {
+            if is_freed(v) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -445,7 +466,7 @@ impl Walker<'_> {
         for &old in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, cell, old, acq, true, at))?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
@@ -520,10 +541,7 @@ impl Walker<'_> {
             Instr::BhDisable => st.bh += 1,
             Instr::IrqEnable => st.irq_off = false,
             Instr::BhEnable => st.bh = st.bh.saturating_sub(1),
-            Instr::IrqReturn => {
-                self.irq_return(st, pc)?;
-                return Ok(true);
-            }
+            Instr::IrqReturn => return self.irq_return(st, pc),
             Instr::IrqSave { dst } => {
                 let v = st.irq_off as Val;
                 self.set(st, *dst, v, Deps::NONE);
@@ -553,6 +571,11 @@ impl Walker<'_> {
             Instr::PoolGate => {}
             Instr::WakeUp { dst, task, mask } => return self.wake_up(st, stack, pc, *dst, task, mask),
             Instr::TaskExit => return self.task_exit(st, stack, pc),
+            Instr::SmpCall { .. } => {
+                let st0 = st.clone();
+                self.smp_call(&st0, stack, pc, instr)?;
+                return Ok(false);
+            }
             Instr::Free { addr } => {
                 if !self.free(st, pc, addr)? {
                     return Ok(false);

@@ -91,7 +91,8 @@
 //! the spinlock's ordering; a finding of that shape is to be read with
 //! this in mind.  No example has one.
 
-use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker, POISON, SYMX};
+use super::is_freed;
+use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
 use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
 
@@ -263,7 +264,7 @@ impl Walker<'_> {
         for &old in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
             let r = self.push(&mut s2, pc, ev(EventKind::Read, cell, old, tags, true, at))?;
-            if old == POISON {
+            if is_freed(old) {
                 self.freed_read(s2, pc, cell)?;
                 continue;
             }
