@@ -1369,7 +1369,7 @@ fn value_domains(
         for (t, th) in prog.threads.iter().enumerate() {
             let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
             let oth = prev.as_ref().map(|p| others(p, t, n));
-            all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref(), Some(&keys[t]))?);
+            all.push(thread::round_paths(prog, th, &with_sym, sites, lim, oth.as_ref(), Some(&keys[t]))?);
         }
         // sites each thread used: check mode's keys met so far, litmus
         // mode's most writes on a path
@@ -1398,18 +1398,9 @@ fn value_domains(
         // (a thread without a complete path yet, its reads' values
         // still missing, says nothing of its writes: the bound is set
         // again once every thread has one)
-        if bound == usize::MAX || (bound_early && all.iter().all(|p| !p.traces.is_empty())) {
-            bound_early = all.iter().any(|p| p.traces.is_empty());
-            let maxw: Vec<usize> = all
-                .iter()
-                .map(|p| {
-                    p.traces
-                        .iter()
-                        .map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
+        if bound == usize::MAX || (bound_early && all.iter().all(|p| p.complete > 0)) {
+            bound_early = all.iter().any(|p| p.complete == 0);
+            let maxw: Vec<usize> = all.iter().map(|p| p.complete_writes).collect();
             let first = bound == usize::MAX;
             bound = 2 + maxw.iter().sum::<usize>();
             if first {

@@ -199,6 +199,11 @@ pub struct ThreadPaths {
     /// The most writes any explored path prefix made (complete, stopped
     /// or cut): the value fixpoint's sound round bound counts these.
     pub max_writes: u32,
+    /// The complete paths found (stored in `traces` or, in a value round
+    /// of [`round_paths`], only counted).
+    pub complete: usize,
+    /// The most writes a complete path makes.
+    pub complete_writes: usize,
 }
 
 #[derive(Clone)]
@@ -352,6 +357,9 @@ pub(super) struct Walker<'a> {
     /// Check mode: the bytes of the paths and prefixes stored so far, and
     /// their bound (see [`MAX_PATH_BYTES`]).
     stored: std::cell::Cell<(u64, u64)>,
+    /// Store the paths in [`ThreadPaths::traces`]; a value round
+    /// ([`round_paths`]) only counts them.
+    keep: bool,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -604,15 +612,33 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, st: St) -> Result<(), GenError> {
-        let unfired = self.must_fire(&st);
-        if self.out.traces.len() >= self.lim.max_traces {
+    /// Count a complete path `st` (and its writes) against
+    /// [`Limits::max_traces`]; `true` if it is to be stored (then counted
+    /// against [`MAX_PATH_BYTES`] too, if `bytes`).
+    fn complete_path(&mut self, st: &St, bytes: bool) -> Result<bool, GenError> {
+        if self.out.complete >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
                 "thread P{} has more than {} paths",
                 self.th.index, self.lim.max_traces
             )));
         }
-        self.store_path(&st)?;
+        self.out.complete += 1;
+        let writes = st.evs.iter().filter(|e| e.kind == EventKind::Write).count();
+        self.out.complete_writes = self.out.complete_writes.max(writes);
+        if !self.keep {
+            return Ok(false);
+        }
+        if bytes {
+            self.store_path(st)?;
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, st: St) -> Result<(), GenError> {
+        let unfired = self.must_fire(&st);
+        if !self.complete_path(&st, true)? {
+            return Ok(());
+        }
         self.out.traces.push(Trace {
             evs: st.evs,
             rmw: st.rmw,
@@ -881,6 +907,39 @@ pub fn paths_with(
     other: Option<&Domains>,
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
+    walk(prog, th, dom, sites, lim, other, site_keys, true)
+}
+
+/// [`paths_with`] for a round of the value fixpoint: the same walk, but
+/// the paths are only counted ([`ThreadPaths::complete`],
+/// [`ThreadPaths::complete_writes`]), not stored (`traces` stays empty),
+/// so a round takes no memory per path and is not bound by
+/// [`MAX_PATH_BYTES`]; what it writes, its most writes and its sites are
+/// those of [`paths_with`].
+pub fn round_paths(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+    other: Option<&Domains>,
+    site_keys: Option<&SiteKeys>,
+) -> Result<ThreadPaths, GenError> {
+    walk(prog, th, dom, sites, lim, other, site_keys, false)
+}
+
+/// The walk of [`paths_with`]; `keep`: store the complete paths.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+    other: Option<&Domains>,
+    site_keys: Option<&SiteKeys>,
+    keep: bool,
+) -> Result<ThreadPaths, GenError> {
     let n = th.nregs as usize;
     let mut st = St::empty();
     st.regs = vec![0; n];
@@ -937,6 +996,7 @@ pub fn paths_with(
         max_readers: if lim.kernel { rwlock::max_readers(prog, lim.unroll) } else { 0 },
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
+        keep,
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
