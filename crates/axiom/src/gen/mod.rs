@@ -28,6 +28,7 @@
 pub mod check;
 mod deps;
 mod loc_memo;
+mod round_memo;
 mod search;
 mod sites;
 mod symmetry;

@@ -204,6 +204,10 @@ pub struct ThreadPaths {
     pub complete: usize,
     /// The most writes a complete path makes.
     pub complete_writes: usize,
+    /// The cells whose domain (in `dom`, its masks, `other`) the walk
+    /// looked up, sorted: the walk depends on nothing else that changes
+    /// between the value rounds (see [`round_paths`]).
+    pub consulted: Vec<u32>,
 }
 
 #[derive(Clone)]
@@ -360,6 +364,9 @@ pub(super) struct Walker<'a> {
     /// Store the paths in [`ThreadPaths::traces`]; a value round
     /// ([`round_paths`]) only counts them.
     keep: bool,
+    /// The cells looked up so far (a bit per cell, see
+    /// [`ThreadPaths::consulted`]).
+    consulted: std::cell::RefCell<Vec<u64>>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -466,6 +473,7 @@ impl Walker<'_> {
     /// of its domain, or in check mode only those coherence allows (see
     /// [`paths_with`]).
     fn values(&self, st: &St, cell: u32) -> Vec<Val> {
+        self.consult(cell);
         let dom = &self.dom[cell as usize];
         let Some(other) = self.other else {
             return dom.clone();
@@ -520,6 +528,7 @@ impl Walker<'_> {
         if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
                 EventKind::Read => {
+                    self.consult(c);
                     if let Some(k) = self.dom[c as usize].iter().position(|x| *x == v) {
                         mask = masks[c as usize][k];
                     }
@@ -610,6 +619,16 @@ impl Walker<'_> {
             )));
         }
         Ok(())
+    }
+
+    /// Note that the walk looked up the domain of `cell`.
+    fn consult(&self, cell: u32) {
+        let mut bits = self.consulted.borrow_mut();
+        let (w, b) = (cell as usize / 64, cell % 64);
+        if bits.len() <= w {
+            bits.resize(w + 1, 0);
+        }
+        bits[w] |= 1 << b;
     }
 
     /// Count a complete path `st` (and its writes) against
@@ -915,7 +934,11 @@ pub fn paths_with(
 /// [`ThreadPaths::complete_writes`]), not stored (`traces` stays empty),
 /// so a round takes no memory per path and is not bound by
 /// [`MAX_PATH_BYTES`]; what it writes, its most writes and its sites are
-/// those of [`paths_with`].
+/// those of [`paths_with`].  The walk is a function of the domains (and
+/// masks, and `other` values) of the cells in [`ThreadPaths::consulted`],
+/// of `sites`' first site and of `site_keys` (which a walk with the same
+/// inputs leaves as they are): a round may reuse the result of an
+/// earlier one whose inputs are the same on those cells.
 pub fn round_paths(
     prog: &Program,
     th: &Thread,
@@ -997,6 +1020,7 @@ fn walk(
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
         keep,
+        consulted: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1008,6 +1032,8 @@ fn walk(
     written.dedup();
     w.out.written = written;
     w.out.max_writes = w.max_writes.get();
+    let bits = w.consulted.into_inner();
+    w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
     Ok(w.out)
 }
 
