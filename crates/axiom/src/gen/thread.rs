@@ -367,6 +367,8 @@ pub(super) struct Walker<'a> {
     /// The cells looked up so far (a bit per cell, see
     /// [`ThreadPaths::consulted`]).
     consulted: std::cell::RefCell<Vec<u64>>,
+    /// The length of `written` at which it is deduplicated next.
+    written_cap: std::cell::Cell<usize>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -554,7 +556,7 @@ impl Walker<'_> {
             st.nwrites += 1;
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
             if !mask.is_cycle() {
-                self.written.borrow_mut().push((c, v, mask));
+                self.note_written((c, v, mask));
             }
         }
         if let (EventKind::Read, Some(c), Some(v), true) = (ev.kind, ev.cell, ev.val, self.other.is_some()) {
@@ -619,6 +621,19 @@ impl Walker<'_> {
             )));
         }
         Ok(())
+    }
+
+    /// Record a write's (cell, value, derivations), deduplicating as the
+    /// list grows: a value round stores no path, and its millions of
+    /// paths write the same few values.
+    fn note_written(&self, w: (u32, Val, Derivs)) {
+        let mut all = self.written.borrow_mut();
+        all.push(w);
+        if all.len() >= self.written_cap.get() {
+            all.sort_unstable();
+            all.dedup();
+            self.written_cap.set((all.len() * 2).max(4096));
+        }
     }
 
     /// Note that the walk looked up the domain of `cell`.
@@ -1021,6 +1036,7 @@ fn walk(
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
         keep,
         consulted: Default::default(),
+        written_cap: std::cell::Cell::new(4096),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
