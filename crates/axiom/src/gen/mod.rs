@@ -29,6 +29,7 @@ pub mod check;
 mod deps;
 mod holders;
 mod loc_memo;
+mod round_memo;
 mod search;
 mod sites;
 mod symmetry;

@@ -31,6 +31,7 @@
 
 use super::check::{Finding, FindingKind};
 use super::loc_memo::LocMemo;
+use super::round_memo::RoundMemo;
 use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
@@ -1406,6 +1407,8 @@ fn value_domains(
     let cap = if opts.kernel { Sites::CAP } else { 64 };
     // check mode: each thread's write sites (kept across rounds and restarts)
     let keys: Vec<thread::SiteKeys> = prog.threads.iter().map(|_| Default::default()).collect();
+    // each thread's last round walk (see [`RoundMemo`])
+    let mut memo: Vec<Option<RoundMemo>> = prog.threads.iter().map(|_| None).collect();
     loop {
         let mut with_sym: Domains = conc.clone();
         let mut sym_masks: Masks = masks.clone();
@@ -1417,12 +1420,7 @@ fn value_domains(
                 m.push(Derivs::FREE);
             }
         }
-        let mut all = Vec::with_capacity(prog.threads.len());
-        for (t, th) in prog.threads.iter().enumerate() {
-            let sites = bases.as_ref().map(|b| (&sym_masks, b[t]));
-            let oth = prev.as_ref().map(|p| others(p, t, n));
-            all.push(thread::paths_with(prog, th, &with_sym, sites, lim, oth.as_ref(), Some(&keys[t]))?);
-        }
+        let all = round_walks(prog, (&with_sym, &sym_masks), bases.as_deref(), prev.as_deref(), lim, &keys, &mut memo)?;
         // sites each thread used: check mode's keys met so far, litmus
         // mode's most writes on a path
         let used: Vec<usize> = if opts.kernel {
@@ -1450,18 +1448,9 @@ fn value_domains(
         // (a thread without a complete path yet, its reads' values
         // still missing, says nothing of its writes: the bound is set
         // again once every thread has one)
-        if bound == usize::MAX || (bound_early && all.iter().all(|p| !p.traces.is_empty())) {
-            bound_early = all.iter().any(|p| p.traces.is_empty());
-            let maxw: Vec<usize> = all
-                .iter()
-                .map(|p| {
-                    p.traces
-                        .iter()
-                        .map(|t| t.evs.iter().filter(|e| e.kind == EventKind::Write).count())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
+        if bound == usize::MAX || (bound_early && all.iter().all(|p| p.complete > 0)) {
+            bound_early = all.iter().any(|p| p.complete == 0);
+            let maxw: Vec<usize> = all.iter().map(|p| p.complete_writes).collect();
             let first = bound == usize::MAX;
             bound = 2 + maxw.iter().sum::<usize>();
             if first {
@@ -1524,6 +1513,39 @@ fn value_domains(
         masks = next_masks;
     }
     Ok((conc, prev))
+}
+
+/// One round of the value fixpoint: every thread's walk with the
+/// domains `dom` (and their masks), counting paths only (see
+/// [`thread::round_paths`]); a thread whose inputs are those of its last
+/// walk is not walked again (see [`RoundMemo`]).
+#[allow(clippy::type_complexity)]
+fn round_walks(
+    prog: &Program,
+    (dom, masks): (&Domains, &Masks),
+    bases: Option<&[u32]>,
+    prev: Option<&[Vec<(u32, Val, Derivs)>]>,
+    lim: Limits,
+    keys: &[thread::SiteKeys],
+    memo: &mut [Option<RoundMemo>],
+) -> Result<Vec<ThreadPaths>, GenError> {
+    let n = prog.ncells as usize;
+    let mut all = Vec::with_capacity(prog.threads.len());
+    for (t, th) in prog.threads.iter().enumerate() {
+        let sites = bases.map(|b| (masks, b[t]));
+        let oth = prev.map(|p| others(p, t, n));
+        let reused = memo[t].as_ref().and_then(|m| m.reuse(dom, sites, oth.as_ref()));
+        let out = match reused {
+            Some(out) => out,
+            None => {
+                let out = thread::round_paths(prog, th, dom, sites, lim, oth.as_ref(), Some(&keys[t]))?;
+                memo[t] = Some(RoundMemo::new(dom, sites, oth.as_ref(), out.clone()));
+                out
+            }
+        };
+        all.push(out);
+    }
+    Ok(all)
 }
 
 /// `c` in three-valued (Kleene) logic: `None` where it depends on the

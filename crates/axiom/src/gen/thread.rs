@@ -216,6 +216,15 @@ pub struct ThreadPaths {
     /// The most writes any explored path prefix made (complete, stopped
     /// or cut): the value fixpoint's sound round bound counts these.
     pub max_writes: u32,
+    /// The complete paths found (stored in `traces` or, in a value round
+    /// of [`round_paths`], only counted).
+    pub complete: usize,
+    /// The most writes a complete path makes.
+    pub complete_writes: usize,
+    /// The cells whose domain (in `dom`, its masks, `other`) the walk
+    /// looked up, sorted: the walk depends on nothing else that changes
+    /// between the value rounds (see [`round_paths`]).
+    pub consulted: Vec<u32>,
 }
 
 #[derive(Clone)]
@@ -374,6 +383,14 @@ pub(super) struct Walker<'a> {
     stored: std::cell::Cell<(u64, u64)>,
     /// Check mode: the IPIs' hidden cells and bounds (see [`ipi`]).
     ipi: ipi::Table,
+    /// Store the paths in [`ThreadPaths::traces`]; a value round
+    /// ([`round_paths`]) only counts them.
+    keep: bool,
+    /// The cells looked up so far (a bit per cell, see
+    /// [`ThreadPaths::consulted`]).
+    consulted: std::cell::RefCell<Vec<u64>>,
+    /// The length of `written` at which it is deduplicated next.
+    written_cap: std::cell::Cell<usize>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -480,6 +497,7 @@ impl Walker<'_> {
     /// of its domain, or in check mode only those coherence allows (see
     /// [`paths_with`]).
     fn values(&self, st: &St, cell: u32) -> Vec<Val> {
+        self.consult(cell);
         let dom = &self.dom[cell as usize];
         let Some(other) = self.other else {
             return dom.clone();
@@ -534,6 +552,7 @@ impl Walker<'_> {
         if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
                 EventKind::Read => {
+                    self.consult(c);
                     if let Some(k) = self.dom[c as usize].iter().position(|x| *x == v) {
                         mask = masks[c as usize][k];
                     }
@@ -559,7 +578,7 @@ impl Walker<'_> {
             st.nwrites += 1;
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
             if !mask.is_cycle() {
-                self.written.borrow_mut().push((c, v, mask));
+                self.note_written((c, v, mask));
             }
         }
         if let (EventKind::Read, Some(c), Some(v), true) = (ev.kind, ev.cell, ev.val, self.other.is_some()) {
@@ -626,16 +645,57 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, mut st: St) -> Result<(), GenError> {
-        let Some(awaits) = self.ipi_answered(&mut st)? else { return Ok(()) };
-        let unfired = self.must_fire(&st);
-        if self.out.traces.len() >= self.lim.max_traces {
+    /// Record a write's (cell, value, derivations), deduplicating as the
+    /// list grows: a value round stores no path, and its millions of
+    /// paths write the same few values.
+    fn note_written(&self, w: (u32, Val, Derivs)) {
+        let mut all = self.written.borrow_mut();
+        all.push(w);
+        if all.len() >= self.written_cap.get() {
+            all.sort_unstable();
+            all.dedup();
+            self.written_cap.set((all.len() * 2).max(4096));
+        }
+    }
+
+    /// Note that the walk looked up the domain of `cell`.
+    fn consult(&self, cell: u32) {
+        let mut bits = self.consulted.borrow_mut();
+        let (w, b) = (cell as usize / 64, cell % 64);
+        if bits.len() <= w {
+            bits.resize(w + 1, 0);
+        }
+        bits[w] |= 1 << b;
+    }
+
+    /// Count a complete path `st` (and its writes) against
+    /// [`Limits::max_traces`]; `true` if it is to be stored (then counted
+    /// against [`MAX_PATH_BYTES`] too, if `bytes`).
+    fn complete_path(&mut self, st: &St, bytes: bool) -> Result<bool, GenError> {
+        if self.out.complete >= self.lim.max_traces {
             return Err(GenError::TooLarge(format!(
                 "thread P{} has more than {} paths",
                 self.th.index, self.lim.max_traces
             )));
         }
-        self.store_path(&st)?;
+        self.out.complete += 1;
+        let writes = st.evs.iter().filter(|e| e.kind == EventKind::Write).count();
+        self.out.complete_writes = self.out.complete_writes.max(writes);
+        if !self.keep {
+            return Ok(false);
+        }
+        if bytes {
+            self.store_path(st)?;
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, mut st: St) -> Result<(), GenError> {
+        let Some(awaits) = self.ipi_answered(&mut st)? else { return Ok(()) };
+        let unfired = self.must_fire(&st);
+        if !self.complete_path(&st, true)? {
+            return Ok(());
+        }
         self.out.traces.push(Trace {
             evs: st.evs,
             rmw: st.rmw,
@@ -905,6 +965,43 @@ pub fn paths_with(
     other: Option<&Domains>,
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
+    walk(prog, th, dom, sites, lim, other, site_keys, true)
+}
+
+/// [`paths_with`] for a round of the value fixpoint: the same walk, but
+/// the paths are only counted ([`ThreadPaths::complete`],
+/// [`ThreadPaths::complete_writes`]), not stored (`traces` stays empty),
+/// so a round takes no memory per path and is not bound by
+/// [`MAX_PATH_BYTES`]; what it writes, its most writes and its sites are
+/// those of [`paths_with`].  The walk is a function of the domains (and
+/// masks, and `other` values) of the cells in [`ThreadPaths::consulted`],
+/// of `sites`' first site and of `site_keys` (which a walk with the same
+/// inputs leaves as they are): a round may reuse the result of an
+/// earlier one whose inputs are the same on those cells.
+pub fn round_paths(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+    other: Option<&Domains>,
+    site_keys: Option<&SiteKeys>,
+) -> Result<ThreadPaths, GenError> {
+    walk(prog, th, dom, sites, lim, other, site_keys, false)
+}
+
+/// The walk of [`paths_with`]; `keep`: store the complete paths.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    prog: &Program,
+    th: &Thread,
+    dom: &Domains,
+    sites: Option<(&Masks, u32)>,
+    lim: Limits,
+    other: Option<&Domains>,
+    site_keys: Option<&SiteKeys>,
+    keep: bool,
+) -> Result<ThreadPaths, GenError> {
     let n = th.nregs as usize;
     let mut st = St::empty();
     st.regs = vec![0; n];
@@ -962,6 +1059,9 @@ pub fn paths_with(
         wlocks: if lim.kernel { rwlock::writer_locks(prog) } else { Vec::new() },
         stored: std::cell::Cell::new((0, if lim.kernel { crate::budget::limit().min(MAX_PATH_BYTES) } else { 0 })),
         ipi: if lim.kernel { ipi::table(prog, th, lim.unroll) } else { Default::default() },
+        keep,
+        consulted: Default::default(),
+        written_cap: std::cell::Cell::new(4096),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -973,6 +1073,8 @@ pub fn paths_with(
     written.dedup();
     w.out.written = written;
     w.out.max_writes = w.max_writes.get();
+    let bits = w.consulted.into_inner();
+    w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
     Ok(w.out)
 }
 

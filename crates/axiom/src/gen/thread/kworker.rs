@@ -38,11 +38,9 @@ impl Walker<'_> {
     /// sections still open are closed at its end, as for stopped
     /// prefixes).
     pub(super) fn finish_idle(&mut self, st: &St, aw: Await) -> Result<(), GenError> {
-        if self.out.traces.len() >= self.lim.max_traces {
-            return Err(GenError::TooLarge(format!(
-                "thread P{} has more than {} paths",
-                self.th.index, self.lim.max_traces
-            )));
+        // (an idle path was never counted against the path bytes)
+        if !self.complete_path(st, false)? {
+            return Ok(());
         }
         let mut tr = Trace {
             evs: st.evs.clone(),

@@ -1,0 +1,62 @@
+//! Reuse of one thread's walk between the rounds of the value fixpoint
+//! (`value_domains` in [`super::search`]).
+//!
+//! A round's walk ([`super::thread::round_paths`]) is a function of the
+//! program, the limits, the thread's first write site and its site keys
+//! (which a walk with the same inputs meets again, all already known),
+//! and of the domains, masks and other threads' values of the cells it
+//! looks up ([`ThreadPaths::consulted`]): everything else it reads is the
+//! same in every round.  A thread whose inputs are the same on those
+//! cells as at its last walk would be walked again with the same
+//! result, so the result is reused.  The cells looked up come from
+//! the walk itself: a cell the last walk never read cannot change it
+//! (a new value of a cell it read may make it read new cells, but that
+//! value is then a changed input).
+
+use super::thread::{Domains, Masks, ThreadPaths};
+use super::Derivs;
+use kvet_ir::Val;
+
+/// What a walk saw of one cell: its domain, its masks (when sites are
+/// tracked) and the values other threads write there (check mode).
+type CellInputs = (Option<Vec<Val>>, Option<Vec<Derivs>>, Option<Vec<Val>>);
+
+/// One thread's last round walk and the inputs it depended on.
+pub(super) struct RoundMemo {
+    base: Option<u32>,
+    inputs: Vec<CellInputs>,
+    out: ThreadPaths,
+}
+
+fn cell_inputs(c: u32, dom: &Domains, sites: Option<(&Masks, u32)>, other: Option<&Domains>) -> CellInputs {
+    let c = c as usize;
+    (dom.get(c).cloned(), sites.and_then(|(m, _)| m.get(c).cloned()), other.and_then(|o| o.get(c).cloned()))
+}
+
+impl RoundMemo {
+    /// Remember the walk `out` made with these inputs.
+    pub(super) fn new(dom: &Domains, sites: Option<(&Masks, u32)>, other: Option<&Domains>, out: ThreadPaths) -> Self {
+        let inputs = out.consulted.iter().map(|c| cell_inputs(*c, dom, sites, other)).collect();
+        RoundMemo { base: sites.map(|s| s.1), inputs, out }
+    }
+
+    /// The remembered walk, if these inputs are the same as its own on
+    /// every cell it looked up.
+    pub(super) fn reuse(
+        &self,
+        dom: &Domains,
+        sites: Option<(&Masks, u32)>,
+        other: Option<&Domains>,
+    ) -> Option<ThreadPaths> {
+        if self.base != sites.map(|s| s.1) {
+            return None;
+        }
+        let same = self.out.consulted.iter().zip(&self.inputs).all(|(c, inp)| {
+            let c = *c as usize;
+            dom.get(c) == inp.0.as_ref()
+                && sites.and_then(|(m, _)| m.get(c)) == inp.1.as_ref()
+                && other.and_then(|o| o.get(c)) == inp.2.as_ref()
+        });
+        same.then(|| self.out.clone())
+    }
+}
