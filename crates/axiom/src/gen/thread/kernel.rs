@@ -526,6 +526,40 @@ impl Walker<'_> {
         Ok(true)
     }
 
+    /// A scope's local comes to life: entered again (a loop), it is
+    /// zeroed again (plain stores).
+    fn scope_enter(&mut self, st: &mut St, pc: u32, obj: u32) -> Result<(), GenError> {
+        if st.entered.contains(&obj) {
+            let o = &self.prog.objects[obj as usize];
+            for off in 0..o.size {
+                let c = o.base + off;
+                self.push(st, pc, Self::ev(EventKind::Write, c, 0, TagSet::EMPTY, false, Deps::NONE))?;
+            }
+        } else {
+            st.entered.push(obj);
+        }
+        Ok(())
+    }
+
+    /// read_seqbegin(): an await (READ_ONCE, then smp_rmb()) for an even
+    /// count.
+    fn seq_begin(
+        &mut self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        dst: kvet_ir::Reg,
+        addr: kvet_ir::Opd,
+    ) -> Result<bool, GenError> {
+        let Some(cell) = self.cell(st, addr) else {
+            return Ok(false);
+        };
+        let at = self.taint(st, addr);
+        let once = TagSet::of(&[Tag::ONCE]);
+        self.await_read(st, stack, pc, cell, at, once, AwaitKind::Seqcount, |v| v & 1 == 0, Some(dst), Some(Tag::RMB))?;
+        Ok(false)
+    }
+
     /// One instruction of the kernel execution model.  `Ok(true)`: the
     /// path goes on in `st`; `Ok(false)`: it ends here (its continuations,
     /// if any, are on `stack`).
@@ -636,39 +670,9 @@ impl Walker<'_> {
             Instr::KthreadCreate { dst, thread: _, data, task, data_cell } => {
                 return self.kthread_create(st, stack, pc, *dst, *data, *task, *data_cell);
             }
-            Instr::ScopeEnter { obj } => {
-                if st.entered.contains(obj) {
-                    // entered again: zeroed again (plain stores)
-                    let o = &self.prog.objects[*obj as usize];
-                    for off in 0..o.size {
-                        let c = o.base + off;
-                        self.push(st, pc, Self::ev(EventKind::Write, c, 0, TagSet::EMPTY, false, Deps::NONE))?;
-                    }
-                } else {
-                    st.entered.push(*obj);
-                }
-            }
+            Instr::ScopeEnter { obj } => self.scope_enter(st, pc, *obj)?,
             Instr::ScopeExit { obj } => self.poison(st, pc, *obj as usize)?,
-            Instr::SeqBegin { dst, addr } => {
-                let Some(cell) = self.cell(st, *addr) else {
-                    return Ok(false);
-                };
-                let at = self.taint(st, *addr);
-                let once = TagSet::of(&[Tag::ONCE]);
-                self.await_read(
-                    st,
-                    stack,
-                    pc,
-                    cell,
-                    at,
-                    once,
-                    AwaitKind::Seqcount,
-                    |v| v & 1 == 0,
-                    Some(*dst),
-                    Some(Tag::RMB),
-                )?;
-                return Ok(false);
-            }
+            Instr::SeqBegin { dst, addr } => return self.seq_begin(st, stack, pc, *dst, *addr),
             Instr::WaitCompletion { addr } => return self.wait_completion(st, stack, pc, addr, None),
             Instr::WaitCompletionTimeout { dst, addr } => {
                 return self.wait_completion(st, stack, pc, addr, Some(*dst));
