@@ -35,7 +35,7 @@ fn seed_001_sarif_is_sarif_2_1_0() {
     assert!(r["message"]["text"].as_str().unwrap().starts_with("deadlock: CPU0 waits in write_lock(tasklist_lock)"));
     let loc = &r["locations"][0]["physicalLocation"];
     assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("001-tasklist-ipi/buggy.kvet"));
-    assert_eq!(loc["region"]["startLine"], 100, "the step CPU2 waits at: spin_lock(&ptl)");
+    assert_eq!(loc["region"]["startLine"], 101, "the step CPU2 waits at: spin_lock(&ptl)");
     // the trace: one thread flow per CPU, ordered across CPUs
     let flows = r["codeFlows"][0]["threadFlows"].as_array().unwrap();
     let ids: Vec<&str> = flows.iter().map(|f| f["id"].as_str().unwrap()).collect();
