@@ -185,9 +185,10 @@ fn store_buffering(ex: &Execution, g: &[Vec<usize>], r: usize, w: usize, pos: &[
     let (t, u) = (evs[r].thread?, evs[w].thread?);
     let src = |x: usize| ex.rf().iter().find(|(_, y)| *y == x).map(|(w, _)| *w);
     (w + 1..evs.len()).filter(|&j| evs[j].thread == Some(u) && evs[j].kind == EventKind::Read).find_map(|r2| {
+        let after_r2 = reach(g, r2);
         (0..r)
             .filter(|&k| evs[k].thread == Some(t) && evs[k].kind == EventKind::Write && evs[k].loc == evs[r2].loc)
-            .find(|&w3| src(r2) != Some(w3) && pos[r2] < pos[w3] && !reach(g, r2)[w3])
+            .find(|&w3| src(r2) != Some(w3) && pos[r2] < pos[w3] && !after_r2[w3])
             .map(|w3| (r2, w3))
     })
 }
