@@ -29,6 +29,7 @@ pub mod check;
 mod deps;
 mod holders;
 mod loc_memo;
+mod pvec;
 mod round_memo;
 mod search;
 mod sites;

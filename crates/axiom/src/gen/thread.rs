@@ -81,6 +81,7 @@ fn is_sym(v: Val) -> bool {
 }
 
 pub use super::deps::{Deps, MAX_TRACE_EVENTS};
+use super::pvec::PVec;
 
 /// One event of a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -233,18 +234,21 @@ struct St {
     regs: Vec<Val>,
     taint: Vec<Deps>,
     ctrl: Deps,
-    evs: Vec<TEv>,
+    evs: PVec<TEv>,
     rmw: Vec<(u16, u16)>,
     loops: Vec<(u32, u32)>,
     held: Vec<u32>,
     /// Open conditionals: (join pc, condition's reads).
     scopes: Vec<(u32, Deps)>,
     /// Per event: the sites its value goes through (see [`Masks`]).
-    rmask: Vec<Derivs>,
+    rmask: PVec<Derivs>,
     /// Writes so far on this path.
     nwrites: u32,
+    /// Per step that wrote on this path, by step: how many writes it made (the
+    /// occurrence of a site key, see [`SiteKeys`]).
+    wrote_at: Vec<(u32, u32)>,
     /// The step of each event.
-    pcs: Vec<u32>,
+    pcs: PVec<u32>,
     /// Failed checks so far.
     faults: Vec<Fault>,
     /// Interrupts disabled (local_irq_disable and friends).
@@ -256,8 +260,8 @@ struct St {
     /// preempt_disable() nesting (preempt_count()).
     preempt: u32,
     /// Per loop head: events and registers at the last arrival.
-    heads: Vec<(u32, usize, Vec<Val>)>,
-    /// This path's last write to each cell it wrote (check mode).
+    heads: Vec<(u32, usize, std::rc::Rc<[Val]>)>,
+    /// This path's last write to each cell it wrote (check mode), by cell.
     own: Vec<(u32, Val)>,
     /// The handlers running, innermost last (see [`handlers`]).
     ctx: Vec<handlers::Frame>,
@@ -280,8 +284,18 @@ struct St {
     gate_idle: Option<(u16, usize)>,
 }
 
-/// Read-value domains per memory cell (sorted, duplicate-free).
+/// Read-value domains per memory cell (sorted, duplicate-free; litmus
+/// mode's rounds append [`SYM`] to those without it).
 pub type Domains = Vec<Vec<Val>>;
+
+/// Where value `v` (not [`SYM`]) is in domain `dom`.
+fn dom_index(dom: &[Val], v: Val) -> Option<usize> {
+    let sorted = match dom.split_last() {
+        Some((&last, rest)) if is_sym(last) => rest,
+        _ => dom,
+    };
+    sorted.binary_search(&v).ok()
+}
 
 /// For each value of [`Domains`] (same shape), the write sites of its
 /// known derivations ([`Derivs`]: a few minimal site sets; merging them
@@ -359,6 +373,10 @@ pub(super) struct Walker<'a> {
     lim: Limits,
     out: ThreadPaths,
     written: std::cell::RefCell<Vec<(u32, Val, Derivs)>>,
+    /// What `written` holds, to add each entry once.
+    written_set: std::cell::RefCell<rustc_hash::FxHashSet<(u32, Val, Derivs)>>,
+    /// `site_keys` indexed: key -> site number (kept up to date with it).
+    key_ix: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), u32>>,
     /// See [`ThreadPaths::max_writes`].
     max_writes: std::cell::Cell<u32>,
     /// Value masks and this thread's first site, when sites are tracked.
@@ -389,8 +407,6 @@ pub(super) struct Walker<'a> {
     /// The cells looked up so far (a bit per cell, see
     /// [`ThreadPaths::consulted`]).
     consulted: std::cell::RefCell<Vec<u64>>,
-    /// The length of `written` at which it is deduplicated next.
-    written_cap: std::cell::Cell<usize>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -502,7 +518,7 @@ impl Walker<'_> {
         let Some(other) = self.other else {
             return dom.clone();
         };
-        let base = match st.own.iter().find(|o| o.0 == cell) {
+        let base = match st.own.binary_search_by_key(&cell, |o| o.0).ok().map(|i| &st.own[i]) {
             Some(o) => o.1,
             None => self.prog.init_mem.get(cell as usize).copied().unwrap_or(0),
         };
@@ -510,7 +526,9 @@ impl Walker<'_> {
         // (read coherence: after reading a write other than the initial
         // one, the initial write, co-first, is gone; its value stays
         // only if some other thread writes it too)
-        let init_gone = !self.lim.exhaustive && st.own.iter().all(|o| o.0 != cell) && st.past_init.contains(&cell);
+        let init_gone = !self.lim.exhaustive
+            && st.own.binary_search_by_key(&cell, |o| o.0).is_err()
+            && st.past_init.contains(&cell);
         let base_ok = |v: Val| v == base && !init_gone;
         dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
     }
@@ -530,12 +548,18 @@ impl Walker<'_> {
         let Some(keys) = self.site_keys else {
             return st.nwrites;
         };
-        let occ = st.evs.iter().zip(&st.pcs).filter(|(e, p)| e.kind == EventKind::Write && **p == pc).count() as u32;
+        let occ = st.wrote_at.binary_search_by_key(&pc, |w| w.0).map_or(0, |i| st.wrote_at[i].1);
         let mut keys = keys.borrow_mut();
-        match keys.iter().position(|k| *k == (pc, occ)) {
-            Some(i) => i as u32,
+        let mut ix = self.key_ix.borrow_mut();
+        // (another walk of this thread, an earlier round, may have added keys)
+        for (i, k) in keys.iter().enumerate().skip(ix.len()) {
+            ix.insert(*k, i as u32);
+        }
+        match ix.get(&(pc, occ)) {
+            Some(&i) => i,
             None => {
                 keys.push((pc, occ));
+                ix.insert((pc, occ), keys.len() as u32 - 1);
                 keys.len() as u32 - 1
             }
         }
@@ -553,7 +577,7 @@ impl Walker<'_> {
             match ev.kind {
                 EventKind::Read => {
                     self.consult(c);
-                    if let Some(k) = self.dom[c as usize].iter().position(|x| *x == v) {
+                    if let Some(k) = dom_index(&self.dom[c as usize], v) {
                         mask = masks[c as usize][k];
                     }
                 }
@@ -570,12 +594,16 @@ impl Walker<'_> {
         }
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
             if self.other.is_some() {
-                match st.own.iter_mut().find(|o| o.0 == c) {
-                    Some(o) => o.1 = v,
-                    None => st.own.push((c, v)),
+                match st.own.binary_search_by_key(&c, |o| o.0) {
+                    Ok(i) => st.own[i].1 = v,
+                    Err(i) => st.own.insert(i, (c, v)),
                 }
             }
             st.nwrites += 1;
+            match st.wrote_at.binary_search_by_key(&pc, |w| w.0) {
+                Ok(i) => st.wrote_at[i].1 += 1,
+                Err(i) => st.wrote_at.insert(i, (pc, 1)),
+            }
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
             if !mask.is_cycle() {
                 self.note_written((c, v, mask));
@@ -645,16 +673,12 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Record a write's (cell, value, derivations), deduplicating as the
-    /// list grows: a value round stores no path, and its millions of
-    /// paths write the same few values.
+    /// Record a write's (cell, value, derivations) once: a value round
+    /// stores no path, and its millions of paths write the same few
+    /// values.
     fn note_written(&self, w: (u32, Val, Derivs)) {
-        let mut all = self.written.borrow_mut();
-        all.push(w);
-        if all.len() >= self.written_cap.get() {
-            all.sort_unstable();
-            all.dedup();
-            self.written_cap.set((all.len() * 2).max(4096));
+        if self.written_set.borrow_mut().insert(w) {
+            self.written.borrow_mut().push(w);
         }
     }
 
@@ -697,12 +721,12 @@ impl Walker<'_> {
             return Ok(());
         }
         self.out.traces.push(Trace {
-            evs: st.evs,
+            evs: st.evs.to_vec(),
             rmw: st.rmw,
             regs: st.regs,
             held: st.held,
             blocked: None,
-            pcs: st.pcs,
+            pcs: st.pcs.to_vec(),
             awaits,
             fault_stop: false,
             bound: false,
@@ -742,7 +766,7 @@ impl Walker<'_> {
                 };
                 if self.lim.kernel && self.loop_heads.contains(&pc) {
                     st.heads.retain(|h| h.0 != pc);
-                    st.heads.push((pc, st.evs.len(), st.regs.clone()));
+                    st.heads.push((pc, st.evs.len(), st.regs.as_slice().into()));
                 }
                 if !self.exec(&mut st, &mut stack, pc, &step.instr)? {
                     continue 'paths;
@@ -920,14 +944,15 @@ impl St {
             regs: Vec::new(),
             taint: Vec::new(),
             ctrl: Deps::NONE,
-            evs: Vec::new(),
+            evs: PVec::new(),
             rmw: Vec::new(),
             loops: Vec::new(),
             held: Vec::new(),
             scopes: Vec::new(),
-            rmask: Vec::new(),
+            rmask: PVec::new(),
+            wrote_at: Vec::new(),
             nwrites: 0,
-            pcs: Vec::new(),
+            pcs: PVec::new(),
             faults: Vec::new(),
             irq_off: false,
             entered: Vec::new(),
@@ -1061,7 +1086,8 @@ fn walk(
         ipi: if lim.kernel { ipi::table(prog, th, lim.unroll) } else { Default::default() },
         keep,
         consulted: Default::default(),
-        written_cap: std::cell::Cell::new(4096),
+        written_set: Default::default(),
+        key_ix: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {

@@ -63,7 +63,7 @@ pub(super) struct Frame {
     scopes: Vec<(u32, Deps)>,
     ctrl: Deps,
     loops: Vec<(u32, u32)>,
-    heads: Vec<(u32, usize, Vec<Val>)>,
+    heads: Vec<(u32, usize, std::rc::Rc<[Val]>)>,
     /// An IPI function of a synchronous call: the csd flag its return
     /// releases (see [`super::ipi`]).
     csd: Option<u32>,

@@ -80,12 +80,12 @@ impl Walker<'_> {
         self.store_path(st)?;
         let fault_stop = lock.is_none() && awaits.is_none();
         let mut tr = Trace {
-            evs: st.evs.clone(),
+            evs: st.evs.to_vec(),
             rmw: st.rmw.clone(),
             regs: st.regs.clone(),
             held: st.held.clone(),
             blocked: lock,
-            pcs: st.pcs.clone(),
+            pcs: st.pcs.to_vec(),
             awaits,
             fault_stop,
             bound: false,
@@ -199,11 +199,10 @@ impl Walker<'_> {
         let Some((_, n, regs)) = st.heads.iter().find(|h| h.0 == head) else {
             return false;
         };
-        let evs = &st.evs[*n..];
-        let pure = evs
-            .iter()
+        let evs = || st.evs.range(*n, usize::MAX);
+        let pure = evs()
             .all(|e| (e.kind == EventKind::Read && !e.atomic && e.val != Some(SYMX)) || e.kind == EventKind::Fence);
-        if !pure || !evs.iter().any(|e| e.kind == EventKind::Read) || *regs != st.regs {
+        if !pure || !evs().any(|e| e.kind == EventKind::Read) || **regs != *st.regs {
             return false;
         }
         if self.lim.blocked {
@@ -367,8 +366,10 @@ impl Walker<'_> {
         self.push(st, pc, Self::ev(EventKind::Write, task, TASK_DEAD, once, false, Deps::NONE))?;
         let usage = task + 1;
         let mb = TagSet::of(&[Tag::MB]);
-        for &old in self.values(st, usage).iter().rev() {
-            let mut s2 = st.clone();
+        let olds = self.values(st, usage);
+        for (k, &old) in olds.iter().enumerate().rev() {
+            // (the last value takes the path itself, the others a copy)
+            let mut s2 = if k == 0 { super::take(st) } else { st.clone() };
             let r = self.push(&mut s2, pc, Self::ev(EventKind::Read, usage, old, mb, true, Deps::NONE))?;
             if is_freed(old) {
                 self.freed_read(s2, pc, usage)?;

@@ -43,12 +43,12 @@ impl Walker<'_> {
             return Ok(());
         }
         let mut tr = Trace {
-            evs: st.evs.clone(),
+            evs: st.evs.to_vec(),
             rmw: st.rmw.clone(),
             regs: st.regs.clone(),
             held: st.held.clone(),
             blocked: None,
-            pcs: st.pcs.clone(),
+            pcs: st.pcs.to_vec(),
             awaits: Some(aw),
             fault_stop: false,
             bound: false,

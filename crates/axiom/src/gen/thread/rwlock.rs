@@ -404,8 +404,8 @@ impl Walker<'_> {
                     // until only the waiting bit is left
                     let mut s = s;
                     let n = s.evs.len();
-                    for e in &mut s.evs[n - 2..] {
-                        e.tags = noret;
+                    for i in n - 2..n {
+                        s.evs[i].tags = noret;
                     }
                     let g = |v: Val| if v == QW_WAITING { Step::Write(QW_LOCKED) } else { Step::Wait };
                     self.rwlock_rmw(&s, stack, pc, cell, at, acq, g, None, move |s: &mut St, _| s.pc = next)?;

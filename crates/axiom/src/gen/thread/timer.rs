@@ -69,9 +69,11 @@ impl Walker<'_> {
     /// empty run, or one run too many).
     pub(super) fn gate_return(&mut self, st: &mut St, h: usize, at: usize, ret: u32) -> Result<bool, GenError> {
         let Some(gate) = self.th.handlers[h].gate else { return Ok(true) };
-        let evs = &st.evs[at.min(st.evs.len())..];
-        let wrote = evs.iter().any(|e| e.kind == EventKind::Write);
-        let read = evs.iter().rposition(|e| e.kind == EventKind::Read && e.cell == Some(gate) && e.val == Some(0));
+        let evs = || st.evs.range(at, usize::MAX);
+        let wrote = evs().any(|e| e.kind == EventKind::Write);
+        let n = st.evs.len() - at.min(st.evs.len());
+        let read = evs().rev().position(|e| e.kind == EventKind::Read && e.cell == Some(gate) && e.val == Some(0));
+        let read = read.map(|k| n - 1 - k);
         st.gate_idle = None;
         match read {
             Some(r) if !wrote => {
@@ -106,7 +108,9 @@ impl Walker<'_> {
             return Some(None);
         }
         let (r, n) = st.gate_idle?;
-        let between = st.evs.get(n..upto.max(n)).unwrap_or(&[]);
-        between.iter().all(|e| e.kind == EventKind::Fence).then_some(Some(r))
+        // (a range past the end is empty, as `[T]::get` gives none)
+        let end = if upto.max(n) > st.evs.len() { n } else { upto.max(n) };
+        let mut between = st.evs.range(n, end);
+        between.all(|e| e.kind == EventKind::Fence).then_some(Some(r))
     }
 }
