@@ -60,6 +60,27 @@ pub trait Row: Clone + Eq + Ord + Hash + Debug + 'static {
     fn iter(&self) -> RowIter<'_, Self> {
         RowIter { row: self, next: 0 }
     }
+    /// Call `f` on each element in increasing order (a faster
+    /// [`Row::iter`] for the row types that have words).
+    #[inline]
+    fn for_each_set(&self, mut f: impl FnMut(usize)) {
+        for i in self.iter() {
+            f(i);
+        }
+    }
+}
+
+/// Call `f` on the index of each set bit of `words` (bit `i` of word
+/// `i / 64`), in increasing order.
+#[inline]
+fn for_each_bit(words: &[u64], mut f: impl FnMut(usize)) {
+    for (k, &w0) in words.iter().enumerate() {
+        let mut w = w0;
+        while w != 0 {
+            f(k * 64 + w.trailing_zeros() as usize);
+            w &= w - 1;
+        }
+    }
 }
 
 /// Call `$f::<R>($args)` with the smallest row type able to hold `$n`
@@ -187,6 +208,10 @@ macro_rules! int_row {
                 } else {
                     Some(self.trailing_zeros() as usize)
                 }
+            }
+            #[inline]
+            fn for_each_set(&self, f: impl FnMut(usize)) {
+                for_each_bit(&[*self as u64], f);
             }
             #[inline]
             fn next_from(&self, from: usize) -> Option<usize> {
@@ -326,6 +351,10 @@ impl<const K: usize> Row for Fixed<K> {
         self.next_from(0)
     }
     #[inline]
+    fn for_each_set(&self, f: impl FnMut(usize)) {
+        for_each_bit(&self.0, f);
+    }
+    #[inline]
     fn next_from(&self, from: usize) -> Option<usize> {
         let mut wi = from / 64;
         if wi >= K {
@@ -409,6 +438,9 @@ impl Row for Wide {
     }
     fn first(&self) -> Option<usize> {
         self.next_from(0)
+    }
+    fn for_each_set(&self, f: impl FnMut(usize)) {
+        for_each_bit(&self.0, f);
     }
     fn next_from(&self, from: usize) -> Option<usize> {
         let mut wi = from / 64;
@@ -620,22 +652,27 @@ impl<R: Row> Rel<R> {
         out
     }
     /// `out = self ; o` (out must be distinct from both operands).
+    /// Only the successors of each row that have successors in `o` are
+    /// visited, so that a composition with a sparse `o` costs little
+    /// however dense `self` is.
     pub fn seq_into(&self, o: &Self, out: &mut Self) {
+        let dom = o.domain();
+        let mut sel = R::zeros(self.n());
+        let orows = o.rows.rows();
         for (i, row) in self.rs().iter().enumerate() {
             let dst = &mut out.rows.rows_mut()[i];
             dst.clear();
-            for j in row.iter() {
-                dst.union_with(&o.rows.rows()[j]);
-            }
+            sel.clone_from(row);
+            sel.inter_with(&dom);
+            sel.for_each_set(|j| dst.union_with(&orows[j]));
         }
     }
     /// Inverse `self^-1`.
     pub fn inverse(&self) -> Self {
         let mut r = Self::empty(self.n());
+        let out = r.rm();
         for (i, row) in self.rs().iter().enumerate() {
-            for j in row.iter() {
-                r.rm()[j].insert(i);
-            }
+            row.for_each_set(|j| out[j].insert(i));
         }
         r
     }
@@ -665,6 +702,29 @@ impl<R: Row> Rel<R> {
         let mut r = self.plus();
         r.add_id();
         r
+    }
+    /// `full*`, given `sub_star = sub*` for some `sub` included in
+    /// `full`: starting from `sub*`, each row where `full` has edges the
+    /// closure so far lacks adds them at once (its new reach is joined to
+    /// every row that reaches it), so the cost follows the rows that
+    /// differ rather than the size of the relation.
+    pub fn star_over(sub_star: &Self, full: &Self) -> Self {
+        let mut t = sub_star.clone();
+        let n = t.n();
+        let mut add = R::zeros(n);
+        for (a, fa) in full.rs().iter().enumerate() {
+            if fa.is_subset(t.row(a)) {
+                continue;
+            }
+            add.clone_from(t.row(a));
+            fa.for_each_set(|b| add.union_with(t.row(b)));
+            for row in t.rm().iter_mut() {
+                if row.contains(a) {
+                    row.union_with(&add);
+                }
+            }
+        }
+        t
     }
     /// `self?` (identity over all events).
     pub fn opt(&self) -> Self {

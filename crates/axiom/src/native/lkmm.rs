@@ -17,9 +17,11 @@ use crate::bits::{linearisations, linearisations_imm, Rel, Row};
 use crate::cat::CatError;
 use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
+use co_free::{CoFree, CoStatic};
 use co_search::Part;
 use std::sync::Arc;
 
+mod co_free;
 mod co_search;
 mod partial;
 mod vis;
@@ -89,29 +91,6 @@ impl Default for NativeLkmm {
     }
 }
 
-/// What [`NativeLkmm::co_free`] computes once per read-from.
-struct CoFree<R: Row> {
-    rf: Rel<R>,
-    rfe: Rel<R>,
-    w3: R,
-    rmb_f: Rel<R>,
-    r4rmb: R,
-    po_opt: Rel<R>,
-    strong_fence: Rel<R>,
-    nonrw_fence: Rel<R>,
-    fence: Rel<R>,
-    barrier: Rel<R>,
-    /// ppo without `overwrite & int`.
-    ppo: Rel<R>,
-    rmw_sequence: Rel<R>,
-    cumul_star: Rel<R>,
-    rfe_opt: Rel<R>,
-    /// `[_] ; cumul-fence* ; [Marked] ; rfe? ; [Marked]`.
-    prop_tail: Rel<R>,
-    /// `pre-race` (`ext & ((Plain * M) | ((M \ IW) * Plain))`).
-    pre_race: Rel<R>,
-}
-
 /// Everything computed before the first enumeration (stdlib, bell and the
 /// first half of lock.cat).
 struct Pre<R: Row> {
@@ -138,6 +117,9 @@ struct Pre<R: Row> {
     unmatched_lkw: R,
     rfi_lf: Rel<R>,
     po_loc: Rel<R>,
+    /// The relations of linux-kernel.cat fixed by the events and the
+    /// above (see [`co_free`]).
+    st: CoStatic<R>,
 }
 
 /// The flags of a non-empty race relation `races`: `data-race` for a
@@ -487,7 +469,7 @@ impl NativeLkmm {
             return Err(()); // unmatched-locks
         }
         let rfi_lf = o.rr(&b.lkw, &po_loc, &lf).diff(&o.seq(&[&o.id(&b.lkw), &po_loc, &o.id(&b.ul), &po_loc]));
-        Ok(Pre {
+        let mut pre = Pre {
             flags,
             rmw: rmw2,
             rcu_rscs,
@@ -509,7 +491,10 @@ impl NativeLkmm {
             unmatched_lkw,
             rfi_lf,
             po_loc,
-        })
+            st: CoStatic::empty(n),
+        };
+        pre.st = self.co_static(o, &pre);
+        Ok(pre)
     }
 
     /// cos-opt.cat: cobase, ConsCo, then the coherence orders.
@@ -637,123 +622,6 @@ impl NativeLkmm {
                 idx[k] = 0;
                 k += 1;
             }
-        }
-    }
-
-    /// The relations of linux-kernel.cat that depend on `rf` but not on
-    /// the coherence order (computed once per `rf` when no lock read-from
-    /// is derived from `co`).
-    fn co_free<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf: Rel<R>) -> CoFree<R> {
-        let b = o.b;
-        let n = b.n;
-        let w3 = union(&p.w2, &b.ul);
-        let m3 = union(&p.r2, &w3);
-        let rfe = rf.inter(&b.ext);
-        let rfi = rf.inter(&b.int);
-        let acq_po = o.rr(&p.acquire, &b.po, &m3);
-        let po_rel = o.rr(&m3, &b.po, &p.release);
-        let po_unlock_lock_po = if b.ul.is_empty() || b.lkr.is_empty() {
-            Rel::empty(n)
-        } else {
-            let po_or_rf = b.po.union(&rf);
-            o.seq(&[&b.po.restrict(&b.all, &b.ul), &po_or_rf.restrict(&b.all, &b.lkr), &b.po])
-        };
-        let r4rmb = minus(&p.r2, &p.noreturn);
-        let rmb_f = o.fencerel(&b.tag(Tag::RMB));
-        let rmb = rmb_f.restrict(&r4rmb, &r4rmb);
-        let wmb = o.fencerel(&b.tag(Tag::WMB)).restrict(&w3, &w3);
-        let po_opt = b.po.opt();
-        let mut mb = o.fencerel(&p.mb).restrict(&m3, &m3);
-        mb.union_with(&o.rr(&m3, &b.po, &inter(&p.mb, &p.r2)));
-        mb.union_with(&o.rr(&inter(&p.mb, &w3), &b.po, &m3));
-        mb.union_with(
-            &o.fencerel(&b.tag(Tag::BEFORE_ATOMIC)).restrict(&m3, &b.atomic).seq(&po_opt.restrict(&b.all, &m3)),
-        );
-        mb.union_with(
-            &po_opt.restrict(&m3, &b.atomic).seq(&o.fencerel(&b.tag(Tag::AFTER_ATOMIC)).restrict(&b.all, &m3)),
-        );
-        mb.union_with(
-            &po_opt.restrict(&m3, &b.lkw).seq(&o.fencerel(&b.tag(Tag::AFTER_SPINLOCK)).restrict(&b.all, &m3)),
-        );
-        mb.union_with(
-            &po_unlock_lock_po.restrict(&m3, &b.tag(Tag::AFTER_UNLOCK_LOCK)).seq(&b.po.restrict(&b.all, &m3)),
-        );
-        mb.union_with(
-            &po_opt
-                .restrict(&m3, &b.tag(Tag::SRCU_UNLOCK))
-                .seq(&o.fencerel(&b.tag(Tag::AFTER_SRCU_READ_UNLOCK)).restrict(&b.all, &m3)),
-        );
-        let sync = union(&b.tag(Tag::SYNC_RCU), &b.tag(Tag::SYNC_SRCU));
-        let gp = b.po.restrict(&b.all, &sync).seq(&po_opt);
-        let strong_fence = mb.union(&gp);
-        let mut nonrw_fence = strong_fence.union(&po_rel);
-        nonrw_fence.union_with(&acq_po);
-        let mut fence = nonrw_fence.union(&wmb);
-        fence.union_with(&rmb);
-        let mut bset = R::zeros(n);
-        for t in [
-            Tag::BARRIER,
-            Tag::RMB,
-            Tag::WMB,
-            Tag::SYNC_RCU,
-            Tag::SYNC_SRCU,
-            Tag::BEFORE_ATOMIC,
-            Tag::AFTER_ATOMIC,
-            Tag::RCU_LOCK,
-            Tag::RCU_UNLOCK,
-            Tag::SRCU_LOCK,
-            Tag::SRCU_UNLOCK,
-        ] {
-            bset.union_with(&b.tag(t));
-        }
-        for s in [&p.mb, &p.acquire, &p.release] {
-            bset.union_with(s);
-        }
-        let mut barrier = o.fencerel(&bset);
-        barrier.union_with(&b.po.restrict(&b.all, &p.release));
-        barrier.union_with(&b.po.restrict(&p.acquire, &b.all));
-        let dep = p.addr.union(&p.data);
-        let mut rwdep = dep.union(&p.ctrl);
-        rwdep.restrict_ran(&w3);
-        // ppo without its coherence part (overwrite & int)
-        let mut ppo = p.addr.clone();
-        ppo.restrict_ran(&p.r2);
-        ppo.union_with(&dep.restrict(&b.all, &p.marked).seq(&rfi));
-        ppo.union_with(&rwdep);
-        ppo.union_with(&p.addr.restrict(&b.all, &p.plain).seq(&wmb));
-        ppo.union_with(&fence.inter(&b.int));
-        ppo.union_with(&po_unlock_lock_po.inter(&b.int));
-        let rfe_m_opt = rfe.restrict(&b.all, &p.marked).opt();
-        let rmw_sequence = rf.seq(&p.rmw).star();
-        let mut cf_inner = rfe_m_opt.seq(&strong_fence.union(&po_rel));
-        cf_inner.union_with(&wmb);
-        cf_inner.union_with(&po_unlock_lock_po);
-        let cumul_fence = cf_inner.restrict(&p.marked, &p.marked).seq(&rmw_sequence);
-        let cumul_star = cumul_fence.star();
-        let rfe_opt = rfe.opt();
-        // prop = (overwrite & ext)? ; cumul-fence* ; rfe? (marked ends):
-        // the part after the first step does not depend on co.
-        let prop_tail = cumul_star.restrict(&b.all, &p.marked).seq(&rfe_opt.restrict(&b.all, &p.marked));
-        let mut pre_race = o.cart(&p.plain, &m3);
-        pre_race.union_with(&o.cart(&minus(&m3, &b.iw), &p.plain));
-        pre_race.inter_with(&b.ext);
-        CoFree {
-            pre_race,
-            rf,
-            rfe,
-            w3,
-            rmb_f,
-            r4rmb,
-            po_opt,
-            strong_fence,
-            nonrw_fence,
-            fence,
-            barrier,
-            ppo,
-            rmw_sequence,
-            cumul_star,
-            rfe_opt,
-            prop_tail,
         }
     }
 

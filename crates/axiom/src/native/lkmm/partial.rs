@@ -21,13 +21,73 @@
 //! (`-through` off), and the allowed-only mode, make this sound: only
 //! rejected executions are skipped, so counts, states and flags stay.
 
-use super::{minus, set_of, NativeLkmm, Ops, Pre};
+use super::{inter, minus, set_of, NativeLkmm, Ops, Pre};
 use crate::bits::{linearisations, Rel, Row};
 use crate::exec::{Base, Execution};
 use crate::PartialCache;
 
 /// Most combinations of lock orders a partial check tries.
 const MAX_LOCK_ORDERS: usize = 64;
+
+/// What a partial check keeps per set of events: the base relations,
+/// [`Pre`] (without any read-from) and the parts of `cobase` that do not
+/// depend on the read-from.
+struct PerEvents<R: Row> {
+    b: Base<R>,
+    p: Pre<R>,
+    cob: CobaseParts<R>,
+}
+
+/// cos-opt.cat's `cobase` split by its dependence on `rf`: `co0` (with
+/// lock.cat's additions) and `ww` are fixed by the events, the other
+/// terms compose `rf` with fixed restrictions of `po-loc`.
+struct CobaseParts<R: Row> {
+    /// `co0 | ww` without the final writes.
+    fixed: Rel<R>,
+    /// `po-loc` restricted to `R2 * W2`, `W2 * R2` and `R2 * R2`.
+    rw: Rel<R>,
+    wr: Rel<R>,
+    rr: Rel<R>,
+    /// `W2` and `R2 & W2` (the ends of `rmwco`).
+    w2: R,
+    r2w2: R,
+}
+
+impl<R: Row> CobaseParts<R> {
+    fn new(o: &Ops<R>, p: &Pre<R>) -> Self {
+        let b = o.b;
+        let w_niw = minus(&b.w, &b.iw);
+        let mut fixed = o.cart(&b.iw, &w_niw);
+        fixed.inter_with(&b.loc);
+        fixed.union_with(&o.rr(&b.iw, &b.loc, &b.lkw));
+        fixed.union_with(&o.rr(&b.lkw, &b.loc, &p.unmatched_lkw).diff(&o.id(&p.unmatched_lkw)));
+        fixed.union_with(&p.po_loc.restrict(&p.w2, &p.w2));
+        CobaseParts {
+            fixed,
+            rw: p.po_loc.restrict(&p.r2, &p.w2),
+            wr: p.po_loc.restrict(&p.w2, &p.r2),
+            rr: p.po_loc.restrict(&p.r2, &p.r2),
+            w2: p.w2.clone(),
+            r2w2: inter(&p.r2, &p.w2),
+        }
+    }
+
+    /// `cobase` for the read-from `rf` (without the final writes).
+    fn cobase(&self, b: &Base<R>, rf: &Rel<R>) -> Rel<R> {
+        let mut co = self.fixed.clone();
+        if rf.is_empty() {
+            return co;
+        }
+        let invrf = rf.inverse();
+        co.union_with(&rf.seq(&self.rw));
+        let mut wr = self.wr.seq(&invrf);
+        wr.union_with(&rf.seq(&self.rr).seq(&invrf));
+        wr.diff_with(&b.id);
+        co.union_with(&wr);
+        co.union_with(&rf.restrict(&self.w2, &self.r2w2));
+        co
+    }
+}
 
 impl NativeLkmm {
     /// Is some completion of the partial read-from of `ex` (no final
@@ -47,14 +107,19 @@ impl NativeLkmm {
     }
 
     fn partial_run<R: Row>(&self, ex: &Execution, cache: &mut PartialCache) -> bool {
-        if cache.slot().as_ref().is_none_or(|c| !c.is::<Option<(Base<R>, Pre<R>)>>()) {
+        if cache.slot().as_ref().is_none_or(|c| !c.is::<Option<PerEvents<R>>>()) {
             let mut b = Base::<R>::new(ex);
             b.rf = Rel::empty(b.n);
             let o = Ops { b: &b, n: b.n };
-            let p = self.pre(ex, &o).ok();
-            *cache.slot_mut() = Some(Box::new(p.map(|p| (b, p))));
+            let pc = self.pre(ex, &o).ok().map(|p| {
+                let cob = CobaseParts::new(&o, &p);
+                (p, cob)
+            });
+            let fixed = pc.map(|(p, cob)| PerEvents { b, p, cob });
+            *cache.slot_mut() = Some(Box::new(fixed));
         }
-        let Some(Some((b, p))) = cache.slot().as_ref().and_then(|c| c.downcast_ref::<Option<(Base<R>, Pre<R>)>>())
+        let Some(Some(PerEvents { b, p, cob })) =
+            cache.slot().as_ref().and_then(|c| c.downcast_ref::<Option<PerEvents<R>>>())
         else {
             return false; // a check failed that no read-from repairs
         };
@@ -65,17 +130,7 @@ impl NativeLkmm {
         }
         // cobase on the known edges (as in `with_rf`, without the final
         // writes, which are not chosen yet)
-        let w_niw = minus(&b.w, &b.iw);
-        let mut co = o.cart(&b.iw, &w_niw);
-        co.inter_with(&b.loc);
-        co.union_with(&o.rr(&b.iw, &b.loc, &b.lkw));
-        co.union_with(&o.rr(&b.lkw, &b.loc, &p.unmatched_lkw).diff(&o.id(&p.unmatched_lkw)));
-        let invrf = rf.inverse();
-        co.union_with(&p.po_loc.restrict(&p.w2, &p.w2));
-        co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.w2)));
-        co.union_with(&p.po_loc.restrict(&p.w2, &p.r2).seq(&invrf).diff(&b.id));
-        co.union_with(&rf.seq(&p.po_loc.restrict(&p.r2, &p.r2)).seq(&invrf).diff(&b.id));
-        co.union_with(&rf.restrict(&p.w2, &super::inter(&p.r2, &p.w2)));
+        let mut co = cob.cobase(b, &rf);
         if !co.is_acyclic() {
             return false;
         }
