@@ -813,7 +813,7 @@ impl Walker<'_> {
                 return Ok(false);
             }
             Instr::Load { dst, addr, ord } => return self.load(st, stack, pc, *dst, *addr, *ord),
-            Instr::Store { addr, val, ord } => return self.store(st, pc, *addr, *val, *ord),
+            Instr::Store { addr, val, ord } => return self.store(st, stack, pc, *addr, *val, *ord),
             Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
                 let Some(cell) = self.cell_or_fault(st, pc, *addr)? else {
                     return Ok(false);

@@ -134,17 +134,6 @@ impl Walker<'_> {
         if !self.lim.kernel || !self.lim.blocked {
             return Ok(());
         }
-        // A freed SLAB_TYPESAFE_BY_RCU object read inside an RCU reader:
-        // legal, but the poison stands for its old contents, and its races
-        // with the reader would be flagged as use-after-free (`free-race`)
-        if self.typesafe_read(&st, cell) {
-            return Err(self.err(
-                pc,
-                "not supported by the LKMM engine: a read of a freed SLAB_TYPESAFE_BY_RCU object inside an RCU \
-                 read-side section (its old contents are not modelled)"
-                    .into(),
-            ));
-        }
         // a slot kmalloc() handed out again without zeroing: its old
         // contents (see [`super::alloc`])
         if st.evs.last().and_then(|e| e.val) == Some(super::STALE) {
@@ -506,7 +495,8 @@ impl Walker<'_> {
         Ok(false)
     }
 
-    /// kfree(): the poison, then the slot's release; `Ok(false)` when the
+    /// kfree(): the poison (none for a SLAB_TYPESAFE_BY_RCU object), then
+    /// the slot's release; `Ok(false)` when the
     /// pointer is not an object's (the path ends).
     fn free(&mut self, st: &mut St, pc: u32, addr: &kvet_ir::Opd) -> Result<bool, GenError> {
         let v = self.val(st, *addr);
@@ -520,7 +510,11 @@ impl Walker<'_> {
             if self.prog.objects[o].kind == ObjKind::Static {
                 return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
             }
-            self.poison(st, pc, o)?;
+            // (a SLAB_TYPESAFE_BY_RCU object keeps its contents: see
+            // [`super::alloc`])
+            if !self.typesafe_obj(o) {
+                self.poison(st, pc, o)?;
+            }
             self.release_slot(st, pc, o)?;
         }
         Ok(true)
