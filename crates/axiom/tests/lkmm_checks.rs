@@ -115,6 +115,14 @@ fn store_racing_with_the_free_is_a_use_after_free() {
 P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(table, p); kfree(p); }\n\
 P1(void) { struct obj *p; p = rcu_dereference(table); if (p) p->key = 2; }\n";
     assert_eq!(check_kinds(src).0, vec!["use-after-free"]);
+    // located at the racing access, as the explorer's finding is
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    let f = &r.findings[0];
+    let text = &prog.threads[f.cpu as usize].body.steps[f.pc as usize].text;
+    assert_eq!((f.cpu, text.as_str()), (1, "p->key = 2"), "{}", f.message);
+    assert!(f.message.contains("CPU0's `kfree(p)`"), "{}", f.message);
     let ok = src.replace("kfree(p);", "WRITE_ONCE(table, NULL); synchronize_rcu(); kfree(p);").replace(
         "p = rcu_dereference(table); if (p) p->key = 2;",
         "rcu_read_lock(); p = rcu_dereference(table); if (p) p->key = 2; rcu_read_unlock();",

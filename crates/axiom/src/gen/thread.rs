@@ -63,6 +63,7 @@ mod rwlock;
 mod spinlock;
 mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
+pub(crate) use alloc::free_race_site;
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;

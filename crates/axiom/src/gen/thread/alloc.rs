@@ -74,8 +74,8 @@
 pub(super) const MODELLED: bool = true;
 
 use super::{Deps, GenError, St, TEv, Walker};
-use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{freed_by, freed_status, ptr_cell, ptr_to, ObjKind, Opd, LIVE};
+use crate::exec::{EventKind, Execution, Tag, TagSet};
+use kvet_ir::{freed_by, freed_status, ptr_cell, ptr_to, ObjKind, Opd, Program, LIVE};
 
 impl Walker<'_> {
     /// kmalloc()/kzalloc() from pool `pool` into `dst`: every way the
@@ -238,4 +238,43 @@ fn slot_ev(kind: EventKind, cell: u32, val: i64, tag: Tag, atomic: bool) -> TEv 
         data: Deps::NONE,
         ctrl: Deps::NONE,
     }
+}
+
+/// Where a race with the allocator happens, from the model's race pairs
+/// ([`crate::Model::free_races`]) of the execution `ex` built from the
+/// paths `chosen`: the thread and step of the first pair's access (its
+/// event that the allocator did not write) and the finding's words,
+/// naming the free (or the reuse's zeroing) it races with.  `None` when
+/// the model names no pair.
+pub(crate) fn free_race_site(
+    prog: &Program,
+    ex: &Execution,
+    chosen: &[&super::Trace],
+    pairs: &[(usize, usize)],
+) -> Option<(u32, u32, String)> {
+    let &(a, b) = pairs.first()?;
+    let is_free = |e: usize| ex.events().get(e).is_some_and(|ev| ev.tags.has(Tag::FREE));
+    let (acc, fr) = if is_free(a) && !is_free(b) { (b, a) } else { (a, b) };
+    // (thread, step, cell) of event `e`: its thread's n-th event is the
+    // n-th of that thread's path
+    let site = |e: usize| -> Option<(u32, u32, Option<u32>)> {
+        let t = ex.events().get(e)?.thread?;
+        let nth = ex.events()[..e].iter().filter(|x| x.thread == Some(t)).count();
+        let tr = chosen.get(t as usize)?;
+        Some((t, *tr.pcs.get(nth)?, tr.evs.get(nth).and_then(|v| v.cell)))
+    };
+    let (t, pc, cell) = site(acc)?;
+    let (ft, fpc, _) = site(fr)?;
+    let text = |t: u32, pc: u32| {
+        let s = prog.threads.get(t as usize).and_then(|th| th.body.steps.get(pc as usize));
+        s.map_or(String::new(), |s| s.text.clone())
+    };
+    let what = cell.map_or_else(|| "its object".to_string(), |c| prog.cell_name(c));
+    let msg = format!(
+        "CPU{t}'s `{}` accesses {what} racing with CPU{ft}'s `{}`: happens-before does not order it before the \
+         free (the free's poison and the access form a data race under linux-kernel.cat)",
+        text(t, pc),
+        text(ft, fpc)
+    );
+    Some((t, pc, msg))
 }
