@@ -187,6 +187,27 @@ rcu_read_unlock(); }\n";
     assert_eq!(check_kinds(&fixed).0, Vec::<&str>::new());
 }
 
+/// kfree_rcu() as its thread's last action: a grace period starts at the
+/// call and the free follows it.  A reader inside its read-side section
+/// that found the object reads it safely; the same read after
+/// rcu_read_unlock(), or an object never unpublished, is a use after
+/// free.  Before further accesses of the thread it is refused (a grace
+/// period in po would order them after it).
+#[test]
+fn kfree_rcu_as_the_last_action() {
+    let src = "C kfree-rcu\n{}\nstruct obj { int key; struct rcu_head rcu; };\nstruct obj *table;\n\
+P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); kfree_rcu(p, rcu); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); if (p) { r0 = READ_ONCE(p->key); BUG_ON(r0 != 1); } rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let late = src.replace("rcu_read_unlock(); }", "rcu_read_unlock(); if (p) r0 = READ_ONCE(p->key); }");
+    assert_eq!(check_kinds(&late).0, vec!["use-after-free"]);
+    let mid = src.replace("kfree_rcu(p, rcu); }", "kfree_rcu(p, rcu); WRITE_ONCE(table, NULL); }");
+    let prog = kvet_ir::compile(&mid).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    assert!(run(&prog, &NativeLkmm::new().allowed_only(), &opts).is_err(), "refused");
+}
+
 /// preempt_disable()/preempt_enable() are barrier() with preemption off:
 /// store buffering stays allowed.
 #[test]

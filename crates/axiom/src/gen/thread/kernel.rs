@@ -520,6 +520,58 @@ impl Walker<'_> {
         Ok(true)
     }
 
+    /// kfree_rcu(p) as its thread's last action: no instruction that
+    /// makes an event can follow it (and the CPU has no handlers, which
+    /// could fire after it).  The grace period then starts at the call,
+    /// and the free (poison, slot release) runs after it on this CPU: as
+    /// the task's delayed put at exit, an `F{sync-rcu}` (linux-kernel.def's
+    /// synchronize_rcu()) then the free, in this thread's po.  Anywhere
+    /// else it is refused: the fence would order the caller's later
+    /// events after the grace period, which kfree_rcu() does not wait for.
+    fn free_rcu(&mut self, st: &mut St, pc: u32, addr: &kvet_ir::Opd) -> Result<bool, GenError> {
+        if !self.th.handlers.is_empty() || !self.nothing_after(pc) {
+            return Err(self.err(
+                pc,
+                "not supported by the LKMM engine: kfree_rcu() before further accesses of its thread, or on a CPU \
+                 with handlers (only as the thread's last action is the grace period's place in program order \
+                 exact)"
+                    .into(),
+            ));
+        }
+        if self.val(st, *addr) != 0 {
+            self.fence(st, pc, Tag::SYNC_RCU)?;
+            if !self.free(st, pc, addr)? {
+                return Ok(false);
+            }
+        }
+        st.pc += 1;
+        Ok(true)
+    }
+
+    /// Does no instruction that makes an event follow `pc` on any path?
+    fn nothing_after(&self, pc: u32) -> bool {
+        let steps = &self.th.body.steps;
+        let mut seen = vec![false; steps.len()];
+        let mut todo = vec![pc as usize + 1];
+        while let Some(i) = todo.pop() {
+            let Some(step) = steps.get(i) else { continue };
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            match &step.instr {
+                Instr::Jump(t) => todo.push(*t as usize),
+                Instr::Branch(_, t, f) => todo.extend([*t as usize, *f as usize]),
+                Instr::Exit | Instr::Bound(_) => {}
+                Instr::Mov(..) | Instr::Un(..) | Instr::Bin(..) | Instr::Assert(..) | Instr::Check(..) => {
+                    todo.push(i + 1)
+                }
+                Instr::InContext { .. } => todo.push(i + 1),
+                _ => return false,
+            }
+        }
+        true
+    }
+
     /// A scope's local comes to life: entered again (a loop), it is
     /// zeroed again (plain stores).
     fn scope_enter(&mut self, st: &mut St, pc: u32, obj: u32) -> Result<(), GenError> {
@@ -609,6 +661,7 @@ impl Walker<'_> {
                     return Ok(false);
                 }
             }
+            Instr::FreeRcu { addr } => return self.free_rcu(st, pc, addr),
             Instr::Alloc { .. } | Instr::CacheAlloc { .. } if !super::alloc::MODELLED => {
                 let name = unmodelled_name(instr);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
