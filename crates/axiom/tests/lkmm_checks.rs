@@ -208,6 +208,27 @@ P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); i
     assert!(run(&prog, &NativeLkmm::new().allowed_only(), &opts).is_err(), "refused");
 }
 
+/// call_rcu() as its thread's last action: a grace period starts at the
+/// call, then the callback runs on the caller's CPU (softirq) with the
+/// rcu_head.  Its kfree() is then safe for a reader inside its section,
+/// a use after free for a read after rcu_read_unlock(); before further
+/// accesses of the thread, call_rcu() is refused.
+#[test]
+fn call_rcu_as_the_last_action() {
+    let src = "C call-rcu\n{}\nstruct obj { int key; struct rcu_head rcu; };\nstruct obj *table;\n\
+void obj_free_rcu(struct rcu_head *head) { struct obj *p = container_of(head, struct obj, rcu); kfree(p); }\n\
+P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); call_rcu(&p->rcu, obj_free_rcu); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); if (p) { r0 = READ_ONCE(p->key); BUG_ON(r0 != 1); } rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let late = src.replace("rcu_read_unlock(); }", "rcu_read_unlock(); if (p) r0 = READ_ONCE(p->key); }");
+    assert_eq!(check_kinds(&late).0, vec!["use-after-free"]);
+    let mid = src.replace("obj_free_rcu); }", "obj_free_rcu); WRITE_ONCE(table, NULL); }");
+    let prog = kvet_ir::compile(&mid).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    assert!(run(&prog, &NativeLkmm::new().allowed_only(), &opts).is_err(), "refused");
+}
+
 /// preempt_disable()/preempt_enable() are barrier() with preemption off:
 /// store buffering stays allowed.
 #[test]

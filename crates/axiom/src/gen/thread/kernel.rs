@@ -548,6 +548,33 @@ impl Walker<'_> {
         Ok(true)
     }
 
+    /// call_rcu(head, func) as its thread's last action (as
+    /// [`Self::free_rcu`]; the CPU has no handlers but RCU callbacks): the
+    /// grace period starts at the call, then the callback runs on this
+    /// CPU in softirq context with `head` as its argument: an
+    /// `F{sync-rcu}`, then the callback's body entered as a handler, in
+    /// the thread's po.  Anywhere else refused, for the same reason.
+    fn call_rcu(&mut self, st: &mut St, pc: u32, head: kvet_ir::Opd, func: u32) -> Result<bool, GenError> {
+        let cb =
+            self.th.handlers.iter().position(|h| h.kind == kvet_ir::HandlerKind::RcuCallback && h.ipi == Some(func));
+        let (Some(h), true) = (cb, self.nothing_after(pc)) else {
+            return Err(self.err(
+                pc,
+                "not supported by the LKMM engine: call_rcu() before further accesses of its thread (only as the \
+                 thread's last action is the grace period's place in program order exact)"
+                    .into(),
+            ));
+        };
+        let (v, t) = (self.val(st, head), self.taint(st, head));
+        self.fence(st, pc, Tag::SYNC_RCU)?;
+        st.pc += 1;
+        self.enter(st, h);
+        if let Some(arg) = self.th.handlers[h].arg {
+            self.set(st, arg, v, t);
+        }
+        Ok(true)
+    }
+
     /// Does no instruction that makes an event follow `pc` on any path?
     fn nothing_after(&self, pc: u32) -> bool {
         let steps = &self.th.body.steps;
@@ -662,6 +689,7 @@ impl Walker<'_> {
                 }
             }
             Instr::FreeRcu { addr } => return self.free_rcu(st, pc, addr),
+            Instr::CallRcu { head, func } => return self.call_rcu(st, pc, *head, *func),
             Instr::Alloc { .. } | Instr::CacheAlloc { .. } if !super::alloc::MODELLED => {
                 let name = unmodelled_name(instr);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
