@@ -113,7 +113,8 @@ impl Walker<'_> {
                 let w = self.push(&mut s2, pc, slot_ev(EventKind::Write, sc, LIVE, Tag::ACQUIRE, true))?;
                 s2.rmw.push((r as u16, w as u16));
                 let typesafe = self.prog.pools[pool].typesafe_rcu;
-                if v != 0 && !(typesafe && !zero) {
+                // (kmalloc() of a freed typesafe slot: its old contents, no event)
+                if v != 0 && (zero || !typesafe) {
                     for off in 0..o.size {
                         if o.lock_cells.iter().any(|(c, _)| *c == off) {
                             continue;
