@@ -126,6 +126,15 @@ pub trait Model: Send + Sync {
         true
     }
 
+    /// The pairs of events of `ex` (indices into its events) whose race
+    /// with a write of the allocator (`Tag::FREE`) raises kvet's
+    /// `free-race` flag in some allowed alternative, each pair once, in
+    /// the order found: where a use after free by a race happens.  The
+    /// default knows none.
+    fn free_races(&self, _ex: &Execution) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
+
     /// Evaluate, returning the verdicts.
     fn check(&self, ex: &Execution) -> Result<Vec<Verdict>, CatError> {
         let mut v = Vec::new();

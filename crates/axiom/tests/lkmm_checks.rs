@@ -115,11 +115,118 @@ fn store_racing_with_the_free_is_a_use_after_free() {
 P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); rcu_assign_pointer(table, p); kfree(p); }\n\
 P1(void) { struct obj *p; p = rcu_dereference(table); if (p) p->key = 2; }\n";
     assert_eq!(check_kinds(src).0, vec!["use-after-free"]);
+    // located at the racing access, as the explorer's finding is
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    let f = &r.findings[0];
+    let text = &prog.threads[f.cpu as usize].body.steps[f.pc as usize].text;
+    assert_eq!((f.cpu, text.as_str()), (1, "p->key = 2"), "{}", f.message);
+    assert!(f.message.contains("CPU0's `kfree(p)`"), "{}", f.message);
     let ok = src.replace("kfree(p);", "WRITE_ONCE(table, NULL); synchronize_rcu(); kfree(p);").replace(
         "p = rcu_dereference(table); if (p) p->key = 2;",
         "rcu_read_lock(); p = rcu_dereference(table); if (p) p->key = 2; rcu_read_unlock();",
     );
     assert_eq!(check_kinds(&ok).0, Vec::<&str>::new());
+}
+
+/// The run of `check_kinds` without its completeness assertion: the
+/// kinds found and whether the check stopped at a cut path.
+fn check_kinds_cut(src: &str) -> (Vec<&'static str>, bool) {
+    let prog = kvet_ir::compile(src).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    let mut k: Vec<&'static str> = r.findings.iter().map(|f| f.kind.name()).collect();
+    k.sort_unstable();
+    k.dedup();
+    (k, r.toofar)
+}
+
+/// A SLAB_TYPESAFE_BY_RCU object keeps its contents when freed (no
+/// poison): an RCU reader that still holds it reads the old key, never a
+/// use after free, even with no grace period before the free.  Outside a
+/// read-side section the access reads the slot's status first; reading
+/// it freed is not decided (the reader may be causally after a reuse that
+/// the LKMM does not order before it), so the check is incomplete, never
+/// "ok" and never a false use-after-free.  A normal cache's free is a use
+/// after free for the same reader.
+#[test]
+fn typesafe_by_rcu_object_keeps_its_contents() {
+    let src = "C typesafe\n{}\nstruct obj { int key; };\nstruct kmem_cache *cache;\nstruct obj *table;\n\
+P0(void) { struct obj *p; cache = kmem_cache_create(\"c\", sizeof(struct obj), 0, SLAB_TYPESAFE_BY_RCU, NULL);\n\
+p = kmem_cache_zalloc(cache, GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); kmem_cache_free(cache, p); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); if (p) { r0 = READ_ONCE(p->key); BUG_ON(r0 != 1); } rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let normal = src.replace("SLAB_TYPESAFE_BY_RCU", "0");
+    assert_eq!(check_kinds(&normal).0, vec!["use-after-free"]);
+    let outside = src.replace("rcu_read_lock();", "").replace("rcu_read_unlock();", "");
+    assert_eq!(check_kinds_cut(&outside), (vec![], true));
+}
+
+/// The new user of a reused SLAB_TYPESAFE_BY_RCU object must initialise
+/// it before it sets the refcount, with release ordering
+/// (include/linux/slab.h, refcount_set_release()): with a plain
+/// atomic_set() first, a reader whose atomic_inc_not_zero() sees the new
+/// refcount may still read the old key (weak memory only; SC cannot).
+#[test]
+fn typesafe_by_rcu_refcount_needs_release() {
+    let src = "C typesafe-ref\n{}\nstruct obj { atomic_t ref; int key; };\nstruct kmem_cache *cache;\nstruct obj *table;\n\
+P0(void) { struct obj *p, *q; cache = kmem_cache_create(\"c\", sizeof(struct obj), 0, SLAB_TYPESAFE_BY_RCU, NULL);\n\
+p = kmem_cache_zalloc(cache, GFP_KERNEL); WRITE_ONCE(p->key, 1); atomic_set_release(&p->ref, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); if (atomic_dec_and_test(&p->ref)) kmem_cache_free(cache, p);\n\
+q = kmem_cache_zalloc(cache, GFP_KERNEL); atomic_set(&q->ref, 1); WRITE_ONCE(q->key, 2); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table);\n\
+if (p && atomic_inc_not_zero(&p->ref)) { r0 = READ_ONCE(p->key); if (r0 == 1) BUG_ON(READ_ONCE(p->key) != 1); }\n\
+rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, vec!["BUG"]);
+    let fixed = src.replace(
+        "atomic_set(&q->ref, 1); WRITE_ONCE(q->key, 2);",
+        "WRITE_ONCE(q->key, 2); atomic_set_release(&q->ref, 1);",
+    );
+    assert_eq!(check_kinds(&fixed).0, Vec::<&str>::new());
+}
+
+/// kfree_rcu() as its thread's last action: a grace period starts at the
+/// call and the free follows it.  A reader inside its read-side section
+/// that found the object reads it safely; the same read after
+/// rcu_read_unlock(), or an object never unpublished, is a use after
+/// free.  Before further accesses of the thread it is refused (a grace
+/// period in po would order them after it).
+#[test]
+fn kfree_rcu_as_the_last_action() {
+    let src = "C kfree-rcu\n{}\nstruct obj { int key; struct rcu_head rcu; };\nstruct obj *table;\n\
+P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); kfree_rcu(p, rcu); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); if (p) { r0 = READ_ONCE(p->key); BUG_ON(r0 != 1); } rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let late = src.replace("rcu_read_unlock(); }", "rcu_read_unlock(); if (p) r0 = READ_ONCE(p->key); }");
+    assert_eq!(check_kinds(&late).0, vec!["use-after-free"]);
+    let mid = src.replace("kfree_rcu(p, rcu); }", "kfree_rcu(p, rcu); WRITE_ONCE(table, NULL); }");
+    let prog = kvet_ir::compile(&mid).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    assert!(run(&prog, &NativeLkmm::new().allowed_only(), &opts).is_err(), "refused");
+}
+
+/// call_rcu() as its thread's last action: a grace period starts at the
+/// call, then the callback runs on the caller's CPU (softirq) with the
+/// rcu_head.  Its kfree() is then safe for a reader inside its section,
+/// a use after free for a read after rcu_read_unlock(); before further
+/// accesses of the thread, call_rcu() is refused.
+#[test]
+fn call_rcu_as_the_last_action() {
+    let src = "C call-rcu\n{}\nstruct obj { int key; struct rcu_head rcu; };\nstruct obj *table;\n\
+void obj_free_rcu(struct rcu_head *head) { struct obj *p = container_of(head, struct obj, rcu); kfree(p); }\n\
+P0(void) { struct obj *p; p = kzalloc(sizeof(*p), GFP_KERNEL); WRITE_ONCE(p->key, 1); rcu_assign_pointer(table, p);\n\
+WRITE_ONCE(table, NULL); call_rcu(&p->rcu, obj_free_rcu); }\n\
+P1(void) { struct obj *p; int r0; rcu_read_lock(); p = rcu_dereference(table); if (p) { r0 = READ_ONCE(p->key); BUG_ON(r0 != 1); } rcu_read_unlock(); }\n";
+    assert_eq!(check_kinds(src).0, Vec::<&str>::new());
+    let late = src.replace("rcu_read_unlock(); }", "rcu_read_unlock(); if (p) r0 = READ_ONCE(p->key); }");
+    assert_eq!(check_kinds(&late).0, vec!["use-after-free"]);
+    let mid = src.replace("obj_free_rcu); }", "obj_free_rcu); WRITE_ONCE(table, NULL); }");
+    let prog = kvet_ir::compile(&mid).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    assert!(run(&prog, &NativeLkmm::new().allowed_only(), &opts).is_err(), "refused");
 }
 
 /// preempt_disable()/preempt_enable() are barrier() with preemption off:

@@ -685,7 +685,7 @@ impl<'a> Search<'a> {
             new.push((FindingKind::DataRace, 0, 0, "linux-kernel.cat flags a data race: two accesses to one location, at least one a plain write (or both plain), not ordered by happens-before".into()));
         }
         if self.verdicts.iter().any(|(v, _)| v.allowed && v.has_flag("free-race")) {
-            new.push((FindingKind::UseAfterFree, 0, u32::MAX, "an access races with the free of its object: happens-before does not order it before the free (the free's poison and the access form a data race under linux-kernel.cat)".into()));
+            new.push(self.free_race_finding(chosen));
         }
         let mut pending = Vec::new();
         for (kind, t, pc, msg) in new {
@@ -732,6 +732,17 @@ impl<'a> Search<'a> {
                 pcs: pcs.clone(),
                 stopped: stopped.clone(),
             });
+        }
+    }
+
+    /// The use-after-free of a `free-race` flag, at the racing access's
+    /// thread and step when the model names the race (see
+    /// [`super::thread::free_race_site`]).
+    fn free_race_finding(&self, chosen: &[&Trace]) -> (FindingKind, u32, u32, String) {
+        let pairs = self.model.free_races(&self.ex);
+        match super::thread::free_race_site(self.prog, &self.ex, chosen, &pairs) {
+            Some((t, pc, msg)) => (FindingKind::UseAfterFree, t, pc, msg),
+            None => (FindingKind::UseAfterFree, 0, u32::MAX, "an access races with the free of its object: happens-before does not order it before the free (the free's poison and the access form a data race under linux-kernel.cat)".into()),
         }
     }
 

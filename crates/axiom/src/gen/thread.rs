@@ -63,6 +63,7 @@ mod rwlock;
 mod spinlock;
 mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
+pub(crate) use alloc::free_race_site;
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
@@ -837,7 +838,7 @@ impl Walker<'_> {
                 return Ok(false);
             }
             Instr::Load { dst, addr, ord } => return self.load(st, stack, pc, *dst, *addr, *ord),
-            Instr::Store { addr, val, ord } => return self.store(st, pc, *addr, *val, *ord),
+            Instr::Store { addr, val, ord } => return self.store(st, stack, pc, *addr, *val, *ord),
             Instr::Rmw { dst, addr, op, a, b, ret, ord } => {
                 let Some(cell) = self.cell_or_fault(st, pc, *addr)? else {
                     return Ok(false);

@@ -19,7 +19,15 @@ use crate::exec::{Base, Execution, Tag};
 use crate::{Model, Verdict};
 use co_free::{CoFree, CoStatic};
 use co_search::Part;
+use std::cell::RefCell;
 use std::sync::Arc;
+
+thread_local! {
+    /// While [`Model::free_races`] evaluates an execution on this thread:
+    /// the race pairs with an allocator write that [`free_race_flags`]
+    /// meets (kvet's check mode locates its use-after-free with them).
+    static FREE_RACES: RefCell<Option<Vec<(usize, usize)>>> = const { RefCell::new(None) };
+}
 
 mod co_free;
 mod co_search;
@@ -134,6 +142,15 @@ fn free_race_flags<R: Row>(o: &Ops<R>, p: &Pre<R>, mut races: Rel<R>) -> u32 {
     }
     let b = o.b;
     let with_free = races.restrict(&p.freed, &b.all).union(&races.restrict(&b.all, &p.freed));
+    FREE_RACES.with(|c| {
+        if let Some(v) = c.borrow_mut().as_mut() {
+            for e in with_free.pairs() {
+                if !v.contains(&e) {
+                    v.push(e);
+                }
+            }
+        }
+    });
     races.diff_with(&with_free);
     let mut flags = 0;
     if !races.is_empty() {
@@ -873,6 +890,15 @@ impl Model for NativeLkmm {
     fn check_counted_into(&self, ex: &Execution, out: &mut Vec<(Verdict, u64)>) -> Result<(), CatError> {
         self.check_counted(ex, &mut |v, k| out.push((v, k)));
         budget_error()
+    }
+
+    /// Evaluates `ex` once more, keeping the race pairs of the
+    /// `free-race` flag (pairs met in rejected alternatives too: only a
+    /// location for a flag the allowed ones raise).
+    fn free_races(&self, ex: &Execution) -> Vec<(usize, usize)> {
+        FREE_RACES.with(|c| *c.borrow_mut() = Some(Vec::new()));
+        self.check_counted(ex, &mut |_, _| {});
+        FREE_RACES.with(|c| c.borrow_mut().take()).unwrap_or_default()
     }
 }
 

@@ -5,7 +5,9 @@
 //! hold; a store one `W`; a value-returning RMW an `R`/`W` pair linked by
 //! `rmw`, both atomic; a failed `cmpxchg` or `atomic_add_unless` a lone
 //! atomic `R` (the bell's `FailedRMW`).  A read of the freed-memory value
-//! ends the path with a use-after-free fault (check mode).
+//! ends the path with a use-after-free fault (check mode); an access to a
+//! SLAB_TYPESAFE_BY_RCU object outside an RCU read-side section first
+//! checks the object's slot (see [`super::alloc`]).
 
 use super::is_freed;
 use super::{is_sym, order_tag, Deps, St, TEv, Walker, SYMX};
@@ -43,20 +45,47 @@ impl Walker<'_> {
         let Some(cell) = self.cell_or_fault(st, pc, addr)? else {
             return Ok(false);
         };
-        st.pc += 1;
-        self.read(st, stack, pc, cell, addr, order_tag(ord), dst)
+        let at = self.taint(st, addr);
+        let Some(paths) = self.typesafe_guard(st, pc, cell, at)? else {
+            st.pc += 1;
+            return self.read(st, stack, pc, cell, addr, order_tag(ord), dst);
+        };
+        for mut s in paths {
+            s.pc += 1;
+            if self.read(&mut s, stack, pc, cell, addr, order_tag(ord), dst)? {
+                stack.push(s);
+            }
+        }
+        Ok(false)
     }
 
     /// A store of `val` to `addr`; `false` if the path ends here.
-    pub(super) fn store(&self, st: &mut St, pc: u32, addr: Opd, val: Opd, ord: Order) -> Result<bool, GenError> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn store(
+        &self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        addr: Opd,
+        val: Opd,
+        ord: Order,
+    ) -> Result<bool, GenError> {
         let Some(cell) = self.cell_or_fault(st, pc, addr)? else {
             return Ok(false);
         };
         let (at, v, vt) = (self.taint(st, addr), self.val(st, val), self.taint(st, val));
         let w = TEv { val: Some(v), tags: order_tag(ord), data: vt, ..super::cell_event(EventKind::Write, cell, at) };
-        self.push(st, pc, w)?;
-        st.pc += 1;
-        Ok(true)
+        let Some(paths) = self.typesafe_guard(st, pc, cell, at)? else {
+            self.push(st, pc, w)?;
+            st.pc += 1;
+            return Ok(true);
+        };
+        for mut s in paths {
+            self.push(&mut s, pc, w.clone())?;
+            s.pc += 1;
+            stack.push(s);
+        }
+        Ok(false)
     }
 
     /// The outcomes of `rmw` for each value its cell can hold: (old value,
@@ -96,6 +125,18 @@ impl Walker<'_> {
     /// An RMW: one path per outcome, each pushed on `stack` (the path
     /// `st` ends here).
     pub(super) fn rmw(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, rmw: &Rmw) -> Result<(), GenError> {
+        if let Some(paths) = self.typesafe_guard(st, pc, rmw.cell, rmw.at)? {
+            for mut s in paths {
+                self.rmw_outcome_paths(&mut s, stack, pc, rmw)?;
+            }
+            return Ok(());
+        }
+        self.rmw_outcome_paths(st, stack, pc, rmw)
+    }
+
+    /// The RMW's events on `st`, one path per outcome, each pushed on
+    /// `stack`.
+    fn rmw_outcome_paths(&self, st: &mut St, stack: &mut Vec<St>, pc: u32, rmw: &Rmw) -> Result<(), GenError> {
         st.pc += 1;
         for (old, new, from_old) in self.rmw_outcomes(st, rmw) {
             let mut s2 = st.clone();

@@ -48,7 +48,8 @@ impl Walker<'_> {
         let locks = spins.len() as Val + Val::from(st.rd);
         let mut w = (Val::from(st.preempt) + locks).min(0xff);
         let kinds = st.ctx.iter().map(|f| self.th.handlers[f.h].kind);
-        let serving = kinds.clone().filter(|k| *k == HandlerKind::Softirq).count() as Val;
+        let serving =
+            kinds.clone().filter(|k| matches!(k, HandlerKind::Softirq | HandlerKind::RcuCallback)).count() as Val;
         let disabled = Val::from(st.bh) - serving;
         w += (disabled * SOFTIRQ_DISABLE_OFFSET).min(0xfe00);
         if serving > 0 {

@@ -77,7 +77,9 @@ pub(super) fn refusal(prog: &Program, th: &Thread, kernel: bool) -> Option<(usiz
         let why = match h.kind {
             _ if !kernel => "in a litmus test (herd7 has no interrupts)",
             _ if th.handlers.len() > 64 => "more than 64 handlers on one CPU",
-            HandlerKind::RcuCallback => "RCU callbacks are not modelled yet",
+            // (started by their call_rcu() itself, see [`super::kernel`])
+            HandlerKind::RcuCallback if th.handlers.iter().all(|h| h.kind == HandlerKind::RcuCallback) => continue,
+            HandlerKind::RcuCallback => "RCU callbacks beside other handlers on one CPU are not modelled yet",
             _ if prog.threads.iter().any(|u| u.index != th.index && u.cpu == th.index) => {
                 "its CPU runs further tasks (a handler there may interrupt any of them)"
             }
@@ -172,7 +174,8 @@ impl Walker<'_> {
         }
         st.fired[h] += 1;
         match hd.kind {
-            HandlerKind::Softirq => st.bh += 1,
+            // (an RCU callback runs in the RCU softirq)
+            HandlerKind::Softirq | HandlerKind::RcuCallback => st.bh += 1,
             _ => st.irq_off = true,
         }
         st.pc = hd.entry;
@@ -184,7 +187,7 @@ impl Walker<'_> {
         let Some(f) = st.ctx.pop() else {
             return Err(self.err(pc, "not supported by the LKMM engine: a handler's return outside a handler".into()));
         };
-        if self.th.handlers[f.h].kind == HandlerKind::Softirq {
+        if matches!(self.th.handlers[f.h].kind, HandlerKind::Softirq | HandlerKind::RcuCallback) {
             st.bh = st.bh.saturating_sub(1);
         }
         if let Some(flag) = f.csd {

@@ -134,17 +134,6 @@ impl Walker<'_> {
         if !self.lim.kernel || !self.lim.blocked {
             return Ok(());
         }
-        // A freed SLAB_TYPESAFE_BY_RCU object read inside an RCU reader:
-        // legal, but the poison stands for its old contents, and its races
-        // with the reader would be flagged as use-after-free (`free-race`)
-        if self.typesafe_read(&st, cell) {
-            return Err(self.err(
-                pc,
-                "not supported by the LKMM engine: a read of a freed SLAB_TYPESAFE_BY_RCU object inside an RCU \
-                 read-side section (its old contents are not modelled)"
-                    .into(),
-            ));
-        }
         // a slot kmalloc() handed out again without zeroing: its old
         // contents (see [`super::alloc`])
         if st.evs.last().and_then(|e| e.val) == Some(super::STALE) {
@@ -507,7 +496,8 @@ impl Walker<'_> {
         Ok(false)
     }
 
-    /// kfree(): the poison, then the slot's release; `Ok(false)` when the
+    /// kfree(): the poison (none for a SLAB_TYPESAFE_BY_RCU object), then
+    /// the slot's release; `Ok(false)` when the
     /// pointer is not an object's (the path ends).
     fn free(&mut self, st: &mut St, pc: u32, addr: &kvet_ir::Opd) -> Result<bool, GenError> {
         let v = self.val(st, *addr);
@@ -521,10 +511,93 @@ impl Walker<'_> {
             if self.prog.objects[o].kind == ObjKind::Static {
                 return Err(self.err(pc, "not supported by the LKMM engine: kfree() of a static object".into()));
             }
-            self.poison(st, pc, o)?;
+            // (a SLAB_TYPESAFE_BY_RCU object keeps its contents: see
+            // [`super::alloc`])
+            if !self.typesafe_obj(o) {
+                self.poison(st, pc, o)?;
+            }
             self.release_slot(st, pc, o)?;
         }
         Ok(true)
+    }
+
+    /// kfree_rcu(p) as its thread's last action: no instruction that
+    /// makes an event can follow it (and the CPU has no handlers, which
+    /// could fire after it).  The grace period then starts at the call,
+    /// and the free (poison, slot release) runs after it on this CPU: as
+    /// the task's delayed put at exit, an `F{sync-rcu}` (linux-kernel.def's
+    /// synchronize_rcu()) then the free, in this thread's po.  Anywhere
+    /// else it is refused: the fence would order the caller's later
+    /// events after the grace period, which kfree_rcu() does not wait for.
+    fn free_rcu(&mut self, st: &mut St, pc: u32, addr: &kvet_ir::Opd) -> Result<bool, GenError> {
+        if !self.th.handlers.is_empty() || !self.nothing_after(pc) {
+            return Err(self.err(
+                pc,
+                "not supported by the LKMM engine: kfree_rcu() before further accesses of its thread, or on a CPU \
+                 with handlers (only as the thread's last action is the grace period's place in program order \
+                 exact)"
+                    .into(),
+            ));
+        }
+        if self.val(st, *addr) != 0 {
+            self.fence(st, pc, Tag::SYNC_RCU)?;
+            if !self.free(st, pc, addr)? {
+                return Ok(false);
+            }
+        }
+        st.pc += 1;
+        Ok(true)
+    }
+
+    /// call_rcu(head, func) as its thread's last action (as
+    /// [`Self::free_rcu`]; the CPU has no handlers but RCU callbacks): the
+    /// grace period starts at the call, then the callback runs on this
+    /// CPU in softirq context with `head` as its argument: an
+    /// `F{sync-rcu}`, then the callback's body entered as a handler, in
+    /// the thread's po.  Anywhere else refused, for the same reason.
+    fn call_rcu(&mut self, st: &mut St, pc: u32, head: kvet_ir::Opd, func: u32) -> Result<bool, GenError> {
+        let cb =
+            self.th.handlers.iter().position(|h| h.kind == kvet_ir::HandlerKind::RcuCallback && h.ipi == Some(func));
+        let (Some(h), true) = (cb, self.nothing_after(pc)) else {
+            return Err(self.err(
+                pc,
+                "not supported by the LKMM engine: call_rcu() before further accesses of its thread (only as the \
+                 thread's last action is the grace period's place in program order exact)"
+                    .into(),
+            ));
+        };
+        let (v, t) = (self.val(st, head), self.taint(st, head));
+        self.fence(st, pc, Tag::SYNC_RCU)?;
+        st.pc += 1;
+        self.enter(st, h);
+        if let Some(arg) = self.th.handlers[h].arg {
+            self.set(st, arg, v, t);
+        }
+        Ok(true)
+    }
+
+    /// Does no instruction that makes an event follow `pc` on any path?
+    fn nothing_after(&self, pc: u32) -> bool {
+        let steps = &self.th.body.steps;
+        let mut seen = vec![false; steps.len()];
+        let mut todo = vec![pc as usize + 1];
+        while let Some(i) = todo.pop() {
+            let Some(step) = steps.get(i) else { continue };
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            match &step.instr {
+                Instr::Jump(t) => todo.push(*t as usize),
+                Instr::Branch(_, t, f) => todo.extend([*t as usize, *f as usize]),
+                Instr::Exit | Instr::Bound(_) => {}
+                Instr::Mov(..) | Instr::Un(..) | Instr::Bin(..) | Instr::Assert(..) | Instr::Check(..) => {
+                    todo.push(i + 1)
+                }
+                Instr::InContext { .. } => todo.push(i + 1),
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// A scope's local comes to life: entered again (a loop), it is
@@ -616,6 +689,8 @@ impl Walker<'_> {
                     return Ok(false);
                 }
             }
+            Instr::FreeRcu { addr } => return self.free_rcu(st, pc, addr),
+            Instr::CallRcu { head, func } => return self.call_rcu(st, pc, *head, *func),
             Instr::Alloc { .. } | Instr::CacheAlloc { .. } if !super::alloc::MODELLED => {
                 let name = unmodelled_name(instr);
                 return Err(self.err(pc, format!("not supported by the LKMM engine: {name}")));
