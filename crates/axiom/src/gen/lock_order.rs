@@ -112,10 +112,14 @@ pub(super) fn choices(ex: &Execution) -> Option<Vec<Vec<Vec<usize>>>> {
     }
 }
 
+/// One lock location's lock writes: per thread, its chain (po order), and
+/// the unmatched one, if any.
+type Chains = (Vec<Vec<usize>>, Option<usize>);
+
 /// Per lock location with at least two lock writes: the chain of its
 /// lock writes in each thread (po order) and the unmatched one, if any
 /// (last of its chain); `None` if a location breaks `lock.cat`.
-fn lock_chains(ex: &Execution) -> Option<Vec<(Vec<Vec<usize>>, Option<usize>)>> {
+fn lock_chains(ex: &Execution) -> Option<Vec<Chains>> {
     // (location, thread) -> lock writes; per lock write: matched?
     let evs = ex.events();
     let mut locs: Vec<u32> = evs.iter().filter(|e| e.kind == EventKind::LockWrite).filter_map(|e| e.loc).collect();

@@ -564,8 +564,10 @@ impl NativeLkmm {
         }
         // the generator's fixed lock orders (`Execution::lock_order`): only
         // the linearisations agreeing with them (see `gen/lock_order.rs`)
-        let fixed = lock_chain::<R>(ex, n).map(|(chain, _)| cobase.union(&chain));
-        let cobase = fixed.as_ref().unwrap_or(&cobase);
+        let cobase = match lock_chain::<R>(ex, n) {
+            Some((chain, _)) => cobase.union(&chain),
+            None => cobase,
+        };
         // generate_cos(cobase): per-location linearisations of W, crossed.
         let mut classes: Vec<R> = Vec::new();
         for e in p.w2.iter() {
