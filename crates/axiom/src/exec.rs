@@ -213,6 +213,7 @@ pub struct Execution {
     same_instance: Vec<(EventId, EventId)>,
     finals: Vec<EventId>,
     co: Option<Vec<(EventId, EventId)>>,
+    lock_order: Vec<Vec<EventId>>,
 }
 
 impl Execution {
@@ -234,6 +235,7 @@ impl Execution {
         self.same_instance.clear();
         self.finals.clear();
         self.co = None;
+        self.lock_order.clear();
     }
 
     /// Remove the events and relations but keep the registered locations
@@ -248,6 +250,7 @@ impl Execution {
         self.same_instance.clear();
         self.finals.clear();
         self.co = None;
+        self.lock_order.clear();
     }
 
     /// Number of events.
@@ -413,6 +416,20 @@ impl Execution {
         self.co = co;
     }
 
+    /// Fix the order of the lock writes (`LKW`) of some lock locations:
+    /// each list holds every `LKW` of one location, in coherence order
+    /// (the generator's lock orders, `gen/lock_order.rs`).  A model that
+    /// honours it ([`crate::Model::fixes_lock_orders`]) enumerates only
+    /// the coherence orders agreeing with it, and its partial check
+    /// assumes it; an empty list of lists fixes nothing.
+    pub fn set_lock_order(&mut self, order: Vec<Vec<EventId>>) {
+        self.lock_order = order;
+    }
+    /// The fixed orders of lock writes ([`Execution::set_lock_order`]).
+    pub fn lock_order(&self) -> &[Vec<EventId>] {
+        &self.lock_order
+    }
+
     /// `rf` edges.
     pub fn rf(&self) -> &[(EventId, EventId)] {
         &self.rf
@@ -497,6 +514,16 @@ impl Execution {
         for &w in &self.finals {
             if w >= n {
                 return Err(ExecError::NoSuchEvent(w));
+            }
+        }
+        for seq in &self.lock_order {
+            for &e in seq {
+                if e >= n {
+                    return Err(ExecError::NoSuchEvent(e));
+                }
+                if self.events[e].kind != EventKind::LockWrite || self.events[e].loc != self.events[seq[0]].loc {
+                    return Err(ExecError::BadEvent(e, "a lock order lists the lock writes of one location"));
+                }
             }
         }
         if let Some(co) = &self.co {

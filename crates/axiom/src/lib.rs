@@ -117,8 +117,9 @@ pub trait Model: Send + Sync {
     }
 
     /// May some completion of the partial execution `ex` (some reads
-    /// without a source, no final writes, no coherence order) have an
-    /// allowed alternative?  `false` only if none can: the generator then
+    /// without a source, no final writes, no coherence order but perhaps
+    /// fixed lock orders, [`Execution::set_lock_order`]) have an allowed
+    /// alternative?  `false` only if none can: the generator then
     /// drops `ex` with all its completions.  The default never prunes.
     /// `cache` holds what the model computes once per set of events: the
     /// caller clears it ([`PartialCache::clear`]) when the events change.
@@ -133,6 +134,17 @@ pub trait Model: Send + Sync {
     /// default knows none.
     fn free_races(&self, _ex: &Execution) -> Vec<(usize, usize)> {
         Vec::new()
+    }
+
+    /// Does the model honour [`Execution::set_lock_order`]: with the
+    /// order of some locations' lock writes fixed, does it enumerate only
+    /// the coherence orders agreeing with it (and may its
+    /// [`Model::partial_ok`] assume it)?  The generator then partitions
+    /// each combination of paths by its lock orders
+    /// (`gen/lock_order.rs`).  The default (the cat interpreter, which
+    /// enumerates as herd does) does not.
+    fn fixes_lock_orders(&self) -> bool {
+        false
     }
 
     /// Evaluate, returning the verdicts.

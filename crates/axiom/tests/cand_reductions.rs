@@ -9,7 +9,10 @@
 //! that has no source of its value marks its location dead in the
 //! per-location memo (`gen/loc_memo.rs`); the partial model checks give
 //! the reads with a single candidate source that source before they are
-//! chosen (`gen/search.rs`, `Search::partial_ok`).
+//! chosen (`gen/search.rs`, `Search::partial_ok`); each combination's
+//! read-from is enumerated once per choice of its lock locations' orders
+//! (`gen/lock_order.rs`); the reads of a waiting thread that must read
+//! co-last writes are checked as soon as they are chosen.
 
 mod common;
 use kvet_axiom::deadline::spent;
@@ -19,8 +22,14 @@ use kvet_axiom::native::NativeLkmm;
 /// The summary (as `shortcuts.rs` compares it) and the total work of a
 /// check-mode run.
 fn summary(src: &str, exhaustive: bool) -> (String, u64) {
+    summary_in(src, true, exhaustive)
+}
+
+/// The summary and the total work of a run in check mode (`kernel`) or
+/// litmus mode (with the deadlock search).
+fn summary_in(src: &str, kernel: bool, exhaustive: bool) -> (String, u64) {
     let prog = kvet_ir::compile(src).expect("compiles");
-    let opts = GenOptions { deadlocks: true, kernel: true, exhaustive, ..Default::default() };
+    let opts = GenOptions { deadlocks: true, kernel, exhaustive, ..Default::default() };
     let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts);
     let work = spent().iter().sum();
     (common::run_summary(r, false).expect("decided"), work)
@@ -73,4 +82,46 @@ fn rcuwait_sleeper() {
     assert!(s.contains("\"hang 0 "), "{s}");
     let s = same_and_cheaper(&read("set-current-state-fixed.kvet"));
     assert!(s.contains("findings []"), "{s}");
+}
+
+/// Lock orders first: three threads take one lock three times, so each
+/// combination of paths has several lock orders; the counts of every
+/// final state (litmus mode) and the findings (check mode) are the same
+/// with the combinations split by lock order and without.
+#[test]
+fn lock_orders_first() {
+    let src = "C three-sections\n{}\n\
+spinlock_t a;\nint x;\nint y;\n\
+P0(void) { int r0; spin_lock(&a); r0 = READ_ONCE(x); WRITE_ONCE(x, r0 + 1); spin_unlock(&a); WRITE_ONCE(y, 1); }\n\
+P1(void) { int r0; spin_lock(&a); r0 = READ_ONCE(x); WRITE_ONCE(x, r0 + 1); spin_unlock(&a); }\n\
+P2(void) { int r0; int r1; int r2; r2 = READ_ONCE(y); spin_lock(&a); r0 = READ_ONCE(x); spin_unlock(&a); \
+spin_lock(&a); r1 = READ_ONCE(x); spin_unlock(&a); BUG_ON(r1 < r0); }\n\
+exists (x=2 /\\ 2:r2=1 /\\ 2:r0=0)\n";
+    for kernel in [false, true] {
+        let (fast, fast_work) = summary_in(src, kernel, false);
+        let (slow, slow_work) = summary_in(src, kernel, true);
+        println!("kernel {kernel}: work {fast_work} split, {slow_work} not");
+        assert_eq!(fast, slow, "kernel {kernel}: split by lock order / not");
+        assert!(fast.contains("findings []"), "{fast}");
+    }
+}
+
+/// Trylocks and spin_is_locked(): the read-from of a failed trylock and
+/// of an unlocked answer is still the model's choice under each lock
+/// order; a holder that never unlocks is last in its lock's order (the
+/// deadlock pass's blocked prefixes meet it).
+#[test]
+fn lock_orders_with_trylocks_and_holders() {
+    let src = "C trylock-orders\n{}\n\
+spinlock_t a;\nspinlock_t b;\nint x;\n\
+P0(void) { spin_lock(&a); WRITE_ONCE(x, 1); spin_unlock(&a); spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }\n\
+P1(void) { int r0; int r1; r0 = spin_trylock(&a); if (r0) { r1 = READ_ONCE(x); spin_unlock(&a); } }\n\
+P2(void) { int r2; r2 = spin_is_locked(&a); spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a); }\n\
+exists (1:r0=1 /\\ 1:r1=0)\n";
+    for kernel in [false, true] {
+        let (fast, _) = summary_in(src, kernel, false);
+        let (slow, _) = summary_in(src, kernel, true);
+        assert_eq!(fast, slow, "kernel {kernel}: split by lock order / not");
+        assert!(fast.contains("CPU0 waits for a (held by CPU2), CPU2 waits for b (held by CPU0)"), "{fast}");
+    }
 }

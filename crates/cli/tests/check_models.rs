@@ -92,12 +92,12 @@ fn seed_001_ipi_deadlock_under_the_lkmm() {
     let f = example("seeds/001-tasklist-ipi/buggy.kvet");
     let (code, out, err) = kvet(&["check", "--model", "lkmm", &f]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains(": DEADLOCK  executions 72 ") && out.contains("[lkmm: deadlock]"), "{out}");
+    assert!(out.contains(": DEADLOCK  executions 99 ") && out.contains("[lkmm: deadlock]"), "{out}");
     assert!(out.contains("...waits for an IPI's answer forever") && out.contains("...waits for ptl forever"), "{out}");
     let f = example("seeds/001-tasklist-ipi/fixed.kvet");
     let (code, out, err) = kvet(&["check", "--model", "lkmm", &f]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains(": OK  executions 44 ") && out.contains("[lkmm: ok]"), "{out}");
+    assert!(out.contains(": OK  executions 68 ") && out.contains("[lkmm: ok]"), "{out}");
 }
 
 /// rwlocks under the LKMM (the queued rwlock, crates/axiom/src/gen/

@@ -19,16 +19,19 @@
 //!    bounded by the number of write sites.  Values depending on themselves through `rf`
 //!    and data flow are herd's unsolved values (`thread::SYM`): kept
 //!    through plain copies, dropped through operations, as herd does.
-//! 2. [`search`]: one path per thread, then `rf` (each read from a write of
-//!    the same location and value) with early coherence pruning, then the
-//!    co-last write of each observed location, then the model, which
-//!    enumerates the coherence orders like herd does.  Every allowed
+//! 2. [`search`]: one path per thread, then the order of each lock
+//!    location's lock writes ([`lock_order`], for a model that honours a
+//!    fixed one), then `rf` (each read from a write of the same location
+//!    and value) with early coherence pruning, then the co-last write of
+//!    each observed location, then the model, which enumerates the
+//!    coherence orders (agreeing with the lock orders) like herd does.  Every allowed
 //!    alternative is one of herd's executions.
 
 pub mod check;
 mod deps;
 mod holders;
 mod loc_memo;
+mod lock_order;
 mod pvec;
 mod round_memo;
 mod search;
@@ -92,8 +95,10 @@ pub struct GenOptions {
     /// deadlock pass, the combinations holding no stopped prefix with
     /// something new to show and the prefixes blocked at a lock nobody
     /// else may hold; the per-location memo; the single-source reads'
-    /// edges in the partial model checks), for the tests that show they
-    /// change no count, state, flag or finding.
+    /// edges in the partial model checks; the split of each combination
+    /// by its lock orders; the early checks of the reads an await needs
+    /// co-last), for the tests that show they change no count, state,
+    /// flag or finding.
     pub exhaustive: bool,
 }
 

@@ -796,29 +796,102 @@ impl<'a> Search<'a> {
         let wdata = self.data_sources(&reads);
         self.rf_symmetries(&iw, &base, &reads);
         self.bases = base;
+        let co_last = if self.opts.exhaustive { FxHashMap::default() } else { self.await_reads(chosen, &reads) };
         let ctx = RfInputs {
             atomicity: !self.opts.through.lets_invalid_through(),
             wdata: &wdata,
             reads: &reads,
             locs: &locs,
             local: &local,
+            co_last: &co_last,
         };
         if !self.opts.exhaustive {
             if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
                 self.memo.mark_dead(idx, cell);
                 return Ok(());
             }
-            // check mode: the reads with one candidate source read from it
-            // in every completion: check them before choosing any other
-            if self.opts.kernel
-                && ctx.reads.iter().any(|r| r.cands.len() == 1)
-                && self.partial_worth(&ctx, &order, None)
-                && !self.partial_ok(&ctx, &order, None, &rf)?
-            {
-                return Ok(());
+        }
+        // lock orders first (see `lock_order`): one read-from enumeration
+        // per choice of the lock locations' orders
+        let lock_choices = if self.lock_orders_first() {
+            match super::lock_order::choices(&self.ex) {
+                Some(c) => c,
+                None => return Ok(()), // lock.cat rejects every execution
+            }
+        } else {
+            Vec::new()
+        };
+        if lock_choices.is_empty() {
+            return self.rf_under_lock_order(&ctx, &order, &mut rf, chosen, false);
+        }
+        let several = lock_choices.len() > 1;
+        for choice in lock_choices {
+            self.ex.set_lock_order(choice);
+            self.rf_under_lock_order(&ctx, &order, &mut rf, chosen, several)?;
+            if self.stop || self.leaf_done {
+                break;
             }
         }
-        self.rf_dfs(&ctx, &order, 0, &mut rf, chosen)
+        self.ex.set_lock_order(Vec::new());
+        Ok(())
+    }
+
+    /// Split each combination of paths by its lock orders
+    /// ([`super::lock_order`])?  Only for a model that honours a fixed lock
+    /// order, outside [`GenOptions::exhaustive`] and `-through`.
+    fn lock_orders_first(&self) -> bool {
+        self.model.fixes_lock_orders() && !self.opts.exhaustive && !self.opts.through.lets_invalid_through()
+    }
+
+    /// The read-from enumeration of the current combination under the
+    /// lock order fixed on `self.ex` (if any).  Before any read is chosen,
+    /// a partial check: in check mode when some read has a single
+    /// candidate source (it reads from it in every completion), and for
+    /// each of `several` choices of lock orders (one check drops a choice
+    /// that no read-from completes).
+    fn rf_under_lock_order(
+        &mut self,
+        ctx: &RfInputs,
+        order: &[usize],
+        rf: &mut Vec<usize>,
+        chosen: &[&Trace],
+        several: bool,
+    ) -> Result<(), GenError> {
+        if !self.opts.exhaustive
+            && (several || (self.opts.kernel && ctx.reads.iter().any(|r| r.cands.len() == 1)))
+            && self.partial_worth(ctx, order, None)
+            && !self.partial_ok(ctx, order, None, rf)?
+        {
+            return Ok(());
+        }
+        self.rf_dfs(ctx, order, 0, rf, chosen)
+    }
+
+    /// The reads that [`Search::finals`] requires to read co-last writes
+    /// (those of each await of `chosen`), per location: `rf_dfs` drops a
+    /// partial read-from as soon as one of them reads a write that has a
+    /// successor in its location's coherence base, or two of them read
+    /// different writes of one location.  Exact: the coherence base only
+    /// grows with the read-from, and `finals` rejects every completion
+    /// with either (see [`RfInputs::co_last_ok`]).
+    fn await_reads(&self, chosen: &[&Trace], reads: &[Rd]) -> FxHashMap<u32, Vec<usize>> {
+        let mut out: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        if !(self.dl_mode || chosen.iter().any(|t| t.awaits.is_some())) {
+            return out;
+        }
+        let mut ridx = FxHashMap::default();
+        for (i, r) in reads.iter().enumerate() {
+            ridx.insert(r.ev, i);
+        }
+        for (t, tr) in chosen.iter().enumerate() {
+            let Some(aw) = &tr.awaits else { continue };
+            for &ri in &aw.reads {
+                if let Some(&k) = ridx.get(&(self.bases[t] + ri as usize)) {
+                    out.entry(reads[k].cell).or_default().push(k);
+                }
+            }
+        }
+        out
     }
 
     /// Symmetry: the event and read maps of the symmetries that fix the
@@ -1091,7 +1164,10 @@ impl<'a> Search<'a> {
         let check = self.partial_worth(cx, order, Some(k));
         for &w in &rd.cands {
             rf[i] = w;
-            if cx.cobase(rd.cell, rf).is_some() && (!check || self.partial_ok(cx, order, Some(k), rf)?) {
+            if cx.cobase(rd.cell, rf).is_some_and(|adj| cx.co_last_ok(rd.cell, rf, &adj))
+                && (!check || self.opts.exhaustive || cx.location_completes(order, k, rf))
+                && (!check || self.partial_ok(cx, order, Some(k), rf)?)
+            {
                 self.rf_dfs(cx, order, k + 1, rf, chosen)?;
                 if self.stop || self.leaf_done {
                     break;
@@ -1676,6 +1752,9 @@ struct RfInputs<'a> {
     reads: &'a [Rd],
     locs: &'a FxHashMap<u32, Loc>,
     local: &'a [usize],
+    /// The reads of a thread waiting forever (its await's), which read
+    /// co-last writes ([`Search::finals`]): per location, their indices.
+    co_last: &'a FxHashMap<u32, Vec<usize>>,
 }
 
 impl RfInputs<'_> {
@@ -1706,6 +1785,25 @@ impl RfInputs<'_> {
         None
     }
 
+    /// Before a partial model check after choosing the source of
+    /// `order[k]`: do the reads of its location still to choose (they
+    /// follow it in `order`) have sources that keep the location's
+    /// coherence base acyclic?  If not, every completion fails
+    /// [`Self::cobase`] later in [`Search::rf_dfs`]: the check would be
+    /// spent on a dead subtree.  Leaves those reads' `rf` at `NONE`.
+    fn location_completes(&self, order: &[usize], k: usize, rf: &mut [usize]) -> bool {
+        let cell = self.reads[order[k]].cell;
+        let end = order[k + 1..].iter().position(|&i| self.reads[i].cell != cell).map_or(order.len(), |p| k + 1 + p);
+        if end == k + 1 {
+            return true;
+        }
+        let ok = self.location_dfs(&order[k + 1..end], 0, rf);
+        for &i in &order[k + 1..end] {
+            rf[i] = NONE;
+        }
+        ok
+    }
+
     /// Some sources for the reads `reads[k..]` (all of one location) that
     /// keep its coherence base acyclic?
     fn location_dfs(&self, reads: &[usize], k: usize, rf: &mut [usize]) -> bool {
@@ -1721,6 +1819,28 @@ impl RfInputs<'_> {
         }
         rf[i] = NONE;
         false
+    }
+
+    /// Do the await reads of location `c` chosen so far (see
+    /// [`Search::await_reads`]) read one write with no successor in `adj`,
+    /// the location's closed coherence base?
+    fn co_last_ok(&self, c: u32, rf: &[usize], adj: &[u64]) -> bool {
+        let Some(rs) = self.co_last.get(&c) else { return true };
+        let mut src = NONE;
+        for &k in rs {
+            let w = rf[k];
+            if w == NONE {
+                continue;
+            }
+            if src != NONE && src != w {
+                return false;
+            }
+            src = w;
+            if !self.locs[&c].wide && adj[self.local[w]] != 0 {
+                return false;
+            }
+        }
+        true
     }
 
     /// herd solves the value of a read unless it depends on itself through

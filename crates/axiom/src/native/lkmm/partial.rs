@@ -20,6 +20,14 @@
 //! read-from with all its completions.  The checks that only reject
 //! (`-through` off), and the allowed-only mode, make this sound: only
 //! rejected executions are skipped, so counts, states and flags stay.
+//!
+//! The lock read-from follows the lock locations' coherence orders, which
+//! the read-from does not give: the check tries each order (up to
+//! [`MAX_LOCK_ORDERS`] combinations) for one that admits the partial
+//! read-from.  When the generator has fixed the order of a location's lock
+//! writes ([`Execution::lock_order`], `gen/lock_order.rs`), every
+//! completion it stands for has that order: the check uses it alone (and
+//! fails if the known coherence edges contradict it).
 
 use super::{inter, minus, set_of, NativeLkmm, Ops, Pre};
 use crate::bits::{linearisations, Rel, Row};
@@ -147,11 +155,31 @@ impl NativeLkmm {
                 None => classes.push(set_of(b.n, std::iter::once(e))),
             }
         }
+        // (the generator's fixed orders, `Execution::lock_order`: one
+        // order for the locations they cover, if `co` agrees with it)
+        let fixed = super::lock_chain::<R>(ex, b.n);
+        let is_fixed = |c: &R| fixed.as_ref().is_some_and(|(_, cov)| c.first().is_some_and(|f| cov.contains(f)));
+        let fixed_order = |c: &R| -> Vec<Rel<R>> {
+            let mut total = fixed.as_ref().map_or_else(|| Rel::empty(b.n), |(chain, _)| chain.restrict(c, c));
+            total.close();
+            if co.restrict(c, c).is_subset(&total) {
+                vec![total]
+            } else {
+                Vec::new()
+            }
+        };
         crate::budget::reset();
-        let mut orders: Vec<Vec<Rel<R>>> = classes.iter().map(|c| linearisations(b.n, c, &co)).collect();
+        let mut orders: Vec<Vec<Rel<R>>> =
+            classes.iter().map(|c| if is_fixed(c) { fixed_order(c) } else { linearisations(b.n, c, &co) }).collect();
         let combos = orders.iter().try_fold(1usize, |a, os| a.checked_mul(os.len()).filter(|x| *x <= MAX_LOCK_ORDERS));
         if crate::budget::exceeded() || combos.is_none() {
-            orders.clear();
+            // (the fixed orders alone still give their locations' lock
+            // read-from: it depends on each location's order only)
+            let mut k = 0;
+            orders.retain(|_| {
+                k += 1;
+                is_fixed(&classes[k - 1])
+            });
         }
         crate::budget::reset();
         if orders.iter().any(|os| os.is_empty()) {
