@@ -240,8 +240,8 @@ pub(crate) fn lkmm_part<'a>(
             lk_complete = !result.toofar && !result.deadlocks_partial;
             if result.deadlocks_partial && kinds.is_empty() {
                 lk_cover = match lk_secs {
-                    Some(t) => format!("lkmm: stopped: time limit ({t}s) reached"),
-                    None => "lkmm: stopped: work limit reached".to_string(),
+                    Some(t) => format!("lkmm: stopped: time limit ({t}s) reached in the deadlock pass"),
+                    None => "lkmm: stopped: work limit reached in the deadlock pass".to_string(),
                 };
             }
             lk_cover = match (kinds.is_empty(), weak.is_empty()) {
@@ -273,8 +273,12 @@ pub(crate) fn lkmm_part<'a>(
         Some(LkmmRun::Stopped(why)) => {
             lk_complete = false;
             lk_cover = match lk_secs {
-                Some(t) if why.contains("time limit") => format!("lkmm: stopped: time limit ({t}s) reached"),
-                None if why.contains("time limit") => "lkmm: stopped: work limit reached".to_string(),
+                Some(t) if why.contains("time limit") => {
+                    format!("lkmm: stopped: time limit ({t}s) reached{}", why.trim_start_matches("time limit reached"))
+                }
+                None if why.contains("time limit") => {
+                    format!("lkmm: stopped: work limit reached{}", why.trim_start_matches("time limit reached"))
+                }
                 _ => format!("lkmm: stopped: {why}"),
             };
         }

@@ -121,8 +121,22 @@ pub fn run(
             let rendered = kvet_report::render_error(file, src, pre, &err, color);
             LkmmRun::NotChecked { short, rendered }
         }
-        Err(GenError::Timeout) => LkmmRun::Stopped("time limit reached".into()),
+        Err(GenError::Timeout) => LkmmRun::Stopped(format!("time limit reached {}", stopped_during())),
         Err(e) => LkmmRun::Stopped(e.to_string()),
+    }
+}
+
+/// Where a search stopped by its bound was (what it covered), from the
+/// units it spent per phase: "while enumerating the threads' paths" when it
+/// built no candidate execution yet, else "while checking candidate
+/// executions".
+fn stopped_during() -> &'static str {
+    use kvet_axiom::deadline::{spent, Phase};
+    let s = spent();
+    if s[Phase::Candidates as usize] + s[Phase::Partial as usize] + s[Phase::Model as usize] == 0 {
+        "while enumerating the threads' paths (no candidate execution built)"
+    } else {
+        "while checking candidate executions"
     }
 }
 
