@@ -829,6 +829,20 @@ pub fn rel_bytes<R: Row>(n: usize) -> u64 {
 /// clock.
 const DEADLINE_EVERY: usize = 1024;
 
+/// The next index tuple of a cross product, counting like an odometer
+/// (position 0 fastest; position `k` ranges over `0..len(k)`): `false`
+/// once every tuple has been visited (`idx` is back to all zeros).
+pub(crate) fn next_index(idx: &mut [usize], len: impl Fn(usize) -> usize) -> bool {
+    for (k, i) in idx.iter_mut().enumerate() {
+        *i += 1;
+        if *i < len(k) {
+            return true;
+        }
+        *i = 0;
+    }
+    false
+}
+
 /// All linear extensions of `r` restricted to `es` (herd's
 /// `all_topos_kont_rel` + `order_to_rel`), as total orders (transitive).
 /// Returns no order when `r` restricted to `es` is cyclic.  Each order is

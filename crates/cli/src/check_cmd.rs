@@ -270,16 +270,12 @@ pub(crate) fn lkmm_part<'a>(
             lk_line = format!("executions {}  {seconds:.3}s{}", result.candidates, check_lkmm::condition(prog, result));
         }
         Some(LkmmRun::NotChecked { short, .. }) => lk_cover = format!("lkmm: not checked: {short}"),
-        Some(LkmmRun::Stopped(why)) => {
+        Some(LkmmRun::Stopped { why, during }) => {
             lk_complete = false;
             lk_cover = match lk_secs {
-                Some(t) if why.contains("time limit") => {
-                    format!("lkmm: stopped: time limit ({t}s) reached{}", why.trim_start_matches("time limit reached"))
-                }
-                None if why.contains("time limit") => {
-                    format!("lkmm: stopped: work limit reached{}", why.trim_start_matches("time limit reached"))
-                }
-                _ => format!("lkmm: stopped: {why}"),
+                _ if !why.is_empty() => format!("lkmm: stopped: {why}"),
+                Some(t) => format!("lkmm: stopped: time limit ({t}s) reached {during}"),
+                None => format!("lkmm: stopped: work limit reached {during}"),
             };
         }
     }

@@ -39,8 +39,9 @@ pub enum LkmmRun {
     /// (`rcu_barrier() at x.kvet:12:3 is not modelled`), `rendered` the
     /// full diagnostic with the source line underlined.
     NotChecked { short: String, rendered: String },
-    /// Stopped by the time bound or a size bound.
-    Stopped(String),
+    /// Stopped by a size bound (`why`), or by the time or work bound
+    /// (`why` empty) `during` a phase of the search.
+    Stopped { why: String, during: &'static str },
 }
 
 /// The LKMM engine's default bound per file under `--model both` (unless
@@ -121,8 +122,8 @@ pub fn run(
             let rendered = kvet_report::render_error(file, src, pre, &err, color);
             LkmmRun::NotChecked { short, rendered }
         }
-        Err(GenError::Timeout) => LkmmRun::Stopped(format!("time limit reached {}", stopped_during())),
-        Err(e) => LkmmRun::Stopped(e.to_string()),
+        Err(GenError::Timeout) => LkmmRun::Stopped { why: String::new(), during: stopped_during() },
+        Err(e) => LkmmRun::Stopped { why: e.to_string(), during: "" },
     }
 }
 
@@ -192,6 +193,6 @@ pub fn demo_verdict(lk: &LkmmRun) -> (String, String, String) {
             (v, result.candidates.to_string(), format!("{seconds:.3}s"))
         }
         LkmmRun::NotChecked { .. } => ("not checked".into(), "-".into(), "-".into()),
-        LkmmRun::Stopped(_) => ("timeout".into(), "-".into(), "-".into()),
+        LkmmRun::Stopped { .. } => ("timeout".into(), "-".into(), "-".into()),
     }
 }

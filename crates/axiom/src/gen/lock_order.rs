@@ -92,22 +92,13 @@ pub(super) fn choices(ex: &Execution) -> Option<Vec<Vec<Vec<usize>>>> {
     if fixed.is_empty() {
         return Some(Vec::new());
     }
-    // the cross product (odometer)
+    // the cross product
     let mut res = Vec::with_capacity(total);
     let mut idx = vec![0usize; fixed.len()];
     loop {
         res.push(fixed.iter().zip(&idx).map(|(os, &i)| os[i].clone()).collect());
-        let mut k = 0;
-        loop {
-            if k == idx.len() {
-                return Some(res);
-            }
-            idx[k] += 1;
-            if idx[k] < fixed[k].len() {
-                break;
-            }
-            idx[k] = 0;
-            k += 1;
+        if !crate::bits::next_index(&mut idx, |k| fixed[k].len()) {
+            return Some(res);
         }
     }
 }

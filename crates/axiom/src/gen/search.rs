@@ -528,12 +528,7 @@ impl<'a> Search<'a> {
         let mut fresh = false;
         for (t, tr) in chosen.iter().enumerate() {
             if let Some(aw) = tr.awaits.as_ref().filter(|a| a.kind != AwaitKind::Idle) {
-                let kind = if matches!(aw.kind, AwaitKind::Lock | AwaitKind::Ipi) {
-                    FindingKind::Deadlock
-                } else {
-                    FindingKind::Hang
-                };
-                fresh |= !self.found.contains(&(kind, t as u32, aw.pc));
+                fresh |= !self.found.contains(&(await_finding_kind(aw.kind), t as u32, aw.pc));
             }
             if tr.fault_stop {
                 let f = tr.faults.last().expect("a fault stop has its fault");
@@ -658,12 +653,7 @@ impl<'a> Search<'a> {
                         AwaitKind::Lock => "waits forever for an rwlock: the last value of its lock word it reads (co-last) never lets it in",
                         AwaitKind::Ipi => "waits forever in csd_lock_wait(): a CPU it sent an IPI to never runs it (the call stays pending: co-last)",
                     };
-                    let kind = if matches!(aw.kind, AwaitKind::Lock | AwaitKind::Ipi) {
-                        FindingKind::Deadlock
-                    } else {
-                        FindingKind::Hang
-                    };
-                    new.push((kind, t, aw.pc, format!("CPU{t} {msg}")));
+                    new.push((await_finding_kind(aw.kind), t, aw.pc, format!("CPU{t} {msg}")));
                 }
             }
         }
@@ -1949,6 +1939,16 @@ impl RfInputs<'_> {
             }
         }
         Some(adj)
+    }
+}
+
+/// The finding a path waiting forever is: a deadlock when it waits for a
+/// lock or for an IPI's answer (another CPU holds it up), else a hang.
+fn await_finding_kind(k: AwaitKind) -> FindingKind {
+    if matches!(k, AwaitKind::Lock | AwaitKind::Ipi) {
+        FindingKind::Deadlock
+    } else {
+        FindingKind::Hang
     }
 }
 

@@ -386,18 +386,8 @@ impl NativeLkmm {
                 rf.insert(c[idx[k]], *e);
             }
             self.with_rf(ex, &o, &pre, &rf, sink);
-            // odometer
-            let mut k = 0;
-            loop {
-                if k == idx.len() {
-                    return;
-                }
-                idx[k] += 1;
-                if idx[k] < choices[k].1.len() {
-                    break;
-                }
-                idx[k] = 0;
-                k += 1;
+            if !crate::bits::next_index(&mut idx, |k| choices[k].1.len()) {
+                return;
             }
         }
     }

@@ -176,17 +176,20 @@ impl Walker<'_> {
 
     /// Is `obj` a slot of a SLAB_TYPESAFE_BY_RCU cache?
     pub(super) fn typesafe_obj(&self, obj: usize) -> bool {
-        match self.prog.objects.get(obj).map(|o| o.kind) {
-            Some(ObjKind::Heap(k)) => self.prog.pools.get(k as usize).is_some_and(|p| p.typesafe_rcu),
-            _ => false,
-        }
+        self.prog.objects.get(obj).is_some_and(|o| self.typesafe_kind(o.kind))
+    }
+
+    /// Is an object of kind `k` a slot of a SLAB_TYPESAFE_BY_RCU cache?
+    fn typesafe_kind(&self, k: ObjKind) -> bool {
+        matches!(k, ObjKind::Heap(p) if self.prog.pools.get(p as usize).is_some_and(|p| p.typesafe_rcu))
     }
 
     /// The lifetime check of an access to `cell` (address dependencies
     /// `at`) of a SLAB_TYPESAFE_BY_RCU object outside an RCU read-side
     /// section, in check mode: a read of the slot's status, one path per
-    /// value it may read.  A freed status is a use after free (the path
-    /// stops there with the fault); the others go on.  `None`: no check
+    /// value it may read.  A path reading it freed is cut as at the
+    /// unrolling bound (the module's doc says why it is not a use after
+    /// free); the others go on.  `None`: no check
     /// (the path goes on in `st` as it is); `Some(paths)`: the paths that
     /// go on (`st` is left empty).
     pub(super) fn typesafe_guard(
@@ -202,12 +205,9 @@ impl Walker<'_> {
         let Some(o) = self.prog.object_of(cell) else {
             return Ok(None);
         };
-        let (ObjKind::Heap(k), Some(sc)) = (o.kind, o.status) else {
+        let Some(sc) = o.status.filter(|_| self.typesafe_kind(o.kind)) else {
             return Ok(None);
         };
-        if !self.prog.pools.get(k as usize).is_some_and(|p| p.typesafe_rcu) {
-            return Ok(None);
-        }
         let mut goes_on = Vec::new();
         for v in self.values(st, sc) {
             let mut s2 = st.clone();

@@ -203,18 +203,8 @@ impl NativeLkmm {
             if g.is_acyclic() {
                 return true;
             }
-            // odometer
-            let mut k = 0;
-            loop {
-                if k == idx.len() {
-                    return false;
-                }
-                idx[k] += 1;
-                if idx[k] < orders[k].len() {
-                    break;
-                }
-                idx[k] = 0;
-                k += 1;
+            if !crate::bits::next_index(&mut idx, |k| orders[k].len()) {
+                return false;
             }
         }
     }
