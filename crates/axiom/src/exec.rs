@@ -310,6 +310,23 @@ impl Execution {
         KNOWN_TAGS.len() + self.custom_tags.len()
     }
 
+    /// Does `other` have the events (all but their values) and the fixed
+    /// relations of `self`, so that the two differ at most in read-from,
+    /// final writes, coherence order and values, and [`Base::new`] of
+    /// both agrees up to [`Base::set_candidate`]?
+    pub fn same_shape(&self, other: &Execution) -> bool {
+        let ev = |e: &Event| (e.thread, e.kind, e.loc, e.tags, e.atomic);
+        self.events.len() == other.events.len()
+            && self.events.iter().zip(&other.events).all(|(a, b)| ev(a) == ev(b))
+            && self.locations.len() == other.locations.len()
+            && self.custom_tags.len() == other.custom_tags.len()
+            && self.rmw == other.rmw
+            && self.addr == other.addr
+            && self.data == other.data
+            && self.ctrl == other.ctrl
+            && self.same_instance == other.same_instance
+    }
+
     /// Add an event; returns its id.  Events of one thread are in program
     /// order in the order they are added.
     pub fn add_event(&mut self, ev: Event) -> EventId {
@@ -728,9 +745,6 @@ impl<R: Row> Base<R> {
                 }
             }
         }
-        for &(a, c) in ex.rf() {
-            b.rf.insert(a, c);
-        }
         for &(a, c) in ex.rmw() {
             b.rmw.insert(a, c);
         }
@@ -750,18 +764,32 @@ impl<R: Row> Base<R> {
             b.same_instance.insert(a, c);
             b.same_instance.insert(c, a);
         }
-        for &w in ex.finals() {
-            b.fw.insert(w);
+        b.set_candidate(ex);
+        b
+    }
+
+    /// Replace the read-from, the final writes and the coherence order by
+    /// those of `ex`, a candidate with the same events and fixed
+    /// relations as the one `self` was built from (everything else of
+    /// [`Base`] depends on those only).
+    pub fn set_candidate(&mut self, ex: &Execution) {
+        let n = self.n;
+        self.rf = Rel::empty(n);
+        for &(a, c) in ex.rf() {
+            self.rf.insert(a, c);
         }
-        if let Some(co) = ex.co() {
+        self.fw = R::zeros(n);
+        for &w in ex.finals() {
+            self.fw.insert(w);
+        }
+        self.co = ex.co().map(|co| {
             let mut r = Rel::empty(n);
             for &(a, c) in co {
                 r.insert(a, c);
             }
             r.close();
-            b.co = Some(r);
-        }
-        b
+            r
+        });
     }
 
     /// Set of events of a tag (empty if the tag is unknown).

@@ -27,7 +27,32 @@ thread_local! {
     /// the race pairs with an allocator write that [`free_race_flags`]
     /// meets (kvet's check mode locates its use-after-free with them).
     static FREE_RACES: RefCell<Option<Vec<(usize, usize)>>> = const { RefCell::new(None) };
+    /// The last execution [`NativeLkmm::run`] evaluated on this thread,
+    /// with what it computed that the next one may reuse ([`Reuse`]).
+    static LAST_RUN: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
 }
+
+/// What one evaluation leaves for the next.  A generator evaluates the
+/// read-from candidates of one combination of paths in a row; they have
+/// the same events and fixed relations ([`Execution::same_shape`]), so the
+/// base relations are only given the new read-from, final writes and
+/// coherence order ([`Base::set_candidate`]).  [`Pre`] reads the read-from
+/// only through `rfi` (the bell's `carry-dep`) and the final writes (lock.cat's
+/// `LockFinal`), besides the model's `lkmmv2` and `-through` settings: it
+/// is kept for the next candidate with the same ones.  With SRCU events it
+/// is always computed again (`carry-srcu-data` reads all of `rf`, and the
+/// value match reads the values).
+struct Reuse<R: Row> {
+    /// The last execution (for its shape).
+    ex: Execution,
+    base: Base<R>,
+    /// `lkmmv2`, `fails()`, the internal read-from and the final writes
+    /// `pre` was computed with.
+    key: Option<PreKey>,
+    pre: Result<Pre<R>, ()>,
+}
+
+type PreKey = (bool, bool, Vec<(usize, usize)>, Vec<usize>);
 
 mod co_free;
 mod co_search;
@@ -338,10 +363,39 @@ impl NativeLkmm {
     }
 
     fn run<R: Row>(&self, ex: &Execution, sink: &mut dyn FnMut(Verdict, u64)) {
-        let b = Base::<R>::new(ex);
-        let o = Ops { b: &b, n: b.n };
-        let pre = match self.pre(ex, &o) {
-            Ok(p) => p,
+        let mut slot = LAST_RUN.with(|c| c.borrow_mut().take());
+        match slot.as_mut().and_then(|r| r.downcast_mut::<Reuse<R>>()) {
+            Some(r) if r.ex.same_shape(ex) => r.base.set_candidate(ex),
+            _ => slot = None,
+        }
+        let mut slot = slot.unwrap_or_else(|| {
+            let base = Base::<R>::new(ex);
+            Box::new(Reuse { ex: ex.clone(), base, key: None, pre: Err(()) })
+        });
+        if let Some(r) = slot.downcast_mut::<Reuse<R>>() {
+            self.run_reusing(ex, r, sink);
+        }
+        LAST_RUN.with(|c| *c.borrow_mut() = Some(slot));
+    }
+
+    /// [`Self::run`] with the base relations of `ex` in `r`, and its
+    /// [`Pre`] if `r` holds it for the same key.
+    fn run_reusing<R: Row>(&self, ex: &Execution, r: &mut Reuse<R>, sink: &mut dyn FnMut(Verdict, u64)) {
+        let Reuse { base: b, key, pre, .. } = r;
+        let b = &*b;
+        let o = Ops { b, n: b.n };
+        let srcu = !b.tag(Tag::SRCU_LOCK).is_empty() || !b.tag(Tag::SRCU_UNLOCK).is_empty();
+        let want = (!srcu).then(|| {
+            let int = |a: usize, c: usize| ex.event(a).thread.is_some() && ex.event(a).thread == ex.event(c).thread;
+            let rfi: Vec<(usize, usize)> = ex.rf().iter().copied().filter(|&(a, c)| int(a, c)).collect();
+            (self.lkmmv2, self.fails(), rfi, ex.finals().to_vec())
+        });
+        if want.is_none() || *key != want {
+            *pre = self.pre(ex, &o);
+            *key = want;
+        }
+        let pre = match pre {
+            Ok(p) => &*p,
             Err(()) => {
                 sink(self.verdict(false, 0), 1);
                 return;
@@ -385,7 +439,7 @@ impl NativeLkmm {
             for (k, (e, c)) in choices.iter().enumerate() {
                 rf.insert(c[idx[k]], *e);
             }
-            self.with_rf(ex, &o, &pre, &rf, sink);
+            self.with_rf(ex, &o, pre, &rf, sink);
             if !crate::bits::next_index(&mut idx, |k| choices[k].1.len()) {
                 return;
             }
