@@ -1067,6 +1067,46 @@ impl Program {
         }
     }
 
+    /// How messages name thread `t`: `CPU<n>` for a `P<n>`, else the
+    /// task's name and, when it shares a CPU, where it runs
+    /// (`poller (on CPU0)`), as the explorer's messages do.
+    pub fn who(&self, t: usize) -> String {
+        match self.threads.get(t) {
+            Some(th) if th.origin != TaskOrigin::Proc && th.cpu as usize != t => {
+                format!("{} (on CPU{})", th.body.name, th.cpu)
+            }
+            Some(th) if th.origin != TaskOrigin::Proc => th.body.name.clone(),
+            _ => format!("CPU{t}"),
+        }
+    }
+
+    /// The heading of thread `t`'s column in a trace: `CPU<n>` for a
+    /// `P<n>`, else the task's name and, when it shares a CPU, its CPU
+    /// (`poller@CPU0`).
+    pub fn column(&self, t: usize) -> String {
+        match self.threads.get(t) {
+            Some(th) if th.origin != TaskOrigin::Proc && th.cpu as usize != t => {
+                format!("{}@CPU{}", th.body.name, th.cpu)
+            }
+            _ => self.who(t),
+        }
+    }
+
+    /// The groups of threads that share a CPU (each with at least two
+    /// threads, the CPU's own first), by CPU.
+    pub fn shared_cpus(&self) -> Vec<(u32, Vec<usize>)> {
+        let mut out: Vec<(u32, Vec<usize>)> = Vec::new();
+        for (t, th) in self.threads.iter().enumerate() {
+            if th.cpu as usize != t {
+                match out.iter_mut().find(|(c, _)| *c == th.cpu) {
+                    Some((_, g)) => g.push(t),
+                    None => out.push((th.cpu, vec![th.cpu as usize, t])),
+                }
+            }
+        }
+        out
+    }
+
     /// The object holding a cell, if any.
     pub fn object_of(&self, cell: u32) -> Option<&Object> {
         self.objects.iter().find(|o| cell >= o.base && cell < o.base + o.size)

@@ -203,7 +203,9 @@ fn finding(out: &mut String, fi: usize, k: usize, f: &CheckedFile, x: &Finding, 
             }
             let mut locks: Vec<String> =
                 s.holders.iter().map(|(c, t)| esc(&format!("{} held by CPU{t}", p.cell_name(*c)))).collect();
-            locks.extend(s.waiters.iter().map(|(t, c)| esc(&format!("CPU{t} waits for {}", p.cell_name(*c)))));
+            locks.extend(
+                s.waiters.iter().map(|(t, c)| esc(&format!("{} waits for {}", p.who(*t as usize), p.cell_name(*c)))),
+            );
             serde_json::json!({ "vals": vals, "locks": locks })
         })
         .collect();

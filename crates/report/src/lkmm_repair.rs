@@ -31,19 +31,19 @@ fn step_words(p: &Program, t: u32, pc: u32, src: &str, prelude: &str) -> (String
 /// and before READ_ONCE(sleeper) [47] (CPU1)`.
 pub fn fix_words(p: &Program, f: &Fix, src: &str, prelude: &str) -> String {
     let (text, line) = step_words(p, f.thread, f.pc, src, prelude);
-    let cpu = f.thread;
+    let cpu = p.column(f.thread as usize);
     match f.kind {
         FixKind::Mb => match f.after {
             Some(a) => {
                 let (at, al) = step_words(p, f.thread, a, src, prelude);
-                format!("an smp_mb() after {at} [{al}] and before {text} [{line}] (CPU{cpu})")
+                format!("an smp_mb() after {at} [{al}] and before {text} [{line}] ({cpu})")
             }
-            None => format!("an smp_mb() before {text} [{line}] (CPU{cpu})"),
+            None => format!("an smp_mb() before {text} [{line}] ({cpu})"),
         },
-        FixKind::AfterAtomic => format!("an smp_mb__after_atomic() after {text} [{line}] (CPU{cpu})"),
-        FixKind::BeforeAtomic => format!("an smp_mb__before_atomic() before {text} [{line}] (CPU{cpu})"),
-        FixKind::Acquire => format!("{text} [{line}] as {} (CPU{cpu})", strong_access(&text, "acquire")),
-        FixKind::Release => format!("{text} [{line}] as {} (CPU{cpu})", strong_access(&text, "release")),
+        FixKind::AfterAtomic => format!("an smp_mb__after_atomic() after {text} [{line}] ({cpu})"),
+        FixKind::BeforeAtomic => format!("an smp_mb__before_atomic() before {text} [{line}] ({cpu})"),
+        FixKind::Acquire => format!("{text} [{line}] as {} ({cpu})", strong_access(&text, "acquire")),
+        FixKind::Release => format!("{text} [{line}] as {} ({cpu})", strong_access(&text, "release")),
     }
 }
 

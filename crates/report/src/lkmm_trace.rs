@@ -282,8 +282,9 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                         let loc =
                             ex.locations().get(e.loc.map(|l| l as usize).unwrap_or(0)).cloned().unwrap_or_default();
                         let val = p.show_val(e.value.unwrap_or(0), false);
+                        let (who_t, who_u) = (p.who(t as usize), p.who(u as usize));
                         let head = format!(
-                            "[{line}] CPU{t} reads {loc} = {val}: CPU{u}'s {wt} [{wl}] is not yet visible to it"
+                            "[{line}] {who_t} reads {loc} = {val}: {who_u}'s {wt} [{wl}] is not yet visible to it"
                         );
                         // store buffering: the writer's own later load
                         // missed this CPU's earlier store
@@ -294,13 +295,13 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
                             (Some(((_, rpc), (_, wpc))), _) => {
                                 let ((rt, rl), (w3t, w3l)) = (text_of(u, rpc), text_of(t, wpc));
                                 format!(
-                                    "{head}, and CPU{u}'s {rt} [{rl}] did not see CPU{t}'s {w3t} [{w3l}]: nothing orders CPU{u}'s store [{wl}] before its later load [{rl}] (store buffering)"
+                                    "{head}, and {who_u}'s {rt} [{rl}] did not see {who_t}'s {w3t} [{w3l}]: nothing orders {who_u}'s store [{wl}] before its later load [{rl}] (store buffering)"
                                 )
                             }
                             (None, Some(((_, rpc), (_, wpc)))) => {
                                 let ((rt, rl), (w1t, w1l)) = (text_of(t, rpc), text_of(u, wpc));
                                 format!(
-                                    "{head}, although its {rt} [{rl}] saw CPU{u}'s later {w1t} [{w1l}] (message passing): the two stores and the two loads must each be ordered (a release and an acquire, or smp_wmb() and smp_rmb())"
+                                    "{head}, although its {rt} [{rl}] saw {who_u}'s later {w1t} [{w1l}] (message passing): the two stores and the two loads must each be ordered (a release and an acquire, or smp_wmb() and smp_rmb())"
                                 )
                             }
                             (None, None) => format!("{head}; nothing orders that store before this load"),
@@ -348,7 +349,7 @@ pub fn render_lkmm_trace(p: &Program, f: &Finding, src: &str, prelude: &str) -> 
     let mut out = String::new();
     let mut head = String::new();
     for c in 0..ncpu {
-        let _ = write!(head, "{:<colw$}", format!("CPU{c}"));
+        let _ = write!(head, "{:<colw$}", p.column(c));
     }
     let _ = writeln!(out, "{}", head.trim_end());
     for r in &rows {
@@ -361,7 +362,31 @@ pub fn render_lkmm_trace(p: &Program, f: &Finding, src: &str, prelude: &str) -> 
         let _ = writeln!(out, "weak: {n}");
     }
     let _ = writeln!(out, "{}: {}", f.kind.name().to_uppercase(), f.message);
+    for note in shared_cpu_notes(p) {
+        let _ = writeln!(out, "note: {note}");
+    }
     out
+}
+
+/// What an LKMM finding of a program whose tasks share a CPU must say:
+/// the LKMM check runs each task as if on a CPU of its own (linux-kernel.cat
+/// has no notion of a CPU's scheduler), which allows every execution the
+/// kernel has and more, so an "ok" holds, but a finding may need two tasks
+/// of one CPU to interleave where the scheduler does not switch, or to see
+/// each other's accesses out of order.
+fn shared_cpu_notes(p: &Program) -> Vec<String> {
+    p.shared_cpus()
+        .into_iter()
+        .map(|(cpu, ts)| {
+            let names: Vec<String> = ts.iter().map(|&t| p.column(t)).collect();
+            format!(
+                "{} share CPU{cpu}; the LKMM check runs them as if each had a CPU of its own (more executions than \
+                 the kernel's), so this finding may need an interleaving or a reordering that CPU{cpu}'s scheduler \
+                 rules out; `--model sc` runs the tasks of a CPU as the kernel does",
+                names.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The `--json` form of one LKMM finding (`model` is `lkmm`).

@@ -392,15 +392,7 @@ pub fn render_trace_with(p: &Program, tr: &TraceRecord, src: &str, prelude: &str
         None => 72,
     };
     // a `P<n>` is its CPU's column; other tasks show their name
-    let names: Vec<String> = (0..ncpu)
-        .map(|c| match p.threads.get(c) {
-            Some(th) if th.origin != kvet_ir::TaskOrigin::Proc && th.cpu as usize != c => {
-                format!("{}@CPU{}", th.body.name, th.cpu)
-            }
-            Some(th) if th.origin != kvet_ir::TaskOrigin::Proc => th.body.name.clone(),
-            _ => format!("CPU{c}"),
-        })
-        .collect();
+    let names: Vec<String> = (0..ncpu).map(|c| p.column(c)).collect();
     let mut textw: Vec<usize> =
         names.iter().map(|n| 12usize.max(n.chars().count().saturating_sub(linew + 3))).collect();
     for (r, t) in rows.iter().zip(&texts) {

@@ -653,7 +653,7 @@ impl<'a> Search<'a> {
                         AwaitKind::Lock => "waits forever for an rwlock: the last value of its lock word it reads (co-last) never lets it in",
                         AwaitKind::Ipi => "waits forever in csd_lock_wait(): a CPU it sent an IPI to never runs it (the call stays pending: co-last)",
                     };
-                    new.push((await_finding_kind(aw.kind), t, aw.pc, format!("CPU{t} {msg}")));
+                    new.push((await_finding_kind(aw.kind), t, aw.pc, format!("{} {msg}", self.prog.who(t as usize))));
                 }
             }
         }
