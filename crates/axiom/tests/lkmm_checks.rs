@@ -693,3 +693,63 @@ q = kmalloc(sizeof(*q), GFP_KERNEL); WRITE_ONCE(q->key, 2); r0 = READ_ONCE(q->ke
     let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
     assert!(r.findings.is_empty() && r.toofar, "{:?}", r.findings);
 }
+
+/// Tasks sharing a CPU without preemption (gen/thread/cpu_share.rs): the
+/// CPU's run lock makes its tasks run one at a time with a full barrier at
+/// each switch, as kernel/sched/core.c does, and no more.
+#[test]
+fn tasks_sharing_a_cpu_run_one_at_a_time() {
+    let scen = |name: &str, body: &str| format!("C {name}\n{{}}\n{body}");
+    // message passing between the two tasks of CPU0: no barrier needed
+    let mp = scen(
+        "mp",
+        "int x;\nint y;\nP0(void) { WRITE_ONCE(x, 1); WRITE_ONCE(y, 1); }\n\
+         TASK(0) void other(void) { int r1 = READ_ONCE(y); int r2 = READ_ONCE(x); assert(!(r1 == 1 && r2 == 0)); }\n",
+    );
+    assert_eq!(check_kinds(&mp).0, Vec::<&str>::new());
+    // the same with the reader on another CPU: the bug stays, and a
+    // cond_resched() that need not switch orders nothing
+    let across = scen(
+        "across",
+        "int x;\nint y;\nP0(void) { WRITE_ONCE(x, 1); cond_resched(); WRITE_ONCE(y, 1); }\n\
+         P1(void) { int r1 = READ_ONCE(y); smp_rmb(); int r2 = READ_ONCE(x); assert(!(r1 == 1 && r2 == 0)); }\n\
+         TASK(0) void other(void) { WRITE_ONCE(x, 2); }\n",
+    );
+    assert_eq!(check_kinds(&across).0, vec!["assertion failure"]);
+    // a completion the other task of the CPU completes: the waiter sleeps,
+    // the other runs; nothing hangs and the data is seen
+    let done = scen(
+        "done",
+        "int x;\nDECLARE_COMPLETION(c);\nP0(void) { wait_for_completion(&c); int r = READ_ONCE(x); assert(r == 1); }\n\
+         TASK(0) void other(void) { WRITE_ONCE(x, 1); complete(&c); }\n",
+    );
+    assert_eq!(check_kinds(&done).0, Vec::<&str>::new());
+    // a mutex held across a sleep: the other task waits for it off the
+    // CPU (no false deadlock) ...
+    let mutex = scen(
+        "mutex",
+        "int x;\nDEFINE_MUTEX(m);\nDECLARE_COMPLETION(c);\n\
+         P0(void) { mutex_lock(&m); wait_for_completion(&c); x = 1; mutex_unlock(&m); }\n\
+         TASK(0) void other(void) { complete(&c); mutex_lock(&m); x = 2; mutex_unlock(&m); }\n",
+    );
+    assert_eq!(check_kinds(&mutex).0, Vec::<&str>::new());
+    // ... but waiting for it before completing is a real deadlock
+    let stuck = mutex.replace("complete(&c); mutex_lock(&m); x = 2;", "mutex_lock(&m); complete(&c); x = 2;");
+    assert_eq!(check_kinds(&stuck).0, vec!["deadlock"]);
+    // a task spinning for the other task of its CPU keeps the CPU: it
+    // never runs (a deadlock, as in the explorer)
+    let spin = scen(
+        "spin",
+        "int flag;\nP0(void) { while (!READ_ONCE(flag)) cpu_relax(); }\n\
+         TASK(0) void other(void) { WRITE_ONCE(flag, 1); }\n",
+    );
+    let prog = kvet_ir::compile(&spin).expect("compiles");
+    let opts = GenOptions { deadlocks: true, kernel: true, max_work: Some(10_000), ..Default::default() };
+    let r = run(&prog, &NativeLkmm::new().allowed_only(), &opts).expect("decided");
+    assert_eq!(
+        r.deadlocks,
+        vec![
+            "other (on CPU0) waits to run on its CPU (held by CPU0, which spins forever in a polling loop)".to_string()
+        ]
+    );
+}

@@ -220,6 +220,9 @@ pub fn run(prog: &Program, model: &dyn Model, opts: &GenOptions) -> Result<Litmu
     // and the IPIs' hidden csd cells (thread/ipi.rs)
     let ext2 = if opts.kernel { thread::with_ipi_cells(prog) } else { None };
     let prog = ext2.as_ref().unwrap_or(prog);
+    // and the run locks of CPUs that tasks share (thread/cpu_share.rs)
+    let ext3 = if opts.kernel { thread::with_run_locks(prog) } else { None };
+    let prog = ext3.as_ref().unwrap_or(prog);
     let r = search::Search::new(prog, model, opts).and_then(|s| s.run());
     crate::deadline::set_work(None);
     let mut r = r?;

@@ -559,6 +559,17 @@ impl<'a> Search<'a> {
             if waits[t].is_none() {
                 continue;
             }
+            let who = |x: usize| self.prog.who(x);
+            // (a task waiting for its CPU's run lock waits to run, see
+            // thread/cpu_share.rs)
+            let waits_in = |x: usize, c: u32| match thread::is_run_lock(self.prog, c) {
+                true => format!("{} waits to run on its CPU", who(x)),
+                false => format!("{} waits in spin_lock({})", who(x), name(c)),
+            };
+            let waits_for = |x: usize, c: u32| match thread::is_run_lock(self.prog, c) {
+                true => format!("{} waits to run on its CPU", who(x)),
+                false => format!("{} waits for {}", who(x), name(c)),
+            };
             let mut path = vec![t];
             let mut cur = t;
             let core = loop {
@@ -588,19 +599,19 @@ impl<'a> Search<'a> {
                     if stuck && !stuck_holders.contains(&u) {
                         stuck_holders.push(u);
                     }
-                    break format!("CPU{cur} waits in spin_lock({}) (held by CPU{u}, {why})", name(c));
+                    break format!("{} (held by {}, {why})", waits_in(cur, c), who(u));
                 }
                 if let Some(k) = path.iter().position(|&x| x == u) {
                     let mut cyc: Vec<usize> = path[k..].to_vec();
                     cyc.sort_unstable();
                     if cyc.len() == 1 {
-                        break format!("CPU{u} waits in spin_lock({}), which CPU{u} itself holds", name(c));
+                        break format!("{}, which {} itself holds", waits_in(u, c), who(u));
                     }
                     let parts: Vec<String> = cyc
                         .iter()
                         .map(|&x| {
                             let (c, h) = waits[x].expect("blocked");
-                            format!("CPU{x} waits for {} (held by CPU{h})", name(c))
+                            format!("{} (held by {})", waits_for(x, c), who(h))
                         })
                         .collect();
                     break parts.join(", ");

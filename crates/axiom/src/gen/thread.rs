@@ -53,6 +53,7 @@ use super::{Derivs, GenError, Sites};
 mod access;
 mod alloc;
 mod context;
+mod cpu_share;
 mod handlers;
 mod ipi;
 mod kernel;
@@ -64,6 +65,7 @@ mod spinlock;
 mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
 pub(crate) use alloc::free_race_site;
+pub(crate) use cpu_share::{is_run_lock, with_run_locks};
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
@@ -283,6 +285,9 @@ struct St {
     /// The last empty run of a gated softirq: its read of the gate and
     /// the events when it returned (see [`timer`]).
     gate_idle: Option<(u16, usize)>,
+    /// A task of a shared CPU that is not on it (see [`cpu_share`]): it
+    /// takes the CPU before its next step.
+    off_cpu: bool,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free; litmus
@@ -368,6 +373,9 @@ pub struct Limits {
 pub(super) struct Walker<'a> {
     /// Immediate post-dominator of each branch (`u32::MAX`: the exit).
     ipdom: Vec<u32>,
+    /// The run lock of this thread's CPU, when tasks share it (see
+    /// [`cpu_share`]).
+    runlock: Option<u32>,
     prog: &'a Program,
     th: &'a Thread,
     dom: &'a Domains,
@@ -717,6 +725,9 @@ impl Walker<'_> {
 
     fn finish(&mut self, mut st: St) -> Result<(), GenError> {
         let Some(awaits) = self.ipi_answered(&mut st)? else { return Ok(()) };
+        // (a task of a shared CPU leaves it as it ends)
+        let pc = st.pcs.last().copied().unwrap_or(0);
+        self.cpu_release(&mut st, pc)?;
         let unfired = self.must_fire(&st);
         if !self.complete_path(&st, true)? {
             return Ok(());
@@ -757,6 +768,9 @@ impl Walker<'_> {
                 if st.scopes.iter().any(|(j, _)| *j == pc) {
                     st.scopes.retain(|(j, _)| *j != pc);
                     st.ctrl = st.scopes.iter().fold(Deps::NONE, |a, (_, d)| a | *d);
+                }
+                if st.off_cpu && !self.cpu_take(&mut st, pc)? {
+                    continue 'paths;
                 }
                 if self.lim.kernel {
                     self.offer_handlers(&mut st, &mut stack);
@@ -869,13 +883,30 @@ impl Walker<'_> {
                 self.rwlock_lock(st, stack, pc, *addr, *kind, Some(*dst))?;
                 return Ok(false);
             }
-            Instr::Lock { addr, kind } => return self.spin_lock(st, pc, *addr, *kind),
+            Instr::Lock { addr, kind } => {
+                // a sleeping lock on a CPU that tasks share: contended, the
+                // task waits for it without its CPU (see [`cpu_share`])
+                if kind.sleeps() {
+                    if let Some(mut s2) = self.cpu_switch_copy(st, pc)? {
+                        if self.spin_lock(&mut s2, pc, *addr, *kind)? {
+                            stack.push(s2);
+                        }
+                    }
+                }
+                return self.spin_lock(st, pc, *addr, *kind);
+            }
             Instr::Unlock { addr, kind } => return self.spin_unlock(st, pc, *addr, *kind),
             Instr::Trylock { dst, addr, kind } => return self.spin_trylock(st, stack, pc, *dst, (*addr, *kind)),
             Instr::IsLocked { dst, addr } => return self.spin_is_locked(st, stack, pc, *dst, *addr),
             Instr::RcuLock => self.rcu_fence(st, pc, Tag::RCU_LOCK)?,
             Instr::RcuUnlock => self.rcu_fence(st, pc, Tag::RCU_UNLOCK)?,
-            Instr::SyncRcu => self.rcu_fence(st, pc, Tag::SYNC_RCU)?,
+            Instr::SyncRcu => {
+                // (it sleeps until the grace period ends)
+                if let Some(s2) = self.cpu_switch_copy(st, pc)? {
+                    *st = s2;
+                }
+                self.rcu_fence(st, pc, Tag::SYNC_RCU)?
+            }
             Instr::SrcuLock { dst, ss } => return self.srcu_lock(st, stack, pc, *dst, *ss),
             Instr::SrcuUnlock { ss, idx } => return self.srcu_unlock(st, pc, *ss, *idx),
             Instr::SyncSrcu { ss } => return self.sync_srcu(st, pc, *ss),
@@ -966,6 +997,7 @@ impl St {
             bh: 0,
             rd: 0,
             offered: None,
+            off_cpu: false,
             past_init: Vec::new(),
             gate_idle: None,
         }
@@ -1066,7 +1098,12 @@ fn walk(
             _ => vec![],
         })
         .collect();
+    let runlock = if lim.kernel { cpu_share::run_lock(prog, th.index as usize) } else { None };
+    if runlock.is_some() {
+        st.off_cpu = true;
+    }
     let mut w = Walker {
+        runlock,
         other: other.filter(|_| lim.kernel),
         loop_heads,
         prefixes: Default::default(),

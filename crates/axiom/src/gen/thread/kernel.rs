@@ -280,6 +280,7 @@ impl Walker<'_> {
         };
         let to = self.val(st, timeout);
         self.fence(st, pc, Tag::MB)?;
+        self.cpu_release(st, pc)?;
         let acq = TagSet::of(&[Tag::ACQUIRE]);
         if to == MAX_SCHEDULE_TIMEOUT {
             self.set(st, dst, to, Deps::NONE);
@@ -452,6 +453,13 @@ impl Walker<'_> {
         };
         let at = self.taint(st, *addr);
         let acq = TagSet::of(&[Tag::ACQUIRE]);
+        // on a CPU that tasks share: the wait that sleeps, off the CPU
+        // (this one keeps it and must find the completion done, see
+        // [`super::cpu_share`])
+        if let Some(mut s2) = self.cpu_switch_copy(st, pc)? {
+            self.wait_completion(&mut s2, stack, pc, addr, timeout)?;
+        }
+        let keeps_cpu = self.runlock.is_some() && !st.off_cpu;
 
         for &old in self.values(st, cell).iter().rev() {
             let mut s2 = st.clone();
@@ -461,6 +469,9 @@ impl Walker<'_> {
                 continue;
             }
             if old == 0 {
+                if keeps_cpu {
+                    continue;
+                }
                 if let Some(d) = timeout {
                     // wait_for_completion_timeout(): the timer ends the
                     // wait, 0 back (the read takes nothing: no write)
@@ -665,6 +676,7 @@ impl Walker<'_> {
                     return Err(self.err(pc, "not supported by the LKMM engine: schedule() outside a task".into()));
                 };
                 self.fence(st, pc, Tag::MB)?;
+                self.cpu_release(st, pc)?;
                 let tags = TagSet::of(&[Tag::ACQUIRE]);
                 // an idle kworker's sleep in its pool loop is no hang
                 let kind = if self.kworker_idles(pc) { AwaitKind::Idle } else { AwaitKind::Sleep };
@@ -673,8 +685,14 @@ impl Walker<'_> {
             }
             Instr::ScheduleTimeout { dst, timeout } => return self.schedule_timeout(st, stack, pc, *dst, *timeout),
             // cond_resched(): no ordering is promised (it reschedules only
-            // when needed), and the task never sleeps in it
-            Instr::Yield => {}
+            // when needed), and the task never sleeps in it; on a CPU that
+            // tasks share, the switch is the other continuation
+            Instr::Yield => {
+                if let Some(mut s2) = self.cpu_switch_copy(st, pc)? {
+                    s2.pc = pc + 1;
+                    stack.push(s2);
+                }
+            }
             // no preemption under the LKMM: the pool gate never waits
             Instr::PoolGate => {}
             Instr::WakeUp { dst, task, mask } => return self.wake_up(st, stack, pc, *dst, task, mask),

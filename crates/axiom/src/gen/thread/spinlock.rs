@@ -30,7 +30,11 @@ impl Walker<'_> {
             return Ok(false);
         };
         let at = self.taint(st, addr);
-        if self.lim.blocked {
+        // (a sleeping lock's task that keeps its CPU took it uncontended:
+        // waiting for it is the continuation off the CPU, see
+        // [`super::cpu_share`])
+        let keeps_cpu = kind.sleeps() && self.runlock.is_some() && !st.off_cpu;
+        if self.lim.blocked && !keeps_cpu {
             // The thread may wait here forever.
             self.stop_prefix(st, Some(cell), None)?;
         }
