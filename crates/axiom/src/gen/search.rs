@@ -487,8 +487,10 @@ impl<'a> Search<'a> {
     /// lock may (its deadlock cores depend on the other threads); a
     /// prefix stopped at an await or a fault may if its finding is new,
     /// one cut at the unrolling bound if no allowed execution went past
-    /// it yet; a complete path never does by itself.  Exactly the
-    /// stopped traces that make [`Search::deadlock_cores`] look further.
+    /// it yet, and any path with a failed check not found yet (beside a
+    /// thread that waits forever, a complete path's assertion shows only
+    /// here); a complete path does not otherwise.  Exactly the traces
+    /// that make [`Search::deadlock_cores`] look further.
     fn stopped_fresh(&self, t: usize, tr: &Trace) -> bool {
         let t = t as u32;
         if tr.blocked.is_some() {
@@ -499,12 +501,11 @@ impl<'a> Search<'a> {
                 return true;
             }
         }
-        if tr.fault_stop {
-            if let Some(f) = tr.faults.last() {
-                if !self.found.contains(&(finding_kind(f.kind), t, f.pc)) {
-                    return true;
-                }
-            }
+        // (a failed check not found yet, on a stopped prefix or on a
+        // complete path: the main pass never combines a path with a thread
+        // that waits forever)
+        if tr.faults.iter().any(|f| !self.found.contains(&(finding_kind(f.kind), t, f.pc))) {
+            return true;
         }
         tr.bound && !self.res.toofar
     }
@@ -530,10 +531,10 @@ impl<'a> Search<'a> {
             if let Some(aw) = tr.awaits.as_ref().filter(|a| a.kind != AwaitKind::Idle) {
                 fresh |= !self.found.contains(&(await_finding_kind(aw.kind), t as u32, aw.pc));
             }
-            if tr.fault_stop {
-                let f = tr.faults.last().expect("a fault stop has its fault");
-                fresh |= !self.found.contains(&(finding_kind(f.kind), t as u32, f.pc));
-            }
+            // (a failed check of any chosen path, complete or not: the
+            // main pass never combines a path with a thread that waits
+            // forever, so this is the only place it shows)
+            fresh |= tr.faults.iter().any(|f| !self.found.contains(&(finding_kind(f.kind), t as u32, f.pc)));
             fresh |= tr.bound && !self.res.toofar;
         }
         let cut = chosen.iter().any(|t| t.bound || t.fault_stop);
