@@ -124,6 +124,11 @@ pub struct Machine<'p> {
     pub(crate) has_plain: bool,
     /// Per thread, per pc: whether the instruction there can block.
     gate: Vec<Box<[u8]>>,
+    /// Per memory cell: whether a step that touches it invalidates the
+    /// symmetric search (pid and tgid, symmetry.rs); empty when nothing
+    /// is watched. `watched` records that a step did.
+    watch: Vec<bool>,
+    pub(crate) watched: std::cell::Cell<bool>,
 }
 
 const GATE_FREE: u8 = 0;
@@ -172,7 +177,19 @@ impl<'p> Machine<'p> {
                     .collect()
             })
             .collect();
-        Machine { prog, layout, dead, lock_list, lock_class, status_of, handler_regs, has_plain, gate }
+        Machine {
+            prog,
+            layout,
+            dead,
+            lock_list,
+            lock_class,
+            status_of,
+            handler_regs,
+            has_plain,
+            gate,
+            watch: Vec::new(),
+            watched: std::cell::Cell::new(false),
+        }
     }
 
     /// The initial state: every thread has run its local prefix.
@@ -420,6 +437,9 @@ impl<'p> Machine<'p> {
         let v = self.reg(s, t, addr);
         match ptr_cell(v) {
             Some(c) if (c as usize) < self.layout.ncells => {
+                if !self.watch.is_empty() && self.watch[c as usize] {
+                    self.watched.set(true);
+                }
                 self.check_alive(s, t, pc, c as usize)?;
                 Ok(c as usize)
             }
@@ -436,6 +456,14 @@ impl<'p> Machine<'p> {
                     msg,
                 ))
             }
+        }
+    }
+
+    /// Watch these cells: a step that touches one sets `watched`.
+    pub(crate) fn watch(&mut self, cells: &[u32]) {
+        self.watch = vec![false; self.layout.ncells];
+        for &c in cells {
+            self.watch[c as usize] = true;
         }
     }
 

@@ -213,9 +213,19 @@ impl<'p> Stepper<'p> {
     pub fn with_options(prog: &'p Program, opts: &crate::Options) -> Stepper<'p> {
         let mut st = Stepper::new(prog, opts.reduce);
         if opts.symmetry {
-            st.sym = crate::symmetry::Symmetry::new(prog, &st.m.layout).map(std::cell::RefCell::new);
+            if let Some((sym, ids)) = crate::symmetry::Symmetry::new(prog, &st.m.layout) {
+                st.m.watch(&ids);
+                st.sym = Some(std::cell::RefCell::new(sym));
+            }
         }
         st
+    }
+
+    /// Whether a step touched a cell the symmetry needs untouched (a
+    /// task's pid or tgid): the symmetric search's answer is then not
+    /// to be trusted, and the search must run again without symmetry.
+    pub fn symmetry_broken(&self) -> bool {
+        self.m.watched.get()
     }
 
     /// Whether the visited set keeps one state per orbit of
