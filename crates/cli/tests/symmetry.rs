@@ -1,12 +1,14 @@
 //! Symmetry reduction (kvet_explore's `Options::symmetry`) keeps every
 //! finding and outcome, and its traces are real: on every example and
-//! seed, and on the scaled seed 004 (N CPUs each with a writeback
-//! interrupt), the search with symmetry finds exactly the kinds of
-//! finding and the outcomes of the search without, and each of its
-//! traces replays.
+//! seed, on the scaled seed 004 (N CPUs each with a writeback
+//! interrupt) and on the scaled seed 002 (N waiters on a page lock, each
+//! with its task_struct and on-stack wait entry, beside a CPU 0 that
+//! differs), the search with symmetry finds exactly the kinds of finding
+//! and the outcomes of the search without, and each of its traces
+//! replays; its state counts are pinned.
 
 use kvet_explore::{explore, replay, Exploration, Options, ViolationKind};
-use kvet_scenario_gen::scaled::seed004;
+use kvet_scenario_gen::scaled::{seed002, seed004};
 use std::path::PathBuf;
 
 fn kinds(e: &Exploration) -> Vec<ViolationKind> {
@@ -65,4 +67,20 @@ fn scaled_seed004_same_findings_with_symmetry() {
     let prog = kvet_ir::compile(&seed004(8, true)).unwrap();
     let sym = explore(&prog, &Options { symmetry: true, ..Options::default() });
     assert!(sym.complete && sym.violations.is_empty());
+}
+
+#[test]
+fn scaled_seed002_same_findings_with_symmetry() {
+    // the waiters P1..PN are interchangeable (P0 differs): their
+    // task_structs and wait entries are renamed with them
+    let mut counts = Vec::new();
+    for fixed in [false, true] {
+        for n in 2..=3 {
+            let prog = kvet_ir::compile(&seed002(n, fixed)).unwrap();
+            assert!(same(&prog, &format!("seed002 fixed={fixed} N={n}")), "seed002 N={n} is symmetric");
+            let sym = explore(&prog, &Options { symmetry: true, ..Options::default() });
+            counts.push(sym.states);
+        }
+    }
+    assert_eq!(counts, [4551, 31155, 4254, 28496]);
 }
