@@ -84,3 +84,28 @@ fn scaled_seed002_same_findings_with_symmetry() {
     }
     assert_eq!(counts, [4551, 31155, 4254, 28496]);
 }
+
+/// Tasks whose pid differs (t + 1) are interchangeable only while no step
+/// reads it: a search that reads one runs again without symmetry, and
+/// finds what the plain search finds (here only P2, pid 3, trips the
+/// BUG_ON).
+#[test]
+fn reading_a_pid_turns_symmetry_off() {
+    let mut src = String::from("C pid\n{}\nint x;\nP0(void)\n{\n\tWRITE_ONCE(x, 0);\n}\n");
+    for i in 1..=2 {
+        src.push_str(&format!(
+            "P{i}(void)\n{{\n\tint r = task_pid_nr(current);\n\tBUG_ON(r == 3);\n\tWRITE_ONCE(x, r);\n}}\n"
+        ));
+    }
+    let prog = kvet_ir::compile(&src).unwrap();
+    let plain = explore(&prog, &Options::default());
+    let sym = explore(&prog, &Options { symmetry: true, ..Options::default() });
+    assert_eq!(kinds(&plain), [ViolationKind::Bug]);
+    assert_eq!(kinds(&sym), kinds(&plain));
+    assert!(!sym.symmetric, "the pid read must turn symmetry off");
+    assert_eq!(sym.states, plain.states);
+    // the same tasks without the pid are symmetric
+    let same_code = src.replace("task_pid_nr(current)", "READ_ONCE(current->__state)").replace("r == 3", "r == 7");
+    let prog = kvet_ir::compile(&same_code).unwrap();
+    assert!(explore(&prog, &Options { symmetry: true, ..Options::default() }).symmetric);
+}
