@@ -21,11 +21,11 @@
 //! - pid and tgid (t + 1), which no step reads (the machine watches them),
 //!   take the values of their new place.
 //!
-//! The permutation sorts the threads of each class by a hash of their
-//! blocks with pointers into class blocks abstracted to (own block or not,
-//! offset): equal orbits mostly give equal members, and where they do not
-//! (a hash tie), the member is still in the orbit, which only costs
-//! reduction. The search keeps expanding the actual states it reached,
+//! The permutation sorts the threads of each class by their blocks with
+//! pointers into class blocks abstracted to (own block or not, offset),
+//! then by number: equal orbits mostly give equal members, and where they
+//! do not (two threads alike in that view but not in their links), the
+//! member is still in the orbit, which only costs reduction. The search keeps expanding the actual states it reached,
 //! so every schedule it records, and every printed trace, is a real one;
 //! the permuted state is only hashed.
 //!
@@ -135,7 +135,7 @@ pub(crate) struct Symmetry {
     /// pid and tgid cells, with their initial values.
     ids: Vec<(usize, i64)>,
     buf: Vec<i64>,
-    keys: Vec<(u64, usize)>,
+    keys: Vec<usize>,
 }
 
 impl Symmetry {
@@ -212,32 +212,52 @@ impl Symmetry {
         (t != u32::MAX).then_some((t as usize, off as usize))
     }
 
-    /// A hash of thread `t`'s blocks that no permutation changes.
-    fn key(&self, s: &[i64], c: &Class, k: usize) -> u64 {
-        let t = c.threads[k];
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut mix = |x: i64| {
-            h = (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
-            h ^= h >> 29;
-        };
-        let abs = |v: i64| match self.owned(v) {
-            Some((u, off)) => PTR_TAG | (((u == t) as i64) << 30) | off as i64,
-            None => match freed_by(v) {
+    /// Word `v` of class thread `t`'s blocks as no permutation changes
+    /// it: a pointer into a class block as (own block or not, offset), a
+    /// freeing class thread as (itself or not).
+    #[inline]
+    fn abs(&self, t: usize, v: i64) -> i64 {
+        if v >= 0 {
+            match self.owned(v) {
+                Some((u, off)) => PTR_TAG | (((u == t) as i64) << 30) | off as i64,
+                None => v,
+            }
+        } else {
+            match freed_by(v) {
                 Some((u, pc)) if self.member.get(u as usize).copied().unwrap_or(false) => {
                     freed_status(255 - (u as usize == t) as u32, pc)
                 }
                 _ => v,
-            },
-        };
-        for &v in &s[c.tblock[k]..c.tblock[k] + c.tlen] {
-            mix(abs(v));
-        }
-        for (off, &v) in s[c.mblock[k]..c.mblock[k] + c.mlen].iter().enumerate() {
-            if !c.skip[off] {
-                mix(abs(v));
             }
         }
-        h
+    }
+
+    /// The order of class threads `a` and `b` (positions in class `c`) by
+    /// their blocks as no permutation changes them, then by number.
+    fn cmp(&self, s: &[i64], c: &Class, a: usize, b: usize) -> std::cmp::Ordering {
+        let (ta, tb) = (c.threads[a], c.threads[b]);
+        let (xa, xb) = (&s[c.tblock[a]..c.tblock[a] + c.tlen], &s[c.tblock[b]..c.tblock[b] + c.tlen]);
+        // (equal plain words compare equal; a pointer or a freeing thread
+        // may not, e.g. one into a's own block and b's other block)
+        let plain = |v: i64| v >= 0 && v & PTR_TAG == 0;
+        for (&v, &w) in xa.iter().zip(xb) {
+            if v != w || !plain(v) {
+                let o = self.abs(ta, v).cmp(&self.abs(tb, w));
+                if o.is_ne() {
+                    return o;
+                }
+            }
+        }
+        let (ma, mb) = (&s[c.mblock[a]..c.mblock[a] + c.mlen], &s[c.mblock[b]..c.mblock[b] + c.mlen]);
+        for (off, (&v, &w)) in ma.iter().zip(mb).enumerate() {
+            if (v != w || !plain(v)) && !c.skip[off] {
+                let o = self.abs(ta, v).cmp(&self.abs(tb, w));
+                if o.is_ne() {
+                    return o;
+                }
+            }
+        }
+        a.cmp(&b)
     }
 
     #[inline]
@@ -257,9 +277,9 @@ impl Symmetry {
             let c = &self.classes[ci];
             let mut keys = std::mem::take(&mut self.keys);
             keys.clear();
-            keys.extend((0..c.threads.len()).map(|k| (self.key(s, c, k), k)));
-            keys.sort_unstable();
-            for (pos, &(_, k)) in keys.iter().enumerate() {
+            keys.extend(0..c.threads.len());
+            keys.sort_unstable_by(|&a, &b| self.cmp(s, c, a, b));
+            for (pos, &k) in keys.iter().enumerate() {
                 // thread k's blocks go to the place of thread number pos
                 self.perm[c.threads[k]] = c.threads[pos];
                 self.buf[c.tblock[pos]..c.tblock[pos] + c.tlen].copy_from_slice(&s[c.tblock[k]..c.tblock[k] + c.tlen]);
