@@ -299,12 +299,16 @@ impl Symmetry {
 
     /// Rename pointers and thread numbers in the permuted `buf`.
     fn rename(&mut self) {
-        let any_owned = self.classes.iter().any(|c| c.mlen > 0);
-        if any_owned {
-            for i in 0..self.buf.len() {
-                let v = self.buf[i];
-                if let Some((t, off)) = self.owned(v) {
-                    self.buf[i] = PTR_TAG | (self.mstart[self.perm[t]] + off) as i64;
+        if self.classes.iter().any(|c| c.mlen > 0) {
+            let (owner, perm, mstart) = (&self.owner, &self.perm, &self.mstart);
+            for w in self.buf.iter_mut() {
+                // a data pointer: the tag and nothing above it
+                if *w >> 40 == 1 {
+                    if let Some(&(t, off)) = owner.get((*w & (PTR_TAG - 1)) as usize) {
+                        if t != u32::MAX {
+                            *w = PTR_TAG | (mstart[perm[t as usize]] + off as usize) as i64;
+                        }
+                    }
                 }
             }
         }
