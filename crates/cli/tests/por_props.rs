@@ -45,25 +45,30 @@ fn same_findings(prog: &kvet_ir::Program, src: &str) {
 }
 
 /// Symmetry (where the CPUs are interchangeable) keeps the findings and
-/// outcomes too, and its traces replay to their findings.
+/// outcomes too, with and without reduction, breadth- and depth-first,
+/// and its traces replay to their findings.
 fn same_with_symmetry(prog: &kvet_ir::Program, src: &str) {
     let bound = Options { max_states: 20_000, max_memory: 256 << 20, ..Options::default() };
-    let plain = explore(prog, &bound);
-    let sym = explore(prog, &Options { symmetry: true, ..bound });
-    if !plain.complete {
-        return;
-    }
-    assert!(sym.complete, "the symmetric search stopped\n{src}");
-    assert_eq!(kinds(&sym), kinds(&plain), "symmetry changed the findings\n{src}");
-    assert_eq!(
-        sym.outcomes.keys().collect::<Vec<_>>(),
-        plain.outcomes.keys().collect::<Vec<_>>(),
-        "symmetry changed the outcomes\n{src}"
-    );
-    for v in &sym.violations {
-        // a real schedule: every move of it is possible (replay may stop
-        // earlier, at a warning the path passes)
-        assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?}\n{src}", v.kind);
+    for (reduce, order) in [(true, SearchOrder::Bfs), (false, SearchOrder::Bfs), (true, SearchOrder::Dfs)] {
+        let opts = Options { reduce, order, ..bound.clone() };
+        let plain = explore(prog, &opts);
+        if !plain.complete {
+            continue;
+        }
+        let sym = explore(prog, &Options { symmetry: true, ..opts });
+        let how = format!("reduce={reduce} {order:?}");
+        assert!(sym.complete, "the symmetric search stopped ({how})\n{src}");
+        assert_eq!(kinds(&sym), kinds(&plain), "symmetry changed the findings ({how})\n{src}");
+        assert_eq!(
+            sym.outcomes.keys().collect::<Vec<_>>(),
+            plain.outcomes.keys().collect::<Vec<_>>(),
+            "symmetry changed the outcomes ({how})\n{src}"
+        );
+        for v in &sym.violations {
+            // a real schedule: every move of it is possible (replay may stop
+            // earlier, at a warning the path passes)
+            assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?} ({how})\n{src}", v.kind);
+        }
     }
 }
 
