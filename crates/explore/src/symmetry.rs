@@ -124,6 +124,8 @@ pub(crate) struct Symmetry {
     mstart: Vec<usize>,
     /// Per thread: whether it is in a class.
     member: Vec<bool>,
+    /// Per class thread: the place in its class its blocks move to.
+    dest: Vec<usize>,
     /// Per memory cell: the class thread whose block holds it and its
     /// offset there, or (u32::MAX, 0).
     owner: Vec<(u32, u32)>,
@@ -189,6 +191,7 @@ impl Symmetry {
         let sym = Symmetry {
             classes,
             perm: (0..n).collect(),
+            dest: vec![0; n],
             member: (0..n).map(|t| cls.classes.iter().flatten().any(|&u| u == t)).collect(),
             mstart,
             owner,
@@ -272,7 +275,7 @@ impl Symmetry {
     /// The fingerprint of the member of `s`'s orbit that the permutation
     /// sorting each class's blocks gives.
     pub(crate) fn fingerprint(&mut self, s: &[i64]) -> u128 {
-        self.buf.copy_from_slice(s);
+        let mut moved = false;
         for ci in 0..self.classes.len() {
             let c = &self.classes[ci];
             let mut keys = std::mem::take(&mut self.keys);
@@ -282,10 +285,27 @@ impl Symmetry {
             for (pos, &k) in keys.iter().enumerate() {
                 // thread k's blocks go to the place of thread number pos
                 self.perm[c.threads[k]] = c.threads[pos];
-                self.buf[c.tblock[pos]..c.tblock[pos] + c.tlen].copy_from_slice(&s[c.tblock[k]..c.tblock[k] + c.tlen]);
-                self.buf[c.mblock[pos]..c.mblock[pos] + c.mlen].copy_from_slice(&s[c.mblock[k]..c.mblock[k] + c.mlen]);
+                self.dest[c.threads[k]] = pos;
+                moved |= k != pos;
             }
             self.keys = keys;
+        }
+        if !moved {
+            // the identity: nothing to move or rename (pid and tgid hold
+            // their own values, or the search is to be run again)
+            return fingerprint(s);
+        }
+        self.buf.copy_from_slice(s);
+        for c in &self.classes {
+            for (k, &t) in c.threads.iter().enumerate() {
+                let pos = self.dest[t];
+                if pos != k {
+                    self.buf[c.tblock[pos]..c.tblock[pos] + c.tlen]
+                        .copy_from_slice(&s[c.tblock[k]..c.tblock[k] + c.tlen]);
+                    self.buf[c.mblock[pos]..c.mblock[pos] + c.mlen]
+                        .copy_from_slice(&s[c.mblock[k]..c.mblock[k] + c.mlen]);
+                }
+            }
         }
         self.rename();
         let fp = fingerprint(&self.buf);
