@@ -109,3 +109,24 @@ fn reading_a_pid_turns_symmetry_off() {
     let prog = kvet_ir::compile(&same_code).unwrap();
     assert!(explore(&prog, &Options { symmetry: true, ..Options::default() }).symmetric);
 }
+
+/// A lock in a heap object (its word names its holder, in a cell the
+/// symmetry does not know as a lock) turns symmetry off too.
+#[test]
+fn a_heap_lock_turns_symmetry_off() {
+    let mut src = String::from(
+        "C heaplock\n{}\nstruct obj { spinlock_t l; int v; };\nstruct obj *go;\nP0(void)\n{\n\tstruct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);\n\tif (o) {\n\t\tspin_lock_init(&o->l);\n\t\tsmp_store_release(&go, o);\n\t}\n}\n",
+    );
+    for i in 1..=2 {
+        src.push_str(&format!(
+            "P{i}(void)\n{{\n\tstruct obj *o = smp_load_acquire(&go);\n\tif (o) {{\n\t\tspin_lock(&o->l);\n\t\tWRITE_ONCE(o->v, READ_ONCE(o->v) + 1);\n\t\tspin_unlock(&o->l);\n\t}}\n}}\n"
+        ));
+    }
+    let prog = kvet_ir::compile(&src).unwrap();
+    let plain = explore(&prog, &Options::default());
+    let sym = explore(&prog, &Options { symmetry: true, ..Options::default() });
+    assert!(plain.complete && sym.complete);
+    assert_eq!(kinds(&sym), kinds(&plain));
+    assert!(!sym.symmetric, "the heap lock must turn symmetry off");
+    assert_eq!(sym.states, plain.states);
+}

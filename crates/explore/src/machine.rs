@@ -124,12 +124,17 @@ pub struct Machine<'p> {
     pub(crate) has_plain: bool,
     /// Per thread, per pc: whether the instruction there can block.
     gate: Vec<Box<[u8]>>,
-    /// Per memory cell: whether a step that touches it invalidates the
-    /// symmetric search (pid and tgid, symmetry.rs); empty when nothing
-    /// is watched. `watched` records that a step did.
-    watch: Vec<bool>,
+    /// Per memory cell, what the symmetric search (symmetry.rs) assumes
+    /// of it: `WATCH_UNTOUCHED` no step touches it (pid and tgid),
+    /// `WATCH_LOCK` it may hold a lock word (the symmetry renames its
+    /// holder; taking a lock anywhere else breaks the assumption). Empty
+    /// when nothing is watched; `watched` records that a step broke one.
+    watch: Vec<u8>,
     pub(crate) watched: std::cell::Cell<bool>,
 }
+
+const WATCH_UNTOUCHED: u8 = 1;
+const WATCH_LOCK: u8 = 2;
 
 const GATE_FREE: u8 = 0;
 const GATE_DONE: u8 = 1;
@@ -437,7 +442,7 @@ impl<'p> Machine<'p> {
         let v = self.reg(s, t, addr);
         match ptr_cell(v) {
             Some(c) if (c as usize) < self.layout.ncells => {
-                if !self.watch.is_empty() && self.watch[c as usize] {
+                if !self.watch.is_empty() && self.watch[c as usize] & WATCH_UNTOUCHED != 0 {
                     self.watched.set(true);
                 }
                 self.check_alive(s, t, pc, c as usize)?;
@@ -459,11 +464,23 @@ impl<'p> Machine<'p> {
         }
     }
 
-    /// Watch these cells: a step that touches one sets `watched`.
-    pub(crate) fn watch(&mut self, cells: &[u32]) {
-        self.watch = vec![false; self.layout.ncells];
-        for &c in cells {
-            self.watch[c as usize] = true;
+    /// Watch `untouched` (a step that touches one sets `watched`) and
+    /// `locks` (a lock taken in any other cell sets it).
+    pub(crate) fn watch(&mut self, untouched: &[u32], locks: &[usize]) {
+        self.watch = vec![0; self.layout.ncells];
+        for &c in untouched {
+            self.watch[c as usize] |= WATCH_UNTOUCHED;
+        }
+        for &c in locks {
+            self.watch[c] |= WATCH_LOCK;
+        }
+    }
+
+    /// Taking a lock word at `c`: does the symmetry rename it?
+    #[inline]
+    pub(crate) fn watch_lock(&self, c: usize) {
+        if !self.watch.is_empty() && self.watch[c] & WATCH_LOCK == 0 {
+            self.watched.set(true);
         }
     }
 

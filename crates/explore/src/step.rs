@@ -214,16 +214,17 @@ impl<'p> Stepper<'p> {
         let mut st = Stepper::new(prog, opts.reduce);
         if opts.symmetry {
             if let Some((sym, ids)) = crate::symmetry::Symmetry::new(prog, &st.m.layout) {
-                st.m.watch(&ids);
+                st.m.watch(&ids, sym.lock_cells());
                 st.sym = Some(std::cell::RefCell::new(sym));
             }
         }
         st
     }
 
-    /// Whether a step touched a cell the symmetry needs untouched (a
-    /// task's pid or tgid): the symmetric search's answer is then not
-    /// to be trusted, and the search must run again without symmetry.
+    /// Whether a step broke what the symmetry assumes: it touched a
+    /// task's pid or tgid, or took a lock whose word the symmetry does
+    /// not rename. The symmetric search's answer is then not to be
+    /// trusted, and the search must run again without symmetry.
     pub fn symmetry_broken(&self) -> bool {
         self.m.watched.get()
     }

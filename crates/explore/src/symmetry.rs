@@ -204,6 +204,12 @@ impl Symmetry {
         Some((sym, idc))
     }
 
+    /// The cells whose lock words the symmetry renames (a lock taken
+    /// elsewhere, e.g. in a heap object, breaks it: `Machine::watch`).
+    pub(crate) fn lock_cells(&self) -> &[usize] {
+        &self.locks
+    }
+
     /// Whether `v` is a pointer into a class thread's memory block: that
     /// thread and the offset.
     #[inline]
