@@ -214,7 +214,7 @@ impl<'p> Stepper<'p> {
         let mut st = Stepper::new(prog, opts.reduce);
         if opts.symmetry {
             if let Some((sym, ids)) = crate::symmetry::Symmetry::new(prog, &st.m.layout) {
-                st.m.watch(&ids, sym.lock_cells());
+                st.m.watch(&ids, sym.lock_cells(), &sym.owned_cells());
                 st.sym = Some(std::cell::RefCell::new(sym));
             }
         }
@@ -222,8 +222,9 @@ impl<'p> Stepper<'p> {
     }
 
     /// Whether a step broke what the symmetry assumes: it touched a
-    /// task's pid or tgid, or took a lock whose word the symmetry does
-    /// not rename. The symmetric search's answer is then not to be
+    /// task's pid or tgid, took a lock whose word the symmetry does not
+    /// rename, or computed with a pointer into a thread's own objects in
+    /// a way renaming does not keep (`Machine::watch_bin`). The symmetric search's answer is then not to be
     /// trusted, and the search must run again without symmetry.
     pub fn symmetry_broken(&self) -> bool {
         self.m.watched.get()

@@ -210,6 +210,11 @@ impl Symmetry {
         &self.locks
     }
 
+    /// The cells of the class threads' memory blocks.
+    pub(crate) fn owned_cells(&self) -> Vec<usize> {
+        (0..self.owner.len()).filter(|&c| self.owner[c].0 != u32::MAX).collect()
+    }
+
     /// Whether `v` is a pointer into a class thread's memory block: that
     /// thread and the offset.
     #[inline]
