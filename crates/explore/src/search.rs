@@ -346,7 +346,7 @@ fn explore_inner(prog: &Program, opts: &Options, mut observer: Option<&mut dyn F
 
 /// One search, and whether its symmetry was broken (`Stepper::symmetry_broken`).
 fn search_once(prog: &Program, opts: &Options, observer: Option<&mut dyn FnMut(&Progress)>) -> (Exploration, bool) {
-    let st = Stepper::with_options(prog, opts);
+    let st = Stepper::with_options_rerun(prog, opts);
     let mut cx = Explorer {
         st: &st,
         sc: Scratch::default(),
