@@ -97,7 +97,7 @@ fn geometry(p: &Program, cls: &detect::Classes) -> Option<Vec<(Vec<usize>, usize
             let first = *cells.iter().min()?;
             let last = *cells.iter().max()?;
             // contiguous, in object order
-            if cells.iter().enumerate().any(|(k, &c)| c != first + k) || first < 2 * g || last + 2 * g >= n + 2 * g {
+            if cells.iter().enumerate().any(|(k, &c)| c != first + k) || first < 2 * g || last >= n {
                 return None;
             }
             // free margins of two guards on each side
