@@ -11,8 +11,10 @@
 //! runs only the scaled scenarios; `KVET_BENCH_MAX_MIB` bounds each run's
 //! memory (default 4096), `KVET_BENCH_MAX_SECS` its wall time (default
 //! 300), and `KVET_BENCH_ONLY=seed004-8,seed002-5` picks scaled runs by
-//! scenario and N (every variant of each). Seed 004 runs without and with symmetry
-//! reduction (its CPUs are interchangeable; `+sym` marks where it applied).
+//! scenario and N (every variant of each). Both scaled scenarios run without and
+//! with symmetry reduction (seed 004's CPUs are all interchangeable, seed 002's
+//! waiters P1..PN with their task_structs and wait entries; `+sym` marks where
+//! it applied).
 
 use kvet_explore::{explore, Options};
 use kvet_scenario_gen::scaled::{seed002, seed004};
@@ -135,9 +137,12 @@ fn main() {
     if std::env::var("KVET_BENCH_SCALED").is_err() {
         seeds();
     }
-    for fixed in [false, true] {
-        for n in 1..=5 {
-            scaled("seed002", fixed, n, false);
+    // seed 002's waiters are interchangeable: without and with symmetry
+    for symmetry in [false, true] {
+        for fixed in [false, true] {
+            for n in 1..=5 {
+                scaled("seed002", fixed, n, symmetry);
+            }
         }
     }
     println!();

@@ -4,7 +4,10 @@
 //! programs of interchangeable CPUs with interrupt handlers, locks and
 //! on-stack objects, the reduced search (BFS and DFS) finds exactly the
 //! kinds of finding and the final outcomes of the unreduced one, and
-//! each of its traces replays; so does the search with symmetry.
+//! each of its traces replays; so does the search with symmetry, also on
+//! random programs whose tasks P1..PN are interchangeable beside a P0
+//! that differs, and use `current`, wait queues, on-stack objects and
+//! heap pointers (symmetry then renames their task_structs and locals).
 
 use arbitrary::Unstructured;
 use kvet_explore::{explore, Exploration, Options, SearchOrder};
@@ -42,25 +45,30 @@ fn same_findings(prog: &kvet_ir::Program, src: &str) {
 }
 
 /// Symmetry (where the CPUs are interchangeable) keeps the findings and
-/// outcomes too, and its traces replay to their findings.
+/// outcomes too, with and without reduction, breadth- and depth-first,
+/// and its traces replay to their findings.
 fn same_with_symmetry(prog: &kvet_ir::Program, src: &str) {
     let bound = Options { max_states: 20_000, max_memory: 256 << 20, ..Options::default() };
-    let plain = explore(prog, &bound);
-    let sym = explore(prog, &Options { symmetry: true, ..bound });
-    if !plain.complete {
-        return;
-    }
-    assert!(sym.complete, "the symmetric search stopped\n{src}");
-    assert_eq!(kinds(&sym), kinds(&plain), "symmetry changed the findings\n{src}");
-    assert_eq!(
-        sym.outcomes.keys().collect::<Vec<_>>(),
-        plain.outcomes.keys().collect::<Vec<_>>(),
-        "symmetry changed the outcomes\n{src}"
-    );
-    for v in &sym.violations {
-        // a real schedule: every move of it is possible (replay may stop
-        // earlier, at a warning the path passes)
-        assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?}\n{src}", v.kind);
+    for (reduce, order) in [(true, SearchOrder::Bfs), (false, SearchOrder::Bfs), (true, SearchOrder::Dfs)] {
+        let opts = Options { reduce, order, ..bound.clone() };
+        let plain = explore(prog, &opts);
+        if !plain.complete {
+            continue;
+        }
+        let sym = explore(prog, &Options { symmetry: true, ..opts });
+        let how = format!("reduce={reduce} {order:?}");
+        assert!(sym.complete, "the symmetric search stopped ({how})\n{src}");
+        assert_eq!(kinds(&sym), kinds(&plain), "symmetry changed the findings ({how})\n{src}");
+        assert_eq!(
+            sym.outcomes.keys().collect::<Vec<_>>(),
+            plain.outcomes.keys().collect::<Vec<_>>(),
+            "symmetry changed the outcomes ({how})\n{src}"
+        );
+        for v in &sym.violations {
+            // a real schedule: every move of it is possible (replay may stop
+            // earlier, at a warning the path passes)
+            assert!(kvet_explore::replay(prog, &v.path).is_ok(), "replay failed for {:?} ({how})\n{src}", v.kind);
+        }
     }
 }
 
@@ -113,6 +121,49 @@ fn interchangeable(n: usize, body: &[(u8, u8)], handler: &[(u8, u8)]) -> String 
     s
 }
 
+/// One statement of a task that uses `current`, a wait queue, an
+/// on-stack wait entry and object, and heap objects.
+fn task_stmt(k: u8, v: u8) -> String {
+    let x = ["x", "y"][(v % 2) as usize];
+    match k % 16 {
+        0 => "WRITE_ONCE(gt, current);".into(),
+        1 => "me = READ_ONCE(gt); if (me) wake_up_process(me);".into(),
+        2 => "h = kmalloc(sizeof(*h), GFP_KERNEL); if (h) { h->v = 1; h->p = &s; WRITE_ONCE(gp, h); }".into(),
+        3 => "q = READ_ONCE(gp); if (q) r = READ_ONCE(q->v);".into(),
+        4 => "spin_lock(&a);".into(),
+        5 => "spin_unlock(&a);".into(),
+        6 => "if (list_empty(&wait.entry)) add_wait_queue(&wq, &wait);".into(),
+        7 => "remove_wait_queue(&wq, &wait);".into(),
+        8 => "wake_up(&wq);".into(),
+        9 => format!("WRITE_ONCE({x}, r + 1);"),
+        10 => format!("BUG_ON(READ_ONCE({x}) == 3);"),
+        11 => "s.v = r; WRITE_ONCE(gs, &s);".into(),
+        12 => "q = READ_ONCE(gs); if (q) r = READ_ONCE(q->v);".into(),
+        13 => {
+            "set_current_state(TASK_INTERRUPTIBLE); if (!READ_ONCE(x)) schedule(); __set_current_state(TASK_RUNNING);"
+                .into()
+        }
+        14 => "q = xchg(&gp, NULL); if (q) kfree(q);".into(),
+        _ => format!("r = READ_ONCE({x}); if (r) WRITE_ONCE({x}, 0);"),
+    }
+}
+
+/// A program of a P0 with its own code and `n` tasks running the same
+/// code (the shape of the scaled seed 002).
+fn interchangeable_tasks(n: usize, p0: &[(u8, u8)], body: &[(u8, u8)]) -> String {
+    let mut s = String::from(
+        "C gen\n{}\nstruct st { int v; struct st *p; };\nspinlock_t a;\nint x;\nint y;\nstruct st *gp;\nstruct st *gs;\nstruct task_struct *gt;\nDECLARE_WAIT_QUEUE_HEAD(wq);\n",
+    );
+    let code = |stmts: &[(u8, u8)]| stmts.iter().map(|&(k, v)| format!("\t{}\n", task_stmt(k, v))).collect::<String>();
+    for i in 0..=n {
+        s.push_str(&format!(
+            "P{i}(void)\n{{\n\tint r = 0;\n\tstruct st s;\n\tstruct st *h;\n\tstruct st *q;\n\tstruct task_struct *me;\n\tDEFINE_WAIT(wait);\n{}}}\n",
+            code(if i == 0 { p0 } else { body })
+        ));
+    }
+    s
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
@@ -129,6 +180,17 @@ proptest! {
         let src = interchangeable(n, &body, &handler);
         let Ok(prog) = kvet_ir::compile(&src) else { return Ok(()) };
         same_findings(&prog, &src);
+        same_with_symmetry(&prog, &src);
+    }
+
+    #[test]
+    fn symmetry_keeps_findings_on_interchangeable_tasks(
+        n in 2usize..4,
+        p0 in proptest::collection::vec((any::<u8>(), any::<u8>()), 0..3),
+        body in proptest::collection::vec((any::<u8>(), any::<u8>()), 1..5),
+    ) {
+        let src = interchangeable_tasks(n, &p0, &body);
+        let prog = kvet_ir::compile(&src).unwrap_or_else(|e| panic!("{}\n{src}", e.message));
         same_with_symmetry(&prog, &src);
     }
 }

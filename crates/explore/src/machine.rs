@@ -124,7 +124,19 @@ pub struct Machine<'p> {
     pub(crate) has_plain: bool,
     /// Per thread, per pc: whether the instruction there can block.
     gate: Vec<Box<[u8]>>,
+    /// Per memory cell, what the symmetric search (symmetry.rs) assumes
+    /// of it: `WATCH_UNTOUCHED` no step touches it (pid and tgid),
+    /// `WATCH_LOCK` it may hold a lock word (the symmetry renames its
+    /// holder; taking a lock anywhere else breaks the assumption),
+    /// `WATCH_OWNED` it is in a class thread's block (`watch_bin`). Empty
+    /// when nothing is watched; `watched` records that a step broke one.
+    watch: Vec<u8>,
+    pub(crate) watched: std::cell::Cell<bool>,
 }
+
+const WATCH_UNTOUCHED: u8 = 1;
+const WATCH_LOCK: u8 = 2;
+const WATCH_OWNED: u8 = 4;
 
 const GATE_FREE: u8 = 0;
 const GATE_DONE: u8 = 1;
@@ -172,7 +184,19 @@ impl<'p> Machine<'p> {
                     .collect()
             })
             .collect();
-        Machine { prog, layout, dead, lock_list, lock_class, status_of, handler_regs, has_plain, gate }
+        Machine {
+            prog,
+            layout,
+            dead,
+            lock_list,
+            lock_class,
+            status_of,
+            handler_regs,
+            has_plain,
+            gate,
+            watch: Vec::new(),
+            watched: std::cell::Cell::new(false),
+        }
     }
 
     /// The initial state: every thread has run its local prefix.
@@ -313,7 +337,10 @@ impl<'p> Machine<'p> {
                 let a = self.reg(s, t, a);
                 let b = self.reg(s, t, b);
                 let (new, wrote) = match op {
-                    RmwOp::Op(bop) => (eval_bin(bop, old, a).unwrap_or(old), true),
+                    RmwOp::Op(bop) => {
+                        self.watch_bin(bop, old, a);
+                        (eval_bin(bop, old, a).unwrap_or(old), true)
+                    }
                     RmwOp::Xchg => (a, true),
                     RmwOp::Cmpxchg => {
                         if old == b {
@@ -420,6 +447,9 @@ impl<'p> Machine<'p> {
         let v = self.reg(s, t, addr);
         match ptr_cell(v) {
             Some(c) if (c as usize) < self.layout.ncells => {
+                if !self.watch.is_empty() && self.watch[c as usize] & WATCH_UNTOUCHED != 0 {
+                    self.watched.set(true);
+                }
                 self.check_alive(s, t, pc, c as usize)?;
                 Ok(c as usize)
             }
@@ -436,6 +466,61 @@ impl<'p> Machine<'p> {
                     msg,
                 ))
             }
+        }
+    }
+
+    /// Watch `untouched` (a step that touches one sets `watched`),
+    /// `locks` (a lock taken in any other cell sets it) and `owned` (the
+    /// class threads' blocks: `watch_bin`).
+    pub(crate) fn watch(&mut self, untouched: &[u32], locks: &[usize], owned: &[usize]) {
+        self.watch = vec![0; self.layout.ncells];
+        for &c in owned {
+            self.watch[c] |= WATCH_OWNED;
+        }
+        for &c in untouched {
+            self.watch[c as usize] |= WATCH_UNTOUCHED;
+        }
+        for &c in locks {
+            self.watch[c] |= WATCH_LOCK;
+        }
+    }
+
+    /// `a op b` where an operand may point into a class thread's block:
+    /// the symmetry renames such pointers by moving them to another
+    /// block, which keeps equality, offsets within the block and adding
+    /// an integer, but not an order, a difference of two of them, or bit
+    /// and arithmetic operations (hashing a pointer, tagging its low
+    /// bits). Any of those breaks it (`watched`).
+    #[inline]
+    pub(crate) fn watch_bin(&self, op: BinOp, a: i64, b: i64) {
+        if self.watch.is_empty() {
+            return;
+        }
+        let owned = |v: i64| {
+            v >> 40 == 1 && self.watch.get((v & (PTR_TAG - 1)) as usize).is_some_and(|&w| w & WATCH_OWNED != 0)
+        };
+        let (pa, pb) = (owned(a), owned(b));
+        if !(pa || pb) {
+            return;
+        }
+        // an integer added to or subtracted from a pointer
+        let int = |v: i64| v >> 40 != 1;
+        let ok = match op {
+            BinOp::Eq | BinOp::Ne => true,
+            BinOp::Add => int(a) || int(b),
+            BinOp::Sub => int(b),
+            _ => false,
+        };
+        if !ok {
+            self.watched.set(true);
+        }
+    }
+
+    /// Taking a lock word at `c`: does the symmetry rename it?
+    #[inline]
+    pub(crate) fn watch_lock(&self, c: usize) {
+        if !self.watch.is_empty() && self.watch[c] & WATCH_LOCK == 0 {
+            self.watched.set(true);
         }
     }
 
@@ -457,12 +542,17 @@ impl<'p> Machine<'p> {
                     pc += 1;
                 }
                 Instr::Un(r, op, o) => {
-                    let v = eval_un(op, self.reg(s, t, o));
+                    let x = self.reg(s, t, o);
+                    if !self.watch.is_empty() && !matches!(op, UnOp::Not | UnOp::Sext(42..) | UnOp::Zext(42..)) {
+                        self.watch_bin(BinOp::Mul, x, 1);
+                    }
+                    let v = eval_un(op, x);
                     self.set_reg(s, t, r, v);
                     pc += 1;
                 }
                 Instr::Bin(r, op, a, b) => {
                     let (a, b) = (self.reg(s, t, a), self.reg(s, t, b));
+                    self.watch_bin(op, a, b);
                     match eval_bin(op, a, b) {
                         Some(v) => self.set_reg(s, t, r, v),
                         None => {

@@ -322,12 +322,31 @@ pub fn explore_with(prog: &Program, opts: &Options, observer: &mut dyn FnMut(&Pr
     explore_inner(prog, opts, Some(observer))
 }
 
-fn explore_inner<'a>(
-    prog: &'a Program,
-    opts: &'a Options,
-    observer: Option<&'a mut dyn FnMut(&Progress)>,
-) -> Exploration {
-    let st = Stepper::with_options(prog, opts);
+/// The search `opts` asks for. Under symmetry, a program whose
+/// interchangeable threads own objects is searched in the block layout
+/// of symmetry/relocate.rs (the same program, its objects placed
+/// otherwise; its schedules are the same moves), and if a step touched a
+/// task's pid or tgid, which the symmetry assumes unread, the search runs
+/// again without symmetry.
+fn explore_inner(prog: &Program, opts: &Options, mut observer: Option<&mut dyn FnMut(&Progress)>) -> Exploration {
+    if !opts.symmetry {
+        return search_once(prog, opts, observer).0;
+    }
+    let moved = crate::symmetry::prepare(prog);
+    let (res, broken) = match observer.as_mut() {
+        Some(obs) => search_once(moved.as_ref().unwrap_or(prog), opts, Some(&mut **obs)),
+        None => search_once(moved.as_ref().unwrap_or(prog), opts, None),
+    };
+    if !broken {
+        return res;
+    }
+    let plain = Options { symmetry: false, ..opts.clone() };
+    search_once(prog, &plain, observer).0
+}
+
+/// One search, and whether its symmetry was broken (`Stepper::symmetry_broken`).
+fn search_once(prog: &Program, opts: &Options, observer: Option<&mut dyn FnMut(&Progress)>) -> (Exploration, bool) {
+    let st = Stepper::with_options_rerun(prog, opts);
     let mut cx = Explorer {
         st: &st,
         sc: Scratch::default(),
@@ -356,7 +375,7 @@ fn explore_inner<'a>(
         Err(v) => {
             cx.meet(0).0.finding(v, None);
             cx.res.complete = true;
-            return cx.res;
+            return (cx.res, st.symmetry_broken());
         }
     };
     let fp = st.fingerprint(&init);
@@ -369,7 +388,7 @@ fn explore_inner<'a>(
     if cx.over_memory(0) {
         cx.res.complete = false;
         cx.res.frontier = 1;
-        return cx.res;
+        return (cx.res, st.symmetry_broken());
     }
     match opts.order {
         SearchOrder::Bfs => bfs(&mut cx, init),
@@ -377,7 +396,8 @@ fn explore_inner<'a>(
     }
     cx.res.complete = cx.res.stopped.is_none() && !cx.stop_now();
     cx.res.stored_bytes = (cx.visited.bytes() + cx.parent.capacity() * 4 + cx.via.capacity() * 2) as u64;
-    cx.res
+    let broken = st.symmetry_broken();
+    (cx.res, broken)
 }
 
 fn bfs(cx: &mut Explorer, init: Vec<i64>) {

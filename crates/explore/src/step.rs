@@ -209,13 +209,43 @@ impl<'p> Stepper<'p> {
     }
 
     /// The successor function of the search that `opts` asks for
-    /// (partial-order reduction, symmetry).
+    /// (partial-order reduction, symmetry). A caller that does not rerun
+    /// a search whose symmetry broke (`symmetry_broken`: kvet-dist's
+    /// searches) gets symmetry only where nothing can break it: classes
+    /// without own objects, in a program without heap objects whose every
+    /// lock instruction names a declared lock cell.
     pub fn with_options(prog: &'p Program, opts: &crate::Options) -> Stepper<'p> {
+        Stepper::build(prog, opts, false)
+    }
+
+    /// `with_options` for a search that reruns without symmetry when it
+    /// broke (search.rs): symmetry wherever it applies.
+    pub(crate) fn with_options_rerun(prog: &'p Program, opts: &crate::Options) -> Stepper<'p> {
+        Stepper::build(prog, opts, true)
+    }
+
+    fn build(prog: &'p Program, opts: &crate::Options, rerun: bool) -> Stepper<'p> {
         let mut st = Stepper::new(prog, opts.reduce);
         if opts.symmetry {
-            st.sym = crate::symmetry::Symmetry::new(prog, &st.m.layout).map(std::cell::RefCell::new);
+            if let Some((sym, ids)) = crate::symmetry::Symmetry::new(prog, &st.m.layout) {
+                let owned = sym.owned_cells();
+                if rerun || (ids.is_empty() && owned.is_empty() && static_locks(prog, sym.lock_cells())) {
+                    st.m.watch(&ids, sym.lock_cells(), &owned);
+                    st.sym = Some(std::cell::RefCell::new(sym));
+                }
+            }
         }
         st
+    }
+
+    /// Whether a step broke what the symmetry assumes: it touched a
+    /// task's pid or tgid, took a lock whose word the symmetry does not
+    /// rename, or computed with a pointer into a thread's own objects in
+    /// a way renaming does not keep (`Machine::watch_bin`). The symmetric
+    /// search's answer is then not to be trusted, and the search must run
+    /// again without symmetry.
+    pub fn symmetry_broken(&self) -> bool {
+        self.m.watched.get()
     }
 
     /// Whether the visited set keeps one state per orbit of
@@ -524,4 +554,20 @@ impl<'p> Stepper<'p> {
     pub fn expand<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) -> u64 {
         self.expand_all(s, sc, false, v).transitions
     }
+}
+
+/// No heap objects, and every lock instruction (bit spinlocks apart)
+/// names one of `locks` directly: no lock word lies where the symmetry
+/// does not rename it.
+fn static_locks(p: &Program, locks: &[usize]) -> bool {
+    use kvet_ir::{Instr, LockKind, Opd};
+    let named =
+        |a: &Opd| matches!(a, Opd::Imm(v) if kvet_ir::ptr_cell(*v).is_some_and(|c| locks.contains(&(c as usize))));
+    p.pools.is_empty()
+        && p.threads.iter().flat_map(|t| &t.body.steps).all(|s| match &s.instr {
+            Instr::Lock { addr, kind } | Instr::Unlock { addr, kind } | Instr::Trylock { addr, kind, .. } => {
+                matches!(kind, LockKind::Bit(_)) || named(addr)
+            }
+            _ => true,
+        })
 }

@@ -69,6 +69,9 @@ impl Machine<'_> {
         kind: LockKind,
         tr: &mut T,
     ) -> bool {
+        if !matches!(kind, LockKind::Bit(_)) {
+            self.watch_lock(c);
+        }
         if !self.can_acquire(s, t, c as u32, kind) {
             // a writer queues behind the readers
             s[c] |= (t as i64 + 1) << WAITER_SHIFT;
