@@ -83,6 +83,7 @@ fn is_sym(v: Val) -> bool {
 
 pub use super::deps::{Deps, MAX_TRACE_EVENTS};
 use super::pvec::PVec;
+use super::snapshot::{SnapCx, SnapOut, SnapPath, Snapshots};
 
 /// One event of a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,8 +226,12 @@ pub struct ThreadPaths {
     pub complete_writes: usize,
     /// The cells whose domain (in `dom`, its masks, `other`) the walk
     /// looked up, sorted: the walk depends on nothing else that changes
-    /// between the value rounds (see [`round_paths`]).
+    /// between the value rounds but the lock snapshots (see
+    /// [`round_paths`]).
     pub consulted: Vec<u32>,
+    /// Check mode: what the walk found for the lock snapshots' fixpoint
+    /// (see [`super::snapshot`]).
+    pub snap: SnapOut,
 }
 
 #[derive(Clone)]
@@ -283,6 +288,9 @@ struct St {
     /// The last empty run of a gated softirq: its read of the gate and
     /// the events when it returned (see [`timer`]).
     gate_idle: Option<(u16, usize)>,
+    /// Check mode: per tracked lock, the path's view of its snapshots
+    /// (see [`super::snapshot`]).
+    snap: Vec<SnapPath>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free; litmus
@@ -408,6 +416,12 @@ pub(super) struct Walker<'a> {
     /// The cells looked up so far (a bit per cell, see
     /// [`ThreadPaths::consulted`]).
     consulted: std::cell::RefCell<Vec<u64>>,
+    /// Check mode: the lock snapshots this walk prunes with.
+    snap: Option<SnapCx<'a>>,
+    /// Check mode (not exhaustive): record the cells read under each lock.
+    snap_collect: bool,
+    /// See [`ThreadPaths::snap`].
+    snap_out: std::cell::RefCell<SnapOut>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -531,7 +545,39 @@ impl Walker<'_> {
             && st.own.binary_search_by_key(&cell, |o| o.0).is_err()
             && st.past_init.contains(&cell);
         let base_ok = |v: Val| v == base && !init_gone;
-        dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
+        let mut vals: Vec<Val> =
+            dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect();
+        if self.snap_collect {
+            let mut out = self.snap_out.borrow_mut();
+            for &l in &st.held {
+                out.read_in.insert((l, cell));
+            }
+        }
+        if let Some(cx) = &self.snap {
+            cx.filter(&st.snap, cell, self.own_value(st, cell), &mut vals);
+        }
+        vals
+    }
+
+    /// This path's last write to `cell` (check mode).
+    fn own_value(&self, st: &St, cell: u32) -> Option<Val> {
+        st.own.binary_search_by_key(&cell, |o| o.0).ok().map(|i| st.own[i].1)
+    }
+
+    /// Keep the path's lock snapshots (see [`super::snapshot`]) up to date
+    /// with event `ev` it is about to append.
+    fn snap_event(&self, st: &mut St, ev: &TEv) {
+        let (Some(cx), Some(c)) = (&self.snap, ev.cell) else { return };
+        match (ev.kind, ev.val) {
+            (EventKind::LockWrite, _) => cx.enter(&mut st.snap, c),
+            (EventKind::Unlock, _) => cx.exit(&mut st.snap, c, &mut self.snap_out.borrow_mut()),
+            (EventKind::Write, Some(v)) => cx.write(&mut st.snap, c, v, &mut self.snap_out.borrow_mut()),
+            (EventKind::Read, Some(v)) => {
+                let own = self.own_value(st, c);
+                cx.narrow(&mut st.snap, c, v, own)
+            }
+            _ => {}
+        }
     }
 
     /// A successful spin_lock(): the lock-read and lock-write events of
@@ -593,6 +639,7 @@ impl Walker<'_> {
                 _ => {}
             }
         }
+        self.snap_event(st, &ev);
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
             if self.other.is_some() {
                 match st.own.binary_search_by_key(&c, |o| o.0) {
@@ -968,6 +1015,7 @@ impl St {
             offered: None,
             past_init: Vec::new(),
             gate_idle: None,
+            snap: Vec::new(),
         }
     }
 }
@@ -990,8 +1038,9 @@ pub fn paths_with(
     lim: Limits,
     other: Option<&Domains>,
     site_keys: Option<&SiteKeys>,
+    snap: Option<&Snapshots>,
 ) -> Result<ThreadPaths, GenError> {
-    walk(prog, th, dom, sites, lim, other, site_keys, true)
+    walk(prog, th, dom, sites, lim, (other, snap), site_keys, true)
 }
 
 /// [`paths_with`] for a round of the value fixpoint: the same walk, but
@@ -1012,8 +1061,9 @@ pub fn round_paths(
     lim: Limits,
     other: Option<&Domains>,
     site_keys: Option<&SiteKeys>,
+    snap: Option<&Snapshots>,
 ) -> Result<ThreadPaths, GenError> {
-    walk(prog, th, dom, sites, lim, other, site_keys, false)
+    walk(prog, th, dom, sites, lim, (other, snap), site_keys, false)
 }
 
 /// The walk of [`paths_with`]; `keep`: store the complete paths.
@@ -1024,7 +1074,7 @@ fn walk(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
     keep: bool,
 ) -> Result<ThreadPaths, GenError> {
@@ -1066,6 +1116,13 @@ fn walk(
             _ => vec![],
         })
         .collect();
+    // (lock snapshots: check mode's exact reduction, see [`super::snapshot`])
+    let snap_on = lim.kernel && !lim.exhaustive;
+    let position = prog.threads.iter().position(|x| std::ptr::eq(x, th)).unwrap_or(th.index as usize) as u32;
+    let snap = snap.filter(|_| snap_on).map(|tables| SnapCx { tables, thread: position });
+    if let Some(cx) = &snap {
+        st.snap = cx.start();
+    }
     let mut w = Walker {
         other: other.filter(|_| lim.kernel),
         loop_heads,
@@ -1089,6 +1146,9 @@ fn walk(
         consulted: Default::default(),
         written_set: Default::default(),
         key_ix: Default::default(),
+        snap,
+        snap_collect: snap_on,
+        snap_out: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1102,6 +1162,7 @@ fn walk(
     w.out.max_writes = w.max_writes.get();
     let bits = w.consulted.into_inner();
     w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
+    w.out.snap = w.snap_out.take();
     Ok(w.out)
 }
 
