@@ -115,10 +115,36 @@ pub struct Snapshots {
 pub struct SnapOut {
     /// (lock, cell) read while the lock was held (first round).
     pub read_in: FxHashSet<(u32, u32)>,
-    /// (lock index, state) left by a section's exit.
-    pub exits: FxHashSet<(u32, SnapState)>,
+    /// The sections' exits: (lock index, the candidate states, the
+    /// section's writes, the path's earlier out-writes it publishes, the
+    /// thread's count of completed sections after it); the states they
+    /// leave are made by [`Fixpoint::update`].
+    pub exits: FxHashSet<Exit>,
     /// (lock index, cell index, value, label) of the out-writes.
     pub out: FxHashSet<(u32, u32, Val, u32)>,
+}
+
+/// A section's exit, see [`SnapOut::exits`].
+pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32);
+
+/// The state `s` leaves after a section that wrote `sec` inside and
+/// published `epoch` from before it, its thread `th` then having
+/// completed `uls` sections.
+fn after(s: &SnapState, sec: &[(u32, Val)], epoch: &[(u32, Val)], th: usize, uls: u32) -> SnapState {
+    let mut n = s.clone();
+    for (k, vals) in n.vals.iter_mut().enumerate() {
+        if let Some(v) = get(sec, k as u32) {
+            *vals = vec![v];
+        } else if let Some(v) = get(epoch, k as u32) {
+            if let Err(j) = vals.binary_search(&v) {
+                vals.insert(j, v);
+            }
+        }
+    }
+    if let Some(c) = n.counts.get_mut(th) {
+        *c = uls;
+    }
+    n
 }
 
 /// One path's view of one tracked lock.
@@ -150,12 +176,23 @@ fn get(v: &[(u32, Val)], k: u32) -> Option<Val> {
 
 /// A walk's snapshot context: the tables and the walked thread.
 pub struct SnapCx<'a> {
-    pub tables: &'a Snapshots,
+    tables: &'a Snapshots,
     /// The thread's position in the program.
-    pub thread: u32,
+    thread: u32,
+    /// Per (lock index, cell index) looked up: per state, the values it
+    /// lets this thread read, outside its own section writes and inside
+    /// them (sorted).
+    allowed: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Rc<[Allowed; 2]>>>,
 }
 
-impl SnapCx<'_> {
+/// Per state, the values a read may take (see [`SnapCx::allowed`]).
+type Allowed = Vec<Vec<Val>>;
+
+impl<'a> SnapCx<'a> {
+    /// The context of a walk of thread `thread` (its position).
+    pub fn new(tables: &'a Snapshots, thread: u32) -> Self {
+        SnapCx { tables, thread, allowed: Default::default() }
+    }
     /// The per-path state of a new path.
     pub fn start(&self) -> Vec<SnapPath> {
         vec![SnapPath::default(); self.tables.locks.len()]
@@ -165,18 +202,36 @@ impl SnapCx<'_> {
         self.tables.locks.binary_search_by_key(&lock, |t| t.lock).ok()
     }
 
-    /// The values state `s` lets a read of tracked cell `k` of lock `i`
-    /// take (besides the thread's own last write), into `acc`.
-    fn allowed(&self, i: usize, k: usize, s: &SnapState, own_in_sec: bool, acc: &mut Vec<Val>) {
+    /// Per state of lock `i`, the values it lets a read of tracked cell
+    /// `k` take besides the thread's own last write: the out-writes of
+    /// other threads that the state's sections have not published yet,
+    /// and (in the first table, for a thread that has not written the
+    /// cell in this section) the state's values.
+    fn allowed(&self, i: usize, k: usize) -> Rc<[Allowed; 2]> {
+        let key = (i as u32, k as u32);
+        if let Some(a) = self.allowed.borrow().get(&key) {
+            return a.clone();
+        }
         let t = &self.tables.locks[i];
-        if !own_in_sec {
-            acc.extend_from_slice(&s.vals[k]);
-        }
-        for &(v, th, label) in &t.out[k] {
-            if th != self.thread && s.counts.get(th as usize).is_some_and(|c| *c < label) {
-                acc.push(v);
-            }
-        }
+        let per = |with_state: bool| -> Allowed {
+            t.states
+                .iter()
+                .map(|s| {
+                    let mut acc: Vec<Val> = if with_state { s.vals[k].clone() } else { Vec::new() };
+                    for &(v, th, label) in &t.out[k] {
+                        if th != self.thread && s.counts.get(th as usize).is_some_and(|c| *c < label) {
+                            acc.push(v);
+                        }
+                    }
+                    acc.sort_unstable();
+                    acc.dedup();
+                    acc
+                })
+                .collect()
+        };
+        let a: Rc<[Allowed; 2]> = Rc::new([per(true), per(false)]);
+        self.allowed.borrow_mut().insert(key, a.clone());
+        a
     }
 
     fn cands<'b>(&'b self, i: usize, p: &'b SnapPath) -> Box<dyn Iterator<Item = usize> + 'b> {
@@ -196,14 +251,9 @@ impl SnapCx<'_> {
             if !p.held {
                 continue;
             }
-            let own_in_sec = get(&p.sec, k as u32).is_some();
-            let mut ok: Vec<Val> = own.into_iter().collect();
-            for s in self.cands(i, p) {
-                self.allowed(i, k, &t.states[s], own_in_sec, &mut ok);
-            }
-            ok.sort_unstable();
-            ok.dedup();
-            vals.retain(|v| ok.binary_search(v).is_ok());
+            let a = self.allowed(i, k);
+            let a = &a[get(&p.sec, k as u32).is_some() as usize];
+            vals.retain(|v| own == Some(*v) || self.cands(i, p).any(|s| a[s].binary_search(v).is_ok()));
         }
     }
 
@@ -220,17 +270,10 @@ impl SnapCx<'_> {
             if !paths[i].held {
                 continue;
             }
-            let own_in_sec = get(&paths[i].sec, k as u32).is_some();
-            let mut acc = Vec::new();
-            let keep: Vec<u32> = self
-                .cands(i, &paths[i])
-                .filter(|&s| {
-                    acc.clear();
-                    self.allowed(i, k, &t.states[s], own_in_sec, &mut acc);
-                    acc.contains(&v)
-                })
-                .map(|s| s as u32)
-                .collect();
+            let a = self.allowed(i, k);
+            let a = &a[get(&paths[i].sec, k as u32).is_some() as usize];
+            let keep: Vec<u32> =
+                self.cands(i, &paths[i]).filter(|&s| a[s].binary_search(&v).is_ok()).map(|s| s as u32).collect();
             if !keep.is_empty() {
                 paths[i].cands = Some(keep.into());
             }
@@ -259,23 +302,8 @@ impl SnapCx<'_> {
             return;
         }
         let p = &paths[i];
-        let t = &self.tables.locks[i];
-        for s in self.cands(i, p) {
-            let mut n = t.states[s].clone();
-            for (k, vals) in n.vals.iter_mut().enumerate() {
-                if let Some(v) = get(&p.sec, k as u32) {
-                    *vals = vec![v];
-                } else if let Some(v) = get(&p.epoch, k as u32) {
-                    if let Err(j) = vals.binary_search(&v) {
-                        vals.insert(j, v);
-                    }
-                }
-            }
-            if let Some(c) = n.counts.get_mut(self.thread as usize) {
-                *c = p.uls + 1;
-            }
-            out.exits.insert((i as u32, n));
-        }
+        let cands: Vec<u32> = self.cands(i, p).map(|s| s as u32).collect();
+        out.exits.insert((i as u32, cands, p.sec.clone(), p.epoch.clone(), p.uls + 1));
         let p = &mut paths[i];
         p.held = false;
         p.cands = None;
@@ -334,7 +362,9 @@ impl Fixpoint {
             let mut states = t.states.clone();
             let mut out = t.out.clone();
             for (th, o) in outs.iter().enumerate() {
-                states.extend(o.exits.iter().filter(|e| e.0 as usize == i).map(|e| e.1.clone()));
+                for (_, cands, sec, epoch, uls) in o.exits.iter().filter(|e| e.0 as usize == i) {
+                    states.extend(cands.iter().map(|&s| after(&t.states[s as usize], sec, epoch, th, *uls)));
+                }
                 for &(l, k, v, label) in &o.out {
                     if l as usize == i {
                         out[k as usize].push((v, th as u32, label));

@@ -1119,7 +1119,8 @@ fn walk(
     // (lock snapshots: check mode's exact reduction, see [`super::snapshot`])
     let snap_on = lim.kernel && !lim.exhaustive;
     let position = prog.threads.iter().position(|x| std::ptr::eq(x, th)).unwrap_or(th.index as usize) as u32;
-    let snap = snap.filter(|_| snap_on).map(|tables| SnapCx { tables, thread: position });
+    // (the thread's own last writes, `St::own`, are kept only with `other`)
+    let snap = snap.filter(|_| snap_on && other.is_some()).map(|tables| SnapCx::new(tables, position));
     if let Some(cx) = &snap {
         st.snap = cx.start();
     }
