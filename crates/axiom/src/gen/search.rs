@@ -174,7 +174,7 @@ impl<'a> Search<'a> {
         let final_lim = Limits { blocked: opts.deadlocks && !opts.through.lets_invalid_through(), ..lim };
         for (t, th) in prog.threads.iter().enumerate() {
             let oth = prev.as_ref().map(|p| others(p, t, n));
-            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref(), None, snaps.as_ref())?);
+            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, (oth.as_ref(), snaps.as_ref()), None)?);
         }
         let (ex, loc_of_cell) = locations(prog);
         let obs_cells = observed_cells(prog);
@@ -1529,13 +1529,13 @@ fn value_rounds(
             prev.as_deref(),
             lim,
             &keys,
-            tables,
-            &mut memo,
+            (tables, &mut memo),
         )?;
         let snap_changed = snap && snaps.update(init_u32, &all.iter().map(|p| &p.snap).collect::<Vec<_>>());
         if snap_changed {
             snap_gen += 1;
         }
+
         // sites each thread used: check mode's keys met so far, litmus
         // mode's most writes on a path
         let used: Vec<usize> = if opts.kernel {
@@ -1577,36 +1577,7 @@ fn value_rounds(
                 ranges = r;
             }
         }
-        // values written, with their known derivations
-        let mut found: FxHashMap<(u32, Val), Derivs> = FxHashMap::default();
-        for c in 0..n {
-            found.insert((c as u32, init(c)), Derivs::FREE);
-        }
-        for p in &all {
-            for &(c, v, m) in &p.written {
-                if v == SYMX {
-                    continue; // nothing can read it
-                }
-                let e = found.entry((c, v)).or_insert(Derivs::CYCLE);
-                e.merge(&m);
-                if !opts.kernel {
-                    *e = e.collapse();
-                }
-            }
-        }
-        let mut next: Domains = vec![Vec::new(); n];
-        let mut next_masks: Masks = vec![Vec::new(); n];
-        let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
-        keys.sort_unstable();
-        for (c, v) in keys {
-            next[c as usize].push(v);
-            next_masks[c as usize].push(found[&(c, v)]);
-        }
-        for d in &next {
-            if d.len() > MAX_DOMAIN {
-                return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
-            }
-        }
+        let (next, next_masks) = next_domains(n, &init, &all, opts.kernel)?;
         rounds += 1;
         if opts.kernel {
             prev = Some(all.iter().map(|p| p.written.clone()).collect());
@@ -1635,6 +1606,47 @@ fn value_rounds(
     Ok(Some((conc, prev, snaps.tables().filter(|_| snap).cloned())))
 }
 
+/// The domains (and their masks) the values a round's walks wrote make:
+/// each location's initial value and every value written there, with its
+/// known derivations (see [`Derivs`]).
+fn next_domains(
+    n: usize,
+    init: &dyn Fn(usize) -> Val,
+    all: &[ThreadPaths],
+    kernel: bool,
+) -> Result<(Domains, Masks), GenError> {
+    let mut found: FxHashMap<(u32, Val), Derivs> = FxHashMap::default();
+    for c in 0..n {
+        found.insert((c as u32, init(c)), Derivs::FREE);
+    }
+    for p in all {
+        for &(c, v, m) in &p.written {
+            if v == SYMX {
+                continue; // nothing can read it
+            }
+            let e = found.entry((c, v)).or_insert(Derivs::CYCLE);
+            e.merge(&m);
+            if !kernel {
+                *e = e.collapse();
+            }
+        }
+    }
+    let mut next: Domains = vec![Vec::new(); n];
+    let mut next_masks: Masks = vec![Vec::new(); n];
+    let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
+    keys.sort_unstable();
+    for (c, v) in keys {
+        next[c as usize].push(v);
+        next_masks[c as usize].push(found[&(c, v)]);
+    }
+    for d in &next {
+        if d.len() > MAX_DOMAIN {
+            return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
+        }
+    }
+    Ok((next, next_masks))
+}
+
 /// One round of the value fixpoint: every thread's walk with the
 /// domains `dom` (and their masks), counting paths only (see
 /// [`thread::round_paths`]); a thread whose inputs are those of its last
@@ -1647,8 +1659,7 @@ fn round_walks(
     prev: Option<&[Vec<(u32, Val, Derivs)>]>,
     lim: Limits,
     keys: &[thread::SiteKeys],
-    snap: Option<(&Snapshots, u64)>,
-    memo: &mut [Option<RoundMemo>],
+    (snap, memo): (Option<(&Snapshots, u64)>, &mut [Option<RoundMemo>]),
 ) -> Result<Vec<ThreadPaths>, GenError> {
     let gen = snap.map_or(0, |s| s.1);
     let n = prog.ncells as usize;
@@ -1661,7 +1672,7 @@ fn round_walks(
             Some(out) => out,
             None => {
                 let tables = snap.map(|s| s.0);
-                let out = thread::round_paths(prog, th, dom, sites, lim, oth.as_ref(), Some(&keys[t]), tables)?;
+                let out = thread::round_paths(prog, th, dom, sites, lim, (oth.as_ref(), tables), Some(&keys[t]))?;
                 memo[t] = Some(RoundMemo::new(dom, sites, oth.as_ref(), gen, out.clone()));
                 out
             }

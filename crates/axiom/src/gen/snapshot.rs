@@ -182,16 +182,45 @@ pub struct SnapCx<'a> {
     /// Per (lock index, cell index) looked up: per state, the values it
     /// lets this thread read, outside its own section writes and inside
     /// them (sorted).
-    allowed: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Rc<[Allowed; 2]>>>,
+    allowed: std::cell::RefCell<AllowedCache>,
+    /// Every tracked cell, and every tracked lock.
+    cells: FxHashSet<u32>,
+    locks: FxHashSet<u32>,
 }
 
 /// Per state, the values a read may take (see [`SnapCx::allowed`]).
 type Allowed = Vec<Vec<Val>>;
 
+/// [`SnapCx::allowed`]'s tables by (lock index, cell index).
+type AllowedCache = rustc_hash::FxHashMap<(u32, u32), Rc<[Allowed; 2]>>;
+
 impl<'a> SnapCx<'a> {
     /// The context of a walk of thread `thread` (its position).
     pub fn new(tables: &'a Snapshots, thread: u32) -> Self {
-        SnapCx { tables, thread, allowed: Default::default() }
+        let cells = tables.locks.iter().flat_map(|t| t.cells.iter().copied()).collect();
+        let locks = tables.locks.iter().map(|t| t.lock).collect();
+        SnapCx { tables, thread, allowed: Default::default(), cells, locks }
+    }
+
+    /// Does some lock track `cell`?
+    pub fn tracks(&self, cell: u32) -> bool {
+        self.cells.contains(&cell)
+    }
+
+    /// Is `lock` tracked?
+    pub fn is_lock(&self, lock: u32) -> bool {
+        self.locks.contains(&lock)
+    }
+
+    /// Does `lock` track `cell`?
+    pub fn tracks_under(&self, lock: u32, cell: u32) -> bool {
+        self.lock_ix(lock).is_some_and(|i| self.tables.locks[i].cells.binary_search(&cell).is_ok())
+    }
+
+    /// Is a lock tracking `cell` held on the path (so a read of it may
+    /// narrow the candidates)?
+    pub fn would_narrow(&self, paths: &[SnapPath], cell: u32) -> bool {
+        paths.iter().zip(&self.tables.locks).any(|(p, t)| p.held && t.cells.binary_search(&cell).is_ok())
     }
     /// The per-path state of a new path.
     pub fn start(&self) -> Vec<SnapPath> {

@@ -290,7 +290,7 @@ struct St {
     gate_idle: Option<(u16, usize)>,
     /// Check mode: per tracked lock, the path's view of its snapshots
     /// (see [`super::snapshot`]).
-    snap: Vec<SnapPath>,
+    snap: std::rc::Rc<Vec<SnapPath>>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free; litmus
@@ -550,7 +550,9 @@ impl Walker<'_> {
         if self.snap_collect {
             let mut out = self.snap_out.borrow_mut();
             for &l in &st.held {
-                out.read_in.insert((l, cell));
+                if !self.snap.as_ref().is_some_and(|cx| cx.tracks_under(l, cell)) {
+                    out.read_in.insert((l, cell));
+                }
             }
         }
         if let Some(cx) = &self.snap {
@@ -568,13 +570,21 @@ impl Walker<'_> {
     /// with event `ev` it is about to append.
     fn snap_event(&self, st: &mut St, ev: &TEv) {
         let (Some(cx), Some(c)) = (&self.snap, ev.cell) else { return };
+        // (the paths share their snapshot views until one changes)
+        fn mut_snap(st: &mut St) -> &mut Vec<SnapPath> {
+            std::rc::Rc::make_mut(&mut st.snap)
+        }
         match (ev.kind, ev.val) {
-            (EventKind::LockWrite, _) => cx.enter(&mut st.snap, c),
-            (EventKind::Unlock, _) => cx.exit(&mut st.snap, c, &mut self.snap_out.borrow_mut()),
-            (EventKind::Write, Some(v)) => cx.write(&mut st.snap, c, v, &mut self.snap_out.borrow_mut()),
-            (EventKind::Read, Some(v)) => {
+            (EventKind::LockWrite, _) if cx.is_lock(c) => cx.enter(mut_snap(st), c),
+            (EventKind::Unlock, _) if cx.is_lock(c) => cx.exit(mut_snap(st), c, &mut self.snap_out.borrow_mut()),
+            (EventKind::Write, Some(v)) if cx.tracks(c) => {
+                cx.write(mut_snap(st), c, v, &mut self.snap_out.borrow_mut())
+            }
+            (EventKind::Read, Some(v)) if cx.tracks(c) => {
                 let own = self.own_value(st, c);
-                cx.narrow(&mut st.snap, c, v, own)
+                if own != Some(v) && cx.would_narrow(&st.snap, c) {
+                    cx.narrow(mut_snap(st), c, v, own)
+                }
             }
             _ => {}
         }
@@ -1015,7 +1025,7 @@ impl St {
             offered: None,
             past_init: Vec::new(),
             gate_idle: None,
-            snap: Vec::new(),
+            snap: Default::default(),
         }
     }
 }
@@ -1036,9 +1046,8 @@ pub fn paths_with(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
-    snap: Option<&Snapshots>,
 ) -> Result<ThreadPaths, GenError> {
     walk(prog, th, dom, sites, lim, (other, snap), site_keys, true)
 }
@@ -1059,9 +1068,8 @@ pub fn round_paths(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
-    snap: Option<&Snapshots>,
 ) -> Result<ThreadPaths, GenError> {
     walk(prog, th, dom, sites, lim, (other, snap), site_keys, false)
 }
@@ -1122,7 +1130,7 @@ fn walk(
     // (the thread's own last writes, `St::own`, are kept only with `other`)
     let snap = snap.filter(|_| snap_on && other.is_some()).map(|tables| SnapCx::new(tables, position));
     if let Some(cx) = &snap {
-        st.snap = cx.start();
+        st.snap = std::rc::Rc::new(cx.start());
     }
     let mut w = Walker {
         other: other.filter(|_| lim.kernel),
