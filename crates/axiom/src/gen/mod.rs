@@ -36,6 +36,7 @@ mod pvec;
 mod round_memo;
 mod search;
 mod sites;
+mod snapshot;
 mod symmetry;
 mod thread;
 

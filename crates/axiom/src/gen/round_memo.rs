@@ -11,7 +11,9 @@
 //! result, so the result is reused.  The cells looked up come from
 //! the walk itself: a cell the last walk never read cannot change it
 //! (a new value of a cell it read may make it read new cells, but that
-//! value is then a changed input).
+//! value is then a changed input).  The lock snapshots
+//! ([`super::snapshot`]) are an input as a whole: a walk is reused only
+//! with the same generation of them.
 
 use super::thread::{Domains, Masks, ThreadPaths};
 use super::Derivs;
@@ -24,6 +26,9 @@ type CellInputs = (Option<Vec<Val>>, Option<Vec<Derivs>>, Option<Vec<Val>>);
 /// One thread's last round walk and the inputs it depended on.
 pub(super) struct RoundMemo {
     base: Option<u32>,
+    /// The generation of the lock snapshots it walked with (see
+    /// [`super::snapshot::Fixpoint`]).
+    snap_gen: u64,
     inputs: Vec<CellInputs>,
     out: ThreadPaths,
 }
@@ -35,9 +40,15 @@ fn cell_inputs(c: u32, dom: &Domains, sites: Option<(&Masks, u32)>, other: Optio
 
 impl RoundMemo {
     /// Remember the walk `out` made with these inputs.
-    pub(super) fn new(dom: &Domains, sites: Option<(&Masks, u32)>, other: Option<&Domains>, out: ThreadPaths) -> Self {
+    pub(super) fn new(
+        dom: &Domains,
+        sites: Option<(&Masks, u32)>,
+        other: Option<&Domains>,
+        snap_gen: u64,
+        out: ThreadPaths,
+    ) -> Self {
         let inputs = out.consulted.iter().map(|c| cell_inputs(*c, dom, sites, other)).collect();
-        RoundMemo { base: sites.map(|s| s.1), inputs, out }
+        RoundMemo { base: sites.map(|s| s.1), snap_gen, inputs, out }
     }
 
     /// The remembered walk, if these inputs are the same as its own on
@@ -47,8 +58,9 @@ impl RoundMemo {
         dom: &Domains,
         sites: Option<(&Masks, u32)>,
         other: Option<&Domains>,
+        snap_gen: u64,
     ) -> Option<ThreadPaths> {
-        if self.base != sites.map(|s| s.1) {
+        if self.base != sites.map(|s| s.1) || self.snap_gen != snap_gen {
             return None;
         }
         let same = self.out.consulted.iter().zip(&self.inputs).all(|(c, inp)| {

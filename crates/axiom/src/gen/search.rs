@@ -32,6 +32,7 @@
 use super::check::{Finding, FindingKind};
 use super::loc_memo::LocMemo;
 use super::round_memo::RoundMemo;
+use super::snapshot::{Fixpoint, Snapshots};
 use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
 use super::{Derivs, GenError, GenOptions, LitmusResult, Sites, Witness};
@@ -168,12 +169,12 @@ impl<'a> Search<'a> {
             exhaustive: opts.exhaustive,
         };
         let n = prog.ncells as usize;
-        let (conc, prev) = value_domains(prog, opts, lim)?;
+        let (conc, prev, snaps) = value_domains(prog, opts, lim)?;
         let mut paths: Vec<ThreadPaths> = Vec::with_capacity(prog.threads.len());
         let final_lim = Limits { blocked: opts.deadlocks && !opts.through.lets_invalid_through(), ..lim };
         for (t, th) in prog.threads.iter().enumerate() {
             let oth = prev.as_ref().map(|p| others(p, t, n));
-            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, oth.as_ref(), None)?);
+            paths.push(thread::paths_with(prog, th, &conc, None, final_lim, (oth.as_ref(), snaps.as_ref()), None)?);
         }
         let (ex, loc_of_cell) = locations(prog);
         let obs_cells = observed_cells(prog);
@@ -1471,9 +1472,29 @@ fn value_domains(
     prog: &Program,
     opts: &GenOptions,
     lim: Limits,
-) -> Result<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>), GenError> {
+) -> Result<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>, Option<Snapshots>), GenError> {
+    // (check mode's lock snapshots, see [`super::snapshot`]: if the rounds
+    // stop short of a fixpoint with them, they are run again without)
+    if opts.kernel && !opts.exhaustive {
+        if let Some(r) = value_rounds(prog, opts, lim, true)? {
+            return Ok(r);
+        }
+    }
+    value_rounds(prog, opts, lim, false)?.ok_or_else(|| GenError::TooLarge("the value rounds did not end".into()))
+}
+
+/// The rounds of [`value_domains`], with the lock snapshots if `snap`;
+/// `None` if they stop short of a fixpoint with snapshots.
+#[allow(clippy::type_complexity)]
+fn value_rounds(
+    prog: &Program,
+    opts: &GenOptions,
+    lim: Limits,
+    snap: bool,
+) -> Result<Option<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>, Option<Snapshots>)>, GenError> {
     let n = prog.ncells as usize;
     let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
+    let init_u32 = |c: u32| init(c as usize);
     // Values each location may hold: a fixpoint over the values written,
     // every read may also take an unsolved value ([`SYM`]) so that the
     // constants of every branch are found; bounded by the longest chain
@@ -1498,6 +1519,9 @@ fn value_domains(
     let keys: Vec<thread::SiteKeys> = prog.threads.iter().map(|_| Default::default()).collect();
     // each thread's last round walk (see [`RoundMemo`])
     let mut memo: Vec<Option<RoundMemo>> = prog.threads.iter().map(|_| None).collect();
+    // the lock snapshots' fixpoint and its generation (for the memo)
+    let mut snaps = Fixpoint::default();
+    let mut snap_gen = 0u64;
     loop {
         let mut with_sym: Domains = conc.clone();
         let mut sym_masks: Masks = masks.clone();
@@ -1509,7 +1533,21 @@ fn value_domains(
                 m.push(Derivs::FREE);
             }
         }
-        let all = round_walks(prog, (&with_sym, &sym_masks), bases.as_deref(), prev.as_deref(), lim, &keys, &mut memo)?;
+        let tables = if snap { snaps.tables().map(|t| (t, snap_gen)) } else { None };
+        let all = round_walks(
+            prog,
+            (&with_sym, &sym_masks),
+            bases.as_deref(),
+            prev.as_deref(),
+            lim,
+            &keys,
+            (tables, &mut memo),
+        )?;
+        let snap_changed = snap && snaps.update(init_u32, &all.iter().map(|p| &p.snap).collect::<Vec<_>>());
+        if snap_changed {
+            snap_gen += 1;
+        }
+
         // sites each thread used: check mode's keys met so far, litmus
         // mode's most writes on a path
         let used: Vec<usize> = if opts.kernel {
@@ -1532,6 +1570,8 @@ fn value_domains(
             masks = (0..n).map(|_| vec![Derivs::FREE]).collect();
             prev = None;
             rounds = 0;
+            snaps.reset();
+            snap_gen += 1;
             continue;
         }
         // (a thread without a complete path yet, its reads' values
@@ -1549,41 +1589,12 @@ fn value_domains(
                 ranges = r;
             }
         }
-        // values written, with their known derivations
-        let mut found: FxHashMap<(u32, Val), Derivs> = FxHashMap::default();
-        for c in 0..n {
-            found.insert((c as u32, init(c)), Derivs::FREE);
-        }
-        for p in &all {
-            for &(c, v, m) in &p.written {
-                if v == SYMX {
-                    continue; // nothing can read it
-                }
-                let e = found.entry((c, v)).or_insert(Derivs::CYCLE);
-                e.merge(&m);
-                if !opts.kernel {
-                    *e = e.collapse();
-                }
-            }
-        }
-        let mut next: Domains = vec![Vec::new(); n];
-        let mut next_masks: Masks = vec![Vec::new(); n];
-        let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
-        keys.sort_unstable();
-        for (c, v) in keys {
-            next[c as usize].push(v);
-            next_masks[c as usize].push(found[&(c, v)]);
-        }
-        for d in &next {
-            if d.len() > MAX_DOMAIN {
-                return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
-            }
-        }
+        let (next, next_masks) = next_domains(n, &init, &all, opts.kernel)?;
         rounds += 1;
         if opts.kernel {
             prev = Some(all.iter().map(|p| p.written.clone()).collect());
         }
-        if next == conc && next_masks == masks {
+        if next == conc && next_masks == masks && !snap_changed {
             break;
         }
         // Check mode stops short of the fixpoint only when that is
@@ -1596,12 +1607,56 @@ fn value_domains(
         // bound (its counts must be herd7's).
         let sound = !opts.kernel || rounds > all.iter().map(|p| p.max_writes as usize).sum::<usize>();
         if rounds > bound && sound {
+            if snap {
+                return Ok(None);
+            }
             break;
         }
         conc = next;
         masks = next_masks;
     }
-    Ok((conc, prev))
+    Ok(Some((conc, prev, snaps.tables().filter(|_| snap).cloned())))
+}
+
+/// The domains (and their masks) the values a round's walks wrote make:
+/// each location's initial value and every value written there, with its
+/// known derivations (see [`Derivs`]).
+fn next_domains(
+    n: usize,
+    init: &dyn Fn(usize) -> Val,
+    all: &[ThreadPaths],
+    kernel: bool,
+) -> Result<(Domains, Masks), GenError> {
+    let mut found: FxHashMap<(u32, Val), Derivs> = FxHashMap::default();
+    for c in 0..n {
+        found.insert((c as u32, init(c)), Derivs::FREE);
+    }
+    for p in all {
+        for &(c, v, m) in &p.written {
+            if v == SYMX {
+                continue; // nothing can read it
+            }
+            let e = found.entry((c, v)).or_insert(Derivs::CYCLE);
+            e.merge(&m);
+            if !kernel {
+                *e = e.collapse();
+            }
+        }
+    }
+    let mut next: Domains = vec![Vec::new(); n];
+    let mut next_masks: Masks = vec![Vec::new(); n];
+    let mut keys: Vec<(u32, Val)> = found.keys().copied().collect();
+    keys.sort_unstable();
+    for (c, v) in keys {
+        next[c as usize].push(v);
+        next_masks[c as usize].push(found[&(c, v)]);
+    }
+    for d in &next {
+        if d.len() > MAX_DOMAIN {
+            return Err(GenError::TooLarge(format!("a location may take more than {MAX_DOMAIN} values")));
+        }
+    }
+    Ok((next, next_masks))
 }
 
 /// One round of the value fixpoint: every thread's walk with the
@@ -1616,19 +1671,21 @@ fn round_walks(
     prev: Option<&[Vec<(u32, Val, Derivs)>]>,
     lim: Limits,
     keys: &[thread::SiteKeys],
-    memo: &mut [Option<RoundMemo>],
+    (snap, memo): (Option<(&Snapshots, u64)>, &mut [Option<RoundMemo>]),
 ) -> Result<Vec<ThreadPaths>, GenError> {
+    let gen = snap.map_or(0, |s| s.1);
     let n = prog.ncells as usize;
     let mut all = Vec::with_capacity(prog.threads.len());
     for (t, th) in prog.threads.iter().enumerate() {
         let sites = bases.map(|b| (masks, b[t]));
         let oth = prev.map(|p| others(p, t, n));
-        let reused = memo[t].as_ref().and_then(|m| m.reuse(dom, sites, oth.as_ref()));
+        let reused = memo[t].as_ref().and_then(|m| m.reuse(dom, sites, oth.as_ref(), gen));
         let out = match reused {
             Some(out) => out,
             None => {
-                let out = thread::round_paths(prog, th, dom, sites, lim, oth.as_ref(), Some(&keys[t]))?;
-                memo[t] = Some(RoundMemo::new(dom, sites, oth.as_ref(), out.clone()));
+                let tables = snap.map(|s| s.0);
+                let out = thread::round_paths(prog, th, dom, sites, lim, (oth.as_ref(), tables), Some(&keys[t]))?;
+                memo[t] = Some(RoundMemo::new(dom, sites, oth.as_ref(), gen, out.clone()));
                 out
             }
         };

@@ -85,6 +85,7 @@ fn is_sym(v: Val) -> bool {
 
 pub use super::deps::{Deps, MAX_TRACE_EVENTS};
 use super::pvec::PVec;
+use super::snapshot::{SnapCx, SnapOut, SnapPath, Snapshots};
 
 /// One event of a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,8 +228,12 @@ pub struct ThreadPaths {
     pub complete_writes: usize,
     /// The cells whose domain (in `dom`, its masks, `other`) the walk
     /// looked up, sorted: the walk depends on nothing else that changes
-    /// between the value rounds (see [`round_paths`]).
+    /// between the value rounds but the lock snapshots (see
+    /// [`round_paths`]).
     pub consulted: Vec<u32>,
+    /// Check mode: what the walk found for the lock snapshots' fixpoint
+    /// (see [`super::snapshot`]).
+    pub snap: SnapOut,
 }
 
 #[derive(Clone)]
@@ -288,6 +293,9 @@ struct St {
     /// A task of a shared CPU that is not on it (see [`cpu_share`]): it
     /// takes the CPU before its next step.
     off_cpu: bool,
+    /// Check mode: per tracked lock, the path's view of its snapshots
+    /// (see [`super::snapshot`]).
+    snap: std::rc::Rc<Vec<SnapPath>>,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free; litmus
@@ -416,6 +424,12 @@ pub(super) struct Walker<'a> {
     /// The cells looked up so far (a bit per cell, see
     /// [`ThreadPaths::consulted`]).
     consulted: std::cell::RefCell<Vec<u64>>,
+    /// Check mode: the lock snapshots this walk prunes with.
+    snap: Option<SnapCx<'a>>,
+    /// Check mode (not exhaustive): record the cells read under each lock.
+    snap_collect: bool,
+    /// See [`ThreadPaths::snap`].
+    snap_out: std::cell::RefCell<SnapOut>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -539,7 +553,49 @@ impl Walker<'_> {
             && st.own.binary_search_by_key(&cell, |o| o.0).is_err()
             && st.past_init.contains(&cell);
         let base_ok = |v: Val| v == base && !init_gone;
-        dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect()
+        let mut vals: Vec<Val> =
+            dom.iter().copied().filter(|v| base_ok(*v) || is_sym(*v) || oth.binary_search(v).is_ok()).collect();
+        if self.snap_collect {
+            let mut out = self.snap_out.borrow_mut();
+            for &l in &st.held {
+                if !self.snap.as_ref().is_some_and(|cx| cx.tracks_under(l, cell)) {
+                    out.read_in.insert((l, cell));
+                }
+            }
+        }
+        if let Some(cx) = &self.snap {
+            cx.filter(&st.snap, cell, self.own_value(st, cell), &mut vals);
+        }
+        vals
+    }
+
+    /// This path's last write to `cell` (check mode).
+    fn own_value(&self, st: &St, cell: u32) -> Option<Val> {
+        st.own.binary_search_by_key(&cell, |o| o.0).ok().map(|i| st.own[i].1)
+    }
+
+    /// Keep the path's lock snapshots (see [`super::snapshot`]) up to date
+    /// with event `ev` it is about to append.
+    fn snap_event(&self, st: &mut St, ev: &TEv) {
+        let (Some(cx), Some(c)) = (&self.snap, ev.cell) else { return };
+        // (the paths share their snapshot views until one changes)
+        fn mut_snap(st: &mut St) -> &mut Vec<SnapPath> {
+            std::rc::Rc::make_mut(&mut st.snap)
+        }
+        match (ev.kind, ev.val) {
+            (EventKind::LockWrite, _) if cx.is_lock(c) => cx.enter(mut_snap(st), c),
+            (EventKind::Unlock, _) if cx.is_lock(c) => cx.exit(mut_snap(st), c, &mut self.snap_out.borrow_mut()),
+            (EventKind::Write, Some(v)) if cx.tracks(c) => {
+                cx.write(mut_snap(st), c, v, &mut self.snap_out.borrow_mut())
+            }
+            (EventKind::Read, Some(v)) if cx.tracks(c) => {
+                let own = self.own_value(st, c);
+                if own != Some(v) && cx.would_narrow(&st.snap, c) {
+                    cx.narrow(mut_snap(st), c, v, own)
+                }
+            }
+            _ => {}
+        }
     }
 
     /// A successful spin_lock(): the lock-read and lock-write events of
@@ -601,6 +657,7 @@ impl Walker<'_> {
                 _ => {}
             }
         }
+        self.snap_event(st, &ev);
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
             if self.other.is_some() {
                 match st.own.binary_search_by_key(&c, |o| o.0) {
@@ -1000,6 +1057,7 @@ impl St {
             off_cpu: false,
             past_init: Vec::new(),
             gate_idle: None,
+            snap: Default::default(),
         }
     }
 }
@@ -1020,10 +1078,10 @@ pub fn paths_with(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
-    walk(prog, th, dom, sites, lim, other, site_keys, true)
+    walk(prog, th, dom, sites, lim, (other, snap), site_keys, true)
 }
 
 /// [`paths_with`] for a round of the value fixpoint: the same walk, but
@@ -1042,10 +1100,10 @@ pub fn round_paths(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
-    walk(prog, th, dom, sites, lim, other, site_keys, false)
+    walk(prog, th, dom, sites, lim, (other, snap), site_keys, false)
 }
 
 /// The walk of [`paths_with`]; `keep`: store the complete paths.
@@ -1056,7 +1114,7 @@ fn walk(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    other: Option<&Domains>,
+    (other, snap): (Option<&Domains>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
     keep: bool,
 ) -> Result<ThreadPaths, GenError> {
@@ -1102,6 +1160,14 @@ fn walk(
     if runlock.is_some() {
         st.off_cpu = true;
     }
+    // (lock snapshots: check mode's exact reduction, see [`super::snapshot`])
+    let snap_on = lim.kernel && !lim.exhaustive;
+    let position = prog.threads.iter().position(|x| std::ptr::eq(x, th)).unwrap_or(th.index as usize) as u32;
+    // (the thread's own last writes, `St::own`, are kept only with `other`)
+    let snap = snap.filter(|_| snap_on && other.is_some()).map(|tables| SnapCx::new(tables, position));
+    if let Some(cx) = &snap {
+        st.snap = std::rc::Rc::new(cx.start());
+    }
     let mut w = Walker {
         runlock,
         other: other.filter(|_| lim.kernel),
@@ -1126,6 +1192,9 @@ fn walk(
         consulted: Default::default(),
         written_set: Default::default(),
         key_ix: Default::default(),
+        snap,
+        snap_collect: snap_on,
+        snap_out: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1139,6 +1208,7 @@ fn walk(
     w.out.max_writes = w.max_writes.get();
     let bits = w.consulted.into_inner();
     w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
+    w.out.snap = w.snap_out.take();
     Ok(w.out)
 }
 
