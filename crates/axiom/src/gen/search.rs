@@ -30,7 +30,7 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
-use super::loc_memo::LocMemo;
+use super::loc_memo::{LocMemo, PEv};
 use super::round_memo::RoundMemo;
 use super::symmetry::{self, Perm};
 use super::thread::{self, AwaitKind, Domains, FaultKind, Limits, Masks, ThreadPaths, Trace, SYM, SYMX};
@@ -754,8 +754,19 @@ impl<'a> Search<'a> {
 
     /// One combination of paths: build the events, then enumerate rf.
     fn leaf(&mut self, chosen: &[&Trace], idx: &[usize]) -> Result<(), GenError> {
-        if !self.opts.exhaustive && self.memo.known_dead(idx) {
-            // (one unit of work per 64 combinations skipped)
+        self.leaf_done = false;
+        // Combinations dropped before their events are built cost one
+        // unit of work per 64: a location found incoherent on the paths'
+        // projections (see `loc_memo`), or, in the deadlock pass, nothing
+        // new to show.
+        let atomicity = !self.opts.through.lets_invalid_through();
+        let prog = self.prog;
+        let init = |c: u32| prog.init_mem.get(c as usize).copied().unwrap_or(0);
+        if (!self.opts.exhaustive
+            && (self.memo.known_dead(idx)
+                || !self.memo.coherent(idx, |c, projs| projection_coherent(projs, init(c), atomicity))))
+            || (self.dl_mode && !self.deadlock_cores(chosen))
+        {
             self.memo_skips += 1;
             if self.memo_skips.is_multiple_of(64) {
                 self.tick()?;
@@ -763,20 +774,13 @@ impl<'a> Search<'a> {
             return Ok(());
         }
         self.tick()?;
-        self.leaf_done = false;
-        if self.dl_mode && !self.deadlock_cores(chosen) {
-            return Ok(());
-        }
         let mut used = vec![false; self.prog.ncells as usize];
         let (iw, base) = self.build_events(chosen, &mut used);
         let (locs, local, reads) = self.collect_reads(chosen, &used, &iw, &base);
-        if let Some(r) = reads.iter().find(|r| r.cands.is_empty()) {
+        if reads.iter().any(|r| r.cands.is_empty()) {
             // A read with no source of its value: its location has no
-            // coherent rf, which the projections of the paths on it decide
-            // (see `loc_memo`).
-            if !self.opts.exhaustive {
-                self.memo.mark_dead(idx, r.cell);
-            }
+            // coherent rf (outside `exhaustive`, `loc_memo` has already
+            // dropped the combination).
             return Ok(());
         }
         // Visit reads location by location so that each one is checked early.
@@ -795,12 +799,6 @@ impl<'a> Search<'a> {
             local: &local,
             co_last: &co_last,
         };
-        if !self.opts.exhaustive {
-            if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
-                self.memo.mark_dead(idx, cell);
-                return Ok(());
-            }
-        }
         // lock orders first (see `lock_order`): one read-from enumeration
         // per choice of the lock locations' orders
         let lock_choices = if self.lock_orders_first() {
@@ -1729,6 +1727,94 @@ fn others(written: &[Vec<(u32, Val, Derivs)>], t: usize, ncells: usize) -> Domai
         v.dedup();
     }
     d
+}
+
+/// Has one location, accessed by each thread as its projection `projs`
+/// says (see [`super::loc_memo`]) and starting at `init`, a choice of
+/// sources for its reads that its coherence base (with RMW atomicity)
+/// accepts?  The same reads, candidate sources and coherence base that
+/// [`Search::collect_reads`] builds for the location from the events of
+/// the combination, built from the projections alone (write `0` is the
+/// initial one; event ids are the writes' local indices), decided by
+/// [`RfInputs::incoherent_location`].
+fn projection_coherent(projs: &[&[PEv]], init: Val, atomicity: bool) -> bool {
+    // local index of each write, per thread and position
+    let mut wid: Vec<Vec<usize>> = Vec::with_capacity(projs.len());
+    let mut nw = 1;
+    for p in projs {
+        wid.push(
+            p.iter()
+                .map(|e| {
+                    if e.0 {
+                        nw += 1;
+                        nw - 1
+                    } else {
+                        NONE
+                    }
+                })
+                .collect(),
+        );
+    }
+    let wide = nw > 64;
+    let mut loc = Loc { writes: (0..nw).collect(), ww: vec![0; nw], reads: Vec::new(), wide };
+    let mut reads: Vec<Rd> = Vec::new();
+    for (t, p) in projs.iter().enumerate() {
+        let first = reads.len();
+        for (j, e) in p.iter().enumerate() {
+            if e.0 {
+                if !wide {
+                    for (k, e2) in p.iter().enumerate().skip(j + 1) {
+                        if e2.0 {
+                            loc.ww[wid[t][j]] |= 1 << wid[t][k];
+                        }
+                    }
+                }
+                continue;
+            }
+            let v = e.1.unwrap_or(0);
+            let mut cands = Vec::new();
+            if init == v {
+                cands.push(0);
+            }
+            let (mut after_w, mut before_w) = (0u64, 0u64);
+            for (t2, p2) in projs.iter().enumerate() {
+                for (k, w) in p2.iter().enumerate().filter(|(_, w)| w.0) {
+                    let g = wid[t2][k];
+                    if t2 == t && k > j {
+                        if g < 64 {
+                            after_w |= 1 << g;
+                        }
+                        continue;
+                    }
+                    if t2 == t && g < 64 {
+                        before_w |= 1 << g;
+                    }
+                    if w.1 == Some(v) {
+                        cands.push(g);
+                    }
+                }
+            }
+            let rmw_w = (e.2 != u16::MAX).then(|| wid[t][e.2 as usize]);
+            let i = reads.len();
+            loc.reads.push(i);
+            reads.push(Rd { ev: i, cell: 0, cands, after_w, before_w, after_r: Vec::new(), rmw_w });
+        }
+        // po-after reads of the location in the same thread
+        for i in first..reads.len() {
+            reads[i].after_r = (i + 1..reads.len()).collect();
+        }
+    }
+    if reads.iter().any(|r| r.cands.is_empty()) {
+        return false;
+    }
+    let order: Vec<usize> = (0..reads.len()).collect();
+    let mut locs = FxHashMap::default();
+    locs.insert(0, loc);
+    let local: Vec<usize> = (0..nw).collect();
+    let (wdata, co_last) = (FxHashMap::default(), FxHashMap::default());
+    let ctx = RfInputs { atomicity, wdata: &wdata, reads: &reads, locs: &locs, local: &local, co_last: &co_last };
+    let mut rf = vec![NONE; reads.len()];
+    ctx.incoherent_location(&order, &mut rf).is_none()
 }
 
 /// What the read-from enumeration of one path combination works from:
