@@ -1150,11 +1150,17 @@ impl<'a> Search<'a> {
         let rd = &cx.reads[i];
         // (a check at the last read would only precede the model's)
         let check = self.partial_worth(cx, order, Some(k));
+        // Outside `exhaustive`, a read with a single candidate source had
+        // its edge in every partial check of this combination already
+        // (see `partial_ok`): the check after choosing it would see the
+        // events, lock order and read-from edges of the last check made,
+        // which passed, and give its answer again.
+        let model_check = check && (self.opts.exhaustive || rd.cands.len() > 1);
         for &w in &rd.cands {
             rf[i] = w;
             if cx.cobase(rd.cell, rf).is_some_and(|adj| cx.co_last_ok(rd.cell, rf, &adj))
                 && (!check || self.opts.exhaustive || cx.location_completes(order, k, rf))
-                && (!check || self.partial_ok(cx, order, Some(k), rf)?)
+                && (!model_check || self.partial_ok(cx, order, Some(k), rf)?)
             {
                 self.rf_dfs(cx, order, k + 1, rf, chosen)?;
                 if self.stop || self.leaf_done {
