@@ -1813,7 +1813,9 @@ fn projection_coherent(projs: &[&[PEv]], init: Val, atomicity: bool) -> bool {
     if reads.iter().any(|r| r.cands.is_empty()) {
         return false;
     }
-    let order: Vec<usize> = (0..reads.len()).collect();
+    // (the most constrained reads first, as `leaf` orders them)
+    let mut order: Vec<usize> = (0..reads.len()).collect();
+    order.sort_by_key(|&i| (reads[i].cands.len(), i));
     let mut locs = FxHashMap::default();
     locs.insert(0, loc);
     let local: Vec<usize> = (0..nw).collect();
