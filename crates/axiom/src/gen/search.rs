@@ -1894,6 +1894,15 @@ impl RfInputs<'_> {
         let Some(&i) = reads.get(k) else {
             return true;
         };
+        let cell = self.reads[i].cell;
+        if !self.locs[&cell].wide {
+            // the closed coherence base of the sources chosen so far, grown
+            // edge by edge below
+            return match self.cobase(cell, rf) {
+                Some(adj) => self.location_dfs_closed(reads, k, rf, &adj),
+                None => false,
+            };
+        }
         let rd = &self.reads[i];
         for &w in &rd.cands {
             rf[i] = w;
@@ -1903,6 +1912,81 @@ impl RfInputs<'_> {
         }
         rf[i] = NONE;
         false
+    }
+
+    /// [`Self::location_dfs`] on a location of at most 64 writes, given
+    /// `adj`, the closed coherence base of the sources chosen so far
+    /// without atomicity: each choice adds its read's edges to a copy and
+    /// closes it incrementally ([`Self::add_read_edges`]), a cycle drops
+    /// the choice, and a complete choice is checked by [`Self::cobase`]
+    /// itself (with atomicity).  The edges added are among those `cobase`
+    /// builds, so a cycle found here is one of `cobase`'s: the answer is
+    /// the same.
+    fn location_dfs_closed(&self, reads: &[usize], k: usize, rf: &mut [usize], adj: &[u64]) -> bool {
+        let Some(&i) = reads.get(k) else {
+            return self.cobase(self.reads[reads[0]].cell, rf).is_some();
+        };
+        let mut a = adj.to_vec();
+        for &w in &self.reads[i].cands {
+            rf[i] = w;
+            a.copy_from_slice(adj);
+            if self.add_read_edges(i, rf, &mut a) && self.location_dfs_closed(reads, k + 1, rf, &a) {
+                return true;
+            }
+        }
+        rf[i] = NONE;
+        false
+    }
+
+    /// Add to the closed relation `adj` the coherence-base edges that read
+    /// `i` reading from `rf[i]` adds to [`Self::cobase`] (`rw`, `wr`, and
+    /// `rr` with the reads of its location and thread that have a source),
+    /// keeping it closed; `false` if one closes a cycle.
+    fn add_read_edges(&self, i: usize, rf: &[usize], adj: &mut [u64]) -> bool {
+        let r = &self.reads[i];
+        let w = rf[i];
+        let lw = self.local[w];
+        let add = |adj: &mut [u64], a: usize, b: usize| -> bool {
+            if a == b || adj[b] >> a & 1 == 1 {
+                return false;
+            }
+            let nb = adj[b] | 1 << b;
+            for (x, row) in adj.iter_mut().enumerate() {
+                if x == a || *row >> a & 1 == 1 {
+                    *row |= nb;
+                }
+            }
+            true
+        };
+        let mut aw = r.after_w & !(1 << lw);
+        while aw != 0 {
+            let b = aw.trailing_zeros() as usize;
+            aw &= aw - 1;
+            if !add(adj, lw, b) {
+                return false;
+            }
+        }
+        let mut bw = r.before_w & !(1 << lw);
+        while bw != 0 {
+            let b = bw.trailing_zeros() as usize;
+            bw &= bw - 1;
+            if !add(adj, b, lw) {
+                return false;
+            }
+        }
+        for &r2 in &r.after_r {
+            let w2 = rf[r2];
+            if w2 != NONE && w2 != w && !add(adj, lw, self.local[w2]) {
+                return false;
+            }
+        }
+        for &r0 in &self.locs[&r.cell].reads {
+            let w0 = rf[r0];
+            if w0 != NONE && w0 != w && self.reads[r0].after_r.contains(&i) && !add(adj, self.local[w0], lw) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Do the await reads of location `c` chosen so far (see
