@@ -5,7 +5,9 @@
 //! the deadlock pass skipping the combinations with nothing new to
 //! show, and each location's coherence checked alone before the partial
 //! model checks, memoised per projection of the paths on the location
-//! (`gen/loc_memo.rs`).
+//! and decided on those projections before the events are built
+//! (`gen/loc_memo.rs`), and no partial check after choosing a read's only
+//! candidate source.
 //!
 //! Inputs: every C test of the corpus (`shared/litmus`) that has a
 //! `filter` clause, takes a lock or makes an RMW, in litmus mode with the

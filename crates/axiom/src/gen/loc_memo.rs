@@ -20,6 +20,12 @@
 //! is the simplest such location: its candidates, too, are read from the
 //! projections alone (the test `loc_memo` compares the
 //! findings and counts with it off, [`super::GenOptions::exhaustive`]).
+//!
+//! Since the check reads the projections only, it is made on them
+//! ([`LocMemo::coherent`]), before the combination's events are built:
+//! each key is decided once, from its projections, and remembered both
+//! ways, so a combination one of whose locations is incoherent costs a
+//! few lookups instead of its events, reads and candidate sources.
 
 use super::thread::{ThreadPaths, Trace};
 use crate::exec::EventKind;
@@ -27,8 +33,9 @@ use kvet_ir::Val;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One event of a projection: is it a write, its value, and for the read
-/// of an RMW the position of its write in the projection.
-type PEv = (bool, Option<Val>, u16);
+/// of an RMW the position of its write in the projection (`u16::MAX`:
+/// none).
+pub(super) type PEv = (bool, Option<Val>, u16);
 
 /// The memo (kept across the search's passes: projections are interned,
 /// so the keys of the deadlock pass's prefixes meet those of the main
@@ -37,6 +44,10 @@ type PEv = (bool, Option<Val>, u16);
 pub(super) struct LocMemo {
     /// Projection -> id (`0` is the empty projection).
     intern: FxHashMap<Vec<PEv>, u32>,
+    /// Id -> projection (`table[0]` is the empty one).
+    table: Vec<Vec<PEv>>,
+    /// Keys (cell, projection id per thread) decided: coherent or not.
+    status: FxHashMap<(u32, Vec<u32>), bool>,
     /// Per thread, per path of the current lists: (cell, projection id),
     /// sorted by cell.
     projs: Vec<Vec<Vec<(u32, u32)>>>,
@@ -78,8 +89,19 @@ impl LocMemo {
         let mut out: Vec<(u32, u32)> = per
             .into_iter()
             .map(|(c, p)| {
-                let n = self.intern.len() as u32 + 1;
-                (c, *self.intern.entry(p).or_insert(n))
+                if self.table.is_empty() {
+                    self.table.push(Vec::new());
+                }
+                let id = match self.intern.get(&p) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.table.len() as u32;
+                        self.table.push(p.clone());
+                        self.intern.insert(p, id);
+                        id
+                    }
+                };
+                (c, id)
             })
             .collect();
         out.sort_unstable();
@@ -117,10 +139,34 @@ impl LocMemo {
         false
     }
 
-    /// Record that `cell` has no coherent rf in the combination `idx`.
-    pub(super) fn mark_dead(&mut self, idx: &[usize], cell: u32) {
-        let key = self.key(idx, cell);
-        self.dead.insert((cell, key));
-        self.dead_cells.insert(cell);
+    /// Has every location of the combination `idx` a coherent choice of
+    /// sources for its reads?  A key not decided yet is decided by
+    /// `decide(cell, projection per thread)` and remembered.
+    pub(super) fn coherent(&mut self, idx: &[usize], mut decide: impl FnMut(u32, &[&[PEv]]) -> bool) -> bool {
+        let mut cells: Vec<u32> =
+            idx.iter().enumerate().flat_map(|(t, &k)| self.projs[t][k].iter().map(|x| x.0)).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        for c in cells {
+            let key = self.key(idx, c);
+            let ok = match self.status.get(&(c, key)) {
+                Some(&ok) => ok,
+                None => {
+                    let key = self.key(idx, c);
+                    let projs: Vec<&[PEv]> = key.iter().map(|&id| self.table[id as usize].as_slice()).collect();
+                    let ok = decide(c, &projs);
+                    if !ok {
+                        self.dead.insert((c, key.clone()));
+                        self.dead_cells.insert(c);
+                    }
+                    self.status.insert((c, key), ok);
+                    ok
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
     }
 }

@@ -95,8 +95,9 @@ pub struct GenOptions {
     /// on the registers of a partial combination of paths; in the
     /// deadlock pass, the combinations holding no stopped prefix with
     /// something new to show and the prefixes blocked at a lock nobody
-    /// else may hold; the per-location memo; the single-source reads'
-    /// edges in the partial model checks; the split of each combination
+    /// else may hold; the per-location memo and its coherence check on the
+    /// paths' projections; the single-source reads' edges in the partial
+    /// model checks, and no check after choosing such a read; the split of each combination
     /// by its lock orders; the early checks of the reads an await needs
     /// co-last), for the tests that show they change no count, state,
     /// flag or finding.

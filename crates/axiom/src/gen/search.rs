@@ -30,7 +30,7 @@
 //! the other's lock, a deadlock no interleaving reaches.
 
 use super::check::{Finding, FindingKind};
-use super::loc_memo::LocMemo;
+use super::loc_memo::{LocMemo, PEv};
 use super::round_memo::RoundMemo;
 use super::snapshot::{Fixpoint, Snapshots};
 use super::symmetry::{self, Perm};
@@ -767,8 +767,19 @@ impl<'a> Search<'a> {
 
     /// One combination of paths: build the events, then enumerate rf.
     fn leaf(&mut self, chosen: &[&Trace], idx: &[usize]) -> Result<(), GenError> {
-        if !self.opts.exhaustive && self.memo.known_dead(idx) {
-            // (one unit of work per 64 combinations skipped)
+        self.leaf_done = false;
+        // Combinations dropped before their events are built cost one
+        // unit of work per 64: a location found incoherent on the paths'
+        // projections (see `loc_memo`), or, in the deadlock pass, nothing
+        // new to show.
+        let atomicity = !self.opts.through.lets_invalid_through();
+        let prog = self.prog;
+        let init = |c: u32| prog.init_mem.get(c as usize).copied().unwrap_or(0);
+        if (!self.opts.exhaustive
+            && (self.memo.known_dead(idx)
+                || !self.memo.coherent(idx, |c, projs| projection_coherent(projs, init(c), atomicity))))
+            || (self.dl_mode && !self.deadlock_cores(chosen))
+        {
             self.memo_skips += 1;
             if self.memo_skips.is_multiple_of(64) {
                 self.tick()?;
@@ -776,20 +787,13 @@ impl<'a> Search<'a> {
             return Ok(());
         }
         self.tick()?;
-        self.leaf_done = false;
-        if self.dl_mode && !self.deadlock_cores(chosen) {
-            return Ok(());
-        }
         let mut used = vec![false; self.prog.ncells as usize];
         let (iw, base) = self.build_events(chosen, &mut used);
         let (locs, local, reads) = self.collect_reads(chosen, &used, &iw, &base);
-        if let Some(r) = reads.iter().find(|r| r.cands.is_empty()) {
+        if reads.iter().any(|r| r.cands.is_empty()) {
             // A read with no source of its value: its location has no
-            // coherent rf, which the projections of the paths on it decide
-            // (see `loc_memo`).
-            if !self.opts.exhaustive {
-                self.memo.mark_dead(idx, r.cell);
-            }
+            // coherent rf (outside `exhaustive`, `loc_memo` has already
+            // dropped the combination).
             return Ok(());
         }
         // Visit reads location by location so that each one is checked early.
@@ -808,12 +812,6 @@ impl<'a> Search<'a> {
             local: &local,
             co_last: &co_last,
         };
-        if !self.opts.exhaustive {
-            if let Some(cell) = ctx.incoherent_location(&order, &mut rf) {
-                self.memo.mark_dead(idx, cell);
-                return Ok(());
-            }
-        }
         // lock orders first (see `lock_order`): one read-from enumeration
         // per choice of the lock locations' orders
         let lock_choices = if self.lock_orders_first() {
@@ -1165,11 +1163,17 @@ impl<'a> Search<'a> {
         let rd = &cx.reads[i];
         // (a check at the last read would only precede the model's)
         let check = self.partial_worth(cx, order, Some(k));
+        // Outside `exhaustive`, a read with a single candidate source had
+        // its edge in every partial check of this combination already
+        // (see `partial_ok`): the check after choosing it would see the
+        // events, lock order and read-from edges of the last check made,
+        // which passed, and give its answer again.
+        let model_check = check && (self.opts.exhaustive || rd.cands.len() > 1);
         for &w in &rd.cands {
             rf[i] = w;
             if cx.cobase(rd.cell, rf).is_some_and(|adj| cx.co_last_ok(rd.cell, rf, &adj))
                 && (!check || self.opts.exhaustive || cx.location_completes(order, k, rf))
-                && (!check || self.partial_ok(cx, order, Some(k), rf)?)
+                && (!model_check || self.partial_ok(cx, order, Some(k), rf)?)
             {
                 self.rf_dfs(cx, order, k + 1, rf, chosen)?;
                 if self.stop || self.leaf_done {
@@ -1800,6 +1804,96 @@ fn others(written: &[Vec<(u32, Val, Derivs)>], t: usize, ncells: usize) -> Domai
     d
 }
 
+/// Has one location, accessed by each thread as its projection `projs`
+/// says (see [`super::loc_memo`]) and starting at `init`, a choice of
+/// sources for its reads that its coherence base (with RMW atomicity)
+/// accepts?  The same reads, candidate sources and coherence base that
+/// [`Search::collect_reads`] builds for the location from the events of
+/// the combination, built from the projections alone (write `0` is the
+/// initial one; event ids are the writes' local indices), decided by
+/// [`RfInputs::incoherent_location`].
+fn projection_coherent(projs: &[&[PEv]], init: Val, atomicity: bool) -> bool {
+    // local index of each write, per thread and position
+    let mut wid: Vec<Vec<usize>> = Vec::with_capacity(projs.len());
+    let mut nw = 1;
+    for p in projs {
+        wid.push(
+            p.iter()
+                .map(|e| {
+                    if e.0 {
+                        nw += 1;
+                        nw - 1
+                    } else {
+                        NONE
+                    }
+                })
+                .collect(),
+        );
+    }
+    let wide = nw > 64;
+    let mut loc = Loc { writes: (0..nw).collect(), ww: vec![0; nw], reads: Vec::new(), wide };
+    let mut reads: Vec<Rd> = Vec::new();
+    for (t, p) in projs.iter().enumerate() {
+        let first = reads.len();
+        for (j, e) in p.iter().enumerate() {
+            if e.0 {
+                if !wide {
+                    for (k, e2) in p.iter().enumerate().skip(j + 1) {
+                        if e2.0 {
+                            loc.ww[wid[t][j]] |= 1 << wid[t][k];
+                        }
+                    }
+                }
+                continue;
+            }
+            let v = e.1.unwrap_or(0);
+            let mut cands = Vec::new();
+            if init == v {
+                cands.push(0);
+            }
+            let (mut after_w, mut before_w) = (0u64, 0u64);
+            for (t2, p2) in projs.iter().enumerate() {
+                for (k, w) in p2.iter().enumerate().filter(|(_, w)| w.0) {
+                    let g = wid[t2][k];
+                    if t2 == t && k > j {
+                        if g < 64 {
+                            after_w |= 1 << g;
+                        }
+                        continue;
+                    }
+                    if t2 == t && g < 64 {
+                        before_w |= 1 << g;
+                    }
+                    if w.1 == Some(v) {
+                        cands.push(g);
+                    }
+                }
+            }
+            let rmw_w = (e.2 != u16::MAX).then(|| wid[t][e.2 as usize]);
+            let i = reads.len();
+            loc.reads.push(i);
+            reads.push(Rd { ev: i, cell: 0, cands, after_w, before_w, after_r: Vec::new(), rmw_w });
+        }
+        // po-after reads of the location in the same thread
+        for i in first..reads.len() {
+            reads[i].after_r = (i + 1..reads.len()).collect();
+        }
+    }
+    if reads.iter().any(|r| r.cands.is_empty()) {
+        return false;
+    }
+    // (the most constrained reads first, as `leaf` orders them)
+    let mut order: Vec<usize> = (0..reads.len()).collect();
+    order.sort_by_key(|&i| (reads[i].cands.len(), i));
+    let mut locs = FxHashMap::default();
+    locs.insert(0, loc);
+    let local: Vec<usize> = (0..nw).collect();
+    let (wdata, co_last) = (FxHashMap::default(), FxHashMap::default());
+    let ctx = RfInputs { atomicity, wdata: &wdata, reads: &reads, locs: &locs, local: &local, co_last: &co_last };
+    let mut rf = vec![NONE; reads.len()];
+    ctx.incoherent_location(&order, &mut rf).is_none()
+}
+
 /// What the read-from enumeration of one path combination works from:
 /// the reads, the locations and the data flow between them.
 struct RfInputs<'a> {
@@ -1869,6 +1963,15 @@ impl RfInputs<'_> {
         let Some(&i) = reads.get(k) else {
             return true;
         };
+        let cell = self.reads[i].cell;
+        if !self.locs[&cell].wide {
+            // the closed coherence base of the sources chosen so far, grown
+            // edge by edge below
+            return match self.cobase(cell, rf) {
+                Some(adj) => self.location_dfs_closed(reads, k, rf, &adj),
+                None => false,
+            };
+        }
         let rd = &self.reads[i];
         for &w in &rd.cands {
             rf[i] = w;
@@ -1878,6 +1981,81 @@ impl RfInputs<'_> {
         }
         rf[i] = NONE;
         false
+    }
+
+    /// [`Self::location_dfs`] on a location of at most 64 writes, given
+    /// `adj`, the closed coherence base of the sources chosen so far
+    /// without atomicity: each choice adds its read's edges to a copy and
+    /// closes it incrementally ([`Self::add_read_edges`]), a cycle drops
+    /// the choice, and a complete choice is checked by [`Self::cobase`]
+    /// itself (with atomicity).  The edges added are among those `cobase`
+    /// builds, so a cycle found here is one of `cobase`'s: the answer is
+    /// the same.
+    fn location_dfs_closed(&self, reads: &[usize], k: usize, rf: &mut [usize], adj: &[u64]) -> bool {
+        let Some(&i) = reads.get(k) else {
+            return self.cobase(self.reads[reads[0]].cell, rf).is_some();
+        };
+        let mut a = adj.to_vec();
+        for &w in &self.reads[i].cands {
+            rf[i] = w;
+            a.copy_from_slice(adj);
+            if self.add_read_edges(i, rf, &mut a) && self.location_dfs_closed(reads, k + 1, rf, &a) {
+                return true;
+            }
+        }
+        rf[i] = NONE;
+        false
+    }
+
+    /// Add to the closed relation `adj` the coherence-base edges that read
+    /// `i` reading from `rf[i]` adds to [`Self::cobase`] (`rw`, `wr`, and
+    /// `rr` with the reads of its location and thread that have a source),
+    /// keeping it closed; `false` if one closes a cycle.
+    fn add_read_edges(&self, i: usize, rf: &[usize], adj: &mut [u64]) -> bool {
+        let r = &self.reads[i];
+        let w = rf[i];
+        let lw = self.local[w];
+        let add = |adj: &mut [u64], a: usize, b: usize| -> bool {
+            if a == b || adj[b] >> a & 1 == 1 {
+                return false;
+            }
+            let nb = adj[b] | 1 << b;
+            for (x, row) in adj.iter_mut().enumerate() {
+                if x == a || *row >> a & 1 == 1 {
+                    *row |= nb;
+                }
+            }
+            true
+        };
+        let mut aw = r.after_w & !(1 << lw);
+        while aw != 0 {
+            let b = aw.trailing_zeros() as usize;
+            aw &= aw - 1;
+            if !add(adj, lw, b) {
+                return false;
+            }
+        }
+        let mut bw = r.before_w & !(1 << lw);
+        while bw != 0 {
+            let b = bw.trailing_zeros() as usize;
+            bw &= bw - 1;
+            if !add(adj, b, lw) {
+                return false;
+            }
+        }
+        for &r2 in &r.after_r {
+            let w2 = rf[r2];
+            if w2 != NONE && w2 != w && !add(adj, lw, self.local[w2]) {
+                return false;
+            }
+        }
+        for &r0 in &self.locs[&r.cell].reads {
+            let w0 = rf[r0];
+            if w0 != NONE && w0 != w && self.reads[r0].after_r.contains(&i) && !add(adj, self.local[w0], lw) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Do the await reads of location `c` chosen so far (see
