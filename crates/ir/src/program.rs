@@ -1107,6 +1107,32 @@ impl Program {
         out
     }
 
+    /// Append a hidden static object of zeroed cells after the program's
+    /// own (an engine's bookkeeping: a rwlock's writer lock, an IPI's csd,
+    /// a CPU's run lock); returns its first cell.
+    pub fn push_hidden(
+        &mut self,
+        name: &str,
+        cell_names: Vec<String>,
+        lock_cells: Vec<(u32, crate::types::LockTy)>,
+    ) -> u32 {
+        self.init_mem.resize(self.ncells as usize, 0);
+        let base = self.ncells;
+        let size = cell_names.len() as u32;
+        self.ncells += size;
+        self.init_mem.resize(self.ncells as usize, 0);
+        self.objects.push(Object {
+            name: name.to_string(),
+            base,
+            size,
+            cell_names,
+            lock_cells,
+            kind: ObjKind::Static,
+            status: None,
+        });
+        base
+    }
+
     /// The object holding a cell, if any.
     pub fn object_of(&self, cell: u32) -> Option<&Object> {
         self.objects.iter().find(|o| cell >= o.base && cell < o.base + o.size)

@@ -959,9 +959,7 @@ impl Walker<'_> {
             Instr::RcuUnlock => self.rcu_fence(st, pc, Tag::RCU_UNLOCK)?,
             Instr::SyncRcu => {
                 // (it sleeps until the grace period ends)
-                if let Some(s2) = self.cpu_switch_copy(st, pc)? {
-                    *st = s2;
-                }
+                self.cpu_switch(st, pc)?;
                 self.rcu_fence(st, pc, Tag::SYNC_RCU)?
             }
             Instr::SrcuLock { dst, ss } => return self.srcu_lock(st, stack, pc, *dst, *ss),

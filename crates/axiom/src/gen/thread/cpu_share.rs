@@ -40,7 +40,7 @@
 use super::{cell_event, St, Walker};
 use crate::exec::{EventKind, Tag};
 use crate::gen::GenError;
-use kvet_ir::{Instr, LockTy, ObjKind, Object, Program};
+use kvet_ir::{Instr, LockTy, Program};
 
 /// The name of the hidden run-lock objects.
 const RUN_OBJ: &str = "<run queue>";
@@ -62,20 +62,8 @@ pub(crate) fn with_run_locks(prog: &Program) -> Option<Program> {
         return None;
     }
     let mut p = prog.clone();
-    p.init_mem.resize(p.ncells as usize, 0);
     for c in cpus {
-        let base = p.ncells;
-        p.ncells += 1;
-        p.init_mem.push(0);
-        p.objects.push(Object {
-            name: RUN_OBJ.to_string(),
-            base,
-            size: 1,
-            cell_names: vec![format!("CPU{c}'s run queue")],
-            lock_cells: vec![(0, LockTy::Spin)],
-            kind: ObjKind::Static,
-            status: None,
-        });
+        p.push_hidden(RUN_OBJ, vec![format!("CPU{c}'s run queue")], vec![(0, LockTy::Spin)]);
     }
     Some(p)
 }
@@ -130,16 +118,25 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// The task enters `__schedule()` and leaves its CPU: its full fence,
+    /// then the release (nothing if the CPU is not shared or the task is
+    /// off it already).
+    pub(super) fn cpu_switch(&self, st: &mut St, pc: u32) -> Result<(), GenError> {
+        if self.runlock.is_none() || st.off_cpu {
+            return Ok(());
+        }
+        self.fence(st, pc, Tag::MB)?;
+        self.cpu_release(st, pc)
+    }
+
     /// Where the kernel may switch or not (see the module doc): the
-    /// switching continuation of `st` (`__schedule()`'s full fence, then
-    /// the release), or `None` if the CPU is not shared.
+    /// switching continuation of `st`, or `None` if the CPU is not shared.
     pub(super) fn cpu_switch_copy(&self, st: &St, pc: u32) -> Result<Option<St>, GenError> {
         if self.runlock.is_none() || st.off_cpu {
             return Ok(None);
         }
         let mut s2 = st.clone();
-        self.fence(&mut s2, pc, Tag::MB)?;
-        self.cpu_release(&mut s2, pc)?;
+        self.cpu_switch(&mut s2, pc)?;
         Ok(Some(s2))
     }
 }

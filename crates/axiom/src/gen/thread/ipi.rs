@@ -46,7 +46,7 @@
 
 use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker};
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{HandlerKind, Instr, ObjKind, Object, Program, Val};
+use kvet_ir::{HandlerKind, Instr, Program, Val};
 
 /// A prefix that may stop to wait: its state (with the reads appended)
 /// and its await.
@@ -91,21 +91,9 @@ pub(crate) fn with_ipi_cells(prog: &Program) -> Option<Program> {
         return None;
     }
     let mut p = prog.clone();
-    p.init_mem.resize(p.ncells as usize, 0);
     for (s, t) in pairs {
-        let base = p.ncells;
-        p.ncells += 2;
-        p.init_mem.extend([0, 0]);
         let name = format!("csd[P{s}->P{t}]");
-        p.objects.push(Object {
-            name: CSD_OBJ.to_string(),
-            base,
-            size: 2,
-            cell_names: vec![name.clone(), format!("{name}.info")],
-            lock_cells: Vec::new(),
-            kind: ObjKind::Static,
-            status: None,
-        });
+        p.push_hidden(CSD_OBJ, vec![name.clone(), format!("{name}.info")], Vec::new());
     }
     Some(p)
 }

@@ -94,7 +94,7 @@
 use super::is_freed;
 use super::{is_sym, Await, AwaitKind, Deps, GenError, St, TEv, Walker, SYMX};
 use crate::exec::{EventKind, Tag, TagSet};
-use kvet_ir::{Instr, LockKind, LockTy, ObjKind, Object, Opd, Program, Reg, Val};
+use kvet_ir::{Instr, LockKind, LockTy, Opd, Program, Reg, Val};
 
 /// Switched on.  History: it was first off because check mode's value
 /// fixpoint lost the two-reader lock word (each thread's range of write
@@ -199,20 +199,8 @@ pub(crate) fn with_rwlock_cells(prog: &Program) -> Option<Program> {
         return None;
     }
     let mut p = prog.clone();
-    p.init_mem.resize(p.ncells as usize, 0);
     for c in cells {
-        let base = p.ncells;
-        p.ncells += 1;
-        p.init_mem.push(0);
-        p.objects.push(Object {
-            name: WRITER_OBJ.to_string(),
-            base,
-            size: 1,
-            cell_names: vec![format!("{}.writer", prog.cell_name(c))],
-            lock_cells: vec![(0, LockTy::Spin)],
-            kind: ObjKind::Static,
-            status: None,
-        });
+        p.push_hidden(WRITER_OBJ, vec![format!("{}.writer", prog.cell_name(c))], vec![(0, LockTy::Spin)]);
     }
     Some(p)
 }
