@@ -752,4 +752,12 @@ fn tasks_sharing_a_cpu_run_one_at_a_time() {
             "other (on CPU0) waits to run on its CPU (held by CPU0, which spins forever in a polling loop)".to_string()
         ]
     );
+    // the hidden run lock is no spinlock of the task's: preempt_count()
+    // stays zero, so in_atomic() is false and preemptible() true
+    let ctx = scen(
+        "ctx",
+        "int x;\nP0(void) { WRITE_ONCE(x, 1); }\n\
+         TASK(0) void other(void) { assert(!in_atomic()); assert(preemptible()); }\n",
+    );
+    assert_eq!(check_kinds(&ctx).0, Vec::<&str>::new());
 }

@@ -17,7 +17,10 @@ fn step_words(p: &Program, t: u32, pc: u32, src: &str, prelude: &str) -> (String
     let c = b.scenario_call(pc);
     let (text, lo) = match b.calls.get(c as usize) {
         Some(k) if c != NO_CALL => (k.text.clone(), k.span.lo),
-        _ => (if st.text.is_empty() { format!("{:?}", st.instr) } else { st.text.clone() }, st.span.lo),
+        _ => (
+            if st.text.is_empty() { crate::trace::snippet(src, prelude, st.span) } else { st.text.clone() },
+            st.span.lo,
+        ),
     };
     let line = if lo >= PRELUDE_BASE {
         format!("prelude:{}", line_col(prelude, lo - PRELUDE_BASE).0)

@@ -228,7 +228,7 @@ pub fn lkmm_rows(p: &Program, f: &Finding, src: &str, prelude: &str) -> (Vec<Row
     }
     let text_of = |t: u32, pc: u32| -> (String, String) {
         let st = &p.threads[t as usize].body.steps[pc as usize];
-        let text = if st.text.is_empty() { format!("{:?}", st.instr) } else { st.text.clone() };
+        let text = if st.text.is_empty() { crate::trace::snippet(src, prelude, st.span) } else { st.text.clone() };
         (text, line_of(src, prelude, st.span.lo))
     };
     let rf_of = |r: usize| ex.rf().iter().find(|(_, x)| *x == r).map(|(w, _)| *w);

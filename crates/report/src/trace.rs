@@ -99,7 +99,7 @@ fn line_of(src: &str, prelude: &str, lo: u32) -> String {
 }
 
 /// The source text at a span, whitespace folded (for steps without text).
-fn snippet(src: &str, prelude: &str, span: kvet_syntax::Span) -> String {
+pub(crate) fn snippet(src: &str, prelude: &str, span: kvet_syntax::Span) -> String {
     let (text, lo, hi) = if span.lo >= PRELUDE_BASE {
         (prelude, (span.lo - PRELUDE_BASE) as usize, span.hi.saturating_sub(PRELUDE_BASE) as usize)
     } else {

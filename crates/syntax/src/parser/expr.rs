@@ -318,8 +318,11 @@ impl Parser {
                     let end = self.expect(P::RParen, "to close the statement expression '({ ... })'")?;
                     return Ok(mk(ExprKind::StmtExpr(Box::new(b)), t.span.to(end)));
                 }
-                let e = self.expr()?;
-                self.expect(P::RParen, "to close the parenthesis")?;
+                let mut e = self.expr()?;
+                let end = self.expect(P::RParen, "to close the parenthesis")?;
+                // (the parentheses belong to the expression's text: a
+                // claim such as `!(r == 0)` is quoted whole)
+                e.span = t.span.to(end);
                 Ok(e)
             }
             Tok::Ident(s) => {

@@ -38,10 +38,11 @@ impl Walker<'_> {
             .iter()
             .find(|o| cell >= o.base && cell < o.base + o.size)
             .is_some_and(|o| o.lock_cells.iter().any(|&(off, k)| o.base + off == cell && k == LockTy::Spin))
+            && !super::cpu_share::is_run_lock(self.prog, cell)
     }
 
     /// The kernel's `preempt_count()` word on this path.
-    fn preempt_word(&self, st: &St) -> Val {
+    pub(super) fn preempt_word(&self, st: &St) -> Val {
         let mut spins: Vec<u32> = st.held.iter().copied().filter(|&c| self.is_spinlock(c)).collect();
         spins.sort_unstable();
         spins.dedup();
