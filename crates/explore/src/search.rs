@@ -410,21 +410,21 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
         for k in 0..cur.len() {
             let id = cur.id(k);
             cx.frontier = cur.len() - k + next.len();
-            cur.get(k, &mut s);
-            if !cx.classify(&s, id) {
+            let s = cur.view(k, &mut s);
+            if !cx.classify(s, id) {
                 continue;
             }
             // on a stop, the states of this level not yet expanded and
             // the next level are the frontier left
             let left = (cur.len() - k - 1) as u64;
-            if let Some(stop) = cx.try_ample(&s, id, &mut next) {
+            if let Some(stop) = cx.try_ample(s, id, &mut next) {
                 if stop {
                     cx.res.frontier = left + next.len() as u64;
                     return;
                 }
                 continue;
             }
-            if !cx.expand(&s, id, &mut next, false) {
+            if !cx.expand(s, id, &mut next, false) {
                 cx.res.frontier = left + next.len() as u64;
                 return;
             }
