@@ -343,10 +343,14 @@ impl Symmetry {
                 }
             };
             // most words hold no pointer: a branch-free test of eight words
-            // at a time (vectorised) finds the few chunks that do
+            // at a time finds the few chunks that do. `w >> 40 == 1` as
+            // SSE2's 64-bit lanes can compute it (logical shift, xor,
+            // subtract, or): x = (w as u64 >> 40) ^ 1 is below 2^24, and
+            // zero exactly when x - 1 (wrapping) has its top bit set.
             let mut chunks = self.buf.chunks_exact_mut(8);
             for c in &mut chunks {
-                if c.iter().fold(false, |any, &w| any | (w >> 40 == 1)) {
+                let top = c.iter().fold(0u64, |acc, &w| acc | (((w as u64) >> 40) ^ 1).wrapping_sub(1));
+                if top >> 63 != 0 {
                     c.iter_mut().for_each(rename);
                 }
             }
