@@ -165,13 +165,15 @@ impl Frontier {
         self.ids[k]
     }
 
-    /// Decode state `k` into `s`.
+    /// State `k`: its plain words where the frontier keeps them, else
+    /// decoded into `s` (no copy of a plain state).
     #[inline]
-    pub(crate) fn get(&self, k: usize, s: &mut [i64]) {
+    pub(crate) fn view<'a>(&'a self, k: usize, s: &'a mut [i64]) -> &'a [i64] {
         if self.width > 0 {
-            s.copy_from_slice(&self.words[k * self.width..(k + 1) * self.width]);
+            &self.words[k * self.width..(k + 1) * self.width]
         } else {
             decode(&self.bytes[self.starts[k] as usize..], s);
+            s
         }
     }
 
@@ -235,7 +237,8 @@ mod tests {
         let mut o = [0i64; 10];
         assert_eq!(f.pop(&mut o), Some(5));
         assert_eq!(o, s);
-        f.get(0, &mut o);
+        o = [0; 10];
+        assert_eq!(f.view(0, &mut o), s);
         assert_eq!(f.id(0), 4);
         // plain words
         let mut f = Frontier::default();
@@ -246,8 +249,7 @@ mod tests {
         assert_eq!(f.pop(&mut o), Some(7));
         assert_eq!(o, s);
         o = [0; 10];
-        f.get(0, &mut o);
-        assert_eq!((o, f.id(0)), (s, 6));
+        assert_eq!((f.view(0, &mut o), f.id(0)), (&s[..], 6));
     }
 
     #[test]

@@ -52,41 +52,98 @@ pub(crate) fn lock_free_loop_pcs(p: &Program) -> Vec<Vec<bool>> {
 }
 
 /// Per thread, per pc: the pc lies on a cycle that passes no instruction
-/// for which `cut` holds.
+/// for which `cut` holds: its strongly connected component of the
+/// control-flow graph (edges out of a `cut` instruction removed) has
+/// another pc or an edge to itself (Tarjan's algorithm, iterative, linear
+/// in the body's size).
 fn cycle_pcs(p: &Program, cut: impl Fn(&Instr) -> bool) -> Vec<Vec<bool>> {
-    p.threads
-        .iter()
-        .map(|th| {
-            let steps = &th.body.steps;
-            let n = steps.len();
-            let succ = |pc: usize| -> Vec<usize> {
-                match steps[pc].instr {
-                    _ if cut(&steps[pc].instr) => vec![],
-                    Instr::Jump(l) => vec![l as usize],
-                    Instr::Branch(_, a, b) => vec![a as usize, b as usize],
-                    Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => vec![],
-                    _ => vec![pc + 1],
+    p.threads.iter().map(|th| on_cycle(&th.body.steps, &cut)).collect()
+}
+
+/// The control-flow successors of `pc` in `steps` (none out of a `cut`
+/// instruction), at most two, and only those inside the body.
+fn cfg_succ(steps: &[Step], pc: usize, cut: &impl Fn(&Instr) -> bool) -> [usize; 2] {
+    let n = steps.len();
+    let (a, b) = match steps[pc].instr {
+        _ if cut(&steps[pc].instr) => (NO_PC, NO_PC),
+        Instr::Jump(l) => (l as usize, NO_PC),
+        Instr::Branch(_, a, b) => (a as usize, b as usize),
+        Instr::Exit | Instr::Bound(_) | Instr::IrqReturn => (NO_PC, NO_PC),
+        _ => (pc + 1, NO_PC),
+    };
+    [if a < n { a } else { NO_PC }, if b < n { b } else { NO_PC }]
+}
+
+const NO_PC: usize = usize::MAX;
+
+/// Per pc of `steps`: whether it lies on a cycle of the control-flow
+/// graph without `cut` instructions' out-edges.
+fn on_cycle(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<bool> {
+    let n = steps.len();
+    let mut index = vec![NO_PC; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out = vec![false; n];
+    let mut next = 0;
+    // the depth-first path: (pc, successors tried so far)
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != NO_PC {
+            continue;
+        }
+        path.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut k)) = path.last_mut() {
+            let succ = cfg_succ(steps, v, cut);
+            if *k < 2 {
+                let w = succ[*k];
+                *k += 1;
+                if w == NO_PC {
+                    continue;
                 }
-            };
-            // pc is on a cycle iff pc is reachable from one of its successors
-            (0..n)
-                .map(|pc| {
-                    let mut seen = vec![false; n];
-                    let mut stack: Vec<usize> = succ(pc).into_iter().filter(|&x| x < n).collect();
-                    while let Some(x) = stack.pop() {
-                        if x == pc {
-                            return true;
-                        }
-                        if std::mem::replace(&mut seen[x], true) {
-                            continue;
-                        }
-                        stack.extend(succ(x).into_iter().filter(|&y| y < n));
+                if w == v {
+                    out[v] = true;
+                }
+                if index[w] == NO_PC {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    path.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(u, _)) = path.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                // v roots a component: pop it
+                let mut comp = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp.push(w);
+                    if w == v {
+                        break;
                     }
-                    false
-                })
-                .collect()
-        })
-        .collect()
+                }
+                if comp.len() > 1 {
+                    for w in comp {
+                        out[w] = true;
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 impl Machine<'_> {
@@ -253,6 +310,61 @@ impl Machine<'_> {
             (ViolationKind::Deadlock, msg)
         } else {
             (ViolationKind::Hang, msg)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: pc is on a cycle iff it is reachable from one of
+    /// its successors.
+    fn on_cycle_naive(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<bool> {
+        let n = steps.len();
+        (0..n)
+            .map(|pc| {
+                let mut seen = vec![false; n];
+                let mut stack: Vec<usize> = cfg_succ(steps, pc, cut).into_iter().filter(|&x| x < n).collect();
+                while let Some(x) = stack.pop() {
+                    if x == pc {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[x], true) {
+                        stack.extend(cfg_succ(steps, x, cut).into_iter().filter(|&y| y < n));
+                    }
+                }
+                false
+            })
+            .collect()
+    }
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "kvet" || x == "litmus") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Tarjan's components give the same cycle pcs as the definition, on
+    /// every example's threads and handlers, with and without lock cuts.
+    #[test]
+    fn cycle_pcs_match_the_definition() {
+        let mut all = Vec::new();
+        files(&std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
+        assert!(all.len() > 20);
+        let lock = |i: &Instr| matches!(i, Instr::Lock { .. } | Instr::Unlock { .. });
+        for f in &all {
+            let Ok(p) = kvet_ir::compile(&std::fs::read_to_string(f).unwrap()) else { continue };
+            for th in &p.threads {
+                let steps = &th.body.steps;
+                assert_eq!(on_cycle(steps, &|_: &Instr| false), on_cycle_naive(steps, &|_: &Instr| false), "{f:?}");
+                assert_eq!(on_cycle(steps, &lock), on_cycle_naive(steps, &lock), "{f:?}");
+            }
         }
     }
 }

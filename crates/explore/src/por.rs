@@ -488,8 +488,9 @@ impl Por {
         }
         let (lo, hi) = (obj.base as usize, (obj.base + obj.size) as usize);
         let regs = l.reg_base[t]..l.reg_base[t] + l.nslots(t);
+        // (the pointer test first: most words are not pointers into it)
         s.iter().enumerate().all(|(i, &v)| {
-            (lo..hi).contains(&i) || regs.contains(&i) || ptr_cell(v).is_none_or(|c| !(lo..hi).contains(&(c as usize)))
+            ptr_cell(v).is_none_or(|c| !(lo..hi).contains(&(c as usize))) || (lo..hi).contains(&i) || regs.contains(&i)
         })
     }
 }

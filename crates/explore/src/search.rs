@@ -49,6 +49,11 @@ struct Explorer<'s, 'p, 'o> {
     /// The fingerprints of the successors of the state being expanded
     /// (those in `sc`).
     fps: Vec<u128>,
+    /// The moves of an ample set the proviso refused, with their
+    /// successors' fingerprints: the full expansion that follows
+    /// computes the same successors and takes their fingerprints from
+    /// here rather than hashing them again.
+    known: Vec<(u32, u128)>,
 }
 
 /// The schedule that reached state `id`.
@@ -74,6 +79,7 @@ struct Meet<'a, 'p> {
     st: &'a Stepper<'p>,
     visited: &'a FpTable,
     fps: &'a mut Vec<u128>,
+    known: &'a [(u32, u128)],
     stop_at_first: bool,
 }
 
@@ -92,8 +98,12 @@ impl Visit for Meet<'_, '_> {
     }
 
     #[inline]
-    fn successor(&mut self, _mv: u32, s: &[i64]) {
-        let fp = self.st.fingerprint(s);
+    fn successor(&mut self, mv: u32, s: &[i64]) {
+        // (a move's successor is a function of the state and the move)
+        let fp = match self.known.iter().find(|&&(m, _)| m == mv) {
+            Some(&(_, fp)) => fp,
+            None => self.st.fingerprint(s),
+        };
         self.visited.prefetch(fp);
         self.fps.push(fp);
     }
@@ -137,6 +147,7 @@ impl<'p> Explorer<'_, 'p, '_> {
             st: self.st,
             visited: &self.visited,
             fps: &mut self.fps,
+            known: &self.known,
             stop_at_first: self.opts.stop_at_first,
         };
         (meet, &mut self.sc)
@@ -221,6 +232,7 @@ impl<'p> Explorer<'_, 'p, '_> {
     /// at the first refused one.
     fn try_ample(&mut self, s: &[i64], id: u32, out: &mut Frontier) -> Option<bool> {
         self.fps.clear();
+        self.known.clear();
         let st = self.st;
         let failed = match st.ample(s, &mut self.sc) {
             Ample::None => return None,
@@ -240,16 +252,25 @@ impl<'p> Explorer<'_, 'p, '_> {
             if self.visited.contains(fp) && !(self.bfs && self.next_level.contains(fp)) {
                 // the cycle proviso refuses the set at move k
                 self.res.transitions += 1 + k as u64;
+                self.remember_ample(n);
                 return None;
             }
         }
         if let Some(at) = failed {
             // the full expansion reports a failed step
             self.res.transitions += 1 + at as u64;
+            self.remember_ample(n);
             return None;
         }
         self.res.transitions += n as u64;
         Some(self.store(id, out, true))
+    }
+
+    /// Keep the fingerprints of the first `n` successors of a refused
+    /// ample set for the full expansion (`known`).
+    fn remember_ample(&mut self, n: usize) {
+        self.known.clear();
+        self.known.extend(self.sc.ample_moves()[..n].iter().zip(&self.fps[..n]).map(|(&mv, &fp)| (mv, fp)));
     }
 
     /// Store the successors computed in `sc` (their fingerprints in
@@ -289,6 +310,7 @@ impl<'p> Explorer<'_, 'p, '_> {
         let st = self.st;
         let (mut meet, sc) = self.meet(id);
         let e = st.expand_all(s, sc, reverse, &mut meet);
+        self.known.clear();
         self.res.transitions += e.transitions;
         // the successors computed before a stop are stored too, as they
         // were found
@@ -363,6 +385,7 @@ fn search_once(prog: &Program, opts: &Options, observer: Option<&mut dyn FnMut(&
         bfs: opts.order == SearchOrder::Bfs && st.reduces(),
         next_level: FpTable::default(),
         fps: Vec::new(),
+        known: Vec::new(),
     };
     cx.res.symmetric = st.symmetric();
     let (warnings, init) = st.initial();
@@ -410,21 +433,21 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
         for k in 0..cur.len() {
             let id = cur.id(k);
             cx.frontier = cur.len() - k + next.len();
-            cur.get(k, &mut s);
-            if !cx.classify(&s, id) {
+            let s = cur.view(k, &mut s);
+            if !cx.classify(s, id) {
                 continue;
             }
             // on a stop, the states of this level not yet expanded and
             // the next level are the frontier left
             let left = (cur.len() - k - 1) as u64;
-            if let Some(stop) = cx.try_ample(&s, id, &mut next) {
+            if let Some(stop) = cx.try_ample(s, id, &mut next) {
                 if stop {
                     cx.res.frontier = left + next.len() as u64;
                     return;
                 }
                 continue;
             }
-            if !cx.expand(&s, id, &mut next, false) {
+            if !cx.expand(s, id, &mut next, false) {
                 cx.res.frontier = left + next.len() as u64;
                 return;
             }

@@ -67,7 +67,8 @@ pub struct Layout {
     /// cell + 1 and payload = the freed-status marker; a call_rcu()
     /// callback has tag = -(1 + func * 64 + cpu) and payload = its
     /// `rcu_head` pointer, and is ready once every snapshot entry is -1.
-    /// An empty slot has tag 0.
+    /// An empty slot has tag 0. NONE when no work can wait: no
+    /// call_rcu(), and no RCU reader that a deferred free would wait for.
     pub rcu_cb: usize,
     /// The scheduler (crate::sched): per thread, the thread whose CPU it
     /// runs on; the index of that CPU's `curr` cell (one more than the
@@ -168,12 +169,14 @@ impl Layout {
             // usage words, then the dependency matrices (one per kind)
             off += nlocks + (nlocks * nlocks).div_ceil(64) * crate::kernel::dep_kinds(&classes);
         }
-        if p.threads.iter().any(|t| {
-            t.body
-                .steps
-                .iter()
-                .any(|s| matches!(s.instr, Instr::FreeRcu { .. } | Instr::TaskExit | Instr::CallRcu { .. }))
-        }) {
+        // RCU work waits in the queue only behind a reader (a free with no
+        // reader running completes at once) or as a call_rcu() callback:
+        // without both, the slots would stay empty in every state
+        let any = |f: &dyn Fn(&Instr) -> bool| p.threads.iter().any(|t| t.body.steps.iter().any(|s| f(&s.instr)));
+        let readers = l.rcu.iter().any(|&r| r != NONE);
+        if (readers && any(&|i| matches!(i, Instr::FreeRcu { .. } | Instr::TaskExit)))
+            || any(&|i| matches!(i, Instr::CallRcu { .. }))
+        {
             l.rcu_cb = off;
             off += RCU_SLOTS * (2 + n);
         }
