@@ -66,6 +66,27 @@ P2(void) { struct item *pos; int n = 0; spin_lock(&lock); list_for_each_entry(po
     assert!(fast < slow, "the walk's impossible states are gone: {fast} vs {slow} paths");
 }
 
+/// A field initialised before its object is added under the lock, no
+/// section having written it before: a section that finds the object
+/// reads the initialisation, never the field's initial value (co-first,
+/// so co-before it), and the walk has no path reading 0.  The object's
+/// cells are read under the lock only once the head's domain holds it (a
+/// later round: the round walk stops there and is walked again with them
+/// tracked).
+#[test]
+fn an_initialisation_replaces_the_initial_value() {
+    let src = "C snap-init\n{}\n\
+struct item { int v; struct list_head node; };\n\
+LIST_HEAD(head);\nDEFINE_SPINLOCK(lock);\nstruct item a;\n\
+P0(void) { a.v = 1; spin_lock(&lock); list_add(&a.node, &head); spin_unlock(&lock); }\n\
+P1(void) { int seen = 0; int v = 0; spin_lock(&lock);\n\
+  if (!list_empty(&head)) { struct item *p = list_first_entry(&head, struct item, node); seen = 1; v = p->v; }\n\
+  spin_unlock(&lock); BUG_ON(seen && v != 1); }\n";
+    let (r, fast, slow) = same(src);
+    assert!(kinds(&r).is_empty(), "{}", summary(&r));
+    assert!(fast < slow, "no path reads the initial value: {fast} vs {slow} paths");
+}
+
 /// A counter under a lock: each section reads the count the previous one
 /// left; two increments always make 2.
 #[test]
