@@ -153,6 +153,19 @@ pub struct SnapOut {
     pub out: FxHashSet<(u32, u32, Val, u32)>,
 }
 
+/// The thread's own last write `own` to tracked cell `k`, where a
+/// section's read may take it besides the state's values: a write of
+/// this section, or one since the thread's last `UL` of the lock (an
+/// out-write this section publishes, unordered with the state's).  Any
+/// earlier own write is published by one of the thread's earlier
+/// sections, and the candidate states (those after exactly its completed
+/// sections) hold its value unless a later section of another thread
+/// wrote the cell, which by (2) is co-after it, so that by (1) the read
+/// cannot take it: it is then no exception (`None`).
+fn own_outside(p: &SnapPath, k: u32, own: Option<Val>) -> Option<Val> {
+    own.filter(|_| get(&p.sec, k).is_some() || get(&p.epoch, k).is_some())
+}
+
 /// A section's exit, see [`SnapOut::exits`].
 pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32);
 
@@ -313,7 +326,8 @@ impl<'a> SnapCx<'a> {
 
     /// Keep of `vals` (a read of `cell`) the values some candidate state
     /// of every held tracked lock allows, or `own` (the thread's last
-    /// write to the cell).
+    /// write to the cell) where that lock's state does not hold it (see
+    /// [`own_outside`]).
     pub fn filter(&self, paths: &[SnapPath], cell: u32, own: Option<Val>, vals: &mut Vec<Val>) {
         for (i, p) in paths.iter().enumerate() {
             let t = &self.tables.locks[i];
@@ -321,6 +335,7 @@ impl<'a> SnapCx<'a> {
             if !p.held {
                 continue;
             }
+            let own = own_outside(p, k as u32, own);
             let a = self.allowed(i, k);
             let a = &a[get(&p.sec, k as u32).is_some() as usize];
             vals.retain(|v| own == Some(*v) || self.cands(i, p).any(|s| a[s].binary_search(v).is_ok()));
@@ -328,16 +343,14 @@ impl<'a> SnapCx<'a> {
     }
 
     /// A read of `cell` took `v`: keep the candidate states allowing it
-    /// (all of them if `v` is the thread's own last write, or if none
-    /// does: a read whose values were not filtered).
+    /// (all of them if `v` is the thread's own last write outside the
+    /// states, see [`own_outside`], or if none does: a read whose values
+    /// were not filtered).
     pub fn narrow(&self, paths: &mut [SnapPath], cell: u32, v: Val, own: Option<Val>) {
-        if own == Some(v) {
-            return;
-        }
         for i in 0..paths.len() {
             let t = &self.tables.locks[i];
             let Ok(k) = t.cells.binary_search(&cell) else { continue };
-            if !paths[i].held {
+            if !paths[i].held || own_outside(&paths[i], k as u32, own) == Some(v) {
                 continue;
             }
             let a = self.allowed(i, k);

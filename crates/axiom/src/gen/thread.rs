@@ -603,7 +603,7 @@ impl Walker<'_> {
             }
             (EventKind::Read, Some(v)) if cx.tracks(c) => {
                 let own = self.own_value(st, c);
-                if own != Some(v) && cx.would_narrow(&st.snap, c) {
+                if cx.would_narrow(&st.snap, c) {
                     cx.narrow(mut_snap(st), c, v, own)
                 }
             }
