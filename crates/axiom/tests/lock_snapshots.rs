@@ -87,6 +87,21 @@ P1(void) { int seen = 0; int v = 0; spin_lock(&lock);\n\
     assert!(fast < slow, "no path reads the initial value: {fast} vs {slow} paths");
 }
 
+/// A thread's own write in an earlier section is no exception to the
+/// states: once another thread's section overwrote it, a later section of
+/// the first thread reads the newer value (or its own), never the old one
+/// (the same answer with and without snapshots).
+#[test]
+fn an_own_write_overwritten_by_a_later_section_is_gone() {
+    let src = "C snap-own\n{}\nint x;\nDEFINE_SPINLOCK(lock);\n\
+P0(void) { int r = 0; int s = 0; spin_lock(&lock); x = 1; spin_unlock(&lock);\n\
+  spin_lock(&lock); r = x; s = READ_ONCE(x); spin_unlock(&lock); BUG_ON(r == 2 && s == 1); WARN_ON(r == 2); }\n\
+P1(void) { spin_lock(&lock); x = 2; spin_unlock(&lock); }\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(kinds(&r), ["warning"], "{}", summary(&r));
+    assert!(fast <= slow, "{fast} vs {slow} paths");
+}
+
 /// A counter under a lock: each section reads the count the previous one
 /// left; two increments always make 2.
 #[test]
