@@ -66,6 +66,42 @@ P2(void) { struct item *pos; int n = 0; spin_lock(&lock); list_for_each_entry(po
     assert!(fast < slow, "the walk's impossible states are gone: {fast} vs {slow} paths");
 }
 
+/// A field initialised before its object is added under the lock, no
+/// section having written it before: a section that finds the object
+/// reads the initialisation, never the field's initial value (co-first,
+/// so co-before it), and the walk has no path reading 0.  The object's
+/// cells are read under the lock only once the head's domain holds it (a
+/// later round: the round walk stops there and is walked again with them
+/// tracked).
+#[test]
+fn an_initialisation_replaces_the_initial_value() {
+    let src = "C snap-init\n{}\n\
+struct item { int v; struct list_head node; };\n\
+LIST_HEAD(head);\nDEFINE_SPINLOCK(lock);\nstruct item a;\n\
+P0(void) { a.v = 1; spin_lock(&lock); list_add(&a.node, &head); spin_unlock(&lock); }\n\
+P1(void) { int seen = 0; int v = 0; spin_lock(&lock);\n\
+  if (!list_empty(&head)) { struct item *p = list_first_entry(&head, struct item, node); seen = 1; v = p->v; }\n\
+  spin_unlock(&lock); BUG_ON(seen && v != 1); }\n";
+    let (r, fast, slow) = same(src);
+    assert!(kinds(&r).is_empty(), "{}", summary(&r));
+    assert!(fast < slow, "no path reads the initial value: {fast} vs {slow} paths");
+}
+
+/// A thread's own write in an earlier section is no exception to the
+/// states: once another thread's section overwrote it, a later section of
+/// the first thread reads the newer value (or its own), never the old one
+/// (the same answer with and without snapshots).
+#[test]
+fn an_own_write_overwritten_by_a_later_section_is_gone() {
+    let src = "C snap-own\n{}\nint x;\nDEFINE_SPINLOCK(lock);\n\
+P0(void) { int r = 0; int s = 0; spin_lock(&lock); x = 1; spin_unlock(&lock);\n\
+  spin_lock(&lock); r = x; s = READ_ONCE(x); spin_unlock(&lock); BUG_ON(r == 2 && s == 1); WARN_ON(r == 2); }\n\
+P1(void) { spin_lock(&lock); x = 2; spin_unlock(&lock); }\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(kinds(&r), ["warning"], "{}", summary(&r));
+    assert!(fast <= slow, "{fast} vs {slow} paths");
+}
+
 /// A counter under a lock: each section reads the count the previous one
 /// left; two increments always make 2.
 #[test]

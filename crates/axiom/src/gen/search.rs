@@ -1574,8 +1574,18 @@ fn value_rounds(
             masks = (0..n).map(|_| vec![Derivs::FREE]).collect();
             prev = None;
             rounds = 0;
-            snaps.reset();
+            snaps.restart(init_u32, prog.threads.len());
             snap_gen += 1;
+            continue;
+        }
+        if snap && all.iter().any(|p| p.retrack) {
+            // A walk met a cell newly read under a lock and stopped (see
+            // [`ThreadPaths::retrack`]): the tables now track it (its
+            // lock's states start again), so the round is walked again.
+            // Cells only join, so this happens finitely often.
+            if !snap_changed {
+                return Ok(None);
+            }
             continue;
         }
         // (a thread without a complete path yet, its reads' values

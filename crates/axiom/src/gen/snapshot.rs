@@ -48,7 +48,11 @@
 //! co-before it, by (3) nothing of a later section); a write that a
 //! section publishes from before its `LKR` (an object's initialisation
 //! before it is added under the lock) joins that cell's values, as it is
-//! unordered with the earlier sections' writes.  So a [`SnapState`] holds
+//! unordered with the earlier sections' writes, except where no earlier
+//! section published a write to the cell ([`SnapState::fresh`]): the
+//! cell then holds the initial write, co-before every other write, so by
+//! (1) a read following the section cannot read it any more, and the
+//! write replaces it.  So a [`SnapState`] holds
 //! per tracked cell a small set of values, and per thread the number of
 //! `L` sections it has completed, which tells which out-writes are
 //! published already (an out-write is labelled with the section that
@@ -60,8 +64,16 @@
 //! ([`Fixpoint`]), started from the initial state; a state whose thread
 //! count is not the section's own count is not a candidate.
 //!
-//! Which cells are tracked is fixed by the first round (which prunes
-//! nothing): the cells read while `L` is held.  Any other cell is read as
+//! Which cells are tracked: the cells read while `L` is held.  The first
+//! round (which prunes nothing) finds those it reaches; a later round walk
+//! that reads an untracked cell under a tracked lock (a list entry reached
+//! only once the domains have grown) stops at once
+//! (`ThreadPaths::retrack`), the cell joins, the lock's states start again
+//! from the initial state, and the round is walked again: cells only join,
+//! so this ends, and the walk that stopped left nothing behind.  When the
+//! value rounds start again (more write sites), the states start again
+//! from the initial state but the tracked cells stay: which cells are
+//! tracked decides only how much is pruned.  Any other cell is read as
 //! without snapshots.  The pruning is monotone in the domains, the states
 //! and the out-writes, so any fixpoint of the rounds contains the least
 //! one, which holds every state an allowed execution's sections see (by
@@ -88,6 +100,20 @@ pub struct SnapState {
     pub vals: Vec<Vec<Val>>,
     /// Per thread (by position), the sections of the lock it completed.
     pub counts: Vec<u32>,
+    /// Per tracked cell: no section before has published a write to it
+    /// (inside or from before its `LKR`), so its value is the initial
+    /// write's, which is co-first: a write a section publishes from
+    /// before its `LKR` then replaces it instead of joining it.
+    pub fresh: Vec<bool>,
+}
+
+impl SnapState {
+    /// The state before any section: every tracked cell at its initial
+    /// value.
+    fn initial(vals: Vec<Vec<Val>>, nthreads: usize) -> Self {
+        let fresh = vec![true; vals.len()];
+        SnapState { vals, counts: vec![0; nthreads], fresh }
+    }
 }
 
 /// One lock's snapshot table, the input of a walk.
@@ -108,6 +134,9 @@ pub struct LockTable {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snapshots {
     pub locks: Vec<LockTable>,
+    /// Locks no longer tracked (too many states), sorted: a cell read
+    /// under one of them does not join its tracked cells.
+    pub dropped: Vec<u32>,
 }
 
 /// What one walk reports for the next round.
@@ -124,6 +153,19 @@ pub struct SnapOut {
     pub out: FxHashSet<(u32, u32, Val, u32)>,
 }
 
+/// The thread's own last write `own` to tracked cell `k`, where a
+/// section's read may take it besides the state's values: a write of
+/// this section, or one since the thread's last `UL` of the lock (an
+/// out-write this section publishes, unordered with the state's).  Any
+/// earlier own write is published by one of the thread's earlier
+/// sections, and the candidate states (those after exactly its completed
+/// sections) hold its value unless a later section of another thread
+/// wrote the cell, which by (2) is co-after it, so that by (1) the read
+/// cannot take it: it is then no exception (`None`).
+fn own_outside(p: &SnapPath, k: u32, own: Option<Val>) -> Option<Val> {
+    own.filter(|_| get(&p.sec, k).is_some() || get(&p.epoch, k).is_some())
+}
+
 /// A section's exit, see [`SnapOut::exits`].
 pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32);
 
@@ -132,13 +174,18 @@ pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32);
 /// completed `uls` sections.
 fn after(s: &SnapState, sec: &[(u32, Val)], epoch: &[(u32, Val)], th: usize, uls: u32) -> SnapState {
     let mut n = s.clone();
-    for (k, vals) in n.vals.iter_mut().enumerate() {
+    for (k, (vals, fresh)) in n.vals.iter_mut().zip(n.fresh.iter_mut()).enumerate() {
         if let Some(v) = get(sec, k as u32) {
             *vals = vec![v];
+            *fresh = false;
         } else if let Some(v) = get(epoch, k as u32) {
-            if let Err(j) = vals.binary_search(&v) {
+            if *fresh {
+                // (the initial write is co-before it: see the module doc)
+                *vals = vec![v];
+            } else if let Err(j) = vals.binary_search(&v) {
                 vals.insert(j, v);
             }
+            *fresh = false;
         }
     }
     if let Some(c) = n.counts.get_mut(th) {
@@ -217,6 +264,13 @@ impl<'a> SnapCx<'a> {
         self.lock_ix(lock).is_some_and(|i| self.tables.locks[i].cells.binary_search(&cell).is_ok())
     }
 
+    /// Would a read of `cell` under `lock` make `cell` one of `lock`'s
+    /// tracked cells at the next [`Fixpoint::update`] (it is not tracked
+    /// yet, and `lock` was not dropped)?
+    pub fn joins(&self, lock: u32, cell: u32) -> bool {
+        !self.tracks_under(lock, cell) && self.tables.dropped.binary_search(&lock).is_err()
+    }
+
     /// Is a lock tracking `cell` held on the path (so a read of it may
     /// narrow the candidates)?
     pub fn would_narrow(&self, paths: &[SnapPath], cell: u32) -> bool {
@@ -272,7 +326,8 @@ impl<'a> SnapCx<'a> {
 
     /// Keep of `vals` (a read of `cell`) the values some candidate state
     /// of every held tracked lock allows, or `own` (the thread's last
-    /// write to the cell).
+    /// write to the cell) where that lock's state does not hold it (see
+    /// [`own_outside`]).
     pub fn filter(&self, paths: &[SnapPath], cell: u32, own: Option<Val>, vals: &mut Vec<Val>) {
         for (i, p) in paths.iter().enumerate() {
             let t = &self.tables.locks[i];
@@ -280,6 +335,7 @@ impl<'a> SnapCx<'a> {
             if !p.held {
                 continue;
             }
+            let own = own_outside(p, k as u32, own);
             let a = self.allowed(i, k);
             let a = &a[get(&p.sec, k as u32).is_some() as usize];
             vals.retain(|v| own == Some(*v) || self.cands(i, p).any(|s| a[s].binary_search(v).is_ok()));
@@ -287,16 +343,14 @@ impl<'a> SnapCx<'a> {
     }
 
     /// A read of `cell` took `v`: keep the candidate states allowing it
-    /// (all of them if `v` is the thread's own last write, or if none
-    /// does: a read whose values were not filtered).
+    /// (all of them if `v` is the thread's own last write outside the
+    /// states, see [`own_outside`], or if none does: a read whose values
+    /// were not filtered).
     pub fn narrow(&self, paths: &mut [SnapPath], cell: u32, v: Val, own: Option<Val>) {
-        if own == Some(v) {
-            return;
-        }
         for i in 0..paths.len() {
             let t = &self.tables.locks[i];
             let Ok(k) = t.cells.binary_search(&cell) else { continue };
-            if !paths[i].held {
+            if !paths[i].held || own_outside(&paths[i], k as u32, own) == Some(v) {
                 continue;
             }
             let a = self.allowed(i, k);
@@ -361,8 +415,6 @@ impl<'a> SnapCx<'a> {
 #[derive(Default)]
 pub struct Fixpoint {
     tables: Option<Snapshots>,
-    /// Locks no longer tracked (too many states).
-    dropped: Vec<u32>,
 }
 
 impl Fixpoint {
@@ -372,10 +424,17 @@ impl Fixpoint {
         self.tables.as_ref()
     }
 
-    /// Forget everything (the value fixpoint starts again).
-    pub fn reset(&mut self) {
-        self.tables = None;
-        self.dropped.clear();
+    /// Start the states again from the initial one (the value fixpoint
+    /// starts again), keeping the tracked cells and the dropped locks:
+    /// which cells are tracked only decides how much is pruned, and the
+    /// states' fixpoint is sound from the initial state with any of them.
+    pub fn restart(&mut self, init: impl Fn(u32) -> Val, nthreads: usize) {
+        let Some(tables) = &mut self.tables else { return };
+        for t in &mut tables.locks {
+            let vals = t.cells.iter().map(|c| vec![init(*c)]).collect();
+            t.states = vec![SnapState::initial(vals, nthreads)];
+            t.out = vec![Vec::new(); t.cells.len()];
+        }
     }
 
     /// Fold a round's walks (one [`SnapOut`] per thread, by position) into
@@ -384,7 +443,6 @@ impl Fixpoint {
     /// the initial state (cells only join: finitely many restarts).
     pub fn update(&mut self, init: impl Fn(u32) -> Val, outs: &[&SnapOut]) -> bool {
         let nthreads = outs.len();
-        let dropped = &mut self.dropped;
         let tables = self.tables.get_or_insert_with(Snapshots::default);
         let mut changed = false;
         for (i, t) in tables.locks.iter_mut().enumerate() {
@@ -417,7 +475,7 @@ impl Fixpoint {
         pairs.sort_unstable();
         pairs.dedup();
         let mut dirty: Vec<u32> = Vec::new();
-        for (l, c) in pairs.into_iter().filter(|p| !dropped.contains(&p.0)) {
+        for (l, c) in pairs.into_iter().filter(|p| tables.dropped.binary_search(&p.0).is_err()) {
             let i = match tables.locks.binary_search_by_key(&l, |t| t.lock) {
                 Ok(i) => i,
                 Err(i) => {
@@ -437,14 +495,16 @@ impl Fixpoint {
         for t in tables.locks.iter_mut().filter(|t| dirty.contains(&t.lock)) {
             changed = true;
             let vals = t.cells.iter().map(|c| vec![init(*c)]).collect();
-            t.states = vec![SnapState { vals, counts: vec![0; nthreads] }];
+            t.states = vec![SnapState::initial(vals, nthreads)];
             t.out = vec![Vec::new(); t.cells.len()];
         }
         // (a lock with too many states is no longer tracked; its cells
         // are read as without snapshots from then on)
         for t in tables.locks.iter().filter(|t| t.states.len() > MAX_STATES) {
             changed = true;
-            dropped.push(t.lock);
+            if let Err(j) = tables.dropped.binary_search(&t.lock) {
+                tables.dropped.insert(j, t.lock);
+            }
         }
         tables.locks.retain(|t| t.states.len() <= MAX_STATES);
         changed

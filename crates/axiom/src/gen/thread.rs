@@ -234,6 +234,11 @@ pub struct ThreadPaths {
     /// Check mode: what the walk found for the lock snapshots' fixpoint
     /// (see [`super::snapshot`]).
     pub snap: SnapOut,
+    /// A round walk ([`round_paths`]) with lock snapshots read a cell
+    /// under a lock that does not track it yet, and stopped there: the
+    /// rest of its result is partial, and the round is walked again once
+    /// the cell is tracked (see [`super::snapshot::Fixpoint::update`]).
+    pub retrack: bool,
 }
 
 #[derive(Clone)]
@@ -430,6 +435,8 @@ pub(super) struct Walker<'a> {
     snap_collect: bool,
     /// See [`ThreadPaths::snap`].
     snap_out: std::cell::RefCell<SnapOut>,
+    /// See [`ThreadPaths::retrack`].
+    out_retrack: std::cell::Cell<bool>,
 }
 
 /// Check mode: the most bytes one thread's stored paths and prefixes may
@@ -561,6 +568,12 @@ impl Walker<'_> {
                 if !self.snap.as_ref().is_some_and(|cx| cx.tracks_under(l, cell)) {
                     out.read_in.insert((l, cell));
                 }
+                // (a round walk that meets a cell its tables do not track
+                // yet under a lock stops: the round is walked again with
+                // the cell tracked, see [`ThreadPaths::retrack`])
+                if !self.keep && self.snap.as_ref().is_some_and(|cx| cx.joins(l, cell)) {
+                    self.out_retrack.set(true);
+                }
             }
         }
         if let Some(cx) = &self.snap {
@@ -590,7 +603,7 @@ impl Walker<'_> {
             }
             (EventKind::Read, Some(v)) if cx.tracks(c) => {
                 let own = self.own_value(st, c);
-                if own != Some(v) && cx.would_narrow(&st.snap, c) {
+                if cx.would_narrow(&st.snap, c) {
                     cx.narrow(mut_snap(st), c, v, own)
                 }
             }
@@ -815,6 +828,9 @@ impl Walker<'_> {
         let th = self.th;
         'paths: while let Some(mut st) = stack.pop() {
             loop {
+                if self.out_retrack.get() {
+                    return Ok(());
+                }
                 steps = steps.wrapping_add(1);
                 if steps & 1023 == 0
                     && (crate::deadline::passed() || self.lim.deadline.is_some_and(|d| std::time::Instant::now() > d))
@@ -1193,6 +1209,7 @@ fn walk(
         snap,
         snap_collect: snap_on,
         snap_out: Default::default(),
+        out_retrack: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1207,6 +1224,7 @@ fn walk(
     let bits = w.consulted.into_inner();
     w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
     w.out.snap = w.snap_out.take();
+    w.out.retrack = w.out_retrack.get();
     Ok(w.out)
 }
 
