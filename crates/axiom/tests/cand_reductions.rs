@@ -50,7 +50,7 @@ fn same_and_cheaper(src: &str) -> String {
 
 /// Same answer with and without the shortcuts.  (On the two-thread
 /// programs below the per-location coherence search on the paths'
-/// projections, `loc_memo::coherent`, costs a few candidate units more
+/// projections, `loc_memo::closed_coherent`, costs a few candidate units more
 /// than the shortcuts save, so only the answers are compared.)
 fn same_answer(src: &str) -> String {
     let (fast, _) = summary(src, false);
@@ -137,5 +137,27 @@ exists (1:r0=1 /\\ 1:r1=0)\n";
         let (slow, _) = summary_in(src, kernel, true);
         assert_eq!(fast, slow, "kernel {kernel}: split by lock order / not");
         assert!(fast.contains("CPU0 waits for a (held by CPU2), CPU2 waits for b (held by CPU0)"), "{fast}");
+    }
+}
+
+/// A location closed early (`loc_memo::closed_coherent`): `x` is accessed
+/// by the threads of the first two levels only (P1 with one path, P0 with
+/// four), so P0's incoherent path (it reads 2, then the initial 0) is
+/// dropped with all of P2's eight paths at once, at the level that closes
+/// `x`, instead of combination by combination; the answer is the same,
+/// the work smaller, in litmus mode and in check mode.
+#[test]
+fn locations_closed_before_the_last_level() {
+    let src = "C closed-early\n{}\n\
+int x;\nint y;\n\
+P0(void) { int r0; int r1; r0 = READ_ONCE(x); r1 = READ_ONCE(x); }\n\
+P1(void) { WRITE_ONCE(x, 2); WRITE_ONCE(y, 1); }\n\
+P2(void) { int r2; int r3; int r4; r2 = READ_ONCE(y); r3 = READ_ONCE(y); r4 = READ_ONCE(y); }\n\
+exists (0:r0=2 /\\ 0:r1=0)\n";
+    for kernel in [false, true] {
+        let (fast, fast_work) = summary_in(src, kernel, false);
+        let (slow, slow_work) = summary_in(src, kernel, true);
+        assert_eq!(fast, slow, "kernel {kernel}: with shortcuts / without");
+        assert!(fast_work < slow_work, "kernel {kernel}: work {fast_work} with shortcuts, {slow_work} without");
     }
 }

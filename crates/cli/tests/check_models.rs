@@ -85,8 +85,7 @@ fn unmodelled_construct_is_named_with_its_location() {
 /// IPIs under the LKMM (crates/axiom/src/gen/thread/ipi.rs): seed 001's
 /// three-CPU deadlock through an IPI that CPU0, spinning with interrupts
 /// off, never answers; the fix (an RCU walk instead of the read lock) is
-/// verified.  (Under `--model both` the work limit stops the buggy one
-/// first; the fixed one is verified there too.)
+/// verified (under `--model both` too, within its work bound).
 #[test]
 fn seed_001_ipi_deadlock_under_the_lkmm() {
     let f = example("seeds/001-tasklist-ipi/buggy.kvet");

@@ -21,11 +21,18 @@
 //! projections alone (the test `loc_memo` compares the
 //! findings and counts with it off, [`super::GenOptions::exhaustive`]).
 //!
-//! Since the check reads the projections only, it is made on them
-//! ([`LocMemo::coherent`]), before the combination's events are built:
-//! each key is decided once, from its projections, and remembered both
-//! ways, so a combination one of whose locations is incoherent costs a
-//! few lookups instead of its events, reads and candidate sources.
+//! Since the check reads the projections only, it is made on them,
+//! before the combination's events are built: each key is decided once,
+//! from its projections, and remembered both ways.  And since a key needs
+//! only the paths of the threads that access its location, it is checked
+//! as soon as those are chosen ([`LocMemo::closed_coherent`]): at the
+//! level of the search over combinations after which no thread still to
+//! choose has a path accessing the location.  Every completion of that
+//! partial combination has the same key, so an incoherent one drops the
+//! whole subtree with a few lookups instead of visiting its combinations
+//! one by one (each location is closed at some level, so every
+//! combination reaching a leaf has passed the check on all its
+//! locations).
 
 use super::thread::{ThreadPaths, Trace};
 use crate::exec::EventKind;
@@ -51,10 +58,11 @@ pub(super) struct LocMemo {
     /// Per thread, per path of the current lists: (cell, projection id),
     /// sorted by cell.
     projs: Vec<Vec<Vec<(u32, u32)>>>,
-    /// Keys (cell, projection id per thread) with no coherent rf.
-    dead: FxHashSet<(u32, Vec<u32>)>,
-    /// Cells with at least one dead key.
-    dead_cells: FxHashSet<u32>,
+    /// Per level of the search over combinations (threads in the order
+    /// given to [`LocMemo::set_order`]): the cells that no path of a
+    /// thread of a later level accesses, and some path of this level's
+    /// thread does (see [`LocMemo::closed_coherent`]).
+    closes: Vec<Vec<u32>>,
 }
 
 impl LocMemo {
@@ -62,6 +70,62 @@ impl LocMemo {
     pub(super) fn set_paths(&mut self, paths: &[ThreadPaths]) {
         let projs = paths.iter().map(|p| p.traces.iter().map(|tr| self.project(tr)).collect()).collect();
         self.projs = projs;
+    }
+
+    /// The order in which the search gives the threads a path (`order[l]`
+    /// is the thread of level `l`): computes the cells each level closes.
+    pub(super) fn set_order(&mut self, order: &[usize]) {
+        let touched: Vec<FxHashSet<u32>> =
+            self.projs.iter().map(|p| p.iter().flat_map(|tr| tr.iter().map(|x| x.0)).collect()).collect();
+        let mut later: FxHashSet<u32> = FxHashSet::default();
+        let mut closes = vec![Vec::new(); order.len()];
+        for (l, &t) in order.iter().enumerate().rev() {
+            let mut c: Vec<u32> = touched[t].iter().copied().filter(|c| !later.contains(c)).collect();
+            c.sort_unstable();
+            closes[l] = c;
+            later.extend(touched[t].iter().copied());
+        }
+        self.closes = closes;
+    }
+
+    /// Are the cells that level `level` closes coherent in the partial
+    /// combination `chosen` (per level so far, `(thread, path index)`,
+    /// this level's last)?  Such a cell is accessed by no path of a later
+    /// level, so its key (the projection of each thread's path on it) is
+    /// already that of every completion of `chosen`: if it has no coherent
+    /// rf, [`LocMemo::coherent`] rejects every one of them at their leaf.
+    /// Checking it here drops them all at once.  Decides new keys with
+    /// `decide` and remembers them, as [`LocMemo::coherent`] does.
+    pub(super) fn closed_coherent(
+        &mut self,
+        level: usize,
+        chosen: &[(usize, usize)],
+        mut decide: impl FnMut(u32, &[&[PEv]]) -> bool,
+    ) -> bool {
+        let nt = self.projs.len();
+        for i in 0..self.closes.get(level).map_or(0, Vec::len) {
+            let c = self.closes[level][i];
+            let mut key = vec![0u32; nt];
+            for &(t, k) in chosen {
+                let p = &self.projs[t][k];
+                key[t] = p.binary_search_by_key(&c, |x| x.0).map_or(0, |i| p[i].1);
+            }
+            if !self.decided(c, key, &mut decide) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The status of `(cell, key)`, decided by `decide` if new.
+    fn decided(&mut self, c: u32, key: Vec<u32>, decide: &mut impl FnMut(u32, &[&[PEv]]) -> bool) -> bool {
+        if let Some(&ok) = self.status.get(&(c, key.clone())) {
+            return ok;
+        }
+        let projs: Vec<&[PEv]> = key.iter().map(|&id| self.table[id as usize].as_slice()).collect();
+        let ok = decide(c, &projs);
+        self.status.insert((c, key), ok);
+        ok
     }
 
     fn project(&mut self, tr: &Trace) -> Vec<(u32, u32)> {
@@ -106,67 +170,5 @@ impl LocMemo {
             .collect();
         out.sort_unstable();
         out
-    }
-
-    /// The key of `cell` in the combination `idx` (a path index per thread).
-    fn key(&self, idx: &[usize], cell: u32) -> Vec<u32> {
-        idx.iter()
-            .enumerate()
-            .map(|(t, &k)| {
-                let p = &self.projs[t][k];
-                p.binary_search_by_key(&cell, |x| x.0).map_or(0, |i| p[i].1)
-            })
-            .collect()
-    }
-
-    /// Does some location of the combination `idx` have a key already
-    /// found without a coherent rf?
-    pub(super) fn known_dead(&self, idx: &[usize]) -> bool {
-        if self.dead_cells.is_empty() {
-            return false;
-        }
-        let mut seen: Vec<u32> = Vec::new();
-        for (t, &k) in idx.iter().enumerate() {
-            for &(c, _) in &self.projs[t][k] {
-                if self.dead_cells.contains(&c) && !seen.contains(&c) {
-                    seen.push(c);
-                    if self.dead.contains(&(c, self.key(idx, c))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        false
-    }
-
-    /// Has every location of the combination `idx` a coherent choice of
-    /// sources for its reads?  A key not decided yet is decided by
-    /// `decide(cell, projection per thread)` and remembered.
-    pub(super) fn coherent(&mut self, idx: &[usize], mut decide: impl FnMut(u32, &[&[PEv]]) -> bool) -> bool {
-        let mut cells: Vec<u32> =
-            idx.iter().enumerate().flat_map(|(t, &k)| self.projs[t][k].iter().map(|x| x.0)).collect();
-        cells.sort_unstable();
-        cells.dedup();
-        for c in cells {
-            let key = self.key(idx, c);
-            let ok = match self.status.get(&(c, key)) {
-                Some(&ok) => ok,
-                None => {
-                    let key = self.key(idx, c);
-                    let projs: Vec<&[PEv]> = key.iter().map(|&id| self.table[id as usize].as_slice()).collect();
-                    let ok = decide(c, &projs);
-                    if !ok {
-                        self.dead.insert((c, key.clone()));
-                        self.dead_cells.insert(c);
-                    }
-                    self.status.insert((c, key), ok);
-                    ok
-                }
-            };
-            if !ok {
-                return false;
-            }
-        }
-        true
     }
 }

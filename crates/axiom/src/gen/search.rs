@@ -340,6 +340,7 @@ impl<'a> Search<'a> {
         }
         if !self.opts.exhaustive {
             self.memo.set_paths(paths);
+            self.memo.set_order(&self.order);
         }
         let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
         let mut avail = FxHashMap::default();
@@ -370,11 +371,7 @@ impl<'a> Search<'a> {
             if !self.dl_mode && self.sym.is_some() && !self.orbit() {
                 return Ok(());
             }
-            let mut idx = self.combo_idx.clone();
-            for (lvl, &t) in self.order.iter().enumerate() {
-                idx[t] = self.combo_idx[lvl];
-            }
-            return self.leaf(&by_thread, &idx);
+            return self.leaf(&by_thread);
         }
         let t = self.order[level];
         // The deadlock pass only needs combinations holding a stopped
@@ -397,7 +394,7 @@ impl<'a> Search<'a> {
             // Every read chosen so far needs a possible source: a chosen
             // write or one a later thread may make.
             let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
-            if ok && !self.filter_excludes(chosen, tr) {
+            if ok && !self.filter_excludes(chosen, tr) && self.closed_coherent(level, k)? {
                 chosen.push(tr);
                 self.combo_idx.push(k);
                 let r = self.combine(paths, infos, later, avail, pending, chosen);
@@ -418,6 +415,33 @@ impl<'a> Search<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Outside [`GenOptions::exhaustive`]: are the locations that level
+    /// `level` closes (accessed by no path of a later level) coherent with
+    /// path `k` at this level and the paths chosen before (see
+    /// [`LocMemo::closed_coherent`])?  A subtree dropped here is every
+    /// combination `leaf` would drop on the same key; it costs what one
+    /// such combination did (a unit of work per 64).  Since every location
+    /// of a combination is closed at some level, `leaf` needs no memo
+    /// check of its own.
+    fn closed_coherent(&mut self, level: usize, k: usize) -> Result<bool, GenError> {
+        if self.opts.exhaustive {
+            return Ok(true);
+        }
+        let mut chosen: Vec<(usize, usize)> = (0..level).map(|l| (self.order[l], self.combo_idx[l])).collect();
+        chosen.push((self.order[level], k));
+        let atomicity = !self.opts.through.lets_invalid_through();
+        let prog = self.prog;
+        let init = |c: u32| prog.init_mem.get(c as usize).copied().unwrap_or(0);
+        if self.memo.closed_coherent(level, &chosen, |c, projs| projection_coherent(projs, init(c), atomicity)) {
+            return Ok(true);
+        }
+        self.memo_skips += 1;
+        if self.memo_skips.is_multiple_of(64) {
+            self.tick()?;
+        }
+        Ok(false)
     }
 
     /// Symmetry: is the current combination of paths the least of its
@@ -766,20 +790,13 @@ impl<'a> Search<'a> {
     }
 
     /// One combination of paths: build the events, then enumerate rf.
-    fn leaf(&mut self, chosen: &[&Trace], idx: &[usize]) -> Result<(), GenError> {
+    fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
         self.leaf_done = false;
         // Combinations dropped before their events are built cost one
-        // unit of work per 64: a location found incoherent on the paths'
-        // projections (see `loc_memo`), or, in the deadlock pass, nothing
-        // new to show.
-        let atomicity = !self.opts.through.lets_invalid_through();
-        let prog = self.prog;
-        let init = |c: u32| prog.init_mem.get(c as usize).copied().unwrap_or(0);
-        if (!self.opts.exhaustive
-            && (self.memo.known_dead(idx)
-                || !self.memo.coherent(idx, |c, projs| projection_coherent(projs, init(c), atomicity))))
-            || (self.dl_mode && !self.deadlock_cores(chosen))
-        {
+        // unit of work per 64: in the deadlock pass, nothing new to show
+        // (those with a location found incoherent on the paths'
+        // projections were dropped by `combine`, see `closed_coherent`).
+        if self.dl_mode && !self.deadlock_cores(chosen) {
             self.memo_skips += 1;
             if self.memo_skips.is_multiple_of(64) {
                 self.tick()?;
