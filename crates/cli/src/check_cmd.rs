@@ -18,6 +18,7 @@ pub(crate) fn check_cmd(
     oargs: &OutputArgs,
     model: check_lkmm::CheckModel,
     preempt: bool,
+    lk_memory: Option<u64>,
 ) -> Result<u8> {
     use check_lkmm::{CheckModel, LkmmRun};
     let style = oargs.trace.style();
@@ -36,8 +37,7 @@ pub(crate) fn check_cmd(
         // under `both`, the LKMM part's default bound is deterministic work
         let lk_secs = opts.max_seconds;
         let lk_work = (model == CheckModel::Both && lk_secs.is_none()).then_some(check_lkmm::BOTH_WORK);
-        let lk =
-            model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, lk_work, Some(opts.max_memory), color()));
+        let lk = model.lkmm().then(|| check_lkmm::run(&prog, &name, &src, lk_secs, lk_work, lk_memory, color()));
         if model == CheckModel::Lkmm {
             if let Some(LkmmRun::NotChecked { rendered, .. }) = &lk {
                 eprint!("{rendered}");
@@ -62,7 +62,7 @@ pub(crate) fn check_cmd(
         // the repair of each weak-memory-only finding, re-checked
         let repairs = match (&lk, model.sc()) {
             (Some(LkmmRun::Ran { result, .. }), true) if !weak.is_empty() => {
-                check_lkmm::repairs(&prog, result, &weak, lk_secs, lk_work, Some(opts.max_memory))
+                check_lkmm::repairs(&prog, result, &weak, lk_secs, lk_work, lk_memory)
             }
             _ => Vec::new(),
         };

@@ -186,7 +186,11 @@ fn run_cmd(cli: Cli) -> Result<u8> {
                 };
                 return replay_cmd(f, &tok, &out.trace);
             }
-            check_cmd::check_cmd(&files, &search.options(), json, &out, model, preempt)
+            // the LKMM's coherence orders per evaluation: the user's
+            // --max-memory, else the engine's fixed default (not a share
+            // of the machine's memory: the verdict must not depend on it)
+            let lk_memory = search.max_memory.map(|m| m.saturating_mul(1 << 20));
+            check_cmd::check_cmd(&files, &search.options(), json, &out, model, preempt, lk_memory)
         }
         Cmd::Litmus { paths, search, model, json, unroll, dot, speedcheck } => match model {
             LitmusModel::Explore => litmus_cmd::explore(&collect(&paths)?, &search.options(), json),
