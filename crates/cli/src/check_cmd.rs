@@ -61,8 +61,8 @@ pub(crate) fn check_cmd(
         }
         // the repair of each weak-memory-only finding, re-checked
         let repairs = match (&lk, model.sc()) {
-            (Some(LkmmRun::Ran { result, .. }), true) if !weak.is_empty() => {
-                check_lkmm::repairs(&prog, result, &weak, lk_secs, lk_work, lk_memory)
+            (Some(LkmmRun::Ran { result, unroll, .. }), true) if !weak.is_empty() => {
+                check_lkmm::repairs(&prog, result, *unroll, &weak, lk_secs, lk_work, lk_memory)
             }
             _ => Vec::new(),
         };
@@ -234,7 +234,7 @@ pub(crate) fn lkmm_part<'a>(
     let mut lk_complete = true;
     match lk {
         None => {}
-        Some(LkmmRun::Ran { result, seconds }) => {
+        Some(LkmmRun::Ran { result, unroll, seconds }) => {
             weak = check_lkmm::weak_only(&result.findings, sc_kinds);
             let kinds = check_lkmm::kinds(&result.findings);
             lk_complete = !result.toofar && !result.deadlocks_partial;
@@ -253,7 +253,7 @@ pub(crate) fn lkmm_part<'a>(
                     format!(
                         "lkmm: incomplete: a loop ran past the unrolling bound ({}), or a path read old contents of \
                          a reused kmalloc() slot",
-                        check_lkmm::unroll()
+                        unroll
                     )
                 }
                 (false, w) if w || !model.sc() => format!("lkmm: {}", kinds.join(", ")),

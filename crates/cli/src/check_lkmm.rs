@@ -33,8 +33,8 @@ impl CheckModel {
 
 /// The LKMM side of a check.
 pub enum LkmmRun {
-    /// The engine ran.
-    Ran { result: Box<LitmusResult>, seconds: f64 },
+    /// The engine ran, with loops unrolled `unroll` times more.
+    Ran { result: Box<LitmusResult>, unroll: u32, seconds: f64 },
     /// A construct is not modelled: `short` for the verdict line
     /// (`rcu_barrier() at x.kvet:12:3 is not modelled`), `rendered` the
     /// full diagnostic with the source line underlined.
@@ -52,18 +52,32 @@ pub enum LkmmRun {
 pub const BOTH_WORK: u64 = 10_000;
 
 /// Loop unrolling bound of check mode (herd's `-unroll`): polling loops
-/// are awaits (spin-assume), other loops run this many extra times.
+/// are awaits (spin-assume), other loops run this many extra times, and
+/// more (up to [`MAX_UNROLL`]) when an allowed execution goes past it.
 pub const UNROLL: u32 = 2;
 
-/// The unrolling bound in effect: [`UNROLL`], or `KVET_LKMM_UNROLL`.
-pub fn unroll() -> u32 {
-    std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok()).unwrap_or(UNROLL)
+/// The deepest unrolling bound that check mode tries on its own: a
+/// check that finds nothing but is incomplete at [`UNROLL`] (an allowed
+/// execution ran a loop past it) is run again with the bound one higher, up to this one,
+/// while its bound (work or time) leaves room.
+pub const MAX_UNROLL: u32 = 6;
+
+/// The units of work that the deeper runs of a check with no bound of
+/// its own may spend in all (ten times [`BOTH_WORK`]), so that an
+/// unbounded `--model lkmm` check still ends; past it, the check keeps
+/// the shallower, incomplete, answer.
+pub const DEEPEN_WORK: u64 = 10 * BOTH_WORK;
+
+/// The unrolling bound the user fixed with `KVET_LKMM_UNROLL`, if any:
+/// then check mode does not deepen it.
+fn fixed_unroll() -> Option<u32> {
+    std::env::var("KVET_LKMM_UNROLL").ok().and_then(|v| v.parse().ok())
 }
 
 /// The generator's options of check mode.
-fn options(timeout: Option<f64>, max_work: Option<u64>, max_memory: Option<u64>) -> GenOptions {
+fn options(unroll: u32, timeout: Option<f64>, max_work: Option<u64>, max_memory: Option<u64>) -> GenOptions {
     GenOptions {
-        unroll: unroll(),
+        unroll,
         max_seconds: timeout,
         max_work,
         max_memory,
@@ -74,12 +88,14 @@ fn options(timeout: Option<f64>, max_work: Option<u64>, max_memory: Option<u64>)
 }
 
 /// Search the repair of each weak-memory finding in `weak` (findings of
-/// `result`, the LKMM check of `prog`), each re-check under the check's
-/// own bounds (ten times `BOTH_WORK` when it had none, so that the search stays
-/// bounded and deterministic).
+/// `result`, the LKMM check of `prog` with loops unrolled `unroll` times
+/// more), each re-check under the check's own bounds (ten times
+/// `BOTH_WORK` when it had none, so that the search stays bounded and
+/// deterministic).
 pub fn repairs(
     prog: &Program,
     result: &LitmusResult,
+    unroll: u32,
     weak: &[&Finding],
     timeout: Option<f64>,
     max_work: Option<u64>,
@@ -87,13 +103,17 @@ pub fn repairs(
 ) -> Vec<RepairSearch> {
     let model = NativeLkmm::new().allowed_only();
     let work = if timeout.is_none() { Some(max_work.unwrap_or(10 * BOTH_WORK)) } else { max_work };
-    let opts = options(timeout, work, max_memory);
+    let opts = options(unroll, timeout, work, max_memory);
     let base = kinds(&result.findings);
     weak.iter().map(|f| kvet_axiom::repair::search(prog, &model, &opts, f, &base)).collect()
 }
 
-/// Run the LKMM checks on `prog`, within `timeout` seconds and
-/// `max_memory` bytes of coherence orders per candidate execution.
+/// Run the LKMM checks on `prog`, within `timeout` seconds, `max_work`
+/// units and `max_memory` bytes of coherence orders per candidate
+/// execution. A check that finds nothing but is incomplete at the
+/// unrolling bound runs again one deeper, up to [`MAX_UNROLL`], within
+/// what is left of the bounds (kvet-axiom's `run_deepening`), unless
+/// `KVET_LKMM_UNROLL` fixes the bound.
 pub fn run(
     prog: &Program,
     file: &str,
@@ -104,10 +124,11 @@ pub fn run(
     color: bool,
 ) -> LkmmRun {
     let model = NativeLkmm::new().allowed_only();
-    let opts = options(timeout, max_work, max_memory);
+    let fixed = fixed_unroll();
+    let opts = options(fixed.unwrap_or(UNROLL), timeout, max_work, max_memory);
     let t0 = Instant::now();
-    match kvet_axiom::gen::run(prog, &model, &opts) {
-        Ok(result) => LkmmRun::Ran { result: Box::new(result), seconds: t0.elapsed().as_secs_f64() },
+    match kvet_axiom::gen::run_deepening(prog, &model, &opts, fixed.unwrap_or(MAX_UNROLL), DEEPEN_WORK) {
+        Ok(d) => LkmmRun::Ran { result: Box::new(d.result), unroll: d.unroll, seconds: t0.elapsed().as_secs_f64() },
         Err(GenError::Construct { what, name, span, .. }) => {
             let pre = kvet_ir::PRELUDE;
             let (l, c, f) = if span.is_prelude() {
@@ -179,7 +200,7 @@ pub fn condition(prog: &Program, r: &LitmusResult) -> String {
 /// work bound); the executions and the time.
 pub fn demo_verdict(lk: &LkmmRun) -> (String, String, String) {
     match lk {
-        LkmmRun::Ran { result, seconds } => {
+        LkmmRun::Ran { result, seconds, .. } => {
             let k = kinds(&result.findings);
             let v = if result.deadlocks_partial {
                 "timeout".to_string()

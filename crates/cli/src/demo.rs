@@ -92,10 +92,18 @@ pub(crate) fn demo_cmd(opts: &Options, targs: &TraceArgs) -> Result<u8> {
             }
         }
         if first_weak.is_none() {
-            if let check_lkmm::LkmmRun::Ran { result, .. } = &lk {
+            if let check_lkmm::LkmmRun::Ran { result, unroll, .. } = &lk {
                 let weak = check_lkmm::weak_only(&result.findings, &kinds);
                 if let Some(w) = weak.first() {
-                    let rep = check_lkmm::repairs(&prog, result, &weak[..1], None, Some(check_lkmm::BOTH_WORK), None);
+                    let rep = check_lkmm::repairs(
+                        &prog,
+                        result,
+                        *unroll,
+                        &weak[..1],
+                        None,
+                        Some(check_lkmm::BOTH_WORK),
+                        None,
+                    );
                     let mut text = kvet_report::render_lkmm_trace(&prog, w, src, pre);
                     if let Some(r) = rep.first() {
                         text.push_str(&kvet_report::render_repairs(&prog, r, src, pre));

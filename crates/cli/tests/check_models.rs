@@ -162,3 +162,23 @@ fn tasks_sharing_a_cpu() {
     assert!(out.contains("note: CPU0, other@CPU0 share CPU0 with preemption on;"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A check that finds nothing but is incomplete at the unrolling bound
+/// runs again one deeper: seed 001's RCU walk needs three extra loop
+/// iterations, one more than the first bound.
+#[test]
+fn incomplete_check_deepens_the_unrolling_bound() {
+    let f = example("seeds/001-tasklist-ipi/rcu-walk.kvet");
+    let (code, out, _) = kvet(&["check", "--model", "lkmm", &f]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(": OK  executions 56 ") && out.contains("[lkmm: ok]"), "{out}");
+    // a bound the user fixes is not deepened
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(["check", "--model", "lkmm", &f])
+        .env("KVET_LKMM_UNROLL", "2")
+        .output()
+        .expect("run kvet");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains(": INCOMPLETE  executions 53 ") && out.contains("past the unrolling bound (2)"), "{out}");
+}

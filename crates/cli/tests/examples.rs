@@ -35,7 +35,9 @@ fn lkmm_verdict(src: &str) -> String {
     let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
     let opts =
         kvet_axiom::gen::GenOptions { deadlocks: true, kernel: true, max_work: Some(LKMM_WORK), ..Default::default() };
-    match kvet_axiom::gen::run(&prog, &model, &opts) {
+    // as `kvet check` does: an incomplete check runs again deeper, up to
+    // its MAX_UNROLL (6), within the same work bound
+    match kvet_axiom::gen::run_deepening(&prog, &model, &opts, 6, 0).map(|d| d.result) {
         Ok(r) if r.deadlocks_partial => "timeout".to_string(),
         Ok(r) => {
             let mut kinds: Vec<String> = r.findings.iter().map(|f| f.kind.name().to_lowercase()).collect();

@@ -28,6 +28,7 @@
 //!    alternative is one of herd's executions.
 
 pub mod check;
+mod deepen;
 mod deps;
 mod holders;
 mod loc_memo;
@@ -40,6 +41,7 @@ mod snapshot;
 mod symmetry;
 mod thread;
 
+pub use deepen::{run_deepening, Deepened};
 pub use sites::{Derivs, Sites};
 pub use thread::{POISON, SYM, SYMX};
 
