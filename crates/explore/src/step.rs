@@ -422,7 +422,7 @@ impl<'p> Stepper<'p> {
             return;
         }
         let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
-            m.polls_forever(s, sc.moves[0] as usize, &self.loops)
+            m.polls_forever(s, sc.moves[0] as usize, &self.loops, &mut sc.poll)
         } else if sc.moves.len() > 1
             && sc.moves.iter().all(|&u| (u as usize) < n && self.quiet_loops[u as usize][m.pc(s, u as usize) as usize])
         {
