@@ -29,6 +29,8 @@ use kvet_ir::*;
 pub(crate) struct PollScratch {
     cur: Vec<i64>,
     seen: Vec<(u32, u32)>,
+    /// The pcs a lone poller's run passed, in order (`polls_forever`).
+    pcs: Vec<u32>,
 }
 
 /// The longest loop iteration (in steps) that is recognised.
@@ -159,7 +161,16 @@ impl Machine<'_> {
     fn reads_jiffies(&self, s: &[i64], t: usize) -> bool {
         match self.instr_at(t, self.pc(s, t)) {
             Instr::Load { addr: Opd::Imm(a), .. } => {
-                ptr_cell(*a).is_some_and(|c| (c as usize) < self.layout.ncells && self.prog.cell_name(c) == "jiffies")
+                // (the cell's name without a copy: `Program::cell_name`)
+                ptr_cell(*a).is_some_and(|c| {
+                    (c as usize) < self.layout.ncells
+                        && self
+                            .prog
+                            .objects
+                            .iter()
+                            .find(|o| (o.base..o.base + o.size).contains(&c))
+                            .is_some_and(|o| o.cell_names[(c - o.base) as usize] == "jiffies")
+                })
             }
             _ => false,
         }
@@ -167,7 +178,16 @@ impl Machine<'_> {
 
     /// CPU `t`, the only one that can move in `s`, loops back to `s` for
     /// ever: the finding, naming the loop and the other CPUs' waits.
-    pub(crate) fn polls_forever(&self, s: &[i64], t: usize, loops: &[Vec<bool>]) -> Option<(ViolationKind, String)> {
+    /// (Called on every state with one move, in a loop: the run works in
+    /// the caller's scratch buffers and collects pcs, whose texts are
+    /// looked up only for the message.)
+    pub(crate) fn polls_forever(
+        &self,
+        s: &[i64],
+        t: usize,
+        loops: &[Vec<bool>],
+        sc: &mut PollScratch,
+    ) -> Option<(ViolationKind, String)> {
         let pc = self.pc(s, t);
         // only the task's own code (not a handler) in a loop
         if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
@@ -176,32 +196,37 @@ impl Machine<'_> {
         if !self.sole_mover(s, t) {
             return None;
         }
-        let mut cur = s.to_vec();
+        let PollScratch { cur, pcs, .. } = sc;
+        cur.clear();
+        cur.extend_from_slice(s);
+        pcs.clear();
         let mut sink = NoTrace::default();
-        let mut texts: Vec<String> = Vec::new();
         for _ in 0..MAX_POLL_STEPS {
-            let at = self.pc(&cur, t);
-            let text = self.text(t as u32, at);
-            if !text.is_empty() && !texts.contains(&text) {
-                texts.push(text);
-            }
-            if self.reads_jiffies(&cur, t) {
+            pcs.push(self.pc(cur, t));
+            if self.reads_jiffies(cur, t) {
                 // time stopped at kvet's bound (crates/ir/src/time.rs): in
                 // the kernel it goes on, so this is no finding
                 return None;
             }
-            if self.apply(&mut cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+            if self.apply(cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
                 return None;
             }
             if cur[..] == s[..] {
                 break;
             }
-            if !self.sole_mover(&cur, t) {
+            if !self.sole_mover(cur, t) {
                 return None;
             }
         }
         if cur[..] != s[..] {
             return None;
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for &at in pcs.iter() {
+            let text = self.text(t as u32, at);
+            if !text.is_empty() && !texts.contains(&text) {
+                texts.push(text);
+            }
         }
         let waits = (0..self.layout.nthreads).any(|u| matches!(self.status(s, u), Status::Blocked(_)));
         let mut msg = format!(
@@ -236,7 +261,7 @@ impl Machine<'_> {
         // and the solo runs work in the caller's scratch buffers (nothing
         // is allocated per call; the loop texts are looked up only for
         // the message)
-        let PollScratch { cur, seen } = sc;
+        let PollScratch { cur, seen, .. } = sc;
         if movers.len() < 2 {
             return None;
         }

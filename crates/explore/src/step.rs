@@ -230,7 +230,10 @@ impl<'p> Stepper<'p> {
             if let Some((sym, ids)) = crate::symmetry::Symmetry::new(prog, &st.m.layout) {
                 let owned = sym.owned_cells();
                 if rerun || (ids.is_empty() && owned.is_empty() && static_locks(prog, sym.lock_cells())) {
-                    st.m.watch(&ids, sym.lock_cells(), &owned);
+                    // the guards of the blocks are never touched either
+                    // (the fingerprint leaves them out)
+                    let untouched: Vec<u32> = ids.iter().copied().chain(sym.guard_cells()).collect();
+                    st.m.watch(&untouched, sym.lock_cells(), &owned);
                     st.sym = Some(std::cell::RefCell::new(sym));
                 }
             }
@@ -260,6 +263,8 @@ impl<'p> Stepper<'p> {
     pub fn fingerprint(&self, s: &[i64]) -> u128 {
         match &self.sym {
             Some(sym) => sym.borrow_mut().fingerprint(s),
+            // (all words: gathering the ones that may differ costs more
+            // than hashing the few constant ones)
             None => crate::visited::fingerprint(s),
         }
     }
@@ -417,7 +422,7 @@ impl<'p> Stepper<'p> {
             return;
         }
         let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
-            m.polls_forever(s, sc.moves[0] as usize, &self.loops)
+            m.polls_forever(s, sc.moves[0] as usize, &self.loops, &mut sc.poll)
         } else if sc.moves.len() > 1
             && sc.moves.iter().all(|&u| (u as usize) < n && self.quiet_loops[u as usize][m.pc(s, u as usize) as usize])
         {

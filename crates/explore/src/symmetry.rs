@@ -33,7 +33,7 @@
 //! for the scaled seed 004 whose CPUs are all alike.
 
 use crate::state::{Layout, NONE};
-use crate::visited::fingerprint;
+use crate::visited::{fingerprint, fingerprint_runs};
 use kvet_ir::{freed_by, freed_status, Program, PTR_TAG};
 
 pub(crate) mod detect;
@@ -136,7 +136,15 @@ pub(crate) struct Symmetry {
     statuses: Vec<usize>,
     /// pid and tgid cells, with their initial values.
     ids: Vec<(usize, i64)>,
+    /// The guard cells of the class threads' memory blocks (no object's:
+    /// 0 in every state, as the machine watches).
+    guards: Vec<u32>,
+    /// The runs of words the fingerprint hashes: the layout's
+    /// (`Layout::hashed`) without the guards.
+    runs: Vec<(usize, usize)>,
     buf: Vec<i64>,
+    /// The hashed words of `buf`, gathered.
+    hashed: Vec<i64>,
     keys: Vec<usize>,
 }
 
@@ -183,9 +191,29 @@ impl Symmetry {
         }
         let mut locks: Vec<usize> = Vec::new();
         let mut statuses = Vec::new();
+        let mut used = vec![false; p.ncells as usize];
         for o in &p.objects {
             locks.extend(o.lock_cells.iter().map(|&(c, _)| (o.base + c) as usize));
             statuses.extend(o.status.map(|s| s as usize));
+            used[o.base as usize..(o.base + o.size) as usize].fill(true);
+            if let Some(st) = o.status {
+                used[st as usize] = true;
+            }
+        }
+        // the guards: cells of the memory blocks that are no object's
+        let guards: Vec<u32> =
+            (0..p.ncells as usize).filter(|&c| owner[c].0 != u32::MAX && !used[c]).map(|c| c as u32).collect();
+        for c in &mut classes {
+            for off in 0..c.mlen {
+                c.skip[off] |= !used[c.mblock[0] + off];
+            }
+        }
+        let mut fixed = vec![true; l.len];
+        for &(a, b) in &l.hashed {
+            fixed[a..b].fill(false);
+        }
+        for &g in &guards {
+            fixed[g as usize] = true;
         }
         let ids = idc.iter().map(|&c| (c as usize, p.init_mem[c as usize])).collect();
         let sym = Symmetry {
@@ -198,7 +226,10 @@ impl Symmetry {
             locks,
             statuses,
             ids,
+            guards,
+            runs: crate::state::runs(&fixed),
             buf: vec![0; l.len],
+            hashed: Vec::new(),
             keys: Vec::new(),
         };
         Some((sym, idc))
@@ -208,6 +239,12 @@ impl Symmetry {
     /// elsewhere, e.g. in a heap object, breaks it: `Machine::watch`).
     pub(crate) fn lock_cells(&self) -> &[usize] {
         &self.locks
+    }
+
+    /// The guard cells of the class threads' memory blocks, which no step
+    /// may touch (`Machine::watch`) and the fingerprint leaves out.
+    pub(crate) fn guard_cells(&self) -> Vec<u32> {
+        self.guards.clone()
     }
 
     /// The cells of the class threads' memory blocks.
@@ -304,7 +341,7 @@ impl Symmetry {
         if !moved {
             // the identity: nothing to move or rename (pid and tgid hold
             // their own values, or the search is to be run again)
-            return fingerprint(s);
+            return fingerprint_runs(s, &self.runs, &mut self.hashed);
         }
         self.buf.copy_from_slice(s);
         for c in &self.classes {
@@ -319,7 +356,11 @@ impl Symmetry {
             }
         }
         self.rename();
-        let fp = fingerprint(&self.buf);
+        self.hashed.clear();
+        for &(a, b) in &self.runs {
+            self.hashed.extend_from_slice(&self.buf[a..b]);
+        }
+        let fp = fingerprint(&self.hashed);
         for c in &self.classes {
             for &t in &c.threads {
                 self.perm[t] = t;
@@ -347,14 +388,17 @@ impl Symmetry {
             // SSE2's 64-bit lanes can compute it (logical shift, xor,
             // subtract, or): x = (w as u64 >> 40) ^ 1 is below 2^24, and
             // zero exactly when x - 1 (wrapping) has its top bit set.
-            let mut chunks = self.buf.chunks_exact_mut(8);
-            for c in &mut chunks {
-                let top = c.iter().fold(0u64, |acc, &w| acc | (((w as u64) >> 40) ^ 1).wrapping_sub(1));
-                if top >> 63 != 0 {
-                    c.iter_mut().for_each(rename);
+            // (only the hashed words: the others hold no pointer)
+            for &(a, b) in &self.runs {
+                let mut chunks = self.buf[a..b].chunks_exact_mut(8);
+                for c in &mut chunks {
+                    let top = c.iter().fold(0u64, |acc, &w| acc | (((w as u64) >> 40) ^ 1).wrapping_sub(1));
+                    if top >> 63 != 0 {
+                        c.iter_mut().for_each(rename);
+                    }
                 }
+                chunks.into_remainder().iter_mut().for_each(rename);
             }
-            chunks.into_remainder().iter_mut().for_each(rename);
         }
         for &c in &self.locks {
             let v = self.buf[c];

@@ -33,6 +33,24 @@ pub fn fingerprint(s: &[i64]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
+/// Fingerprint of the words of `s` in `runs` (`Layout::hashed`: the words
+/// that may differ between reachable states), gathered into `buf`; the
+/// words left out hold the same value in every state, so two states have
+/// the same fingerprint input exactly when they are equal.
+#[inline]
+pub(crate) fn fingerprint_runs(s: &[i64], runs: &[(usize, usize)], buf: &mut Vec<i64>) -> u128 {
+    if let [(0, end)] = runs {
+        if *end == s.len() {
+            return fingerprint(s);
+        }
+    }
+    buf.clear();
+    for &(a, b) in runs {
+        buf.extend_from_slice(&s[a..b]);
+    }
+    fingerprint(buf)
+}
+
 /// Linear-probing table of non-zero u128 keys (0 marks an empty slot),
 /// filled to at most three quarters (16 to 43 bytes per key; a probe
 /// sequence mostly stays within the first slot's cache line, which holds

@@ -8,6 +8,22 @@ use crate::types::{FieldInfo, LockTy, Ty};
 use kvet_syntax::{self as ast, Error, Span};
 use rustc_hash::FxHashSet;
 
+/// The fields lowering itself looks up by name (`Layouts::field` in
+/// task_structs.rs, sched.rs, kworkers.rs): always laid out.
+const LOOKED_UP: &[&str] = &["usage", "pid", "tgid", "exited", "data", "nr", "workers", "idle", "worklist", "__state"];
+
+/// How often `name` occurs in `text` as a whole identifier.
+fn word_count(text: &str, name: &str) -> usize {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let b = text.as_bytes();
+    text.match_indices(name)
+        .filter(|&(i, _)| {
+            let end = i + name.len();
+            (i == 0 || !ident(b[i - 1])) && (end >= b.len() || !ident(b[end]))
+        })
+        .count()
+}
+
 impl<'a> Lowerer<'a> {
     pub(super) fn declarations(&mut self, file: &'a ast::File) -> Res<()> {
         // Prelude items are weak: a user definition of the same name wins.
@@ -133,7 +149,8 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::new();
         let mut off = 0u32;
         let mut size = 0u32;
-        for f in &s.fields {
+        let kept = if s.is_union { s.fields.len() } else { self.named_prefix(&s.fields) };
+        for f in &s.fields[..kept] {
             let ty = self.ty(&f.ty, f.span)?;
             let sz = self.layouts.size_of(&ty, f.span)?;
             let at = if s.is_union { 0 } else { off };
@@ -149,6 +166,31 @@ impl<'a> Lowerer<'a> {
         info.size = size;
         info.complete = true;
         Ok(())
+    }
+
+    /// How many of a struct's fields to lay out: all but its trailing
+    /// array fields whose names nothing in the program's text (scenario and
+    /// prelude) mentions beyond their declaration, nor lowering looks up
+    /// (`task_struct`'s `comm`: 16 cells per task no step reads). No code
+    /// can reach such a field by name, and an access by name in text the
+    /// scan cannot see (a name pasted by a macro) fails to lower ("no
+    /// field") rather than reach another field; positional initialisers
+    /// that reach it fail as "too many initializers".
+    fn named_prefix(&self, fields: &[ast::Field]) -> usize {
+        let mut kept = fields.len();
+        while kept > 0 {
+            let f = &fields[kept - 1];
+            let array = matches!(f.ty, ast::Type::Array(..));
+            if !array || LOOKED_UP.contains(&f.name.as_str()) || f.name.is_empty() {
+                break;
+            }
+            let uses = word_count(self.src, &f.name) + word_count(self.prelude, &f.name);
+            if uses > 1 {
+                break;
+            }
+            kept -= 1;
+        }
+        kept
     }
 
     /// Resolve a syntactic type.
