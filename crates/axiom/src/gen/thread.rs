@@ -52,12 +52,13 @@
 //! else clears stays set).  Off with [`Limits::exhaustive`]
 //! (tests/path_reductions.rs).
 
-use super::{Derivs, GenError, Sites};
+use super::{Derivs, GenError};
 
 mod access;
 mod alloc;
 mod context;
 mod cpu_share;
+mod derivs;
 mod flips;
 mod handlers;
 mod ipi;
@@ -408,7 +409,7 @@ pub(super) struct Walker<'a> {
     out: ThreadPaths,
     written: std::cell::RefCell<Vec<(u32, Val, Derivs)>>,
     /// What `written` holds, to add each entry once.
-    written_set: std::cell::RefCell<rustc_hash::FxHashSet<(u32, Val, Derivs)>>,
+    written_set: std::cell::RefCell<rustc_hash::FxHashSet<(u32, Val, u32)>>,
     /// `site_keys` indexed: key -> site number (kept up to date with it).
     key_ix: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), u32>>,
     /// See [`ThreadPaths::max_writes`].
@@ -425,9 +426,8 @@ pub(super) struct Walker<'a> {
     other: Option<&'a Others>,
     /// Check mode: per cell, how this walk's writes change it.
     flips: std::cell::RefCell<rustc_hash::FxHashMap<u32, Flips>>,
-    /// The derivations of the paths' event values (see [`St::rmask`]),
-    /// each once, by id (id 0: [`Derivs::FREE`]), and their ids.
-    derivs: std::cell::RefCell<(Vec<Derivs>, rustc_hash::FxHashMap<Derivs, u32>)>,
+    /// The derivations of the paths' event values (see [`St::rmask`]).
+    derivs: derivs::DerivIds,
     /// The id of each (cell, domain index)'s derivations in `derivs`.
     read_ids: std::cell::RefCell<rustc_hash::FxHashMap<(u32, usize), u32>>,
     /// Stopped prefixes, in the order found ([`ThreadPaths::blocked`]).
@@ -674,8 +674,7 @@ impl Walker<'_> {
                 self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index))
             );
         }
-        let mut mask = Derivs::FREE;
-        let mut read_id = None;
+        let mut mask = derivs::FREE;
         // (unsolved values stand for cycles: they carry no sites)
         if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
@@ -683,17 +682,16 @@ impl Walker<'_> {
                     self.consult(c);
                     if let Some(k) = dom_index(&self.dom[c as usize], v) {
                         let mut ids = self.read_ids.borrow_mut();
-                        read_id = Some(*ids.entry((c, k)).or_insert_with(|| self.intern(masks[c as usize][k])));
+                        mask = *ids.entry((c, k)).or_insert_with(|| self.derivs.intern(masks[c as usize][k]));
                     }
                 }
                 EventKind::Write => {
                     for i in ev.data.iter() {
-                        let d = st.rmask.get(i).map_or(Derivs::FREE, |id| self.derivs.borrow().0[*id as usize]);
-                        mask = mask.join(&d);
+                        mask = self.derivs.join(mask, st.rmask.get(i).copied().unwrap_or(derivs::FREE));
                     }
                     let site = base + self.site_index(st, pc);
                     // (a cycle if every derivation needs this site: not recorded)
-                    mask = mask.through(Sites::one(site));
+                    mask = self.derivs.through(mask, site);
                 }
                 _ => {}
             }
@@ -716,9 +714,7 @@ impl Walker<'_> {
                 Err(i) => st.wrote_at.insert(i, (pc, 1)),
             }
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
-            if !mask.is_cycle() {
-                self.note_written((c, v, mask));
-            }
+            self.note_written((c, v, mask));
         }
         if let (EventKind::Read, Some(c), Some(v), true) = (ev.kind, ev.cell, ev.val, self.other.is_some()) {
             if !is_sym(v) && v != self.prog.init_mem.get(c as usize).copied().unwrap_or(0) && !st.past_init.contains(&c)
@@ -738,22 +734,8 @@ impl Walker<'_> {
                 Err(_) => {}
             }
         }
-        let id = read_id.unwrap_or_else(|| self.intern(mask));
-        self.push_event(st, pc, ev, id);
+        self.push_event(st, pc, ev, mask);
         Ok(st.evs.len() - 1)
-    }
-
-    /// The id of `d` in [`Walker::derivs`].
-    fn intern(&self, d: Derivs) -> u32 {
-        if d == Derivs::FREE {
-            return 0;
-        }
-        let mut t = self.derivs.borrow_mut();
-        let (list, ix) = &mut *t;
-        *ix.entry(d).or_insert_with(|| {
-            list.push(d);
-            list.len() as u32 - 1
-        })
     }
 
     /// Jump to `t` from `pc`, counting backward jumps; `false` if too far
@@ -807,12 +789,15 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Record a write's (cell, value, derivations) once: a value round
-    /// stores no path, and its millions of paths write the same few
-    /// values.
-    fn note_written(&self, w: (u32, Val, Derivs)) {
-        if self.written_set.borrow_mut().insert(w) {
-            self.written.borrow_mut().push(w);
+    /// Record a write's (cell, value, derivations) once, unless its
+    /// derivations are a cycle: a value round stores no path, and its
+    /// millions of paths write the same few values.
+    fn note_written(&self, (c, v, id): (u32, Val, u32)) {
+        if self.written_set.borrow_mut().insert((c, v, id)) {
+            let d = self.derivs.get(id);
+            if !d.is_cycle() {
+                self.written.borrow_mut().push((c, v, d));
+            }
         }
     }
 
@@ -1300,7 +1285,7 @@ fn walk(
         snap_out: Default::default(),
         out_retrack: Default::default(),
         flips: Default::default(),
-        derivs: std::cell::RefCell::new((vec![Derivs::FREE], Default::default())),
+        derivs: Default::default(),
         read_ids: Default::default(),
     };
     w.run(st)?;
