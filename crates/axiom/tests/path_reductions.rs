@@ -6,7 +6,10 @@
 //! Read coherence: a thread that has read a write other than the initial
 //! one of a location cannot read the initial write (co-first) there any
 //! more, so a later read of the initial value is kept only when another
-//! thread writes that value too.  (Every example scenario is also
+//! thread writes that value too.  Coherence successors: after the
+//! thread's last access to a location, a read takes only values the
+//! other threads' writes can make from it (bit changes of their atomic
+//! RMWs, values of their other writes).  (Every example scenario is also
 //! compared with and without it, by `shortcuts.rs`.)
 
 use kvet_axiom::gen::{run, GenOptions, LitmusResult};
@@ -87,4 +90,51 @@ P1(int *x) { WRITE_ONCE(*x, 1); }\n\
 exists (0:r1=1 /\\ 0:r2=0)\n";
     let (r, _, _) = same(src);
     assert!(r.pos > 0, "r2 reads P0's own 0");
+}
+
+/// Coherence successors (`gen/thread/flips.rs`): after the thread's own
+/// successful test_and_set_bit_lock() of bit 0, which no other thread
+/// clears, a later read of the word sees bit 0 set, whatever the other
+/// thread does to bit 1; the paths reading it clear are gone.
+#[test]
+fn a_bit_lock_nobody_else_clears_stays_set() {
+    let src = "C bit-lock\n{}\n\
+P0(unsigned long *w) { int r1; int r2; int r3; r1 = test_and_set_bit_lock(0, w); r2 = test_bit(0, w); r3 = test_bit(1, w); }\n\
+P1(unsigned long *w) { set_bit(1, w); clear_bit(1, w); set_bit(2, w); }\n\
+exists (0:r1=0 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(r.neg > 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+}
+
+/// A read after a read: bit 1, which only P1 sets and nobody clears,
+/// stays set once seen set.
+#[test]
+fn a_bit_seen_set_that_nobody_clears_stays_set() {
+    let src = "C bit-corr\n{}\n\
+P0(unsigned long *w) { int r1; int r2; r1 = test_bit(1, w); r2 = test_bit(1, w); }\n\
+P1(unsigned long *w) { set_bit(1, w); set_bit(3, w); }\n\
+exists (0:r1=1 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+}
+
+/// A plain store by the other thread brings any value it stores, and an
+/// RMW's transitions change the bits they change: both stay readable.
+#[test]
+fn stores_and_clears_of_other_threads_stay_readable() {
+    let src = "C bit-store\n{}\n\
+P0(unsigned long *w) { int r1; int r2; r1 = test_and_set_bit_lock(0, w); r2 = test_bit(0, w); }\n\
+P1(unsigned long *w) { WRITE_ONCE(*w, 4); }\n\
+exists (0:r1=0 /\\ 0:r2=0)\n";
+    let (r, _, _) = same(src);
+    assert!(r.pos > 0, "P1's store of 4 clears bit 0");
+    let src = "C bit-clear\n{}\n\
+P0(unsigned long *w) { int r1; int r2; r1 = test_and_set_bit_lock(0, w); r2 = test_bit(0, w); }\n\
+P1(unsigned long *w) { int r; r = test_and_set_bit(1, w); clear_bit_unlock(0, w); }\n\
+exists (0:r1=0 /\\ 0:r2=0)\n";
+    let (r, _, _) = same(src);
+    assert!(r.pos > 0, "P1's clear_bit_unlock() clears bit 0");
 }

@@ -4,7 +4,8 @@
 //! A round's walk ([`super::thread::round_paths`]) is a function of the
 //! program, the limits, the thread's first write site and its site keys
 //! (which a walk with the same inputs meets again, all already known),
-//! and of the domains, masks and other threads' values of the cells it
+//! and of the domains, masks and other threads' values and bit changes
+//! ([`super::thread::Others`]) of the cells it
 //! looks up ([`ThreadPaths::consulted`]): everything else it reads is the
 //! same in every round.  A thread whose inputs are the same on those
 //! cells as at its last walk would be walked again with the same
@@ -15,13 +16,14 @@
 //! ([`super::snapshot`]) are an input as a whole: a walk is reused only
 //! with the same generation of them.
 
-use super::thread::{Domains, Masks, ThreadPaths};
+use super::thread::{Domains, Flips, Masks, Others, ThreadPaths};
 use super::Derivs;
 use kvet_ir::Val;
 
 /// What a walk saw of one cell: its domain, its masks (when sites are
-/// tracked) and the values other threads write there (check mode).
-type CellInputs = (Option<Vec<Val>>, Option<Vec<Derivs>>, Option<Vec<Val>>);
+/// tracked) and the values other threads write there with how they change
+/// it (check mode).
+type CellInputs = (Option<Vec<Val>>, Option<Vec<Derivs>>, Option<(Vec<Val>, Flips)>);
 
 /// One thread's last round walk and the inputs it depended on.
 pub(super) struct RoundMemo {
@@ -33,9 +35,13 @@ pub(super) struct RoundMemo {
     out: ThreadPaths,
 }
 
-fn cell_inputs(c: u32, dom: &Domains, sites: Option<(&Masks, u32)>, other: Option<&Domains>) -> CellInputs {
+fn cell_inputs(c: u32, dom: &Domains, sites: Option<(&Masks, u32)>, other: Option<&Others>) -> CellInputs {
     let c = c as usize;
-    (dom.get(c).cloned(), sites.and_then(|(m, _)| m.get(c).cloned()), other.and_then(|o| o.get(c).cloned()))
+    (
+        dom.get(c).cloned(),
+        sites.and_then(|(m, _)| m.get(c).cloned()),
+        other.and_then(|o| Some((o.get(c)?.clone(), o.flips.get(c)?.clone()))),
+    )
 }
 
 impl RoundMemo {
@@ -43,7 +49,7 @@ impl RoundMemo {
     pub(super) fn new(
         dom: &Domains,
         sites: Option<(&Masks, u32)>,
-        other: Option<&Domains>,
+        other: Option<&Others>,
         snap_gen: u64,
         out: ThreadPaths,
     ) -> Self {
@@ -57,7 +63,7 @@ impl RoundMemo {
         &self,
         dom: &Domains,
         sites: Option<(&Masks, u32)>,
-        other: Option<&Domains>,
+        other: Option<&Others>,
         snap_gen: u64,
     ) -> Option<ThreadPaths> {
         if self.base != sites.map(|s| s.1) || self.snap_gen != snap_gen {
@@ -67,7 +73,7 @@ impl RoundMemo {
             let c = *c as usize;
             dom.get(c) == inp.0.as_ref()
                 && sites.and_then(|(m, _)| m.get(c)) == inp.1.as_ref()
-                && other.and_then(|o| o.get(c)) == inp.2.as_ref()
+                && other.and_then(|o| Some((o.get(c)?, o.flips.get(c)?))) == inp.2.as_ref().map(|(v, f)| (v, f))
         });
         same.then(|| self.out.clone())
     }

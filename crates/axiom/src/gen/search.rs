@@ -1493,7 +1493,7 @@ fn value_domains(
     prog: &Program,
     opts: &GenOptions,
     lim: Limits,
-) -> Result<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>, Option<Snapshots>), GenError> {
+) -> Result<(Domains, Option<Vec<thread::Wrote>>, Option<Snapshots>), GenError> {
     // (check mode's lock snapshots, see [`super::snapshot`]: if the rounds
     // stop short of a fixpoint with them, they are run again without)
     if opts.kernel && !opts.exhaustive {
@@ -1512,7 +1512,7 @@ fn value_rounds(
     opts: &GenOptions,
     lim: Limits,
     snap: bool,
-) -> Result<Option<(Domains, Option<Vec<Vec<(u32, Val, Derivs)>>>, Option<Snapshots>)>, GenError> {
+) -> Result<Option<(Domains, Option<Vec<thread::Wrote>>, Option<Snapshots>)>, GenError> {
     let n = prog.ncells as usize;
     let init = |c: usize| prog.init_mem.get(c).copied().unwrap_or(0);
     let init_u32 = |c: u32| init(c as usize);
@@ -1530,7 +1530,7 @@ fn value_rounds(
     // check mode: the sites each thread was given (its `bases` range)
     let mut ranges: Vec<u32> = Vec::new();
     // check mode: what each thread wrote in the previous round
-    let mut prev: Option<Vec<Vec<(u32, Val, Derivs)>>> = None;
+    let mut prev: Option<Vec<thread::Wrote>> = None;
     // Litmus mode keeps 64 sites, numbered by position on a path: the
     // counts herd7 gives were matched so.  Kernel scenarios make far more
     // writes, and a fixpoint that tracks no site lets a counter's values
@@ -1622,10 +1622,16 @@ fn value_rounds(
         }
         let (next, next_masks) = next_domains(n, &init, &all, opts.kernel)?;
         rounds += 1;
+        // (check mode: the walks prune with what the other threads wrote
+        // in the previous round, so a fixpoint needs that unchanged too)
+        let mut same_prev = true;
         if opts.kernel {
-            prev = Some(all.iter().map(|p| p.written.clone()).collect());
+            let now: Vec<thread::Wrote> =
+                all.iter().map(|p| thread::Wrote { vals: p.written.clone(), flips: p.flips.clone() }).collect();
+            same_prev = prev.as_ref().is_some_and(|p| p.iter().zip(&now).all(|(a, b)| a.same_as(b)));
+            prev = Some(now);
         }
-        if next == conc && next_masks == masks && !snap_changed {
+        if next == conc && next_masks == masks && !snap_changed && same_prev {
             break;
         }
         // Check mode stops short of the fixpoint only when that is
@@ -1699,7 +1705,7 @@ fn round_walks(
     prog: &Program,
     (dom, masks): (&Domains, &Masks),
     bases: Option<&[u32]>,
-    prev: Option<&[Vec<(u32, Val, Derivs)>]>,
+    prev: Option<&[thread::Wrote]>,
     lim: Limits,
     keys: &[thread::SiteKeys],
     (snap, memo): (Option<(&Snapshots, u64)>, &mut [Option<RoundMemo>]),
@@ -1815,20 +1821,8 @@ fn observed_cells(prog: &Program) -> Vec<u32> {
 }
 
 /// Per cell, the values threads other than `t` write there (sorted).
-fn others(written: &[Vec<(u32, Val, Derivs)>], t: usize, ncells: usize) -> Domains {
-    let mut d: Domains = vec![Vec::new(); ncells];
-    for (u, w) in written.iter().enumerate() {
-        if u != t {
-            for &(c, v, _) in w {
-                d[c as usize].push(v);
-            }
-        }
-    }
-    for v in &mut d {
-        v.sort_unstable();
-        v.dedup();
-    }
-    d
+fn others(written: &[thread::Wrote], t: usize, ncells: usize) -> thread::Others {
+    thread::others(written, t, ncells)
 }
 
 /// Has one location, accessed by each thread as its projection `projs`

@@ -78,8 +78,13 @@ impl BitAndAssign for Sites {
 }
 
 /// How many derivations a value keeps; more are merged (intersected),
-/// which only keeps more values.
-const KEEP: usize = 4;
+/// which only keeps more values.  With 4, a counter that two kworkers
+/// increment plainly in loops unrolled twice (work-items-race: six sites,
+/// so value 2 has 15 minimal derivations) lost every site in the merges
+/// and took a new value per round, 17 in 21 rounds, until the path phase
+/// spent the work bound; with 8 it takes the 7 values 0..=6 and the value
+/// rounds end after 15.
+const KEEP: usize = 8;
 
 /// The minimal site sets of a value's known derivations (an antichain,
 /// sorted, at most [`KEEP`]); none at all marks a value every derivation

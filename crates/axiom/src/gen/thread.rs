@@ -46,14 +46,20 @@
 //! such a path, and dropping it (with all its continuations) drops no
 //! allowed execution, finding or value.  Events are in po order on a
 //! path (a handler's events too: they are in its CPU's po where it
-//! fires).  Off with [`Limits::exhaustive`] (tests/path_reductions.rs).
+//! fires).  Beyond that, a read takes only the values the other threads'
+//! writes can make from the path's last access to the location (its
+//! coherence successors, see [`flips`]: a bit this thread set and nobody
+//! else clears stays set).  Off with [`Limits::exhaustive`]
+//! (tests/path_reductions.rs).
 
-use super::{Derivs, GenError, Sites};
+use super::{Derivs, GenError};
 
 mod access;
 mod alloc;
 mod context;
 mod cpu_share;
+mod derivs;
+mod flips;
 mod handlers;
 mod ipi;
 mod kernel;
@@ -66,6 +72,7 @@ mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
 pub(crate) use alloc::free_race_site;
 pub(crate) use cpu_share::{is_run_lock, with_run_locks};
+pub(crate) use flips::{others, Flips, Others, Wrote};
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
@@ -216,6 +223,8 @@ pub struct ThreadPaths {
     pub blocked: Vec<Trace>,
     /// Every (cell, value) some path writes, including paths cut later.
     pub written: Vec<(u32, Val, Derivs)>,
+    /// Check mode: per cell, how its writes change it (see [`flips`]).
+    pub flips: Vec<(u32, Flips)>,
     /// Some path went past the unrolling bound (or hit a `Bound`).
     pub toofar: bool,
     /// The most writes any explored path prefix made (complete, stopped
@@ -253,8 +262,9 @@ struct St {
     held: Vec<u32>,
     /// Open conditionals: (join pc, condition's reads).
     scopes: Vec<(u32, Deps)>,
-    /// Per event: the sites its value goes through (see [`Masks`]).
-    rmask: PVec<Derivs>,
+    /// Per event: the sites its value goes through (see [`Masks`]), as
+    /// an id of [`Walker::derivs`] (a [`Derivs`] is hundreds of bytes).
+    rmask: PVec<u32>,
     /// Writes so far on this path.
     nwrites: u32,
     /// Per step that wrote on this path, by step: how many writes it made (the
@@ -292,6 +302,9 @@ struct St {
     /// initial one from (see [`Walker::values`]: it cannot read the
     /// initial write after that).
     past_init: Vec<u32>,
+    /// Check mode: the value of this path's last access to each cell it
+    /// accessed, by cell (see [`flips`]).
+    last: Vec<(u32, Val)>,
     /// The last empty run of a gated softirq: its read of the gate and
     /// the events when it returned (see [`timer`]).
     gate_idle: Option<(u16, usize)>,
@@ -396,7 +409,7 @@ pub(super) struct Walker<'a> {
     out: ThreadPaths,
     written: std::cell::RefCell<Vec<(u32, Val, Derivs)>>,
     /// What `written` holds, to add each entry once.
-    written_set: std::cell::RefCell<rustc_hash::FxHashSet<(u32, Val, Derivs)>>,
+    written_set: std::cell::RefCell<rustc_hash::FxHashSet<(u32, Val, u32)>>,
     /// `site_keys` indexed: key -> site number (kept up to date with it).
     key_ix: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), u32>>,
     /// See [`ThreadPaths::max_writes`].
@@ -408,8 +421,15 @@ pub(super) struct Walker<'a> {
     site_keys: Option<&'a SiteKeys>,
     /// Targets of backward jumps.
     loop_heads: Vec<u32>,
-    /// Check mode: per cell, the values other threads write there.
-    other: Option<&'a Domains>,
+    /// Check mode: per cell, the values other threads write there and
+    /// how they change it.
+    other: Option<&'a Others>,
+    /// Check mode: per cell, how this walk's writes change it.
+    flips: std::cell::RefCell<rustc_hash::FxHashMap<u32, Flips>>,
+    /// The derivations of the paths' event values (see [`St::rmask`]).
+    derivs: derivs::DerivIds,
+    /// The id of each (cell, domain index)'s derivations in `derivs`.
+    read_ids: std::cell::RefCell<rustc_hash::FxHashMap<(u32, usize), u32>>,
     /// Stopped prefixes, in the order found ([`ThreadPaths::blocked`]).
     prefixes: std::cell::RefCell<Vec<Trace>>,
     /// An error found where none can be returned.
@@ -579,6 +599,11 @@ impl Walker<'_> {
         if let Some(cx) = &self.snap {
             cx.filter(&st.snap, cell, self.own_value(st, cell), &mut vals);
         }
+        // (coherence successors of the path's last access, see [`flips`])
+        if let (false, Ok(i)) = (self.lim.exhaustive, st.last.binary_search_by_key(&cell, |o| o.0)) {
+            let (last, f) = (st.last[i].1, &other.flips[cell as usize]);
+            vals.retain(|u| is_sym(*u) || f.reachable(last, *u));
+        }
         vals
     }
 
@@ -643,29 +668,30 @@ impl Walker<'_> {
         }
     }
 
-    fn push(&self, st: &mut St, pc: u32, mut ev: TEv) -> Result<usize, GenError> {
+    fn push(&self, st: &mut St, pc: u32, ev: TEv) -> Result<usize, GenError> {
         if st.evs.len() >= MAX_TRACE_EVENTS {
             return Err(
                 self.err(pc, format!("thread P{} has more than {MAX_TRACE_EVENTS} events on one path", self.th.index))
             );
         }
-        let mut mask = Derivs::FREE;
+        let mut mask = derivs::FREE;
         // (unsolved values stand for cycles: they carry no sites)
         if let (Some((masks, base)), Some(c), Some(v)) = (self.sites, ev.cell, ev.val.filter(|v| !is_sym(*v))) {
             match ev.kind {
                 EventKind::Read => {
                     self.consult(c);
                     if let Some(k) = dom_index(&self.dom[c as usize], v) {
-                        mask = masks[c as usize][k];
+                        let mut ids = self.read_ids.borrow_mut();
+                        mask = *ids.entry((c, k)).or_insert_with(|| self.derivs.intern(masks[c as usize][k]));
                     }
                 }
                 EventKind::Write => {
                     for i in ev.data.iter() {
-                        mask = mask.join(&st.rmask.get(i).copied().unwrap_or_default());
+                        mask = self.derivs.join(mask, st.rmask.get(i).copied().unwrap_or(derivs::FREE));
                     }
                     let site = base + self.site_index(st, pc);
                     // (a cycle if every derivation needs this site: not recorded)
-                    mask = mask.through(Sites::one(site));
+                    mask = self.derivs.through(mask, site);
                 }
                 _ => {}
             }
@@ -678,15 +704,17 @@ impl Walker<'_> {
                     Err(i) => st.own.insert(i, (c, v)),
                 }
             }
+            // (recorded in every check-mode walk, a round's memo reused or not)
+            if self.lim.kernel {
+                self.note_flip(st, &ev, c, v);
+            }
             st.nwrites += 1;
             match st.wrote_at.binary_search_by_key(&pc, |w| w.0) {
                 Ok(i) => st.wrote_at[i].1 += 1,
                 Err(i) => st.wrote_at.insert(i, (pc, 1)),
             }
             self.max_writes.set(self.max_writes.get().max(st.nwrites));
-            if !mask.is_cycle() {
-                self.note_written((c, v, mask));
-            }
+            self.note_written((c, v, mask));
         }
         if let (EventKind::Read, Some(c), Some(v), true) = (ev.kind, ev.cell, ev.val, self.other.is_some()) {
             if !is_sym(v) && v != self.prog.init_mem.get(c as usize).copied().unwrap_or(0) && !st.past_init.contains(&c)
@@ -694,10 +722,19 @@ impl Walker<'_> {
                 st.past_init.push(c);
             }
         }
-        ev.ctrl = st.ctrl;
-        st.evs.push(ev);
-        st.rmask.push(mask);
-        st.pcs.push(pc);
+        if let (EventKind::Read | EventKind::Write, Some(c), Some(v), true) =
+            (ev.kind, ev.cell, ev.val, self.other.is_some())
+        {
+            match st.last.binary_search_by_key(&c, |o| o.0) {
+                Ok(i) if is_sym(v) => {
+                    st.last.remove(i);
+                }
+                Ok(i) => st.last[i].1 = v,
+                Err(i) if !is_sym(v) => st.last.insert(i, (c, v)),
+                Err(_) => {}
+            }
+        }
+        self.push_event(st, pc, ev, mask);
         Ok(st.evs.len() - 1)
     }
 
@@ -752,13 +789,49 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Record a write's (cell, value, derivations) once: a value round
-    /// stores no path, and its millions of paths write the same few
-    /// values.
-    fn note_written(&self, w: (u32, Val, Derivs)) {
-        if self.written_set.borrow_mut().insert(w) {
-            self.written.borrow_mut().push(w);
+    /// Record a write's (cell, value, derivations) once, unless its
+    /// derivations are a cycle: a value round stores no path, and its
+    /// millions of paths write the same few values.
+    fn note_written(&self, (c, v, id): (u32, Val, u32)) {
+        if self.written_set.borrow_mut().insert((c, v, id)) {
+            let d = self.derivs.get(id);
+            if !d.is_cycle() {
+                self.written.borrow_mut().push((c, v, d));
+            }
         }
+    }
+
+    /// Note how the write `ev` of `v` to `c` that `st` is about to append
+    /// changes `c` (see [`flips`]): an atomic RMW's write (right after its
+    /// read) by its transition, any other write by the value it stores.
+    fn note_flip(&self, st: &St, ev: &TEv, c: u32, v: Val) {
+        let prev = st.evs.len().checked_sub(1).map(|i| &st.evs[i]);
+        let old = prev
+            .filter(|r| ev.atomic && r.atomic && r.kind == EventKind::Read && r.cell == Some(c))
+            .and_then(|r| r.val);
+        let mut flips = self.flips.borrow_mut();
+        let f = flips.entry(c).or_default();
+        match old {
+            _ if is_sym(v) => {
+                f.set = u64::MAX;
+                f.clr = u64::MAX;
+            }
+            Some(o) if is_sym(o) => {
+                f.set = u64::MAX;
+                f.clr = u64::MAX;
+            }
+            Some(o) => f.transition(o, v),
+            None => f.store(v),
+        }
+    }
+
+    /// Append `ev`, whose value's derivations are `mask` (an id of
+    /// [`Walker::derivs`]), to the path: the last part of [`Self::push`].
+    fn push_event(&self, st: &mut St, pc: u32, mut ev: TEv, mask: u32) {
+        ev.ctrl = st.ctrl;
+        st.evs.push(ev);
+        st.rmask.push(mask);
+        st.pcs.push(pc);
     }
 
     /// Note that the walk looked up the domain of `cell`.
@@ -1070,6 +1143,7 @@ impl St {
             offered: None,
             off_cpu: false,
             past_init: Vec::new(),
+            last: Vec::new(),
             gate_idle: None,
             snap: Default::default(),
         }
@@ -1092,7 +1166,7 @@ pub fn paths_with(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    (other, snap): (Option<&Domains>, Option<&Snapshots>),
+    (other, snap): (Option<&Others>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
     walk(prog, th, dom, sites, lim, (other, snap), site_keys, true)
@@ -1114,7 +1188,7 @@ pub fn round_paths(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    (other, snap): (Option<&Domains>, Option<&Snapshots>),
+    (other, snap): (Option<&Others>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
 ) -> Result<ThreadPaths, GenError> {
     walk(prog, th, dom, sites, lim, (other, snap), site_keys, false)
@@ -1128,7 +1202,7 @@ fn walk(
     dom: &Domains,
     sites: Option<(&Masks, u32)>,
     lim: Limits,
-    (other, snap): (Option<&Domains>, Option<&Snapshots>),
+    (other, snap): (Option<&Others>, Option<&Snapshots>),
     site_keys: Option<&SiteKeys>,
     keep: bool,
 ) -> Result<ThreadPaths, GenError> {
@@ -1210,6 +1284,9 @@ fn walk(
         snap_collect: snap_on,
         snap_out: Default::default(),
         out_retrack: Default::default(),
+        flips: Default::default(),
+        derivs: Default::default(),
+        read_ids: Default::default(),
     };
     w.run(st)?;
     if let Some(e) = w.deferred.take() {
@@ -1220,6 +1297,9 @@ fn walk(
     written.sort_unstable();
     written.dedup();
     w.out.written = written;
+    let mut flips: Vec<(u32, Flips)> = w.flips.take().into_iter().collect();
+    flips.sort_unstable_by_key(|f| f.0);
+    w.out.flips = flips;
     w.out.max_writes = w.max_writes.get();
     let bits = w.consulted.into_inner();
     w.out.consulted = (0..bits.len() as u32 * 64).filter(|c| bits[*c as usize / 64] >> (c % 64) & 1 == 1).collect();
