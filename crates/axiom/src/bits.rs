@@ -849,10 +849,33 @@ pub(crate) fn next_index(idx: &mut [usize], len: impl Fn(usize) -> usize) -> boo
 /// charged to [`crate::budget`]; when it is spent the enumeration stops
 /// early and [`crate::budget::exceeded`] tells the caller.  It also stops
 /// early when the evaluation's wall-clock deadline ([`crate::deadline`])
-/// has passed, checked every [`DEADLINE_EVERY`] orders; the caller then
-/// sees the deadline passed and discards the evaluation.
+/// has passed, checked every [`DEADLINE_EVERY`] orders, or its work
+/// budget has run out (one unit per [`ORDERS_PER_UNIT`] orders built); the
+/// caller then sees the deadline passed or the budget spent and discards
+/// the evaluation.
 pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
-    let mut out = Vec::new();
+    linearise(n, es, r, usize::MAX).0
+}
+
+/// How many coherence orders [`linearisations`] builds for one unit of
+/// the work budget ([`crate::deadline`]): an order of a few hundred events
+/// costs about what a path step of the walk does, a partial check a few
+/// hundred of them.
+pub const ORDERS_PER_UNIT: usize = 64;
+
+/// [`linearisations`], or `None` as soon as there are more than `cap`
+/// (without building the rest), or when the enumeration was cut short
+/// (memory, time or work budget spent).
+pub fn linearisations_at_most<R: Row>(n: usize, es: &R, r: &Rel<R>, cap: usize) -> Option<Vec<Rel<R>>> {
+    match linearise(n, es, r, cap) {
+        (out, false) => Some(out),
+        (_, true) => None,
+    }
+}
+
+/// The linearisations, at most `cap` of them, and whether the enumeration
+/// stopped before the end (more than `cap`, or a budget spent).
+fn linearise<R: Row>(n: usize, es: &R, r: &Rel<R>, cap: usize) -> (Vec<Rel<R>>, bool) {
     let nodes: Vec<usize> = es.iter().collect();
     // predecessor sets restricted to es
     let mut preds = vec![R::zeros(n); n];
@@ -863,51 +886,56 @@ pub fn linearisations<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<Rel<R>> {
             preds[b].insert(a);
         }
     }
-    let mut order: Vec<usize> = Vec::with_capacity(nodes.len());
-    let placed = R::zeros(n);
-    #[allow(clippy::too_many_arguments)]
-    fn rec<R: Row>(
+    struct Cx<'a, R: Row> {
         n: usize,
-        nodes: &[usize],
-        preds: &[R],
-        placed: &mut R,
-        order: &mut Vec<usize>,
-        out: &mut Vec<Rel<R>>,
-        stop: &mut bool,
-    ) {
-        if order.len() == nodes.len() {
-            if !crate::budget::charge(rel_bytes::<R>(n)) {
+        nodes: &'a [usize],
+        preds: &'a [R],
+        out: Vec<Rel<R>>,
+        cap: usize,
+        over: bool,
+        stop: bool,
+    }
+    fn rec<R: Row>(cx: &mut Cx<R>, placed: &mut R, order: &mut Vec<usize>) {
+        if order.len() == cx.nodes.len() {
+            if cx.out.len() == cx.cap {
+                cx.over = true;
                 return;
             }
-            *stop = out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed();
-            let mut o = Rel::empty(n);
+            if !crate::budget::charge(rel_bytes::<R>(cx.n)) {
+                return;
+            }
+            crate::deadline::count(|c| c.orders += 1);
+            cx.stop = (cx.out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed())
+                || (cx.out.len() % ORDERS_PER_UNIT == ORDERS_PER_UNIT - 1 && crate::deadline::passed());
+            let mut o = Rel::empty(cx.n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {
                     o.insert(a, b);
                 }
             }
-            out.push(o);
+            cx.out.push(o);
             return;
         }
+        let nodes = cx.nodes;
         for &x in nodes {
-            if *stop || crate::budget::exceeded() {
+            if cx.stop || cx.over || crate::budget::exceeded() {
                 return;
             }
-            if !placed.contains(x) && preds[x].is_subset(placed) {
+            if !placed.contains(x) && cx.preds[x].is_subset(placed) {
                 placed.insert(x);
                 order.push(x);
-                rec(n, nodes, preds, placed, order, out, stop);
+                rec(cx, placed, order);
                 order.pop();
                 placed.remove(x);
             }
         }
     }
-    let mut placed = placed;
-    rec(n, &nodes, &preds, &mut placed, &mut order, &mut out, &mut false);
-    if out.is_empty() && !nodes.is_empty() {
-        return Vec::new();
-    }
-    out
+    let mut placed = R::zeros(n);
+    let mut order: Vec<usize> = Vec::with_capacity(nodes.len());
+    let mut cx = Cx { n, nodes: &nodes, preds: &preds, out: Vec::new(), cap, over: false, stop: false };
+    rec(&mut cx, &mut placed, &mut order);
+    let cut = cx.over || cx.stop || crate::budget::exceeded();
+    (cx.out, cut)
 }
 
 /// [`linearisations`] where each pair `(a, b)` of `imm` (both in `es`)
@@ -938,7 +966,9 @@ pub fn linearisations_imm<R: Row>(n: usize, es: &R, r: &Rel<R>, imm: &[(usize, u
             if !crate::budget::charge(rel_bytes::<R>(cx.n)) {
                 return;
             }
-            cx.stop = cx.out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed();
+            crate::deadline::count(|c| c.orders += 1);
+            cx.stop = (cx.out.len() % DEADLINE_EVERY == DEADLINE_EVERY - 1 && crate::deadline::time_passed())
+                || (cx.out.len() % ORDERS_PER_UNIT == ORDERS_PER_UNIT - 1 && crate::deadline::passed());
             let mut o = Rel::empty(cx.n);
             for (i, &a) in order.iter().enumerate() {
                 for &b in &order[i + 1..] {

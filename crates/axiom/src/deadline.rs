@@ -23,6 +23,87 @@ thread_local! {
     static PHASE: Cell<Phase> = const { Cell::new(Phase::Paths) };
     /// Units spent per phase since the last [`set_work`].
     static SPENT: Cell<[u64; 4]> = const { Cell::new([0; 4]) };
+    /// What the search did since it last started ([`counters`]).
+    static COUNTERS: Cell<Counters> = const { Cell::new(Counters::ZERO) };
+}
+
+/// What one run of the generator did, beside the units it spent: where
+/// the candidate and model phases' time goes ([`counters`]; printed by
+/// the `lkmm_work` example).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Combinations of paths reaching the leaf of the combination search.
+    pub combos: u64,
+    /// Of those, the ones whose events were built.
+    pub built: u64,
+    /// Built combinations with a read that has no candidate source.
+    pub no_source: u64,
+    /// Choices of lock orders tried (one rf enumeration each).
+    pub lock_choices: u64,
+    /// Partial model checks, and how many of them rejected.
+    pub partial: u64,
+    /// Partial checks that rejected.
+    pub partial_rejected: u64,
+    /// Complete read-froms reached.
+    pub rf_leaves: u64,
+    /// Model evaluations (one per choice of final writes).
+    pub evals: u64,
+    /// Model evaluations with an allowed alternative.
+    pub allowed_evals: u64,
+    /// Coherence orders built by the model's linearisations.
+    pub orders: u64,
+    /// The most orders one evaluation built.
+    pub max_orders: u64,
+    /// Coherence orders built by the partial checks' linearisations.
+    pub partial_orders: u64,
+    /// Complete coherence orders evaluated (`with_co`).
+    pub leaves: u64,
+    /// The most events of an evaluated execution.
+    pub max_events: u64,
+    /// Combinations of the lock locations' orders evaluated by the model.
+    pub lock_leaves: u64,
+    /// Prefixes of a lock location's order checked by the model, and
+    /// how many of them rejected.
+    pub prefixes: u64,
+    /// Prefix checks that rejected.
+    pub prefixes_rejected: u64,
+}
+
+impl Counters {
+    const ZERO: Counters = Counters {
+        combos: 0,
+        built: 0,
+        no_source: 0,
+        lock_choices: 0,
+        partial: 0,
+        partial_rejected: 0,
+        rf_leaves: 0,
+        evals: 0,
+        allowed_evals: 0,
+        orders: 0,
+        max_orders: 0,
+        partial_orders: 0,
+        leaves: 0,
+        max_events: 0,
+        lock_leaves: 0,
+        prefixes: 0,
+        prefixes_rejected: 0,
+    };
+}
+
+/// The [`Counters`] of this thread's search since the generator last
+/// started ([`crate::gen::run`]).
+pub fn counters() -> Counters {
+    COUNTERS.with(|c| c.get())
+}
+
+/// Update this thread's [`Counters`].
+pub(crate) fn count(f: impl FnOnce(&mut Counters)) {
+    COUNTERS.with(|c| {
+        let mut k = c.get();
+        f(&mut k);
+        c.set(k);
+    });
 }
 
 /// What a unit of work is spent on (for [`spent`]: where a search's
@@ -58,25 +139,44 @@ pub(crate) fn set_work(w: Option<u64>) {
 /// Start counting the units spent per phase from zero ([`spent`]).
 pub(crate) fn reset_spent() {
     SPENT.with(|c| c.set([0; 4]));
+    COUNTERS.with(|c| c.set(Counters::ZERO));
 }
 
-/// Spend one unit of work; true if the budget is (now) exhausted.
-fn spend() -> bool {
+/// Spend `units` units of work; true if the budget is (now) exhausted.
+fn spend(units: u64) -> bool {
     let p = PHASE.with(|c| c.get()) as usize;
     SPENT.with(|c| {
         let mut a = c.get();
-        a[p] += 1;
+        a[p] += units;
         c.set(a);
     });
     WORK.with(|c| match c.get() {
         None => false,
-        Some(0) => true,
-        Some(n) => {
-            c.set(Some(n - 1));
+        Some(n) if n > 0 && n >= units => {
+            c.set(Some(n - units));
             false
+        }
+        Some(_) => {
+            c.set(Some(0));
+            true
         }
     })
 }
+
+/// The units of work one evaluation of the model's relations over `n`
+/// events costs: one up to about 200 events (the size of the examples
+/// that complete), then in proportion to `n² · ⌈n/64⌉` (a relation
+/// operation's word operations), so that a bounded run reaches its bound
+/// in about the same time whatever the size of its executions (348
+/// events: 5 units).
+pub(crate) fn eval_units(n: usize) -> u64 {
+    let n = n as u64;
+    (n * n * n.div_ceil(64) / EVAL_UNIT_WORDS).max(1)
+}
+
+/// The word operations of one relation operation that cost one unit
+/// ([`eval_units`]): 2^17, about those of 200 events (4 words a row).
+const EVAL_UNIT_WORDS: u64 = 1 << 17;
 
 /// Is the work budget exhausted (without spending)?
 pub(crate) fn work_exhausted() -> bool {
@@ -99,5 +199,11 @@ pub(crate) fn time_passed() -> bool {
 /// Has this thread's deadline passed, or its work budget run out? Each
 /// call spends one unit of work.
 pub(crate) fn passed() -> bool {
-    spend() || DEADLINE.with(|c| c.get()).is_some_and(|d| Instant::now() > d)
+    passed_by(1)
+}
+
+/// [`passed`], spending `units` units of work (an evaluation of a size
+/// that [`eval_units`] weighs).
+pub(crate) fn passed_by(units: u64) -> bool {
+    spend(units) || DEADLINE.with(|c| c.get()).is_some_and(|d| Instant::now() > d)
 }

@@ -2,10 +2,11 @@
 //! and the units spent per phase (path enumeration, candidates, partial
 //! checks, model evaluations), as `examples.rs` runs it (10,000 units).
 //!
-//! `cargo run --release -p kvet --example lkmm_work -- [--exhaustive] [--work N] FILE...`
-//! (`--work 0`: unbounded; `--exhaustive`: without the search's exact shortcuts)
+//! `cargo run --release -p kvet --example lkmm_work -- [-v] [--exhaustive] [--work N] FILE...`
+//! (`-v`: also the search's counters, `kvet_axiom::deadline::counters`;
+//! `--work 0`: unbounded; `--exhaustive`: without the search's exact shortcuts)
 
-use kvet_axiom::deadline::{spent, Phase};
+use kvet_axiom::deadline::{counters, spent, Phase};
 use kvet_axiom::gen::{GenError, GenOptions};
 use std::time::Instant;
 
@@ -13,6 +14,11 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut work = Some(10_000u64);
     let mut exhaustive = false;
+    let mut verbose = false;
+    if args.first().map(String::as_str) == Some("-v") {
+        verbose = true;
+        args.remove(0);
+    }
     if args.first().map(String::as_str) == Some("--exhaustive") {
         exhaustive = true;
         args.remove(0);
@@ -22,8 +28,8 @@ fn main() {
         args.drain(..2.min(args.len()));
     }
     println!(
-        "{:<48} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} verdict",
-        "file", "secs", "paths", "cands", "partial", "model", "checked"
+        "{:<48} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} verdict",
+        "file", "secs", "cpu", "paths", "cands", "partial", "model", "checked"
     );
     for f in &args {
         let Ok(src) = std::fs::read_to_string(f) else {
@@ -41,8 +47,10 @@ fn main() {
         let opts =
             GenOptions { deadlocks: true, kernel: true, max_work: work, unroll: 2, exhaustive, ..Default::default() };
         let t0 = Instant::now();
+        let c0 = cpu_secs();
         let r = kvet_axiom::gen::run(&prog, &model, &opts);
         let secs = t0.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - c0;
         let s = spent();
         let (verdict, cands) = match r {
             Ok(r) if r.deadlocks_partial => ("timeout (deadlock pass)".to_string(), r.candidates),
@@ -56,14 +64,31 @@ fn main() {
             Err(e) => (format!("error: {e}"), 0),
         };
         println!(
-            "{:<48} {:>8.2} {:>8} {:>8} {:>8} {:>8} {:>9} {verdict}",
+            "{:<48} {:>8.2} {:>8.2} {:>8} {:>8} {:>8} {:>8} {:>9} {verdict}",
             f,
             secs,
+            cpu,
             s[Phase::Paths as usize],
             s[Phase::Candidates as usize],
             s[Phase::Partial as usize],
             s[Phase::Model as usize],
             cands
         );
+        if verbose {
+            println!("    {:?}", counters());
+        }
     }
+}
+
+/// This process's CPU time (user and system), in seconds, from
+/// `/proc/self/stat` (0 where it cannot be read): the measure that the
+/// load of a shared machine does not inflate.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // the fields after the command's closing parenthesis
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based), 11 and 12 here
+    (ticks(11) + ticks(12)) / 100.0
 }

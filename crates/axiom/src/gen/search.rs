@@ -792,6 +792,7 @@ impl<'a> Search<'a> {
     /// One combination of paths: build the events, then enumerate rf.
     fn leaf(&mut self, chosen: &[&Trace]) -> Result<(), GenError> {
         self.leaf_done = false;
+        crate::deadline::count(|c| c.combos += 1);
         // Combinations dropped before their events are built cost one
         // unit of work per 64: in the deadlock pass, nothing new to show
         // (those with a location found incoherent on the paths'
@@ -804,6 +805,7 @@ impl<'a> Search<'a> {
             return Ok(());
         }
         self.tick()?;
+        crate::deadline::count(|c| c.built += 1);
         let mut used = vec![false; self.prog.ncells as usize];
         let (iw, base) = self.build_events(chosen, &mut used);
         let (locs, local, reads) = self.collect_reads(chosen, &used, &iw, &base);
@@ -811,6 +813,7 @@ impl<'a> Search<'a> {
             // A read with no source of its value: its location has no
             // coherent rf (outside `exhaustive`, `loc_memo` has already
             // dropped the combination).
+            crate::deadline::count(|c| c.no_source += 1);
             return Ok(());
         }
         // Visit reads location by location so that each one is checked early.
@@ -844,6 +847,7 @@ impl<'a> Search<'a> {
         }
         let several = lock_choices.len() > 1;
         for choice in lock_choices {
+            crate::deadline::count(|c| c.lock_choices += 1);
             self.ex.set_lock_order(choice);
             self.rf_under_lock_order(&ctx, &order, &mut rf, chosen, several)?;
             if self.stop || self.leaf_done {
@@ -1229,7 +1233,9 @@ impl<'a> Search<'a> {
     fn partial_ok(&mut self, cx: &RfInputs, order: &[usize], k: Option<usize>, rf: &[usize]) -> Result<bool, GenError> {
         crate::deadline::set_phase(crate::deadline::Phase::Partial);
         let t = self.tick();
-        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
+        if t.is_err() {
+            crate::deadline::set_phase(crate::deadline::Phase::Candidates);
+        }
         t?;
         self.ex.clear_rf();
         self.ex.clear_finals();
@@ -1244,7 +1250,13 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        Ok(self.model.partial_ok(&self.ex, &mut self.pcache))
+        let ok = self.model.partial_ok(&self.ex, &mut self.pcache);
+        crate::deadline::set_phase(crate::deadline::Phase::Candidates);
+        crate::deadline::count(|c| {
+            c.partial += 1;
+            c.partial_rejected += u64::from(!ok);
+        });
+        Ok(ok)
     }
 
     /// Full rf: choose the final write of each observed location, then run
@@ -1254,6 +1266,7 @@ impl<'a> Search<'a> {
             return Ok(());
         }
         self.tick()?;
+        crate::deadline::count(|c| c.rf_leaves += 1);
         if !cx.wdata.is_empty() && !cx.values_solvable(rf, &self.ex) {
             return Ok(());
         }
@@ -1383,7 +1396,16 @@ impl<'a> Search<'a> {
         let deadline = self.opts.max_seconds.map(|t| self.start + std::time::Duration::from_secs_f64(t));
         crate::deadline::set(deadline);
         crate::deadline::set_phase(crate::deadline::Phase::Model);
+        let before = crate::deadline::counters().orders;
         let r = self.model.check_counted_into(&self.ex, &mut self.verdicts);
+        let n = self.ex.len() as u64;
+        let allowed = self.verdicts.iter().any(|(v, _)| v.allowed);
+        crate::deadline::count(|c| {
+            c.evals += 1;
+            c.allowed_evals += u64::from(allowed);
+            c.max_orders = c.max_orders.max(c.orders - before);
+            c.max_events = c.max_events.max(n);
+        });
         crate::deadline::set_phase(crate::deadline::Phase::Candidates);
         crate::deadline::set(None);
         if crate::budget::exceeded() {

@@ -56,6 +56,7 @@ type PreKey = (bool, bool, Vec<(usize, usize)>, Vec<usize>);
 
 mod co_free;
 mod co_search;
+mod lock_walk;
 mod partial;
 mod vis;
 
@@ -649,8 +650,16 @@ impl NativeLkmm {
         // nothing comes between an RMW's source and its write.  With lock
         // events, rf also follows co (lock.cat), and `loc_ok` checks it.
         let no_locks = [&b.lkr, &b.lkw, &b.ul, &b.lf, &b.rl, &b.ru].iter().all(|s| s.is_empty());
+        // (the lock locations' orders of the pruned search are generated
+        // by its walk, `co_search::LockWalk`)
+        let lazy = self.prune() && !p.lk_rmw.is_empty();
+        let lockev = union(&b.lkw, &b.ul);
         let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
         for c in &classes {
+            if lazy && c.intersects(&lockev) {
+                orders.push(Vec::new());
+                continue;
+            }
             let mut os =
                 if imm.is_empty() { linearisations(n, c, &cobase) } else { linearisations_imm(n, c, &cobase, &imm) };
             if let Some(given) = &b.co {
@@ -679,7 +688,7 @@ impl NativeLkmm {
         }
         if self.prune() {
             // skip the partial choices that already make hb or pb cyclic
-            self.search_orders(o, p, rf, &classes, &orders, cached.as_ref(), sink);
+            self.search_orders(o, p, rf, &classes, &orders, cached.as_ref(), (&cobase, &imm), sink);
             return;
         }
         let mut memo: Vec<CoFree<R>> = Vec::new();
@@ -868,6 +877,7 @@ impl NativeLkmm {
         memo: &mut Vec<CoFree<R>>,
     ) -> Verdict {
         let b = o.b;
+        crate::deadline::count(|c| c.leaves += 1);
         let mut flags = p.flags;
         let no = |s: &Self| s.verdict(false, 0);
         // lock.cat, after cos-opt.cat

@@ -45,6 +45,7 @@
 //! together: counts, states and flags are those of the plain enumeration
 //! ([`NativeLkmm::without_co_bounds`] turns the bounds off to show it).
 
+use super::lock_walk::{LockClass, LockWalk};
 use super::{union, CoFree, NativeLkmm, Ops, Pre};
 use crate::bits::{Rel, Row};
 use crate::exec::Tag;
@@ -135,8 +136,9 @@ impl NativeLkmm {
     }
 
     /// Evaluate every coherence order of one read-from (`orders`: per
-    /// location class, its candidate orders), skipping the partial choices
-    /// that already make `G` cyclic.  Only for [`Self::prune`] mode (the
+    /// location class, its candidate orders; the lock locations' are
+    /// generated from `cobase` and `imm` by [`LockWalk`]), skipping the
+    /// partial choices that already make `G` cyclic.  Only for [`Self::prune`] mode (the
     /// skipped orders are rejected ones, and rejected verdicts are not
     /// reported there).
     #[allow(clippy::too_many_arguments)]
@@ -148,6 +150,7 @@ impl NativeLkmm {
         classes: &[R],
         orders: &[Vec<Rel<R>>],
         cached: Option<&CoFree<R>>,
+        (cobase, imm): (&Rel<R>, &[(usize, usize)]),
         sink: &mut dyn FnMut(Verdict, u64),
     ) {
         let b = o.b;
@@ -158,83 +161,110 @@ impl NativeLkmm {
         let lock_ks: Vec<usize> = (0..classes.len()).filter(|&k| is_lock[k]).collect();
         let rest: Vec<usize> = (0..classes.len()).filter(|&k| !is_lock[k]).collect();
         let mut memo: Vec<CoFree<R>> = Vec::new();
-        let mut idx = vec![0usize; lock_ks.len()];
-        loop {
-            let mut co_lock = Rel::empty(n);
-            for (j, &k) in lock_ks.iter().enumerate() {
-                co_lock.union_with(&orders[k][idx[j]]);
-            }
-            let cf: &CoFree<R> = match cached {
-                Some(c) => c,
-                None => {
-                    let lrf = self.lock_rf(o, p, rf, &co_lock);
-                    let k = match memo.iter().position(|c| c.rf.rows() == lrf.rows()) {
-                        Some(k) => k,
-                        None => {
-                            if memo.len() >= 64 {
-                                memo.remove(0);
-                            }
-                            memo.push(self.co_free(o, p, lrf));
-                            memo.len() - 1
+        let mut leaf =
+            |co_lock: &Rel<R>| -> bool { self.lock_leaf(o, p, rf, &rest, orders, cached, &mut memo, co_lock, sink) };
+        let lock_classes = lock_ks
+            .iter()
+            .map(|&k| {
+                let first = classes[k].first().expect("non-empty class");
+                LockClass::new(n, &classes[k], cobase, imm, b.loc.row(first))
+            })
+            .collect();
+        let mut walk = LockWalk {
+            model: self,
+            o,
+            p,
+            rf,
+            classes: lock_classes,
+            leaf: &mut leaf,
+            prune: self.co_bounds,
+            bounded: self.bounded(o, p),
+            built: 0,
+            leaves: 0,
+        };
+        walk.run();
+    }
+
+    /// One combination of the lock locations' orders (`co_lock`) of
+    /// [`Self::search_orders`]: the search over the other locations'
+    /// orders.  `true` when the deadline or the work bound stopped it.
+    #[allow(clippy::too_many_arguments)]
+    fn lock_leaf<R: Row>(
+        &self,
+        o: &Ops<R>,
+        p: &Pre<R>,
+        rf: &Rel<R>,
+        rest: &[usize],
+        orders: &[Vec<Rel<R>>],
+        cached: Option<&CoFree<R>>,
+        memo: &mut Vec<CoFree<R>>,
+        co_lock: &Rel<R>,
+        sink: &mut dyn FnMut(Verdict, u64),
+    ) -> bool {
+        let n = o.b.n;
+        crate::deadline::count(|c| c.lock_leaves += 1);
+        let cf: &CoFree<R> = match cached {
+            Some(c) => c,
+            None => {
+                let lrf = self.lock_rf(o, p, rf, co_lock);
+                let k = match memo.iter().position(|c| c.rf.rows() == lrf.rows()) {
+                    Some(k) => k,
+                    None => {
+                        if memo.len() >= 64 {
+                            memo.remove(0);
                         }
-                    };
-                    &memo[k]
-                }
-            };
-            let (mut g, tail_sf) = self.g_base(o, p, cf);
-            let invrf = cf.rf.inverse();
-            // the lock locations' part of `co` as the leaves see it:
-            // closed with the critical sections (lock.cat), which only
-            // relate events of the lock locations
-            let co_lock_closed = self.lock_co(p, &co_lock);
-            for (x, row) in self.g_part(o, p, cf, &tail_sf, &invrf, &co_lock_closed) {
-                g.row_mut(x).union_with(&row);
-            }
-            // per level of the search, the candidate orders of its
-            // location, less those that a lower bound already rejects
-            let mut lvl: Vec<Vec<Rel<R>>> = rest.iter().map(|&k| orders[k].clone()).collect();
-            let on = self.co_bounds && self.bounded(o, p);
-            if g.is_acyclic() && on {
-                let total = lvl.iter().fold(1u64, |a, os| a.saturating_mul(os.len() as u64));
-                if total >= NODE_MIN {
-                    // the edges every candidate order of its level has
-                    let mut forced = co_lock.clone();
-                    for os in &lvl {
-                        forced.union_with(&common(n, os));
+                        memo.push(self.co_free(o, p, lrf));
+                        memo.len() - 1
                     }
-                    for os in lvl.iter_mut().filter(|os| os.len() > 1) {
-                        os.retain(|co_j| !self.rejects_part(o, p, cf, &forced, co_j));
+                };
+                &memo[k]
+            }
+        };
+        let (mut g, tail_sf) = self.g_base(o, p, cf);
+        let invrf = cf.rf.inverse();
+        // the lock locations' part of `co` as the leaves see it:
+        // closed with the critical sections (lock.cat), which only
+        // relate events of the lock locations
+        let co_lock_closed = self.lock_co(p, co_lock);
+        for (x, row) in self.g_part(o, p, cf, &tail_sf, &invrf, &co_lock_closed) {
+            g.row_mut(x).union_with(&row);
+        }
+        // per level of the search, the candidate orders of its
+        // location, less those that a lower bound already rejects
+        let mut lvl: Vec<Vec<Rel<R>>> = rest.iter().map(|&k| orders[k].clone()).collect();
+        let on = self.co_bounds && self.bounded(o, p);
+        if g.is_acyclic() && on {
+            let total = lvl.iter().fold(1u64, |a, os| a.saturating_mul(os.len() as u64));
+            if total >= NODE_MIN {
+                // the edges every candidate order of its level has
+                let mut forced = co_lock.clone();
+                for os in &lvl {
+                    forced.union_with(&common(n, os));
+                }
+                // (a check of one order costs about an evaluation; up to
+                // about 200 events, the unit of the evaluation that
+                // follows covers them, see `eval_units`)
+                let units = crate::deadline::eval_units(n);
+                for os in lvl.iter_mut().filter(|os| os.len() > 1) {
+                    if units > 1 && crate::deadline::passed_by(units * os.len() as u64) {
+                        return true;
                     }
+                    os.retain(|co_j| !self.rejects_part(o, p, cf, &forced, co_j));
                 }
-            }
-            if g.is_acyclic() && lvl.iter().all(|os| !os.is_empty()) {
-                let parts: Vec<Vec<Part<R>>> = lvl
-                    .iter()
-                    .map(|os| os.iter().map(|co_l| self.g_part(o, p, cf, &tail_sf, &invrf, co_l)).collect())
-                    .collect();
-                let exact_g = cached.is_none() || p.critical.is_empty();
-                let bounds = Bounds::new(self, o, p, cf, on, &lvl, &parts, exact_g);
-                let mut search = Dfs { model: self, o, p, cf, orders: &lvl, parts: &parts, bounds, sink, stop: false };
-                search.rec(0, &g, &co_lock);
-                if search.stop {
-                    return;
-                }
-            } else if crate::deadline::passed() {
-                return;
-            }
-            let mut k = 0;
-            loop {
-                if k == idx.len() {
-                    return;
-                }
-                idx[k] += 1;
-                if idx[k] < orders[lock_ks[k]].len() {
-                    break;
-                }
-                idx[k] = 0;
-                k += 1;
             }
         }
+        if g.is_acyclic() && lvl.iter().all(|os| !os.is_empty()) {
+            let parts: Vec<Vec<Part<R>>> = lvl
+                .iter()
+                .map(|os| os.iter().map(|co_l| self.g_part(o, p, cf, &tail_sf, &invrf, co_l)).collect())
+                .collect();
+            let exact_g = cached.is_none() || p.critical.is_empty();
+            let bounds = Bounds::new(self, o, p, cf, on, &lvl, &parts, exact_g);
+            let mut search = Dfs { model: self, o, p, cf, orders: &lvl, parts: &parts, bounds, sink, stop: false };
+            search.rec(0, &g, co_lock);
+            return search.stop;
+        }
+        crate::deadline::passed()
     }
 
     /// Are there checks beyond `hb` and `pb` for the bounds of [`Dfs`]
@@ -248,7 +278,14 @@ impl NativeLkmm {
     /// Does every coherence order containing `co_lock | co_j` fail a
     /// check of `linux-kernel.cat` (evaluated on that part alone, a lower
     /// bound of every such order's relations, see [`super::vis`])?
-    fn rejects_part<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, cf: &CoFree<R>, co_lock: &Rel<R>, co_j: &Rel<R>) -> bool {
+    pub(super) fn rejects_part<R: Row>(
+        &self,
+        o: &Ops<R>,
+        p: &Pre<R>,
+        cf: &CoFree<R>,
+        co_lock: &Rel<R>,
+        co_j: &Rel<R>,
+    ) -> bool {
         let co = self.lock_co(p, &co_lock.union(co_j));
         let fr = cf.rf.inverse().seq(&co);
         match self.co_rels(o, p, cf, co, fr, !p.plain.is_empty(), true) {
@@ -405,12 +442,12 @@ impl<R: Row> Dfs<'_, '_, R> {
             if v.allowed {
                 (self.sink)(v, 1);
             }
-            self.stop = crate::deadline::passed();
+            self.stop = crate::deadline::passed_by(crate::deadline::eval_units(self.o.n));
             return;
         }
         let mut lower = None;
         if self.bounds.on && self.bounds.sizes[l] >= NODE_MIN {
-            if crate::deadline::passed() {
+            if crate::deadline::passed_by(crate::deadline::eval_units(self.o.n)) {
                 self.stop = true;
                 return;
             }

@@ -30,7 +30,7 @@
 //! fails if the known coherence edges contradict it).
 
 use super::{inter, minus, set_of, NativeLkmm, Ops, Pre};
-use crate::bits::{linearisations, Rel, Row};
+use crate::bits::{linearisations_at_most, Rel, Row};
 use crate::exec::{Base, Execution};
 use crate::PartialCache;
 
@@ -168,11 +168,35 @@ impl NativeLkmm {
                 Vec::new()
             }
         };
+        // (at most MAX_LOCK_ORDERS combinations: the enumeration of the
+        // unfixed locations stops as soon as they would be more)
         crate::budget::reset();
-        let mut orders: Vec<Vec<Rel<R>>> =
-            classes.iter().map(|c| if is_fixed(c) { fixed_order(c) } else { linearisations(b.n, c, &co) }).collect();
-        let combos = orders.iter().try_fold(1usize, |a, os| a.checked_mul(os.len()).filter(|x| *x <= MAX_LOCK_ORDERS));
-        if crate::budget::exceeded() || combos.is_none() {
+        let before = crate::deadline::counters().orders;
+        let mut orders: Vec<Vec<Rel<R>>> = Vec::with_capacity(classes.len());
+        let mut combos = 1usize;
+        let mut too_many = false;
+        for c in &classes {
+            let os = if is_fixed(c) {
+                fixed_order(c)
+            } else if too_many {
+                Vec::new()
+            } else {
+                match linearisations_at_most(b.n, c, &co, MAX_LOCK_ORDERS / combos.max(1)) {
+                    Some(os) => os,
+                    None => {
+                        too_many = true;
+                        Vec::new()
+                    }
+                }
+            };
+            combos = combos.saturating_mul(os.len());
+            orders.push(os);
+        }
+        crate::deadline::count(|k| {
+            k.partial_orders += k.orders - before;
+            k.orders = before;
+        });
+        if too_many {
             // (the fixed orders alone still give their locations' lock
             // read-from: it depends on each location's order only)
             let mut k = 0;
@@ -186,7 +210,15 @@ impl NativeLkmm {
             return false; // no lock order at all
         }
         let mut idx = vec![0usize; orders.len()];
+        let mut tried = 0u64;
         loop {
+            // (each combination after the first costs the units of an
+            // evaluation; past the work bound or the deadline, the check
+            // says "maybe" and the generator's next unit stops it)
+            tried += 1;
+            if tried > 1 && crate::deadline::passed_by(crate::deadline::eval_units(b.n)) {
+                return true;
+            }
             let mut co_all = co.clone();
             let mut co_lock = Rel::empty(b.n);
             for (k, os) in orders.iter().enumerate() {
