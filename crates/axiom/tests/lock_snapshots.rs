@@ -212,3 +212,18 @@ fn example_scenarios() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(compared >= 25, "only {compared} examples compared");
 }
+
+/// A write by a thread that never takes the lock stays readable in a
+/// section: its walk from before the cell was tracked (made without the
+/// other threads' values, so recording nothing for the snapshots) must
+/// not be reused once the cell is tracked. Found by
+/// `shortcuts::random_tests_with_locks`; the outcome r1 = 1 was missing.
+#[test]
+fn a_lockless_writer_is_seen_under_the_lock() {
+    let src = "C snap-lockless\n{}\n\
+P0(int *x, spinlock_t *a) { WRITE_ONCE(*x, 1); }\n\
+P1(int *x, spinlock_t *a) { int r1; spin_lock(a); r1 = READ_ONCE(*x); }\n\
+exists (1:r1=0)\n";
+    let (r, _, _) = same(src);
+    assert_eq!((r.pos, r.neg), (1, 1), "{}", summary(&r));
+}

@@ -31,6 +31,11 @@ pub(super) struct RoundMemo {
     /// The generation of the lock snapshots it walked with (see
     /// [`super::snapshot::Fixpoint`]).
     snap_gen: u64,
+    /// Whether it walked with the other threads' values: without them
+    /// (the first round of the value fixpoint, and after a restart) a
+    /// walk prunes nothing by coherence and records no out-write for
+    /// the lock snapshots, whatever cells it looks up.
+    with_other: bool,
     inputs: Vec<CellInputs>,
     out: ThreadPaths,
 }
@@ -54,7 +59,7 @@ impl RoundMemo {
         out: ThreadPaths,
     ) -> Self {
         let inputs = out.consulted.iter().map(|c| cell_inputs(*c, dom, sites, other)).collect();
-        RoundMemo { base: sites.map(|s| s.1), snap_gen, inputs, out }
+        RoundMemo { base: sites.map(|s| s.1), snap_gen, with_other: other.is_some(), inputs, out }
     }
 
     /// The remembered walk, if these inputs are the same as its own on
@@ -66,7 +71,7 @@ impl RoundMemo {
         other: Option<&Others>,
         snap_gen: u64,
     ) -> Option<ThreadPaths> {
-        if self.base != sites.map(|s| s.1) || self.snap_gen != snap_gen {
+        if self.base != sites.map(|s| s.1) || self.snap_gen != snap_gen || self.with_other != other.is_some() {
             return None;
         }
         let same = self.out.consulted.iter().zip(&self.inputs).all(|(c, inp)| {
