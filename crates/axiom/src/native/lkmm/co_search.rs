@@ -241,12 +241,13 @@ impl NativeLkmm {
                 for os in &lvl {
                     forced.union_with(&common(n, os));
                 }
-                // (a check of one order costs about an evaluation; up to
-                // about 200 events, the unit of the evaluation that
-                // follows covers them, see `eval_units`)
+                // (a check of one order costs about an evaluation, see
+                // `eval_units`: charged even when every order is rejected
+                // and no evaluation follows, or a lock walk with many
+                // leaves would run unbounded)
                 let units = crate::deadline::eval_units(n);
                 for os in lvl.iter_mut().filter(|os| os.len() > 1) {
-                    if units > 1 && crate::deadline::passed_by(units * os.len() as u64) {
+                    if crate::deadline::passed_by(units * os.len() as u64) {
                         return true;
                     }
                     os.retain(|co_j| !self.rejects_part(o, p, cf, &forced, co_j));
