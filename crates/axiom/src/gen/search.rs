@@ -71,6 +71,10 @@ struct Loc {
 struct TInfo {
     writes: Vec<(u32, Val)>,
     needs: Vec<(u32, Val)>,
+    /// `writes` and `needs` as dense ids of their (cell, value) pairs
+    /// (numbered once per search, so that `combine` counts in arrays).
+    write_ids: Vec<u32>,
+    need_ids: Vec<u32>,
 }
 
 /// One read of a combination.
@@ -331,11 +335,25 @@ impl<'a> Search<'a> {
         let mut order: Vec<usize> = (0..nt).collect();
         order.sort_by_key(|&t| (paths[t].traces.len(), t));
         self.order = order;
+        // dense ids of the (cell, value) pairs written or needed
+        let mut ids: FxHashMap<(u32, Val), u32> = FxHashMap::default();
+        for info in infos.iter_mut().flatten() {
+            for w in &info.writes {
+                let n = ids.len() as u32;
+                info.write_ids.push(*ids.entry(*w).or_insert(n));
+            }
+            for r in &info.needs {
+                let n = ids.len() as u32;
+                info.need_ids.push(*ids.entry(*r).or_insert(n));
+            }
+        }
         // later[l]: what the threads chosen at levels >= l may write
-        let mut later: Vec<FxHashSet<(u32, Val)>> = vec![FxHashSet::default(); nt + 1];
+        let mut later: Vec<Vec<bool>> = vec![vec![false; ids.len()]; nt + 1];
         for l in (0..nt).rev() {
             let mut s = later[l + 1].clone();
-            s.extend(may_write[self.order[l]].iter().copied());
+            for w in &may_write[self.order[l]] {
+                s[ids[w] as usize] = true;
+            }
             later[l] = s;
         }
         if !self.opts.exhaustive {
@@ -343,7 +361,7 @@ impl<'a> Search<'a> {
             self.memo.set_order(&self.order);
         }
         let mut chosen: Vec<&Trace> = Vec::with_capacity(nt);
-        let mut avail = FxHashMap::default();
+        let mut avail = vec![0u32; ids.len()];
         let mut pending = Vec::new();
         self.combine(paths, &infos, &later, &mut avail, &mut pending, &mut chosen)
     }
@@ -353,9 +371,9 @@ impl<'a> Search<'a> {
         &mut self,
         paths: &'p [ThreadPaths],
         infos: &[Vec<TInfo>],
-        later: &[FxHashSet<(u32, Val)>],
-        avail: &mut FxHashMap<(u32, Val), u32>,
-        pending: &mut Vec<(u32, Val)>,
+        later: &[Vec<bool>],
+        avail: &mut [u32],
+        pending: &mut Vec<u32>,
         chosen: &mut Vec<&'p Trace>,
     ) -> Result<(), GenError> {
         if self.stop {
@@ -386,14 +404,14 @@ impl<'a> Search<'a> {
                 continue;
             }
             let info = &infos[t][k];
-            for w in &info.writes {
-                *avail.entry(*w).or_insert(0) += 1;
+            for &w in &info.write_ids {
+                avail[w as usize] += 1;
             }
             let mark = pending.len();
-            pending.extend_from_slice(&info.needs);
+            pending.extend_from_slice(&info.need_ids);
             // Every read chosen so far needs a possible source: a chosen
             // write or one a later thread may make.
-            let ok = pending.iter().all(|rv| avail.contains_key(rv) || later[level + 1].contains(rv));
+            let ok = pending.iter().all(|&rv| avail[rv as usize] > 0 || later[level + 1][rv as usize]);
             if ok && !self.filter_excludes(chosen, tr) && self.closed_coherent(level, k)? {
                 chosen.push(tr);
                 self.combo_idx.push(k);
@@ -403,12 +421,8 @@ impl<'a> Search<'a> {
                 r?;
             }
             pending.truncate(mark);
-            for w in &info.writes {
-                let c = avail.get_mut(w).expect("added above");
-                *c -= 1;
-                if *c == 0 {
-                    avail.remove(w);
-                }
+            for &w in &info.write_ids {
+                avail[w as usize] -= 1;
             }
             if self.stop {
                 break;
