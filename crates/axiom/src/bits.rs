@@ -873,19 +873,25 @@ pub fn linearisations_at_most<R: Row>(n: usize, es: &R, r: &Rel<R>, cap: usize) 
     }
 }
 
-/// The linearisations, at most `cap` of them, and whether the enumeration
-/// stopped before the end (more than `cap`, or a budget spent).
-fn linearise<R: Row>(n: usize, es: &R, r: &Rel<R>, cap: usize) -> (Vec<Rel<R>>, bool) {
-    let nodes: Vec<usize> = es.iter().collect();
-    // predecessor sets restricted to es
+/// Per event (of `n`), its predecessors by `r` among `es`, for the
+/// events of `es` (the others' sets are empty).
+pub(crate) fn preds_within<R: Row>(n: usize, es: &R, r: &Rel<R>) -> Vec<R> {
     let mut preds = vec![R::zeros(n); n];
-    for &a in &nodes {
+    for a in es.iter() {
         let mut succ = r.row(a).clone();
         succ.inter_with(es);
         for b in succ.iter() {
             preds[b].insert(a);
         }
     }
+    preds
+}
+
+/// The linearisations, at most `cap` of them, and whether the enumeration
+/// stopped before the end (more than `cap`, or a budget spent).
+fn linearise<R: Row>(n: usize, es: &R, r: &Rel<R>, cap: usize) -> (Vec<Rel<R>>, bool) {
+    let nodes: Vec<usize> = es.iter().collect();
+    let preds = preds_within(n, es, r);
     struct Cx<'a, R: Row> {
         n: usize,
         nodes: &'a [usize],

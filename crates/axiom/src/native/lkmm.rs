@@ -893,17 +893,7 @@ impl NativeLkmm {
                     ss.restrict_dom(&union(&b.iw, &b.ul));
                     rf.union_with(&ss.seq(&p.lk_rmw.inverse()));
                 }
-                let k = match memo.iter().position(|c| c.rf.rows() == rf.rows()) {
-                    Some(k) => k,
-                    None => {
-                        if memo.len() >= 64 {
-                            memo.remove(0);
-                        }
-                        memo.push(self.co_free(o, p, rf));
-                        memo.len() - 1
-                    }
-                };
-                &memo[k]
+                self.memo_co_free(o, p, memo, rf)
             }
         };
         let rf = &cf.rf;

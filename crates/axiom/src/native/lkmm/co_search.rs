@@ -207,17 +207,7 @@ impl NativeLkmm {
             Some(c) => c,
             None => {
                 let lrf = self.lock_rf(o, p, rf, co_lock);
-                let k = match memo.iter().position(|c| c.rf.rows() == lrf.rows()) {
-                    Some(k) => k,
-                    None => {
-                        if memo.len() >= 64 {
-                            memo.remove(0);
-                        }
-                        memo.push(self.co_free(o, p, lrf));
-                        memo.len() - 1
-                    }
-                };
-                &memo[k]
+                self.memo_co_free(o, p, memo, lrf)
             }
         };
         let (mut g, tail_sf) = self.g_base(o, p, cf);
@@ -298,6 +288,29 @@ impl NativeLkmm {
     /// The read-from with lock.cat's lock read-from added: each lock read
     /// reads from the initial write or unlock immediately co-before its
     /// lock write (`co0` holds at least the lock locations' orders).
+    /// The co-free relations of read-from `rf`, from `memo` (the last 64
+    /// distinct ones: the alternatives of one read-from that agree on
+    /// the lock read-from share them) or computed and remembered.
+    pub(super) fn memo_co_free<'m, R: Row>(
+        &self,
+        o: &Ops<R>,
+        p: &Pre<R>,
+        memo: &'m mut Vec<CoFree<R>>,
+        rf: Rel<R>,
+    ) -> &'m CoFree<R> {
+        let k = match memo.iter().position(|c| c.rf.rows() == rf.rows()) {
+            Some(k) => k,
+            None => {
+                if memo.len() >= 64 {
+                    memo.remove(0);
+                }
+                memo.push(self.co_free(o, p, rf));
+                memo.len() - 1
+            }
+        };
+        &memo[k]
+    }
+
     pub(super) fn lock_rf<R: Row>(&self, o: &Ops<R>, p: &Pre<R>, rf0: &Rel<R>, co0: &Rel<R>) -> Rel<R> {
         let b = o.b;
         let mut rf = rf0.clone();

@@ -64,14 +64,7 @@ impl<R: Row> LockClass<R> {
     /// are `locev`.
     pub(super) fn new(n: usize, class: &R, cobase: &Rel<R>, imm: &[(usize, usize)], locev: &R) -> Self {
         let nodes: Vec<usize> = class.iter().collect();
-        let mut preds = vec![R::zeros(n); n];
-        for &a in &nodes {
-            let mut succ = cobase.row(a).clone();
-            succ.inter_with(class);
-            for b in succ.iter() {
-                preds[b].insert(a);
-            }
-        }
+        let preds = crate::bits::preds_within(n, class, cobase);
         let next = (0..n).map(|a| imm.iter().find(|(x, y)| *x == a && class.contains(*y)).map(|(_, y)| *y)).collect();
         LockClass { nodes, preds, next, locev: locev.clone() }
     }
