@@ -161,3 +161,40 @@ exists (0:r0=2 /\\ 0:r1=0)\n";
         assert!(fast_work < slow_work, "kernel {kernel}: work {fast_work} with shortcuts, {slow_work} without");
     }
 }
+
+/// Tasks sharing a CPU with preemption on (`thread/cpu_share.rs`): every
+/// preemptible access may be preceded by a switch, and the lock orders in
+/// which such a switch hands the CPU straight back to the same task are
+/// dropped (`lock_order.rs`): the same outcomes, flags, deadlocks and
+/// findings as every order (fewer executions: a dropped one has the
+/// outcome of its twin without the switch), for a read-modify-write split
+/// by a preemption, one made atomic by preempt_disable(), and a message
+/// passed between the tasks.
+#[test]
+fn preemption_switching_straight_back() {
+    // (the summary without its execution counts)
+    let outcomes = |src: &str, exhaustive: bool| {
+        let (s, work) = summary(src, exhaustive);
+        (s.split_once(" toofar").map(|(_, rest)| rest.to_string()).unwrap_or(s), work)
+    };
+    let check = |src: &str| {
+        let (fast, fast_work) = outcomes(src, false);
+        let (slow, slow_work) = outcomes(src, true);
+        assert_eq!(fast, slow, "with shortcuts / without");
+        assert!(fast_work < slow_work, "work {fast_work} with shortcuts, {slow_work} without");
+        fast
+    };
+    let update = |body: &str| {
+        format!(
+            "C update\nPreempt=yes\n{{}}\nint x;\nP0(void)\n{{\n{body}}}\nTASK(0) void other(void)\n{{\n{body}}}\nexists (x=1)\n"
+        )
+    };
+    let plain = "\tint r = READ_ONCE(x);\n\tWRITE_ONCE(x, r + 1);\n";
+    assert_eq!(check(&update(plain)), " false states [[1], [2]] flags [] deadlocks [] findings []");
+    let guarded = "\tpreempt_disable();\n\tint r = READ_ONCE(x);\n\tWRITE_ONCE(x, r + 1);\n\tpreempt_enable();\n";
+    assert_eq!(check(&update(guarded)), " false states [[2]] flags [] deadlocks [] findings []");
+    let mp = "C mp\nPreempt=yes\n{}\nint x;\nint y;\nint a;\nint b;\nP0(void)\n{\n\tWRITE_ONCE(x, 1);\n\tWRITE_ONCE(y, 1);\n}\n\
+              TASK(0) void other(void)\n{\n\tint r1 = READ_ONCE(y);\n\tint r2 = READ_ONCE(x);\n\tWRITE_ONCE(a, r1);\n\tWRITE_ONCE(b, r2);\n}\n\
+              exists (a=1 /\\ b=0)\n";
+    assert_eq!(check(mp), " false states [[0, 0], [0, 1], [1, 1]] flags [] deadlocks [] findings []");
+}

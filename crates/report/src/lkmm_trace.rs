@@ -362,36 +362,7 @@ pub fn render_lkmm_trace(p: &Program, f: &Finding, src: &str, prelude: &str) -> 
         let _ = writeln!(out, "weak: {n}");
     }
     let _ = writeln!(out, "{}: {}", f.kind.name().to_uppercase(), f.message);
-    for note in shared_cpu_notes(p) {
-        let _ = writeln!(out, "note: {note}");
-    }
     out
-}
-
-/// What an LKMM finding of a program whose tasks share a CPU must say
-/// when preemption is on (`Preempt=yes`): the LKMM check then runs each
-/// task as if on a CPU of its own (linux-kernel.cat has no notion of a
-/// CPU's scheduler, and kvet models the switches of a CPU only without
-/// preemption, see crates/axiom/src/gen/thread/cpu_share.rs), which allows
-/// every execution the kernel has and more, so an "ok" holds, but a
-/// finding may need two tasks of one CPU to see each other's accesses out
-/// of order.
-fn shared_cpu_notes(p: &Program) -> Vec<String> {
-    if !p.preempt {
-        return Vec::new();
-    }
-    p.shared_cpus()
-        .into_iter()
-        .map(|(cpu, ts)| {
-            let names: Vec<String> = ts.iter().map(|&t| p.column(t)).collect();
-            format!(
-                "{} share CPU{cpu} with preemption on; the LKMM check then runs them as if each had a CPU of its own \
-                 (more executions than the kernel's), so this finding may need them to see each other's accesses \
-                 out of order, which one CPU does not do; `--model sc` runs the tasks of a CPU as the kernel does",
-                names.join(", ")
-            )
-        })
-        .collect()
 }
 
 /// The `--json` form of one LKMM finding (`model` is `lkmm`).

@@ -48,11 +48,23 @@
 //! execution) makes the combination have no choice: it is skipped.  The
 //! locations past the bound [`MAX_CHOICES`] on the choices are left
 //! unfixed (the model enumerates their orders as before); the partition is
-//! exact either way.  Off with
+//! exact either way.
+//!
+//! The run locks of CPUs that tasks share (`thread/cpu_share.rs`): an
+//! order where a task's switch out (`UL`) is followed by its own next
+//! take of the CPU (`LKR`, `LKW`), with no event of the task between and
+//! no other task's run between, is dropped when the switch was optional
+//! (a preemption, `cond_resched()`): the path that did not switch has
+//! the same events and values without the `F[mb]; UL; LKR; LKW; F[mb]`,
+//! and removing events that only order (a fence, an uncontended lock
+//! hand-over to itself, consecutive in the lock's `co`) leaves every
+//! allowed execution allowed, with the same outcome and findings.  A
+//! switch that sleeps has events between its `UL` and `LKR` (the wait's
+//! reads), so it is kept.  Off with
 //! [`super::GenOptions::exhaustive`]; the tests `cand_reductions` and
 //! `shortcuts` compare the answers with it on and off.
 
-use crate::exec::{EventKind, Execution};
+use crate::exec::{EventKind, Execution, LocId};
 
 /// Most choices of lock orders one combination of paths is split into:
 /// past it, the locations with the most orders are left to the model.
@@ -65,15 +77,29 @@ pub(super) const MAX_CHOICES: usize = 256;
 /// Empty when no location is fixed.
 /// `None` when a location's lock writes break `lock.cat` (two unmatched
 /// ones, `unmatched-locks`, or a lock write po-after an unmatched one,
-/// `lock-nest`): the model rejects every execution of the combination.
-pub(super) fn choices(ex: &Execution) -> Option<Vec<Vec<Vec<usize>>>> {
+/// `lock-nest`): the model rejects every execution of the combination;
+/// also when every order of a run lock switches straight back (the
+/// combination without those switches has the same executions).
+/// `run_locs`: the run locks of shared CPUs, whose orders with an
+/// optional switch straight back to the same task are dropped (see the
+/// module doc).
+pub(super) fn choices(ex: &Execution, run_locs: &[LocId]) -> Option<Vec<Vec<Vec<usize>>>> {
     let mut per_loc: Vec<Vec<Vec<usize>>> = Vec::new();
-    for (chains, last) in lock_chains(ex)? {
+    for (loc, (chains, last)) in lock_chains(ex)? {
         let mut out = Vec::new();
         let mut cur = Vec::new();
         let mut pos = vec![0usize; chains.len()];
         if !interleave(&chains, last, &mut pos, &mut cur, &mut out) {
             continue; // too many: left to the model
+        }
+        if run_locs.contains(&loc) {
+            let back = switches_back(ex, &chains);
+            if !back.is_empty() {
+                out.retain(|o| !o.windows(2).any(|w| back.contains(&(w[0], w[1]))));
+                if out.is_empty() {
+                    return None; // every order switches back: the combination is dominated
+                }
+            }
         }
         per_loc.push(out);
     }
@@ -107,10 +133,36 @@ pub(super) fn choices(ex: &Execution) -> Option<Vec<Vec<Vec<usize>>>> {
 /// the unmatched one, if any.
 type Chains = (Vec<Vec<usize>>, Option<usize>);
 
+/// The pairs of consecutive lock writes of one thread's chain on a run
+/// lock whose section ends in a switch straight back: the `UL` after
+/// the first is followed in the thread's program order by the `LKR` and
+/// then the `LKW` (the second), with no other event between (an optional
+/// switch, see the module doc).
+fn switches_back(ex: &Execution, chains: &[Vec<usize>]) -> Vec<(usize, usize)> {
+    let evs = ex.events();
+    let next_of = |i: usize| (i + 1..evs.len()).find(|&j| evs[j].thread == evs[i].thread);
+    let mut out = Vec::new();
+    for chain in chains {
+        for w in chain.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let Some(u) = (a + 1..b).find(|&j| {
+                evs[j].thread == evs[a].thread && evs[j].kind == EventKind::Unlock && evs[j].loc == evs[a].loc
+            }) else {
+                continue;
+            };
+            let Some(r) = next_of(u) else { continue };
+            if evs[r].kind == EventKind::LockRead && evs[r].loc == evs[u].loc && next_of(r) == Some(b) {
+                out.push((a, b));
+            }
+        }
+    }
+    out
+}
+
 /// Per lock location with at least two lock writes: the chain of its
 /// lock writes in each thread (po order) and the unmatched one, if any
 /// (last of its chain); `None` if a location breaks `lock.cat`.
-fn lock_chains(ex: &Execution) -> Option<Vec<Chains>> {
+fn lock_chains(ex: &Execution) -> Option<Vec<(LocId, Chains)>> {
     // (location, thread) -> lock writes; per lock write: matched?
     let evs = ex.events();
     let mut locs: Vec<u32> = evs.iter().filter(|e| e.kind == EventKind::LockWrite).filter_map(|e| e.loc).collect();
@@ -158,7 +210,7 @@ fn lock_chains(ex: &Execution) -> Option<Vec<Chains>> {
             return None;
         }
         if chains.iter().map(Vec::len).sum::<usize>() >= 2 {
-            out.push((chains, unmatched.first().copied()));
+            out.push((l, (chains, unmatched.first().copied())));
         }
     }
     Some(out)
@@ -215,11 +267,11 @@ mod tests {
         let (_, w2) = ex.spin_lock(0, l);
         ex.spin_unlock(0, l);
         let (_, w3) = ex.spin_lock(1, l);
-        let c = choices(&ex);
+        let c = choices(&ex, &[]);
         assert_eq!(c, Some(vec![vec![vec![w1, w2, w3]]]));
         let (_, w4) = ex.spin_lock(2, l);
         ex.spin_unlock(2, l);
-        let c = choices(&ex).expect("well-formed");
+        let c = choices(&ex, &[]).expect("well-formed");
         let mut got: Vec<Vec<usize>> = c.into_iter().map(|mut x| x.remove(0)).collect();
         got.sort();
         assert_eq!(got, vec![vec![w1, w2, w4, w3], vec![w1, w4, w2, w3], vec![w4, w1, w2, w3]]);
@@ -234,13 +286,13 @@ mod tests {
         ex.init_write(l, 0);
         ex.spin_lock(0, l);
         ex.spin_lock(1, l);
-        assert_eq!(choices(&ex), None);
+        assert_eq!(choices(&ex, &[]), None);
         let mut ex = Execution::new();
         let l = ex.location("a");
         ex.init_write(l, 0);
         ex.spin_lock(0, l);
         ex.spin_lock(0, l);
         ex.spin_unlock(0, l);
-        assert_eq!(choices(&ex), None);
+        assert_eq!(choices(&ex, &[]), None);
     }
 }

@@ -849,7 +849,15 @@ impl<'a> Search<'a> {
         // lock orders first (see `lock_order`): one read-from enumeration
         // per choice of the lock locations' orders
         let lock_choices = if self.lock_orders_first() {
-            match super::lock_order::choices(&self.ex) {
+            let run_locs: Vec<LocId> = if self.prog.preempt || self.prog.threads.iter().any(|t| t.task.is_some()) {
+                (0..self.prog.ncells)
+                    .filter(|&c| super::thread::is_run_lock(self.prog, c))
+                    .map(|c| self.loc_of_cell[c as usize])
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            match super::lock_order::choices(&self.ex, &run_locs) {
                 Some(c) => c,
                 None => return Ok(()), // lock.cat rejects every execution
             }

@@ -311,6 +311,9 @@ struct St {
     /// A task of a shared CPU that is not on it (see [`cpu_share`]): it
     /// takes the CPU before its next step.
     off_cpu: bool,
+    /// With preemption on: this path was just preempted before the step
+    /// it is at (see [`cpu_share`]), so it does not split there again.
+    preempted: bool,
     /// Check mode: per tracked lock, the path's view of its snapshots
     /// (see [`super::snapshot`]).
     snap: std::rc::Rc<Vec<SnapPath>>,
@@ -929,6 +932,7 @@ impl Walker<'_> {
                     st.heads.retain(|h| h.0 != pc);
                     st.heads.push((pc, st.evs.len(), st.regs.as_slice().into()));
                 }
+                self.offer_preemption(&mut st, &mut stack, pc, &step.instr)?;
                 if !self.exec(&mut st, &mut stack, pc, &step.instr)? {
                     continue 'paths;
                 }
@@ -1142,6 +1146,7 @@ impl St {
             rd: 0,
             offered: None,
             off_cpu: false,
+            preempted: false,
             past_init: Vec::new(),
             last: Vec::new(),
             gate_idle: None,

@@ -1,16 +1,22 @@
-//! Tasks sharing a CPU without preemption (check mode): a hidden run
-//! lock per such CPU, held by the task that has the CPU.
+//! Tasks sharing a CPU (check mode): a hidden run lock per such CPU,
+//! held by the task that has the CPU.
 //!
 //! Sources: kernel/sched/core.c.  Without preemption (CONFIG_PREEMPT_NONE,
-//! the default; `Preempt=yes` is not covered here) a task keeps its CPU
-//! until it calls into the scheduler: `schedule()` (a sleep, a timed
-//! sleep, a contended mutex or rwsem, `synchronize_rcu()`, a completion
-//! that is not done yet) or `cond_resched()` when a switch is due, or it
-//! exits.  `__schedule()` takes the run queue's lock and then
-//! `smp_mb__after_spinlock()`, so everything the outgoing task did is
-//! ordered, by a full barrier, before everything the incoming one does.
-//! linux-kernel.cat has no notion of a CPU's scheduler; this module gives
-//! the LKMM check those two facts as a lock:
+//! the default) a task keeps its CPU until it calls into the scheduler:
+//! `schedule()` (a sleep, a timed sleep, a contended mutex or rwsem,
+//! `synchronize_rcu()`, a completion that is not done yet) or
+//! `cond_resched()` when a switch is due, or it exits.  With
+//! CONFIG_PREEMPT (`Preempt=yes`) it may also lose its CPU between any
+//! two steps where it is preemptible: `preempt_count()` zero (no
+//! preempt_disable(), spinlock or bottom-half disable), interrupts on,
+//! not in a handler (include/linux/preempt.h; `preempt_schedule_irq()`
+//! on the return from an interrupt, `preempt_schedule()` at
+//! preempt_enable()).  Either way the switch is `__schedule()`, which
+//! takes the run queue's lock and then `smp_mb__after_spinlock()`, so
+//! everything the outgoing task did is ordered, by a full barrier,
+//! before everything the incoming one does.  linux-kernel.cat has no
+//! notion of a CPU's scheduler; this module gives the LKMM check those
+//! facts as a lock:
 //!
 //! * every task of a shared CPU takes the CPU's run lock (`LKR`, `LKW` of a
 //!   hidden cell, then `F[mb]`) before its first step (a kthread after its
@@ -28,9 +34,18 @@
 //!   or waited for), the path splits: one continuation keeps the CPU and
 //!   adds nothing (the kernel adds no barrier then), the other switches;
 //!   a task waiting for a contended sleeping lock waits without its CPU;
+//! * with preemption on, the path also splits before each step that may
+//!   access memory while the task is preemptible ([`Walker::offer_preemption`]).
+//!   A preemption between two steps that access no memory is the same
+//!   execution as one before the next step that does, so these split
+//!   points give every execution a preemption can make; the steps that
+//!   choose their own switch (a sleep, cond_resched(), a completion wait,
+//!   a sleeping lock) are not split again;
 //! * a task that spins (a spinlock, a polling loop, a seqcount, an IPI
 //!   answer) keeps the run lock, so a task of the same CPU that the spinner
-//!   waits for never runs: a deadlock, as in the explorer.
+//!   waits for never runs: a deadlock, as in the explorer.  With
+//!   preemption on, a task that waits forever in a preemptible polling
+//!   loop is switched out, so its CPU's other tasks run on.
 //!
 //! A hang or deadlock the kernel's scheduler rules out (a task waiting
 //! for a task of its own CPU that cannot run) then needs the run lock's
@@ -45,12 +60,8 @@ use kvet_ir::{Instr, LockTy, Program};
 /// The name of the hidden run-lock objects.
 const RUN_OBJ: &str = "<run queue>";
 
-/// The CPUs (by their `P<n>` thread) that further tasks share, when
-/// preemption is off.
+/// The CPUs (by their `P<n>` thread) that further tasks share.
 fn shared(prog: &Program) -> Vec<u32> {
-    if prog.preempt {
-        return Vec::new();
-    }
     prog.shared_cpus().into_iter().map(|(c, _)| c).collect()
 }
 
@@ -129,6 +140,41 @@ impl Walker<'_> {
         self.cpu_release(st, pc)
     }
 
+    /// With preemption on, before the step `instr` at `pc` of a task of a
+    /// shared CPU that is preemptible there: the continuation that is
+    /// preempted first (it leaves the CPU and takes it again before the
+    /// step) is pushed on `stack` (see the module doc).
+    pub(super) fn offer_preemption(
+        &self,
+        st: &mut St,
+        stack: &mut Vec<St>,
+        pc: u32,
+        instr: &Instr,
+    ) -> Result<(), GenError> {
+        if std::mem::take(&mut st.preempted) || !self.prog.preempt || !may_access(instr) {
+            return Ok(());
+        }
+        if !self.preemptible(st) {
+            return Ok(());
+        }
+        if let Some(mut s2) = self.cpu_switch_copy(st, pc)? {
+            s2.preempted = true;
+            stack.push(s2);
+        }
+        Ok(())
+    }
+
+    /// May the kernel preempt this path here: preemption on, a task of a
+    /// shared CPU that has it, preempt_count() zero, interrupts on?
+    pub(super) fn preemptible(&self, st: &St) -> bool {
+        self.prog.preempt
+            && self.runlock.is_some()
+            && !st.off_cpu
+            && st.ctx.is_empty()
+            && !st.irq_off
+            && self.preempt_word(st) == 0
+    }
+
     /// Where the kernel may switch or not (see the module doc): the
     /// switching continuation of `st`, or `None` if the CPU is not shared.
     pub(super) fn cpu_switch_copy(&self, st: &St, pc: u32) -> Result<Option<St>, GenError> {
@@ -138,5 +184,68 @@ impl Walker<'_> {
         let mut s2 = st.clone();
         self.cpu_switch(&mut s2, pc)?;
         Ok(Some(s2))
+    }
+}
+
+/// May `instr` access memory, without choosing its own switch (see the
+/// module doc)?  A preemption before a step that does not is the same as
+/// one before the next step that does.
+fn may_access(instr: &Instr) -> bool {
+    match instr {
+        Instr::Lock { kind, .. } => !kind.sleeps(),
+        Instr::Load { .. }
+        | Instr::Store { .. }
+        | Instr::Rmw { .. }
+        | Instr::Unlock { .. }
+        | Instr::Trylock { .. }
+        | Instr::IsLocked { .. }
+        | Instr::SrcuLock { .. }
+        | Instr::SrcuUnlock { .. }
+        | Instr::SyncSrcu { .. }
+        | Instr::SmpCall { .. }
+        | Instr::WakeUp { .. }
+        | Instr::TaskExit
+        | Instr::Alloc { .. }
+        | Instr::CacheAlloc { .. }
+        | Instr::Free { .. }
+        | Instr::FreeRcu { .. }
+        | Instr::CallRcu { .. }
+        | Instr::RcuBarrier
+        | Instr::ScopeEnter { .. }
+        | Instr::ScopeExit { .. }
+        | Instr::SeqBegin { .. }
+        | Instr::KthreadCreate { .. } => true,
+        Instr::Mov(..)
+        | Instr::Un(..)
+        | Instr::Bin(..)
+        | Instr::Jump(_)
+        | Instr::Branch(..)
+        | Instr::Assert(..)
+        | Instr::Fence(_)
+        | Instr::Check(..)
+        | Instr::Bound(_)
+        | Instr::Exit
+        | Instr::IrqReturn
+        | Instr::RcuLock
+        | Instr::RcuUnlock
+        | Instr::SyncRcu
+        | Instr::IrqDisable
+        | Instr::IrqEnable
+        | Instr::IrqSave { .. }
+        | Instr::IrqRestore { .. }
+        | Instr::IrqsDisabled { .. }
+        | Instr::BhDisable
+        | Instr::BhEnable
+        | Instr::Schedule
+        | Instr::WaitCompletion { .. }
+        | Instr::Yield
+        | Instr::PoolGate
+        | Instr::TaskStart
+        | Instr::PreemptDisable
+        | Instr::PreemptEnable
+        | Instr::PreemptCount { .. }
+        | Instr::InContext { .. }
+        | Instr::ScheduleTimeout { .. }
+        | Instr::WaitCompletionTimeout { .. } => false,
     }
 }

@@ -252,6 +252,11 @@ impl Walker<'_> {
                 self.finish_idle(&s2, Await { reads: vec![e as u16], pc, kind })?;
             } else if self.lim.blocked {
                 let aw = Await { reads: vec![e as u16], pc, kind };
+                // a preemptible task that waits forever is switched out
+                // (see [`super::cpu_share`])
+                if self.preemptible(&s2) {
+                    self.cpu_switch(&mut s2, pc)?;
+                }
                 self.stop_prefix(&s2, None, Some(aw))?;
             }
         }
@@ -693,8 +698,16 @@ impl Walker<'_> {
                     stack.push(s2);
                 }
             }
-            // no preemption under the LKMM: the pool gate never waits
-            Instr::PoolGate => {}
+            // without preemption a pool's kworkers never interleave: the
+            // pool gate never waits
+            Instr::PoolGate if !self.prog.preempt => {}
+            Instr::PoolGate => {
+                return Err(self.err(
+                    pc,
+                    "not supported by the LKMM engine: a worker pool's concurrency management with preemption on"
+                        .into(),
+                ));
+            }
             Instr::WakeUp { dst, task, mask } => return self.wake_up(st, stack, pc, *dst, task, mask),
             Instr::TaskExit => return self.task_exit(st, stack, pc),
             Instr::SmpCall { .. } => {
@@ -726,20 +739,9 @@ impl Walker<'_> {
                 self.alloc(&st0, stack, pc, *dst, pool, *zero)?;
                 return Ok(false);
             }
-            // With CONFIG_PREEMPT (`Preempt=yes`), preempt_disable() keeps
-            // the other tasks of this CPU out: mutual exclusion between
-            // tasks sharing a CPU, which the LKMM does not model.
-            Instr::PreemptDisable | Instr::PreemptEnable if self.prog.preempt => {
-                return Err(self.err(
-                    pc,
-                    "not supported by the LKMM engine: preempt_disable()/preempt_enable() with preemption on \
-                     (tasks sharing a CPU)"
-                        .into(),
-                ));
-            }
-            // preemption is off in check mode unless the scenario turns it
-            // on; preempt_disable()/preempt_enable() are then barrier()
-            // (include/linux/preempt.h without CONFIG_PREEMPT_COUNT)
+            // preempt_disable()/preempt_enable() are barrier()
+            // (include/linux/preempt.h); with preemption on, the count
+            // keeps the CPU's other tasks out (see [`super::cpu_share`])
             Instr::PreemptDisable => {
                 st.preempt += 1;
                 self.fence(st, pc, Tag::BARRIER)?;
