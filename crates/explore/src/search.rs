@@ -442,6 +442,7 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
     while !cur.is_empty() {
         for k in 0..cur.len() {
             let id = cur.id(k);
+            cur.prefetch(k + 1);
             cx.frontier = cur.len() - k + next.len();
             let s = cur.view(k, &mut s);
             if !cx.classify(s, id) {
