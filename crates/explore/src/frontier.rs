@@ -177,6 +177,26 @@ impl Frontier {
         }
     }
 
+    /// Start loading state `k`'s plain words into the cache (a hint, for
+    /// the state expanded next: a level's states are read once, so each
+    /// cache line of a wide state would otherwise miss when first read).
+    /// Encoded states are decoded sequentially and need none.
+    #[inline]
+    pub(crate) fn prefetch(&self, k: usize) {
+        if self.width == 0 || (k + 1) * self.width > self.words.len() {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        for line in (k * self.width..(k + 1) * self.width).step_by(8) {
+            // SAFETY: `line` is within `words`, and a prefetch has no
+            // architectural effect (it never faults).
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch(self.words.as_ptr().add(line) as *const i8, _MM_HINT_T0);
+            }
+        }
+    }
+
     /// Take the last state into `s`: its id.
     pub(crate) fn pop(&mut self, s: &mut [i64]) -> Option<u32> {
         let id = self.ids.pop()?;

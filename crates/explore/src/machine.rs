@@ -124,6 +124,20 @@ pub struct Machine<'p> {
     pub(crate) has_plain: bool,
     /// Per thread, per pc: whether the instruction there can block.
     gate: Vec<Box<[u8]>>,
+    /// Per thread, per pc: the lock cell of a `GATE_SPIN` or `GATE_MUTEX`
+    /// instruction.
+    gate_cell: Vec<Box<[u32]>>,
+    /// Per thread: its status is its own (`own_status`): it has a CPU of
+    /// its own (no `curr` cell) and is no kworker (whose sleep may be
+    /// idleness). `status` then skips the scheduler's and the kworker's
+    /// rules, which could not apply.
+    own_only: Vec<bool>,
+    /// Some thread has interrupt handlers (IPIs, RCU callbacks, ...).
+    pub(crate) has_handlers: bool,
+    /// The cells named `jiffies` (poll.rs: a loop reading one is no
+    /// hang), by `Program::cell_name`'s rule: the name the first object
+    /// holding the cell gives it.
+    pub(crate) jiffies: Vec<u32>,
     /// Per memory cell, what the symmetric search (symmetry.rs) assumes
     /// of it: `WATCH_UNTOUCHED` no step touches it (pid and tgid),
     /// `WATCH_LOCK` it may hold a lock word (the symmetry renames its
@@ -141,6 +155,11 @@ const WATCH_OWNED: u8 = 4;
 const GATE_FREE: u8 = 0;
 const GATE_DONE: u8 = 1;
 const GATE_WAIT: u8 = 2;
+/// spin_lock() or mutex_lock() of a lock cell named in the instruction
+/// (`gate_cell`): it can go exactly when the lock word is 0 (`lock_status`
+/// with `can_acquire` of those kinds), else it waits for that lock.
+const GATE_SPIN: u8 = 3;
+const GATE_MUTEX: u8 = 4;
 
 impl<'p> Machine<'p> {
     pub fn new(prog: &'p Program) -> Machine<'p> {
@@ -168,6 +187,15 @@ impl<'p> Machine<'p> {
                     .iter()
                     .map(|st| match st.instr {
                         Instr::Exit => GATE_DONE,
+                        Instr::Lock { addr: Opd::Imm(v), kind: k @ (LockKind::Spin | LockKind::Mutex) }
+                            if ptr_cell(v).is_some_and(|c| (c as usize) < layout.ncells) =>
+                        {
+                            if k == LockKind::Spin {
+                                GATE_SPIN
+                            } else {
+                                GATE_MUTEX
+                            }
+                        }
                         Instr::Lock { .. }
                         | Instr::SyncRcu
                         | Instr::SyncSrcu { .. }
@@ -184,8 +212,39 @@ impl<'p> Machine<'p> {
                     .collect()
             })
             .collect();
+        let gate_cell = prog
+            .threads
+            .iter()
+            .map(|t| {
+                t.body
+                    .steps
+                    .iter()
+                    .map(|st| match st.instr {
+                        Instr::Lock { addr: Opd::Imm(v), .. } => ptr_cell(v).unwrap_or(0),
+                        _ => 0,
+                    })
+                    .collect()
+            })
+            .collect();
+        let own_only = (0..prog.threads.len())
+            .map(|t| layout.curr[t] == NONE && prog.threads[t].origin != TaskOrigin::Kworker)
+            .collect();
+        let has_handlers = prog.threads.iter().any(|t| !t.handlers.is_empty());
+        let mut named = vec![false; layout.ncells];
+        let mut jiffies = Vec::new();
+        for o in &prog.objects {
+            for c in o.base..(o.base + o.size).min(layout.ncells as u32) {
+                if !std::mem::replace(&mut named[c as usize], true) && o.cell_names[(c - o.base) as usize] == "jiffies"
+                {
+                    jiffies.push(c);
+                }
+            }
+        }
         Machine {
             prog,
+            own_only,
+            has_handlers,
+            jiffies,
             layout,
             dead,
             lock_list,
@@ -194,6 +253,7 @@ impl<'p> Machine<'p> {
             handler_regs,
             has_plain,
             gate,
+            gate_cell,
             watch: Vec::new(),
             watched: std::cell::Cell::new(false),
         }
@@ -232,6 +292,7 @@ impl<'p> Machine<'p> {
     }
 
     /// The pc of the context that runs on CPU `t` now.
+    #[inline]
     pub fn pc(&self, s: &[i64], t: usize) -> u32 {
         s[self.pcx(s, t)] as u32
     }
@@ -239,6 +300,9 @@ impl<'p> Machine<'p> {
     /// May thread `t` move?
     #[inline]
     pub fn status(&self, s: &[i64], t: usize) -> Status {
+        if self.own_only[t] {
+            return self.own_status(s, t);
+        }
         let st = if self.layout.curr[t] != NONE { self.sched_status(s, t) } else { self.own_status(s, t) };
         if st == Status::Blocked(Wait::Sleep)
             && self.prog.threads[t].origin == TaskOrigin::Kworker
@@ -266,10 +330,23 @@ impl<'p> Machine<'p> {
     pub(crate) fn own_status(&self, s: &[i64], t: usize) -> Status {
         let pc = self.pc(s, t);
         match self.gate[t][pc as usize] {
-            GATE_FREE => return Status::Enabled,
-            GATE_DONE => return Status::Done,
-            _ => {}
+            GATE_FREE => Status::Enabled,
+            GATE_DONE => Status::Done,
+            g @ (GATE_SPIN | GATE_MUTEX) => {
+                let c = self.gate_cell[t][pc as usize];
+                if s[c as usize] == 0 {
+                    Status::Enabled
+                } else {
+                    Status::Blocked(Wait::Lock(c, if g == GATE_SPIN { LockKind::Spin } else { LockKind::Mutex }))
+                }
+            }
+            _ => self.wait_status(s, t, pc),
         }
+    }
+
+    /// `own_status` of an instruction that can block.
+    #[inline(never)]
+    fn wait_status(&self, s: &[i64], t: usize, pc: u32) -> Status {
         match self.instr(t, pc) {
             Instr::Exit => Status::Done,
             Instr::Lock { addr, kind } => match self.cell_of(s, t, *addr) {

@@ -31,15 +31,28 @@ pub(crate) struct PollScratch {
     seen: Vec<(u32, u32)>,
     /// The pcs a lone poller's run passed, in order (`polls_forever`).
     pcs: Vec<u32>,
+    /// After `polls_forever` on a state `s`: for how many states of its
+    /// run after `s` (its successor `s1`, then `s1`'s, ...) the check is
+    /// known to find nothing (see there).
+    pub(crate) clear: u8,
 }
 
 /// The longest loop iteration (in steps) that is recognised.
 pub(crate) const MAX_POLL_STEPS: usize = 64;
 
-/// Per thread, per pc: the pc lies on a cycle of the control-flow graph.
-pub(crate) fn loop_pcs(p: &Program) -> Vec<Vec<bool>> {
-    cycle_pcs(p, |_| false)
+/// Per thread, per pc: the strongly connected component of the
+/// control-flow graph that the pc lies on a cycle of, or [`NO_LOOP`]. A
+/// thread's pc moves only along the graph's edges (a step runs one shared
+/// instruction, which goes on to the next pc or stays where it is, then
+/// local code along jumps and branches), so a run that leaves the
+/// component of the pc it started at never comes back to that pc
+/// (`polls_forever` stops there).
+pub(crate) fn loop_pcs(p: &Program) -> Vec<Vec<u32>> {
+    p.threads.iter().map(|th| cycle_components(&th.body.steps, &|_: &Instr| false)).collect()
 }
+
+/// Not on a cycle (`loop_pcs`).
+pub(crate) const NO_LOOP: u32 = u32::MAX;
 
 /// Per thread, per pc: the pc lies on a cycle of the control-flow graph
 /// that passes no lock or unlock. Only such pcs can be where several
@@ -81,12 +94,21 @@ const NO_PC: usize = usize::MAX;
 /// Per pc of `steps`: whether it lies on a cycle of the control-flow
 /// graph without `cut` instructions' out-edges.
 fn on_cycle(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<bool> {
+    cycle_components(steps, cut).into_iter().map(|c| c != NO_LOOP).collect()
+}
+
+/// Per pc of `steps`: the number of its strongly connected component of
+/// the control-flow graph without `cut` instructions' out-edges if the
+/// pc lies on a cycle of it, else [`NO_LOOP`].
+fn cycle_components(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<u32> {
     let n = steps.len();
     let mut index = vec![NO_PC; n];
     let mut low = vec![0usize; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
-    let mut out = vec![false; n];
+    let mut out = vec![NO_LOOP; n];
+    let mut self_loop = vec![false; n];
+    let mut ncomp = 0u32;
     let mut next = 0;
     // the depth-first path: (pc, successors tried so far)
     let mut path: Vec<(usize, usize)> = Vec::new();
@@ -109,7 +131,7 @@ fn on_cycle(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<bool> {
                     continue;
                 }
                 if w == v {
-                    out[v] = true;
+                    self_loop[v] = true;
                 }
                 if index[w] == NO_PC {
                     index[w] = next;
@@ -137,10 +159,11 @@ fn on_cycle(steps: &[Step], cut: &impl Fn(&Instr) -> bool) -> Vec<bool> {
                         break;
                     }
                 }
-                if comp.len() > 1 {
+                if comp.len() > 1 || self_loop[v] {
                     for w in comp {
-                        out[w] = true;
+                        out[w] = ncomp;
                     }
+                    ncomp += 1;
                 }
             }
         }
@@ -154,30 +177,24 @@ impl Machine<'_> {
         let n = self.layout.nthreads;
         (0..n).all(|u| u == t || self.status(s, u) != Status::Enabled)
             && self.status(s, t) == Status::Enabled
-            && (0..n).all(|u| (0..self.prog.threads[u].handlers.len()).all(|h| !self.can_fire(s, u, h)))
+            && (!self.has_handlers
+                || (0..n).all(|u| (0..self.prog.threads[u].handlers.len()).all(|h| !self.can_fire(s, u, h))))
     }
 
-    /// Is CPU `t`'s next step a load of `jiffies`?
+    /// Is CPU `t`'s next step a load of `jiffies` (a cell of
+    /// `Machine::jiffies`)?
     fn reads_jiffies(&self, s: &[i64], t: usize) -> bool {
+        if self.jiffies.is_empty() {
+            return false;
+        }
         match self.instr_at(t, self.pc(s, t)) {
-            Instr::Load { addr: Opd::Imm(a), .. } => {
-                // (the cell's name without a copy: `Program::cell_name`)
-                ptr_cell(*a).is_some_and(|c| {
-                    (c as usize) < self.layout.ncells
-                        && self
-                            .prog
-                            .objects
-                            .iter()
-                            .find(|o| (o.base..o.base + o.size).contains(&c))
-                            .is_some_and(|o| o.cell_names[(c - o.base) as usize] == "jiffies")
-                })
-            }
+            Instr::Load { addr: Opd::Imm(a), .. } => ptr_cell(*a).is_some_and(|c| self.jiffies.contains(&c)),
             _ => false,
         }
     }
 
-    /// CPU `t`, the only one that can move in `s`, loops back to `s` for
-    /// ever: the finding, naming the loop and the other CPUs' waits.
+    /// CPU `t`, the only one that can move in `s` (its one move, which
+    /// the caller checked), loops back to `s` for ever: the finding, naming the loop and the other CPUs' waits.
     /// (Called on every state with one move, in a loop: the run works in
     /// the caller's scratch buffers and collects pcs, whose texts are
     /// looked up only for the message.)
@@ -185,36 +202,57 @@ impl Machine<'_> {
         &self,
         s: &[i64],
         t: usize,
-        loops: &[Vec<bool>],
+        loops: &[Vec<u32>],
         sc: &mut PollScratch,
     ) -> Option<(ViolationKind, String)> {
+        let base = self.layout.thread_base[t];
         let pc = self.pc(s, t);
         // only the task's own code (not a handler) in a loop
-        if self.pcx(s, t) != self.layout.thread_base[t] || !loops[t].get(pc as usize).copied().unwrap_or(false) {
+        let comp = loops[t].get(pc as usize).copied().unwrap_or(NO_LOOP);
+        sc.clear = 0;
+        if self.pcx(s, t) != base || comp == NO_LOOP {
             return None;
         }
-        if !self.sole_mover(s, t) {
-            return None;
-        }
-        let PollScratch { cur, pcs, .. } = sc;
+        // (the caller's state has the one move `t`: it is the sole mover)
+        debug_assert!(self.sole_mover(s, t));
+        let PollScratch { cur, pcs, clear, .. } = sc;
         cur.clear();
         cur.extend_from_slice(s);
         pcs.clear();
         let mut sink = NoTrace::default();
-        for _ in 0..MAX_POLL_STEPS {
+        // The run s = s0, s1, s2, ... is a function of `s`, and whether it
+        // ends (without a finding) at a state sk (k >= 1) is a function of
+        // sk: of its next step (it reads jiffies, fails or warns), its pc
+        // (out of the loop's component) or its moves (t is not the sole
+        // mover). A run that ends at sk with sk != s passed s1 .. s(k-1)
+        // without coming back to any of them (it would then go round for
+        // ever and never reach sk), and they are in the loop's component
+        // with the sole mover t: the check of any of them, whose run goes
+        // on as this one does, also ends at sk and finds nothing. So when
+        // this run ends at sk in iteration k (sk's step, or the state
+        // after it), the checks of s1 .. sk find nothing: `clear` = k
+        // (the search skips them, step.rs).
+        *clear = 0;
+        for k in 0..MAX_POLL_STEPS {
             pcs.push(self.pc(cur, t));
             if self.reads_jiffies(cur, t) {
                 // time stopped at kvet's bound (crates/ir/src/time.rs): in
                 // the kernel it goes on, so this is no finding
+                *clear = k as u8;
                 return None;
             }
             if self.apply(cur, t as u32, &mut sink).is_err() || !sink.warnings.is_empty() {
+                *clear = k as u8;
                 return None;
             }
             if cur[..] == s[..] {
                 break;
             }
-            if !self.sole_mover(cur, t) {
+            // out of the loop's component: the task's pc (which only its
+            // own steps move, along the graph's edges) never comes back
+            // to `pc`, so the run never comes back to `s` (`loop_pcs`)
+            if loops[t].get(cur[base] as usize) != Some(&comp) || !self.sole_mover(cur, t) {
+                *clear = k as u8;
                 return None;
             }
         }
@@ -364,6 +402,19 @@ mod tests {
             .collect()
     }
 
+    /// The pcs reachable from `pc` in at least zero steps.
+    fn reach_naive(steps: &[Step], pc: usize) -> Vec<bool> {
+        let n = steps.len();
+        let mut seen = vec![false; n];
+        let mut stack = vec![pc];
+        while let Some(x) = stack.pop() {
+            if x < n && !std::mem::replace(&mut seen[x], true) {
+                stack.extend(cfg_succ(steps, x, &|_: &Instr| false).into_iter().filter(|&y| y < n));
+            }
+        }
+        seen
+    }
+
     fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let p = e.path();
@@ -389,6 +440,17 @@ mod tests {
                 let steps = &th.body.steps;
                 assert_eq!(on_cycle(steps, &|_: &Instr| false), on_cycle_naive(steps, &|_: &Instr| false), "{f:?}");
                 assert_eq!(on_cycle(steps, &lock), on_cycle_naive(steps, &lock), "{f:?}");
+                // two pcs on cycles share a component exactly when each
+                // reaches the other
+                let comp = cycle_components(steps, &|_: &Instr| false);
+                let on: Vec<usize> = (0..steps.len()).filter(|&pc| comp[pc] != NO_LOOP).take(40).collect();
+                for &a in &on {
+                    let ra = reach_naive(steps, a);
+                    for &b in &on {
+                        let mutual = ra[b] && reach_naive(steps, b)[a];
+                        assert_eq!(comp[a] == comp[b], mutual, "{f:?}: pcs {a} and {b}");
+                    }
+                }
             }
         }
     }

@@ -83,6 +83,10 @@ pub(crate) struct Por {
     cut_index: rustc_hash::FxHashMap<(u32, u32, u64), u32>,
     /// [reads | writes] and whether unknown, per cut future.
     cut: Vec<(Box<[u64]>, bool)>,
+    /// Per thread, per pc: the held classes of the last cut future looked
+    /// up there and one more than its index in `cut` (0: none yet), which
+    /// most lookups find without hashing (a cache of `cut_index`).
+    cut_last: Vec<Vec<(u64, u32)>>,
 }
 
 fn set(bits: &mut [u64], i: usize) {
@@ -212,6 +216,7 @@ impl Por {
             scratch: vec![0; stride],
             cut_index: Default::default(),
             cut: Vec::new(),
+            cut_last: p.threads.iter().map(|th| vec![(0, 0); th.body.steps.len()]).collect(),
         };
         for (t, th) in p.threads.iter().enumerate() {
             let len = th.body.steps.len();
@@ -294,6 +299,7 @@ impl Por {
             + self.hand.iter().map(v).sum::<usize>()
             + self.obj_of.capacity() * 4
             + self.named.capacity() * 4
+            + self.cut_last.iter().map(|y| y.capacity() * 16).sum::<usize>()
     }
 
     /// Bytes of the cut futures, which grow as the search meets new
@@ -419,15 +425,22 @@ impl Por {
         if held == 0 {
             return self.fut_wild[u][pc] || self.clash(&self.fut[u][pc * stride..(pc + 1) * stride]);
         }
-        let key = (u as u32, pc as u32, held);
-        let k = match self.cut_index.get(&key) {
-            Some(&k) => k as usize,
-            None => {
-                let e = self.cut_future(m, u, pc, held);
-                self.cut.push(e);
-                self.cut_index.insert(key, (self.cut.len() - 1) as u32);
-                self.cut.len() - 1
-            }
+        let (last_held, last) = self.cut_last[u][pc];
+        let k = if last != 0 && last_held == held {
+            last as usize - 1
+        } else {
+            let key = (u as u32, pc as u32, held);
+            let k = match self.cut_index.get(&key) {
+                Some(&k) => k as usize,
+                None => {
+                    let e = self.cut_future(m, u, pc, held);
+                    self.cut.push(e);
+                    self.cut_index.insert(key, (self.cut.len() - 1) as u32);
+                    self.cut.len() - 1
+                }
+            };
+            self.cut_last[u][pc] = (held, k as u32 + 1);
+            k
         };
         let (bits, wild) = &self.cut[k];
         *wild || self.clash(bits)

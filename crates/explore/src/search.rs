@@ -29,6 +29,10 @@ struct Explorer<'s, 'p, 'o> {
     visited: FpTable,
     parent: Vec<u32>,
     via: Vec<u16>,
+    /// Per stored state: for how many states of its one-move chain the
+    /// polling-loop check is known to find nothing (`Scratch::poll_clear_next`
+    /// of its parent, if it is the successor by the parent's one move).
+    poll_clear: Vec<u8>,
     res: Exploration,
     start: Instant,
     /// Bytes that do not grow with the search: the working copies of the
@@ -158,6 +162,7 @@ impl<'p> Explorer<'_, 'p, '_> {
     /// and collect its moves. Returns whether it has any.
     fn classify(&mut self, s: &[i64], id: u32) -> bool {
         let st = self.st;
+        self.sc.set_poll_clear(self.poll_clear[id as usize]);
         let (mut meet, sc) = self.meet(id);
         st.classify(s, sc, &mut meet)
     }
@@ -199,6 +204,7 @@ impl<'p> Explorer<'_, 'p, '_> {
             + self.sc.succ_bytes()
             + self.parent.capacity() * 4
             + self.via.capacity() * 2
+            + self.poll_clear.capacity()
             + self.held_bytes
             + frontier
             + self.fixed_bytes
@@ -290,6 +296,8 @@ impl<'p> Explorer<'_, 'p, '_> {
             let mv = if ample { self.sc.ample_moves()[k] } else { self.sc.succ_moves()[k] };
             self.parent.push(id);
             self.via.push(mv as u16);
+            // (non-zero only for a state of one move, whose successor this is)
+            self.poll_clear.push(self.sc.poll_clear_next());
             self.res.states += 1;
             out.push(self.sc.succ(k), nid);
             if self.out_of_budget(out.bytes()) {
@@ -376,6 +384,7 @@ fn search_once(prog: &Program, opts: &Options, observer: Option<&mut dyn FnMut(&
         visited: FpTable::default(),
         parent: vec![0],
         via: vec![0],
+        poll_clear: vec![0],
         res: Exploration { outcomes: BTreeMap::new(), ..Exploration::default() },
         start: Instant::now(),
         fixed_bytes: 0,
@@ -418,7 +427,8 @@ fn search_once(prog: &Program, opts: &Options, observer: Option<&mut dyn FnMut(&
         SearchOrder::Dfs => dfs(&mut cx, init),
     }
     cx.res.complete = cx.res.stopped.is_none() && !cx.stop_now();
-    cx.res.stored_bytes = (cx.visited.bytes() + cx.parent.capacity() * 4 + cx.via.capacity() * 2) as u64;
+    cx.res.stored_bytes =
+        (cx.visited.bytes() + cx.parent.capacity() * 4 + cx.via.capacity() * 2 + cx.poll_clear.capacity()) as u64;
     let broken = st.symmetry_broken();
     (cx.res, broken)
 }
@@ -432,6 +442,7 @@ fn bfs(cx: &mut Explorer, init: Vec<i64>) {
     while !cur.is_empty() {
         for k in 0..cur.len() {
             let id = cur.id(k);
+            cur.prefetch(k + 1);
             cx.frontier = cur.len() - k + next.len();
             let s = cur.view(k, &mut s);
             if !cx.classify(s, id) {

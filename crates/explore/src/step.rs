@@ -127,9 +127,32 @@ pub struct Scratch {
     poll: crate::poll::PollScratch,
     /// Per thread, the shared access of its next step (data races).
     acc: Vec<Option<(u32, bool, bool)>>,
+    /// Set by the caller before `classify` (`set_poll_clear`), used up by
+    /// it: the polling-loop check of the state is known to find nothing.
+    poll_in: u8,
+    /// After `classify` (`poll_clear_next`).
+    poll_out: u8,
 }
 
 impl Scratch {
+    /// Tell the next `classify` what `poll_clear_next` said when the
+    /// state's parent was classified, if the state is that parent's
+    /// successor by its one move (else 0): the polling-loop check of the
+    /// state then runs only if it is 0.
+    pub fn set_poll_clear(&mut self, k: u8) {
+        self.poll_in = k;
+    }
+
+    /// After `classify`: for how many states of the chain from this one's
+    /// successor by its one move (that successor, then its successor by
+    /// its one move, ...) the polling-loop check is known to find nothing
+    /// (poll.rs `polls_forever`); 0 if unknown or the state has several
+    /// moves. A search that keeps it per stored state hands it, less one,
+    /// down the chain (`set_poll_clear`).
+    pub fn poll_clear_next(&self) -> u8 {
+        self.poll_out
+    }
+
     /// The moves of the last classified state, in expansion order.
     pub fn moves(&self) -> &[u32] {
         &self.moves
@@ -184,7 +207,8 @@ pub struct Stepper<'p> {
     /// The reduction's tables (their scratch and cached futures are
     /// mutable; a Stepper belongs to one worker).
     por: Option<std::cell::RefCell<Por>>,
-    loops: Vec<Vec<bool>>,
+    /// Per thread, per pc: its loop (poll.rs `loop_pcs`).
+    loops: Vec<Vec<u32>>,
     /// The pcs where several CPUs may poll together (poll.rs).
     quiet_loops: Vec<Vec<bool>>,
     /// The most handlers any thread has (for the move order key).
@@ -418,11 +442,22 @@ impl<'p> Stepper<'p> {
     fn polling<V: Visit + ?Sized>(&self, s: &[i64], sc: &mut Scratch, v: &mut V) {
         let m = &self.m;
         let n = m.layout.nthreads;
+        let known = std::mem::take(&mut sc.poll_in);
+        sc.poll_out = 0;
         if v.known(ViolationKind::Deadlock) && v.known(ViolationKind::Hang) {
             return;
         }
         let polls = if sc.moves.len() == 1 && (sc.moves[0] as usize) < n {
-            m.polls_forever(s, sc.moves[0] as usize, &self.loops, &mut sc.poll)
+            if known > 0 {
+                // a predecessor's run showed that this state's ends
+                // without a finding (poll.rs `polls_forever`)
+                sc.poll_out = known - 1;
+                None
+            } else {
+                let r = m.polls_forever(s, sc.moves[0] as usize, &self.loops, &mut sc.poll);
+                sc.poll_out = sc.poll.clear;
+                r
+            }
         } else if sc.moves.len() > 1
             && sc.moves.iter().all(|&u| (u as usize) < n && self.quiet_loops[u as usize][m.pc(s, u as usize) as usize])
         {
@@ -575,4 +610,74 @@ fn static_locks(p: &Program, locks: &[usize]) -> bool {
             }
             _ => true,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "kvet" || x == "litmus") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The polling-loop check's memo (`Scratch::poll_clear_next`) is
+    /// exact: on every example's states (breadth-first, the first few
+    /// thousand of each), when the check of a state says the checks of
+    /// the next `k` states of its one-move chain find nothing, each of
+    /// those states has one move of the same CPU and its own check
+    /// (run in full) finds nothing.
+    #[test]
+    fn poll_memo_skips_only_checks_that_find_nothing() {
+        let mut all = Vec::new();
+        files(&std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
+        assert!(all.len() > 20);
+        let mut skipped = 0;
+        for f in &all {
+            let Ok(p) = kvet_ir::compile(&std::fs::read_to_string(f).unwrap()) else { continue };
+            let st = Stepper::new(&p, false);
+            let Ok(init) = st.initial().1 else { continue };
+            let mut sc = Scratch::default();
+            let mut seen = std::collections::HashSet::new();
+            let mut queue = std::collections::VecDeque::from([init]);
+            while let Some(s) = queue.pop_front() {
+                if seen.len() > 3000 || !seen.insert(s.clone()) {
+                    continue;
+                }
+                if !st.classify(&s, &mut sc, &mut Ignore) {
+                    continue;
+                }
+                let k = sc.poll_clear_next();
+                let moves = sc.moves().to_vec();
+                if k > 0 {
+                    assert_eq!(moves.len(), 1, "{f:?}");
+                    let t = moves[0] as usize;
+                    let mut cur = s.clone();
+                    for j in 1..=k {
+                        let mut sink = NoTrace::default();
+                        st.m.apply(&mut cur, t as u32, &mut sink).expect("a step of the run");
+                        let mut csc = Scratch::default();
+                        st.classify(&cur, &mut csc, &mut Ignore);
+                        assert_eq!(csc.moves(), &[t as u32], "{f:?}: state {j} of the chain");
+                        let mut ps = crate::poll::PollScratch::default();
+                        assert!(st.m.polls_forever(&cur, t, &st.loops, &mut ps).is_none(), "{f:?}: state {j}");
+                        skipped += 1;
+                    }
+                }
+                for &mv in &moves {
+                    let mut next = s.clone();
+                    if st.m.apply(&mut next, mv, &mut NoTrace::default()).is_ok() {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        assert!(skipped > 100, "the memo is used ({skipped} checks)");
+    }
 }

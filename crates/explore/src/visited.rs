@@ -58,11 +58,22 @@ pub(crate) fn fingerprint_runs(s: &[i64], runs: &[(usize, usize)], buf: &mut Vec
 pub struct FpTable {
     slots: Vec<u128>,
     len: usize,
+    /// The slots filled since the table was last empty, while they are
+    /// few (at most one in [`LOG_PART`] of the slots, and the table has
+    /// not grown since): `clear` then empties just those instead of
+    /// every slot (a breadth-first search clears its next-level table at
+    /// every level, most of which are small).
+    log: Vec<u32>,
+    /// Whether `log` holds every filled slot.
+    logged: bool,
 }
+
+/// The clear log holds at most `slots / LOG_PART` slots.
+const LOG_PART: usize = 16;
 
 impl Default for FpTable {
     fn default() -> Self {
-        FpTable { slots: crate::hugepages::zeroed_slots(1 << 12), len: 0 }
+        FpTable { slots: crate::hugepages::zeroed_slots(1 << 12), len: 0, log: Vec::new(), logged: true }
     }
 }
 
@@ -105,8 +116,28 @@ impl FpTable {
     /// Empty the table, keeping its slots.
     pub fn clear(&mut self) {
         if self.len > 0 {
-            self.slots.iter_mut().for_each(|x| *x = 0);
+            if self.logged {
+                for &i in &self.log {
+                    self.slots[i as usize] = 0;
+                }
+            } else {
+                self.slots.iter_mut().for_each(|x| *x = 0);
+            }
             self.len = 0;
+        }
+        self.log.clear();
+        self.logged = true;
+    }
+
+    /// Note that slot `i` was filled (the clear log).
+    #[inline]
+    fn filled(&mut self, i: usize) {
+        if self.logged {
+            if self.log.len() < self.slots.len() / LOG_PART {
+                self.log.push(i as u32);
+            } else {
+                self.logged = false;
+            }
         }
     }
 
@@ -120,6 +151,9 @@ impl FpTable {
     fn grow(&mut self) {
         let n = self.slots.len() * 2;
         let old = std::mem::replace(&mut self.slots, crate::hugepages::zeroed_slots(n));
+        // (the filled slots move: the log no longer names them)
+        self.logged = false;
+        self.log = Vec::new();
         let mask = self.slots.len() - 1;
         for k in old.into_iter().filter(|&k| k != 0) {
             let mut i = (k as usize) & mask;
@@ -145,6 +179,7 @@ impl VisitedSet for FpTable {
             if s == 0 {
                 self.slots[i] = k;
                 self.len += 1;
+                self.filled(i);
                 return true;
             }
             if s == k {
@@ -159,7 +194,7 @@ impl VisitedSet for FpTable {
     }
 
     fn bytes(&self) -> usize {
-        self.slots.len() * 16
+        self.slots.len() * 16 + self.log.capacity() * 4
     }
 
     fn peak_bytes(&self) -> usize {
@@ -167,6 +202,29 @@ impl VisitedSet for FpTable {
             self.slots.len() * 16 * 3
         } else {
             self.slots.len() * 16
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clearing by the log empties the table as clearing every slot
+    /// does: below and above the log's size, and after growth.
+    #[test]
+    fn clear_empties_every_slot() {
+        let mut t = FpTable::default();
+        let mut x = 0x9e37_79b9_7f4a_7c15_u128;
+        for n in [0usize, 1, 10, 255, 256, 257, 3000, 5000, 20000, 3] {
+            for _ in 0..n {
+                x = x.wrapping_mul(0x2545_f491_4f6c_dd1d_u128 | 1).wrapping_add(12345);
+                assert!(t.insert(x));
+            }
+            assert_eq!(t.len(), n);
+            t.clear();
+            assert_eq!(t.len(), 0);
+            assert!(t.slots.iter().all(|&k| k == 0), "after {n} insertions");
         }
     }
 }

@@ -38,6 +38,7 @@ impl Machine<'_> {
 
     /// The pcs of CPU `t`'s contexts: its task, and the softirq and
     /// hardirq handlers running (u32::MAX where none).
+    #[inline]
     pub(crate) fn context_pcs(&self, s: &[i64], t: usize) -> [u32; 3] {
         let task = s[self.layout.thread_base[t]] as u32;
         let c = self.layout.cpu[t];
@@ -49,6 +50,7 @@ impl Machine<'_> {
         [task, soft, hard]
     }
 
+    #[inline]
     pub(crate) fn ctx(&self, s: &[i64], t: usize) -> CpuContext {
         let c = self.layout.cpu[t];
         if c == NONE || !self.layout.is_host(t) {
