@@ -238,3 +238,37 @@ exists (1:r1=0)\n";
     let (r, _, _) = same(src);
     assert_eq!((r.pos, r.neg), (1, 1), "{}", summary(&r));
 }
+
+/// A thread's write from before a section replaces in the state what its
+/// own earlier sections wrote there (they are po-before it, so co-before
+/// it): P0 writes x in a section, then outside, then takes the lock
+/// again; a section after both of P0's reads 2, or a lockless write, and
+/// one between them cannot read P0's 3 (it follows the later section).
+#[test]
+fn an_own_write_before_a_section_replaces_its_earlier_ones() {
+    let src = "C snap-own-epoch\n{}\nint x;\nDEFINE_SPINLOCK(lock);\n\
+P0(void) { spin_lock(&lock); WRITE_ONCE(x, 1); spin_unlock(&lock); WRITE_ONCE(x, 2); spin_lock(&lock); spin_unlock(&lock); WRITE_ONCE(x, 3); }\n\
+P1(void) { int r1; int r2; spin_lock(&lock); r1 = READ_ONCE(x); r2 = READ_ONCE(x); spin_unlock(&lock); WARN_ON(r1 == 1 && r2 == 3); BUG_ON(r1 == 2 && r2 == 1); }\n\
+P2(void) { WRITE_ONCE(x, 4); }\n";
+    let (r, fast, slow) = same(src);
+    assert!(kinds(&r).is_empty(), "{}", summary(&r));
+    assert!(fast <= slow, "{fast} vs {slow} paths");
+}
+
+/// Out-writes of a thread whose paths take the lock a different number of
+/// times before them: a state in which the thread made one section is
+/// not followed by the out-writes of a path that made two first.  P0
+/// takes the lock once or twice before it initialises `a` and adds it;
+/// P1's walk finds `a` only with the initialisation published (its
+/// plain read races with P0's later plain write: a data race).
+#[test]
+fn out_writes_follow_their_own_paths_sections() {
+    let src = "C snap-paths\n{}\nstruct item { int v; struct list_head node; };\n\
+LIST_HEAD(head);\nDEFINE_SPINLOCK(lock);\nstruct item a;\nint c;\n\
+P0(void) { if (READ_ONCE(c)) { spin_lock(&lock); spin_unlock(&lock); } a.v = 1; INIT_LIST_HEAD(&a.node); spin_lock(&lock); list_add(&a.node, &head); spin_unlock(&lock); a.v = 5; }\n\
+P1(void) { struct item *pos; int n = 0; spin_lock(&lock); list_for_each_entry(pos, &head, node) n += pos->v; spin_unlock(&lock); BUG_ON(n != 0 && n != 1 && n != 5); WARN_ON(n == 5); }\n\
+P2(void) { WRITE_ONCE(c, 1); }\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(kinds(&r), ["data race", "warning"], "{}", summary(&r));
+    assert!(fast <= slow, "{fast} vs {slow} paths");
+}

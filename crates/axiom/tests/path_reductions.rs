@@ -138,3 +138,78 @@ exists (0:r1=0 /\\ 0:r2=0)\n";
     let (r, _, _) = same(src);
     assert!(r.pos > 0, "P1's clear_bit_unlock() clears bit 0");
 }
+
+/// Coherence successors of the initial write (`gen/thread/flips.rs`): a
+/// thread's first read of a location takes only values the other
+/// threads' writes can make from the initial one.  P1 sets bit 1 of
+/// whatever it finds, P0's own store of 4 included; P0's first read
+/// cannot see 6, which P1 makes only from P0's later store (CoRW).
+#[test]
+fn a_first_read_takes_values_reachable_from_the_initial_one() {
+    let src = "C first-read\n{w=1}\n\
+P0(unsigned long *w) { int r1; r1 = READ_ONCE(*w); WRITE_ONCE(*w, 4); }\n\
+P1(unsigned long *w) { set_bit(1, w); }\n\
+exists (0:r1=6)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(r.neg > 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+}
+
+/// Held bits (`gen/thread/flips.rs`): P1 takes and releases bit 0 as a
+/// lock too (so it clears bit 0, which the coherence successors alone
+/// allow); while P0 holds bit 0 its reads see it set.
+#[test]
+fn a_held_bit_lock_reads_set() {
+    let src = "C held-bit\n{}\n\
+P0(unsigned long *w) { int r1; int r2 = 1; r1 = test_and_set_bit_lock(0, w); if (!r1) r2 = test_bit(0, w); }\n\
+P1(unsigned long *w) { int r; r = test_and_set_bit_lock(0, w); if (!r) clear_bit_unlock(0, w); }\n\
+exists (0:r1=0 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(r.neg > 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+}
+
+/// A holder's plain write-back of the word (`__clear_bit()` of another
+/// bit, seed 002's `__ClearPageIsolated()`) keeps bit 0 set and the rule
+/// on; the other thread's bit 7 may be lost (the seed's bug).
+#[test]
+fn a_holders_plain_write_back_keeps_the_bit() {
+    let src = "C held-bit-plain\n{w=4}\n\
+P0(unsigned long *w) { int r1; int r2 = 1; r1 = test_and_set_bit_lock(0, w); if (!r1) { __clear_bit(2, w); r2 = test_bit(0, w); } }\n\
+P1(unsigned long *w) { int r; r = test_and_set_bit_lock(0, w); if (!r) clear_bit_unlock(0, w); }\n\
+exists (0:r1=0 /\\ 0:r2=0)\n";
+    let (r, fast, slow) = same(src);
+    assert_eq!(r.pos, 0);
+    assert!(fast < slow, "{fast} vs {slow} paths");
+    let lost = "C held-bit-lost\n{w=4}\n\
+P0(unsigned long *w) { int r1; r1 = test_and_set_bit_lock(0, w); if (!r1) { __clear_bit(2, w); clear_bit_unlock(0, w); } }\n\
+P1(unsigned long *w) { set_bit(7, w); }\n\
+exists (w=0)\n";
+    let (r, _, _) = same(lost);
+    assert!(r.pos > 0, "P0's write-back may wipe P1's bit 7");
+}
+
+/// Adversarial: a thread that clears a bit it does not hold (a plain
+/// `clear_bit()`, or a `set_bit()` that found the bit set and so acquired
+/// nothing before its `clear_bit()`), or a plain store of 0 by a thread
+/// that never took it: the holder may read the bit clear, and does.
+#[test]
+fn a_bit_cleared_by_a_non_holder_stays_readable_clear() {
+    for p1 in [
+        "clear_bit(0, w);",
+        "set_bit(0, w); clear_bit(0, w);",
+        "WRITE_ONCE(*w, 0);",
+        "int r; r = test_and_set_bit_lock(1, w); clear_bit_unlock(0, w);",
+    ] {
+        let src = format!(
+            "C non-holder\n{{}}\n\
+P0(unsigned long *w) {{ int r1; int r2 = 1; r1 = test_and_set_bit_lock(0, w); if (!r1) {{ r2 = test_bit(0, w); }} }}\n\
+P1(unsigned long *w) {{ {p1} }}\n\
+exists (0:r1=0 /\\ 0:r2=0)\n"
+        );
+        let (r, _, _) = same(&src);
+        assert!(r.pos > 0, "{p1}: P1 clears bit 0 while P0 holds it");
+    }
+}

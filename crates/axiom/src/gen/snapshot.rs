@@ -52,11 +52,19 @@
 //! section published a write to the cell ([`SnapState::fresh`]): the
 //! cell then holds the initial write, co-before every other write, so by
 //! (1) a read following the section cannot read it any more, and the
-//! write replaces it.  So a [`SnapState`] holds
+//! write replaces it; likewise where every value the cell holds was
+//! written by the section's own thread ([`SnapState::owner`]): its
+//! earlier sections, and what they published, are po-before the write,
+//! so co-before it (CoWW).  So a [`SnapState`] holds
 //! per tracked cell a small set of values, and per thread the number of
 //! `L` sections it has completed, which tells which out-writes are
 //! published already (an out-write is labelled with the section that
-//! would publish it: its thread's next).  The walk branches once per
+//! would publish it: its thread's next), and the steps of those
+//! sections' `LKW`s: in an execution, a thread's sections are those of
+//! its one path, so an out-write is readable only in the states whose
+//! sections of its thread are the first ones of its own path, and a
+//! section's candidates are the states whose sections of its thread are
+//! the path's before it.  The walk branches once per
 //! section over the states (lazily: each read of a tracked cell keeps the
 //! candidate states that allow the value it takes, see
 //! [`SnapCx::narrow`]), and each section's exit adds its state for the
@@ -105,16 +113,35 @@ pub struct SnapState {
     /// write's, which is co-first: a write a section publishes from
     /// before its `LKR` then replaces it instead of joining it.
     pub fresh: Vec<bool>,
+    /// Per tracked cell: the thread (by position) that made every write
+    /// its values come from, or [`NONE`] (the initial write, or several
+    /// threads): a write that thread publishes from before a later
+    /// section's `LKR` is po-after them, so co-after them (CoWW), and
+    /// replaces them instead of joining them.
+    pub owner: Vec<u32>,
+    /// Per thread: the steps of the `LKW`s of its completed sections of
+    /// the lock, in order: an out-write whose path made other sections
+    /// before it is of another path of that thread (see
+    /// [`SnapCx::allowed`]).
+    pub hist: Vec<Vec<u32>>,
 }
+
+/// No thread (see [`SnapState::owner`]).
+pub const NONE: u32 = u32::MAX;
 
 impl SnapState {
     /// The state before any section: every tracked cell at its initial
     /// value.
     fn initial(vals: Vec<Vec<Val>>, nthreads: usize) -> Self {
         let fresh = vec![true; vals.len()];
-        SnapState { vals, counts: vec![0; nthreads], fresh }
+        let owner = vec![NONE; vals.len()];
+        SnapState { vals, counts: vec![0; nthreads], fresh, owner, hist: vec![Vec::new(); nthreads] }
     }
 }
+
+/// An out-write of a [`LockTable`]: (value, thread, label, the steps of
+/// the `LKW`s of the sections before it on its path).
+pub type OutWrite = (Val, u32, u32, Vec<u32>);
 
 /// One lock's snapshot table, the input of a walk.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,8 +153,9 @@ pub struct LockTable {
     /// The reachable states, sorted.
     pub states: Vec<SnapState>,
     /// Per tracked cell, its out-writes: (value, thread, label: the count
-    /// of completed sections of that thread from which it is published).
-    pub out: Vec<Vec<(Val, u32, u32)>>,
+    /// of completed sections of that thread from which it is published,
+    /// the steps of the `LKW`s of the sections before it on its path).
+    pub out: Vec<Vec<OutWrite>>,
 }
 
 /// Every tracked lock's table, sorted by lock cell.
@@ -149,8 +177,9 @@ pub struct SnapOut {
     /// thread's count of completed sections after it); the states they
     /// leave are made by [`Fixpoint::update`].
     pub exits: FxHashSet<Exit>,
-    /// (lock index, cell index, value, label) of the out-writes.
-    pub out: FxHashSet<(u32, u32, Val, u32)>,
+    /// (lock index, cell index, value, label, steps of the `LKW`s of the
+    /// path's sections before it) of the out-writes.
+    pub out: FxHashSet<(u32, u32, Val, u32, Vec<u32>)>,
 }
 
 /// The thread's own last write `own` to tracked cell `k`, where a
@@ -166,30 +195,39 @@ fn own_outside(p: &SnapPath, k: u32, own: Option<Val>) -> Option<Val> {
     own.filter(|_| get(&p.sec, k).is_some() || get(&p.epoch, k).is_some())
 }
 
-/// A section's exit, see [`SnapOut::exits`].
-pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32);
+/// A section's exit, see [`SnapOut::exits`]; its last field is the step
+/// of the section's `LKW`.
+pub type Exit = (u32, Vec<u32>, Vec<(u32, Val)>, Vec<(u32, Val)>, u32, u32);
 
-/// The state `s` leaves after a section that wrote `sec` inside and
-/// published `epoch` from before it, its thread `th` then having
-/// completed `uls` sections.
-fn after(s: &SnapState, sec: &[(u32, Val)], epoch: &[(u32, Val)], th: usize, uls: u32) -> SnapState {
+/// The state `s` leaves after a section (its `LKW` at step `pc`) that
+/// wrote `sec` inside and published `epoch` from before it, its thread
+/// `th` then having completed `uls` sections.
+fn after(s: &SnapState, sec: &[(u32, Val)], epoch: &[(u32, Val)], th: usize, uls: u32, pc: u32) -> SnapState {
     let mut n = s.clone();
-    for (k, (vals, fresh)) in n.vals.iter_mut().zip(n.fresh.iter_mut()).enumerate() {
+    let me = th as u32;
+    for (k, ((vals, fresh), owner)) in n.vals.iter_mut().zip(n.fresh.iter_mut()).zip(n.owner.iter_mut()).enumerate() {
         if let Some(v) = get(sec, k as u32) {
             *vals = vec![v];
             *fresh = false;
+            *owner = me;
         } else if let Some(v) = get(epoch, k as u32) {
-            if *fresh {
-                // (the initial write is co-before it: see the module doc)
+            if *fresh || *owner == me {
+                // (the initial write, or this thread's own earlier ones,
+                // are co-before it: see the module doc)
                 *vals = vec![v];
+                *owner = me;
             } else if let Err(j) = vals.binary_search(&v) {
                 vals.insert(j, v);
+                *owner = NONE;
             }
             *fresh = false;
         }
     }
     if let Some(c) = n.counts.get_mut(th) {
         *c = uls;
+    }
+    if let Some(h) = n.hist.get_mut(th) {
+        h.push(pc);
     }
     n
 }
@@ -208,6 +246,9 @@ pub struct SnapPath {
     epoch: Vec<(u32, Val)>,
     /// The sections of the lock completed on the path.
     uls: u32,
+    /// The steps of the `LKW`s of the sections of the lock completed on
+    /// the path, then of the one it is in.
+    hist: Vec<u32>,
 }
 
 fn upsert(v: &mut Vec<(u32, Val)>, k: u32, val: Val) {
@@ -301,9 +342,15 @@ impl<'a> SnapCx<'a> {
                 .iter()
                 .map(|s| {
                     let mut acc: Vec<Val> = if with_state { s.vals[k].clone() } else { Vec::new() };
-                    for &(v, th, label) in &t.out[k] {
-                        if th != self.thread && s.counts.get(th as usize).is_some_and(|c| *c < label) {
-                            acc.push(v);
+                    for (v, th, label, before) in &t.out[k] {
+                        // (an out-write that this state's sections have not
+                        // published, and whose path made the state's
+                        // sections of its thread first: in an execution
+                        // holding it, that thread's sections are its path's)
+                        let c = s.counts.get(*th as usize).copied().unwrap_or(0);
+                        let same_path = s.hist.get(*th as usize).is_some_and(|h| before.starts_with(h));
+                        if *th != self.thread && c < *label && same_path {
+                            acc.push(*v);
                         }
                     }
                     acc.sort_unstable();
@@ -363,15 +410,21 @@ impl<'a> SnapCx<'a> {
         }
     }
 
-    /// The path takes `lock` (its `LKW`): the candidates are the states
-    /// in which this thread completed exactly the path's sections.
-    pub fn enter(&self, paths: &mut [SnapPath], lock: u32) {
+    /// The path takes `lock` (its `LKW`, at step `pc`): the candidates are
+    /// the states in which this thread completed exactly the path's
+    /// sections (the same steps, in the same order).
+    pub fn enter(&self, paths: &mut [SnapPath], lock: u32, pc: u32) {
         let Some(i) = self.lock_ix(lock) else { return };
         let p = &mut paths[i];
         let states = &self.tables.locks[i].states;
+        let th = self.thread as usize;
         let c: Vec<u32> = (0..states.len() as u32)
-            .filter(|&s| states[s as usize].counts.get(self.thread as usize) == Some(&p.uls))
+            .filter(|&s| {
+                let s = &states[s as usize];
+                s.counts.get(th) == Some(&p.uls) && s.hist.get(th) == Some(&p.hist)
+            })
             .collect();
+        p.hist.push(pc);
         p.held = true;
         p.cands = Some(c.into());
         p.sec.clear();
@@ -386,7 +439,8 @@ impl<'a> SnapCx<'a> {
         }
         let p = &paths[i];
         let cands: Vec<u32> = self.cands(i, p).map(|s| s as u32).collect();
-        out.exits.insert((i as u32, cands, p.sec.clone(), p.epoch.clone(), p.uls + 1));
+        let pc = p.hist.last().copied().unwrap_or(NONE);
+        out.exits.insert((i as u32, cands, p.sec.clone(), p.epoch.clone(), p.uls + 1, pc));
         let p = &mut paths[i];
         p.held = false;
         p.cands = None;
@@ -405,7 +459,7 @@ impl<'a> SnapCx<'a> {
                 upsert(&mut p.sec, k as u32, v);
             } else {
                 upsert(&mut p.epoch, k as u32, v);
-                out.out.insert((i as u32, k as u32, v, p.uls + 1));
+                out.out.insert((i as u32, k as u32, v, p.uls + 1, p.hist.clone()));
             }
         }
     }
@@ -449,12 +503,12 @@ impl Fixpoint {
             let mut states = t.states.clone();
             let mut out = t.out.clone();
             for (th, o) in outs.iter().enumerate() {
-                for (_, cands, sec, epoch, uls) in o.exits.iter().filter(|e| e.0 as usize == i) {
-                    states.extend(cands.iter().map(|&s| after(&t.states[s as usize], sec, epoch, th, *uls)));
+                for (_, cands, sec, epoch, uls, pc) in o.exits.iter().filter(|e| e.0 as usize == i) {
+                    states.extend(cands.iter().map(|&s| after(&t.states[s as usize], sec, epoch, th, *uls, *pc)));
                 }
-                for &(l, k, v, label) in &o.out {
-                    if l as usize == i {
-                        out[k as usize].push((v, th as u32, label));
+                for (l, k, v, label, before) in &o.out {
+                    if *l as usize == i {
+                        out[*k as usize].push((*v, th as u32, *label, before.clone()));
                     }
                 }
             }

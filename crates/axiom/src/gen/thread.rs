@@ -47,10 +47,12 @@
 //! allowed execution, finding or value.  Events are in po order on a
 //! path (a handler's events too: they are in its CPU's po where it
 //! fires).  Beyond that, a read takes only the values the other threads'
-//! writes can make from the path's last access to the location (its
-//! coherence successors, see [`flips`]: a bit this thread set and nobody
-//! else clears stays set).  Off with [`Limits::exhaustive`]
-//! (tests/path_reductions.rs).
+//! writes can make from the path's last access to the location, or from
+//! the initial write before its first (its coherence successors, see
+//! [`flips`]: a bit this thread set and nobody else clears stays set),
+//! and a bit the path holds (it turned it on with an RMW) reads set where
+//! every thread clears that bit only while holding it (see [`flips`]).
+//! Off with [`Limits::exhaustive`] (tests/path_reductions.rs).
 
 use super::{Derivs, GenError};
 
@@ -72,7 +74,7 @@ mod timer;
 use crate::exec::{EventKind, Tag, TagSet};
 pub(crate) use alloc::free_race_site;
 pub(crate) use cpu_share::{is_run_lock, with_run_locks};
-pub(crate) use flips::{others, Flips, Others, Wrote};
+pub(crate) use flips::{others, Flips, Holds, Others, Wrote};
 pub(crate) use ipi::{ipi_wait_words, waited_for, with_ipi_cells};
 use kvet_ir::{ptr_cell, FenceKind, Instr, LockKind, Opd, Order, Program, Thread, Val};
 pub(crate) use rwlock::with_rwlock_cells;
@@ -317,6 +319,8 @@ struct St {
     /// Check mode: per tracked lock, the path's view of its snapshots
     /// (see [`super::snapshot`]).
     snap: std::rc::Rc<Vec<SnapPath>>,
+    /// Check mode: the bits of each cell this path holds (see [`flips`]).
+    holds: Holds,
 }
 
 /// Read-value domains per memory cell (sorted, duplicate-free; litmus
@@ -602,10 +606,23 @@ impl Walker<'_> {
         if let Some(cx) = &self.snap {
             cx.filter(&st.snap, cell, self.own_value(st, cell), &mut vals);
         }
-        // (coherence successors of the path's last access, see [`flips`])
-        if let (false, Ok(i)) = (self.lim.exhaustive, st.last.binary_search_by_key(&cell, |o| o.0)) {
-            let (last, f) = (st.last[i].1, &other.flips[cell as usize]);
-            vals.retain(|u| is_sym(*u) || f.reachable(last, *u));
+        // (coherence successors of the path's last access, or of the
+        // initial write before its first, see [`flips`])
+        if !self.lim.exhaustive {
+            let f = &other.flips[cell as usize];
+            let last = match st.last.binary_search_by_key(&cell, |o| o.0) {
+                Ok(i) => Some(st.last[i].1),
+                // (an unsolved last access is kept too, so this is the first)
+                Err(_) => Some(self.prog.init_mem.get(cell as usize).copied().unwrap_or(0)),
+            };
+            if let Some(last) = last.filter(|l| !is_sym(*l)) {
+                vals.retain(|u| is_sym(*u) || f.reachable(last, *u));
+            }
+            // (a disciplined bit the path holds reads set, see [`flips`])
+            let held = st.holds.of(cell) & !f.wild;
+            if held != 0 {
+                vals.retain(|u| is_sym(*u) || (*u as u64) & held == held);
+            }
         }
         vals
     }
@@ -617,14 +634,14 @@ impl Walker<'_> {
 
     /// Keep the path's lock snapshots (see [`super::snapshot`]) up to date
     /// with event `ev` it is about to append.
-    fn snap_event(&self, st: &mut St, ev: &TEv) {
+    fn snap_event(&self, st: &mut St, pc: u32, ev: &TEv) {
         let (Some(cx), Some(c)) = (&self.snap, ev.cell) else { return };
         // (the paths share their snapshot views until one changes)
         fn mut_snap(st: &mut St) -> &mut Vec<SnapPath> {
             std::rc::Rc::make_mut(&mut st.snap)
         }
         match (ev.kind, ev.val) {
-            (EventKind::LockWrite, _) if cx.is_lock(c) => cx.enter(mut_snap(st), c),
+            (EventKind::LockWrite, _) if cx.is_lock(c) => cx.enter(mut_snap(st), c, pc),
             (EventKind::Unlock, _) if cx.is_lock(c) => cx.exit(mut_snap(st), c, &mut self.snap_out.borrow_mut()),
             (EventKind::Write, Some(v)) if cx.tracks(c) => {
                 cx.write(mut_snap(st), c, v, &mut self.snap_out.borrow_mut())
@@ -699,7 +716,7 @@ impl Walker<'_> {
                 _ => {}
             }
         }
-        self.snap_event(st, &ev);
+        self.snap_event(st, pc, &ev);
         if let (EventKind::Write, Some(c), Some(v)) = (ev.kind, ev.cell, ev.val) {
             if self.other.is_some() {
                 match st.own.binary_search_by_key(&c, |o| o.0) {
@@ -728,13 +745,11 @@ impl Walker<'_> {
         if let (EventKind::Read | EventKind::Write, Some(c), Some(v), true) =
             (ev.kind, ev.cell, ev.val, self.other.is_some())
         {
+            // (an unsolved value stays, as a mark that the cell was
+            // accessed: it constrains nothing)
             match st.last.binary_search_by_key(&c, |o| o.0) {
-                Ok(i) if is_sym(v) => {
-                    st.last.remove(i);
-                }
                 Ok(i) => st.last[i].1 = v,
-                Err(i) if !is_sym(v) => st.last.insert(i, (c, v)),
-                Err(_) => {}
+                Err(i) => st.last.insert(i, (c, v)),
             }
         }
         self.push_event(st, pc, ev, mask);
@@ -806,14 +821,18 @@ impl Walker<'_> {
 
     /// Note how the write `ev` of `v` to `c` that `st` is about to append
     /// changes `c` (see [`flips`]): an atomic RMW's write (right after its
-    /// read) by its transition, any other write by the value it stores.
-    fn note_flip(&self, st: &St, ev: &TEv, c: u32, v: Val) {
+    /// read) by its transition, any other write by the value it stores;
+    /// and the bits it leaves clear outside the path's holding of them
+    /// ([`Flips::wild`]), the path's held bits following it.
+    fn note_flip(&self, st: &mut St, ev: &TEv, c: u32, v: Val) {
         let prev = st.evs.len().checked_sub(1).map(|i| &st.evs[i]);
         let old = prev
             .filter(|r| ev.atomic && r.atomic && r.kind == EventKind::Read && r.cell == Some(c))
             .and_then(|r| r.val);
+        let wild = st.holds.write(c, old, v, is_sym(v) || old.is_some_and(is_sym));
         let mut flips = self.flips.borrow_mut();
         let f = flips.entry(c).or_default();
+        f.wild |= wild;
         match old {
             _ if is_sym(v) => {
                 f.set = u64::MAX;
@@ -1151,6 +1170,7 @@ impl St {
             last: Vec::new(),
             gate_idle: None,
             snap: Default::default(),
+            holds: Holds::default(),
         }
     }
 }

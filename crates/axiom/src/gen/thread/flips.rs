@@ -43,6 +43,46 @@
 //! thread clears, later reads of the word see it set; a bit only this
 //! thread changes keeps its value between its own accesses.
 //!
+//! The thread's first access to `x` is no exception: the initial write
+//! `i` is co-first, so with `w0 = i` (of no thread) `w0 = w'` or `w0
+//! ->co w'`, and no write of the thread lies co-between: none is po-before
+//! the read, and one po-after it co-before `w'` closes the `coherence`
+//! cycle `r ->po-loc s ->co w' ->rf r`.  So the first read takes a value
+//! reachable from the initial one (a bit only this thread changes has its
+//! initial value until the thread writes it).
+//!
+//! **Held bits.**  Say a path *holds* bit `b` of `x` after an atomic RMW
+//! of `x` that read `b` clear and wrote it set (an *acquire*: a
+//! `test_and_set_bit_lock()`, but any RMW turning the bit on), until its
+//! first later write to `x` that leaves `b` clear (its *release*).  Say
+//! `x`'s bit `b` is *disciplined* if on every thread's explored paths
+//! every write to `x` leaving `b` clear either is an RMW whose read read
+//! `b` clear or is made while its thread holds `b` ([`Holds::write`]:
+//! the others are [`Flips::wild`]).  Then a read `r` of `x` made while its
+//! thread `T` holds a disciplined `b` (acquire `a`, write `Wa`) reads `b`
+//! set.  Proof: `r` reads `w'` with `Wa = w'` or `Wa ->co w'` (as above);
+//! suppose some write in `(Wa, w']` (by `co`) leaves `b` clear, and let
+//! `z` be the co-first.  `z` is not `T`'s (its writes po-between `a` and
+//! `r` leave `b` set, those po-before `a` are co-before `Wa`, those
+//! po-after `r` co-after `w'`), and its co-predecessor `p` has `b` set
+//! (it is `Wa` or after it).  An RMW reads its write's co-immediate
+//! predecessor (`atomic`, and `coherence` for its own thread's writes),
+//! so `z` is no RMW reading `b` clear: by discipline its thread `U` holds
+//! `b`, from an acquire `c` whose write `Wc ->co z` (CoWW) read the
+//! co-predecessor of `Wc`, with `b` clear.  `Wc` in `(Wa, z)` would put
+//! that predecessor, with `b` clear, in `[Wa, z)`: so `Wc ->co Wa`.  Then
+//! `Wa`'s co-predecessor, with `b` clear, lies in `[Wc, Wa)`, so some
+//! write in `(Wc, Wa)` leaves `b` clear; the co-first such `y` has a
+//! predecessor with `b` set, is not `U`'s (its writes po-between `c` and
+//! `z` leave `b` set, and the others are co-before `Wc` or co-after `z`),
+//! and the same argument gives an acquire co-before `Wc` whose own
+//! interval holds a first clear, and so on: an infinite co-descending
+//! chain of acquires, impossible in a finite execution.  The rule asks
+//! nothing of plain accesses: `__clear_bit()` of another bit by a holder
+//! writes the word back with `b` set (it read `b` set, by this rule), so
+//! it keeps the discipline; a plain store clearing `b` outside a holding
+//! (an initialisation) breaks it, and the bit is then not pruned.
+//!
 //! Off with [`super::Limits::exhaustive`] (tests/path_reductions.rs).
 
 use kvet_ir::Val;
@@ -57,6 +97,11 @@ pub struct Flips {
     pub clr: u64,
     /// The values the other writes store (sorted, duplicate-free).
     pub stores: Vec<Val>,
+    /// Bits some write leaves clear that its thread does not hold (see
+    /// [`Holds`]): an RMW turning the bit off, or any other write with it
+    /// off, outside the thread's holding of it.  In [`Others::flips`]
+    /// these are of every thread, the walked one included.
+    pub wild: u64,
 }
 
 impl Flips {
@@ -78,6 +123,7 @@ impl Flips {
     pub fn merge(&mut self, o: &Flips) {
         self.set |= o.set;
         self.clr |= o.clr;
+        self.wild |= o.wild;
         for &v in &o.stores {
             self.store(v);
         }
@@ -147,7 +193,54 @@ pub fn others(written: &[Wrote], t: usize, ncells: usize) -> Others {
         v.sort_unstable();
         v.dedup();
     }
+    // (the bit-holding rule needs the discipline of every thread: see
+    // [`Holds`])
+    if let Some(w) = written.get(t) {
+        for (c, f) in &w.flips {
+            d.flips[*c as usize].wild |= f.wild;
+        }
+    }
     d
+}
+
+/// Check mode: per cell, the bits a path holds (see the module doc's
+/// last part): bits its atomic RMWs turned on (read clear, written set)
+/// that none of its later writes to the cell left clear.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Holds(Vec<(u32, u64)>);
+
+impl Holds {
+    /// The bits held of `cell`.
+    pub fn of(&self, cell: u32) -> u64 {
+        self.0.binary_search_by_key(&cell, |h| h.0).map_or(0, |i| self.0[i].1)
+    }
+
+    /// A write of `new` to `cell`, the write of an atomic RMW that read
+    /// `old` if `old` is given: the bits it leaves clear outside the
+    /// holding of them (for [`Flips::wild`]); the holding goes on.
+    /// Unsolved values hold nothing and leave every bit wild.
+    pub fn write(&mut self, cell: u32, old: Option<Val>, new: Val, unsolved: bool) -> u64 {
+        let held = self.of(cell);
+        let (wild, now) = if unsolved {
+            (u64::MAX, 0)
+        } else {
+            let n = new as u64;
+            let (acquired, excused) = match old {
+                Some(o) => (!(o as u64) & n, !(o as u64) | held),
+                None => (0, held),
+            };
+            (!n & !excused, (held & n) | acquired)
+        };
+        match self.0.binary_search_by_key(&cell, |h| h.0) {
+            Ok(i) if now == 0 => {
+                self.0.remove(i);
+            }
+            Ok(i) => self.0[i].1 = now,
+            Err(i) if now != 0 => self.0.insert(i, (cell, now)),
+            Err(_) => {}
+        }
+        wild
+    }
 }
 
 #[cfg(test)]
