@@ -2,9 +2,11 @@
 //! and the units spent per phase (path enumeration, candidates, partial
 //! checks, model evaluations), as `examples.rs` runs it (10,000 units).
 //!
-//! `cargo run --release -p kvet --example lkmm_work -- [-v] [--exhaustive] [--work N] FILE...`
+//! `cargo run --release -p kvet --example lkmm_work -- [-v] [--exhaustive] [--work N] [--unroll N] FILE...`
 //! (`-v`: also the search's counters, `kvet_axiom::deadline::counters`;
-//! `--work 0`: unbounded; `--exhaustive`: without the search's exact shortcuts)
+//! `--work 0`: unbounded; `--exhaustive`: without the search's exact shortcuts;
+//! `--unroll N`: the loop-unrolling bound of the run, 2 by default, as the
+//! first run of `kvet check`)
 
 use kvet_axiom::deadline::{counters, spent, Phase};
 use kvet_axiom::gen::{GenError, GenOptions};
@@ -27,6 +29,11 @@ fn main() {
         work = args.get(1).and_then(|w| w.parse().ok()).filter(|w| *w > 0);
         args.drain(..2.min(args.len()));
     }
+    let mut unroll = 2;
+    if args.first().map(String::as_str) == Some("--unroll") {
+        unroll = args.get(1).and_then(|w| w.parse().ok()).unwrap_or(2);
+        args.drain(..2.min(args.len()));
+    }
     println!(
         "{:<48} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} verdict",
         "file", "secs", "cpu", "paths", "cands", "partial", "model", "checked"
@@ -45,7 +52,7 @@ fn main() {
         };
         let model = kvet_axiom::native::NativeLkmm::new().allowed_only();
         let opts =
-            GenOptions { deadlocks: true, kernel: true, max_work: work, unroll: 2, exhaustive, ..Default::default() };
+            GenOptions { deadlocks: true, kernel: true, max_work: work, unroll, exhaustive, ..Default::default() };
         let t0 = Instant::now();
         let c0 = cpu_secs();
         let r = kvet_axiom::gen::run(&prog, &model, &opts);
@@ -58,7 +65,8 @@ fn main() {
                 let mut k: Vec<&str> = r.findings.iter().map(|f| f.kind.name()).collect();
                 k.sort();
                 k.dedup();
-                (if k.is_empty() { "ok".to_string() } else { k.join(", ") }, r.candidates)
+                let none = if r.toofar { "incomplete" } else { "ok" };
+                (if k.is_empty() { none.to_string() } else { k.join(", ") }, r.candidates)
             }
             Err(GenError::Timeout) => ("timeout".to_string(), 0),
             Err(e) => (format!("error: {e}"), 0),

@@ -178,7 +178,7 @@ fn incomplete_check_deepens_the_unrolling_bound() {
     let f = example("seeds/001-tasklist-ipi/rcu-walk.kvet");
     let (code, out, _) = kvet(&["check", "--model", "lkmm", &f]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains(": OK  executions 56 ") && out.contains("[lkmm: ok]"), "{out}");
+    assert!(out.contains(": OK  executions 12 ") && out.contains("[lkmm: ok]"), "{out}");
     // a bound the user fixes is not deepened
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_kvet"))
         .args(["check", "--model", "lkmm", &f])
@@ -187,5 +187,5 @@ fn incomplete_check_deepens_the_unrolling_bound() {
         .expect("run kvet");
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(3), "{out}");
-    assert!(out.contains(": INCOMPLETE  executions 53 ") && out.contains("past the unrolling bound (2)"), "{out}");
+    assert!(out.contains(": INCOMPLETE  executions 11 ") && out.contains("past the unrolling bound (2)"), "{out}");
 }

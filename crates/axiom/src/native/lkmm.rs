@@ -116,6 +116,9 @@ pub struct NativeLkmm {
     through: bool,
     /// The coherence-order search uses the bounds of [`co_search`].
     co_bounds: bool,
+    /// The partial check also checks `rb` and `plain-coherence`, and the
+    /// single-order lock locations alone first ([`partial`]).
+    partial_bounds: bool,
     names: Vec<Arc<str>>,
 }
 
@@ -278,6 +281,7 @@ impl NativeLkmm {
             allowed_only: false,
             through: false,
             co_bounds: true,
+            partial_bounds: true,
             names: FLAGS.iter().map(|s| Arc::from(*s)).collect(),
         }
     }
@@ -317,6 +321,16 @@ impl NativeLkmm {
     /// tests that show it.
     pub fn without_co_bounds(mut self) -> Self {
         self.co_bounds = false;
+        self
+    }
+
+    /// Turn off the bounds of the partial check ([`Model::partial_ok`],
+    /// [`partial`]): it checks `hb` and `pb` only, each combination of
+    /// lock orders on its own.  The verdicts, with their multiplicities,
+    /// are the same (fewer candidates reach the model with them); for the
+    /// tests that show it.
+    pub fn without_partial_bounds(mut self) -> Self {
+        self.partial_bounds = false;
         self
     }
 

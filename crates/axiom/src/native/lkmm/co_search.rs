@@ -32,7 +32,9 @@
 //! * a candidate order of one location is dropped before the search when
 //!   it fails a check together with the lock orders and the edges common
 //!   to every candidate order of each location (a part of every leaf that
-//!   contains it);
+//!   contains it); those edges alone are checked first, and the locations
+//!   are filtered fewest orders first, stopping at the first left with
+//!   none (no leaf exists then: the verdict is the same);
 //! * a subtree is skipped when its chosen orders (plus those common
 //!   edges) already fail a check, and a child when its order, with its
 //!   parent's lower bounds, fails `plain-coherence`;
@@ -236,11 +238,30 @@ impl NativeLkmm {
                 // and no evaluation follows, or a lock walk with many
                 // leaves would run unbounded)
                 let units = crate::deadline::eval_units(n);
-                for os in lvl.iter_mut().filter(|os| os.len() > 1) {
-                    if crate::deadline::passed_by(units * os.len() as u64) {
+                // The forced edges alone first: they are in every leaf's
+                // `co`, so a check they fail rejects every leaf (one
+                // check instead of one per order of every level).
+                if crate::deadline::passed_by(units) {
+                    return true;
+                }
+                if self.rejects_part(o, p, cf, &forced, &Rel::empty(n)) {
+                    lvl.clear();
+                    lvl.push(Vec::new());
+                }
+                // Then the levels with the fewest orders first, stopping
+                // at the first that has none left: no leaf exists, so the
+                // other levels need no check (the verdict, "no allowed
+                // leaf", is the same whatever they hold).
+                let mut ks: Vec<usize> = (0..lvl.len()).filter(|&k| lvl[k].len() > 1).collect();
+                ks.sort_by_key(|&k| (lvl[k].len(), k));
+                for k in ks {
+                    if crate::deadline::passed_by(units * lvl[k].len() as u64) {
                         return true;
                     }
-                    os.retain(|co_j| !self.rejects_part(o, p, cf, &forced, co_j));
+                    lvl[k].retain(|co_j| !self.rejects_part(o, p, cf, &forced, co_j));
+                    if lvl[k].is_empty() {
+                        break;
+                    }
                 }
             }
         }
@@ -260,7 +281,7 @@ impl NativeLkmm {
 
     /// Are there checks beyond `hb` and `pb` for the bounds of [`Dfs`]
     /// to look at (plain accesses, grace periods), outside the SC variant?
-    fn bounded<R: Row>(&self, o: &Ops<R>, p: &Pre<R>) -> bool {
+    pub(super) fn bounded<R: Row>(&self, o: &Ops<R>, p: &Pre<R>) -> bool {
         let b = o.b;
         let no_gp = b.tag(Tag::SYNC_RCU).is_empty() && b.tag(Tag::SYNC_SRCU).is_empty();
         !self.sc && (!p.plain.is_empty() || !no_gp)
