@@ -25,6 +25,26 @@ mod symmetry;
 mod trace;
 mod visited;
 
+/// The example scenarios under examples/ whose extension is one of
+/// `exts`, sorted: the corpus of the unit tests that run over every example.
+#[cfg(test)]
+pub(crate) fn example_files(exts: &[&str]) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, exts: &[&str], out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, exts, out);
+            } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x)) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), exts, &mut out);
+    out.sort();
+    out
+}
+
 use kvet_ir::Val;
 use std::collections::BTreeMap;
 

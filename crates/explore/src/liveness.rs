@@ -424,19 +424,6 @@ pub fn allocate(t: &Thread, prog: &Program) -> RegAlloc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
-
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "kvet") {
-                out.push(p);
-            }
-        }
-    }
 
     /// Two registers that share a slot are never live at once, and a
     /// definition never lands in the slot of a register live after it:
@@ -444,10 +431,7 @@ mod tests {
     /// and without the allocation (`--nocapture`).
     #[test]
     fn registers_that_share_a_slot_are_never_live_at_once() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let mut paths = Vec::new();
-        files(&root, &mut paths);
-        paths.sort();
+        let paths = crate::example_files(&["kvet"]);
         assert!(paths.len() > 20, "the examples are there");
         for path in paths {
             let src = std::fs::read_to_string(&path).unwrap();

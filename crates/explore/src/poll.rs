@@ -415,23 +415,11 @@ mod tests {
         seen
     }
 
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "kvet" || x == "litmus") {
-                out.push(p);
-            }
-        }
-    }
-
     /// Tarjan's components give the same cycle pcs as the definition, on
     /// every example's threads and handlers, with and without lock cuts.
     #[test]
     fn cycle_pcs_match_the_definition() {
-        let mut all = Vec::new();
-        files(&std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
+        let all = crate::example_files(&["kvet", "litmus"]);
         assert!(all.len() > 20);
         let lock = |i: &Instr| matches!(i, Instr::Lock { .. } | Instr::Unlock { .. });
         for f in &all {

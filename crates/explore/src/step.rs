@@ -616,17 +616,6 @@ fn static_locks(p: &Program, locks: &[usize]) -> bool {
 mod tests {
     use super::*;
 
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "kvet" || x == "litmus") {
-                out.push(p);
-            }
-        }
-    }
-
     /// The polling-loop check's memo (`Scratch::poll_clear_next`) is
     /// exact: on every example's states (breadth-first, the first few
     /// thousand of each), when the check of a state says the checks of
@@ -635,8 +624,7 @@ mod tests {
     /// (run in full) finds nothing.
     #[test]
     fn poll_memo_skips_only_checks_that_find_nothing() {
-        let mut all = Vec::new();
-        files(&std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")), &mut all);
+        let all = crate::example_files(&["kvet", "litmus"]);
         assert!(all.len() > 20);
         let mut skipped = 0;
         for f in &all {

@@ -189,63 +189,34 @@ impl Walker<'_> {
 
 /// May `instr` access memory, without choosing its own switch (see the
 /// module doc)?  A preemption before a step that does not is the same as
-/// one before the next step that does.
+/// one before the next step that does.  The interleaving points
+/// ([`Instr::is_shared`]) but those that only change the task's own
+/// context or choose their own switch.
 fn may_access(instr: &Instr) -> bool {
-    match instr {
-        Instr::Lock { kind, .. } => !kind.sleeps(),
-        Instr::Load { .. }
-        | Instr::Store { .. }
-        | Instr::Rmw { .. }
-        | Instr::Unlock { .. }
-        | Instr::Trylock { .. }
-        | Instr::IsLocked { .. }
-        | Instr::SrcuLock { .. }
-        | Instr::SrcuUnlock { .. }
-        | Instr::SyncSrcu { .. }
-        | Instr::SmpCall { .. }
-        | Instr::WakeUp { .. }
-        | Instr::TaskExit
-        | Instr::Alloc { .. }
-        | Instr::CacheAlloc { .. }
-        | Instr::Free { .. }
-        | Instr::FreeRcu { .. }
-        | Instr::CallRcu { .. }
-        | Instr::RcuBarrier
-        | Instr::ScopeEnter { .. }
-        | Instr::ScopeExit { .. }
-        | Instr::SeqBegin { .. }
-        | Instr::KthreadCreate { .. } => true,
-        Instr::Mov(..)
-        | Instr::Un(..)
-        | Instr::Bin(..)
-        | Instr::Jump(_)
-        | Instr::Branch(..)
-        | Instr::Assert(..)
-        | Instr::Fence(_)
-        | Instr::Check(..)
-        | Instr::Bound(_)
-        | Instr::Exit
-        | Instr::IrqReturn
-        | Instr::RcuLock
-        | Instr::RcuUnlock
-        | Instr::SyncRcu
-        | Instr::IrqDisable
-        | Instr::IrqEnable
-        | Instr::IrqSave { .. }
-        | Instr::IrqRestore { .. }
-        | Instr::IrqsDisabled { .. }
-        | Instr::BhDisable
-        | Instr::BhEnable
-        | Instr::Schedule
-        | Instr::WaitCompletion { .. }
-        | Instr::Yield
-        | Instr::PoolGate
-        | Instr::TaskStart
-        | Instr::PreemptDisable
-        | Instr::PreemptEnable
-        | Instr::PreemptCount { .. }
-        | Instr::InContext { .. }
-        | Instr::ScheduleTimeout { .. }
-        | Instr::WaitCompletionTimeout { .. } => false,
-    }
+    instr.is_shared()
+        && !matches!(instr, Instr::Lock { kind, .. } if kind.sleeps())
+        && !matches!(
+            instr,
+            Instr::IrqReturn
+                | Instr::RcuLock
+                | Instr::RcuUnlock
+                | Instr::SyncRcu
+                | Instr::IrqDisable
+                | Instr::IrqEnable
+                | Instr::IrqSave { .. }
+                | Instr::IrqRestore { .. }
+                | Instr::IrqsDisabled { .. }
+                | Instr::BhDisable
+                | Instr::BhEnable
+                | Instr::Schedule
+                | Instr::WaitCompletion { .. }
+                | Instr::Yield
+                | Instr::PoolGate
+                | Instr::TaskStart
+                | Instr::PreemptDisable
+                | Instr::PreemptEnable
+                | Instr::PreemptCount { .. }
+                | Instr::ScheduleTimeout { .. }
+                | Instr::WaitCompletionTimeout { .. }
+        )
 }
